@@ -1,0 +1,38 @@
+// One script builds every bundle: the extension and the CLI (node, cjs), the panel's webview
+// (browser), and the tests (node, cjs, into out/). `--watch` rebuilds on change.
+import * as esbuild from 'esbuild';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const watch = process.argv.includes('--watch');
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const define = { CARBONLENS_VERSION: JSON.stringify(pkg.version) };
+// Native or heavy modules stay outside the bundles and load on first use, never at activation.
+const external = ['vscode', 'onnxruntime-node', 'sharp', 'koffi'];
+
+const node = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', define, external, sourcemap: 'linked', logLevel: 'warning' };
+const testFiles = (dir) => readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => join(dir, f));
+
+const builds = [
+  { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', minify: true },
+  { ...node, entryPoints: { cli: 'src/cli/bin.ts' }, outdir: 'dist', minify: true, banner: { js: '#!/usr/bin/env node' } },
+  { bundle: true, platform: 'browser', format: 'iife', target: 'es2022', define, entryPoints: { panel: 'webview/panel.ts' }, outdir: 'dist/webview', minify: true, sourcemap: 'linked', logLevel: 'warning' },
+  { ...node, entryPoints: testFiles('test/unit'), outdir: 'out/test/unit' },
+  // Mocha stays external: the extension host loads it from node_modules like any test runner.
+  { ...node, external: [...external, 'mocha'], entryPoints: ['test/integration/index.ts', ...testFiles('test/integration/suite')], outbase: 'test/integration', outdir: 'out/test/integration' },
+];
+
+for (const dir of ['dist', 'out']) rmSync(dir, { recursive: true, force: true });
+
+if (watch) {
+  for (const options of builds) await (await esbuild.context(options)).watch();
+  console.log('esbuild: watching for changes');
+} else {
+  const started = performance.now();
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+  const kb = (file) => (statSync(file).size / 1024).toFixed(1);
+  console.log(
+    `esbuild: built in ${(performance.now() - started).toFixed(0)} ms: ` +
+      `dist/extension.js ${kb('dist/extension.js')} KB, dist/cli.js ${kb('dist/cli.js')} KB, dist/webview/panel.js ${kb('dist/webview/panel.js')} KB`,
+  );
+}

@@ -1,0 +1,42 @@
+import { INFO_HELP, runInfo } from './info';
+import { MAIN_HELP, UsageError } from './usage';
+
+type Command = { help: string; run: (args: string[], out: (text: string) => void) => Promise<number> };
+
+const COMMANDS: Record<string, Command> = {
+  info: { help: INFO_HELP, run: runInfo },
+};
+
+type Print = (text: string) => void;
+const stdout: Print = (t) => void process.stdout.write(t + '\n');
+const stderr: Print = (t) => void process.stderr.write(t + '\n');
+
+export async function main(argv: string[], out: Print = stdout, err: Print = stderr): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+      out(MAIN_HELP);
+      return 0;
+    }
+    if (name === '-v' || name === '--version') {
+      out(CARBONLENS_VERSION);
+      return 0;
+    }
+    const command = COMMANDS[name];
+    if (!command) throw new UsageError(`unknown command '${name}'.`);
+    if (rest.includes('-h') || rest.includes('--help')) {
+      out(command.help);
+      return 0;
+    }
+    return await command.run(rest, out);
+  } catch (e) {
+    // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options.
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    if (e instanceof UsageError || code.startsWith('ERR_PARSE_ARGS')) {
+      err(`carbonlens: ${(e as Error).message} Run 'carbonlens ${COMMANDS[name ?? ''] ? name + ' ' : ''}--help' for usage.`);
+      return 2;
+    }
+    err(`carbonlens: ${(e as Error).message ?? String(e)}`);
+    return 1;
+  }
+}

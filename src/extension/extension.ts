@@ -1,0 +1,80 @@
+import * as vscode from 'vscode';
+import type { SystemReport } from '../core/system/report';
+import { formatSystemReport } from '../core/system/report';
+import { readConfig, watchConfig } from './config';
+import { createLog } from './log';
+import { CarbonLensPanel } from './panel';
+import { CarbonLensStatusItem } from './statusBar';
+import { loadSystemReport } from './systemReport';
+
+/** What `activate` returns: other extensions and our integration tests read it. */
+export interface CarbonLensApi {
+  readonly activation: { readonly durationMs: number; readonly modulesLoaded: readonly string[] };
+}
+
+// Nothing heavy is imported above: transformers.js, onnxruntime-node and sharp load on first use.
+export function activate(context: vscode.ExtensionContext): CarbonLensApi {
+  const started = performance.now();
+  const modulesBefore = new Set(Object.keys(require.cache));
+
+  const log = createLog();
+  const status = new CarbonLensStatusItem();
+  status.setVisible(readConfig().statusBarEnabled);
+  const cliPath = context.asAbsolutePath('dist/cli.js');
+
+  const readSystem = async (): Promise<SystemReport> => {
+    const report = await status.busy(loadSystemReport(cliPath));
+    for (const s of report.sources) {
+      if (s.fix) log.warn(`${s.name}: ${s.detail} Fix: ${s.fix}`);
+    }
+    return report;
+  };
+
+  // The inventory rarely changes: the panel reuses the last report until asked to refresh.
+  let panelReport: Promise<SystemReport> | undefined;
+  const showPanel = (): void => {
+    CarbonLensPanel.show(context.extensionUri, (message, panel) => {
+      if (message.type === 'ready' && panelReport) return; // the panel replays its latest state
+      panel.post({ type: 'systemLoading' });
+      panelReport = readSystem();
+      panelReport.then(
+        (report) => panel.post({ type: 'system', report }),
+        (e: Error) => {
+          panelReport = undefined;
+          panel.post({ type: 'systemError', message: e.message });
+        },
+      );
+    });
+  };
+
+  context.subscriptions.push(
+    log,
+    status,
+    watchConfig((config) => status.setVisible(config.statusBarEnabled)),
+    vscode.commands.registerCommand('carbonlens.showSystemInfo', async (): Promise<SystemReport | undefined> => {
+      try {
+        const report = await readSystem();
+        log.info(['System info', ...formatSystemReport(report)].join('\n'));
+        log.show(true);
+        return report;
+      } catch (e) {
+        log.error((e as Error).message);
+        void vscode.window.showErrorMessage((e as Error).message, 'Open Log').then((pick) => pick && log.show());
+        return undefined;
+      }
+    }),
+    vscode.commands.registerCommand('carbonlens.showPanel', showPanel),
+    vscode.commands.registerCommand('carbonlens.openLog', () => log.show()),
+  );
+
+  const activation = {
+    durationMs: performance.now() - started,
+    modulesLoaded: Object.keys(require.cache).filter((m) => !modulesBefore.has(m)),
+  };
+  log.info(`CarbonLens ${CARBONLENS_VERSION} activated in ${activation.durationMs.toFixed(1)} ms (VS Code ${vscode.version}).`);
+  return { activation };
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions.
+}

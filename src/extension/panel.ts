@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { parseWebviewMessage, type HostMessage, type WebviewMessage } from '../protocol';
+
+export const PANEL_VIEW_TYPE = 'carbonlens.panel';
+
+/**
+ * The CarbonLens panel. One at a time; while hidden it keeps only the latest message and sends
+ * it when shown again, so a hidden panel does no work.
+ */
+export class CarbonLensPanel implements vscode.Disposable {
+  private static current: CarbonLensPanel | undefined;
+  private latest: HostMessage | undefined;
+  private ready = false;
+  private disposed = false;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  static show(extensionUri: vscode.Uri, onMessage: (message: WebviewMessage, panel: CarbonLensPanel) => void): CarbonLensPanel {
+    if (CarbonLensPanel.current) {
+      CarbonLensPanel.current.panel.reveal();
+      return CarbonLensPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'CarbonLens', vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')],
+    });
+    CarbonLensPanel.current = new CarbonLensPanel(panel, extensionUri, onMessage);
+    return CarbonLensPanel.current;
+  }
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    onMessage: (message: WebviewMessage, panel: CarbonLensPanel) => void,
+  ) {
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
+    panel.webview.html = renderHtml(panel.webview, extensionUri);
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.onDidChangeViewState(() => this.flush()),
+      panel.webview.onDidReceiveMessage((raw: unknown) => {
+        const message = parseWebviewMessage(raw);
+        if (!message) return; // Anything else did not come from our page: ignore it.
+        if (message.type === 'ready') {
+          this.ready = true;
+          this.flush();
+        }
+        onMessage(message, this);
+      }),
+    );
+  }
+
+  post(message: HostMessage): void {
+    this.latest = message;
+    this.flush();
+  }
+
+  private flush(): void {
+    if (!this.ready || !this.panel.visible || !this.latest) return;
+    void this.panel.webview.postMessage(this.latest);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (CarbonLensPanel.current === this) CarbonLensPanel.current = undefined;
+    this.panel.dispose();
+    while (this.disposables.length) this.disposables.pop()?.dispose();
+  }
+}
+
+function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+  const nonce = randomBytes(16).toString('base64');
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'panel.js'));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'panel.css'));
+  const csp = [
+    "default-src 'none'",
+    `style-src ${webview.cspSource}`,
+    `img-src ${webview.cspSource} data:`,
+    `script-src 'nonce-${nonce}'`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style}">
+<title>CarbonLens</title>
+</head>
+<body>
+<main id="app" aria-live="polite"></main>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+}

@@ -1,0 +1,2 @@
+/** Injected by esbuild from package.json's version. */
+declare const CARBONLENS_VERSION: string;

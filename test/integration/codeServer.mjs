@@ -1,0 +1,125 @@
+// code-server: the real VS Code server with its Node extension host, from the npm registry.
+// Installed on first use into .vscode-test/ (a cache, never a project dependency).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { arch, platform, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const CODE_SERVER_VERSION = process.env.CARBONLENS_CODE_SERVER_VERSION ?? '4.100.3';
+export const repoRoot = resolve(import.meta.dirname, '../..');
+const cacheDir = resolve(repoRoot, '.vscode-test', `code-server-${CODE_SERVER_VERSION}`);
+
+/** Returns the code-server launcher, installing it first if needed. */
+export function ensureCodeServer(log = console.log) {
+  const bin = join(cacheDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+  if (existsSync(bin)) return bin;
+  log(`Installing code-server ${CODE_SERVER_VERSION} into ${cacheDir} (once; about a minute)...`);
+  seedRipgrep(log);
+  mkdirSync(cacheDir, { recursive: true });
+  const started = Date.now();
+  const r = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', '--prefix', cacheDir, `code-server@${CODE_SERVER_VERSION}`], {
+    stdio: 'inherit',
+    // code-server's postinstall refuses to run as root without unsafe-perm.
+    env: { ...process.env, npm_config_yes: 'true', npm_config_unsafe_perm: 'true' },
+  });
+  if (r.status !== 0 || !existsSync(bin)) {
+    rmSync(cacheDir, { recursive: true, force: true }); // no half-installed cache next time
+    throw new Error(
+      `Installing code-server failed (npm exit ${r.status}). It needs the npm registry, a C++ toolchain and libkrb5-dev ` +
+        `(Debian: apt-get install -y libkrb5-dev ripgrep).`,
+    );
+  }
+  log(`code-server installed in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
+  return bin;
+}
+
+/**
+ * @vscode/ripgrep downloads rg from GitHub during install; offline, that fails. When the
+ * machine has ripgrep, put it where that installer looks first.
+ */
+function seedRipgrep(log) {
+  if (platform() !== 'linux' || arch() !== 'x64') return;
+  const rg = spawnSync('sh', ['-c', 'command -v rg'], { encoding: 'utf8' }).stdout.trim();
+  const cache = join(tmpdir(), 'vscode-ripgrep-cache-1.15.11');
+  const tarball = join(cache, 'ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz');
+  if (!rg || existsSync(tarball)) return;
+  const staging = mkdtempSync(join(tmpdir(), 'rg-'));
+  copyFileSync(rg, join(staging, 'rg'));
+  mkdirSync(cache, { recursive: true });
+  spawnSync('tar', ['-czf', tarball, '-C', staging, 'rg']);
+  rmSync(staging, { recursive: true, force: true });
+  log(`Seeded @vscode/ripgrep's download cache with ${rg}.`);
+}
+
+export function findChromium() {
+  const candidates = [process.env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+  const found = candidates.find((c) => c && existsSync(c));
+  if (!found) throw new Error('No Chromium found: install it (Debian: apt-get install -y chromium) or set CHROME_PATH.');
+  return found;
+}
+
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/**
+ * Starts code-server on 127.0.0.1 with throw-away user data. Returns its base URL and a stop()
+ * that ends the whole process group, so no extension host outlives the run.
+ */
+export async function startCodeServer({ port, dataDir, env = {}, log = console.log, quiet = true }) {
+  const entry = ensureCodeServer(log);
+  mkdirSync(dataDir, { recursive: true });
+  const args = [
+    entry,
+    '--auth', 'none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--bind-addr', `127.0.0.1:${port}`,
+    '--user-data-dir', join(dataDir, 'user'),
+    '--extensions-dir', join(dataDir, 'extensions'),
+  ];
+  const child = spawn(process.execPath, args, {
+    detached: true,
+    stdio: quiet ? ['ignore', 'ignore', 'pipe'] : 'inherit',
+    env: { ...process.env, XDG_CONFIG_HOME: join(dataDir, 'config'), XDG_DATA_HOME: join(dataDir, 'data'), ...env },
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  const stop = () => {
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', stop);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`code-server exited with ${child.exitCode}: ${stderr}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return { url, stop, child };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  stop();
+  throw new Error(`code-server did not answer on ${url}/healthz within 60 s: ${stderr}`);
+}
+
+/** The workbench URL that opens `folder` with the extension (and optionally tests) loaded. */
+export function workbenchUrl(base, folder, { extensionTestsPath } = {}) {
+  const payload = [['extensionDevelopmentPath', `vscode-remote://remote${repoRoot}`], ['skipWelcome', 'true']];
+  if (extensionTestsPath) payload.push(['extensionTestsPath', `vscode-remote://remote${extensionTestsPath}`]);
+  return `${base}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { CarbonLensApi } from '../../../src/extension/extension';
+import type { SystemReport } from '../../../src/core/system/report';
+import { hostFigures } from '../index';
+
+const EXTENSION_ID = 'carbonlens.carbonlens';
+
+describe('CarbonLens in a real VS Code extension host', () => {
+  let api: CarbonLensApi;
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<CarbonLensApi>(EXTENSION_ID);
+    assert.ok(ext, `${EXTENSION_ID} is not installed in this host`);
+    api = await ext.activate();
+  });
+
+  it('activates and reports its activation cost', () => {
+    assert.ok(api.activation.durationMs >= 0);
+    hostFigures().activationMs = Number(api.activation.durationMs.toFixed(2));
+    hostFigures().modulesLoadedDuringActivation = api.activation.modulesLoaded;
+  });
+
+  it('loads no heavy or native module at activation', () => {
+    const heavy = /onnxruntime-node|[\\/]sharp[\\/]|@huggingface[\\/]transformers|[\\/]koffi[\\/]|systeminformation/;
+    const loaded = Object.keys(require.cache).filter((m) => heavy.test(m));
+    assert.deepEqual(loaded, [], 'heavy modules in require.cache after activation');
+    assert.deepEqual(api.activation.modulesLoaded.filter((m) => heavy.test(m)), []);
+  });
+
+  it('registers every command it contributes', async () => {
+    const contributed: { command: string }[] = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.commands;
+    const registered = new Set(await vscode.commands.getCommands(true));
+    assert.ok(contributed.length >= 3);
+    for (const { command } of contributed) assert.ok(registered.has(command), `${command} is not registered`);
+  });
+
+  it('Show System Info reads the machine in a child process and returns the report', async () => {
+    const report = await vscode.commands.executeCommand<SystemReport>('carbonlens.showSystemInfo');
+    assert.ok(report, 'the command returned nothing: see the CarbonLens log');
+    assert.ok(report.inventory.cpu.logicalCores >= 1);
+    assert.ok(report.inventory.memory.totalBytes > 0);
+    assert.deepEqual(report.sources.map((s) => s.name).sort(), ['nvidia-smi', 'nvml', 'rapl']);
+    // systeminformation ran in the child, not in this process.
+    assert.ok(!Object.keys(require.cache).some((m) => m.includes('systeminformation')));
+  });
+
+  it('opens the panel and the log without error', async () => {
+    await vscode.commands.executeCommand('carbonlens.showPanel');
+    await vscode.commands.executeCommand('carbonlens.openLog');
+  });
+});

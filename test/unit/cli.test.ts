@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { main } from '../../src/cli/main';
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, (t) => (out += t + '\n'), (t) => (err += t + '\n'));
+  return { code, out, err };
+}
+
+describe('carbonlens CLI', () => {
+  it('prints help and version', async () => {
+    const help = await run('--help');
+    assert.equal(help.code, 0);
+    assert.match(help.out, /Usage: carbonlens <command>/);
+    assert.match(help.out, /info \[--json\]/);
+    const version = await run('--version');
+    assert.match(version.out.trim(), /^\d+\.\d+\.\d+$/);
+  });
+
+  it('rejects an unknown command or option with exit code 2 and a hint', async () => {
+    const unknown = await run('frobnicate');
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.err, /unknown command 'frobnicate'.*--help/);
+    const badOption = await run('info', '--jsno');
+    assert.equal(badOption.code, 2);
+    assert.match(badOption.err, /--jsno.*carbonlens info --help/);
+  });
+
+  it('info --json describes this machine', async () => {
+    const r = await run('info', '--json');
+    assert.equal(r.code, 0, r.err);
+    const report = JSON.parse(r.out);
+    assert.ok(report.inventory.cpu.logicalCores >= 1);
+    assert.ok(report.inventory.memory.totalBytes > 0);
+    assert.ok(Array.isArray(report.inventory.gpus));
+    assert.equal(report.sources.length, 3);
+    for (const s of report.sources) {
+      assert.ok(['gpu', 'cpu', 'ram'].includes(s.component));
+      assert.ok(['measured', 'sampled', 'estimated'].includes(s.kind));
+    }
+  });
+
+  it('the built dist/cli.js runs as an executable', () => {
+    const cli = path.resolve(__dirname, '../../../dist/cli.js');
+    const r = spawnSync(process.execPath, [cli, 'info'], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^OS: /m);
+    assert.match(r.stdout, /Power sources:/);
+  });
+});

@@ -1,0 +1,16 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseWebviewMessage } from '../../src/protocol';
+
+describe('parseWebviewMessage', () => {
+  it('accepts the messages the webview may send, and strips anything extra', () => {
+    assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });
+    assert.deepEqual(parseWebviewMessage({ type: 'refreshSystem', evil: '<script>' }), { type: 'refreshSystem' });
+  });
+
+  it('rejects everything else', () => {
+    for (const raw of [null, undefined, 'ready', 42, [], [{ type: 'ready' }], {}, { type: 7 }, { type: 'system' }, { type: '__proto__' }]) {
+      assert.equal(parseWebviewMessage(raw), undefined, JSON.stringify(raw));
+    }
+  });
+});
