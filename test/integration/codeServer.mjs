@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, copyFileSync, mkdtempSync, rmSync } from 'node:f
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { CHROMIUM_PATHS, ensureSystemPackages } from './systemPackages.mjs';
 
 export const CODE_SERVER_VERSION = process.env.CARBONLENS_CODE_SERVER_VERSION ?? '4.100.3';
 export const repoRoot = resolve(import.meta.dirname, '../..');
@@ -14,6 +15,7 @@ const cacheDir = resolve(repoRoot, '.vscode-test', `code-server-${CODE_SERVER_VE
 export function ensureCodeServer(log = console.log) {
   const bin = join(cacheDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
   if (existsSync(bin)) return bin;
+  ensureSystemPackages(['libkrb5-dev', 'ripgrep'], 'Installing code-server', log);
   log(`Installing code-server ${CODE_SERVER_VERSION} into ${cacheDir} (once; about a minute)...`);
   seedRipgrep(log);
   mkdirSync(cacheDir, { recursive: true });
@@ -26,8 +28,8 @@ export function ensureCodeServer(log = console.log) {
   if (r.status !== 0 || !existsSync(bin)) {
     rmSync(cacheDir, { recursive: true, force: true }); // no half-installed cache next time
     throw new Error(
-      `Installing code-server failed (npm exit ${r.status}). It needs the npm registry, a C++ toolchain and libkrb5-dev ` +
-        `(Debian: apt-get install -y libkrb5-dev ripgrep).`,
+      `Installing code-server failed (npm exit ${r.status}). It needs the npm registry, a C++ toolchain (make, g++, python3) ` +
+        `and libkrb5-dev; the output above says which step broke.`,
     );
   }
   log(`code-server installed in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
@@ -53,10 +55,8 @@ function seedRipgrep(log) {
 }
 
 export function findChromium() {
-  const candidates = [process.env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
-  const found = candidates.find((c) => c && existsSync(c));
-  if (!found) throw new Error('No Chromium found: install it (Debian: apt-get install -y chromium) or set CHROME_PATH.');
-  return found;
+  ensureSystemPackages(['chromium'], 'Driving the VS Code workbench');
+  return [process.env.CHROME_PATH, ...CHROMIUM_PATHS].find((c) => c && existsSync(c));
 }
 
 export function freePort() {

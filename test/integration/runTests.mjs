@@ -42,7 +42,10 @@ async function runInElectron(workspace, resultsFile) {
     extensionTestsPath: testsPath,
     extensionTestsEnv: { CARBONLENS_TEST_RESULTS: resultsFile },
     launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome'],
-  }).catch(() => {}); // failures are counted from the results file
+  }).catch((e) =>
+    // Tests are counted from the results file; this says why there may be none.
+    console.log(`Desktop VS Code failed: ${e.message ?? e}. Set VSCODE_EXECUTABLE_PATH to an installed VS Code, or unset CARBONLENS_TEST_HOST to test in code-server.`),
+  );
   const r = readHostResults(resultsFile);
   return [report('host', r.passed, r.failed)];
 }
