@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { loadSystemReport } from '../../src/extension/systemReport';
+
+/** A stand-in for dist/cli.js: a script whose behaviour each test chooses. */
+function fakeCli(body: string): { file: string; pidFile: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'carbonlens-cli-'));
+  const pidFile = path.join(dir, 'pid');
+  const file = path.join(dir, 'cli.js');
+  writeFileSync(file, `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));\n${body}`);
+  return { file, pidFile };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('loadSystemReport (the extension runs the CLI in a child process)', () => {
+  it('returns the JSON the CLI prints', async () => {
+    const { file } = fakeCli(`process.stdout.write(JSON.stringify({ inventory: { node: process.argv.slice(2).join(' ') }, sources: [] }));`);
+    const report = await loadSystemReport(file);
+    assert.deepEqual(report, { inventory: { node: 'info --json' }, sources: [] });
+  });
+
+  it('says what went wrong when the CLI fails or prints no JSON', async () => {
+    const failing = fakeCli(`console.error('boom: no /proc'); process.exit(3);`);
+    await assert.rejects(loadSystemReport(failing.file), /Reading the system inventory failed \(boom: no \/proc\)/);
+    const garbage = fakeCli(`console.log('not json');`);
+    await assert.rejects(loadSystemReport(garbage.file), /printed no JSON/);
+  });
+
+  it('kills a CLI that hangs, and leaves no process behind', async () => {
+    const { file, pidFile } = fakeCli(`setInterval(() => {}, 1000);`);
+    await assert.rejects(loadSystemReport(file, undefined, 1000), /no answer within 1 s/);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    assert.equal(alive(pid), false, `child ${pid} is still running`);
+  });
+
+  it('stops the child when cancelled', async () => {
+    const { file, pidFile } = fakeCli(`setInterval(() => {}, 1000);`);
+    const controller = new AbortController();
+    const pending = loadSystemReport(file, controller.signal);
+    await new Promise((r) => setTimeout(r, 300));
+    controller.abort();
+    await assert.rejects(pending, /cancelled/);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(alive(pid), false, `child ${pid} is still running`);
+  });
+});
