@@ -1,5 +1,6 @@
 import type { HostMessage, WebviewMessage } from '../src/protocol';
 import type { PowerSourceStatus } from '../src/core/energy/probe';
+import { gpuLabel } from '../src/core/system/inventory';
 import type { SystemReport } from '../src/core/system/report';
 
 declare function acquireVsCodeApi(): { postMessage(message: WebviewMessage): void };
@@ -39,7 +40,7 @@ function renderSystem(report: SystemReport): HTMLElement {
     ['OS', `${inv.os.distro} ${inv.os.release} (${inv.os.platform}, ${inv.os.arch})`],
     ['CPU', `${inv.cpu.brand}: ${inv.cpu.physicalCores} cores, ${inv.cpu.logicalCores} threads`],
     ['Memory', gib(inv.memory.totalBytes)],
-    ...inv.gpus.map((g, i): [string, string] => [`GPU ${i}`, `${g.vendor} ${g.model}${g.vramMiB ? `, ${gib(g.vramMiB * 1024 ** 2)}` : ''}`]),
+    ...inv.gpus.map((g, i): [string, string] => [`GPU ${i}`, `${gpuLabel(g)}${g.vramMiB ? `, ${gib(g.vramMiB * 1024 ** 2)}` : ''}`]),
   ];
   if (inv.gpus.length === 0) rows.push(['GPU', 'none found']);
   const machine = el('table', { class: 'facts' }, ...rows.map(([k, v]) => el('tr', {}, el('th', { scope: 'row' }, k), el('td', {}, v))));

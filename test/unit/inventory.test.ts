@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Systeminformation } from 'systeminformation';
-import { collectInventory, type InventorySource } from '../../src/core/system/inventory';
+import { collectInventory, gpuLabel, type InventorySource } from '../../src/core/system/inventory';
 import { formatSystemReport } from '../../src/core/system/report';
 
 const fakeSi = (controllers: Partial<Systeminformation.GraphicsControllerData>[], cpu: Partial<Systeminformation.CpuData> = {}): InventorySource => ({
@@ -37,6 +37,13 @@ describe('collectInventory', () => {
     assert.equal(inv.cpu.brand, 'unknown CPU');
     assert.equal(inv.cpu.speedGHz, null);
     assert.equal(inv.gpus[0]!.model, 'unknown model');
+  });
+});
+
+describe('gpuLabel', () => {
+  it('names the vendor once', () => {
+    assert.equal(gpuLabel({ vendor: 'NVIDIA Corporation', model: 'NVIDIA H200', vramMiB: null, driverVersion: null }), 'NVIDIA H200');
+    assert.equal(gpuLabel({ vendor: 'Advanced Micro Devices, Inc.', model: 'Radeon RX 7900', vramMiB: null, driverVersion: null }), 'Advanced Micro Devices, Inc. Radeon RX 7900');
   });
 });
 

@@ -17,6 +17,12 @@ export interface GpuInventory {
   driverVersion: string | null;
 }
 
+/** "NVIDIA H200", not "NVIDIA Corporation NVIDIA H200": the vendor only when the model lacks it. */
+export function gpuLabel(gpu: GpuInventory): string {
+  const brand = gpu.vendor.split(/\s+/)[0] ?? '';
+  return brand && gpu.model.toLowerCase().includes(brand.toLowerCase()) ? gpu.model : `${gpu.vendor} ${gpu.model}`;
+}
+
 /** The subset of `systeminformation` the inventory uses, so tests can pass a fake. */
 export interface InventorySource {
   cpu(): Promise<Systeminformation.CpuData>;

@@ -1,5 +1,5 @@
 import type { PowerSourceStatus, SourceState } from '../energy/probe';
-import type { SystemInventory } from './inventory';
+import { gpuLabel, type SystemInventory } from './inventory';
 
 /** The machine and its power sources, as read by `carbonlens info --json` and the extension. */
 export interface SystemReport {
@@ -33,7 +33,7 @@ export function formatSystemReport(report: SystemReport): string[] {
   inv.gpus.forEach((gpu, i) => {
     const vram = gpu.vramMiB ? `, ${formatBytes(gpu.vramMiB * 1024 ** 2)}` : '';
     const driver = gpu.driverVersion ? `, driver ${gpu.driverVersion}` : '';
-    lines.push(`GPU ${i}:  ${gpu.vendor} ${gpu.model}${vram}${driver}`);
+    lines.push(`GPU ${i}:  ${gpuLabel(gpu)}${vram}${driver}`);
   });
   lines.push('Power sources:');
   for (const s of sources) {
