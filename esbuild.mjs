@@ -24,9 +24,20 @@ const builds = [
 
 for (const dir of ['dist', 'out']) rmSync(dir, { recursive: true, force: true });
 
+// In watch mode, lines that .vscode/tasks.json's problem matcher reads.
+const watchReporter = {
+  name: 'watch-reporter',
+  setup(build) {
+    build.onStart(() => console.log('[watch] build started'));
+    build.onEnd(({ errors }) => {
+      for (const { text, location } of errors) console.error(`✘ [ERROR] ${text}\n    ${location?.file}:${location?.line}:${location?.column}:`);
+      console.log('[watch] build finished');
+    });
+  },
+};
+
 if (watch) {
-  for (const options of builds) await (await esbuild.context(options)).watch();
-  console.log('esbuild: watching for changes');
+  await Promise.all(builds.map(async (options) => (await esbuild.context({ ...options, plugins: [watchReporter] })).watch()));
 } else {
   const started = performance.now();
   await Promise.all(builds.map((options) => esbuild.build(options)));

@@ -101,7 +101,9 @@ export async function startCodeServer({ port, dataDir, env = {}, log = console.l
       // already gone
     }
   };
+  // Detached, it has its own process group: end it with us, Ctrl-C included.
   process.once('exit', stop);
+  for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {

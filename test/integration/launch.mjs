@@ -24,12 +24,6 @@ if (code) {
   console.log(`\nCarbonLens is running in code-server (VS Code in the browser, bound to 127.0.0.1 only).`);
   console.log(`Open:\n\n  ${workbenchUrl(server.url, demo)}\n`);
   console.log('Over SSH, forward the port first (ssh -L <port>:127.0.0.1:<port> host). Ctrl-C stops it.');
-  const stop = () => {
-    server.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
   server.child.on('exit', (status) => {
     console.log(`code-server exited (${status}).`);
     process.exit(status ?? 1);
