@@ -1,13 +1,12 @@
 import { INFO_HELP, runInfo } from './info';
 import { MAIN_HELP, UsageError } from './usage';
 
-type Command = { help: string; run: (args: string[], out: (text: string) => void) => Promise<number> };
+type Print = (text: string) => void;
+type Command = { help: string; run: (args: string[], out: Print) => Promise<number> };
 
 const COMMANDS: Record<string, Command> = {
   info: { help: INFO_HELP, run: runInfo },
 };
-
-type Print = (text: string) => void;
 const stdout: Print = (t) => void process.stdout.write(t + '\n');
 const stderr: Print = (t) => void process.stderr.write(t + '\n');
 
@@ -22,7 +21,7 @@ export async function main(argv: string[], out: Print = stdout, err: Print = std
       out(CARBONLENS_VERSION);
       return 0;
     }
-    const command = COMMANDS[name];
+    const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (!command) throw new UsageError(`unknown command '${name}'.`);
     if (rest.includes('-h') || rest.includes('--help')) {
       out(command.help);
@@ -33,7 +32,8 @@ export async function main(argv: string[], out: Print = stdout, err: Print = std
     // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options.
     const code = (e as NodeJS.ErrnoException).code ?? '';
     if (e instanceof UsageError || code.startsWith('ERR_PARSE_ARGS')) {
-      err(`carbonlens: ${(e as Error).message} Run 'carbonlens ${COMMANDS[name ?? ''] ? name + ' ' : ''}--help' for usage.`);
+      const helpFor = name && Object.hasOwn(COMMANDS, name) ? `${name} ` : '';
+      err(`carbonlens: ${(e as Error).message} Run 'carbonlens ${helpFor}--help' for usage.`);
       return 2;
     }
     err(`carbonlens: ${(e as Error).message ?? String(e)}`);

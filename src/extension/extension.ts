@@ -22,25 +22,29 @@ export function activate(context: vscode.ExtensionContext): CarbonLensApi {
   status.setVisible(readConfig().statusBarEnabled);
   const cliPath = context.asAbsolutePath('dist/cli.js');
 
+  const fixesLogged = new Set<string>();
   const readSystem = async (): Promise<SystemReport> => {
     const report = await status.busy(loadSystemReport(cliPath));
     for (const s of report.sources) {
-      if (s.fix) log.warn(`${s.name}: ${s.detail} Fix: ${s.fix}`);
+      if (!s.fix || fixesLogged.has(s.name)) continue; // say it once a session
+      fixesLogged.add(s.name);
+      log.warn(`${s.name}: ${s.detail} Fix: ${s.fix}`);
     }
     return report;
   };
 
-  // The inventory rarely changes: the panel reuses the last report until asked to refresh.
+  // The inventory rarely changes: panels reuse the last report until asked to refresh.
   let panelReport: Promise<SystemReport> | undefined;
   const showPanel = (): void => {
     CarbonLensPanel.show(context.extensionUri, (message, panel) => {
-      if (message.type === 'ready' && panelReport) return; // the panel replays its latest state
+      if (message.type === 'ready' && panel.hasState) return; // it replays its latest state itself
+      if (message.type === 'refreshSystem' || !panelReport) panelReport = readSystem();
+      const pending = panelReport;
       panel.post({ type: 'systemLoading' });
-      panelReport = readSystem();
-      panelReport.then(
+      pending.then(
         (report) => panel.post({ type: 'system', report }),
         (e: Error) => {
-          panelReport = undefined;
+          if (panelReport === pending) panelReport = undefined; // try again next time
           panel.post({ type: 'systemError', message: e.message });
         },
       );

@@ -50,6 +50,11 @@ export class CarbonLensPanel implements vscode.Disposable {
     );
   }
 
+  /** Whether the panel has something to show (it is replayed when the page reloads). */
+  get hasState(): boolean {
+    return this.latest !== undefined;
+  }
+
   post(message: HostMessage): void {
     this.latest = message;
     this.flush();

@@ -5,9 +5,11 @@ export const STATUS_ITEM_ID = 'carbonlens.status';
 /** The single status bar item. Short text; the detail lives in the tooltip. */
 export class CarbonLensStatusItem implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem(STATUS_ITEM_ID, vscode.StatusBarAlignment.Right, 100);
+  private running = 0;
 
   constructor() {
     this.item.name = 'CarbonLens';
+    this.item.accessibilityInformation = { label: 'CarbonLens: open the emissions panel', role: 'button' };
     this.item.text = '$(pulse) CarbonLens';
     this.item.command = 'carbonlens.showPanel';
     this.item.tooltip = this.tooltip();
@@ -18,13 +20,14 @@ export class CarbonLensStatusItem implements vscode.Disposable {
     else this.item.hide();
   }
 
-  /** Spins the icon while `work` runs. */
+  /** Spins the icon while `work` runs (and until the last of overlapping works ends). */
   async busy<T>(work: Promise<T>): Promise<T> {
+    this.running++;
     this.item.text = '$(loading~spin) CarbonLens';
     try {
       return await work;
     } finally {
-      this.item.text = '$(pulse) CarbonLens';
+      if (--this.running === 0) this.item.text = '$(pulse) CarbonLens';
     }
   }
 

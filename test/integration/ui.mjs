@@ -41,6 +41,13 @@ export async function runUiChecks(browser, url, resultsDir) {
       if (rows !== 3) throw new Error(`expected 3 power sources in the panel, found ${rows}`);
       await page.screenshot({ path: join(resultsDir, 'panel.png') });
     }],
+    ['the panel shows its content again after being closed and reopened', async () => {
+      await runCommand(page, 'View: Close Editor');
+      await page.locator('iframe.webview').waitFor({ state: 'detached' });
+      await runCommand(page, 'CarbonLens: Show Emissions Panel');
+      const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+      await frame.locator('#sources tbody tr').first().waitFor({ timeout: 30_000 });
+    }],
   ];
 
   let passed = 0;

@@ -25,6 +25,9 @@ describe('carbonlens CLI', () => {
     const unknown = await run('frobnicate');
     assert.equal(unknown.code, 2);
     assert.match(unknown.err, /unknown command 'frobnicate'.*--help/);
+    const inherited = await run('toString');
+    assert.equal(inherited.code, 2);
+    assert.match(inherited.err, /unknown command 'toString'/);
     const badOption = await run('info', '--jsno');
     assert.equal(badOption.code, 2);
     assert.match(badOption.err, /--jsno.*carbonlens info --help/);
