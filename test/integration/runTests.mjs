@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { findChromium, freePort, repoRoot, startCodeServer, workbenchUrl } from './codeServer.mjs';
+import { runQuickStartCheck } from './quickstart.mjs';
 import { runUiChecks } from './ui.mjs';
 
 const testsPath = resolve(repoRoot, 'out/test/integration/index.js');
@@ -79,7 +80,10 @@ async function runInCodeServer(workspace, resultsFile, scratch) {
 
     // 2. What a person sees: status bar, command palette, panel.
     const ui = await runUiChecks(browser, workbenchUrl(server.url, workspace), resultsDir);
-    return [host, report('ui', ui.passed, ui.failed)];
+
+    // 3. The README's `npm start`, headless: it serves the workbench and stops cleanly.
+    const start = await runQuickStartCheck();
+    return [host, report('ui', ui.passed, ui.failed), report('start', start.passed, start.failed)];
   } finally {
     await browser.close();
     server.stop();
