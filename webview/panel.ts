@@ -1,7 +1,6 @@
 import type { HostMessage, WebviewMessage } from '../src/protocol';
-import type { PowerSourceStatus } from '../src/core/energy/probe';
 import { gpuLabel } from '../src/core/system/inventory';
-import type { SystemReport } from '../src/core/system/report';
+import { formatBytes, STATE_LABEL, type SystemReport } from '../src/core/system/report';
 
 declare function acquireVsCodeApi(): { postMessage(message: WebviewMessage): void };
 
@@ -16,18 +15,6 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string,
   return node;
 }
 
-function gib(bytes: number): string {
-  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
-}
-
-const STATE_TEXT: Record<PowerSourceStatus['state'], string> = {
-  ready: 'readable',
-  found: 'found',
-  denied: 'permission denied',
-  absent: 'not available',
-  unsupported: 'not on this platform',
-};
-
 function header(): HTMLElement {
   const refresh = el('button', { type: 'button', id: 'refresh' }, 'Refresh');
   refresh.addEventListener('click', () => vscode.postMessage({ type: 'refreshSystem' }));
@@ -39,8 +26,8 @@ function renderSystem(report: SystemReport): HTMLElement {
   const rows: [string, string][] = [
     ['OS', `${inv.os.distro} ${inv.os.release} (${inv.os.platform}, ${inv.os.arch})`],
     ['CPU', `${inv.cpu.brand}: ${inv.cpu.physicalCores} cores, ${inv.cpu.logicalCores} threads`],
-    ['Memory', gib(inv.memory.totalBytes)],
-    ...inv.gpus.map((g, i): [string, string] => [`GPU ${i}`, `${gpuLabel(g)}${g.vramMiB ? `, ${gib(g.vramMiB * 1024 ** 2)}` : ''}`]),
+    ['Memory', formatBytes(inv.memory.totalBytes)],
+    ...inv.gpus.map((g, i): [string, string] => [`GPU ${i}`, `${gpuLabel(g)}${g.vramMiB ? `, ${formatBytes(g.vramMiB * 1024 ** 2)}` : ''}`]),
   ];
   if (inv.gpus.length === 0) rows.push(['GPU', 'none found']);
   const machine = el('table', { class: 'facts' }, ...rows.map(([k, v]) => el('tr', {}, el('th', { scope: 'row' }, k), el('td', {}, v))));
@@ -51,7 +38,7 @@ function renderSystem(report: SystemReport): HTMLElement {
       { class: `state-${s.state}` },
       el('td', {}, `${s.component.toUpperCase()} · ${s.name}`),
       el('td', {}, el('span', { class: `badge ${s.kind}` }, s.kind)),
-      el('td', {}, STATE_TEXT[s.state]),
+      el('td', {}, STATE_LABEL[s.state]),
       el('td', {}, s.detail, ...(s.fix ? [el('div', { class: 'fix' }, `Fix: ${s.fix}`)] : [])),
     ),
   );

@@ -7,7 +7,8 @@ export interface SystemReport {
   sources: PowerSourceStatus[];
 }
 
-const STATE_LABEL: Record<SourceState, string> = {
+/** How each source state reads to a person, in the CLI, the log and the panel alike. */
+export const STATE_LABEL: Record<SourceState, string> = {
   ready: 'readable',
   found: 'found',
   denied: 'permission denied',
