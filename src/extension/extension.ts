@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
-import type { SystemReport } from '../core/system/report';
-import { formatSystemReport } from '../core/system/report';
+import { formatSystemReport, type SystemReport } from '../core/system/report';
 import { readConfig, watchConfig } from './config';
 import { createLog } from './log';
 import { CarbonLensPanel } from './panel';

@@ -74,7 +74,7 @@ export function freePort() {
  * Starts code-server on 127.0.0.1 with throw-away user data. Returns its base URL and a stop()
  * that ends the whole process group, so no extension host outlives the run.
  */
-export async function startCodeServer({ port, dataDir, env = {}, log = console.log, quiet = true }) {
+export async function startCodeServer({ port, dataDir, env = {}, log = console.log }) {
   const entry = ensureCodeServer(log);
   mkdirSync(dataDir, { recursive: true });
   const args = [
@@ -89,7 +89,7 @@ export async function startCodeServer({ port, dataDir, env = {}, log = console.l
   ];
   const child = spawn(process.execPath, args, {
     detached: true,
-    stdio: quiet ? ['ignore', 'ignore', 'pipe'] : 'inherit',
+    stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, XDG_CONFIG_HOME: join(dataDir, 'config'), XDG_DATA_HOME: join(dataDir, 'data'), ...env },
   });
   let stderr = '';

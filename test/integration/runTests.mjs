@@ -12,7 +12,7 @@ import { runUiChecks } from './ui.mjs';
 
 const testsPath = resolve(repoRoot, 'out/test/integration/index.js');
 const demoWorkspace = resolve(repoRoot, 'test/fixtures/demo-workspace');
-export const resultsDir = resolve(repoRoot, 'out/test-results');
+const resultsDir = resolve(repoRoot, 'out/test-results');
 
 function pickHost() {
   const wanted = process.env.CARBONLENS_TEST_HOST;
