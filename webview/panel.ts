@@ -48,7 +48,18 @@ function renderSystem(report: SystemReport): HTMLElement {
     el('thead', {}, el('tr', {}, el('th', {}, 'Source'), el('th', {}, 'Gives'), el('th', {}, 'State'), el('th', {}, 'Detail'))),
     el('tbody', {}, ...sourceRows),
   );
-  return el('section', { id: 'system' }, el('h2', {}, 'This machine'), machine, el('h2', {}, 'Power sources'), table);
+  const meter = report.meter
+    ? [
+        el('h2', {}, 'What the meter reads'),
+        el(
+          'ul',
+          { class: 'meter', id: 'meter-sources' },
+          ...report.meter.sources.map((s) => el('li', {}, el('span', { class: `badge ${s.kind}` }, s.kind), ` ${s.component.toUpperCase()} · ${s.name}: ${s.detail}`)),
+          ...report.meter.notes.map((n) => el('li', { class: 'fix' }, n)),
+        ),
+      ]
+    : [];
+  return el('section', { id: 'system' }, el('h2', {}, 'This machine'), machine, el('h2', {}, 'Power sources'), table, ...meter);
 }
 
 function show(...content: HTMLElement[]): void {

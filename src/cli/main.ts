@@ -1,4 +1,5 @@
 import { INFO_HELP, runInfo } from './info';
+import { MONITOR_HELP, runMonitor } from './monitor';
 import { MAIN_HELP, UsageError } from './usage';
 
 type Print = (text: string) => void;
@@ -6,6 +7,7 @@ type Command = { help: string; run: (args: string[], out: Print) => Promise<numb
 
 const COMMANDS: Record<string, Command> = {
   info: { help: INFO_HELP, run: runInfo },
+  monitor: { help: MONITOR_HELP, run: runMonitor },
 };
 const stdout: Print = (t) => void process.stdout.write(t + '\n');
 const stderr: Print = (t) => void process.stderr.write(t + '\n');

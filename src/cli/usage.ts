@@ -7,6 +7,7 @@ Usage: carbonlens <command> [options]
 
 Commands:
   info [--json]    the machine's CPU, GPUs and memory, and which power sources are readable
+  monitor          live power per source, then the energy of the run (measured/sampled/estimated)
 
 Options:
   -h, --help       show help (also after a command)

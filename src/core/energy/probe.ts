@@ -27,6 +27,8 @@ export interface PowerSourceStatus {
   state: SourceState;
   detail: string;
   fix?: string;
+  /** The library or executable found, where there is one. */
+  path?: string;
 }
 
 export interface ProbeFs {
@@ -118,7 +120,7 @@ export async function probeRapl(probe: ProbeEnvironment): Promise<PowerSourceSta
   return { ...base, state: 'absent', detail: `RAPL domains could not be read: ${broken.join('; ')}.` };
 }
 
-function nvmlCandidates(probe: ProbeEnvironment): string[] {
+export function nvmlCandidates(probe: ProbeEnvironment): string[] {
   const env = probe.env;
   if (probe.platform === 'win32') {
     const systemRoot = env.SystemRoot ?? env.SYSTEMROOT ?? 'C:\\Windows';
@@ -150,7 +152,7 @@ export async function probeNvml(probe: ProbeEnvironment): Promise<PowerSourceSta
   }
   for (const file of candidates) {
     if (await probe.fs.exists(file)) {
-      return { ...base, state: 'found', detail: `NVML library at ${file}; its energy counter is read when the meter starts.` };
+      return { ...base, state: 'found', path: file, detail: `NVML library at ${file}; its energy counter is read when the meter starts.` };
     }
   }
   return { ...base, state: 'absent', detail: 'No NVML library (no NVIDIA driver installed).' };
@@ -167,7 +169,7 @@ export async function probeNvidiaSmi(probe: ProbeEnvironment): Promise<PowerSour
   for (const dir of dirs) {
     const file = (probe.platform === 'win32' ? path.win32 : path.posix).join(dir, exe);
     if (await probe.fs.exists(file, probe.platform !== 'win32')) {
-      return { ...base, state: 'found', detail: `${file}; used for power samples only when NVML cannot be loaded.` };
+      return { ...base, state: 'found', path: file, detail: `${file}; used for power samples only when NVML cannot be loaded.` };
     }
   }
   return { ...base, state: 'absent', detail: `${exe} is not on PATH.` };

@@ -1,10 +1,13 @@
 import type { PowerSourceStatus, SourceState } from '../energy/probe';
+import type { SourceSummary } from '../energy/source';
 import { gpuLabel, type SystemInventory } from './inventory';
 
 /** The machine and its power sources, as read by `carbonlens info --json` and the extension. */
 export interface SystemReport {
   inventory: SystemInventory;
   sources: PowerSourceStatus[];
+  /** What the meter opened: the source it reads for each component, and the fallbacks it took. */
+  meter?: { sources: SourceSummary[]; notes: string[] };
 }
 
 /** How each source state reads to a person, in the CLI, the log and the panel alike. */
@@ -43,6 +46,11 @@ export function formatSystemReport(report: SystemReport): string[] {
   }
   if (!sources.some((s) => s.state === 'ready' || s.state === 'found')) {
     lines.push('  No hardware power source: CarbonLens will estimate energy (TDP and RAM models) and label it "estimated".');
+  }
+  if (report.meter) {
+    lines.push('The meter reads:');
+    for (const s of report.meter.sources) lines.push(`  ${s.component.toUpperCase()} ${s.name} (${s.kind}): ${s.detail}`);
+    for (const n of report.meter.notes) lines.push(`  Note: ${n}`);
   }
   return lines;
 }

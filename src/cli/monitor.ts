@@ -1,0 +1,96 @@
+import { parseArgs } from 'node:util';
+import { Meter, type MeterReading, type WindowResult } from '../core/energy/meter';
+import { openEnergySources } from '../core/energy/openSources';
+import { summariseSource, type EnergySource } from '../core/energy/source';
+import { UsageError } from './usage';
+
+export const MONITOR_HELP = `Usage: carbonlens monitor [--duration S] [--interval-ms N] [--json]
+
+Prints the power sources found (GPU: NVML, else nvidia-smi; CPU: RAPL, else a TDP model; RAM:
+RAPL DRAM, else a per-GB model), then one line of power readings per interval, then the energy
+of the whole run per component. Each figure says how it was obtained: measured (a hardware
+energy counter), sampled (power x time) or estimated (a model). Ctrl-C ends the run early.
+
+  --duration S       seconds to run (default: until Ctrl-C)
+  --interval-ms N    sampling interval in ms (default 1000, minimum 10)
+  --json             no live lines; one JSON object at the end:
+                     { sources: [{ id, component, name, kind, detail }], notes, duration_s,
+                       interval_ms, energy_j: { gpu?, cpu?, ram?, total }, kinds, window }
+`;
+
+export function describeSources(sources: readonly EnergySource[], notes: readonly string[]): string[] {
+  const lines = sources.map((s) => `  ${s.component.padEnd(4)}${s.kind.padEnd(10)}${s.name}: ${s.detail}`);
+  return ['Sources:', ...(lines.length ? lines : ['  none']), ...notes.map((n) => `Note: ${n}`)];
+}
+
+const watts = (w: number | undefined) => (w === undefined ? '-' : w.toFixed(1)).padStart(9);
+
+function formatReading(r: MeterReading, sources: readonly EnergySource[]): string {
+  const time = new Date(r.time).toISOString().slice(11, 19);
+  return time + sources.map((s) => watts(r.readings.find((x) => x.sourceId === s.id)?.powerW)).join('') + watts(r.totalW);
+}
+
+export function formatWindow(w: WindowResult): string {
+  const parts = w.components.map((c) => `${c.component} ${c.energyJ.toFixed(1)} J (${c.kind})`);
+  return `Energy over ${w.durationS.toFixed(1)} s: ${parts.join(', ')}; total ${w.totalJ.toFixed(1)} J (${w.kind === 'measured' ? 'all measured' : `weakest figure: ${w.kind}`}).`;
+}
+
+export async function runMonitor(args: string[], out: (text: string) => void): Promise<number> {
+  const { values } = parseArgs({ args, options: { duration: { type: 'string' }, 'interval-ms': { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+  const duration = values.duration === undefined ? undefined : Number(values.duration);
+  if (duration !== undefined && !(duration > 0)) throw new UsageError(`--duration must be a positive number of seconds, not '${values.duration}'.`);
+  const intervalMs = values['interval-ms'] === undefined ? 1000 : Number(values['interval-ms']);
+  if (!Number.isInteger(intervalMs) || intervalMs < 10) throw new UsageError(`--interval-ms must be a whole number >= 10, not '${values['interval-ms']}'.`);
+
+  const { sources, notes } = await openEnergySources({ intervalMs });
+  const meter = new Meter(sources, { intervalMs });
+  try {
+    if (!values.json) {
+      for (const line of describeSources(sources, notes)) out(line);
+      out('');
+      out('time    ' + sources.map((s) => s.id.slice(0, 8).padStart(9)).join('') + '  total W'.padStart(9));
+    }
+    await meter.start();
+    const window = await meter.begin();
+    if (!values.json) meter.onReading((r) => out(formatReading(r, sources)));
+    await new Promise<void>((resolve) => {
+      // The meter's timer does not hold the process; this does, until the duration or Ctrl-C.
+      const timer = setTimeout(done, Math.min(2 ** 31 - 1, duration === undefined ? Infinity : duration * 1000));
+      process.once('SIGINT', done);
+      function done() {
+        clearTimeout(timer);
+        process.off('SIGINT', done);
+        resolve();
+      }
+    });
+    const result = await window.end();
+    if (values.json) {
+      const energy: Record<string, number> = {};
+      for (const c of result.components) energy[c.component] = c.energyJ;
+      energy.total = result.totalJ;
+      out(
+        JSON.stringify(
+          {
+            sources: sources.map(summariseSource),
+            notes,
+            errors: meter.errors(),
+            duration_s: result.durationS,
+            interval_ms: intervalMs,
+            energy_j: energy,
+            kinds: Object.fromEntries(result.components.map((c) => [c.component, c.kind])),
+            window: result,
+          },
+          null,
+          2,
+        ),
+      );
+    } else {
+      out('');
+      out(formatWindow(result));
+      for (const e of meter.errors()) out(`Error: ${e}`);
+    }
+    return 0;
+  } finally {
+    meter.close();
+  }
+}

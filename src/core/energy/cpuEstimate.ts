@@ -1,0 +1,102 @@
+import * as fsp from 'node:fs/promises';
+import * as os from 'node:os';
+import { cpuTdpTable, type CpuTdpRow } from '../../generated/cpuTdp';
+import type { EnergySource } from './source';
+
+/**
+ * The CPU's power when no counter can be read: a model, labelled `estimated`.
+ *
+ * P = TDP x (IDLE_FRACTION + (1 - IDLE_FRACTION) x load), load being the whole machine's busy
+ * share of CPU time since the previous reading. Linear in load, unlike CodeCarbon's reference
+ * TDP x (0.1 + 0.9 x load^3): measured server power curves (SPECpower_ssj2008) rise close to
+ * linearly with load, and the cubic term puts a half-loaded CPU at 21% of TDP, well under what
+ * those curves show. Both agree at idle (10% of TDP) and at full load (TDP).
+ * Unknown CPU model: PER_THREAD_WATTS x logical CPUs stands in for the TDP, and says so.
+ */
+export const IDLE_FRACTION = 0.1;
+/** A middle figure between laptop parts (~2 W a thread: 15 W / 8) and desktop ones (~6 W: 95 W / 16). */
+export const PER_THREAD_WATTS = 4;
+
+const normalise = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/\((r|tm|c)\)|[®™]/g, ' ')
+    .replace(/@.*$/, ' ') // "@ 3.60GHz"
+    .replace(/\b(cpu|processor|\d+-core|with radeon.*|w\/ radeon.*)\b/g, ' ')
+    .split(/[\s,]+/)
+    .filter(Boolean);
+
+/**
+ * The table row for a CPU brand string such as "Intel(R) Core(TM) i7-9700K CPU @ 3.60GHz".
+ * A row matches when each of its words is one of the brand's words (so "i7-9700" never matches
+ * "i7-9700K"); the row with the most words wins. A row must name a model number: "Intel Xeon"
+ * alone is not a match.
+ */
+export function matchCpuTdp(brand: string, table: readonly CpuTdpRow[] = cpuTdpTable()): CpuTdpRow | undefined {
+  const words = new Set(normalise(brand));
+  let best: { row: CpuTdpRow; score: number } | undefined;
+  for (const row of table) {
+    const rowWords = normalise(row.name);
+    if (!rowWords.some((w) => /\d/.test(w))) continue;
+    if (!rowWords.every((w) => words.has(w))) continue;
+    const score = rowWords.length * 1000 + row.name.length;
+    if (!best || score > best.score) best = { row, score };
+  }
+  return best?.row;
+}
+
+export interface CpuTimes {
+  busy: number;
+  total: number;
+}
+
+/** Machine-wide CPU time: one line of /proc/stat on Linux, os.cpus() elsewhere. */
+export async function readCpuTimes(): Promise<CpuTimes> {
+  if (process.platform === 'linux') {
+    const line = (await fsp.readFile('/proc/stat', 'utf8')).slice(0, 256).split('\n', 1)[0]!;
+    // cpu user nice system idle iowait irq softirq steal (guest time is inside user already)
+    const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = f.reduce((a, b) => a + b, 0);
+    return { busy: total - f[3]! - (f[4] ?? 0), total };
+  }
+  let busy = 0;
+  let total = 0;
+  for (const { times: t } of os.cpus()) {
+    const sum = t.user + t.nice + t.sys + t.idle + t.irq;
+    busy += sum - t.idle;
+    total += sum;
+  }
+  return { busy, total };
+}
+
+export function cpuPowerModel(tdpWatts: number, load: number): number {
+  const l = Math.min(1, Math.max(0, load));
+  return tdpWatts * (IDLE_FRACTION + (1 - IDLE_FRACTION) * l);
+}
+
+export function cpuEstimateSource(brand: string, logicalCpus: number, readTimes: () => Promise<CpuTimes> = readCpuTimes): EnergySource {
+  const match = brand ? matchCpuTdp(brand) : undefined;
+  const tdp = match ? match.tdpWatts : PER_THREAD_WATTS * logicalCpus;
+  const basis = match
+    ? `TDP ${tdp} W of "${match.name}" (CodeCarbon's CPU table)`
+    : `CPU model ${brand ? `"${brand}"` : ''} not in the TDP table: ${PER_THREAD_WATTS} W x ${logicalCpus} threads = ${tdp} W stands in for its TDP`;
+  let last: CpuTimes | undefined;
+  let lastW: number | undefined;
+  return {
+    id: 'cpu-estimate',
+    component: 'cpu',
+    name: match ? match.name : `CPU (${logicalCpus} threads, model unknown)`,
+    kind: 'estimated',
+    detail: `${basis}, x (${IDLE_FRACTION} + ${1 - IDLE_FRACTION} x machine-wide CPU load).`,
+    async power() {
+      const now = await readTimes();
+      // The first reading has nothing to compare with: no figure rather than a made-up one. Two
+      // readings within one clock tick (10 ms on Linux) hold the previous figure.
+      if (last && now.total <= last.total) return lastW;
+      const prev = last;
+      last = now;
+      if (!prev) return undefined;
+      return (lastW = cpuPowerModel(tdp, (now.busy - prev.busy) / (now.total - prev.total)));
+    },
+  };
+}

@@ -1,0 +1,377 @@
+import type { Component, Provenance } from './provenance';
+import type { EnergySource, SourceStats } from './source';
+
+/**
+ * Samples every source on a timer (1 Hz by default; faster while someone asks), publishes live
+ * power, and measures windows. A window's energy comes from a source's hardware counter read
+ * at its two edges where there is one (`measured`), else from the integral of power samples
+ * (`sampled`, or `estimated` for a model), with an idle baseline subtracted on request.
+ * Nothing here blocks the event loop: reads are async, and samples never overlap.
+ */
+
+export interface PowerReading {
+  sourceId: string;
+  component: Component;
+  /** W; undefined when the source has no fresh figure this time. */
+  powerW: number | undefined;
+  /** Live power is `sampled` for hardware sources, `estimated` for models. */
+  kind: Provenance;
+  stats?: SourceStats;
+}
+
+export interface MeterReading {
+  /** ms since the epoch. */
+  time: number;
+  readings: PowerReading[];
+  /** Sum of the defined readings per component. */
+  components: Partial<Record<Component, number>>;
+  totalW: number;
+}
+
+export interface SourceEnergy {
+  sourceId: string;
+  name: string;
+  component: Component;
+  kind: Provenance;
+  method: 'counter' | 'power x time';
+  energyJ: number;
+  meanPowerW: number;
+  /** Share of the window that power samples covered (1 for a counter). */
+  coverage: number;
+  idleW?: number;
+  /** energyJ - idleW x duration; may be slightly negative when the work drew less than idle noise. */
+  netEnergyJ?: number;
+}
+
+export interface ComponentEnergy {
+  component: Component;
+  energyJ: number;
+  netEnergyJ?: number;
+  /** The weakest provenance among the component's sources. */
+  kind: Provenance;
+}
+
+export interface WindowResult {
+  startedAt: number;
+  durationS: number;
+  sources: SourceEnergy[];
+  components: ComponentEnergy[];
+  totalJ: number;
+  netJ?: number;
+  kind: Provenance;
+}
+
+export interface IdleBaseline {
+  durationS: number;
+  /** Mean power per source id while idle. */
+  powerW: Record<string, number>;
+}
+
+export interface MeterOptions {
+  intervalMs?: number;
+  /** How often a source with both power and a counter (NVML) has its counter read between windows. */
+  counterIntervalMs?: number;
+  /** A clock in ms, for tests. */
+  now?: () => number;
+}
+
+interface SourceState {
+  source: EnergySource;
+  lastPower?: number;
+  lastPowerAt?: number;
+  /** Running integral of sampled power, J, and the seconds it covers. */
+  integralJ: number;
+  coveredS: number;
+  counterJ?: number;
+  counterAt?: number;
+  counterBroken?: boolean;
+  error?: string;
+}
+
+interface Snapshot {
+  at: number;
+  integralJ: number[];
+  coveredS: number[];
+  counterJ: (number | undefined)[];
+}
+
+const RANK: Record<Provenance, number> = { measured: 0, sampled: 1, estimated: 2 };
+const weakest = (kinds: Provenance[]): Provenance => kinds.reduce<Provenance>((a, b) => (RANK[b] > RANK[a] ? b : a), 'measured');
+
+export class Meter {
+  readonly sources: readonly EnergySource[];
+  private readonly states: SourceState[];
+  private readonly baseIntervalMs: number;
+  private readonly counterIntervalMs: number;
+  private readonly now: () => number;
+  private readonly requests = new Set<{ ms: number }>();
+  private readonly listeners = new Set<(r: MeterReading) => void>();
+  private chain: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private lastIntervalMs: number;
+  private session: Snapshot | undefined;
+  latest: MeterReading | undefined;
+
+  constructor(sources: readonly EnergySource[], options: MeterOptions = {}) {
+    this.sources = sources;
+    this.states = sources.map((source) => ({ source, integralJ: 0, coveredS: 0 }));
+    this.baseIntervalMs = options.intervalMs ?? 1000;
+    this.counterIntervalMs = options.counterIntervalMs ?? 1000;
+    this.now = options.now ?? (() => performance.timeOrigin + performance.now());
+    this.lastIntervalMs = this.baseIntervalMs;
+  }
+
+  get intervalMs(): number {
+    return Math.min(this.baseIntervalMs, ...[...this.requests].map((r) => r.ms));
+  }
+
+  /** Starts the timer; the session's totals count from here. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.sample(true);
+    this.session = this.snapshot();
+    this.schedule();
+  }
+
+  /** Samples at least this often until disposed (a benchmark asks for 100 ms). */
+  requestInterval(ms: number): { dispose(): void } {
+    const request = { ms: Math.max(10, ms) };
+    this.requests.add(request);
+    this.intervalChanged();
+    return {
+      dispose: () => {
+        this.requests.delete(request);
+        this.intervalChanged();
+      },
+    };
+  }
+
+  onReading(listener: (r: MeterReading) => void): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => void this.listeners.delete(listener) };
+  }
+
+  /** Errors sources raised, one line per source, for the log. */
+  errors(): string[] {
+    return this.states.filter((s) => s.error).map((s) => `${s.source.name}: ${s.error}`);
+  }
+
+  /** Reads every source now (after any sample in progress); `counters` forces counter reads too. */
+  sample(counters = false): Promise<MeterReading> {
+    const next = this.chain.then(() => this.readAll(counters));
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Opens a window: counters are read and power sampled at this instant. */
+  async begin(): Promise<EnergyWindow> {
+    await this.sample(true);
+    return new EnergyWindow(this, this.snapshot());
+  }
+
+  /** Mean power of each source over `ms` of (supposedly) idle time. */
+  async measureIdle(ms: number): Promise<IdleBaseline> {
+    const window = await this.begin();
+    await new Promise((r) => setTimeout(r, ms));
+    const result = await window.end();
+    return { durationS: result.durationS, powerW: Object.fromEntries(result.sources.map((s) => [s.sourceId, s.meanPowerW])) };
+  }
+
+  /** Energy since start(), from the latest samples (no new read). */
+  sessionTotals(): WindowResult | undefined {
+    return this.session && this.result(this.session, this.snapshot());
+  }
+
+  close(): void {
+    this.running = false;
+    clearTimeout(this.timer);
+    this.listeners.clear();
+    for (const s of this.sources) s.close?.();
+  }
+
+  /** @internal */
+  async endWindow(begin: Snapshot, idle: IdleBaseline | undefined): Promise<WindowResult> {
+    await this.sample(true);
+    return this.result(begin, this.snapshot(), idle);
+  }
+
+  private schedule() {
+    if (!this.running) return;
+    this.timer = setTimeout(async () => {
+      await this.sample().catch(() => undefined);
+      this.schedule();
+    }, this.intervalMs);
+    // The sampler never keeps a process alive on its own (the CLI holds its own timer).
+    this.timer.unref();
+  }
+
+  private intervalChanged() {
+    const ms = this.intervalMs;
+    if (ms === this.lastIntervalMs) return;
+    this.lastIntervalMs = ms;
+    for (const s of this.sources) s.setInterval?.(ms);
+    if (this.running) {
+      clearTimeout(this.timer);
+      this.schedule();
+    }
+  }
+
+  private async readAll(forceCounters: boolean): Promise<MeterReading> {
+    const at = this.now();
+    const readings = await Promise.all(this.states.map((st) => this.readOne(st, at, forceCounters)));
+    const components: Partial<Record<Component, number>> = {};
+    let totalW = 0;
+    for (const r of readings) {
+      if (r.powerW === undefined) continue;
+      components[r.component] = (components[r.component] ?? 0) + r.powerW;
+      totalW += r.powerW;
+    }
+    const reading: MeterReading = { time: at, readings, components, totalW };
+    this.latest = reading;
+    for (const listener of this.listeners) {
+      try {
+        listener(reading);
+      } catch {
+        // A listener's failure is its own; sampling goes on.
+      }
+    }
+    return reading;
+  }
+
+  private async readOne(st: SourceState, at: number, forceCounters: boolean): Promise<PowerReading> {
+    const { source } = st;
+    let powerW: number | undefined;
+    try {
+      if (source.power) powerW = await source.power();
+      const counterDue = st.counterAt === undefined || at - st.counterAt >= this.counterIntervalMs;
+      if (source.energy && !st.counterBroken && (forceCounters || !source.power || counterDue)) {
+        const energyJ = await source.energy();
+        // A counter-only source (RAPL): power is the counter's slope since the last read.
+        if (!source.power && st.counterJ !== undefined && st.counterAt !== undefined && at > st.counterAt) {
+          powerW = (energyJ - st.counterJ) / ((at - st.counterAt) / 1000);
+        }
+        st.counterJ = energyJ;
+        st.counterAt = at;
+      }
+    } catch (e) {
+      st.error = (e as Error).message;
+      if (source.energy && source.power) st.counterBroken = true;
+    }
+    if (powerW !== undefined && !Number.isFinite(powerW)) powerW = undefined;
+    if (powerW !== undefined && st.lastPower !== undefined && st.lastPowerAt !== undefined && at > st.lastPowerAt) {
+      const dt = (at - st.lastPowerAt) / 1000;
+      st.integralJ += ((powerW + st.lastPower) / 2) * dt;
+      st.coveredS += dt;
+    }
+    st.lastPower = powerW;
+    st.lastPowerAt = powerW === undefined ? undefined : at;
+    const kind: Provenance = source.kind === 'estimated' ? 'estimated' : 'sampled';
+    return { sourceId: source.id, component: source.component, powerW, kind, ...(source.stats && { stats: safeStats(source) }) };
+  }
+
+  private snapshot(): Snapshot {
+    return {
+      at: this.latest?.time ?? this.now(),
+      integralJ: this.states.map((s) => s.integralJ),
+      coveredS: this.states.map((s) => s.coveredS),
+      counterJ: this.states.map((s) => (s.counterBroken ? undefined : s.counterJ)),
+    };
+  }
+
+  private result(a: Snapshot, b: Snapshot, idle?: IdleBaseline): WindowResult {
+    const durationS = Math.max(0, (b.at - a.at) / 1000);
+    const sources = this.states.map((st, i): SourceEnergy => {
+      const { source } = st;
+      const ca = a.counterJ[i];
+      const cb = b.counterJ[i];
+      const counter = source.kind === 'measured' && ca !== undefined && cb !== undefined;
+      const energyJ = counter ? cb - ca : b.integralJ[i]! - a.integralJ[i]!;
+      const coverage = counter ? 1 : durationS > 0 ? Math.min(1, (b.coveredS[i]! - a.coveredS[i]!) / durationS) : 0;
+      return {
+        sourceId: source.id,
+        name: source.name,
+        component: source.component,
+        // A counter source whose counter failed falls back to power samples, and says so.
+        kind: counter ? 'measured' : source.kind === 'estimated' ? 'estimated' : 'sampled',
+        method: counter ? 'counter' : 'power x time',
+        energyJ,
+        meanPowerW: durationS > 0 ? energyJ / durationS : 0,
+        coverage,
+      };
+    });
+    const result = summarise(a.at, durationS, sources);
+    return idle ? applyBaseline(result, idle) : result;
+  }
+}
+
+function safeStats(source: EnergySource): SourceStats | undefined {
+  try {
+    return source.stats!();
+  } catch {
+    return undefined;
+  }
+}
+
+/** A measured stretch of time; `end()` returns its energy. */
+export class EnergyWindow {
+  private ended = false;
+  constructor(
+    private readonly meter: Meter,
+    private readonly begin: Snapshot,
+  ) {}
+
+  /**
+   * Closes the window. With `idle`, each source's idle power x duration is subtracted; with
+   * `idleAfterMs` too, a second baseline is measured after the window and the two are averaged.
+   */
+  async end(options: { idle?: IdleBaseline; idleAfterMs?: number } = {}): Promise<WindowResult> {
+    if (this.ended) throw new Error('This energy window has already ended.');
+    this.ended = true;
+    let idle = options.idle;
+    const result = await this.meter.endWindow(this.begin, idle);
+    if (!options.idleAfterMs) return result;
+    const after = await this.meter.measureIdle(options.idleAfterMs);
+    idle = idle ? averageBaselines(idle, after) : after;
+    return applyBaseline(result, idle);
+  }
+}
+
+export function averageBaselines(a: IdleBaseline, b: IdleBaseline): IdleBaseline {
+  const powerW: Record<string, number> = {};
+  for (const id of new Set([...Object.keys(a.powerW), ...Object.keys(b.powerW)])) {
+    const values = [a.powerW[id], b.powerW[id]].filter((v): v is number => v !== undefined);
+    powerW[id] = values.reduce((s, v) => s + v, 0) / values.length;
+  }
+  return { durationS: a.durationS + b.durationS, powerW };
+}
+
+/** The same result with each source's idle power x duration subtracted. */
+export function applyBaseline(result: WindowResult, idle: IdleBaseline): WindowResult {
+  const sources = result.sources.map((s) => {
+    const idleW = idle.powerW[s.sourceId];
+    return idleW === undefined ? s : { ...s, idleW, netEnergyJ: s.energyJ - idleW * result.durationS };
+  });
+  return summarise(result.startedAt, result.durationS, sources);
+}
+
+function summarise(startedAt: number, durationS: number, sources: SourceEnergy[]): WindowResult {
+  const sum = (xs: number[]) => xs.reduce((t, x) => t + x, 0);
+  const components = (['gpu', 'cpu', 'ram'] as const).flatMap((component): ComponentEnergy[] => {
+    const of = sources.filter((s) => s.component === component);
+    if (of.length === 0) return [];
+    const net = of.every((s) => s.netEnergyJ !== undefined) ? sum(of.map((s) => s.netEnergyJ!)) : undefined;
+    return [{ component, energyJ: sum(of.map((s) => s.energyJ)), ...(net !== undefined && { netEnergyJ: net }), kind: weakest(of.map((s) => s.kind)) }];
+  });
+  const netJ = components.length > 0 && components.every((c) => c.netEnergyJ !== undefined) ? sum(components.map((c) => c.netEnergyJ!)) : undefined;
+  return {
+    startedAt,
+    durationS,
+    sources,
+    components,
+    totalJ: sum(sources.map((s) => s.energyJ)),
+    ...(netJ !== undefined && { netJ }),
+    kind: weakest(sources.map((s) => s.kind)),
+  };
+}

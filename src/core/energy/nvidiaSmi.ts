@@ -1,0 +1,155 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { EnergySource, OpenedSources } from './source';
+
+/**
+ * NVIDIA GPUs when NVML cannot be loaded: one long-running `nvidia-smi ... -lms N` child whose
+ * CSV lines are parsed as they arrive (never a process per sample). nvidia-smi has no energy
+ * counter, so windows are power x time: `sampled`. `power.draw.instant` is preferred;
+ * `power.draw` (a one-second average on Ampere and newer) only where the driver lacks it.
+ */
+
+const FIELDS = ['index', 'POWER', 'utilization.gpu', 'memory.used', 'memory.total', 'power.limit'];
+const LIST_TIMEOUT_MS = 15_000;
+
+interface GpuLine {
+  powerW: number;
+  utilizationPercent?: number;
+  memoryUsedBytes?: number;
+  memoryTotalBytes?: number;
+  powerLimitW?: number;
+  at: number;
+}
+
+const num = (s: string | undefined) => {
+  const v = Number(s?.trim());
+  return s !== undefined && /^\s*[\d.]+\s*$/.test(s) && Number.isFinite(v) ? v : undefined;
+};
+
+/** One line of `--format=csv,noheader,nounits` in FIELDS' order; undefined when malformed. */
+export function parseSmiLine(line: string, at: number): { index: number; reading: GpuLine } | undefined {
+  const f = line.split(',');
+  const index = num(f[0]);
+  const powerW = num(f[1]);
+  if (f.length !== FIELDS.length || index === undefined || !Number.isInteger(index) || powerW === undefined) return undefined;
+  const mib = (s: string | undefined) => (num(s) === undefined ? undefined : num(s)! * 1024 * 1024);
+  return {
+    index,
+    reading: { powerW, utilizationPercent: num(f[2]), memoryUsedBytes: mib(f[3]), memoryTotalBytes: mib(f[4]), powerLimitW: num(f[5]), at },
+  };
+}
+
+function run(exe: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(exe, args, { timeout: LIST_TIMEOUT_MS, windowsHide: true }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${String(stderr || stdout).trim().split('\n')[0] || err.message}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+/** Lists the GPUs (one short process), then starts the stream. */
+export async function openNvidiaSmiSources(exe: string, intervalMs: number): Promise<OpenedSources> {
+  let powerField = 'power.draw.instant';
+  let listing: string;
+  try {
+    listing = await run(exe, ['--query-gpu=index,name,power.draw.instant', '--format=csv,noheader,nounits']);
+  } catch (e) {
+    if (!/not a valid field|invalid|unknown/i.test((e as Error).message)) {
+      return { sources: [], notes: [`nvidia-smi could not list the GPUs: ${(e as Error).message}`] };
+    }
+    powerField = 'power.draw';
+    try {
+      listing = await run(exe, ['--query-gpu=index,name,power.draw', '--format=csv,noheader,nounits']);
+    } catch (e2) {
+      return { sources: [], notes: [`nvidia-smi could not list the GPUs: ${(e2 as Error).message}`] };
+    }
+  }
+  const gpus = listing
+    .split('\n')
+    .map((l) => l.split(',').map((s) => s.trim()))
+    .filter((f) => f.length >= 2 && /^\d+$/.test(f[0]!))
+    .map((f) => ({ index: Number(f[0]), name: f[1]! }));
+  if (gpus.length === 0) return { sources: [], notes: ['nvidia-smi lists no GPU.'] };
+
+  const stream = new SmiStream(exe, powerField, intervalMs);
+  let open = gpus.length;
+  const averaged = powerField === 'power.draw' ? ' (a one-second average on Ampere and newer: short bursts are smoothed)' : '';
+  const sources = gpus.map(
+    ({ index, name }): EnergySource => ({
+      id: `nvidia-smi:${index}`,
+      component: 'gpu',
+      name: `${name} #${index}`,
+      kind: 'sampled',
+      detail: `nvidia-smi ${powerField}${averaged}, streamed every ${intervalMs} ms by one child process; no energy counter, so windows are power x time.`,
+      power: () => stream.latest(index)?.powerW,
+      stats: () => {
+        const { powerW: _, at: __, ...stats } = stream.latest(index) ?? { powerW: 0, at: 0 };
+        return stats;
+      },
+      setInterval: (ms) => stream.restart(ms),
+      close: () => void (--open === 0 && stream.close()),
+    }),
+  );
+  const notes = [`NVML unavailable: GPU power comes from nvidia-smi's ${powerField}, sampled, not from an energy counter.`];
+  return { sources, notes };
+}
+
+/** The child process and the latest line per GPU. */
+export class SmiStream {
+  private child: ChildProcess | undefined;
+  private readonly readings = new Map<number, GpuLine>();
+  private closed = false;
+  /** Lines that did not parse; kept for the log, never fatal. */
+  malformedLines = 0;
+  lastError: string | undefined;
+  private readonly killOnExit = () => this.child?.kill();
+
+  constructor(
+    private readonly exe: string,
+    private readonly powerField: string,
+    private intervalMs: number,
+  ) {
+    process.once('exit', this.killOnExit);
+    this.start();
+  }
+
+  private start() {
+    const args = [`--query-gpu=${FIELDS.map((f) => (f === 'POWER' ? this.powerField : f)).join(',')}`, '--format=csv,noheader,nounits', `-lms`, String(this.intervalMs)];
+    const child = spawn(this.exe, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    this.child = child;
+    child.on('error', (e) => (this.lastError = e.message));
+    child.stderr!.on('data', (d: Buffer) => (this.lastError = d.toString().trim().split('\n')[0]));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const parsed = parseSmiLine(line, performance.now());
+      if (parsed) this.readings.set(parsed.index, parsed.reading);
+      else if (line.trim()) this.malformedLines++;
+    });
+    child.on('exit', (code) => {
+      if (this.child === child && !this.closed) this.lastError ??= `nvidia-smi exited (${code})`;
+    });
+  }
+
+  /** The latest reading, or undefined when none is fresh (a hung or dead child gives gaps, not stale values). */
+  latest(index: number): GpuLine | undefined {
+    const r = this.readings.get(index);
+    const staleAfter = Math.max(3 * this.intervalMs, 3000);
+    return r && performance.now() - r.at <= staleAfter ? r : undefined;
+  }
+
+  restart(intervalMs: number) {
+    if (this.closed || intervalMs === this.intervalMs) return;
+    this.intervalMs = intervalMs;
+    const old = this.child;
+    this.child = undefined;
+    old?.kill();
+    this.start();
+  }
+
+  close() {
+    this.closed = true;
+    process.off('exit', this.killOnExit);
+    this.child?.kill();
+    this.child = undefined;
+  }
+}

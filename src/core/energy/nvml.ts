@@ -1,0 +1,213 @@
+import { currentProbeEnvironment, nvmlCandidates, type ProbeEnvironment } from './probe';
+import type { EnergySource, OpenedSources } from './source';
+
+/**
+ * NVIDIA GPUs through NVML, loaded with koffi on first use (never at activation).
+ * Windows use the board's total energy counter (`nvmlDeviceGetTotalEnergyConsumption`, mJ since
+ * the driver loaded, Volta and newer): exact for any window length, like Zeus. The live view
+ * reads instantaneous power (`NVML_FI_DEV_POWER_INSTANT`) where the driver has it, else
+ * `nvmlDeviceGetPowerUsage`, which Ampere and newer average over one second.
+ */
+
+export class NvmlError extends Error {
+  constructor(
+    readonly fn: string,
+    readonly code: number,
+    text: string,
+  ) {
+    super(`${fn} failed: ${text} (NVML error ${code})`);
+  }
+}
+export const NVML_ERROR_NOT_SUPPORTED = 3;
+
+/** The NVML calls CarbonLens makes; koffi implements it, tests pass a fake. */
+export interface NvmlBinding {
+  readonly libraryPath: string;
+  deviceCount(): number;
+  name(index: number): string;
+  /** mW; `nvmlDeviceGetPowerUsage`. */
+  powerMw(index: number): number;
+  /** mW from NVML_FI_DEV_POWER_INSTANT; undefined where the driver lacks the field. */
+  instantPowerMw(index: number): number | undefined;
+  /** mJ since the driver loaded. Async: on some VMs one call takes milliseconds. */
+  totalEnergyMj(index: number): Promise<number>;
+  utilization(index: number): { gpuPercent: number; memoryPercent: number };
+  memory(index: number): { usedBytes: number; totalBytes: number };
+  powerLimitMw(index: number): number;
+  shutdown(): void;
+}
+
+const NVML_FI_DEV_POWER_INSTANT = 186;
+/** sizeof(nvmlFieldValue_t): fieldId, scopeId (u32), timestamp, latencyUsec (i64), valueType, nvmlReturn (i32), value (8-byte union). */
+const FIELD_VALUE_SIZE = 40;
+
+/** Loads libnvidia-ml / nvml.dll and initialises it; throws an Error that says why not. */
+export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding> {
+  // require, not import(): koffi is a native CommonJS module, loaded here on first use only.
+  const koffi = require('koffi') as typeof import('koffi');
+  const lib = koffi.load(libraryPath);
+  const device = koffi.pointer(koffi.opaque());
+  const uint = 'unsigned int';
+  const ull = 'unsigned long long';
+  const out = (t: string | ReturnType<typeof koffi.opaque>) => koffi.out(koffi.pointer(t));
+  const fn = {
+    init: lib.func('nvmlInit_v2', 'int', []),
+    shutdown: lib.func('nvmlShutdown', 'int', []),
+    errorString: lib.func('nvmlErrorString', 'const char *', ['int']),
+    count: lib.func('nvmlDeviceGetCount_v2', 'int', [out(uint)]),
+    handle: lib.func('nvmlDeviceGetHandleByIndex_v2', 'int', [uint, out(device)]),
+    name: lib.func('nvmlDeviceGetName', 'int', [device, 'void *', uint]),
+    power: lib.func('nvmlDeviceGetPowerUsage', 'int', [device, out(uint)]),
+    energy: lib.func('nvmlDeviceGetTotalEnergyConsumption', 'int', [device, out(ull)]),
+    utilization: lib.func('nvmlDeviceGetUtilizationRates', 'int', [device, out(koffi.struct({ gpu: uint, memory: uint }))]),
+    memory: lib.func('nvmlDeviceGetMemoryInfo', 'int', [device, out(koffi.struct({ total: ull, free: ull, used: ull }))]),
+    powerLimit: lib.func('nvmlDeviceGetEnforcedPowerLimit', 'int', [device, out(uint)]),
+    fieldValues: lib.func('nvmlDeviceGetFieldValues', 'int', [device, 'int', 'void *']),
+  };
+  const check = (name: string, code: number) => {
+    if (code !== 0) throw new NvmlError(name, code, String(fn.errorString(code) ?? 'unknown error'));
+  };
+  try {
+    check('nvmlInit_v2', fn.init());
+  } catch (e) {
+    lib.unload();
+    throw e;
+  }
+  const box = <T>(): [T | null] => [null];
+
+  const handles: unknown[] = [];
+  const handle = (index: number) => {
+    if (handles[index] === undefined) {
+      const h = box<unknown>();
+      check('nvmlDeviceGetHandleByIndex_v2', fn.handle(index, h));
+      handles[index] = h[0];
+    }
+    return handles[index];
+  };
+  const uintOut = (call: typeof fn.power, name: string, index: number) => {
+    const v = box<number>();
+    check(name, call(handle(index), v));
+    return Number(v[0]);
+  };
+  const field = Buffer.alloc(FIELD_VALUE_SIZE);
+  let instantSupported = true;
+
+  return {
+    libraryPath,
+    deviceCount() {
+      const n = box<number>();
+      check('nvmlDeviceGetCount_v2', fn.count(n));
+      return Number(n[0]);
+    },
+    name(index) {
+      const buf = Buffer.alloc(96);
+      check('nvmlDeviceGetName', fn.name(handle(index), buf, buf.length));
+      return buf.toString('utf8', 0, Math.max(0, buf.indexOf(0))).trim();
+    },
+    powerMw: (index) => uintOut(fn.power, 'nvmlDeviceGetPowerUsage', index),
+    instantPowerMw(index) {
+      if (!instantSupported) return undefined;
+      field.fill(0);
+      field.writeUInt32LE(NVML_FI_DEV_POWER_INSTANT, 0);
+      const code = fn.fieldValues(handle(index), 1, field);
+      const fieldCode = field.readInt32LE(28);
+      if (code !== 0 || fieldCode !== 0) {
+        instantSupported = false; // an older driver: say so once through `undefined`, then stop asking
+        return undefined;
+      }
+      // valueType 1 = unsigned int, 4 = unsigned long long; power is reported as the former.
+      return field.readInt32LE(24) === 4 ? Number(field.readBigUInt64LE(32)) : field.readUInt32LE(32);
+    },
+    totalEnergyMj(index) {
+      return new Promise((resolve, reject) => {
+        const v = box<number | bigint>();
+        fn.energy.async(handle(index), v, (err: unknown, code: number) => {
+          if (err) reject(err instanceof Error ? err : new Error(String(err)));
+          else if (code !== 0) reject(new NvmlError('nvmlDeviceGetTotalEnergyConsumption', code, String(fn.errorString(code))));
+          else resolve(Number(v[0]));
+        });
+      });
+    },
+    utilization(index) {
+      const v = box<{ gpu: number; memory: number }>();
+      check('nvmlDeviceGetUtilizationRates', fn.utilization(handle(index), v));
+      return { gpuPercent: v[0]!.gpu, memoryPercent: v[0]!.memory };
+    },
+    memory(index) {
+      const v = box<{ total: number | bigint; used: number | bigint }>();
+      check('nvmlDeviceGetMemoryInfo', fn.memory(handle(index), v));
+      return { usedBytes: Number(v[0]!.used), totalBytes: Number(v[0]!.total) };
+    },
+    powerLimitMw: (index) => uintOut(fn.powerLimit, 'nvmlDeviceGetEnforcedPowerLimit', index),
+    shutdown() {
+      fn.shutdown();
+      lib.unload();
+    },
+  };
+}
+
+/** Finds and loads NVML, then one source per GPU. No NVML: no sources and a note saying why. */
+export async function openNvmlSources(
+  probe: ProbeEnvironment = currentProbeEnvironment(),
+  load: (path: string) => Promise<NvmlBinding> = loadNvmlBinding,
+): Promise<OpenedSources & { binding?: NvmlBinding }> {
+  const failures: string[] = [];
+  for (const file of nvmlCandidates(probe)) {
+    if (!(await probe.fs.exists(file))) continue;
+    let binding: NvmlBinding;
+    try {
+      binding = await load(file);
+    } catch (e) {
+      failures.push(`${file}: ${(e as Error).message}`);
+      continue;
+    }
+    try {
+      const sources = await nvmlSources(binding);
+      if (sources.length > 0) return { sources, notes: [], binding };
+      binding.shutdown();
+      return { sources, notes: [`NVML loaded from ${file} but reports no GPU.`] };
+    } catch (e) {
+      binding.shutdown();
+      failures.push(`${file}: ${(e as Error).message}`);
+    }
+  }
+  return { sources: [], notes: failures.length ? [`NVML could not be used (${failures.join('; ')}).`] : [] };
+}
+
+export async function nvmlSources(nvml: NvmlBinding): Promise<EnergySource[]> {
+  const count = nvml.deviceCount();
+  const sources: EnergySource[] = [];
+  let open = count;
+  for (let index = 0; index < count; index++) {
+    const name = nvml.name(index);
+    // Pre-Volta boards have no energy counter: their windows are power x time, and say so.
+    const hasCounter = await nvml.totalEnergyMj(index).then(
+      () => true,
+      (e) => {
+        if (e instanceof NvmlError && e.code === NVML_ERROR_NOT_SUPPORTED) return false;
+        throw e;
+      },
+    );
+    const instant = nvml.instantPowerMw(index) !== undefined;
+    const powerField = instant ? 'instantaneous power (NVML_FI_DEV_POWER_INSTANT)' : 'power from nvmlDeviceGetPowerUsage';
+    sources.push({
+      id: `nvml:${index}`,
+      component: 'gpu',
+      name: `${name} #${index}`,
+      kind: hasCounter ? 'measured' : 'sampled',
+      detail: hasCounter
+        ? `NVML total energy counter of GPU ${index} for windows; ${powerField} for the live view.`
+        : `GPU ${index} has no NVML energy counter (pre-Volta): windows integrate ${powerField}.`,
+      power: () => ((instant ? nvml.instantPowerMw(index) : undefined) ?? nvml.powerMw(index)) / 1000,
+      ...(hasCounter && { energy: async () => (await nvml.totalEnergyMj(index)) / 1000 }),
+      stats() {
+        const util = nvml.utilization(index);
+        const mem = nvml.memory(index);
+        return { utilizationPercent: util.gpuPercent, memoryUsedBytes: mem.usedBytes, memoryTotalBytes: mem.totalBytes, powerLimitW: nvml.powerLimitMw(index) / 1000 };
+      },
+      // The last GPU closed shuts NVML down.
+      close: () => void (--open === 0 && nvml.shutdown()),
+    });
+  }
+  return sources;
+}

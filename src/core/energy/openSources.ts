@@ -1,0 +1,49 @@
+import * as os from 'node:os';
+import { cpuEstimateSource } from './cpuEstimate';
+import { openNvidiaSmiSources } from './nvidiaSmi';
+import { openNvmlSources, type NvmlBinding } from './nvml';
+import { currentProbeEnvironment, probeNvidiaSmi, probeRapl, type ProbeEnvironment } from './probe';
+import { ramEstimateSource } from './ramEstimate';
+import { openRaplSources } from './rapl';
+import type { OpenedSources } from './source';
+
+export interface OpenSourcesOptions {
+  probe?: ProbeEnvironment;
+  /** The sampling interval a streaming source (nvidia-smi) starts at. */
+  intervalMs?: number;
+  cpuBrand?: string;
+  logicalCpus?: number;
+  totalMemoryBytes?: number;
+  loadNvml?: (path: string) => Promise<NvmlBinding>;
+}
+
+/**
+ * The best source for each component, hardware counters first:
+ * GPU: NVML, else nvidia-smi; CPU: RAPL packages, else the TDP model; RAM: RAPL DRAM, else the
+ * per-GB model. Every fallback taken is in `notes`, with the fix where there is one.
+ */
+export async function openEnergySources(options: OpenSourcesOptions = {}): Promise<OpenedSources> {
+  const probe = options.probe ?? currentProbeEnvironment();
+  const notes: string[] = [];
+  const [nvml, rapl] = await Promise.all([openNvmlSources(probe, options.loadNvml), openRaplSources(probe)]);
+  const sources = [...nvml.sources];
+  notes.push(...nvml.notes);
+  if (nvml.sources.length === 0) {
+    const smi = await probeNvidiaSmi(probe);
+    if (smi.path) {
+      const opened = await openNvidiaSmiSources(smi.path, options.intervalMs ?? 1000);
+      sources.push(...opened.sources);
+      notes.push(...opened.notes);
+    }
+  }
+  notes.push(...rapl.notes);
+  const cpus = os.cpus();
+  if (!rapl.sources.some((s) => s.component === 'cpu')) {
+    const status = await probeRapl(probe);
+    if (status.state === 'denied') notes.push(`${status.detail} ${status.fix}`);
+    sources.push(cpuEstimateSource(options.cpuBrand ?? cpus[0]?.model ?? '', options.logicalCpus ?? cpus.length));
+  }
+  sources.push(...rapl.sources);
+  if (!rapl.sources.some((s) => s.component === 'ram')) sources.push(ramEstimateSource(options.totalMemoryBytes ?? os.totalmem()));
+  return { sources, notes };
+}

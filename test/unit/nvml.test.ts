@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { Meter } from '../../src/core/energy/meter';
+import { NVML_ERROR_NOT_SUPPORTED, NvmlError, nvmlSources, openNvmlSources, type NvmlBinding } from '../../src/core/energy/nvml';
+import { nodeProbeFs, type ProbeEnvironment } from '../../src/core/energy/probe';
+import { fakeFs } from './fakeFs';
+
+function fakeBinding(gpus: { name: string; powerMw: number; energyMj?: number; instantMw?: number }[]): NvmlBinding & { shutdowns: number } {
+  return {
+    libraryPath: '/fake/libnvidia-ml.so.1',
+    shutdowns: 0,
+    deviceCount: () => gpus.length,
+    name: (i) => gpus[i]!.name,
+    powerMw: (i) => gpus[i]!.powerMw,
+    instantPowerMw: (i) => gpus[i]!.instantMw,
+    totalEnergyMj: async (i) => {
+      const e = gpus[i]!.energyMj;
+      if (e === undefined) throw new NvmlError('nvmlDeviceGetTotalEnergyConsumption', NVML_ERROR_NOT_SUPPORTED, 'Not Supported');
+      return e;
+    },
+    utilization: () => ({ gpuPercent: 50, memoryPercent: 5 }),
+    memory: () => ({ usedBytes: 1, totalBytes: 2 }),
+    powerLimitMw: () => 700_000,
+    shutdown() {
+      this.shutdowns++;
+    },
+  };
+}
+
+const linuxProbe = (tree: Record<string, string>, env: Record<string, string> = {}): ProbeEnvironment => ({ platform: 'linux', sysfsRoot: '/sys', env, fs: fakeFs(tree) });
+
+describe('NVML sources', () => {
+  it('gives one source per GPU: counter GPUs measured, pre-Volta ones sampled, instant power preferred', async () => {
+    const nvml = fakeBinding([
+      { name: 'NVIDIA H200', powerMw: 126_000, instantMw: 130_000, energyMj: 5_000 },
+      { name: 'Tesla P100', powerMw: 40_000 },
+    ]);
+    const [h200, p100] = await nvmlSources(nvml);
+    assert.deepEqual([h200!.id, h200!.name, h200!.kind], ['nvml:0', 'NVIDIA H200 #0', 'measured']);
+    assert.equal(h200!.power!(), 130);
+    assert.equal(await h200!.energy!(), 5);
+    assert.deepEqual(h200!.stats!(), { utilizationPercent: 50, memoryUsedBytes: 1, memoryTotalBytes: 2, powerLimitW: 700 });
+    assert.deepEqual([p100!.id, p100!.kind, p100!.energy], ['nvml:1', 'sampled', undefined]);
+    assert.equal(p100!.power!(), 40);
+    assert.match(p100!.detail, /no NVML energy counter/);
+    h200!.close!();
+    assert.equal(nvml.shutdowns, 0);
+    p100!.close!();
+    assert.equal(nvml.shutdowns, 1, 'the last GPU closed shuts NVML down');
+  });
+
+  it('notes why NVML could not be used, and tries the next library', async () => {
+    const tree = { '/opt/a/libnvidia-ml.so.1': '', '/opt/b/libnvidia-ml.so.1': '' };
+    const tried: string[] = [];
+    const opened = await openNvmlSources(linuxProbe(tree, { LD_LIBRARY_PATH: '/opt/a:/opt/b' }), async (file) => {
+      tried.push(file);
+      if (file.startsWith('/opt/a')) throw new NvmlError('nvmlInit_v2', 9, 'Driver Not Loaded');
+      return fakeBinding([{ name: 'GPU', powerMw: 1, energyMj: 1 }]);
+    });
+    assert.deepEqual(tried, ['/opt/a/libnvidia-ml.so.1', '/opt/b/libnvidia-ml.so.1']);
+    assert.equal(opened.sources.length, 1);
+    const failing = await openNvmlSources(linuxProbe({ '/opt/a/libnvidia-ml.so.1': '' }, { LD_LIBRARY_PATH: '/opt/a' }), async () => {
+      throw new NvmlError('nvmlInit_v2', 9, 'Driver Not Loaded');
+    });
+    assert.deepEqual(failing.sources, []);
+    assert.match(failing.notes[0]!, /NVML could not be used.*Driver Not Loaded \(NVML error 9\)/);
+  });
+
+  it('opens nothing, silently, where there is no NVML library', async () => {
+    assert.deepEqual(await openNvmlSources(linuxProbe({})), { sources: [], notes: [] });
+  });
+});
+
+// The real koffi path, against a stand-in libnvidia-ml.so.1 compiled from test/fixtures/fake-nvml.
+let libDir: string | undefined;
+let noCompiler: string | false = false;
+try {
+  libDir = mkdtempSync(join(tmpdir(), 'carbonlens-nvml-'));
+  execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', join(libDir, 'libnvidia-ml.so.1'), 'test/fixtures/fake-nvml/fake_nvml.c'], { stdio: 'pipe' });
+} catch (e) {
+  noCompiler = `no C compiler to build the fake NVML (${(e as Error).message.split('\n')[0]})`;
+}
+
+describe('NVML through koffi', { skip: process.platform !== 'linux' ? 'Linux only' : noCompiler }, () => {
+  const probe = (): ProbeEnvironment => ({ platform: 'linux', sysfsRoot: '/sys', env: { LD_LIBRARY_PATH: libDir! }, fs: nodeProbeFs });
+
+  it('loads the library, lists both GPUs, reads power, the counter and stats', async () => {
+    const { sources, notes } = await openNvmlSources(probe());
+    assert.deepEqual(notes, []);
+    assert.deepEqual(
+      sources.map((s) => [s.name, s.kind]),
+      [
+        ['Fake GPU 0 #0', 'measured'],
+        ['Fake GPU 1 #1', 'sampled'],
+      ],
+    );
+    assert.equal(await sources[0]!.power!(), 100.001, 'instantaneous power field, 100 W + 1 mW');
+    assert.ok((await sources[0]!.energy!()) >= 1000);
+    assert.deepEqual(sources[1]!.stats!(), { utilizationPercent: 42, memoryUsedBytes: 2 ** 30, memoryTotalBytes: 80 * 2 ** 30, powerLimitW: 700 });
+    for (const s of sources) s.close!();
+  });
+
+  it('measures a window from the counter: 100 W for ~0.3 s', async () => {
+    const { sources } = await openNvmlSources(probe());
+    const meter = new Meter(sources);
+    const w = await meter.begin();
+    await new Promise((r) => setTimeout(r, 300));
+    const r = await w.end();
+    const gpu0 = r.sources[0]!;
+    assert.equal(gpu0.method, 'counter');
+    assert.ok(Math.abs(gpu0.meanPowerW - 100) < 5, `mean power ${gpu0.meanPowerW} W, expected ~100 W`);
+    const gpu1 = r.sources[1]!;
+    assert.equal(gpu1.method, 'power x time');
+    assert.ok(Math.abs(gpu1.meanPowerW - 150) < 1, `mean power ${gpu1.meanPowerW} W, expected 150 W`);
+    meter.close();
+  });
+
+  it('reports a failing nvmlInit with NVML\'s own words', async () => {
+    process.env.FAKE_NVML_INIT_ERROR = '9';
+    try {
+      const { sources, notes } = await openNvmlSources(probe());
+      assert.deepEqual(sources, []);
+      assert.match(notes[0]!, /nvmlInit_v2 failed: Driver Not Loaded \(NVML error 9\)/);
+    } finally {
+      delete process.env.FAKE_NVML_INIT_ERROR;
+    }
+  });
+});
