@@ -42,7 +42,7 @@ describe('CPU estimate', () => {
       { busy: 500, total: 2000 }, // same clock tick: holds the last figure
       { busy: 500, total: 3000 },
     ];
-    const src = cpuEstimateSource('Intel(R) Core(TM) i7-9700K CPU @ 3.60GHz', 8, async () => times.shift()!);
+    const src = cpuEstimateSource('Intel(R) Core(TM) i7-9700K CPU @ 3.60GHz', 8, { read: () => times.shift()!, close() {} });
     assert.equal(src.kind, 'estimated');
     assert.match(src.detail, /TDP 95 W/);
     assert.equal(await src.power!(), undefined);
@@ -56,7 +56,7 @@ describe('CPU estimate', () => {
       { busy: 0, total: 100 },
       { busy: 100, total: 200 },
     ];
-    const src = cpuEstimateSource('Mystery CPU', 16, async () => times.shift()!);
+    const src = cpuEstimateSource('Mystery CPU', 16, { read: () => times.shift()!, close() {} });
     assert.match(src.detail, /not in the TDP table/);
     assert.match(src.name, /model unknown/);
     await src.power!();
