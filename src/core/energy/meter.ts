@@ -69,7 +69,11 @@ export interface IdleBaseline {
 
 export interface MeterOptions {
   intervalMs?: number;
-  /** How often a source with both power and a counter (NVML) has its counter read between windows. */
+  /**
+   * How often a source with both power and a counter (NVML) has its counter read between
+   * windows (default 10 s: one NVML counter read costs milliseconds on some VMs). Windows always
+   * read it at both edges; session totals lag by up to this much for such sources.
+   */
   counterIntervalMs?: number;
   /** A clock in ms, for tests. */
   now?: () => number;
@@ -85,8 +89,12 @@ interface SourceState {
   counterJ?: number;
   counterAt?: number;
   counterBroken?: boolean;
+  stats?: SourceStats;
+  statsAt?: number;
   error?: string;
 }
+/** Utilisation and memory are for people: once a second is enough, whatever the sampling rate. */
+const STATS_INTERVAL_MS = 1000;
 
 interface Snapshot {
   at: number;
@@ -117,7 +125,7 @@ export class Meter {
     this.sources = sources;
     this.states = sources.map((source) => ({ source, integralJ: 0, coveredS: 0 }));
     this.baseIntervalMs = options.intervalMs ?? 1000;
-    this.counterIntervalMs = options.counterIntervalMs ?? 1000;
+    this.counterIntervalMs = options.counterIntervalMs ?? 10_000;
     this.now = options.now ?? (() => performance.timeOrigin + performance.now());
     this.lastIntervalMs = this.baseIntervalMs;
   }
@@ -268,7 +276,11 @@ export class Meter {
     st.lastPower = powerW;
     st.lastPowerAt = powerW === undefined ? undefined : at;
     const kind: Provenance = source.kind === 'estimated' ? 'estimated' : 'sampled';
-    return { sourceId: source.id, component: source.component, powerW, kind, ...(source.stats && { stats: safeStats(source) }) };
+    if (source.stats && (st.statsAt === undefined || at - st.statsAt >= STATS_INTERVAL_MS)) {
+      st.stats = safeStats(source);
+      st.statsAt = at;
+    }
+    return { sourceId: source.id, component: source.component, powerW, kind, ...(st.stats && { stats: st.stats }) };
   }
 
   private snapshot(): Snapshot {

@@ -64,6 +64,7 @@ export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding>
     powerLimit: lib.func('nvmlDeviceGetEnforcedPowerLimit', 'int', [device, out(uint)]),
     fieldValues: lib.func('nvmlDeviceGetFieldValues', 'int', [device, 'int', 'void *']),
   };
+  let closed = false;
   const check = (name: string, code: number) => {
     if (code !== 0) throw new NvmlError(name, code, String(fn.errorString(code) ?? 'unknown error'));
   };
@@ -77,6 +78,8 @@ export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding>
 
   const handles: unknown[] = [];
   const handle = (index: number) => {
+    // A call into an unloaded library would crash the process: refuse it instead.
+    if (closed) throw new Error('NVML has been shut down.');
     if (handles[index] === undefined) {
       const h = box<unknown>();
       check('nvmlDeviceGetHandleByIndex_v2', fn.handle(index, h));
@@ -90,6 +93,7 @@ export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding>
     return Number(v[0]);
   };
   const field = Buffer.alloc(FIELD_VALUE_SIZE);
+  const pending = new Set<Promise<number>>();
   let instantSupported = true;
 
   return {
@@ -119,14 +123,18 @@ export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding>
       return field.readInt32LE(24) === 4 ? Number(field.readBigUInt64LE(32)) : field.readUInt32LE(32);
     },
     totalEnergyMj(index) {
-      return new Promise((resolve, reject) => {
+      const h = handle(index);
+      const call = new Promise<number>((resolve, reject) => {
         const v = box<number | bigint>();
-        fn.energy.async(handle(index), v, (err: unknown, code: number) => {
+        fn.energy.async(h, v, (err: unknown, code: number) => {
+          pending.delete(call);
           if (err) reject(err instanceof Error ? err : new Error(String(err)));
           else if (code !== 0) reject(new NvmlError('nvmlDeviceGetTotalEnergyConsumption', code, String(fn.errorString(code))));
           else resolve(Number(v[0]));
         });
       });
+      pending.add(call);
+      return call;
     },
     utilization(index) {
       const v = box<{ gpu: number; memory: number }>();
@@ -140,8 +148,13 @@ export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding>
     },
     powerLimitMw: (index) => uintOut(fn.powerLimit, 'nvmlDeviceGetEnforcedPowerLimit', index),
     shutdown() {
-      fn.shutdown();
-      lib.unload();
+      if (closed) return;
+      closed = true;
+      // An energy read may still be running on koffi's worker thread: unload after it settles.
+      void Promise.allSettled(pending).then(() => {
+        fn.shutdown();
+        lib.unload();
+      });
     },
   };
 }
