@@ -1,5 +1,8 @@
+import { LookupError } from '../core/carbon/intensity';
+import { ESTIMATE_HELP, runEstimate } from './estimate';
 import { INFO_HELP, runInfo } from './info';
 import { MONITOR_HELP, runMonitor } from './monitor';
+import { REGIONS_HELP, runRegions } from './regions';
 import { MAIN_HELP, UsageError } from './usage';
 
 type Print = (text: string) => void;
@@ -8,6 +11,8 @@ type Command = { help: string; run: (args: string[], out: Print) => Promise<numb
 const COMMANDS: Record<string, Command> = {
   info: { help: INFO_HELP, run: runInfo },
   monitor: { help: MONITOR_HELP, run: runMonitor },
+  estimate: { help: ESTIMATE_HELP, run: runEstimate },
+  regions: { help: REGIONS_HELP, run: runRegions },
 };
 const stdout: Print = (t) => void process.stdout.write(t + '\n');
 const stderr: Print = (t) => void process.stderr.write(t + '\n');
@@ -36,6 +41,10 @@ export async function main(argv: string[], out: Print = stdout, err: Print = std
     if (e instanceof UsageError || code.startsWith('ERR_PARSE_ARGS')) {
       const helpFor = name && Object.hasOwn(COMMANDS, name) ? `${name} ` : '';
       err(`carbonlens: ${(e as Error).message} Run 'carbonlens ${helpFor}--help' for usage.`);
+      return 2;
+    }
+    if (e instanceof LookupError || e instanceof RangeError) {
+      err(`carbonlens: ${e.message}`);
       return 2;
     }
     err(`carbonlens: ${(e as Error).message ?? String(e)}`);

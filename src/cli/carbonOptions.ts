@@ -1,0 +1,35 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DATASET_NAMES, isDatasetName, type CloudProvider, type DatasetName } from '../core/carbon/datasets';
+import { FileIntensityCache, type LiveOptions } from '../core/carbon/live';
+import { UsageError } from './usage';
+
+const PROVIDERS: readonly CloudProvider[] = ['gcp', 'aws', 'azure'];
+
+export function datasetOption(value: string | undefined): DatasetName | undefined {
+  if (value === undefined) return undefined;
+  if (!isDatasetName(value)) throw new UsageError(`--dataset must be one of ${DATASET_NAMES.join(', ')}, not '${value}'.`);
+  return value;
+}
+
+export function providerOption(value: string | undefined): CloudProvider | undefined {
+  if (value === undefined) return undefined;
+  const p = value.toLowerCase() as CloudProvider;
+  if (!PROVIDERS.includes(p)) throw new UsageError(`--provider must be one of ${PROVIDERS.join(', ')}, not '${value}'.`);
+  return p;
+}
+
+/** The CLI's cache folder: CARBONLENS_CACHE, else ~/.cache/carbonlens. */
+export function cacheDir(env = process.env): string {
+  return env.CARBONLENS_CACHE || path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'carbonlens');
+}
+
+/** Live-intensity settings from the environment (the CLI has no secret store). */
+export function liveOptionsFromEnv(env = process.env): LiveOptions {
+  return {
+    electricityMapsToken: env.ELECTRICITYMAPS_TOKEN || undefined,
+    electricityMapsUrl: env.CARBONLENS_ELECTRICITYMAPS_URL || undefined,
+    ukUrl: env.CARBONLENS_UK_INTENSITY_URL || undefined,
+    cache: new FileIntensityCache(path.join(cacheDir(env), 'intensity.json')),
+  };
+}
