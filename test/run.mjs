@@ -8,7 +8,8 @@ process.stdout.write(unit.stdout);
 const count = (label) => Number(unit.stdout.match(new RegExp(`^ℹ ${label} (\\d+)$`, 'm'))?.[1] ?? 0);
 const unitPassed = count('pass');
 const unitFailed = count('fail') + (unit.status !== 0 && count('fail') === 0 ? 1 : 0);
-console.log(`unit: ${unitPassed} passed, ${unitFailed} failed`);
+const unitSkipped = count('skipped');
+console.log(`unit: ${unitPassed} passed, ${unitFailed} failed${unitSkipped ? `, ${unitSkipped} skipped (see above why)` : ''}`);
 
 let integration;
 try {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { formatSystemReport, type SystemReport } from '../core/system/report';
-import { readConfig, watchConfig } from './config';
+import { ELECTRICITY_MAPS_SECRET, readConfig, watchConfig } from './config';
 import { createLog } from './log';
 import { CarbonLensPanel } from './panel';
 import { CarbonLensStatusItem } from './statusBar';
@@ -68,6 +68,19 @@ export function activate(context: vscode.ExtensionContext): CarbonLensApi {
     }),
     vscode.commands.registerCommand('carbonlens.showPanel', showPanel),
     vscode.commands.registerCommand('carbonlens.openLog', () => log.show()),
+    vscode.commands.registerCommand('carbonlens.setElectricityMapsToken', async () => {
+      const token = await vscode.window.showInputBox({
+        title: 'Electricity Maps API token',
+        prompt: "Kept in VS Code's secret storage, never in settings. Leave empty to remove the stored token.",
+        password: true,
+        ignoreFocusOut: true,
+      });
+      if (token === undefined) return; // cancelled: nothing changes
+      if (token.trim()) await context.secrets.store(ELECTRICITY_MAPS_SECRET, token.trim());
+      else await context.secrets.delete(ELECTRICITY_MAPS_SECRET);
+      log.info(token.trim() ? 'Electricity Maps token stored.' : 'Electricity Maps token removed.');
+      void vscode.window.showInformationMessage(token.trim() ? 'CarbonLens: Electricity Maps token stored. Turn on carbonlens.intensity.live to use it.' : 'CarbonLens: Electricity Maps token removed.');
+    }),
   );
 
   const activation = {

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { main } from '../../src/cli/main';
+
+async function run(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(argv, (t) => (out += t + '\n'), (t) => (err += t + '\n'));
+  return { code, out, err };
+}
+
+describe('carbonlens estimate', () => {
+  it('--json gives grams, the intensity and where it comes from', async () => {
+    const r = await run('estimate', '--energy-kwh', '0.1229', '--location', 'Mumbai', '--dataset', 'gcp-2021', '--json');
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out);
+    assert.ok(Math.abs(j.grams - 82.343) < 1e-9);
+    assert.deepEqual([j.intensity_g_per_kwh, j.region, j.provider, j.location, j.dataset, j.year, j.pue], [670, 'asia-south1', 'gcp', 'Mumbai', 'gcp-2021', 2021, 1]);
+    assert.match(j.source, /Table II/);
+  });
+
+  it('applies PUE and projects requests per day', async () => {
+    const j = JSON.parse((await run('estimate', '--energy-kwh', '0.001', '--intensity', '400', '--pue', '1.2', '--requests', '1000000', '--json')).out);
+    assert.ok(Math.abs(j.grams - 0.48) < 1e-12);
+    assert.ok(Math.abs(j.projection.kg_per_year - 175_200) < 1e-6);
+    assert.equal(j.dataset, 'explicit');
+  });
+
+  it('prints the formula in text', async () => {
+    const r = await run('estimate', '--energy-kwh', '1', '--region', 'us-west4-a');
+    assert.match(r.out, /^1 kWh x 357\.3 gCO2e\/kWh x PUE 1 = 357\.3 gCO2e$/m);
+    assert.match(r.out, /gcp us-west4, Las Vegas; latest: .*region-carbon-info.*2024/);
+  });
+
+  it('says what is wrong, with exit code 2: ambiguity, unknown names, bad numbers, no location', async () => {
+    const ambiguous = await run('estimate', '--energy-kwh', '1', '--location', 'Oregon');
+    assert.equal(ambiguous.code, 2);
+    assert.match(ambiguous.err, /'Oregon' matches 3 places/);
+    const unknown = await run('estimate', '--energy-kwh', '1', '--region', 'us-wset1');
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.err, /gcp us-west1/);
+    assert.equal((await run('estimate', '--energy-kwh', 'lots', '--country', 'DE')).code, 2);
+    assert.match((await run('estimate', '--energy-kwh', '1', '--country', 'DE', '--pue', '0.5')).err, /--pue must be a number >= 1/);
+    assert.match((await run('estimate', '--energy-kwh', '1')).err, /exactly one of --intensity, --region, --location or --country/);
+    assert.match((await run('estimate', '--energy-kwh', '1', '--country', 'DE', '--dataset', 'nope')).err, /--dataset must be one of latest, codecarbon, gcp-2021/);
+  });
+
+  it('--live uses the configured endpoint, and falls back with a note when it fails', async () => {
+    let status = 200;
+    const server = createServer((_req, res) => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ data: [{ from: '2026-11-28T16:00Z', intensity: { forecast: 99, actual: 98 } }] }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const saved = { ...process.env };
+    try {
+      process.env.CARBONLENS_UK_INTENSITY_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      process.env.CARBONLENS_CACHE = mkdtempSync(join(tmpdir(), 'carbonlens-cli-cache-'));
+      delete process.env.ELECTRICITYMAPS_TOKEN;
+      const live = JSON.parse((await run('estimate', '--energy-kwh', '1', '--country', 'GB', '--live', '--json')).out);
+      assert.deepEqual([live.grams, live.dataset, live.fallback], [98, 'live', undefined]);
+      status = 503;
+      process.env.CARBONLENS_CACHE = mkdtempSync(join(tmpdir(), 'carbonlens-cli-cache-'));
+      const r = await run('estimate', '--energy-kwh', '1', '--country', 'GB', '--live');
+      assert.match(r.out, /^Note: live intensity unavailable: the UK Carbon Intensity API answered HTTP 503; using the embedded 2024 figure\./m);
+    } finally {
+      process.env = saved;
+      server.close();
+    }
+  });
+});
+
+describe('carbonlens regions', () => {
+  it('--json ranks a provider\'s regions with savings against --from', async () => {
+    const r = await run('regions', '--provider', 'gcp', '--from', 'asia-south1', '--dataset', 'gcp-2021', '--energy-kwh', '0.1229', '--json');
+    assert.equal(r.code, 0, r.err);
+    const rows = JSON.parse(r.out);
+    assert.equal(rows.length, 23);
+    assert.deepEqual(Object.keys(rows[0]).slice(0, 5), ['provider', 'region', 'location', 'intensity_g_per_kwh', 'saving_percent']);
+    assert.deepEqual([rows[0].region, rows[0].intensity_g_per_kwh], ['northamerica-northeast2', 29]);
+    assert.ok(Math.abs(rows[0].saving_percent - 95.67) < 0.01);
+    assert.ok(Math.abs(rows[0].grams - 3.5641) < 1e-9);
+  });
+
+  it('lists every provider without --provider, and null savings without --from', async () => {
+    const rows = JSON.parse((await run('regions', '--json')).out);
+    assert.equal(rows.length, 117);
+    assert.ok(rows.every((x: { saving_percent: unknown }) => x.saving_percent === null));
+    assert.deepEqual(new Set(rows.map((x: { provider: string }) => x.provider)), new Set(['gcp', 'aws', 'azure']));
+  });
+
+  it('prints a table with its sources', async () => {
+    const r = await run('regions', '--provider', 'azure', '--from', 'westeurope');
+    assert.match(r.out.split('\n')[0]!, /^provider\s+region\s+location\s+gCO2e\/kWh\s+saving vs westeurope\s+year$/);
+    assert.match(r.out, /Sources \(latest dataset\): cloud-carbon-footprint/);
+  });
+});
