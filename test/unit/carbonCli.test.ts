@@ -5,14 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { main } from '../../src/cli/main';
+import { runMain } from './runMain';
 
-async function run(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, (t) => (out += t + '\n'), (t) => (err += t + '\n'));
-  return { code, out, err };
-}
+const run = runMain;
 
 describe('carbonlens estimate', () => {
   it('--json gives grams, the intensity and where it comes from', async () => {

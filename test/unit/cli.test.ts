@@ -2,14 +2,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { main } from '../../src/cli/main';
+import { runMain } from './runMain';
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, (t) => (out += t + '\n'), (t) => (err += t + '\n'));
-  return { code, out, err };
-}
+const run = runMain;
 
 describe('carbonlens CLI', () => {
   it('prints help and version', async () => {
