@@ -62,24 +62,50 @@ function renderSystem(report: SystemReport): HTMLElement {
   return el('section', { id: 'system' }, el('h2', {}, 'This machine'), machine, el('h2', {}, 'Power sources'), table, ...meter);
 }
 
-function show(...content: HTMLElement[]): void {
-  app.replaceChildren(header(), ...content);
+function renderIntensity(message: Extract<HostMessage, { type: 'intensity' }>): HTMLElement {
+  const { figure, problem, location } = message;
+  const setLocation = el('button', { type: 'button', id: 'set-location', class: 'secondary' }, location ? 'Change location' : 'Set location');
+  setLocation.addEventListener('click', () => vscode.postMessage({ type: 'setLocation' }));
+  const body: (Node | string)[] = [];
+  if (figure) {
+    const where = figure.region ? `${figure.provider} ${figure.region} (${figure.location})` : figure.location;
+    body.push(
+      el('p', { class: 'intensity' }, el('strong', {}, `${figure.gco2PerKwh} gCO2e/kWh`), ` · ${where}`),
+      el('p', { class: 'muted' }, `${figure.dataset === 'live' ? 'Live' : `Dataset ${figure.dataset}`}: ${figure.source}${figure.year ? `, ${figure.year}` : ''}`),
+    );
+    if (figure.fallback) body.push(el('p', { class: 'fix' }, `Fallback: ${figure.fallback}.`));
+  } else {
+    body.push(el('p', { class: location ? 'error' : 'muted', role: location ? 'alert' : 'status' }, location ? problem ?? 'No figure.' : 'Location unknown: set a region, country or place to turn energy into CO2.'));
+  }
+  return el('section', { id: 'intensity' }, el('h2', {}, 'Grid intensity'), ...body, setLocation);
+}
+
+/** The page's two parts, each replaced by its own stream's messages. */
+const parts = { system: el('p', { class: 'muted' }, 'Starting…') as HTMLElement, intensity: el('section', { id: 'intensity' }) as HTMLElement };
+function render(): void {
+  app.replaceChildren(header(), parts.intensity, parts.system);
 }
 
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   const message = event.data;
   switch (message?.type) {
     case 'systemLoading':
-      show(el('p', { class: 'muted' }, 'Reading the system inventory…'));
+      parts.system = el('p', { class: 'muted' }, 'Reading the system inventory…');
       break;
     case 'system':
-      show(renderSystem(message.report));
+      parts.system = renderSystem(message.report);
       break;
     case 'systemError':
-      show(el('p', { class: 'error', role: 'alert' }, message.message));
+      parts.system = el('p', { class: 'error', role: 'alert' }, message.message);
       break;
+    case 'intensity':
+      parts.intensity = renderIntensity(message);
+      break;
+    default:
+      return;
   }
+  render();
 });
 
-show(el('p', { class: 'muted' }, 'Starting…'));
+render();
 vscode.postMessage({ type: 'ready' });

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { formatSystemReport, type SystemReport } from '../core/system/report';
 import { ELECTRICITY_MAPS_SECRET, readConfig, watchConfig } from './config';
+import { GridIntensity, type IntensityState } from './intensity';
 import { createLog } from './log';
 import { CarbonLensPanel } from './panel';
 import { CarbonLensStatusItem } from './statusBar';
@@ -9,6 +10,8 @@ import { loadSystemReport } from './systemReport';
 /** What `activate` returns: other extensions and our integration tests read it. */
 export interface CarbonLensApi {
   readonly activation: { readonly durationMs: number; readonly modulesLoaded: readonly string[] };
+  /** The grid intensity for `carbonlens.location`, as the panel shows it. */
+  gridIntensity(): Promise<IntensityState>;
 }
 
 // Nothing heavy is imported above: transformers.js, onnxruntime-node and sharp load on first use.
@@ -18,7 +21,8 @@ export function activate(context: vscode.ExtensionContext): CarbonLensApi {
 
   const log = createLog();
   const status = new CarbonLensStatusItem();
-  status.setVisible(readConfig().statusBarEnabled);
+  let config = readConfig();
+  status.setVisible(config.statusBarEnabled);
   const cliPath = context.asAbsolutePath('dist/cli.js');
 
   const fixesLogged = new Set<string>();
@@ -32,11 +36,23 @@ export function activate(context: vscode.ExtensionContext): CarbonLensApi {
     return report;
   };
 
+  const grid = new GridIntensity(context.secrets);
+  const postIntensity = async (panel: CarbonLensPanel) => {
+    const state = await grid.current(config);
+    if (state.figure?.fallback) log.warn(`Grid intensity: ${state.figure.fallback}.`);
+    panel.post({ type: 'intensity', ...state });
+  };
+
   // The inventory rarely changes: panels reuse the last report until asked to refresh.
   let panelReport: Promise<SystemReport> | undefined;
   const showPanel = (): void => {
     CarbonLensPanel.show(context.extensionUri, (message, panel) => {
+      if (message.type === 'setLocation') {
+        void vscode.commands.executeCommand('workbench.action.openSettings', 'carbonlens.location');
+        return;
+      }
       if (message.type === 'ready' && panel.hasState) return; // it replays its latest state itself
+      void postIntensity(panel);
       if (message.type === 'refreshSystem' || !panelReport) panelReport = readSystem();
       const pending = panelReport;
       panel.post({ type: 'systemLoading' });
@@ -53,7 +69,11 @@ export function activate(context: vscode.ExtensionContext): CarbonLensApi {
   context.subscriptions.push(
     log,
     status,
-    watchConfig((config) => status.setVisible(config.statusBarEnabled)),
+    watchConfig((changed) => {
+      config = changed;
+      status.setVisible(config.statusBarEnabled);
+      if (CarbonLensPanel.open) void postIntensity(CarbonLensPanel.open);
+    }),
     vscode.commands.registerCommand('carbonlens.showSystemInfo', async (): Promise<SystemReport | undefined> => {
       try {
         const report = await readSystem();
@@ -88,7 +108,7 @@ export function activate(context: vscode.ExtensionContext): CarbonLensApi {
     modulesLoaded: Object.keys(require.cache).filter((m) => !modulesBefore.has(m)),
   };
   log.info(`CarbonLens ${CARBONLENS_VERSION} activated in ${activation.durationMs.toFixed(1)} ms (VS Code ${vscode.version}).`);
-  return { activation };
+  return { activation, gridIntensity: () => grid.current(config) };
 }
 
 export function deactivate(): void {

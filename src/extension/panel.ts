@@ -1,16 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { parseWebviewMessage, type HostMessage, type WebviewMessage } from '../protocol';
+import { parseWebviewMessage, streamOf, type HostMessage, type WebviewMessage } from '../protocol';
 
 export const PANEL_VIEW_TYPE = 'carbonlens.panel';
 
 /**
- * The CarbonLens panel. One at a time; while hidden it keeps only the latest message and sends
- * it when shown again, so a hidden panel does no work.
+ * The CarbonLens panel. One at a time; while hidden it keeps only the latest message of each
+ * stream and sends them when shown again, so a hidden panel does no work.
  */
 export class CarbonLensPanel implements vscode.Disposable {
   private static current: CarbonLensPanel | undefined;
-  private latest: HostMessage | undefined;
+
+  /** The open panel, if any. */
+  static get open(): CarbonLensPanel | undefined {
+    return CarbonLensPanel.current;
+  }
+  private readonly latest = new Map<string, HostMessage>();
   private ready = false;
   private disposed = false;
   private readonly disposables: vscode.Disposable[] = [];
@@ -52,17 +57,17 @@ export class CarbonLensPanel implements vscode.Disposable {
 
   /** Whether the panel has something to show (it is replayed when the page reloads). */
   get hasState(): boolean {
-    return this.latest !== undefined;
+    return this.latest.size > 0;
   }
 
   post(message: HostMessage): void {
-    this.latest = message;
+    this.latest.set(streamOf(message), message);
     this.flush();
   }
 
   private flush(): void {
-    if (!this.ready || !this.panel.visible || !this.latest) return;
-    void this.panel.webview.postMessage(this.latest);
+    if (!this.ready || !this.panel.visible) return;
+    for (const message of this.latest.values()) void this.panel.webview.postMessage(message);
   }
 
   dispose(): void {

@@ -33,12 +33,15 @@ export async function runUiChecks(browser, url, resultsDir) {
         if (!labels.some((l) => l?.includes(title))) throw new Error(`'${title}' missing from the palette: ${labels.join(' | ')}`);
       }
     }],
-    ['the panel opens from the palette and shows the machine and its power sources', async () => {
+    ['the panel opens from the palette and shows the machine, its power sources and the grid intensity', async () => {
       await runCommand(page, 'CarbonLens: Show Emissions Panel');
       const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
       await frame.locator('#system h2', { hasText: 'This machine' }).waitFor({ timeout: 30_000 });
       const rows = await frame.locator('#sources tbody tr').count();
       if (rows !== 3) throw new Error(`expected 3 power sources in the panel, found ${rows}`);
+      // No location is set in the demo workspace: the panel says so and offers to set one.
+      await frame.locator('#intensity', { hasText: 'Location unknown' }).waitFor({ timeout: 10_000 });
+      await frame.locator('#set-location', { hasText: 'Set location' }).waitFor({ timeout: 10_000 });
       await page.screenshot({ path: join(resultsDir, 'panel.png') });
     }],
     ['the panel shows its content again after being closed and reopened', async () => {

@@ -45,6 +45,28 @@ describe('CarbonLens in a real VS Code extension host', () => {
     assert.ok(!Object.keys(require.cache).some((m) => m.includes('systeminformation')));
   });
 
+  it('turns carbonlens.location into a grid intensity with its source and year, and says when it is unknown', async () => {
+    const settings = vscode.workspace.getConfiguration('carbonlens');
+    const set = async (value: string | undefined) => {
+      const changed = new Promise<void>((resolve) => {
+        const sub = vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('carbonlens.location') && (sub.dispose(), resolve()));
+      });
+      await settings.update('location', value, vscode.ConfigurationTarget.Global);
+      await changed;
+    };
+    try {
+      assert.deepEqual(await api.gridIntensity(), { location: '' }, 'no location set: unknown, never a guessed country');
+      await set('us-west4-a');
+      const state = await api.gridIntensity();
+      assert.deepEqual([state.figure?.region, state.figure?.year, state.figure?.dataset], ['us-west4', 2024, 'latest']);
+      assert.match(state.figure!.source, /region-carbon-info/);
+      await set('Oregon');
+      assert.match((await api.gridIntensity()).problem!, /matches 3 places/);
+    } finally {
+      await settings.update('location', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it('opens the panel and the log without error', async () => {
     await vscode.commands.executeCommand('carbonlens.showPanel');
     await vscode.commands.executeCommand('carbonlens.openLog');
