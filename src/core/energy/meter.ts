@@ -46,6 +46,7 @@ export interface SourceEnergy {
 export interface ComponentEnergy {
   component: Component;
   energyJ: number;
+  meanPowerW: number;
   netEnergyJ?: number;
   /** The weakest provenance among the component's sources. */
   kind: Provenance;
@@ -138,8 +139,7 @@ export class Meter {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    await this.sample(true);
-    this.session = this.snapshot();
+    this.session = await this.edge();
     this.schedule();
   }
 
@@ -168,15 +168,12 @@ export class Meter {
 
   /** Reads every source now (after any sample in progress); `counters` forces counter reads too. */
   sample(counters = false): Promise<MeterReading> {
-    const next = this.chain.then(() => this.readAll(counters));
-    this.chain = next.catch(() => undefined);
-    return next;
+    return this.serialised(() => this.readAll(counters));
   }
 
   /** Opens a window: counters are read and power sampled at this instant. */
   async begin(): Promise<EnergyWindow> {
-    await this.sample(true);
-    return new EnergyWindow(this, this.snapshot());
+    return new EnergyWindow(this, await this.edge());
   }
 
   /** Mean power of each source over `ms` of (supposedly) idle time. */
@@ -201,8 +198,22 @@ export class Meter {
 
   /** @internal */
   async endWindow(begin: Snapshot, idle: IdleBaseline | undefined): Promise<WindowResult> {
-    await this.sample(true);
-    return this.result(begin, this.snapshot(), idle);
+    return this.result(begin, await this.edge(), idle);
+  }
+
+  /** Samples never overlap: each runs after the previous one settles. */
+  private serialised<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(work);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** A window's edge: a sample with counter reads, and the state right after it, in one step. */
+  private edge(): Promise<Snapshot> {
+    return this.serialised(async () => {
+      await this.readAll(true);
+      return this.snapshot();
+    });
   }
 
   private schedule() {
@@ -374,7 +385,8 @@ function summarise(startedAt: number, durationS: number, sources: SourceEnergy[]
     const of = sources.filter((s) => s.component === component);
     if (of.length === 0) return [];
     const net = of.every((s) => s.netEnergyJ !== undefined) ? sum(of.map((s) => s.netEnergyJ!)) : undefined;
-    return [{ component, energyJ: sum(of.map((s) => s.energyJ)), ...(net !== undefined && { netEnergyJ: net }), kind: weakest(of.map((s) => s.kind)) }];
+    const energyJ = sum(of.map((s) => s.energyJ));
+    return [{ component, energyJ, meanPowerW: durationS > 0 ? energyJ / durationS : 0, ...(net !== undefined && { netEnergyJ: net }), kind: weakest(of.map((s) => s.kind)) }];
   });
   const netJ = components.length > 0 && components.every((c) => c.netEnergyJ !== undefined) ? sum(components.map((c) => c.netEnergyJ!)) : undefined;
   return {
