@@ -2,9 +2,13 @@ import { parseArgs } from 'node:util';
 import { Meter, type MeterReading, type WindowResult } from '../core/energy/meter';
 import { openEnergySources } from '../core/energy/openSources';
 import { summariseSource, type EnergySource } from '../core/energy/source';
-import { UsageError } from './usage';
+import { windowEmissions } from '../core/carbon/emissions';
+import { resolveIntensity, type IntensityQuery } from '../core/carbon/intensity';
+import { describeFigure } from './estimate';
+import { numberOption, UsageError } from './usage';
 
-export const MONITOR_HELP = `Usage: carbonlens monitor [--duration S] [--interval-ms N] [--json]
+export const MONITOR_HELP = `Usage: carbonlens monitor [--duration S] [--interval-ms N]
+                         [--region R | --location L | --country C | --intensity G] [--pue P] [--json]
 
 Prints the power sources found (GPU: NVML, else nvidia-smi; CPU: RAPL, else a TDP model; RAM:
 RAPL DRAM, else a per-GB model), then one line of power readings per interval, then the energy
@@ -13,9 +17,14 @@ energy counter), sampled (power x time) or estimated (a model). Ctrl-C ends the 
 
   --duration S       seconds to run (default: until Ctrl-C)
   --interval-ms N    sampling interval in ms (default 1000, minimum 10)
+  --region R, --location L, --country C, --intensity G
+                     also the run's emissions at this place (see 'carbonlens estimate --help')
+  --pue P            power usage effectiveness for the emissions, >= 1 (default 1.0)
   --json             no live lines; one JSON object at the end:
                      { sources: [{ id, component, name, kind, detail }], notes, duration_s,
-                       interval_ms, energy_j: { gpu?, cpu?, ram?, total }, kinds, window }
+                       interval_ms, energy_j: { gpu?, cpu?, ram?, total }, kinds, window,
+                       emissions?: { grams, components, intensity_g_per_kwh, location, dataset,
+                       source, year, pue } }
 `;
 
 export function describeSources(sources: readonly EnergySource[], notes: readonly string[]): string[] {
@@ -36,11 +45,32 @@ export function formatWindow(w: WindowResult): string {
 }
 
 export async function runMonitor(args: string[], out: (text: string) => void): Promise<number> {
-  const { values } = parseArgs({ args, options: { duration: { type: 'string' }, 'interval-ms': { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      duration: { type: 'string' },
+      'interval-ms': { type: 'string' },
+      region: { type: 'string' },
+      location: { type: 'string' },
+      country: { type: 'string' },
+      intensity: { type: 'string' },
+      pue: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
   const duration = values.duration === undefined ? undefined : Number(values.duration);
   if (duration !== undefined && !(duration > 0)) throw new UsageError(`--duration must be a positive number of seconds, not '${values.duration}'.`);
   const intervalMs = values['interval-ms'] === undefined ? 1000 : Number(values['interval-ms']);
   if (!Number.isInteger(intervalMs) || intervalMs < 10) throw new UsageError(`--interval-ms must be a whole number >= 10, not '${values['interval-ms']}'.`);
+
+  const pue = numberOption('--pue', values.pue, 1) ?? 1;
+  const places = (['region', 'location', 'country', 'intensity'] as const).filter((k) => values[k] !== undefined);
+  if (places.length > 1) throw new UsageError('Give at most one of --region, --location, --country or --intensity.');
+  // Resolved before measuring: a typo should not cost a whole run.
+  const figure = places.length
+    ? resolveIntensity(places[0] === 'intensity' ? { intensity: numberOption('--intensity', values.intensity)! } : ({ [places[0]!]: values[places[0]!]! } as IntensityQuery))
+    : undefined;
 
   const { sources, notes } = await openEnergySources({ intervalMs });
   const meter = new Meter(sources, { intervalMs });
@@ -64,6 +94,7 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
       }
     });
     const result = await window.end();
+    const emissions = figure && windowEmissions(result, figure.gco2PerKwh, pue);
     if (values.json) {
       const energy: Record<string, number> = {};
       for (const c of result.components) energy[c.component] = c.energyJ;
@@ -79,6 +110,18 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
             energy_j: energy,
             kinds: Object.fromEntries(result.components.map((c) => [c.component, c.kind])),
             window: result,
+            ...(emissions && {
+              emissions: {
+                grams: emissions.grams,
+                components: emissions.components,
+                intensity_g_per_kwh: figure!.gco2PerKwh,
+                location: figure!.region ? `${figure!.provider} ${figure!.region}` : figure!.location,
+                dataset: figure!.dataset,
+                source: figure!.source,
+                year: figure!.year,
+                pue,
+              },
+            }),
           },
           null,
           2,
@@ -87,6 +130,7 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
     } else {
       out('');
       out(formatWindow(result));
+      if (emissions) out(`Emissions: ${emissions.grams.toPrecision(3)} gCO2e at ${figure!.gco2PerKwh} gCO2e/kWh x PUE ${pue} (${describeFigure(figure!)}).`);
       for (const e of meter.errors()) out(`Error: ${e}`);
     }
     return 0;

@@ -35,17 +35,17 @@ describe('CPU estimate', () => {
     assert.equal(cpuPowerModel(100, 7), 100);
   });
 
-  it('gives no figure before two readings, then the load between them', async () => {
+  it('starts from the load since boot, then gives the load between readings', async () => {
     const times: CpuTimes[] = [
-      { busy: 0, total: 1000 },
-      { busy: 500, total: 2000 },
-      { busy: 500, total: 2000 }, // same clock tick: holds the last figure
-      { busy: 500, total: 3000 },
+      { busy: 250, total: 1000 },
+      { busy: 750, total: 2000 },
+      { busy: 750, total: 2000 }, // same clock tick: holds the last figure
+      { busy: 750, total: 3000 },
     ];
     const src = cpuEstimateSource('Intel(R) Core(TM) i7-9700K CPU @ 3.60GHz', 8, { read: () => times.shift()!, close() {} });
     assert.equal(src.kind, 'estimated');
     assert.match(src.detail, /TDP 95 W/);
-    assert.equal(await src.power!(), undefined);
+    assert.equal(await src.power!(), cpuPowerModel(95, 0.25));
     assert.equal(await src.power!(), cpuPowerModel(95, 0.5));
     assert.equal(await src.power!(), cpuPowerModel(95, 0.5));
     assert.equal(await src.power!(), cpuPowerModel(95, 0));
@@ -60,7 +60,7 @@ describe('CPU estimate', () => {
     assert.match(src.detail, /not in the TDP table/);
     assert.match(src.name, /model unknown/);
     await src.power!();
-    assert.equal(await src.power!(), PER_THREAD_WATTS * 16);
+    assert.equal(await src.power!(), PER_THREAD_WATTS * 16); // fully loaded: the stand-in TDP
   });
 });
 

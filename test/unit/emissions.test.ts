@@ -66,3 +66,28 @@ describe("The study's arithmetic (Table II intensities, Table III energies)", ()
     assert.ok(two[1]!.savingPercent! < 0, 'a dirtier region has a negative saving');
   });
 });
+
+describe('Emissions of a meter window', () => {
+  it('converts each component and the idle-subtracted total, J to kWh', async () => {
+    const { windowEmissions } = await import('../../src/core/carbon/emissions');
+    const w = {
+      startedAt: 0,
+      durationS: 10,
+      sources: [],
+      components: [
+        { component: 'gpu' as const, energyJ: 3.6e6, meanPowerW: 3.6e5, netEnergyJ: 1.8e6, kind: 'measured' as const },
+        { component: 'cpu' as const, energyJ: 1.8e6, meanPowerW: 1.8e5, netEnergyJ: 0, kind: 'estimated' as const },
+      ],
+      totalJ: 5.4e6,
+      netJ: 1.8e6,
+      kind: 'estimated' as const,
+    };
+    const e = windowEmissions(w, 100, 1.5);
+    close(e.grams, 1.5 * 100 * 1.5);
+    close(e.netGrams!, 0.5 * 100 * 1.5);
+    assert.deepEqual(e.components.map((c) => [c.component, Number(c.grams.toFixed(6)), c.kind]), [
+      ['gpu', 150, 'measured'],
+      ['cpu', 75, 'estimated'],
+    ]);
+  });
+});

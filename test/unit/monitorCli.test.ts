@@ -38,6 +38,19 @@ describe('carbonlens monitor', () => {
     assert.match(out, /Energy over \d+\.\d s: .*ram [\d.]+ J \(estimated\|measured\)|Energy over \d+\.\d s: .*total/);
   });
 
+  it('adds the run\'s emissions at a given place, with the figure\'s source', () => {
+    const r = runCli('monitor', '--duration', '0.3', '--region', 'europe-north1', '--pue', '1.1', '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    const expected = (j.energy_j.total / 3.6e6) * j.emissions.intensity_g_per_kwh * 1.1;
+    assert.ok(Math.abs(j.emissions.grams - expected) < 1e-12, `${j.emissions.grams} vs ${expected}`);
+    assert.deepEqual([j.emissions.location, j.emissions.year, j.emissions.pue], ['gcp europe-north1', 2024, 1.1]);
+    assert.ok(j.energy_j.cpu > 0, 'a window opened at once still has a CPU figure');
+    const bad = runCli('monitor', '--duration', '0.3', '--country', 'Atlantis');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /Unknown country 'Atlantis'/);
+  });
+
   it('rejects a bad duration or interval with exit code 2', () => {
     assert.equal(runCli('monitor', '--duration', '-1').status, 2);
     const r = runCli('monitor', '--interval-ms', '2');

@@ -1,3 +1,5 @@
+import type { WindowResult } from '../energy/meter';
+import type { Component, Provenance } from '../energy/provenance';
 import { dataset, type CloudProvider, type CloudRegionRow, type DatasetName } from './datasets';
 import { regionFigure, type IntensityFigure } from './intensity';
 
@@ -63,4 +65,21 @@ export function project(energyPerRequestKwh: number, requestsPerDay: number, gco
   const kwhPerDay = energyPerRequestKwh * requestsPerDay;
   const kgPerDay = emissionsGrams(kwhPerDay, gco2PerKwh, pue) / 1000;
   return { kwhPerDay, kwhPerYear: kwhPerDay * 365, kgPerDay, kgPerYear: kgPerDay * 365 };
+}
+
+export interface WindowEmissions {
+  grams: number;
+  /** From the idle-subtracted energy, when the window has a baseline. */
+  netGrams?: number;
+  components: { component: Component; grams: number; kind: Provenance }[];
+}
+
+/** The emissions of a meter window (a benchmark, a run, a session) at one intensity. */
+export function windowEmissions(window: WindowResult, gco2PerKwh: number, pue = 1): WindowEmissions {
+  const g = (joules: number) => emissionsGrams(Math.max(0, joules) / JOULES_PER_KWH, gco2PerKwh, pue);
+  return {
+    grams: g(window.totalJ),
+    ...(window.netJ !== undefined && { netGrams: g(window.netJ) }),
+    components: window.components.map((c) => ({ component: c.component, grams: g(c.energyJ), kind: c.kind })),
+  };
 }

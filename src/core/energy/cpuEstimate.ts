@@ -112,13 +112,13 @@ export function cpuEstimateSource(brand: string, logicalCpus: number, times: { r
     detail: `${basis}, x (${IDLE_FRACTION} + ${1 - IDLE_FRACTION} x machine-wide CPU load).`,
     power() {
       const now = times.read();
-      // The first reading has nothing to compare with: no figure rather than a made-up one. Two
-      // readings within one clock tick (10 ms on Linux) hold the previous figure.
+      // CPU times count from boot, so the first reading's load is the load since boot: a stand-in
+      // until the next reading, so that a window opened at once is not left without a CPU figure.
+      // Two readings within one clock tick (10 ms on Linux) hold the previous figure.
       if (last && now.total <= last.total) return lastW;
-      const prev = last;
+      const from = last ?? { busy: 0, total: 0 };
       last = now;
-      if (!prev) return undefined;
-      return (lastW = cpuPowerModel(tdp, (now.busy - prev.busy) / (now.total - prev.total)));
+      return (lastW = cpuPowerModel(tdp, (now.busy - from.busy) / (now.total - from.total)));
     },
     close: () => times.close(),
   };
