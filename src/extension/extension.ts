@@ -99,6 +99,7 @@ export function activate(context: vscode.ExtensionContext): CarbonLensApi {
       if (token.trim()) await context.secrets.store(ELECTRICITY_MAPS_SECRET, token.trim());
       else await context.secrets.delete(ELECTRICITY_MAPS_SECRET);
       log.info(token.trim() ? 'Electricity Maps token stored.' : 'Electricity Maps token removed.');
+      if (CarbonLensPanel.open) void postIntensity(CarbonLensPanel.open);
       void vscode.window.showInformationMessage(token.trim() ? 'CarbonLens: Electricity Maps token stored. Turn on carbonlens.intensity.live to use it.' : 'CarbonLens: Electricity Maps token removed.');
     }),
   );
