@@ -2,7 +2,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DATASET_NAMES, isDatasetName, type CloudProvider, type DatasetName } from '../core/carbon/datasets';
 import { FileIntensityCache, type LiveOptions } from '../core/carbon/live';
-import { UsageError } from './usage';
+import type { IntensityQuery } from '../core/carbon/intensity';
+import { numberOption, UsageError } from './usage';
 
 const PROVIDERS: readonly CloudProvider[] = ['gcp', 'aws', 'azure'];
 
@@ -32,4 +33,23 @@ export function liveOptionsFromEnv(env = process.env): LiveOptions {
     ukUrl: env.CARBONLENS_UK_INTENSITY_URL || undefined,
     cache: new FileIntensityCache(path.join(cacheDir(env), 'intensity.json')),
   };
+}
+
+/** The options that name where electricity comes from, shared by estimate and monitor. */
+export const PLACE_OPTIONS = {
+  intensity: { type: 'string' },
+  region: { type: 'string' },
+  location: { type: 'string' },
+  country: { type: 'string' },
+} as const;
+
+type PlaceValues = Partial<Record<keyof typeof PLACE_OPTIONS, string>>;
+
+/** The one place option given, as a lookup query; undefined when none is. */
+export function placeQuery(values: PlaceValues): IntensityQuery | undefined {
+  const given = (Object.keys(PLACE_OPTIONS) as (keyof typeof PLACE_OPTIONS)[]).filter((k) => values[k] !== undefined);
+  if (given.length > 1) throw new UsageError('Give only one of --intensity, --region, --location or --country.');
+  const key = given[0];
+  if (key === undefined) return undefined;
+  return key === 'intensity' ? { intensity: numberOption('--intensity', values.intensity)! } : ({ [key]: values[key]! } as IntensityQuery);
 }

@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
-import type { DatasetName } from '../core/carbon/datasets';
 import { emissionsGrams, project } from '../core/carbon/emissions';
-import { parseCoordinates, resolveIntensity, type IntensityFigure, type IntensityQuery } from '../core/carbon/intensity';
+import { parseCoordinates, resolveIntensity, type IntensityFigure } from '../core/carbon/intensity';
 import { liveIntensity } from '../core/carbon/live';
-import { datasetOption, liveOptionsFromEnv, providerOption } from './carbonOptions';
+import { datasetOption, liveOptionsFromEnv, PLACE_OPTIONS, placeQuery, providerOption } from './carbonOptions';
 import { numberOption, UsageError } from './usage';
 
 export const ESTIMATE_HELP = `Usage: carbonlens estimate --energy-kwh X (--intensity G | --region R | --location L | --country C)
@@ -43,10 +42,7 @@ export async function runEstimate(args: string[], out: (text: string) => void): 
     strict: true,
     options: {
       'energy-kwh': { type: 'string' },
-      intensity: { type: 'string' },
-      region: { type: 'string' },
-      location: { type: 'string' },
-      country: { type: 'string' },
+      ...PLACE_OPTIONS,
       provider: { type: 'string' },
       dataset: { type: 'string' },
       pue: { type: 'string' },
@@ -59,19 +55,13 @@ export async function runEstimate(args: string[], out: (text: string) => void): 
   if (energyKwh === undefined) throw new UsageError('--energy-kwh is required.');
   const pue = numberOption('--pue', values.pue, 1) ?? 1;
   const requests = numberOption('--requests', values.requests);
-  const given = (['intensity', 'region', 'location', 'country'] as const).filter((k) => values[k] !== undefined);
-  if (given.length !== 1) throw new UsageError('Give exactly one of --intensity, --region, --location or --country.');
-  const options = { dataset: datasetOption(values.dataset) as DatasetName | undefined, provider: providerOption(values.provider) };
+  const query = placeQuery(values);
+  if (!query) throw new UsageError('Give one of --intensity, --region, --location or --country.');
+  const options = { dataset: datasetOption(values.dataset), provider: providerOption(values.provider) };
 
-  const coordinates = values.location !== undefined ? parseCoordinates(values.location) : undefined;
-  let figure: IntensityFigure | undefined;
-  if (!coordinates) {
-    const key = given[0]!;
-    const query = (key === 'intensity' ? { intensity: numberOption('--intensity', values.intensity)! } : { [key]: values[key]! }) as IntensityQuery;
-    figure = resolveIntensity(query, options);
-  } else if (!values.live) {
-    throw new UsageError('Coordinates need --live (Electricity Maps); give a region, place or country for an embedded figure.');
-  }
+  const coordinates = 'location' in query ? parseCoordinates(query.location) : undefined;
+  if (coordinates && !values.live) throw new UsageError('Coordinates need --live (Electricity Maps); give a region, place or country for an embedded figure.');
+  let figure = coordinates ? undefined : resolveIntensity(query, options);
   if (values.live && figure?.scope !== 'explicit') figure = await liveIntensity({ embedded: figure, coordinates }, liveOptionsFromEnv());
   const f = figure!;
   const grams = emissionsGrams(energyKwh, f.gco2PerKwh, pue);

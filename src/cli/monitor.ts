@@ -3,7 +3,8 @@ import { Meter, type MeterReading, type WindowResult } from '../core/energy/mete
 import { openEnergySources } from '../core/energy/openSources';
 import { summariseSource, type EnergySource } from '../core/energy/source';
 import { windowEmissions } from '../core/carbon/emissions';
-import { resolveIntensity, type IntensityQuery } from '../core/carbon/intensity';
+import { resolveIntensity } from '../core/carbon/intensity';
+import { PLACE_OPTIONS, placeQuery } from './carbonOptions';
 import { describeFigure } from './estimate';
 import { numberOption, UsageError } from './usage';
 
@@ -51,10 +52,7 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
     options: {
       duration: { type: 'string' },
       'interval-ms': { type: 'string' },
-      region: { type: 'string' },
-      location: { type: 'string' },
-      country: { type: 'string' },
-      intensity: { type: 'string' },
+      ...PLACE_OPTIONS,
       pue: { type: 'string' },
       json: { type: 'boolean' },
     },
@@ -65,12 +63,9 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
   if (!Number.isInteger(intervalMs) || intervalMs < 10) throw new UsageError(`--interval-ms must be a whole number >= 10, not '${values['interval-ms']}'.`);
 
   const pue = numberOption('--pue', values.pue, 1) ?? 1;
-  const places = (['region', 'location', 'country', 'intensity'] as const).filter((k) => values[k] !== undefined);
-  if (places.length > 1) throw new UsageError('Give at most one of --region, --location, --country or --intensity.');
   // Resolved before measuring: a typo should not cost a whole run.
-  const figure = places.length
-    ? resolveIntensity(places[0] === 'intensity' ? { intensity: numberOption('--intensity', values.intensity)! } : ({ [places[0]!]: values[places[0]!]! } as IntensityQuery))
-    : undefined;
+  const query = placeQuery(values);
+  const figure = query && resolveIntensity(query);
 
   const { sources, notes } = await openEnergySources({ intervalMs });
   const meter = new Meter(sources, { intervalMs });

@@ -41,7 +41,8 @@ describe('carbonlens estimate', () => {
     assert.match(unknown.err, /gcp us-west1/);
     assert.equal((await run('estimate', '--energy-kwh', 'lots', '--country', 'DE')).code, 2);
     assert.match((await run('estimate', '--energy-kwh', '1', '--country', 'DE', '--pue', '0.5')).err, /--pue must be a number >= 1/);
-    assert.match((await run('estimate', '--energy-kwh', '1')).err, /exactly one of --intensity, --region, --location or --country/);
+    assert.match((await run('estimate', '--energy-kwh', '1')).err, /Give one of --intensity, --region, --location or --country/);
+    assert.match((await run('estimate', '--energy-kwh', '1', '--country', 'DE', '--region', 'us-west1')).err, /Give only one of/);
     assert.match((await run('estimate', '--energy-kwh', '1', '--country', 'DE', '--dataset', 'nope')).err, /--dataset must be one of latest, codecarbon, gcp-2021/);
   });
 
