@@ -138,4 +138,20 @@ export const ISO_ALPHA2_TO_ALPHA3: Readonly<Record<string, string>> = Object.fre
 `,
 );
 
+// ImageNet-1k class ranges -> CIFAR-10 classes, for ImageNet classifiers on the study's set.
+const cifarClasses = new Set(['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']);
+const imagenet = read('imagenet-cifar10.csv').map((r, i) => {
+  const first = number('imagenet-cifar10.csv', i + 2, r.first_index);
+  const last = number('imagenet-cifar10.csv', i + 2, r.last_index);
+  if (!cifarClasses.has(r.cifar10_class) || first > last || last > 999) throw new Error(`data/imagenet-cifar10.csv row ${i + 2}: bad range or class`);
+  return [first, last, r.cifar10_class];
+});
+module(
+  'imagenetCifar10.ts',
+  'data/imagenet-cifar10.csv',
+  `/** [first ImageNet-1k index, last index, CIFAR-10 class], inclusive ranges. */
+export const IMAGENET_TO_CIFAR10: readonly (readonly [number, number, string])[] = JSON.parse(${JSON.stringify(JSON.stringify(imagenet))});
+`,
+);
+
 console.log(`data: generated src/generated/ (${tdpValid.length} CPU TDPs, ${tdpRows.length - tdpValid.length} malformed or zero skipped)`);

@@ -1,4 +1,6 @@
 import { LookupError } from '../core/carbon/intensity';
+import { BENCH_HELP, runBench } from './bench';
+import { COMPARE_HELP, runCompare } from './compare';
 import { ESTIMATE_HELP, runEstimate } from './estimate';
 import { INFO_HELP, runInfo } from './info';
 import { MONITOR_HELP, runMonitor } from './monitor';
@@ -13,6 +15,8 @@ const COMMANDS: Record<string, Command> = {
   monitor: { help: MONITOR_HELP, run: runMonitor },
   estimate: { help: ESTIMATE_HELP, run: runEstimate },
   regions: { help: REGIONS_HELP, run: runRegions },
+  bench: { help: BENCH_HELP, run: runBench },
+  compare: { help: COMPARE_HELP, run: runCompare },
 };
 const stdout: Print = (t) => void process.stdout.write(t + '\n');
 const stderr: Print = (t) => void process.stderr.write(t + '\n');
@@ -46,6 +50,10 @@ export async function main(argv: string[], out: Print = stdout, err: Print = std
     if (e instanceof LookupError || e instanceof RangeError) {
       err(`carbonlens: ${e.message}`);
       return 2;
+    }
+    if ((e as Error).name === 'AbortError') {
+      err(`carbonlens: ${(e as Error).message}`);
+      return 130;
     }
     err(`carbonlens: ${(e as Error).message ?? String(e)}`);
     return 1;

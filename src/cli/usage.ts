@@ -10,6 +10,8 @@ Commands:
   monitor          live power per source, then the energy of the run (measured/sampled/estimated)
   estimate         energy -> gCO2e at a region, place, country or intensity (dataset or live)
   regions          cloud regions ranked by grid intensity, with savings against a reference
+  bench            run a model on an evaluation set: quality and energy per item, saved as CSV
+  compare          two models on the same items: is the smaller as good, and what it saves
 
 Options:
   -h, --help       show help (also after a command)

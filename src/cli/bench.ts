@@ -1,0 +1,102 @@
+import { benchmarkModel, type BenchmarkOutcome } from '../core/bench/benchmarkModel';
+import { benchRecord, type BenchRecord } from '../core/bench/record';
+import { appendRecord } from '../core/bench/report';
+import type { QualityFigure } from '../core/bench/taskRunner';
+import { BENCH_OPTIONS_HELP, benchSettings, cancelOnInterrupt, openInstruments, parseBenchArgs, type BenchSettings, type Instruments } from './benchOptions';
+import { describeFigure } from './estimate';
+import { downloadOptions, hubFromEnv } from './hubOptions';
+import { UsageError } from './usage';
+
+export const BENCH_HELP = `Usage: carbonlens bench --model ID_OR_PATH --task TASK [options]
+
+Runs a model on an evaluation set on this machine and reports its quality (with a 95% interval)
+and its energy per item per component (GPU, CPU, RAM), each figure labelled measured (hardware
+counter), sampled (power x time) or estimated (a model), with the idle baseline subtracted
+alongside. Phases: idle baseline, load (metered apart), warm-up, measured run(s), idle baseline.
+A model is a Hugging Face hub id with ONNX weights (as transformers.js uses them) or a local
+folder in the same layout.
+
+  --model ID_OR_PATH  the model (required)
+${BENCH_OPTIONS_HELP}
+`;
+
+type Print = (text: string) => void;
+const stderr: Print = (t) => void process.stderr.write(t + '\n');
+
+/** 3 significant figures, in the unit's scale a reader expects. */
+export const joules = (j: number) => (j >= 1 ? `${j.toPrecision(3)} J` : `${(j * 1000).toPrecision(3)} mJ`);
+export const grams = (g: number) => (g >= 1 ? `${g.toPrecision(3)} g` : g >= 1e-3 ? `${(g * 1000).toPrecision(3)} mg` : `${(g * 1e6).toPrecision(3)} ug`);
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+export function formatQuality(q: QualityFigure): string {
+  const isRate = q.metric === 'accuracy' || q.metric === 'exact-match' || q.metric === 'cer';
+  const f = (x: number) => (isRate ? pct(x) : x.toFixed(3));
+  const interval = Number.isFinite(q.low) ? ` (95% CI ${f(q.low)}-${f(q.high)})` : '';
+  return `${q.metric} ${f(q.value)}${interval}${q.higherIsBetter ? '' : ', lower is better'}`;
+}
+
+export function formatRecord(r: BenchRecord): string[] {
+  const res = r.result;
+  const s = res.summary;
+  const skipped = res.attempts.filter((a) => !a.ok).map((a) => `${a.device}: ${a.reason}`);
+  const lines = [
+    `Model      ${r.model.id} (${r.model.source === 'local' ? 'local folder' : `hub${r.model.commit ? `, ${r.model.commit.slice(0, 10)}` : ''}`})`,
+    `Task       ${r.task} on ${r.dataset.name}: ${r.dataset.items} items (seed ${r.dataset.seed}, of ${r.dataset.population})`,
+    `Device     ${res.device}, ${res.dtype}, batch ${res.batch}${skipped.length ? `; not used: ${skipped.join('; ')}` : ''}`,
+    `Load       ${res.load.seconds.toFixed(2)} s, ${joules(res.load.energyJ)} (${res.load.kind})`,
+    `Run        ${s.seconds.toFixed(2)} s, ${s.itemsPerS.toPrecision(3)} items/s${res.repeats.length > 1 ? ` (median of ${res.repeats.length}, spread ${res.spreadPercent!.toFixed(1)}%)` : ''}`,
+    `Energy     ${joules(s.jPerItem)}/item${s.netJPerItem !== undefined ? `, ${joules(s.netJPerItem)}/item above idle` : ''} (${s.kind === 'measured' ? 'measured' : `weakest figure: ${s.kind}`})`,
+    ...s.components.map((c) => `             ${c.component.padEnd(4)}${joules(c.jPerItem)}/item${c.netJPerItem !== undefined ? ` (${joules(c.netJPerItem)} above idle)` : ''}, ${c.kind}`),
+    `Quality    ${formatQuality(res.quality.primary)}${res.quality.others.length ? `; ${res.quality.others.map(formatQuality).join('; ')}` : ''}`,
+  ];
+  const e = r.emissions;
+  if (e) {
+    lines.push(`Emissions  ${grams(e.gPerItem)} CO2e/item, ${e.kgPerMillionItems.toPrecision(3)} kg per million items, at ${e.intensity.gco2PerKwh} g/kWh x PUE ${e.pue} (${describeFigure(e.intensity)})`);
+    const cleaner = e.cleanerRegions.filter((c) => (c.savingPercent ?? 0) > 0).slice(0, 3);
+    if (cleaner.length) lines.push(`Cleaner    ${cleaner.map((c) => `${c.provider} ${c.region} (${c.location}) ${grams(c.gPerItem)}/item, -${c.savingPercent!.toFixed(0)}%`).join('; ')}`);
+  } else lines.push(`Emissions  ${r.emissionsNote}`);
+  for (const w of res.warnings) lines.push(`Warning    ${w}`);
+  return lines;
+}
+
+/** Runs one model; the record is built and saved by the caller. */
+export async function measure(model: string, settings: BenchSettings, instruments: Instruments, yes: boolean, offline: boolean, signal: AbortSignal, set?: BenchmarkOutcome['set'], err: Print = stderr): Promise<BenchmarkOutcome> {
+  const hub = hubFromEnv(offline);
+  return benchmarkModel({
+    ...settings,
+    model,
+    hub,
+    meter: instruments.meter,
+    signal,
+    set,
+    download: downloadOptions(yes, signal, err),
+    onPhase: (phase, detail) => err(`[${model}] ${phase}${detail ? `: ${detail}` : ''}`),
+  });
+}
+
+export function recordOf(outcome: BenchmarkOutcome, settings: BenchSettings, instruments: Instruments): BenchRecord {
+  return benchRecord({ task: settings.task, ...outcome, inventory: instruments.inventory, sources: instruments.sources, intensity: settings.intensity, pue: settings.pue });
+}
+
+export async function runBench(args: string[], out: Print): Promise<number> {
+  const values = parseBenchArgs(args);
+  const models = values.model ?? [];
+  if (models.length !== 1) throw new UsageError(models.length ? 'bench takes one --model; use compare for two.' : '--model is required.');
+  const settings = benchSettings(values);
+  const cancel = cancelOnInterrupt(stderr);
+  const instruments = await openInstruments();
+  try {
+    const outcome = await measure(models[0], settings, instruments, !!values.yes, !!values.offline, cancel.signal);
+    const record = recordOf(outcome, settings, instruments);
+    const saved = appendRecord(settings.out, record);
+    if (values.json) out(JSON.stringify(record, null, 2));
+    else {
+      for (const line of formatRecord(record)) out(line);
+      out(`Saved      ${saved.csv} (CodeCarbon format), ${saved.jsonl}`);
+    }
+    return 0;
+  } finally {
+    cancel.dispose();
+    instruments.meter.close();
+  }
+}

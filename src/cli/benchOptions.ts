@@ -1,0 +1,141 @@
+// Options shared by `bench` and `compare`, and what both set up before measuring: the hub, the
+// evaluation set's parameters, the meter, the machine's inventory and the place's intensity.
+import { parseArgs } from 'node:util';
+import { resolveIntensity, type IntensityFigure } from '../core/carbon/intensity';
+import { DEFAULT_SAMPLES } from '../core/bench/datasets';
+import { Meter } from '../core/energy/meter';
+import { openEnergySources } from '../core/energy/openSources';
+import { summariseSource, type SourceSummary } from '../core/energy/source';
+import { isDeviceChoice, type DeviceChoice } from '../core/models/runtime';
+import { isDtype, isTask, DTYPES, TASKS, type Dtype, type Task } from '../core/models/tasks';
+import { collectInventory, type SystemInventory } from '../core/system/inventory';
+import { datasetOption, PLACE_OPTIONS, placeQuery } from './carbonOptions';
+import { numberOption, UsageError } from './usage';
+
+export const BENCH_OPTIONS = {
+  model: { type: 'string', multiple: true },
+  task: { type: 'string' },
+  device: { type: 'string' },
+  dtype: { type: 'string' },
+  samples: { type: 'string' },
+  batch: { type: 'string' },
+  dataset: { type: 'string' },
+  seed: { type: 'string' },
+  repeats: { type: 'string' },
+  'idle-ms': { type: 'string' },
+  'cooldown-ms': { type: 'string' },
+  out: { type: 'string' },
+  json: { type: 'boolean' },
+  yes: { type: 'boolean', short: 'y' },
+  offline: { type: 'boolean' },
+  ...PLACE_OPTIONS,
+  'intensity-dataset': { type: 'string' },
+  pue: { type: 'string' },
+} as const;
+
+export const BENCH_OPTIONS_HELP = `  --task T            image-classification, image-to-text (OCR) or summarization (required)
+  --device D          auto (default): CUDA when its provider is installed, DirectML, CoreML,
+                      WebGPU, then CPU; or one of cuda, dml, coreml, webgpu, cpu (no fallback)
+  --dtype D           ${DTYPES.join(', ')} (default fp32), where the model has the file
+  --samples N         items to measure (default ${Object.entries(DEFAULT_SAMPLES).map(([t, n]) => `${n} for ${t}`).join(', ')})
+  --batch B           items per call (default 1)
+  --dataset D         cifar10 (classification), rendered-words (OCR) or cnn_dailymail
+                      (summarization), the default for each; or a folder of images with
+                      labels.csv (file,label), or a .jsonl of {"text", "summary"} lines
+  --seed S            which items the sample draws (default 1)
+  --repeats R         measured runs (default 1); their spread is reported
+  --idle-ms N         idle baseline before and after, ms each (default 3000; 0: none)
+  --cooldown-ms N     pause after the run (default 0)
+  --out FILE.csv      CodeCarbon-format CSV to append to (default ./emissions.csv); the whole
+                      record also goes to carbonlens-runs.jsonl beside it
+  --region R, --location L, --country C, --intensity G
+                      where the electricity comes from, for gCO2e (default: unknown, no CO2)
+  --intensity-dataset latest (default), codecarbon or gcp-2021
+  --pue P             power usage effectiveness, >= 1 (default 1.0)
+  --yes, -y           allow downloads without asking (models and datasets, from HF_ENDPOINT
+                      or huggingface.co, into CARBONLENS_CACHE or ~/.cache/carbonlens)
+  --offline           use only the cache (also HF_HUB_OFFLINE=1); HF_TOKEN for gated models
+  --json              print the run's record as JSON instead of the report`;
+
+export type BenchValues = ReturnType<typeof parseBenchArgs>;
+
+export function parseBenchArgs(args: string[]) {
+  return parseArgs({ args, strict: true, options: BENCH_OPTIONS }).values;
+}
+
+const whole = (flag: string, value: string | undefined, min: number) => {
+  const n = numberOption(flag, value, min);
+  if (n !== undefined && !Number.isInteger(n)) throw new UsageError(`${flag} must be a whole number, not '${value}'.`);
+  return n;
+};
+
+export interface BenchSettings {
+  task: Task;
+  device: DeviceChoice;
+  dtype: Dtype;
+  samples: number;
+  batch: number;
+  seed: number;
+  repeats: number;
+  idleMs: number;
+  cooldownMs: number;
+  dataset?: string;
+  out: string;
+  pue: number;
+  intensity?: IntensityFigure;
+}
+
+/** Every option checked before anything is loaded or measured: a typo costs nothing. */
+export function benchSettings(values: BenchValues): BenchSettings {
+  if (!values.task) throw new UsageError(`--task is required: one of ${TASKS.join(', ')}.`);
+  if (!isTask(values.task)) throw new UsageError(`--task must be one of ${TASKS.join(', ')}, not '${values.task}'.`);
+  const device = values.device ?? 'auto';
+  if (!isDeviceChoice(device)) throw new UsageError(`--device must be auto, cuda, dml, coreml, webgpu or cpu, not '${device}'.`);
+  const dtype = values.dtype ?? 'fp32';
+  if (!isDtype(dtype)) throw new UsageError(`--dtype must be one of ${DTYPES.join(', ')}, not '${dtype}'.`);
+  const query = placeQuery(values);
+  const intensityDataset = datasetOption(values['intensity-dataset']);
+  return {
+    task: values.task,
+    device,
+    dtype,
+    samples: whole('--samples', values.samples, 1) ?? DEFAULT_SAMPLES[values.task],
+    batch: whole('--batch', values.batch, 1) ?? 1,
+    seed: whole('--seed', values.seed, 0) ?? 1,
+    repeats: whole('--repeats', values.repeats, 1) ?? 1,
+    idleMs: whole('--idle-ms', values['idle-ms'], 0) ?? 3000,
+    cooldownMs: whole('--cooldown-ms', values['cooldown-ms'], 0) ?? 0,
+    dataset: values.dataset,
+    out: values.out ?? 'emissions.csv',
+    pue: numberOption('--pue', values.pue, 1) ?? 1,
+    intensity: query && resolveIntensity(query, { dataset: intensityDataset }),
+  };
+}
+
+export interface Instruments {
+  meter: Meter;
+  inventory: SystemInventory;
+  sources: SourceSummary[];
+  notes: string[];
+}
+
+/** The meter samples every 200 ms during a benchmark: counters need no more, estimates gain from it. */
+export async function openInstruments(): Promise<Instruments> {
+  const si = await import('systeminformation');
+  const [inventory, opened] = await Promise.all([collectInventory(si), openEnergySources({ intervalMs: 200 })]);
+  const meter = new Meter(opened.sources, { intervalMs: 200 });
+  await meter.start();
+  return { meter, inventory, sources: opened.sources.map(summariseSource), notes: opened.notes };
+}
+
+/** Ctrl-C cancels the run (nothing is recorded); a second one exits at once. */
+export function cancelOnInterrupt(err: (t: string) => void): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    err('Cancelling after the current batch (Ctrl-C again to quit now)...');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+}

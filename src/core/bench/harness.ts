@@ -1,0 +1,190 @@
+// One benchmark: idle baseline, load (metered on its own), warm-up, measured repeats, idle
+// baseline again; energy per item per component with its provenance, and the answers' quality.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { applyBaseline, averageBaselines, type ComponentEnergy, type IdleBaseline, type Meter, type WindowResult } from '../energy/meter';
+import type { Provenance } from '../energy/provenance';
+import { loadPipeline, type DeviceAttempt, type DeviceChoice, type PipelineFactory, type TaskPipeline } from '../models/runtime';
+import type { Dtype, Task } from '../models/tasks';
+import type { EvalItem, EvalSet } from './datasets/evalSet';
+import { taskRunner, type Quality, type TaskRunner } from './taskRunner';
+
+export interface BenchOptions {
+  task: Task;
+  folder: string;
+  device: DeviceChoice;
+  dtype: Dtype;
+  set: EvalSet;
+  meter: Meter;
+  batch?: number;
+  repeats?: number;
+  /** Batches run before measuring (default 1). */
+  warmupBatches?: number;
+  /** Idle baseline before and after, ms each (default 3000; 0 = none). */
+  idleMs?: number;
+  /** Pause after the run, ms (default 0): lets a GPU cool before the next benchmark. */
+  cooldownMs?: number;
+  signal?: AbortSignal;
+  onPhase?: (phase: BenchPhase, detail?: string) => void;
+  onItems?: (done: number, total: number) => void;
+  factory?: PipelineFactory;
+}
+
+export type BenchPhase = 'idle' | 'load' | 'warm-up' | 'measure' | 'cool-down';
+
+export interface ComponentPerItem {
+  component: ComponentEnergy['component'];
+  kind: Provenance;
+  jPerItem: number;
+  netJPerItem?: number;
+}
+
+export interface RepeatResult {
+  seconds: number;
+  itemsPerS: number;
+  energyJ: number;
+  netEnergyJ?: number;
+  jPerItem: number;
+  netJPerItem?: number;
+  components: ComponentPerItem[];
+  kind: Provenance;
+}
+
+export interface BenchResult {
+  device: string;
+  dtype: Dtype;
+  attempts: DeviceAttempt[];
+  batch: number;
+  items: number;
+  load: { seconds: number; energyJ: number; kind: Provenance };
+  idle?: IdleBaseline;
+  repeats: RepeatResult[];
+  /** The median repeat by J/item (the first when there is one). */
+  summary: RepeatResult;
+  /** (max - min) / median of J/item across repeats, in %. */
+  spreadPercent?: number;
+  warnings: string[];
+  quality: Quality;
+  answers: string[];
+  /** The primary metric per item, in the set's order. */
+  scores: number[];
+}
+
+/** Above this spread, two models' energy should not be compared from these runs. */
+export const SPREAD_WARNING_PERCENT = 10;
+
+class Cancelled extends Error {
+  override name = 'AbortError';
+}
+
+function checkAbort(signal?: AbortSignal) {
+  if (signal?.aborted) throw new Cancelled('The benchmark was cancelled: nothing was recorded.');
+}
+
+const batches = (items: readonly EvalItem[], size: number) => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+function perItem(window: WindowResult, items: number): RepeatResult {
+  return {
+    seconds: window.durationS,
+    itemsPerS: items / window.durationS,
+    energyJ: window.totalJ,
+    netEnergyJ: window.netJ,
+    jPerItem: window.totalJ / items,
+    netJPerItem: window.netJ === undefined ? undefined : window.netJ / items,
+    components: window.components.map((c) => ({ component: c.component, kind: c.kind, jPerItem: c.energyJ / items, netJPerItem: c.netEnergyJ === undefined ? undefined : c.netEnergyJ / items })),
+    kind: window.kind,
+  };
+}
+
+async function runAll(pipeline: TaskPipeline, runner: TaskRunner, items: readonly EvalItem[], batch: number, signal?: AbortSignal, onItems?: (d: number, t: number) => void): Promise<string[]> {
+  const answers: string[] = [];
+  for (const chunk of batches(items, batch)) {
+    checkAbort(signal);
+    const output = await pipeline(chunk.map((i) => i.input), runner.callOptions);
+    answers.push(...runner.answers(output, chunk.length));
+    onItems?.(answers.length, items.length);
+  }
+  return answers;
+}
+
+export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
+  const { task, folder, set, meter, signal } = options;
+  const batch = options.batch ?? 1;
+  const repeats = options.repeats ?? 1;
+  const idleMs = options.idleMs ?? 3000;
+  if (!(batch >= 1 && Number.isInteger(batch))) throw new RangeError(`Batch size must be a whole number >= 1, not ${batch}.`);
+  if (!(repeats >= 1 && Number.isInteger(repeats))) throw new RangeError(`Repeats must be a whole number >= 1, not ${repeats}.`);
+  if (set.items.length === 0) throw new RangeError(`The evaluation set ${set.name} has no items.`);
+  const config = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8'));
+  const runner = taskRunner(task, config, set.name);
+  const warnings: string[] = [];
+
+  let before: IdleBaseline | undefined;
+  if (idleMs > 0) {
+    options.onPhase?.('idle');
+    before = await meter.measureIdle(idleMs);
+  }
+  checkAbort(signal);
+
+  options.onPhase?.('load');
+  const loadWindow = await meter.begin();
+  const loaded = await loadPipeline(task, folder, options.device, options.dtype, {
+    factory: options.factory,
+    // One real inference proves the device works; it is part of loading, not of the run.
+    probe: async (p) => void runner.answers(await p([set.items[0].input], runner.callOptions), 1),
+  });
+  const load = await loadWindow.end();
+  try {
+    options.onPhase?.('warm-up', loaded.device);
+    const warmup = set.items.slice(0, batch * (options.warmupBatches ?? 1));
+    await runAll(loaded.pipeline, runner, warmup, batch, signal);
+
+    const results: { window: WindowResult; answers: string[] }[] = [];
+    for (let r = 0; r < repeats; r++) {
+      options.onPhase?.('measure', repeats > 1 ? `repeat ${r + 1} of ${repeats}` : undefined);
+      const window = await meter.begin();
+      const answers = await runAll(loaded.pipeline, runner, set.items, batch, signal, options.onItems);
+      results.push({ window: await window.end(), answers });
+    }
+
+    let idle = before;
+    if (idleMs > 0) {
+      options.onPhase?.('idle');
+      const after = await meter.measureIdle(idleMs);
+      idle = before ? averageBaselines(before, after) : after;
+    }
+    const repeatResults = results.map(({ window }) => perItem(idle ? applyBaseline(window, idle) : window, set.items.length));
+    const sorted = [...repeatResults].sort((a, b) => a.jPerItem - b.jPerItem);
+    const summary = sorted[Math.floor((sorted.length - 1) / 2)];
+    let spreadPercent: number | undefined;
+    if (repeats > 1) {
+      spreadPercent = ((sorted[sorted.length - 1].jPerItem - sorted[0].jPerItem) / summary.jPerItem) * 100;
+      if (spreadPercent > SPREAD_WARNING_PERCENT) warnings.push(`Energy per item varied by ${spreadPercent.toFixed(0)}% across repeats (over ${SPREAD_WARNING_PERCENT}%): close other work, add --repeats or a cool-down before comparing.`);
+    }
+    if (summary.seconds < 1) warnings.push(`The measured run took ${summary.seconds.toFixed(2)} s: use more samples for a steadier figure.`);
+    if (summary.kind !== 'measured') warnings.push(`Some energy figures are ${summary.kind}, not read from hardware counters.`);
+    const answers = results[0].answers;
+    if (options.cooldownMs) {
+      options.onPhase?.('cool-down');
+      await new Promise((r) => setTimeout(r, options.cooldownMs));
+    }
+    return {
+      device: loaded.device,
+      dtype: loaded.dtype,
+      attempts: loaded.attempts,
+      batch,
+      items: set.items.length,
+      load: { seconds: load.durationS, energyJ: load.totalJ, kind: load.kind },
+      idle,
+      repeats: repeatResults,
+      summary,
+      spreadPercent,
+      warnings,
+      quality: runner.quality(answers, set.items.map((i) => i.reference)),
+      answers,
+      scores: runner.perItem(answers, set.items.map((i) => i.reference)),
+    };
+  } finally {
+    await loaded.pipeline.dispose().catch(() => undefined);
+  }
+}

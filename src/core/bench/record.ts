@@ -1,0 +1,84 @@
+// Everything one benchmark run produced, as a JSON-ready record: the figures, their provenance,
+// the model, the set, the machine, and the emissions at the configured place.
+import { randomUUID } from 'node:crypto';
+import { compareRegions, emissionsGrams, JOULES_PER_KWH } from '../carbon/emissions';
+import type { IntensityFigure } from '../carbon/intensity';
+import type { SourceSummary } from '../energy/source';
+import type { ResolvedModel } from '../models/modelSource';
+import type { Task } from '../models/tasks';
+import type { SystemInventory } from '../system/inventory';
+import type { EvalSet } from './datasets/evalSet';
+import type { BenchResult } from './harness';
+
+export interface RunEmissions {
+  gPerItem: number;
+  netGPerItem?: number;
+  kgPerMillionItems: number;
+  intensity: IntensityFigure;
+  pue: number;
+  /** The cleanest regions for this energy per item, with the saving against the place in use. */
+  cleanerRegions: { provider?: string; region?: string; location: string; gco2PerKwh: number; gPerItem: number; savingPercent?: number }[];
+}
+
+export interface BenchRecord {
+  schema: 'carbonlens.bench/1';
+  runId: string;
+  timestamp: string;
+  task: Task;
+  model: { id: string; source: ResolvedModel['source']; commit?: string };
+  dataset: { name: string; source: string; items: number; population: number; seed: number };
+  result: Omit<BenchResult, 'answers' | 'scores' | 'idle'> & { idleW?: Record<string, number> };
+  emissions?: RunEmissions;
+  /** Why there are no emissions, when there are none. */
+  emissionsNote?: string;
+  machine: { os: string; cpu: string; cpuCount: number; gpus: string[]; ramGB: number; node: string };
+  sources: SourceSummary[];
+}
+
+export function runEmissions(result: BenchResult, intensity: IntensityFigure, pue: number): RunEmissions {
+  const g = (joules: number) => emissionsGrams(Math.max(0, joules) / JOULES_PER_KWH, intensity.gco2PerKwh, pue);
+  const { jPerItem, netJPerItem } = result.summary;
+  const regions = compareRegions(jPerItem / JOULES_PER_KWH, { dataset: intensity.dataset === 'codecarbon' || intensity.dataset === 'gcp-2021' ? intensity.dataset : 'latest', from: intensity, pue, ...(intensity.provider && { providers: [intensity.provider] }) });
+  return {
+    gPerItem: g(jPerItem),
+    ...(netJPerItem !== undefined && { netGPerItem: g(netJPerItem) }),
+    kgPerMillionItems: (g(jPerItem) * 1e6) / 1000,
+    intensity,
+    pue,
+    cleanerRegions: regions.slice(0, 5).map((r) => ({ provider: r.figure.provider, region: r.figure.region, location: r.figure.location, gco2PerKwh: r.figure.gco2PerKwh, gPerItem: r.grams, savingPercent: r.savingPercent })),
+  };
+}
+
+export function benchRecord(args: {
+  task: Task;
+  model: ResolvedModel;
+  set: EvalSet;
+  result: BenchResult;
+  inventory: SystemInventory;
+  sources: SourceSummary[];
+  intensity?: IntensityFigure;
+  pue: number;
+  now?: Date;
+}): BenchRecord {
+  const { task, model, set, result, inventory } = args;
+  const { answers: _answers, scores: _scores, idle, ...figures } = result;
+  return {
+    schema: 'carbonlens.bench/1',
+    runId: randomUUID(),
+    timestamp: (args.now ?? new Date()).toISOString(),
+    task,
+    model: { id: model.id, source: model.source, ...(model.commit && { commit: model.commit }) },
+    dataset: { name: set.name, source: set.source, items: set.items.length, population: set.population, seed: set.seed },
+    result: { ...figures, ...(idle && { idleW: idle.powerW }) },
+    ...(args.intensity ? { emissions: runEmissions(result, args.intensity, args.pue) } : { emissionsNote: 'Location unknown: pass --region, --location, --country or --intensity for gCO2e.' }),
+    machine: {
+      os: `${inventory.os.distro} ${inventory.os.release} (${inventory.os.platform} ${inventory.os.arch})`,
+      cpu: inventory.cpu.brand,
+      cpuCount: inventory.cpu.logicalCores,
+      gpus: inventory.gpus.map((g) => g.model),
+      ramGB: inventory.memory.totalBytes / 1024 ** 3,
+      node: inventory.node,
+    },
+    sources: args.sources,
+  };
+}

@@ -1,0 +1,126 @@
+// Results on disk: a row per run in a CodeCarbon 3.x emissions.csv (its 38 columns in its order,
+// kg and kWh, so CodeCarbon's dashboard and scripts read it), and the whole record as a line of
+// carbonlens-runs.jsonl beside it. Every write is one append of whole lines, so concurrent runs
+// interleave rows but never split one; a new file gets its header through an atomic link.
+import { appendFileSync, closeSync, existsSync, linkSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { JOULES_PER_KWH } from '../carbon/emissions';
+import type { BenchRecord } from './record';
+
+export const CODECARBON_COLUMNS = [
+  'timestamp', 'project_name', 'run_id', 'experiment_id', 'duration', 'emissions', 'emissions_rate',
+  'cpu_power', 'gpu_power', 'ram_power', 'cpu_energy', 'gpu_energy', 'ram_energy', 'energy_consumed',
+  'water_consumed', 'country_name', 'country_iso_code', 'region', 'cloud_provider', 'cloud_region', 'os',
+  'python_version', 'codecarbon_version', 'cpu_count', 'cpu_model', 'gpu_count', 'gpu_model', 'longitude',
+  'latitude', 'ram_total_size', 'tracking_mode', 'cpu_utilization_percent', 'gpu_utilization_percent',
+  'ram_utilization_percent', 'ram_used_gb', 'on_cloud', 'pue', 'wue',
+] as const;
+
+export const RUNS_FILE = 'carbonlens-runs.jsonl';
+
+const csvField = (v: string | number | undefined): string => {
+  if (v === undefined || (typeof v === 'number' && !Number.isFinite(v))) return '';
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+/** The measured run (the median repeat) as CodeCarbon would have logged it. */
+export function codecarbonRow(record: BenchRecord): string[] {
+  const run = record.result.summary;
+  const items = record.result.items;
+  const component = (c: string) => run.components.find((x) => x.component === c);
+  const kwh = (c: string) => {
+    const x = component(c);
+    return x ? (x.jPerItem * items) / JOULES_PER_KWH : 0;
+  };
+  const power = (c: string) => {
+    const x = component(c);
+    return x ? (x.jPerItem * items) / run.seconds : 0;
+  };
+  const energyKwh = run.energyJ / JOULES_PER_KWH;
+  const e = record.emissions;
+  const kg = e ? (energyKwh * e.intensity.gco2PerKwh * e.pue) / 1000 : undefined;
+  const onCloud = e?.intensity.scope === 'cloud-region';
+  const values: Record<(typeof CODECARBON_COLUMNS)[number], string | number | undefined> = {
+    timestamp: record.timestamp.replace(/\.\d+Z$/, ''),
+    project_name: 'carbonlens',
+    run_id: record.runId,
+    experiment_id: `${record.task}:${record.model.id}:${record.result.device}:${record.result.dtype}`,
+    duration: run.seconds,
+    emissions: kg,
+    emissions_rate: kg === undefined ? undefined : kg / run.seconds,
+    cpu_power: power('cpu'),
+    gpu_power: power('gpu'),
+    ram_power: power('ram'),
+    cpu_energy: kwh('cpu'),
+    gpu_energy: kwh('gpu'),
+    ram_energy: kwh('ram'),
+    energy_consumed: energyKwh,
+    water_consumed: undefined,
+    country_name: e && !onCloud ? e.intensity.location : undefined,
+    country_iso_code: e?.intensity.countryIso3,
+    region: e && e.intensity.scope === 'subnational' ? e.intensity.location : undefined,
+    cloud_provider: onCloud ? e?.intensity.provider : undefined,
+    cloud_region: onCloud ? e?.intensity.region : undefined,
+    os: record.machine.os,
+    python_version: undefined,
+    codecarbon_version: undefined,
+    cpu_count: record.machine.cpuCount,
+    cpu_model: record.machine.cpu,
+    gpu_count: record.machine.gpus.length,
+    gpu_model: record.machine.gpus.length ? `${record.machine.gpus.length} x ${record.machine.gpus[0]}` : undefined,
+    longitude: undefined,
+    latitude: undefined,
+    ram_total_size: record.machine.ramGB,
+    tracking_mode: 'machine',
+    cpu_utilization_percent: undefined,
+    gpu_utilization_percent: undefined,
+    ram_utilization_percent: undefined,
+    ram_used_gb: undefined,
+    on_cloud: onCloud ? 'Y' : 'N',
+    pue: e?.pue ?? 1,
+    wue: undefined,
+  };
+  return CODECARBON_COLUMNS.map((c) => csvField(values[c]));
+}
+
+const HEADER = CODECARBON_COLUMNS.join(',');
+
+function firstLine(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(4096);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n).toString('utf8').split(/\r?\n/)[0];
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Creates the file with its header unless it exists; two processes racing both end with one header. */
+function ensureHeader(path: string, header: string): void {
+  if (!existsSync(path)) {
+    const tmp = join(dirname(path), `.${process.pid}.${Date.now()}.header.tmp`);
+    writeFileSync(tmp, `${header}\n`);
+    try {
+      linkSync(tmp, path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+  }
+  const existing = firstLine(path);
+  if (existing !== header) {
+    throw new Error(`${path} exists with other columns (${existing.split(',').length} instead of ${header.split(',').length}): it was left as it is; write to another file with --out.`);
+  }
+}
+
+/** Appends the run to `csvPath` and to carbonlens-runs.jsonl in the same folder. */
+export function appendRecord(csvPath: string, record: BenchRecord): { csv: string; jsonl: string } {
+  ensureHeader(csvPath, HEADER);
+  appendFileSync(csvPath, `${codecarbonRow(record).join(',')}\n`);
+  const jsonl = join(dirname(csvPath), RUNS_FILE);
+  appendFileSync(jsonl, `${JSON.stringify(record)}\n`);
+  return { csv: csvPath, jsonl };
+}

@@ -1,0 +1,107 @@
+// How each task's pipeline is called on a batch, how its answers are read, and how they are
+// scored against the references.
+import type { Task } from '../models/tasks';
+import { cifar10Mapping, predictCifar10, type LabelMapping } from './labels';
+import { characterErrorRate, meanInterval, normaliseText, rouge, rougeL, wilsonInterval } from './metrics';
+
+export interface QualityFigure {
+  /** accuracy, exact-match, cer, rouge1, rouge2, rougeL. */
+  metric: string;
+  value: number;
+  /** 95% interval; NaN where none is computed. */
+  low: number;
+  high: number;
+  n: number;
+  higherIsBetter: boolean;
+}
+
+export interface Quality {
+  /** The figure comparisons use. */
+  primary: QualityFigure;
+  others: QualityFigure[];
+}
+
+export interface TaskRunner {
+  /** Options for the pipeline call. */
+  callOptions: Record<string, unknown>;
+  /** One answer (a string) per input of the batch. */
+  answers(output: unknown, batchSize: number): string[];
+  quality(answers: readonly string[], references: readonly string[]): Quality;
+  /** The primary metric per item (1/0 for a hit, F1 for a summary), for paired comparisons. */
+  perItem(answers: readonly string[], references: readonly string[]): number[];
+}
+
+type Scored = { label: string; score: number };
+
+const asList = <T>(output: unknown, batchSize: number): T[] => {
+  const list = output as T[];
+  if (!Array.isArray(list) || list.length !== batchSize) throw new Error(`The pipeline returned ${Array.isArray(list) ? list.length : typeof list} answers for ${batchSize} inputs.`);
+  return list;
+};
+// Batched image-to-text answers are one list per input; unbatched ones an object.
+const first = <T>(x: T | T[]): T => (Array.isArray(x) ? x[0] : x);
+
+const proportion = (metric: string, hits: number, n: number): QualityFigure => ({ metric, ...wilsonInterval(hits, n), higherIsBetter: true });
+
+/** A label matches a reference when it equals it or one of its comma-separated synonyms. */
+const labelMatches = (label: string, reference: string) =>
+  label.split(',').map((s) => s.trim().toLowerCase()).includes(reference.trim().toLowerCase()) || label.trim().toLowerCase() === reference.trim().toLowerCase();
+
+export function classificationRunner(id2label: Readonly<Record<string, string>>, cifarSet: boolean): TaskRunner {
+  let mapping: LabelMapping | null = null;
+  if (cifarSet) {
+    mapping = cifar10Mapping(id2label);
+    if (!mapping) throw new Error(`The model's ${Object.keys(id2label).length} labels are neither CIFAR-10's nor ImageNet-1k's, so it cannot be scored on CIFAR-10: use a folder of your images with labels.csv (--dataset PATH).`);
+  }
+  return {
+    // Every label's score, so an ImageNet model's probability mass can be summed per CIFAR-10 class.
+    callOptions: { top_k: cifarSet ? Object.keys(id2label).length : 1 },
+    answers: (output, n) =>
+      asList<Scored[] | Scored>(output, n).map((scores) => {
+        const list = Array.isArray(scores) ? scores : [scores];
+        return mapping ? (predictCifar10(list, mapping) ?? '') : (list[0]?.label ?? '');
+      }),
+    quality: (answers, refs) => {
+      const hits = answers.filter((a, i) => labelMatches(a, refs[i])).length;
+      return { primary: proportion('accuracy', hits, answers.length), others: [] };
+    },
+    perItem: (answers, refs) => answers.map((a, i) => (labelMatches(a, refs[i]) ? 1 : 0)),
+  };
+}
+
+export function ocrRunner(): TaskRunner {
+  return {
+    callOptions: { max_new_tokens: 32 },
+    answers: (output, n) => asList<{ generated_text: string } | { generated_text: string }[]>(output, n).map((o) => normaliseText(first(o)?.generated_text ?? '')),
+    quality: (answers, refs) => {
+      const hits = answers.filter((a, i) => a === normaliseText(refs[i])).length;
+      const perItem = answers.map((a, i) => characterErrorRate([a], [normaliseText(refs[i])]));
+      const cer = { metric: 'cer', value: characterErrorRate(answers, refs.map(normaliseText)), ...pick(meanInterval(perItem)), n: answers.length, higherIsBetter: false };
+      return { primary: proportion('exact-match', hits, answers.length), others: [cer] };
+    },
+    perItem: (answers, refs) => answers.map((a, i) => (a === normaliseText(refs[i]) ? 1 : 0)),
+  };
+}
+
+const pick = ({ low, high }: { low: number; high: number }) => ({ low, high });
+
+export function summarizationRunner(maxNewTokens = 128): TaskRunner {
+  return {
+    callOptions: { max_new_tokens: maxNewTokens },
+    answers: (output, n) => asList<{ summary_text: string }>(output, n).map((o) => first(o)?.summary_text ?? ''),
+    quality: (answers, refs) => {
+      const r = rouge(answers, refs);
+      const figure = (metric: string, m: typeof r.rouge1): QualityFigure => ({ metric, ...m, higherIsBetter: true });
+      return { primary: figure('rougeL', r.rougeL), others: [figure('rouge1', r.rouge1), figure('rouge2', r.rouge2)] };
+    },
+    perItem: (answers, refs) => answers.map((a, i) => rougeL(a, refs[i]).f1),
+  };
+}
+
+export function taskRunner(task: Task, config: { id2label?: Record<string, string> }, datasetName: string): TaskRunner {
+  if (task === 'image-classification') {
+    if (!config.id2label) throw new Error("The model's config.json has no id2label: it is not an image classifier.");
+    return classificationRunner(config.id2label, datasetName === 'cifar10');
+  }
+  return task === 'image-to-text' ? ocrRunner() : summarizationRunner();
+}

@@ -1,0 +1,59 @@
+// Is model B as good as model A, and what does it save? A paired non-inferiority comparison on
+// the same items: B is "as good" when the 95% interval of its per-item score minus A's stays
+// above -tolerance; "worse" when it lies wholly below; otherwise the sample cannot tell.
+import { emissionsGrams, JOULES_PER_KWH } from '../carbon/emissions';
+import type { IntensityFigure } from '../carbon/intensity';
+import type { BenchResult } from './harness';
+import { meanInterval, type Mean } from './metrics';
+
+export interface Verdict {
+  metric: string;
+  tolerance: number;
+  /** B minus A on the primary metric, per item, with its paired 95% interval. */
+  difference: Mean;
+  outcome: 'as-good' | 'worse' | 'inconclusive';
+  /** (A - B) / A of energy per item, in %; negative when B uses more. */
+  energySavingPercent: number;
+  jPerItemA: number;
+  jPerItemB: number;
+  kwhSavedPerMillionItems: number;
+  kgCo2SavedPerMillionItems?: number;
+  sentence: string;
+}
+
+export const DEFAULT_TOLERANCE = 0.02;
+
+export function compareResults(a: BenchResult, b: BenchResult, tolerance = DEFAULT_TOLERANCE, intensity?: IntensityFigure, pue = 1): Verdict {
+  if (a.scores.length !== b.scores.length) throw new Error(`The two runs scored different items (${a.scores.length} and ${b.scores.length}).`);
+  const sign = a.quality.primary.higherIsBetter ? 1 : -1;
+  const difference = meanInterval(b.scores.map((s, i) => sign * (s - a.scores[i])));
+  // With identical answers the interval is a point: compare the mean itself.
+  const low = Number.isFinite(difference.low) ? difference.low : difference.value;
+  const high = Number.isFinite(difference.high) ? difference.high : difference.value;
+  const outcome = low > -tolerance ? 'as-good' : high < -tolerance ? 'worse' : 'inconclusive';
+  const jA = a.summary.jPerItem;
+  const jB = b.summary.jPerItem;
+  const kwhSaved = ((jA - jB) * 1e6) / JOULES_PER_KWH;
+  const kgSaved = intensity ? (Math.sign(kwhSaved) * emissionsGrams(Math.abs(kwhSaved), intensity.gco2PerKwh, pue)) / 1000 : undefined;
+  const saving = ((jA - jB) / jA) * 100;
+  const metric = a.quality.primary.metric;
+  const diff = `${metric} B-A ${difference.value >= 0 ? '+' : ''}${difference.value.toFixed(3)} (95% CI ${low.toFixed(3)} to ${high.toFixed(3)}, n=${difference.n})`;
+  const quality = {
+    'as-good': `B is as good as A within ${tolerance} ${metric}`,
+    worse: `B is worse than A by more than ${tolerance} ${metric}`,
+    inconclusive: `these ${difference.n} items cannot tell whether B is within ${tolerance} ${metric} of A: use more --samples`,
+  }[outcome];
+  const energy = saving >= 0 ? `uses ${saving.toFixed(0)}% less energy per item` : `uses ${(-saving).toFixed(0)}% more energy per item`;
+  return {
+    metric,
+    tolerance,
+    difference,
+    outcome,
+    energySavingPercent: saving,
+    jPerItemA: jA,
+    jPerItemB: jB,
+    kwhSavedPerMillionItems: kwhSaved,
+    ...(kgSaved !== undefined && { kgCo2SavedPerMillionItems: kgSaved }),
+    sentence: `${quality} (${diff}), and ${energy}.`,
+  };
+}

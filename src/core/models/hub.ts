@@ -1,0 +1,349 @@
+// A client for the Hugging Face hub's file protocol (the one huggingface_hub speaks): list a
+// revision's files, HEAD each for its size and etag, download with resume into a local folder,
+// check every byte against the etag, and serve that folder offline afterwards.
+//   GET  {endpoint}/api/{models|datasets}/{id}/revision/{rev}   -> { sha, siblings: [{ rfilename }] }
+//   HEAD {endpoint}/[datasets/]{id}/resolve/{rev}/{path}        -> X-Linked-Size/X-Linked-Etag (LFS) or ETag/Content-Length
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
+
+export interface HubOptions {
+  /** HF_ENDPOINT: the hub or a mirror. */
+  endpoint?: string;
+  /** HF_TOKEN: sent to the endpoint only, for gated and private repositories. */
+  token?: string;
+  /** Root of the cache; repositories land in `<cacheDir>/models/<id>` and `<cacheDir>/datasets/<id>`. */
+  cacheDir: string;
+  /** Never touch the network: serve from the cache or fail saying so. */
+  offline?: boolean;
+  fetch?: typeof fetch;
+}
+
+export interface RepoRef {
+  id: string;
+  type: 'model' | 'dataset';
+  revision?: string;
+}
+
+export interface RemoteFile {
+  path: string;
+  size: number;
+  etag: string;
+}
+
+export interface DownloadPlan {
+  repo: RepoRef;
+  folder: string;
+  commit?: string;
+  files: RemoteFile[];
+  totalBytes: number;
+  /** Bytes still to fetch: files not in the cache, less what partial files already hold. */
+  missingBytes: number;
+}
+
+export interface DownloadProgress {
+  file: string;
+  doneBytes: number;
+  missingBytes: number;
+}
+
+export type HubErrorKind = 'not-found' | 'unauthorized' | 'gated' | 'offline' | 'network' | 'integrity' | 'cancelled' | 'declined' | 'busy' | 'http';
+
+export class HubError extends Error {
+  constructor(
+    message: string,
+    readonly kind: HubErrorKind,
+  ) {
+    super(message);
+    this.name = 'HubError';
+  }
+}
+
+/** Which files of a repository to fetch: `required` fail the download when absent. */
+export interface FileSelection {
+  required: string[];
+  optional?: string[];
+}
+
+export interface SnapshotOptions {
+  /** Asked before any byte is downloaded, with the plan's size; false stops with `declined`. */
+  confirm?: (plan: DownloadPlan) => Promise<boolean>;
+  onProgress?: (progress: DownloadProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface Snapshot {
+  folder: string;
+  commit?: string;
+  /** Where the files came from this time. */
+  from: 'network' | 'cache' | 'cache-offline';
+  downloadedBytes: number;
+}
+
+interface Manifest {
+  commit?: string;
+  files: Record<string, { size: number; etag: string }>;
+}
+
+const MANIFEST = '.carbonlens-manifest.json';
+const encodePath = (p: string) => p.split('/').map(encodeURIComponent).join('/');
+
+export class HubClient {
+  readonly endpoint: string;
+  private readonly fetchFn: typeof fetch;
+
+  constructor(private readonly options: HubOptions) {
+    this.endpoint = (options.endpoint || DEFAULT_HUB_ENDPOINT).replace(/\/+$/, '');
+    this.fetchFn = options.fetch ?? fetch;
+  }
+
+  folderOf(repo: RepoRef): string {
+    return join(this.options.cacheDir, repo.type === 'model' ? 'models' : 'datasets', ...repo.id.split('/'), repo.revision && repo.revision !== 'main' ? `@${repo.revision}` : '');
+  }
+
+  /** The repository's files, or the cached copy's when the hub cannot be asked. */
+  async snapshot(repo: RepoRef, select: (files: string[]) => FileSelection, options: SnapshotOptions = {}): Promise<Snapshot> {
+    const folder = this.folderOf(repo);
+    const cached = readManifest(folder);
+    if (this.options.offline) {
+      if (!cached) throw new HubError(`${describe(repo)} is not in the cache (${folder}) and offline mode is on: run once with network access, or give a local folder instead.`, 'offline');
+      const selection = select(Object.keys(cached.files));
+      const missing = selection.required.filter((f) => !cachedFileOk(folder, f, cached));
+      if (missing.length > 0) throw new HubError(`${describe(repo)} is only partly cached (missing ${missing.join(', ')}) and offline mode is on.`, 'offline');
+      return { folder, commit: cached.commit, from: 'cache-offline', downloadedBytes: 0 };
+    }
+    let listing: { sha?: string; files: string[] };
+    try {
+      listing = await this.listFiles(repo, options.signal);
+    } catch (e) {
+      // Unreachable hub, complete cache: use it and say so.
+      if (e instanceof HubError && e.kind === 'network' && cached) {
+        const selection = select(Object.keys(cached.files));
+        if (selection.required.every((f) => cachedFileOk(folder, f, cached))) return { folder, commit: cached.commit, from: 'cache-offline', downloadedBytes: 0 };
+      }
+      throw e;
+    }
+    const selection = select(listing.files);
+    const absent = selection.required.filter((f) => !listing.files.includes(f));
+    if (absent.length > 0) throw new HubError(`${describe(repo)} has no ${absent.join(', ')} at ${this.endpoint}.`, 'not-found');
+    const wanted = [...selection.required, ...(selection.optional ?? []).filter((f) => listing.files.includes(f))];
+    if (cached && listing.sha && cached.commit === listing.sha && wanted.every((f) => cachedFileOk(folder, f, cached))) {
+      return { folder, commit: cached.commit, from: 'cache', downloadedBytes: 0 };
+    }
+    const files = await Promise.all(wanted.map((f) => this.head(repo, f, options.signal)));
+    const plan = planDownload(repo, folder, listing.sha, files, cached);
+    if (plan.missingBytes > 0 && options.confirm && !(await options.confirm(plan))) {
+      throw new HubError(`Download of ${describe(repo)} declined: nothing was downloaded.`, 'declined');
+    }
+    const downloadedBytes = await this.download(plan, options);
+    return { folder, commit: plan.commit, from: downloadedBytes > 0 ? 'network' : 'cache', downloadedBytes };
+  }
+
+  async listFiles(repo: RepoRef, signal?: AbortSignal): Promise<{ sha?: string; files: string[] }> {
+    const url = `${this.endpoint}/api/${repo.type}s/${repo.id}/revision/${encodeURIComponent(repo.revision ?? 'main')}`;
+    const res = await this.request(url, { signal }, repo);
+    const body = (await res.json()) as { sha?: string; siblings?: { rfilename: string }[] };
+    return { sha: body.sha, files: (body.siblings ?? []).map((s) => s.rfilename) };
+  }
+
+  resolveUrl(repo: RepoRef, path: string): string {
+    return `${this.endpoint}/${repo.type === 'dataset' ? 'datasets/' : ''}${repo.id}/resolve/${encodeURIComponent(repo.revision ?? 'main')}/${encodePath(path)}`;
+  }
+
+  async head(repo: RepoRef, path: string, signal?: AbortSignal): Promise<RemoteFile> {
+    let url = this.resolveUrl(repo, path);
+    // LFS files answer with a redirect that carries X-Linked-*; a renamed repository answers with
+    // a redirect to its new name: follow those (a few), read the headers where they appear.
+    for (let hop = 0; hop < 5; hop++) {
+      const res = await this.request(url, { method: 'HEAD', redirect: 'manual', signal }, repo, path);
+      const linkedEtag = res.headers.get('x-linked-etag');
+      const size = Number(res.headers.get('x-linked-size') ?? res.headers.get('content-length'));
+      const etag = cleanEtag(linkedEtag ?? res.headers.get('etag') ?? '');
+      if (res.status >= 300 && res.status < 400 && !linkedEtag) {
+        url = new URL(res.headers.get('location') ?? '', url).toString();
+        continue;
+      }
+      if (!Number.isFinite(size)) throw new HubError(`${this.endpoint} gave no size for ${path} of ${describe(repo)}.`, 'http');
+      return { path, size, etag };
+    }
+    throw new HubError(`Too many redirects for ${path} of ${describe(repo)}.`, 'http');
+  }
+
+  private async download(plan: DownloadPlan, options: SnapshotOptions): Promise<number> {
+    mkdirSync(plan.folder, { recursive: true });
+    const release = lockFolder(plan.folder, plan.repo);
+    let done = 0;
+    try {
+      // The manifest records each file as it is verified; the commit only once all are there.
+      const manifest: Manifest = readManifest(plan.folder) ?? { files: {} };
+      for (const file of plan.files) {
+        if (isCached(plan.folder, file, manifest)) continue;
+        await this.fetchFile(plan.repo, file, join(plan.folder, file.path), (n) => {
+          done += n;
+          options.onProgress?.({ file: file.path, doneBytes: done, missingBytes: plan.missingBytes });
+        }, options.signal);
+        manifest.files[file.path] = { size: file.size, etag: file.etag };
+        writeAtomically(join(plan.folder, MANIFEST), JSON.stringify(manifest, null, 1));
+      }
+      manifest.commit = plan.commit;
+      writeAtomically(join(plan.folder, MANIFEST), JSON.stringify(manifest, null, 1));
+      return done;
+    } finally {
+      release();
+    }
+  }
+
+  /** One file: resume a partial download when the server honours Range, verify, then rename into place. */
+  private async fetchFile(repo: RepoRef, file: RemoteFile, target: string, onBytes: (n: number) => void, signal?: AbortSignal): Promise<void> {
+    mkdirSync(dirname(target), { recursive: true });
+    const part = partPath(target, file);
+    let have = existsSync(part) ? statSync(part).size : 0;
+    if (have > file.size) {
+      truncateSync(part, 0);
+      have = 0;
+    }
+    if (have < file.size || file.size === 0) {
+      const headers: Record<string, string> = have > 0 ? { Range: `bytes=${have}-` } : {};
+      const res = await this.request(this.resolveUrl(repo, file.path), { headers, signal }, repo, file.path);
+      if (res.status !== 206 && have > 0) {
+        truncateSync(part, 0); // the server sent the whole file: start over
+        have = 0;
+      }
+      const fd = openSync(part, 'a');
+      try {
+        if (!res.body) throw new HubError(`Empty answer for ${file.path}.`, 'http');
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+          writeSync(fd, chunk);
+          onBytes(chunk.length);
+        }
+      } catch (e) {
+        if (signal?.aborted) throw new HubError(`Download of ${describe(repo)} cancelled: the partial file is kept and the next download resumes it.`, 'cancelled');
+        if (e instanceof HubError) throw e;
+        throw new HubError(`Download of ${file.path} failed (${(e as Error).message}): run again to resume.`, 'network');
+      } finally {
+        closeSync(fd);
+      }
+    }
+    await verify(part, file);
+    renameSync(part, target);
+  }
+
+  private async request(url: string, init: RequestInit, repo: RepoRef, path?: string): Promise<Response> {
+    const sameOrigin = url.startsWith(this.endpoint);
+    const headers: Record<string, string> = { ...(init.headers as Record<string, string>), 'user-agent': `carbonlens/${typeof CARBONLENS_VERSION === 'string' ? CARBONLENS_VERSION : 'dev'}` };
+    if (this.options.token && sameOrigin) headers.authorization = `Bearer ${this.options.token}`;
+    let res: Response;
+    try {
+      res = await this.fetchFn(url, { ...init, headers });
+    } catch (e) {
+      if (init.signal?.aborted) throw new HubError(`Download of ${describe(repo)} cancelled.`, 'cancelled');
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw new HubError(`Cannot reach ${this.endpoint} (${cause?.code ?? cause?.message ?? (e as Error).message}). Check the network or HF_ENDPOINT, or work offline with a cached model or a local folder.`, 'network');
+    }
+    if (res.ok || (res.status >= 300 && res.status < 400)) return res;
+    const what = path ? `${path} of ${describe(repo)}` : describe(repo);
+    if (res.status === 401) {
+      throw new HubError(
+        this.options.token ? `${this.endpoint} rejected HF_TOKEN for ${what}: check the token's access.` : `${what} was not found or is private or gated: check the id, or set HF_TOKEN.`,
+        this.options.token ? 'unauthorized' : 'not-found',
+      );
+    }
+    if (res.status === 403) throw new HubError(`${what} is gated: accept its conditions at ${this.endpoint}/${repo.type === 'dataset' ? 'datasets/' : ''}${repo.id} with the account of HF_TOKEN.`, 'gated');
+    if (res.status === 404) throw new HubError(`${what} was not found at ${this.endpoint}: check the id${repo.revision ? ' and revision' : ''}.`, 'not-found');
+    throw new HubError(`${this.endpoint} answered ${res.status} ${res.statusText} for ${what}.`, 'http');
+  }
+}
+
+function describe(repo: RepoRef): string {
+  return `${repo.type === 'dataset' ? 'dataset ' : ''}${repo.id}${repo.revision && repo.revision !== 'main' ? `@${repo.revision}` : ''}`;
+}
+
+const cleanEtag = (etag: string) => etag.replace(/^W\//, '').replace(/"/g, '');
+const partPath = (target: string, file: RemoteFile) => `${target}.${file.etag.slice(0, 12) || 'noetag'}.part`;
+
+function readManifest(folder: string): Manifest | undefined {
+  try {
+    return JSON.parse(readFileSync(join(folder, MANIFEST), 'utf8')) as Manifest;
+  } catch {
+    return undefined;
+  }
+}
+
+function cachedFileOk(folder: string, path: string, manifest: Manifest): boolean {
+  const entry = manifest.files[path];
+  return !!entry && isCached(folder, { path, ...entry }, manifest);
+}
+
+/** Verified against this etag when it was renamed into place, and still its size. */
+function isCached(folder: string, file: RemoteFile, manifest: Manifest | undefined): boolean {
+  if (manifest?.files[file.path]?.etag !== file.etag) return false;
+  try {
+    return statSync(join(folder, file.path)).size === file.size;
+  } catch {
+    return false;
+  }
+}
+
+function planDownload(repo: RepoRef, folder: string, commit: string | undefined, files: RemoteFile[], cached: Manifest | undefined): DownloadPlan {
+  let missingBytes = 0;
+  for (const file of files) {
+    const target = join(folder, file.path);
+    if (isCached(folder, file, cached)) continue;
+    const part = partPath(target, file);
+    missingBytes += file.size - (existsSync(part) ? Math.min(statSync(part).size, file.size) : 0);
+  }
+  return { repo, folder, commit, files, totalBytes: files.reduce((a, f) => a + f.size, 0), missingBytes };
+}
+
+/** The hub's etags are the sha256 of LFS files and the git blob sha1 of the others: check either. */
+async function verify(part: string, file: RemoteFile): Promise<void> {
+  const size = statSync(part).size;
+  const fail = (why: string): never => {
+    rmSync(part, { force: true });
+    throw new HubError(`${file.path} failed its integrity check (${why}); the partial file was removed: download again.`, 'integrity');
+  };
+  if (size !== file.size) fail(`${size} bytes, expected ${file.size}`);
+  const algorithm = /^[0-9a-f]{64}$/.test(file.etag) ? 'sha256' : /^[0-9a-f]{40}$/.test(file.etag) ? 'sha1' : undefined;
+  if (!algorithm) return;
+  const hash = createHash(algorithm);
+  if (algorithm === 'sha1') hash.update(`blob ${size}\0`);
+  for await (const chunk of createReadStream(part)) hash.update(chunk as Buffer);
+  const digest = hash.digest('hex');
+  if (digest !== file.etag) fail(`${algorithm} ${digest.slice(0, 12)}..., expected ${file.etag.slice(0, 12)}...`);
+}
+
+function writeAtomically(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/** One download per folder at a time, across processes; a lock whose process is gone is taken over. */
+function lockFolder(folder: string, repo: RepoRef): () => void {
+  const lock = join(folder, '.carbonlens-download.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lock, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(lock, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(readFileSync(lock, 'utf8'));
+      if (pid && pid !== process.pid && isAlive(pid)) throw new HubError(`${describe(repo)} is being downloaded by another process (pid ${pid}): wait for it to finish.`, 'busy');
+      rmSync(lock, { force: true });
+    }
+  }
+  throw new HubError(`Cannot lock ${folder} for the download.`, 'busy');
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,57 @@
+// A model named by a local folder or a hub id, made into a local folder transformers.js loads.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { HubError, type HubClient, type Snapshot, type SnapshotOptions } from './hub';
+import { availableDtypes, modelFiles, type Dtype, type Task } from './tasks';
+
+export interface ResolvedModel {
+  /** The hub id, or the folder as given. */
+  id: string;
+  folder: string;
+  source: 'local' | 'hub';
+  /** For hub models: the commit and whether this run downloaded it. */
+  commit?: string;
+  from?: Snapshot['from'];
+}
+
+const HUB_ID = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/;
+
+function listFolder(folder: string): string[] {
+  const top = readdirSync(folder);
+  const onnx = existsSync(join(folder, 'onnx')) ? readdirSync(join(folder, 'onnx')).map((f) => `onnx/${f}`) : [];
+  return [...top, ...onnx];
+}
+
+function dtypeError(model: string, task: Task, dtype: Dtype, files: readonly string[]): Error {
+  const have = availableDtypes(task, files);
+  return new HubError(
+    have.length
+      ? `${model} has no ${dtype} weights for ${task}: it has ${have.join(', ')} (pass --dtype ${have[0]}).`
+      : `${model} has no ONNX graphs for ${task} (expected onnx/${modelFiles(task, dtype, []).required.filter((f) => f.endsWith('.onnx')).map((f) => f.slice(5)).join(' and onnx/')}); export it with Optimum, or use a repository that has them.`,
+    'not-found',
+  );
+}
+
+export async function resolveModel(idOrPath: string, task: Task, dtype: Dtype, hub: HubClient, options: SnapshotOptions = {}): Promise<ResolvedModel> {
+  const asPath = resolve(idOrPath);
+  if (existsSync(asPath) && statSync(asPath).isDirectory()) {
+    const files = listFolder(asPath);
+    const missing = modelFiles(task, dtype, files).required.filter((f) => !files.includes(f));
+    if (missing.length > 0) {
+      if (missing.some((f) => f.endsWith('.onnx'))) throw dtypeError(idOrPath, task, dtype, files);
+      throw new HubError(`${idOrPath} lacks ${missing.join(', ')} for ${task}.`, 'not-found');
+    }
+    return { id: idOrPath, folder: asPath, source: 'local' };
+  }
+  if (!HUB_ID.test(idOrPath)) throw new HubError(`${idOrPath} is neither a folder nor a hub model id (like "google/vit-base-patch16-224").`, 'not-found');
+  const snapshot = await hub.snapshot(
+    { id: idOrPath, type: 'model' },
+    (files) => {
+      const selection = modelFiles(task, dtype, files);
+      if (selection.required.some((f) => f.endsWith('.onnx') && !files.includes(f))) throw dtypeError(idOrPath, task, dtype, files);
+      return selection;
+    },
+    options,
+  );
+  return { id: idOrPath, folder: snapshot.folder, source: 'hub', commit: snapshot.commit, from: snapshot.from };
+}

@@ -1,0 +1,108 @@
+// Loads a transformers.js pipeline on the best device that works. `auto` tries CUDA (only when
+// onnxruntime-node's CUDA provider library is installed), DirectML (Windows), CoreML (macOS),
+// WebGPU, then the CPU, and reports which device ran and why each earlier one did not.
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, sep } from 'node:path';
+import type { Dtype, Task } from './tasks';
+
+export const DEVICES = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const;
+export type Device = (typeof DEVICES)[number];
+export type DeviceChoice = Device | 'auto';
+export const isDeviceChoice = (s: string): s is DeviceChoice => s === 'auto' || (DEVICES as readonly string[]).includes(s);
+
+export interface DeviceAttempt {
+  device: Device;
+  ok: boolean;
+  /** Why it was skipped or failed. */
+  reason?: string;
+}
+
+/** What a pipeline is to the harness: a function of a batch, and a way to free it. */
+export interface TaskPipeline {
+  (inputs: unknown[], options?: Record<string, unknown>): Promise<unknown>;
+  dispose(): Promise<void>;
+}
+
+export type PipelineFactory = (task: Task, folder: string, device: Device, dtype: Dtype) => Promise<TaskPipeline>;
+
+export interface LoadedPipeline {
+  pipeline: TaskPipeline;
+  device: Device;
+  dtype: Dtype;
+  attempts: DeviceAttempt[];
+}
+
+/** Whether onnxruntime-node was installed with its CUDA provider (`--onnxruntime-node-install=cuda12`). */
+export function cudaProviderInstalled(resolveBinding = () => require.resolve('onnxruntime-node')): boolean {
+  if (process.platform !== 'linux' && process.platform !== 'win32') return false;
+  try {
+    const root = join(dirname(resolveBinding()), '..');
+    const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+    return existsSync(join(root, 'bin', 'napi-v6', process.platform, process.arch, lib));
+  } catch {
+    return false;
+  }
+}
+
+/** Devices to try, each with the reason it cannot run here, if any. */
+export function deviceCandidates(choice: DeviceChoice, platform: NodeJS.Platform = process.platform, cuda = cudaProviderInstalled): { device: Device; unavailable?: string }[] {
+  const why = (device: Device): string | undefined => {
+    if (device === 'cuda' && !cuda()) return "onnxruntime-node's CUDA provider is not installed (reinstall with --onnxruntime-node-install=cuda12 on Linux with CUDA 12)";
+    if (device === 'dml' && platform !== 'win32') return 'DirectML is Windows only';
+    if (device === 'coreml' && platform !== 'darwin') return 'CoreML is macOS only';
+    return undefined;
+  };
+  const order: readonly Device[] = choice === 'auto' ? DEVICES : [choice];
+  return order.map((device) => ({ device, unavailable: why(device) }));
+}
+
+/** The first line of an error, without onnxruntime's source location and assertion text. */
+export function failureReason(e: unknown): string {
+  const first = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+  return first.replace(/^.*(?:was false\.|\] )\s*/, '').slice(0, 200);
+}
+
+/**
+ * Creates the pipeline on the first candidate device that loads and passes `probe` (one real
+ * inference: some providers load but fail on the first run). An explicit device is the only
+ * candidate: if it fails, the error says why, and nothing falls back silently.
+ */
+export async function loadPipeline(
+  task: Task,
+  folder: string,
+  choice: DeviceChoice,
+  dtype: Dtype,
+  options: { factory?: PipelineFactory; probe?: (p: TaskPipeline) => Promise<void>; cuda?: () => boolean; platform?: NodeJS.Platform } = {},
+): Promise<LoadedPipeline> {
+  const factory = options.factory ?? transformersPipeline;
+  const attempts: DeviceAttempt[] = [];
+  for (const { device, unavailable } of deviceCandidates(choice, options.platform, options.cuda)) {
+    if (unavailable) {
+      attempts.push({ device, ok: false, reason: unavailable });
+      continue;
+    }
+    let pipeline: TaskPipeline | undefined;
+    try {
+      pipeline = await factory(task, folder, device, dtype);
+      await options.probe?.(pipeline);
+      attempts.push({ device, ok: true });
+      return { pipeline, device, dtype, attempts };
+    } catch (e) {
+      await pipeline?.dispose().catch(() => undefined);
+      attempts.push({ device, ok: false, reason: failureReason(e) });
+    }
+  }
+  const tried = attempts.map((a) => `${a.device}: ${a.reason}`).join('; ');
+  throw new Error(choice === 'auto' ? `No device could run the model (${tried}).` : `The model did not run on ${choice} (${tried}). Try --device auto or --device cpu.`);
+}
+
+/** The real factory: transformers.js, loaded on first use, reading only the local folder. */
+export const transformersPipeline: PipelineFactory = async (task, folder, device, dtype) => {
+  const { pipeline, env } = await import('@huggingface/transformers');
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = dirname(folder) + sep;
+  env.useFSCache = false;
+  const pipe = await pipeline(task, basename(folder), { device, dtype });
+  return pipe as unknown as TaskPipeline;
+};
