@@ -1,0 +1,138 @@
+// The CLI benchmark end to end on CPU: tiny generated models through the real transformers.js
+// and onnxruntime-node, evaluation data and models from a local server speaking the hub's protocol.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { makeTinyModels } from '../fixtures/tiny-models/make.mjs';
+import { cifarParquet, newsParquet } from './benchFixtures';
+import { folderFiles, startMockHub, type MockHub } from './mockHub';
+
+const cli = path.resolve(__dirname, '../../../dist/cli.js');
+let hub: MockHub;
+let work: string;
+let models: ReturnType<typeof makeTinyModels>;
+
+function bench(args: string[], cacheName = 'cache') {
+  const env = { ...process.env, HF_ENDPOINT: hub.url, CARBONLENS_CACHE: path.join(work, cacheName), HF_HUB_OFFLINE: '' };
+  return new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+describe('carbonlens bench and compare', { timeout: 120_000 }, () => {
+  before(async () => {
+    work = mkdtempSync(path.join(tmpdir(), 'cl-bench-'));
+    models = makeTinyModels(path.join(work, 'models'));
+    hub = await startMockHub();
+    hub.repos.set('model:carbonlens-test/tiny-vit', { files: folderFiles(models['image-classification']), sha: '1'.repeat(40) });
+    hub.repos.set('dataset:uoft-cs/cifar10', { files: new Map([['plain_text/test-00000-of-00001.parquet', await cifarParquet(40)]]), sha: '2'.repeat(40) });
+    hub.repos.set('dataset:abisee/cnn_dailymail', { files: new Map([['3.0.0/test-00000-of-00001.parquet', await newsParquet(12)]]), sha: '3'.repeat(40) });
+  });
+  after(() => hub.close());
+
+  it('benchmarks a hub model on CIFAR-10 after consent, and appends CodeCarbon and JSON records', async () => {
+    const csv = path.join(work, 'runs', 'vit.csv');
+    spawnSync('mkdir', ['-p', path.dirname(csv)]);
+    const r = await bench(['bench', '--model', 'carbonlens-test/tiny-vit', '--task', 'image-classification', '--samples', '20', '--batch', '4', '--idle-ms', '200', '--device', 'cpu', '--region', 'europe-west1', '--yes', '--json', '--out', csv]);
+    assert.equal(r.code, 0, r.err);
+    const record = JSON.parse(r.out);
+    assert.equal(record.model.source, 'hub');
+    assert.equal(record.model.commit, '1'.repeat(40));
+    assert.equal(record.dataset.name, 'cifar10');
+    assert.equal(record.dataset.items, 20);
+    assert.equal(record.dataset.population, 40);
+    assert.equal(record.result.device, 'cpu');
+    assert.equal(record.result.batch, 4);
+    assert.equal(record.result.quality.primary.metric, 'accuracy');
+    assert.equal(record.result.quality.primary.n, 20);
+    assert.ok(record.result.quality.primary.low <= record.result.quality.primary.value);
+    assert.ok(record.result.summary.jPerItem > 0);
+    assert.ok(['measured', 'sampled', 'estimated'].includes(record.result.summary.kind));
+    assert.ok(record.result.summary.components.length > 0);
+    assert.ok(record.emissions.gPerItem > 0);
+    assert.equal(record.emissions.intensity.region, 'europe-west1');
+    assert.match(r.err, /Downloading carbonlens-test\/tiny-vit/);
+    assert.match(r.err, /Downloading dataset uoft-cs\/cifar10/);
+    const lines = readFileSync(csv, 'utf8').trimEnd().split('\n');
+    assert.equal(lines.length, 2);
+    assert.ok(lines[1].includes(record.runId));
+    assert.equal(readFileSync(path.join(work, 'runs', 'carbonlens-runs.jsonl'), 'utf8').trimEnd().split('\n').length, 1);
+  });
+
+  it('downloads nothing without consent when it cannot ask', async () => {
+    const r = await bench(['bench', '--model', 'carbonlens-test/tiny-vit', '--task', 'image-classification', '--samples', '5', '--idle-ms', '0', '--out', 'no.csv'], 'cache-no-consent');
+    assert.equal(r.code, 1);
+    assert.match(r.err, /Pass --yes to allow the download/);
+    assert.equal(existsSync(path.join(work, 'cache-no-consent', 'hub', 'models', 'carbonlens-test', 'tiny-vit', 'onnx')), false);
+    assert.equal(existsSync(path.join(work, 'no.csv')), false);
+  });
+
+  it('runs OCR on rendered words from a local folder and reports exact match and CER', async () => {
+    const r = await bench(['bench', '--model', models['image-to-text'], '--task', 'image-to-text', '--samples', '8', '--idle-ms', '0', '--device', 'cpu', '--json', '--out', 'ocr.csv']);
+    assert.equal(r.code, 0, r.err);
+    const record = JSON.parse(r.out);
+    assert.equal(record.model.source, 'local');
+    assert.equal(record.dataset.name, 'rendered-words');
+    assert.equal(record.result.quality.primary.metric, 'exact-match');
+    assert.equal(record.result.quality.others[0].metric, 'cer');
+    assert.equal(record.emissionsNote.startsWith('Location unknown'), true);
+  });
+
+  it('summarizes CNN/DailyMail articles and reports ROUGE', async () => {
+    const r = await bench(['bench', '--model', models.summarization, '--task', 'summarization', '--samples', '6', '--batch', '3', '--idle-ms', '0', '--yes', '--out', 'sum.csv']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /Quality {4}rougeL 0\.\d{3} \(95% CI/);
+    assert.match(r.out, /Task {7}summarization on cnn_dailymail: 6 items/);
+    assert.match(r.out, /Saved {6}sum\.csv \(CodeCarbon format\)/);
+  });
+
+  it('compares two models on the same items with a paired verdict', async () => {
+    const copy = path.join(work, 'models', 'tiny-vit-copy');
+    cpSync(models['image-classification'], copy, { recursive: true });
+    const r = await bench(['compare', '--model', 'carbonlens-test/tiny-vit', '--model', copy, '--task', 'image-classification', '--samples', '12', '--idle-ms', '0', '--device', 'cpu', '--country', 'FR', '--json', '--out', 'cmp.csv']);
+    assert.equal(r.code, 0, r.err);
+    const { a, b, verdict } = JSON.parse(r.out);
+    assert.equal(a.dataset.items, 12);
+    assert.equal(b.dataset.items, 12);
+    assert.equal(verdict.outcome, 'as-good', 'the same weights answer the same');
+    assert.equal(verdict.difference.value, 0);
+    assert.ok(Number.isFinite(verdict.energySavingPercent));
+    assert.ok(Number.isFinite(verdict.kgCo2SavedPerMillionItems));
+    assert.equal(readFileSync(path.join(work, 'cmp.csv'), 'utf8').trimEnd().split('\n').length, 3);
+  });
+
+  it('stops on Ctrl-C without recording a partial run or leaving a child', async () => {
+    const env = { ...process.env, CARBONLENS_CACHE: path.join(work, 'cache') };
+    const child = spawn(process.execPath, [cli, 'bench', '--model', models['image-to-text'], '--task', 'image-to-text', '--samples', '3000', '--idle-ms', '0', '--device', 'cpu', '--out', 'cancel.csv'], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    let interrupted = false;
+    child.stderr.on('data', (d) => {
+      err += d;
+      if (!interrupted && /\] measure/.test(err)) interrupted = child.kill('SIGINT');
+    });
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    assert.equal(code, 130, err);
+    assert.match(err, /cancelled: nothing was recorded/);
+    assert.equal(existsSync(path.join(work, 'cancel.csv')), false);
+  });
+
+  it('explains bad input with exit code 2 or 1', async () => {
+    const bad = await bench(['bench', '--model', 'x', '--task', 'translation']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--task must be one of image-classification, image-to-text, summarization/);
+    const offline = await bench(['bench', '--model', 'carbonlens-test/never', '--task', 'image-classification', '--offline', '--idle-ms', '0']);
+    assert.equal(offline.code, 1);
+    assert.match(offline.err, /not in the cache .* offline mode is on/);
+    const wrongSet = await bench(['bench', '--model', models.summarization, '--task', 'summarization', '--dataset', 'cifar10']);
+    assert.equal(wrongSet.code, 1);
+    assert.match(wrongSet.err, /cifar10 is a set for image-classification, not for summarization/);
+  });
+});
