@@ -16,6 +16,8 @@ const PACKAGES = {
   // code-server's install builds its kerberos module and fetches rg from GitHub unless seeded.
   'libkrb5-dev': () => dpkgHas('libkrb5-dev'),
   ripgrep: () => has('rg'),
+  // Pulls in what Mesa's software Vulkan (lavapipe) links against: LLVM, libdrm, the X libraries.
+  'mesa-vulkan-drivers': () => dpkgHas('mesa-vulkan-drivers'),
 };
 
 export function ensureSystemPackages(names, why, log = console.log) {

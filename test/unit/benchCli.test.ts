@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeTinyModels } from '../fixtures/tiny-models/make.mjs';
+import { lavapipeEnv } from '../webgpuSoftware.mjs';
 import { cifarParquet, newsParquet } from './benchFixtures';
 import { folderFiles, startMockHub, type MockHub } from './mockHub';
 
@@ -15,8 +16,8 @@ let hub: MockHub;
 let work: string;
 let models: ReturnType<typeof makeTinyModels>;
 
-function bench(args: string[], cacheName = 'cache') {
-  const env = { ...process.env, HF_ENDPOINT: hub.url, CARBONLENS_CACHE: path.join(work, cacheName), HF_HUB_OFFLINE: '' };
+function bench(args: string[], cacheName = 'cache', extraEnv: Record<string, string> = {}) {
+  const env = { ...process.env, HF_ENDPOINT: hub.url, CARBONLENS_CACHE: path.join(work, cacheName), HF_HUB_OFFLINE: '', ...extraEnv };
   return new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
     const child = spawn(process.execPath, [cli, ...args], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -134,5 +135,25 @@ describe('carbonlens bench and compare', { timeout: 120_000 }, () => {
     const wrongSet = await bench(['bench', '--model', models.summarization, '--task', 'summarization', '--dataset', 'cifar10']);
     assert.equal(wrongSet.code, 1);
     assert.match(wrongSet.err, /cifar10 is a set for image-classification, not for summarization/);
+  });
+
+  describe('on WebGPU, through Mesa lavapipe (software Vulkan)', () => {
+    const lavapipe = lavapipeEnv(path.resolve(__dirname, '../../../.vscode-test/lavapipe'), (l) => console.log(l));
+    const cases = [
+      ['image-classification', ['--model', 'carbonlens-test/tiny-vit', '--yes']],
+      ['image-to-text', ['--model', '']],
+      ['summarization', ['--model', '', '--yes']],
+    ] as const;
+    for (const [task, args] of cases) {
+      it(`benchmarks the tiny ${task} model on webgpu`, { skip: lavapipe.skip }, async () => {
+        const model = args[1] || models[task];
+        const r = await bench(['bench', '--task', task, ...args.slice(0, 1), model, ...args.slice(2), '--samples', '4', '--idle-ms', '0', '--device', 'webgpu', '--json', '--out', 'webgpu.csv'], 'cache', lavapipe.env!);
+        assert.equal(r.code, 0, r.err);
+        const record = JSON.parse(r.out);
+        assert.equal(record.result.device, 'webgpu');
+        assert.deepEqual(record.result.attempts, [{ device: 'webgpu', ok: true }]);
+        assert.equal(record.result.quality.primary.n, 4);
+      });
+    }
   });
 });

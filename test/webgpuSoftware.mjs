@@ -1,0 +1,47 @@
+// WebGPU without a GPU, for tests: Mesa's software Vulkan driver (lavapipe) from Debian
+// bookworm-backports (bookworm's own Mesa 22.3 is too old for Dawn), unpacked into a cache
+// folder, never installed over the system's. Its libraries (LLVM, X) come with bookworm's
+// mesa-vulkan-drivers package, installed as root like the integration tests' packages.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureSystemPackages } from './integration/systemPackages.mjs';
+
+const BACKPORTS = ['mesa-vulkan-drivers/bookworm-backports', 'libdrm2/bookworm-backports', 'libdrm-amdgpu1/bookworm-backports', 'libvulkan1'];
+const sh = (cmd, cwd) => spawnSync('sh', ['-c', cmd], { cwd, encoding: 'utf8' });
+
+/**
+ * The environment that makes onnxruntime-node's WebGPU provider find lavapipe kept in ROOT, or
+ * { skip: reason } where this machine cannot have it (not Debian, no root, offline).
+ */
+export function lavapipeEnv(ROOT, log = () => {}) {
+  const lib = join(ROOT, 'root', 'usr', 'lib', 'x86_64-linux-gnu');
+  const icd = join(ROOT, 'lvp_icd.json');
+  const env = { LD_LIBRARY_PATH: lib, VK_ICD_FILENAMES: icd, VK_DRIVER_FILES: icd };
+  if (existsSync(icd)) return { env };
+  if (process.platform !== 'linux' || process.arch !== 'x64' || !existsSync('/etc/debian_version') || sh('command -v apt-get').status !== 0) {
+    return { skip: 'software WebGPU needs Debian bookworm on x64 (lavapipe from bookworm-backports)' };
+  }
+  try {
+    ensureSystemPackages(['mesa-vulkan-drivers'], 'Software WebGPU (lavapipe)', log);
+  } catch (e) {
+    return { skip: e.message };
+  }
+  mkdirSync(join(ROOT, 'lists', 'partial'), { recursive: true });
+  mkdirSync(join(ROOT, 'cache', 'archives', 'partial'), { recursive: true });
+  mkdirSync(join(ROOT, 'debs'), { recursive: true });
+  writeFileSync(join(ROOT, 'sources.list'), 'deb http://deb.debian.org/debian bookworm main\ndeb http://deb.debian.org/debian bookworm-backports main\n');
+  const apt = `apt-get -qq -o Dir::Etc::SourceList=${ROOT}/sources.list -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists=${ROOT}/lists -o Dir::Cache=${ROOT}/cache -o APT::Sandbox::User=root`;
+  log('Fetching Mesa lavapipe from bookworm-backports (software WebGPU for the tests)...');
+  for (const cmd of [`${apt} update`, `${apt} download ${BACKPORTS.join(' ')}`]) {
+    const r = sh(cmd, join(ROOT, 'debs'));
+    if (r.status !== 0) return { skip: `'${cmd.split(' -o')[0]} ...' failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}` };
+  }
+  for (const deb of readdirSync(join(ROOT, 'debs')).filter((f) => f.endsWith('.deb'))) sh(`dpkg -x '${deb}' '${join(ROOT, 'root')}'`, join(ROOT, 'debs'));
+  const missing = sh(`LD_LIBRARY_PATH='${lib}' ldd '${join(lib, 'libvulkan_lvp.so')}' | grep 'not found'`).stdout.trim();
+  if (missing) return { skip: `lavapipe lacks libraries: ${missing.replace(/\s+/g, ' ')}` };
+  const json = JSON.parse(readFileSync(join(ROOT, 'root', 'usr', 'share', 'vulkan', 'icd.d', 'lvp_icd.json'), 'utf8'));
+  json.ICD.library_path = join(lib, 'libvulkan_lvp.so');
+  writeFileSync(icd, JSON.stringify(json));
+  return { env };
+}
