@@ -17,16 +17,18 @@ function fakeFactory(fails: Partial<Record<Device, string>>, created: Device[] =
 
 describe('device choice', () => {
   it('auto tries CUDA only with its provider, and the platform-specific ones only on their platform', () => {
-    const linux = deviceCandidates('auto', 'linux', () => false);
+    const linux = deviceCandidates('auto', 'linux', () => false, () => true);
     assert.deepEqual(linux.map((c) => c.device), ['cuda', 'dml', 'coreml', 'webgpu', 'cpu']);
     assert.deepEqual(linux.filter((c) => !c.unavailable).map((c) => c.device), ['webgpu', 'cpu']);
     assert.deepEqual(deviceCandidates('auto', 'win32', () => true).filter((c) => !c.unavailable).map((c) => c.device), ['cuda', 'dml', 'webgpu', 'cpu']);
     assert.deepEqual(deviceCandidates('auto', 'darwin', () => false).filter((c) => !c.unavailable).map((c) => c.device), ['coreml', 'webgpu', 'cpu']);
+    const noVulkan = deviceCandidates('auto', 'linux', () => false, () => false).find((c) => c.device === 'webgpu');
+    assert.match(noVulkan!.unavailable!, /no Vulkan loader/);
   });
 
   it('falls back past a device that fails to load, saying why', async () => {
     const created: Device[] = [];
-    const loaded = await loadPipeline('image-classification', '/m', 'auto', 'fp32', { factory: fakeFactory({ webgpu: 'Failed to get a WebGPU adapter' }, created), cuda: () => false, platform: 'linux' });
+    const loaded = await loadPipeline('image-classification', '/m', 'auto', 'fp32', { factory: fakeFactory({ webgpu: 'Failed to get a WebGPU adapter' }, created), cuda: () => false, vulkan: () => true, platform: 'linux' });
     assert.equal(loaded.device, 'cpu');
     assert.deepEqual(created, ['webgpu', 'cpu']);
     assert.match(loaded.attempts.find((a) => a.device === 'webgpu')!.reason!, /WebGPU adapter/);
@@ -37,6 +39,7 @@ describe('device choice', () => {
     const loaded = await loadPipeline('image-classification', '/m', 'auto', 'fp32', {
       factory: fakeFactory({}),
       cuda: () => false,
+      vulkan: () => true,
       platform: 'linux',
       probe: async (p) => {
         const [first] = (await p([])) as { label: string }[];

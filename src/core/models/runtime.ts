@@ -1,7 +1,7 @@
 // Loads a transformers.js pipeline on the best device that works. `auto` tries CUDA (only when
 // onnxruntime-node's CUDA provider library is installed), DirectML (Windows), CoreML (macOS),
 // WebGPU, then the CPU, and reports which device ran and why each earlier one did not.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import type { Dtype, Task } from './tasks';
 
@@ -44,9 +44,28 @@ export function cudaProviderInstalled(resolveBinding = () => require.resolve('on
   }
 }
 
+/** Folders the Linux dynamic loader searches: LD_LIBRARY_PATH, ld.so.conf.d, the usual ones. */
+function librarySearchPath(env = process.env): string[] {
+  const dirs = (env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
+  try {
+    for (const f of readdirSync('/etc/ld.so.conf.d').filter((n) => n.endsWith('.conf'))) {
+      dirs.push(...readFileSync(`/etc/ld.so.conf.d/${f}`, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l.startsWith('/')));
+    }
+  } catch {
+    // no ld.so.conf.d: the defaults below still apply
+  }
+  return [...dirs, '/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib64', '/usr/lib64', '/lib', '/usr/lib', '/usr/local/lib'];
+}
+
+/** On Linux, Dawn (onnxruntime's WebGPU) needs the Vulkan loader; without it, it only prints a warning and fails. */
+export function vulkanLoaderPresent(): boolean {
+  return librarySearchPath().some((dir) => existsSync(join(dir, 'libvulkan.so.1')));
+}
+
 /** Devices to try, each with the reason it cannot run here, if any. */
-export function deviceCandidates(choice: DeviceChoice, platform: NodeJS.Platform = process.platform, cuda = cudaProviderInstalled): { device: Device; unavailable?: string }[] {
+export function deviceCandidates(choice: DeviceChoice, platform: NodeJS.Platform = process.platform, cuda = cudaProviderInstalled, vulkan = vulkanLoaderPresent): { device: Device; unavailable?: string }[] {
   const why = (device: Device): string | undefined => {
+    if (device === 'webgpu' && platform === 'linux' && !vulkan()) return 'no Vulkan loader (libvulkan.so.1): install libvulkan1 and your GPU\'s Vulkan driver';
     if (device === 'cuda' && !cuda()) return "onnxruntime-node's CUDA provider is not installed (reinstall with --onnxruntime-node-install=cuda12 on Linux with CUDA 12)";
     if (device === 'dml' && platform !== 'win32') return 'DirectML is Windows only';
     if (device === 'coreml' && platform !== 'darwin') return 'CoreML is macOS only';
@@ -72,11 +91,11 @@ export async function loadPipeline(
   folder: string,
   choice: DeviceChoice,
   dtype: Dtype,
-  options: { factory?: PipelineFactory; probe?: (p: TaskPipeline) => Promise<void>; cuda?: () => boolean; platform?: NodeJS.Platform } = {},
+  options: { factory?: PipelineFactory; probe?: (p: TaskPipeline) => Promise<void>; cuda?: () => boolean; vulkan?: () => boolean; platform?: NodeJS.Platform } = {},
 ): Promise<LoadedPipeline> {
   const factory = options.factory ?? transformersPipeline;
   const attempts: DeviceAttempt[] = [];
-  for (const { device, unavailable } of deviceCandidates(choice, options.platform, options.cuda)) {
+  for (const { device, unavailable } of deviceCandidates(choice, options.platform, options.cuda, options.vulkan)) {
     if (unavailable) {
       attempts.push({ device, ok: false, reason: unavailable });
       continue;
