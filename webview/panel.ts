@@ -1,24 +1,23 @@
-import type { HostMessage, WebviewMessage } from '../src/protocol';
+import type { HostMessage } from '../src/protocol';
 import { gpuLabel } from '../src/core/system/inventory';
 import { formatBytes, STATE_LABEL, type SystemReport } from '../src/core/system/report';
+import { button, el, vscode } from './dom';
+import { History } from './history';
+import { LiveChart } from './liveChart';
 
-declare function acquireVsCodeApi(): { postMessage(message: WebviewMessage): void };
-
-const vscode = acquireVsCodeApi();
 const app = document.getElementById('app') as HTMLElement;
 
-/** Builds an element; text goes through textContent, never innerHTML. */
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  for (const c of children) node.append(c);
-  return node;
-}
-
 function header(): HTMLElement {
-  const refresh = el('button', { type: 'button', id: 'refresh' }, 'Refresh');
-  refresh.addEventListener('click', () => vscode.postMessage({ type: 'refreshSystem' }));
-  return el('header', {}, el('h1', {}, 'CarbonLens'), refresh);
+  const actions = el(
+    'div',
+    { class: 'actions' },
+    button('Run Benchmark', { id: 'run-benchmark' }, () => vscode.postMessage({ type: 'runBenchmark' })),
+    button('Export Markdown', { id: 'export-markdown', class: 'secondary' }, () => vscode.postMessage({ type: 'exportReport', format: 'markdown' })),
+    button('CSV', { id: 'export-csv', class: 'secondary' }, () => vscode.postMessage({ type: 'exportReport', format: 'csv' })),
+    button('JSON', { id: 'export-json', class: 'secondary' }, () => vscode.postMessage({ type: 'exportReport', format: 'json' })),
+    button('Refresh', { id: 'refresh', class: 'secondary' }, () => vscode.postMessage({ type: 'refreshSystem' })),
+  );
+  return el('header', {}, el('h1', {}, 'CarbonLens'), actions);
 }
 
 function renderSystem(report: SystemReport): HTMLElement {
@@ -31,7 +30,6 @@ function renderSystem(report: SystemReport): HTMLElement {
   ];
   if (inv.gpus.length === 0) rows.push(['GPU', 'none found']);
   const machine = el('table', { class: 'facts' }, ...rows.map(([k, v]) => el('tr', {}, el('th', { scope: 'row' }, k), el('td', {}, v))));
-
   const sourceRows = sources.map((s) =>
     el(
       'tr',
@@ -42,12 +40,7 @@ function renderSystem(report: SystemReport): HTMLElement {
       el('td', {}, s.detail, ...(s.fix ? [el('div', { class: 'fix' }, `Fix: ${s.fix}`)] : [])),
     ),
   );
-  const table = el(
-    'table',
-    { class: 'sources', id: 'sources' },
-    el('thead', {}, el('tr', {}, el('th', {}, 'Source'), el('th', {}, 'Gives'), el('th', {}, 'State'), el('th', {}, 'Detail'))),
-    el('tbody', {}, ...sourceRows),
-  );
+  const table = el('table', { class: 'sources', id: 'sources' }, el('thead', {}, el('tr', {}, el('th', {}, 'Source'), el('th', {}, 'Gives'), el('th', {}, 'State'), el('th', {}, 'Detail'))), el('tbody', {}, ...sourceRows));
   const meter = report.meter
     ? [
         el('h2', {}, 'What the meter reads'),
@@ -64,8 +57,7 @@ function renderSystem(report: SystemReport): HTMLElement {
 
 function renderIntensity(message: Extract<HostMessage, { type: 'intensity' }>): HTMLElement {
   const { figure, problem, location } = message;
-  const setLocation = el('button', { type: 'button', id: 'set-location', class: 'secondary' }, location ? 'Change location' : 'Set location');
-  setLocation.addEventListener('click', () => vscode.postMessage({ type: 'setLocation' }));
+  const setLocation = button(location ? 'Change location' : 'Set location', { id: 'set-location', class: 'secondary' }, () => vscode.postMessage({ type: 'setLocation' }));
   const body: (Node | string)[] = [];
   if (figure) {
     const where = figure.region ? `${figure.provider} ${figure.region} (${figure.location})` : figure.location;
@@ -75,37 +67,56 @@ function renderIntensity(message: Extract<HostMessage, { type: 'intensity' }>): 
     );
     if (figure.fallback) body.push(el('p', { class: 'fix' }, `Fallback: ${figure.fallback}.`));
   } else {
-    body.push(el('p', { class: location ? 'error' : 'muted', role: location ? 'alert' : 'status' }, location ? problem ?? 'No figure.' : 'Location unknown: set a region, country or place to turn energy into CO2.'));
+    body.push(el('p', { class: location ? 'error' : 'muted', role: location ? 'alert' : 'status' }, location ? (problem ?? 'No figure.') : 'Location unknown: set a region, country or place to turn energy into CO2.'));
   }
   return el('section', { id: 'intensity' }, el('h2', {}, 'Grid intensity'), ...body, setLocation);
 }
 
-/** The page's two parts, each replaced by its own stream's messages. */
-const parts = { system: el('p', { class: 'muted' }, 'Starting…') as HTMLElement, intensity: el('section', { id: 'intensity' }) as HTMLElement };
-function render(): void {
-  app.replaceChildren(header(), parts.intensity, parts.system);
-}
+const live = new LiveChart();
+const history = new History();
+const parts = {
+  benchmark: el('p', { id: 'benchmark-state', role: 'status' }),
+  intensity: el('section', { id: 'intensity' }) as HTMLElement,
+  system: el('p', { class: 'muted' }, 'Starting…') as HTMLElement,
+};
+app.replaceChildren(header(), parts.benchmark, live.element, parts.intensity, history.element, parts.system);
+const replace = (key: 'intensity' | 'system', node: HTMLElement) => {
+  parts[key].replaceWith(node);
+  parts[key] = node;
+};
 
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   const message = event.data;
   switch (message?.type) {
     case 'systemLoading':
-      parts.system = el('p', { class: 'muted' }, 'Reading the system inventory…');
+      replace('system', el('p', { class: 'muted' }, 'Reading the system inventory…'));
       break;
     case 'system':
-      parts.system = renderSystem(message.report);
+      replace('system', renderSystem(message.report));
       break;
     case 'systemError':
-      parts.system = el('p', { class: 'error', role: 'alert' }, message.message);
+      replace('system', el('p', { class: 'error', role: 'alert' }, message.message));
       break;
     case 'intensity':
-      parts.intensity = renderIntensity(message);
+      replace('intensity', renderIntensity(message));
       break;
-    default:
-      return;
+    case 'live':
+      live.setSnapshot(message.snapshot);
+      break;
+    case 'livePoint':
+      live.addPoint(message.point, message.session);
+      break;
+    case 'runs':
+      history.setRuns(message.runs, message.skipped);
+      break;
+    case 'regions':
+      history.setRegions(message);
+      break;
+    case 'benchmark':
+      parts.benchmark.className = `benchmark ${message.state}`;
+      parts.benchmark.textContent = message.text;
+      break;
   }
-  render();
 });
 
-render();
 vscode.postMessage({ type: 'ready' });

@@ -4,6 +4,7 @@ import { appendRecord } from '../core/bench/report';
 import type { QualityFigure } from '../core/bench/taskRunner';
 import { BENCH_OPTIONS_HELP, benchSettings, cancelOnInterrupt, openInstruments, parseBenchArgs, type BenchSettings, type Instruments } from './benchOptions';
 import { describeFigure } from './estimate';
+import { emitEvent } from './events';
 import { downloadOptions, hubFromEnv } from './hubOptions';
 import { UsageError } from './usage';
 
@@ -59,9 +60,16 @@ export function formatRecord(r: BenchRecord): string[] {
   return lines;
 }
 
+export interface MeasureFlags {
+  yes: boolean;
+  offline: boolean;
+  events: boolean;
+}
+
 /** Runs one model; the record is built and saved by the caller. */
-export async function measure(model: string, settings: BenchSettings, instruments: Instruments, yes: boolean, offline: boolean, signal: AbortSignal, set?: BenchmarkOutcome['set'], err: Print = stderr): Promise<BenchmarkOutcome> {
-  const hub = hubFromEnv(offline);
+export async function measure(model: string, settings: BenchSettings, instruments: Instruments, flags: MeasureFlags, signal: AbortSignal, set?: BenchmarkOutcome['set'], err: Print = stderr): Promise<BenchmarkOutcome> {
+  const hub = hubFromEnv(flags.offline);
+  let lastItems = 0;
   return benchmarkModel({
     ...settings,
     model,
@@ -69,10 +77,18 @@ export async function measure(model: string, settings: BenchSettings, instrument
     meter: instruments.meter,
     signal,
     set,
-    download: downloadOptions(yes, signal, err),
-    onPhase: (phase, detail) => err(`[${model}] ${phase}${detail ? `: ${detail}` : ''}`),
+    download: downloadOptions(flags.yes, signal, err, flags.events),
+    onPhase: (phase, detail) => (flags.events ? emitEvent({ event: 'phase', model, phase, detail }) : err(`[${model}] ${phase}${detail ? `: ${detail}` : ''}`)),
+    onItems: (done, total) => {
+      const now = Date.now();
+      if (!flags.events || (now - lastItems < 250 && done < total)) return;
+      lastItems = now;
+      emitEvent({ event: 'items', model, done, total });
+    },
   });
 }
+
+export const measureFlags = (values: { yes?: boolean; offline?: boolean; events?: boolean }): MeasureFlags => ({ yes: !!values.yes, offline: !!values.offline, events: !!values.events });
 
 export function recordOf(outcome: BenchmarkOutcome, settings: BenchSettings, instruments: Instruments): BenchRecord {
   return benchRecord({ task: settings.task, ...outcome, inventory: instruments.inventory, sources: instruments.sources, intensity: settings.intensity, pue: settings.pue });
@@ -86,7 +102,7 @@ export async function runBench(args: string[], out: Print): Promise<number> {
   const cancel = cancelOnInterrupt(stderr);
   const instruments = await openInstruments();
   try {
-    const outcome = await measure(models[0], settings, instruments, !!values.yes, !!values.offline, cancel.signal);
+    const outcome = await measure(models[0], settings, instruments, measureFlags(values), cancel.signal);
     const record = recordOf(outcome, settings, instruments);
     const saved = appendRecord(settings.out, record);
     if (values.json) out(JSON.stringify(record, null, 2));

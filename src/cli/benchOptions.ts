@@ -1,13 +1,12 @@
 // Options shared by `bench` and `compare`, and what both set up before measuring: the hub, the
 // evaluation set's parameters, the meter, the machine's inventory and the place's intensity.
 import { parseArgs } from 'node:util';
-import { resolveIntensity, type IntensityFigure } from '../core/carbon/intensity';
-import { DEFAULT_SAMPLES } from '../core/bench/datasets';
+import { resolveIntensity, resolvePlace, type IntensityFigure } from '../core/carbon/intensity';
 import { Meter } from '../core/energy/meter';
 import { openEnergySources } from '../core/energy/openSources';
 import { summariseSource, type SourceSummary } from '../core/energy/source';
 import { isDeviceChoice, type DeviceChoice } from '../core/models/runtime';
-import { isDtype, isTask, DTYPES, TASKS, type Dtype, type Task } from '../core/models/tasks';
+import { DEFAULT_SAMPLES, isDtype, isTask, DTYPES, TASKS, type Dtype, type Task } from '../core/models/tasks';
 import { collectInventory, type SystemInventory } from '../core/system/inventory';
 import { datasetOption, PLACE_OPTIONS, placeQuery } from './carbonOptions';
 import { numberOption, UsageError } from './usage';
@@ -28,6 +27,8 @@ export const BENCH_OPTIONS = {
   json: { type: 'boolean' },
   yes: { type: 'boolean', short: 'y' },
   offline: { type: 'boolean' },
+  events: { type: 'boolean' },
+  place: { type: 'string' },
   ...PLACE_OPTIONS,
   'intensity-dataset': { type: 'string' },
   pue: { type: 'string' },
@@ -50,12 +51,15 @@ export const BENCH_OPTIONS_HELP = `  --task T            image-classification, i
                       record also goes to carbonlens-runs.jsonl beside it
   --region R, --location L, --country C, --intensity G
                       where the electricity comes from, for gCO2e (default: unknown, no CO2)
+  --place P           the same as free text, as the carbonlens.location setting takes it
   --intensity-dataset latest (default), codecarbon or gcp-2021
   --pue P             power usage effectiveness, >= 1 (default 1.0)
   --yes, -y           allow downloads without asking (models and datasets, from HF_ENDPOINT
                       or huggingface.co, into CARBONLENS_CACHE or ~/.cache/carbonlens)
   --offline           use only the cache (also HF_HUB_OFFLINE=1); HF_TOKEN for gated models
-  --json              print the run's record as JSON instead of the report`;
+  --json              print the run's record as JSON instead of the report
+  --events            progress as JSON lines on stderr; downloads ask with a "consent" event
+                      and wait for "yes" or "no" on stdin (for programs driving the CLI)`;
 
 export type BenchValues = ReturnType<typeof parseBenchArgs>;
 
@@ -94,6 +98,7 @@ export function benchSettings(values: BenchValues): BenchSettings {
   const dtype = values.dtype ?? 'fp32';
   if (!isDtype(dtype)) throw new UsageError(`--dtype must be one of ${DTYPES.join(', ')}, not '${dtype}'.`);
   const query = placeQuery(values);
+  if (query && values.place !== undefined) throw new UsageError('Give --place or one of --intensity, --region, --location, --country, not both.');
   const intensityDataset = datasetOption(values['intensity-dataset']);
   return {
     task: values.task,
@@ -108,7 +113,7 @@ export function benchSettings(values: BenchValues): BenchSettings {
     dataset: values.dataset,
     out: values.out ?? 'emissions.csv',
     pue: numberOption('--pue', values.pue, 1) ?? 1,
-    intensity: query && resolveIntensity(query, { dataset: intensityDataset }),
+    intensity: values.place !== undefined ? resolvePlace(values.place, { dataset: intensityDataset }) : query && resolveIntensity(query, { dataset: intensityDataset }),
   };
 }
 

@@ -1,6 +1,6 @@
 import { appendRecord } from '../core/bench/report';
 import { compareResults, DEFAULT_TOLERANCE } from '../core/bench/verdict';
-import { formatRecord, measure, recordOf } from './bench';
+import { formatRecord, measure, measureFlags, recordOf } from './bench';
 import { BENCH_OPTIONS_HELP, benchSettings, cancelOnInterrupt, openInstruments, parseBenchArgs } from './benchOptions';
 import { numberOption, UsageError } from './usage';
 
@@ -29,10 +29,9 @@ export async function runCompare(args: string[], out: (text: string) => void): P
   const cancel = cancelOnInterrupt(stderr);
   const instruments = await openInstruments();
   try {
-    const yes = !!values.yes;
-    const offline = !!values.offline;
-    const a = await measure(models[0], settings, instruments, yes, offline, cancel.signal);
-    const b = await measure(models[1], settings, instruments, yes, offline, cancel.signal, a.set);
+    const flags = measureFlags(values);
+    const a = await measure(models[0], settings, instruments, flags, cancel.signal);
+    const b = await measure(models[1], settings, instruments, flags, cancel.signal, a.set);
     const verdict = compareResults(a.result, b.result, tolerance, settings.intensity, settings.pue);
     const records = [recordOf(a, settings, instruments), recordOf(b, settings, instruments)];
     for (const r of records) appendRecord(settings.out, r);

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { HubClient, type DownloadPlan, type SnapshotOptions } from '../core/models/hub';
 import { cacheDir } from './carbonOptions';
+import { askParent, emitEvent } from './events';
 
 export const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
 
@@ -16,12 +17,18 @@ export function hubFromEnv(offline: boolean, env = process.env): HubClient {
   });
 }
 
-/** Downloads ask first: --yes answers for the user; without a terminal to ask, the answer is no. */
-export function downloadOptions(yes: boolean, signal: AbortSignal, err: (t: string) => void): SnapshotOptions {
+/**
+ * Downloads ask first: --yes answers for the user; with --events the parent process asks;
+ * otherwise the terminal; without one, the answer is no.
+ */
+export function downloadOptions(yes: boolean, signal: AbortSignal, err: (t: string) => void, events = false): SnapshotOptions {
   let lastPrint = 0;
   return {
     signal,
     confirm: async (plan: DownloadPlan) => {
+      if (events && !yes) {
+        return askParent({ event: 'consent', repo: plan.repo.id, kind: plan.repo.type, files: plan.files.length, bytes: plan.missingBytes, folder: plan.folder });
+      }
       const what = `${plan.repo.type === 'dataset' ? 'dataset ' : ''}${plan.repo.id}: ${plan.files.length} file(s), ${mb(plan.missingBytes)} to download into ${plan.folder}`;
       if (yes) {
         err(`Downloading ${what}.`);
@@ -42,7 +49,8 @@ export function downloadOptions(yes: boolean, signal: AbortSignal, err: (t: stri
       const now = Date.now();
       if (now - lastPrint < 1000 && doneBytes < missingBytes) return;
       lastPrint = now;
-      err(`  ${mb(doneBytes)} of ${mb(missingBytes)} (${file})`);
+      if (events) emitEvent({ event: 'download', file, doneBytes, missingBytes });
+      else err(`  ${mb(doneBytes)} of ${mb(missingBytes)} (${file})`);
     },
   };
 }

@@ -4,6 +4,14 @@ import { parseWebviewMessage, streamOf, type HostMessage, type WebviewMessage } 
 
 export const PANEL_VIEW_TYPE = 'carbonlens.panel';
 
+/** What the page sent, plus `shown` when the panel comes back on screen. */
+export type PanelListener = (message: WebviewMessage | { type: 'shown' }, panel: CarbonLensPanel) => void;
+
+const webviewOptions = (extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions => ({
+  enableScripts: true,
+  localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')],
+});
+
 /**
  * The CarbonLens panel. One at a time; while hidden it keeps only the latest message of each
  * stream and sends them when shown again, so a hidden panel does no work.
@@ -20,15 +28,20 @@ export class CarbonLensPanel implements vscode.Disposable {
   private disposed = false;
   private readonly disposables: vscode.Disposable[] = [];
 
-  static show(extensionUri: vscode.Uri, onMessage: (message: WebviewMessage, panel: CarbonLensPanel) => void): CarbonLensPanel {
+  static show(extensionUri: vscode.Uri, onMessage: PanelListener): CarbonLensPanel {
     if (CarbonLensPanel.current) {
       CarbonLensPanel.current.panel.reveal();
       return CarbonLensPanel.current;
     }
-    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'CarbonLens', vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')],
-    });
+    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'CarbonLens', vscode.ViewColumn.Active, webviewOptions(extensionUri));
+    CarbonLensPanel.current = new CarbonLensPanel(panel, extensionUri, onMessage);
+    return CarbonLensPanel.current;
+  }
+
+  /** After a window reload, VS Code hands back the panel it had open. */
+  static restore(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, onMessage: PanelListener): CarbonLensPanel {
+    CarbonLensPanel.current?.dispose();
+    panel.webview.options = webviewOptions(extensionUri);
     CarbonLensPanel.current = new CarbonLensPanel(panel, extensionUri, onMessage);
     return CarbonLensPanel.current;
   }
@@ -36,13 +49,16 @@ export class CarbonLensPanel implements vscode.Disposable {
   private constructor(
     private readonly panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
-    onMessage: (message: WebviewMessage, panel: CarbonLensPanel) => void,
+    private readonly onMessage: PanelListener,
   ) {
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
     panel.webview.html = renderHtml(panel.webview, extensionUri);
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
-      panel.onDidChangeViewState(() => this.flush()),
+      panel.onDidChangeViewState(() => {
+        if (this.visible) this.onMessage({ type: 'shown' }, this);
+        this.flush();
+      }),
       panel.webview.onDidReceiveMessage((raw: unknown) => {
         const message = parseWebviewMessage(raw);
         if (!message) return; // Anything else did not come from our page: ignore it.
@@ -50,7 +66,7 @@ export class CarbonLensPanel implements vscode.Disposable {
           this.ready = true;
           this.flush();
         }
-        onMessage(message, this);
+        this.onMessage(message, this);
       }),
     );
   }
@@ -60,13 +76,23 @@ export class CarbonLensPanel implements vscode.Disposable {
     return this.latest.size > 0;
   }
 
+  /** Ready and on screen: what is posted now is seen now. */
+  get visible(): boolean {
+    return this.ready && this.panel.visible;
+  }
+
   post(message: HostMessage): void {
-    this.latest.set(streamOf(message), message);
+    const stream = streamOf(message);
+    if (stream === undefined) {
+      if (this.visible) void this.panel.webview.postMessage(message);
+      return;
+    }
+    this.latest.set(stream, message);
     this.flush();
   }
 
   private flush(): void {
-    if (!this.ready || !this.panel.visible) return;
+    if (!this.visible) return;
     for (const message of this.latest.values()) void this.panel.webview.postMessage(message);
   }
 
@@ -83,6 +109,7 @@ function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
   const nonce = randomBytes(16).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'panel.js'));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'panel.css'));
+  const chartStyle = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'panel.css'));
   const csp = [
     "default-src 'none'",
     `style-src ${webview.cspSource}`,
@@ -95,6 +122,7 @@ function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${chartStyle}">
 <link rel="stylesheet" href="${style}">
 <title>CarbonLens</title>
 </head>

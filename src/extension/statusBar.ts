@@ -1,18 +1,46 @@
 import * as vscode from 'vscode';
+import type { IntensityFigure } from '../core/carbon/intensity';
+import type { MeterReading } from '../core/energy/meter';
+import type { EnergySource } from '../core/energy/source';
+import type { SessionTotals } from '../protocol';
 
 export const STATUS_ITEM_ID = 'carbonlens.status';
 
-/** The single status bar item. Short text; the detail lives in the tooltip. */
+const COMMANDS = ['carbonlens.showPanel', 'carbonlens.setLocation', 'carbonlens.runBenchmark', 'carbonlens.showSystemInfo', 'carbonlens.openLog'];
+
+export const formatWatts = (w: number) => `${w >= 100 ? w.toFixed(0) : w.toFixed(1)} W`;
+export function formatGrams(g: number): string {
+  if (g >= 1000) return `${(g / 1000).toFixed(2)} kg`;
+  if (g >= 1) return `${g.toFixed(1)} g`;
+  return `${(g * 1000).toFixed(0)} mg`;
+}
+const formatEnergy = (j: number) => (j >= 3600 ? `${(j / 3600).toFixed(2)} Wh` : `${j.toFixed(0)} J`);
+
+export interface StatusState {
+  reading?: MeterReading;
+  session?: SessionTotals;
+  sources: readonly EnergySource[];
+  intensity?: IntensityFigure;
+  estimatesOnly: boolean;
+}
+
+/**
+ * The single status bar item: live power and the session's CO2, a tooltip with the breakdown
+ * and where each figure comes from, a warning colour when every figure is an estimate.
+ */
 export class CarbonLensStatusItem implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem(STATUS_ITEM_ID, vscode.StatusBarAlignment.Right, 100);
   private running = 0;
+  private label = '$(pulse) CarbonLens';
+  private tooltipAt = 0;
+  private updates = 0;
 
   constructor() {
     this.item.name = 'CarbonLens';
-    this.item.accessibilityInformation = { label: 'CarbonLens: open the emissions panel', role: 'button' };
-    this.item.text = '$(pulse) CarbonLens';
     this.item.command = 'carbonlens.showPanel';
-    this.item.tooltip = this.tooltip();
+    this.item.accessibilityInformation = { label: 'CarbonLens: open the emissions panel', role: 'button' };
+    this.render();
+    this.item.tooltip = tooltip({ sources: [], estimatesOnly: false });
   }
 
   setVisible(visible: boolean): void {
@@ -20,30 +48,79 @@ export class CarbonLensStatusItem implements vscode.Disposable {
     else this.item.hide();
   }
 
-  /** Spins the icon while `work` runs (and until the last of overlapping works ends). */
-  async busy<T>(work: Promise<T>): Promise<T> {
-    this.running++;
-    this.item.text = '$(loading~spin) CarbonLens';
-    try {
-      return await work;
-    } finally {
-      if (--this.running === 0) this.item.text = '$(pulse) CarbonLens';
+  /** About once a second: the text; the tooltip at most every 5 s (it is only read on hover). */
+  update(state: StatusState): void {
+    const { reading, session } = state;
+    if (reading) this.updates++;
+    if (reading && reading.readings.some((r) => r.powerW !== undefined)) {
+      this.label = `$(pulse) ${formatWatts(reading.totalW)}${session?.grams !== undefined ? ` · ${formatGrams(session.grams)}` : ''}`;
+    }
+    this.item.backgroundColor = state.estimatesOnly ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.accessibilityInformation = { label: `CarbonLens: ${this.label.replace('$(pulse) ', '')}; open the emissions panel`, role: 'button' };
+    this.render();
+    const now = Date.now();
+    if (now - this.tooltipAt >= 5000 || !reading) {
+      this.tooltipAt = now;
+      this.item.tooltip = tooltip(state);
     }
   }
 
-  private tooltip(): vscode.MarkdownString {
-    const md = new vscode.MarkdownString(
-      '**CarbonLens**: energy and CO2 of ML models on this machine\n\n' +
-        '[$(pulse) Open panel](command:carbonlens.showPanel) · ' +
-        '[$(server-environment) System info](command:carbonlens.showSystemInfo) · ' +
-        '[$(output) Log](command:carbonlens.openLog)',
-      true,
-    );
-    md.isTrusted = { enabledCommands: ['carbonlens.showPanel', 'carbonlens.showSystemInfo', 'carbonlens.openLog'] };
-    return md;
+  get state(): { text: string; updates: number } {
+    return { text: this.item.text, updates: this.updates };
+  }
+
+  /** Spins the icon while `work` runs (and until the last of overlapping works ends). */
+  async busy<T>(work: Promise<T>): Promise<T> {
+    this.running++;
+    this.render();
+    try {
+      return await work;
+    } finally {
+      this.running--;
+      this.render();
+    }
+  }
+
+  private render(): void {
+    this.item.text = this.running > 0 ? this.label.replace('$(pulse)', '$(loading~spin)') : this.label;
   }
 
   dispose(): void {
     this.item.dispose();
   }
 }
+
+export function tooltip(state: StatusState): vscode.MarkdownString {
+  const md = new vscode.MarkdownString('', true);
+  md.isTrusted = { enabledCommands: COMMANDS };
+  md.supportHtml = false;
+  md.appendMarkdown('**CarbonLens**: power and CO2 on this machine\n\n');
+  if (state.sources.length > 0) {
+    md.appendMarkdown('| | power | how |\n|---|---:|---|\n');
+    for (const s of state.sources) {
+      const w = state.reading?.readings.find((r) => r.sourceId === s.id)?.powerW;
+      const how = s.kind === 'estimated' ? 'estimated (a model)' : s.kind === 'measured' ? 'sampled now; energy from its counter (measured)' : 'sampled';
+      md.appendMarkdown(`| ${escape(s.name)} | ${w === undefined ? '-' : formatWatts(w)} | ${how} |\n`);
+    }
+    md.appendMarkdown('\n');
+  } else {
+    md.appendMarkdown('Starting the meter…\n\n');
+  }
+  if (state.estimatesOnly) md.appendMarkdown('$(warning) No hardware power reading here: every figure is an estimate. See System info for how to enable one.\n\n');
+  const s = state.session;
+  if (s) md.appendMarkdown(`Session: ${formatEnergy(s.energyJ)} over ${s.durationS < 120 ? `${s.durationS.toFixed(0)} s` : `${(s.durationS / 60).toFixed(0)} min`} (${s.kind})${s.grams !== undefined ? `, ${formatGrams(s.grams)} CO2e` : ''}\n\n`);
+  const f = state.intensity;
+  if (f) {
+    const where = f.region ? `${f.provider} ${f.region} (${f.location})` : f.location;
+    md.appendMarkdown(`Grid: ${f.gco2PerKwh} gCO2e/kWh, ${escape(where)}; ${f.dataset === 'live' ? 'live' : escape(f.dataset)}, ${escape(f.source)}${f.year ? ` ${f.year}` : ''}${f.fallback ? ' (fallback)' : ''}\n\n`);
+  } else {
+    md.appendMarkdown('Grid: location unknown, so no CO2 yet.\n\n');
+  }
+  md.appendMarkdown(
+    '[$(graph) Panel](command:carbonlens.showPanel) · [$(location) Location](command:carbonlens.setLocation) · ' +
+      '[$(beaker) Benchmark](command:carbonlens.runBenchmark) · [$(server-environment) System](command:carbonlens.showSystemInfo) · [$(output) Log](command:carbonlens.openLog)',
+  );
+  return md;
+}
+
+const escape = (s: string) => s.replace(/[\\`*_{}[\]()#+!|<>]/g, (c) => `\\${c}`);

@@ -11,15 +11,48 @@ async function runCommand(page, title) {
   await input.press('Enter');
 }
 
+/** Pixels that differ clearly from the image's most common colour (its background). */
+async function inkedPixels(png) {
+  const sharp = (await import('sharp')).default;
+  const { data } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const counts = new Map();
+  for (let i = 0; i < data.length; i += 3) counts.set((data[i] << 16) | (data[i + 1] << 8) | data[i + 2], (counts.get((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]) ?? 0) + 1);
+  const bg = [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0];
+  let inked = 0;
+  for (let i = 0; i < data.length; i += 3) {
+    const d = Math.abs(data[i] - (bg >> 16)) + Math.abs(data[i + 1] - ((bg >> 8) & 255)) + Math.abs(data[i + 2] - (bg & 255));
+    if (d > 60) inked++;
+  }
+  return inked;
+}
+
+/** The tooltip and the status bar item below it, for the README's screenshot. */
+async function tooltipClip(page, hover, item) {
+  const a = await hover.boundingBox();
+  const b = await item.boundingBox();
+  const x = Math.max(0, Math.min(a.x, b.x) - 8);
+  const y = Math.max(0, a.y - 8);
+  return { x, y, width: Math.max(a.x + a.width, b.x + b.width) - x + 8, height: b.y + b.height - y + 4 };
+}
+
 export async function runUiChecks(browser, url, resultsDir) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await page.goto(url);
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
 
   const checks = [
-    ['the status bar item appears', async () => {
-      const item = page.locator('.statusbar-item', { hasText: 'CarbonLens' });
-      await item.first().waitFor({ timeout: 30_000 });
+    ['the status bar shows live power, and its tooltip the breakdown with provenance', async () => {
+      const item = page.locator('.statusbar-item[aria-label^="CarbonLens"]').first();
+      await item.waitFor({ timeout: 30_000 });
+      await page.waitForFunction(() => /\d W/.test(document.querySelector('.statusbar-item[aria-label^="CarbonLens"]')?.textContent ?? ''), null, { timeout: 30_000 });
+      await page.waitForTimeout(5500); // the tooltip is rebuilt every 5 s
+      await item.hover();
+      const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'power and CO2 on this machine' }).first();
+      await hover.waitFor({ timeout: 10_000 });
+      const text = await hover.textContent();
+      for (const want of ['CPU', 'estimated', 'Grid']) if (!text.includes(want)) throw new Error(`tooltip lacks '${want}': ${text}`);
+      await page.screenshot({ path: join(resultsDir, 'status-tooltip.png'), clip: await tooltipClip(page, hover, item) });
+      await page.mouse.move(700, 400);
     }],
     ['the command palette lists every CarbonLens command', async () => {
       await page.keyboard.press('F1');
@@ -29,7 +62,8 @@ export async function runUiChecks(browser, url, resultsDir) {
       await rows.first().waitFor();
       const labels = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? e.textContent));
       await page.keyboard.press('Escape');
-      for (const title of ['CarbonLens: Show System Info', 'CarbonLens: Show Emissions Panel', 'CarbonLens: Open Log']) {
+      const titles = ['Show System Info', 'Show Emissions Panel', 'Open Log', 'Run Benchmark', 'Compare Models', 'Set Location or Region', 'Set Electricity Maps Token', 'Export Report'];
+      for (const title of titles.map((t) => `CarbonLens: ${t}`)) {
         if (!labels.some((l) => l?.includes(title))) throw new Error(`'${title}' missing from the palette: ${labels.join(' | ')}`);
       }
     }],
@@ -42,6 +76,20 @@ export async function runUiChecks(browser, url, resultsDir) {
       // No location is set in the demo workspace: the panel says so and offers to set one.
       await frame.locator('#intensity', { hasText: 'Location unknown' }).waitFor({ timeout: 10_000 });
       await frame.locator('#set-location', { hasText: 'Set location' }).waitFor({ timeout: 10_000 });
+    }],
+    ['the panel draws the live power chart (non-empty pixels)', async () => {
+      const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+      const canvas = frame.locator('#live-chart canvas');
+      await canvas.waitFor({ timeout: 30_000 });
+      await page.waitForTimeout(2500); // a few live points
+      const inked = await inkedPixels(await canvas.screenshot());
+      if (inked < 300) throw new Error(`the chart has only ${inked} non-background pixels`);
+    }],
+    ['the panel lists the benchmark run from the host suite, with its scatter and region view', async () => {
+      const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+      await frame.locator('#runs tbody tr').first().waitFor({ timeout: 30_000 });
+      await frame.locator('#scatters svg circle').first().waitFor({ timeout: 10_000 });
+      await frame.locator('#regions tbody tr').first().waitFor({ timeout: 10_000 });
       await page.screenshot({ path: join(resultsDir, 'panel.png') });
     }],
     ['the panel shows its content again after being closed and reopened', async () => {

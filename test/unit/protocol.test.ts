@@ -21,3 +21,30 @@ describe('parseWebviewMessage', () => {
     }
   });
 });
+
+describe('parseWebviewMessage payloads', () => {
+  const id = '0f8fad5b-d9cb-469f-a165-70867728950e';
+  it('keeps valid payloads and only them', () => {
+    assert.deepEqual(parseWebviewMessage({ type: 'exportReport', format: 'markdown', path: '/etc/passwd' }), { type: 'exportReport', format: 'markdown' });
+    assert.deepEqual(parseWebviewMessage({ type: 'showRegions', runId: id, requestsPerDay: 1000 }), { type: 'showRegions', runId: id, requestsPerDay: 1000 });
+    assert.deepEqual(parseWebviewMessage({ type: 'runBenchmark', model: 'x' }), { type: 'runBenchmark' });
+  });
+
+  it('rejects bad payloads', () => {
+    for (const raw of [
+      { type: 'exportReport', format: 'exe' },
+      { type: 'exportReport' },
+      { type: 'showRegions', runId: '../x', requestsPerDay: 1 },
+      { type: 'showRegions', runId: id, requestsPerDay: -1 },
+      { type: 'showRegions', runId: id, requestsPerDay: Infinity },
+      { type: 'showRegions', runId: id, requestsPerDay: '10' },
+    ]) {
+      assert.equal(parseWebviewMessage(raw), undefined, JSON.stringify(raw));
+    }
+  });
+
+  it('sends live increments only to a visible panel', () => {
+    assert.equal(streamOf({ type: 'livePoint', point: { t: 0, w: {} } }), undefined);
+    assert.equal(streamOf({ type: 'live', snapshot: { points: [], kinds: {} } }), 'live');
+  });
+});

@@ -27,7 +27,7 @@ export interface BenchmarkOutcome {
 export async function benchmarkModel(request: BenchmarkRequest): Promise<BenchmarkOutcome> {
   const { hub, download, task, dtype } = request;
   const model = await resolveModel(request.model, task, dtype as Dtype, hub, download);
-  const set = request.set ?? (await loadEvalSet(task as Task, request.dataset, request.samples, request.seed, hub, download));
+  const set = request.set ?? (await loadEvalSet(task as Task, request.dataset, request.samples, request.seed, hub, { ...download, signal: request.signal }));
   const result = await runBenchmark({ ...request, folder: model.folder, set });
   return { model, set, result };
 }

@@ -6,7 +6,7 @@ import { applyBaseline, averageBaselines, type ComponentEnergy, type IdleBaselin
 import type { Provenance } from '../energy/provenance';
 import { loadPipeline, type DeviceAttempt, type DeviceChoice, type PipelineFactory, type TaskPipeline } from '../models/runtime';
 import type { Dtype, Task } from '../models/tasks';
-import type { EvalItem, EvalSet } from './datasets/evalSet';
+import { checkAbort, type EvalItem, type EvalSet } from './datasets/evalSet';
 import { taskRunner, type Quality, type TaskRunner } from './taskRunner';
 
 export interface BenchOptions {
@@ -72,14 +72,6 @@ export interface BenchResult {
 
 /** Above this spread, two models' energy should not be compared from these runs. */
 export const SPREAD_WARNING_PERCENT = 10;
-
-class Cancelled extends Error {
-  override name = 'AbortError';
-}
-
-function checkAbort(signal?: AbortSignal) {
-  if (signal?.aborted) throw new Cancelled('The benchmark was cancelled: nothing was recorded.');
-}
 
 const batches = (items: readonly EvalItem[], size: number) => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 

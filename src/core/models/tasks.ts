@@ -6,6 +6,9 @@ export const TASKS = ['image-classification', 'image-to-text', 'summarization'] 
 export type Task = (typeof TASKS)[number];
 export const isTask = (s: string): s is Task => (TASKS as readonly string[]).includes(s);
 
+/** Big enough for an interval of about +-4 points on accuracy; summaries are slower per item. */
+export const DEFAULT_SAMPLES: Record<Task, number> = { 'image-classification': 500, 'image-to-text': 300, summarization: 50 };
+
 /** dtype -> file suffix, as transformers.js names its ONNX files. */
 export const DTYPE_SUFFIX = { fp32: '', fp16: '_fp16', q8: '_quantized', int8: '_int8', uint8: '_uint8', q4: '_q4', q4f16: '_q4f16', bnb4: '_bnb4' } as const;
 export type Dtype = keyof typeof DTYPE_SUFFIX;

@@ -2,7 +2,7 @@
 // read from the hub's parquet copy of the dataset.
 import { CIFAR10_CLASSES } from '../labels';
 import type { HubClient, SnapshotOptions } from '../../models/hub';
-import { sampleIndices, type EvalSet } from './evalSet';
+import { checkAbort, sampleIndices, type EvalSet } from './evalSet';
 import { readHubParquet, type HubParquetFile } from './hubParquet';
 import { imageFromBytes } from './images';
 
@@ -12,6 +12,7 @@ export async function cifar10(hub: HubClient, samples: number, seed: number, opt
   const rows = await readHubParquet(hub, CIFAR10_FILE, ['img', 'label'], options);
   const items = [];
   for (const i of sampleIndices(rows.length, samples, seed)) {
+    checkAbort(options.signal);
     const { img, label } = rows[i] as { img: { bytes: Uint8Array } | Uint8Array; label: number | bigint };
     const bytes = img instanceof Uint8Array ? img : img.bytes;
     const reference = CIFAR10_CLASSES[Number(label)];

@@ -42,3 +42,12 @@ export function sampleIndices(population: number, count: number, seed: number): 
   }
   return pool.slice(0, n);
 }
+
+class Cancelled extends Error {
+  override name = 'AbortError';
+}
+
+/** Throws the benchmark's cancellation error once `signal` has fired. */
+export function checkAbort(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new Cancelled('The benchmark was cancelled: nothing was recorded.');
+}

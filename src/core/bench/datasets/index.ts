@@ -9,18 +9,16 @@ import { renderedWords } from './renderedWords';
 import { DatasetError, imageFolder, summaryJsonl } from './userSets';
 
 export const DEFAULT_DATASET: Record<Task, string> = { 'image-classification': 'cifar10', 'image-to-text': 'rendered-words', summarization: 'cnn_dailymail' };
-/** Big enough for an interval of about +-4 points on accuracy; summaries are slower per item. */
-export const DEFAULT_SAMPLES: Record<Task, number> = { 'image-classification': 500, 'image-to-text': 300, summarization: 50 };
 const NAMED: Record<string, Task> = { cifar10: 'image-classification', 'rendered-words': 'image-to-text', cnn_dailymail: 'summarization' };
 
 export async function loadEvalSet(task: Task, dataset: string | undefined, samples: number, seed: number, hub: HubClient, options: SnapshotOptions = {}): Promise<EvalSet> {
   const name = dataset ?? DEFAULT_DATASET[task];
   if (NAMED[name] && NAMED[name] !== task) throw new DatasetError(`${name} is a set for ${NAMED[name]}, not for ${task}.`);
   if (name === 'cifar10') return cifar10(hub, samples, seed, options);
-  if (name === 'rendered-words') return renderedWords(samples, seed);
+  if (name === 'rendered-words') return renderedWords(samples, seed, options.signal);
   if (name === 'cnn_dailymail') return cnnDailymail(hub, samples, seed, options);
   if (!existsSync(name)) throw new DatasetError(`No dataset ${name}: give one of ${Object.keys(NAMED).join(', ')}, an image folder with labels.csv, or a .jsonl file.`);
   if (task === 'summarization') return summaryJsonl(name, samples, seed);
   if (!statSync(name).isDirectory()) throw new DatasetError(`${name} must be a folder of images with labels.csv for ${task}.`);
-  return imageFolder(name, samples, seed);
+  return imageFolder(name, samples, seed, options.signal);
 }

@@ -1,6 +1,6 @@
 // The OCR set, made here: printed words rendered to images in several fonts and sizes, with a
 // tinted background and light pixel noise. No download, any size, the same for a given seed.
-import { seededRandom, type EvalSet } from './evalSet';
+import { checkAbort, seededRandom, type EvalSet } from './evalSet';
 import { imageFromPixels } from './images';
 
 const WORDS = (
@@ -18,12 +18,13 @@ const SIZES = [18, 24, 32, 40];
 
 const escapeXml = (s: string) => s.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export async function renderedWords(samples: number, seed: number): Promise<EvalSet> {
+export async function renderedWords(samples: number, seed: number, signal?: AbortSignal): Promise<EvalSet> {
   const sharp = (await import('sharp')).default;
   const rnd = seededRandom(seed);
   const pick = <T>(list: readonly T[]) => list[Math.floor(rnd() * list.length)];
   const items = [];
   for (let i = 0; i < samples; i++) {
+    checkAbort(signal);
     const word = pick(WORDS);
     const font = pick(FONTS);
     const size = pick(SIZES);

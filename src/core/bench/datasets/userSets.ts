@@ -2,7 +2,7 @@
 // classification and OCR; a JSONL file of {text, summary} lines, for summarization.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { sampleIndices, type EvalSet } from './evalSet';
+import { checkAbort, sampleIndices, type EvalSet } from './evalSet';
 import { imageFromFile } from './images';
 
 export class DatasetError extends Error {
@@ -26,7 +26,7 @@ function csvRows(text: string): string[][] {
     });
 }
 
-export async function imageFolder(path: string, samples: number, seed: number): Promise<EvalSet> {
+export async function imageFolder(path: string, samples: number, seed: number, signal?: AbortSignal): Promise<EvalSet> {
   const folder = resolve(path);
   const csv = join(folder, 'labels.csv');
   if (!existsSync(csv)) throw new DatasetError(`${path} has no labels.csv: add one with a header "file,label" and a line per image.`);
@@ -36,6 +36,7 @@ export async function imageFolder(path: string, samples: number, seed: number): 
   if (fileCol < 0 || labelCol < 0) throw new DatasetError(`${csv} needs a header with the columns "file" and "label".`);
   const items = [];
   for (const i of sampleIndices(rows.length, samples, seed)) {
+    checkAbort(signal);
     const file = rows[i][fileCol];
     const reference = rows[i][labelCol];
     if (!file || reference === undefined) throw new DatasetError(`${csv} line ${i + 2} lacks a file or a label.`);

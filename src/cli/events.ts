@@ -1,0 +1,22 @@
+// `--events`: machine-readable progress for a parent process (the extension). Each event is
+// one JSON line on stderr; a download asks with a `consent` event and waits for "yes" or "no"
+// on stdin, so the parent can show the size to the person and pass on their answer.
+import { createInterface } from 'node:readline';
+
+export type BenchEvent =
+  | { event: 'phase'; model: string; phase: string; detail?: string }
+  | { event: 'items'; model: string; done: number; total: number }
+  | { event: 'download'; file: string; doneBytes: number; missingBytes: number }
+  | { event: 'consent'; repo: string; kind: 'model' | 'dataset'; files: number; bytes: number; folder: string };
+
+export const emitEvent = (e: BenchEvent) => void process.stderr.write(`${JSON.stringify(e)}\n`);
+
+let answers: AsyncIterator<string> | undefined;
+
+/** Emits the question and reads one answer line from stdin (end of input means no). */
+export async function askParent(e: Extract<BenchEvent, { event: 'consent' }>): Promise<boolean> {
+  answers ??= createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+  emitEvent(e);
+  const { value, done } = await answers.next();
+  return !done && /^y(es)?$/i.test(String(value).trim());
+}

@@ -1,0 +1,77 @@
+// The benchmark history: carbonlens-runs.jsonl read back (a bad line is skipped, never fatal),
+// and each record boiled down to the row the panel, the report and the advisor use.
+import type { BenchRecord } from './record';
+
+export interface RunSummary {
+  runId: string;
+  timestamp: string;
+  task: string;
+  model: string;
+  device: string;
+  dtype: string;
+  batch: number;
+  items: number;
+  dataset: string;
+  itemsPerS: number;
+  jPerItem: number;
+  netJPerItem?: number;
+  kind: string;
+  quality: { metric: string; value: number; low: number; high: number; higherIsBetter: boolean };
+  gPerItem?: number;
+  gco2PerKwh?: number;
+  location?: string;
+}
+
+export function parseRuns(text: string): { records: BenchRecord[]; skipped: number } {
+  const records: BenchRecord[] = [];
+  let skipped = 0;
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const r = JSON.parse(line) as BenchRecord;
+      if (r?.schema === 'carbonlens.bench/1' && typeof r.runId === 'string' && r.result?.summary) records.push(r);
+      else skipped++;
+    } catch {
+      skipped++; // a line cut short by a crash, or edited by hand
+    }
+  }
+  return { records, skipped };
+}
+
+export function summariseRun(r: BenchRecord): RunSummary {
+  const s = r.result.summary;
+  const q = r.result.quality.primary;
+  const e = r.emissions;
+  return {
+    runId: r.runId,
+    timestamp: r.timestamp,
+    task: r.task,
+    model: r.model.id,
+    device: r.result.device,
+    dtype: r.result.dtype,
+    batch: r.result.batch,
+    items: r.result.items,
+    dataset: r.dataset.name,
+    itemsPerS: s.itemsPerS,
+    jPerItem: s.jPerItem,
+    netJPerItem: s.netJPerItem,
+    kind: s.kind,
+    quality: { metric: q.metric, value: q.value, low: q.low, high: q.high, higherIsBetter: q.higherIsBetter },
+    ...(e && { gPerItem: e.gPerItem, gco2PerKwh: e.intensity.gco2PerKwh, location: e.intensity.region ? `${e.intensity.provider} ${e.intensity.region}` : e.intensity.location }),
+  };
+}
+
+/**
+ * The runs no other run beats on both energy per item (lower) and quality (better), per task
+ * and metric: the study's claim as a set of points. Returns their ids.
+ */
+export function paretoFront(runs: readonly RunSummary[]): Set<string> {
+  const front = new Set<string>();
+  const better = (a: RunSummary, b: RunSummary) => (a.quality.higherIsBetter ? a.quality.value - b.quality.value : b.quality.value - a.quality.value);
+  for (const r of runs) {
+    const peers = runs.filter((o) => o.task === r.task && o.quality.metric === r.quality.metric);
+    const dominated = peers.some((o) => o !== r && o.jPerItem <= r.jPerItem && better(o, r) >= 0 && (o.jPerItem < r.jPerItem || better(o, r) > 0));
+    if (!dominated) front.add(r.runId);
+  }
+  return front;
+}

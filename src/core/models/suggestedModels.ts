@@ -1,0 +1,28 @@
+// Models offered when picking one to benchmark: ONNX conversions on the Hugging Face hub that
+// transformers.js loads (the original PyTorch repositories have no ONNX files), paired the way
+// the study paired them: a larger model and a smaller one of the same task.
+import type { Task } from './tasks';
+
+export interface SuggestedModel {
+  id: string;
+  /** Millions of parameters, as the original model card gives them. */
+  paramsM: number;
+  note: string;
+}
+
+export const SUGGESTED_MODELS: Record<Task, SuggestedModel[]> = {
+  'image-classification': [
+    { id: 'Xenova/vit-base-patch16-224', paramsM: 86, note: 'ViT-Base/16, ImageNet-1k (the study\'s ViT)' },
+    { id: 'Xenova/resnet-50', paramsM: 26, note: 'ResNet-50, ImageNet-1k' },
+    { id: 'Xenova/mobilevit-small', paramsM: 5.6, note: 'MobileViT-S, ImageNet-1k' },
+  ],
+  'image-to-text': [
+    { id: 'Xenova/trocr-base-printed', paramsM: 334, note: 'TrOCR-Base, printed text' },
+    { id: 'Xenova/trocr-small-printed', paramsM: 62, note: 'TrOCR-Small, printed text' },
+  ],
+  summarization: [
+    { id: 'Xenova/bart-large-cnn', paramsM: 406, note: 'BART-Large fine-tuned on CNN/DailyMail (the study\'s summariser)' },
+    { id: 'Xenova/distilbart-cnn-12-6', paramsM: 306, note: 'DistilBART 12-6, CNN/DailyMail' },
+    { id: 'Xenova/distilbart-cnn-6-6', paramsM: 230, note: 'DistilBART 6-6, CNN/DailyMail' },
+  ],
+};

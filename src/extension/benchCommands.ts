@@ -1,0 +1,207 @@
+// CarbonLens: Run Benchmark and Compare Models. Quick picks for what to run (or arguments, for
+// tests and keybindings), a cancellable progress notification, then the panel.
+import { mkdirSync } from 'node:fs';
+import { isAbsolute, relative } from 'node:path';
+import * as vscode from 'vscode';
+import type { BenchEvent } from '../cli/events';
+import type { BenchRecord } from '../core/bench/record';
+import type { Verdict } from '../core/bench/verdict';
+import { SUGGESTED_MODELS } from '../core/models/suggestedModels';
+import { DEFAULT_SAMPLES, TASKS, type Task } from '../core/models/tasks';
+import { runCli } from './benchRunner';
+import type { BenchStore } from './benchStore';
+import type { CarbonLensConfig } from './config';
+import { HF_TOKEN_SECRET } from './config';
+
+export interface BenchmarkArgs {
+  task?: Task;
+  model?: string;
+  /** A second model: compare instead of bench. */
+  candidate?: string;
+  device?: string;
+  samples?: number;
+  dataset?: string;
+  batch?: number;
+  idleMs?: number;
+}
+
+export interface BenchDeps {
+  cliPath: string;
+  store: BenchStore;
+  secrets: vscode.SecretStorage;
+  config: () => CarbonLensConfig;
+  log: vscode.LogOutputChannel;
+  /** Called with the new records once a run is saved. */
+  onSaved: (records: BenchRecord[]) => void;
+  onState: (state: 'running' | 'done' | 'failed' | 'cancelled', text: string) => void;
+}
+
+/** The runs in progress: the notification's Cancel, or CarbonLens: Cancel Benchmark, stops them. */
+const inProgress = new Set<vscode.CancellationTokenSource>();
+
+export function cancelBenchmarks(): number {
+  for (const cts of inProgress) cts.cancel();
+  return inProgress.size;
+}
+
+const TASK_LABELS: Record<Task, string> = {
+  'image-classification': 'Image classification (CIFAR-10)',
+  'image-to-text': 'Image to text, OCR (rendered words)',
+  summarization: 'Summarization (CNN/DailyMail)',
+};
+
+async function pickTask(): Promise<Task | undefined> {
+  const pick = await vscode.window.showQuickPick(
+    TASKS.map((t) => ({ label: TASK_LABELS[t], task: t })),
+    { title: 'CarbonLens: which task?', ignoreFocusOut: true },
+  );
+  return pick?.task;
+}
+
+/** Suggested ONNX models, a folder on disk, or any hub id typed in. */
+async function pickModel(task: Task, title: string): Promise<string | undefined> {
+  const qp = vscode.window.createQuickPick<vscode.QuickPickItem & { value?: string; browse?: boolean }>();
+  qp.title = title;
+  qp.placeholder = 'A Hugging Face model id with ONNX weights, or a local folder';
+  qp.ignoreFocusOut = true;
+  const base = [
+    ...SUGGESTED_MODELS[task].map((m) => ({ label: m.id, description: `${m.paramsM} M params`, detail: m.note, value: m.id })),
+    { label: '$(folder-opened) Choose a local model folder…', browse: true },
+  ];
+  qp.items = base;
+  qp.onDidChangeValue((v) => {
+    qp.items = v.trim() && !base.some((i) => i.label === v.trim()) ? [{ label: v.trim(), description: 'typed', value: v.trim() }, ...base] : base;
+  });
+  const chosen = await new Promise<(vscode.QuickPickItem & { value?: string; browse?: boolean }) | undefined>((resolve) => {
+    qp.onDidAccept(() => resolve(qp.selectedItems[0]));
+    qp.onDidHide(() => resolve(undefined));
+    qp.show();
+  });
+  qp.dispose();
+  if (!chosen?.browse) return chosen?.value;
+  const folder = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, title: 'Model folder (config.json and onnx/)' });
+  return folder?.[0]?.fsPath;
+}
+
+async function pickDevice(): Promise<string | undefined> {
+  const items = [
+    { label: 'auto', detail: 'CUDA if installed, DirectML, CoreML, WebGPU, then CPU; the report says which ran' },
+    { label: 'webgpu', detail: 'The GPU through WebGPU (Vulkan, Metal or Direct3D 12)' },
+    { label: 'cpu', detail: 'The CPU' },
+    { label: 'cuda', detail: "NVIDIA CUDA (onnxruntime-node's CUDA provider must be installed)" },
+    { label: 'dml', detail: 'DirectML (Windows)' },
+    { label: 'coreml', detail: 'CoreML (macOS)' },
+  ];
+  return (await vscode.window.showQuickPick(items, { title: 'CarbonLens: on which device?', ignoreFocusOut: true }))?.label;
+}
+
+async function pickSamples(task: Task): Promise<number | undefined> {
+  const d = DEFAULT_SAMPLES[task];
+  const options = [...new Set([Math.round(d / 10), Math.round(d / 2), d, d * 2])];
+  const pick = await vscode.window.showQuickPick(
+    options.map((n) => ({ label: String(n), description: n === d ? 'default: an interval of about +-4 points' : n < d ? 'quicker, wider interval' : 'narrower interval' })),
+    { title: 'CarbonLens: how many items?', ignoreFocusOut: true },
+  );
+  return pick ? Number(pick.label) : undefined;
+}
+
+function describe(record: BenchRecord): string {
+  const s = record.result.summary;
+  const q = record.result.quality.primary;
+  const j = s.jPerItem >= 1 ? `${s.jPerItem.toPrecision(3)} J` : `${(s.jPerItem * 1000).toPrecision(3)} mJ`;
+  return `${record.model.id} on ${record.result.device}: ${j}/item (${s.kind}), ${q.metric} ${q.value.toFixed(3)}, ${s.itemsPerS.toPrecision(3)} items/s`;
+}
+
+/** A local model inside an untrusted workspace could be anything: running it needs trust. */
+function needsTrust(model: string): boolean {
+  if (vscode.workspace.isTrusted || !isAbsolute(model)) return false;
+  return (vscode.workspace.workspaceFolders ?? []).some((f) => !relative(f.uri.fsPath, model).startsWith('..'));
+}
+
+export async function runBenchmarkCommand(deps: BenchDeps, args: BenchmarkArgs = {}, compare = false): Promise<BenchRecord[] | undefined> {
+  const task = args.task ?? (await pickTask());
+  if (!task) return undefined;
+  const model = args.model ?? (await pickModel(task, compare ? 'CarbonLens: the reference model (A)' : 'CarbonLens: which model?'));
+  if (!model) return undefined;
+  const candidate = compare ? (args.candidate ?? (await pickModel(task, 'CarbonLens: the candidate (B), usually the smaller one'))) : undefined;
+  if (compare && !candidate) return undefined;
+  const device = args.device ?? (await pickDevice());
+  if (!device) return undefined;
+  const samples = args.samples ?? (await pickSamples(task));
+  if (!samples) return undefined;
+  for (const m of [model, candidate].filter((m): m is string => !!m)) {
+    if (needsTrust(m)) {
+      void vscode.window.showWarningMessage(`CarbonLens runs models from this workspace only when you trust it (${m}).`, 'Manage Workspace Trust').then((p) => p && vscode.commands.executeCommand('workbench.trust.manage'));
+      return undefined;
+    }
+  }
+  const config = deps.config();
+  mkdirSync(deps.store.dir, { recursive: true });
+  const cliArgs = [compare ? 'compare' : 'bench', '--model', model, ...(candidate ? ['--model', candidate] : []), '--task', task, '--device', device, '--samples', String(samples), '--json', '--out', deps.store.csv];
+  if (args.dataset) cliArgs.push('--dataset', args.dataset);
+  if (args.batch) cliArgs.push('--batch', String(args.batch));
+  if (args.idleMs !== undefined) cliArgs.push('--idle-ms', String(args.idleMs));
+  if (config.location) cliArgs.push('--place', config.location, '--intensity-dataset', config.dataset);
+  cliArgs.push('--pue', String(config.pue));
+  if (config.hubOffline) cliArgs.push('--offline');
+  const env = {
+    CARBONLENS_CACHE: deps.store.cache,
+    HF_TOKEN: (await deps.secrets.get(HF_TOKEN_SECRET)) ?? process.env.HF_TOKEN,
+    ...(config.hubEndpoint && { HF_ENDPOINT: config.hubEndpoint }),
+  };
+  const title = compare ? `Comparing ${model} and ${candidate}` : `Benchmarking ${model}`;
+  deps.log.info(`${title}: carbonlens ${cliArgs.join(' ')}`);
+  deps.onState('running', `${title} (${task}, ${samples} items, ${device})…`);
+  const cts = new vscode.CancellationTokenSource();
+  inProgress.add(cts);
+  const result = await Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `CarbonLens: ${title}`, cancellable: true }, (progress, notificationToken) => {
+    notificationToken.onCancellationRequested(() => cts.cancel());
+    const token = cts.token;
+    let shown = 0;
+    const report = (message: string, percent?: number) => {
+      const increment = percent === undefined ? undefined : Math.max(0, percent - shown);
+      if (percent !== undefined) shown = Math.max(shown, percent);
+      progress.report({ message, increment });
+    };
+    return runCli(deps.cliPath, cliArgs, {
+      env,
+      token,
+      onEvent: (e: BenchEvent) => {
+        if (e.event === 'phase') report(`${e.model}: ${e.phase}${e.detail ? ` (${e.detail})` : ''}`);
+        else if (e.event === 'items') report(`${e.model}: ${e.done} of ${e.total} items`, (100 * e.done) / e.total / (compare ? 2 : 1));
+        else if (e.event === 'download') report(`downloading ${e.file}: ${(e.doneBytes / 1e6).toFixed(0)} of ${(e.missingBytes / 1e6).toFixed(0)} MB`);
+      },
+      askConsent: async (e) => {
+        const what = `${e.kind === 'dataset' ? 'the dataset ' : ''}${e.repo}: ${(e.bytes / 1e6).toFixed(e.bytes < 1e7 ? 1 : 0)} MB in ${e.files} file(s)`;
+        const endpoint = config.hubEndpoint || 'huggingface.co';
+        const pick = await vscode.window.showInformationMessage(`CarbonLens needs to download ${what} from ${endpoint} into the extension's storage.`, { modal: true, detail: e.folder }, 'Download');
+        deps.log.info(`Download of ${what}: ${pick ? 'accepted' : 'declined'}.`);
+        return pick === 'Download';
+      },
+    });
+  })).finally(() => {
+    inProgress.delete(cts);
+    cts.dispose();
+  });
+  for (const m of result.messages) deps.log.info(`  ${m}`);
+  if (result.cancelled) {
+    deps.onState('cancelled', `${title}: cancelled, nothing recorded.`);
+    void vscode.window.showInformationMessage(`CarbonLens: ${title} cancelled; nothing was recorded.`);
+    return undefined;
+  }
+  if (result.code !== 0 && !(compare && result.code === 3)) {
+    const why = result.messages.filter((m) => !m.startsWith('Cancelling')).pop() ?? `exit code ${result.code}`;
+    deps.log.error(`${title} failed: ${why}`);
+    deps.onState('failed', `${title} failed: ${why}`);
+    void vscode.window.showErrorMessage(`CarbonLens: ${why}`, 'Open Log').then((p) => p && deps.log.show());
+    return undefined;
+  }
+  const parsed = JSON.parse(result.stdout) as BenchRecord | { a: BenchRecord; b: BenchRecord; verdict: Verdict };
+  const records = 'verdict' in parsed ? [parsed.a, parsed.b] : [parsed];
+  deps.onSaved(records);
+  const text = 'verdict' in parsed ? parsed.verdict.sentence : describe(records[0]);
+  deps.log.info(text);
+  deps.onState('done', text);
+  void vscode.window.showInformationMessage(`CarbonLens: ${text}`, 'Open Panel').then((p) => p && vscode.commands.executeCommand('carbonlens.showPanel'));
+  return records;
+}

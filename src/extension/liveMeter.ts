@@ -1,0 +1,96 @@
+// The meter as the editor uses it: sampling in the extension host (each read takes microseconds
+// and never blocks), the last ten minutes kept for the chart, the session's totals for the
+// status bar. Opened after activation, on first use, so activation stays light.
+import { join } from 'node:path';
+import type * as vscode from 'vscode';
+import { windowEmissions } from '../core/carbon/emissions';
+import type { Meter, MeterReading } from '../core/energy/meter';
+import type { Component, Provenance } from '../core/energy/provenance';
+import type { EnergySource } from '../core/energy/source';
+import type { LivePoint, LiveSnapshot, SessionTotals } from '../protocol';
+
+const KEEP_MS = 10 * 60 * 1000;
+
+export interface LiveUpdate {
+  reading: MeterReading;
+  point: LivePoint;
+}
+
+export class LiveMeter implements vscode.Disposable {
+  private meter: Meter | undefined;
+  private opening: Promise<void> | undefined;
+  private readonly points: LivePoint[] = [];
+  private readonly listeners = new Set<(u: LiveUpdate) => void>();
+  sources: readonly EnergySource[] = [];
+  notes: readonly string[] = [];
+
+  constructor(private readonly intervalMs: number) {}
+
+  start(): Promise<void> {
+    this.opening ??= (async () => {
+      // dist/meter.js, the bundle beside this one (a computed path: esbuild leaves it alone).
+      const { openEnergySources, Meter } = require(join(__dirname, 'meter.js')) as typeof import('./meterBundle');
+      const opened = await openEnergySources({ intervalMs: this.intervalMs });
+      this.sources = opened.sources;
+      this.notes = opened.notes;
+      this.meter = new Meter(opened.sources, { intervalMs: this.intervalMs });
+      this.meter.onReading((reading) => this.record(reading));
+      await this.meter.start();
+    })();
+    return this.opening;
+  }
+
+  get running(): boolean {
+    return this.meter !== undefined;
+  }
+
+  onUpdate(listener: (u: LiveUpdate) => void): vscode.Disposable {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  /** Live provenance per component: the weakest of its sources. */
+  kinds(): Partial<Record<Component, Provenance>> {
+    const order: Provenance[] = ['measured', 'sampled', 'estimated'];
+    const kinds: Partial<Record<Component, Provenance>> = {};
+    for (const s of this.sources) {
+      // A counter source's live figure is a power sample; its window energy is measured.
+      const live: Provenance = s.kind === 'estimated' ? 'estimated' : 'sampled';
+      const prev = kinds[s.component];
+      if (!prev || order.indexOf(live) > order.indexOf(prev)) kinds[s.component] = live;
+    }
+    return kinds;
+  }
+
+  /** True when no component has a hardware reading: every figure is a model's. */
+  get estimatesOnly(): boolean {
+    return this.sources.length > 0 && this.sources.every((s) => s.kind === 'estimated');
+  }
+
+  session(gco2PerKwh: number | undefined, pue: number): SessionTotals | undefined {
+    const totals = this.meter?.sessionTotals();
+    if (!totals) return undefined;
+    return {
+      durationS: totals.durationS,
+      energyJ: totals.totalJ,
+      kind: totals.kind,
+      ...(gco2PerKwh !== undefined && { grams: windowEmissions(totals, gco2PerKwh, pue).grams }),
+    };
+  }
+
+  snapshot(session?: SessionTotals): LiveSnapshot {
+    return { points: [...this.points], kinds: this.kinds(), session };
+  }
+
+  private record(reading: MeterReading): void {
+    const point: LivePoint = { t: reading.time, w: reading.components };
+    this.points.push(point);
+    while (this.points.length && this.points[0].t < reading.time - KEEP_MS) this.points.shift();
+    for (const l of this.listeners) l({ reading, point });
+  }
+
+  dispose(): void {
+    this.listeners.clear();
+    this.meter?.close();
+  }
+}

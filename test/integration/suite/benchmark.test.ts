@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { BenchRecord } from '../../../src/core/bench/record';
+import type { CarbonLensApi } from '../../../src/extension/extension';
+import { makeTinyModels } from '../../fixtures/tiny-models/make.mjs';
+import { hostFigures } from '../index';
+
+const EXTENSION_ID = 'carbonlens.carbonlens';
+const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').length : 0);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('CarbonLens live power, benchmarks and reports in the editor', function () {
+  this.timeout(120_000);
+  let api: CarbonLensApi;
+  let models: ReturnType<typeof makeTinyModels>;
+  let csv: string;
+
+  before(async () => {
+    api = await vscode.extensions.getExtension<CarbonLensApi>(EXTENSION_ID)!.activate();
+    models = makeTinyModels(mkdtempSync(join(tmpdir(), 'cl-host-models-')));
+    csv = join(api.benchmarkFolder, 'emissions.csv');
+  });
+
+  it('shows live power in the status bar and keeps it updated from the meter', async () => {
+    const deadline = Date.now() + 20_000;
+    while (api.status().updates < 1 && Date.now() < deadline) await sleep(200);
+    const first = api.status();
+    assert.match(first.text, /\$\(pulse\) \d+(\.\d)? W/, `status text: ${first.text}`);
+    await sleep(2500);
+    const later = api.status();
+    assert.ok(later.updates >= first.updates + 1, `updates ${first.updates} -> ${later.updates}`);
+    hostFigures().statusBarText = later.text;
+  });
+
+  it('runs a benchmark of a tiny model from the command and saves a row in emissions.csv', async () => {
+    const before = lines(csv);
+    const records = await vscode.commands.executeCommand<BenchRecord[] | undefined>('carbonlens.runBenchmark', { task: 'image-to-text', model: models['image-to-text'], device: 'cpu', samples: 6, idleMs: 0 });
+    assert.ok(records, 'the benchmark returned nothing: see the CarbonLens log');
+    assert.equal(records.length, 1);
+    assert.equal(records[0].result.device, 'cpu');
+    assert.equal(records[0].dataset.items, 6);
+    assert.equal(lines(csv), Math.max(before, 1) + 1, 'one header and one new row');
+    assert.ok(readFileSync(csv, 'utf8').includes(records[0].runId));
+    assert.equal(api.runningBenchmarks(), 0);
+  });
+
+  it('cancels a running benchmark: no child process left, no partial row', async () => {
+    const before = lines(csv);
+    const run = vscode.commands.executeCommand<BenchRecord[] | undefined>('carbonlens.runBenchmark', { task: 'image-to-text', model: models['image-to-text'], device: 'cpu', samples: 5000, idleMs: 0 });
+    const deadline = Date.now() + 20_000;
+    while (api.runningBenchmarks() === 0 && Date.now() < deadline) await sleep(100);
+    assert.equal(api.runningBenchmarks(), 1, 'the benchmark child started');
+    await sleep(2000);
+    assert.equal(await vscode.commands.executeCommand('carbonlens.cancelBenchmark'), 1);
+    assert.equal(await run, undefined);
+    assert.equal(api.runningBenchmarks(), 0, 'the child exited');
+    assert.equal(lines(csv), before, 'nothing was recorded');
+  });
+
+  it('sets the location from the command and uses it for CO2', async () => {
+    try {
+      assert.equal(await vscode.commands.executeCommand('carbonlens.setLocation', 'europe-north1'), 'europe-north1');
+      assert.equal(vscode.workspace.getConfiguration('carbonlens').get('location'), 'europe-north1');
+      assert.equal((await api.gridIntensity()).figure?.region, 'europe-north1');
+    } finally {
+      await vscode.workspace.getConfiguration('carbonlens').update('location', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('exports the history as a Markdown report with an SVG chart, and as CSV and JSON', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cl-export-'));
+    const md = await vscode.commands.executeCommand<vscode.Uri>('carbonlens.exportReport', 'markdown', vscode.Uri.file(join(dir, 'report.md')));
+    assert.ok(md);
+    const text = readFileSync(md.fsPath, 'utf8');
+    assert.match(text, /## image-to-text/);
+    assert.match(text, /\| model \| device, dtype, batch \|/);
+    assert.match(readFileSync(join(dir, 'report-chart-image-to-text.svg'), 'utf8'), /^<svg[^>]+>.*<circle/s);
+    await vscode.commands.executeCommand('carbonlens.exportReport', 'csv', vscode.Uri.file(join(dir, 'e.csv')));
+    assert.equal(readFileSync(join(dir, 'e.csv'), 'utf8'), readFileSync(csv, 'utf8'));
+    await vscode.commands.executeCommand('carbonlens.exportReport', 'json', vscode.Uri.file(join(dir, 'runs.json')));
+    assert.ok(JSON.parse(readFileSync(join(dir, 'runs.json'), 'utf8')).length >= 1);
+  });
+});
