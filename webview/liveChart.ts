@@ -20,6 +20,8 @@ export class LiveChart {
   private points: LivePoint[] = [];
   private kinds: Partial<Record<Component, Provenance>> = {};
   private plot: uPlot | undefined;
+  /** The components the plot was built for: a snapshot with the same ones only replaces its data. */
+  private plotted = '';
   private readonly resize = new ResizeObserver(() => this.plot?.setSize({ width: this.width(), height: 200 }));
 
   constructor() {
@@ -43,9 +45,15 @@ export class LiveChart {
     this.legend.replaceChildren(
       ...COMPONENTS.filter((c) => this.kinds[c]).map((c) => el('span', { class: `key ${c}` }, `${c.toUpperCase()} `, el('span', { class: `badge ${this.kinds[c]}` }, this.kinds[c]!))),
     );
+    const present = COMPONENTS.filter((c) => this.kinds[c]).join(',');
+    if (this.plot && present === this.plotted) {
+      this.plot.setData(this.data());
+      return;
+    }
     this.plot?.destroy();
     this.plot = undefined;
-    if (Object.keys(this.kinds).length === 0) {
+    this.plotted = present;
+    if (!present) {
       this.chartBox.replaceChildren(el('p', { class: 'muted' }, 'Starting the meter…'));
       return;
     }

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { paretoFront, parseRuns, summariseRun, type RunSummary } from '../../src/core/bench/history';
+import { markdownReport } from '../../src/core/report/markdownReport';
+import { scatterSvg } from '../../src/core/report/scatterSvg';
+import type { BenchRecord } from '../../src/core/bench/record';
+
+function run(id: string, jPerItem: number, accuracy: number, task = 'image-classification', model = `org/${id}`): RunSummary {
+  return { runId: id, timestamp: '2026-01-01T00:00:00Z', task, model, device: 'cpu', dtype: 'fp32', batch: 1, items: 100, dataset: 'cifar10', itemsPerS: 10, jPerItem, kind: 'measured', quality: { metric: 'accuracy', value: accuracy, low: accuracy - 0.05, high: accuracy + 0.05, higherIsBetter: true } };
+}
+
+function record(id: string, jPerItem: number, accuracy: number): BenchRecord {
+  const r = run(id, jPerItem, accuracy);
+  return {
+    schema: 'carbonlens.bench/1',
+    runId: r.runId,
+    timestamp: r.timestamp,
+    task: 'image-classification',
+    model: { id: r.model, source: 'hub' },
+    dataset: { name: 'cifar10', source: 'hub', items: 100, population: 10000, seed: 1 },
+    result: {
+      device: 'cpu', dtype: 'fp32', attempts: [], batch: 1, items: 100, load: { seconds: 1, energyJ: 1, kind: 'measured' }, repeats: [], warnings: [],
+      summary: { seconds: 10, itemsPerS: 10, energyJ: jPerItem * 100, jPerItem, components: [], kind: 'measured' },
+      quality: { primary: { metric: 'accuracy', value: accuracy, low: accuracy - 0.05, high: accuracy + 0.05, n: 100, higherIsBetter: true }, others: [] },
+    },
+    machine: { os: 'Linux', cpu: 'Xeon', cpuCount: 16, gpus: ['H200'], ramGB: 64, node: 'v20' },
+    sources: [],
+  };
+}
+
+describe('benchmark history', () => {
+  it('reads the runs file, skipping lines it cannot read', () => {
+    const good = JSON.stringify(record('0f8fad5b-d9cb-469f-a165-70867728950e', 1, 0.9));
+    const { records, skipped } = parseRuns(`${good}\n{"schema":"other"}\n{"truncat\n\n${good}\n`);
+    assert.equal(records.length, 2);
+    assert.equal(skipped, 2);
+    assert.equal(summariseRun(records[0]).quality.value, 0.9);
+  });
+
+  it('finds the Pareto front per task: nothing else is cheaper and at least as good', () => {
+    const runs = [run('big', 10, 0.9), run('small', 1, 0.88), run('worse', 2, 0.8), run('tie', 1, 0.88), run('other-task', 50, 0.1, 'summarization')];
+    assert.deepEqual([...paretoFront(runs)].sort(), ['big', 'other-task', 'small', 'tie']);
+    assert.ok(!paretoFront(runs).has('worse'), 'dominated by small: cheaper and better');
+  });
+
+  it('draws the scatter with the front, and escapes model names', () => {
+    const runs = [run('a', 10, 0.9, 'image-classification', 'org/<script>'), run('b', 1, 0.85)];
+    const svg = scatterSvg(runs, paretoFront(runs));
+    assert.match(svg, /^<svg [^>]*role="img"/);
+    assert.equal((svg.match(/<circle/g) ?? []).length, 2);
+    assert.match(svg, /<polyline/);
+    assert.ok(!svg.includes('<script>'));
+    assert.match(scatterSvg([], new Set()), /No runs yet/);
+  });
+
+  it('writes a Markdown report with a table per task, provenance, and its charts', () => {
+    const report = markdownReport([record('0f8fad5b-d9cb-469f-a165-70867728950e', 2, 0.9), record('1f8fad5b-d9cb-469f-a165-70867728950e', 20, 0.91)], 'r');
+    assert.match(report.markdown, /^# CarbonLens benchmark report/);
+    assert.match(report.markdown, /## image-classification\n\n!\[image-classification: energy per item vs accuracy\]\(r-image-classification\.svg\)/);
+    assert.match(report.markdown, /\| \*\*org\/0f8fad5b-d9cb-469f-a165-70867728950e\*\* \| cpu, fp32, 1 \| 100 \(cifar10\) \| 10\.0 \| 2\.00 \(-\) \| measured \| 0\.900 \(0\.850-0\.950\) \| - \| unknown \|/);
+    assert.deepEqual(Object.keys(report.charts), ['r-image-classification.svg']);
+  });
+});
