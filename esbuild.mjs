@@ -10,7 +10,8 @@ const define = { CARBONLENS_VERSION: JSON.stringify(pkg.version) };
 // Native or heavy modules stay outside the bundles and load on first use, never at activation.
 const external = ['vscode', 'onnxruntime-node', 'sharp', 'koffi'];
 
-const node = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', define, external, sourcemap: 'linked', logLevel: 'warning' };
+// 'module' first: jsonc-parser's 'main' is a UMD build with requires esbuild cannot follow.
+const node = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'], define, external, sourcemap: 'linked', logLevel: 'warning' };
 const testFiles = (dir) => readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => join(dir, f));
 
 const builds = [
@@ -20,7 +21,7 @@ const builds = [
   { bundle: true, platform: 'browser', format: 'iife', target: 'es2022', define, entryPoints: { panel: 'webview/panel.ts' }, outdir: 'dist/webview', minify: true, sourcemap: 'linked', logLevel: 'warning' },
   { ...node, entryPoints: testFiles('test/unit'), outdir: 'out/test/unit' },
   // Benchmarks that use the core's TypeScript (top-level await needs ESM).
-  { ...node, format: 'esm', banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" }, entryPoints: ['bench/gpuWindows.ts', 'bench/meterCpu.ts'], outdir: 'out/bench', outExtension: { '.js': '.mjs' } },
+  { ...node, format: 'esm', banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" }, entryPoints: ['bench/gpuWindows.ts', 'bench/meterCpu.ts', 'bench/advisorScan.ts'], outdir: 'out/bench', outExtension: { '.js': '.mjs' } },
   // Mocha stays external: the extension host loads it from node_modules like any test runner.
   { ...node, external: [...external, 'mocha'], entryPoints: ['test/integration/index.ts', ...testFiles('test/integration/suite')], outbase: 'test/integration', outdir: 'out/test/integration' },
 ];

@@ -154,4 +154,33 @@ export const IMAGENET_TO_CIFAR10: readonly (readonly [number, number, string])[]
 `,
 );
 
+// The model-equivalence catalogue (SOURCES.md §6) and the study's measurements (§7).
+const optionalScore = (file, line, value) => (value.trim() === '' ? null : number(file, line, value.trim()));
+const equivalents = read('model-equivalents.csv').map((r, i) => {
+  const line = i + 2;
+  const lower = /lower is better/i.test(r.metric);
+  if (!lower && !/higher is better/i.test(r.metric)) throw new Error(`data/model-equivalents.csv row ${line}: the metric does not say whether higher or lower is better`);
+  return [r.task, r.large_model_id, r.small_model_id, optionalScore('model-equivalents.csv', line, r.large_params_m), optionalScore('model-equivalents.csv', line, r.small_params_m), r.metric, r.dataset, optionalScore('model-equivalents.csv', line, r.large_score), optionalScore('model-equivalents.csv', line, r.small_score), !lower, r.evidence_source];
+});
+const measurements = read('paper-measurements.csv').map((r, i) => [r.task, r.model_id, r.hardware, r.workload, optionalScore('paper-measurements.csv', i + 2, r.accuracy), number('paper-measurements.csv', i + 2, r.energy_kwh), r.source]);
+module(
+  'modelCatalogue.ts',
+  'data/model-equivalents.csv and data/paper-measurements.csv',
+  `/** One published comparison of a larger model and a smaller one on one metric. */
+export interface ModelEquivalentRow { task: string; large: string; small: string; largeParamsM: number | null; smallParamsM: number | null; metric: string; dataset: string; largeScore: number | null; smallScore: number | null; higherIsBetter: boolean; source: string }
+/** The study's energy per workload for one model. */
+export interface PaperMeasurementRow { task: string; model: string; hardware: string; workload: string; accuracy: number | null; energyKwh: number; source: string }
+let equivalents: readonly ModelEquivalentRow[] | undefined;
+export function modelEquivalentRows(): readonly ModelEquivalentRow[] {
+  equivalents ??= Object.freeze((JSON.parse(${JSON.stringify(JSON.stringify(equivalents))}) as any[][]).map((t) => Object.freeze({ task: t[0], large: t[1], small: t[2], largeParamsM: t[3], smallParamsM: t[4], metric: t[5], dataset: t[6], largeScore: t[7], smallScore: t[8], higherIsBetter: t[9], source: t[10] })));
+  return equivalents;
+}
+let measurements: readonly PaperMeasurementRow[] | undefined;
+export function paperMeasurementRows(): readonly PaperMeasurementRow[] {
+  measurements ??= Object.freeze((JSON.parse(${JSON.stringify(JSON.stringify(measurements))}) as any[][]).map((t) => Object.freeze({ task: t[0], model: t[1], hardware: t[2], workload: t[3], accuracy: t[4], energyKwh: t[5], source: t[6] })));
+  return measurements;
+}
+`,
+);
+
 console.log(`data: generated src/generated/ (${tdpValid.length} CPU TDPs, ${tdpRows.length - tdpValid.length} malformed or zero skipped)`);

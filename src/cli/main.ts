@@ -5,6 +5,7 @@ import { ESTIMATE_HELP, runEstimate } from './estimate';
 import { INFO_HELP, runInfo } from './info';
 import { MONITOR_HELP, runMonitor } from './monitor';
 import { REGIONS_HELP, runRegions } from './regions';
+import { runScan, SCAN_HELP } from './scan';
 import { MAIN_HELP, UsageError } from './usage';
 
 type Print = (text: string) => void;
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, Command> = {
   regions: { help: REGIONS_HELP, run: runRegions },
   bench: { help: BENCH_HELP, run: runBench },
   compare: { help: COMPARE_HELP, run: runCompare },
+  scan: { help: SCAN_HELP, run: runScan },
 };
 const stdout: Print = (t) => void process.stdout.write(t + '\n');
 const stderr: Print = (t) => void process.stderr.write(t + '\n');

@@ -12,6 +12,7 @@ Commands:
   regions          cloud regions ranked by grid intensity, with savings against a reference
   bench            run a model on an evaluation set: quality and energy per item, saved as CSV
   compare          two models on the same items: is the smaller as good, and what it saves
+  scan             model ids and cloud regions in configs and code: smaller models, greener regions
 
 Options:
   -h, --help       show help (also after a command)

@@ -1,0 +1,145 @@
+import { existsSync, openSync, readdirSync, readFileSync, readSync, closeSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { advise, type Finding } from '../core/advisor/advise';
+import { fileKind } from '../core/advisor/scanners';
+import { DEFAULT_ADVISOR_OPTIONS, type AdvisorOptions } from '../core/advisor/suggest';
+import { parseRuns, summariseRun } from '../core/bench/history';
+import { RUNS_FILE } from '../core/bench/report';
+import { datasetOption } from './carbonOptions';
+import { numberOption, UsageError } from './usage';
+
+export const SCAN_HELP = `Usage: carbonlens scan PATH... [--json] [--fail-on model|region|any] [options]
+
+Finds Hugging Face model ids and cloud regions in config files and code (JSON/JSONC, YAML, TOML,
+.env, Terraform, Python, notebooks, Dockerfiles) and suggests a smaller model that is as good
+(measured on this machine, else published) or a region of the same provider that emits less.
+Folders are walked, skipping node_modules, .git, virtual environments and build output.
+
+  --json                 an array of findings: { file, line, column (1-based), end_line,
+                         end_column, kind, value, suggestion, saving_percent, evidence, message }
+  --fail-on K            exit 1 when a finding of kind K (model, region, any) exists, for CI
+  --runs FILE            benchmark history to use as evidence (default ./${RUNS_FILE} if present)
+  --tolerance-percent P  largest quality loss that counts as "as good", % of the larger model's
+                         score (default ${DEFAULT_ADVISOR_OPTIONS.tolerancePercent})
+  --region-scope S       country, continent (default) or any
+  --min-saving-percent P smallest saving worth a region suggestion (default ${DEFAULT_ADVISOR_OPTIONS.minSavingPercent})
+  --intensity-dataset D  latest (default), codecarbon or gcp-2021
+  --max-file-kb N        skip larger files (default 1024)
+`;
+
+const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', '.venv', 'venv', '.tox', '__pycache__', '.mypy_cache', '.pytest_cache', 'site-packages', 'dist', 'build', 'out', '.vscode-test']);
+
+function* walk(path: string): Generator<string> {
+  const st = statSync(path);
+  if (st.isFile()) {
+    yield path;
+    return;
+  }
+  if (!st.isDirectory()) return;
+  for (const name of readdirSync(path).sort()) {
+    const child = join(path, name);
+    let s;
+    try {
+      s = statSync(child);
+    } catch {
+      continue; // a broken link
+    }
+    if (s.isDirectory()) {
+      if (!SKIP_DIRS.has(name)) yield* walk(child);
+    } else if (s.isFile() && fileKind(child)) yield child;
+  }
+}
+
+function looksBinary(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(8192);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n).includes(0);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function evidence(f: Finding) {
+  const s = f.suggestion;
+  if (s.kind === 'region') return { kind: 'dataset', from: s.from, to: s.to, provider: s.provider, sources: s.sources };
+  return { kind: s.evidence, quality: s.quality, params_m: s.params, energy: s.energy, sources: s.sources };
+}
+
+export async function runScan(args: string[], out: (text: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean' },
+      'fail-on': { type: 'string' },
+      runs: { type: 'string' },
+      'tolerance-percent': { type: 'string' },
+      'region-scope': { type: 'string' },
+      'min-saving-percent': { type: 'string' },
+      'intensity-dataset': { type: 'string' },
+      'max-file-kb': { type: 'string' },
+    },
+  });
+  if (positionals.length === 0) throw new UsageError('give at least one file or folder to scan.');
+  const failOn = values['fail-on'];
+  if (failOn !== undefined && !['model', 'region', 'any'].includes(failOn)) throw new UsageError(`--fail-on must be model, region or any, not '${failOn}'.`);
+  const scope = values['region-scope'] ?? DEFAULT_ADVISOR_OPTIONS.regionScope;
+  if (!['country', 'continent', 'any'].includes(scope)) throw new UsageError(`--region-scope must be country, continent or any, not '${scope}'.`);
+  const runsFile = values.runs ?? (existsSync(RUNS_FILE) ? RUNS_FILE : undefined);
+  if (values.runs && !existsSync(values.runs)) throw new UsageError(`--runs ${values.runs} does not exist.`);
+  const history = runsFile ? parseRuns(readFileSync(runsFile, 'utf8')).records.map(summariseRun) : [];
+  const options: AdvisorOptions & { models: boolean; regions: boolean } = {
+    tolerancePercent: numberOption('--tolerance-percent', values['tolerance-percent'], 0) ?? DEFAULT_ADVISOR_OPTIONS.tolerancePercent,
+    regionScope: scope as AdvisorOptions['regionScope'],
+    minSavingPercent: numberOption('--min-saving-percent', values['min-saving-percent'], 0) ?? DEFAULT_ADVISOR_OPTIONS.minSavingPercent,
+    dataset: datasetOption(values['intensity-dataset']) ?? 'latest',
+    history,
+    models: true,
+    regions: true,
+  };
+  const maxBytes = (numberOption('--max-file-kb', values['max-file-kb'], 1) ?? 1024) * 1024;
+  const results: (Finding & { file: string })[] = [];
+  for (const root of positionals) {
+    if (!existsSync(root)) throw new UsageError(`${root} does not exist.`);
+    for (const file of walk(root)) {
+      const size = statSync(file).size;
+      if (size > maxBytes) {
+        process.stderr.write(`carbonlens: skipped ${file}: ${(size / 1024).toFixed(0)} KB is over --max-file-kb ${maxBytes / 1024}.\n`);
+        continue;
+      }
+      if (looksBinary(file)) continue;
+      const findings = advise(file, readFileSync(file, 'utf8'), options) ?? [];
+      for (const f of findings) results.push({ ...f, file: relative(process.cwd(), file) || file });
+    }
+  }
+  if (values.json) {
+    out(
+      JSON.stringify(
+        results.map((f) => ({
+          file: f.file,
+          line: f.start.line + 1,
+          column: f.start.character + 1,
+          end_line: f.end.line + 1,
+          end_column: f.end.character + 1,
+          kind: f.kind,
+          value: f.value,
+          suggestion: f.suggestion.replacement,
+          ...(f.suggestion.savingPercent !== undefined && { saving_percent: Number(f.suggestion.savingPercent.toFixed(1)) }),
+          evidence: evidence(f),
+          message: f.message,
+        })),
+        null,
+        2,
+      ),
+    );
+  } else {
+    for (const f of results) out(`${f.file}:${f.start.line + 1}:${f.start.character + 1}: ${f.kind} ${f.value} -> ${f.suggestion.replacement}: ${f.message}`);
+    out(`${results.length} finding(s)${runsFile ? `, with ${history.length} benchmark run(s) from ${runsFile} as evidence` : ''}.`);
+  }
+  const failing = results.filter((f) => failOn === 'any' || f.kind === failOn);
+  return failOn && failing.length > 0 ? 1 : 0;
+}

@@ -1,0 +1,106 @@
+// Line-oriented formats: `.env` (KEY=value), Dockerfile `ENV`/`ARG`, Terraform and tfvars
+// (`key = "value"`, HCL comments), TOML (validated by smol-toml first: no finding in a file it
+// rejects). Each reads only lines whose shape it knows.
+import { parse as parseToml } from 'smol-toml';
+import { classify, type Candidate } from '../candidates';
+
+function eachLine(text: string, fn: (line: string, start: number) => void): void {
+  let start = 0;
+  for (const raw of text.split('\n')) {
+    fn(raw.endsWith('\r') ? raw.slice(0, -1) : raw, start);
+    start += raw.length + 1;
+  }
+}
+
+/** `value`, `"value"` or `'value'` at `at` in a line: the unquoted value and its offsets. */
+function unquote(raw: string, at: number): { value: string; start: number; end: number } | undefined {
+  const m = /^(["']?)([^"'\s#]+)\1(?:\s*(?:#.*)?)?$/.exec(raw);
+  if (!m) return undefined;
+  return { value: m[2], start: at + m[1].length, end: at + m[1].length + m[2].length };
+}
+
+export function scanEnv(text: string): Candidate[] {
+  const out: Candidate[] = [];
+  eachLine(text, (line, start) => {
+    const m = /^(\s*(?:export\s+)?)([A-Za-z_][A-Za-z0-9_.]*)(\s*=\s*)(.*)$/.exec(line);
+    if (!m) return;
+    const v = unquote(m[4].trim(), start + m[1].length + m[2].length + m[3].length);
+    if (v) classify(m[2], v.value, v.start, v.end, out);
+  });
+  return out;
+}
+
+export function scanDockerfile(text: string): Candidate[] {
+  const out: Candidate[] = [];
+  eachLine(text, (line, start) => {
+    const m = /^(\s*(?:ENV|ARG)\s+)(.*)$/i.exec(line);
+    if (!m) return;
+    // `ENV A=1 B="2"`, `ARG A=1`, or the legacy `ENV KEY value`.
+    const body = m[2];
+    const at = start + m[1].length;
+    const pairs = [...body.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s"']+)/g)];
+    if (pairs.length) {
+      for (const p of pairs) {
+        const v = unquote(p[2], at + p.index! + p[1].length + 1);
+        if (v) classify(p[1], v.value, v.start, v.end, out);
+      }
+      return;
+    }
+    const legacy = /^([A-Za-z_][A-Za-z0-9_]*)(\s+)(\S+)\s*$/.exec(body);
+    if (legacy) {
+      const v = unquote(legacy[3], at + legacy[1].length + legacy[2].length);
+      if (v) classify(legacy[1], v.value, v.start, v.end, out);
+    }
+  });
+  return out;
+}
+
+/** Terraform and tfvars: `key = "value"` and `key = ["a", "b"]` on one line, outside comments. */
+export function scanHcl(text: string): Candidate[] {
+  const out: Candidate[] = [];
+  let inComment = false;
+  eachLine(text, (line, start) => {
+    if (inComment) {
+      if (line.includes('*/')) inComment = false;
+      return;
+    }
+    if (/^\s*\/\*/.test(line) && !line.includes('*/')) {
+      inComment = true;
+      return;
+    }
+    const m = /^(\s*)("?)([A-Za-z_][\w-]*)\2(\s*=\s*)(.*?)\s*(?:(?:#|\/\/).*)?$/.exec(line);
+    if (!m) return;
+    const key = m[3];
+    const valueAt = start + m[1].length + m[2].length * 2 + key.length + m[4].length;
+    strings(m[5], valueAt, (value, s, e) => classify(key, value, s, e, out));
+  });
+  return out;
+}
+
+/** Each double- or single-quoted string of a value (`"a"` or `["a", "b"]`), without interpolation. */
+function strings(raw: string, at: number, fn: (value: string, start: number, end: number) => void): void {
+  if (!/^(\[.*\]|"[^"]*"|'[^']*')$/.test(raw)) return;
+  for (const m of raw.matchAll(/(["'])([^"'$]*)\1/g)) fn(m[2], at + m.index! + 1, at + m.index! + 1 + m[2].length);
+}
+
+export function scanToml(text: string): Candidate[] {
+  try {
+    parseToml(text);
+  } catch {
+    return []; // not valid TOML: where things are is a guess
+  }
+  const out: Candidate[] = [];
+  let multiline = false;
+  eachLine(text, (line, start) => {
+    const quotes = (line.match(/"""|'''/g) ?? []).length;
+    if (multiline || quotes % 2 === 1) {
+      if (quotes % 2 === 1) multiline = !multiline;
+      return;
+    }
+    const m = /^(\s*)((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)(\s*=\s*)(.*?)\s*(?:#.*)?$/.exec(line);
+    if (!m) return;
+    const key = m[2].split('.').pop()!.trim().replace(/^["']|["']$/g, '');
+    strings(m[4], start + m[1].length + m[2].length + m[3].length, (value, s, e) => classify(key, value, s, e, out));
+  });
+  return out;
+}

@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { advise, type Finding } from '../../src/core/advisor/advise';
+import { modelRef, writeLike } from '../../src/core/advisor/catalogue';
+import { scan, fileKind } from '../../src/core/advisor/scanners';
+import { DEFAULT_ADVISOR_OPTIONS, suggestModel, suggestRegion } from '../../src/core/advisor/suggest';
+import type { RunSummary } from '../../src/core/bench/history';
+
+const fixtures = join(__dirname, '../../../test/fixtures/advisor');
+const options = { ...DEFAULT_ADVISOR_OPTIONS, models: true, regions: true };
+const read = (name: string) => readFileSync(join(fixtures, name), 'utf8');
+/** "line:column value -> suggestion", 1-based like an editor shows. */
+const summary = (findings: Finding[] | undefined) => (findings ?? []).map((f) => `${f.start.line + 1}:${f.start.character + 1} ${f.value} -> ${f.suggestion.replacement}`);
+const run = (name: string) => summary(advise(name, read(name), options));
+
+describe('advisor: what it finds, file type by file type', () => {
+  it('YAML: Kubernetes labels and env entries, SkyPilot resources, flow lists; not block scalars', () => {
+    assert.deepEqual(run('k8s.yaml'), [
+      '7:36 us-east1 -> northamerica-northeast1',
+      '16:19 facebook/bart-large-cnn -> sshleifer/distilbart-cnn-6-6',
+      '21:12 ap-south-1 -> ap-southeast-1',
+      '22:9 ap-south-1a -> ap-southeast-1',
+      '23:11 us-east-1 -> ca-central-1',
+      '23:22 eu-west-1 -> eu-north-1',
+    ]);
+  });
+
+  it('JSONC: comments, trailing commas, nested keys and arrays', () => {
+    assert.deepEqual(run('config.json'), ['5:28 westeurope -> swedencentral', '5:54 us-east-1 -> ca-central-1', '5:67 eu-central-1 -> eu-north-1']);
+  });
+
+  it('TOML: bare, quoted and dotted keys, arrays; not multi-line strings', () => {
+    assert.deepEqual(run('pyproject.toml'), [
+      '2:10 google/vit-large-patch16-224 -> google/vit-base-patch16-224',
+      '3:11 us-central1 -> northamerica-northeast1',
+      '4:22 europe-west3-b -> europe-north2',
+      '5:13 asia-south1 -> asia-northeast2',
+      '5:28 europe-west1 -> europe-north2',
+    ]);
+  });
+
+  it('.env, Dockerfile ENV/ARG (both forms), Terraform and tfvars', () => {
+    assert.deepEqual(run('.env'), ['2:19 us-east-1 -> ca-central-1', '3:21 eu-central-1 -> eu-north-1', '4:21 asia-south1 -> asia-northeast2']);
+    assert.deepEqual(run('Dockerfile'), ['2:16 facebook/bart-large-cnn -> sshleifer/distilbart-cnn-6-6', '3:16 ap-south-1 -> ap-southeast-1', '4:25 asia-south1 -> asia-northeast2']);
+    assert.deepEqual(run('main.tf'), ['2:13 us-east-1 -> ca-central-1', '6:15 westeurope -> swedencentral', '10:17 asia-south1 -> asia-northeast2']);
+  });
+
+  it('Python: from_pretrained, pipeline keyword and positional, hf_hub_download, boto3; not comments or docstrings', () => {
+    assert.deepEqual(run('infer.py'), [
+      '6:36 bert-base-uncased -> distilbert-base-uncased',
+      '8:6 microsoft/trocr-large-printed -> microsoft/trocr-base-printed',
+      '10:41 facebook/bart-large-cnn -> sshleifer/distilbart-cnn-6-6',
+      '11:59 google/vit-base-patch16-384 -> google/vit-base-patch16-224',
+      '13:38 us-east-1 -> ca-central-1',
+    ]);
+  });
+
+  it('notebooks: code cells only, at their place in the .ipynb file', () => {
+    const text = read('notebook.ipynb');
+    const [f] = advise('notebook.ipynb', text, options)!;
+    assert.equal(summary([f])[0], '5:98 facebook/bart-large-cnn -> sshleifer/distilbart-cnn-6-6');
+    const lines = text.split('\n');
+    assert.equal(lines[f.start.line].slice(f.start.character, f.end.character), 'facebook/bart-large-cnn');
+  });
+
+  it('gives exact ranges: the value without its quotes, so a replacement keeps them', () => {
+    for (const name of ['k8s.yaml', 'config.json', 'pyproject.toml', '.env', 'Dockerfile', 'main.tf', 'infer.py']) {
+      const text = read(name);
+      const lines = text.split('\n');
+      for (const f of advise(name, text, options)!) {
+        assert.equal(f.start.line, f.end.line);
+        assert.equal(lines[f.start.line].slice(f.start.character, f.end.character), f.value, `${name}: ${f.value}`);
+      }
+    }
+  });
+
+  it('knows files by name and by language id', () => {
+    assert.equal(fileKind('/x/values.prod.yml'), 'yaml');
+    assert.equal(fileKind('Dockerfile.gpu'), 'dockerfile');
+    assert.equal(fileKind('.env.local'), 'env');
+    assert.equal(fileKind('vars.tfvars'), 'hcl');
+    assert.equal(fileKind('untitled-1', 'python'), 'python');
+    assert.equal(fileKind('README.md'), undefined);
+  });
+});
+
+describe('advisor: what it suggests', () => {
+  it('matches legacy and namespaced ids, and answers in the same style', () => {
+    assert.equal(suggestModel('bert-base-uncased', options)?.replacement, 'distilbert-base-uncased');
+    assert.equal(suggestModel('google-bert/bert-base-uncased', options)?.replacement, 'distilbert/distilbert-base-uncased');
+    assert.equal(suggestModel('Xenova/bart-large-cnn', options)?.replacement, 'Xenova/distilbart-cnn-6-6');
+    assert.equal(modelRef('BERT-base-uncased')?.canonical, 'google-bert/bert-base-uncased');
+    assert.equal(writeLike('distilbert/distilgpt2', { kind: 'legacy' }), 'distilgpt2');
+  });
+
+  it('needs evidence within the tolerance: none, no suggestion', () => {
+    assert.equal(suggestModel('acme/unknown-model', options), undefined);
+    // Llama 2 7B loses 17% of MMLU: not as good.
+    assert.equal(suggestModel('meta-llama/Llama-2-13b-hf', options), undefined);
+    assert.equal(suggestModel('meta-llama/Llama-2-13b-hf', { ...options, tolerancePercent: 20 })?.replacement, 'meta-llama/Llama-2-7b-hf');
+    // Lower-is-better metrics: distil-whisper's WER is 15% higher on short form.
+    assert.equal(suggestModel('openai/whisper-large-v3', options), undefined);
+  });
+
+  it("gives the study's energy saving where it measured both models", () => {
+    const s = suggestModel('google/vit-base-patch16-384', options)!;
+    assert.equal(s.evidence, 'published');
+    assert.equal(s.savingPercent!.toFixed(1), ((1 - 0.0381 / 0.1229) * 100).toFixed(1));
+    assert.match(s.quality[0], /61 vs 68 \(higher is better\)/);
+  });
+
+  it('ranks a comparison measured on this machine above a published one', () => {
+    const run = (model: string, jPerItem: number, value: number): RunSummary => ({ runId: model, timestamp: '2026-11-28T10:00:00Z', task: 'summarization', model, device: 'cpu', dtype: 'fp32', batch: 1, items: 50, dataset: 'cnn_dailymail', itemsPerS: 1, jPerItem, kind: 'estimated', quality: { metric: 'rougeL', value, low: value - 0.02, high: value + 0.02, higherIsBetter: true } });
+    const history = [run('Xenova/bart-large-cnn', 40, 0.3), run('Xenova/distilbart-cnn-12-6', 25, 0.298), run('Xenova/distilbart-cnn-6-6', 15, 0.2)];
+    const s = suggestModel('facebook/bart-large-cnn', { ...options, history })!;
+    assert.equal(s.evidence, 'measured-here');
+    assert.equal(s.replacement, 'Xenova/distilbart-cnn-12-6', '6-6 used less energy but lost too much ROUGE-L');
+    assert.equal(s.savingPercent!.toFixed(1), '37.5');
+  });
+
+  it('suggests a cleaner region of the same provider, in scope, above the minimum saving', () => {
+    const s = suggestRegion('europe-west3-b', options)!;
+    assert.equal(s.provider, 'gcp');
+    assert.equal(s.from.region, 'europe-west3');
+    assert.ok(s.to.gco2PerKwh < s.from.gco2PerKwh);
+    assert.ok(s.savingPercent >= 20);
+    assert.match(suggestRegion('us-central1', { ...options, regionScope: 'country' })!.replacement, /^us-/);
+    assert.match(suggestRegion('us-central1', options)!.replacement, /^(us|northamerica)-/, 'the same continent');
+    // AWS's cleanest US region (us-west-2, 322 g) saves 15% on us-east-1 (379 g): under the minimum.
+    assert.equal(suggestRegion('us-east-1', { ...options, regionScope: 'country' }), undefined);
+    assert.equal(suggestRegion('europe-north2', options), undefined, 'already the cleanest');
+    assert.equal(suggestRegion('not-a-region', options), undefined);
+  });
+});
+
+describe('advisor: bad input', () => {
+  const corpus: [string, string][] = [];
+  for (const name of ['k8s.yaml', 'config.json', 'pyproject.toml', 'main.tf', 'infer.py', 'notebook.ipynb', 'Dockerfile', '.env']) {
+    const text = read(name);
+    for (let cut = 1; cut < text.length; cut += 7) corpus.push([name, text.slice(0, cut)]);
+  }
+  const binary = Array.from({ length: 5000 }, (_, i) => String.fromCharCode((i * 7919) % 256)).join('');
+  for (const name of ['x.yaml', 'x.json', 'x.toml', 'x.tf', 'x.py', 'x.ipynb', 'Dockerfile', '.env']) {
+    corpus.push([name, binary], [name, 'model: "'.repeat(20_000)], [name, `region: ${'a'.repeat(1_000_000)}`], [name, '['.repeat(50_000)], [name, '"""'.repeat(10_000)], [name, '\t- region: us-east-1\n'.repeat(1000)]);
+  }
+
+  it(`never throws or hangs on ${corpus.length} truncated, binary, huge and malformed inputs`, () => {
+    for (const [name, text] of corpus) {
+      const t0 = performance.now();
+      assert.doesNotThrow(() => advise(name, text, options), `${name}: ${JSON.stringify(text.slice(0, 40))}`);
+      // A guard against runaway work, not a speed target (that is bench/advisorScan.ts).
+      assert.ok(performance.now() - t0 < 2000, `${name} took ${(performance.now() - t0).toFixed(0)} ms`);
+    }
+  });
+
+  it('reports nothing past a syntax error in JSON, and nothing at all in invalid TOML', () => {
+    assert.deepEqual(scan('json', '{ "region": "us-east-1", oops "zone": "eu-west-1a" }').map((c) => c.value), ['us-east-1']);
+    assert.deepEqual(scan('toml', 'region = "us-east-1"\n[broken'), []);
+    assert.deepEqual(scan('yaml', 'region:\tus-east-1\n'), [], 'a tab before the value is not a plain scalar');
+    assert.deepEqual(scan('json', `${'['.repeat(300)}"us-east-1"${']'.repeat(300)}`), [], 'too deep to be a config');
+  });
+});
