@@ -16,7 +16,7 @@ const testFiles = (dir) => readdirSync(dir).filter((f) => f.endsWith('.test.ts')
 
 const builds = [
   { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', minify: true },
-  { ...node, entryPoints: { meter: 'src/extension/meterBundle.ts' }, outdir: 'dist', minify: true },
+  { ...node, entryPoints: { meter: 'src/extension/meterBundle.ts', advisor: 'src/extension/advisorBundle.ts' }, outdir: 'dist', minify: true },
   { ...node, entryPoints: { cli: 'src/cli/bin.ts' }, outdir: 'dist', minify: true, banner: { js: '#!/usr/bin/env node' } },
   { bundle: true, platform: 'browser', format: 'iife', target: 'es2022', define, entryPoints: { panel: 'webview/panel.ts' }, outdir: 'dist/webview', minify: true, sourcemap: 'linked', logLevel: 'warning' },
   { ...node, entryPoints: testFiles('test/unit'), outdir: 'out/test/unit' },

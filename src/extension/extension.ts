@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import type { BenchRecord } from '../core/bench/record';
 import { formatSystemReport, type SystemReport } from '../core/system/report';
 import type { ExportFormat } from '../protocol';
+import { summariseRun, type RunSummary } from '../core/bench/history';
+import { AdvisorController } from './advisor';
 import { cancelBenchmarks, runBenchmarkCommand, type BenchmarkArgs } from './benchCommands';
 import { killAllBenchmarks, runningBenchmarks } from './benchRunner';
 import { BenchStore } from './benchStore';
@@ -103,6 +105,18 @@ export function activate(context: vscode.ExtensionContext): CarbonLensApi {
     );
   };
 
+  // The advisor and the benchmark history it uses as evidence, both set up after activation.
+  let history: RunSummary[] = [];
+  let advisor: AdvisorController | undefined;
+  const loadHistory = () =>
+    store.records().then(
+      ({ records }) => {
+        history = records.map(summariseRun);
+        advisor?.rescanAll();
+      },
+      (e: Error) => log.warn(`The benchmark history could not be read: ${e.message}`),
+    );
+
   const benchDeps = {
     cliPath,
     store,
@@ -111,6 +125,7 @@ export function activate(context: vscode.ExtensionContext): CarbonLensApi {
     log,
     onSaved: (_records: BenchRecord[]) => {
       void controller.postRuns();
+      void loadHistory();
       controller.show();
     },
     onState: (state: 'running' | 'done' | 'failed' | 'cancelled', text: string) => controller.postBenchmarkState(state, text),
@@ -130,6 +145,7 @@ export function activate(context: vscode.ExtensionContext): CarbonLensApi {
     live,
     { dispose: () => clearInterval(liveRefresh) },
     { dispose: killAllBenchmarks },
+    { dispose: () => advisor?.dispose() },
     live.onUpdate(({ reading, point }) => {
       updateStatus(reading);
       controller.postLive({ type: 'livePoint', point, session: session() });
@@ -201,6 +217,8 @@ export function activate(context: vscode.ExtensionContext): CarbonLensApi {
   setTimeout(() => {
     void refreshIntensity();
     if (config.statusBarEnabled) startMeter();
+    advisor = new AdvisorController(vscode.Uri.joinPath(context.extensionUri, 'README.md'), () => config, () => history, log);
+    void loadHistory();
   }, 0);
   return { activation, gridIntensity: () => refreshIntensity(), benchmarkFolder: store.dir, runningBenchmarks, status: () => status.state };
 }

@@ -1,0 +1,188 @@
+// The advisor in the editor: diagnostics on model ids and regions in open files (re-scanned
+// 300 ms after an edit), quick fixes that replace the value in place (its quotes stay), a
+// "Compare on this machine" action, and a hover with the evidence and its sources. Reading
+// works in untrusted workspaces; running a comparison needs trust.
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { Finding } from '../core/advisor/advise';
+import type { AdvisorOptions } from '../core/advisor/suggest';
+import type { RunSummary } from '../core/bench/history';
+import { isTask, type Task } from '../core/models/tasks';
+import type { CarbonLensConfig } from './config';
+
+export interface AdvisorSettings {
+  models: boolean;
+  regions: boolean;
+  severity: vscode.DiagnosticSeverity;
+  ignore: string[];
+  maxFileSizeKB: number;
+  tolerancePercent: number;
+  regionScope: AdvisorOptions['regionScope'];
+  minSavingPercent: number;
+}
+
+const SEVERITY: Record<string, vscode.DiagnosticSeverity> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  information: vscode.DiagnosticSeverity.Information,
+  hint: vscode.DiagnosticSeverity.Hint,
+};
+
+export function readAdvisorSettings(): AdvisorSettings {
+  const c = vscode.workspace.getConfiguration('carbonlens.advisor');
+  const num = (key: string, fallback: number, min = 0) => {
+    const v = c.get<number>(key, fallback);
+    return typeof v === 'number' && v >= min ? v : fallback;
+  };
+  const scope = c.get<string>('regionScope', 'continent');
+  return {
+    models: c.get<boolean>('models.enabled', true),
+    regions: c.get<boolean>('regions.enabled', true),
+    severity: SEVERITY[c.get<string>('severity', 'information')] ?? vscode.DiagnosticSeverity.Information,
+    ignore: (c.get<unknown[]>('ignore', []) ?? []).filter((g): g is string => typeof g === 'string'),
+    maxFileSizeKB: num('maxFileSizeKB', 512, 1),
+    tolerancePercent: num('tolerancePercent', 5),
+    regionScope: scope === 'country' || scope === 'any' ? scope : 'continent',
+    minSavingPercent: num('minSavingPercent', 20),
+  };
+}
+
+const CATALOGUE_TASKS: Record<string, Task> = { 'image-classification': 'image-classification', 'image-to-text (OCR)': 'image-to-text', summarization: 'summarization' };
+const MIRRORED = /^(xenova|onnx-community)\//i;
+/** transformers.js runs ONNX weights: compare the Xenova conversions of catalogue models. */
+const onnxId = (id: string) => (MIRRORED.test(id) || id.startsWith('.') || id.startsWith('/') ? id : `Xenova/${id.split('/').pop()}`);
+
+export class AdvisorController implements vscode.Disposable {
+  private readonly collection = vscode.languages.createDiagnosticCollection('carbonlens');
+  private readonly findings = new Map<string, Finding[]>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly skippedLogged = new Set<string>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private settings = readAdvisorSettings();
+  // dist/advisor.js, beside this bundle (a computed path: esbuild leaves it alone).
+  private readonly advise = (require(join(__dirname, 'advisor.js')) as typeof import('./advisorBundle')).advise;
+
+  constructor(
+    private readonly docsUri: vscode.Uri,
+    private readonly config: () => CarbonLensConfig,
+    private readonly history: () => readonly RunSummary[],
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    const selector: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-notebook-cell' }, { scheme: 'vscode-remote' }];
+    this.disposables.push(
+      this.collection,
+      vscode.workspace.onDidOpenTextDocument((d) => this.scan(d)),
+      vscode.workspace.onDidChangeTextDocument((e) => this.scanLater(e.document)),
+      vscode.workspace.onDidCloseTextDocument((d) => this.clear(d.uri)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration('carbonlens')) return;
+        this.settings = readAdvisorSettings();
+        this.rescanAll();
+      }),
+      vscode.languages.registerCodeActionsProvider(selector, { provideCodeActions: (d, r) => this.codeActions(d, r) }, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
+      vscode.languages.registerHoverProvider(selector, { provideHover: (d, p) => this.hover(d, p) }),
+    );
+    this.rescanAll();
+  }
+
+  /** Scans every open document again (after a setting or the benchmark history changed). */
+  rescanAll(): void {
+    for (const d of vscode.workspace.textDocuments) this.scan(d);
+  }
+
+  findingsFor(uri: vscode.Uri): readonly Finding[] {
+    return this.findings.get(uri.toString()) ?? [];
+  }
+
+  private scanLater(doc: vscode.TextDocument): void {
+    const key = doc.uri.toString();
+    clearTimeout(this.timers.get(key));
+    this.timers.set(key, setTimeout(() => this.scan(doc), 300));
+  }
+
+  private clear(uri: vscode.Uri): void {
+    this.collection.delete(uri);
+    this.findings.delete(uri.toString());
+    clearTimeout(this.timers.get(uri.toString()));
+  }
+
+  private ignored(doc: vscode.TextDocument): boolean {
+    return this.settings.ignore.some((pattern) => vscode.languages.match({ pattern }, doc) > 0);
+  }
+
+  scan(doc: vscode.TextDocument): void {
+    const s = this.settings;
+    if ((!s.models && !s.regions) || doc.uri.scheme === 'output' || this.ignored(doc)) return this.clear(doc.uri);
+    const text = doc.getText();
+    if (text.length > s.maxFileSizeKB * 1024) {
+      if (!this.skippedLogged.has(doc.uri.toString())) {
+        this.skippedLogged.add(doc.uri.toString());
+        this.log.info(`Advisor: skipped ${doc.uri.fsPath} (${(text.length / 1024).toFixed(0)} KB, over carbonlens.advisor.maxFileSizeKB ${s.maxFileSizeKB}).`);
+      }
+      return this.clear(doc.uri);
+    }
+    const found = this.advise(doc.fileName, text, { ...s, dataset: this.config().dataset, history: this.history() }, doc.languageId);
+    if (!found) return this.clear(doc.uri);
+    this.findings.set(doc.uri.toString(), found);
+    this.collection.set(
+      doc.uri,
+      found.map((f) => {
+        const d = new vscode.Diagnostic(new vscode.Range(f.start.line, f.start.character, f.end.line, f.end.character), f.message, s.severity);
+        d.source = 'CarbonLens';
+        d.code = { value: f.kind === 'model' ? 'smaller-model' : 'greener-region', target: this.docsUri };
+        return d;
+      }),
+    );
+  }
+
+  private at(doc: vscode.TextDocument, range: vscode.Range): Finding[] {
+    return this.findingsFor(doc.uri).filter((f) => new vscode.Range(f.start.line, f.start.character, f.end.line, f.end.character).intersection(range) !== undefined);
+  }
+
+  private codeActions(doc: vscode.TextDocument, range: vscode.Range): vscode.CodeAction[] {
+    const actions: vscode.CodeAction[] = [];
+    for (const f of this.at(doc, range)) {
+      const where = new vscode.Range(f.start.line, f.start.character, f.end.line, f.end.character);
+      const fix = new vscode.CodeAction(`Replace with ${f.suggestion.replacement}${f.suggestion.savingPercent !== undefined ? ` (-${f.suggestion.savingPercent.toFixed(0)}% ${f.kind === 'model' ? 'energy' : 'CO2'})` : ''}`, vscode.CodeActionKind.QuickFix);
+      fix.edit = new vscode.WorkspaceEdit();
+      fix.edit.replace(doc.uri, where, f.suggestion.replacement);
+      fix.isPreferred = true;
+      fix.diagnostics = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'CarbonLens' && d.range.isEqual(where));
+      actions.push(fix);
+      const task = f.suggestion.kind === 'model' ? (isTask(f.suggestion.task) ? f.suggestion.task : CATALOGUE_TASKS[f.suggestion.task]) : undefined;
+      if (task) {
+        const compare = new vscode.CodeAction(`Compare ${onnxId(f.value)} and ${onnxId(f.suggestion.replacement)} on this machine`, vscode.CodeActionKind.Empty);
+        compare.command = { command: 'carbonlens.compareModels', title: 'Compare on this machine', arguments: [{ task, model: onnxId(f.value), candidate: onnxId(f.suggestion.replacement) }] };
+        if (!vscode.workspace.isTrusted) compare.disabled = { reason: 'Running models needs a trusted workspace.' };
+        actions.push(compare);
+      }
+    }
+    return actions;
+  }
+
+  private hover(doc: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+    const f = this.at(doc, new vscode.Range(position, position))[0];
+    if (!f) return undefined;
+    const md = new vscode.MarkdownString('', true);
+    md.isTrusted = { enabledCommands: ['carbonlens.compareModels', 'carbonlens.showPanel'] };
+    const s = f.suggestion;
+    md.appendMarkdown(`**CarbonLens**: ${f.message}\n\n`);
+    if (s.kind === 'model') {
+      md.appendMarkdown(`Evidence: ${s.evidence === 'measured-here' ? '**measured on this machine**' : '**published**'} (quality within ${s.tolerancePercent}%)\n\n`);
+      for (const q of s.quality) md.appendMarkdown(`- ${q}\n`);
+      if (s.params?.from && s.params.to) md.appendMarkdown(`- parameters: ${s.params.from} M -> ${s.params.to} M\n`);
+      if (s.energy) md.appendMarkdown(`- energy: ${s.energy}\n`);
+    } else {
+      md.appendMarkdown(`Evidence: **dataset** (${this.config().dataset})\n\n`);
+      md.appendMarkdown(`- ${s.provider} ${s.from.region}, ${s.from.location}: ${s.from.gco2PerKwh} gCO2e/kWh${s.from.year ? ` (${s.from.year})` : ''}\n`);
+      md.appendMarkdown(`- ${s.provider} ${s.to.region}, ${s.to.location}: ${s.to.gco2PerKwh} gCO2e/kWh${s.to.year ? ` (${s.to.year})` : ''}\n`);
+    }
+    md.appendMarkdown(`\nSources: ${s.sources.map((x) => x.replace(/[[\]]/g, '')).join('; ')}\n`);
+    return new vscode.Hover(md, new vscode.Range(f.start.line, f.start.character, f.end.line, f.end.character));
+  }
+
+  dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    while (this.disposables.length) this.disposables.pop()?.dispose();
+  }
+}

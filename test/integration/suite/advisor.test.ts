@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function diagnostics(uri: vscode.Uri, count: number): Promise<vscode.Diagnostic[]> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const found = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'CarbonLens');
+    if (found.length >= count || Date.now() > deadline) return found;
+    await sleep(100);
+  }
+}
+
+describe('CarbonLens advisor in the editor', function () {
+  this.timeout(60_000);
+  const folder = () => vscode.workspace.workspaceFolders![0].uri;
+
+  before(async () => {
+    await vscode.extensions.getExtension('carbonlens.carbonlens')!.activate();
+  });
+
+  afterEach(async () => {
+    // Leave the demo workspace's files as they are on disk.
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('marks the model and the region in an opened YAML file, and the quick fix rewrites them in place', async () => {
+    const uri = vscode.Uri.joinPath(folder(), 'deploy.yaml');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const found = await diagnostics(uri, 2);
+    assert.deepEqual(found.map((d) => [d.range.start.line, d.range.start.character, doc.getText(d.range)]), [
+      [1, 7, 'google/vit-base-patch16-384'],
+      [4, 10, 'asia-south1'],
+    ]);
+    assert.equal(found[0].severity, vscode.DiagnosticSeverity.Information);
+    assert.equal((found[0].code as { value: string }).value, 'smaller-model');
+    assert.match(found[0].message, /google\/vit-base-patch16-224 is within 5% of google\/vit-base-patch16-384's quality/);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, found[1].range);
+    const fix = actions.find((a) => a.title.startsWith('Replace with asia-northeast2'));
+    assert.ok(fix?.edit, `actions: ${actions.map((a) => a.title).join(' | ')}`);
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    assert.equal(doc.lineAt(4).text, '  region: asia-northeast2');
+    // The edit re-scans the file: the region is clean now, the model is still flagged.
+    await sleep(600);
+    assert.deepEqual(vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'CarbonLens').map((d) => d.range.start.line), [1]);
+  });
+
+  it('keeps the quotes of a Python string, and offers to compare the two models on this machine', async () => {
+    const uri = vscode.Uri.joinPath(folder(), 'classify.py');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const [d] = await diagnostics(uri, 1);
+    assert.ok(d, 'a diagnostic on the model id');
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, d.range);
+    const compare = actions.find((a) => a.title.startsWith('Compare '));
+    assert.deepEqual(compare?.command?.arguments, [{ task: 'image-classification', model: 'Xenova/vit-base-patch16-384', candidate: 'Xenova/vit-base-patch16-224' }]);
+    assert.ok(await vscode.workspace.applyEdit(actions.find((a) => a.isPreferred)!.edit!));
+    assert.match(doc.lineAt(2).text, /model="google\/vit-base-patch16-224"\)$/);
+  });
+
+  it('shows the evidence and its sources on hover', async () => {
+    const uri = vscode.Uri.joinPath(folder(), 'deploy.yaml');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    await diagnostics(uri, 2);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(1, 12));
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(text, /Evidence: \*\*published\*\*/);
+    assert.match(text, /top-1 accuracy %: 61 vs 68 \(higher is better\)/);
+    assert.match(text, /69% less energy in the study/);
+    assert.match(text, /Sources: seed paper Table III/);
+  });
+
+  it('honours the settings: regions off, then ignored paths', async () => {
+    const uri = vscode.Uri.joinPath(folder(), 'deploy.yaml');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    await diagnostics(uri, 2);
+    const advisor = vscode.workspace.getConfiguration('carbonlens.advisor');
+    try {
+      await advisor.update('regions.enabled', false, vscode.ConfigurationTarget.Global);
+      await sleep(300);
+      assert.deepEqual(vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'CarbonLens').map((d) => (d.code as { value: string }).value), ['smaller-model']);
+      await advisor.update('ignore', [join('**', 'deploy.yaml')], vscode.ConfigurationTarget.Global);
+      await sleep(300);
+      assert.equal(vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'CarbonLens').length, 0);
+    } finally {
+      await advisor.update('regions.enabled', undefined, vscode.ConfigurationTarget.Global);
+      await advisor.update('ignore', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+});
