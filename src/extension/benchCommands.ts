@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { BenchEvent } from '../cli/events';
 import type { BenchRecord } from '../core/bench/record';
 import type { Verdict } from '../core/bench/verdict';
+import { resolvePlace } from '../core/carbon/intensity';
 import { SUGGESTED_MODELS } from '../core/models/suggestedModels';
 import { DEFAULT_SAMPLES, TASKS, type Task } from '../core/models/tasks';
 import { runCli } from './benchRunner';
@@ -141,7 +142,14 @@ export async function runBenchmarkCommand(deps: BenchDeps, args: BenchmarkArgs =
   if (args.dataset) cliArgs.push('--dataset', args.dataset);
   if (args.batch) cliArgs.push('--batch', String(args.batch));
   if (args.idleMs !== undefined) cliArgs.push('--idle-ms', String(args.idleMs));
-  if (config.location) cliArgs.push('--place', config.location, '--intensity-dataset', config.dataset);
+  if (config.location) {
+    try {
+      resolvePlace(config.location, { dataset: config.dataset });
+      cliArgs.push('--place', config.location, '--intensity-dataset', config.dataset);
+    } catch (e) {
+      deps.log.warn(`Benchmark CO2: ${(e as Error).message} The run reports energy only.`);
+    }
+  }
   cliArgs.push('--pue', String(config.pue));
   if (config.hubOffline) cliArgs.push('--offline');
   const env = {

@@ -45,7 +45,7 @@ export function message(c: Pick<Candidate, 'value'>, s: Suggestion): string {
   if (s.kind === 'region') {
     return `${s.replacement} (${s.to.location}, ${s.to.gco2PerKwh} gCO2e/kWh) emits ${s.savingPercent.toFixed(0)}% less than ${c.value} (${s.from.location}, ${s.from.gco2PerKwh} gCO2e/kWh) for the same energy.`;
   }
-  const params = s.params?.from && s.params.to ? ` ${s.params.from} M -> ${s.params.to} M parameters;` : '';
+  const params = !s.params?.from || !s.params.to ? '' : s.params.from === s.params.to ? ` ${s.params.from} M parameters either way;` : ` ${s.params.from} M -> ${s.params.to} M parameters;`;
   const saving = s.savingPercent !== undefined ? ` ${s.savingPercent.toFixed(0)}% less energy${s.evidence === 'measured-here' ? ' measured here' : ' in the study'};` : '';
   const how = s.evidence === 'measured-here' ? 'measured on this machine' : 'published';
   return `${s.replacement} is within ${s.tolerancePercent}% of ${c.value}'s quality (${how}: ${s.quality[0]}).${params}${saving}`.replace(/;$/, '.');
