@@ -6,7 +6,7 @@ import { HubClient, type DownloadPlan, type SnapshotOptions } from '../core/mode
 import { cacheDir } from './carbonOptions';
 import { askParent, emitEvent } from './events';
 
-export const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
 
 export function hubFromEnv(offline: boolean, env = process.env): HubClient {
   return new HubClient({

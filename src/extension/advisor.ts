@@ -90,7 +90,7 @@ export class AdvisorController implements vscode.Disposable {
     for (const d of vscode.workspace.textDocuments) this.scan(d);
   }
 
-  findingsFor(uri: vscode.Uri): readonly Finding[] {
+  private findingsFor(uri: vscode.Uri): readonly Finding[] {
     return this.findings.get(uri.toString()) ?? [];
   }
 

@@ -40,10 +40,6 @@ export class LiveMeter implements vscode.Disposable {
     return this.opening;
   }
 
-  get running(): boolean {
-    return this.meter !== undefined;
-  }
-
   onUpdate(listener: (u: LiveUpdate) => void): vscode.Disposable {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };

@@ -122,7 +122,7 @@ const CONTINENT: Record<string, string> = {
 };
 
 /** The cloud region a value names (a zone names its region), or undefined. */
-export function regionRow(value: string, name: DatasetName): CloudRegionRow | undefined {
+function regionRow(value: string, name: DatasetName): CloudRegionRow | undefined {
   const id = value.trim().toLowerCase();
   const rows = dataset(name).regions();
   return rows.find((r) => r.region === id) ?? rows.find((r) => r.region === zoneToRegion(id));

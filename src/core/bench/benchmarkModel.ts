@@ -2,7 +2,6 @@
 // evaluation set, run the harness. The CLI and the extension both go through here.
 import type { HubClient, SnapshotOptions } from '../models/hub';
 import { resolveModel, type ResolvedModel } from '../models/modelSource';
-import type { Dtype, Task } from '../models/tasks';
 import { loadEvalSet } from './datasets';
 import type { EvalSet } from './datasets/evalSet';
 import { runBenchmark, type BenchOptions, type BenchResult } from './harness';
@@ -26,8 +25,8 @@ export interface BenchmarkOutcome {
 
 export async function benchmarkModel(request: BenchmarkRequest): Promise<BenchmarkOutcome> {
   const { hub, download, task, dtype } = request;
-  const model = await resolveModel(request.model, task, dtype as Dtype, hub, download);
-  const set = request.set ?? (await loadEvalSet(task as Task, request.dataset, request.samples, request.seed, hub, { ...download, signal: request.signal }));
+  const model = await resolveModel(request.model, task, dtype, hub, download);
+  const set = request.set ?? (await loadEvalSet(task, request.dataset, request.samples, request.seed, hub, { ...download, signal: request.signal }));
   const result = await runBenchmark({ ...request, folder: model.folder, set });
   return { model, set, result };
 }
