@@ -41,5 +41,5 @@ export function svgNode(text: string): Node {
 /** A VS Code theme colour, read when a chart is drawn. */
 export const themeColour = (name: string, fallback: string) => getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 
-export const fmtJ = (j: number | undefined) => (j === undefined || !Number.isFinite(j) ? '-' : j >= 1 ? `${j.toPrecision(3)} J` : `${(j * 1000).toPrecision(3)} mJ`);
+export const fmtJ = (j: number | undefined) => (j === undefined || !Number.isFinite(j) ? '-' : Math.abs(j) < 1e-9 ? '0 mJ' : Math.abs(j) >= 1 ? `${j.toPrecision(3)} J` : `${(j * 1000).toPrecision(3)} mJ`);
 export const fmtG = (g: number | undefined) => (g === undefined || !Number.isFinite(g) ? '-' : g >= 1 ? `${g.toPrecision(3)} g` : g >= 1e-3 ? `${(g * 1000).toPrecision(3)} mg` : `${(g * 1e6).toPrecision(3)} µg`);

@@ -1,14 +1,15 @@
 # Exports a ViT-Base/16 (224x224, 86 M parameters, random weights: no weights can be downloaded
 # on our machines) to ONNX in transformers.js's folder layout, with CIFAR-10's labels.
 # Eager attention: SDPA exports IsNaN/Where patterns that the WebGPU provider runs badly.
-#   python3 bench/vit/export_vit.py OUT_DIR
+#   python3 bench/vit/export_vit.py OUT_DIR [base|small]   (small: ViT-S/16, 22 M parameters)
 import json, os, sys
 import torch
 from transformers import ViTConfig, ViTForImageClassification
 
 out = sys.argv[1]
+size = {"base": {}, "small": {"hidden_size": 384, "num_attention_heads": 6, "intermediate_size": 1536}}[sys.argv[2] if len(sys.argv) > 2 else "base"]
 labels = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
-config = ViTConfig(image_size=224, patch_size=16, num_labels=10,
+config = ViTConfig(image_size=224, patch_size=16, num_labels=10, **size,
                    id2label={i: l for i, l in enumerate(labels)}, label2id={l: i for i, l in enumerate(labels)})
 config._attn_implementation = "eager"
 torch.manual_seed(0)

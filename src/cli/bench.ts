@@ -25,7 +25,8 @@ type Print = (text: string) => void;
 const stderr: Print = (t) => void process.stderr.write(t + '\n');
 
 /** 3 significant figures, in the unit's scale a reader expects. */
-export const joules = (j: number) => (j >= 1 ? `${j.toPrecision(3)} J` : `${(j * 1000).toPrecision(3)} mJ`);
+// Below a nanojoule a difference is rounding (idle subtracted from an equal constant estimate).
+export const joules = (j: number) => (Math.abs(j) < 1e-9 ? '0 mJ' : Math.abs(j) >= 1 ? `${j.toPrecision(3)} J` : `${(j * 1000).toPrecision(3)} mJ`);
 export const grams = (g: number) => (g >= 1 ? `${g.toPrecision(3)} g` : g >= 1e-3 ? `${(g * 1000).toPrecision(3)} mg` : `${(g * 1e6).toPrecision(3)} ug`);
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
