@@ -21,6 +21,7 @@ const vscode = {
   StatusBarAlignment: { Left: 1, Right: 2 },
   MarkdownString: class { constructor(value) { this.value = value; } appendMarkdown(t) { this.value += t; return this; } },
   ThemeColor: class { constructor(id) { this.id = id; } },
+  DiagnosticSeverity: { Error: 0, Warning: 1, Information: 2, Hint: 3 },
   window: {
     createOutputChannel: () => ({ info: noop, warn: noop, error: noop, show: noop, dispose: noop }),
     createStatusBarItem: () => ({ show: noop, hide: noop, dispose: noop }),

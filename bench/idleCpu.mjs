@@ -36,11 +36,20 @@ async function measure(label, settings, openPanel) {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(workbenchUrl(server.url, demo));
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    // The palette lists an extension's commands once the extension host is up: retry until then.
     const run = async (title) => {
-      await page.keyboard.press('F1');
-      await page.locator('.quick-input-widget input').fill(`>${title}`);
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
-      await page.keyboard.press('Enter');
+      for (let attempt = 1; ; attempt++) {
+        await page.keyboard.press('F1');
+        await page.locator('.quick-input-widget input').fill(`>${title}`);
+        try {
+          await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10_000 });
+          await page.keyboard.press('Enter');
+          return;
+        } catch (e) {
+          await page.keyboard.press('Escape');
+          if (attempt === 3) throw e;
+        }
+      }
     };
     if (openPanel) {
       await run('CarbonLens: Show Emissions Panel');
