@@ -2,11 +2,7 @@
 # On the GPU machine: `carbonlens compare` of ViT-Base/16 and ViT-S/16 (random weights) on
 # WebGPU, GPU energy from NVML's counter. Set up like gpu-run.sh; results land in $OUT.
 set -euo pipefail
-xz -dc .dev-carry/node.xz > /tmp/node && chmod +x /tmp/node
-tar xJf .dev-carry/koffi.tar.xz && tar xJf .dev-carry/ortsharp.tar.xz
-for f in .gl/*.deb; do dpkg -x "$f" /; done; ldconfig
-export LD_LIBRARY_PATH=/usr/local/nvidia/lib64:/usr/local/nvidia/lib PATH=/usr/local/nvidia/bin:$PATH
-export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json CARBONLENS_CACHE=/tmp/cache
+source bench/vit/device-setup.sh
 python3 bench/vit/export_vit.py /tmp/vit-base base 2>/dev/null
 python3 bench/vit/export_vit.py /tmp/vit-small small 2>/dev/null
 python3 bench/vit/make_images.py /tmp/imgs 1024

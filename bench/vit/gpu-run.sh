@@ -3,11 +3,7 @@
 # carried: exports ViT-Base, benchmarks it with `carbonlens bench` on WebGPU and CPU, and runs
 # the PyTorch peer. Results land in $OUT.
 set -euo pipefail
-xz -dc .dev-carry/node.xz > /tmp/node && chmod +x /tmp/node
-tar xJf .dev-carry/koffi.tar.xz && tar xJf .dev-carry/ortsharp.tar.xz
-for f in .gl/*.deb; do dpkg -x "$f" /; done; ldconfig
-export LD_LIBRARY_PATH=/usr/local/nvidia/lib64:/usr/local/nvidia/lib PATH=/usr/local/nvidia/bin:$PATH
-export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json CARBONLENS_CACHE=/tmp/cache
+source bench/vit/device-setup.sh
 python3 bench/vit/export_vit.py /tmp/vit-base
 python3 bench/vit/make_images.py /tmp/imgs 1024
 bench() { /tmp/node dist/cli.js bench --model /tmp/vit-base --task image-classification --dataset /tmp/imgs --idle-ms 3000 --json --out "$OUT/emissions.csv" "$@"; }
