@@ -121,7 +121,9 @@ export class AdvisorController implements vscode.Disposable {
       }
       return this.clear(doc.uri);
     }
-    const found = this.advise(doc.fileName, text, { ...s, dataset: this.config().dataset, history: this.history() }, doc.languageId);
+    // A notebook cell is Python (or Markdown) text inside the .ipynb: read it by its language.
+    const name = doc.uri.scheme === 'vscode-notebook-cell' ? `${doc.fileName}#cell` : doc.fileName;
+    const found = this.advise(name, text, { ...s, dataset: this.config().dataset, history: this.history() }, doc.languageId);
     if (!found) return this.clear(doc.uri);
     this.findings.set(doc.uri.toString(), found);
     this.collection.set(

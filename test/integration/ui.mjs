@@ -37,6 +37,10 @@ async function tooltipClip(page, hover, item) {
 
 export async function runUiChecks(browser, url, resultsDir) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  // The panel's CSP is strict (default-src 'none', a nonce for its one script): anything it
+  // blocks is a bug in the page, reported by the browser on the console.
+  const cspViolations = [];
+  page.on('console', (m) => /Content Security Policy/i.test(m.text()) && cspViolations.push(m.text()));
   await page.goto(url);
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
 
@@ -152,6 +156,10 @@ export async function runUiChecks(browser, url, resultsDir) {
       await frame.locator('#live-chart canvas').waitFor({ timeout: 30_000 });
     }],
   ];
+
+  checks.push(['the panel ran without a Content Security Policy violation', async () => {
+    if (cspViolations.length) throw new Error(cspViolations.slice(0, 3).join(' | '));
+  }]);
 
   let passed = 0;
   let failed = 0;

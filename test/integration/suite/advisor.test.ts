@@ -74,6 +74,16 @@ describe('CarbonLens advisor in the editor', function () {
     assert.match(text, /Sources: seed paper Table III/);
   });
 
+  it('reads the code cells of an opened notebook as Python', async () => {
+    const notebook = await vscode.workspace.openNotebookDocument(vscode.Uri.joinPath(folder(), 'explore.ipynb'));
+    const code = notebook.getCells().find((c) => c.kind === vscode.NotebookCellKind.Code)!;
+    const markdown = notebook.getCells().find((c) => c.kind === vscode.NotebookCellKind.Markup)!;
+    const [d] = await diagnostics(code.document.uri, 1);
+    assert.ok(d, 'a diagnostic in the code cell');
+    assert.equal(code.document.getText(d.range), 'facebook/bart-large-cnn');
+    assert.equal(vscode.languages.getDiagnostics(markdown.document.uri).filter((x) => x.source === 'CarbonLens').length, 0, 'Markdown cells are prose');
+  });
+
   it('honours the settings: regions off, then ignored paths', async () => {
     const uri = vscode.Uri.joinPath(folder(), 'deploy.yaml');
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
