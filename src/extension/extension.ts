@@ -92,8 +92,8 @@ export function activate(context: vscode.ExtensionContext): CarbonLensApi {
     store,
     log,
   });
-  const updateStatus = (reading?: Parameters<CarbonLensStatusItem['update']>[0]['reading']) =>
-    status.update({ reading, session: session(), sources: live.sources, intensity: intensity.figure, estimatesOnly: live.estimatesOnly });
+  const updateStatus = (reading?: Parameters<CarbonLensStatusItem['update']>[0]['reading'], totals = session()) =>
+    status.update({ reading, session: totals, sources: live.sources, intensity: intensity.figure, estimatesOnly: live.estimatesOnly });
 
   const startMeter = () => {
     live.start().then(
@@ -147,8 +147,9 @@ export function activate(context: vscode.ExtensionContext): CarbonLensApi {
     { dispose: killAllBenchmarks },
     { dispose: () => advisor?.dispose() },
     live.onUpdate(({ reading, point }) => {
-      updateStatus(reading);
-      controller.postLive({ type: 'livePoint', point, session: session() });
+      const totals = session();
+      updateStatus(reading, totals);
+      controller.postLive({ type: 'livePoint', point, session: totals });
     }),
     watchConfig((changed) => {
       const locationChanged = changed.location !== config.location || changed.dataset !== config.dataset || changed.liveIntensity !== config.liveIntensity;

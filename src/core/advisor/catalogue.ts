@@ -27,7 +27,8 @@ export interface ModelRef {
 
 const lower = (s: string) => s.toLowerCase();
 const canonicalOf = (id: string) => lower(LEGACY_NAMES[id] ?? LEGACY_NAMES[lower(id)] ?? id);
-const catalogueIds = () => new Set(modelEquivalentRows().flatMap((r) => [canonicalOf(r.large), canonicalOf(r.small)]));
+let ids: Set<string> | undefined;
+const catalogueIds = () => (ids ??= new Set(modelEquivalentRows().flatMap((r) => [canonicalOf(r.large), canonicalOf(r.small)])));
 
 /** The catalogue model an id stands for, or undefined when the catalogue does not know it. */
 export function modelRef(id: string): ModelRef | undefined {
