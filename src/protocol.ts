@@ -6,6 +6,7 @@ import type { RunSummary } from './core/bench/history';
 import type { IntensityFigure } from './core/carbon/intensity';
 import type { Component, Provenance } from './core/energy/provenance';
 import type { SystemReport } from './core/system/report';
+import type { TrackedRecord } from './core/tracking/trackedRecord';
 
 /** One second of live power: W per component (absent when the component has no fresh figure). */
 export interface LivePoint {
@@ -52,10 +53,12 @@ export type HostMessage =
   | { type: 'live'; snapshot: LiveSnapshot }
   | { type: 'livePoint'; point: LivePoint; session?: SessionTotals }
   | { type: 'runs'; runs: RunSummary[]; skipped: number }
+  /** Runs the editor metered (terminal, task, debug, notebook), newest first. */
+  | { type: 'tracked'; runs: TrackedRecord[] }
   | { type: 'regions'; runId: string; model: string; requestsPerDay: number; rows: RegionRow[]; from?: string }
   | { type: 'benchmark'; state: 'running' | 'done' | 'failed' | 'cancelled'; text: string };
 
-type Stream = 'system' | 'intensity' | 'live' | 'runs' | 'regions' | 'benchmark';
+type Stream = 'system' | 'intensity' | 'live' | 'runs' | 'tracked' | 'regions' | 'benchmark';
 
 /** Which stream a message belongs to: a hidden panel keeps the latest message of each. */
 export function streamOf(message: HostMessage): Stream | undefined {

@@ -4,6 +4,7 @@ import { formatBytes, STATE_LABEL, type SystemReport } from '../src/core/system/
 import { button, el, vscode } from './dom';
 import { History } from './history';
 import { LiveChart } from './liveChart';
+import { TrackedRuns } from './trackedRuns';
 
 const app = document.getElementById('app') as HTMLElement;
 
@@ -74,12 +75,14 @@ function renderIntensity(message: Extract<HostMessage, { type: 'intensity' }>): 
 
 const live = new LiveChart();
 const history = new History();
+const tracked = new TrackedRuns();
+tracked.set([]);
 const parts = {
   benchmark: el('p', { id: 'benchmark-state', role: 'status' }),
   intensity: el('section', { id: 'intensity' }) as HTMLElement,
   system: el('p', { class: 'muted' }, 'Starting…') as HTMLElement,
 };
-app.replaceChildren(header(), parts.benchmark, live.element, parts.intensity, history.element, parts.system);
+app.replaceChildren(header(), parts.benchmark, live.element, parts.intensity, history.element, tracked.element, parts.system);
 const replace = (key: 'intensity' | 'system', node: HTMLElement) => {
   parts[key].replaceWith(node);
   parts[key] = node;
@@ -108,6 +111,9 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       break;
     case 'runs':
       history.setRuns(message.runs, message.skipped);
+      break;
+    case 'tracked':
+      tracked.set(message.runs);
       break;
     case 'regions':
       history.setRegions(message);

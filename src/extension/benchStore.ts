@@ -1,10 +1,12 @@
-// Where the extension's benchmarks live: the extension's global storage holds emissions.csv
-// (CodeCarbon format), carbonlens-runs.jsonl and the download cache.
-import { readFile } from 'node:fs/promises';
+// Where the extension's results live: the extension's global storage holds emissions.csv
+// (CodeCarbon format) and carbonlens-runs.jsonl, for benchmarks and tracked runs, and the
+// download cache.
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseRuns } from '../core/bench/history';
 import type { BenchRecord } from '../core/bench/record';
-import { RUNS_FILE } from '../core/bench/report';
+import { appendRecord, RUNS_FILE } from '../core/bench/report';
+import type { TrackedRecord } from '../core/tracking/trackedRecord';
 
 export class BenchStore {
   constructor(readonly dir: string) {}
@@ -17,11 +19,17 @@ export class BenchStore {
     return join(this.dir, 'cache');
   }
 
-  async records(): Promise<{ records: BenchRecord[]; skipped: number }> {
+  /** Adds a tracked run to emissions.csv and carbonlens-runs.jsonl. */
+  async append(record: TrackedRecord): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    appendRecord(this.csv, record);
+  }
+
+  async records(): Promise<{ records: BenchRecord[]; tracked: TrackedRecord[]; skipped: number }> {
     try {
       return parseRuns(await readFile(join(this.dir, RUNS_FILE), 'utf8'));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], skipped: 0 };
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], tracked: [], skipped: 0 };
       throw e;
     }
   }

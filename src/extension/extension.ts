@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { BenchRecord } from '../core/bench/record';
+import type { TrackedRecord } from '../core/tracking/trackedRecord';
 import { formatSystemReport, type SystemReport } from '../core/system/report';
 import type { ExportFormat } from '../protocol';
 import { summariseRun, type RunSummary } from '../core/bench/history';
@@ -15,6 +16,7 @@ import { setLocationCommand } from './locationCommand';
 import { createLog } from './log';
 import { PANEL_VIEW_TYPE } from './panel';
 import { PanelController } from './panelController';
+import { RunTrackingController, runSummaryText } from './runTracking';
 import { CarbonLensStatusItem } from './statusBar';
 import { loadSystemReport } from './systemReport';
 
@@ -29,6 +31,8 @@ export interface CarbonLensApi {
   runningBenchmarks(): number;
   /** The status bar item's text and how many times the meter has updated it. */
   status(): { text: string; updates: number };
+  /** Runs started from the editor (terminal, task, debug, notebook) metered this session, oldest first. */
+  trackedRuns(): readonly TrackedRecord[];
 }
 
 // Nothing heavy is imported above: transformers.js, onnxruntime-node, sharp and koffi load on
@@ -95,6 +99,19 @@ export function activate(context: vscode.ExtensionContext): CarbonLensApi {
   const updateStatus = (reading?: Parameters<CarbonLensStatusItem['update']>[0]['reading'], totals = session()) =>
     status.update({ reading, session: totals, sources: live.sources, intensity: intensity.figure, estimatesOnly: live.estimatesOnly });
 
+  const tracking = new RunTrackingController({
+    live,
+    store,
+    config: () => config,
+    intensity: () => intensity.figure,
+    log,
+    onRecorded: (record) => {
+      void controller.postRuns();
+      if (record.durationS >= config.runs.flashSeconds && config.statusBarEnabled) status.flash(`$(check) ${record.label}: ${runSummaryText(record)}`);
+    },
+  });
+  const tracksRuns = () => config.runs.terminal || config.runs.tasks || config.runs.debug || config.runs.notebooks;
+
   const startMeter = () => {
     live.start().then(
       () => {
@@ -142,6 +159,7 @@ export function activate(context: vscode.ExtensionContext): CarbonLensApi {
   context.subscriptions.push(
     log,
     status,
+    tracking,
     live,
     { dispose: () => clearInterval(liveRefresh) },
     { dispose: killAllBenchmarks },
@@ -155,7 +173,7 @@ export function activate(context: vscode.ExtensionContext): CarbonLensApi {
       const locationChanged = changed.location !== config.location || changed.dataset !== config.dataset || changed.liveIntensity !== config.liveIntensity;
       config = changed;
       status.setVisible(config.statusBarEnabled);
-      if (config.statusBarEnabled) startMeter();
+      if (config.statusBarEnabled || tracksRuns()) startMeter();
       if (locationChanged) void refreshIntensity();
     }),
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
@@ -217,11 +235,12 @@ export function activate(context: vscode.ExtensionContext): CarbonLensApi {
   // After activation: the meter (it loads koffi for NVML) and the intensity lookup.
   setTimeout(() => {
     void refreshIntensity();
-    if (config.statusBarEnabled) startMeter();
+    // Tracked runs take their idle baseline from the samples before them: the meter runs from the start.
+    if (config.statusBarEnabled || tracksRuns()) startMeter();
     advisor = new AdvisorController(vscode.Uri.joinPath(context.extensionUri, 'README.md'), () => config, () => history, log);
     void loadHistory();
   }, 0);
-  return { activation, gridIntensity: () => refreshIntensity(), benchmarkFolder: store.dir, runningBenchmarks, status: () => status.state };
+  return { activation, gridIntensity: () => refreshIntensity(), benchmarkFolder: store.dir, runningBenchmarks, status: () => status.state, trackedRuns: () => tracking.recorded };
 }
 
 export function deactivate(): void {

@@ -40,6 +40,18 @@ export class LiveMeter implements vscode.Disposable {
     return this.opening;
   }
 
+  /** A meter window from now (the meter starts first if it is not running). */
+  async begin(): ReturnType<Meter['begin']> {
+    await this.start();
+    return this.meter!.begin();
+  }
+
+  /** A window rebuilt from the samples kept: see Meter.windowBetween. */
+  async windowBetween(startMs: number, endMs: number): ReturnType<Meter['windowBetween']> {
+    await this.start();
+    return this.meter!.windowBetween(startMs, endMs);
+  }
+
   onUpdate(listener: (u: LiveUpdate) => void): vscode.Disposable {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };

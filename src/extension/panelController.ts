@@ -11,6 +11,9 @@ import type { IntensityState } from './intensity';
 import type { LiveMeter } from './liveMeter';
 import { CarbonLensPanel, type PanelListener } from './panel';
 
+/** The panel lists the latest runs the editor metered; the files keep them all. */
+const TRACKED_SHOWN = 100;
+
 export interface PanelSources {
   config: () => CarbonLensConfig;
   intensity: () => Promise<IntensityState>;
@@ -91,9 +94,10 @@ export class PanelController {
   async postRuns(panel = this.panel): Promise<void> {
     if (!panel) return;
     try {
-      const { records, skipped } = await this.sources.store.records();
+      const { records, tracked, skipped } = await this.sources.store.records();
       if (skipped) this.sources.log.warn(`${skipped} unreadable line(s) in the benchmark history were skipped.`);
       panel.post({ type: 'runs', runs: records.map(summariseRun), skipped });
+      panel.post({ type: 'tracked', runs: tracked.slice(-TRACKED_SHOWN).reverse() });
     } catch (e) {
       this.sources.log.error(`Reading the benchmark history failed: ${(e as Error).message}`);
     }

@@ -34,6 +34,8 @@ export class CarbonLensStatusItem implements vscode.Disposable {
   private label = '$(pulse) CarbonLens';
   private tooltipAt = 0;
   private updates = 0;
+  private flashText: string | undefined;
+  private flashTimer: NodeJS.Timeout | undefined;
 
   constructor() {
     this.item.name = 'CarbonLens';
@@ -81,11 +83,24 @@ export class CarbonLensStatusItem implements vscode.Disposable {
     }
   }
 
+  /** Shows `text` in place of the live figures for a few seconds (a long run just ended). */
+  flash(text: string, ms = 8000): void {
+    this.flashText = text;
+    clearTimeout(this.flashTimer);
+    this.flashTimer = setTimeout(() => {
+      this.flashText = undefined;
+      this.render();
+    }, ms);
+    this.render();
+  }
+
   private render(): void {
-    this.item.text = this.running > 0 ? this.label.replace('$(pulse)', '$(loading~spin)') : this.label;
+    const label = this.flashText ?? this.label;
+    this.item.text = this.running > 0 ? label.replace(/^\$\([\w-]+\)/, '$(loading~spin)') : label;
   }
 
   dispose(): void {
+    clearTimeout(this.flashTimer);
     this.item.dispose();
   }
 }

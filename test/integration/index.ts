@@ -28,7 +28,9 @@ export function run(): Promise<void> {
   // here also keeps the web host from printing raw '%s' arguments.
   const log = (...args: unknown[]) => console.log(format(...args).replace(/^/gm, '[host] '));
   Mocha.reporters.Base.consoleLog = log;
-  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
+  // CARBONLENS_TEST_GREP runs only the tests whose titles match (while working on one).
+  const grep = process.env.CARBONLENS_TEST_GREP;
+  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec', ...(grep && { grep }) });
   const suiteDir = path.join(__dirname, 'suite');
   for (const file of readdirSync(suiteDir).filter((f) => f.endsWith('.test.js')).sort()) mocha.addFile(path.join(suiteDir, file));
   const host = `${vscode.env.appName} ${vscode.version} (uiKind ${vscode.UIKind[vscode.env.uiKind]}, Node ${process.version})`;

@@ -96,6 +96,17 @@ export async function runUiChecks(browser, url, resultsDir) {
       await frame.locator('#regions tbody tr').first().waitFor({ timeout: 10_000 });
       await page.screenshot({ path: join(resultsDir, 'panel.png') });
     }],
+    ['the panel lists the runs the host suite started from a terminal, a task and a notebook, with their energy', async () => {
+      const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+      for (const [from, what] of [['Terminal', 'node'], ['Task', 'burn (node)'], ['Notebook', 'cell 2']]) {
+        const row = frame.locator('#tracked-runs tbody tr', { hasText: from }).filter({ hasText: what }).first();
+        await row.waitFor({ timeout: 10_000 });
+        const text = await row.innerText();
+        if (!/\d J|mJ/.test(text) || !/estimated|sampled|measured/.test(text)) throw new Error(`row without energy or provenance: ${text}`);
+      }
+      await frame.locator('#tracked').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(resultsDir, 'tracked-runs.png') });
+    }],
     ['Run Benchmark from the palette: task, typed model folder, device, size; the run lands in the panel', async () => {
       const model = join(mkdtempSync(join(tmpdir(), 'cl-ui-model-')), 'tiny-trocr');
       makeImageToText(model);

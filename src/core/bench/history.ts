@@ -1,5 +1,6 @@
-// The benchmark history: carbonlens-runs.jsonl read back (a bad line is skipped, never fatal),
+// The history: carbonlens-runs.jsonl read back (a bad line is skipped, never fatal),
 // and each record boiled down to the row the panel, the report and the advisor use.
+import type { TrackedRecord } from '../tracking/trackedRecord';
 import type { BenchRecord } from './record';
 
 export interface RunSummary {
@@ -22,20 +23,23 @@ export interface RunSummary {
   location?: string;
 }
 
-export function parseRuns(text: string): { records: BenchRecord[]; skipped: number } {
+/** Benchmarks and tracked runs share the file; each kind is read back on its own. */
+export function parseRuns(text: string): { records: BenchRecord[]; tracked: TrackedRecord[]; skipped: number } {
   const records: BenchRecord[] = [];
+  const tracked: TrackedRecord[] = [];
   let skipped = 0;
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     try {
-      const r = JSON.parse(line) as BenchRecord;
+      const r = JSON.parse(line) as BenchRecord | TrackedRecord;
       if (r?.schema === 'carbonlens.bench/1' && typeof r.runId === 'string' && r.result?.summary) records.push(r);
+      else if (r?.schema === 'carbonlens.run/1' && typeof r.runId === 'string' && typeof r.energy?.totalJ === 'number') tracked.push(r);
       else skipped++;
     } catch {
       skipped++; // a line cut short by a crash, or edited by hand
     }
   }
-  return { records, skipped };
+  return { records, tracked, skipped };
 }
 
 export function summariseRun(r: BenchRecord): RunSummary {

@@ -1,10 +1,12 @@
-// Results on disk: a row per run in a CodeCarbon 3.x emissions.csv (its 38 columns in its order,
+// Results on disk: a row per run (a benchmark or a tracked run) in a CodeCarbon 3.x emissions.csv (its 38 columns in its order,
 // kg and kWh, so CodeCarbon's dashboard and scripts read it), and the whole record as a line of
 // carbonlens-runs.jsonl beside it. Every write is one append of whole lines, so concurrent runs
 // interleave rows but never split one; a new file gets its header through an atomic link.
 import { appendFileSync, closeSync, existsSync, linkSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { JOULES_PER_KWH } from '../carbon/emissions';
+import type { IntensityFigure } from '../carbon/intensity';
+import type { TrackedRecord } from '../tracking/trackedRecord';
 import type { BenchRecord } from './record';
 
 export const CODECARBON_COLUMNS = [
@@ -24,31 +26,64 @@ const csvField = (v: string | number | undefined): string => {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
-/** The measured run (the median repeat) as CodeCarbon would have logged it. */
-export function codecarbonRow(record: BenchRecord): string[] {
+interface CsvRun {
+  timestamp: string;
+  runId: string;
+  experimentId: string;
+  durationS: number;
+  totalJ: number;
+  componentJ: (component: string) => number | undefined;
+  emissions?: { intensity: IntensityFigure; pue: number };
+  machine: { os: string; cpu: string; cpuCount: number; gpus: string[]; ramGB: number };
+}
+
+/** A benchmark (its median repeat) or a tracked run as CodeCarbon would have logged it. */
+export function codecarbonRow(record: BenchRecord | TrackedRecord): string[] {
+  if (record.schema === 'carbonlens.run/1') {
+    return csvRow({
+      timestamp: record.timestamp,
+      runId: record.runId,
+      experimentId: `${record.origin}:${record.commandLine ?? record.label}`,
+      durationS: record.durationS,
+      totalJ: record.energy.totalJ,
+      componentJ: (c) => record.energy.components.find((x) => x.component === c)?.energyJ,
+      emissions: record.emissions,
+      machine: record.machine,
+    });
+  }
   const run = record.result.summary;
   const items = record.result.items;
-  const component = (c: string) => run.components.find((x) => x.component === c);
-  const kwh = (c: string) => {
-    const x = component(c);
-    return x ? (x.jPerItem * items) / JOULES_PER_KWH : 0;
-  };
-  const power = (c: string) => {
-    const x = component(c);
-    return x ? (x.jPerItem * items) / run.seconds : 0;
-  };
-  const energyKwh = run.energyJ / JOULES_PER_KWH;
-  const e = record.emissions;
+  return csvRow({
+    timestamp: record.timestamp,
+    runId: record.runId,
+    experimentId: `${record.task}:${record.model.id}:${record.result.device}:${record.result.dtype}`,
+    durationS: run.seconds,
+    totalJ: run.energyJ,
+    componentJ: (c) => {
+      const x = run.components.find((y) => y.component === c);
+      return x && x.jPerItem * items;
+    },
+    emissions: record.emissions,
+    machine: record.machine,
+  });
+}
+
+function csvRow(run: CsvRun): string[] {
+  const kwh = (c: string) => (run.componentJ(c) ?? 0) / JOULES_PER_KWH;
+  const power = (c: string) => (run.durationS > 0 ? (run.componentJ(c) ?? 0) / run.durationS : 0);
+  const energyKwh = Math.max(0, run.totalJ) / JOULES_PER_KWH;
+  const e = run.emissions;
   const kg = e ? (energyKwh * e.intensity.gco2PerKwh * e.pue) / 1000 : undefined;
   const onCloud = e?.intensity.scope === 'cloud-region';
+  const m = run.machine;
   const values: Record<(typeof CODECARBON_COLUMNS)[number], string | number | undefined> = {
-    timestamp: record.timestamp.replace(/\.\d+Z$/, ''),
+    timestamp: run.timestamp.replace(/\.\d+Z$/, ''),
     project_name: 'carbonlens',
-    run_id: record.runId,
-    experiment_id: `${record.task}:${record.model.id}:${record.result.device}:${record.result.dtype}`,
-    duration: run.seconds,
+    run_id: run.runId,
+    experiment_id: run.experimentId,
+    duration: run.durationS,
     emissions: kg,
-    emissions_rate: kg === undefined ? undefined : kg / run.seconds,
+    emissions_rate: kg === undefined || !(run.durationS > 0) ? undefined : kg / run.durationS,
     cpu_power: power('cpu'),
     gpu_power: power('gpu'),
     ram_power: power('ram'),
@@ -62,16 +97,16 @@ export function codecarbonRow(record: BenchRecord): string[] {
     region: e && e.intensity.scope === 'subnational' ? e.intensity.location : undefined,
     cloud_provider: onCloud ? e?.intensity.provider : undefined,
     cloud_region: onCloud ? e?.intensity.region : undefined,
-    os: record.machine.os,
+    os: m.os,
     python_version: undefined,
     codecarbon_version: undefined,
-    cpu_count: record.machine.cpuCount,
-    cpu_model: record.machine.cpu,
-    gpu_count: record.machine.gpus.length,
-    gpu_model: record.machine.gpus.length ? `${record.machine.gpus.length} x ${record.machine.gpus[0]}` : undefined,
+    cpu_count: m.cpuCount,
+    cpu_model: m.cpu,
+    gpu_count: m.gpus.length,
+    gpu_model: m.gpus.length ? `${m.gpus.length} x ${m.gpus[0]}` : undefined,
     longitude: undefined,
     latitude: undefined,
-    ram_total_size: record.machine.ramGB,
+    ram_total_size: m.ramGB,
     tracking_mode: 'machine',
     cpu_utilization_percent: undefined,
     gpu_utilization_percent: undefined,
@@ -117,7 +152,7 @@ function ensureHeader(path: string, header: string): void {
 }
 
 /** Appends the run to `csvPath` and to carbonlens-runs.jsonl in the same folder. */
-export function appendRecord(csvPath: string, record: BenchRecord): { csv: string; jsonl: string } {
+export function appendRecord(csvPath: string, record: BenchRecord | TrackedRecord): { csv: string; jsonl: string } {
   ensureHeader(csvPath, HEADER);
   appendFileSync(csvPath, `${codecarbonRow(record).join(',')}\n`);
   const jsonl = join(dirname(csvPath), RUNS_FILE);

@@ -96,6 +96,8 @@ interface SourceState {
 }
 /** Utilisation and memory are for people: once a second is enough, whatever the sampling rate. */
 const STATS_INTERVAL_MS = 1000;
+/** How far back `windowBetween` can look: a notebook cell's timing arrives when it has ended. */
+const HISTORY_MS = 15 * 60 * 1000;
 
 interface Snapshot {
   at: number;
@@ -120,6 +122,8 @@ export class Meter {
   private running = false;
   private lastIntervalMs: number;
   private session: Snapshot | undefined;
+  /** The sampled integrals after each sample, oldest first, for windows reconstructed later. */
+  private readonly history: Snapshot[] = [];
   latest: MeterReading | undefined;
 
   constructor(sources: readonly EnergySource[], options: MeterOptions = {}) {
@@ -182,6 +186,21 @@ export class Meter {
     await new Promise((r) => setTimeout(r, ms));
     const result = await window.end();
     return { durationS: result.durationS, powerW: Object.fromEntries(result.sources.map((s) => [s.sourceId, s.meanPowerW])) };
+  }
+
+  /**
+   * A window reconstructed after the fact from the samples kept (the last 15 minutes): each
+   * source's running integral interpolated at both edges. Counters are not read at past
+   * instants, so every figure here is `sampled` (or `estimated`); `coverage` falls below 1 when
+   * the samples do not reach back to `startMs`. Undefined when nothing was sampled in the window.
+   */
+  async windowBetween(startMs: number, endMs: number): Promise<WindowResult | undefined> {
+    if (!(endMs > startMs)) return undefined;
+    if (!this.latest || this.latest.time < endMs) await this.sample();
+    const a = this.interpolate(startMs);
+    const b = this.interpolate(endMs);
+    if (!a || !b || b.at <= a.at) return undefined;
+    return this.result({ ...a, at: startMs }, { ...b, at: endMs });
   }
 
   /** Energy since start(), from the latest samples (no new read). */
@@ -249,6 +268,7 @@ export class Meter {
     }
     const reading: MeterReading = { time: at, readings, components, totalW };
     this.latest = reading;
+    this.remember();
     for (const listener of this.listeners) {
       try {
         listener(reading);
@@ -292,6 +312,34 @@ export class Meter {
       st.statsAt = at;
     }
     return { sourceId: source.id, component: source.component, powerW, kind, ...(st.stats && { stats: st.stats }) };
+  }
+
+  private remember(): void {
+    const s = this.snapshot();
+    this.history.push({ ...s, counterJ: s.counterJ.map(() => undefined) });
+    const cut = s.at - HISTORY_MS;
+    let drop = 0;
+    while (drop < this.history.length - 1 && this.history[drop]!.at < cut) drop++;
+    if (drop > 0) this.history.splice(0, drop);
+  }
+
+  /** The integrals at `t`, linear between the samples around it; clamped to the first and last. */
+  private interpolate(t: number): Snapshot | undefined {
+    const h = this.history;
+    if (h.length === 0) return undefined;
+    if (t <= h[0]!.at) return h[0];
+    if (t >= h[h.length - 1]!.at) return h[h.length - 1];
+    let lo = 0;
+    let hi = h.length - 1;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (h[mid]!.at <= t) lo = mid;
+      else hi = mid;
+    }
+    const [p, q] = [h[lo]!, h[hi]!];
+    const f = (t - p.at) / (q.at - p.at);
+    const mix = (x: number[], y: number[]) => x.map((v, i) => v + (y[i]! - v) * f);
+    return { at: t, integralJ: mix(p.integralJ, q.integralJ), coveredS: mix(p.coveredS, q.coveredS), counterJ: p.counterJ };
   }
 
   private snapshot(): Snapshot {

@@ -1,0 +1,173 @@
+// The energy of runs started from the editor, without touching the user's code: terminal
+// commands (shell integration), tasks, debug sessions and notebook cells each get a meter window
+// from their start to their end. Records go to the same emissions.csv and JSONL as benchmarks.
+import { cpus, release, totalmem, type as osType } from 'node:os';
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import type { IntensityFigure } from '../core/carbon/intensity';
+import { RunTracker, type FinishedRun, type RunInfo } from '../core/tracking/runTracker';
+import { executableName, trackedRecord, type MachineFacts, type TrackedRecord } from '../core/tracking/trackedRecord';
+import type { BenchStore } from './benchStore';
+import type { CarbonLensConfig } from './config';
+import type { LiveMeter } from './liveMeter';
+import { formatGrams } from './statusBar';
+
+export interface RunTrackingDeps {
+  live: LiveMeter;
+  store: BenchStore;
+  config: () => CarbonLensConfig;
+  intensity: () => IntensityFigure | undefined;
+  log: vscode.LogOutputChannel;
+  /** A run was recorded (and saved). */
+  onRecorded: (record: TrackedRecord) => void;
+}
+
+type Handle = ReturnType<RunTracker['start']>;
+
+export const formatJoules = (j: number) => (Math.abs(j) >= 3600 ? `${(j / 3600).toPrecision(3)} Wh` : `${j.toPrecision(3)} J`);
+
+/** One line for a run: its energy, above idle when known, and its CO2e. */
+export function runSummaryText(r: TrackedRecord): string {
+  const net = r.energy.netJ !== undefined ? ` (${formatJoules(Math.max(0, r.energy.netJ))} above idle)` : '';
+  const co2 = r.emissions ? ` · ${formatGrams(r.emissions.netGrams ?? r.emissions.grams)} CO2e` : '';
+  return `${formatJoules(r.energy.totalJ)}${net}${co2}, ${r.energy.kind}`;
+}
+
+export class RunTrackingController implements vscode.Disposable {
+  private readonly tracker: RunTracker;
+  private readonly terminalRuns = new Map<vscode.TerminalShellExecution, Handle>();
+  private readonly taskRuns = new Map<vscode.TaskExecution, Handle>();
+  private readonly debugRuns = new Map<string, Handle>();
+  /** Cells whose execution was already recorded, by cell URI and end time. */
+  private readonly cellsSeen = new Set<string>();
+  private readonly cellResults = new Map<string, TrackedRecord>();
+  private readonly cellItemsChanged = new vscode.EventEmitter<void>();
+  private readonly disposables: vscode.Disposable[] = [];
+  /** This session's records, newest last (the API and tests read them). */
+  readonly recorded: TrackedRecord[] = [];
+
+  constructor(private readonly deps: RunTrackingDeps) {
+    this.tracker = new RunTracker(deps.live, { minDurationS: () => deps.config().runs.minSeconds });
+    const runs = () => deps.config().runs;
+    this.disposables.push(
+      this.cellItemsChanged,
+      vscode.window.onDidStartTerminalShellExecution((e) => {
+        if (!runs().terminal) return;
+        const line = e.execution.commandLine.value;
+        if (!line.trim()) return;
+        this.terminalRuns.set(e.execution, this.tracker.start(this.info('terminal', executableName(line), line)));
+      }),
+      vscode.window.onDidEndTerminalShellExecution((e) => this.end(this.terminalRuns, e.execution, e.exitCode)),
+      vscode.tasks.onDidStartTaskProcess((e) => {
+        if (!runs().tasks) return;
+        const line = taskCommandLine(e.execution.task);
+        const label = line ? `${e.execution.task.name} (${executableName(line)})` : e.execution.task.name;
+        this.taskRuns.set(e.execution, this.tracker.start(this.info('task', label, line)));
+      }),
+      vscode.tasks.onDidEndTaskProcess((e) => this.end(this.taskRuns, e.execution, e.exitCode)),
+      vscode.debug.onDidStartDebugSession((session) => {
+        // A child session (js-debug starts one per process) is part of its parent's run.
+        if (!runs().debug || session.parentSession) return;
+        const c = session.configuration;
+        const line = [c.program, ...(Array.isArray(c.args) ? c.args : [])].filter((x): x is string => typeof x === 'string').join(' ');
+        this.debugRuns.set(session.id, this.tracker.start(this.info('debug', `${session.type}: ${session.name}`, line || undefined)));
+      }),
+      vscode.debug.onDidTerminateDebugSession((session) => this.end(this.debugRuns, session.id, undefined)),
+      vscode.workspace.onDidChangeNotebookDocument((e) => {
+        if (!runs().notebooks) return;
+        for (const change of e.cellChanges) {
+          const timing = change.executionSummary?.timing;
+          if (timing) this.cellEnded(e.notebook, change.cell, timing, change.executionSummary?.success);
+        }
+      }),
+      vscode.notebooks.registerNotebookCellStatusBarItemProvider('*', {
+        onDidChangeCellStatusBarItems: this.cellItemsChanged.event,
+        provideCellStatusBarItems: (cell) => {
+          const r = this.cellResults.get(cell.document.uri.toString());
+          if (!r) return undefined;
+          const item = new vscode.NotebookCellStatusBarItem(`$(pulse) ${runSummaryText(r)}`, vscode.NotebookCellStatusBarAlignment.Left);
+          item.tooltip = cellTooltip(r);
+          item.command = 'carbonlens.showPanel';
+          return item;
+        },
+      }),
+    );
+  }
+
+  private info(origin: RunInfo['origin'], label: string, commandLine: string | undefined): RunInfo {
+    const keep = this.deps.config().runs.storeCommandLines;
+    return { origin, label, ...(keep && commandLine !== undefined && { commandLine }) };
+  }
+
+  private end<K>(runs: Map<K, Handle>, key: K, exitCode: number | undefined): void {
+    const handle = runs.get(key);
+    if (!handle) return;
+    runs.delete(key);
+    void this.save(handle.end(exitCode));
+  }
+
+  private cellEnded(notebook: vscode.NotebookDocument, cell: vscode.NotebookCell, timing: { startTime: number; endTime: number }, success: boolean | undefined): void {
+    const key = `${cell.document.uri.toString()}@${timing.endTime}`;
+    if (this.cellsSeen.has(key)) return;
+    this.cellsSeen.add(key);
+    const firstLine = cell.document.getText().split('\n').find((l) => l.trim()) ?? '';
+    const info = this.info('notebook', `${basename(notebook.uri.path)} cell ${cell.index + 1}`, firstLine.trim());
+    void this.save(this.tracker.record(info, timing.startTime, timing.endTime, success === false ? 1 : success === true ? 0 : undefined), cell);
+  }
+
+  private async save(finished: Promise<FinishedRun | undefined>, cell?: vscode.NotebookCell): Promise<void> {
+    try {
+      const run = await finished;
+      if (!run) return;
+      const config = this.deps.config();
+      const record = trackedRecord(run, { intensity: this.deps.intensity(), pue: config.pue, dataset: config.dataset, provider: config.cloudProvider, machine: this.machine() });
+      this.recorded.push(record);
+      if (this.recorded.length > 500) this.recorded.shift();
+      if (cell) {
+        this.cellResults.set(cell.document.uri.toString(), record);
+        this.cellItemsChanged.fire();
+      }
+      this.deps.log.info(`Run ${record.origin} "${record.label}": ${record.durationS.toFixed(1)} s, ${runSummaryText(record)}${record.overlaps.length ? `; overlapped ${record.overlaps.map((o) => `"${o.label}"`).join(', ')}` : ''}.`);
+      await this.deps.store.append(record);
+      this.deps.onRecorded(record);
+    } catch (e) {
+      this.deps.log.warn(`A run could not be metered or saved: ${(e as Error).message}`);
+    }
+  }
+
+  private machine(): MachineFacts {
+    const cpuList = cpus();
+    return {
+      os: `${osType()} ${release()} (${process.platform} ${process.arch})`,
+      cpu: cpuList[0]?.model ?? 'unknown',
+      cpuCount: cpuList.length,
+      gpus: this.deps.live.sources.filter((s) => s.component === 'gpu').map((s) => s.name),
+      ramGB: totalmem() / 1024 ** 3,
+    };
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function taskCommandLine(task: vscode.Task): string | undefined {
+  const x = task.execution;
+  const text = (v: string | vscode.ShellQuotedString) => (typeof v === 'string' ? v : v.value);
+  if (x instanceof vscode.ShellExecution) return x.commandLine ?? [x.command ? text(x.command) : '', ...(x.args ?? []).map(text)].join(' ').trim();
+  if (x instanceof vscode.ProcessExecution) return [x.process, ...x.args].join(' ');
+  return undefined;
+}
+
+function cellTooltip(r: TrackedRecord): string {
+  const lines = [`CarbonLens: this cell's last run, ${r.durationS.toFixed(1)} s`];
+  for (const c of r.energy.components) lines.push(`${c.component.toUpperCase()}: ${formatJoules(c.energyJ)} (${c.kind})`);
+  if (r.energy.netJ !== undefined) lines.push(`Above idle (baseline from the ${r.energy.idleSeconds?.toFixed(0)} s before): ${formatJoules(r.energy.netJ)}`);
+  const e = r.emissions;
+  if (e) {
+    const g = e.greenest;
+    lines.push(`${formatGrams(e.grams)} CO2e at ${e.intensity.gco2PerKwh} g/kWh${g ? `; ${formatGrams(g.grams)} in ${g.provider} ${g.region} (${g.gco2PerKwh} g/kWh)` : ''}`);
+  } else if (r.emissionsNote) lines.push(r.emissionsNote);
+  if (r.overlaps.length) lines.push(`Overlapped ${r.overlaps.map((o) => o.label).join(', ')}: their energy is in this figure too.`);
+  return lines.join('\n');
+}
