@@ -24,6 +24,8 @@ const builds = [
   { ...node, format: 'esm', banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" }, entryPoints: ['bench/gpuWindows.ts', 'bench/meterCpu.ts', 'bench/advisorScan.ts'], outdir: 'out/bench', outExtension: { '.js': '.mjs' } },
   // Mocha stays external: the extension host loads it from node_modules like any test runner.
   { ...node, external: [...external, 'mocha'], entryPoints: ['test/integration/index.ts', ...testFiles('test/integration/suite')], outbase: 'test/integration', outdir: 'out/test/integration' },
+  // The smoke suite for the installed VSIX.
+  { ...node, external: [...external, 'mocha'], entryPoints: { index: 'test/smoke/index.ts' }, outdir: 'out/test/smoke' },
 ];
 
 for (const dir of ['dist', 'out']) rmSync(dir, { recursive: true, force: true });

@@ -120,8 +120,8 @@ export async function startCodeServer({ port, dataDir, env = {}, log = console.l
 }
 
 /** The workbench URL that opens `folder` with the extension (and optionally tests) loaded. */
-export function workbenchUrl(base, folder, { extensionTestsPath } = {}) {
-  const payload = [['extensionDevelopmentPath', `vscode-remote://remote${repoRoot}`], ['skipWelcome', 'true']];
+export function workbenchUrl(base, folder, { extensionTestsPath, extensionDevelopmentPath = repoRoot } = {}) {
+  const payload = [['extensionDevelopmentPath', `vscode-remote://remote${extensionDevelopmentPath}`], ['skipWelcome', 'true']];
   if (extensionTestsPath) payload.push(['extensionTestsPath', `vscode-remote://remote${extensionTestsPath}`]);
   return `${base}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }

@@ -14,6 +14,33 @@ async function runCommand(page, title) {
   await input.press('Enter');
 }
 
+/** Run Benchmark from the palette on a tiny image-to-text model folder; waits for its row in the panel. */
+export async function benchmarkFromPalette(page, model) {
+  const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+  const before = await frame.locator('#runs tbody tr').count();
+  await runCommand(page, 'CarbonLens: Run Benchmark');
+  const input = page.locator('.quick-input-widget input');
+  const pick = async (text) => {
+    await input.fill(text);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first().waitFor();
+    await input.press('Enter');
+  };
+  await pick('Image to text');
+  await pick(model);
+  await pick('cpu');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'quicker' }).first().waitFor();
+  await input.fill('30');
+  await page.waitForTimeout(300);
+  await input.press('Enter');
+  // The webview is a cross-origin frame: poll its rows through the locator.
+  const deadline = Date.now() + 60_000;
+  while ((await frame.locator('#runs tbody tr').count()) <= before) {
+    if (Date.now() > deadline) throw new Error('no new row in the panel within 60 s');
+    await page.waitForTimeout(500);
+  }
+  await frame.locator('#benchmark-state', { hasText: 'tiny-trocr on cpu' }).waitFor({ timeout: 10_000 });
+}
+
 /**
  * Pixels of a strong colour: the series lines (theme chart colours). Axes, grid and labels are
  * grey, so an empty chart has none.
@@ -110,29 +137,7 @@ export async function runUiChecks(browser, url, resultsDir) {
     ['Run Benchmark from the palette: task, typed model folder, device, size; the run lands in the panel', async () => {
       const model = join(mkdtempSync(join(tmpdir(), 'cl-ui-model-')), 'tiny-trocr');
       makeImageToText(model);
-      const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
-      const before = await frame.locator('#runs tbody tr').count();
-      await runCommand(page, 'CarbonLens: Run Benchmark');
-      const input = page.locator('.quick-input-widget input');
-      const pick = async (text) => {
-        await input.fill(text);
-        await page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first().waitFor();
-        await input.press('Enter');
-      };
-      await pick('Image to text');
-      await pick(model);
-      await pick('cpu');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'quicker' }).first().waitFor();
-      await input.fill('30');
-      await page.waitForTimeout(300);
-      await input.press('Enter');
-      // The webview is a cross-origin frame: poll its rows through the locator.
-      const deadline = Date.now() + 60_000;
-      while ((await frame.locator('#runs tbody tr').count()) <= before) {
-        if (Date.now() > deadline) throw new Error('no new row in the panel within 60 s');
-        await page.waitForTimeout(500);
-      }
-      await frame.locator('#benchmark-state', { hasText: 'tiny-trocr on cpu' }).waitFor({ timeout: 10_000 });
+      await benchmarkFromPalette(page, model);
     }],
     ['the advisor marks a model id in an opened YAML file, with the evidence on hover', async () => {
       await page.keyboard.press('Control+P');
