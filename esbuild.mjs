@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 const watch = process.argv.includes('--watch');
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
-const define = { CARBONLENS_VERSION: JSON.stringify(pkg.version) };
+const define = { CARBONLENS_VERSION: JSON.stringify(pkg.version), CARBONLENS_ORT_VERSION: JSON.stringify(pkg.dependencies['onnxruntime-node']) };
 // Native or heavy modules stay outside the bundles and load on first use, never at activation.
 const external = ['vscode', 'onnxruntime-node', 'sharp', 'koffi'];
 

@@ -84,6 +84,8 @@ function packageDir(name) {
 /** What never ships: sources, types, maps, docs, other platforms' binaries, install scripts. */
 function keep(name, target, rel) {
   const [os, arch] = target.split('-');
+  // libvips' README is its licence notice: each bundled library and its licence.
+  if (name.includes('sharp-libvips') && rel === 'README.md') return true;
   if (/\.(ts|mts|cts|map|cc|hh|c|h|md|markdown)$/i.test(rel) && !/^(license|notice|thirdpartynotices)/i.test(rel.split('/').pop())) return false;
   if (/(^|\/)(docs?|test|tests|example|examples)(\/|$)/.test(rel)) return false;
   if (name === 'onnxruntime-node') {

@@ -1,4 +1,10 @@
+import { runtimeFolder, useRuntime } from '../core/models/cudaProvider';
+import { cacheDir } from './carbonOptions';
 import { main } from './main';
+
+// onnxruntime-node with the CUDA provider, when one was installed (`carbonlens cuda-provider
+// install`, or the editor's command): before anything loads onnxruntime-node.
+useRuntime(process.env.CARBONLENS_ORT_DIR || runtimeFolder(cacheDir()));
 
 // `carbonlens regions | head`: a reader that stops early is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {

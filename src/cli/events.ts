@@ -7,14 +7,16 @@ export type BenchEvent =
   | { event: 'phase'; model: string; phase: string; detail?: string }
   | { event: 'items'; model: string; done: number; total: number }
   | { event: 'download'; file: string; doneBytes: number; missingBytes: number }
-  | { event: 'consent'; repo: string; kind: 'model' | 'dataset'; files: number; bytes: number; folder: string };
+  | { event: 'consent'; repo: string; kind: 'model' | 'dataset' | 'provider'; files: number; bytes: number; folder: string };
+
+export type ConsentEvent = Extract<BenchEvent, { event: 'consent' }>;
 
 export const emitEvent = (e: BenchEvent) => void process.stderr.write(`${JSON.stringify(e)}\n`);
 
 let answers: AsyncIterator<string> | undefined;
 
 /** Emits the question and reads one answer line from stdin (end of input means no). */
-export async function askParent(e: Extract<BenchEvent, { event: 'consent' }>): Promise<boolean> {
+export async function askParent(e: ConsentEvent): Promise<boolean> {
   answers ??= createInterface({ input: process.stdin })[Symbol.asyncIterator]();
   emitEvent(e);
   const { value, done } = await answers.next();

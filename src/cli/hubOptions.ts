@@ -4,9 +4,9 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { HubClient, type DownloadPlan, type SnapshotOptions } from '../core/models/hub';
 import { cacheDir } from './carbonOptions';
-import { askParent, emitEvent } from './events';
+import { askParent, emitEvent, type ConsentEvent } from './events';
 
-const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
+export const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
 
 export function hubFromEnv(offline: boolean, env = process.env): HubClient {
   return new HubClient({
@@ -18,6 +18,28 @@ export function hubFromEnv(offline: boolean, env = process.env): HubClient {
 }
 
 /**
+ * Asks for a download: --yes answers for the user; with --events the parent process asks (and
+ * shows `event`); otherwise the terminal; without one, the answer is no.
+ */
+export async function confirmDownload(what: string, event: ConsentEvent, how: { yes: boolean; events: boolean; err: (t: string) => void }): Promise<boolean> {
+  if (how.events && !how.yes) return askParent(event);
+  if (how.yes) {
+    how.err(`Downloading ${what}.`);
+    return true;
+  }
+  if (!process.stdin.isTTY || !process.stderr.isTTY) {
+    how.err(`Needs ${what}. Pass --yes to allow the download.`);
+    return false;
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`Download ${what}? [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/**
  * Downloads ask first: --yes answers for the user; with --events the parent process asks;
  * otherwise the terminal; without one, the answer is no.
  */
@@ -25,26 +47,12 @@ export function downloadOptions(yes: boolean, signal: AbortSignal, err: (t: stri
   let lastPrint = 0;
   return {
     signal,
-    confirm: async (plan: DownloadPlan) => {
-      if (events && !yes) {
-        return askParent({ event: 'consent', repo: plan.repo.id, kind: plan.repo.type, files: plan.files.length, bytes: plan.missingBytes, folder: plan.folder });
-      }
-      const what = `${plan.repo.type === 'dataset' ? 'dataset ' : ''}${plan.repo.id}: ${plan.files.length} file(s), ${mb(plan.missingBytes)} to download into ${plan.folder}`;
-      if (yes) {
-        err(`Downloading ${what}.`);
-        return true;
-      }
-      if (!process.stdin.isTTY || !process.stderr.isTTY) {
-        err(`Needs ${what}. Pass --yes to allow the download.`);
-        return false;
-      }
-      const rl = createInterface({ input: process.stdin, output: process.stderr });
-      try {
-        return /^y(es)?$/i.test((await rl.question(`Download ${what}? [y/N] `)).trim());
-      } finally {
-        rl.close();
-      }
-    },
+    confirm: (plan: DownloadPlan) =>
+      confirmDownload(
+        `${plan.repo.type === 'dataset' ? 'dataset ' : ''}${plan.repo.id}: ${plan.files.length} file(s), ${mb(plan.missingBytes)} to download into ${plan.folder}`,
+        { event: 'consent', repo: plan.repo.id, kind: plan.repo.type, files: plan.files.length, bytes: plan.missingBytes, folder: plan.folder },
+        { yes, events, err },
+      ),
     onProgress: ({ file, doneBytes, missingBytes }) => {
       const now = Date.now();
       if (now - lastPrint < 1000 && doneBytes < missingBytes) return;

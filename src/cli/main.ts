@@ -1,6 +1,7 @@
 import { LookupError } from '../core/carbon/intensity';
 import { BENCH_HELP, runBench } from './bench';
 import { COMPARE_HELP, runCompare } from './compare';
+import { CUDA_PROVIDER_HELP, runCudaProvider } from './cudaProvider';
 import { ESTIMATE_HELP, runEstimate } from './estimate';
 import { INFO_HELP, runInfo } from './info';
 import { MONITOR_HELP, runMonitor } from './monitor';
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, Command> = {
   bench: { help: BENCH_HELP, run: runBench },
   compare: { help: COMPARE_HELP, run: runCompare },
   scan: { help: SCAN_HELP, run: runScan },
+  'cuda-provider': { help: CUDA_PROVIDER_HELP, run: runCudaProvider },
 };
 const stdout: Print = (t) => void process.stdout.write(t + '\n');
 const stderr: Print = (t) => void process.stderr.write(t + '\n');

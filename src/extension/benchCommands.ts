@@ -1,7 +1,7 @@
 // CarbonLens: Run Benchmark and Compare Models. Quick picks for what to run (or arguments, for
 // tests and keybindings), a cancellable progress notification, then the panel.
 import { mkdirSync } from 'node:fs';
-import { isAbsolute, relative } from 'node:path';
+import { dirname, isAbsolute, relative } from 'node:path';
 import * as vscode from 'vscode';
 import type { BenchEvent } from '../cli/events';
 import type { BenchRecord } from '../core/bench/record';
@@ -13,6 +13,7 @@ import { runCli } from './benchRunner';
 import type { BenchStore } from './benchStore';
 import type { CarbonLensConfig } from './config';
 import { HF_TOKEN_SECRET } from './config';
+import { packagePlatform } from './platform';
 
 export interface BenchmarkArgs {
   task?: Task;
@@ -120,6 +121,13 @@ function needsTrust(model: string): boolean {
 }
 
 export async function runBenchmarkCommand(deps: BenchDeps, args: BenchmarkArgs = {}, compare = false): Promise<BenchRecord[] | undefined> {
+  const platform = packagePlatform(dirname(deps.cliPath));
+  if (platform && !platform.nativeRuntimes) {
+    void vscode.window.showErrorMessage(
+      'CarbonLens: this is the universal package, without model runtimes (onnxruntime-node, sharp) for this platform, so it cannot run benchmarks. Install the CarbonLens package for your platform (linux-x64, linux-arm64, win32-x64 or darwin-arm64); live power, carbon figures and the advisor work here.',
+    );
+    return undefined;
+  }
   const task = args.task ?? (await pickTask());
   if (!task) return undefined;
   const model = args.model ?? (await pickModel(task, compare ? 'CarbonLens: the reference model (A)' : 'CarbonLens: which model?'));
@@ -154,6 +162,7 @@ export async function runBenchmarkCommand(deps: BenchDeps, args: BenchmarkArgs =
   if (config.hubOffline) cliArgs.push('--offline');
   const env = {
     CARBONLENS_CACHE: deps.store.cache,
+    CARBONLENS_ORT_DIR: deps.store.ortRuntime,
     HF_TOKEN: (await deps.secrets.get(HF_TOKEN_SECRET)) ?? process.env.HF_TOKEN,
     ...(config.hubEndpoint && { HF_ENDPOINT: config.hubEndpoint }),
   };

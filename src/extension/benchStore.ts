@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parseRuns } from '../core/bench/history';
 import type { BenchRecord } from '../core/bench/record';
 import { appendRecord, RUNS_FILE } from '../core/bench/report';
+import { runtimeFolder } from '../core/models/cudaProvider';
 import type { TrackedRecord } from '../core/tracking/trackedRecord';
 
 export class BenchStore {
@@ -17,6 +18,11 @@ export class BenchStore {
 
   get cache(): string {
     return join(this.dir, 'cache');
+  }
+
+  /** onnxruntime-node with the CUDA provider, once installed (see core/models/cudaProvider). */
+  get ortRuntime(): string {
+    return runtimeFolder(this.dir);
   }
 
   /** Adds a tracked run to emissions.csv and carbonlens-runs.jsonl. */

@@ -12,6 +12,8 @@ export interface CarbonLensConfig {
   /** A hub mirror; '' for huggingface.co. */
   readonly hubEndpoint: string;
   readonly hubOffline: boolean;
+  /** The NuGet feed of onnxruntime's CUDA provider. */
+  readonly cudaProviderFeed: string;
   /** Which runs started from the editor are metered, and how they are kept. */
   readonly runs: {
     readonly terminal: boolean;
@@ -37,6 +39,7 @@ export function readConfig(): CarbonLensConfig {
   const interval = c.get<number>('meter.intervalMs', 1000);
   const endpoint = c.get<string>('hub.endpoint', '').trim();
   const provider = c.get<string>('cloudProvider', '');
+  const feed = c.get<string>('cudaProvider.feed', '').trim();
   return Object.freeze({
     statusBarEnabled: c.get<boolean>('statusBar.enabled', true),
     location: c.get<string>('location', '').trim(),
@@ -47,6 +50,7 @@ export function readConfig(): CarbonLensConfig {
     meterIntervalMs: typeof interval === 'number' && interval >= 250 && interval <= 60_000 ? Math.round(interval) : 1000,
     hubEndpoint: /^https?:\/\/\S+$/.test(endpoint) ? endpoint : '',
     hubOffline: c.get<boolean>('hub.offline', false),
+    cudaProviderFeed: /^https?:\/\/\S+$/.test(feed) ? feed : 'https://api.nuget.org/v3/index.json',
     runs: Object.freeze({
       terminal: c.get<boolean>('runs.terminal', true) !== false,
       tasks: c.get<boolean>('runs.tasks', true) !== false,

@@ -9,6 +9,7 @@ import { cancelBenchmarks, runBenchmarkCommand, type BenchmarkArgs } from './ben
 import { killAllBenchmarks, runningBenchmarks } from './benchRunner';
 import { BenchStore } from './benchStore';
 import { ELECTRICITY_MAPS_SECRET, HF_TOKEN_SECRET, readConfig, watchConfig } from './config';
+import { installCudaProviderCommand } from './cudaCommand';
 import { exportReportCommand } from './exportCommand';
 import { GridIntensity, type IntensityState } from './intensity';
 import { LiveMeter } from './liveMeter';
@@ -211,6 +212,7 @@ export function activate(context: vscode.ExtensionContext): CarbonLensApi {
       if (n === 0) void vscode.window.showInformationMessage('CarbonLens: no benchmark is running.');
       return n;
     }),
+    vscode.commands.registerCommand('carbonlens.installCudaProvider', () => installCudaProviderCommand({ cliPath, store, config: () => config, log })),
     vscode.commands.registerCommand('carbonlens.exportReport', (format?: ExportFormat, target?: vscode.Uri) => exportReportCommand(store, typeof format === 'string' ? format : undefined, target)),
     vscode.commands.registerCommand('carbonlens.setElectricityMapsToken', async () => {
       const stored = await storeSecret(ELECTRICITY_MAPS_SECRET, 'Electricity Maps API token', "Kept in VS Code's secret storage, never in settings. Leave empty to remove the stored token.");

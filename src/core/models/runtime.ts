@@ -45,7 +45,7 @@ export function cudaProviderInstalled(resolveBinding = () => require.resolve('on
 }
 
 /** Folders the Linux dynamic loader searches: LD_LIBRARY_PATH, ld.so.conf.d, the usual ones. */
-function librarySearchPath(env = process.env): string[] {
+export function librarySearchPath(env = process.env): string[] {
   const dirs = (env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
   try {
     for (const f of readdirSync('/etc/ld.so.conf.d').filter((n) => n.endsWith('.conf'))) {

@@ -1,0 +1,222 @@
+// onnxruntime's CUDA provider on Linux x64, added after install. onnxruntime-node ships without
+// it (its install script fetches it from NuGet, which fails offline and which we skip). With the
+// user's consent, `installCudaProvider` fetches the same NuGet package onnxruntime-node's
+// script uses, and builds a private copy of onnxruntime-node in the given folder (the
+// extension's storage) with the provider libraries beside libonnxruntime.so, where onnxruntime
+// looks for them. `useRuntime` points `require('onnxruntime-node')` at that copy.
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Unzip, UnzipInflate } from 'fflate';
+import { librarySearchPath } from './runtime';
+
+/** The onnxruntime-node version the bundles were built against: the provider must match it. */
+export const ORT_VERSION = CARBONLENS_ORT_VERSION;
+export const NUGET_INDEX = 'https://api.nuget.org/v3/index.json';
+export const CUDA_PACKAGE = 'Microsoft.ML.OnnxRuntime.Gpu.Linux';
+const PROVIDER_FILES = ['libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so'];
+const MANIFEST = 'carbonlens-provider.json';
+
+export class ProviderError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'unsupported' | 'declined' | 'network' | 'http' | 'package' | 'cancelled',
+  ) {
+    super(message);
+  }
+}
+
+export interface ProviderManifest {
+  package: string;
+  version: string;
+  url: string;
+  sha256: string;
+  bytes: number;
+  files: string[];
+  installedAt: string;
+}
+
+/** The folder of the runtime copy for this version, inside `storage`. */
+export const runtimeFolder = (storage: string, version = ORT_VERSION) => join(storage, 'onnxruntime-cuda', version);
+
+/** The manifest of a complete install in `folder`, or undefined. */
+export function installedProvider(folder: string): ProviderManifest | undefined {
+  try {
+    const m = JSON.parse(readFileSync(join(folder, MANIFEST), 'utf8')) as ProviderManifest;
+    const bin = join(folder, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6', 'linux', 'x64');
+    return m.files.every((f) => existsSync(join(bin, f))) ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The CUDA 12 and cuDNN 9 libraries the provider needs, and whether the loader can find each. */
+export function cudaLibraries(dirs = [...librarySearchPath(), '/usr/local/cuda/lib64', '/usr/local/cuda-12/lib64']): { name: string; found: boolean }[] {
+  const has = (name: string) => dirs.some((d) => existsSync(join(d, name)));
+  return ['libcudart.so.12', 'libcublasLt.so.12', 'libcufft.so.11', 'libcudnn.so.9'].map((name) => ({ name, found: has(name) }));
+}
+
+/**
+ * Makes `require('onnxruntime-node')` load the copy in `folder` (its onnxruntime-common stays the
+ * one the bundle uses, so tensors are one class). Call before anything loads onnxruntime-node.
+ */
+export function useRuntime(folder: string): boolean {
+  if (!installedProvider(folder)) return false;
+  const target = join(folder, 'node_modules', 'onnxruntime-node');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Module = require('node:module') as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
+  const resolve = Module._resolveFilename;
+  Module._resolveFilename = function (request: string, ...rest: unknown[]) {
+    return resolve.call(this, request === 'onnxruntime-node' ? target : request, ...rest);
+  };
+  return true;
+}
+
+export interface InstallOptions {
+  /** Where the runtime copy goes (see runtimeFolder). */
+  folder: string;
+  /** The NuGet v3 service index. */
+  feed?: string;
+  version?: string;
+  /** The installed onnxruntime-node package folder, copied with the providers added. */
+  ortPackage: string;
+  /** Asked with the download's size before any byte is fetched. */
+  confirm: (plan: { url: string; bytes?: number; package: string; version: string }) => Promise<boolean>;
+  onProgress?: (doneBytes: number, totalBytes?: number) => void;
+  signal?: AbortSignal;
+  fetchImpl?: typeof fetch;
+}
+
+async function request(url: string, init: RequestInit, fetchImpl: typeof fetch): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetchImpl(url, { redirect: 'follow', ...init });
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw new ProviderError('Cancelled.', 'cancelled');
+    const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
+    throw new ProviderError(`Cannot reach ${new URL(url).origin} (${cause}). Check the network, or set carbonlens.cudaProvider.feed to a NuGet mirror.`, 'network');
+  }
+  if (!res.ok) throw new ProviderError(`${url} answered ${res.status} ${res.statusText}.`, 'http');
+  return res;
+}
+
+/** The .nupkg address from the feed's PackageBaseAddress resource. */
+export async function packageUrl(feed: string, version: string, fetchImpl: typeof fetch = fetch, signal?: AbortSignal): Promise<string> {
+  const index = (await (await request(feed, { signal }, fetchImpl)).json()) as { resources?: { '@id': string; '@type': string }[] };
+  const base = index.resources?.find((r) => r['@type'].startsWith('PackageBaseAddress/3.0.0'))?.['@id'];
+  if (!base) throw new ProviderError(`${feed} is not a NuGet v3 feed (no PackageBaseAddress).`, 'package');
+  const id = CUDA_PACKAGE.toLowerCase();
+  return `${base.replace(/\/?$/, '/')}${id}/${version}/${id}.${version}.nupkg`;
+}
+
+export async function installCudaProvider(options: InstallOptions): Promise<ProviderManifest> {
+  if (process.platform !== 'linux' || process.arch !== 'x64') throw new ProviderError(`onnxruntime publishes its CUDA provider for Node on Linux x64 only, not ${process.platform}-${process.arch}.`, 'unsupported');
+  const fetchImpl = options.fetchImpl ?? fetch;
+  const version = options.version ?? ORT_VERSION;
+  const url = await packageUrl(options.feed ?? NUGET_INDEX, version, fetchImpl, options.signal);
+  const head = await request(url, { method: 'HEAD', signal: options.signal }, fetchImpl);
+  const size = Number(head.headers.get('content-length')) || undefined;
+  if (!(await options.confirm({ url, bytes: size, package: CUDA_PACKAGE, version }))) throw new ProviderError('Not downloaded: no consent.', 'declined');
+
+  const staging = `${options.folder}.partial-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    const ort = join(staging, 'node_modules', 'onnxruntime-node');
+    const bin = join(ort, 'bin', 'napi-v6', 'linux', 'x64');
+    mkdirSync(bin, { recursive: true });
+    const nupkg = join(staging, 'package.nupkg');
+    const { sha256, bytes } = await download(url, nupkg, fetchImpl, options);
+    const found = await extract(nupkg, bin, PROVIDER_FILES.map((f) => `runtimes/linux-x64/native/${f}`));
+    const missing = PROVIDER_FILES.filter((f) => !found.includes(f));
+    if (missing.length) throw new ProviderError(`${CUDA_PACKAGE} ${version} has no ${missing.join(', ')}: not the package onnxruntime-node expects.`, 'package');
+    rmSync(nupkg);
+    copyRuntime(options.ortPackage, ort, bin);
+    const manifest: ProviderManifest = { package: CUDA_PACKAGE, version, url, sha256, bytes, files: PROVIDER_FILES, installedAt: new Date().toISOString() };
+    writeFileSync(join(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+    rmSync(options.folder, { recursive: true, force: true });
+    mkdirSync(dirname(options.folder), { recursive: true });
+    renameSync(staging, options.folder);
+    return manifest;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+async function download(url: string, file: string, fetchImpl: typeof fetch, options: InstallOptions): Promise<{ sha256: string; bytes: number }> {
+  const res = await request(url, { signal: options.signal }, fetchImpl);
+  const total = Number(res.headers.get('content-length')) || undefined;
+  const hash = createHash('sha256');
+  const out = createWriteStream(file);
+  let done = 0;
+  try {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      hash.update(chunk);
+      done += chunk.length;
+      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+      options.onProgress?.(done, total);
+    }
+  } catch (e) {
+    throw (e as Error).name === 'AbortError' ? new ProviderError('Cancelled.', 'cancelled') : new ProviderError(`The download broke off: ${(e as Error).message}`, 'network');
+  } finally {
+    await new Promise<void>((r) => out.end(() => r()));
+  }
+  if (total !== undefined && done !== total) throw new ProviderError(`The download stopped at ${done} of ${total} bytes.`, 'network');
+  return { sha256: hash.digest('hex'), bytes: done };
+}
+
+/** Streams the zip and writes the wanted entries (by path) into `into`; returns their file names. */
+function extract(zip: string, into: string, wanted: string[]): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const written: Promise<string>[] = [];
+    const unzip = new Unzip((entry) => {
+      if (!wanted.includes(entry.name)) return;
+      const name = entry.name.split('/').pop()!;
+      const out = createWriteStream(join(into, name));
+      written.push(
+        new Promise((ok, fail) => {
+          out.on('error', fail);
+          out.on('finish', () => ok(name));
+          entry.ondata = (err, data, final) => {
+            if (err) return fail(new ProviderError(`The package is damaged: ${err.message}`, 'package'));
+            out.write(data);
+            if (final) out.end();
+          };
+          entry.start();
+        }),
+      );
+    });
+    unzip.register(UnzipInflate);
+    const input = createReadStream(zip);
+    input.on('data', (chunk) => {
+      try {
+        unzip.push(chunk as Buffer);
+      } catch (e) {
+        input.destroy();
+        reject(new ProviderError(`The package is not a readable zip: ${(e as Error).message}`, 'package'));
+      }
+    });
+    input.on('error', reject);
+    input.on('end', () => {
+      try {
+        unzip.push(new Uint8Array(0), true);
+      } catch (e) {
+        return reject(new ProviderError(`The package is not a readable zip: ${(e as Error).message}`, 'package'));
+      }
+      Promise.all(written).then(resolve, reject);
+    });
+  });
+}
+
+/** onnxruntime-node's JS and native binding beside the providers; onnxruntime-common linked, not copied. */
+function copyRuntime(from: string, to: string, bin: string): void {
+  copyFileSync(join(from, 'package.json'), join(to, 'package.json'));
+  const dist = join(from, 'dist');
+  mkdirSync(join(to, 'dist'), { recursive: true });
+  for (const f of readdirSync(dist)) if (f.endsWith('.js')) copyFileSync(join(dist, f), join(to, 'dist', f));
+  const nativeDir = join(from, 'bin', 'napi-v6', 'linux', 'x64');
+  for (const f of readdirSync(nativeDir)) copyFileSync(join(nativeDir, f), join(bin, f));
+  // Its exports hide package.json: walk up from the entry point.
+  let common = dirname(realpathSync(require.resolve('onnxruntime-common', { paths: [from] })));
+  while (!existsSync(join(common, 'package.json')) || JSON.parse(readFileSync(join(common, 'package.json'), 'utf8')).name !== 'onnxruntime-common') common = dirname(common);
+  symlinkSync(common, join(dirname(to), 'onnxruntime-common'), 'dir');
+}

@@ -1,0 +1,67 @@
+// CarbonLens: Add the CUDA Provider. onnxruntime-node ships without it; on Linux x64 with CUDA 12
+// this explains what it is, asks with the size, and has the CLI fetch it into the extension's
+// storage (`carbonlens cuda-provider install`). Benchmarks on `auto` then try CUDA first.
+import * as vscode from 'vscode';
+import { runCli } from './benchRunner';
+import type { BenchStore } from './benchStore';
+import type { CarbonLensConfig } from './config';
+
+export interface CudaCommandDeps {
+  cliPath: string;
+  store: BenchStore;
+  config: () => CarbonLensConfig;
+  log: vscode.LogOutputChannel;
+}
+
+interface ProviderStatus {
+  installed: { version: string; installedAt: string } | null;
+  libraries: { name: string; found: boolean }[];
+}
+
+export async function installCudaProviderCommand(deps: CudaCommandDeps): Promise<boolean> {
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    void vscode.window.showInformationMessage(`CarbonLens: onnxruntime publishes its CUDA provider for Linux x64 only. Here benchmarks use ${process.platform === 'win32' ? 'DirectML, ' : process.platform === 'darwin' ? 'CoreML, ' : ''}WebGPU or the CPU.`);
+    return false;
+  }
+  const folder = deps.store.ortRuntime;
+  const status = await runCli(deps.cliPath, ['cuda-provider', 'status', '--json', '--dir', folder], { env: {}, askConsent: async () => false });
+  let parsed: ProviderStatus | undefined;
+  try {
+    parsed = JSON.parse(status.stdout) as ProviderStatus;
+  } catch {
+    deps.log.error(`cuda-provider status failed: ${status.messages.join(' ')}`);
+  }
+  if (parsed?.installed) {
+    void vscode.window.showInformationMessage(`CarbonLens: the CUDA provider ${parsed.installed.version} is installed; benchmarks on "auto" try CUDA first.`);
+    return true;
+  }
+  const missing = parsed?.libraries.filter((l) => !l.found).map((l) => l.name) ?? [];
+  const feed = deps.config().cudaProviderFeed;
+  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'CarbonLens: CUDA provider', cancellable: true }, (progress, token) =>
+    runCli(deps.cliPath, ['cuda-provider', 'install', '--dir', folder, '--feed', feed], {
+      env: {},
+      token,
+      onEvent: (e) => e.event === 'download' && progress.report({ message: `${(e.doneBytes / 1e6).toFixed(0)} of ${(e.missingBytes / 1e6).toFixed(0)} MB` }),
+      askConsent: async (e) => {
+        const detail = [
+          `onnxruntime's CUDA execution provider (${e.repo}, ${(e.bytes / 1e6).toFixed(0)} MB) runs models on NVIDIA GPUs far faster than WebGPU. It comes from ${new URL(feed).host}, the NuGet package onnxruntime-node's own installer uses, and goes to ${e.folder}.`,
+          'It needs CUDA 12 and cuDNN 9 on this machine.',
+          missing.length ? `Not found now: ${missing.join(', ')}. Without them, benchmarks fall back to the next device and say why.` : 'CUDA 12 and cuDNN 9 libraries were found.',
+        ].join('\n\n');
+        const pick = await vscode.window.showInformationMessage('Download the CUDA provider for onnxruntime?', { modal: true, detail }, 'Download');
+        deps.log.info(`CUDA provider download: ${pick ? 'accepted' : 'declined'}.`);
+        return pick === 'Download';
+      },
+    }),
+  );
+  for (const m of result.messages) deps.log.info(`  ${m}`);
+  if (result.cancelled) return false;
+  if (result.code !== 0) {
+    const why = result.messages.pop() ?? `exit code ${result.code}`;
+    if (!/no consent/.test(why)) void vscode.window.showErrorMessage(`CarbonLens: the CUDA provider was not installed: ${why}`, 'Open Log').then((p) => p && deps.log.show());
+    return false;
+  }
+  deps.log.info(result.stdout.trim());
+  void vscode.window.showInformationMessage('CarbonLens: CUDA provider installed. Benchmarks on "auto" now try CUDA first, and fall back (saying why) if it cannot load.');
+  return true;
+}
