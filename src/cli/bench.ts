@@ -44,7 +44,8 @@ export function formatRecord(r: BenchRecord): string[] {
   const lines = [
     `Model      ${r.model.id} (${r.model.source === 'local' ? 'local folder' : `hub${r.model.commit ? `, ${r.model.commit.slice(0, 10)}` : ''}`})`,
     `Task       ${r.task} on ${r.dataset.name}: ${r.dataset.items} items (seed ${r.dataset.seed}, of ${r.dataset.population})`,
-    `Device     ${res.device}, ${res.dtype}, batch ${res.batch}${skipped.length ? `; not used: ${skipped.join('; ')}` : ''}`,
+    `Device     ${res.device}, ${res.dtype}, batch ${res.batch}${res.runtime?.batchChosenBy === 'measurement' ? ` (fastest of ${res.runtime.batchTrials!.map((t) => `${t.batch}: ${t.itemsPerS.toPrecision(3)}/s`).join(', ')})` : ''}${skipped.length ? `; not used: ${skipped.join('; ')}` : ''}`,
+    ...(res.runtime ? [`Runtime    inputs by ${res.runtime.preprocessing}; graph capture off (${res.runtime.graphCapture.why})`] : []),
     `Load       ${res.load.seconds.toFixed(2)} s, ${joules(res.load.energyJ)} (${res.load.kind})`,
     `Run        ${s.seconds.toFixed(2)} s, ${s.itemsPerS.toPrecision(3)} items/s${res.repeats.length > 1 ? ` (median of ${res.repeats.length}, spread ${res.spreadPercent!.toFixed(1)}%)` : ''}`,
     `Energy     ${joules(s.jPerItem)}/item${s.netJPerItem !== undefined ? `, ${joules(s.netJPerItem)}/item above idle` : ''} (${s.kind === 'measured' ? 'measured' : `weakest figure: ${s.kind}`})`,

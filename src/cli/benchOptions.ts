@@ -39,7 +39,8 @@ export const BENCH_OPTIONS_HELP = `  --task T            image-classification, i
                       WebGPU, then CPU; or one of cuda, dml, coreml, webgpu, cpu (no fallback)
   --dtype D           ${DTYPES.join(', ')} (default fp32), where the model has the file
   --samples N         items to measure (default ${Object.entries(DEFAULT_SAMPLES).map(([t, n]) => `${n} for ${t}`).join(', ')})
-  --batch B           items per call (default 1)
+  --batch B           items per call (default 1), or auto: a few sizes are timed on the loaded
+                      model and the fastest is used (the record keeps the trials)
   --dataset D         cifar10 (classification), rendered-words (OCR) or cnn_dailymail
                       (summarization), the default for each; or a folder of images with
                       labels.csv (file,label), or a .jsonl of {"text", "summary"} lines
@@ -78,7 +79,7 @@ export interface BenchSettings {
   device: DeviceChoice;
   dtype: Dtype;
   samples: number;
-  batch: number;
+  batch: number | 'auto';
   seed: number;
   repeats: number;
   idleMs: number;
@@ -105,7 +106,7 @@ export function benchSettings(values: BenchValues): BenchSettings {
     device,
     dtype,
     samples: whole('--samples', values.samples, 1) ?? DEFAULT_SAMPLES[values.task],
-    batch: whole('--batch', values.batch, 1) ?? 1,
+    batch: values.batch === 'auto' ? 'auto' : (whole('--batch', values.batch, 1) ?? 1),
     seed: whole('--seed', values.seed, 0) ?? 1,
     repeats: whole('--repeats', values.repeats, 1) ?? 1,
     idleMs: whole('--idle-ms', values['idle-ms'], 0) ?? 3000,

@@ -16,7 +16,8 @@ export interface BenchOptions {
   dtype: Dtype;
   set: EvalSet;
   meter: Meter;
-  batch?: number;
+  /** Items per call; 'auto' measures a few sizes on the loaded model and keeps the fastest. */
+  batch?: number | 'auto';
   repeats?: number;
   /** Batches run before measuring (default 1). */
   warmupBatches?: number;
@@ -50,11 +51,28 @@ export interface RepeatResult {
   kind: Provenance;
 }
 
+/** How the model ran: what a reader needs to reproduce the figure. */
+export interface RuntimeChoices {
+  /** onnxruntime's execution provider (the device). */
+  executionProvider: string;
+  dtype: Dtype;
+  batch: number;
+  batchChosenBy: 'user' | 'measurement';
+  /** Batch sizes tried, with their items/s, when chosen by measurement. */
+  batchTrials?: { batch: number; itemsPerS: number }[];
+  /** The input preparation: transformers.js's processor, or a faster path. */
+  preprocessing: string;
+  /** Graph capture replays the recorded GPU work; off, and why. */
+  graphCapture: { enabled: false; why: string };
+}
+
 export interface BenchResult {
   device: string;
   dtype: Dtype;
   attempts: DeviceAttempt[];
   batch: number;
+  /** Absent in records written before 0.1.0 had it. */
+  runtime?: RuntimeChoices;
   items: number;
   load: { seconds: number; energyJ: number; kind: Provenance };
   idle?: IdleBaseline;
@@ -88,23 +106,58 @@ function perItem(window: WindowResult, items: number): RepeatResult {
   };
 }
 
+/**
+ * Every item through the pipeline, batch by batch. A pipeline that splits its work prepares the
+ * next batch (on the CPU) while the current one runs (on the device).
+ */
 async function runAll(pipeline: TaskPipeline, runner: TaskRunner, items: readonly EvalItem[], batch: number, signal?: AbortSignal, onItems?: (d: number, t: number) => void): Promise<string[]> {
   const answers: string[] = [];
-  for (const chunk of batches(items, batch)) {
+  const chunks = batches(items, batch).map((chunk) => chunk.map((i) => i.input));
+  const { split } = pipeline;
+  let next = split && chunks.length > 0 ? split.prepare(chunks[0]!) : undefined;
+  for (let k = 0; k < chunks.length; k++) {
     checkAbort(signal);
-    const output = await pipeline(chunk.map((i) => i.input), runner.callOptions);
-    answers.push(...runner.answers(output, chunk.length));
+    let output: unknown;
+    if (split) {
+      const prepared = await next!;
+      next = k + 1 < chunks.length ? split.prepare(chunks[k + 1]!) : undefined;
+      next?.catch(() => undefined); // awaited next time round; a failure then is the run's
+      output = await split.infer(prepared, runner.callOptions);
+    } else {
+      output = await pipeline(chunks[k]!, runner.callOptions);
+    }
+    answers.push(...runner.answers(output, chunks[k]!.length));
     onItems?.(answers.length, items.length);
   }
   return answers;
 }
 
+const BATCH_CANDIDATES = [1, 4, 8, 16, 32, 64];
+
+/**
+ * Items/s of a few batch sizes on the loaded model (two timed batches each, after one to warm
+ * it); stops growing once a size is clearly slower than the best. Part of the warm-up, not metered.
+ */
+async function measureBatches(pipeline: TaskPipeline, runner: TaskRunner, items: readonly EvalItem[], signal?: AbortSignal): Promise<{ batch: number; itemsPerS: number }[]> {
+  const trials: { batch: number; itemsPerS: number }[] = [];
+  for (const batch of BATCH_CANDIDATES.filter((b) => b === 1 || b <= items.length)) {
+    const take = (n: number) => Array.from({ length: n }, (_, i) => items[i % items.length]!);
+    await runAll(pipeline, runner, take(batch), batch, signal);
+    const t0 = performance.now();
+    await runAll(pipeline, runner, take(2 * batch), batch, signal);
+    const itemsPerS = (2 * batch) / ((performance.now() - t0) / 1000);
+    trials.push({ batch, itemsPerS });
+    if (itemsPerS < 0.9 * Math.max(...trials.map((t) => t.itemsPerS))) break;
+  }
+  return trials;
+}
+
 export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
   const { task, folder, set, meter, signal } = options;
-  const batch = options.batch ?? 1;
+  const wanted = options.batch ?? 1;
   const repeats = options.repeats ?? 1;
   const idleMs = options.idleMs ?? 3000;
-  if (!(batch >= 1 && Number.isInteger(batch))) throw new RangeError(`Batch size must be a whole number >= 1, not ${batch}.`);
+  if (wanted !== 'auto' && !(wanted >= 1 && Number.isInteger(wanted))) throw new RangeError(`Batch size must be a whole number >= 1 or auto, not ${wanted}.`);
   if (!(repeats >= 1 && Number.isInteger(repeats))) throw new RangeError(`Repeats must be a whole number >= 1, not ${repeats}.`);
   if (set.items.length === 0) throw new RangeError(`The evaluation set ${set.name} has no items.`);
   const config = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8'));
@@ -128,6 +181,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   const load = await loadWindow.end();
   try {
     options.onPhase?.('warm-up', loaded.device);
+    const trials = wanted === 'auto' ? await measureBatches(loaded.pipeline, runner, set.items, signal) : undefined;
+    const batch = wanted === 'auto' ? trials!.reduce((a, b) => (b.itemsPerS > a.itemsPerS ? b : a)).batch : wanted;
     const warmup = set.items.slice(0, batch * (options.warmupBatches ?? 1));
     await runAll(loaded.pipeline, runner, warmup, batch, signal);
 
@@ -165,6 +220,15 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       dtype: loaded.dtype,
       attempts: loaded.attempts,
       batch,
+      runtime: {
+        executionProvider: loaded.device,
+        dtype: loaded.dtype,
+        batch,
+        batchChosenBy: trials ? 'measurement' : 'user',
+        ...(trials && { batchTrials: trials }),
+        preprocessing: loaded.pipeline.preprocessing ?? "transformers.js's processor",
+        graphCapture: { enabled: false, why: 'onnxruntime-node cannot hand a session GPU-resident inputs, which graph capture needs' },
+      },
       items: set.items.length,
       load: { seconds: load.durationS, energyJ: load.totalJ, kind: load.kind },
       idle,

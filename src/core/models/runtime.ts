@@ -3,6 +3,7 @@
 // WebGPU, then the CPU, and reports which device ran and why each earlier one did not.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
+import { fastClassifier } from './fastClassifier';
 import type { Dtype, Task } from './tasks';
 
 export const DEVICES = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const;
@@ -21,6 +22,10 @@ export interface DeviceAttempt {
 export interface TaskPipeline {
   (inputs: unknown[], options?: Record<string, unknown>): Promise<unknown>;
   dispose(): Promise<void>;
+  /** How inputs are prepared, when not by transformers.js's own processor. */
+  preprocessing?: string;
+  /** The call in two steps, so a caller can prepare one batch while the previous one runs. */
+  split?: { prepare(inputs: unknown[]): Promise<unknown>; infer(prepared: unknown, options?: Record<string, unknown>): Promise<unknown> };
 }
 
 export type PipelineFactory = (task: Task, folder: string, device: Device, dtype: Dtype) => Promise<TaskPipeline>;
@@ -66,7 +71,7 @@ export function vulkanLoaderPresent(): boolean {
 export function deviceCandidates(choice: DeviceChoice, platform: NodeJS.Platform = process.platform, cuda = cudaProviderInstalled, vulkan = vulkanLoaderPresent): { device: Device; unavailable?: string }[] {
   const why = (device: Device): string | undefined => {
     if (device === 'webgpu' && platform === 'linux' && !vulkan()) return 'no Vulkan loader (libvulkan.so.1): install libvulkan1 and your GPU\'s Vulkan driver';
-    if (device === 'cuda' && !cuda()) return "onnxruntime-node's CUDA provider is not installed (reinstall with --onnxruntime-node-install=cuda12 on Linux with CUDA 12)";
+    if (device === 'cuda' && !cuda()) return "onnxruntime-node's CUDA provider is not installed (on Linux x64 with CUDA 12: carbonlens cuda-provider install, or CarbonLens: Add the CUDA Provider)";
     if (device === 'dml' && platform !== 'win32') return 'DirectML is Windows only';
     if (device === 'coreml' && platform !== 'darwin') return 'CoreML is macOS only';
     return undefined;
@@ -123,5 +128,10 @@ export const transformersPipeline: PipelineFactory = async (task, folder, device
   env.localModelPath = dirname(folder) + sep;
   env.useFSCache = false;
   const pipe = await pipeline(task, basename(folder), { device, dtype });
+  if (task === 'image-classification') {
+    const { Tensor } = await import('@huggingface/transformers');
+    const fast = await fastClassifier(pipe as unknown as Parameters<typeof fastClassifier>[0], Tensor as unknown as Parameters<typeof fastClassifier>[1]);
+    if (fast) return fast;
+  }
   return pipe as unknown as TaskPipeline;
 };
