@@ -183,4 +183,10 @@ export function paperMeasurementRows(): readonly PaperMeasurementRow[] {
 `,
 );
 
+// The fixed prompt set for text-to-image benchmarks.
+const prompts = readFileSync(join(dataDir, 'text-to-image-prompts.txt'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+if (prompts.length < 20 || new Set(prompts).size !== prompts.length) throw new Error('data/text-to-image-prompts.txt: at least 20 distinct prompts expected');
+module('textToImagePrompts.ts', 'data/text-to-image-prompts.txt', `export const TEXT_TO_IMAGE_PROMPTS: readonly string[] = ${JSON.stringify(prompts, null, 1)};
+`);
+
 console.log(`data: generated src/generated/ (${tdpValid.length} CPU TDPs, ${tdpRows.length - tdpValid.length} malformed or zero skipped)`);

@@ -1,3 +1,4 @@
+import { basename, dirname, join, resolve } from 'node:path';
 import { benchmarkModel, type BenchmarkOutcome } from '../core/bench/benchmarkModel';
 import { benchRecord, type BenchRecord } from '../core/bench/record';
 import { appendRecord } from '../core/bench/report';
@@ -58,6 +59,8 @@ export function formatRecord(r: BenchRecord): string[] {
     const cleaner = e.cleanerRegions.filter((c) => (c.savingPercent ?? 0) > 0).slice(0, 3);
     if (cleaner.length) lines.push(`Cleaner    ${cleaner.map((c) => `${c.provider} ${c.region} (${c.location}) ${grams(c.gPerItem)}/item, -${c.savingPercent!.toFixed(0)}%`).join('; ')}`);
   } else lines.push(`Emissions  ${r.emissionsNote}`);
+  const outputs = res.outputs ?? [];
+  if (outputs.length) lines.push(`Images     ${outputs.length} PNGs in ${dirname(outputs[0]!.file)}; CLIP score ${Math.min(...outputs.map((o) => o.score)).toFixed(1)} to ${Math.max(...outputs.map((o) => o.score)).toFixed(1)}`);
   for (const w of res.warnings) lines.push(`Warning    ${w}`);
   return lines;
 }
@@ -72,8 +75,10 @@ export interface MeasureFlags {
 export async function measure(model: string, settings: BenchSettings, instruments: Instruments, flags: MeasureFlags, signal: AbortSignal, set?: BenchmarkOutcome['set'], err: Print = stderr): Promise<BenchmarkOutcome> {
   const hub = hubFromEnv(flags.offline);
   let lastItems = 0;
+  const { textToImage: t2i, ...rest } = settings;
   return benchmarkModel({
-    ...settings,
+    ...rest,
+    ...(t2i && { textToImage: { ...t2i, imagesDir: t2i.imagesDir ?? imagesFolder(settings.out, model) } }),
     model,
     hub,
     meter: instruments.meter,
@@ -88,6 +93,12 @@ export async function measure(model: string, settings: BenchSettings, instrument
       emitEvent({ event: 'items', model, done, total });
     },
   });
+}
+
+/** Generated images go beside the CSV: images/<model>-<time>/<seed>.png. */
+function imagesFolder(csv: string, model: string): string {
+  const name = basename(model).replace(/[^\w.-]+/g, '_') || 'model';
+  return join(dirname(resolve(csv)), 'images', `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 }
 
 export const measureFlags = (values: { yes?: boolean; offline?: boolean; events?: boolean }): MeasureFlags => ({ yes: !!values.yes, offline: !!values.offline, events: !!values.events });

@@ -6,6 +6,9 @@ import { Meter } from '../core/energy/meter';
 import { openEnergySources } from '../core/energy/openSources';
 import { summariseSource, type SourceSummary } from '../core/energy/source';
 import { isDeviceChoice, type DeviceChoice } from '../core/models/runtime';
+import { DEFAULT_CLIP_MODEL } from '../core/diffusion/clipScore';
+import { SCHEDULERS, type SchedulerName } from '../core/diffusion/scheduler';
+import { DEFAULT_DIFFUSION, type DiffusionOptions } from '../core/diffusion/stableDiffusion';
 import { DEFAULT_SAMPLES, isDtype, isTask, DTYPES, TASKS, type Dtype, type Task } from '../core/models/tasks';
 import { collectInventory, type SystemInventory } from '../core/system/inventory';
 import { datasetOption, PLACE_OPTIONS, placeQuery } from './carbonOptions';
@@ -32,18 +35,26 @@ export const BENCH_OPTIONS = {
   ...PLACE_OPTIONS,
   'intensity-dataset': { type: 'string' },
   pue: { type: 'string' },
+  steps: { type: 'string' },
+  guidance: { type: 'string' },
+  size: { type: 'string' },
+  scheduler: { type: 'string' },
+  clip: { type: 'string' },
+  images: { type: 'string' },
 } as const;
 
-export const BENCH_OPTIONS_HELP = `  --task T            image-classification, image-to-text (OCR) or summarization (required)
+export const BENCH_OPTIONS_HELP = `  --task T            image-classification, image-to-text (OCR), summarization or text-to-image
+                      (required)
   --device D          auto (default): CUDA when its provider is installed, DirectML, CoreML,
                       WebGPU, then CPU; or one of cuda, dml, coreml, webgpu, cpu (no fallback)
   --dtype D           ${DTYPES.join(', ')} (default fp32), where the model has the file
   --samples N         items to measure (default ${Object.entries(DEFAULT_SAMPLES).map(([t, n]) => `${n} for ${t}`).join(', ')})
   --batch B           items per call (default 1), or auto: a few sizes are timed on the loaded
                       model and the fastest is used (the record keeps the trials)
-  --dataset D         cifar10 (classification), rendered-words (OCR) or cnn_dailymail
-                      (summarization), the default for each; or a folder of images with
-                      labels.csv (file,label), or a .jsonl of {"text", "summary"} lines
+  --dataset D         cifar10 (classification), rendered-words (OCR), cnn_dailymail
+                      (summarization) or prompts (text-to-image), the default for each; or a
+                      folder of images with labels.csv (file,label), a .jsonl of {"text",
+                      "summary"} lines, or a .txt of prompts, one per line
   --seed S            which items the sample draws (default 1)
   --repeats R         measured runs (default 1); their spread is reported
   --idle-ms N         idle baseline before and after, ms each (default 3000; 0: none)
@@ -55,6 +66,17 @@ export const BENCH_OPTIONS_HELP = `  --task T            image-classification, i
   --place P           the same as free text, as the carbonlens.location setting takes it
   --intensity-dataset latest (default), codecarbon or gcp-2021
   --pue P             power usage effectiveness, >= 1 (default 1.0)
+
+Text to image (Stable Diffusion 1.x/2.x ONNX exports: text_encoder/, unet/, vae_decoder/,
+tokenizer/, scheduler/; the set is CarbonLens's ${DEFAULT_SAMPLES['text-to-image']}+ prompts, or a .txt of prompts):
+  --steps N           denoising steps (default ${DEFAULT_DIFFUSION.steps})
+  --guidance G        classifier-free guidance scale (default ${DEFAULT_DIFFUSION.guidance}; 1 or less: the prompt
+                      alone, for turbo and LCM models)
+  --size WxH          image size in pixels, multiples of 8 (default ${DEFAULT_DIFFUSION.width}x${DEFAULT_DIFFUSION.height})
+  --scheduler S       ${SCHEDULERS.join(' (default) or ')}
+  --clip MODEL        the CLIP model (hub id or folder) that scores each image against its prompt,
+                      100 x cosine, after the measured run (default ${DEFAULT_CLIP_MODEL})
+  --images DIR        where the PNGs go (default images/<model>-<time>/ beside --out)
   --yes, -y           allow downloads without asking (models and datasets, from HF_ENDPOINT
                       or huggingface.co, into CARBONLENS_CACHE or ~/.cache/carbonlens)
   --offline           use only the cache (also HF_HUB_OFFLINE=1); HF_TOKEN for gated models
@@ -88,6 +110,8 @@ export interface BenchSettings {
   out: string;
   pue: number;
   intensity?: IntensityFigure;
+  /** Text to image: the sampler, the CLIP scorer, where images go (default: images/ beside --out). */
+  textToImage?: { diffusion: DiffusionOptions; clip: string; imagesDir?: string };
 }
 
 /** Every option checked before anything is loaded or measured: a typo costs nothing. */
@@ -115,6 +139,26 @@ export function benchSettings(values: BenchValues): BenchSettings {
     out: values.out ?? 'emissions.csv',
     pue: numberOption('--pue', values.pue, 1) ?? 1,
     intensity: values.place !== undefined ? resolvePlace(values.place, { dataset: intensityDataset }) : query && resolveIntensity(query, { dataset: intensityDataset }),
+    ...(values.task === 'text-to-image' && { textToImage: textToImageSettings(values) }),
+  };
+}
+
+function textToImageSettings(values: BenchValues): NonNullable<BenchSettings['textToImage']> {
+  const size = values.size ?? `${DEFAULT_DIFFUSION.width}x${DEFAULT_DIFFUSION.height}`;
+  const m = /^(\d+)x(\d+)$/.exec(size);
+  if (!m || Number(m[1]) % 8 || Number(m[2]) % 8 || Number(m[1]) < 8 || Number(m[2]) < 8) throw new UsageError(`--size must be WIDTHxHEIGHT in multiples of 8 (like 512x512), not '${size}'.`);
+  const scheduler = values.scheduler ?? DEFAULT_DIFFUSION.scheduler;
+  if (!(SCHEDULERS as readonly string[]).includes(scheduler)) throw new UsageError(`--scheduler must be one of ${SCHEDULERS.join(', ')}, not '${scheduler}'.`);
+  return {
+    diffusion: {
+      steps: whole('--steps', values.steps, 1) ?? DEFAULT_DIFFUSION.steps,
+      guidance: numberOption('--guidance', values.guidance, 0) ?? DEFAULT_DIFFUSION.guidance,
+      width: Number(m[1]),
+      height: Number(m[2]),
+      scheduler: scheduler as SchedulerName,
+    },
+    clip: values.clip ?? DEFAULT_CLIP_MODEL,
+    ...(values.images && { imagesDir: values.images }),
   };
 }
 

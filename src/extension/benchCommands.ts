@@ -50,6 +50,7 @@ const TASK_LABELS: Record<Task, string> = {
   'image-classification': 'Image classification (CIFAR-10)',
   'image-to-text': 'Image to text, OCR (rendered words)',
   summarization: 'Summarization (CNN/DailyMail)',
+  'text-to-image': 'Text to image (Stable Diffusion, CLIP score)',
 };
 
 async function pickTask(): Promise<Task | undefined> {

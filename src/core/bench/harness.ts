@@ -4,10 +4,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyBaseline, averageBaselines, type ComponentEnergy, type IdleBaseline, type Meter, type WindowResult } from '../energy/meter';
 import type { Provenance } from '../energy/provenance';
-import { loadPipeline, type DeviceAttempt, type DeviceChoice, type PipelineFactory, type TaskPipeline } from '../models/runtime';
+import { loadPipeline, type Device, type DeviceAttempt, type DeviceChoice, type PipelineFactory, type TaskPipeline } from '../models/runtime';
 import type { Dtype, Task } from '../models/tasks';
+import { clipScores } from '../diffusion/clipScore';
+import { loadStableDiffusion, type DiffusionOptions } from '../diffusion/stableDiffusion';
 import { checkAbort, type EvalItem, type EvalSet } from './datasets/evalSet';
-import { taskRunner, type Quality, type TaskRunner } from './taskRunner';
+import { taskRunner, textToImageRunner, type OutputRecord, type Quality, type TaskRunner } from './taskRunner';
 
 export interface BenchOptions {
   task: Task;
@@ -16,6 +18,8 @@ export interface BenchOptions {
   dtype: Dtype;
   set: EvalSet;
   meter: Meter;
+  /** Text to image: where images go, the CLIP model that scores them, and the sampler's settings. */
+  textToImage?: { imagesDir: string; clipFolder: string; diffusion: DiffusionOptions };
   /** Items per call; 'auto' measures a few sizes on the loaded model and keeps the fastest. */
   batch?: number | 'auto';
   repeats?: number;
@@ -31,7 +35,7 @@ export interface BenchOptions {
   factory?: PipelineFactory;
 }
 
-export type BenchPhase = 'idle' | 'load' | 'warm-up' | 'measure' | 'cool-down';
+export type BenchPhase = 'idle' | 'load' | 'warm-up' | 'measure' | 'score' | 'cool-down';
 
 export interface ComponentPerItem {
   component: ComponentEnergy['component'];
@@ -86,6 +90,8 @@ export interface BenchResult {
   answers: string[];
   /** The primary metric per item, in the set's order. */
   scores: number[];
+  /** Outputs kept as files (text-to-image: the images), with their scores. */
+  outputs?: OutputRecord[];
 }
 
 /** Above this spread, two models' energy should not be compared from these runs. */
@@ -160,8 +166,10 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   if (wanted !== 'auto' && !(wanted >= 1 && Number.isInteger(wanted))) throw new RangeError(`Batch size must be a whole number >= 1 or auto, not ${wanted}.`);
   if (!(repeats >= 1 && Number.isInteger(repeats))) throw new RangeError(`Repeats must be a whole number >= 1, not ${repeats}.`);
   if (set.items.length === 0) throw new RangeError(`The evaluation set ${set.name} has no items.`);
-  const config = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8'));
-  const runner = taskRunner(task, config, set.name);
+  const t2i = options.textToImage;
+  if (task === 'text-to-image' && !t2i) throw new Error('Text-to-image needs textToImage options (images folder, CLIP model, sampler settings).');
+  const runner = t2i ? textToImageRunner(t2i.imagesDir, (images) => clipScores(t2i.clipFolder, images)) : taskRunner(task, JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')), set.name);
+  const factory = options.factory ?? (t2i ? (_task: Task, f: string, device: Device) => loadStableDiffusion(f, device, t2i.diffusion) : undefined);
   const warnings: string[] = [];
 
   let before: IdleBaseline | undefined;
@@ -174,9 +182,12 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   options.onPhase?.('load');
   const loadWindow = await meter.begin();
   const loaded = await loadPipeline(task, folder, options.device, options.dtype, {
-    factory: options.factory,
+    factory,
     // One real inference proves the device works; it is part of loading, not of the run.
-    probe: async (p) => void runner.answers(await p([set.items[0].input], runner.callOptions), 1),
+    probe: async (p) => {
+      const output = await p([set.items[0].input], runner.callOptions);
+      if (!runner.finish) runner.answers(output, 1);
+    },
   });
   const load = await loadWindow.end();
   try {
@@ -211,6 +222,9 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     if (summary.seconds < 1) warnings.push(`The measured run took ${summary.seconds.toFixed(2)} s: use more samples for a steadier figure.`);
     if (summary.kind !== 'measured') warnings.push(`Some energy figures are ${summary.kind}, not read from hardware counters.`);
     const answers = results[0].answers;
+    const references = set.items.map((i) => i.reference);
+    if (runner.finish) options.onPhase?.('score');
+    const finished = await runner.finish?.(answers, references);
     if (options.cooldownMs) {
       options.onPhase?.('cool-down');
       await new Promise((r) => setTimeout(r, options.cooldownMs));
@@ -236,9 +250,10 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       summary,
       spreadPercent,
       warnings,
-      quality: runner.quality(answers, set.items.map((i) => i.reference)),
+      quality: finished?.quality ?? runner.quality(answers, references),
       answers,
-      scores: runner.perItem(answers, set.items.map((i) => i.reference)),
+      scores: finished?.perItem ?? runner.perItem(answers, references),
+      ...(finished && { outputs: finished.outputs }),
     };
   } finally {
     await loaded.pipeline.dispose().catch(() => undefined);

@@ -1,5 +1,9 @@
 // How each task's pipeline is called on a batch, how its answers are read, and how they are
 // scored against the references.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { GeneratedImage } from '../diffusion/stableDiffusion';
+import { encodePng } from '../diffusion/png';
 import type { Task } from '../models/tasks';
 import { cifar10Mapping, predictCifar10, type LabelMapping } from './labels';
 import { characterErrorRate, meanInterval, normaliseText, rouge, rougeL, wilsonInterval } from './metrics';
@@ -24,6 +28,11 @@ export interface Quality {
 export interface TaskRunner {
   /** Options for the pipeline call. */
   callOptions: Record<string, unknown>;
+  /**
+   * For tasks scored by another model (text-to-image: CLIP): the quality, per-item scores and
+   * outputs, computed after the energy window closes. `quality` and `perItem` are not used then.
+   */
+  finish?(answers: readonly string[], references: readonly string[]): Promise<{ quality: Quality; perItem: number[]; outputs: OutputRecord[] }>;
   /** One answer (a string) per input of the batch. */
   answers(output: unknown, batchSize: number): string[];
   quality(answers: readonly string[], references: readonly string[]): Quality;
@@ -32,6 +41,14 @@ export interface TaskRunner {
 }
 
 type Scored = { label: string; score: number };
+
+/** An output kept beside the record (a generated image), with its score. */
+export interface OutputRecord {
+  file: string;
+  input: string;
+  seed?: number;
+  score: number;
+}
 
 const asList = <T>(output: unknown, batchSize: number): T[] => {
   const list = output as T[];
@@ -85,6 +102,40 @@ export function ocrRunner(): TaskRunner {
 
 const pick = ({ low, high }: { low: number; high: number }) => ({ low, high });
 
+/**
+ * Text to image: each image is written as a PNG into `imagesDir` as it is made (part of making
+ * it); CLIP scores them against their prompts once the run is over.
+ */
+export function textToImageRunner(imagesDir: string, score: (images: GeneratedImage[]) => Promise<number[]>): TaskRunner {
+  const made = new Map<string, GeneratedImage>();
+  const never = () => {
+    throw new Error('Text-to-image quality comes from finish().');
+  };
+  return {
+    callOptions: {},
+    answers: (output, n) => {
+      mkdirSync(imagesDir, { recursive: true });
+      return asList<GeneratedImage>(output, n).map((image) => {
+        const file = join(imagesDir, `${image.seed}.png`);
+        writeFileSync(file, encodePng(image.rgb, image.width, image.height));
+        made.set(file, image);
+        return file;
+      });
+    },
+    quality: never,
+    perItem: never,
+    async finish(answers) {
+      const images = answers.map((file) => made.get(file)!);
+      const scores = await score(images);
+      return {
+        quality: { primary: { metric: 'clip-score', ...meanInterval(scores), higherIsBetter: true }, others: [] },
+        perItem: scores,
+        outputs: answers.map((file, i) => ({ file, input: images[i]!.prompt, seed: images[i]!.seed, score: scores[i]! })),
+      };
+    },
+  };
+}
+
 export function summarizationRunner(maxNewTokens = 128): TaskRunner {
   return {
     callOptions: { max_new_tokens: maxNewTokens },
@@ -103,5 +154,6 @@ export function taskRunner(task: Task, config: { id2label?: Record<string, strin
     if (!config.id2label) throw new Error("The model's config.json has no id2label: it is not an image classifier.");
     return classificationRunner(config.id2label, datasetName === 'cifar10');
   }
+  if (task === 'text-to-image') throw new Error('Text-to-image needs textToImageRunner (an images folder and a CLIP scorer).');
   return task === 'image-to-text' ? ocrRunner() : summarizationRunner();
 }

@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HubError, type HubClient, type Snapshot, type SnapshotOptions } from './hub';
-import { availableDtypes, modelFiles, type Dtype, type Task } from './tasks';
+import { availableDtypes, modelFiles, type Dtype, type ModelKind } from './tasks';
 
 export interface ResolvedModel {
   /** The hub id, or the folder as given. */
@@ -16,23 +16,22 @@ export interface ResolvedModel {
 
 const HUB_ID = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/;
 
+/** The folder's files and those one level down (onnx/, or Stable Diffusion's component folders). */
 function listFolder(folder: string): string[] {
-  const top = readdirSync(folder);
-  const onnx = existsSync(join(folder, 'onnx')) ? readdirSync(join(folder, 'onnx')).map((f) => `onnx/${f}`) : [];
-  return [...top, ...onnx];
+  return readdirSync(folder).flatMap((f) => (statSync(join(folder, f)).isDirectory() ? readdirSync(join(folder, f)).map((g) => `${f}/${g}`) : [f]));
 }
 
-function dtypeError(model: string, task: Task, dtype: Dtype, files: readonly string[]): Error {
+function dtypeError(model: string, task: ModelKind, dtype: Dtype, files: readonly string[]): Error {
   const have = availableDtypes(task, files);
   return new HubError(
     have.length
       ? `${model} has no ${dtype} weights for ${task}: it has ${have.join(', ')} (pass --dtype ${have[0]}).`
-      : `${model} has no ONNX graphs for ${task} (expected onnx/${modelFiles(task, dtype, []).required.filter((f) => f.endsWith('.onnx')).map((f) => f.slice(5)).join(' and onnx/')}); export it with Optimum, or use a repository that has them.`,
+      : `${model} has no ONNX graphs for ${task} (expected ${modelFiles(task, dtype, []).required.filter((f) => f.endsWith('.onnx')).join(' and ')}); export it with Optimum, or use a repository that has them.`,
     'not-found',
   );
 }
 
-export async function resolveModel(idOrPath: string, task: Task, dtype: Dtype, hub: HubClient, options: SnapshotOptions = {}): Promise<ResolvedModel> {
+export async function resolveModel(idOrPath: string, task: ModelKind, dtype: Dtype, hub: HubClient, options: SnapshotOptions = {}): Promise<ResolvedModel> {
   const asPath = resolve(idOrPath);
   if (existsSync(asPath) && statSync(asPath).isDirectory()) {
     const files = listFolder(asPath);

@@ -122,6 +122,7 @@ export async function loadPipeline(
 
 /** The real factory: transformers.js, loaded on first use, reading only the local folder. */
 export const transformersPipeline: PipelineFactory = async (task, folder, device, dtype) => {
+  if (task === 'text-to-image') throw new Error('Text-to-image runs through the Stable Diffusion pipeline (core/diffusion), not transformers.js.');
   const { pipeline, env } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;
   env.allowLocalModels = true;

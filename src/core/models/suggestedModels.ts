@@ -25,4 +25,9 @@ export const SUGGESTED_MODELS: Record<Task, SuggestedModel[]> = {
     { id: 'Xenova/distilbart-cnn-12-6', paramsM: 306, note: 'DistilBART 12-6, CNN/DailyMail' },
     { id: 'Xenova/distilbart-cnn-6-6', paramsM: 230, note: 'DistilBART 6-6, CNN/DailyMail' },
   ],
+  // ONNX exports in Optimum's component layout (text_encoder/, unet/, vae_decoder/, tokenizer/, scheduler/).
+  'text-to-image': [
+    { id: 'onnx-community/stable-diffusion-v1-5-ONNX', paramsM: 1066, note: 'Stable Diffusion 1.5, 512x512 (one of the study\'s three)' },
+    { id: 'onnx-community/sd-turbo-ONNX', paramsM: 1300, note: 'SD-Turbo (distilled SD 2.1): 1-4 steps, no guidance' },
+  ],
 };
