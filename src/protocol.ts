@@ -56,9 +56,11 @@ export type HostMessage =
   /** Runs the editor metered (terminal, task, debug, notebook), newest first. */
   | { type: 'tracked'; runs: TrackedRecord[] }
   | { type: 'regions'; runId: string; model: string; requestsPerDay: number; rows: RegionRow[]; from?: string }
+  /** A text-to-image run's images, each with its prompt and CLIP score, and the energy per image. */
+  | { type: 'gallery'; runId: string; model: string; jPerImage: number; kind: Provenance; gPerImage?: number; images: { src: string; prompt: string; score: number }[] }
   | { type: 'benchmark'; state: 'running' | 'done' | 'failed' | 'cancelled'; text: string };
 
-type Stream = 'system' | 'intensity' | 'live' | 'runs' | 'tracked' | 'regions' | 'benchmark';
+type Stream = 'system' | 'intensity' | 'live' | 'runs' | 'tracked' | 'regions' | 'gallery' | 'benchmark';
 
 /** Which stream a message belongs to: a hidden panel keeps the latest message of each. */
 export function streamOf(message: HostMessage): Stream | undefined {

@@ -26,6 +26,7 @@ export class History {
   private runs: RunSummary[] = [];
   private skipped = 0;
   private regions: Extract<HostMessage, { type: 'regions' }> | undefined;
+  private gallery: Extract<HostMessage, { type: 'gallery' }> | undefined;
   private regionTimer: ReturnType<typeof setTimeout> | undefined;
 
   setRuns(runs: RunSummary[], skipped: number): void {
@@ -41,6 +42,11 @@ export class History {
     this.render();
   }
 
+  setGallery(message: Extract<HostMessage, { type: 'gallery' }>): void {
+    this.gallery = message;
+    this.render();
+  }
+
   private requestRegions(): void {
     clearTimeout(this.regionTimer);
     const runId = pageState.selectedRunId;
@@ -53,7 +59,7 @@ export class History {
       this.element.replaceChildren(el('h2', {}, 'Benchmarks'), el('p', { class: 'muted' }, 'No benchmark yet. Run one: it measures quality and energy per item on this machine.'));
       return;
     }
-    this.element.replaceChildren(el('h2', {}, 'Benchmarks'), this.table(), ...(this.skipped ? [el('p', { class: 'fix' }, `${this.skipped} unreadable line(s) of the history were skipped.`)] : []), this.scatters(), this.regionView());
+    this.element.replaceChildren(el('h2', {}, 'Benchmarks'), this.table(), ...(this.skipped ? [el('p', { class: 'fix' }, `${this.skipped} unreadable line(s) of the history were skipped.`)] : []), this.scatters(), ...this.galleryView(), this.regionView());
   }
 
   private table(): HTMLElement {
@@ -103,6 +109,23 @@ export class History {
       { class: 'scatters', id: 'scatters' },
       ...tasks.map((t) => el('figure', {}, svgNode(scatterSvg(this.runs.filter((r) => r.task === t), front, colours)), el('figcaption', { class: 'muted' }, 'Green: the Pareto front (nothing uses less energy per item at quality at least as good).'))),
     );
+  }
+
+  /** The selected text-to-image run's images, each with its prompt and CLIP score. */
+  private galleryView(): HTMLElement[] {
+    const g = this.gallery?.runId === pageState.selectedRunId ? this.gallery : undefined;
+    if (!g) return [];
+    const energy = `${fmtJ(g.jPerImage)} per image (${g.kind})${g.gPerImage !== undefined ? `, ${fmtG(g.gPerImage)} CO2e` : ''}`;
+    const figures = g.images.map((i) => el('figure', {}, el('img', { src: i.src, alt: i.prompt, loading: 'lazy' }), el('figcaption', {}, el('span', { class: 'score' }, `CLIP ${i.score.toFixed(1)}`), ` ${i.prompt}`)));
+    return [
+      el(
+        'section',
+        { id: 'gallery' },
+        el('h2', {}, `Images: ${g.model}`),
+        el('p', { class: 'muted' }, `${energy}. CLIP score: 100 x cosine of the image's and the prompt's CLIP embeddings.`),
+        figures.length ? el('div', { class: 'gallery' }, ...figures) : el('p', { class: 'muted' }, 'The images of this run are no longer on disk.'),
+      ),
+    ];
   }
 
   private regionView(): HTMLElement {

@@ -118,6 +118,9 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
     case 'regions':
       history.setRegions(message);
       break;
+    case 'gallery':
+      history.setGallery(message);
+      break;
     case 'benchmark':
       parts.benchmark.className = `benchmark ${message.state}`;
       parts.benchmark.textContent = message.text;

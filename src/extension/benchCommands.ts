@@ -25,6 +25,12 @@ export interface BenchmarkArgs {
   dataset?: string;
   batch?: number;
   idleMs?: number;
+  /** Text to image: denoising steps, guidance, WIDTHxHEIGHT, scheduler, the CLIP scorer. */
+  steps?: number;
+  guidance?: number;
+  size?: string;
+  scheduler?: string;
+  clip?: string;
 }
 
 export interface BenchDeps {
@@ -151,6 +157,16 @@ export async function runBenchmarkCommand(deps: BenchDeps, args: BenchmarkArgs =
   if (args.dataset) cliArgs.push('--dataset', args.dataset);
   if (args.batch) cliArgs.push('--batch', String(args.batch));
   if (args.idleMs !== undefined) cliArgs.push('--idle-ms', String(args.idleMs));
+  if (task === 'text-to-image') {
+    for (const [flag, value] of [['--steps', args.steps], ['--guidance', args.guidance], ['--size', args.size], ['--scheduler', args.scheduler], ['--clip', args.clip]] as const) {
+      if (value !== undefined) cliArgs.push(flag, String(value));
+    }
+    const clip = args.clip;
+    if (clip && needsTrust(clip)) {
+      void vscode.window.showWarningMessage(`CarbonLens runs models from this workspace only when you trust it (${clip}).`, 'Manage Workspace Trust').then((p) => p && vscode.commands.executeCommand('workbench.trust.manage'));
+      return undefined;
+    }
+  }
   if (config.location) {
     try {
       resolvePlace(config.location, { dataset: config.dataset });

@@ -16,6 +16,11 @@ export class BenchStore {
     return join(this.dir, 'emissions.csv');
   }
 
+  /** Text-to-image benchmarks write their PNGs here (beside emissions.csv, as the CLI does). */
+  get imagesDir(): string {
+    return join(this.dir, 'images');
+  }
+
   get cache(): string {
     return join(this.dir, 'cache');
   }

@@ -15,7 +15,7 @@ import { GridIntensity, type IntensityState } from './intensity';
 import { LiveMeter } from './liveMeter';
 import { setLocationCommand } from './locationCommand';
 import { createLog } from './log';
-import { PANEL_VIEW_TYPE } from './panel';
+import { CarbonLensPanel, PANEL_VIEW_TYPE } from './panel';
 import { PanelController } from './panelController';
 import { RunTrackingController, runSummaryText } from './runTracking';
 import { CarbonLensStatusItem } from './statusBar';
@@ -48,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): CarbonLensApi {
   status.setVisible(config.statusBarEnabled);
   const cliPath = context.asAbsolutePath('dist/cli.js');
   const store = new BenchStore(context.globalStorageUri.fsPath);
+  CarbonLensPanel.imagesRoot = vscode.Uri.file(store.imagesDir);
   const live = new LiveMeter(config.meterIntervalMs);
 
   const fixesLogged = new Set<string>();

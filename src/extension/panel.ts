@@ -9,7 +9,8 @@ export type PanelListener = (message: WebviewMessage | { type: 'shown' }, panel:
 
 const webviewOptions = (extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions => ({
   enableScripts: true,
-  localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')],
+  // The generated images of text-to-image benchmarks are the only files outside the extension it may show.
+  localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media'), ...(CarbonLensPanel.imagesRoot ? [CarbonLensPanel.imagesRoot] : [])],
 });
 
 /**
@@ -18,6 +19,8 @@ const webviewOptions = (extensionUri: vscode.Uri): vscode.WebviewOptions & vscod
  */
 export class CarbonLensPanel implements vscode.Disposable {
   private static current: CarbonLensPanel | undefined;
+  /** Where benchmark images are kept (set at activation). */
+  static imagesRoot: vscode.Uri | undefined;
 
   /** The open panel, if any. */
   static get open(): CarbonLensPanel | undefined {
@@ -44,6 +47,11 @@ export class CarbonLensPanel implements vscode.Disposable {
     panel.webview.options = webviewOptions(extensionUri);
     CarbonLensPanel.current = new CarbonLensPanel(panel, extensionUri, onMessage);
     return CarbonLensPanel.current;
+  }
+
+  /** A local file as the page may load it (only under the allowed roots). */
+  asWebviewUri(file: vscode.Uri): vscode.Uri {
+    return this.panel.webview.asWebviewUri(file);
   }
 
   private constructor(

@@ -1,5 +1,7 @@
 // What the panel shows and does: it answers the page's messages and feeds it the streams
 // (intensity, system, live power, benchmark history, region view, benchmark state).
+import { existsSync } from 'node:fs';
+import { relative, isAbsolute } from 'node:path';
 import * as vscode from 'vscode';
 import { summariseRun } from '../core/bench/history';
 import { compareRegions, JOULES_PER_KWH, project } from '../core/carbon/emissions';
@@ -10,6 +12,11 @@ import type { CarbonLensConfig } from './config';
 import type { IntensityState } from './intensity';
 import type { LiveMeter } from './liveMeter';
 import { CarbonLensPanel, type PanelListener } from './panel';
+
+const isInside = (file: string, dir: string) => {
+  const r = relative(dir, file);
+  return !!r && !r.startsWith('..') && !isAbsolute(r);
+};
 
 /** The panel lists the latest runs the editor metered; the files keep them all. */
 const TRACKED_SHOWN = 100;
@@ -132,5 +139,17 @@ export class PanelController {
     }));
     const from = figure ? (figure.region ? `${figure.provider} ${figure.region}` : figure.location) : undefined;
     panel.post({ type: 'regions', runId, model: record.model.id, requestsPerDay, rows, from });
+    const images = (record.result.outputs ?? []).filter((o) => isInside(o.file, this.sources.store.imagesDir) && existsSync(o.file));
+    if (record.task === 'text-to-image') {
+      panel.post({
+        type: 'gallery',
+        runId,
+        model: record.model.id,
+        jPerImage: record.result.summary.jPerItem,
+        kind: record.result.summary.kind,
+        ...(record.emissions && { gPerImage: record.emissions.gPerItem }),
+        images: images.map((o) => ({ src: panel.asWebviewUri(vscode.Uri.file(o.file)).toString(), prompt: o.input, score: o.score })),
+      });
+    }
   }
 }

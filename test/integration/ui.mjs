@@ -123,6 +123,20 @@ export async function runUiChecks(browser, url, resultsDir) {
       await frame.locator('#regions tbody tr').first().waitFor({ timeout: 10_000 });
       await page.screenshot({ path: join(resultsDir, 'panel.png') });
     }],
+    ['the panel shows a text-to-image run\'s images with their CLIP scores and energy per image', async () => {
+      const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+      await frame.locator('#runs tbody tr', { hasText: 'text-to-image' }).first().click();
+      const img = frame.locator('#gallery img').first();
+      await img.waitFor({ timeout: 15_000 });
+      // Loaded, not blocked: the page's CSP and resource roots allow the storage's images.
+      await img.evaluate((i) => (i.complete ? undefined : new Promise((r) => i.addEventListener('load', r, { once: true }))));
+      const width = await img.evaluate((i) => i.naturalWidth);
+      if (width !== 64) throw new Error(`image naturalWidth ${width}, expected 64`);
+      const caption = await frame.locator('#gallery figcaption').first().innerText();
+      if (!/CLIP \d/.test(caption)) throw new Error(`caption: ${caption}`);
+      await frame.locator('#gallery').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(resultsDir, 'gallery.png') });
+    }],
     ['the panel lists the runs the host suite started from a terminal, a task and a notebook, with their energy', async () => {
       const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
       for (const [from, what] of [['Terminal', 'node'], ['Task', 'burn (node)'], ['Notebook', 'cell 2']]) {

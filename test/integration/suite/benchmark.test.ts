@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { BenchRecord } from '../../../src/core/bench/record';
 import type { CarbonLensApi } from '../../../src/extension/extension';
+import { makeClip, makeTextToImage } from '../../fixtures/tiny-models/diffusion.mjs';
 import { makeTinyModels } from '../../fixtures/tiny-models/make.mjs';
 import { hostFigures } from '../index';
 
@@ -45,6 +46,18 @@ describe('CarbonLens live power, benchmarks and reports in the editor', function
     assert.equal(lines(csv), Math.max(before, 1) + 1, 'one header and one new row');
     assert.ok(readFileSync(csv, 'utf8').includes(records[0].runId));
     assert.equal(api.runningBenchmarks(), 0);
+  });
+
+  it('benchmarks a tiny Stable Diffusion: images in the extension storage, scored by CLIP', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cl-host-sd-'));
+    makeTextToImage(join(dir, 'tiny-sd'));
+    makeClip(join(dir, 'tiny-clip'));
+    const records = await vscode.commands.executeCommand<BenchRecord[] | undefined>('carbonlens.runBenchmark', { task: 'text-to-image', model: join(dir, 'tiny-sd'), clip: join(dir, 'tiny-clip'), steps: 2, size: '64x64', device: 'cpu', samples: 3, idleMs: 0 });
+    assert.ok(records?.length === 1, 'the benchmark returned nothing: see the CarbonLens log');
+    const outputs = records[0].result.outputs ?? [];
+    assert.equal(outputs.length, 3);
+    for (const o of outputs) assert.ok(o.file.startsWith(join(api.benchmarkFolder, 'images')) && existsSync(o.file), o.file);
+    assert.equal(records[0].result.quality.primary.metric, 'clip-score');
   });
 
   it('cancels a running benchmark: no child process left, no partial row', async () => {
