@@ -21,7 +21,7 @@ const builds = [
   { bundle: true, platform: 'browser', format: 'iife', target: 'es2022', define, entryPoints: { panel: 'webview/panel.ts' }, outdir: 'dist/webview', minify: true, sourcemap: 'linked', logLevel: 'warning' },
   { ...node, entryPoints: testFiles('test/unit'), outdir: 'out/test/unit' },
   // Benchmarks that use the core's TypeScript (top-level await needs ESM).
-  { ...node, format: 'esm', banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" }, entryPoints: ['bench/gpuWindows.ts', 'bench/meterCpu.ts', 'bench/advisorScan.ts', 'bench/ortVit.ts'], outdir: 'out/bench', outExtension: { '.js': '.mjs' } },
+  { ...node, format: 'esm', banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" }, entryPoints: ['bench/gpuWindows.ts', 'bench/meterCpu.ts', 'bench/advisorScan.ts', 'bench/ortVit.ts', 'bench/sdUnet.ts'], outdir: 'out/bench', outExtension: { '.js': '.mjs' } },
   // Mocha stays external: the extension host loads it from node_modules like any test runner.
   { ...node, external: [...external, 'mocha'], entryPoints: ['test/integration/index.ts', ...testFiles('test/integration/suite')], outbase: 'test/integration', outdir: 'out/test/integration' },
   // The smoke suite for the installed VSIX.
