@@ -6,7 +6,7 @@
 # (512x512 images). Eager attention: SDPA exports run badly on WebGPU.
 #   python3 bench/sd/unet_torch.py export OUT_DIR     -> OUT_DIR/unet/model.onnx (+ external data)
 #   python3 bench/sd/unet_torch.py time > torch.json  (GPU energy from NVML's counter)
-import ctypes, json, math, os, sys, time
+import json, math, os, sys, time
 import torch
 from torch import nn
 import torch.nn.functional as F
@@ -126,15 +126,8 @@ if sys.argv[1] == "export":
                           output_names=["out_sample"], opset_version=18, dynamo=True, external_data=True)
     print("exported", flush=True)
 else:
-    nvml = ctypes.CDLL("libnvidia-ml.so.1")
-    nvml.nvmlInit_v2()
-    handle = ctypes.c_void_p()
-    nvml.nvmlDeviceGetHandleByIndex_v2(0, ctypes.byref(handle))
-
-    def energy_j():
-        v = ctypes.c_ulonglong()
-        nvml.nvmlDeviceGetTotalEnergyConsumption(handle, ctypes.byref(v))
-        return v.value / 1000
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+    from nvml_energy import energy_j
 
     m = unet().cuda()
     results = []

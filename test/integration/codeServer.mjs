@@ -125,3 +125,35 @@ export function workbenchUrl(base, folder, { extensionTestsPath, extensionDevelo
   if (extensionTestsPath) payload.push(['extensionTestsPath', `vscode-remote://remote${extensionTestsPath}`]);
   return `${base}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
+
+/** Headless Chromium, as the integration and smoke tests drive it. */
+export async function launchChromium() {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: findChromium(),
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/**
+ * Opens `url` (a workbench with extension tests), prints the host's `[host] ` lines, and waits
+ * until the suite has written `resultsFile`, the host has exited, or `timeoutMs` has passed.
+ * Returns false on a timeout.
+ */
+export async function runHostSuite(browser, url, resultsFile, timeoutMs = 300_000) {
+  const page = await browser.newPage();
+  let exited = false;
+  await page.exposeFunction('codeAutomationExit', () => (exited = true));
+  await page.exposeFunction('codeAutomationLog', (_level, message) => {
+    // The workbench's own log is noise here; the extension host's console is the test output.
+    const text = Array.isArray(message) ? message.join(' ') : String(message);
+    if (text.startsWith('[host] ')) console.log(text.replace(/^\[host\] /gm, ''));
+  });
+  await page.goto(url);
+  const deadline = Date.now() + timeoutMs;
+  while (!exited && !existsSync(resultsFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  // The results file is written just before the host reports its exit: give it that moment.
+  if (existsSync(resultsFile)) await new Promise((r) => setTimeout(r, 250));
+  await page.close();
+  return exited || existsSync(resultsFile);
+}

@@ -6,7 +6,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { findChromium, freePort, repoRoot, startCodeServer, workbenchUrl } from './codeServer.mjs';
+import { freePort, launchChromium, repoRoot, runHostSuite, startCodeServer, workbenchUrl } from './codeServer.mjs';
 import { runQuickStartCheck } from './quickstart.mjs';
 import { runUiChecks } from './ui.mjs';
 
@@ -52,29 +52,11 @@ async function runInElectron(workspace, resultsFile) {
 }
 
 async function runInCodeServer(workspace, resultsFile, scratch) {
-  const { chromium } = await import('playwright-core');
   const server = await startCodeServer({ port: await freePort(), dataDir: join(scratch, 'code-server'), env: { CARBONLENS_TEST_RESULTS: resultsFile } });
-  const browser = await chromium.launch({
-    executablePath: findChromium(),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   try {
     // 1. The Mocha suites, inside the extension host.
-    const page = await browser.newPage();
-    let resolveExit;
-    const exitCode = new Promise((r) => (resolveExit = r));
-    await page.exposeFunction('codeAutomationExit', (code) => resolveExit(code));
-    await page.exposeFunction('codeAutomationLog', (level, message) => {
-      // The workbench's own log is noise here; the extension host's console is the test output.
-      const text = Array.isArray(message) ? message.join(' ') : String(message);
-      if (text.startsWith('[host] ')) console.log(text.replace(/^\[host\] /gm, ''));
-    });
-    await page.goto(workbenchUrl(server.url, workspace, { extensionTestsPath: testsPath }));
-    let timer;
-    const code = await Promise.race([exitCode, new Promise((r) => (timer = setTimeout(() => r('timeout'), 300_000)))]);
-    clearTimeout(timer);
-    if (code === 'timeout') console.log('The extension host did not finish the suites within 5 minutes.');
-    await page.close();
+    if (!(await runHostSuite(browser, workbenchUrl(server.url, workspace, { extensionTestsPath: testsPath }), resultsFile))) console.log('The extension host did not finish the suites within 5 minutes.');
     const r = readHostResults(resultsFile);
     const host = report('host', r.passed, r.failed);
 

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packageTarget, TARGETS } from '../../scripts/package.mjs';
 import { makeImageToText } from '../fixtures/tiny-models/make.mjs';
-import { ensureCodeServer, findChromium, freePort, repoRoot, startCodeServer, workbenchUrl } from '../integration/codeServer.mjs';
+import { ensureCodeServer, freePort, launchChromium, repoRoot, runHostSuite, startCodeServer, workbenchUrl } from '../integration/codeServer.mjs';
 import { benchmarkFromPalette } from '../integration/ui.mjs';
 
 const resultsDir = resolve(repoRoot, 'out/test-results');
@@ -36,26 +36,11 @@ export async function runSmoke() {
     const workspace = join(scratch, 'workspace');
     mkdirSync(workspace);
     const server = await startCodeServer({ port: await freePort(), dataDir: scratch, env: { CARBONLENS_TEST_RESULTS: resultsFile, CARBONLENS_SMOKE_EXTENSIONS: extensions } });
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: findChromium(), args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    const browser = await launchChromium();
     let passed = 0;
     let failed = 0;
     try {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      let exited;
-      const exit = new Promise((r) => (exited = r));
-      await page.exposeFunction('codeAutomationExit', (code) => exited(code));
-      await page.exposeFunction('codeAutomationLog', (_level, message) => {
-        const text = Array.isArray(message) ? message.join(' ') : String(message);
-        if (text.startsWith('[host] ')) console.log(text.replace(/^\[host\] /gm, ''));
-      });
-      await page.goto(workbenchUrl(server.url, workspace, { extensionDevelopmentPath: runner, extensionTestsPath: resolve(repoRoot, 'out/test/smoke/index.js') }));
-      // The suite writes its results file when it ends: that, the host's exit or 4 minutes.
-      const deadline = Date.now() + 240_000;
-      let done = false;
-      exit.then(() => (done = true));
-      while (!done && !existsSync(resultsFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-      await page.close();
+      await runHostSuite(browser, workbenchUrl(server.url, workspace, { extensionDevelopmentPath: runner, extensionTestsPath: resolve(repoRoot, 'out/test/smoke/index.js') }), resultsFile, 240_000);
       const r = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : { passed: 0, failed: 1, failures: ['the smoke suite wrote no results'] };
       for (const f of r.failures) console.log(`  FAILED ${f}`);
       passed += r.passed;
