@@ -109,6 +109,7 @@ export class RunTrackingController implements vscode.Disposable {
   private cellEnded(notebook: vscode.NotebookDocument, cell: vscode.NotebookCell, timing: { startTime: number; endTime: number }, success: boolean | undefined): void {
     const key = `${cell.document.uri.toString()}@${timing.endTime}`;
     if (this.cellsSeen.has(key)) return;
+    if (this.cellsSeen.size >= 10_000) this.cellsSeen.clear(); // a long session's memory stays bounded
     this.cellsSeen.add(key);
     const firstLine = cell.document.getText().split('\n').find((l) => l.trim()) ?? '';
     const info = this.info('notebook', `${basename(notebook.uri.path)} cell ${cell.index + 1}`, firstLine.trim());
