@@ -63,7 +63,6 @@ export function cudaLibraries(dirs = [...librarySearchPath(), '/usr/local/cuda/l
 export function useRuntime(folder: string): boolean {
   if (!installedProvider(folder)) return false;
   const target = join(folder, 'node_modules', 'onnxruntime-node');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Module = require('node:module') as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
   const resolve = Module._resolveFilename;
   Module._resolveFilename = function (request: string, ...rest: unknown[]) {
