@@ -30,7 +30,7 @@ async function measure(label, settings, openPanel) {
   const dataDir = mkdtempSync(join(tmpdir(), 'cl-idle-'));
   mkdirSync(join(dataDir, 'user', 'User'), { recursive: true });
   writeFileSync(join(dataDir, 'user', 'User', 'settings.json'), JSON.stringify(settings));
-  const server = await startCodeServer({ port: await freePort(), dataDir, log: () => {} });
+  const server = await startCodeServer({ port: await freePort(), dataDir });
   const browser = await chromium.launch({ executablePath: findChromium(), args: ['--no-sandbox', '--disable-gpu'] });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });

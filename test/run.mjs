@@ -1,11 +1,41 @@
 // `npm test` after the build: unit tests (node:test), then the integration suites in a real
 // VS Code, then the packaged VSIX installed and smoke-tested. Ends with one plain line of totals.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { runIntegration } from './integration/runTests.mjs';
 import { runSmoke } from './smoke/runSmoke.mjs';
 
-const unit = spawnSync(process.execPath, ['--test', '--test-reporter=spec', 'out/test/unit/'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-process.stdout.write(unit.stdout);
+// A stuck test fails on its own timeout; a file whose test left a handle open still exits
+// (--test-force-exit); and the whole unit run has a deadline, so `npm test` never hangs.
+// Past the deadline its whole process group (every test file's process) is killed.
+const UNIT_DEADLINE_MS = 20 * 60_000;
+const unit = await new Promise((resolve) => {
+  const child = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-force-exit', '--test-timeout=300000', 'out/test/unit/'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    detached: process.platform !== 'win32',
+  });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (d) => {
+    stdout += d;
+    process.stdout.write(d);
+  });
+  const killGroup = () => {
+    try {
+      if (process.platform === 'win32') child.kill('SIGKILL');
+      else process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  const timer = setTimeout(() => {
+    console.log(`The unit tests were stopped: still running after ${UNIT_DEADLINE_MS / 60_000} minutes.`);
+    killGroup();
+  }, UNIT_DEADLINE_MS);
+  process.once('exit', killGroup);
+  child.on('close', (status) => {
+    clearTimeout(timer);
+    resolve({ status, stdout });
+  });
+});
 const count = (label) => Number(unit.stdout.match(new RegExp(`^ℹ ${label} (\\d+)$`, 'm'))?.[1] ?? 0);
 const unitPassed = count('pass');
 const unitFailed = count('fail') + (unit.status !== 0 && count('fail') === 0 ? 1 : 0);

@@ -1,1 +1,4 @@
-export function lavapipeEnv(root: string, log?: (line: string) => void): { env: Record<string, string>; skip?: undefined } | { skip: string; env?: undefined };
+export function lavapipeRoot(): string;
+type Lavapipe = { env: Record<string, string>; skip?: undefined } | { skip: string; env?: undefined };
+export function lavapipeEnv(root: string): Lavapipe;
+export function installLavapipe(root?: string, log?: (line: string) => void): Lavapipe;

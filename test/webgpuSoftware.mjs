@@ -1,29 +1,45 @@
 // WebGPU without a GPU, for tests: Mesa's software Vulkan driver (lavapipe) from Debian
-// bookworm-backports (bookworm's own Mesa 22.3 is too old for Dawn), unpacked into a cache
-// folder, never installed over the system's. Its libraries (LLVM, X) come with bookworm's
-// mesa-vulkan-drivers package, installed as root like the integration tests' packages.
+// bookworm-backports (bookworm's own Mesa 22.3 is too old for Dawn), unpacked by `npm run setup`
+// into a cache folder, never installed over the system's. Its libraries (LLVM, X) come with
+// bookworm's mesa-vulkan-drivers package, installed as root like the integration tests' packages.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureSystemPackages } from './integration/systemPackages.mjs';
+import { installSystemPackages } from './integration/systemPackages.mjs';
 
 const BACKPORTS = ['mesa-vulkan-drivers/bookworm-backports', 'libdrm2/bookworm-backports', 'libdrm-amdgpu1/bookworm-backports', 'libvulkan1'];
 const sh = (cmd, cwd) => spawnSync('sh', ['-c', cmd], { cwd, encoding: 'utf8' });
 
-/**
- * The environment that makes onnxruntime-node's WebGPU provider find lavapipe kept in ROOT, or
- * { skip: reason } where this machine cannot have it (not Debian, no root, offline).
- */
-export function lavapipeEnv(ROOT, log = () => {}) {
+// A function, not a constant: unit tests bundle this file as CommonJS, where import.meta is empty.
+export const lavapipeRoot = () => join(import.meta.dirname, '..', '.vscode-test', 'lavapipe');
+
+function paths(ROOT) {
   const lib = join(ROOT, 'root', 'usr', 'lib', 'x86_64-linux-gnu');
   const icd = join(ROOT, 'lvp_icd.json');
-  const env = { LD_LIBRARY_PATH: lib, VK_ICD_FILENAMES: icd, VK_DRIVER_FILES: icd };
+  return { lib, icd, env: { LD_LIBRARY_PATH: lib, VK_ICD_FILENAMES: icd, VK_DRIVER_FILES: icd } };
+}
+
+/**
+ * For tests: the environment that makes onnxruntime-node's WebGPU provider find lavapipe, or
+ * { skip: reason } when `npm run setup` has not put it in ROOT.
+ */
+export function lavapipeEnv(ROOT) {
+  const { icd, env } = paths(ROOT);
+  return existsSync(icd) ? { env } : { skip: `software WebGPU (lavapipe) is not set up in ${ROOT}: run 'npm run setup' (Debian bookworm on x64)` };
+}
+
+/**
+ * For `npm run setup`: fetches lavapipe into ROOT; { env } when ready, or { skip: reason } where
+ * this machine cannot have it (not Debian, no root, offline).
+ */
+export function installLavapipe(ROOT = lavapipeRoot(), log = () => {}) {
+  const { lib, icd, env } = paths(ROOT);
   if (existsSync(icd)) return { env };
   if (process.platform !== 'linux' || process.arch !== 'x64' || !existsSync('/etc/debian_version') || sh('command -v apt-get').status !== 0) {
     return { skip: 'software WebGPU needs Debian bookworm on x64 (lavapipe from bookworm-backports)' };
   }
   try {
-    ensureSystemPackages(['mesa-vulkan-drivers'], 'Software WebGPU (lavapipe)', log);
+    installSystemPackages(['mesa-vulkan-drivers'], 'Software WebGPU (lavapipe)', log);
   } catch (e) {
     return { skip: e.message };
   }

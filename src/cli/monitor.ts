@@ -14,7 +14,8 @@ export const MONITOR_HELP = `Usage: carbonlens monitor [--duration S] [--interva
 Prints the power sources found (GPU: NVML, else nvidia-smi; CPU: RAPL, else a TDP model; RAM:
 RAPL DRAM, else a per-GB model), then one line of power readings per interval, then the energy
 of the whole run per component. Each figure says how it was obtained: measured (a hardware
-energy counter), sampled (power x time) or estimated (a model). Ctrl-C ends the run early.
+energy counter), sampled (power x time) or estimated (a model). Ctrl-C or SIGTERM ends
+the run early, with its summary.
 
   --duration S       seconds to run (default: until Ctrl-C)
   --interval-ms N    sampling interval in ms (default 1000, minimum 10)
@@ -27,6 +28,8 @@ energy counter), sampled (power x time) or estimated (a model). Ctrl-C ends the 
                        emissions?: { grams, components, intensity_g_per_kwh, location, dataset,
                        source, year, pue } }
 `;
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 export function describeSources(sources: readonly EnergySource[], notes: readonly string[]): string[] {
   const lines = sources.map((s) => `  ${s.component.padEnd(4)}${s.kind.padEnd(10)}${s.name}: ${s.detail}`);
@@ -81,10 +84,11 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
     await new Promise<void>((resolve) => {
       // The meter's timer does not hold the process; this does, until the duration or Ctrl-C.
       const timer = setTimeout(done, Math.min(2 ** 31 - 1, duration === undefined ? Infinity : duration * 1000));
-      process.once('SIGINT', done);
+      // SIGTERM (a service manager, `timeout`, CI cancelling a job) ends a run as Ctrl-C does.
+      for (const signal of STOP_SIGNALS) process.once(signal, done);
       function done() {
         clearTimeout(timer);
-        process.off('SIGINT', done);
+        for (const signal of STOP_SIGNALS) process.off(signal, done);
         resolve();
       }
     });

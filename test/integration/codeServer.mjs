@@ -1,21 +1,30 @@
 // code-server: the real VS Code server with its Node extension host, from the npm registry.
-// Installed on first use into .vscode-test/ (a cache, never a project dependency).
+// Installed by `npm run setup` (and `npm start`) into .vscode-test/ (a cache, never a project
+// dependency); tests only look for it.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CHROMIUM_PATHS, ensureSystemPackages } from './systemPackages.mjs';
+import { CHROMIUM_PATHS, installSystemPackages, requireSystemPackages } from './systemPackages.mjs';
 
 export const CODE_SERVER_VERSION = process.env.CARBONLENS_CODE_SERVER_VERSION ?? '4.100.3';
 export const repoRoot = resolve(import.meta.dirname, '../..');
 const cacheDir = resolve(repoRoot, '.vscode-test', `code-server-${CODE_SERVER_VERSION}`);
 
-/** Returns the code-server launcher, installing it first if needed. */
-export function ensureCodeServer(log = console.log) {
-  const bin = join(cacheDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+const entryPath = join(cacheDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+
+/** The code-server launcher; throws, naming the set-up step, when it is not installed. */
+export function codeServerEntry() {
+  if (!existsSync(entryPath)) throw new Error(`code-server ${CODE_SERVER_VERSION} is not installed in ${cacheDir}: run 'npm run setup' first.`);
+  return entryPath;
+}
+
+/** Installs code-server once (set-up only); returns its launcher. */
+export function installCodeServer(log = console.log) {
+  const bin = entryPath;
   if (existsSync(bin)) return bin;
-  ensureSystemPackages(['libkrb5-dev', 'ripgrep'], 'Installing code-server', log);
+  installSystemPackages(['libkrb5-dev', 'ripgrep'], 'Installing code-server', log);
   log(`Installing code-server ${CODE_SERVER_VERSION} into ${cacheDir} (once; about a minute)...`);
   seedRipgrep(log);
   mkdirSync(cacheDir, { recursive: true });
@@ -55,7 +64,7 @@ function seedRipgrep(log) {
 }
 
 export function findChromium() {
-  ensureSystemPackages(['chromium'], 'Driving the VS Code workbench');
+  requireSystemPackages(['chromium'], 'Driving the VS Code workbench');
   return [process.env.CHROME_PATH, ...CHROMIUM_PATHS].find((c) => c && existsSync(c));
 }
 
@@ -74,8 +83,8 @@ export function freePort() {
  * Starts code-server on 127.0.0.1 with throw-away user data. Returns its base URL and a stop()
  * that ends the whole process group, so no extension host outlives the run.
  */
-export async function startCodeServer({ port, dataDir, env = {}, log = console.log }) {
-  const entry = ensureCodeServer(log);
+export async function startCodeServer({ port, dataDir, env = {} }) {
+  const entry = codeServerEntry();
   mkdirSync(dataDir, { recursive: true });
   const args = [
     entry,

@@ -1,6 +1,5 @@
-// The Debian packages the real-VS-Code tests need. As root on Debian/Ubuntu they are installed
-// on first use (this is what makes `npm test` work on a fresh machine and in CI); otherwise the
-// error names the exact command.
+// The Debian packages the real-VS-Code tests need. `npm run setup` installs them (as root on
+// Debian/Ubuntu); tests only check, and name the set-up command when something is missing.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -20,9 +19,17 @@ const PACKAGES = {
   'mesa-vulkan-drivers': () => dpkgHas('mesa-vulkan-drivers'),
 };
 
-export function ensureSystemPackages(names, why, log = console.log) {
-  if (process.platform !== 'linux') return;
-  const missing = names.filter((n) => !PACKAGES[n]());
+export const missingSystemPackages = (names) => (process.platform === 'linux' ? names.filter((n) => !PACKAGES[n]()) : []);
+
+/** For tests: throws, naming the set-up step, when a package is missing. */
+export function requireSystemPackages(names, why) {
+  const missing = missingSystemPackages(names);
+  if (missing.length) throw new Error(`${why} needs ${missing.join(', ')}: run 'npm run setup' first (it installs them as root on Debian/Ubuntu), or set CHROME_PATH to a Chromium.`);
+}
+
+/** For `npm run setup`: installs what is missing, as root with apt-get; otherwise says the command. */
+export function installSystemPackages(names, why, log = console.log) {
+  const missing = missingSystemPackages(names);
   if (missing.length === 0) return;
   const command = `apt-get install -y --no-install-recommends ${missing.join(' ')}`;
   if (process.getuid?.() !== 0 || !has('apt-get')) {

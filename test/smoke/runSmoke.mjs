@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packageTarget, TARGETS } from '../../scripts/package.mjs';
 import { makeImageToText } from '../fixtures/tiny-models/make.mjs';
-import { ensureCodeServer, freePort, launchChromium, repoRoot, runHostSuite, startCodeServer, workbenchUrl } from '../integration/codeServer.mjs';
+import { codeServerEntry, freePort, launchChromium, repoRoot, runHostSuite, startCodeServer, workbenchUrl } from '../integration/codeServer.mjs';
 import { benchmarkFromPalette } from '../integration/ui.mjs';
 
 const resultsDir = resolve(repoRoot, 'out/test-results');
@@ -25,7 +25,7 @@ export async function runSmoke() {
   const scratch = mkdtempSync(join(tmpdir(), 'carbonlens-smoke-'));
   const extensions = join(scratch, 'extensions');
   try {
-    execFileSync(process.execPath, [ensureCodeServer(), '--extensions-dir', extensions, '--install-extension', vsix.path], { stdio: 'ignore', env: { ...process.env, XDG_CONFIG_HOME: join(scratch, 'config'), XDG_DATA_HOME: join(scratch, 'data') } });
+    execFileSync(process.execPath, [codeServerEntry(), '--extensions-dir', extensions, '--install-extension', vsix.path], { stdio: 'ignore', env: { ...process.env, XDG_CONFIG_HOME: join(scratch, 'config'), XDG_DATA_HOME: join(scratch, 'data') } });
     const installed = readdirSync(extensions).filter((d) => d.startsWith('carbonlens.carbonlens-'));
     if (installed.length !== 1) throw new Error(`--install-extension left ${JSON.stringify(readdirSync(extensions))} in the extensions folder`);
     // The suite runs from a runner extension of its own; CarbonLens is only the installed copy.

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { waitFor } from '../support/waitFor';
 
 const cli = path.resolve(__dirname, '../../../dist/cli.js');
 const runCli = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
 
-describe('carbonlens monitor', () => {
+describe('carbonlens monitor', { timeout: 120_000 }, () => {
   it('--json: the sources with their kinds, and energy per component and in total', () => {
     const r = runCli('monitor', '--duration', '0.6', '--interval-ms', '50', '--json');
     assert.equal(r.status, 0, r.stderr);
@@ -29,9 +30,15 @@ describe('carbonlens monitor', () => {
     const child = spawn(process.execPath, [cli, 'monitor', '--interval-ms', '100'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
-    await new Promise((r) => setTimeout(r, 1500));
-    child.kill('SIGINT');
-    const code = await new Promise((r) => child.on('exit', r));
+    const exited = new Promise((r) => child.on('exit', r));
+    let code: unknown;
+    try {
+      await waitFor('three live lines', () => out.split('\n').filter((l) => /^\d\d:\d\d:\d\d /.test(l)).length >= 3);
+      child.kill('SIGINT');
+      code = await exited;
+    } finally {
+      child.kill('SIGKILL');
+    }
     assert.equal(code, 0, out);
     assert.match(out, /^Sources:/);
     assert.ok(out.split('\n').filter((l) => /^\d\d:\d\d:\d\d /.test(l)).length >= 3, out);

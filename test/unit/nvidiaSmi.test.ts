@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { openNvidiaSmiSources, parseSmiLine } from '../../src/core/energy/nvidiaSmi';
+import type { OpenedSources } from '../../src/core/energy/source';
+import { isAlive, killIfAlive, pidFrom, processGone, waitFor } from '../support/waitFor';
+
+const cli = join(__dirname, '../../../dist/cli.js');
 
 /**
  * A fake nvidia-smi: FAKE_SMI=ok (two GPUs), old-driver (rejects power.draw.instant),
@@ -22,7 +27,8 @@ if (mode === 'old-driver' && query.includes('power.draw.instant')) { console.log
 const lms = args.indexOf('-lms');
 if (lms < 0) { console.log('0, Fake GPU A, 80.00\\n1, Fake GPU B, [N/A]'); process.exit(0); }
 require('fs').writeFileSync(process.env.FAKE_SMI_PID, String(process.pid));
-if (mode === 'hang') setInterval(() => {}, 1000);
+if (mode === 'stubborn') process.on('SIGTERM', () => {});
+if (mode === 'hang' || mode === 'stubborn') setInterval(() => {}, 1000);
 else {
   let n = 0;
   setInterval(() => {
@@ -36,20 +42,24 @@ else {
 );
 chmodSync(exe, 0o755);
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 async function open(mode: string, intervalMs = 50) {
   process.env.FAKE_SMI = mode;
   process.env.FAKE_SMI_PID = join(dir, `${mode}.pid`);
+  rmSync(process.env.FAKE_SMI_PID, { force: true });
   return openNvidiaSmiSources(exe, intervalMs);
+}
+
+/** Opens the stream, runs the test, and always closes it and waits for the fake to end. */
+async function withStream(mode: string, body: (opened: OpenedSources, pid: number) => Promise<void>, intervalMs?: number) {
+  const opened = await open(mode, intervalMs);
+  let pid: number | undefined;
+  try {
+    pid = await pidFrom(join(dir, `${mode}.pid`));
+    await body(opened, pid);
+  } finally {
+    for (const s of opened.sources) s.close!();
+    if (pid !== undefined) await processGone(pid).finally(() => killIfAlive(pid));
+  }
 }
 
 describe('nvidia-smi lines', () => {
@@ -64,51 +74,89 @@ describe('nvidia-smi lines', () => {
   });
 });
 
-describe('nvidia-smi stream', { skip: process.platform === 'win32' && 'the fake is a POSIX script' }, () => {
-  it('streams both GPUs from one child process, sampled, and kills it on close', async () => {
-    const { sources, notes } = await open('ok');
-    assert.deepEqual(
-      sources.map((s) => [s.id, s.name, s.kind]),
-      [
-        ['nvidia-smi:0', 'Fake GPU A #0', 'sampled'],
-        ['nvidia-smi:1', 'Fake GPU B #1', 'sampled'],
-      ],
-    );
-    assert.match(notes[0]!, /power\.draw\.instant, sampled/);
-    await sleep(300);
-    assert.ok((await sources[0]!.power!())! > 100);
-    assert.equal(sources[1]!.power!(), 60.25);
-    assert.equal(sources[0]!.stats!().powerLimitW, 700);
-    const pid = Number(readFileSync(join(dir, 'ok.pid'), 'utf8'));
-    assert.ok(alive(pid));
-    for (const s of sources) s.close!();
-    await sleep(200);
-    assert.ok(!alive(pid), 'the nvidia-smi child outlived its sources');
+describe('nvidia-smi stream', { timeout: 60_000, skip: process.platform === 'win32' && 'the fake is a POSIX script' }, () => {
+  it('streams both GPUs from one child process, sampled, and ends it on close', async () => {
+    await withStream('ok', async ({ sources, notes }, pid) => {
+      assert.deepEqual(
+        sources.map((s) => [s.id, s.name, s.kind]),
+        [
+          ['nvidia-smi:0', 'Fake GPU A #0', 'sampled'],
+          ['nvidia-smi:1', 'Fake GPU B #1', 'sampled'],
+        ],
+      );
+      assert.match(notes[0]!, /power\.draw\.instant, sampled/);
+      await waitFor('a reading of GPU 0', async () => ((await sources[0]!.power!()) ?? 0) > 100);
+      await waitFor('a reading of GPU 1', () => sources[1]!.power!() === 60.25);
+      assert.equal(sources[0]!.stats!().powerLimitW, 700);
+      assert.ok(isAlive(pid));
+    });
   });
 
   it('falls back to power.draw on a driver without power.draw.instant, and says it is averaged', async () => {
-    const { sources } = await open('old-driver');
-    assert.match(sources[0]!.detail, /power\.draw \(a one-second average/);
-    await sleep(300);
-    assert.ok((await sources[0]!.power!())! > 100);
-    for (const s of sources) s.close!();
+    await withStream('old-driver', async ({ sources }) => {
+      assert.match(sources[0]!.detail, /power\.draw \(a one-second average/);
+      await waitFor('a reading', async () => ((await sources[0]!.power!()) ?? 0) > 100);
+    });
   });
 
   it('skips malformed lines and keeps the good ones', async () => {
-    const { sources } = await open('malformed');
-    await sleep(300);
-    assert.ok((await sources[0]!.power!())! > 100);
-    for (const s of sources) s.close!();
+    await withStream('malformed', async ({ sources }) => {
+      await waitFor('a reading among the garbage', async () => ((await sources[0]!.power!()) ?? 0) > 100);
+    });
   });
 
-  it('gives no figure (not a stale one) from a child that hangs, and still kills it', async () => {
-    const { sources } = await open('hang', 20);
-    await sleep(200);
-    assert.equal(sources[0]!.power!(), undefined);
-    const pid = Number(readFileSync(join(dir, 'hang.pid'), 'utf8'));
-    for (const s of sources) s.close!();
-    await sleep(200);
-    assert.ok(!alive(pid));
+  it('gives no figure (not a stale one) from a child that hangs, and still ends it', async () => {
+    await withStream('hang', async ({ sources }) => assert.equal(sources[0]!.power!(), undefined), 20);
+  });
+
+  it('ends a child that ignores SIGTERM (SIGKILL after a grace period)', async () => {
+    await withStream('stubborn', async ({ sources }) => assert.equal(sources[0]!.power!(), undefined));
+  });
+
+  // The CLI with the fake first on PATH (no NVML on a test machine, so nvidia-smi is the GPU source).
+  function monitor(mode: string, ...args: string[]) {
+    const pidFile = join(dir, `cli-${mode}.pid`);
+    rmSync(pidFile, { force: true });
+    const env = { ...process.env, PATH: `${dir}:${process.env.PATH}`, FAKE_SMI: mode, FAKE_SMI_PID: pidFile };
+    const child = spawn(process.execPath, [cli, 'monitor', '--interval-ms', '50', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    return { child, pidFile, exited, output: () => out };
+  }
+
+  for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
+    it(`leaves no nvidia-smi behind when the CLI gets ${signal}, even one that ignores SIGTERM`, async () => {
+      const run = monitor('stubborn');
+      let pid: number | undefined;
+      try {
+        pid = await pidFrom(run.pidFile);
+        await waitFor('the monitor to start sampling', () => /^time /m.test(run.output()));
+        run.child.kill(signal);
+        const code = await run.exited;
+        if (signal === 'SIGTERM') {
+          assert.equal(code, 0, 'SIGTERM ends a monitor like Ctrl-C, with its summary');
+          assert.match(run.output(), /^Energy over /m);
+        }
+        await processGone(pid);
+      } finally {
+        run.child.kill('SIGKILL');
+        killIfAlive(pid);
+      }
+    });
+  }
+
+  it('monitor --duration ends on time even when nvidia-smi ignores SIGTERM', async () => {
+    const run = monitor('stubborn', '--duration', '0.5');
+    let pid: number | undefined;
+    try {
+      pid = await pidFrom(run.pidFile);
+      assert.equal(await run.exited, 0);
+      await processGone(pid);
+    } finally {
+      run.child.kill('SIGKILL');
+      killIfAlive(pid);
+    }
   });
 
   it('opens nothing and says why when nvidia-smi fails', async () => {

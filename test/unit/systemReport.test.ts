@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadSystemReport } from '../../src/extension/systemReport';
+import { isAlive, killIfAlive, pidFrom, processGone } from '../support/waitFor';
 
 /** A stand-in for dist/cli.js: a script whose behaviour each test chooses. */
 function fakeCli(body: string): { file: string; pidFile: string } {
@@ -14,16 +15,8 @@ function fakeCli(body: string): { file: string; pidFile: string } {
   return { file, pidFile };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-describe('loadSystemReport (the extension runs the CLI in a child process)', () => {
+describe('loadSystemReport (the extension runs the CLI in a child process)', { timeout: 60_000 }, () => {
   it('returns the JSON the CLI prints', async () => {
     const { file } = fakeCli(`process.stdout.write(JSON.stringify({ inventory: { node: process.argv.slice(2).join(' ') }, sources: [] }));`);
     const report = await loadSystemReport(file);
@@ -40,19 +33,25 @@ describe('loadSystemReport (the extension runs the CLI in a child process)', () 
   it('kills a CLI that hangs, and leaves no process behind', async () => {
     const { file, pidFile } = fakeCli(`setInterval(() => {}, 1000);`);
     await assert.rejects(loadSystemReport(file, undefined, 1000), /no answer within 1 s/);
-    const pid = Number(readFileSync(pidFile, 'utf8'));
-    assert.equal(alive(pid), false, `child ${pid} is still running`);
+    const pid = await pidFrom(pidFile);
+    try {
+      assert.equal(isAlive(pid), false, `child ${pid} is still running`);
+    } finally {
+      killIfAlive(pid);
+    }
   });
 
   it('stops the child when cancelled', async () => {
     const { file, pidFile } = fakeCli(`setInterval(() => {}, 1000);`);
     const controller = new AbortController();
     const pending = loadSystemReport(file, controller.signal);
-    await new Promise((r) => setTimeout(r, 300));
-    controller.abort();
-    await assert.rejects(pending, /cancelled/);
-    const pid = Number(readFileSync(pidFile, 'utf8'));
-    await new Promise((r) => setTimeout(r, 100));
-    assert.equal(alive(pid), false, `child ${pid} is still running`);
+    const pid = await pidFrom(pidFile);
+    try {
+      controller.abort();
+      await assert.rejects(pending, /cancelled/);
+      await processGone(pid);
+    } finally {
+      killIfAlive(pid);
+    }
   });
 });

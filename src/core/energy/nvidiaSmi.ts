@@ -95,6 +95,33 @@ export async function openNvidiaSmiSources(exe: string, intervalMs: number): Pro
   return { sources, notes };
 }
 
+/**
+ * On POSIX nvidia-smi runs under a small shell that reads our end of a pipe: when that pipe
+ * closes (we closed it, or this process died, even by SIGKILL) it sends SIGTERM, then SIGKILL
+ * after a grace period, so no nvidia-smi outlives us, and one that ignores SIGTERM still ends.
+ */
+const SUPERVISOR = [
+  'exec 3<&0',
+  '"$@" 0</dev/null 3<&- & p=$!',
+  '( cat >/dev/null; kill -TERM $p 2>/dev/null; i=0; while [ $i -lt 20 ] && kill -0 $p 2>/dev/null; do sleep 0.1; i=$((i+1)); done; kill -KILL $p 2>/dev/null ) 0<&3 3<&- >/dev/null 2>&1 &',
+  'exec 3<&-',
+  'wait $p',
+].join('\n');
+
+function spawnSupervised(exe: string, args: string[]): ChildProcess {
+  if (process.platform === 'win32') return spawn(exe, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+  return spawn('/bin/sh', ['-c', SUPERVISOR, 'nvidia-smi', exe, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/** Lets the child go: its supervisor ends it; nothing of it holds this process open. */
+function release(child: ChildProcess) {
+  if (child.stdin) child.stdin.destroy();
+  else child.kill();
+  child.stdout?.destroy();
+  child.stderr?.destroy();
+  child.unref();
+}
+
 /** The child process and the latest line per GPU. */
 export class SmiStream {
   private child: ChildProcess | undefined;
@@ -103,7 +130,7 @@ export class SmiStream {
   /** Lines that did not parse; kept for the log, never fatal. */
   malformedLines = 0;
   lastError: string | undefined;
-  private readonly killOnExit = () => this.child?.kill();
+  private readonly killOnExit = () => this.child && release(this.child);
 
   constructor(
     private readonly exe: string,
@@ -116,8 +143,9 @@ export class SmiStream {
 
   private start() {
     const args = [`--query-gpu=${FIELDS.map((f) => (f === 'POWER' ? this.powerField : f)).join(',')}`, '--format=csv,noheader,nounits', `-lms`, String(this.intervalMs)];
-    const child = spawn(this.exe, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const child = spawnSupervised(this.exe, args);
     this.child = child;
+    child.stdin?.on('error', () => {});
     child.on('error', (e) => (this.lastError = e.message));
     child.stderr!.on('data', (d: Buffer) => (this.lastError = d.toString().trim().split('\n')[0]));
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -127,6 +155,7 @@ export class SmiStream {
     });
     child.on('exit', (code) => {
       if (this.child === child && !this.closed) this.lastError ??= `nvidia-smi exited (${code})`;
+      child.stdin?.destroy();
     });
   }
 
@@ -142,14 +171,14 @@ export class SmiStream {
     this.intervalMs = intervalMs;
     const old = this.child;
     this.child = undefined;
-    old?.kill();
+    if (old) release(old);
     this.start();
   }
 
   close() {
     this.closed = true;
     process.off('exit', this.killOnExit);
-    this.child?.kill();
+    if (this.child) release(this.child);
     this.child = undefined;
   }
 }

@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { waitFor } from '../../support/waitFor';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'CarbonLens');
 
 async function diagnostics(uri: vscode.Uri, count: number): Promise<vscode.Diagnostic[]> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const found = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'CarbonLens');
-    if (found.length >= count || Date.now() > deadline) return found;
-    await sleep(100);
-  }
+  return waitFor(`${count} CarbonLens diagnostics in ${uri.path}`, () => (ours(uri).length >= count ? ours(uri) : undefined), 20_000);
+}
+
+/** Waits until the file's CarbonLens diagnostics are exactly `expected` (as `key` maps them). */
+async function settlesTo(uri: vscode.Uri, key: (d: vscode.Diagnostic) => unknown, expected: unknown[]) {
+  const same = () => JSON.stringify(ours(uri).map(key)) === JSON.stringify(expected);
+  await waitFor(`diagnostics ${JSON.stringify(expected)}`, same, 20_000).catch(() => assert.deepEqual(ours(uri).map(key), expected));
 }
 
 describe('CarbonLens advisor in the editor', function () {
@@ -45,8 +47,7 @@ describe('CarbonLens advisor in the editor', function () {
     assert.ok(await vscode.workspace.applyEdit(fix.edit));
     assert.equal(doc.lineAt(4).text, '  region: asia-northeast2');
     // The edit re-scans the file: the region is clean now, the model is still flagged.
-    await sleep(600);
-    assert.deepEqual(vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'CarbonLens').map((d) => d.range.start.line), [1]);
+    await settlesTo(uri, (d) => d.range.start.line, [1]);
   });
 
   it('keeps the quotes of a Python string, and offers to compare the two models on this machine', async () => {
@@ -91,11 +92,9 @@ describe('CarbonLens advisor in the editor', function () {
     const advisor = vscode.workspace.getConfiguration('carbonlens.advisor');
     try {
       await advisor.update('regions.enabled', false, vscode.ConfigurationTarget.Global);
-      await sleep(300);
-      assert.deepEqual(vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'CarbonLens').map((d) => (d.code as { value: string }).value), ['smaller-model']);
+      await settlesTo(uri, (d) => (d.code as { value: string }).value, ['smaller-model']);
       await advisor.update('ignore', [join('**', 'deploy.yaml')], vscode.ConfigurationTarget.Global);
-      await sleep(300);
-      assert.equal(vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'CarbonLens').length, 0);
+      await settlesTo(uri, (d) => d.code, []);
     } finally {
       await advisor.update('regions.enabled', undefined, vscode.ConfigurationTarget.Global);
       await advisor.update('ignore', undefined, vscode.ConfigurationTarget.Global);

@@ -96,6 +96,8 @@ describe('CarbonLens meters runs started from the editor', function () {
     const r = await nextRecord('task', seen);
     assertMetered(r, 2.5);
     assert.equal(r.label, 'burn (node)');
+    // A second record would come from the terminal's command-end event, within a second or two
+    // of the task's end: this window is what the absence is checked over.
     await sleep(2000);
     assert.deepEqual(
       api.trackedRuns().slice(seen).map((x) => x.origin),
