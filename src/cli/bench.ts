@@ -23,7 +23,7 @@ ${BENCH_OPTIONS_HELP}
 `;
 
 type Print = (text: string) => void;
-const stderr: Print = (t) => void process.stderr.write(t + '\n');
+const stderr: Print = (t) => void process.stderr.write(`${t}\n`);
 
 /** 3 significant figures, in the unit's scale a reader expects. */
 // Below a nanojoule a difference is rounding (idle subtracted from an equal constant estimate).

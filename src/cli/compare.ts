@@ -16,7 +16,7 @@ F1), and how much energy and CO2 B saves per item and per million items. Both ru
 ${BENCH_OPTIONS_HELP}
 `;
 
-const stderr = (t: string) => void process.stderr.write(t + '\n');
+const stderr = (t: string) => void process.stderr.write(`${t}\n`);
 
 export async function runCompare(args: string[], out: (text: string) => void): Promise<number> {
   const tolIndex = args.indexOf('--tolerance');

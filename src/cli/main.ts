@@ -22,8 +22,8 @@ const COMMANDS: Record<string, Command> = {
   scan: { help: SCAN_HELP, run: runScan },
   'cuda-provider': { help: CUDA_PROVIDER_HELP, run: runCudaProvider },
 };
-const stdout: Print = (t) => void process.stdout.write(t + '\n');
-const stderr: Print = (t) => void process.stderr.write(t + '\n');
+const stdout: Print = (t) => void process.stdout.write(`${t}\n`);
+const stderr: Print = (t) => void process.stderr.write(`${t}\n`);
 
 export async function main(argv: string[], out: Print = stdout, err: Print = stderr): Promise<number> {
   const [name, ...rest] = argv;

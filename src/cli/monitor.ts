@@ -76,7 +76,7 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
     if (!values.json) {
       for (const line of describeSources(sources, notes)) out(line);
       out('');
-      out('time    ' + sources.map((s) => s.id.slice(0, 8).padStart(9)).join('') + '  total W'.padStart(9));
+      out(`time    ${sources.map((s) => s.id.slice(0, 8).padStart(9)).join('')}${'  total W'.padStart(9)}`);
     }
     await meter.start();
     const window = await meter.begin();

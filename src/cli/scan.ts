@@ -39,7 +39,7 @@ function* walk(path: string): Generator<string> {
   if (!st.isDirectory()) return;
   for (const name of readdirSync(path).sort()) {
     const child = join(path, name);
-    let s;
+    let s: ReturnType<typeof statSync>;
     try {
       s = statSync(child);
     } catch {

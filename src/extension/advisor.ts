@@ -112,19 +112,26 @@ export class AdvisorController implements vscode.Disposable {
 
   scan(doc: vscode.TextDocument): void {
     const s = this.settings;
-    if ((!s.models && !s.regions) || doc.uri.scheme === 'output' || this.ignored(doc)) return this.clear(doc.uri);
+    if ((!s.models && !s.regions) || doc.uri.scheme === 'output' || this.ignored(doc)) {
+      this.clear(doc.uri);
+      return;
+    }
     const text = doc.getText();
     if (text.length > s.maxFileSizeKB * 1024) {
       if (!this.skippedLogged.has(doc.uri.toString())) {
         this.skippedLogged.add(doc.uri.toString());
         this.log.info(`Advisor: skipped ${doc.uri.fsPath} (${(text.length / 1024).toFixed(0)} KB, over carbonlens.advisor.maxFileSizeKB ${s.maxFileSizeKB}).`);
       }
-      return this.clear(doc.uri);
+      this.clear(doc.uri);
+      return;
     }
     // A notebook cell is Python (or Markdown) text inside the .ipynb: read it by its language.
     const name = doc.uri.scheme === 'vscode-notebook-cell' ? `${doc.fileName}#cell` : doc.fileName;
     const found = this.advise(name, text, { ...s, dataset: this.config().dataset, history: this.history() }, doc.languageId);
-    if (!found) return this.clear(doc.uri);
+    if (!found) {
+      this.clear(doc.uri);
+      return;
+    }
     this.findings.set(doc.uri.toString(), found);
     this.collection.set(
       doc.uri,

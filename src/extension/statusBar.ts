@@ -54,7 +54,7 @@ export class CarbonLensStatusItem implements vscode.Disposable {
   update(state: StatusState): void {
     const { reading, session } = state;
     if (reading) this.updates++;
-    if (reading && reading.readings.some((r) => r.powerW !== undefined)) {
+    if (reading?.readings.some((r) => r.powerW !== undefined)) {
       this.label = `$(pulse) ${formatWatts(reading.totalW)}${session?.grams !== undefined ? ` · ${formatGrams(session.grams)}` : ''}`;
     }
     this.item.backgroundColor = state.estimatesOnly ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
@@ -115,7 +115,7 @@ export function tooltip(state: StatusState): vscode.MarkdownString {
     for (const s of state.sources) {
       const w = state.reading?.readings.find((r) => r.sourceId === s.id)?.powerW;
       const how = s.kind === 'estimated' ? 'estimated (a model)' : s.kind === 'measured' ? 'sampled now; energy from its counter (measured)' : 'sampled';
-      md.appendMarkdown(`| ${escape(s.name)} | ${w === undefined ? '-' : formatWatts(w)} | ${how} |\n`);
+      md.appendMarkdown(`| ${escapeMarkdown(s.name)} | ${w === undefined ? '-' : formatWatts(w)} | ${how} |\n`);
     }
     md.appendMarkdown('\n');
   } else {
@@ -127,7 +127,7 @@ export function tooltip(state: StatusState): vscode.MarkdownString {
   const f = state.intensity;
   if (f) {
     const where = f.region ? `${f.provider} ${f.region} (${f.location})` : f.location;
-    md.appendMarkdown(`Grid: ${f.gco2PerKwh} gCO2e/kWh, ${escape(where)}; ${f.dataset === 'live' ? 'live' : escape(f.dataset)}, ${escape(f.source)}${f.year ? ` ${f.year}` : ''}${f.fallback ? ' (fallback)' : ''}\n\n`);
+    md.appendMarkdown(`Grid: ${f.gco2PerKwh} gCO2e/kWh, ${escapeMarkdown(where)}; ${f.dataset === 'live' ? 'live' : escapeMarkdown(f.dataset)}, ${escapeMarkdown(f.source)}${f.year ? ` ${f.year}` : ''}${f.fallback ? ' (fallback)' : ''}\n\n`);
   } else {
     md.appendMarkdown('Grid: location unknown, so no CO2 yet.\n\n');
   }
@@ -138,4 +138,4 @@ export function tooltip(state: StatusState): vscode.MarkdownString {
   return md;
 }
 
-const escape = (s: string) => s.replace(/[\\`*_{}[\]()#+!|<>]/g, (c) => `\\${c}`);
+const escapeMarkdown = (s: string) => s.replace(/[\\`*_{}[\]()#+!|<>]/g, (c) => `\\${c}`);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { zipSync } from 'fflate';
-import { CUDA_PACKAGE, installCudaProvider, installedProvider, ORT_VERSION, ProviderError, runtimeFolder } from '../../src/core/models/cudaProvider';
+import { CUDA_PACKAGE, installCudaProvider, installedProvider, ORT_VERSION, type ProviderError, runtimeFolder } from '../../src/core/models/cudaProvider';
 import { makeTinyModels } from '../fixtures/tiny-models/make.mjs';
 
 const root = resolve(__dirname, '../../..');

@@ -12,7 +12,7 @@ function errno(code: string, file: string): NodeJS.ErrnoException {
 export function fakeFs(tree: FakeTree): ProbeFs {
   return {
     async readdir(dir) {
-      const prefix = dir.endsWith('/') ? dir : dir + '/';
+      const prefix = dir.endsWith('/') ? dir : `${dir}/`;
       const names = new Set<string>();
       for (const file of Object.keys(tree)) {
         if (file.startsWith(prefix)) names.add(file.slice(prefix.length).split('/')[0]!);

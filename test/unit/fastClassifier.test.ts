@@ -39,7 +39,7 @@ describe('image classification without the per-image processor', () => {
     const ours = await transformersPipeline('image-classification', folder, 'cpu', 'fp32');
     const [a, b] = [await reference(images, { top_k: 10 }), await ours(images, { top_k: 10 })] as { label: string; score: number }[][][];
     assert.deepEqual(b.map((r) => r.map((x) => x.label)), a.map((r) => r.map((x) => x.label)));
-    b.forEach((r, i) => r.forEach((x, j) => assert.ok(Math.abs(x.score - a[i]![j]!.score) < 1e-5)));
+    for (const [i, r] of b.entries()) for (const [j, x] of r.entries()) assert.ok(Math.abs(x.score - a[i]![j]!.score) < 1e-5);
     await ours.dispose();
   });
 

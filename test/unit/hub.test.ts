@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { HubClient, HubError, type DownloadPlan } from '../../src/core/models/hub';
+import { HubClient, type HubError, type DownloadPlan } from '../../src/core/models/hub';
 import { resolveModel } from '../../src/core/models/modelSource';
 import { startMockHub, type MockHub } from './mockHub';
 

@@ -8,7 +8,7 @@ const PC = '/sys/class/powercap';
 const linux = (tree: FakeTree): ProbeEnvironment => ({ platform: 'linux', sysfsRoot: '/sys', env: {}, fs: fakeFs(tree) });
 
 function zone(tree: FakeTree, dir: string, name: string, uj: number | { error: string }, max = 262143328850) {
-  tree[`${PC}/${dir}/name`] = name + '\n';
+  tree[`${PC}/${dir}/name`] = `${name}\n`;
   tree[`${PC}/${dir}/energy_uj`] = typeof uj === 'number' ? `${uj}\n` : uj;
   tree[`${PC}/${dir}/max_energy_range_uj`] = `${max}\n`;
 }

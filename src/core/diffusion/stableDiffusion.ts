@@ -81,7 +81,7 @@ export async function loadStableDiffusion(folder: string, device: Device, option
       const text = await encode(guided ? [...items.map(() => ''), ...items.map((i) => i.prompt)] : items.map((i) => i.prompt));
       const scheduler = makeScheduler(options.scheduler, schedulerConfig, options.steps);
       let latents: Float32Array = new Float32Array(B * per);
-      items.forEach((item, b) => latents.set(gaussian(per, item.seed).map((v) => v * scheduler.initNoiseSigma), b * per));
+      for (const [b, item] of items.entries()) latents.set(gaussian(per, item.seed).map((v) => v * scheduler.initNoiseSigma), b * per);
       for (let i = 0; i < scheduler.timesteps.length; i++) {
         const scaled = scheduler.scaleInput(latents, i);
         const sample = guided ? concat(scaled, scaled) : scaled;

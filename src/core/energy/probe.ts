@@ -106,7 +106,7 @@ export async function probeRapl(probe: ProbeEnvironment): Promise<PowerSourceSta
     return {
       ...base,
       state: 'ready',
-      detail: `Readable domains: ${readable.join(', ')}.` + (notes.length ? ` Not readable: ${notes.join('; ')}.` : ''),
+      detail: `Readable domains: ${readable.join(', ')}.${notes.length ? ` Not readable: ${notes.join('; ')}.` : ''}`,
     };
   }
   if (denied.length > 0) {
