@@ -6,26 +6,88 @@ import { join } from 'node:path';
 
 const watch = process.argv.includes('--watch');
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
-const define = { CARBONLENS_VERSION: JSON.stringify(pkg.version), CARBONLENS_ORT_VERSION: JSON.stringify(pkg.dependencies['onnxruntime-node']) };
+const define = {
+  CARBONLENS_VERSION: JSON.stringify(pkg.version),
+  CARBONLENS_ORT_VERSION: JSON.stringify(pkg.dependencies['onnxruntime-node']),
+};
 // Native or heavy modules stay outside the bundles and load on first use, never at activation.
 const external = ['vscode', 'onnxruntime-node', 'sharp', 'koffi'];
 
 // 'module' first: jsonc-parser's 'main' is a UMD build with requires esbuild cannot follow.
-const node = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'], define, external, sourcemap: 'linked', logLevel: 'warning' };
-const testFiles = (dir) => readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => join(dir, f));
+const node = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  mainFields: ['module', 'main'],
+  define,
+  external,
+  sourcemap: 'linked',
+  logLevel: 'warning',
+};
+const testFiles = (dir) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => join(dir, f));
 
 const builds = [
   { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', minify: true },
-  { ...node, entryPoints: { meter: 'src/extension/meterBundle.ts', advisor: 'src/extension/advisorBundle.ts' }, outdir: 'dist', minify: true },
-  { ...node, entryPoints: { cli: 'src/cli/bin.ts' }, outdir: 'dist', minify: true, banner: { js: '#!/usr/bin/env node' } },
-  { bundle: true, platform: 'browser', format: 'iife', target: 'es2022', define, entryPoints: { panel: 'webview/panel.ts' }, outdir: 'dist/webview', minify: true, sourcemap: 'linked', logLevel: 'warning' },
+  {
+    ...node,
+    entryPoints: { meter: 'src/extension/meterBundle.ts', advisor: 'src/extension/advisorBundle.ts' },
+    outdir: 'dist',
+    minify: true,
+  },
+  {
+    ...node,
+    entryPoints: { cli: 'src/cli/bin.ts' },
+    outdir: 'dist',
+    minify: true,
+    banner: { js: '#!/usr/bin/env node' },
+  },
+  {
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    define,
+    entryPoints: { panel: 'webview/panel.ts' },
+    outdir: 'dist/webview',
+    minify: true,
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  },
   { ...node, entryPoints: testFiles('test/unit'), outdir: 'out/test/unit' },
   // Benchmarks that use the core's TypeScript (top-level await needs ESM).
-  { ...node, format: 'esm', banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" }, entryPoints: ['bench/gpuWindows.ts', 'bench/meterCpu.ts', 'bench/advisorScan.ts', 'bench/ortVit.ts', 'bench/sdUnet.ts'], outdir: 'out/bench', outExtension: { '.js': '.mjs' } },
+  {
+    ...node,
+    format: 'esm',
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    entryPoints: [
+      'bench/gpuWindows.ts',
+      'bench/meterCpu.ts',
+      'bench/advisorScan.ts',
+      'bench/ortVit.ts',
+      'bench/sdUnet.ts',
+    ],
+    outdir: 'out/bench',
+    outExtension: { '.js': '.mjs' },
+  },
   // Mocha stays external: the extension host loads it from node_modules like any test runner.
-  { ...node, external: [...external, 'mocha'], entryPoints: ['test/integration/index.ts', ...testFiles('test/integration/suite')], outbase: 'test/integration', outdir: 'out/test/integration' },
+  {
+    ...node,
+    external: [...external, 'mocha'],
+    entryPoints: ['test/integration/index.ts', ...testFiles('test/integration/suite')],
+    outbase: 'test/integration',
+    outdir: 'out/test/integration',
+  },
   // The smoke suite for the installed VSIX.
-  { ...node, external: [...external, 'mocha'], entryPoints: { index: 'test/smoke/index.ts' }, outdir: 'out/test/smoke' },
+  {
+    ...node,
+    external: [...external, 'mocha'],
+    entryPoints: { index: 'test/smoke/index.ts' },
+    outdir: 'out/test/smoke',
+  },
 ];
 
 for (const dir of ['dist', 'out']) rmSync(dir, { recursive: true, force: true });
@@ -36,14 +98,17 @@ const watchReporter = {
   setup(build) {
     build.onStart(() => console.log('[watch] build started'));
     build.onEnd(({ errors }) => {
-      for (const { text, location } of errors) console.error(`✘ [ERROR] ${text}\n    ${location?.file}:${location?.line}:${location?.column}:`);
+      for (const { text, location } of errors)
+        console.error(`✘ [ERROR] ${text}\n    ${location?.file}:${location?.line}:${location?.column}:`);
       console.log('[watch] build finished');
     });
   },
 };
 
 if (watch) {
-  await Promise.all(builds.map(async (options) => (await esbuild.context({ ...options, plugins: [watchReporter] })).watch()));
+  await Promise.all(
+    builds.map(async (options) => (await esbuild.context({ ...options, plugins: [watchReporter] })).watch()),
+  );
 } else {
   const started = performance.now();
   await Promise.all(builds.map((options) => esbuild.build(options)));

@@ -70,8 +70,12 @@ const heavy = [...new Set(ours.flatMap((r) => r.heavy))];
 console.log(`Activation of dist/extension.js, median of ${RUNS} fresh Node ${process.version} processes:`);
 console.log(`  load bundle   ${load.toFixed(2)} ms`);
 console.log(`  activate()    ${activate.toFixed(2)} ms`);
-console.log(`  total         ${total.toFixed(2)} ms   (target <= ${TARGET_MS} ms: ${total <= TARGET_MS ? 'met' : 'NOT met'})`);
+console.log(
+  `  total         ${total.toFixed(2)} ms   (target <= ${TARGET_MS} ms: ${total <= TARGET_MS ? 'met' : 'NOT met'})`,
+);
 console.log(`  heavy modules loaded: ${heavy.length ? heavy.join(', ') : 'none'}`);
 console.log(`Peer: require('@huggingface/transformers') ${peerLoad.toFixed(1)} ms (median of ${peer.length})`);
-console.log(`Ratio: our load+activate is ${(total / peerLoad).toFixed(3)}x the cost of importing transformers.js eagerly`);
+console.log(
+  `Ratio: our load+activate is ${(total / peerLoad).toFixed(3)}x the cost of importing transformers.js eagerly`,
+);
 process.exitCode = heavy.length ? 1 : 0;

@@ -30,6 +30,12 @@ const findingsJson = advise('big.json', json, options)!.length;
 const tYaml = median(() => advise('big.yaml', yaml, options));
 const tJson = median(() => advise('big.json', json, options));
 const tParse = median(() => JSON.parse(json));
-console.log(`YAML ${yaml.split('\n').length - 1} lines: ${tYaml.toFixed(2)} ms, ${findingsYaml} findings (target <= 20 ms: ${tYaml <= 20 ? 'met' : 'NOT met'})`);
-console.log(`JSON ${json.split('\n').length - 1} lines: ${tJson.toFixed(2)} ms, ${findingsJson} findings (target <= 20 ms: ${tJson <= 20 ? 'met' : 'NOT met'})`);
-console.log(`Peer: JSON.parse of the same JSON ${tParse.toFixed(2)} ms; ratio advisor/JSON.parse: YAML ${(tYaml / tParse).toFixed(1)}x, JSON ${(tJson / tParse).toFixed(1)}x`);
+console.log(
+  `YAML ${yaml.split('\n').length - 1} lines: ${tYaml.toFixed(2)} ms, ${findingsYaml} findings (target <= 20 ms: ${tYaml <= 20 ? 'met' : 'NOT met'})`,
+);
+console.log(
+  `JSON ${json.split('\n').length - 1} lines: ${tJson.toFixed(2)} ms, ${findingsJson} findings (target <= 20 ms: ${tJson <= 20 ? 'met' : 'NOT met'})`,
+);
+console.log(
+  `Peer: JSON.parse of the same JSON ${tParse.toFixed(2)} ms; ratio advisor/JSON.parse: YAML ${(tYaml / tParse).toFixed(1)}x, JSON ${(tJson / tParse).toFixed(1)}x`,
+);

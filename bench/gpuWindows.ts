@@ -24,7 +24,14 @@ const gpu = sources[0]!;
 const smi = await probeNvidiaSmi(currentProbeEnvironment());
 if (!smi.path) throw new Error('nvidia-smi not found');
 
-const powerOnly = (id: string, detail: string, power: () => number | undefined): EnergySource => ({ id, component: 'gpu', name: id, kind: 'sampled', detail, power });
+const powerOnly = (id: string, detail: string, power: () => number | undefined): EnergySource => ({
+  id,
+  component: 'gpu',
+  name: id,
+  kind: 'sampled',
+  detail,
+  power,
+});
 const fast = new Meter(
   [
     gpu,
@@ -34,7 +41,10 @@ const fast = new Meter(
   { intervalMs: 100, counterIntervalMs: 60_000 },
 );
 const stream = new SmiStream(smi.path, 'power.draw', 1000);
-const slow = new Meter([powerOnly('smi-power.draw-1s', 'nvidia-smi power.draw every 1 s', () => stream.latest(0)?.powerW)], { intervalMs: 1000 });
+const slow = new Meter(
+  [powerOnly('smi-power.draw-1s', 'nvidia-smi power.draw every 1 s', () => stream.latest(0)?.powerW)],
+  { intervalMs: 1000 },
+);
 
 const load = spawn('python3', ['bench/gpu_load.py'], { stdio: ['pipe', 'pipe', 'inherit'] });
 const lines = createInterface({ input: load.stdout! })[Symbol.asyncIterator]();
@@ -47,7 +57,8 @@ await expect('ready');
 await Promise.all([fast.start(), slow.start()]);
 await new Promise((r) => setTimeout(r, 3000)); // nvidia-smi's first lines
 
-const idleOf = async (ms: number): Promise<[IdleBaseline, IdleBaseline]> => Promise.all([fast.measureIdle(ms), slow.measureIdle(ms)]);
+const idleOf = async (ms: number): Promise<[IdleBaseline, IdleBaseline]> =>
+  Promise.all([fast.measureIdle(ms), slow.measureIdle(ms)]);
 const rows: { seconds: number; method: string; energyJ: number[]; netJ: number[] }[] = [];
 const record = (seconds: number, method: string, energyJ: number, netJ: number) => {
   let row = rows.find((r) => r.seconds === seconds && r.method === method);
@@ -81,6 +92,8 @@ console.log('|---|---|---|---|---|');
 for (const [seconds] of WINDOWS) {
   const counter = rows.find((r) => r.seconds === seconds && r.method === 'NVML energy counter')!;
   for (const r of rows.filter((x) => x.seconds === seconds)) {
-    console.log(`| ${seconds} s | ${r.method} | ${mean(r.energyJ).toFixed(2)} | ${mean(r.netJ).toFixed(2)} | ${(mean(r.energyJ) / mean(counter.energyJ)).toFixed(3)} |`);
+    console.log(
+      `| ${seconds} s | ${r.method} | ${mean(r.energyJ).toFixed(2)} | ${mean(r.netJ).toFixed(2)} | ${(mean(r.energyJ) / mean(counter.energyJ)).toFixed(3)} |`,
+    );
   }
 }

@@ -42,7 +42,10 @@ async function measure(label, settings, openPanel) {
         await page.keyboard.press('F1');
         await page.locator('.quick-input-widget input').fill(`>${title}`);
         try {
-          await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10_000 });
+          await page
+            .locator('.quick-input-list .monaco-list-row', { hasText: title })
+            .first()
+            .waitFor({ timeout: 10_000 });
           await page.keyboard.press('Enter');
           return;
         } catch (e) {
@@ -53,7 +56,11 @@ async function measure(label, settings, openPanel) {
     };
     if (openPanel) {
       await run('CarbonLens: Show Emissions Panel');
-      await page.frameLocator('iframe.webview').frameLocator('iframe#active-frame').locator('#live-chart').waitFor({ timeout: 30_000 });
+      await page
+        .frameLocator('iframe.webview')
+        .frameLocator('iframe#active-frame')
+        .locator('#live-chart')
+        .waitFor({ timeout: 30_000 });
     }
     // Another editor in front: the panel (if any) is hidden, as while coding.
     await page.keyboard.press('Control+P');
@@ -74,5 +81,11 @@ async function measure(label, settings, openPanel) {
 }
 
 const ours = await measure('CarbonLens sampling at 1 Hz, panel hidden', {}, true);
-const peer = await measure('Peer: CarbonLens with the status bar (meter) off, panel never opened', { 'carbonlens.statusBar.enabled': false }, false);
-console.log(`Ratio: ${(ours / Math.max(peer, 0.01)).toFixed(2)}x the extension host's idle CPU without the meter (difference ${(ours - peer).toFixed(2)} points)`);
+const peer = await measure(
+  'Peer: CarbonLens with the status bar (meter) off, panel never opened',
+  { 'carbonlens.statusBar.enabled': false },
+  false,
+);
+console.log(
+  `Ratio: ${(ours / Math.max(peer, 0.01)).toFixed(2)}x the extension host's idle CPU without the meter (difference ${(ours - peer).toFixed(2)} points)`,
+);

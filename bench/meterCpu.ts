@@ -50,9 +50,13 @@ for (const s of sources) {
   // A counter-only source (RAPL) is read at every sample: its power comes from the counter.
   const second = s.power ? 10 * power + stats + 0.1 * energy : 10 * energy;
   perSecondUs += second;
-  console.log(`${s.id}: power ${power.toFixed(1)} us, stats ${stats.toFixed(1)} us, counter ${energy.toFixed(1)} us a call -> ${(second / 1000).toFixed(3)} ms per second at 10 Hz`);
+  console.log(
+    `${s.id}: power ${power.toFixed(1)} us, stats ${stats.toFixed(1)} us, counter ${energy.toFixed(1)} us a call -> ${(second / 1000).toFixed(3)} ms per second at 10 Hz`,
+  );
 }
-const meterOnly = new Meter(sources.map(({ id, component, name, kind, detail }) => ({ id, component, name, kind, detail, power: () => 1 })));
+const meterOnly = new Meter(
+  sources.map(({ id, component, name, kind, detail }) => ({ id, component, name, kind, detail, power: () => 1 })),
+);
 const meterUs = await usPerCall(2000, () => meterOnly.sample());
 perSecondUs += 10 * meterUs;
 console.log(`the meter's own bookkeeping: ${meterUs.toFixed(1)} us a sample`);
@@ -96,4 +100,6 @@ if (smi.path) {
 results.push([peer, peerMs]);
 for (const [what, ms] of results) console.log(`${ms.toFixed(3).padStart(9)} ms CPU per s  ${what}`);
 const ours = perSecondUs / 1000;
-console.log(`10 Hz from the per-call costs: ${ours.toFixed(3)} ms/s (target <= 2 ms/s: ${ours <= 2 ? 'met' : 'NOT met'}); peer at 10 Hz, idle subtracted: ${(peerMs - idle).toFixed(2)} ms/s = ${((peerMs - idle) / ours).toFixed(0)}x ours`);
+console.log(
+  `10 Hz from the per-call costs: ${ours.toFixed(3)} ms/s (target <= 2 ms/s: ${ours <= 2 ? 'met' : 'NOT met'}); peer at 10 Hz, idle subtracted: ${(peerMs - idle).toFixed(2)} ms/s = ${((peerMs - idle) / ours).toFixed(0)}x ours`,
+);

@@ -17,7 +17,11 @@ const seconds = Number(secondsArg ?? 6);
 if (secondsArg === 'agree') {
   // The same 64 random images through both files: does fp16 change the predicted class?
   const batch = 64;
-  const input = new ort.Tensor('float32', Float32Array.from({ length: batch * 3 * 224 * 224 }, () => Math.random() * 2 - 1), [batch, 3, 224, 224]);
+  const input = new ort.Tensor(
+    'float32',
+    Float32Array.from({ length: batch * 3 * 224 * 224 }, () => Math.random() * 2 - 1),
+    [batch, 3, 224, 224],
+  );
   const logits = async (file: string) => {
     const session = await ort.InferenceSession.create(join(dir, 'onnx', file), { executionProviders: ['webgpu'] });
     const out = await session.run({ [session.inputNames[0]!]: input });
@@ -26,11 +30,20 @@ if (secondsArg === 'agree') {
   };
   const [a, b] = [await logits('model.onnx'), await logits('model_fp16.onnx')];
   const classes = a.length / batch;
-  const argmax = (x: Float32Array, i: number) => x.subarray(i * classes, (i + 1) * classes).reduce((best, v, k, row) => (v > row[best]! ? k : best), 0);
+  const argmax = (x: Float32Array, i: number) =>
+    x.subarray(i * classes, (i + 1) * classes).reduce((best, v, k, row) => (v > row[best]! ? k : best), 0);
   let same = 0;
   for (let i = 0; i < batch; i++) same += argmax(a, i) === argmax(b, i) ? 1 : 0;
   const maxDiff = a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
-  console.log(JSON.stringify({ check: 'fp16 vs fp32', images: batch, same_class: same, max_abs_logit_diff: maxDiff, logit_range: [Math.min(...a), Math.max(...a)] }));
+  console.log(
+    JSON.stringify({
+      check: 'fp16 vs fp32',
+      images: batch,
+      same_class: same,
+      max_abs_logit_diff: maxDiff,
+      logit_range: [Math.min(...a), Math.max(...a)],
+    }),
+  );
   process.exit(0);
 }
 
@@ -52,12 +65,22 @@ async function run(c: Config) {
   if (!existsSync(file)) return { ...c, error: `no ${file}` };
   const t0 = performance.now();
   const session = await ort.InferenceSession.create(file, {
-    executionProviders: [{ name: 'webgpu', preferredLayout: c.layout, validationMode: c.validation } as ort.InferenceSession.ExecutionProviderConfig],
+    executionProviders: [
+      {
+        name: 'webgpu',
+        preferredLayout: c.layout,
+        validationMode: c.validation,
+      } as ort.InferenceSession.ExecutionProviderConfig,
+    ],
     graphOptimizationLevel: 'all',
     ...(c.staticBatch && { freeDimensionOverrides: { batch_size: c.batch } }),
   });
   const loadS = (performance.now() - t0) / 1000;
-  const input = new ort.Tensor('float32', Float32Array.from({ length: c.batch * 3 * 224 * 224 }, () => Math.random() * 2 - 1), [c.batch, 3, 224, 224]);
+  const input = new ort.Tensor(
+    'float32',
+    Float32Array.from({ length: c.batch * 3 * 224 * 224 }, () => Math.random() * 2 - 1),
+    [c.batch, 3, 224, 224],
+  );
   const feeds = { [session.inputNames[0]!]: input };
   for (let i = 0; i < 3; i++) await session.run(feeds); // warm-up: shaders compiled, buffers cached
   const window = await meter.begin();
@@ -71,7 +94,16 @@ async function run(c: Config) {
   const elapsed = (performance.now() - start) / 1000;
   const w = await window.end();
   await session.release();
-  return { ...c, images, seconds: elapsed, images_per_s: images / elapsed, gpu_j_per_image: w.totalJ / images, gpu_mean_w: w.totalJ / w.durationS, energy: w.kind, load_s: loadS };
+  return {
+    ...c,
+    images,
+    seconds: elapsed,
+    images_per_s: images / elapsed,
+    gpu_j_per_image: w.totalJ / images,
+    gpu_mean_w: w.totalJ / w.durationS,
+    energy: w.kind,
+    load_s: loadS,
+  };
 }
 
 const results: Record<string, unknown>[] = [];
@@ -98,7 +130,9 @@ for (const dtype of ['fp32', 'fp16'] as const) {
 }
 // 2. The batch size, by measurement, with the best options of each dtype.
 for (const dtype of ['fp32', 'fp16'] as const) {
-  const best = results.filter((r) => r.dtype === dtype && r.batch === 32).sort((a, b) => rate(b) - rate(a))[0] as unknown as Config | undefined;
+  const best = results
+    .filter((r) => r.dtype === dtype && r.batch === 32)
+    .sort((a, b) => rate(b) - rate(a))[0] as unknown as Config | undefined;
   if (!best) continue;
   for (const batch of [1, 8, 16, 64, 128]) await tryRun({ ...best, batch });
 }

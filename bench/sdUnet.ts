@@ -13,13 +13,19 @@ if (sources.length === 0) throw new Error(`No NVML GPU: ${notes.join(' ')}`);
 const meter = new Meter([sources[0]!], { intervalMs: 1000, counterIntervalMs: 60_000 });
 await meter.start();
 const t0 = performance.now();
-const session = await ort.InferenceSession.create(file, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' });
+const session = await ort.InferenceSession.create(file, {
+  executionProviders: ['webgpu'],
+  graphOptimizationLevel: 'all',
+});
 const loadS = (performance.now() - t0) / 1000;
 const timestepType = (session.inputMetadata.find((m) => m.name === 'timestep') as { type?: string } | undefined)?.type;
 const rand = (n: number) => Float32Array.from({ length: n }, () => Math.random() * 2 - 1);
 const feeds = {
   sample: new ort.Tensor('float32', rand(2 * 4 * 64 * 64), [2, 4, 64, 64]),
-  timestep: timestepType === 'int64' ? new ort.Tensor('int64', BigInt64Array.from([500n, 500n]), [2]) : new ort.Tensor('float32', Float32Array.from([500, 500]), [2]),
+  timestep:
+    timestepType === 'int64'
+      ? new ort.Tensor('int64', BigInt64Array.from([500n, 500n]), [2])
+      : new ort.Tensor('float32', Float32Array.from([500, 500]), [2]),
   encoder_hidden_states: new ort.Tensor('float32', rand(2 * 77 * 768), [2, 77, 768]),
 };
 for (let i = 0; i < 2; i++) await session.run(feeds);
@@ -32,6 +38,20 @@ while (performance.now() - start < seconds * 1000) {
 }
 const elapsed = (performance.now() - start) / 1000;
 const w = await window.end();
-console.log(JSON.stringify({ runtime: 'onnxruntime-node webgpu', dtype: 'float32', batch: 2, latent: '64x64', steps, s_per_step: elapsed / steps, gpu_j_per_step: w.totalJ / steps, gpu_mean_w: w.totalJ / w.durationS, energy: w.kind, load_s: loadS, timestep: timestepType }));
+console.log(
+  JSON.stringify({
+    runtime: 'onnxruntime-node webgpu',
+    dtype: 'float32',
+    batch: 2,
+    latent: '64x64',
+    steps,
+    s_per_step: elapsed / steps,
+    gpu_j_per_step: w.totalJ / steps,
+    gpu_mean_w: w.totalJ / w.durationS,
+    energy: w.kind,
+    load_s: loadS,
+    timestep: timestepType,
+  }),
+);
 meter.close();
 process.exit(0);

@@ -31,10 +31,13 @@ export function parseCsv(text) {
   }
   if (field !== '' || row.length > 0) row.push(field), rows.push(row);
   const [header, ...body] = rows;
-  return body.filter((r) => r.length > 1 || r[0] !== '').map((r, i) => {
-    if (r.length !== header.length) throw new Error(`row ${i + 2} has ${r.length} fields, the header ${header.length}`);
-    return Object.fromEntries(header.map((h, j) => [h, r[j]]));
-  });
+  return body
+    .filter((r) => r.length > 1 || r[0] !== '')
+    .map((r, i) => {
+      if (r.length !== header.length)
+        throw new Error(`row ${i + 2} has ${r.length} fields, the header ${header.length}`);
+      return Object.fromEntries(header.map((h, j) => [h, r[j]]));
+    });
 }
 
 function read(file) {
@@ -98,11 +101,25 @@ const PROVIDERS = new Set(['gcp', 'aws', 'azure']);
 const cloud = (file) =>
   table(read(file), (r, line) => {
     if (!PROVIDERS.has(r.provider)) throw new Error(`data/${file} row ${line}: unknown provider "${r.provider}"`);
-    if (!/^[A-Z]{3}$/.test(r.country_iso)) throw new Error(`data/${file} row ${line}: "${r.country_iso}" is not ISO alpha-3`);
-    return [r.provider, r.region, r.location, r.country_iso, number(file, line, r.grid_gco2_per_kwh), optionalNumber(file, line, r.cfe_percent), optionalNumber(file, line, r.source_year)];
+    if (!/^[A-Z]{3}$/.test(r.country_iso))
+      throw new Error(`data/${file} row ${line}: "${r.country_iso}" is not ISO alpha-3`);
+    return [
+      r.provider,
+      r.region,
+      r.location,
+      r.country_iso,
+      number(file, line, r.grid_gco2_per_kwh),
+      optionalNumber(file, line, r.cfe_percent),
+      optionalNumber(file, line, r.source_year),
+    ];
   });
 const countries = (file) =>
-  table(read(file), (r, line) => [r.country_iso3, r.country_name, number(file, line, r.gco2_per_kwh), optionalNumber(file, line, r.year)]);
+  table(read(file), (r, line) => [
+    r.country_iso3,
+    r.country_name,
+    number(file, line, r.gco2_per_kwh),
+    optionalNumber(file, line, r.year),
+  ]);
 const subnational = table(read('subnational-intensity.csv'), (r, line) => [
   r.country_iso3,
   r.region,
@@ -111,12 +128,16 @@ const subnational = table(read('subnational-intensity.csv'), (r, line) => [
 ]);
 const paper = table(
   // SOURCES.md §5: every Table II figure equals region-carbon-info's 2021 file.
-  read('paper-region-intensity.csv').map((r) => ({ ...r, source: "seed paper Table II = GoogleCloudPlatform/region-carbon-info data/yearly/2021.csv" })),
+  read('paper-region-intensity.csv').map((r) => ({
+    ...r,
+    source: 'seed paper Table II = GoogleCloudPlatform/region-carbon-info data/yearly/2021.csv',
+  })),
   (r, line) => [r.location, number('paper-region-intensity.csv', line, r.gco2_per_kwh), r.gcp_region],
 );
 const iso = read('iso3166-1.csv').map((r) => [r.alpha2, r.alpha3]);
 
-const cloudDecode = '{ provider: t[0], region: t[1], location: t[2], countryIso3: t[3], gco2PerKwh: t[4], cfePercent: t[5], year: t[6], source: sources[t[7]] }';
+const cloudDecode =
+  '{ provider: t[0], region: t[1], location: t[2], countryIso3: t[3], gco2PerKwh: t[4], cfePercent: t[5], year: t[6], source: sources[t[7]] }';
 const countryDecode = '{ iso3: t[0], name: t[1], gco2PerKwh: t[2], year: t[3], source: sources[t[4]] }';
 module(
   'intensityTables.ts',
@@ -139,11 +160,23 @@ export const ISO_ALPHA2_TO_ALPHA3: Readonly<Record<string, string>> = Object.fre
 );
 
 // ImageNet-1k class ranges -> CIFAR-10 classes, for ImageNet classifiers on the study's set.
-const cifarClasses = new Set(['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']);
+const cifarClasses = new Set([
+  'airplane',
+  'automobile',
+  'bird',
+  'cat',
+  'deer',
+  'dog',
+  'frog',
+  'horse',
+  'ship',
+  'truck',
+]);
 const imagenet = read('imagenet-cifar10.csv').map((r, i) => {
   const first = number('imagenet-cifar10.csv', i + 2, r.first_index);
   const last = number('imagenet-cifar10.csv', i + 2, r.last_index);
-  if (!cifarClasses.has(r.cifar10_class) || first > last || last > 999) throw new Error(`data/imagenet-cifar10.csv row ${i + 2}: bad range or class`);
+  if (!cifarClasses.has(r.cifar10_class) || first > last || last > 999)
+    throw new Error(`data/imagenet-cifar10.csv row ${i + 2}: bad range or class`);
   return [first, last, r.cifar10_class];
 });
 module(
@@ -159,10 +192,33 @@ const optionalScore = (file, line, value) => (value.trim() === '' ? null : numbe
 const equivalents = read('model-equivalents.csv').map((r, i) => {
   const line = i + 2;
   const lower = /lower is better/i.test(r.metric);
-  if (!lower && !/higher is better/i.test(r.metric)) throw new Error(`data/model-equivalents.csv row ${line}: the metric does not say whether higher or lower is better`);
-  return [r.task, r.large_model_id, r.small_model_id, optionalScore('model-equivalents.csv', line, r.large_params_m), optionalScore('model-equivalents.csv', line, r.small_params_m), r.metric, r.dataset, optionalScore('model-equivalents.csv', line, r.large_score), optionalScore('model-equivalents.csv', line, r.small_score), !lower, r.evidence_source];
+  if (!lower && !/higher is better/i.test(r.metric))
+    throw new Error(
+      `data/model-equivalents.csv row ${line}: the metric does not say whether higher or lower is better`,
+    );
+  return [
+    r.task,
+    r.large_model_id,
+    r.small_model_id,
+    optionalScore('model-equivalents.csv', line, r.large_params_m),
+    optionalScore('model-equivalents.csv', line, r.small_params_m),
+    r.metric,
+    r.dataset,
+    optionalScore('model-equivalents.csv', line, r.large_score),
+    optionalScore('model-equivalents.csv', line, r.small_score),
+    !lower,
+    r.evidence_source,
+  ];
 });
-const measurements = read('paper-measurements.csv').map((r, i) => [r.task, r.model_id, r.hardware, r.workload, optionalScore('paper-measurements.csv', i + 2, r.accuracy), number('paper-measurements.csv', i + 2, r.energy_kwh), r.source]);
+const measurements = read('paper-measurements.csv').map((r, i) => [
+  r.task,
+  r.model_id,
+  r.hardware,
+  r.workload,
+  optionalScore('paper-measurements.csv', i + 2, r.accuracy),
+  number('paper-measurements.csv', i + 2, r.energy_kwh),
+  r.source,
+]);
 module(
   'modelCatalogue.ts',
   'data/model-equivalents.csv and data/paper-measurements.csv',
@@ -184,9 +240,19 @@ export function paperMeasurementRows(): readonly PaperMeasurementRow[] {
 );
 
 // The fixed prompt set for text-to-image benchmarks.
-const prompts = readFileSync(join(dataDir, 'text-to-image-prompts.txt'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-if (prompts.length < 20 || new Set(prompts).size !== prompts.length) throw new Error('data/text-to-image-prompts.txt: at least 20 distinct prompts expected');
-module('textToImagePrompts.ts', 'data/text-to-image-prompts.txt', `export const TEXT_TO_IMAGE_PROMPTS: readonly string[] = ${JSON.stringify(prompts, null, 1)};
-`);
+const prompts = readFileSync(join(dataDir, 'text-to-image-prompts.txt'), 'utf8')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith('#'));
+if (prompts.length < 20 || new Set(prompts).size !== prompts.length)
+  throw new Error('data/text-to-image-prompts.txt: at least 20 distinct prompts expected');
+module(
+  'textToImagePrompts.ts',
+  'data/text-to-image-prompts.txt',
+  `export const TEXT_TO_IMAGE_PROMPTS: readonly string[] = ${JSON.stringify(prompts, null, 1)};
+`,
+);
 
-console.log(`data: generated src/generated/ (${tdpValid.length} CPU TDPs, ${tdpRows.length - tdpValid.length} malformed or zero skipped)`);
+console.log(
+  `data: generated src/generated/ (${tdpValid.length} CPU TDPs, ${tdpRows.length - tdpValid.length} malformed or zero skipped)`,
+);

@@ -72,7 +72,13 @@ function packageDir(name) {
   const dir = join(cache, `${name.replace('/', '+')}@${version}`);
   if (!existsSync(join(dir, 'package.json'))) {
     mkdirSync(cache, { recursive: true });
-    const file = execFileSync('npm', ['pack', `${name}@${version}`, '--silent', '--pack-destination', cache], { cwd: cache, encoding: 'utf8' }).trim().split('\n').pop();
+    const file = execFileSync('npm', ['pack', `${name}@${version}`, '--silent', '--pack-destination', cache], {
+      cwd: cache,
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n')
+      .pop();
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     execFileSync('tar', ['-xzf', join(cache, file), '-C', dir, '--strip-components=1']);
@@ -86,7 +92,11 @@ function keep(name, target, rel) {
   const [os, arch] = target.split('-');
   // libvips' README is its licence notice: each bundled library and its licence.
   if (name.includes('sharp-libvips') && rel === 'README.md') return true;
-  if (/\.(ts|mts|cts|map|cc|hh|c|h|md|markdown)$/i.test(rel) && !/^(license|notice|thirdpartynotices)/i.test(rel.split('/').pop())) return false;
+  if (
+    /\.(ts|mts|cts|map|cc|hh|c|h|md|markdown)$/i.test(rel) &&
+    !/^(license|notice|thirdpartynotices)/i.test(rel.split('/').pop())
+  )
+    return false;
   if (/(^|\/)(docs?|test|tests|example|examples)(\/|$)/.test(rel)) return false;
   if (name === 'onnxruntime-node') {
     if (rel.startsWith('script/')) return false;
@@ -125,7 +135,10 @@ function stage(target) {
   const dir = join(root, 'out', 'package', target);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const listed = execFileSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  const listed = execFileSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .filter(Boolean);
   for (const f of listed) {
     mkdirSync(dirname(join(dir, f)), { recursive: true });
     cpSync(join(root, f), join(dir, f));
@@ -151,12 +164,24 @@ export function packageTarget(target) {
   const out = join(root, 'out', 'vsix', `${pkg.name}-${pkg.version}-${target}.vsix`);
   mkdirSync(dirname(out), { recursive: true });
   rmSync(out, { force: true });
-  const args = [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', out, ...(target === 'universal' ? [] : ['--target', target])];
+  const args = [
+    vsce,
+    'package',
+    '--no-dependencies',
+    '--allow-missing-repository',
+    '--no-rewrite-relative-links',
+    '-o',
+    out,
+    ...(target === 'universal' ? [] : ['--target', target]),
+  ];
   const run = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`vsce package failed for ${target}: ${run.stderr || run.stdout}`);
-  const files = execFileSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: dir, encoding: 'utf8' }).trim().split('\n');
+  const files = execFileSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: dir, encoding: 'utf8' })
+    .trim()
+    .split('\n');
   const forbidden = files.filter((f) => /^(src|test|webview|bench)\/|(^|\/)fixtures\/|\.ts$|\.map$/.test(f));
-  if (forbidden.length) throw new Error(`${target}: sources, tests or maps in the package: ${forbidden.slice(0, 5).join(', ')}`);
+  if (forbidden.length)
+    throw new Error(`${target}: sources, tests or maps in the package: ${forbidden.slice(0, 5).join(', ')}`);
   const mb = size(out);
   const budget = BUDGET_MB[target];
   if (budget && mb > budget) throw new Error(`${target}: ${mb.toFixed(1)} MB is over the ${budget} MB budget.`);
@@ -167,6 +192,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const targets = process.argv.slice(2).length ? process.argv.slice(2) : TARGETS;
   for (const t of targets) {
     const r = packageTarget(t);
-    console.log(`${r.target}: ${relative(root, r.path)}, ${r.mb.toFixed(1)} MB, ${r.files} files${BUDGET_MB[t] ? ` (budget ${BUDGET_MB[t]} MB)` : ''}`);
+    console.log(
+      `${r.target}: ${relative(root, r.path)}, ${r.mb.toFixed(1)} MB, ${r.files} files${BUDGET_MB[t] ? ` (budget ${BUDGET_MB[t]} MB)` : ''}`,
+    );
   }
 }

@@ -16,7 +16,11 @@ try {
   if (!only) {
     installSystemPackages(['chromium'], 'Driving the VS Code workbench in tests', log);
     const lavapipe = installLavapipe(undefined, log);
-    log(lavapipe.skip ? `software WebGPU not set up (${lavapipe.skip}); the WebGPU tests will be skipped.` : 'software WebGPU (lavapipe) ready.');
+    log(
+      lavapipe.skip
+        ? `software WebGPU not set up (${lavapipe.skip}); the WebGPU tests will be skipped.`
+        : 'software WebGPU (lavapipe) ready.',
+    );
   }
   log('done.');
 } catch (e) {

@@ -57,7 +57,15 @@ export type HostMessage =
   | { type: 'tracked'; runs: TrackedRecord[] }
   | { type: 'regions'; runId: string; model: string; requestsPerDay: number; rows: RegionRow[]; from?: string }
   /** A text-to-image run's images, each with its prompt and CLIP score, and the energy per image. */
-  | { type: 'gallery'; runId: string; model: string; jPerImage: number; kind: Provenance; gPerImage?: number; images: { src: string; prompt: string; score: number }[] }
+  | {
+      type: 'gallery';
+      runId: string;
+      model: string;
+      jPerImage: number;
+      kind: Provenance;
+      gPerImage?: number;
+      images: { src: string; prompt: string; score: number }[];
+    }
   | { type: 'benchmark'; state: 'running' | 'done' | 'failed' | 'cancelled'; text: string };
 
 type Stream = 'system' | 'intensity' | 'live' | 'runs' | 'tracked' | 'regions' | 'gallery' | 'benchmark';
@@ -101,11 +109,19 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
     case 'runBenchmark':
       return { type: m.type };
     case 'exportReport':
-      return typeof m.format === 'string' && (EXPORT_FORMATS as readonly string[]).includes(m.format) ? { type: 'exportReport', format: m.format as ExportFormat } : undefined;
+      return typeof m.format === 'string' && (EXPORT_FORMATS as readonly string[]).includes(m.format)
+        ? { type: 'exportReport', format: m.format as ExportFormat }
+        : undefined;
     case 'showRegions': {
       const { runId, requestsPerDay } = m;
       if (typeof runId !== 'string' || !RUN_ID.test(runId)) return undefined;
-      if (typeof requestsPerDay !== 'number' || !Number.isFinite(requestsPerDay) || requestsPerDay < 0 || requestsPerDay > 1e12) return undefined;
+      if (
+        typeof requestsPerDay !== 'number' ||
+        !Number.isFinite(requestsPerDay) ||
+        requestsPerDay < 0 ||
+        requestsPerDay > 1e12
+      )
+        return undefined;
       return { type: 'showRegions', runId, requestsPerDay };
     }
     default:

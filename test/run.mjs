@@ -9,10 +9,14 @@ import { runSmoke } from './smoke/runSmoke.mjs';
 // Past the deadline its whole process group (every test file's process) is killed.
 const UNIT_DEADLINE_MS = 20 * 60_000;
 const unit = await new Promise((resolve) => {
-  const child = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-force-exit', '--test-timeout=300000', 'out/test/unit/'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    detached: process.platform !== 'win32',
-  });
+  const child = spawn(
+    process.execPath,
+    ['--test', '--test-reporter=spec', '--test-force-exit', '--test-timeout=300000', 'out/test/unit/'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      detached: process.platform !== 'win32',
+    },
+  );
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (d) => {
     stdout += d;
@@ -40,7 +44,9 @@ const count = (label) => Number(unit.stdout.match(new RegExp(`^ℹ ${label} (\\d
 const unitPassed = count('pass');
 const unitFailed = count('fail') + (unit.status !== 0 && count('fail') === 0 ? 1 : 0);
 const unitSkipped = count('skipped');
-console.log(`unit: ${unitPassed} passed, ${unitFailed} failed${unitSkipped ? `, ${unitSkipped} skipped (see above why)` : ''}`);
+console.log(
+  `unit: ${unitPassed} passed, ${unitFailed} failed${unitSkipped ? `, ${unitSkipped} skipped (see above why)` : ''}`,
+);
 
 let integration;
 try {

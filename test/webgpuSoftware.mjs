@@ -7,7 +7,12 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { installSystemPackages } from './integration/systemPackages.mjs';
 
-const BACKPORTS = ['mesa-vulkan-drivers/bookworm-backports', 'libdrm2/bookworm-backports', 'libdrm-amdgpu1/bookworm-backports', 'libvulkan1'];
+const BACKPORTS = [
+  'mesa-vulkan-drivers/bookworm-backports',
+  'libdrm2/bookworm-backports',
+  'libdrm-amdgpu1/bookworm-backports',
+  'libvulkan1',
+];
 const sh = (cmd, cwd) => spawnSync('sh', ['-c', cmd], { cwd, encoding: 'utf8' });
 
 // A function, not a constant: unit tests bundle this file as CommonJS, where import.meta is empty.
@@ -25,7 +30,9 @@ function paths(ROOT) {
  */
 export function lavapipeEnv(ROOT) {
   const { icd, env } = paths(ROOT);
-  return existsSync(icd) ? { env } : { skip: `software WebGPU (lavapipe) is not set up in ${ROOT}: run 'npm run setup' (Debian bookworm on x64)` };
+  return existsSync(icd)
+    ? { env }
+    : { skip: `software WebGPU (lavapipe) is not set up in ${ROOT}: run 'npm run setup' (Debian bookworm on x64)` };
 }
 
 /**
@@ -35,7 +42,12 @@ export function lavapipeEnv(ROOT) {
 export function installLavapipe(ROOT = lavapipeRoot(), log = () => {}) {
   const { lib, icd, env } = paths(ROOT);
   if (existsSync(icd)) return { env };
-  if (process.platform !== 'linux' || process.arch !== 'x64' || !existsSync('/etc/debian_version') || sh('command -v apt-get').status !== 0) {
+  if (
+    process.platform !== 'linux' ||
+    process.arch !== 'x64' ||
+    !existsSync('/etc/debian_version') ||
+    sh('command -v apt-get').status !== 0
+  ) {
     return { skip: 'software WebGPU needs Debian bookworm on x64 (lavapipe from bookworm-backports)' };
   }
   try {
@@ -46,15 +58,22 @@ export function installLavapipe(ROOT = lavapipeRoot(), log = () => {}) {
   mkdirSync(join(ROOT, 'lists', 'partial'), { recursive: true });
   mkdirSync(join(ROOT, 'cache', 'archives', 'partial'), { recursive: true });
   mkdirSync(join(ROOT, 'debs'), { recursive: true });
-  writeFileSync(join(ROOT, 'sources.list'), 'deb http://deb.debian.org/debian bookworm main\ndeb http://deb.debian.org/debian bookworm-backports main\n');
+  writeFileSync(
+    join(ROOT, 'sources.list'),
+    'deb http://deb.debian.org/debian bookworm main\ndeb http://deb.debian.org/debian bookworm-backports main\n',
+  );
   const apt = `apt-get -qq -o Dir::Etc::SourceList=${ROOT}/sources.list -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists=${ROOT}/lists -o Dir::Cache=${ROOT}/cache -o APT::Sandbox::User=root`;
   log('Fetching Mesa lavapipe from bookworm-backports (software WebGPU for the tests)...');
   for (const cmd of [`${apt} update`, `${apt} download ${BACKPORTS.join(' ')}`]) {
     const r = sh(cmd, join(ROOT, 'debs'));
-    if (r.status !== 0) return { skip: `'${cmd.split(' -o')[0]} ...' failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}` };
+    if (r.status !== 0)
+      return { skip: `'${cmd.split(' -o')[0]} ...' failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}` };
   }
-  for (const deb of readdirSync(join(ROOT, 'debs')).filter((f) => f.endsWith('.deb'))) sh(`dpkg -x '${deb}' '${join(ROOT, 'root')}'`, join(ROOT, 'debs'));
-  const missing = sh(`LD_LIBRARY_PATH='${lib}' ldd '${join(lib, 'libvulkan_lvp.so')}' | grep 'not found'`).stdout.trim();
+  for (const deb of readdirSync(join(ROOT, 'debs')).filter((f) => f.endsWith('.deb')))
+    sh(`dpkg -x '${deb}' '${join(ROOT, 'root')}'`, join(ROOT, 'debs'));
+  const missing = sh(
+    `LD_LIBRARY_PATH='${lib}' ldd '${join(lib, 'libvulkan_lvp.so')}' | grep 'not found'`,
+  ).stdout.trim();
   if (missing) return { skip: `lavapipe lacks libraries: ${missing.replace(/\s+/g, ' ')}` };
   const json = JSON.parse(readFileSync(join(ROOT, 'root', 'usr', 'share', 'vulkan', 'icd.d', 'lvp_icd.json'), 'utf8'));
   json.ICD.library_path = join(lib, 'libvulkan_lvp.so');

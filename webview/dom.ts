@@ -15,11 +15,19 @@ export interface PageState {
 }
 
 export const vscode = acquireVsCodeApi<PageState>();
-export const pageState: PageState = { requestsPerDay: 100_000, sort: { key: 'timestamp', descending: true }, ...vscode.getState() };
+export const pageState: PageState = {
+  requestsPerDay: 100_000,
+  sort: { key: 'timestamp', descending: true },
+  ...vscode.getState(),
+};
 export const saveState = () => vscode.setState(pageState);
 
 /** Builds an element; text goes through textContent, never innerHTML. */
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
   for (const c of children) node.append(c);
@@ -39,7 +47,22 @@ export function svgNode(text: string): Node {
 }
 
 /** A VS Code theme colour, read when a chart is drawn. */
-export const themeColour = (name: string, fallback: string) => getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
+export const themeColour = (name: string, fallback: string) =>
+  getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 
-export const fmtJ = (j: number | undefined) => (j === undefined || !Number.isFinite(j) ? '-' : Math.abs(j) < 1e-9 ? '0 mJ' : Math.abs(j) >= 1 ? `${j.toPrecision(3)} J` : `${(j * 1000).toPrecision(3)} mJ`);
-export const fmtG = (g: number | undefined) => (g === undefined || !Number.isFinite(g) ? '-' : g >= 1 ? `${g.toPrecision(3)} g` : g >= 1e-3 ? `${(g * 1000).toPrecision(3)} mg` : `${(g * 1e6).toPrecision(3)} µg`);
+export const fmtJ = (j: number | undefined) =>
+  j === undefined || !Number.isFinite(j)
+    ? '-'
+    : Math.abs(j) < 1e-9
+      ? '0 mJ'
+      : Math.abs(j) >= 1
+        ? `${j.toPrecision(3)} J`
+        : `${(j * 1000).toPrecision(3)} mJ`;
+export const fmtG = (g: number | undefined) =>
+  g === undefined || !Number.isFinite(g)
+    ? '-'
+    : g >= 1
+      ? `${g.toPrecision(3)} g`
+      : g >= 1e-3
+        ? `${(g * 1000).toPrecision(3)} mg`
+        : `${(g * 1e6).toPrecision(3)} µg`;

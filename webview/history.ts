@@ -5,20 +5,41 @@ import { scatterSvg } from '../src/core/report/scatterSvg';
 import type { HostMessage } from '../src/protocol';
 import { el, fmtG, fmtJ, pageState, saveState, svgNode, themeColour, vscode } from './dom';
 
-type Column = { key: string; label: string; value: (r: RunSummary) => string | number; text: (r: RunSummary) => string };
+type Column = {
+  key: string;
+  label: string;
+  value: (r: RunSummary) => string | number;
+  text: (r: RunSummary) => string;
+};
 
-const quality = (r: RunSummary) => `${r.quality.metric} ${r.quality.value.toFixed(3)}${Number.isFinite(r.quality.low) ? ` (${r.quality.low.toFixed(3)}-${r.quality.high.toFixed(3)})` : ''}`;
+const quality = (r: RunSummary) =>
+  `${r.quality.metric} ${r.quality.value.toFixed(3)}${Number.isFinite(r.quality.low) ? ` (${r.quality.low.toFixed(3)}-${r.quality.high.toFixed(3)})` : ''}`;
 const COLUMNS: Column[] = [
-  { key: 'timestamp', label: 'When', value: (r) => r.timestamp, text: (r) => r.timestamp.slice(0, 16).replace('T', ' ') },
+  {
+    key: 'timestamp',
+    label: 'When',
+    value: (r) => r.timestamp,
+    text: (r) => r.timestamp.slice(0, 16).replace('T', ' '),
+  },
   { key: 'model', label: 'Model', value: (r) => r.model, text: (r) => r.model },
   { key: 'task', label: 'Task', value: (r) => r.task, text: (r) => r.task },
   { key: 'device', label: 'Device', value: (r) => r.device, text: (r) => `${r.device}, ${r.dtype}, b${r.batch}` },
   { key: 'items', label: 'Items', value: (r) => r.items, text: (r) => String(r.items) },
   { key: 'itemsPerS', label: 'Items/s', value: (r) => r.itemsPerS, text: (r) => r.itemsPerS.toPrecision(3) },
-  { key: 'jPerItem', label: 'Energy/item', value: (r) => r.jPerItem, text: (r) => `${fmtJ(r.jPerItem)}${r.netJPerItem !== undefined ? ` (${fmtJ(r.netJPerItem)} above idle)` : ''}` },
+  {
+    key: 'jPerItem',
+    label: 'Energy/item',
+    value: (r) => r.jPerItem,
+    text: (r) => `${fmtJ(r.jPerItem)}${r.netJPerItem !== undefined ? ` (${fmtJ(r.netJPerItem)} above idle)` : ''}`,
+  },
   { key: 'kind', label: 'From', value: (r) => r.kind, text: (r) => r.kind },
   { key: 'quality', label: 'Quality (95% CI)', value: (r) => r.quality.value, text: quality },
-  { key: 'gPerItem', label: 'CO2e/item', value: (r) => r.gPerItem ?? -1, text: (r) => (r.gPerItem === undefined ? 'location unknown' : `${fmtG(r.gPerItem)} at ${r.location}`) },
+  {
+    key: 'gPerItem',
+    label: 'CO2e/item',
+    value: (r) => r.gPerItem ?? -1,
+    text: (r) => (r.gPerItem === undefined ? 'location unknown' : `${fmtG(r.gPerItem)} at ${r.location}`),
+  },
 ];
 
 export class History {
@@ -32,7 +53,8 @@ export class History {
   setRuns(runs: RunSummary[], skipped: number): void {
     this.runs = runs;
     this.skipped = skipped;
-    if (!runs.some((r) => r.runId === pageState.selectedRunId)) pageState.selectedRunId = [...runs].sort((a, b) => b.timestamp.localeCompare(a.timestamp))[0]?.runId;
+    if (!runs.some((r) => r.runId === pageState.selectedRunId))
+      pageState.selectedRunId = [...runs].sort((a, b) => b.timestamp.localeCompare(a.timestamp))[0]?.runId;
     this.render();
     this.requestRegions();
   }
@@ -51,15 +73,34 @@ export class History {
     clearTimeout(this.regionTimer);
     const runId = pageState.selectedRunId;
     if (!runId) return;
-    this.regionTimer = setTimeout(() => vscode.postMessage({ type: 'showRegions', runId, requestsPerDay: pageState.requestsPerDay }), 150);
+    this.regionTimer = setTimeout(
+      () => vscode.postMessage({ type: 'showRegions', runId, requestsPerDay: pageState.requestsPerDay }),
+      150,
+    );
   }
 
   private render(): void {
     if (this.runs.length === 0) {
-      this.element.replaceChildren(el('h2', {}, 'Benchmarks'), el('p', { class: 'muted' }, 'No benchmark yet. Run one: it measures quality and energy per item on this machine.'));
+      this.element.replaceChildren(
+        el('h2', {}, 'Benchmarks'),
+        el(
+          'p',
+          { class: 'muted' },
+          'No benchmark yet. Run one: it measures quality and energy per item on this machine.',
+        ),
+      );
       return;
     }
-    this.element.replaceChildren(el('h2', {}, 'Benchmarks'), this.table(), ...(this.skipped ? [el('p', { class: 'fix' }, `${this.skipped} unreadable line(s) of the history were skipped.`)] : []), this.scatters(), ...this.galleryView(), this.regionView());
+    this.element.replaceChildren(
+      el('h2', {}, 'Benchmarks'),
+      this.table(),
+      ...(this.skipped
+        ? [el('p', { class: 'fix' }, `${this.skipped} unreadable line(s) of the history were skipped.`)]
+        : []),
+      this.scatters(),
+      ...this.galleryView(),
+      this.regionView(),
+    );
   }
 
   private table(): HTMLElement {
@@ -74,10 +115,20 @@ export class History {
       'tr',
       {},
       ...COLUMNS.map((c) => {
-        const th = el('th', { scope: 'col', 'aria-sort': c.key === key ? (descending ? 'descending' : 'ascending') : 'none' });
-        const b = el('button', { type: 'button', class: 'sort' }, c.label + (c.key === key ? (descending ? ' ▾' : ' ▴') : ''));
+        const th = el('th', {
+          scope: 'col',
+          'aria-sort': c.key === key ? (descending ? 'descending' : 'ascending') : 'none',
+        });
+        const b = el(
+          'button',
+          { type: 'button', class: 'sort' },
+          c.label + (c.key === key ? (descending ? ' ▾' : ' ▴') : ''),
+        );
         b.addEventListener('click', () => {
-          pageState.sort = { key: c.key, descending: c.key === key ? !descending : c.key !== 'model' && c.key !== 'task' };
+          pageState.sort = {
+            key: c.key,
+            descending: c.key === key ? !descending : c.key !== 'model' && c.key !== 'task',
+          };
           saveState();
           this.render();
         });
@@ -86,7 +137,11 @@ export class History {
       }),
     );
     const body = rows.map((r) => {
-      const tr = el('tr', { class: r.runId === pageState.selectedRunId ? 'selected' : '', tabindex: '0', 'data-run': r.runId }, ...COLUMNS.map((c) => el('td', {}, c.text(r))));
+      const tr = el(
+        'tr',
+        { class: r.runId === pageState.selectedRunId ? 'selected' : '', tabindex: '0', 'data-run': r.runId },
+        ...COLUMNS.map((c) => el('td', {}, c.text(r))),
+      );
       const select = () => {
         pageState.selectedRunId = r.runId;
         saveState();
@@ -102,12 +157,34 @@ export class History {
 
   private scatters(): HTMLElement {
     const front = paretoFront(this.runs);
-    const colours = { text: themeColour('--vscode-foreground', '#ccc'), grid: themeColour('--vscode-widget-border', '#444'), point: themeColour('--vscode-descriptionForeground', '#888'), front: themeColour('--vscode-charts-green', '#388a34') };
+    const colours = {
+      text: themeColour('--vscode-foreground', '#ccc'),
+      grid: themeColour('--vscode-widget-border', '#444'),
+      point: themeColour('--vscode-descriptionForeground', '#888'),
+      front: themeColour('--vscode-charts-green', '#388a34'),
+    };
     const tasks = [...new Set(this.runs.map((r) => r.task))];
     return el(
       'div',
       { class: 'scatters', id: 'scatters' },
-      ...tasks.map((t) => el('figure', {}, svgNode(scatterSvg(this.runs.filter((r) => r.task === t), front, colours)), el('figcaption', { class: 'muted' }, 'Green: the Pareto front (nothing uses less energy per item at quality at least as good).'))),
+      ...tasks.map((t) =>
+        el(
+          'figure',
+          {},
+          svgNode(
+            scatterSvg(
+              this.runs.filter((r) => r.task === t),
+              front,
+              colours,
+            ),
+          ),
+          el(
+            'figcaption',
+            { class: 'muted' },
+            'Green: the Pareto front (nothing uses less energy per item at quality at least as good).',
+          ),
+        ),
+      ),
     );
   }
 
@@ -116,20 +193,40 @@ export class History {
     const g = this.gallery?.runId === pageState.selectedRunId ? this.gallery : undefined;
     if (!g) return [];
     const energy = `${fmtJ(g.jPerImage)} per image (${g.kind})${g.gPerImage !== undefined ? `, ${fmtG(g.gPerImage)} CO2e` : ''}`;
-    const figures = g.images.map((i) => el('figure', {}, el('img', { src: i.src, alt: i.prompt, loading: 'lazy' }), el('figcaption', {}, el('span', { class: 'score' }, `CLIP ${i.score.toFixed(1)}`), ` ${i.prompt}`)));
+    const figures = g.images.map((i) =>
+      el(
+        'figure',
+        {},
+        el('img', { src: i.src, alt: i.prompt, loading: 'lazy' }),
+        el('figcaption', {}, el('span', { class: 'score' }, `CLIP ${i.score.toFixed(1)}`), ` ${i.prompt}`),
+      ),
+    );
     return [
       el(
         'section',
         { id: 'gallery' },
         el('h2', {}, `Images: ${g.model}`),
-        el('p', { class: 'muted' }, `${energy}. CLIP score: 100 x cosine of the image's and the prompt's CLIP embeddings.`),
-        figures.length ? el('div', { class: 'gallery' }, ...figures) : el('p', { class: 'muted' }, 'The images of this run are no longer on disk.'),
+        el(
+          'p',
+          { class: 'muted' },
+          `${energy}. CLIP score: 100 x cosine of the image's and the prompt's CLIP embeddings.`,
+        ),
+        figures.length
+          ? el('div', { class: 'gallery' }, ...figures)
+          : el('p', { class: 'muted' }, 'The images of this run are no longer on disk.'),
       ),
     ];
   }
 
   private regionView(): HTMLElement {
-    const input = el('input', { type: 'number', min: '0', step: '1000', id: 'requests-per-day', value: String(pageState.requestsPerDay), 'aria-label': 'Requests per day' });
+    const input = el('input', {
+      type: 'number',
+      min: '0',
+      step: '1000',
+      id: 'requests-per-day',
+      value: String(pageState.requestsPerDay),
+      'aria-label': 'Requests per day',
+    });
     input.addEventListener('change', () => {
       const v = Number(input.value);
       if (!Number.isFinite(v) || v < 0) return;
@@ -138,15 +235,56 @@ export class History {
       this.requestRegions();
     });
     const r = this.regions?.runId === pageState.selectedRunId ? this.regions : undefined;
-    const rows = (r?.rows ?? []).slice(0, 20).map((x) =>
-      el('tr', {}, el('td', {}, `${x.provider ?? ''} ${x.region ?? ''}`.trim()), el('td', {}, x.location), el('td', {}, String(x.gco2PerKwh)), el('td', {}, fmtG(x.gPerItem)), el('td', {}, `${x.kgPerYear.toPrecision(3)} kg`), el('td', {}, x.savingPercent === undefined ? '-' : `${x.savingPercent > 0 ? '-' : '+'}${Math.abs(x.savingPercent).toFixed(0)}%`), el('td', {}, x.year ? String(x.year) : '-')),
-    );
+    const rows = (r?.rows ?? [])
+      .slice(0, 20)
+      .map((x) =>
+        el(
+          'tr',
+          {},
+          el('td', {}, `${x.provider ?? ''} ${x.region ?? ''}`.trim()),
+          el('td', {}, x.location),
+          el('td', {}, String(x.gco2PerKwh)),
+          el('td', {}, fmtG(x.gPerItem)),
+          el('td', {}, `${x.kgPerYear.toPrecision(3)} kg`),
+          el(
+            'td',
+            {},
+            x.savingPercent === undefined
+              ? '-'
+              : `${x.savingPercent > 0 ? '-' : '+'}${Math.abs(x.savingPercent).toFixed(0)}%`,
+          ),
+          el('td', {}, x.year ? String(x.year) : '-'),
+        ),
+      );
     return el(
       'section',
       { id: 'regions' },
       el('h2', {}, `Where it would run cleaner${r ? `: ${r.model}` : ''}`),
-      el('p', {}, el('label', { for: 'requests-per-day' }, 'Requests per day '), input, r?.from ? el('span', { class: 'muted' }, ` · savings against ${r.from}`) : el('span', { class: 'muted' }, ' · set a location to see savings')),
-      el('table', { class: 'regions' }, el('thead', {}, el('tr', {}, ...['Region', 'Location', 'gCO2e/kWh', 'CO2e/item', 'Per year', 'vs. yours', 'Data year'].map((h) => el('th', { scope: 'col' }, h)))), el('tbody', {}, ...rows)),
+      el(
+        'p',
+        {},
+        el('label', { for: 'requests-per-day' }, 'Requests per day '),
+        input,
+        r?.from
+          ? el('span', { class: 'muted' }, ` · savings against ${r.from}`)
+          : el('span', { class: 'muted' }, ' · set a location to see savings'),
+      ),
+      el(
+        'table',
+        { class: 'regions' },
+        el(
+          'thead',
+          {},
+          el(
+            'tr',
+            {},
+            ...['Region', 'Location', 'gCO2e/kWh', 'CO2e/item', 'Per year', 'vs. yours', 'Data year'].map((h) =>
+              el('th', { scope: 'col' }, h),
+            ),
+          ),
+        ),
+        el('tbody', {}, ...rows),
+      ),
     );
   }
 }

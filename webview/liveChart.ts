@@ -43,7 +43,14 @@ export class LiveChart {
     this.kinds = snapshot.kinds;
     this.setSession(snapshot.session);
     this.legend.replaceChildren(
-      ...COMPONENTS.filter((c) => this.kinds[c]).map((c) => el('span', { class: `key ${c}` }, `${c.toUpperCase()} `, el('span', { class: `badge ${this.kinds[c]}` }, this.kinds[c]!))),
+      ...COMPONENTS.filter((c) => this.kinds[c]).map((c) =>
+        el(
+          'span',
+          { class: `key ${c}` },
+          `${c.toUpperCase()} `,
+          el('span', { class: `badge ${this.kinds[c]}` }, this.kinds[c]!),
+        ),
+      ),
     );
     const present = COMPONENTS.filter((c) => this.kinds[c]).join(',');
     if (this.plot && present === this.plotted) {
@@ -58,7 +65,11 @@ export class LiveChart {
       return;
     }
     this.chartBox.replaceChildren();
-    const axis = { stroke: themeColour('--vscode-foreground', '#ccc'), grid: { stroke: themeColour('--vscode-widget-border', '#444'), width: 1 }, ticks: { show: false } };
+    const axis = {
+      stroke: themeColour('--vscode-foreground', '#ccc'),
+      grid: { stroke: themeColour('--vscode-widget-border', '#444'), width: 1 },
+      ticks: { show: false },
+    };
     this.plot = new uPlot(
       {
         width: this.width(),
@@ -66,8 +77,26 @@ export class LiveChart {
         legend: { show: false },
         cursor: { drag: { x: false, y: false } },
         scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] } },
-        axes: [{ ...axis, space: 80, values: (_u, ticks) => ticks.map((t) => new Date(t * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })) }, { ...axis, label: 'W', size: 48 }],
-        series: [{}, ...COMPONENTS.filter((c) => this.kinds[c]).map((c) => ({ label: c.toUpperCase(), stroke: themeColour(...COLOURS[c]), width: 2, points: { show: false } }))],
+        axes: [
+          {
+            ...axis,
+            space: 80,
+            values: (_u, ticks) =>
+              ticks.map((t) =>
+                new Date(t * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }),
+              ),
+          },
+          { ...axis, label: 'W', size: 48 },
+        ],
+        series: [
+          {},
+          ...COMPONENTS.filter((c) => this.kinds[c]).map((c) => ({
+            label: c.toUpperCase(),
+            stroke: themeColour(...COLOURS[c]),
+            width: 2,
+            points: { show: false },
+          })),
+        ],
       },
       this.data(),
       this.chartBox,
@@ -83,8 +112,14 @@ export class LiveChart {
 
   private setSession(s?: SessionTotals): void {
     const latest = this.points[this.points.length - 1];
-    const now = latest ? COMPONENTS.filter((c) => latest.w[c] !== undefined).map((c) => `${c.toUpperCase()} ${latest.w[c]!.toFixed(1)} W`) : [];
-    const energy = s ? `Session: ${s.energyJ >= 3600 ? `${(s.energyJ / 3600).toFixed(2)} Wh` : `${s.energyJ.toFixed(0)} J`} in ${s.durationS < 120 ? `${s.durationS.toFixed(0)} s` : `${(s.durationS / 60).toFixed(0)} min`} (${s.kind})${s.grams !== undefined ? `, ${fmtG(s.grams)} CO2e` : ', CO2 needs a location'}` : '';
+    const now = latest
+      ? COMPONENTS.filter((c) => latest.w[c] !== undefined).map(
+          (c) => `${c.toUpperCase()} ${latest.w[c]!.toFixed(1)} W`,
+        )
+      : [];
+    const energy = s
+      ? `Session: ${s.energyJ >= 3600 ? `${(s.energyJ / 3600).toFixed(2)} Wh` : `${s.energyJ.toFixed(0)} J`} in ${s.durationS < 120 ? `${s.durationS.toFixed(0)} s` : `${(s.durationS / 60).toFixed(0)} min`} (${s.kind})${s.grams !== undefined ? `, ${fmtG(s.grams)} CO2e` : ', CO2 needs a location'}`
+      : '';
     this.totals.textContent = [now.join(' · '), energy].filter(Boolean).join(' — ');
   }
 }

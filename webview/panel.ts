@@ -13,9 +13,15 @@ function header(): HTMLElement {
     'div',
     { class: 'actions' },
     button('Run Benchmark', { id: 'run-benchmark' }, () => vscode.postMessage({ type: 'runBenchmark' })),
-    button('Export Markdown', { id: 'export-markdown', class: 'secondary' }, () => vscode.postMessage({ type: 'exportReport', format: 'markdown' })),
-    button('CSV', { id: 'export-csv', class: 'secondary' }, () => vscode.postMessage({ type: 'exportReport', format: 'csv' })),
-    button('JSON', { id: 'export-json', class: 'secondary' }, () => vscode.postMessage({ type: 'exportReport', format: 'json' })),
+    button('Export Markdown', { id: 'export-markdown', class: 'secondary' }, () =>
+      vscode.postMessage({ type: 'exportReport', format: 'markdown' }),
+    ),
+    button('CSV', { id: 'export-csv', class: 'secondary' }, () =>
+      vscode.postMessage({ type: 'exportReport', format: 'csv' }),
+    ),
+    button('JSON', { id: 'export-json', class: 'secondary' }, () =>
+      vscode.postMessage({ type: 'exportReport', format: 'json' }),
+    ),
     button('Refresh', { id: 'refresh', class: 'secondary' }, () => vscode.postMessage({ type: 'refreshSystem' })),
   );
   return el('header', {}, el('h1', {}, 'CarbonLens'), actions);
@@ -27,10 +33,17 @@ function renderSystem(report: SystemReport): HTMLElement {
     ['OS', `${inv.os.distro} ${inv.os.release} (${inv.os.platform}, ${inv.os.arch})`],
     ['CPU', `${inv.cpu.brand}: ${inv.cpu.physicalCores} cores, ${inv.cpu.logicalCores} threads`],
     ['Memory', formatBytes(inv.memory.totalBytes)],
-    ...inv.gpus.map((g, i): [string, string] => [`GPU ${i}`, `${gpuLabel(g)}${g.vramMiB ? `, ${formatBytes(g.vramMiB * 1024 ** 2)}` : ''}`]),
+    ...inv.gpus.map((g, i): [string, string] => [
+      `GPU ${i}`,
+      `${gpuLabel(g)}${g.vramMiB ? `, ${formatBytes(g.vramMiB * 1024 ** 2)}` : ''}`,
+    ]),
   ];
   if (inv.gpus.length === 0) rows.push(['GPU', 'none found']);
-  const machine = el('table', { class: 'facts' }, ...rows.map(([k, v]) => el('tr', {}, el('th', { scope: 'row' }, k), el('td', {}, v))));
+  const machine = el(
+    'table',
+    { class: 'facts' },
+    ...rows.map(([k, v]) => el('tr', {}, el('th', { scope: 'row' }, k), el('td', {}, v))),
+  );
   const sourceRows = sources.map((s) =>
     el(
       'tr',
@@ -41,34 +54,74 @@ function renderSystem(report: SystemReport): HTMLElement {
       el('td', {}, s.detail, ...(s.fix ? [el('div', { class: 'fix' }, `Fix: ${s.fix}`)] : [])),
     ),
   );
-  const table = el('table', { class: 'sources', id: 'sources' }, el('thead', {}, el('tr', {}, el('th', {}, 'Source'), el('th', {}, 'Gives'), el('th', {}, 'State'), el('th', {}, 'Detail'))), el('tbody', {}, ...sourceRows));
+  const table = el(
+    'table',
+    { class: 'sources', id: 'sources' },
+    el(
+      'thead',
+      {},
+      el('tr', {}, el('th', {}, 'Source'), el('th', {}, 'Gives'), el('th', {}, 'State'), el('th', {}, 'Detail')),
+    ),
+    el('tbody', {}, ...sourceRows),
+  );
   const meter = report.meter
     ? [
         el('h2', {}, 'What the meter reads'),
         el(
           'ul',
           { class: 'meter', id: 'meter-sources' },
-          ...report.meter.sources.map((s) => el('li', {}, el('span', { class: `badge ${s.kind}` }, s.kind), ` ${s.component.toUpperCase()} · ${s.name}: ${s.detail}`)),
+          ...report.meter.sources.map((s) =>
+            el(
+              'li',
+              {},
+              el('span', { class: `badge ${s.kind}` }, s.kind),
+              ` ${s.component.toUpperCase()} · ${s.name}: ${s.detail}`,
+            ),
+          ),
           ...report.meter.notes.map((n) => el('li', { class: 'fix' }, n)),
         ),
       ]
     : [];
-  return el('section', { id: 'system' }, el('h2', {}, 'This machine'), machine, el('h2', {}, 'Power sources'), table, ...meter);
+  return el(
+    'section',
+    { id: 'system' },
+    el('h2', {}, 'This machine'),
+    machine,
+    el('h2', {}, 'Power sources'),
+    table,
+    ...meter,
+  );
 }
 
 function renderIntensity(message: Extract<HostMessage, { type: 'intensity' }>): HTMLElement {
   const { figure, problem, location } = message;
-  const setLocation = button(location ? 'Change location' : 'Set location', { id: 'set-location', class: 'secondary' }, () => vscode.postMessage({ type: 'setLocation' }));
+  const setLocation = button(
+    location ? 'Change location' : 'Set location',
+    { id: 'set-location', class: 'secondary' },
+    () => vscode.postMessage({ type: 'setLocation' }),
+  );
   const body: (Node | string)[] = [];
   if (figure) {
     const where = figure.region ? `${figure.provider} ${figure.region} (${figure.location})` : figure.location;
     body.push(
       el('p', { class: 'intensity' }, el('strong', {}, `${figure.gco2PerKwh} gCO2e/kWh`), ` · ${where}`),
-      el('p', { class: 'muted' }, `${figure.dataset === 'live' ? 'Live' : `Dataset ${figure.dataset}`}: ${figure.source}${figure.year ? `, ${figure.year}` : ''}`),
+      el(
+        'p',
+        { class: 'muted' },
+        `${figure.dataset === 'live' ? 'Live' : `Dataset ${figure.dataset}`}: ${figure.source}${figure.year ? `, ${figure.year}` : ''}`,
+      ),
     );
     if (figure.fallback) body.push(el('p', { class: 'fix' }, `Fallback: ${figure.fallback}.`));
   } else {
-    body.push(el('p', { class: location ? 'error' : 'muted', role: location ? 'alert' : 'status' }, location ? (problem ?? 'No figure.') : 'Location unknown: set a region, country or place to turn energy into CO2.'));
+    body.push(
+      el(
+        'p',
+        { class: location ? 'error' : 'muted', role: location ? 'alert' : 'status' },
+        location
+          ? (problem ?? 'No figure.')
+          : 'Location unknown: set a region, country or place to turn energy into CO2.',
+      ),
+    );
   }
   return el('section', { id: 'intensity' }, el('h2', {}, 'Grid intensity'), ...body, setLocation);
 }
@@ -82,7 +135,15 @@ const parts = {
   intensity: el('section', { id: 'intensity' }) as HTMLElement,
   system: el('p', { class: 'muted' }, 'Starting…') as HTMLElement,
 };
-app.replaceChildren(header(), parts.benchmark, live.element, parts.intensity, history.element, tracked.element, parts.system);
+app.replaceChildren(
+  header(),
+  parts.benchmark,
+  live.element,
+  parts.intensity,
+  history.element,
+  tracked.element,
+  parts.system,
+);
 const replace = (key: 'intensity' | 'system', node: HTMLElement) => {
   parts[key].replaceWith(node);
   parts[key] = node;

@@ -4,20 +4,70 @@
 import type { TrackedRecord } from '../src/core/tracking/trackedRecord';
 import { el, fmtG, fmtJ } from './dom';
 
-const ORIGIN: Record<TrackedRecord['origin'], string> = { terminal: 'Terminal', task: 'Task', debug: 'Debug', notebook: 'Notebook' };
+const ORIGIN: Record<TrackedRecord['origin'], string> = {
+  terminal: 'Terminal',
+  task: 'Task',
+  debug: 'Debug',
+  notebook: 'Notebook',
+};
 
-const duration = (s: number) => (s < 120 ? `${s.toFixed(1)} s` : s < 7200 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`);
+const duration = (s: number) =>
+  s < 120 ? `${s.toFixed(1)} s` : s < 7200 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`;
 
 function row(r: TrackedRecord): HTMLElement {
-  const what = el('td', { title: r.commandLine ?? r.label }, r.label, ...(r.exitCode ? [el('span', { class: 'muted' }, ` (exit ${r.exitCode})`)] : []));
-  const energy = el('td', {}, fmtJ(r.energy.totalJ), ' ', el('span', { class: `badge ${r.energy.kind}` }, r.energy.kind));
-  const net = el('td', { title: r.energy.idleSeconds ? `Idle baseline: mean power over the ${r.energy.idleSeconds.toFixed(0)} s before the run` : 'No quiet stretch before the run to take an idle baseline from' }, r.energy.netJ === undefined ? '-' : fmtJ(r.energy.netJ));
+  const what = el(
+    'td',
+    { title: r.commandLine ?? r.label },
+    r.label,
+    ...(r.exitCode ? [el('span', { class: 'muted' }, ` (exit ${r.exitCode})`)] : []),
+  );
+  const energy = el(
+    'td',
+    {},
+    fmtJ(r.energy.totalJ),
+    ' ',
+    el('span', { class: `badge ${r.energy.kind}` }, r.energy.kind),
+  );
+  const net = el(
+    'td',
+    {
+      title: r.energy.idleSeconds
+        ? `Idle baseline: mean power over the ${r.energy.idleSeconds.toFixed(0)} s before the run`
+        : 'No quiet stretch before the run to take an idle baseline from',
+    },
+    r.energy.netJ === undefined ? '-' : fmtJ(r.energy.netJ),
+  );
   const e = r.emissions;
   const co2 = el('td', {}, e ? fmtG(e.grams) : 'location unknown');
   const g = e?.greenest;
   const greener = el('td', {}, g ? `${fmtG(g.grams)} in ${g.provider} ${g.region}` : '-');
-  const overlap = el('td', {}, r.overlaps.length ? el('span', { class: 'badge overlap', title: `Ran alongside ${r.overlaps.map((o) => o.label).join(', ')}: their energy is in this run's figure too` }, 'overlapped') : '');
-  return el('tr', {}, el('td', {}, r.timestamp.slice(0, 19).replace('T', ' ')), el('td', {}, ORIGIN[r.origin] ?? r.origin), what, el('td', {}, duration(r.durationS)), energy, net, co2, greener, overlap);
+  const overlap = el(
+    'td',
+    {},
+    r.overlaps.length
+      ? el(
+          'span',
+          {
+            class: 'badge overlap',
+            title: `Ran alongside ${r.overlaps.map((o) => o.label).join(', ')}: their energy is in this run's figure too`,
+          },
+          'overlapped',
+        )
+      : '',
+  );
+  return el(
+    'tr',
+    {},
+    el('td', {}, r.timestamp.slice(0, 19).replace('T', ' ')),
+    el('td', {}, ORIGIN[r.origin] ?? r.origin),
+    what,
+    el('td', {}, duration(r.durationS)),
+    energy,
+    net,
+    co2,
+    greener,
+    overlap,
+  );
 }
 
 export class TrackedRuns {
@@ -26,10 +76,26 @@ export class TrackedRuns {
   set(runs: TrackedRecord[]): void {
     const title = el('h2', {}, 'Runs from the editor');
     if (runs.length === 0) {
-      this.element.replaceChildren(title, el('p', { class: 'muted' }, 'Commands run in a terminal, tasks, debug sessions and notebook cells appear here with their energy once they end.'));
+      this.element.replaceChildren(
+        title,
+        el(
+          'p',
+          { class: 'muted' },
+          'Commands run in a terminal, tasks, debug sessions and notebook cells appear here with their energy once they end.',
+        ),
+      );
       return;
     }
-    const head = el('tr', {}, ...['When', 'From', 'What', 'Took', 'Energy', 'Above idle', 'CO2e', 'Greenest region', ''].map((h) => el('th', { scope: 'col' }, h)));
-    this.element.replaceChildren(title, el('table', { class: 'tracked', id: 'tracked-runs' }, el('thead', {}, head), el('tbody', {}, ...runs.map(row))));
+    const head = el(
+      'tr',
+      {},
+      ...['When', 'From', 'What', 'Took', 'Energy', 'Above idle', 'CO2e', 'Greenest region', ''].map((h) =>
+        el('th', { scope: 'col' }, h),
+      ),
+    );
+    this.element.replaceChildren(
+      title,
+      el('table', { class: 'tracked', id: 'tracked-runs' }, el('thead', {}, head), el('tbody', {}, ...runs.map(row))),
+    );
   }
 }

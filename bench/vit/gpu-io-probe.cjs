@@ -17,12 +17,26 @@ if (only) {
   const input = new ort.Tensor('float32', new Float32Array(32 * 3 * 224 * 224).fill(0.1), [32, 3, 224, 224]);
   new Function('ort', 'file', 'input', `return (async () => { ${probes[only]} })()`)(ort, file, input).then(
     (r) => console.log(JSON.stringify({ probe: only, ok: true, ...r })),
-    (e) => console.log(JSON.stringify({ probe: only, ok: false, error: String(e.message).split('\n')[0].slice(0, 300) })),
+    (e) =>
+      console.log(JSON.stringify({ probe: only, ok: false, error: String(e.message).split('\n')[0].slice(0, 300) })),
   );
 } else {
   for (const name of Object.keys(probes)) {
     const r = spawnSync(process.execPath, [__filename, file, name], { encoding: 'utf8', timeout: 120_000 });
-    const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-    console.log(line ?? JSON.stringify({ probe: name, ok: false, exit: r.status, signal: r.signal, stderr: r.stderr.trim().split('\n').slice(-2).join(' | ').slice(0, 300) }));
+    const line = r.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .pop();
+    console.log(
+      line ??
+        JSON.stringify({
+          probe: name,
+          ok: false,
+          exit: r.status,
+          signal: r.signal,
+          stderr: r.stderr.trim().split('\n').slice(-2).join(' | ').slice(0, 300),
+        }),
+    );
   }
 }

@@ -3,7 +3,15 @@ import { benchmarkModel, type BenchmarkOutcome } from '../core/bench/benchmarkMo
 import { benchRecord, type BenchRecord } from '../core/bench/record';
 import { appendRecord } from '../core/bench/report';
 import type { QualityFigure } from '../core/bench/taskRunner';
-import { BENCH_OPTIONS_HELP, benchSettings, cancelOnInterrupt, openInstruments, parseBenchArgs, type BenchSettings, type Instruments } from './benchOptions';
+import {
+  BENCH_OPTIONS_HELP,
+  benchSettings,
+  cancelOnInterrupt,
+  openInstruments,
+  parseBenchArgs,
+  type BenchSettings,
+  type Instruments,
+} from './benchOptions';
 import { describeFigure } from './estimate';
 import { emitEvent } from './events';
 import { downloadOptions, hubFromEnv } from './hubOptions';
@@ -27,8 +35,10 @@ const stderr: Print = (t) => void process.stderr.write(`${t}\n`);
 
 /** 3 significant figures, in the unit's scale a reader expects. */
 // Below a nanojoule a difference is rounding (idle subtracted from an equal constant estimate).
-export const joules = (j: number) => (Math.abs(j) < 1e-9 ? '0 mJ' : Math.abs(j) >= 1 ? `${j.toPrecision(3)} J` : `${(j * 1000).toPrecision(3)} mJ`);
-export const grams = (g: number) => (g >= 1 ? `${g.toPrecision(3)} g` : g >= 1e-3 ? `${(g * 1000).toPrecision(3)} mg` : `${(g * 1e6).toPrecision(3)} ug`);
+export const joules = (j: number) =>
+  Math.abs(j) < 1e-9 ? '0 mJ' : Math.abs(j) >= 1 ? `${j.toPrecision(3)} J` : `${(j * 1000).toPrecision(3)} mJ`;
+export const grams = (g: number) =>
+  g >= 1 ? `${g.toPrecision(3)} g` : g >= 1e-3 ? `${(g * 1000).toPrecision(3)} mg` : `${(g * 1e6).toPrecision(3)} ug`;
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 export function formatQuality(q: QualityFigure): string {
@@ -46,21 +56,34 @@ export function formatRecord(r: BenchRecord): string[] {
     `Model      ${r.model.id} (${r.model.source === 'local' ? 'local folder' : `hub${r.model.commit ? `, ${r.model.commit.slice(0, 10)}` : ''}`})`,
     `Task       ${r.task} on ${r.dataset.name}: ${r.dataset.items} items (seed ${r.dataset.seed}, of ${r.dataset.population})`,
     `Device     ${res.device}, ${res.dtype}, batch ${res.batch}${res.runtime?.batchChosenBy === 'measurement' ? ` (fastest of ${res.runtime.batchTrials!.map((t) => `${t.batch}: ${t.itemsPerS.toPrecision(3)}/s`).join(', ')})` : ''}${skipped.length ? `; not used: ${skipped.join('; ')}` : ''}`,
-    ...(res.runtime ? [`Runtime    inputs by ${res.runtime.preprocessing}; graph capture off (${res.runtime.graphCapture.why})`] : []),
+    ...(res.runtime
+      ? [`Runtime    inputs by ${res.runtime.preprocessing}; graph capture off (${res.runtime.graphCapture.why})`]
+      : []),
     `Load       ${res.load.seconds.toFixed(2)} s, ${joules(res.load.energyJ)} (${res.load.kind})`,
     `Run        ${s.seconds.toFixed(2)} s, ${s.itemsPerS.toPrecision(3)} items/s${res.repeats.length > 1 ? ` (median of ${res.repeats.length}, spread ${res.spreadPercent!.toFixed(1)}%)` : ''}`,
     `Energy     ${joules(s.jPerItem)}/item${s.netJPerItem !== undefined ? `, ${joules(s.netJPerItem)}/item above idle` : ''} (${s.kind === 'measured' ? 'measured' : `weakest figure: ${s.kind}`})`,
-    ...s.components.map((c) => `             ${c.component.padEnd(4)}${joules(c.jPerItem)}/item${c.netJPerItem !== undefined ? ` (${joules(c.netJPerItem)} above idle)` : ''}, ${c.kind}`),
+    ...s.components.map(
+      (c) =>
+        `             ${c.component.padEnd(4)}${joules(c.jPerItem)}/item${c.netJPerItem !== undefined ? ` (${joules(c.netJPerItem)} above idle)` : ''}, ${c.kind}`,
+    ),
     `Quality    ${formatQuality(res.quality.primary)}${res.quality.others.length ? `; ${res.quality.others.map(formatQuality).join('; ')}` : ''}`,
   ];
   const e = r.emissions;
   if (e) {
-    lines.push(`Emissions  ${grams(e.gPerItem)} CO2e/item, ${e.kgPerMillionItems.toPrecision(3)} kg per million items, at ${e.intensity.gco2PerKwh} g/kWh x PUE ${e.pue} (${describeFigure(e.intensity)})`);
+    lines.push(
+      `Emissions  ${grams(e.gPerItem)} CO2e/item, ${e.kgPerMillionItems.toPrecision(3)} kg per million items, at ${e.intensity.gco2PerKwh} g/kWh x PUE ${e.pue} (${describeFigure(e.intensity)})`,
+    );
     const cleaner = e.cleanerRegions.filter((c) => (c.savingPercent ?? 0) > 0).slice(0, 3);
-    if (cleaner.length) lines.push(`Cleaner    ${cleaner.map((c) => `${c.provider} ${c.region} (${c.location}) ${grams(c.gPerItem)}/item, -${c.savingPercent!.toFixed(0)}%`).join('; ')}`);
+    if (cleaner.length)
+      lines.push(
+        `Cleaner    ${cleaner.map((c) => `${c.provider} ${c.region} (${c.location}) ${grams(c.gPerItem)}/item, -${c.savingPercent!.toFixed(0)}%`).join('; ')}`,
+      );
   } else lines.push(`Emissions  ${r.emissionsNote}`);
   const outputs = res.outputs ?? [];
-  if (outputs.length) lines.push(`Images     ${outputs.length} PNGs in ${dirname(outputs[0]!.file)}; CLIP score ${Math.min(...outputs.map((o) => o.score)).toFixed(1)} to ${Math.max(...outputs.map((o) => o.score)).toFixed(1)}`);
+  if (outputs.length)
+    lines.push(
+      `Images     ${outputs.length} PNGs in ${dirname(outputs[0]!.file)}; CLIP score ${Math.min(...outputs.map((o) => o.score)).toFixed(1)} to ${Math.max(...outputs.map((o) => o.score)).toFixed(1)}`,
+    );
   for (const w of res.warnings) lines.push(`Warning    ${w}`);
   return lines;
 }
@@ -72,7 +95,15 @@ export interface MeasureFlags {
 }
 
 /** Runs one model; the record is built and saved by the caller. */
-export async function measure(model: string, settings: BenchSettings, instruments: Instruments, flags: MeasureFlags, signal: AbortSignal, set?: BenchmarkOutcome['set'], err: Print = stderr): Promise<BenchmarkOutcome> {
+export async function measure(
+  model: string,
+  settings: BenchSettings,
+  instruments: Instruments,
+  flags: MeasureFlags,
+  signal: AbortSignal,
+  set?: BenchmarkOutcome['set'],
+  err: Print = stderr,
+): Promise<BenchmarkOutcome> {
   const hub = hubFromEnv(flags.offline);
   let lastItems = 0;
   const { textToImage: t2i, ...rest } = settings;
@@ -85,7 +116,10 @@ export async function measure(model: string, settings: BenchSettings, instrument
     signal,
     set,
     download: downloadOptions(flags.yes, signal, err, flags.events),
-    onPhase: (phase, detail) => (flags.events ? emitEvent({ event: 'phase', model, phase, detail }) : err(`[${model}] ${phase}${detail ? `: ${detail}` : ''}`)),
+    onPhase: (phase, detail) =>
+      flags.events
+        ? emitEvent({ event: 'phase', model, phase, detail })
+        : err(`[${model}] ${phase}${detail ? `: ${detail}` : ''}`),
     onItems: (done, total) => {
       const now = Date.now();
       if (!flags.events || (now - lastItems < 250 && done < total)) return;
@@ -101,16 +135,28 @@ function imagesFolder(csv: string, model: string): string {
   return join(dirname(resolve(csv)), 'images', `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 }
 
-export const measureFlags = (values: { yes?: boolean; offline?: boolean; events?: boolean }): MeasureFlags => ({ yes: !!values.yes, offline: !!values.offline, events: !!values.events });
+export const measureFlags = (values: { yes?: boolean; offline?: boolean; events?: boolean }): MeasureFlags => ({
+  yes: !!values.yes,
+  offline: !!values.offline,
+  events: !!values.events,
+});
 
 export function recordOf(outcome: BenchmarkOutcome, settings: BenchSettings, instruments: Instruments): BenchRecord {
-  return benchRecord({ task: settings.task, ...outcome, inventory: instruments.inventory, sources: instruments.sources, intensity: settings.intensity, pue: settings.pue });
+  return benchRecord({
+    task: settings.task,
+    ...outcome,
+    inventory: instruments.inventory,
+    sources: instruments.sources,
+    intensity: settings.intensity,
+    pue: settings.pue,
+  });
 }
 
 export async function runBench(args: string[], out: Print): Promise<number> {
   const values = parseBenchArgs(args);
   const models = values.model ?? [];
-  if (models.length !== 1) throw new UsageError(models.length ? 'bench takes one --model; use compare for two.' : '--model is required.');
+  if (models.length !== 1)
+    throw new UsageError(models.length ? 'bench takes one --model; use compare for two.' : '--model is required.');
   const settings = benchSettings(values);
   const cancel = cancelOnInterrupt(stderr);
   const instruments = await openInstruments();

@@ -48,7 +48,9 @@ export const BENCH_OPTIONS_HELP = `  --task T            image-classification, i
   --device D          auto (default): CUDA when its provider is installed, DirectML, CoreML,
                       WebGPU, then CPU; or one of cuda, dml, coreml, webgpu, cpu (no fallback)
   --dtype D           ${DTYPES.join(', ')} (default fp32), where the model has the file
-  --samples N         items to measure (default ${Object.entries(DEFAULT_SAMPLES).map(([t, n]) => `${n} for ${t}`).join(', ')})
+  --samples N         items to measure (default ${Object.entries(DEFAULT_SAMPLES)
+    .map(([t, n]) => `${n} for ${t}`)
+    .join(', ')})
   --batch B           items per call (default 1), or auto: a few sizes are timed on the loaded
                       model and the fastest is used (the record keeps the trials)
   --dataset D         cifar10 (classification), rendered-words (OCR), cnn_dailymail
@@ -119,11 +121,13 @@ export function benchSettings(values: BenchValues): BenchSettings {
   if (!values.task) throw new UsageError(`--task is required: one of ${TASKS.join(', ')}.`);
   if (!isTask(values.task)) throw new UsageError(`--task must be one of ${TASKS.join(', ')}, not '${values.task}'.`);
   const device = values.device ?? 'auto';
-  if (!isDeviceChoice(device)) throw new UsageError(`--device must be auto, cuda, dml, coreml, webgpu or cpu, not '${device}'.`);
+  if (!isDeviceChoice(device))
+    throw new UsageError(`--device must be auto, cuda, dml, coreml, webgpu or cpu, not '${device}'.`);
   const dtype = values.dtype ?? 'fp32';
   if (!isDtype(dtype)) throw new UsageError(`--dtype must be one of ${DTYPES.join(', ')}, not '${dtype}'.`);
   const query = placeQuery(values);
-  if (query && values.place !== undefined) throw new UsageError('Give --place or one of --intensity, --region, --location, --country, not both.');
+  if (query && values.place !== undefined)
+    throw new UsageError('Give --place or one of --intensity, --region, --location, --country, not both.');
   const intensityDataset = datasetOption(values['intensity-dataset']);
   return {
     task: values.task,
@@ -138,7 +142,10 @@ export function benchSettings(values: BenchValues): BenchSettings {
     dataset: values.dataset,
     out: values.out ?? 'emissions.csv',
     pue: numberOption('--pue', values.pue, 1) ?? 1,
-    intensity: values.place !== undefined ? resolvePlace(values.place, { dataset: intensityDataset }) : query && resolveIntensity(query, { dataset: intensityDataset }),
+    intensity:
+      values.place !== undefined
+        ? resolvePlace(values.place, { dataset: intensityDataset })
+        : query && resolveIntensity(query, { dataset: intensityDataset }),
     ...(values.task === 'text-to-image' && { textToImage: textToImageSettings(values) }),
   };
 }
@@ -146,9 +153,11 @@ export function benchSettings(values: BenchValues): BenchSettings {
 function textToImageSettings(values: BenchValues): NonNullable<BenchSettings['textToImage']> {
   const size = values.size ?? `${DEFAULT_DIFFUSION.width}x${DEFAULT_DIFFUSION.height}`;
   const m = /^(\d+)x(\d+)$/.exec(size);
-  if (!m || Number(m[1]) % 8 || Number(m[2]) % 8 || Number(m[1]) < 8 || Number(m[2]) < 8) throw new UsageError(`--size must be WIDTHxHEIGHT in multiples of 8 (like 512x512), not '${size}'.`);
+  if (!m || Number(m[1]) % 8 || Number(m[2]) % 8 || Number(m[1]) < 8 || Number(m[2]) < 8)
+    throw new UsageError(`--size must be WIDTHxHEIGHT in multiples of 8 (like 512x512), not '${size}'.`);
   const scheduler = values.scheduler ?? DEFAULT_DIFFUSION.scheduler;
-  if (!(SCHEDULERS as readonly string[]).includes(scheduler)) throw new UsageError(`--scheduler must be one of ${SCHEDULERS.join(', ')}, not '${scheduler}'.`);
+  if (!(SCHEDULERS as readonly string[]).includes(scheduler))
+    throw new UsageError(`--scheduler must be one of ${SCHEDULERS.join(', ')}, not '${scheduler}'.`);
   return {
     diffusion: {
       steps: whole('--steps', values.steps, 1) ?? DEFAULT_DIFFUSION.steps,

@@ -9,14 +9,16 @@ const PROVIDERS: readonly CloudProvider[] = ['gcp', 'aws', 'azure'];
 
 export function datasetOption(value: string | undefined): DatasetName | undefined {
   if (value === undefined) return undefined;
-  if (!isDatasetName(value)) throw new UsageError(`--dataset must be one of ${DATASET_NAMES.join(', ')}, not '${value}'.`);
+  if (!isDatasetName(value))
+    throw new UsageError(`--dataset must be one of ${DATASET_NAMES.join(', ')}, not '${value}'.`);
   return value;
 }
 
 export function providerOption(value: string | undefined): CloudProvider | undefined {
   if (value === undefined) return undefined;
   const p = value.toLowerCase() as CloudProvider;
-  if (!PROVIDERS.includes(p)) throw new UsageError(`--provider must be one of ${PROVIDERS.join(', ')}, not '${value}'.`);
+  if (!PROVIDERS.includes(p))
+    throw new UsageError(`--provider must be one of ${PROVIDERS.join(', ')}, not '${value}'.`);
   return p;
 }
 
@@ -51,5 +53,7 @@ export function placeQuery(values: PlaceValues): IntensityQuery | undefined {
   if (given.length > 1) throw new UsageError('Give only one of --intensity, --region, --location or --country.');
   const key = given[0];
   if (key === undefined) return undefined;
-  return key === 'intensity' ? { intensity: numberOption('--intensity', values.intensity)! } : ({ [key]: values[key]! } as IntensityQuery);
+  return key === 'intensity'
+    ? { intensity: numberOption('--intensity', values.intensity)! }
+    : ({ [key]: values[key]! } as IntensityQuery);
 }

@@ -44,7 +44,9 @@ export async function runCompare(args: string[], out: (text: string) => void): P
       out('--- Verdict ---');
       out(verdict.sentence);
       const kg = verdict.kgCo2SavedPerMillionItems;
-      out(`Per million items: ${verdict.kwhSavedPerMillionItems.toPrecision(3)} kWh${kg !== undefined ? ` and ${kg.toPrecision(3)} kg CO2e` : ''} saved by B${kg === undefined ? ' (give a place for CO2)' : ''}.`);
+      out(
+        `Per million items: ${verdict.kwhSavedPerMillionItems.toPrecision(3)} kWh${kg !== undefined ? ` and ${kg.toPrecision(3)} kg CO2e` : ''} saved by B${kg === undefined ? ' (give a place for CO2)' : ''}.`,
+      );
       out(`Saved both runs to ${settings.out} and carbonlens-runs.jsonl.`);
     }
     return verdict.outcome === 'worse' ? 3 : 0;

@@ -2,7 +2,15 @@
 // what CUDA libraries the machine has, and, with consent, the install.
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cudaLibraries, CUDA_PACKAGE, installCudaProvider, installedProvider, NUGET_INDEX, ORT_VERSION, runtimeFolder } from '../core/models/cudaProvider';
+import {
+  cudaLibraries,
+  CUDA_PACKAGE,
+  installCudaProvider,
+  installedProvider,
+  NUGET_INDEX,
+  ORT_VERSION,
+  runtimeFolder,
+} from '../core/models/cudaProvider';
 import { cacheDir } from './carbonOptions';
 import { emitEvent } from './events';
 import { confirmDownload, mb } from './hubOptions';
@@ -26,10 +34,17 @@ export async function runCudaProvider(args: string[], out: (t: string) => void):
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { dir: { type: 'string' }, feed: { type: 'string' }, yes: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, events: { type: 'boolean', default: false } },
+    options: {
+      dir: { type: 'string' },
+      feed: { type: 'string' },
+      yes: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      events: { type: 'boolean', default: false },
+    },
   });
   const action = positionals[0] ?? 'status';
-  if (positionals.length > 1 || !['status', 'install'].includes(action)) throw new UsageError(`expected 'status' or 'install', not '${positionals.join(' ')}'.`);
+  if (positionals.length > 1 || !['status', 'install'].includes(action))
+    throw new UsageError(`expected 'status' or 'install', not '${positionals.join(' ')}'.`);
   const folder = values.dir ?? runtimeFolder(cacheDir());
   const err = (t: string) => void process.stderr.write(`${t}\n`);
   if (action === 'status') {
@@ -39,7 +54,11 @@ export async function runCudaProvider(args: string[], out: (t: string) => void):
       out(JSON.stringify({ folder, version: ORT_VERSION, installed: installed ?? null, libraries }, null, 2));
       return 0;
     }
-    out(installed ? `CUDA provider ${installed.version}: installed in ${folder} (${installed.installedAt}).` : `CUDA provider ${ORT_VERSION}: not installed (carbonlens cuda-provider install).`);
+    out(
+      installed
+        ? `CUDA provider ${installed.version}: installed in ${folder} (${installed.installedAt}).`
+        : `CUDA provider ${ORT_VERSION}: not installed (carbonlens cuda-provider install).`,
+    );
     for (const l of libraries) out(`  ${l.found ? 'found  ' : 'missing'} ${l.name}`);
     return 0;
   }
@@ -52,17 +71,27 @@ export async function runCudaProvider(args: string[], out: (t: string) => void):
     ortPackage: dirname(dirname(require.resolve('onnxruntime-node'))),
     signal: controller.signal,
     confirm: ({ url, bytes, package: id, version }) =>
-      confirmDownload(`${id} ${version}${bytes ? `, ${mb(bytes)}` : ''}, from ${new URL(url).host} into ${folder}`, { event: 'consent', repo: `${id} ${version}`, kind: 'provider', files: 1, bytes: bytes ?? 0, folder }, { yes: values.yes, events: values.events, err }),
+      confirmDownload(
+        `${id} ${version}${bytes ? `, ${mb(bytes)}` : ''}, from ${new URL(url).host} into ${folder}`,
+        { event: 'consent', repo: `${id} ${version}`, kind: 'provider', files: 1, bytes: bytes ?? 0, folder },
+        { yes: values.yes, events: values.events, err },
+      ),
     onProgress: (done, total) => {
       const now = Date.now();
       if (now - lastPrint < 1000 && done !== total) return;
       lastPrint = now;
-      if (values.events) emitEvent({ event: 'download', file: `${CUDA_PACKAGE}.nupkg`, doneBytes: done, missingBytes: total ?? done });
+      if (values.events)
+        emitEvent({ event: 'download', file: `${CUDA_PACKAGE}.nupkg`, doneBytes: done, missingBytes: total ?? done });
       else err(`  ${mb(done)}${total ? ` of ${mb(total)}` : ''}`);
     },
   });
-  out(`CUDA provider ${manifest.version} installed in ${folder} (${mb(manifest.bytes)} package, sha256 ${manifest.sha256}).`);
+  out(
+    `CUDA provider ${manifest.version} installed in ${folder} (${mb(manifest.bytes)} package, sha256 ${manifest.sha256}).`,
+  );
   const missing = cudaLibraries().filter((l) => !l.found);
-  if (missing.length) out(`Not found on this machine: ${missing.map((l) => l.name).join(', ')}. CUDA runs need CUDA 12 and cuDNN 9; until then benchmarks fall back to the next device.`);
+  if (missing.length)
+    out(
+      `Not found on this machine: ${missing.map((l) => l.name).join(', ')}. CUDA runs need CUDA 12 and cuDNN 9; until then benchmarks fall back to the next device.`,
+    );
   return 0;
 }

@@ -28,7 +28,8 @@ comes from (dataset, source, year).
 `;
 
 /** Four significant figures, never exponent notation, thousands grouped: 0.001, 82.34, 130,415. */
-const fmt = (n: number) => (Math.abs(n) >= 1000 ? Math.round(n).toLocaleString('en-US') : Number(n.toPrecision(4)).toString());
+const fmt = (n: number) =>
+  Math.abs(n) >= 1000 ? Math.round(n).toLocaleString('en-US') : Number(n.toPrecision(4)).toString();
 
 export function describeFigure(f: IntensityFigure): string {
   const where = f.region ? `${f.provider} ${f.region}, ${f.location}` : f.location;
@@ -60,9 +61,13 @@ export async function runEstimate(args: string[], out: (text: string) => void): 
   const options = { dataset: datasetOption(values.dataset), provider: providerOption(values.provider) };
 
   const coordinates = 'location' in query ? parseCoordinates(query.location) : undefined;
-  if (coordinates && !values.live) throw new UsageError('Coordinates need --live (Electricity Maps); give a region, place or country for an embedded figure.');
+  if (coordinates && !values.live)
+    throw new UsageError(
+      'Coordinates need --live (Electricity Maps); give a region, place or country for an embedded figure.',
+    );
   let figure = coordinates ? undefined : resolveIntensity(query, options);
-  if (values.live && figure?.scope !== 'explicit') figure = await liveIntensity({ embedded: figure, coordinates }, liveOptionsFromEnv());
+  if (values.live && figure?.scope !== 'explicit')
+    figure = await liveIntensity({ embedded: figure, coordinates }, liveOptionsFromEnv());
   const f = figure!;
   const grams = emissionsGrams(energyKwh, f.gco2PerKwh, pue);
   const projection = requests === undefined ? undefined : project(energyKwh, requests, f.gco2PerKwh, pue);
@@ -85,7 +90,13 @@ export async function runEstimate(args: string[], out: (text: string) => void): 
           ...(f.datetime && { datetime: f.datetime }),
           ...(f.fallback && { fallback: f.fallback }),
           ...(projection && {
-            projection: { requests_per_day: requests, kwh_per_day: projection.kwhPerDay, kwh_per_year: projection.kwhPerYear, kg_per_day: projection.kgPerDay, kg_per_year: projection.kgPerYear },
+            projection: {
+              requests_per_day: requests,
+              kwh_per_day: projection.kwhPerDay,
+              kwh_per_year: projection.kwhPerYear,
+              kg_per_day: projection.kgPerDay,
+              kg_per_year: projection.kgPerYear,
+            },
           }),
         },
         null,
@@ -98,7 +109,9 @@ export async function runEstimate(args: string[], out: (text: string) => void): 
   out(`${fmt(energyKwh)} kWh x ${fmt(f.gco2PerKwh)} gCO2e/kWh x PUE ${pue} = ${fmt(grams)} gCO2e`);
   out(`Intensity: ${describeFigure(f)}`);
   if (projection) {
-    out(`At ${requests} requests a day: ${fmt(projection.kwhPerDay)} kWh and ${fmt(projection.kgPerDay)} kgCO2e a day; ${fmt(projection.kwhPerYear)} kWh and ${fmt(projection.kgPerYear)} kgCO2e a year.`);
+    out(
+      `At ${requests} requests a day: ${fmt(projection.kwhPerDay)} kWh and ${fmt(projection.kgPerDay)} kgCO2e a day; ${fmt(projection.kwhPerYear)} kWh and ${fmt(projection.kgPerYear)} kgCO2e a year.`,
+    );
   }
   return 0;
 }

@@ -7,7 +7,14 @@ export type BenchEvent =
   | { event: 'phase'; model: string; phase: string; detail?: string }
   | { event: 'items'; model: string; done: number; total: number }
   | { event: 'download'; file: string; doneBytes: number; missingBytes: number }
-  | { event: 'consent'; repo: string; kind: 'model' | 'dataset' | 'provider'; files: number; bytes: number; folder: string };
+  | {
+      event: 'consent';
+      repo: string;
+      kind: 'model' | 'dataset' | 'provider';
+      files: number;
+      bytes: number;
+      folder: string;
+    };
 
 export type ConsentEvent = Extract<BenchEvent, { event: 'consent' }>;
 

@@ -21,7 +21,11 @@ export function hubFromEnv(offline: boolean, env = process.env): HubClient {
  * Asks for a download: --yes answers for the user; with --events the parent process asks (and
  * shows `event`); otherwise the terminal; without one, the answer is no.
  */
-export async function confirmDownload(what: string, event: ConsentEvent, how: { yes: boolean; events: boolean; err: (t: string) => void }): Promise<boolean> {
+export async function confirmDownload(
+  what: string,
+  event: ConsentEvent,
+  how: { yes: boolean; events: boolean; err: (t: string) => void },
+): Promise<boolean> {
   if (how.events && !how.yes) return askParent(event);
   if (how.yes) {
     how.err(`Downloading ${what}.`);
@@ -43,14 +47,26 @@ export async function confirmDownload(what: string, event: ConsentEvent, how: { 
  * Downloads ask first: --yes answers for the user; with --events the parent process asks;
  * otherwise the terminal; without one, the answer is no.
  */
-export function downloadOptions(yes: boolean, signal: AbortSignal, err: (t: string) => void, events = false): SnapshotOptions {
+export function downloadOptions(
+  yes: boolean,
+  signal: AbortSignal,
+  err: (t: string) => void,
+  events = false,
+): SnapshotOptions {
   let lastPrint = 0;
   return {
     signal,
     confirm: (plan: DownloadPlan) =>
       confirmDownload(
         `${plan.repo.type === 'dataset' ? 'dataset ' : ''}${plan.repo.id}: ${plan.files.length} file(s), ${mb(plan.missingBytes)} to download into ${plan.folder}`,
-        { event: 'consent', repo: plan.repo.id, kind: plan.repo.type, files: plan.files.length, bytes: plan.missingBytes, folder: plan.folder },
+        {
+          event: 'consent',
+          repo: plan.repo.id,
+          kind: plan.repo.type,
+          files: plan.files.length,
+          bytes: plan.missingBytes,
+          folder: plan.folder,
+        },
         { yes, events, err },
       ),
     onProgress: ({ file, doneBytes, missingBytes }) => {

@@ -19,9 +19,17 @@ export async function runInfo(args: string[], out: (text: string) => void): Prom
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' } }, strict: true });
   // systeminformation is loaded here, not at the top: `carbonlens --help` should stay instant.
   const si = await import('systeminformation');
-  const [inventory, sources, opened] = await Promise.all([collectInventory(si), probePowerSources(), openEnergySources()]);
+  const [inventory, sources, opened] = await Promise.all([
+    collectInventory(si),
+    probePowerSources(),
+    openEnergySources(),
+  ]);
   for (const s of opened.sources) s.close?.();
-  const report: SystemReport = { inventory, sources, meter: { sources: opened.sources.map(summariseSource), notes: opened.notes } };
+  const report: SystemReport = {
+    inventory,
+    sources,
+    meter: { sources: opened.sources.map(summariseSource), notes: opened.notes },
+  };
   out(values.json ? JSON.stringify(report, null, 2) : formatSystemReport(report).join('\n'));
   return 0;
 }

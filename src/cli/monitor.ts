@@ -40,7 +40,9 @@ const watts = (w: number | undefined) => (w === undefined ? '-' : w.toFixed(1)).
 
 function formatReading(r: MeterReading, sources: readonly EnergySource[]): string {
   const time = new Date(r.time).toISOString().slice(11, 19);
-  return time + sources.map((s) => watts(r.readings.find((x) => x.sourceId === s.id)?.powerW)).join('') + watts(r.totalW);
+  return (
+    time + sources.map((s) => watts(r.readings.find((x) => x.sourceId === s.id)?.powerW)).join('') + watts(r.totalW)
+  );
 }
 
 export function formatWindow(w: WindowResult): string {
@@ -61,9 +63,11 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
     },
   });
   const duration = values.duration === undefined ? undefined : Number(values.duration);
-  if (duration !== undefined && !(duration > 0)) throw new UsageError(`--duration must be a positive number of seconds, not '${values.duration}'.`);
+  if (duration !== undefined && !(duration > 0))
+    throw new UsageError(`--duration must be a positive number of seconds, not '${values.duration}'.`);
   const intervalMs = values['interval-ms'] === undefined ? 1000 : Number(values['interval-ms']);
-  if (!Number.isInteger(intervalMs) || intervalMs < 10) throw new UsageError(`--interval-ms must be a whole number >= 10, not '${values['interval-ms']}'.`);
+  if (!Number.isInteger(intervalMs) || intervalMs < 10)
+    throw new UsageError(`--interval-ms must be a whole number >= 10, not '${values['interval-ms']}'.`);
 
   const pue = numberOption('--pue', values.pue, 1) ?? 1;
   // Resolved before measuring: a typo should not cost a whole run.
@@ -129,7 +133,10 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
     } else {
       out('');
       out(formatWindow(result));
-      if (emissions) out(`Emissions: ${emissions.grams.toPrecision(3)} gCO2e at ${figure!.gco2PerKwh} gCO2e/kWh x PUE ${pue} (${describeFigure(figure!)}).`);
+      if (emissions)
+        out(
+          `Emissions: ${emissions.grams.toPrecision(3)} gCO2e at ${figure!.gco2PerKwh} gCO2e/kWh x PUE ${pue} (${describeFigure(figure!)}).`,
+        );
       for (const e of meter.errors()) out(`Error: ${e}`);
     }
     return 0;

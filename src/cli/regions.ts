@@ -58,7 +58,15 @@ export async function runRegions(args: string[], out: (text: string) => void): P
     );
     return 0;
   }
-  const header = ['provider', 'region', 'location', 'gCO2e/kWh', ...(from ? [`saving vs ${from.region}`] : []), ...(energyKwh !== undefined ? ['gCO2e'] : []), 'year'];
+  const header = [
+    'provider',
+    'region',
+    'location',
+    'gCO2e/kWh',
+    ...(from ? [`saving vs ${from.region}`] : []),
+    ...(energyKwh !== undefined ? ['gCO2e'] : []),
+    'year',
+  ];
   const table = rows.map((r) => [
     r.figure.provider!,
     r.figure.region!,
@@ -69,7 +77,13 @@ export async function runRegions(args: string[], out: (text: string) => void): P
     String(r.figure.year ?? '-'),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
-  for (const row of [header, ...table]) out(row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  for (const row of [header, ...table])
+    out(
+      row
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
   const sources = [...new Set(rows.map((r) => r.figure.source))];
   out(`Sources (${dataset ?? 'latest'} dataset): ${sources.join('; ')}`);
   return 0;

@@ -28,7 +28,23 @@ Folders are walked, skipping node_modules, .git, virtual environments and build 
   --max-file-kb N        skip larger files (default 1024)
 `;
 
-const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', '.venv', 'venv', '.tox', '__pycache__', '.mypy_cache', '.pytest_cache', 'site-packages', 'dist', 'build', 'out', '.vscode-test']);
+const SKIP_DIRS = new Set([
+  'node_modules',
+  '.git',
+  '.hg',
+  '.svn',
+  '.venv',
+  'venv',
+  '.tox',
+  '__pycache__',
+  '.mypy_cache',
+  '.pytest_cache',
+  'site-packages',
+  'dist',
+  'build',
+  'out',
+  '.vscode-test',
+]);
 
 function* walk(path: string): Generator<string> {
   const st = statSync(path);
@@ -86,16 +102,20 @@ export async function runScan(args: string[], out: (text: string) => void): Prom
   });
   if (positionals.length === 0) throw new UsageError('give at least one file or folder to scan.');
   const failOn = values['fail-on'];
-  if (failOn !== undefined && !['model', 'region', 'any'].includes(failOn)) throw new UsageError(`--fail-on must be model, region or any, not '${failOn}'.`);
+  if (failOn !== undefined && !['model', 'region', 'any'].includes(failOn))
+    throw new UsageError(`--fail-on must be model, region or any, not '${failOn}'.`);
   const scope = values['region-scope'] ?? DEFAULT_ADVISOR_OPTIONS.regionScope;
-  if (!['country', 'continent', 'any'].includes(scope)) throw new UsageError(`--region-scope must be country, continent or any, not '${scope}'.`);
+  if (!['country', 'continent', 'any'].includes(scope))
+    throw new UsageError(`--region-scope must be country, continent or any, not '${scope}'.`);
   const runsFile = values.runs ?? (existsSync(RUNS_FILE) ? RUNS_FILE : undefined);
   if (values.runs && !existsSync(values.runs)) throw new UsageError(`--runs ${values.runs} does not exist.`);
   const history = runsFile ? parseRuns(readFileSync(runsFile, 'utf8')).records.map(summariseRun) : [];
   const options: AdvisorOptions & { models: boolean; regions: boolean } = {
-    tolerancePercent: numberOption('--tolerance-percent', values['tolerance-percent'], 0) ?? DEFAULT_ADVISOR_OPTIONS.tolerancePercent,
+    tolerancePercent:
+      numberOption('--tolerance-percent', values['tolerance-percent'], 0) ?? DEFAULT_ADVISOR_OPTIONS.tolerancePercent,
     regionScope: scope as AdvisorOptions['regionScope'],
-    minSavingPercent: numberOption('--min-saving-percent', values['min-saving-percent'], 0) ?? DEFAULT_ADVISOR_OPTIONS.minSavingPercent,
+    minSavingPercent:
+      numberOption('--min-saving-percent', values['min-saving-percent'], 0) ?? DEFAULT_ADVISOR_OPTIONS.minSavingPercent,
     dataset: datasetOption(values['intensity-dataset']) ?? 'latest',
     history,
     models: true,
@@ -108,7 +128,9 @@ export async function runScan(args: string[], out: (text: string) => void): Prom
     for (const file of walk(root)) {
       const size = statSync(file).size;
       if (size > maxBytes) {
-        process.stderr.write(`carbonlens: skipped ${file}: ${(size / 1024).toFixed(0)} KB is over --max-file-kb ${maxBytes / 1024}.\n`);
+        process.stderr.write(
+          `carbonlens: skipped ${file}: ${(size / 1024).toFixed(0)} KB is over --max-file-kb ${maxBytes / 1024}.\n`,
+        );
         continue;
       }
       if (looksBinary(file)) continue;
@@ -128,7 +150,9 @@ export async function runScan(args: string[], out: (text: string) => void): Prom
           kind: f.kind,
           value: f.value,
           suggestion: f.suggestion.replacement,
-          ...(f.suggestion.savingPercent !== undefined && { saving_percent: Number(f.suggestion.savingPercent.toFixed(1)) }),
+          ...(f.suggestion.savingPercent !== undefined && {
+            saving_percent: Number(f.suggestion.savingPercent.toFixed(1)),
+          }),
           evidence: evidence(f),
           message: f.message,
         })),
@@ -137,8 +161,13 @@ export async function runScan(args: string[], out: (text: string) => void): Prom
       ),
     );
   } else {
-    for (const f of results) out(`${f.file}:${f.start.line + 1}:${f.start.character + 1}: ${f.kind} ${f.value} -> ${f.suggestion.replacement}: ${f.message}`);
-    out(`${results.length} finding(s)${runsFile ? `, with ${history.length} benchmark run(s) from ${runsFile} as evidence` : ''}.`);
+    for (const f of results)
+      out(
+        `${f.file}:${f.start.line + 1}:${f.start.character + 1}: ${f.kind} ${f.value} -> ${f.suggestion.replacement}: ${f.message}`,
+      );
+    out(
+      `${results.length} finding(s)${runsFile ? `, with ${history.length} benchmark run(s) from ${runsFile} as evidence` : ''}.`,
+    );
   }
   const failing = results.filter((f) => failOn === 'any' || f.kind === failOn);
   return failOn && failing.length > 0 ? 1 : 0;

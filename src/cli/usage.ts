@@ -24,6 +24,7 @@ Options:
 export function numberOption(flag: string, value: string | undefined, min = 0): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < min) throw new UsageError(`${flag} must be a number >= ${min}, not '${value}'.`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < min)
+    throw new UsageError(`${flag} must be a number >= ${min}, not '${value}'.`);
   return n;
 }

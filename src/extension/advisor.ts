@@ -47,10 +47,15 @@ export function readAdvisorSettings(): AdvisorSettings {
   };
 }
 
-const CATALOGUE_TASKS: Record<string, Task> = { 'image-classification': 'image-classification', 'image-to-text (OCR)': 'image-to-text', summarization: 'summarization' };
+const CATALOGUE_TASKS: Record<string, Task> = {
+  'image-classification': 'image-classification',
+  'image-to-text (OCR)': 'image-to-text',
+  summarization: 'summarization',
+};
 const MIRRORED = /^(xenova|onnx-community)\//i;
 /** transformers.js runs ONNX weights: compare the Xenova conversions of catalogue models. */
-const onnxId = (id: string) => (MIRRORED.test(id) || id.startsWith('.') || id.startsWith('/') ? id : `Xenova/${id.split('/').pop()}`);
+const onnxId = (id: string) =>
+  MIRRORED.test(id) || id.startsWith('.') || id.startsWith('/') ? id : `Xenova/${id.split('/').pop()}`;
 
 export class AdvisorController implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('carbonlens');
@@ -68,7 +73,12 @@ export class AdvisorController implements vscode.Disposable {
     private readonly history: () => readonly RunSummary[],
     private readonly log: vscode.LogOutputChannel,
   ) {
-    const selector: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-notebook-cell' }, { scheme: 'vscode-remote' }];
+    const selector: vscode.DocumentSelector = [
+      { scheme: 'file' },
+      { scheme: 'untitled' },
+      { scheme: 'vscode-notebook-cell' },
+      { scheme: 'vscode-remote' },
+    ];
     this.disposables.push(
       this.collection,
       vscode.workspace.onDidOpenTextDocument((d) => this.scan(d)),
@@ -79,7 +89,11 @@ export class AdvisorController implements vscode.Disposable {
         this.settings = readAdvisorSettings();
         this.rescanAll();
       }),
-      vscode.languages.registerCodeActionsProvider(selector, { provideCodeActions: (d, r) => this.codeActions(d, r) }, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
+      vscode.languages.registerCodeActionsProvider(
+        selector,
+        { provideCodeActions: (d, r) => this.codeActions(d, r) },
+        { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] },
+      ),
       vscode.languages.registerHoverProvider(selector, { provideHover: (d, p) => this.hover(d, p) }),
     );
     this.rescanAll();
@@ -97,7 +111,10 @@ export class AdvisorController implements vscode.Disposable {
   private scanLater(doc: vscode.TextDocument): void {
     const key = doc.uri.toString();
     clearTimeout(this.timers.get(key));
-    this.timers.set(key, setTimeout(() => this.scan(doc), 300));
+    this.timers.set(
+      key,
+      setTimeout(() => this.scan(doc), 300),
+    );
   }
 
   private clear(uri: vscode.Uri): void {
@@ -120,14 +137,21 @@ export class AdvisorController implements vscode.Disposable {
     if (text.length > s.maxFileSizeKB * 1024) {
       if (!this.skippedLogged.has(doc.uri.toString())) {
         this.skippedLogged.add(doc.uri.toString());
-        this.log.info(`Advisor: skipped ${doc.uri.fsPath} (${(text.length / 1024).toFixed(0)} KB, over carbonlens.advisor.maxFileSizeKB ${s.maxFileSizeKB}).`);
+        this.log.info(
+          `Advisor: skipped ${doc.uri.fsPath} (${(text.length / 1024).toFixed(0)} KB, over carbonlens.advisor.maxFileSizeKB ${s.maxFileSizeKB}).`,
+        );
       }
       this.clear(doc.uri);
       return;
     }
     // A notebook cell is Python (or Markdown) text inside the .ipynb: read it by its language.
     const name = doc.uri.scheme === 'vscode-notebook-cell' ? `${doc.fileName}#cell` : doc.fileName;
-    const found = this.advise(name, text, { ...s, dataset: this.config().dataset, history: this.history() }, doc.languageId);
+    const found = this.advise(
+      name,
+      text,
+      { ...s, dataset: this.config().dataset, history: this.history() },
+      doc.languageId,
+    );
     if (!found) {
       this.clear(doc.uri);
       return;
@@ -136,7 +160,11 @@ export class AdvisorController implements vscode.Disposable {
     this.collection.set(
       doc.uri,
       found.map((f) => {
-        const d = new vscode.Diagnostic(new vscode.Range(f.start.line, f.start.character, f.end.line, f.end.character), f.message, s.severity);
+        const d = new vscode.Diagnostic(
+          new vscode.Range(f.start.line, f.start.character, f.end.line, f.end.character),
+          f.message,
+          s.severity,
+        );
         d.source = 'CarbonLens';
         d.code = { value: f.kind === 'model' ? 'smaller-model' : 'greener-region', target: this.docsUri };
         return d;
@@ -145,23 +173,44 @@ export class AdvisorController implements vscode.Disposable {
   }
 
   private at(doc: vscode.TextDocument, range: vscode.Range): Finding[] {
-    return this.findingsFor(doc.uri).filter((f) => new vscode.Range(f.start.line, f.start.character, f.end.line, f.end.character).intersection(range) !== undefined);
+    return this.findingsFor(doc.uri).filter(
+      (f) =>
+        new vscode.Range(f.start.line, f.start.character, f.end.line, f.end.character).intersection(range) !==
+        undefined,
+    );
   }
 
   private codeActions(doc: vscode.TextDocument, range: vscode.Range): vscode.CodeAction[] {
     const actions: vscode.CodeAction[] = [];
     for (const f of this.at(doc, range)) {
       const where = new vscode.Range(f.start.line, f.start.character, f.end.line, f.end.character);
-      const fix = new vscode.CodeAction(`Replace with ${f.suggestion.replacement}${f.suggestion.savingPercent !== undefined ? ` (-${f.suggestion.savingPercent.toFixed(0)}% ${f.kind === 'model' ? 'energy' : 'CO2'})` : ''}`, vscode.CodeActionKind.QuickFix);
+      const fix = new vscode.CodeAction(
+        `Replace with ${f.suggestion.replacement}${f.suggestion.savingPercent !== undefined ? ` (-${f.suggestion.savingPercent.toFixed(0)}% ${f.kind === 'model' ? 'energy' : 'CO2'})` : ''}`,
+        vscode.CodeActionKind.QuickFix,
+      );
       fix.edit = new vscode.WorkspaceEdit();
       fix.edit.replace(doc.uri, where, f.suggestion.replacement);
       fix.isPreferred = true;
-      fix.diagnostics = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'CarbonLens' && d.range.isEqual(where));
+      fix.diagnostics = vscode.languages
+        .getDiagnostics(doc.uri)
+        .filter((d) => d.source === 'CarbonLens' && d.range.isEqual(where));
       actions.push(fix);
-      const task = f.suggestion.kind === 'model' ? (isTask(f.suggestion.task) ? f.suggestion.task : CATALOGUE_TASKS[f.suggestion.task]) : undefined;
+      const task =
+        f.suggestion.kind === 'model'
+          ? isTask(f.suggestion.task)
+            ? f.suggestion.task
+            : CATALOGUE_TASKS[f.suggestion.task]
+          : undefined;
       if (task) {
-        const compare = new vscode.CodeAction(`Compare ${onnxId(f.value)} and ${onnxId(f.suggestion.replacement)} on this machine`, vscode.CodeActionKind.Empty);
-        compare.command = { command: 'carbonlens.compareModels', title: 'Compare on this machine', arguments: [{ task, model: onnxId(f.value), candidate: onnxId(f.suggestion.replacement) }] };
+        const compare = new vscode.CodeAction(
+          `Compare ${onnxId(f.value)} and ${onnxId(f.suggestion.replacement)} on this machine`,
+          vscode.CodeActionKind.Empty,
+        );
+        compare.command = {
+          command: 'carbonlens.compareModels',
+          title: 'Compare on this machine',
+          arguments: [{ task, model: onnxId(f.value), candidate: onnxId(f.suggestion.replacement) }],
+        };
         if (!vscode.workspace.isTrusted) compare.disabled = { reason: 'Running models needs a trusted workspace.' };
         actions.push(compare);
       }
@@ -177,14 +226,20 @@ export class AdvisorController implements vscode.Disposable {
     const s = f.suggestion;
     md.appendMarkdown(`**CarbonLens**: ${f.message}\n\n`);
     if (s.kind === 'model') {
-      md.appendMarkdown(`Evidence: ${s.evidence === 'measured-here' ? '**measured on this machine**' : '**published**'} (quality within ${s.tolerancePercent}%)\n\n`);
+      md.appendMarkdown(
+        `Evidence: ${s.evidence === 'measured-here' ? '**measured on this machine**' : '**published**'} (quality within ${s.tolerancePercent}%)\n\n`,
+      );
       for (const q of s.quality) md.appendMarkdown(`- ${q}\n`);
       if (s.params?.from && s.params.to) md.appendMarkdown(`- parameters: ${s.params.from} M -> ${s.params.to} M\n`);
       if (s.energy) md.appendMarkdown(`- energy: ${s.energy}\n`);
     } else {
       md.appendMarkdown(`Evidence: **dataset** (${this.config().dataset})\n\n`);
-      md.appendMarkdown(`- ${s.provider} ${s.from.region}, ${s.from.location}: ${s.from.gco2PerKwh} gCO2e/kWh${s.from.year ? ` (${s.from.year})` : ''}\n`);
-      md.appendMarkdown(`- ${s.provider} ${s.to.region}, ${s.to.location}: ${s.to.gco2PerKwh} gCO2e/kWh${s.to.year ? ` (${s.to.year})` : ''}\n`);
+      md.appendMarkdown(
+        `- ${s.provider} ${s.from.region}, ${s.from.location}: ${s.from.gco2PerKwh} gCO2e/kWh${s.from.year ? ` (${s.from.year})` : ''}\n`,
+      );
+      md.appendMarkdown(
+        `- ${s.provider} ${s.to.region}, ${s.to.location}: ${s.to.gco2PerKwh} gCO2e/kWh${s.to.year ? ` (${s.to.year})` : ''}\n`,
+      );
     }
     md.appendMarkdown(`\nSources: ${s.sources.map((x) => x.replace(/[[\]]/g, '')).join('; ')}\n`);
     return new vscode.Hover(md, new vscode.Range(f.start.line, f.start.character, f.end.line, f.end.character));

@@ -74,21 +74,35 @@ async function pickModel(task: Task, title: string): Promise<string | undefined>
   qp.placeholder = 'A Hugging Face model id with ONNX weights, or a local folder';
   qp.ignoreFocusOut = true;
   const base = [
-    ...SUGGESTED_MODELS[task].map((m) => ({ label: m.id, description: `${m.paramsM} M params`, detail: m.note, value: m.id })),
+    ...SUGGESTED_MODELS[task].map((m) => ({
+      label: m.id,
+      description: `${m.paramsM} M params`,
+      detail: m.note,
+      value: m.id,
+    })),
     { label: '$(folder-opened) Choose a local model folder…', browse: true },
   ];
   qp.items = base;
   qp.onDidChangeValue((v) => {
-    qp.items = v.trim() && !base.some((i) => i.label === v.trim()) ? [{ label: v.trim(), description: 'typed', value: v.trim() }, ...base] : base;
+    qp.items =
+      v.trim() && !base.some((i) => i.label === v.trim())
+        ? [{ label: v.trim(), description: 'typed', value: v.trim() }, ...base]
+        : base;
   });
-  const chosen = await new Promise<(vscode.QuickPickItem & { value?: string; browse?: boolean }) | undefined>((resolve) => {
-    qp.onDidAccept(() => resolve(qp.selectedItems[0]));
-    qp.onDidHide(() => resolve(undefined));
-    qp.show();
-  });
+  const chosen = await new Promise<(vscode.QuickPickItem & { value?: string; browse?: boolean }) | undefined>(
+    (resolve) => {
+      qp.onDidAccept(() => resolve(qp.selectedItems[0]));
+      qp.onDidHide(() => resolve(undefined));
+      qp.show();
+    },
+  );
   qp.dispose();
   if (!chosen?.browse) return chosen?.value;
-  const folder = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, title: 'Model folder (config.json and onnx/)' });
+  const folder = await vscode.window.showOpenDialog({
+    canSelectFolders: true,
+    canSelectFiles: false,
+    title: 'Model folder (config.json and onnx/)',
+  });
   return folder?.[0]?.fsPath;
 }
 
@@ -101,14 +115,19 @@ async function pickDevice(): Promise<string | undefined> {
     { label: 'dml', detail: 'DirectML (Windows)' },
     { label: 'coreml', detail: 'CoreML (macOS)' },
   ];
-  return (await vscode.window.showQuickPick(items, { title: 'CarbonLens: on which device?', ignoreFocusOut: true }))?.label;
+  return (await vscode.window.showQuickPick(items, { title: 'CarbonLens: on which device?', ignoreFocusOut: true }))
+    ?.label;
 }
 
 async function pickSamples(task: Task): Promise<number | undefined> {
   const d = DEFAULT_SAMPLES[task];
   const options = [...new Set([Math.round(d / 10), Math.round(d / 2), d, d * 2])];
   const pick = await vscode.window.showQuickPick(
-    options.map((n) => ({ label: String(n), description: n === d ? 'default: an interval of about +-4 points' : n < d ? 'quicker, wider interval' : 'narrower interval' })),
+    options.map((n) => ({
+      label: String(n),
+      description:
+        n === d ? 'default: an interval of about +-4 points' : n < d ? 'quicker, wider interval' : 'narrower interval',
+    })),
     { title: 'CarbonLens: how many items?', ignoreFocusOut: true },
   );
   return pick ? Number(pick.label) : undefined;
@@ -127,7 +146,11 @@ function needsTrust(model: string): boolean {
   return (vscode.workspace.workspaceFolders ?? []).some((f) => !relative(f.uri.fsPath, model).startsWith('..'));
 }
 
-export async function runBenchmarkCommand(deps: BenchDeps, args: BenchmarkArgs = {}, compare = false): Promise<BenchRecord[] | undefined> {
+export async function runBenchmarkCommand(
+  deps: BenchDeps,
+  args: BenchmarkArgs = {},
+  compare = false,
+): Promise<BenchRecord[] | undefined> {
   const platform = packagePlatform(dirname(deps.cliPath));
   if (platform && !platform.nativeRuntimes) {
     void vscode.window.showErrorMessage(
@@ -137,9 +160,12 @@ export async function runBenchmarkCommand(deps: BenchDeps, args: BenchmarkArgs =
   }
   const task = args.task ?? (await pickTask());
   if (!task) return undefined;
-  const model = args.model ?? (await pickModel(task, compare ? 'CarbonLens: the reference model (A)' : 'CarbonLens: which model?'));
+  const model =
+    args.model ?? (await pickModel(task, compare ? 'CarbonLens: the reference model (A)' : 'CarbonLens: which model?'));
   if (!model) return undefined;
-  const candidate = compare ? (args.candidate ?? (await pickModel(task, 'CarbonLens: the candidate (B), usually the smaller one'))) : undefined;
+  const candidate = compare
+    ? (args.candidate ?? (await pickModel(task, 'CarbonLens: the candidate (B), usually the smaller one')))
+    : undefined;
   if (compare && !candidate) return undefined;
   const device = args.device ?? (await pickDevice());
   if (!device) return undefined;
@@ -147,23 +173,53 @@ export async function runBenchmarkCommand(deps: BenchDeps, args: BenchmarkArgs =
   if (!samples) return undefined;
   for (const m of [model, candidate].filter((m): m is string => !!m)) {
     if (needsTrust(m)) {
-      void vscode.window.showWarningMessage(`CarbonLens runs models from this workspace only when you trust it (${m}).`, 'Manage Workspace Trust').then((p) => p && vscode.commands.executeCommand('workbench.trust.manage'));
+      void vscode.window
+        .showWarningMessage(
+          `CarbonLens runs models from this workspace only when you trust it (${m}).`,
+          'Manage Workspace Trust',
+        )
+        .then((p) => p && vscode.commands.executeCommand('workbench.trust.manage'));
       return undefined;
     }
   }
   const config = deps.config();
   mkdirSync(deps.store.dir, { recursive: true });
-  const cliArgs = [compare ? 'compare' : 'bench', '--model', model, ...(candidate ? ['--model', candidate] : []), '--task', task, '--device', device, '--samples', String(samples), '--json', '--out', deps.store.csv];
+  const cliArgs = [
+    compare ? 'compare' : 'bench',
+    '--model',
+    model,
+    ...(candidate ? ['--model', candidate] : []),
+    '--task',
+    task,
+    '--device',
+    device,
+    '--samples',
+    String(samples),
+    '--json',
+    '--out',
+    deps.store.csv,
+  ];
   if (args.dataset) cliArgs.push('--dataset', args.dataset);
   if (args.batch) cliArgs.push('--batch', String(args.batch));
   if (args.idleMs !== undefined) cliArgs.push('--idle-ms', String(args.idleMs));
   if (task === 'text-to-image') {
-    for (const [flag, value] of [['--steps', args.steps], ['--guidance', args.guidance], ['--size', args.size], ['--scheduler', args.scheduler], ['--clip', args.clip]] as const) {
+    for (const [flag, value] of [
+      ['--steps', args.steps],
+      ['--guidance', args.guidance],
+      ['--size', args.size],
+      ['--scheduler', args.scheduler],
+      ['--clip', args.clip],
+    ] as const) {
       if (value !== undefined) cliArgs.push(flag, String(value));
     }
     const clip = args.clip;
     if (clip && needsTrust(clip)) {
-      void vscode.window.showWarningMessage(`CarbonLens runs models from this workspace only when you trust it (${clip}).`, 'Manage Workspace Trust').then((p) => p && vscode.commands.executeCommand('workbench.trust.manage'));
+      void vscode.window
+        .showWarningMessage(
+          `CarbonLens runs models from this workspace only when you trust it (${clip}).`,
+          'Manage Workspace Trust',
+        )
+        .then((p) => p && vscode.commands.executeCommand('workbench.trust.manage'));
       return undefined;
     }
   }
@@ -188,32 +244,45 @@ export async function runBenchmarkCommand(deps: BenchDeps, args: BenchmarkArgs =
   deps.onState('running', `${title} (${task}, ${samples} items, ${device})…`);
   const cts = new vscode.CancellationTokenSource();
   inProgress.add(cts);
-  const result = await Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `CarbonLens: ${title}`, cancellable: true }, (progress, notificationToken) => {
-    notificationToken.onCancellationRequested(() => cts.cancel());
-    const token = cts.token;
-    let shown = 0;
-    const report = (message: string, percent?: number) => {
-      const increment = percent === undefined ? undefined : Math.max(0, percent - shown);
-      if (percent !== undefined) shown = Math.max(shown, percent);
-      progress.report({ message, increment });
-    };
-    return runCli(deps.cliPath, cliArgs, {
-      env,
-      token,
-      onEvent: (e: BenchEvent) => {
-        if (e.event === 'phase') report(`${e.model}: ${e.phase}${e.detail ? ` (${e.detail})` : ''}`);
-        else if (e.event === 'items') report(`${e.model}: ${e.done} of ${e.total} items`, (100 * e.done) / e.total / (compare ? 2 : 1));
-        else if (e.event === 'download') report(`downloading ${e.file}: ${(e.doneBytes / 1e6).toFixed(0)} of ${(e.missingBytes / 1e6).toFixed(0)} MB`);
+  const result = await Promise.resolve(
+    vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `CarbonLens: ${title}`, cancellable: true },
+      (progress, notificationToken) => {
+        notificationToken.onCancellationRequested(() => cts.cancel());
+        const token = cts.token;
+        let shown = 0;
+        const report = (message: string, percent?: number) => {
+          const increment = percent === undefined ? undefined : Math.max(0, percent - shown);
+          if (percent !== undefined) shown = Math.max(shown, percent);
+          progress.report({ message, increment });
+        };
+        return runCli(deps.cliPath, cliArgs, {
+          env,
+          token,
+          onEvent: (e: BenchEvent) => {
+            if (e.event === 'phase') report(`${e.model}: ${e.phase}${e.detail ? ` (${e.detail})` : ''}`);
+            else if (e.event === 'items')
+              report(`${e.model}: ${e.done} of ${e.total} items`, (100 * e.done) / e.total / (compare ? 2 : 1));
+            else if (e.event === 'download')
+              report(
+                `downloading ${e.file}: ${(e.doneBytes / 1e6).toFixed(0)} of ${(e.missingBytes / 1e6).toFixed(0)} MB`,
+              );
+          },
+          askConsent: async (e) => {
+            const what = `${e.kind === 'dataset' ? 'the dataset ' : ''}${e.repo}: ${(e.bytes / 1e6).toFixed(e.bytes < 1e7 ? 1 : 0)} MB in ${e.files} file(s)`;
+            const endpoint = config.hubEndpoint || 'huggingface.co';
+            const pick = await vscode.window.showInformationMessage(
+              `CarbonLens needs to download ${what} from ${endpoint} into the extension's storage.`,
+              { modal: true, detail: e.folder },
+              'Download',
+            );
+            deps.log.info(`Download of ${what}: ${pick ? 'accepted' : 'declined'}.`);
+            return pick === 'Download';
+          },
+        });
       },
-      askConsent: async (e) => {
-        const what = `${e.kind === 'dataset' ? 'the dataset ' : ''}${e.repo}: ${(e.bytes / 1e6).toFixed(e.bytes < 1e7 ? 1 : 0)} MB in ${e.files} file(s)`;
-        const endpoint = config.hubEndpoint || 'huggingface.co';
-        const pick = await vscode.window.showInformationMessage(`CarbonLens needs to download ${what} from ${endpoint} into the extension's storage.`, { modal: true, detail: e.folder }, 'Download');
-        deps.log.info(`Download of ${what}: ${pick ? 'accepted' : 'declined'}.`);
-        return pick === 'Download';
-      },
-    });
-  })).finally(() => {
+    ),
+  ).finally(() => {
     inProgress.delete(cts);
     cts.dispose();
   });
@@ -236,6 +305,8 @@ export async function runBenchmarkCommand(deps: BenchDeps, args: BenchmarkArgs =
   const text = 'verdict' in parsed ? parsed.verdict.sentence : describe(records[0]);
   deps.log.info(text);
   deps.onState('done', text);
-  void vscode.window.showInformationMessage(`CarbonLens: ${text}`, 'Open Panel').then((p) => p && vscode.commands.executeCommand('carbonlens.showPanel'));
+  void vscode.window
+    .showInformationMessage(`CarbonLens: ${text}`, 'Open Panel')
+    .then((p) => p && vscode.commands.executeCommand('carbonlens.showPanel'));
   return records;
 }

@@ -47,7 +47,8 @@ export function readConfig(): CarbonLensConfig {
     dataset: isDatasetName(dataset) ? dataset : 'latest',
     liveIntensity: c.get<boolean>('intensity.live', false),
     pue: typeof pue === 'number' && pue >= 1 ? pue : 1,
-    meterIntervalMs: typeof interval === 'number' && interval >= 250 && interval <= 60_000 ? Math.round(interval) : 1000,
+    meterIntervalMs:
+      typeof interval === 'number' && interval >= 250 && interval <= 60_000 ? Math.round(interval) : 1000,
     hubEndpoint: /^https?:\/\/\S+$/.test(endpoint) ? endpoint : '',
     hubOffline: c.get<boolean>('hub.offline', false),
     cudaProviderFeed: /^https?:\/\/\S+$/.test(feed) ? feed : 'https://api.nuget.org/v3/index.json',
@@ -60,11 +61,14 @@ export function readConfig(): CarbonLensConfig {
       flashSeconds: seconds(c.get<number>('runs.flashAfterSeconds', 30), 30),
       storeCommandLines: c.get<boolean>('runs.storeCommandLines', false) === true,
     }),
-    ...(provider === 'gcp' || provider === 'aws' || provider === 'azure' ? { cloudProvider: provider as CloudProvider } : {}),
+    ...(provider === 'gcp' || provider === 'aws' || provider === 'azure'
+      ? { cloudProvider: provider as CloudProvider }
+      : {}),
   });
 }
 
-const seconds = (v: unknown, fallback: number) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : fallback);
+const seconds = (v: unknown, fallback: number) =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : fallback;
 
 /** Calls `onChange` with a fresh config only when a `carbonlens.*` setting changed. */
 export function watchConfig(onChange: (config: CarbonLensConfig) => void): vscode.Disposable {

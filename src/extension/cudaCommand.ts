@@ -20,11 +20,16 @@ interface ProviderStatus {
 
 export async function installCudaProviderCommand(deps: CudaCommandDeps): Promise<boolean> {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    void vscode.window.showInformationMessage(`CarbonLens: onnxruntime publishes its CUDA provider for Linux x64 only. Here benchmarks use ${process.platform === 'win32' ? 'DirectML, ' : process.platform === 'darwin' ? 'CoreML, ' : ''}WebGPU or the CPU.`);
+    void vscode.window.showInformationMessage(
+      `CarbonLens: onnxruntime publishes its CUDA provider for Linux x64 only. Here benchmarks use ${process.platform === 'win32' ? 'DirectML, ' : process.platform === 'darwin' ? 'CoreML, ' : ''}WebGPU or the CPU.`,
+    );
     return false;
   }
   const folder = deps.store.ortRuntime;
-  const status = await runCli(deps.cliPath, ['cuda-provider', 'status', '--json', '--dir', folder], { env: {}, askConsent: async () => false });
+  const status = await runCli(deps.cliPath, ['cuda-provider', 'status', '--json', '--dir', folder], {
+    env: {},
+    askConsent: async () => false,
+  });
   let parsed: ProviderStatus | undefined;
   try {
     parsed = JSON.parse(status.stdout) as ProviderStatus;
@@ -32,36 +37,53 @@ export async function installCudaProviderCommand(deps: CudaCommandDeps): Promise
     deps.log.error(`cuda-provider status failed: ${status.messages.join(' ')}`);
   }
   if (parsed?.installed) {
-    void vscode.window.showInformationMessage(`CarbonLens: the CUDA provider ${parsed.installed.version} is installed; benchmarks on "auto" try CUDA first.`);
+    void vscode.window.showInformationMessage(
+      `CarbonLens: the CUDA provider ${parsed.installed.version} is installed; benchmarks on "auto" try CUDA first.`,
+    );
     return true;
   }
   const missing = parsed?.libraries.filter((l) => !l.found).map((l) => l.name) ?? [];
   const feed = deps.config().cudaProviderFeed;
-  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'CarbonLens: CUDA provider', cancellable: true }, (progress, token) =>
-    runCli(deps.cliPath, ['cuda-provider', 'install', '--dir', folder, '--feed', feed], {
-      env: {},
-      token,
-      onEvent: (e) => e.event === 'download' && progress.report({ message: `${(e.doneBytes / 1e6).toFixed(0)} of ${(e.missingBytes / 1e6).toFixed(0)} MB` }),
-      askConsent: async (e) => {
-        const detail = [
-          `onnxruntime's CUDA execution provider (${e.repo}, ${(e.bytes / 1e6).toFixed(0)} MB) runs models on NVIDIA GPUs far faster than WebGPU. It comes from ${new URL(feed).host}, the NuGet package onnxruntime-node's own installer uses, and goes to ${e.folder}.`,
-          'It needs CUDA 12 and cuDNN 9 on this machine.',
-          missing.length ? `Not found now: ${missing.join(', ')}. Without them, benchmarks fall back to the next device and say why.` : 'CUDA 12 and cuDNN 9 libraries were found.',
-        ].join('\n\n');
-        const pick = await vscode.window.showInformationMessage('Download the CUDA provider for onnxruntime?', { modal: true, detail }, 'Download');
-        deps.log.info(`CUDA provider download: ${pick ? 'accepted' : 'declined'}.`);
-        return pick === 'Download';
-      },
-    }),
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'CarbonLens: CUDA provider', cancellable: true },
+    (progress, token) =>
+      runCli(deps.cliPath, ['cuda-provider', 'install', '--dir', folder, '--feed', feed], {
+        env: {},
+        token,
+        onEvent: (e) =>
+          e.event === 'download' &&
+          progress.report({ message: `${(e.doneBytes / 1e6).toFixed(0)} of ${(e.missingBytes / 1e6).toFixed(0)} MB` }),
+        askConsent: async (e) => {
+          const detail = [
+            `onnxruntime's CUDA execution provider (${e.repo}, ${(e.bytes / 1e6).toFixed(0)} MB) runs models on NVIDIA GPUs far faster than WebGPU. It comes from ${new URL(feed).host}, the NuGet package onnxruntime-node's own installer uses, and goes to ${e.folder}.`,
+            'It needs CUDA 12 and cuDNN 9 on this machine.',
+            missing.length
+              ? `Not found now: ${missing.join(', ')}. Without them, benchmarks fall back to the next device and say why.`
+              : 'CUDA 12 and cuDNN 9 libraries were found.',
+          ].join('\n\n');
+          const pick = await vscode.window.showInformationMessage(
+            'Download the CUDA provider for onnxruntime?',
+            { modal: true, detail },
+            'Download',
+          );
+          deps.log.info(`CUDA provider download: ${pick ? 'accepted' : 'declined'}.`);
+          return pick === 'Download';
+        },
+      }),
   );
   for (const m of result.messages) deps.log.info(`  ${m}`);
   if (result.cancelled) return false;
   if (result.code !== 0) {
     const why = result.messages.pop() ?? `exit code ${result.code}`;
-    if (!/no consent/.test(why)) void vscode.window.showErrorMessage(`CarbonLens: the CUDA provider was not installed: ${why}`, 'Open Log').then((p) => p && deps.log.show());
+    if (!/no consent/.test(why))
+      void vscode.window
+        .showErrorMessage(`CarbonLens: the CUDA provider was not installed: ${why}`, 'Open Log')
+        .then((p) => p && deps.log.show());
     return false;
   }
   deps.log.info(result.stdout.trim());
-  void vscode.window.showInformationMessage('CarbonLens: CUDA provider installed. Benchmarks on "auto" now try CUDA first, and fall back (saying why) if it cannot load.');
+  void vscode.window.showInformationMessage(
+    'CarbonLens: CUDA provider installed. Benchmarks on "auto" now try CUDA first, and fall back (saying why) if it cannot load.',
+  );
   return true;
 }

@@ -99,7 +99,13 @@ export function activate(context: vscode.ExtensionContext): CarbonLensApi {
     log,
   });
   const updateStatus = (reading?: Parameters<CarbonLensStatusItem['update']>[0]['reading'], totals = session()) =>
-    status.update({ reading, session: totals, sources: live.sources, intensity: intensity.figure, estimatesOnly: live.estimatesOnly });
+    status.update({
+      reading,
+      session: totals,
+      sources: live.sources,
+      intensity: intensity.figure,
+      estimatesOnly: live.estimatesOnly,
+    });
 
   const tracking = new RunTrackingController({
     live,
@@ -109,7 +115,8 @@ export function activate(context: vscode.ExtensionContext): CarbonLensApi {
     log,
     onRecorded: (record) => {
       void controller.postRuns();
-      if (record.durationS >= config.runs.flashSeconds && config.statusBarEnabled) status.flash(`$(check) ${record.label}: ${runSummaryText(record)}`);
+      if (record.durationS >= config.runs.flashSeconds && config.statusBarEnabled)
+        status.flash(`$(check) ${record.label}: ${runSummaryText(record)}`);
     },
   });
   const tracksRuns = () => config.runs.terminal || config.runs.tasks || config.runs.debug || config.runs.notebooks;
@@ -147,7 +154,8 @@ export function activate(context: vscode.ExtensionContext): CarbonLensApi {
       void loadHistory();
       controller.show();
     },
-    onState: (state: 'running' | 'done' | 'failed' | 'cancelled', text: string) => controller.postBenchmarkState(state, text),
+    onState: (state: 'running' | 'done' | 'failed' | 'cancelled', text: string) =>
+      controller.postBenchmarkState(state, text),
   };
 
   const storeSecret = async (key: string, title: string, prompt: string): Promise<boolean | undefined> => {
@@ -172,7 +180,10 @@ export function activate(context: vscode.ExtensionContext): CarbonLensApi {
       controller.postLive({ type: 'livePoint', point, session: totals });
     }),
     watchConfig((changed) => {
-      const locationChanged = changed.location !== config.location || changed.dataset !== config.dataset || changed.liveIntensity !== config.liveIntensity;
+      const locationChanged =
+        changed.location !== config.location ||
+        changed.dataset !== config.dataset ||
+        changed.liveIntensity !== config.liveIntensity;
       config = changed;
       status.setVisible(config.statusBarEnabled);
       if (config.statusBarEnabled || tracksRuns()) startMeter();
@@ -206,27 +217,49 @@ export function activate(context: vscode.ExtensionContext): CarbonLensApi {
       if (location !== undefined) log.info(`Location set to "${location}".`);
       return location;
     }),
-    vscode.commands.registerCommand('carbonlens.runBenchmark', (args?: BenchmarkArgs) => runBenchmarkCommand(benchDeps, typeof args === 'object' ? args : {})),
-    vscode.commands.registerCommand('carbonlens.compareModels', (args?: BenchmarkArgs) => runBenchmarkCommand(benchDeps, typeof args === 'object' ? args : {}, true)),
+    vscode.commands.registerCommand('carbonlens.runBenchmark', (args?: BenchmarkArgs) =>
+      runBenchmarkCommand(benchDeps, typeof args === 'object' ? args : {}),
+    ),
+    vscode.commands.registerCommand('carbonlens.compareModels', (args?: BenchmarkArgs) =>
+      runBenchmarkCommand(benchDeps, typeof args === 'object' ? args : {}, true),
+    ),
     vscode.commands.registerCommand('carbonlens.cancelBenchmark', () => {
       const n = cancelBenchmarks();
       if (n === 0) void vscode.window.showInformationMessage('CarbonLens: no benchmark is running.');
       return n;
     }),
-    vscode.commands.registerCommand('carbonlens.installCudaProvider', () => installCudaProviderCommand({ cliPath, store, config: () => config, log })),
-    vscode.commands.registerCommand('carbonlens.exportReport', (format?: ExportFormat, target?: vscode.Uri) => exportReportCommand(store, typeof format === 'string' ? format : undefined, target)),
+    vscode.commands.registerCommand('carbonlens.installCudaProvider', () =>
+      installCudaProviderCommand({ cliPath, store, config: () => config, log }),
+    ),
+    vscode.commands.registerCommand('carbonlens.exportReport', (format?: ExportFormat, target?: vscode.Uri) =>
+      exportReportCommand(store, typeof format === 'string' ? format : undefined, target),
+    ),
     vscode.commands.registerCommand('carbonlens.setElectricityMapsToken', async () => {
-      const stored = await storeSecret(ELECTRICITY_MAPS_SECRET, 'Electricity Maps API token', "Kept in VS Code's secret storage, never in settings. Leave empty to remove the stored token.");
+      const stored = await storeSecret(
+        ELECTRICITY_MAPS_SECRET,
+        'Electricity Maps API token',
+        "Kept in VS Code's secret storage, never in settings. Leave empty to remove the stored token.",
+      );
       if (stored === undefined) return;
       log.info(stored ? 'Electricity Maps token stored.' : 'Electricity Maps token removed.');
       void refreshIntensity();
-      void vscode.window.showInformationMessage(stored ? 'CarbonLens: Electricity Maps token stored. Turn on carbonlens.intensity.live to use it.' : 'CarbonLens: Electricity Maps token removed.');
+      void vscode.window.showInformationMessage(
+        stored
+          ? 'CarbonLens: Electricity Maps token stored. Turn on carbonlens.intensity.live to use it.'
+          : 'CarbonLens: Electricity Maps token removed.',
+      );
     }),
     vscode.commands.registerCommand('carbonlens.setHuggingFaceToken', async () => {
-      const stored = await storeSecret(HF_TOKEN_SECRET, 'Hugging Face access token', "For gated and private models. Kept in VS Code's secret storage and passed to benchmark runs only. Leave empty to remove it.");
+      const stored = await storeSecret(
+        HF_TOKEN_SECRET,
+        'Hugging Face access token',
+        "For gated and private models. Kept in VS Code's secret storage and passed to benchmark runs only. Leave empty to remove it.",
+      );
       if (stored === undefined) return;
       log.info(stored ? 'Hugging Face token stored.' : 'Hugging Face token removed.');
-      void vscode.window.showInformationMessage(stored ? 'CarbonLens: Hugging Face token stored.' : 'CarbonLens: Hugging Face token removed.');
+      void vscode.window.showInformationMessage(
+        stored ? 'CarbonLens: Hugging Face token stored.' : 'CarbonLens: Hugging Face token removed.',
+      );
     }),
   );
 
@@ -234,16 +267,30 @@ export function activate(context: vscode.ExtensionContext): CarbonLensApi {
     durationMs: performance.now() - started,
     modulesLoaded: Object.keys(require.cache).filter((m) => !modulesBefore.has(m)),
   };
-  log.info(`CarbonLens ${CARBONLENS_VERSION} activated in ${activation.durationMs.toFixed(1)} ms (VS Code ${vscode.version}).`);
+  log.info(
+    `CarbonLens ${CARBONLENS_VERSION} activated in ${activation.durationMs.toFixed(1)} ms (VS Code ${vscode.version}).`,
+  );
   // After activation: the meter (it loads koffi for NVML) and the intensity lookup.
   setTimeout(() => {
     void refreshIntensity();
     // Tracked runs take their idle baseline from the samples before them: the meter runs from the start.
     if (config.statusBarEnabled || tracksRuns()) startMeter();
-    advisor = new AdvisorController(vscode.Uri.joinPath(context.extensionUri, 'README.md'), () => config, () => history, log);
+    advisor = new AdvisorController(
+      vscode.Uri.joinPath(context.extensionUri, 'README.md'),
+      () => config,
+      () => history,
+      log,
+    );
     void loadHistory();
   }, 0);
-  return { activation, gridIntensity: () => refreshIntensity(), benchmarkFolder: store.dir, runningBenchmarks, status: () => status.state, trackedRuns: () => tracking.recorded };
+  return {
+    activation,
+    gridIntensity: () => refreshIntensity(),
+    benchmarkFolder: store.dir,
+    runningBenchmarks,
+    status: () => status.state,
+    trackedRuns: () => tracking.recorded,
+  };
 }
 
 export function deactivate(): void {

@@ -24,10 +24,19 @@ export class GridIntensity {
       const coordinates = parseCoordinates(location);
       const embedded = coordinates ? undefined : resolvePlace(location, { dataset: config.dataset });
       if (!config.liveIntensity) {
-        return embedded ? { location, figure: embedded } : { location, problem: 'Coordinates need live intensity: turn on carbonlens.intensity.live and set an Electricity Maps token.' };
+        return embedded
+          ? { location, figure: embedded }
+          : {
+              location,
+              problem:
+                'Coordinates need live intensity: turn on carbonlens.intensity.live and set an Electricity Maps token.',
+            };
       }
       const token = await this.secrets.get(ELECTRICITY_MAPS_SECRET);
-      return { location, figure: await liveIntensity({ embedded, coordinates }, { electricityMapsToken: token, cache: this.cache }) };
+      return {
+        location,
+        figure: await liveIntensity({ embedded, coordinates }, { electricityMapsToken: token, cache: this.cache }),
+      };
     } catch (e) {
       return { location, problem: (e as Error).message };
     }

@@ -17,7 +17,9 @@ export async function setLocationCommand(config: CarbonLensConfig, value?: strin
     qp.matchOnDetail = true;
     const regions: Item[] = [];
     let provider = '';
-    for (const r of [...dataset(config.dataset).regions()].sort((a, b) => a.provider.localeCompare(b.provider) || a.gco2PerKwh - b.gco2PerKwh)) {
+    for (const r of [...dataset(config.dataset).regions()].sort(
+      (a, b) => a.provider.localeCompare(b.provider) || a.gco2PerKwh - b.gco2PerKwh,
+    )) {
       if (r.provider !== provider) {
         provider = r.provider;
         regions.push({ label: provider.toUpperCase(), kind: vscode.QuickPickItemKind.Separator });
@@ -27,7 +29,8 @@ export async function setLocationCommand(config: CarbonLensConfig, value?: strin
     const typed = (v: string): Item[] => {
       if (!v.trim()) return [];
       try {
-        if (parseCoordinates(v)) return [{ label: v.trim(), description: 'coordinates (live intensity only)', value: v.trim() }];
+        if (parseCoordinates(v))
+          return [{ label: v.trim(), description: 'coordinates (live intensity only)', value: v.trim() }];
         const f = resolvePlace(v, { dataset: config.dataset });
         return [{ label: v.trim(), description: `${f.gco2PerKwh} gCO2e/kWh · ${f.location}`, value: v.trim() }];
       } catch {
@@ -44,6 +47,8 @@ export async function setLocationCommand(config: CarbonLensConfig, value?: strin
     qp.dispose();
   }
   if (location === undefined) return undefined;
-  await vscode.workspace.getConfiguration('carbonlens').update('location', location.trim(), vscode.ConfigurationTarget.Global);
+  await vscode.workspace
+    .getConfiguration('carbonlens')
+    .update('location', location.trim(), vscode.ConfigurationTarget.Global);
   return location.trim();
 }

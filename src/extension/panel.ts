@@ -10,7 +10,11 @@ export type PanelListener = (message: WebviewMessage | { type: 'shown' }, panel:
 const webviewOptions = (extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions => ({
   enableScripts: true,
   // The generated images of text-to-image benchmarks are the only files outside the extension it may show.
-  localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media'), ...(CarbonLensPanel.imagesRoot ? [CarbonLensPanel.imagesRoot] : [])],
+  localResourceRoots: [
+    vscode.Uri.joinPath(extensionUri, 'dist', 'webview'),
+    vscode.Uri.joinPath(extensionUri, 'media'),
+    ...(CarbonLensPanel.imagesRoot ? [CarbonLensPanel.imagesRoot] : []),
+  ],
 });
 
 /**
@@ -36,7 +40,12 @@ export class CarbonLensPanel implements vscode.Disposable {
       CarbonLensPanel.current.panel.reveal();
       return CarbonLensPanel.current;
     }
-    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'CarbonLens', vscode.ViewColumn.Active, webviewOptions(extensionUri));
+    const panel = vscode.window.createWebviewPanel(
+      PANEL_VIEW_TYPE,
+      'CarbonLens',
+      vscode.ViewColumn.Active,
+      webviewOptions(extensionUri),
+    );
     CarbonLensPanel.current = new CarbonLensPanel(panel, extensionUri, onMessage);
     return CarbonLensPanel.current;
   }

@@ -127,7 +127,11 @@ export class PanelController {
     const config = this.sources.config();
     const { figure } = await this.sources.intensity();
     const kwhPerItem = record.result.summary.jPerItem / JOULES_PER_KWH;
-    const rows: RegionRow[] = compareRegions(kwhPerItem, { dataset: config.dataset, from: figure, pue: config.pue }).map((r) => ({
+    const rows: RegionRow[] = compareRegions(kwhPerItem, {
+      dataset: config.dataset,
+      from: figure,
+      pue: config.pue,
+    }).map((r) => ({
       provider: r.figure.provider,
       region: r.figure.region,
       location: r.figure.location,
@@ -139,7 +143,9 @@ export class PanelController {
     }));
     const from = figure ? (figure.region ? `${figure.provider} ${figure.region}` : figure.location) : undefined;
     panel.post({ type: 'regions', runId, model: record.model.id, requestsPerDay, rows, from });
-    const images = (record.result.outputs ?? []).filter((o) => isInside(o.file, this.sources.store.imagesDir) && existsSync(o.file));
+    const images = (record.result.outputs ?? []).filter(
+      (o) => isInside(o.file, this.sources.store.imagesDir) && existsSync(o.file),
+    );
     if (record.task === 'text-to-image') {
       panel.post({
         type: 'gallery',
@@ -148,7 +154,11 @@ export class PanelController {
         jPerImage: record.result.summary.jPerItem,
         kind: record.result.summary.kind,
         ...(record.emissions && { gPerImage: record.emissions.gPerItem }),
-        images: images.map((o) => ({ src: panel.asWebviewUri(vscode.Uri.file(o.file)).toString(), prompt: o.input, score: o.score })),
+        images: images.map((o) => ({
+          src: panel.asWebviewUri(vscode.Uri.file(o.file)).toString(),
+          prompt: o.input,
+          score: o.score,
+        })),
       });
     }
   }

@@ -11,7 +11,9 @@ export interface PackagePlatform {
 export function packagePlatform(distDir: string): PackagePlatform | undefined {
   try {
     const p = JSON.parse(readFileSync(join(distDir, 'platform.json'), 'utf8')) as Partial<PackagePlatform>;
-    return typeof p.target === 'string' && typeof p.nativeRuntimes === 'boolean' ? { target: p.target, nativeRuntimes: p.nativeRuntimes } : undefined;
+    return typeof p.target === 'string' && typeof p.nativeRuntimes === 'boolean'
+      ? { target: p.target, nativeRuntimes: p.nativeRuntimes }
+      : undefined;
   } catch {
     return undefined;
   }

@@ -24,7 +24,8 @@ export interface RunTrackingDeps {
 
 type Handle = ReturnType<RunTracker['start']>;
 
-export const formatJoules = (j: number) => (Math.abs(j) >= 3600 ? `${(j / 3600).toPrecision(3)} Wh` : `${j.toPrecision(3)} J`);
+export const formatJoules = (j: number) =>
+  Math.abs(j) >= 3600 ? `${(j / 3600).toPrecision(3)} Wh` : `${j.toPrecision(3)} J`;
 
 /** One line for a run: its energy, above idle when known, and its CO2e. */
 export function runSummaryText(r: TrackedRecord): string {
@@ -69,8 +70,13 @@ export class RunTrackingController implements vscode.Disposable {
         // A child session (js-debug starts one per process) is part of its parent's run.
         if (!runs().debug || session.parentSession) return;
         const c = session.configuration;
-        const line = [c.program, ...(Array.isArray(c.args) ? c.args : [])].filter((x): x is string => typeof x === 'string').join(' ');
-        this.debugRuns.set(session.id, this.tracker.start(this.info('debug', `${session.type}: ${session.name}`, line || undefined)));
+        const line = [c.program, ...(Array.isArray(c.args) ? c.args : [])]
+          .filter((x): x is string => typeof x === 'string')
+          .join(' ');
+        this.debugRuns.set(
+          session.id,
+          this.tracker.start(this.info('debug', `${session.type}: ${session.name}`, line || undefined)),
+        );
       }),
       vscode.debug.onDidTerminateDebugSession((session) => this.end(this.debugRuns, session.id, undefined)),
       vscode.workspace.onDidChangeNotebookDocument((e) => {
@@ -85,7 +91,10 @@ export class RunTrackingController implements vscode.Disposable {
         provideCellStatusBarItems: (cell) => {
           const r = this.cellResults.get(cell.document.uri.toString());
           if (!r) return undefined;
-          const item = new vscode.NotebookCellStatusBarItem(`$(pulse) ${runSummaryText(r)}`, vscode.NotebookCellStatusBarAlignment.Left);
+          const item = new vscode.NotebookCellStatusBarItem(
+            `$(pulse) ${runSummaryText(r)}`,
+            vscode.NotebookCellStatusBarAlignment.Left,
+          );
           item.tooltip = cellTooltip(r);
           item.command = 'carbonlens.showPanel';
           return item;
@@ -106,14 +115,31 @@ export class RunTrackingController implements vscode.Disposable {
     void this.save(handle.end(exitCode));
   }
 
-  private cellEnded(notebook: vscode.NotebookDocument, cell: vscode.NotebookCell, timing: { startTime: number; endTime: number }, success: boolean | undefined): void {
+  private cellEnded(
+    notebook: vscode.NotebookDocument,
+    cell: vscode.NotebookCell,
+    timing: { startTime: number; endTime: number },
+    success: boolean | undefined,
+  ): void {
     const key = `${cell.document.uri.toString()}@${timing.endTime}`;
     if (this.cellsSeen.has(key)) return;
     if (this.cellsSeen.size >= 10_000) this.cellsSeen.clear(); // a long session's memory stays bounded
     this.cellsSeen.add(key);
-    const firstLine = cell.document.getText().split('\n').find((l) => l.trim()) ?? '';
+    const firstLine =
+      cell.document
+        .getText()
+        .split('\n')
+        .find((l) => l.trim()) ?? '';
     const info = this.info('notebook', `${basename(notebook.uri.path)} cell ${cell.index + 1}`, firstLine.trim());
-    void this.save(this.tracker.record(info, timing.startTime, timing.endTime, success === false ? 1 : success === true ? 0 : undefined), cell);
+    void this.save(
+      this.tracker.record(
+        info,
+        timing.startTime,
+        timing.endTime,
+        success === false ? 1 : success === true ? 0 : undefined,
+      ),
+      cell,
+    );
   }
 
   private async save(finished: Promise<FinishedRun | undefined>, cell?: vscode.NotebookCell): Promise<void> {
@@ -121,14 +147,22 @@ export class RunTrackingController implements vscode.Disposable {
       const run = await finished;
       if (!run) return;
       const config = this.deps.config();
-      const record = trackedRecord(run, { intensity: this.deps.intensity(), pue: config.pue, dataset: config.dataset, provider: config.cloudProvider, machine: this.machine() });
+      const record = trackedRecord(run, {
+        intensity: this.deps.intensity(),
+        pue: config.pue,
+        dataset: config.dataset,
+        provider: config.cloudProvider,
+        machine: this.machine(),
+      });
       this.recorded.push(record);
       if (this.recorded.length > 500) this.recorded.shift();
       if (cell) {
         this.cellResults.set(cell.document.uri.toString(), record);
         this.cellItemsChanged.fire();
       }
-      this.deps.log.info(`Run ${record.origin} "${record.label}": ${record.durationS.toFixed(1)} s, ${runSummaryText(record)}${record.overlaps.length ? `; overlapped ${record.overlaps.map((o) => `"${o.label}"`).join(', ')}` : ''}.`);
+      this.deps.log.info(
+        `Run ${record.origin} "${record.label}": ${record.durationS.toFixed(1)} s, ${runSummaryText(record)}${record.overlaps.length ? `; overlapped ${record.overlaps.map((o) => `"${o.label}"`).join(', ')}` : ''}.`,
+      );
       await this.deps.store.append(record);
       this.deps.onRecorded(record);
     } catch (e) {
@@ -155,20 +189,28 @@ export class RunTrackingController implements vscode.Disposable {
 function taskCommandLine(task: vscode.Task): string | undefined {
   const x = task.execution;
   const text = (v: string | vscode.ShellQuotedString) => (typeof v === 'string' ? v : v.value);
-  if (x instanceof vscode.ShellExecution) return x.commandLine ?? [x.command ? text(x.command) : '', ...(x.args ?? []).map(text)].join(' ').trim();
+  if (x instanceof vscode.ShellExecution)
+    return x.commandLine ?? [x.command ? text(x.command) : '', ...(x.args ?? []).map(text)].join(' ').trim();
   if (x instanceof vscode.ProcessExecution) return [x.process, ...x.args].join(' ');
   return undefined;
 }
 
 function cellTooltip(r: TrackedRecord): string {
   const lines = [`CarbonLens: this cell's last run, ${r.durationS.toFixed(1)} s`];
-  for (const c of r.energy.components) lines.push(`${c.component.toUpperCase()}: ${formatJoules(c.energyJ)} (${c.kind})`);
-  if (r.energy.netJ !== undefined) lines.push(`Above idle (baseline from the ${r.energy.idleSeconds?.toFixed(0)} s before): ${formatJoules(r.energy.netJ)}`);
+  for (const c of r.energy.components)
+    lines.push(`${c.component.toUpperCase()}: ${formatJoules(c.energyJ)} (${c.kind})`);
+  if (r.energy.netJ !== undefined)
+    lines.push(
+      `Above idle (baseline from the ${r.energy.idleSeconds?.toFixed(0)} s before): ${formatJoules(r.energy.netJ)}`,
+    );
   const e = r.emissions;
   if (e) {
     const g = e.greenest;
-    lines.push(`${formatGrams(e.grams)} CO2e at ${e.intensity.gco2PerKwh} g/kWh${g ? `; ${formatGrams(g.grams)} in ${g.provider} ${g.region} (${g.gco2PerKwh} g/kWh)` : ''}`);
+    lines.push(
+      `${formatGrams(e.grams)} CO2e at ${e.intensity.gco2PerKwh} g/kWh${g ? `; ${formatGrams(g.grams)} in ${g.provider} ${g.region} (${g.gco2PerKwh} g/kWh)` : ''}`,
+    );
   } else if (r.emissionsNote) lines.push(r.emissionsNote);
-  if (r.overlaps.length) lines.push(`Overlapped ${r.overlaps.map((o) => o.label).join(', ')}: their energy is in this figure too.`);
+  if (r.overlaps.length)
+    lines.push(`Overlapped ${r.overlaps.map((o) => o.label).join(', ')}: their energy is in this figure too.`);
   return lines.join('\n');
 }

@@ -6,7 +6,13 @@ import type { SessionTotals } from '../protocol';
 
 export const STATUS_ITEM_ID = 'carbonlens.status';
 
-const COMMANDS = ['carbonlens.showPanel', 'carbonlens.setLocation', 'carbonlens.runBenchmark', 'carbonlens.showSystemInfo', 'carbonlens.openLog'];
+const COMMANDS = [
+  'carbonlens.showPanel',
+  'carbonlens.setLocation',
+  'carbonlens.runBenchmark',
+  'carbonlens.showSystemInfo',
+  'carbonlens.openLog',
+];
 
 export const formatWatts = (w: number) => `${w >= 100 ? w.toFixed(0) : w.toFixed(1)} W`;
 export function formatGrams(g: number): string {
@@ -57,8 +63,13 @@ export class CarbonLensStatusItem implements vscode.Disposable {
     if (reading?.readings.some((r) => r.powerW !== undefined)) {
       this.label = `$(pulse) ${formatWatts(reading.totalW)}${session?.grams !== undefined ? ` · ${formatGrams(session.grams)}` : ''}`;
     }
-    this.item.backgroundColor = state.estimatesOnly ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-    this.item.accessibilityInformation = { label: `CarbonLens: ${this.label.replace('$(pulse) ', '')}; open the emissions panel`, role: 'button' };
+    this.item.backgroundColor = state.estimatesOnly
+      ? new vscode.ThemeColor('statusBarItem.warningBackground')
+      : undefined;
+    this.item.accessibilityInformation = {
+      label: `CarbonLens: ${this.label.replace('$(pulse) ', '')}; open the emissions panel`,
+      role: 'button',
+    };
     this.render();
     const now = Date.now();
     if (now - this.tooltipAt >= 5000 || !reading) {
@@ -114,20 +125,33 @@ export function tooltip(state: StatusState): vscode.MarkdownString {
     md.appendMarkdown('| | power | how |\n|---|---:|---|\n');
     for (const s of state.sources) {
       const w = state.reading?.readings.find((r) => r.sourceId === s.id)?.powerW;
-      const how = s.kind === 'estimated' ? 'estimated (a model)' : s.kind === 'measured' ? 'sampled now; energy from its counter (measured)' : 'sampled';
+      const how =
+        s.kind === 'estimated'
+          ? 'estimated (a model)'
+          : s.kind === 'measured'
+            ? 'sampled now; energy from its counter (measured)'
+            : 'sampled';
       md.appendMarkdown(`| ${escapeMarkdown(s.name)} | ${w === undefined ? '-' : formatWatts(w)} | ${how} |\n`);
     }
     md.appendMarkdown('\n');
   } else {
     md.appendMarkdown('Starting the meter…\n\n');
   }
-  if (state.estimatesOnly) md.appendMarkdown('$(warning) No hardware power reading here: every figure is an estimate. See System info for how to enable one.\n\n');
+  if (state.estimatesOnly)
+    md.appendMarkdown(
+      '$(warning) No hardware power reading here: every figure is an estimate. See System info for how to enable one.\n\n',
+    );
   const s = state.session;
-  if (s) md.appendMarkdown(`Session: ${formatEnergy(s.energyJ)} over ${s.durationS < 120 ? `${s.durationS.toFixed(0)} s` : `${(s.durationS / 60).toFixed(0)} min`} (${s.kind})${s.grams !== undefined ? `, ${formatGrams(s.grams)} CO2e` : ''}\n\n`);
+  if (s)
+    md.appendMarkdown(
+      `Session: ${formatEnergy(s.energyJ)} over ${s.durationS < 120 ? `${s.durationS.toFixed(0)} s` : `${(s.durationS / 60).toFixed(0)} min`} (${s.kind})${s.grams !== undefined ? `, ${formatGrams(s.grams)} CO2e` : ''}\n\n`,
+    );
   const f = state.intensity;
   if (f) {
     const where = f.region ? `${f.provider} ${f.region} (${f.location})` : f.location;
-    md.appendMarkdown(`Grid: ${f.gco2PerKwh} gCO2e/kWh, ${escapeMarkdown(where)}; ${f.dataset === 'live' ? 'live' : escapeMarkdown(f.dataset)}, ${escapeMarkdown(f.source)}${f.year ? ` ${f.year}` : ''}${f.fallback ? ' (fallback)' : ''}\n\n`);
+    md.appendMarkdown(
+      `Grid: ${f.gco2PerKwh} gCO2e/kWh, ${escapeMarkdown(where)}; ${f.dataset === 'live' ? 'live' : escapeMarkdown(f.dataset)}, ${escapeMarkdown(f.source)}${f.year ? ` ${f.year}` : ''}${f.fallback ? ' (fallback)' : ''}\n\n`,
+    );
   } else {
     md.appendMarkdown('Grid: location unknown, so no CO2 yet.\n\n');
   }

@@ -12,10 +12,21 @@ export function loadSystemReport(cliPath: string, signal?: AbortSignal, timeoutM
       process.execPath,
       [cliPath, 'info', '--json'],
       // In desktop VS Code process.execPath is Electron: this flag makes it a plain Node.
-      { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: timeoutMs, signal, maxBuffer: 4 * 1024 * 1024, windowsHide: true },
+      {
+        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+        timeout: timeoutMs,
+        signal,
+        maxBuffer: 4 * 1024 * 1024,
+        windowsHide: true,
+      },
       (error, stdout, stderr) => {
         if (error) {
-          const why = error.name === 'AbortError' ? 'cancelled' : error.killed ? `no answer within ${timeoutMs / 1000} s` : stderr.trim() || error.message;
+          const why =
+            error.name === 'AbortError'
+              ? 'cancelled'
+              : error.killed
+                ? `no answer within ${timeoutMs / 1000} s`
+                : stderr.trim() || error.message;
           reject(new Error(`Reading the system inventory failed (${why}).`));
           return;
         }

@@ -16,7 +16,8 @@ const entryPath = join(cacheDir, 'node_modules', 'code-server', 'out', 'node', '
 
 /** The code-server launcher; throws, naming the set-up step, when it is not installed. */
 export function codeServerEntry() {
-  if (!existsSync(entryPath)) throw new Error(`code-server ${CODE_SERVER_VERSION} is not installed in ${cacheDir}: run 'npm run setup' first.`);
+  if (!existsSync(entryPath))
+    throw new Error(`code-server ${CODE_SERVER_VERSION} is not installed in ${cacheDir}: run 'npm run setup' first.`);
   return entryPath;
 }
 
@@ -29,11 +30,24 @@ export function installCodeServer(log = console.log) {
   seedRipgrep(log);
   mkdirSync(cacheDir, { recursive: true });
   const started = Date.now();
-  const r = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', '--prefix', cacheDir, `code-server@${CODE_SERVER_VERSION}`], {
-    stdio: 'inherit',
-    // code-server's postinstall refuses to run as root without unsafe-perm.
-    env: { ...process.env, npm_config_yes: 'true', npm_config_unsafe_perm: 'true' },
-  });
+  const r = spawnSync(
+    'npm',
+    [
+      'install',
+      '--no-save',
+      '--no-audit',
+      '--no-fund',
+      '--no-package-lock',
+      '--prefix',
+      cacheDir,
+      `code-server@${CODE_SERVER_VERSION}`,
+    ],
+    {
+      stdio: 'inherit',
+      // code-server's postinstall refuses to run as root without unsafe-perm.
+      env: { ...process.env, npm_config_yes: 'true', npm_config_unsafe_perm: 'true' },
+    },
+  );
   if (r.status !== 0 || !existsSync(bin)) {
     rmSync(cacheDir, { recursive: true, force: true }); // no half-installed cache next time
     throw new Error(
@@ -88,13 +102,17 @@ export async function startCodeServer({ port, dataDir, env = {} }) {
   mkdirSync(dataDir, { recursive: true });
   const args = [
     entry,
-    '--auth', 'none',
+    '--auth',
+    'none',
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--user-data-dir', join(dataDir, 'user'),
-    '--extensions-dir', join(dataDir, 'extensions'),
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--user-data-dir',
+    join(dataDir, 'user'),
+    '--extensions-dir',
+    join(dataDir, 'extensions'),
   ];
   const child = spawn(process.execPath, args, {
     detached: true,
@@ -130,7 +148,10 @@ export async function startCodeServer({ port, dataDir, env = {} }) {
 
 /** The workbench URL that opens `folder` with the extension (and optionally tests) loaded. */
 export function workbenchUrl(base, folder, { extensionTestsPath, extensionDevelopmentPath = repoRoot } = {}) {
-  const payload = [['extensionDevelopmentPath', `vscode-remote://remote${extensionDevelopmentPath}`], ['skipWelcome', 'true']];
+  const payload = [
+    ['extensionDevelopmentPath', `vscode-remote://remote${extensionDevelopmentPath}`],
+    ['skipWelcome', 'true'],
+  ];
   if (extensionTestsPath) payload.push(['extensionTestsPath', `vscode-remote://remote${extensionTestsPath}`]);
   return `${base}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
@@ -140,7 +161,15 @@ export async function launchChromium() {
   const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath: findChromium(),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 

@@ -32,7 +32,10 @@ export function run(): Promise<void> {
   const grep = process.env.CARBONLENS_TEST_GREP;
   const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec', ...(grep && { grep }) });
   const suiteDir = path.join(__dirname, 'suite');
-  for (const file of readdirSync(suiteDir).filter((f) => f.endsWith('.test.js')).sort()) mocha.addFile(path.join(suiteDir, file));
+  for (const file of readdirSync(suiteDir)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort())
+    mocha.addFile(path.join(suiteDir, file));
   const host = `${vscode.env.appName} ${vscode.version} (uiKind ${vscode.UIKind[vscode.env.uiKind]}, Node ${process.version})`;
   log(`extension host: ${host}`);
   return new Promise((resolve, reject) => {

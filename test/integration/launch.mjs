@@ -16,7 +16,10 @@ function desktopCode() {
 const code = desktopCode();
 if (code) {
   console.log(`Opening ${demo} in desktop VS Code with CarbonLens loaded from ${repoRoot}.`);
-  spawn(code, [`--extensionDevelopmentPath=${repoRoot}`, demo], { stdio: 'inherit', shell: process.platform === 'win32' });
+  spawn(code, [`--extensionDevelopmentPath=${repoRoot}`, demo], {
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+  });
 } else {
   const wanted = Number(process.env.CARBONLENS_PORT ?? 0);
   const port = wanted || (await freePort());

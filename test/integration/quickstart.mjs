@@ -18,15 +18,24 @@ export async function runQuickStartCheck() {
   try {
     const deadline = Date.now() + 90_000;
     let url;
-    while (!(url = output.match(/http:\/\/127\.0\.0\.1:\d+\/\?folder=\S+/)?.[0]) && Date.now() < deadline && child.exitCode === null) {
+    while (
+      !(url = output.match(/http:\/\/127\.0\.0\.1:\d+\/\?folder=\S+/)?.[0]) &&
+      Date.now() < deadline &&
+      child.exitCode === null
+    ) {
       await new Promise((r) => setTimeout(r, 200));
     }
     if (!url) throw new Error(`no URL printed: ${output.slice(-500)}`);
-    if (!url.includes(encodeURIComponent('extensionDevelopmentPath'))) throw new Error(`the URL does not load the extension: ${url}`);
+    if (!url.includes(encodeURIComponent('extensionDevelopmentPath')))
+      throw new Error(`the URL does not load the extension: ${url}`);
     const page = await fetch(url);
-    if (!page.ok || !(await page.text()).includes('workbench')) throw new Error(`GET ${url} answered ${page.status} without a workbench`);
+    if (!page.ok || !(await page.text()).includes('workbench'))
+      throw new Error(`GET ${url} answered ${page.status} without a workbench`);
     child.kill('SIGINT');
-    await Promise.race([exited, new Promise((_, reject) => setTimeout(() => reject(new Error('launch.mjs ignored Ctrl-C for 10 s')), 10_000))]);
+    await Promise.race([
+      exited,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('launch.mjs ignored Ctrl-C for 10 s')), 10_000)),
+    ]);
     // SIGTERM is sent as launch.mjs exits; give code-server a moment to finish.
     const running = () => spawnSync('pgrep', ['-f', `bind-addr 127.0.0.1:${port}`], { encoding: 'utf8' }).stdout.trim();
     let left = running();

@@ -27,7 +27,13 @@ function report(name, passed, failed) {
 }
 
 function readHostResults(file) {
-  if (!existsSync(file)) return { passed: 0, failed: 1, failures: ['the extension host wrote no results (did the test module load?)'], figures: {} };
+  if (!existsSync(file))
+    return {
+      passed: 0,
+      failed: 1,
+      failures: ['the extension host wrote no results (did the test module load?)'],
+      figures: {},
+    };
   const r = JSON.parse(readFileSync(file, 'utf8'));
   console.log(`Extension host: ${r.host}`);
   for (const [k, v] of Object.entries(r.figures)) console.log(`  ${k}: ${JSON.stringify(v)}`);
@@ -45,18 +51,31 @@ async function runInElectron(workspace, resultsFile) {
     launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome'],
   }).catch((e) =>
     // Tests are counted from the results file; this says why there may be none.
-    console.log(`Desktop VS Code failed: ${e.message ?? e}. Set VSCODE_EXECUTABLE_PATH to an installed VS Code, or unset CARBONLENS_TEST_HOST to test in code-server.`),
+    console.log(
+      `Desktop VS Code failed: ${e.message ?? e}. Set VSCODE_EXECUTABLE_PATH to an installed VS Code, or unset CARBONLENS_TEST_HOST to test in code-server.`,
+    ),
   );
   const r = readHostResults(resultsFile);
   return [report('host', r.passed, r.failed)];
 }
 
 async function runInCodeServer(workspace, resultsFile, scratch) {
-  const server = await startCodeServer({ port: await freePort(), dataDir: join(scratch, 'code-server'), env: { CARBONLENS_TEST_RESULTS: resultsFile } });
+  const server = await startCodeServer({
+    port: await freePort(),
+    dataDir: join(scratch, 'code-server'),
+    env: { CARBONLENS_TEST_RESULTS: resultsFile },
+  });
   const browser = await launchChromium();
   try {
     // 1. The Mocha suites, inside the extension host.
-    if (!(await runHostSuite(browser, workbenchUrl(server.url, workspace, { extensionTestsPath: testsPath }), resultsFile))) console.log('The extension host did not finish the suites within 5 minutes.');
+    if (
+      !(await runHostSuite(
+        browser,
+        workbenchUrl(server.url, workspace, { extensionTestsPath: testsPath }),
+        resultsFile,
+      ))
+    )
+      console.log('The extension host did not finish the suites within 5 minutes.');
     const r = readHostResults(resultsFile);
     const host = report('host', r.passed, r.failed);
 
@@ -81,10 +100,18 @@ export async function runIntegration() {
   cpSync(demoWorkspace, workspace, { recursive: true });
   const resultsFile = join(scratch, 'host-results.json');
   const host = pickHost();
-  console.log(`Integration tests in ${host === 'electron' ? 'desktop VS Code (@vscode/test-electron)' : 'code-server + headless Chromium'}`);
+  console.log(
+    `Integration tests in ${host === 'electron' ? 'desktop VS Code (@vscode/test-electron)' : 'code-server + headless Chromium'}`,
+  );
   try {
-    const suites = host === 'electron' ? await runInElectron(workspace, resultsFile) : await runInCodeServer(workspace, resultsFile, scratch);
-    return suites.reduce((a, s) => ({ passed: a.passed + s.passed, failed: a.failed + s.failed }), { passed: 0, failed: 0 });
+    const suites =
+      host === 'electron'
+        ? await runInElectron(workspace, resultsFile)
+        : await runInCodeServer(workspace, resultsFile, scratch);
+    return suites.reduce((a, s) => ({ passed: a.passed + s.passed, failed: a.failed + s.failed }), {
+      passed: 0,
+      failed: 0,
+    });
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

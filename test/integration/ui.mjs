@@ -49,7 +49,8 @@ async function colouredPixels(png) {
   const sharp = (await import('sharp')).default;
   const { data } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   let coloured = 0;
-  for (let i = 0; i < data.length; i += 3) if (Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]) > 80) coloured++;
+  for (let i = 0; i < data.length; i += 3)
+    if (Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]) > 80) coloured++;
   return coloured;
 }
 
@@ -72,124 +73,195 @@ export async function runUiChecks(browser, url, resultsDir) {
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
 
   const checks = [
-    ['the status bar shows live power, and its tooltip the breakdown with provenance', async () => {
-      const item = page.locator('.statusbar-item[aria-label^="CarbonLens"]').first();
-      await item.waitFor({ timeout: 30_000 });
-      await page.waitForFunction(() => /\d W/.test(document.querySelector('.statusbar-item[aria-label^="CarbonLens"]')?.textContent ?? ''), null, { timeout: 30_000 });
-      await page.waitForTimeout(5500); // the tooltip is rebuilt every 5 s
-      await item.hover();
-      const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'power and CO2 on this machine' }).first();
-      await hover.waitFor({ timeout: 10_000 });
-      const text = await hover.textContent();
-      for (const want of ['CPU', 'estimated', 'Grid']) if (!text.includes(want)) throw new Error(`tooltip lacks '${want}': ${text}`);
-      await page.screenshot({ path: join(resultsDir, 'status-tooltip.png'), clip: await tooltipClip(page, hover, item) });
-      await page.mouse.move(700, 400);
-    }],
-    ['the command palette lists every CarbonLens command', async () => {
-      await page.keyboard.press('F1');
-      const input = page.locator('.quick-input-widget input');
-      await input.fill('>CarbonLens:');
-      const rows = page.locator('.quick-input-list .monaco-list-row');
-      await rows.first().waitFor();
-      const labels = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? e.textContent));
-      await page.keyboard.press('Escape');
-      const titles = ['Show System Info', 'Show Emissions Panel', 'Open Log', 'Run Benchmark', 'Compare Models', 'Set Location or Region', 'Set Electricity Maps Token', 'Export Report'];
-      for (const title of titles.map((t) => `CarbonLens: ${t}`)) {
-        if (!labels.some((l) => l?.includes(title))) throw new Error(`'${title}' missing from the palette: ${labels.join(' | ')}`);
-      }
-    }],
-    ['the panel opens from the palette and shows the machine, its power sources and the grid intensity', async () => {
-      await runCommand(page, 'CarbonLens: Show Emissions Panel');
-      const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
-      await frame.locator('#system h2', { hasText: 'This machine' }).waitFor({ timeout: 30_000 });
-      const rows = await frame.locator('#sources tbody tr').count();
-      if (rows !== 3) throw new Error(`expected 3 power sources in the panel, found ${rows}`);
-      // No location is set in the demo workspace: the panel says so and offers to set one.
-      await frame.locator('#intensity', { hasText: 'Location unknown' }).waitFor({ timeout: 10_000 });
-      await frame.locator('#set-location', { hasText: 'Set location' }).waitFor({ timeout: 10_000 });
-    }],
-    ['the panel draws the live power chart (pixels of the series colours)', async () => {
-      const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
-      const canvas = frame.locator('#live-chart canvas');
-      await canvas.waitFor({ timeout: 30_000 });
-      await page.waitForTimeout(2500); // a few live points
-      const coloured = await colouredPixels(await canvas.screenshot());
-      if (coloured < 200) throw new Error(`the chart has only ${coloured} pixels of a series colour`);
-    }],
-    ['the panel lists the benchmark run from the host suite, with its scatter and region view', async () => {
-      const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
-      await frame.locator('#runs tbody tr').first().waitFor({ timeout: 30_000 });
-      await frame.locator('#scatters svg circle').first().waitFor({ timeout: 10_000 });
-      await frame.locator('#regions tbody tr').first().waitFor({ timeout: 10_000 });
-      await page.screenshot({ path: join(resultsDir, 'panel.png') });
-    }],
-    ['the panel shows a text-to-image run\'s images with their CLIP scores and energy per image', async () => {
-      const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
-      await frame.locator('#runs tbody tr', { hasText: 'text-to-image' }).first().click();
-      const img = frame.locator('#gallery img').first();
-      await img.waitFor({ timeout: 15_000 });
-      // Loaded, not blocked: the page's CSP and resource roots allow the storage's images.
-      await img.evaluate((i) => (i.complete ? undefined : new Promise((r) => i.addEventListener('load', r, { once: true }))));
-      const width = await img.evaluate((i) => i.naturalWidth);
-      if (width !== 64) throw new Error(`image naturalWidth ${width}, expected 64`);
-      const caption = await frame.locator('#gallery figcaption').first().innerText();
-      if (!/CLIP \d/.test(caption)) throw new Error(`caption: ${caption}`);
-      await frame.locator('#gallery').scrollIntoViewIfNeeded();
-      await page.screenshot({ path: join(resultsDir, 'gallery.png') });
-    }],
-    ['the panel lists the runs the host suite started from a terminal, a task and a notebook, with their energy', async () => {
-      const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
-      for (const [from, what] of [['Terminal', 'node'], ['Task', 'burn (node)'], ['Notebook', 'cell 2']]) {
-        const row = frame.locator('#tracked-runs tbody tr', { hasText: from }).filter({ hasText: what }).first();
-        await row.waitFor({ timeout: 10_000 });
-        const text = await row.innerText();
-        if (!/\d J|mJ/.test(text) || !/estimated|sampled|measured/.test(text)) throw new Error(`row without energy or provenance: ${text}`);
-      }
-      await frame.locator('#tracked').scrollIntoViewIfNeeded();
-      await page.screenshot({ path: join(resultsDir, 'tracked-runs.png') });
-    }],
-    ['Run Benchmark from the palette: task, typed model folder, device, size; the run lands in the panel', async () => {
-      const model = join(mkdtempSync(join(tmpdir(), 'cl-ui-model-')), 'tiny-trocr');
-      makeImageToText(model);
-      await benchmarkFromPalette(page, model);
-    }],
-    ['the advisor marks a model id in an opened YAML file, with the evidence on hover', async () => {
-      await page.keyboard.press('Control+P');
-      const input = page.locator('.quick-input-widget input');
-      await input.fill('deploy.yaml');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'deploy.yaml' }).first().waitFor();
-      await input.press('Enter');
-      const squiggle = page.locator('.monaco-editor .squiggly-info').first();
-      await squiggle.waitFor({ timeout: 30_000 });
-      await page.locator('.monaco-editor .view-line', { hasText: 'vit-base-patch16-384' }).locator('span', { hasText: 'vit-base-patch16-384' }).first().hover();
-      const hover = page.locator('.monaco-hover').filter({ hasText: 'Evidence' }).first();
-      await hover.waitFor({ timeout: 15_000 });
-      const text = await hover.textContent();
-      if (!/published/.test(text) || !/61 vs 68/.test(text)) throw new Error(`hover: ${text}`);
-      await page.screenshot({ path: join(resultsDir, 'advisor.png'), clip: { x: 0, y: 0, width: 1400, height: 520 } });
-      await page.mouse.move(700, 800);
-      await runCommand(page, 'View: Close Editor');
-    }],
-    ['the panel shows its content again after being closed and reopened', async () => {
-      await runCommand(page, 'View: Close Editor');
-      await page.locator('iframe.webview').waitFor({ state: 'detached' });
-      await runCommand(page, 'CarbonLens: Show Emissions Panel');
-      const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
-      await frame.locator('#sources tbody tr').first().waitFor({ timeout: 30_000 });
-    }],
-    ['the panel comes back, with its data, after the window reloads', async () => {
-      await runCommand(page, 'Developer: Reload Window');
-      await page.waitForTimeout(1500);
-      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-      const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
-      await frame.locator('#runs tbody tr').first().waitFor({ timeout: 60_000 });
-      await frame.locator('#live-chart canvas').waitFor({ timeout: 30_000 });
-    }],
+    [
+      'the status bar shows live power, and its tooltip the breakdown with provenance',
+      async () => {
+        const item = page.locator('.statusbar-item[aria-label^="CarbonLens"]').first();
+        await item.waitFor({ timeout: 30_000 });
+        await page.waitForFunction(
+          () => /\d W/.test(document.querySelector('.statusbar-item[aria-label^="CarbonLens"]')?.textContent ?? ''),
+          null,
+          { timeout: 30_000 },
+        );
+        await page.waitForTimeout(5500); // the tooltip is rebuilt every 5 s
+        await item.hover();
+        const hover = page
+          .locator('.monaco-hover, .workbench-hover')
+          .filter({ hasText: 'power and CO2 on this machine' })
+          .first();
+        await hover.waitFor({ timeout: 10_000 });
+        const text = await hover.textContent();
+        for (const want of ['CPU', 'estimated', 'Grid'])
+          if (!text.includes(want)) throw new Error(`tooltip lacks '${want}': ${text}`);
+        await page.screenshot({
+          path: join(resultsDir, 'status-tooltip.png'),
+          clip: await tooltipClip(page, hover, item),
+        });
+        await page.mouse.move(700, 400);
+      },
+    ],
+    [
+      'the command palette lists every CarbonLens command',
+      async () => {
+        await page.keyboard.press('F1');
+        const input = page.locator('.quick-input-widget input');
+        await input.fill('>CarbonLens:');
+        const rows = page.locator('.quick-input-list .monaco-list-row');
+        await rows.first().waitFor();
+        const labels = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? e.textContent));
+        await page.keyboard.press('Escape');
+        const titles = [
+          'Show System Info',
+          'Show Emissions Panel',
+          'Open Log',
+          'Run Benchmark',
+          'Compare Models',
+          'Set Location or Region',
+          'Set Electricity Maps Token',
+          'Export Report',
+        ];
+        for (const title of titles.map((t) => `CarbonLens: ${t}`)) {
+          if (!labels.some((l) => l?.includes(title)))
+            throw new Error(`'${title}' missing from the palette: ${labels.join(' | ')}`);
+        }
+      },
+    ],
+    [
+      'the panel opens from the palette and shows the machine, its power sources and the grid intensity',
+      async () => {
+        await runCommand(page, 'CarbonLens: Show Emissions Panel');
+        const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+        await frame.locator('#system h2', { hasText: 'This machine' }).waitFor({ timeout: 30_000 });
+        const rows = await frame.locator('#sources tbody tr').count();
+        if (rows !== 3) throw new Error(`expected 3 power sources in the panel, found ${rows}`);
+        // No location is set in the demo workspace: the panel says so and offers to set one.
+        await frame.locator('#intensity', { hasText: 'Location unknown' }).waitFor({ timeout: 10_000 });
+        await frame.locator('#set-location', { hasText: 'Set location' }).waitFor({ timeout: 10_000 });
+      },
+    ],
+    [
+      'the panel draws the live power chart (pixels of the series colours)',
+      async () => {
+        const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+        const canvas = frame.locator('#live-chart canvas');
+        await canvas.waitFor({ timeout: 30_000 });
+        await page.waitForTimeout(2500); // a few live points
+        const coloured = await colouredPixels(await canvas.screenshot());
+        if (coloured < 200) throw new Error(`the chart has only ${coloured} pixels of a series colour`);
+      },
+    ],
+    [
+      'the panel lists the benchmark run from the host suite, with its scatter and region view',
+      async () => {
+        const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+        await frame.locator('#runs tbody tr').first().waitFor({ timeout: 30_000 });
+        await frame.locator('#scatters svg circle').first().waitFor({ timeout: 10_000 });
+        await frame.locator('#regions tbody tr').first().waitFor({ timeout: 10_000 });
+        await page.screenshot({ path: join(resultsDir, 'panel.png') });
+      },
+    ],
+    [
+      "the panel shows a text-to-image run's images with their CLIP scores and energy per image",
+      async () => {
+        const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+        await frame.locator('#runs tbody tr', { hasText: 'text-to-image' }).first().click();
+        const img = frame.locator('#gallery img').first();
+        await img.waitFor({ timeout: 15_000 });
+        // Loaded, not blocked: the page's CSP and resource roots allow the storage's images.
+        await img.evaluate((i) =>
+          i.complete ? undefined : new Promise((r) => i.addEventListener('load', r, { once: true })),
+        );
+        const width = await img.evaluate((i) => i.naturalWidth);
+        if (width !== 64) throw new Error(`image naturalWidth ${width}, expected 64`);
+        const caption = await frame.locator('#gallery figcaption').first().innerText();
+        if (!/CLIP \d/.test(caption)) throw new Error(`caption: ${caption}`);
+        await frame.locator('#gallery').scrollIntoViewIfNeeded();
+        await page.screenshot({ path: join(resultsDir, 'gallery.png') });
+      },
+    ],
+    [
+      'the panel lists the runs the host suite started from a terminal, a task and a notebook, with their energy',
+      async () => {
+        const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+        for (const [from, what] of [
+          ['Terminal', 'node'],
+          ['Task', 'burn (node)'],
+          ['Notebook', 'cell 2'],
+        ]) {
+          const row = frame.locator('#tracked-runs tbody tr', { hasText: from }).filter({ hasText: what }).first();
+          await row.waitFor({ timeout: 10_000 });
+          const text = await row.innerText();
+          if (!/\d J|mJ/.test(text) || !/estimated|sampled|measured/.test(text))
+            throw new Error(`row without energy or provenance: ${text}`);
+        }
+        await frame.locator('#tracked').scrollIntoViewIfNeeded();
+        await page.screenshot({ path: join(resultsDir, 'tracked-runs.png') });
+      },
+    ],
+    [
+      'Run Benchmark from the palette: task, typed model folder, device, size; the run lands in the panel',
+      async () => {
+        const model = join(mkdtempSync(join(tmpdir(), 'cl-ui-model-')), 'tiny-trocr');
+        makeImageToText(model);
+        await benchmarkFromPalette(page, model);
+      },
+    ],
+    [
+      'the advisor marks a model id in an opened YAML file, with the evidence on hover',
+      async () => {
+        await page.keyboard.press('Control+P');
+        const input = page.locator('.quick-input-widget input');
+        await input.fill('deploy.yaml');
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: 'deploy.yaml' }).first().waitFor();
+        await input.press('Enter');
+        const squiggle = page.locator('.monaco-editor .squiggly-info').first();
+        await squiggle.waitFor({ timeout: 30_000 });
+        await page
+          .locator('.monaco-editor .view-line', { hasText: 'vit-base-patch16-384' })
+          .locator('span', { hasText: 'vit-base-patch16-384' })
+          .first()
+          .hover();
+        const hover = page.locator('.monaco-hover').filter({ hasText: 'Evidence' }).first();
+        await hover.waitFor({ timeout: 15_000 });
+        const text = await hover.textContent();
+        if (!/published/.test(text) || !/61 vs 68/.test(text)) throw new Error(`hover: ${text}`);
+        await page.screenshot({
+          path: join(resultsDir, 'advisor.png'),
+          clip: { x: 0, y: 0, width: 1400, height: 520 },
+        });
+        await page.mouse.move(700, 800);
+        await runCommand(page, 'View: Close Editor');
+      },
+    ],
+    [
+      'the panel shows its content again after being closed and reopened',
+      async () => {
+        await runCommand(page, 'View: Close Editor');
+        await page.locator('iframe.webview').waitFor({ state: 'detached' });
+        await runCommand(page, 'CarbonLens: Show Emissions Panel');
+        const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+        await frame.locator('#sources tbody tr').first().waitFor({ timeout: 30_000 });
+      },
+    ],
+    [
+      'the panel comes back, with its data, after the window reloads',
+      async () => {
+        await runCommand(page, 'Developer: Reload Window');
+        await page.waitForTimeout(1500);
+        await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+        const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+        await frame.locator('#runs tbody tr').first().waitFor({ timeout: 60_000 });
+        await frame.locator('#live-chart canvas').waitFor({ timeout: 30_000 });
+      },
+    ],
   ];
 
-  checks.push(['the panel ran without a Content Security Policy violation', async () => {
-    if (cspViolations.length) throw new Error(cspViolations.slice(0, 3).join(' | '));
-  }]);
+  checks.push([
+    'the panel ran without a Content Security Policy violation',
+    async () => {
+      if (cspViolations.length) throw new Error(cspViolations.slice(0, 3).join(' | '));
+    },
+  ]);
 
   let passed = 0;
   let failed = 0;

@@ -27,16 +27,36 @@ function suite(): void {
       api = await ext.activate();
     });
 
-    it('is the installed copy, with this platform\'s runtimes and nothing of the sources', () => {
+    it("is the installed copy, with this platform's runtimes and nothing of the sources", () => {
       const installed = process.env.CARBONLENS_SMOKE_EXTENSIONS!;
       assert.ok(ext.extensionPath.startsWith(installed), `${ext.extensionPath} is not under ${installed}`);
-      assert.deepEqual(JSON.parse(readFileSync(join(ext.extensionPath, 'dist/platform.json'), 'utf8')), { target: `${process.platform}-${process.arch}`, nativeRuntimes: true });
-      for (const p of ['src', 'test', 'node_modules', 'dist/extension.js.map', `dist/node_modules/onnxruntime-node/bin/napi-v6/win32`]) assert.ok(!existsSync(join(ext.extensionPath, p)), `${p} is in the package`);
-      assert.ok(existsSync(join(ext.extensionPath, `dist/node_modules/onnxruntime-node/bin/napi-v6/${process.platform}/${process.arch}/onnxruntime_binding.node`)));
+      assert.deepEqual(JSON.parse(readFileSync(join(ext.extensionPath, 'dist/platform.json'), 'utf8')), {
+        target: `${process.platform}-${process.arch}`,
+        nativeRuntimes: true,
+      });
+      for (const p of [
+        'src',
+        'test',
+        'node_modules',
+        'dist/extension.js.map',
+        `dist/node_modules/onnxruntime-node/bin/napi-v6/win32`,
+      ])
+        assert.ok(!existsSync(join(ext.extensionPath, p)), `${p} is in the package`);
+      assert.ok(
+        existsSync(
+          join(
+            ext.extensionPath,
+            `dist/node_modules/onnxruntime-node/bin/napi-v6/${process.platform}/${process.arch}/onnxruntime_binding.node`,
+          ),
+        ),
+      );
     });
 
     it('activates without loading anything heavy', () => {
-      assert.deepEqual(api.activation.modulesLoaded.filter((m) => /onnxruntime|sharp|transformers|koffi|systeminformation/.test(m)), []);
+      assert.deepEqual(
+        api.activation.modulesLoaded.filter((m) => /onnxruntime|sharp|transformers|koffi|systeminformation/.test(m)),
+        [],
+      );
     });
 
     it('shows live power in the status bar', async () => {
@@ -47,7 +67,13 @@ function suite(): void {
 
     it('benchmarks a tiny model through its command, in a child process that loads the packaged runtimes', async () => {
       const models = makeTinyModels(mkdtempSync(join(tmpdir(), 'cl-smoke-models-')));
-      const records = await vscode.commands.executeCommand<BenchRecord[] | undefined>('carbonlens.runBenchmark', { task: 'image-to-text', model: models['image-to-text'], device: 'cpu', samples: 4, idleMs: 0 });
+      const records = await vscode.commands.executeCommand<BenchRecord[] | undefined>('carbonlens.runBenchmark', {
+        task: 'image-to-text',
+        model: models['image-to-text'],
+        device: 'cpu',
+        samples: 4,
+        idleMs: 0,
+      });
       assert.ok(records?.length === 1, 'the benchmark returned nothing: see the CarbonLens log');
       assert.equal(records[0].result.device, 'cpu');
       assert.ok(readFileSync(join(api.benchmarkFolder, 'emissions.csv'), 'utf8').includes(records[0].runId));
@@ -66,7 +92,11 @@ function suite(): void {
         await sleep(100);
       }
       assert.equal(found.length, 1);
-      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, found[0].range);
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+        'vscode.executeCodeActionProvider',
+        uri,
+        found[0].range,
+      );
       const fix = actions.find((a) => a.edit && a.title.startsWith('Replace with google/vit-base-patch16-224'));
       assert.ok(fix?.edit, `actions: ${actions.map((a) => a.title).join(' | ')}`);
       assert.ok(await vscode.workspace.applyEdit(fix.edit));
@@ -86,7 +116,17 @@ export function run(): Promise<void> {
     const failures: string[] = [];
     const runner = mocha.run((failed) => {
       const out = process.env.CARBONLENS_TEST_RESULTS;
-      if (out) writeFileSync(out, JSON.stringify({ host: `${vscode.env.appName} ${vscode.version}`, passed: runner.stats?.passes ?? 0, failed, failures, figures: {} }));
+      if (out)
+        writeFileSync(
+          out,
+          JSON.stringify({
+            host: `${vscode.env.appName} ${vscode.version}`,
+            passed: runner.stats?.passes ?? 0,
+            failed,
+            failures,
+            figures: {},
+          }),
+        );
       if (failed > 0) reject(new Error(`${failed} test(s) failed`));
       else resolve();
     });

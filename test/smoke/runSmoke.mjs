@@ -8,7 +8,15 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packageTarget, TARGETS } from '../../scripts/package.mjs';
 import { makeImageToText } from '../fixtures/tiny-models/make.mjs';
-import { codeServerEntry, freePort, launchChromium, repoRoot, runHostSuite, startCodeServer, workbenchUrl } from '../integration/codeServer.mjs';
+import {
+  codeServerEntry,
+  freePort,
+  launchChromium,
+  repoRoot,
+  runHostSuite,
+  startCodeServer,
+  workbenchUrl,
+} from '../integration/codeServer.mjs';
 import { benchmarkFromPalette } from '../integration/ui.mjs';
 
 const resultsDir = resolve(repoRoot, 'out/test-results');
@@ -25,23 +33,53 @@ export async function runSmoke() {
   const scratch = mkdtempSync(join(tmpdir(), 'carbonlens-smoke-'));
   const extensions = join(scratch, 'extensions');
   try {
-    execFileSync(process.execPath, [codeServerEntry(), '--extensions-dir', extensions, '--install-extension', vsix.path], { stdio: 'ignore', env: { ...process.env, XDG_CONFIG_HOME: join(scratch, 'config'), XDG_DATA_HOME: join(scratch, 'data') } });
+    execFileSync(
+      process.execPath,
+      [codeServerEntry(), '--extensions-dir', extensions, '--install-extension', vsix.path],
+      {
+        stdio: 'ignore',
+        env: { ...process.env, XDG_CONFIG_HOME: join(scratch, 'config'), XDG_DATA_HOME: join(scratch, 'data') },
+      },
+    );
     const installed = readdirSync(extensions).filter((d) => d.startsWith('carbonlens.carbonlens-'));
-    if (installed.length !== 1) throw new Error(`--install-extension left ${JSON.stringify(readdirSync(extensions))} in the extensions folder`);
+    if (installed.length !== 1)
+      throw new Error(`--install-extension left ${JSON.stringify(readdirSync(extensions))} in the extensions folder`);
     // The suite runs from a runner extension of its own; CarbonLens is only the installed copy.
     const runner = join(scratch, 'runner');
     mkdirSync(runner);
-    writeFileSync(join(runner, 'package.json'), JSON.stringify({ name: 'carbonlens-smoke-runner', publisher: 'carbonlens-test', version: '0.0.0', engines: { vscode: '^1.100.0' } }));
+    writeFileSync(
+      join(runner, 'package.json'),
+      JSON.stringify({
+        name: 'carbonlens-smoke-runner',
+        publisher: 'carbonlens-test',
+        version: '0.0.0',
+        engines: { vscode: '^1.100.0' },
+      }),
+    );
     const resultsFile = join(scratch, 'results.json');
     const workspace = join(scratch, 'workspace');
     mkdirSync(workspace);
-    const server = await startCodeServer({ port: await freePort(), dataDir: scratch, env: { CARBONLENS_TEST_RESULTS: resultsFile, CARBONLENS_SMOKE_EXTENSIONS: extensions } });
+    const server = await startCodeServer({
+      port: await freePort(),
+      dataDir: scratch,
+      env: { CARBONLENS_TEST_RESULTS: resultsFile, CARBONLENS_SMOKE_EXTENSIONS: extensions },
+    });
     const browser = await launchChromium();
     let passed = 0;
     let failed = 0;
     try {
-      await runHostSuite(browser, workbenchUrl(server.url, workspace, { extensionDevelopmentPath: runner, extensionTestsPath: resolve(repoRoot, 'out/test/smoke/index.js') }), resultsFile, 240_000);
-      const r = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : { passed: 0, failed: 1, failures: ['the smoke suite wrote no results'] };
+      await runHostSuite(
+        browser,
+        workbenchUrl(server.url, workspace, {
+          extensionDevelopmentPath: runner,
+          extensionTestsPath: resolve(repoRoot, 'out/test/smoke/index.js'),
+        }),
+        resultsFile,
+        240_000,
+      );
+      const r = existsSync(resultsFile)
+        ? JSON.parse(readFileSync(resultsFile, 'utf8'))
+        : { passed: 0, failed: 1, failures: ['the smoke suite wrote no results'] };
       for (const f of r.failures) console.log(`  FAILED ${f}`);
       passed += r.passed;
       failed += r.failed;

@@ -5,7 +5,11 @@ import { existsSync, readFileSync } from 'node:fs';
 const POLL_MS = 10;
 
 /** Resolves with check()'s first truthy value; rejects naming `what` once `timeoutMs` has passed. */
-export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 15_000): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  timeoutMs = 15_000,
+): Promise<NonNullable<T>> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -26,9 +30,14 @@ export function isAlive(pid: number): boolean {
 
 /** The pid a child wrote to `file` once it started. */
 export const pidFrom = (file: string, timeoutMs?: number) =>
-  waitFor(`a pid in ${file}`, () => (existsSync(file) ? Number(readFileSync(file, 'utf8')) || undefined : undefined), timeoutMs);
+  waitFor(
+    `a pid in ${file}`,
+    () => (existsSync(file) ? Number(readFileSync(file, 'utf8')) || undefined : undefined),
+    timeoutMs,
+  );
 
-export const processGone = (pid: number, timeoutMs?: number) => waitFor(`process ${pid} to end`, () => !isAlive(pid), timeoutMs);
+export const processGone = (pid: number, timeoutMs?: number) =>
+  waitFor(`process ${pid} to end`, () => !isAlive(pid), timeoutMs);
 
 /** A test's last resort: whatever a failed assertion left running is ended. */
 export function killIfAlive(pid: number | undefined) {

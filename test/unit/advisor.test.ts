@@ -12,7 +12,8 @@ const fixtures = join(__dirname, '../../../test/fixtures/advisor');
 const options = { ...DEFAULT_ADVISOR_OPTIONS, models: true, regions: true };
 const read = (name: string) => readFileSync(join(fixtures, name), 'utf8');
 /** "line:column value -> suggestion", 1-based like an editor shows. */
-const summary = (findings: Finding[] | undefined) => (findings ?? []).map((f) => `${f.start.line + 1}:${f.start.character + 1} ${f.value} -> ${f.suggestion.replacement}`);
+const summary = (findings: Finding[] | undefined) =>
+  (findings ?? []).map((f) => `${f.start.line + 1}:${f.start.character + 1} ${f.value} -> ${f.suggestion.replacement}`);
 const run = (name: string) => summary(advise(name, read(name), options));
 
 describe('advisor: what it finds, file type by file type', () => {
@@ -28,7 +29,11 @@ describe('advisor: what it finds, file type by file type', () => {
   });
 
   it('JSONC: comments, trailing commas, nested keys and arrays', () => {
-    assert.deepEqual(run('config.json'), ['5:28 westeurope -> swedencentral', '5:54 us-east-1 -> ca-central-1', '5:67 eu-central-1 -> eu-north-1']);
+    assert.deepEqual(run('config.json'), [
+      '5:28 westeurope -> swedencentral',
+      '5:54 us-east-1 -> ca-central-1',
+      '5:67 eu-central-1 -> eu-north-1',
+    ]);
   });
 
   it('TOML: bare, quoted and dotted keys, arrays; not multi-line strings', () => {
@@ -42,9 +47,21 @@ describe('advisor: what it finds, file type by file type', () => {
   });
 
   it('.env, Dockerfile ENV/ARG (both forms), Terraform and tfvars', () => {
-    assert.deepEqual(run('.env'), ['2:19 us-east-1 -> ca-central-1', '3:21 eu-central-1 -> eu-north-1', '4:21 asia-south1 -> asia-northeast2']);
-    assert.deepEqual(run('Dockerfile'), ['2:16 facebook/bart-large-cnn -> sshleifer/distilbart-cnn-6-6', '3:16 ap-south-1 -> ap-southeast-1', '4:25 asia-south1 -> asia-northeast2']);
-    assert.deepEqual(run('main.tf'), ['2:13 us-east-1 -> ca-central-1', '6:15 westeurope -> swedencentral', '10:17 asia-south1 -> asia-northeast2']);
+    assert.deepEqual(run('.env'), [
+      '2:19 us-east-1 -> ca-central-1',
+      '3:21 eu-central-1 -> eu-north-1',
+      '4:21 asia-south1 -> asia-northeast2',
+    ]);
+    assert.deepEqual(run('Dockerfile'), [
+      '2:16 facebook/bart-large-cnn -> sshleifer/distilbart-cnn-6-6',
+      '3:16 ap-south-1 -> ap-southeast-1',
+      '4:25 asia-south1 -> asia-northeast2',
+    ]);
+    assert.deepEqual(run('main.tf'), [
+      '2:13 us-east-1 -> ca-central-1',
+      '6:15 westeurope -> swedencentral',
+      '10:17 asia-south1 -> asia-northeast2',
+    ]);
   });
 
   it('Python: from_pretrained, pipeline keyword and positional, hf_hub_download, boto3; not comments or docstrings', () => {
@@ -89,7 +106,10 @@ describe('advisor: what it finds, file type by file type', () => {
 describe('advisor: what it suggests', () => {
   it('matches legacy and namespaced ids, and answers in the same style', () => {
     assert.equal(suggestModel('bert-base-uncased', options)?.replacement, 'distilbert-base-uncased');
-    assert.equal(suggestModel('google-bert/bert-base-uncased', options)?.replacement, 'distilbert/distilbert-base-uncased');
+    assert.equal(
+      suggestModel('google-bert/bert-base-uncased', options)?.replacement,
+      'distilbert/distilbert-base-uncased',
+    );
     assert.equal(suggestModel('Xenova/bart-large-cnn', options)?.replacement, 'Xenova/distilbart-cnn-6-6');
     assert.equal(modelRef('BERT-base-uncased')?.canonical, 'google-bert/bert-base-uncased');
     assert.equal(writeLike('distilbert/distilgpt2', { kind: 'legacy' }), 'distilgpt2');
@@ -99,7 +119,10 @@ describe('advisor: what it suggests', () => {
     assert.equal(suggestModel('acme/unknown-model', options), undefined);
     // Llama 2 7B loses 17% of MMLU: not as good.
     assert.equal(suggestModel('meta-llama/Llama-2-13b-hf', options), undefined);
-    assert.equal(suggestModel('meta-llama/Llama-2-13b-hf', { ...options, tolerancePercent: 20 })?.replacement, 'meta-llama/Llama-2-7b-hf');
+    assert.equal(
+      suggestModel('meta-llama/Llama-2-13b-hf', { ...options, tolerancePercent: 20 })?.replacement,
+      'meta-llama/Llama-2-7b-hf',
+    );
     // Lower-is-better metrics: distil-whisper's WER is 15% higher on short form.
     assert.equal(suggestModel('openai/whisper-large-v3', options), undefined);
   });
@@ -112,8 +135,26 @@ describe('advisor: what it suggests', () => {
   });
 
   it('ranks a comparison measured on this machine above a published one', () => {
-    const run = (model: string, jPerItem: number, value: number): RunSummary => ({ runId: model, timestamp: '2026-11-28T10:00:00Z', task: 'summarization', model, device: 'cpu', dtype: 'fp32', batch: 1, items: 50, dataset: 'cnn_dailymail', itemsPerS: 1, jPerItem, kind: 'estimated', quality: { metric: 'rougeL', value, low: value - 0.02, high: value + 0.02, higherIsBetter: true } });
-    const history = [run('Xenova/bart-large-cnn', 40, 0.3), run('Xenova/distilbart-cnn-12-6', 25, 0.298), run('Xenova/distilbart-cnn-6-6', 15, 0.2)];
+    const run = (model: string, jPerItem: number, value: number): RunSummary => ({
+      runId: model,
+      timestamp: '2026-11-28T10:00:00Z',
+      task: 'summarization',
+      model,
+      device: 'cpu',
+      dtype: 'fp32',
+      batch: 1,
+      items: 50,
+      dataset: 'cnn_dailymail',
+      itemsPerS: 1,
+      jPerItem,
+      kind: 'estimated',
+      quality: { metric: 'rougeL', value, low: value - 0.02, high: value + 0.02, higherIsBetter: true },
+    });
+    const history = [
+      run('Xenova/bart-large-cnn', 40, 0.3),
+      run('Xenova/distilbart-cnn-12-6', 25, 0.298),
+      run('Xenova/distilbart-cnn-6-6', 15, 0.2),
+    ];
     const s = suggestModel('facebook/bart-large-cnn', { ...options, history })!;
     assert.equal(s.evidence, 'measured-here');
     assert.equal(s.replacement, 'Xenova/distilbart-cnn-12-6', '6-6 used less energy but lost too much ROUGE-L');
@@ -137,13 +178,29 @@ describe('advisor: what it suggests', () => {
 
 describe('advisor: bad input', () => {
   const corpus: [string, string][] = [];
-  for (const name of ['k8s.yaml', 'config.json', 'pyproject.toml', 'main.tf', 'infer.py', 'notebook.ipynb', 'Dockerfile', '.env']) {
+  for (const name of [
+    'k8s.yaml',
+    'config.json',
+    'pyproject.toml',
+    'main.tf',
+    'infer.py',
+    'notebook.ipynb',
+    'Dockerfile',
+    '.env',
+  ]) {
     const text = read(name);
     for (let cut = 1; cut < text.length; cut += 7) corpus.push([name, text.slice(0, cut)]);
   }
   const binary = Array.from({ length: 5000 }, (_, i) => String.fromCharCode((i * 7919) % 256)).join('');
   for (const name of ['x.yaml', 'x.json', 'x.toml', 'x.tf', 'x.py', 'x.ipynb', 'Dockerfile', '.env']) {
-    corpus.push([name, binary], [name, 'model: "'.repeat(20_000)], [name, `region: ${'a'.repeat(1_000_000)}`], [name, '['.repeat(50_000)], [name, '"""'.repeat(10_000)], [name, '\t- region: us-east-1\n'.repeat(1000)]);
+    corpus.push(
+      [name, binary],
+      [name, 'model: "'.repeat(20_000)],
+      [name, `region: ${'a'.repeat(1_000_000)}`],
+      [name, '['.repeat(50_000)],
+      [name, '"""'.repeat(10_000)],
+      [name, '\t- region: us-east-1\n'.repeat(1000)],
+    );
   }
 
   it(`never throws or hangs on ${corpus.length} truncated, binary, huge and malformed inputs`, () => {
@@ -156,7 +213,10 @@ describe('advisor: bad input', () => {
   });
 
   it('reports nothing past a syntax error in JSON, and nothing at all in invalid TOML', () => {
-    assert.deepEqual(scan('json', '{ "region": "us-east-1", oops "zone": "eu-west-1a" }').map((c) => c.value), ['us-east-1']);
+    assert.deepEqual(
+      scan('json', '{ "region": "us-east-1", oops "zone": "eu-west-1a" }').map((c) => c.value),
+      ['us-east-1'],
+    );
     assert.deepEqual(scan('toml', 'region = "us-east-1"\n[broken'), []);
     assert.deepEqual(scan('yaml', 'region:\tus-east-1\n'), [], 'a tab before the value is not a plain scalar');
     assert.deepEqual(scan('json', `${'['.repeat(300)}"us-east-1"${']'.repeat(300)}`), [], 'too deep to be a config');

@@ -15,7 +15,9 @@ describe('architecture', () => {
   it('src/core never imports vscode, so the CLI and tests can use all of it', () => {
     const files = sources('src/core');
     assert.ok(files.length > 0);
-    const offenders = files.filter((f) => /from ['"]vscode['"]|require\(['"]vscode['"]\)/.test(readFileSync(path.join(root, f), 'utf8')));
+    const offenders = files.filter((f) =>
+      /from ['"]vscode['"]|require\(['"]vscode['"]\)/.test(readFileSync(path.join(root, f), 'utf8')),
+    );
     assert.deepEqual(offenders, []);
   });
 

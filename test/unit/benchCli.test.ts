@@ -17,7 +17,13 @@ let work: string;
 let models: ReturnType<typeof makeTinyModels>;
 
 function bench(args: string[], cacheName = 'cache', extraEnv: Record<string, string> = {}) {
-  const env = { ...process.env, HF_ENDPOINT: hub.url, CARBONLENS_CACHE: path.join(work, cacheName), HF_HUB_OFFLINE: '', ...extraEnv };
+  const env = {
+    ...process.env,
+    HF_ENDPOINT: hub.url,
+    CARBONLENS_CACHE: path.join(work, cacheName),
+    HF_HUB_OFFLINE: '',
+    ...extraEnv,
+  };
   return new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
     const child = spawn(process.execPath, [cli, ...args], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -33,16 +39,45 @@ describe('carbonlens bench and compare', { timeout: 120_000 }, () => {
     work = mkdtempSync(path.join(tmpdir(), 'cl-bench-'));
     models = makeTinyModels(path.join(work, 'models'));
     hub = await startMockHub();
-    hub.repos.set('model:carbonlens-test/tiny-vit', { files: folderFiles(models['image-classification']), sha: '1'.repeat(40) });
-    hub.repos.set('dataset:uoft-cs/cifar10', { files: new Map([['plain_text/test-00000-of-00001.parquet', await cifarParquet(40)]]), sha: '2'.repeat(40) });
-    hub.repos.set('dataset:abisee/cnn_dailymail', { files: new Map([['3.0.0/test-00000-of-00001.parquet', await newsParquet(12)]]), sha: '3'.repeat(40) });
+    hub.repos.set('model:carbonlens-test/tiny-vit', {
+      files: folderFiles(models['image-classification']),
+      sha: '1'.repeat(40),
+    });
+    hub.repos.set('dataset:uoft-cs/cifar10', {
+      files: new Map([['plain_text/test-00000-of-00001.parquet', await cifarParquet(40)]]),
+      sha: '2'.repeat(40),
+    });
+    hub.repos.set('dataset:abisee/cnn_dailymail', {
+      files: new Map([['3.0.0/test-00000-of-00001.parquet', await newsParquet(12)]]),
+      sha: '3'.repeat(40),
+    });
   });
   after(() => hub.close());
 
   it('benchmarks a hub model on CIFAR-10 after consent, and appends CodeCarbon and JSON records', async () => {
     const csv = path.join(work, 'runs', 'vit.csv');
     mkdirSync(path.dirname(csv), { recursive: true });
-    const r = await bench(['bench', '--model', 'carbonlens-test/tiny-vit', '--task', 'image-classification', '--samples', '20', '--batch', '4', '--idle-ms', '200', '--device', 'cpu', '--region', 'europe-west1', '--yes', '--json', '--out', csv]);
+    const r = await bench([
+      'bench',
+      '--model',
+      'carbonlens-test/tiny-vit',
+      '--task',
+      'image-classification',
+      '--samples',
+      '20',
+      '--batch',
+      '4',
+      '--idle-ms',
+      '200',
+      '--device',
+      'cpu',
+      '--region',
+      'europe-west1',
+      '--yes',
+      '--json',
+      '--out',
+      csv,
+    ]);
     assert.equal(r.code, 0, r.err);
     const record = JSON.parse(r.out);
     assert.equal(record.model.source, 'hub');
@@ -65,19 +100,57 @@ describe('carbonlens bench and compare', { timeout: 120_000 }, () => {
     const lines = readFileSync(csv, 'utf8').trimEnd().split('\n');
     assert.equal(lines.length, 2);
     assert.ok(lines[1].includes(record.runId));
-    assert.equal(readFileSync(path.join(work, 'runs', 'carbonlens-runs.jsonl'), 'utf8').trimEnd().split('\n').length, 1);
+    assert.equal(
+      readFileSync(path.join(work, 'runs', 'carbonlens-runs.jsonl'), 'utf8')
+        .trimEnd()
+        .split('\n').length,
+      1,
+    );
   });
 
   it('downloads nothing without consent when it cannot ask', async () => {
-    const r = await bench(['bench', '--model', 'carbonlens-test/tiny-vit', '--task', 'image-classification', '--samples', '5', '--idle-ms', '0', '--out', 'no.csv'], 'cache-no-consent');
+    const r = await bench(
+      [
+        'bench',
+        '--model',
+        'carbonlens-test/tiny-vit',
+        '--task',
+        'image-classification',
+        '--samples',
+        '5',
+        '--idle-ms',
+        '0',
+        '--out',
+        'no.csv',
+      ],
+      'cache-no-consent',
+    );
     assert.equal(r.code, 1);
     assert.match(r.err, /Pass --yes to allow the download/);
-    assert.equal(existsSync(path.join(work, 'cache-no-consent', 'hub', 'models', 'carbonlens-test', 'tiny-vit', 'onnx')), false);
+    assert.equal(
+      existsSync(path.join(work, 'cache-no-consent', 'hub', 'models', 'carbonlens-test', 'tiny-vit', 'onnx')),
+      false,
+    );
     assert.equal(existsSync(path.join(work, 'no.csv')), false);
   });
 
   it('runs OCR on rendered words from a local folder and reports exact match and CER', async () => {
-    const r = await bench(['bench', '--model', models['image-to-text'], '--task', 'image-to-text', '--samples', '8', '--idle-ms', '0', '--device', 'cpu', '--json', '--out', 'ocr.csv']);
+    const r = await bench([
+      'bench',
+      '--model',
+      models['image-to-text'],
+      '--task',
+      'image-to-text',
+      '--samples',
+      '8',
+      '--idle-ms',
+      '0',
+      '--device',
+      'cpu',
+      '--json',
+      '--out',
+      'ocr.csv',
+    ]);
     assert.equal(r.code, 0, r.err);
     const record = JSON.parse(r.out);
     assert.equal(record.model.source, 'local');
@@ -88,7 +161,22 @@ describe('carbonlens bench and compare', { timeout: 120_000 }, () => {
   });
 
   it('summarizes CNN/DailyMail articles and reports ROUGE', async () => {
-    const r = await bench(['bench', '--model', models.summarization, '--task', 'summarization', '--samples', '6', '--batch', '3', '--idle-ms', '0', '--yes', '--out', 'sum.csv']);
+    const r = await bench([
+      'bench',
+      '--model',
+      models.summarization,
+      '--task',
+      'summarization',
+      '--samples',
+      '6',
+      '--batch',
+      '3',
+      '--idle-ms',
+      '0',
+      '--yes',
+      '--out',
+      'sum.csv',
+    ]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /Quality {4}rougeL 0\.\d{3} \(95% CI/);
     assert.match(r.out, /Task {7}summarization on cnn_dailymail: 6 items/);
@@ -98,7 +186,26 @@ describe('carbonlens bench and compare', { timeout: 120_000 }, () => {
   it('compares two models on the same items with a paired verdict', async () => {
     const copy = path.join(work, 'models', 'tiny-vit-copy');
     cpSync(models['image-classification'], copy, { recursive: true });
-    const r = await bench(['compare', '--model', 'carbonlens-test/tiny-vit', '--model', copy, '--task', 'image-classification', '--samples', '12', '--idle-ms', '0', '--device', 'cpu', '--country', 'FR', '--json', '--out', 'cmp.csv']);
+    const r = await bench([
+      'compare',
+      '--model',
+      'carbonlens-test/tiny-vit',
+      '--model',
+      copy,
+      '--task',
+      'image-classification',
+      '--samples',
+      '12',
+      '--idle-ms',
+      '0',
+      '--device',
+      'cpu',
+      '--country',
+      'FR',
+      '--json',
+      '--out',
+      'cmp.csv',
+    ]);
     assert.equal(r.code, 0, r.err);
     const { a, b, verdict } = JSON.parse(r.out);
     assert.equal(a.dataset.items, 12);
@@ -112,7 +219,26 @@ describe('carbonlens bench and compare', { timeout: 120_000 }, () => {
 
   it('stops on Ctrl-C without recording a partial run or leaving a child', async () => {
     const env = { ...process.env, CARBONLENS_CACHE: path.join(work, 'cache') };
-    const child = spawn(process.execPath, [cli, 'bench', '--model', models['image-to-text'], '--task', 'image-to-text', '--samples', '3000', '--idle-ms', '0', '--device', 'cpu', '--out', 'cancel.csv'], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        cli,
+        'bench',
+        '--model',
+        models['image-to-text'],
+        '--task',
+        'image-to-text',
+        '--samples',
+        '3000',
+        '--idle-ms',
+        '0',
+        '--device',
+        'cpu',
+        '--out',
+        'cancel.csv',
+      ],
+      { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let err = '';
     let interrupted = false;
     child.stderr.on('data', (d) => {
@@ -129,10 +255,27 @@ describe('carbonlens bench and compare', { timeout: 120_000 }, () => {
     const bad = await bench(['bench', '--model', 'x', '--task', 'translation']);
     assert.equal(bad.code, 2);
     assert.match(bad.err, /--task must be one of image-classification, image-to-text, summarization/);
-    const offline = await bench(['bench', '--model', 'carbonlens-test/never', '--task', 'image-classification', '--offline', '--idle-ms', '0']);
+    const offline = await bench([
+      'bench',
+      '--model',
+      'carbonlens-test/never',
+      '--task',
+      'image-classification',
+      '--offline',
+      '--idle-ms',
+      '0',
+    ]);
     assert.equal(offline.code, 1);
     assert.match(offline.err, /not in the cache .* offline mode is on/);
-    const wrongSet = await bench(['bench', '--model', models.summarization, '--task', 'summarization', '--dataset', 'cifar10']);
+    const wrongSet = await bench([
+      'bench',
+      '--model',
+      models.summarization,
+      '--task',
+      'summarization',
+      '--dataset',
+      'cifar10',
+    ]);
     assert.equal(wrongSet.code, 1);
     assert.match(wrongSet.err, /cifar10 is a set for image-classification, not for summarization/);
   });
@@ -147,7 +290,27 @@ describe('carbonlens bench and compare', { timeout: 120_000 }, () => {
     for (const [task, args] of cases) {
       it(`benchmarks the tiny ${task} model on webgpu`, { skip: lavapipe.skip }, async () => {
         const model = args[1] || models[task];
-        const r = await bench(['bench', '--task', task, ...args.slice(0, 1), model, ...args.slice(2), '--samples', '4', '--idle-ms', '0', '--device', 'webgpu', '--json', '--out', 'webgpu.csv'], 'cache', lavapipe.env!);
+        const r = await bench(
+          [
+            'bench',
+            '--task',
+            task,
+            ...args.slice(0, 1),
+            model,
+            ...args.slice(2),
+            '--samples',
+            '4',
+            '--idle-ms',
+            '0',
+            '--device',
+            'webgpu',
+            '--json',
+            '--out',
+            'webgpu.csv',
+          ],
+          'cache',
+          lavapipe.env!,
+        );
         assert.equal(r.code, 0, r.err);
         const record = JSON.parse(r.out);
         assert.equal(record.result.device, 'webgpu');

@@ -7,7 +7,16 @@ export async function cifarParquet(rows: number): Promise<Buffer> {
   const { parquetWriteBuffer } = await import('hyparquet-writer');
   const images = [];
   for (let i = 0; i < rows; i++) {
-    const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: (i * 37) % 256, g: (i * 91) % 256, b: (i * 53) % 256 } } }).png().toBuffer();
+    const png = await sharp({
+      create: {
+        width: 32,
+        height: 32,
+        channels: 3,
+        background: { r: (i * 37) % 256, g: (i * 91) % 256, b: (i * 53) % 256 },
+      },
+    })
+      .png()
+      .toBuffer();
     images.push({ bytes: new Uint8Array(png), path: `${i}.png` });
   }
   const buffer = parquetWriteBuffer({
@@ -28,11 +37,19 @@ export async function cifarParquet(rows: number): Promise<Buffer> {
 
 export async function newsParquet(rows: number): Promise<Buffer> {
   const { parquetWriteBuffer } = await import('hyparquet-writer');
-  const articles = Array.from({ length: rows }, (_, i) => `article ${i}: the council approved a new solar farm near the river, which will power ${i + 2} thousand homes from next year.`);
+  const articles = Array.from(
+    { length: rows },
+    (_, i) =>
+      `article ${i}: the council approved a new solar farm near the river, which will power ${i + 2} thousand homes from next year.`,
+  );
   const buffer = parquetWriteBuffer({
     columnData: [
       { name: 'article', data: articles, type: 'STRING' },
-      { name: 'highlights', data: articles.map((_, i) => `council approves solar farm for ${i + 2} thousand homes`), type: 'STRING' },
+      {
+        name: 'highlights',
+        data: articles.map((_, i) => `council approves solar farm for ${i + 2} thousand homes`),
+        type: 'STRING',
+      },
       { name: 'id', data: articles.map((_, i) => `id${i}`), type: 'STRING' },
     ],
   });

@@ -11,16 +11,43 @@ const run = runMain;
 
 describe('carbonlens estimate', () => {
   it('--json gives grams, the intensity and where it comes from', async () => {
-    const r = await run('estimate', '--energy-kwh', '0.1229', '--location', 'Mumbai', '--dataset', 'gcp-2021', '--json');
+    const r = await run(
+      'estimate',
+      '--energy-kwh',
+      '0.1229',
+      '--location',
+      'Mumbai',
+      '--dataset',
+      'gcp-2021',
+      '--json',
+    );
     assert.equal(r.code, 0, r.err);
     const j = JSON.parse(r.out);
     assert.ok(Math.abs(j.grams - 82.343) < 1e-9);
-    assert.deepEqual([j.intensity_g_per_kwh, j.region, j.provider, j.location, j.dataset, j.year, j.pue], [670, 'asia-south1', 'gcp', 'Mumbai', 'gcp-2021', 2021, 1]);
+    assert.deepEqual(
+      [j.intensity_g_per_kwh, j.region, j.provider, j.location, j.dataset, j.year, j.pue],
+      [670, 'asia-south1', 'gcp', 'Mumbai', 'gcp-2021', 2021, 1],
+    );
     assert.match(j.source, /Table II/);
   });
 
   it('applies PUE and projects requests per day', async () => {
-    const j = JSON.parse((await run('estimate', '--energy-kwh', '0.001', '--intensity', '400', '--pue', '1.2', '--requests', '1000000', '--json')).out);
+    const j = JSON.parse(
+      (
+        await run(
+          'estimate',
+          '--energy-kwh',
+          '0.001',
+          '--intensity',
+          '400',
+          '--pue',
+          '1.2',
+          '--requests',
+          '1000000',
+          '--json',
+        )
+      ).out,
+    );
     assert.ok(Math.abs(j.grams - 0.48) < 1e-12);
     assert.ok(Math.abs(j.projection.kg_per_year - 175_200) < 1e-6);
     assert.equal(j.dataset, 'explicit');
@@ -40,16 +67,30 @@ describe('carbonlens estimate', () => {
     assert.equal(unknown.code, 2);
     assert.match(unknown.err, /gcp us-west1/);
     assert.equal((await run('estimate', '--energy-kwh', 'lots', '--country', 'DE')).code, 2);
-    assert.match((await run('estimate', '--energy-kwh', '1', '--country', 'DE', '--pue', '0.5')).err, /--pue must be a number >= 1/);
-    assert.match((await run('estimate', '--energy-kwh', '1')).err, /Give one of --intensity, --region, --location or --country/);
-    assert.match((await run('estimate', '--energy-kwh', '1', '--country', 'DE', '--region', 'us-west1')).err, /Give only one of/);
-    assert.match((await run('estimate', '--energy-kwh', '1', '--country', 'DE', '--dataset', 'nope')).err, /--dataset must be one of latest, codecarbon, gcp-2021/);
+    assert.match(
+      (await run('estimate', '--energy-kwh', '1', '--country', 'DE', '--pue', '0.5')).err,
+      /--pue must be a number >= 1/,
+    );
+    assert.match(
+      (await run('estimate', '--energy-kwh', '1')).err,
+      /Give one of --intensity, --region, --location or --country/,
+    );
+    assert.match(
+      (await run('estimate', '--energy-kwh', '1', '--country', 'DE', '--region', 'us-west1')).err,
+      /Give only one of/,
+    );
+    assert.match(
+      (await run('estimate', '--energy-kwh', '1', '--country', 'DE', '--dataset', 'nope')).err,
+      /--dataset must be one of latest, codecarbon, gcp-2021/,
+    );
   });
 
   it('--live uses the configured endpoint, and falls back with a note when it fails', async () => {
     let status = 200;
     const server = createServer((_req, res) => {
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ data: [{ from: '2026-11-28T16:00Z', intensity: { forecast: 99, actual: 98 } }] }));
+      res
+        .writeHead(status, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ data: [{ from: '2026-11-28T16:00Z', intensity: { forecast: 99, actual: 98 } }] }));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const saved = { ...process.env };
@@ -62,7 +103,10 @@ describe('carbonlens estimate', () => {
       status = 503;
       process.env.CARBONLENS_CACHE = mkdtempSync(join(tmpdir(), 'carbonlens-cli-cache-'));
       const r = await run('estimate', '--energy-kwh', '1', '--country', 'GB', '--live');
-      assert.match(r.out, /^Note: live intensity unavailable: the UK Carbon Intensity API answered HTTP 503; using the embedded 2024 figure\./m);
+      assert.match(
+        r.out,
+        /^Note: live intensity unavailable: the UK Carbon Intensity API answered HTTP 503; using the embedded 2024 figure\./m,
+      );
     } finally {
       process.env = saved;
       server.close();
@@ -71,12 +115,29 @@ describe('carbonlens estimate', () => {
 });
 
 describe('carbonlens regions', () => {
-  it('--json ranks a provider\'s regions with savings against --from', async () => {
-    const r = await run('regions', '--provider', 'gcp', '--from', 'asia-south1', '--dataset', 'gcp-2021', '--energy-kwh', '0.1229', '--json');
+  it("--json ranks a provider's regions with savings against --from", async () => {
+    const r = await run(
+      'regions',
+      '--provider',
+      'gcp',
+      '--from',
+      'asia-south1',
+      '--dataset',
+      'gcp-2021',
+      '--energy-kwh',
+      '0.1229',
+      '--json',
+    );
     assert.equal(r.code, 0, r.err);
     const rows = JSON.parse(r.out);
     assert.equal(rows.length, 23);
-    assert.deepEqual(Object.keys(rows[0]).slice(0, 5), ['provider', 'region', 'location', 'intensity_g_per_kwh', 'saving_percent']);
+    assert.deepEqual(Object.keys(rows[0]).slice(0, 5), [
+      'provider',
+      'region',
+      'location',
+      'intensity_g_per_kwh',
+      'saving_percent',
+    ]);
     assert.deepEqual([rows[0].region, rows[0].intensity_g_per_kwh], ['northamerica-northeast2', 29]);
     assert.ok(Math.abs(rows[0].saving_percent - 95.67) < 0.01);
     assert.ok(Math.abs(rows[0].grams - 3.5641) < 1e-9);

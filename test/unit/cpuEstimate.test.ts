@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cpuEstimateSource, cpuPowerModel, matchCpuTdp, PER_THREAD_WATTS, type CpuTimes } from '../../src/core/energy/cpuEstimate';
+import {
+  cpuEstimateSource,
+  cpuPowerModel,
+  matchCpuTdp,
+  PER_THREAD_WATTS,
+  type CpuTimes,
+} from '../../src/core/energy/cpuEstimate';
 import { ramEstimateSource, RAM_WATTS_PER_GB } from '../../src/core/energy/ramEstimate';
 import { CPU_TDP_SKIPPED_ROWS, cpuTdpTable } from '../../src/generated/cpuTdp';
 
@@ -42,7 +48,10 @@ describe('CPU estimate', () => {
       { busy: 750, total: 2000 }, // same clock tick: holds the last figure
       { busy: 750, total: 3000 },
     ];
-    const src = cpuEstimateSource('Intel(R) Core(TM) i7-9700K CPU @ 3.60GHz', 8, { read: () => times.shift()!, close() {} });
+    const src = cpuEstimateSource('Intel(R) Core(TM) i7-9700K CPU @ 3.60GHz', 8, {
+      read: () => times.shift()!,
+      close() {},
+    });
     assert.equal(src.kind, 'estimated');
     assert.match(src.detail, /TDP 95 W/);
     assert.equal(await src.power!(), cpuPowerModel(95, 0.25));

@@ -7,7 +7,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { zipSync } from 'fflate';
-import { CUDA_PACKAGE, installCudaProvider, installedProvider, ORT_VERSION, type ProviderError, runtimeFolder } from '../../src/core/models/cudaProvider';
+import {
+  CUDA_PACKAGE,
+  installCudaProvider,
+  installedProvider,
+  ORT_VERSION,
+  type ProviderError,
+  runtimeFolder,
+} from '../../src/core/models/cudaProvider';
 import { makeTinyModels } from '../fixtures/tiny-models/make.mjs';
 
 const root = resolve(__dirname, '../../..');
@@ -23,7 +30,12 @@ function feed(nupkg: Uint8Array) {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     if (req.url === '/v3/index.json') {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ version: '3.0.0', resources: [{ '@id': `${base}/v3-flatcontainer/`, '@type': 'PackageBaseAddress/3.0.0' }] }));
+      res.end(
+        JSON.stringify({
+          version: '3.0.0',
+          resources: [{ '@id': `${base}/v3-flatcontainer/`, '@type': 'PackageBaseAddress/3.0.0' }],
+        }),
+      );
     } else if (req.url === `/v3-flatcontainer/${id}/${ORT_VERSION}/${id}.${ORT_VERSION}.nupkg`) {
       res.setHeader('content-length', String(nupkg.length));
       res.end(req.method === 'HEAD' ? undefined : Buffer.from(nupkg));
@@ -43,7 +55,9 @@ const nupkg = zipSync({
   'runtimes/linux-x64/native/libonnxruntime_providers_tensorrt.so': fakeLib('tensorrt'),
 });
 
-describe('the CUDA provider, fetched with consent from a NuGet feed', { skip: linuxX64 ? false : 'onnxruntime publishes the provider for Linux x64 only' }, () => {
+describe('the CUDA provider, fetched with consent from a NuGet feed', {
+  skip: linuxX64 ? false : 'onnxruntime publishes the provider for Linux x64 only',
+}, () => {
   const good = feed(nupkg);
   before(() => new Promise<void>((r) => good.server.listen(0, '127.0.0.1', () => r())));
   after(() => good.server.close());
@@ -69,17 +83,47 @@ describe('the CUDA provider, fetched with consent from a NuGet feed', { skip: li
     assert.match(manifest.sha256, /^[0-9a-f]{64}$/);
     assert.deepEqual(installedProvider(folder), manifest);
     const bin = join(folder, 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64');
-    assert.deepEqual(readdirSync(bin).sort(), ['libonnxruntime.so.1', 'libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so', 'onnxruntime_binding.node']);
+    assert.deepEqual(readdirSync(bin).sort(), [
+      'libonnxruntime.so.1',
+      'libonnxruntime_providers_cuda.so',
+      'libonnxruntime_providers_shared.so',
+      'onnxruntime_binding.node',
+    ]);
     assert.equal(readFileSync(join(bin, 'libonnxruntime_providers_cuda.so'), 'utf8'), 'not really cuda');
-    assert.ok(lstatSync(join(folder, 'node_modules/onnxruntime-common')).isSymbolicLink(), 'one onnxruntime-common for the bundle and the copy');
+    assert.ok(
+      lstatSync(join(folder, 'node_modules/onnxruntime-common')).isSymbolicLink(),
+      'one onnxruntime-common for the bundle and the copy',
+    );
     assert.ok(!readdirSync(storage, { recursive: true }).some((f) => String(f).includes('.partial')));
 
     // The CLI picks the copy up from CARBONLENS_ORT_DIR: auto tries CUDA, which cannot load here (the libraries are fakes), and runs on the next device.
     const model = makeTinyModels(mkdtempSync(join(tmpdir(), 'cl-cuda-model-')))['image-to-text'];
     const out = mkdtempSync(join(tmpdir(), 'cl-cuda-out-'));
-    const run = spawnSync(process.execPath, [join(root, 'dist/cli.js'), 'bench', '--task', 'image-to-text', '--model', model, '--device', 'auto', '--samples', '2', '--idle-ms', '0', '--out', join(out, 'e.csv'), '--json'], { encoding: 'utf8', env: { ...process.env, CARBONLENS_ORT_DIR: folder, VK_ICD_FILENAMES: '/nonexistent.json' } });
+    const run = spawnSync(
+      process.execPath,
+      [
+        join(root, 'dist/cli.js'),
+        'bench',
+        '--task',
+        'image-to-text',
+        '--model',
+        model,
+        '--device',
+        'auto',
+        '--samples',
+        '2',
+        '--idle-ms',
+        '0',
+        '--out',
+        join(out, 'e.csv'),
+        '--json',
+      ],
+      { encoding: 'utf8', env: { ...process.env, CARBONLENS_ORT_DIR: folder, VK_ICD_FILENAMES: '/nonexistent.json' } },
+    );
     assert.equal(run.status, 0, run.stderr);
-    const record = JSON.parse(run.stdout) as { result: { device: string; attempts: { device: string; ok: boolean; reason?: string }[] } };
+    const record = JSON.parse(run.stdout) as {
+      result: { device: string; attempts: { device: string; ok: boolean; reason?: string }[] };
+    };
     assert.equal(record.result.attempts[0].device, 'cuda');
     assert.equal(record.result.attempts[0].ok, false);
     assert.ok(record.result.attempts[0].reason, 'the fallback says why');
@@ -91,13 +135,19 @@ describe('the CUDA provider, fetched with consent from a NuGet feed', { skip: li
     await new Promise<void>((r) => bad.server.listen(0, '127.0.0.1', () => r()));
     try {
       const folder = join(mkdtempSync(join(tmpdir(), 'cl-cuda-')), 'runtime');
-      await assert.rejects(installCudaProvider({ folder, feed: bad.index(), ortPackage, confirm: async () => true }), (e: ProviderError) => e.kind === 'package');
+      await assert.rejects(
+        installCudaProvider({ folder, feed: bad.index(), ortPackage, confirm: async () => true }),
+        (e: ProviderError) => e.kind === 'package',
+      );
       assert.deepEqual(readdirSync(dirname(folder)), []);
     } finally {
       bad.server.close();
     }
     const folder = join(mkdtempSync(join(tmpdir(), 'cl-cuda-')), 'runtime');
-    await assert.rejects(installCudaProvider({ folder, feed: 'http://127.0.0.1:9/v3/index.json', ortPackage, confirm: async () => true }), (e: ProviderError) => e.kind === 'network' && /Cannot reach http:\/\/127\.0\.0\.1:9/.test(e.message));
+    await assert.rejects(
+      installCudaProvider({ folder, feed: 'http://127.0.0.1:9/v3/index.json', ortPackage, confirm: async () => true }),
+      (e: ProviderError) => e.kind === 'network' && /Cannot reach http:\/\/127\.0\.0\.1:9/.test(e.message),
+    );
     assert.ok(!existsSync(folder));
   });
 });

@@ -4,7 +4,8 @@ import { compareRegions, emissionsGrams, JOULES_PER_KWH, project } from '../../s
 import { resolveIntensity } from '../../src/core/carbon/intensity';
 import { paperRegionRows } from '../../src/generated/intensityTables';
 
-const close = (a: number, b: number, tol = 1e-9) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} != ${b}`);
+const close = (a: number, b: number, tol = 1e-9) =>
+  assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} != ${b}`);
 
 describe('Emissions', () => {
   it('is energy x intensity x PUE, with units checked', () => {
@@ -53,7 +54,7 @@ describe("The study's arithmetic (Table II intensities, Table III energies)", ()
     for (let i = 1; i < rows.length; i++) assert.ok(rows[i - 1]!.figure.gco2PerKwh <= rows[i]!.figure.gco2PerKwh);
   });
 
-  it('10 million stable-diffusion-2-1 images a day at 0.01438 kWh each are 143,800 kWh a day (not the text\'s 14,380)', () => {
+  it("10 million stable-diffusion-2-1 images a day at 0.01438 kWh each are 143,800 kWh a day (not the text's 14,380)", () => {
     close(project(0.01438, 10_000_000, 0).kwhPerDay, 143_800, 1e-9);
   });
 
@@ -61,8 +62,14 @@ describe("The study's arithmetic (Table II intensities, Table III energies)", ()
     const aws = compareRegions(1, { providers: ['aws'] });
     assert.equal(aws.length, 27);
     assert.ok(aws.every((r) => r.figure.provider === 'aws' && r.savingPercent === undefined));
-    const two = compareRegions(1, { regions: ['us-west1', 'asia-south1'], from: resolveIntensity({ region: 'us-west1' }) });
-    assert.deepEqual(two.map((r) => r.figure.region), ['us-west1', 'asia-south1']);
+    const two = compareRegions(1, {
+      regions: ['us-west1', 'asia-south1'],
+      from: resolveIntensity({ region: 'us-west1' }),
+    });
+    assert.deepEqual(
+      two.map((r) => r.figure.region),
+      ['us-west1', 'asia-south1'],
+    );
     assert.ok(two[1]!.savingPercent! < 0, 'a dirtier region has a negative saving');
   });
 });
@@ -85,9 +92,12 @@ describe('Emissions of a meter window', () => {
     const e = windowEmissions(w, 100, 1.5);
     close(e.grams, 1.5 * 100 * 1.5);
     close(e.netGrams!, 0.5 * 100 * 1.5);
-    assert.deepEqual(e.components.map((c) => [c.component, Number(c.grams.toFixed(6)), c.kind]), [
-      ['gpu', 150, 'measured'],
-      ['cpu', 75, 'estimated'],
-    ]);
+    assert.deepEqual(
+      e.components.map((c) => [c.component, Number(c.grams.toFixed(6)), c.kind]),
+      [
+        ['gpu', 150, 'measured'],
+        ['cpu', 75, 'estimated'],
+      ],
+    );
   });
 });

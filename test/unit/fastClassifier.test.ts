@@ -9,8 +9,23 @@ import { makeImageClassifier } from '../fixtures/tiny-models/make.mjs';
 
 describe('image classification without the per-image processor', () => {
   it('takes only the plain processors: a fixed-size bilinear resize, rescale and normalize', () => {
-    const vit = { do_resize: true, size: { height: 224, width: 224 }, resample: 2, do_rescale: true, rescale_factor: 1 / 255, do_normalize: true, image_mean: [0.5, 0.5, 0.5], image_std: [0.5, 0.5, 0.5] };
-    assert.deepEqual(plainImageConfig(vit), { width: 224, height: 224, rescale: 1 / 255, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });
+    const vit = {
+      do_resize: true,
+      size: { height: 224, width: 224 },
+      resample: 2,
+      do_rescale: true,
+      rescale_factor: 1 / 255,
+      do_normalize: true,
+      image_mean: [0.5, 0.5, 0.5],
+      image_std: [0.5, 0.5, 0.5],
+    };
+    assert.deepEqual(plainImageConfig(vit), {
+      width: 224,
+      height: 224,
+      rescale: 1 / 255,
+      mean: [0.5, 0.5, 0.5],
+      std: [0.5, 0.5, 0.5],
+    });
     assert.equal(plainImageConfig({ ...vit, do_center_crop: true }), undefined);
     assert.equal(plainImageConfig({ ...vit, size: { shortest_edge: 224 } }), undefined);
     assert.equal(plainImageConfig({ ...vit, resample: 3 }), undefined);
@@ -18,7 +33,7 @@ describe('image classification without the per-image processor', () => {
     assert.equal(plainImageConfig(undefined), undefined);
   });
 
-  it('gives the pipeline\'s pixels and answers, labels and scores, for images of other sizes', async () => {
+  it("gives the pipeline's pixels and answers, labels and scores, for images of other sizes", async () => {
     const folder = join(mkdtempSync(join(tmpdir(), 'cl-fast-')), 'tiny-vit');
     makeImageClassifier(folder, { size: 32 });
     const { pipeline, env, RawImage } = await import('@huggingface/transformers');
@@ -26,20 +41,50 @@ describe('image classification without the per-image processor', () => {
     env.localModelPath = dirname(folder) + sep;
     const reference = await pipeline('image-classification', basename(folder), { device: 'cpu', dtype: 'fp32' });
     const images = [
-      new RawImage(Uint8ClampedArray.from({ length: 40 * 24 * 3 }, (_, i) => (i * 37) % 256), 40, 24, 3),
-      new RawImage(Uint8ClampedArray.from({ length: 7 * 9 * 3 }, (_, i) => (i * 101) % 256), 7, 9, 3),
-      new RawImage(Uint8ClampedArray.from({ length: 32 * 32 * 4 }, (_, i) => (i * 13) % 256), 32, 32, 4),
+      new RawImage(
+        Uint8ClampedArray.from({ length: 40 * 24 * 3 }, (_, i) => (i * 37) % 256),
+        40,
+        24,
+        3,
+      ),
+      new RawImage(
+        Uint8ClampedArray.from({ length: 7 * 9 * 3 }, (_, i) => (i * 101) % 256),
+        7,
+        9,
+        3,
+      ),
+      new RawImage(
+        Uint8ClampedArray.from({ length: 32 * 32 * 4 }, (_, i) => (i * 13) % 256),
+        32,
+        32,
+        4,
+      ),
     ];
-    const processed = await (reference as unknown as { processor: (x: unknown) => Promise<{ pixel_values: { data: Float32Array } }> }).processor(images);
-    const config = plainImageConfig((reference as unknown as { processor: { image_processor: { config: Record<string, unknown> } } }).processor.image_processor.config)!;
+    const processed = await (
+      reference as unknown as { processor: (x: unknown) => Promise<{ pixel_values: { data: Float32Array } }> }
+    ).processor(images);
+    const config = plainImageConfig(
+      (reference as unknown as { processor: { image_processor: { config: Record<string, unknown> } } }).processor
+        .image_processor.config,
+    )!;
     const fast = await pixelValues(images, config);
     assert.equal(fast.length, processed.pixel_values.data.length);
-    assert.ok(fast.every((v, i) => Math.abs(v - processed.pixel_values.data[i]!) < 1e-5), 'the same pixels');
+    assert.ok(
+      fast.every((v, i) => Math.abs(v - processed.pixel_values.data[i]!) < 1e-5),
+      'the same pixels',
+    );
 
     const ours = await transformersPipeline('image-classification', folder, 'cpu', 'fp32');
-    const [a, b] = [await reference(images, { top_k: 10 }), await ours(images, { top_k: 10 })] as { label: string; score: number }[][][];
-    assert.deepEqual(b.map((r) => r.map((x) => x.label)), a.map((r) => r.map((x) => x.label)));
-    for (const [i, r] of b.entries()) for (const [j, x] of r.entries()) assert.ok(Math.abs(x.score - a[i]![j]!.score) < 1e-5);
+    const [a, b] = [await reference(images, { top_k: 10 }), await ours(images, { top_k: 10 })] as {
+      label: string;
+      score: number;
+    }[][][];
+    assert.deepEqual(
+      b.map((r) => r.map((x) => x.label)),
+      a.map((r) => r.map((x) => x.label)),
+    );
+    for (const [i, r] of b.entries())
+      for (const [j, x] of r.entries()) assert.ok(Math.abs(x.score - a[i]![j]!.score) < 1e-5);
     await ours.dispose();
   });
 

@@ -13,7 +13,17 @@ import type { PipelineFactory, TaskPipeline } from '../../src/core/models/runtim
 function rig(joulesPerItem: number[]) {
   const clock = { t: 1_000_000 };
   const gpu = { counterJ: 0 };
-  const sources: EnergySource[] = [{ id: 'gpu', component: 'gpu', name: 'GPU', kind: 'measured', detail: '', power: () => 100, energy: async () => gpu.counterJ }];
+  const sources: EnergySource[] = [
+    {
+      id: 'gpu',
+      component: 'gpu',
+      name: 'GPU',
+      kind: 'measured',
+      detail: '',
+      power: () => 100,
+      energy: async () => gpu.counterJ,
+    },
+  ];
   const meter = new Meter(sources, { now: () => clock.t, counterIntervalMs: 1e9 });
   let itemsSeen = 0;
   const folder = mkdtempSync(join(tmpdir(), 'cl-harness-'));
@@ -30,7 +40,13 @@ function rig(joulesPerItem: number[]) {
     pipe.dispose = async () => undefined;
     return pipe;
   };
-  const set: EvalSet = { name: 'pets', source: 'test', seed: 1, population: 10, items: Array.from({ length: 10 }, (_, i) => ({ id: String(i), input: i < 7 ? 'cat' : 'dog', reference: 'cat' })) };
+  const set: EvalSet = {
+    name: 'pets',
+    source: 'test',
+    seed: 1,
+    population: 10,
+    items: Array.from({ length: 10 }, (_, i) => ({ id: String(i), input: i < 7 ? 'cat' : 'dog', reference: 'cat' })),
+  };
   return { meter, factory, set, folder };
 }
 
@@ -38,10 +54,24 @@ describe('benchmark harness', () => {
   it('meters the load apart, warms up, measures each repeat, and reports the median with its spread', async () => {
     const { meter, factory, set, folder } = rig([2, 3, 2]);
     const phases: BenchPhase[] = [];
-    const r = await runBenchmark({ task: 'image-classification', folder, device: 'cpu', dtype: 'fp32', set, meter, repeats: 3, idleMs: 0, factory, onPhase: (p) => phases.push(p) });
+    const r = await runBenchmark({
+      task: 'image-classification',
+      folder,
+      device: 'cpu',
+      dtype: 'fp32',
+      set,
+      meter,
+      repeats: 3,
+      idleMs: 0,
+      factory,
+      onPhase: (p) => phases.push(p),
+    });
     assert.deepEqual(phases, ['load', 'warm-up', 'measure', 'measure', 'measure']);
     assert.equal(r.repeats.length, 3);
-    assert.deepEqual(r.repeats.map((x) => x.jPerItem), [2, 3, 2]);
+    assert.deepEqual(
+      r.repeats.map((x) => x.jPerItem),
+      [2, 3, 2],
+    );
     assert.equal(r.summary.jPerItem, 2, 'the median repeat');
     assert.equal(r.summary.kind, 'measured');
     assert.equal(r.spreadPercent, 50);
@@ -57,9 +87,33 @@ describe('benchmark harness', () => {
     const { meter, factory, set, folder } = rig([1]);
     const controller = new AbortController();
     let seen = 0;
-    const run = runBenchmark({ task: 'image-classification', folder, device: 'cpu', dtype: 'fp32', set, meter, idleMs: 0, factory, signal: controller.signal, onItems: (done) => (seen = done) >= 3 && controller.abort() });
+    const run = runBenchmark({
+      task: 'image-classification',
+      folder,
+      device: 'cpu',
+      dtype: 'fp32',
+      set,
+      meter,
+      idleMs: 0,
+      factory,
+      signal: controller.signal,
+      onItems: (done) => (seen = done) >= 3 && controller.abort(),
+    });
     await assert.rejects(run, (e: Error) => e.name === 'AbortError' && /nothing was recorded/.test(e.message));
     assert.equal(seen, 3);
-    await assert.rejects(runBenchmark({ task: 'image-classification', folder, device: 'cpu', dtype: 'fp32', set, meter, idleMs: 0, factory, batch: 0 }), /Batch size must be a whole number >= 1/);
+    await assert.rejects(
+      runBenchmark({
+        task: 'image-classification',
+        folder,
+        device: 'cpu',
+        dtype: 'fp32',
+        set,
+        meter,
+        idleMs: 0,
+        factory,
+        batch: 0,
+      }),
+      /Batch size must be a whole number >= 1/,
+    );
   });
 });

@@ -5,8 +5,28 @@ import { markdownReport } from '../../src/core/report/markdownReport';
 import { scatterSvg } from '../../src/core/report/scatterSvg';
 import type { BenchRecord } from '../../src/core/bench/record';
 
-function run(id: string, jPerItem: number, accuracy: number, task = 'image-classification', model = `org/${id}`): RunSummary {
-  return { runId: id, timestamp: '2026-01-01T00:00:00Z', task, model, device: 'cpu', dtype: 'fp32', batch: 1, items: 100, dataset: 'cifar10', itemsPerS: 10, jPerItem, kind: 'measured', quality: { metric: 'accuracy', value: accuracy, low: accuracy - 0.05, high: accuracy + 0.05, higherIsBetter: true } };
+function run(
+  id: string,
+  jPerItem: number,
+  accuracy: number,
+  task = 'image-classification',
+  model = `org/${id}`,
+): RunSummary {
+  return {
+    runId: id,
+    timestamp: '2026-01-01T00:00:00Z',
+    task,
+    model,
+    device: 'cpu',
+    dtype: 'fp32',
+    batch: 1,
+    items: 100,
+    dataset: 'cifar10',
+    itemsPerS: 10,
+    jPerItem,
+    kind: 'measured',
+    quality: { metric: 'accuracy', value: accuracy, low: accuracy - 0.05, high: accuracy + 0.05, higherIsBetter: true },
+  };
 }
 
 function record(id: string, jPerItem: number, accuracy: number): BenchRecord {
@@ -19,9 +39,26 @@ function record(id: string, jPerItem: number, accuracy: number): BenchRecord {
     model: { id: r.model, source: 'hub' },
     dataset: { name: 'cifar10', source: 'hub', items: 100, population: 10000, seed: 1 },
     result: {
-      device: 'cpu', dtype: 'fp32', attempts: [], batch: 1, items: 100, load: { seconds: 1, energyJ: 1, kind: 'measured' }, repeats: [], warnings: [],
+      device: 'cpu',
+      dtype: 'fp32',
+      attempts: [],
+      batch: 1,
+      items: 100,
+      load: { seconds: 1, energyJ: 1, kind: 'measured' },
+      repeats: [],
+      warnings: [],
       summary: { seconds: 10, itemsPerS: 10, energyJ: jPerItem * 100, jPerItem, components: [], kind: 'measured' },
-      quality: { primary: { metric: 'accuracy', value: accuracy, low: accuracy - 0.05, high: accuracy + 0.05, n: 100, higherIsBetter: true }, others: [] },
+      quality: {
+        primary: {
+          metric: 'accuracy',
+          value: accuracy,
+          low: accuracy - 0.05,
+          high: accuracy + 0.05,
+          n: 100,
+          higherIsBetter: true,
+        },
+        others: [],
+      },
     },
     machine: { os: 'Linux', cpu: 'Xeon', cpuCount: 16, gpus: ['H200'], ramGB: 64, node: 'v20' },
     sources: [],
@@ -38,7 +75,13 @@ describe('benchmark history', () => {
   });
 
   it('finds the Pareto front per task: nothing else is cheaper and at least as good', () => {
-    const runs = [run('big', 10, 0.9), run('small', 1, 0.88), run('worse', 2, 0.8), run('tie', 1, 0.88), run('other-task', 50, 0.1, 'summarization')];
+    const runs = [
+      run('big', 10, 0.9),
+      run('small', 1, 0.88),
+      run('worse', 2, 0.8),
+      run('tie', 1, 0.88),
+      run('other-task', 50, 0.1, 'summarization'),
+    ];
     assert.deepEqual([...paretoFront(runs)].sort(), ['big', 'other-task', 'small', 'tie']);
     assert.ok(!paretoFront(runs).has('worse'), 'dominated by small: cheaper and better');
   });
@@ -54,10 +97,22 @@ describe('benchmark history', () => {
   });
 
   it('writes a Markdown report with a table per task, provenance, and its charts', () => {
-    const report = markdownReport([record('0f8fad5b-d9cb-469f-a165-70867728950e', 2, 0.9), record('1f8fad5b-d9cb-469f-a165-70867728950e', 20, 0.91)], 'r');
+    const report = markdownReport(
+      [
+        record('0f8fad5b-d9cb-469f-a165-70867728950e', 2, 0.9),
+        record('1f8fad5b-d9cb-469f-a165-70867728950e', 20, 0.91),
+      ],
+      'r',
+    );
     assert.match(report.markdown, /^# CarbonLens benchmark report/);
-    assert.match(report.markdown, /## image-classification\n\n!\[image-classification: energy per item vs accuracy\]\(r-image-classification\.svg\)/);
-    assert.match(report.markdown, /\| \*\*org\/0f8fad5b-d9cb-469f-a165-70867728950e\*\* \| cpu, fp32, 1 \| 100 \(cifar10\) \| 10\.0 \| 2\.00 \(-\) \| measured \| 0\.900 \(0\.850-0\.950\) \| - \| unknown \|/);
+    assert.match(
+      report.markdown,
+      /## image-classification\n\n!\[image-classification: energy per item vs accuracy\]\(r-image-classification\.svg\)/,
+    );
+    assert.match(
+      report.markdown,
+      /\| \*\*org\/0f8fad5b-d9cb-469f-a165-70867728950e\*\* \| cpu, fp32, 1 \| 100 \(cifar10\) \| 10\.0 \| 2\.00 \(-\) \| measured \| 0\.900 \(0\.850-0\.950\) \| - \| unknown \|/,
+    );
     assert.deepEqual(Object.keys(report.charts), ['r-image-classification.svg']);
   });
 });

@@ -16,11 +16,15 @@ const files = () =>
     ['onnx/model_quantized.onnx', Buffer.from(big.subarray(0, 2048))],
     ['README.md', Buffer.from('not needed')],
   ]);
-const select = () => ({ required: ['config.json', 'onnx/model.onnx'], optional: ['preprocessor_config.json', 'absent.json'] });
+const select = () => ({
+  required: ['config.json', 'onnx/model.onnx'],
+  optional: ['preprocessor_config.json', 'absent.json'],
+});
 
 let hub: MockHub;
 let cache: string;
-const client = (extra: Partial<ConstructorParameters<typeof HubClient>[0]> = {}) => new HubClient({ endpoint: hub.url, cacheDir: cache, ...extra });
+const client = (extra: Partial<ConstructorParameters<typeof HubClient>[0]> = {}) =>
+  new HubClient({ endpoint: hub.url, cacheDir: cache, ...extra });
 const repo = { id: 'org/tiny', type: 'model' as const };
 
 describe('hub client', () => {
@@ -50,17 +54,27 @@ describe('hub client', () => {
     hub.requests.length = 0;
     const snap = await client().snapshot(repo, select, { confirm: async () => assert.fail('asked again') });
     assert.equal(snap.from, 'cache');
-    assert.deepEqual(hub.requests.map((r) => r.method), ['GET'], 'one listing request');
+    assert.deepEqual(
+      hub.requests.map((r) => r.method),
+      ['GET'],
+      'one listing request',
+    );
   });
 
   it('downloads nothing when the user declines', async () => {
-    await assert.rejects(client().snapshot(repo, select, { confirm: async () => false }), (e: HubError) => e.kind === 'declined');
+    await assert.rejects(
+      client().snapshot(repo, select, { confirm: async () => false }),
+      (e: HubError) => e.kind === 'declined',
+    );
     assert.equal(hub.requests.filter((r) => r.method === 'GET' && r.path.includes('/cdn/')).length, 0);
   });
 
   it('resumes a dropped download with a Range request', async () => {
     hub.dropAfter = { path: 'onnx/model.onnx', bytes: 20000 };
-    await assert.rejects(client().snapshot(repo, select), (e: HubError) => e.kind === 'network' && /resume/.test(e.message));
+    await assert.rejects(
+      client().snapshot(repo, select),
+      (e: HubError) => e.kind === 'network' && /resume/.test(e.message),
+    );
     const parts = readdirSync(join(cache, 'models/org/tiny/onnx')).filter((f) => f.endsWith('.part'));
     assert.equal(parts.length, 1);
     let plan: DownloadPlan | undefined;
@@ -76,7 +90,10 @@ describe('hub client', () => {
     bad[100] ^= 1;
     hub.corrupt = { path: 'onnx/model.onnx', bytes: bad };
     try {
-      await assert.rejects(client().snapshot(repo, select), (e: HubError) => e.kind === 'integrity' && /sha256/.test(e.message));
+      await assert.rejects(
+        client().snapshot(repo, select),
+        (e: HubError) => e.kind === 'integrity' && /sha256/.test(e.message),
+      );
     } finally {
       hub.corrupt = undefined;
     }
@@ -87,14 +104,20 @@ describe('hub client', () => {
   it('checks small files against their git blob sha1', async () => {
     hub.corrupt = { path: 'config.json', bytes: Buffer.from('{"model_type":"vit","id2label":{"0":"b"}}') };
     try {
-      await assert.rejects(client().snapshot(repo, select), (e: HubError) => e.kind === 'integrity' && /sha1/.test(e.message));
+      await assert.rejects(
+        client().snapshot(repo, select),
+        (e: HubError) => e.kind === 'integrity' && /sha1/.test(e.message),
+      );
     } finally {
       hub.corrupt = undefined;
     }
   });
 
   it('works offline from the cache, and says what to do when it is not there', async () => {
-    await assert.rejects(client({ offline: true }).snapshot(repo, select), (e: HubError) => e.kind === 'offline' && /network access/.test(e.message));
+    await assert.rejects(
+      client({ offline: true }).snapshot(repo, select),
+      (e: HubError) => e.kind === 'offline' && /network access/.test(e.message),
+    );
     await client().snapshot(repo, select);
     hub.requests.length = 0;
     const snap = await client({ offline: true }).snapshot(repo, select);
@@ -106,19 +129,34 @@ describe('hub client', () => {
     await client().snapshot(repo, select);
     const unreachable = new HubClient({ endpoint: 'http://127.0.0.1:9', cacheDir: cache });
     assert.equal((await unreachable.snapshot(repo, select)).from, 'cache-offline');
-    await assert.rejects(unreachable.snapshot({ id: 'org/other', type: 'model' }, select), (e: HubError) => e.kind === 'network' && /Cannot reach/.test(e.message));
+    await assert.rejects(
+      unreachable.snapshot({ id: 'org/other', type: 'model' }, select),
+      (e: HubError) => e.kind === 'network' && /Cannot reach/.test(e.message),
+    );
   });
 
   it('sends HF_TOKEN, explains 401, 403 and 404', async () => {
     hub.repos.get('model:org/tiny')!.token = 'secret';
-    await assert.rejects(client().snapshot(repo, select), (e: HubError) => e.kind === 'not-found' && /HF_TOKEN/.test(e.message));
-    await assert.rejects(client({ token: 'wrong' }).snapshot(repo, select), (e: HubError) => e.kind === 'unauthorized' && /rejected HF_TOKEN/.test(e.message));
+    await assert.rejects(
+      client().snapshot(repo, select),
+      (e: HubError) => e.kind === 'not-found' && /HF_TOKEN/.test(e.message),
+    );
+    await assert.rejects(
+      client({ token: 'wrong' }).snapshot(repo, select),
+      (e: HubError) => e.kind === 'unauthorized' && /rejected HF_TOKEN/.test(e.message),
+    );
     hub.requests.length = 0;
     assert.equal((await client({ token: 'secret' }).snapshot(repo, select)).from, 'network');
     assert.ok(hub.requests.every((r) => r.auth === 'Bearer secret'));
     hub.repos.get('model:org/tiny')!.gated = true;
-    await assert.rejects(client({ token: 'secret' }).snapshot({ ...repo, revision: 'v2' }, select), (e: HubError) => e.kind === 'gated' && /accept its conditions/.test(e.message));
-    await assert.rejects(client().snapshot({ id: 'org/none', type: 'model' }, select), (e: HubError) => e.kind === 'not-found' && /check the id/.test(e.message));
+    await assert.rejects(
+      client({ token: 'secret' }).snapshot({ ...repo, revision: 'v2' }, select),
+      (e: HubError) => e.kind === 'gated' && /accept its conditions/.test(e.message),
+    );
+    await assert.rejects(
+      client().snapshot({ id: 'org/none', type: 'model' }, select),
+      (e: HubError) => e.kind === 'not-found' && /check the id/.test(e.message),
+    );
   });
 
   it('stops on cancel and keeps the partial file for the next try', async () => {
@@ -134,7 +172,13 @@ describe('hub client', () => {
     const model = await resolveModel('org/tiny', 'image-classification', 'q8', client());
     assert.ok(existsSync(join(model.folder, 'onnx/model_quantized.onnx')));
     assert.equal(existsSync(join(model.folder, 'onnx/model.onnx')), false);
-    await assert.rejects(resolveModel('org/tiny', 'image-classification', 'q4', client()), /no q4 weights.*it has fp32, q8/);
-    await assert.rejects(resolveModel('not a valid id!', 'image-classification', 'fp32', client()), /neither a folder nor a hub model id/);
+    await assert.rejects(
+      resolveModel('org/tiny', 'image-classification', 'q4', client()),
+      /no q4 weights.*it has fp32, q8/,
+    );
+    await assert.rejects(
+      resolveModel('not a valid id!', 'image-classification', 'fp32', client()),
+      /neither a folder nor a hub model id/,
+    );
   });
 });

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dataset, DATASET_NAMES } from '../../src/core/carbon/datasets';
-import { LookupError, parseCoordinates, resolveIntensity, resolvePlace, zoneToRegion } from '../../src/core/carbon/intensity';
+import {
+  LookupError,
+  parseCoordinates,
+  resolveIntensity,
+  resolvePlace,
+  zoneToRegion,
+} from '../../src/core/carbon/intensity';
 
 describe('Embedded datasets', () => {
   it('holds every cloud region, country and subnational row of the CSVs, with source and year', () => {
@@ -23,7 +29,10 @@ describe('Intensity lookup', () => {
   it('finds cloud regions by id, and zones by their region', () => {
     assert.equal(resolveIntensity({ region: 'us-west1' }).gco2PerKwh, 79.23);
     const zone = resolveIntensity({ region: 'us-west4-a' });
-    assert.deepEqual([zone.provider, zone.region, zone.location, zone.year, zone.scope], ['gcp', 'us-west4', 'Las Vegas', 2024, 'cloud-region']);
+    assert.deepEqual(
+      [zone.provider, zone.region, zone.location, zone.year, zone.scope],
+      ['gcp', 'us-west4', 'Las Vegas', 2024, 'cloud-region'],
+    );
     assert.equal(resolveIntensity({ region: 'us-east-1a' }).region, 'us-east-1');
     assert.equal(resolveIntensity({ region: 'WestEurope' }).provider, 'azure');
     assert.equal(zoneToRegion('us-gov-west-1b'), 'us-gov-west-1');
@@ -37,7 +46,11 @@ describe('Intensity lookup', () => {
     assert.equal(resolveIntensity({ location: 'SE3' }).gco2PerKwh, 18);
     assert.throws(
       () => resolveIntensity({ location: 'Oregon' }),
-      (e: LookupError) => e instanceof LookupError && /matches 3 places/.test(e.message) && e.candidates.some((c) => c.startsWith('gcp us-west1')) && e.candidates.some((c) => c.startsWith('aws us-west-2')),
+      (e: LookupError) =>
+        e instanceof LookupError &&
+        /matches 3 places/.test(e.message) &&
+        e.candidates.some((c) => c.startsWith('gcp us-west1')) &&
+        e.candidates.some((c) => c.startsWith('aws us-west-2')),
     );
   });
 
@@ -52,9 +65,18 @@ describe('Intensity lookup', () => {
   });
 
   it('lists close matches for unknown input, and nothing made up', () => {
-    assert.throws(() => resolveIntensity({ region: 'us-wset1' }), (e: LookupError) => e.candidates[0]!.startsWith('gcp us-west1'));
-    assert.throws(() => resolveIntensity({ location: 'Oregn' }), (e: LookupError) => e.candidates.some((c) => c.includes('Oregon')));
-    assert.throws(() => resolveIntensity({ country: 'Germani' }), (e: LookupError) => e.candidates.some((c) => c.includes('Germany')));
+    assert.throws(
+      () => resolveIntensity({ region: 'us-wset1' }),
+      (e: LookupError) => e.candidates[0]!.startsWith('gcp us-west1'),
+    );
+    assert.throws(
+      () => resolveIntensity({ location: 'Oregn' }),
+      (e: LookupError) => e.candidates.some((c) => c.includes('Oregon')),
+    );
+    assert.throws(
+      () => resolveIntensity({ country: 'Germani' }),
+      (e: LookupError) => e.candidates.some((c) => c.includes('Germany')),
+    );
     assert.throws(() => resolveIntensity({ region: 'mars-north1' }), /No region 'mars-north1'/);
     assert.throws(() => resolveIntensity({ country: 'DE' }, { dataset: 'gcp-2021' }), /has no country figures/);
   });

@@ -4,11 +4,23 @@ import type { Systeminformation } from 'systeminformation';
 import { collectInventory, gpuLabel, type InventorySource } from '../../src/core/system/inventory';
 import { formatSystemReport } from '../../src/core/system/report';
 
-const fakeSi = (controllers: Partial<Systeminformation.GraphicsControllerData>[], cpu: Partial<Systeminformation.CpuData> = {}): InventorySource => ({
-  cpu: async () => ({ manufacturer: 'AMD', brand: 'Ryzen 9 7950X', cores: 32, physicalCores: 16, speed: 4.5, ...cpu }) as Systeminformation.CpuData,
+const fakeSi = (
+  controllers: Partial<Systeminformation.GraphicsControllerData>[],
+  cpu: Partial<Systeminformation.CpuData> = {},
+): InventorySource => ({
+  cpu: async () =>
+    ({
+      manufacturer: 'AMD',
+      brand: 'Ryzen 9 7950X',
+      cores: 32,
+      physicalCores: 16,
+      speed: 4.5,
+      ...cpu,
+    }) as Systeminformation.CpuData,
   mem: async () => ({ total: 64 * 1024 ** 3 }) as Systeminformation.MemData,
   graphics: async () => ({ controllers, displays: [] }) as unknown as Systeminformation.GraphicsData,
-  osInfo: async () => ({ platform: 'linux', distro: 'Ubuntu', release: '24.04', arch: 'x64' }) as Systeminformation.OsData,
+  osInfo: async () =>
+    ({ platform: 'linux', distro: 'Ubuntu', release: '24.04', arch: 'x64' }) as Systeminformation.OsData,
 });
 
 describe('collectInventory', () => {
@@ -33,7 +45,9 @@ describe('collectInventory', () => {
   });
 
   it('says "unknown" instead of inventing names, and null for an unknown clock', async () => {
-    const inv = await collectInventory(fakeSi([{ vendor: '', model: '', vram: null, vramDynamic: false }], { manufacturer: '', brand: '', speed: 0 }));
+    const inv = await collectInventory(
+      fakeSi([{ vendor: '', model: '', vram: null, vramDynamic: false }], { manufacturer: '', brand: '', speed: 0 }),
+    );
     assert.equal(inv.cpu.brand, 'unknown CPU');
     assert.equal(inv.cpu.speedGHz, null);
     assert.equal(inv.gpus[0]!.model, 'unknown model');
@@ -42,8 +56,14 @@ describe('collectInventory', () => {
 
 describe('gpuLabel', () => {
   it('names the vendor once', () => {
-    assert.equal(gpuLabel({ vendor: 'NVIDIA Corporation', model: 'NVIDIA H200', vramMiB: null, driverVersion: null }), 'NVIDIA H200');
-    assert.equal(gpuLabel({ vendor: 'Advanced Micro Devices, Inc.', model: 'Radeon RX 7900', vramMiB: null, driverVersion: null }), 'Advanced Micro Devices, Inc. Radeon RX 7900');
+    assert.equal(
+      gpuLabel({ vendor: 'NVIDIA Corporation', model: 'NVIDIA H200', vramMiB: null, driverVersion: null }),
+      'NVIDIA H200',
+    );
+    assert.equal(
+      gpuLabel({ vendor: 'Advanced Micro Devices, Inc.', model: 'Radeon RX 7900', vramMiB: null, driverVersion: null }),
+      'Advanced Micro Devices, Inc. Radeon RX 7900',
+    );
   });
 });
 
@@ -53,7 +73,14 @@ describe('formatSystemReport', () => {
     const lines = formatSystemReport({
       inventory,
       sources: [
-        { component: 'cpu', name: 'rapl', kind: 'measured', state: 'denied', detail: 'root only.', fix: 'sudo chmod a+r X' },
+        {
+          component: 'cpu',
+          name: 'rapl',
+          kind: 'measured',
+          state: 'denied',
+          detail: 'root only.',
+          fix: 'sudo chmod a+r X',
+        },
         { component: 'gpu', name: 'nvml', kind: 'measured', state: 'absent', detail: 'No NVML.' },
       ],
     });

@@ -47,7 +47,16 @@ describe('ImageNet-1k to CIFAR-10', () => {
 
   it('predicts the class with the most probability mass', () => {
     const mapping = cifar10Mapping(Object.fromEntries(CIFAR10_CLASSES.map((c, i) => [i, c])))!;
-    assert.equal(predictCifar10([{ label: 'cat', score: 0.4 }, { label: 'dog', score: 0.35 }], mapping), 'cat');
+    assert.equal(
+      predictCifar10(
+        [
+          { label: 'cat', score: 0.4 },
+          { label: 'dog', score: 0.35 },
+        ],
+        mapping,
+      ),
+      'cat',
+    );
     const imagenet = cifar10Mapping(imagenetLabels())!;
     const scores = [
       { label: 'airliner', score: 0.3 },

@@ -16,19 +16,36 @@ const requests: string[] = [];
 before(async () => {
   server = createServer((req, res) => {
     requests.push(`${req.url} token=${req.headers['auth-token'] ?? ''}`);
-    const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const json = (status: number, body: unknown) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     const url = new URL(req.url!, 'http://x');
     if (mode === 'slow') {
       // never answers
     } else if (mode === '429') json(429, { message: 'rate limited' });
     else if (mode === 'malformed') res.writeHead(200).end('<html>not json');
     else if (url.pathname === '/intensity') {
-      json(200, { data: [{ from: '2026-11-28T16:00Z', to: '2026-11-28T16:30Z', intensity: { forecast: 180, actual: mode === 'forecast-only' ? null : 175, index: 'moderate' } }] });
+      json(200, {
+        data: [
+          {
+            from: '2026-11-28T16:00Z',
+            to: '2026-11-28T16:30Z',
+            intensity: { forecast: 180, actual: mode === 'forecast-only' ? null : 175, index: 'moderate' },
+          },
+        ],
+      });
     } else if (url.pathname === '/v3/carbon-intensity/latest') {
       const zone = url.searchParams.get('zone') ?? (url.searchParams.get('lat') ? 'CA-QC' : null);
       if (req.headers['auth-token'] !== 'good-token') json(401, { message: 'invalid token' });
       else if (zone === 'US') json(404, { message: 'zone not found' });
-      else json(200, { zone, carbonIntensity: 123, datetime: '2026-11-28T16:00:00.000Z', updatedAt: '2026-11-28T16:05:00.000Z', emissionFactorType: 'lifecycle', isEstimated: false });
+      else
+        json(200, {
+          zone,
+          carbonIntensity: 123,
+          datetime: '2026-11-28T16:00:00.000Z',
+          updatedAt: '2026-11-28T16:05:00.000Z',
+          emissionFactorType: 'lifecycle',
+          isEstimated: false,
+        });
     } else json(404, {});
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -39,15 +56,23 @@ after(() => {
   server.close();
 });
 
-const options = (extra: Partial<LiveOptions> = {}): LiveOptions => ({ electricityMapsUrl: base, ukUrl: base, timeoutMs: 500, ...extra });
+const options = (extra: Partial<LiveOptions> = {}): LiveOptions => ({
+  electricityMapsUrl: base,
+  ukUrl: base,
+  timeoutMs: 500,
+  ...extra,
+});
 const germany = () => resolveIntensity({ country: 'DE' });
 const britain = () => resolveIntensity({ country: 'GB' });
 
 describe('Live intensity', () => {
-  it('reads Electricity Maps with the token, for the figure\'s country', async () => {
+  it("reads Electricity Maps with the token, for the figure's country", async () => {
     mode = 'ok';
     const f = await liveIntensity({ embedded: germany() }, options({ electricityMapsToken: 'good-token' }));
-    assert.deepEqual([f.gco2PerKwh, f.scope, f.dataset, f.countryIso3, f.datetime, f.year], [123, 'live', 'live', 'DEU', '2026-11-28T16:00:00.000Z', 2026]);
+    assert.deepEqual(
+      [f.gco2PerKwh, f.scope, f.dataset, f.countryIso3, f.datetime, f.year],
+      [123, 'live', 'live', 'DEU', '2026-11-28T16:00:00.000Z', 2026],
+    );
     assert.match(f.source, /Electricity Maps API v3.*lifecycle/);
     assert.equal(f.fallback, undefined);
     assert.match(requests.at(-1)!, /zone=DE token=good-token/);
@@ -55,7 +80,10 @@ describe('Live intensity', () => {
 
   it('reads Electricity Maps by coordinates', async () => {
     mode = 'ok';
-    const f = await liveIntensity({ coordinates: { lat: 46.8, lon: -71.2 } }, options({ electricityMapsToken: 'good-token' }));
+    const f = await liveIntensity(
+      { coordinates: { lat: 46.8, lon: -71.2 } },
+      options({ electricityMapsToken: 'good-token' }),
+    );
     assert.deepEqual([f.gco2PerKwh, f.location, f.countryIso3], [123, 'zone CA-QC', 'CAN']);
   });
 
@@ -89,7 +117,10 @@ describe('Live intensity', () => {
 
   it('falls back when a zone is unknown to Electricity Maps, or nothing live covers the place', async () => {
     mode = 'ok';
-    const us = await liveIntensity({ embedded: resolveIntensity({ region: 'us-west1' }) }, options({ electricityMapsToken: 'good-token' }));
+    const us = await liveIntensity(
+      { embedded: resolveIntensity({ region: 'us-west1' }) },
+      options({ electricityMapsToken: 'good-token' }),
+    );
     assert.match(us.fallback!, /HTTP 404/);
     const noToken = await liveIntensity({ embedded: germany() }, options());
     assert.match(noToken.fallback!, /no live source for Germany without an Electricity Maps token/);

@@ -10,7 +10,15 @@ function rig() {
   const gpu = { powerW: 100 as number | undefined, counterJ: 0 };
   const cpu = { powerW: 20 as number | undefined };
   const sources: EnergySource[] = [
-    { id: 'gpu', component: 'gpu', name: 'GPU', kind: 'measured', detail: '', power: () => gpu.powerW, energy: async () => gpu.counterJ },
+    {
+      id: 'gpu',
+      component: 'gpu',
+      name: 'GPU',
+      kind: 'measured',
+      detail: '',
+      power: () => gpu.powerW,
+      energy: async () => gpu.counterJ,
+    },
     { id: 'cpu', component: 'cpu', name: 'CPU', kind: 'estimated', detail: '', power: () => cpu.powerW },
   ];
   const meter = new Meter(sources, { now: () => clock.t, counterIntervalMs: 1e9 });
@@ -53,7 +61,10 @@ describe('Meter windows', () => {
     const before = await meter.begin();
     run(2, 80);
     const idleResult = await before.end();
-    const idle = { durationS: idleResult.durationS, powerW: Object.fromEntries(idleResult.sources.map((s) => [s.sourceId, s.meanPowerW])) };
+    const idle = {
+      durationS: idleResult.durationS,
+      powerW: Object.fromEntries(idleResult.sources.map((s) => [s.sourceId, s.meanPowerW])),
+    };
     assert.deepEqual(idle.powerW, { gpu: 80, cpu: 20 });
     gpu.powerW = 80;
     const w = await meter.begin();
@@ -111,7 +122,10 @@ describe('Meter windows', () => {
   it('derives power from a counter-only source (RAPL) between reads', async () => {
     const clock = { t: 0 };
     let joules = 0;
-    const meter = new Meter([{ id: 'rapl', component: 'cpu', name: 'pkg', kind: 'measured', detail: '', energy: async () => joules }], { now: () => clock.t });
+    const meter = new Meter(
+      [{ id: 'rapl', component: 'cpu', name: 'pkg', kind: 'measured', detail: '', energy: async () => joules }],
+      { now: () => clock.t },
+    );
     await meter.sample();
     clock.t += 500;
     joules += 25;
@@ -125,7 +139,20 @@ describe('Meter sampling', () => {
   it('samples on its timer, faster while asked, and tells streaming sources the rate', async () => {
     const rates: number[] = [];
     let reads = 0;
-    const meter = new Meter([{ id: 's', component: 'gpu', name: 's', kind: 'sampled', detail: '', power: () => ++reads, setInterval: (ms) => rates.push(ms) }], { intervalMs: 1000 });
+    const meter = new Meter(
+      [
+        {
+          id: 's',
+          component: 'gpu',
+          name: 's',
+          kind: 'sampled',
+          detail: '',
+          power: () => ++reads,
+          setInterval: (ms) => rates.push(ms),
+        },
+      ],
+      { intervalMs: 1000 },
+    );
     await meter.start();
     const fast = meter.requestInterval(20);
     assert.equal(meter.intervalMs, 20);
@@ -166,7 +193,9 @@ describe('Meter sampling', () => {
 
   it('closes its sources', () => {
     let closed = 0;
-    const meter = new Meter([{ id: 'a', component: 'gpu', name: 'a', kind: 'sampled', detail: '', close: () => closed++ }]);
+    const meter = new Meter([
+      { id: 'a', component: 'gpu', name: 'a', kind: 'sampled', detail: '', close: () => closed++ },
+    ]);
     meter.close();
     assert.equal(closed, 1);
   });

@@ -1,8 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { characterErrorRate, editDistance, meanInterval, rouge, rougeL, rougeN, rougeTokens, wilsonInterval } from '../../src/core/bench/metrics';
+import {
+  characterErrorRate,
+  editDistance,
+  meanInterval,
+  rouge,
+  rougeL,
+  rougeN,
+  rougeTokens,
+  wilsonInterval,
+} from '../../src/core/bench/metrics';
 
-const close = (actual: number, expected: number, digits = 4) => assert.equal(actual.toFixed(digits), expected.toFixed(digits));
+const close = (actual: number, expected: number, digits = 4) =>
+  assert.equal(actual.toFixed(digits), expected.toFixed(digits));
 
 describe('metrics', () => {
   it('Wilson intervals match the published formula at the edges and in the middle', () => {

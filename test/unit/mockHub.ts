@@ -46,12 +46,23 @@ export function folderFiles(folder: string): Map<string, Buffer> {
 
 export async function startMockHub(): Promise<MockHub> {
   const hub: MockHub = { url: '', repos: new Map(), requests: [], lfsThreshold: 1024, close: async () => undefined };
-  const send = (res: ServerResponse, status: number, headers: Record<string, string | number> = {}, body?: Buffer | string) => {
+  const send = (
+    res: ServerResponse,
+    status: number,
+    headers: Record<string, string | number> = {},
+    body?: Buffer | string,
+  ) => {
     res.writeHead(status, headers);
     res.end(body);
   };
 
-  function serveBytes(req: IncomingMessage, res: ServerResponse, path: string, bytes: Buffer, headers: Record<string, string>) {
+  function serveBytes(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    bytes: Buffer,
+    headers: Record<string, string>,
+  ) {
     const served = hub.corrupt?.path === path ? hub.corrupt.bytes : bytes;
     const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
     const start = range ? Number(range[1]) : 0;
@@ -81,19 +92,38 @@ export async function startMockHub(): Promise<MockHub> {
     }
     const api = /^\/api\/(models|datasets)\/(.+)\/revision\/([^/]+)$/.exec(path);
     const resolve = /^\/(datasets\/)?(.+?)\/resolve\/([^/]+)\/(.+)$/.exec(path);
-    const key = api ? `${api[1] === 'datasets' ? 'dataset' : 'model'}:${api[2]}` : resolve ? `${resolve[1] ? 'dataset' : 'model'}:${resolve[2]}` : '';
+    const key = api
+      ? `${api[1] === 'datasets' ? 'dataset' : 'model'}:${api[2]}`
+      : resolve
+        ? `${resolve[1] ? 'dataset' : 'model'}:${resolve[2]}`
+        : '';
     const repo = hub.repos.get(key);
     if (!repo) return send(res, 404, { 'x-error-code': 'RepoNotFound' }, '{"error":"Repository not found"}');
-    if (repo.token && req.headers.authorization !== `Bearer ${repo.token}`) return send(res, 401, { 'x-error-code': 'RepoNotFound' });
+    if (repo.token && req.headers.authorization !== `Bearer ${repo.token}`)
+      return send(res, 401, { 'x-error-code': 'RepoNotFound' });
     if (repo.gated) return send(res, 403, { 'x-error-code': 'GatedRepo' });
     if (api) {
-      return send(res, 200, { 'content-type': 'application/json' }, JSON.stringify({ id: api[2], sha: repo.sha, siblings: [...repo.files.keys()].map((rfilename) => ({ rfilename })) }));
+      return send(
+        res,
+        200,
+        { 'content-type': 'application/json' },
+        JSON.stringify({
+          id: api[2],
+          sha: repo.sha,
+          siblings: [...repo.files.keys()].map((rfilename) => ({ rfilename })),
+        }),
+      );
     }
     const file = resolve![4];
     const bytes = repo.files.get(file);
     if (!bytes) return send(res, 404, { 'x-error-code': 'EntryNotFound' });
     if (bytes.length > hub.lfsThreshold) {
-      return send(res, 302, { location: `/cdn/${key.replace(/\//g, '~')}/${file}`, 'x-linked-size': bytes.length, 'x-linked-etag': `"${sha256(bytes)}"`, 'x-repo-commit': repo.sha });
+      return send(res, 302, {
+        location: `/cdn/${key.replace(/\//g, '~')}/${file}`,
+        'x-linked-size': bytes.length,
+        'x-linked-etag': `"${sha256(bytes)}"`,
+        'x-repo-commit': repo.sha,
+      });
     }
     serveBytes(req, res, file, bytes, { etag: `"${gitSha1(bytes)}"`, 'x-repo-commit': repo.sha });
   });

@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import { waitFor } from '../support/waitFor';
 
 const cli = path.resolve(__dirname, '../../../dist/cli.js');
-const runCli = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
+const runCli = (...args: string[]) =>
+  spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
 
 describe('carbonlens monitor', { timeout: 120_000 }, () => {
   it('--json: the sources with their kinds, and energy per component and in total', () => {
@@ -26,8 +27,12 @@ describe('carbonlens monitor', { timeout: 120_000 }, () => {
     assert.ok(j.energy_j.ram > 0, 'RAM draws power in any model');
   });
 
-  it('prints live lines and a summary; Ctrl-C ends it early and cleanly', { skip: process.platform === 'win32' && 'no SIGINT to a child on Windows' }, async () => {
-    const child = spawn(process.execPath, [cli, 'monitor', '--interval-ms', '100'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  it('prints live lines and a summary; Ctrl-C ends it early and cleanly', {
+    skip: process.platform === 'win32' && 'no SIGINT to a child on Windows',
+  }, async () => {
+    const child = spawn(process.execPath, [cli, 'monitor', '--interval-ms', '100'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const exited = new Promise((r) => child.on('exit', r));
@@ -45,7 +50,7 @@ describe('carbonlens monitor', { timeout: 120_000 }, () => {
     assert.match(out, /Energy over \d+\.\d s: .*ram [\d.]+ J \(estimated\|measured\)|Energy over \d+\.\d s: .*total/);
   });
 
-  it('adds the run\'s emissions at a given place, with the figure\'s source', () => {
+  it("adds the run's emissions at a given place, with the figure's source", () => {
     const r = runCli('monitor', '--duration', '0.3', '--region', 'europe-north1', '--pue', '1.1', '--json');
     assert.equal(r.status, 0, r.stderr);
     const j = JSON.parse(r.stdout);

@@ -50,7 +50,11 @@ async function open(mode: string, intervalMs = 50) {
 }
 
 /** Opens the stream, runs the test, and always closes it and waits for the fake to end. */
-async function withStream(mode: string, body: (opened: OpenedSources, pid: number) => Promise<void>, intervalMs?: number) {
+async function withStream(
+  mode: string,
+  body: (opened: OpenedSources, pid: number) => Promise<void>,
+  intervalMs?: number,
+) {
   const opened = await open(mode, intervalMs);
   let pid: number | undefined;
   try {
@@ -65,7 +69,17 @@ async function withStream(mode: string, body: (opened: OpenedSources, pid: numbe
 describe('nvidia-smi lines', () => {
   it('parses a full line and rejects malformed ones', () => {
     const ok = parseSmiLine('0, 126.45, 3, 1024, 143771, 700.00', 5);
-    assert.deepEqual(ok, { index: 0, reading: { powerW: 126.45, utilizationPercent: 3, memoryUsedBytes: 1024 * 2 ** 20, memoryTotalBytes: 143771 * 2 ** 20, powerLimitW: 700, at: 5 } });
+    assert.deepEqual(ok, {
+      index: 0,
+      reading: {
+        powerW: 126.45,
+        utilizationPercent: 3,
+        memoryUsedBytes: 1024 * 2 ** 20,
+        memoryTotalBytes: 143771 * 2 ** 20,
+        powerLimitW: 700,
+        at: 5,
+      },
+    });
     assert.equal(parseSmiLine('1, [N/A], 0, 0, 0, 0', 0), undefined);
     assert.equal(parseSmiLine('x, 1, 0, 0, 0, 0', 0), undefined);
     assert.equal(parseSmiLine('0, 1, 0', 0), undefined);
@@ -74,7 +88,10 @@ describe('nvidia-smi lines', () => {
   });
 });
 
-describe('nvidia-smi stream', { timeout: 60_000, skip: process.platform === 'win32' && 'the fake is a POSIX script' }, () => {
+describe('nvidia-smi stream', {
+  timeout: 60_000,
+  skip: process.platform === 'win32' && 'the fake is a POSIX script',
+}, () => {
   it('streams both GPUs from one child process, sampled, and ends it on close', async () => {
     await withStream('ok', async ({ sources, notes }, pid) => {
       assert.deepEqual(
@@ -118,7 +135,10 @@ describe('nvidia-smi stream', { timeout: 60_000, skip: process.platform === 'win
     const pidFile = join(dir, `cli-${mode}.pid`);
     rmSync(pidFile, { force: true });
     const env = { ...process.env, PATH: `${dir}:${process.env.PATH}`, FAKE_SMI: mode, FAKE_SMI_PID: pidFile };
-    const child = spawn(process.execPath, [cli, 'monitor', '--interval-ms', '50', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'monitor', '--interval-ms', '50', ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

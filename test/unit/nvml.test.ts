@@ -5,11 +5,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Meter } from '../../src/core/energy/meter';
-import { NVML_ERROR_NOT_SUPPORTED, NvmlError, nvmlSources, openNvmlSources, type NvmlBinding } from '../../src/core/energy/nvml';
+import {
+  NVML_ERROR_NOT_SUPPORTED,
+  NvmlError,
+  nvmlSources,
+  openNvmlSources,
+  type NvmlBinding,
+} from '../../src/core/energy/nvml';
 import { nodeProbeFs, type ProbeEnvironment } from '../../src/core/energy/probe';
 import { fakeFs } from './fakeFs';
 
-function fakeBinding(gpus: { name: string; powerMw: number; energyMj?: number; instantMw?: number }[]): NvmlBinding & { shutdowns: number } {
+function fakeBinding(
+  gpus: { name: string; powerMw: number; energyMj?: number; instantMw?: number }[],
+): NvmlBinding & { shutdowns: number } {
   return {
     libraryPath: '/fake/libnvidia-ml.so.1',
     shutdowns: 0,
@@ -19,7 +27,8 @@ function fakeBinding(gpus: { name: string; powerMw: number; energyMj?: number; i
     instantPowerMw: (i) => gpus[i]!.instantMw,
     totalEnergyMj: async (i) => {
       const e = gpus[i]!.energyMj;
-      if (e === undefined) throw new NvmlError('nvmlDeviceGetTotalEnergyConsumption', NVML_ERROR_NOT_SUPPORTED, 'Not Supported');
+      if (e === undefined)
+        throw new NvmlError('nvmlDeviceGetTotalEnergyConsumption', NVML_ERROR_NOT_SUPPORTED, 'Not Supported');
       return e;
     },
     utilization: () => ({ gpuPercent: 50, memoryPercent: 5 }),
@@ -31,7 +40,12 @@ function fakeBinding(gpus: { name: string; powerMw: number; energyMj?: number; i
   };
 }
 
-const linuxProbe = (tree: Record<string, string>, env: Record<string, string> = {}): ProbeEnvironment => ({ platform: 'linux', sysfsRoot: '/sys', env, fs: fakeFs(tree) });
+const linuxProbe = (tree: Record<string, string>, env: Record<string, string> = {}): ProbeEnvironment => ({
+  platform: 'linux',
+  sysfsRoot: '/sys',
+  env,
+  fs: fakeFs(tree),
+});
 
 describe('NVML sources', () => {
   it('gives one source per GPU: counter GPUs measured, pre-Volta ones sampled, instant power preferred', async () => {
@@ -43,7 +57,12 @@ describe('NVML sources', () => {
     assert.deepEqual([h200!.id, h200!.name, h200!.kind], ['nvml:0', 'NVIDIA H200 #0', 'measured']);
     assert.equal(h200!.power!(), 130);
     assert.equal(await h200!.energy!(), 5);
-    assert.deepEqual(h200!.stats!(), { utilizationPercent: 50, memoryUsedBytes: 1, memoryTotalBytes: 2, powerLimitW: 700 });
+    assert.deepEqual(h200!.stats!(), {
+      utilizationPercent: 50,
+      memoryUsedBytes: 1,
+      memoryTotalBytes: 2,
+      powerLimitW: 700,
+    });
     assert.deepEqual([p100!.id, p100!.kind, p100!.energy], ['nvml:1', 'sampled', undefined]);
     assert.equal(p100!.power!(), 40);
     assert.match(p100!.detail, /no NVML energy counter/);
@@ -63,9 +82,12 @@ describe('NVML sources', () => {
     });
     assert.deepEqual(tried, ['/opt/a/libnvidia-ml.so.1', '/opt/b/libnvidia-ml.so.1']);
     assert.equal(opened.sources.length, 1);
-    const failing = await openNvmlSources(linuxProbe({ '/opt/a/libnvidia-ml.so.1': '' }, { LD_LIBRARY_PATH: '/opt/a' }), async () => {
-      throw new NvmlError('nvmlInit_v2', 9, 'Driver Not Loaded');
-    });
+    const failing = await openNvmlSources(
+      linuxProbe({ '/opt/a/libnvidia-ml.so.1': '' }, { LD_LIBRARY_PATH: '/opt/a' }),
+      async () => {
+        throw new NvmlError('nvmlInit_v2', 9, 'Driver Not Loaded');
+      },
+    );
     assert.deepEqual(failing.sources, []);
     assert.match(failing.notes[0]!, /NVML could not be used.*Driver Not Loaded \(NVML error 9\)/);
   });
@@ -80,13 +102,22 @@ let libDir: string | undefined;
 let noCompiler: string | false = false;
 try {
   libDir = mkdtempSync(join(tmpdir(), 'carbonlens-nvml-'));
-  execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', join(libDir, 'libnvidia-ml.so.1'), 'test/fixtures/fake-nvml/fake_nvml.c'], { stdio: 'pipe' });
+  execFileSync(
+    'cc',
+    ['-shared', '-fPIC', '-O2', '-o', join(libDir, 'libnvidia-ml.so.1'), 'test/fixtures/fake-nvml/fake_nvml.c'],
+    { stdio: 'pipe' },
+  );
 } catch (e) {
   noCompiler = `no C compiler to build the fake NVML (${(e as Error).message.split('\n')[0]})`;
 }
 
 describe('NVML through koffi', { skip: process.platform !== 'linux' ? 'Linux only' : noCompiler }, () => {
-  const probe = (): ProbeEnvironment => ({ platform: 'linux', sysfsRoot: '/sys', env: { LD_LIBRARY_PATH: libDir! }, fs: nodeProbeFs });
+  const probe = (): ProbeEnvironment => ({
+    platform: 'linux',
+    sysfsRoot: '/sys',
+    env: { LD_LIBRARY_PATH: libDir! },
+    fs: nodeProbeFs,
+  });
 
   it('loads the library, lists both GPUs, reads power, the counter and stats', async () => {
     const { sources, notes } = await openNvmlSources(probe());
@@ -100,7 +131,12 @@ describe('NVML through koffi', { skip: process.platform !== 'linux' ? 'Linux onl
     );
     assert.equal(await sources[0]!.power!(), 100.001, 'instantaneous power field, 100 W + 1 mW');
     assert.ok((await sources[0]!.energy!()) >= 1000);
-    assert.deepEqual(sources[1]!.stats!(), { utilizationPercent: 42, memoryUsedBytes: 2 ** 30, memoryTotalBytes: 80 * 2 ** 30, powerLimitW: 700 });
+    assert.deepEqual(sources[1]!.stats!(), {
+      utilizationPercent: 42,
+      memoryUsedBytes: 2 ** 30,
+      memoryTotalBytes: 80 * 2 ** 30,
+      powerLimitW: 700,
+    });
     for (const s of sources) s.close!();
   });
 
@@ -119,7 +155,7 @@ describe('NVML through koffi', { skip: process.platform !== 'linux' ? 'Linux onl
     meter.close();
   });
 
-  it('reports a failing nvmlInit with NVML\'s own words', async () => {
+  it("reports a failing nvmlInit with NVML's own words", async () => {
     process.env.FAKE_NVML_INIT_ERROR = '9';
     try {
       const { sources, notes } = await openNvmlSources(probe());

@@ -5,7 +5,12 @@ import type { ProbeEnvironment } from '../../src/core/energy/probe';
 import { fakeFs, type FakeTree } from './fakeFs';
 
 const PC = '/sys/class/powercap';
-const probe = (tree: FakeTree): ProbeEnvironment => ({ platform: 'linux', sysfsRoot: '/sys', env: { PATH: '/nowhere' }, fs: fakeFs(tree) });
+const probe = (tree: FakeTree): ProbeEnvironment => ({
+  platform: 'linux',
+  sysfsRoot: '/sys',
+  env: { PATH: '/nowhere' },
+  fs: fakeFs(tree),
+});
 const machine = { cpuBrand: 'AMD EPYC 7763 64-Core Processor', logicalCpus: 128, totalMemoryBytes: 64 * 1024 ** 3 };
 const summary = (sources: { id: string; kind: string }[]) => sources.map((s) => `${s.id}:${s.kind}`);
 

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { probeNvidiaSmi, probeNvml, probePowerSources, probeRapl, type ProbeEnvironment } from '../../src/core/energy/probe';
+import {
+  probeNvidiaSmi,
+  probeNvml,
+  probePowerSources,
+  probeRapl,
+  type ProbeEnvironment,
+} from '../../src/core/energy/probe';
 import { fakeFs, type FakeTree } from './fakeFs';
 
 function linux(tree: FakeTree, env: Record<string, string> = {}): ProbeEnvironment {
@@ -58,7 +64,9 @@ describe('RAPL probe', () => {
 
   it('reports absent for a machine without powercap, and for unreadable garbage', async () => {
     assert.equal((await probeRapl(linux({}))).state, 'absent');
-    const garbage = await probeRapl(linux({ [`${PC}/intel-rapl:0/name`]: 'package-0', [`${PC}/intel-rapl:0/energy_uj`]: 'n/a' }));
+    const garbage = await probeRapl(
+      linux({ [`${PC}/intel-rapl:0/name`]: 'package-0', [`${PC}/intel-rapl:0/energy_uj`]: 'n/a' }),
+    );
     assert.equal(garbage.state, 'absent');
     assert.match(garbage.detail, /unexpected value "n\/a"/);
   });
@@ -72,7 +80,12 @@ describe('RAPL probe', () => {
 
 describe('NVML probe', () => {
   it('finds the library on LD_LIBRARY_PATH, but never in CUDA stubs', async () => {
-    const stubOnly = await probeNvml(linux({ '/usr/local/cuda/lib64/stubs/libnvidia-ml.so.1': '' }, { LD_LIBRARY_PATH: '/usr/local/cuda/lib64/stubs' }));
+    const stubOnly = await probeNvml(
+      linux(
+        { '/usr/local/cuda/lib64/stubs/libnvidia-ml.so.1': '' },
+        { LD_LIBRARY_PATH: '/usr/local/cuda/lib64/stubs' },
+      ),
+    );
     assert.equal(stubOnly.state, 'absent');
     const found = await probeNvml(linux({ '/opt/nv/libnvidia-ml.so.1': '' }, { LD_LIBRARY_PATH: '/opt/nv' }));
     assert.equal(found.state, 'found');
@@ -80,7 +93,12 @@ describe('NVML probe', () => {
   });
 
   it('looks in System32 on Windows and says macOS has none', async () => {
-    const win = await probeNvml({ platform: 'win32', sysfsRoot: '', env: { SystemRoot: 'D:\\Win' }, fs: fakeFs({ 'D:\\Win\\System32\\nvml.dll': '' }) });
+    const win = await probeNvml({
+      platform: 'win32',
+      sysfsRoot: '',
+      env: { SystemRoot: 'D:\\Win' },
+      fs: fakeFs({ 'D:\\Win\\System32\\nvml.dll': '' }),
+    });
     assert.equal(win.state, 'found');
     assert.equal((await probeNvml({ ...linux({}), platform: 'darwin' })).state, 'unsupported');
   });

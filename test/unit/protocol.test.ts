@@ -16,7 +16,18 @@ describe('parseWebviewMessage', () => {
   });
 
   it('rejects everything else', () => {
-    for (const raw of [null, undefined, 'ready', 42, [], [{ type: 'ready' }], {}, { type: 7 }, { type: 'system' }, { type: '__proto__' }]) {
+    for (const raw of [
+      null,
+      undefined,
+      'ready',
+      42,
+      [],
+      [{ type: 'ready' }],
+      {},
+      { type: 7 },
+      { type: 'system' },
+      { type: '__proto__' },
+    ]) {
       assert.equal(parseWebviewMessage(raw), undefined, JSON.stringify(raw));
     }
   });
@@ -25,8 +36,15 @@ describe('parseWebviewMessage', () => {
 describe('parseWebviewMessage payloads', () => {
   const id = '0f8fad5b-d9cb-469f-a165-70867728950e';
   it('keeps valid payloads and only them', () => {
-    assert.deepEqual(parseWebviewMessage({ type: 'exportReport', format: 'markdown', path: '/etc/passwd' }), { type: 'exportReport', format: 'markdown' });
-    assert.deepEqual(parseWebviewMessage({ type: 'showRegions', runId: id, requestsPerDay: 1000 }), { type: 'showRegions', runId: id, requestsPerDay: 1000 });
+    assert.deepEqual(parseWebviewMessage({ type: 'exportReport', format: 'markdown', path: '/etc/passwd' }), {
+      type: 'exportReport',
+      format: 'markdown',
+    });
+    assert.deepEqual(parseWebviewMessage({ type: 'showRegions', runId: id, requestsPerDay: 1000 }), {
+      type: 'showRegions',
+      runId: id,
+      requestsPerDay: 1000,
+    });
     assert.deepEqual(parseWebviewMessage({ type: 'runBenchmark', model: 'x' }), { type: 'runBenchmark' });
   });
 

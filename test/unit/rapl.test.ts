@@ -5,7 +5,12 @@ import { openRaplSources } from '../../src/core/energy/rapl';
 import { fakeFs, type FakeTree } from './fakeFs';
 
 const PC = '/sys/class/powercap';
-const linux = (tree: FakeTree): ProbeEnvironment => ({ platform: 'linux', sysfsRoot: '/sys', env: {}, fs: fakeFs(tree) });
+const linux = (tree: FakeTree): ProbeEnvironment => ({
+  platform: 'linux',
+  sysfsRoot: '/sys',
+  env: {},
+  fs: fakeFs(tree),
+});
 
 function zone(tree: FakeTree, dir: string, name: string, uj: number | { error: string }, max = 262143328850) {
   tree[`${PC}/${dir}/name`] = `${name}\n`;

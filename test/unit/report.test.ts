@@ -32,7 +32,10 @@ const result: BenchResult = {
     kind: 'estimated',
   },
   warnings: [],
-  quality: { primary: { metric: 'accuracy', value: 0.9, low: 0.82, high: 0.95, n: 100, higherIsBetter: true }, others: [] },
+  quality: {
+    primary: { metric: 'accuracy', value: 0.9, low: 0.82, high: 0.95, n: 100, higherIsBetter: true },
+    others: [],
+  },
   answers: [],
   scores: [],
 };
@@ -43,7 +46,13 @@ function record(intensity = true): BenchRecord {
     model: { id: 'org/model, "v2"', folder: '/x', source: 'hub', commit: 'abc' },
     set: { name: 'cifar10', source: 'hub', items: [], population: 10000, seed: 1 },
     result,
-    inventory: { os: { platform: 'linux', distro: 'Debian', release: '12', arch: 'x64' }, cpu: { brand: 'Xeon', manufacturer: 'Intel', physicalCores: 8, logicalCores: 16, speedGHz: null }, memory: { totalBytes: 64 * 1024 ** 3 }, gpus: [{ vendor: 'NVIDIA', model: 'H200', vramMiB: 1, driverVersion: null }], node: 'v20' },
+    inventory: {
+      os: { platform: 'linux', distro: 'Debian', release: '12', arch: 'x64' },
+      cpu: { brand: 'Xeon', manufacturer: 'Intel', physicalCores: 8, logicalCores: 16, speedGHz: null },
+      memory: { totalBytes: 64 * 1024 ** 3 },
+      gpus: [{ vendor: 'NVIDIA', model: 'H200', vramMiB: 1, driverVersion: null }],
+      node: 'v20',
+    },
     sources: [],
     intensity: intensity ? resolveIntensity({ region: 'europe-west1' }) : undefined,
     pue: 1.1,
@@ -70,7 +79,8 @@ if (process.env.CL_APPEND_WORKER) {
 
 describe('CodeCarbon CSV and the runs file', () => {
   it("has CodeCarbon 3.x's 38 columns in its order", () => {
-    const note = 'timestamp, project_name, run_id, experiment_id, duration, emissions, emissions_rate, cpu_power, gpu_power, ram_power, cpu_energy, gpu_energy, ram_energy, energy_consumed, water_consumed, country_name, country_iso_code, region, cloud_provider, cloud_region, os, python_version, codecarbon_version, cpu_count, cpu_model, gpu_count, gpu_model, longitude, latitude, ram_total_size, tracking_mode, cpu_utilization_percent, gpu_utilization_percent, ram_utilization_percent, ram_used_gb, on_cloud, pue, wue';
+    const note =
+      'timestamp, project_name, run_id, experiment_id, duration, emissions, emissions_rate, cpu_power, gpu_power, ram_power, cpu_energy, gpu_energy, ram_energy, energy_consumed, water_consumed, country_name, country_iso_code, region, cloud_provider, cloud_region, os, python_version, codecarbon_version, cpu_count, cpu_model, gpu_count, gpu_model, longitude, latitude, ram_total_size, tracking_mode, cpu_utilization_percent, gpu_utilization_percent, ram_utilization_percent, ram_used_gb, on_cloud, pue, wue';
     assert.deepEqual([...CODECARBON_COLUMNS], note.split(', '));
   });
 
@@ -93,11 +103,16 @@ describe('CodeCarbon CSV and the runs file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cl-csv-'));
     const csv = join(dir, 'emissions.csv');
     await Promise.all(
-      Array.from({ length: 8 }, () =>
-        new Promise<void>((resolve, reject) => {
-          const child = spawn(process.execPath, [__filename], { env: { ...process.env, CL_APPEND_WORKER: csv }, stdio: 'inherit' });
-          child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker exited ${code}`))));
-        }),
+      Array.from(
+        { length: 8 },
+        () =>
+          new Promise<void>((resolve, reject) => {
+            const child = spawn(process.execPath, [__filename], {
+              env: { ...process.env, CL_APPEND_WORKER: csv },
+              stdio: 'inherit',
+            });
+            child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker exited ${code}`))));
+          }),
       ),
     );
     const lines = readFileSync(csv, 'utf8').trimEnd().split('\n');

@@ -3,7 +3,14 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { cudaProviderInstalled, deviceCandidates, failureReason, loadPipeline, type Device, type TaskPipeline } from '../../src/core/models/runtime';
+import {
+  cudaProviderInstalled,
+  deviceCandidates,
+  failureReason,
+  loadPipeline,
+  type Device,
+  type TaskPipeline,
+} from '../../src/core/models/runtime';
 
 function fakeFactory(fails: Partial<Record<Device, string>>, created: Device[] = []) {
   return async (_task: string, _folder: string, device: Device) => {
@@ -17,18 +24,49 @@ function fakeFactory(fails: Partial<Record<Device, string>>, created: Device[] =
 
 describe('device choice', () => {
   it('auto tries CUDA only with its provider, and the platform-specific ones only on their platform', () => {
-    const linux = deviceCandidates('auto', 'linux', () => false, () => true);
-    assert.deepEqual(linux.map((c) => c.device), ['cuda', 'dml', 'coreml', 'webgpu', 'cpu']);
-    assert.deepEqual(linux.filter((c) => !c.unavailable).map((c) => c.device), ['webgpu', 'cpu']);
-    assert.deepEqual(deviceCandidates('auto', 'win32', () => true).filter((c) => !c.unavailable).map((c) => c.device), ['cuda', 'dml', 'webgpu', 'cpu']);
-    assert.deepEqual(deviceCandidates('auto', 'darwin', () => false).filter((c) => !c.unavailable).map((c) => c.device), ['coreml', 'webgpu', 'cpu']);
-    const noVulkan = deviceCandidates('auto', 'linux', () => false, () => false).find((c) => c.device === 'webgpu');
+    const linux = deviceCandidates(
+      'auto',
+      'linux',
+      () => false,
+      () => true,
+    );
+    assert.deepEqual(
+      linux.map((c) => c.device),
+      ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'],
+    );
+    assert.deepEqual(
+      linux.filter((c) => !c.unavailable).map((c) => c.device),
+      ['webgpu', 'cpu'],
+    );
+    assert.deepEqual(
+      deviceCandidates('auto', 'win32', () => true)
+        .filter((c) => !c.unavailable)
+        .map((c) => c.device),
+      ['cuda', 'dml', 'webgpu', 'cpu'],
+    );
+    assert.deepEqual(
+      deviceCandidates('auto', 'darwin', () => false)
+        .filter((c) => !c.unavailable)
+        .map((c) => c.device),
+      ['coreml', 'webgpu', 'cpu'],
+    );
+    const noVulkan = deviceCandidates(
+      'auto',
+      'linux',
+      () => false,
+      () => false,
+    ).find((c) => c.device === 'webgpu');
     assert.match(noVulkan!.unavailable!, /no Vulkan loader/);
   });
 
   it('falls back past a device that fails to load, saying why', async () => {
     const created: Device[] = [];
-    const loaded = await loadPipeline('image-classification', '/m', 'auto', 'fp32', { factory: fakeFactory({ webgpu: 'Failed to get a WebGPU adapter' }, created), cuda: () => false, vulkan: () => true, platform: 'linux' });
+    const loaded = await loadPipeline('image-classification', '/m', 'auto', 'fp32', {
+      factory: fakeFactory({ webgpu: 'Failed to get a WebGPU adapter' }, created),
+      cuda: () => false,
+      vulkan: () => true,
+      platform: 'linux',
+    });
     assert.equal(loaded.device, 'cpu');
     assert.deepEqual(created, ['webgpu', 'cpu']);
     assert.match(loaded.attempts.find((a) => a.device === 'webgpu')!.reason!, /WebGPU adapter/);
@@ -52,9 +90,21 @@ describe('device choice', () => {
 
   it('never falls back from a device the user named', async () => {
     const created: Device[] = [];
-    await assert.rejects(loadPipeline('summarization', '/m', 'webgpu', 'fp32', { factory: fakeFactory({ webgpu: 'no adapter' }, created) }), /did not run on webgpu \(webgpu: no adapter\)\. Try --device auto or --device cpu/);
+    await assert.rejects(
+      loadPipeline('summarization', '/m', 'webgpu', 'fp32', {
+        factory: fakeFactory({ webgpu: 'no adapter' }, created),
+      }),
+      /did not run on webgpu \(webgpu: no adapter\)\. Try --device auto or --device cpu/,
+    );
     assert.deepEqual(created, ['webgpu']);
-    await assert.rejects(loadPipeline('summarization', '/m', 'auto', 'fp32', { factory: fakeFactory({ webgpu: 'x', cpu: 'y' }), cuda: () => false, platform: 'linux' }), /No device could run the model/);
+    await assert.rejects(
+      loadPipeline('summarization', '/m', 'auto', 'fp32', {
+        factory: fakeFactory({ webgpu: 'x', cpu: 'y' }),
+        cuda: () => false,
+        platform: 'linux',
+      }),
+      /No device could run the model/,
+    );
   });
 
   it("finds onnxruntime-node's CUDA provider library next to its binding", () => {
@@ -64,12 +114,17 @@ describe('device choice', () => {
     mkdirSync(join(root, 'dist'));
     const resolve = () => join(root, 'dist', 'index.js');
     assert.equal(cudaProviderInstalled(resolve), false);
-    writeFileSync(join(bin, process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so'), '');
+    writeFileSync(
+      join(bin, process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so'),
+      '',
+    );
     assert.equal(cudaProviderInstalled(resolve), process.platform === 'linux' || process.platform === 'win32');
   });
 
   it("shortens onnxruntime's assertion messages to their reason", () => {
-    const e = new Error('/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 onnxruntime::X::Init() adapter_result.status == Success was false. Failed to get a WebGPU adapter: none\nmore');
+    const e = new Error(
+      '/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 onnxruntime::X::Init() adapter_result.status == Success was false. Failed to get a WebGPU adapter: none\nmore',
+    );
     assert.equal(failureReason(e), 'Failed to get a WebGPU adapter: none');
   });
 });

@@ -30,7 +30,10 @@ describe('carbonlens scan', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cl-scan-'));
     writeFileSync(path.join(dir, 'values.yaml'), 'region: europe-north2\nmodel: acme/own-model\n');
     assert.equal((await runMain('scan', dir, '--fail-on', 'any')).code, 0, 'nothing to suggest');
-    writeFileSync(path.join(dir, 'train.py'), 'from transformers import AutoModel\nAutoModel.from_pretrained("bert-base-uncased")\n');
+    writeFileSync(
+      path.join(dir, 'train.py'),
+      'from transformers import AutoModel\nAutoModel.from_pretrained("bert-base-uncased")\n',
+    );
     assert.equal((await runMain('scan', dir, '--fail-on', 'region')).code, 0);
     const r = await runMain('scan', dir, '--fail-on', 'model');
     assert.equal(r.code, 1);

@@ -15,10 +15,11 @@ function fakeCli(body: string): { file: string; pidFile: string } {
   return { file, pidFile };
 }
 
-
 describe('loadSystemReport (the extension runs the CLI in a child process)', { timeout: 60_000 }, () => {
   it('returns the JSON the CLI prints', async () => {
-    const { file } = fakeCli(`process.stdout.write(JSON.stringify({ inventory: { node: process.argv.slice(2).join(' ') }, sources: [] }));`);
+    const { file } = fakeCli(
+      `process.stdout.write(JSON.stringify({ inventory: { node: process.argv.slice(2).join(' ') }, sources: [] }));`,
+    );
     const report = await loadSystemReport(file);
     assert.deepEqual(report, { inventory: { node: 'info --json' }, sources: [] });
   });

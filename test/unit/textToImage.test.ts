@@ -11,7 +11,13 @@ import { modelFiles } from '../../src/core/models/tasks';
 import { makeClip, makeTextToImage } from '../fixtures/tiny-models/diffusion.mjs';
 
 const root = resolve(__dirname, '../../..');
-const SD = { num_train_timesteps: 1000, beta_start: 0.00085, beta_end: 0.012, beta_schedule: 'scaled_linear', steps_offset: 1 };
+const SD = {
+  num_train_timesteps: 1000,
+  beta_start: 0.00085,
+  beta_end: 0.012,
+  beta_schedule: 'scaled_linear',
+  steps_offset: 1,
+};
 
 /** A model that knows the noise: every scheduler must walk back to the clean sample. */
 function denoise(kind: 'ddim' | 'euler', steps: number) {
@@ -22,7 +28,8 @@ function denoise(kind: 'ddim' | 'euler', steps: number) {
   if (kind === 'ddim') {
     const a = (() => {
       let p = 1;
-      for (let i = 0; i <= s.timesteps[0]!; i++) p *= 1 - (Math.sqrt(0.00085) + ((Math.sqrt(0.012) - Math.sqrt(0.00085)) * i) / 999) ** 2;
+      for (let i = 0; i <= s.timesteps[0]!; i++)
+        p *= 1 - (Math.sqrt(0.00085) + ((Math.sqrt(0.012) - Math.sqrt(0.00085)) * i) / 999) ** 2;
       return p;
     })();
     x = clean.map((c, i) => Math.sqrt(a) * c + Math.sqrt(1 - a) * noise[i]!);
@@ -61,9 +68,14 @@ describe('text to image: schedulers, tokenizer, files', () => {
     const tok = readClipTokenizer(join(dir, 'tokenizer'));
     const tokenizer = new CLIPTokenizer(tok.json, tok.config);
     const vocab = JSON.parse(readFileSync(join(dir, 'tokenizer/vocab.json'), 'utf8')) as Record<string, number>;
-    const { input_ids } = tokenizer('The  Cat!', { padding: 'max_length', max_length: 77, truncation: true }) as { input_ids: { data: BigInt64Array } };
+    const { input_ids } = tokenizer('The  Cat!', { padding: 'max_length', max_length: 77, truncation: true }) as {
+      input_ids: { data: BigInt64Array };
+    };
     const ids = Array.from(input_ids.data, Number);
-    assert.deepEqual(ids.slice(0, 7), ['<|startoftext|>', 'the</w>', 'c', 'a', 't</w>', '!</w>', '<|endoftext|>'].map((t) => vocab[t]));
+    assert.deepEqual(
+      ids.slice(0, 7),
+      ['<|startoftext|>', 'the</w>', 'c', 'a', 't</w>', '!</w>', '<|endoftext|>'].map((t) => vocab[t]),
+    );
     assert.equal(ids.length, 77);
   });
 
@@ -71,13 +83,19 @@ describe('text to image: schedulers, tokenizer, files', () => {
     const withJson = modelFiles('text-to-image', 'fp32', ['tokenizer/tokenizer.json', 'unet/model.onnx_data']);
     assert.ok(withJson.required.includes('tokenizer/tokenizer.json') && withJson.required.includes('unet/model.onnx'));
     assert.ok(withJson.optional?.includes('unet/model.onnx_data'));
-    assert.ok(modelFiles('text-to-image', 'fp32', ['tokenizer/vocab.json', 'tokenizer/merges.txt']).required.includes('tokenizer/merges.txt'));
+    assert.ok(
+      modelFiles('text-to-image', 'fp32', ['tokenizer/vocab.json', 'tokenizer/merges.txt']).required.includes(
+        'tokenizer/merges.txt',
+      ),
+    );
   });
 
   it('writes PNGs that an image library reads back', async () => {
     const rgb = Uint8Array.from({ length: 5 * 3 * 3 }, (_, i) => (i * 17) % 256);
     const { default: sharp } = await import('sharp');
-    const { data, info } = await sharp(encodePng(rgb, 5, 3)).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(encodePng(rgb, 5, 3))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     assert.deepEqual([info.width, info.height, info.channels], [5, 3, 3]);
     assert.deepEqual(Uint8Array.from(data), rgb);
   });
@@ -88,7 +106,36 @@ describe('carbonlens bench --task text-to-image', () => {
   makeTextToImage(join(models, 'tiny-sd'));
   makeClip(join(models, 'tiny-clip'));
   const bench = (out: string, extra: string[] = []) =>
-    spawnSync(process.execPath, [join(root, 'dist/cli.js'), 'bench', '--task', 'text-to-image', '--model', join(models, 'tiny-sd'), '--clip', join(models, 'tiny-clip'), '--device', 'cpu', '--steps', '3', '--size', '64x48', '--samples', '3', '--batch', '2', '--idle-ms', '0', '--out', join(out, 'emissions.csv'), '--json', ...extra], { encoding: 'utf8' });
+    spawnSync(
+      process.execPath,
+      [
+        join(root, 'dist/cli.js'),
+        'bench',
+        '--task',
+        'text-to-image',
+        '--model',
+        join(models, 'tiny-sd'),
+        '--clip',
+        join(models, 'tiny-clip'),
+        '--device',
+        'cpu',
+        '--steps',
+        '3',
+        '--size',
+        '64x48',
+        '--samples',
+        '3',
+        '--batch',
+        '2',
+        '--idle-ms',
+        '0',
+        '--out',
+        join(out, 'emissions.csv'),
+        '--json',
+        ...extra,
+      ],
+      { encoding: 'utf8' },
+    );
 
   it('generates seeded images through the harness, scores them with CLIP, and records them like any run', () => {
     const out = mkdtempSync(join(tmpdir(), 'cl-sd-out-'));
@@ -112,7 +159,8 @@ describe('carbonlens bench --task text-to-image', () => {
     // The same seeds give the same images; another guidance scale gives others.
     const again = bench(out, ['--images', join(out, 'b')]);
     const other = bench(out, ['--images', join(out, 'c'), '--guidance', '1', '--scheduler', 'ddim']);
-    const files = (r: typeof run) => (JSON.parse(r.stdout).result.outputs as { file: string }[]).map((o) => readFileSync(o.file));
+    const files = (r: typeof run) =>
+      (JSON.parse(r.stdout).result.outputs as { file: string }[]).map((o) => readFileSync(o.file));
     assert.deepEqual(files(again), files(run));
     assert.notDeepEqual(files(other), files(run));
   });

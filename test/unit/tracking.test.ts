@@ -18,7 +18,15 @@ function rig() {
   const gpuCounter = { j: 0, w: 50 };
   const sources: EnergySource[] = [
     { id: 'cpu', component: 'cpu', name: 'CPU model', kind: 'estimated', detail: '', power: () => cpu.powerW },
-    { id: 'gpu', component: 'gpu', name: 'GPU', kind: 'measured', detail: '', power: () => gpuCounter.w, energy: async () => gpuCounter.j },
+    {
+      id: 'gpu',
+      component: 'gpu',
+      name: 'GPU',
+      kind: 'measured',
+      detail: '',
+      power: () => gpuCounter.w,
+      energy: async () => gpuCounter.j,
+    },
   ];
   const meter = new Meter(sources, { now: () => clock.t, counterIntervalMs: 1e9 });
   /** `s` seconds at these powers, sampled once a second. */
@@ -111,8 +119,14 @@ describe('run tracker', () => {
     await pass(4, 20);
     const rb = await b.end();
     assert.ok(ra && rb);
-    assert.deepEqual(ra.overlaps.map((o) => o.label), ['node: app']);
-    assert.deepEqual(rb.overlaps.map((o) => o.label), ['build']);
+    assert.deepEqual(
+      ra.overlaps.map((o) => o.label),
+      ['node: app'],
+    );
+    assert.deepEqual(
+      rb.overlaps.map((o) => o.label),
+      ['build'],
+    );
     assert.equal(ra.window.durationS, 8);
     assert.equal(rb.window.durationS, 8);
     assert.equal(ra.idleSeconds, 10);
@@ -153,7 +167,12 @@ describe('tracked records', () => {
     await pass(10, 100, 250);
     const finished = (await run.end(0))!;
     const intensity = resolveIntensity({ region: 'us-east-1' });
-    const record = trackedRecord(finished, { intensity, pue: 1.1, dataset: 'latest', machine: { os: 'Linux', cpu: 'Xeon', cpuCount: 8, gpus: ['GPU'], ramGB: 32 } });
+    const record = trackedRecord(finished, {
+      intensity,
+      pue: 1.1,
+      dataset: 'latest',
+      machine: { os: 'Linux', cpu: 'Xeon', cpuCount: 8, gpus: ['GPU'], ramGB: 32 },
+    });
     assert.equal(record.schema, 'carbonlens.run/1');
     const kwh = record.energy.totalJ / 3.6e6;
     assert.ok(Math.abs(record.emissions!.grams - kwh * intensity.gco2PerKwh * 1.1) < 1e-12);
@@ -182,7 +201,11 @@ describe('tracked records', () => {
     const run = tracker.start({ origin: 'task', label: 'build' });
     await settled(); // the window's first edge is read
     await pass(4, 10);
-    const record = trackedRecord((await run.end(0))!, { pue: 1, dataset: 'latest', machine: { os: '', cpu: '', cpuCount: 1, gpus: [], ramGB: 1 } });
+    const record = trackedRecord((await run.end(0))!, {
+      pue: 1,
+      dataset: 'latest',
+      machine: { os: '', cpu: '', cpuCount: 1, gpus: [], ramGB: 1 },
+    });
     assert.equal(record.emissions, undefined);
     assert.match(record.emissionsNote!, /carbonlens\.location/);
     assert.equal(record.commandLine, undefined);

@@ -45,10 +45,21 @@ export function message(c: Pick<Candidate, 'value'>, s: Suggestion): string {
   if (s.kind === 'region') {
     return `${s.replacement} (${s.to.location}, ${s.to.gco2PerKwh} gCO2e/kWh) emits ${s.savingPercent.toFixed(0)}% less than ${c.value} (${s.from.location}, ${s.from.gco2PerKwh} gCO2e/kWh) for the same energy.`;
   }
-  const params = !s.params?.from || !s.params.to ? '' : s.params.from === s.params.to ? ` ${s.params.from} M parameters either way;` : ` ${s.params.from} M -> ${s.params.to} M parameters;`;
-  const saving = s.savingPercent !== undefined ? ` ${s.savingPercent.toFixed(0)}% less energy${s.evidence === 'measured-here' ? ' measured here' : ' in the study'};` : '';
+  const params =
+    !s.params?.from || !s.params.to
+      ? ''
+      : s.params.from === s.params.to
+        ? ` ${s.params.from} M parameters either way;`
+        : ` ${s.params.from} M -> ${s.params.to} M parameters;`;
+  const saving =
+    s.savingPercent !== undefined
+      ? ` ${s.savingPercent.toFixed(0)}% less energy${s.evidence === 'measured-here' ? ' measured here' : ' in the study'};`
+      : '';
   const how = s.evidence === 'measured-here' ? 'measured on this machine' : 'published';
-  return `${s.replacement} is within ${s.tolerancePercent}% of ${c.value}'s quality (${how}: ${s.quality[0]}).${params}${saving}`.replace(/;$/, '.');
+  return `${s.replacement} is within ${s.tolerancePercent}% of ${c.value}'s quality (${how}: ${s.quality[0]}).${params}${saving}`.replace(
+    /;$/,
+    '.',
+  );
 }
 
 export function adviseCandidates(candidates: readonly Candidate[], text: string, options: AdviseOptions): Finding[] {
@@ -58,16 +69,30 @@ export function adviseCandidates(candidates: readonly Candidate[], text: string,
   for (const c of candidates) {
     if (c.kind === 'model' ? !options.models : !options.regions) continue;
     const key = `${c.kind}:${c.value}`;
-    if (!cache.has(key)) cache.set(key, c.kind === 'model' ? suggestModel(c.value, options) : suggestRegion(c.value, options));
+    if (!cache.has(key))
+      cache.set(key, c.kind === 'model' ? suggestModel(c.value, options) : suggestRegion(c.value, options));
     const suggestion = cache.get(key);
     if (!suggestion) continue;
-    findings.push({ kind: c.kind, value: c.value, key: c.key, start: at(c.start), end: at(c.end), suggestion, message: message(c, suggestion) });
+    findings.push({
+      kind: c.kind,
+      value: c.value,
+      key: c.key,
+      start: at(c.start),
+      end: at(c.end),
+      suggestion,
+      message: message(c, suggestion),
+    });
   }
   return findings;
 }
 
 /** Findings for a file's text; `undefined` when the file is of no kind the advisor reads. */
-export function advise(fileName: string, text: string, options: AdviseOptions, languageId?: string): Finding[] | undefined {
+export function advise(
+  fileName: string,
+  text: string,
+  options: AdviseOptions,
+  languageId?: string,
+): Finding[] | undefined {
   const kind: FileKind | undefined = fileKind(fileName, languageId);
   if (!kind) return undefined;
   return adviseCandidates(scan(kind, text), text, options);

@@ -28,7 +28,8 @@ export interface ModelRef {
 const lower = (s: string) => s.toLowerCase();
 const canonicalOf = (id: string) => lower(LEGACY_NAMES[id] ?? LEGACY_NAMES[lower(id)] ?? id);
 let ids: Set<string> | undefined;
-const catalogueIds = () => (ids ??= new Set(modelEquivalentRows().flatMap((r) => [canonicalOf(r.large), canonicalOf(r.small)])));
+const catalogueIds = () =>
+  (ids ??= new Set(modelEquivalentRows().flatMap((r) => [canonicalOf(r.large), canonicalOf(r.small)])));
 
 /** The catalogue model an id stands for, or undefined when the catalogue does not know it. */
 export function modelRef(id: string): ModelRef | undefined {
@@ -69,11 +70,22 @@ export function publishedAlternatives(canonical: string): Map<string, ModelEquiv
 }
 
 /** The study's energy for both models on the same workload and hardware: 1 - small/large, in %. */
-export function publishedEnergySaving(large: string, small: string): { percent: number; workload: string; hardware: string; source: string } | undefined {
+export function publishedEnergySaving(
+  large: string,
+  small: string,
+): { percent: number; workload: string; hardware: string; source: string } | undefined {
   const rows = paperMeasurementRows();
   for (const a of rows.filter((r) => canonicalOf(r.model) === canonicalOf(large))) {
-    const b = rows.find((r) => canonicalOf(r.model) === canonicalOf(small) && r.workload === a.workload && r.hardware === a.hardware);
-    if (b) return { percent: (1 - b.energyKwh / a.energyKwh) * 100, workload: a.workload, hardware: a.hardware || 'unstated hardware', source: a.source };
+    const b = rows.find(
+      (r) => canonicalOf(r.model) === canonicalOf(small) && r.workload === a.workload && r.hardware === a.hardware,
+    );
+    if (b)
+      return {
+        percent: (1 - b.energyKwh / a.energyKwh) * 100,
+        workload: a.workload,
+        hardware: a.hardware || 'unstated hardware',
+        source: a.source,
+      };
   }
   return undefined;
 }

@@ -18,7 +18,13 @@ export interface AdvisorOptions {
   history: readonly RunSummary[];
 }
 
-export const DEFAULT_ADVISOR_OPTIONS: AdvisorOptions = { tolerancePercent: 5, regionScope: 'continent', minSavingPercent: 20, dataset: 'latest', history: [] };
+export const DEFAULT_ADVISOR_OPTIONS: AdvisorOptions = {
+  tolerancePercent: 5,
+  regionScope: 'continent',
+  minSavingPercent: 20,
+  dataset: 'latest',
+  history: [],
+};
 
 export interface ModelSuggestion {
   kind: 'model';
@@ -61,20 +67,38 @@ function measuredHere(id: string, options: AdvisorOptions): ModelSuggestion | un
   let best: { ours: RunSummary; theirs: RunSummary } | undefined;
   for (const ours of mine) {
     for (const theirs of options.history) {
-      if (sameModel(theirs.model, id) || theirs.task !== ours.task || theirs.dataset !== ours.dataset || theirs.quality.metric !== ours.quality.metric) continue;
-      if (theirs.jPerItem >= ours.jPerItem || !withinTolerance(ours.quality.value, theirs.quality.value, ours.quality.higherIsBetter, options.tolerancePercent)) continue;
+      if (
+        sameModel(theirs.model, id) ||
+        theirs.task !== ours.task ||
+        theirs.dataset !== ours.dataset ||
+        theirs.quality.metric !== ours.quality.metric
+      )
+        continue;
+      if (
+        theirs.jPerItem >= ours.jPerItem ||
+        !withinTolerance(
+          ours.quality.value,
+          theirs.quality.value,
+          ours.quality.higherIsBetter,
+          options.tolerancePercent,
+        )
+      )
+        continue;
       if (!best || theirs.jPerItem / ours.jPerItem < best.theirs.jPerItem / best.ours.jPerItem) best = { ours, theirs };
     }
   }
   if (!best) return undefined;
   const { ours, theirs } = best;
-  const q = (r: RunSummary) => `${r.quality.value.toFixed(3)}${Number.isFinite(r.quality.low) ? ` (95% CI ${r.quality.low.toFixed(3)}-${r.quality.high.toFixed(3)})` : ''}`;
+  const q = (r: RunSummary) =>
+    `${r.quality.value.toFixed(3)}${Number.isFinite(r.quality.low) ? ` (95% CI ${r.quality.low.toFixed(3)}-${r.quality.high.toFixed(3)})` : ''}`;
   const j = (x: number) => (x >= 1 ? `${x.toPrecision(3)} J` : `${(x * 1000).toPrecision(3)} mJ`);
   return {
     kind: 'model',
     replacement: theirs.model,
     evidence: 'measured-here',
-    quality: [`${ours.quality.metric} ${q(ours)} vs ${q(theirs)} (${ours.quality.higherIsBetter ? 'higher' : 'lower'} is better) on ${ours.items} items of ${ours.dataset}`],
+    quality: [
+      `${ours.quality.metric} ${q(ours)} vs ${q(theirs)} (${ours.quality.higherIsBetter ? 'higher' : 'lower'} is better) on ${ours.items} items of ${ours.dataset}`,
+    ],
     savingPercent: (1 - theirs.jPerItem / ours.jPerItem) * 100,
     energy: `${j(ours.jPerItem)} vs ${j(theirs.jPerItem)} per item (${ours.kind}/${theirs.kind}), measured here on ${ours.device} and ${theirs.device}`,
     sources: [`CarbonLens benchmarks of ${ours.timestamp.slice(0, 10)} and ${theirs.timestamp.slice(0, 10)}`],
@@ -89,24 +113,37 @@ function published(id: string, options: AdvisorOptions): ModelSuggestion | undef
   const candidates: ModelSuggestion[] = [];
   for (const [small, rows] of publishedAlternatives(ref.canonical)) {
     // Verified figures first: SOURCES.md flags the seed paper's unverified TrOCR row.
-    const scored = rows.filter((r) => r.largeScore !== null && r.smallScore !== null).sort((a, b) => Number(/NOT verified/i.test(a.source)) - Number(/NOT verified/i.test(b.source)));
-    if (scored.length === 0 || !scored.every((r) => withinTolerance(r.largeScore!, r.smallScore!, r.higherIsBetter, options.tolerancePercent))) continue;
+    const scored = rows
+      .filter((r) => r.largeScore !== null && r.smallScore !== null)
+      .sort((a, b) => Number(/NOT verified/i.test(a.source)) - Number(/NOT verified/i.test(b.source)));
+    if (
+      scored.length === 0 ||
+      !scored.every((r) => withinTolerance(r.largeScore!, r.smallScore!, r.higherIsBetter, options.tolerancePercent))
+    )
+      continue;
     const saving = publishedEnergySaving(ref.canonical, small);
     candidates.push({
       kind: 'model',
       replacement: writeLike(small, ref.style),
       evidence: 'published',
-      quality: scored.map((r) => `${r.metric.replace(/\s*\((?:[^()]*\b(?:higher|lower) is better[^()]*)\)/, '')}: ${score(r.largeScore!)} vs ${score(r.smallScore!)} (${r.higherIsBetter ? 'higher' : 'lower'} is better) on ${r.dataset}`),
+      quality: scored.map(
+        (r) =>
+          `${r.metric.replace(/\s*\((?:[^()]*\b(?:higher|lower) is better[^()]*)\)/, '')}: ${score(r.largeScore!)} vs ${score(r.smallScore!)} (${r.higherIsBetter ? 'higher' : 'lower'} is better) on ${r.dataset}`,
+      ),
       params: { from: rows[0].largeParamsM, to: rows[0].smallParamsM },
       savingPercent: saving?.percent,
-      energy: saving && `${saving.percent.toFixed(0)}% less energy in the study (${saving.workload}, ${saving.hardware})`,
+      energy:
+        saving && `${saving.percent.toFixed(0)}% less energy in the study (${saving.workload}, ${saving.hardware})`,
       sources: [...new Set([...scored.map((r) => r.source), ...(saving ? [saving.source] : [])])],
       task: rows[0].task,
       tolerancePercent: options.tolerancePercent,
     });
   }
   // The best saving known, then the fewest parameters.
-  candidates.sort((a, b) => (b.savingPercent ?? -1) - (a.savingPercent ?? -1) || (a.params?.to ?? Infinity) - (b.params?.to ?? Infinity));
+  candidates.sort(
+    (a, b) =>
+      (b.savingPercent ?? -1) - (a.savingPercent ?? -1) || (a.params?.to ?? Infinity) - (b.params?.to ?? Infinity),
+  );
   return candidates[0];
 }
 
@@ -115,10 +152,40 @@ export function suggestModel(id: string, options: AdvisorOptions): ModelSuggesti
 }
 
 const CONTINENT: Record<string, string> = {
-  USA: 'NA', CAN: 'NA', MEX: 'NA', BRA: 'SA', CHL: 'SA',
-  BEL: 'EU', CHE: 'EU', DEU: 'EU', ESP: 'EU', FIN: 'EU', FRA: 'EU', GBR: 'EU', IRL: 'EU', ITA: 'EU', NLD: 'EU', NOR: 'EU', POL: 'EU', SWE: 'EU',
-  CHN: 'AS', HKG: 'AS', IDN: 'AS', IND: 'AS', JPN: 'AS', KOR: 'AS', SGP: 'AS', TWN: 'AS',
-  ARE: 'ME', BHR: 'ME', ISR: 'ME', QAT: 'ME', SAU: 'ME', ZAF: 'AF', AUS: 'OC', NZL: 'OC',
+  USA: 'NA',
+  CAN: 'NA',
+  MEX: 'NA',
+  BRA: 'SA',
+  CHL: 'SA',
+  BEL: 'EU',
+  CHE: 'EU',
+  DEU: 'EU',
+  ESP: 'EU',
+  FIN: 'EU',
+  FRA: 'EU',
+  GBR: 'EU',
+  IRL: 'EU',
+  ITA: 'EU',
+  NLD: 'EU',
+  NOR: 'EU',
+  POL: 'EU',
+  SWE: 'EU',
+  CHN: 'AS',
+  HKG: 'AS',
+  IDN: 'AS',
+  IND: 'AS',
+  JPN: 'AS',
+  KOR: 'AS',
+  SGP: 'AS',
+  TWN: 'AS',
+  ARE: 'ME',
+  BHR: 'ME',
+  ISR: 'ME',
+  QAT: 'ME',
+  SAU: 'ME',
+  ZAF: 'AF',
+  AUS: 'OC',
+  NZL: 'OC',
 };
 
 /** The cloud region a value names (a zone names its region), or undefined. */
@@ -132,7 +199,10 @@ export function suggestRegion(value: string, options: AdvisorOptions): RegionSug
   const from = regionRow(value, options.dataset);
   if (!from) return undefined;
   const inScope = (r: CloudRegionRow) =>
-    options.regionScope === 'any' || (options.regionScope === 'country' ? r.countryIso3 === from.countryIso3 : CONTINENT[r.countryIso3] !== undefined && CONTINENT[r.countryIso3] === CONTINENT[from.countryIso3]);
+    options.regionScope === 'any' ||
+    (options.regionScope === 'country'
+      ? r.countryIso3 === from.countryIso3
+      : CONTINENT[r.countryIso3] !== undefined && CONTINENT[r.countryIso3] === CONTINENT[from.countryIso3]);
   const best = dataset(options.dataset)
     .regions()
     .filter((r) => r.provider === from.provider && r.region !== from.region && inScope(r))

@@ -29,11 +29,17 @@ export interface BenchmarkOutcome {
 export async function benchmarkModel(request: BenchmarkRequest): Promise<BenchmarkOutcome> {
   const { hub, download, task, dtype } = request;
   const model = await resolveModel(request.model, task, dtype, hub, download);
-  const set = request.set ?? (await loadEvalSet(task, request.dataset, request.samples, request.seed, hub, { ...download, signal: request.signal }));
+  const set =
+    request.set ??
+    (await loadEvalSet(task, request.dataset, request.samples, request.seed, hub, {
+      ...download,
+      signal: request.signal,
+    }));
   const { textToImage: t2i, ...rest } = request;
   if (task === 'text-to-image' && !t2i) throw new Error('Text-to-image needs a CLIP model to score the images.');
   const clip = t2i && (await resolveModel(t2i.clip, 'clip', 'fp32', hub, download));
-  const textToImage = t2i && clip ? { imagesDir: t2i.imagesDir, clipFolder: clip.folder, diffusion: t2i.diffusion } : undefined;
+  const textToImage =
+    t2i && clip ? { imagesDir: t2i.imagesDir, clipFolder: clip.folder, diffusion: t2i.diffusion } : undefined;
   const result = await runBenchmark({ ...rest, folder: model.folder, set, ...(textToImage && { textToImage }) });
   return { model, set, result };
 }

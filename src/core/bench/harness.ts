@@ -2,9 +2,23 @@
 // baseline again; energy per item per component with its provenance, and the answers' quality.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyBaseline, averageBaselines, type ComponentEnergy, type IdleBaseline, type Meter, type WindowResult } from '../energy/meter';
+import {
+  applyBaseline,
+  averageBaselines,
+  type ComponentEnergy,
+  type IdleBaseline,
+  type Meter,
+  type WindowResult,
+} from '../energy/meter';
 import type { Provenance } from '../energy/provenance';
-import { loadPipeline, type Device, type DeviceAttempt, type DeviceChoice, type PipelineFactory, type TaskPipeline } from '../models/runtime';
+import {
+  loadPipeline,
+  type Device,
+  type DeviceAttempt,
+  type DeviceChoice,
+  type PipelineFactory,
+  type TaskPipeline,
+} from '../models/runtime';
 import type { Dtype, Task } from '../models/tasks';
 import { clipScores } from '../diffusion/clipScore';
 import { loadStableDiffusion, type DiffusionOptions } from '../diffusion/stableDiffusion';
@@ -97,7 +111,8 @@ export interface BenchResult {
 /** Above this spread, two models' energy should not be compared from these runs. */
 export const SPREAD_WARNING_PERCENT = 10;
 
-const batches = (items: readonly EvalItem[], size: number) => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+const batches = (items: readonly EvalItem[], size: number) =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 function perItem(window: WindowResult, items: number): RepeatResult {
   return {
@@ -107,7 +122,12 @@ function perItem(window: WindowResult, items: number): RepeatResult {
     netEnergyJ: window.netJ,
     jPerItem: window.totalJ / items,
     netJPerItem: window.netJ === undefined ? undefined : window.netJ / items,
-    components: window.components.map((c) => ({ component: c.component, kind: c.kind, jPerItem: c.energyJ / items, netJPerItem: c.netEnergyJ === undefined ? undefined : c.netEnergyJ / items })),
+    components: window.components.map((c) => ({
+      component: c.component,
+      kind: c.kind,
+      jPerItem: c.energyJ / items,
+      netJPerItem: c.netEnergyJ === undefined ? undefined : c.netEnergyJ / items,
+    })),
     kind: window.kind,
   };
 }
@@ -116,7 +136,14 @@ function perItem(window: WindowResult, items: number): RepeatResult {
  * Every item through the pipeline, batch by batch. A pipeline that splits its work prepares the
  * next batch (on the CPU) while the current one runs (on the device).
  */
-async function runAll(pipeline: TaskPipeline, runner: TaskRunner, items: readonly EvalItem[], batch: number, signal?: AbortSignal, onItems?: (d: number, t: number) => void): Promise<string[]> {
+async function runAll(
+  pipeline: TaskPipeline,
+  runner: TaskRunner,
+  items: readonly EvalItem[],
+  batch: number,
+  signal?: AbortSignal,
+  onItems?: (d: number, t: number) => void,
+): Promise<string[]> {
   const answers: string[] = [];
   const chunks = batches(items, batch).map((chunk) => chunk.map((i) => i.input));
   const { split } = pipeline;
@@ -144,7 +171,12 @@ const BATCH_CANDIDATES = [1, 4, 8, 16, 32, 64];
  * Items/s of a few batch sizes on the loaded model (two timed batches each, after one to warm
  * it); stops growing once a size is clearly slower than the best. Part of the warm-up, not metered.
  */
-async function measureBatches(pipeline: TaskPipeline, runner: TaskRunner, items: readonly EvalItem[], signal?: AbortSignal): Promise<{ batch: number; itemsPerS: number }[]> {
+async function measureBatches(
+  pipeline: TaskPipeline,
+  runner: TaskRunner,
+  items: readonly EvalItem[],
+  signal?: AbortSignal,
+): Promise<{ batch: number; itemsPerS: number }[]> {
   const trials: { batch: number; itemsPerS: number }[] = [];
   for (const batch of BATCH_CANDIDATES.filter((b) => b === 1 || b <= items.length)) {
     const take = (n: number) => Array.from({ length: n }, (_, i) => items[i % items.length]!);
@@ -163,13 +195,20 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   const wanted = options.batch ?? 1;
   const repeats = options.repeats ?? 1;
   const idleMs = options.idleMs ?? 3000;
-  if (wanted !== 'auto' && !(wanted >= 1 && Number.isInteger(wanted))) throw new RangeError(`Batch size must be a whole number >= 1 or auto, not ${wanted}.`);
-  if (!(repeats >= 1 && Number.isInteger(repeats))) throw new RangeError(`Repeats must be a whole number >= 1, not ${repeats}.`);
+  if (wanted !== 'auto' && !(wanted >= 1 && Number.isInteger(wanted)))
+    throw new RangeError(`Batch size must be a whole number >= 1 or auto, not ${wanted}.`);
+  if (!(repeats >= 1 && Number.isInteger(repeats)))
+    throw new RangeError(`Repeats must be a whole number >= 1, not ${repeats}.`);
   if (set.items.length === 0) throw new RangeError(`The evaluation set ${set.name} has no items.`);
   const t2i = options.textToImage;
-  if (task === 'text-to-image' && !t2i) throw new Error('Text-to-image needs textToImage options (images folder, CLIP model, sampler settings).');
-  const runner = t2i ? textToImageRunner(t2i.imagesDir, (images) => clipScores(t2i.clipFolder, images)) : taskRunner(task, JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')), set.name);
-  const factory = options.factory ?? (t2i ? (_task: Task, f: string, device: Device) => loadStableDiffusion(f, device, t2i.diffusion) : undefined);
+  if (task === 'text-to-image' && !t2i)
+    throw new Error('Text-to-image needs textToImage options (images folder, CLIP model, sampler settings).');
+  const runner = t2i
+    ? textToImageRunner(t2i.imagesDir, (images) => clipScores(t2i.clipFolder, images))
+    : taskRunner(task, JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')), set.name);
+  const factory =
+    options.factory ??
+    (t2i ? (_task: Task, f: string, device: Device) => loadStableDiffusion(f, device, t2i.diffusion) : undefined);
   const warnings: string[] = [];
 
   let before: IdleBaseline | undefined;
@@ -211,16 +250,23 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       const after = await meter.measureIdle(idleMs);
       idle = before ? averageBaselines(before, after) : after;
     }
-    const repeatResults = results.map(({ window }) => perItem(idle ? applyBaseline(window, idle) : window, set.items.length));
+    const repeatResults = results.map(({ window }) =>
+      perItem(idle ? applyBaseline(window, idle) : window, set.items.length),
+    );
     const sorted = [...repeatResults].sort((a, b) => a.jPerItem - b.jPerItem);
     const summary = sorted[Math.floor((sorted.length - 1) / 2)];
     let spreadPercent: number | undefined;
     if (repeats > 1) {
       spreadPercent = ((sorted[sorted.length - 1].jPerItem - sorted[0].jPerItem) / summary.jPerItem) * 100;
-      if (spreadPercent > SPREAD_WARNING_PERCENT) warnings.push(`Energy per item varied by ${spreadPercent.toFixed(0)}% across repeats (over ${SPREAD_WARNING_PERCENT}%): close other work, add --repeats or a cool-down before comparing.`);
+      if (spreadPercent > SPREAD_WARNING_PERCENT)
+        warnings.push(
+          `Energy per item varied by ${spreadPercent.toFixed(0)}% across repeats (over ${SPREAD_WARNING_PERCENT}%): close other work, add --repeats or a cool-down before comparing.`,
+        );
     }
-    if (summary.seconds < 1) warnings.push(`The measured run took ${summary.seconds.toFixed(2)} s: use more samples for a steadier figure.`);
-    if (summary.kind !== 'measured') warnings.push(`Some energy figures are ${summary.kind}, not read from hardware counters.`);
+    if (summary.seconds < 1)
+      warnings.push(`The measured run took ${summary.seconds.toFixed(2)} s: use more samples for a steadier figure.`);
+    if (summary.kind !== 'measured')
+      warnings.push(`Some energy figures are ${summary.kind}, not read from hardware counters.`);
     const answers = results[0].answers;
     const references = set.items.map((i) => i.reference);
     if (runner.finish) options.onPhase?.('score');
@@ -241,7 +287,10 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
         batchChosenBy: trials ? 'measurement' : 'user',
         ...(trials && { batchTrials: trials }),
         preprocessing: loaded.pipeline.preprocessing ?? "transformers.js's processor",
-        graphCapture: { enabled: false, why: 'onnxruntime-node cannot hand a session GPU-resident inputs, which graph capture needs' },
+        graphCapture: {
+          enabled: false,
+          why: 'onnxruntime-node cannot hand a session GPU-resident inputs, which graph capture needs',
+        },
       },
       items: set.items.length,
       load: { seconds: load.durationS, energyJ: load.totalJ, kind: load.kind },

@@ -33,7 +33,8 @@ export function parseRuns(text: string): { records: BenchRecord[]; tracked: Trac
     try {
       const r = JSON.parse(line) as BenchRecord | TrackedRecord;
       if (r?.schema === 'carbonlens.bench/1' && typeof r.runId === 'string' && r.result?.summary) records.push(r);
-      else if (r?.schema === 'carbonlens.run/1' && typeof r.runId === 'string' && typeof r.energy?.totalJ === 'number') tracked.push(r);
+      else if (r?.schema === 'carbonlens.run/1' && typeof r.runId === 'string' && typeof r.energy?.totalJ === 'number')
+        tracked.push(r);
       else skipped++;
     } catch {
       skipped++; // a line cut short by a crash, or edited by hand
@@ -61,7 +62,11 @@ export function summariseRun(r: BenchRecord): RunSummary {
     netJPerItem: s.netJPerItem,
     kind: s.kind,
     quality: { metric: q.metric, value: q.value, low: q.low, high: q.high, higherIsBetter: q.higherIsBetter },
-    ...(e && { gPerItem: e.gPerItem, gco2PerKwh: e.intensity.gco2PerKwh, location: e.intensity.region ? `${e.intensity.provider} ${e.intensity.region}` : e.intensity.location }),
+    ...(e && {
+      gPerItem: e.gPerItem,
+      gco2PerKwh: e.intensity.gco2PerKwh,
+      location: e.intensity.region ? `${e.intensity.provider} ${e.intensity.region}` : e.intensity.location,
+    }),
   };
 }
 
@@ -71,10 +76,13 @@ export function summariseRun(r: BenchRecord): RunSummary {
  */
 export function paretoFront(runs: readonly RunSummary[]): Set<string> {
   const front = new Set<string>();
-  const better = (a: RunSummary, b: RunSummary) => (a.quality.higherIsBetter ? a.quality.value - b.quality.value : b.quality.value - a.quality.value);
+  const better = (a: RunSummary, b: RunSummary) =>
+    a.quality.higherIsBetter ? a.quality.value - b.quality.value : b.quality.value - a.quality.value;
   for (const r of runs) {
     const peers = runs.filter((o) => o.task === r.task && o.quality.metric === r.quality.metric);
-    const dominated = peers.some((o) => o !== r && o.jPerItem <= r.jPerItem && better(o, r) >= 0 && (o.jPerItem < r.jPerItem || better(o, r) > 0));
+    const dominated = peers.some(
+      (o) => o !== r && o.jPerItem <= r.jPerItem && better(o, r) >= 0 && (o.jPerItem < r.jPerItem || better(o, r) > 0),
+    );
     if (!dominated) front.add(r.runId);
   }
   return front;

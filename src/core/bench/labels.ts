@@ -2,7 +2,18 @@
 // an ImageNet-1k model through data/imagenet-cifar10.csv (indices 0-999, documented there).
 import { IMAGENET_TO_CIFAR10 } from '../../generated/imagenetCifar10';
 
-export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'] as const;
+export const CIFAR10_CLASSES = [
+  'airplane',
+  'automobile',
+  'bird',
+  'cat',
+  'deer',
+  'dog',
+  'frog',
+  'horse',
+  'ship',
+  'truck',
+] as const;
 export type Cifar10Class = (typeof CIFAR10_CLASSES)[number];
 
 const CIFAR_ALIASES: Record<string, Cifar10Class> = { plane: 'airplane', car: 'automobile' };
@@ -29,7 +40,10 @@ export function cifar10Mapping(id2label: Readonly<Record<string, string>>): Labe
     return (CIFAR10_CLASSES as readonly string[]).includes(name) ? (name as Cifar10Class) : CIFAR_ALIASES[name];
   };
   const named = entries.filter(([, label]) => byName(label));
-  if (named.length >= CIFAR10_CLASSES.length && new Set(named.map(([, l]) => byName(l))).size === CIFAR10_CLASSES.length) {
+  if (
+    named.length >= CIFAR10_CLASSES.length &&
+    new Set(named.map(([, l]) => byName(l))).size === CIFAR10_CLASSES.length
+  ) {
     return { kind: 'cifar10', toCifar10: byName };
   }
   if (entries.length !== 1000) return null;
@@ -51,7 +65,10 @@ export function cifar10Mapping(id2label: Readonly<Record<string, string>>): Labe
 }
 
 /** The CIFAR-10 class with the most probability mass among a prediction's labels. */
-export function predictCifar10(scores: readonly { label: string; score: number }[], mapping: LabelMapping): Cifar10Class | undefined {
+export function predictCifar10(
+  scores: readonly { label: string; score: number }[],
+  mapping: LabelMapping,
+): Cifar10Class | undefined {
   const mass = new Map<Cifar10Class, number>();
   for (const { label, score } of scores) {
     const c = mapping.toCifar10(label);

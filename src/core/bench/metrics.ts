@@ -75,7 +75,12 @@ export interface RougeScore {
 
 /** Google's rouge-score tokeniser (no stemming): lowercase, non-alphanumerics to spaces. */
 export function rougeTokens(text: string): string[] {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim().split(' ').filter(Boolean);
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim()
+    .split(' ')
+    .filter(Boolean);
 }
 
 function score(overlap: number, predicted: number, reference: number): RougeScore {
@@ -107,7 +112,8 @@ function lcsLength(a: readonly string[], b: readonly string[]): number {
   let previous = new Array<number>(b.length + 1).fill(0);
   for (let i = 1; i <= a.length; i++) {
     const current = [0];
-    for (let j = 1; j <= b.length; j++) current[j] = a[i - 1] === b[j - 1] ? previous[j - 1] + 1 : Math.max(previous[j], current[j - 1]);
+    for (let j = 1; j <= b.length; j++)
+      current[j] = a[i - 1] === b[j - 1] ? previous[j - 1] + 1 : Math.max(previous[j], current[j - 1]);
     previous = current;
   }
   return previous[b.length];
@@ -127,6 +133,7 @@ export interface RougeSummary {
 
 /** Mean F1 per ROUGE variant over a set, with intervals. */
 export function rouge(predictions: readonly string[], references: readonly string[]): RougeSummary {
-  const f1 = (fn: (p: string, r: string) => RougeScore) => meanInterval(predictions.map((p, i) => fn(p, references[i]).f1));
+  const f1 = (fn: (p: string, r: string) => RougeScore) =>
+    meanInterval(predictions.map((p, i) => fn(p, references[i]).f1));
   return { rouge1: f1((p, r) => rougeN(p, r, 1)), rouge2: f1((p, r) => rougeN(p, r, 2)), rougeL: f1(rougeL) };
 }

@@ -17,7 +17,14 @@ export interface RunEmissions {
   intensity: IntensityFigure;
   pue: number;
   /** The cleanest regions for this energy per item, with the saving against the place in use. */
-  cleanerRegions: { provider?: string; region?: string; location: string; gco2PerKwh: number; gPerItem: number; savingPercent?: number }[];
+  cleanerRegions: {
+    provider?: string;
+    region?: string;
+    location: string;
+    gco2PerKwh: number;
+    gPerItem: number;
+    savingPercent?: number;
+  }[];
 }
 
 export interface BenchRecord {
@@ -38,14 +45,26 @@ export interface BenchRecord {
 export function runEmissions(result: BenchResult, intensity: IntensityFigure, pue: number): RunEmissions {
   const g = (joules: number) => emissionsGrams(Math.max(0, joules) / JOULES_PER_KWH, intensity.gco2PerKwh, pue);
   const { jPerItem, netJPerItem } = result.summary;
-  const regions = compareRegions(jPerItem / JOULES_PER_KWH, { dataset: intensity.dataset === 'codecarbon' || intensity.dataset === 'gcp-2021' ? intensity.dataset : 'latest', from: intensity, pue, ...(intensity.provider && { providers: [intensity.provider] }) });
+  const regions = compareRegions(jPerItem / JOULES_PER_KWH, {
+    dataset: intensity.dataset === 'codecarbon' || intensity.dataset === 'gcp-2021' ? intensity.dataset : 'latest',
+    from: intensity,
+    pue,
+    ...(intensity.provider && { providers: [intensity.provider] }),
+  });
   return {
     gPerItem: g(jPerItem),
     ...(netJPerItem !== undefined && { netGPerItem: g(netJPerItem) }),
     kgPerMillionItems: (g(jPerItem) * 1e6) / 1000,
     intensity,
     pue,
-    cleanerRegions: regions.slice(0, 5).map((r) => ({ provider: r.figure.provider, region: r.figure.region, location: r.figure.location, gco2PerKwh: r.figure.gco2PerKwh, gPerItem: r.grams, savingPercent: r.savingPercent })),
+    cleanerRegions: regions.slice(0, 5).map((r) => ({
+      provider: r.figure.provider,
+      region: r.figure.region,
+      location: r.figure.location,
+      gco2PerKwh: r.figure.gco2PerKwh,
+      gPerItem: r.grams,
+      savingPercent: r.savingPercent,
+    })),
   };
 }
 
@@ -68,9 +87,17 @@ export function benchRecord(args: {
     timestamp: (args.now ?? new Date()).toISOString(),
     task,
     model: { id: model.id, source: model.source, ...(model.commit && { commit: model.commit }) },
-    dataset: { name: set.name, source: set.source, items: set.items.length, population: set.population, seed: set.seed },
+    dataset: {
+      name: set.name,
+      source: set.source,
+      items: set.items.length,
+      population: set.population,
+      seed: set.seed,
+    },
     result: { ...figures, ...(idle && { idleW: idle.powerW }) },
-    ...(args.intensity ? { emissions: runEmissions(result, args.intensity, args.pue) } : { emissionsNote: 'Location unknown: pass --region, --location, --country or --intensity for gCO2e.' }),
+    ...(args.intensity
+      ? { emissions: runEmissions(result, args.intensity, args.pue) }
+      : { emissionsNote: 'Location unknown: pass --region, --location, --country or --intensity for gCO2e.' }),
     machine: {
       os: `${inventory.os.distro} ${inventory.os.release} (${inventory.os.platform} ${inventory.os.arch})`,
       cpu: inventory.cpu.brand,

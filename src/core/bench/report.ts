@@ -10,12 +10,44 @@ import type { TrackedRecord } from '../tracking/trackedRecord';
 import type { BenchRecord } from './record';
 
 export const CODECARBON_COLUMNS = [
-  'timestamp', 'project_name', 'run_id', 'experiment_id', 'duration', 'emissions', 'emissions_rate',
-  'cpu_power', 'gpu_power', 'ram_power', 'cpu_energy', 'gpu_energy', 'ram_energy', 'energy_consumed',
-  'water_consumed', 'country_name', 'country_iso_code', 'region', 'cloud_provider', 'cloud_region', 'os',
-  'python_version', 'codecarbon_version', 'cpu_count', 'cpu_model', 'gpu_count', 'gpu_model', 'longitude',
-  'latitude', 'ram_total_size', 'tracking_mode', 'cpu_utilization_percent', 'gpu_utilization_percent',
-  'ram_utilization_percent', 'ram_used_gb', 'on_cloud', 'pue', 'wue',
+  'timestamp',
+  'project_name',
+  'run_id',
+  'experiment_id',
+  'duration',
+  'emissions',
+  'emissions_rate',
+  'cpu_power',
+  'gpu_power',
+  'ram_power',
+  'cpu_energy',
+  'gpu_energy',
+  'ram_energy',
+  'energy_consumed',
+  'water_consumed',
+  'country_name',
+  'country_iso_code',
+  'region',
+  'cloud_provider',
+  'cloud_region',
+  'os',
+  'python_version',
+  'codecarbon_version',
+  'cpu_count',
+  'cpu_model',
+  'gpu_count',
+  'gpu_model',
+  'longitude',
+  'latitude',
+  'ram_total_size',
+  'tracking_mode',
+  'cpu_utilization_percent',
+  'gpu_utilization_percent',
+  'ram_utilization_percent',
+  'ram_used_gb',
+  'on_cloud',
+  'pue',
+  'wue',
 ] as const;
 
 export const RUNS_FILE = 'carbonlens-runs.jsonl';
@@ -147,7 +179,9 @@ function ensureHeader(path: string, header: string): void {
   }
   const existing = firstLine(path);
   if (existing !== header) {
-    throw new Error(`${path} exists with other columns (${existing.split(',').length} instead of ${header.split(',').length}): it was left as it is; write to another file with --out.`);
+    throw new Error(
+      `${path} exists with other columns (${existing.split(',').length} instead of ${header.split(',').length}): it was left as it is; write to another file with --out.`,
+    );
   }
 }
 

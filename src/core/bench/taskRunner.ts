@@ -32,7 +32,10 @@ export interface TaskRunner {
    * For tasks scored by another model (text-to-image: CLIP): the quality, per-item scores and
    * outputs, computed after the energy window closes. `quality` and `perItem` are not used then.
    */
-  finish?(answers: readonly string[], references: readonly string[]): Promise<{ quality: Quality; perItem: number[]; outputs: OutputRecord[] }>;
+  finish?(
+    answers: readonly string[],
+    references: readonly string[],
+  ): Promise<{ quality: Quality; perItem: number[]; outputs: OutputRecord[] }>;
   /** One answer (a string) per input of the batch. */
   answers(output: unknown, batchSize: number): string[];
   quality(answers: readonly string[], references: readonly string[]): Quality;
@@ -52,23 +55,36 @@ export interface OutputRecord {
 
 const asList = <T>(output: unknown, batchSize: number): T[] => {
   const list = output as T[];
-  if (!Array.isArray(list) || list.length !== batchSize) throw new Error(`The pipeline returned ${Array.isArray(list) ? list.length : typeof list} answers for ${batchSize} inputs.`);
+  if (!Array.isArray(list) || list.length !== batchSize)
+    throw new Error(
+      `The pipeline returned ${Array.isArray(list) ? list.length : typeof list} answers for ${batchSize} inputs.`,
+    );
   return list;
 };
 // Batched image-to-text answers are one list per input; unbatched ones an object.
 const first = <T>(x: T | T[]): T => (Array.isArray(x) ? x[0] : x);
 
-const proportion = (metric: string, hits: number, n: number): QualityFigure => ({ metric, ...wilsonInterval(hits, n), higherIsBetter: true });
+const proportion = (metric: string, hits: number, n: number): QualityFigure => ({
+  metric,
+  ...wilsonInterval(hits, n),
+  higherIsBetter: true,
+});
 
 /** A label matches a reference when it equals it or one of its comma-separated synonyms. */
 const labelMatches = (label: string, reference: string) =>
-  label.split(',').map((s) => s.trim().toLowerCase()).includes(reference.trim().toLowerCase()) || label.trim().toLowerCase() === reference.trim().toLowerCase();
+  label
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .includes(reference.trim().toLowerCase()) || label.trim().toLowerCase() === reference.trim().toLowerCase();
 
 export function classificationRunner(id2label: Readonly<Record<string, string>>, cifarSet: boolean): TaskRunner {
   let mapping: LabelMapping | null = null;
   if (cifarSet) {
     mapping = cifar10Mapping(id2label);
-    if (!mapping) throw new Error(`The model's ${Object.keys(id2label).length} labels are neither CIFAR-10's nor ImageNet-1k's, so it cannot be scored on CIFAR-10: use a folder of your images with labels.csv (--dataset PATH).`);
+    if (!mapping)
+      throw new Error(
+        `The model's ${Object.keys(id2label).length} labels are neither CIFAR-10's nor ImageNet-1k's, so it cannot be scored on CIFAR-10: use a folder of your images with labels.csv (--dataset PATH).`,
+      );
   }
   return {
     // Every label's score, so an ImageNet model's probability mass can be summed per CIFAR-10 class.
@@ -89,11 +105,20 @@ export function classificationRunner(id2label: Readonly<Record<string, string>>,
 export function ocrRunner(): TaskRunner {
   return {
     callOptions: { max_new_tokens: 32 },
-    answers: (output, n) => asList<{ generated_text: string } | { generated_text: string }[]>(output, n).map((o) => normaliseText(first(o)?.generated_text ?? '')),
+    answers: (output, n) =>
+      asList<{ generated_text: string } | { generated_text: string }[]>(output, n).map((o) =>
+        normaliseText(first(o)?.generated_text ?? ''),
+      ),
     quality: (answers, refs) => {
       const hits = answers.filter((a, i) => a === normaliseText(refs[i])).length;
       const perItem = answers.map((a, i) => characterErrorRate([a], [normaliseText(refs[i])]));
-      const cer = { metric: 'cer', value: characterErrorRate(answers, refs.map(normaliseText)), ...pick(meanInterval(perItem)), n: answers.length, higherIsBetter: false };
+      const cer = {
+        metric: 'cer',
+        value: characterErrorRate(answers, refs.map(normaliseText)),
+        ...pick(meanInterval(perItem)),
+        n: answers.length,
+        higherIsBetter: false,
+      };
       return { primary: proportion('exact-match', hits, answers.length), others: [cer] };
     },
     perItem: (answers, refs) => answers.map((a, i) => (a === normaliseText(refs[i]) ? 1 : 0)),
@@ -106,7 +131,10 @@ const pick = ({ low, high }: { low: number; high: number }) => ({ low, high });
  * Text to image: each image is written as a PNG into `imagesDir` as it is made (part of making
  * it); CLIP scores them against their prompts once the run is over.
  */
-export function textToImageRunner(imagesDir: string, score: (images: GeneratedImage[]) => Promise<number[]>): TaskRunner {
+export function textToImageRunner(
+  imagesDir: string,
+  score: (images: GeneratedImage[]) => Promise<number[]>,
+): TaskRunner {
   const made = new Map<string, GeneratedImage>();
   const never = () => {
     throw new Error('Text-to-image quality comes from finish().');
@@ -130,7 +158,12 @@ export function textToImageRunner(imagesDir: string, score: (images: GeneratedIm
       return {
         quality: { primary: { metric: 'clip-score', ...meanInterval(scores), higherIsBetter: true }, others: [] },
         perItem: scores,
-        outputs: answers.map((file, i) => ({ file, input: images[i]!.prompt, seed: images[i]!.seed, score: scores[i]! })),
+        outputs: answers.map((file, i) => ({
+          file,
+          input: images[i]!.prompt,
+          seed: images[i]!.seed,
+          score: scores[i]!,
+        })),
       };
     },
   };
@@ -154,6 +187,7 @@ export function taskRunner(task: Task, config: { id2label?: Record<string, strin
     if (!config.id2label) throw new Error("The model's config.json has no id2label: it is not an image classifier.");
     return classificationRunner(config.id2label, datasetName === 'cifar10');
   }
-  if (task === 'text-to-image') throw new Error('Text-to-image needs textToImageRunner (an images folder and a CLIP scorer).');
+  if (task === 'text-to-image')
+    throw new Error('Text-to-image needs textToImageRunner (an images folder and a CLIP scorer).');
   return task === 'image-to-text' ? ocrRunner() : summarizationRunner();
 }

@@ -23,8 +23,15 @@ export interface Verdict {
 
 export const DEFAULT_TOLERANCE = 0.02;
 
-export function compareResults(a: BenchResult, b: BenchResult, tolerance = DEFAULT_TOLERANCE, intensity?: IntensityFigure, pue = 1): Verdict {
-  if (a.scores.length !== b.scores.length) throw new Error(`The two runs scored different items (${a.scores.length} and ${b.scores.length}).`);
+export function compareResults(
+  a: BenchResult,
+  b: BenchResult,
+  tolerance = DEFAULT_TOLERANCE,
+  intensity?: IntensityFigure,
+  pue = 1,
+): Verdict {
+  if (a.scores.length !== b.scores.length)
+    throw new Error(`The two runs scored different items (${a.scores.length} and ${b.scores.length}).`);
   const sign = a.quality.primary.higherIsBetter ? 1 : -1;
   const difference = meanInterval(b.scores.map((s, i) => sign * (s - a.scores[i])));
   // With identical answers the interval is a point: compare the mean itself.
@@ -34,7 +41,9 @@ export function compareResults(a: BenchResult, b: BenchResult, tolerance = DEFAU
   const jA = a.summary.jPerItem;
   const jB = b.summary.jPerItem;
   const kwhSaved = ((jA - jB) * 1e6) / JOULES_PER_KWH;
-  const kgSaved = intensity ? (Math.sign(kwhSaved) * emissionsGrams(Math.abs(kwhSaved), intensity.gco2PerKwh, pue)) / 1000 : undefined;
+  const kgSaved = intensity
+    ? (Math.sign(kwhSaved) * emissionsGrams(Math.abs(kwhSaved), intensity.gco2PerKwh, pue)) / 1000
+    : undefined;
   const saving = ((jA - jB) / jA) * 100;
   const metric = a.quality.primary.metric;
   const diff = `${metric} B-A ${difference.value >= 0 ? '+' : ''}${difference.value.toFixed(3)} (95% CI ${low.toFixed(3)} to ${high.toFixed(3)}, n=${difference.n})`;
@@ -43,7 +52,10 @@ export function compareResults(a: BenchResult, b: BenchResult, tolerance = DEFAU
     worse: `B is worse than A by more than ${tolerance} ${metric}`,
     inconclusive: `these ${difference.n} items cannot tell whether B is within ${tolerance} ${metric} of A: use more --samples`,
   }[outcome];
-  const energy = saving >= 0 ? `uses ${saving.toFixed(0)}% less energy per item` : `uses ${(-saving).toFixed(0)}% more energy per item`;
+  const energy =
+    saving >= 0
+      ? `uses ${saving.toFixed(0)}% less energy per item`
+      : `uses ${(-saving).toFixed(0)}% more energy per item`;
   return {
     metric,
     tolerance,

@@ -10,7 +10,12 @@ import {
   type SubnationalIntensityRow,
 } from '../../generated/intensityTables';
 
-export type { CloudProvider, CloudRegionRow, CountryIntensityRow, SubnationalIntensityRow } from '../../generated/intensityTables';
+export type {
+  CloudProvider,
+  CloudRegionRow,
+  CountryIntensityRow,
+  SubnationalIntensityRow,
+} from '../../generated/intensityTables';
 
 /**
  * A consistent set of grid intensities (gCO2e/kWh), each row with its own source and year.
@@ -48,7 +53,8 @@ function gcp2021Regions(): readonly CloudRegionRow[] {
 const DATASETS: Record<DatasetName, IntensityDataset> = {
   latest: {
     name: 'latest',
-    description: 'Google Cloud 2024; AWS and Azure via Cloud Carbon Footprint (2020-2021); countries from Ember (2022-2024); US states (eGRID 2016), Canadian provinces (2023), Nordic zones',
+    description:
+      'Google Cloud 2024; AWS and Azure via Cloud Carbon Footprint (2020-2021); countries from Ember (2022-2024); US states (eGRID 2016), Canadian provinces (2023), Nordic zones',
     regions: cloudRegionRows,
     countries: countryIntensityRows,
     subnational: subnationalIntensityRows,

@@ -35,20 +35,20 @@ export class LookupError extends Error {
     message: string,
     readonly candidates: string[],
   ) {
-    super(candidates.length ? `${message} ${candidates.length === 1 ? 'Did you mean' : 'Close matches:'} ${candidates.join('; ')}?` : message);
+    super(
+      candidates.length
+        ? `${message} ${candidates.length === 1 ? 'Did you mean' : 'Close matches:'} ${candidates.join('; ')}?`
+        : message,
+    );
   }
 }
 
 /** Lower case, no diacritics, single spaces: "Sāo Paulo" and "sao  paulo" are the same place. */
 export const normalisePlace = (s: string) =>
-  s
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/\s+/g, ' ')
-    .trim();
+  s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
 
-const describeRegion = (r: CloudRegionRow) => `${r.provider} ${r.region} (${r.location || r.countryIso3}, ${r.gco2PerKwh} g/kWh)`;
+const describeRegion = (r: CloudRegionRow) =>
+  `${r.provider} ${r.region} (${r.location || r.countryIso3}, ${r.gco2PerKwh} g/kWh)`;
 
 export function regionFigure(r: CloudRegionRow, name: DatasetName): IntensityFigure {
   return {
@@ -67,8 +67,16 @@ export function regionFigure(r: CloudRegionRow, name: DatasetName): IntensityFig
 export function resolveIntensity(query: IntensityQuery, options: LookupOptions = {}): IntensityFigure {
   if ('intensity' in query) {
     const g = query.intensity;
-    if (!Number.isFinite(g) || g < 0) throw new LookupError(`An intensity must be a number of gCO2e/kWh >= 0, not ${g}.`, []);
-    return { gco2PerKwh: g, scope: 'explicit', location: 'given intensity', dataset: 'explicit', source: 'given by the user', year: null };
+    if (!Number.isFinite(g) || g < 0)
+      throw new LookupError(`An intensity must be a number of gCO2e/kWh >= 0, not ${g}.`, []);
+    return {
+      gco2PerKwh: g,
+      scope: 'explicit',
+      location: 'given intensity',
+      dataset: 'explicit',
+      source: 'given by the user',
+      year: null,
+    };
   }
   if ('region' in query) return resolveRegion(query.region, options);
   if ('country' in query) return resolveCountry(query.country, options);
@@ -83,31 +91,67 @@ export function zoneToRegion(id: string): string | undefined {
 function resolveRegion(input: string, options: LookupOptions): IntensityFigure {
   const name = options.dataset ?? 'latest';
   const id = input.trim().toLowerCase();
-  const regions = dataset(name).regions().filter((r) => !options.provider || r.provider === options.provider);
+  const regions = dataset(name)
+    .regions()
+    .filter((r) => !options.provider || r.provider === options.provider);
   let matches = regions.filter((r) => r.region === id);
   if (matches.length === 0) {
     const region = zoneToRegion(id);
     if (region) matches = regions.filter((r) => r.region === region);
   }
   if (matches.length === 1) return regionFigure(matches[0]!, name);
-  if (matches.length > 1) throw new LookupError(`'${input}' is a region of several providers; add the provider.`, matches.map(describeRegion));
+  if (matches.length > 1)
+    throw new LookupError(
+      `'${input}' is a region of several providers; add the provider.`,
+      matches.map(describeRegion),
+    );
   const where = `${options.provider ? `${options.provider} ` : ''}region`;
-  throw new LookupError(`No ${where} '${input}' in the ${name} dataset.`, closest(id, regions.map((r) => [r.region, describeRegion(r)])));
+  throw new LookupError(
+    `No ${where} '${input}' in the ${name} dataset.`,
+    closest(
+      id,
+      regions.map((r) => [r.region, describeRegion(r)]),
+    ),
+  );
 }
 
 function resolveCountry(input: string, options: LookupOptions): IntensityFigure {
   const name = options.dataset ?? 'latest';
   const countries = dataset(name).countries();
-  if (countries.length === 0) throw new LookupError(`The ${name} dataset has no country figures: use --region or --location, or another dataset.`, []);
+  if (countries.length === 0)
+    throw new LookupError(
+      `The ${name} dataset has no country figures: use --region or --location, or another dataset.`,
+      [],
+    );
   const code = input.trim().toUpperCase();
   // "UK" is reserved for the United Kingdom in ISO 3166-1 and is what people type.
   const iso3 = code.length === 2 ? (code === 'UK' ? 'GBR' : ISO_ALPHA2_TO_ALPHA3[code]) : code;
-  const row = countries.find((c) => c.iso3 === iso3) ?? countries.find((c) => normalisePlace(c.name) === normalisePlace(input));
-  if (row) return { gco2PerKwh: row.gco2PerKwh, scope: 'country', location: row.name, countryIso3: row.iso3, dataset: name, source: row.source, year: row.year };
+  const row =
+    countries.find((c) => c.iso3 === iso3) ?? countries.find((c) => normalisePlace(c.name) === normalisePlace(input));
+  if (row)
+    return {
+      gco2PerKwh: row.gco2PerKwh,
+      scope: 'country',
+      location: row.name,
+      countryIso3: row.iso3,
+      dataset: name,
+      source: row.source,
+      year: row.year,
+    };
   const known = code.length === 2 && ISO_ALPHA2_TO_ALPHA3[code] !== undefined;
   throw new LookupError(
-    known ? `No figure for country ${code} (${ISO_ALPHA2_TO_ALPHA3[code]}) in the ${name} dataset.` : `Unknown country '${input}': give an ISO 3166 code (DE or DEU) or a name.`,
-    known ? [] : closest(normalisePlace(input), countries.flatMap((c) => [[c.iso3.toLowerCase(), `${c.iso3} ${c.name}`] as [string, string], [normalisePlace(c.name), `${c.iso3} ${c.name}`] as [string, string]])),
+    known
+      ? `No figure for country ${code} (${ISO_ALPHA2_TO_ALPHA3[code]}) in the ${name} dataset.`
+      : `Unknown country '${input}': give an ISO 3166 code (DE or DEU) or a name.`,
+    known
+      ? []
+      : closest(
+          normalisePlace(input),
+          countries.flatMap((c) => [
+            [c.iso3.toLowerCase(), `${c.iso3} ${c.name}`] as [string, string],
+            [normalisePlace(c.name), `${c.iso3} ${c.name}`] as [string, string],
+          ]),
+        ),
   );
 }
 
@@ -140,14 +184,30 @@ function places(options: LookupOptions): Place[] {
     out.push({
       names: placeNames(s.region),
       label: `${s.countryIso3} ${s.region} (${s.gco2PerKwh} g/kWh)`,
-      figure: () => ({ gco2PerKwh: s.gco2PerKwh, scope: 'subnational', location: s.region, countryIso3: s.countryIso3, dataset: name, source: s.source, year: s.year }),
+      figure: () => ({
+        gco2PerKwh: s.gco2PerKwh,
+        scope: 'subnational',
+        location: s.region,
+        countryIso3: s.countryIso3,
+        dataset: name,
+        source: s.source,
+        year: s.year,
+      }),
     });
   }
   for (const c of ds.countries()) {
     out.push({
       names: [normalisePlace(c.name)],
       label: `${c.iso3} ${c.name} (${c.gco2PerKwh} g/kWh)`,
-      figure: () => ({ gco2PerKwh: c.gco2PerKwh, scope: 'country', location: c.name, countryIso3: c.iso3, dataset: name, source: c.source, year: c.year }),
+      figure: () => ({
+        gco2PerKwh: c.gco2PerKwh,
+        scope: 'country',
+        location: c.name,
+        countryIso3: c.iso3,
+        dataset: name,
+        source: c.source,
+        year: c.year,
+      }),
     });
   }
   return out;
@@ -159,9 +219,18 @@ function resolveLocation(input: string, options: LookupOptions): IntensityFigure
   const matches = all.filter((p) => p.names.includes(key));
   if (matches.length === 1) return matches[0]!.figure();
   if (matches.length > 1) {
-    throw new LookupError(`'${input}' matches ${matches.length} places; add --provider, or give a region id or a country.`, matches.map((m) => m.label));
+    throw new LookupError(
+      `'${input}' matches ${matches.length} places; add --provider, or give a region id or a country.`,
+      matches.map((m) => m.label),
+    );
   }
-  throw new LookupError(`No place named '${input}' in the ${options.dataset ?? 'latest'} dataset.`, closest(key, all.flatMap((p) => p.names.map((n): [string, string] => [n, p.label]))));
+  throw new LookupError(
+    `No place named '${input}' in the ${options.dataset ?? 'latest'} dataset.`,
+    closest(
+      key,
+      all.flatMap((p) => p.names.map((n): [string, string] => [n, p.label])),
+    ),
+  );
 }
 
 /** Up to five labels whose key is a near miss: a prefix, a substring, or a few edits away. */
@@ -188,7 +257,8 @@ function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     prev = row;
   }
   return prev[b.length]!;
@@ -215,7 +285,11 @@ export function parseCoordinates(text: string): Coordinates | undefined {
 export function resolvePlace(text: string, options: LookupOptions = {}): IntensityFigure {
   const value = text.trim();
   if (!value) throw new LookupError('No location is set.', []);
-  if (parseCoordinates(value)) throw new LookupError(`Coordinates (${value}) need live intensity (Electricity Maps); set a region or a country for an embedded figure.`, []);
+  if (parseCoordinates(value))
+    throw new LookupError(
+      `Coordinates (${value}) need live intensity (Electricity Maps); set a region or a country for an embedded figure.`,
+      [],
+    );
   const attempts: (() => IntensityFigure)[] = [() => resolveRegion(value, options)];
   if (/^[a-z]{2,3}$/i.test(value) && !options.provider) attempts.push(() => resolveCountry(value, options));
   let lastError: unknown;

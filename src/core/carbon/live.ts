@@ -80,17 +80,27 @@ const ALPHA3_TO_ALPHA2 = Object.fromEntries(Object.entries(ISO_ALPHA2_TO_ALPHA3)
 
 class LiveError extends Error {}
 
-async function getJson(url: string, headers: Record<string, string>, options: LiveOptions, service: string): Promise<unknown> {
+async function getJson(
+  url: string,
+  headers: Record<string, string>,
+  options: LiveOptions,
+  service: string,
+): Promise<unknown> {
   const timeoutMs = options.timeoutMs ?? 5000;
   let response: Response;
   try {
-    response = await (options.fetch ?? fetch)(url, { headers: { accept: 'application/json', ...headers }, signal: AbortSignal.timeout(timeoutMs) });
+    response = await (options.fetch ?? fetch)(url, {
+      headers: { accept: 'application/json', ...headers },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
   } catch (e) {
     const err = e as Error & { cause?: { code?: string } };
-    if (err.name === 'TimeoutError' || err.name === 'AbortError') throw new LiveError(`${service} did not answer within ${timeoutMs / 1000} s`);
+    if (err.name === 'TimeoutError' || err.name === 'AbortError')
+      throw new LiveError(`${service} did not answer within ${timeoutMs / 1000} s`);
     throw new LiveError(`${service} is unreachable (${err.cause?.code ?? err.message})`);
   }
-  if (response.status === 401 || response.status === 403) throw new LiveError(`${service} rejected the token (HTTP ${response.status}): set a valid one`);
+  if (response.status === 401 || response.status === 403)
+    throw new LiveError(`${service} rejected the token (HTTP ${response.status}): set a valid one`);
   if (response.status === 429) throw new LiveError(`${service} rate-limited this client (HTTP 429)`);
   if (!response.ok) throw new LiveError(`${service} answered HTTP ${response.status}`);
   try {
@@ -103,10 +113,19 @@ async function getJson(url: string, headers: Record<string, string>, options: Li
 async function electricityMaps(target: LiveTarget, options: LiveOptions): Promise<IntensityFigure> {
   const service = 'Electricity Maps';
   const zone = target.embedded?.countryIso3 ? ALPHA3_TO_ALPHA2[target.embedded.countryIso3] : undefined;
-  const where = target.coordinates ? `lat=${target.coordinates.lat}&lon=${target.coordinates.lon}` : zone ? `zone=${zone}` : undefined;
+  const where = target.coordinates
+    ? `lat=${target.coordinates.lat}&lon=${target.coordinates.lon}`
+    : zone
+      ? `zone=${zone}`
+      : undefined;
   if (!where) throw new LiveError(`${service} needs a country or coordinates`);
   const base = (options.electricityMapsUrl ?? ELECTRICITY_MAPS_URL).replace(/\/+$/, '');
-  const body = (await getJson(`${base}/v3/carbon-intensity/latest?${where}`, { 'auth-token': options.electricityMapsToken! }, options, service)) as Record<string, unknown>;
+  const body = (await getJson(
+    `${base}/v3/carbon-intensity/latest?${where}`,
+    { 'auth-token': options.electricityMapsToken! },
+    options,
+    service,
+  )) as Record<string, unknown>;
   const g = body?.carbonIntensity;
   if (typeof g !== 'number' || !Number.isFinite(g) || g < 0) throw new LiveError(`${service} sent no carbonIntensity`);
   const zoneName = typeof body.zone === 'string' ? body.zone : (zone ?? where);
@@ -115,7 +134,8 @@ async function electricityMaps(target: LiveTarget, options: LiveOptions): Promis
   return {
     gco2PerKwh: g,
     scope: 'live',
-    location: target.embedded && !target.coordinates ? `${target.embedded.location} (zone ${zoneName})` : `zone ${zoneName}`,
+    location:
+      target.embedded && !target.coordinates ? `${target.embedded.location} (zone ${zoneName})` : `zone ${zoneName}`,
     countryIso3: ISO_ALPHA2_TO_ALPHA3[zoneName.slice(0, 2)] ?? target.embedded?.countryIso3,
     dataset: 'live',
     source: `Electricity Maps API v3, latest carbon intensity${factor}${estimated}`,
@@ -127,7 +147,9 @@ async function electricityMaps(target: LiveTarget, options: LiveOptions): Promis
 async function ukCarbonIntensity(options: LiveOptions): Promise<IntensityFigure> {
   const service = 'the UK Carbon Intensity API';
   const base = (options.ukUrl ?? UK_CARBON_INTENSITY_URL).replace(/\/+$/, '');
-  const body = (await getJson(`${base}/intensity`, {}, options, service)) as { data?: { from?: string; intensity?: { actual?: number | null; forecast?: number | null } }[] };
+  const body = (await getJson(`${base}/intensity`, {}, options, service)) as {
+    data?: { from?: string; intensity?: { actual?: number | null; forecast?: number | null } }[];
+  };
   const period = body?.data?.[0];
   const actual = period?.intensity?.actual;
   const forecast = period?.intensity?.forecast;
@@ -158,7 +180,9 @@ export async function liveIntensity(target: LiveTarget, options: LiveOptions = {
     return { ...target.embedded, fallback: `${why}; using the embedded ${target.embedded.year ?? 'undated'} figure` };
   };
   if (!useElectricityMaps && !inGreatBritain) {
-    return fallBack(`no live source for ${target.embedded?.location ?? 'these coordinates'} without an Electricity Maps token`);
+    return fallBack(
+      `no live source for ${target.embedded?.location ?? 'these coordinates'} without an Electricity Maps token`,
+    );
   }
   const key = useElectricityMaps
     ? `electricitymaps:${target.coordinates ? `${target.coordinates.lat},${target.coordinates.lon}` : target.embedded?.countryIso3}`

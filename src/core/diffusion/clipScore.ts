@@ -26,12 +26,22 @@ export async function clipScores(folder: string, images: readonly GeneratedImage
     t.CLIPVisionModelWithProjection.from_pretrained(name, options),
   ]);
   try {
-    const text = tokenizer(images.map((i) => i.prompt), { padding: true, truncation: true });
+    const text = tokenizer(
+      images.map((i) => i.prompt),
+      { padding: true, truncation: true },
+    );
     const { text_embeds } = (await textModel(text)) as { text_embeds: Embeds };
     const raw = images.map((i) => new t.RawImage(Uint8ClampedArray.from(i.rgb), i.width, i.height, 3));
     const { image_embeds } = (await visionModel(await processor(raw))) as { image_embeds: Embeds };
     const d = text_embeds.dims[1]!;
-    return images.map((_, k) => 100 * Math.max(0, cosine(text_embeds.data.subarray(k * d, (k + 1) * d), image_embeds.data.subarray(k * d, (k + 1) * d))));
+    return images.map(
+      (_, k) =>
+        100 *
+        Math.max(
+          0,
+          cosine(text_embeds.data.subarray(k * d, (k + 1) * d), image_embeds.data.subarray(k * d, (k + 1) * d)),
+        ),
+    );
   } finally {
     await Promise.all([textModel.dispose(), visionModel.dispose()]);
   }

@@ -32,12 +32,16 @@ function alphasCumprod(c: SchedulerConfig): Float64Array {
   const start = c.beta_start ?? 0.00085;
   const end = c.beta_end ?? 0.012;
   const schedule = c.beta_schedule ?? 'scaled_linear';
-  if (schedule !== 'scaled_linear' && schedule !== 'linear') throw new Error(`Unsupported beta_schedule "${schedule}" (scaled_linear and linear are).`);
+  if (schedule !== 'scaled_linear' && schedule !== 'linear')
+    throw new Error(`Unsupported beta_schedule "${schedule}" (scaled_linear and linear are).`);
   const out = new Float64Array(n);
   let prod = 1;
   for (let i = 0; i < n; i++) {
     const f = n === 1 ? 0 : i / (n - 1);
-    const beta = schedule === 'linear' ? start + (end - start) * f : (Math.sqrt(start) + (Math.sqrt(end) - Math.sqrt(start)) * f) ** 2;
+    const beta =
+      schedule === 'linear'
+        ? start + (end - start) * f
+        : (Math.sqrt(start) + (Math.sqrt(end) - Math.sqrt(start)) * f) ** 2;
     prod *= 1 - beta;
     out[i] = prod;
   }
@@ -46,7 +50,8 @@ function alphasCumprod(c: SchedulerConfig): Float64Array {
 
 function predictionType(c: SchedulerConfig): 'epsilon' | 'v_prediction' {
   const p = c.prediction_type ?? 'epsilon';
-  if (p !== 'epsilon' && p !== 'v_prediction') throw new Error(`Unsupported prediction_type "${p}" (epsilon and v_prediction are).`);
+  if (p !== 'epsilon' && p !== 'v_prediction')
+    throw new Error(`Unsupported prediction_type "${p}" (epsilon and v_prediction are).`);
   return p;
 }
 
@@ -86,7 +91,9 @@ export function euler(c: SchedulerConfig, steps: number): Scheduler {
   const ac = alphasCumprod(c);
   const n = ac.length;
   const trainSigmas = Array.from(ac, (a) => Math.sqrt((1 - a) / a));
-  const timesteps = Array.from({ length: steps }, (_, i) => (steps === 1 ? n - 1 : ((n - 1) * (steps - 1 - i)) / (steps - 1)));
+  const timesteps = Array.from({ length: steps }, (_, i) =>
+    steps === 1 ? n - 1 : ((n - 1) * (steps - 1 - i)) / (steps - 1),
+  );
   // The sigma at a fractional timestep: linear between the training ones, as np.interp does.
   const sigmaAt = (t: number) => {
     const lo = Math.floor(t);
@@ -116,7 +123,8 @@ export function euler(c: SchedulerConfig, steps: number): Scheduler {
 }
 
 export function makeScheduler(name: SchedulerName, config: SchedulerConfig, steps: number): Scheduler {
-  if (!(steps >= 1 && Number.isInteger(steps))) throw new RangeError(`Steps must be a whole number >= 1, not ${steps}.`);
+  if (!(steps >= 1 && Number.isInteger(steps)))
+    throw new RangeError(`Steps must be a whole number >= 1, not ${steps}.`);
   return name === 'ddim' ? ddim(config, steps) : euler(config, steps);
 }
 

@@ -19,7 +19,13 @@ export interface DiffusionOptions {
   scheduler: SchedulerName;
 }
 
-export const DEFAULT_DIFFUSION: DiffusionOptions = { steps: 20, guidance: 7.5, width: 512, height: 512, scheduler: 'euler' };
+export const DEFAULT_DIFFUSION: DiffusionOptions = {
+  steps: 20,
+  guidance: 7.5,
+  width: 512,
+  height: 512,
+  scheduler: 'euler',
+};
 
 export interface GeneratedImage {
   prompt: string;
@@ -32,16 +38,29 @@ export interface GeneratedImage {
 
 const EP: Record<Device, string> = { cuda: 'cuda', dml: 'dml', coreml: 'coreml', webgpu: 'webgpu', cpu: 'cpu' };
 
-export async function loadStableDiffusion(folder: string, device: Device, options: DiffusionOptions): Promise<TaskPipeline> {
-  if (options.width % 8 || options.height % 8) throw new RangeError(`Width and height must be multiples of 8, not ${options.width}x${options.height}.`);
+export async function loadStableDiffusion(
+  folder: string,
+  device: Device,
+  options: DiffusionOptions,
+): Promise<TaskPipeline> {
+  if (options.width % 8 || options.height % 8)
+    throw new RangeError(`Width and height must be multiples of 8, not ${options.width}x${options.height}.`);
   const ort = await import('onnxruntime-node');
   const { CLIPTokenizer } = await import('@huggingface/transformers');
   const tok = readClipTokenizer(join(folder, 'tokenizer'));
   const tokenizer = new CLIPTokenizer(tok.json, tok.config);
-  const schedulerConfig = JSON.parse(readFileSync(join(folder, 'scheduler', 'scheduler_config.json'), 'utf8')) as SchedulerConfig;
+  const schedulerConfig = JSON.parse(
+    readFileSync(join(folder, 'scheduler', 'scheduler_config.json'), 'utf8'),
+  ) as SchedulerConfig;
   const vaeConfigFile = join(folder, 'vae_decoder', 'config.json');
-  const scaling = (existsSync(vaeConfigFile) ? (JSON.parse(readFileSync(vaeConfigFile, 'utf8')) as { scaling_factor?: number }).scaling_factor : undefined) ?? 0.18215;
-  const sessionOptions: InferenceSession.SessionOptions = { executionProviders: [EP[device]], graphOptimizationLevel: 'all' };
+  const scaling =
+    (existsSync(vaeConfigFile)
+      ? (JSON.parse(readFileSync(vaeConfigFile, 'utf8')) as { scaling_factor?: number }).scaling_factor
+      : undefined) ?? 0.18215;
+  const sessionOptions: InferenceSession.SessionOptions = {
+    executionProviders: [EP[device]],
+    graphOptimizationLevel: 'all',
+  };
   const sessions: InferenceSession[] = [];
   const open = async (name: string) => {
     const s = await ort.InferenceSession.create(join(folder, name, 'model.onnx'), sessionOptions);
@@ -50,18 +69,35 @@ export async function loadStableDiffusion(folder: string, device: Device, option
   };
   try {
     const [textEncoder, unet, vae] = [await open('text_encoder'), await open('unet'), await open('vae_decoder')];
-    const typeOf = (s: InferenceSession, name: string) => (s.inputMetadata.find((m) => m.name === name) as { type?: string } | undefined)?.type;
+    const typeOf = (s: InferenceSession, name: string) =>
+      (s.inputMetadata.find((m) => m.name === name) as { type?: string } | undefined)?.type;
     const idsType = typeOf(textEncoder, textEncoder.inputNames[0]!) === 'int32' ? 'int32' : 'int64';
-    const timestepMeta = unet.inputMetadata.find((m) => m.name === 'timestep') as { type?: string; shape?: readonly unknown[] } | undefined;
-    if (!timestepMeta) throw new Error(`The UNet has no "timestep" input (it has ${unet.inputNames.join(', ')}): not a Stable Diffusion UNet.`);
-    for (const [s, name] of [[unet, 'sample'], [vae, 'latent_sample']] as const) {
+    const timestepMeta = unet.inputMetadata.find((m) => m.name === 'timestep') as
+      | { type?: string; shape?: readonly unknown[] }
+      | undefined;
+    if (!timestepMeta)
+      throw new Error(
+        `The UNet has no "timestep" input (it has ${unet.inputNames.join(', ')}): not a Stable Diffusion UNet.`,
+      );
+    for (const [s, name] of [
+      [unet, 'sample'],
+      [vae, 'latent_sample'],
+    ] as const) {
       const t = typeOf(s, name);
-      if (t && t !== 'float32') throw new Error(`The ${name} input is ${t}: only exports with float32 inputs and outputs run here.`);
+      if (t && t !== 'float32')
+        throw new Error(`The ${name} input is ${t}: only exports with float32 inputs and outputs run here.`);
     }
 
     const encode = async (prompts: string[]): Promise<OrtTensor> => {
-      const { input_ids } = tokenizer(prompts, { padding: 'max_length', max_length: CLIP_MAX_TOKENS, truncation: true }) as { input_ids: { data: BigInt64Array; dims: number[] } };
-      const ids = idsType === 'int32' ? new ort.Tensor('int32', Int32Array.from(input_ids.data, Number), input_ids.dims) : new ort.Tensor('int64', BigInt64Array.from(input_ids.data), input_ids.dims);
+      const { input_ids } = tokenizer(prompts, {
+        padding: 'max_length',
+        max_length: CLIP_MAX_TOKENS,
+        truncation: true,
+      }) as { input_ids: { data: BigInt64Array; dims: number[] } };
+      const ids =
+        idsType === 'int32'
+          ? new ort.Tensor('int32', Int32Array.from(input_ids.data, Number), input_ids.dims)
+          : new ort.Tensor('int64', BigInt64Array.from(input_ids.data), input_ids.dims);
       const out = await textEncoder.run({ [textEncoder.inputNames[0]!]: ids });
       return out[textEncoder.outputNames[0]!]!;
     };
@@ -69,7 +105,9 @@ export async function loadStableDiffusion(folder: string, device: Device, option
       const shape = timestepMeta.shape ?? [];
       const dims = shape.length === 0 ? [] : [batch];
       const n = dims.length ? batch : 1;
-      return timestepMeta.type === 'int64' ? new ort.Tensor('int64', new BigInt64Array(n).fill(BigInt(Math.round(t))), dims) : new ort.Tensor('float32', new Float32Array(n).fill(t), dims);
+      return timestepMeta.type === 'int64'
+        ? new ort.Tensor('int64', new BigInt64Array(n).fill(BigInt(Math.round(t))), dims)
+        : new ort.Tensor('float32', new Float32Array(n).fill(t), dims);
     };
 
     const generate = async (inputs: unknown[]): Promise<GeneratedImage[]> => {
@@ -78,23 +116,45 @@ export async function loadStableDiffusion(folder: string, device: Device, option
       const [h, w] = [options.height / 8, options.width / 8];
       const per = 4 * h * w;
       const guided = options.guidance > 1;
-      const text = await encode(guided ? [...items.map(() => ''), ...items.map((i) => i.prompt)] : items.map((i) => i.prompt));
+      const text = await encode(
+        guided ? [...items.map(() => ''), ...items.map((i) => i.prompt)] : items.map((i) => i.prompt),
+      );
       const scheduler = makeScheduler(options.scheduler, schedulerConfig, options.steps);
       let latents: Float32Array = new Float32Array(B * per);
-      for (const [b, item] of items.entries()) latents.set(gaussian(per, item.seed).map((v) => v * scheduler.initNoiseSigma), b * per);
+      for (const [b, item] of items.entries())
+        latents.set(
+          gaussian(per, item.seed).map((v) => v * scheduler.initNoiseSigma),
+          b * per,
+        );
       for (let i = 0; i < scheduler.timesteps.length; i++) {
         const scaled = scheduler.scaleInput(latents, i);
         const sample = guided ? concat(scaled, scaled) : scaled;
         const batch = guided ? 2 * B : B;
-        const out = await unet.run({ sample: new ort.Tensor('float32', sample, [batch, 4, h, w]), timestep: timestep(scheduler.timesteps[i]!, batch), encoder_hidden_states: text });
+        const out = await unet.run({
+          sample: new ort.Tensor('float32', sample, [batch, 4, h, w]),
+          timestep: timestep(scheduler.timesteps[i]!, batch),
+          encoder_hidden_states: text,
+        });
         const noise = out[unet.outputNames[0]!]!.data as Float32Array;
         const prediction = guided ? guide(noise, B * per, options.guidance) : noise;
         latents = scheduler.step(prediction, i, latents);
       }
-      const decoded = await vae.run({ latent_sample: new ort.Tensor('float32', latents.map((v) => v / scaling), [B, 4, h, w]) });
+      const decoded = await vae.run({
+        latent_sample: new ort.Tensor(
+          'float32',
+          latents.map((v) => v / scaling),
+          [B, 4, h, w],
+        ),
+      });
       const pixels = decoded[vae.outputNames[0]!]!;
       const [, , H, W] = pixels.dims as number[];
-      return items.map((item, b) => ({ prompt: item.prompt, seed: item.seed, width: W!, height: H!, rgb: toRgb(pixels.data as Float32Array, b, H!, W!) }));
+      return items.map((item, b) => ({
+        prompt: item.prompt,
+        seed: item.seed,
+        width: W!,
+        height: H!,
+        rgb: toRgb(pixels.data as Float32Array, b, H!, W!),
+      }));
     };
     return Object.assign(generate, {
       dispose: async () => {
@@ -128,7 +188,8 @@ function toRgb(data: Float32Array, b: number, H: number, W: number): Uint8Array 
   const base = b * 3 * plane;
   const out = new Uint8Array(plane * 3);
   for (let p = 0; p < plane; p++) {
-    for (let c = 0; c < 3; c++) out[3 * p + c] = Math.round(Math.min(1, Math.max(0, data[base + c * plane + p]! / 2 + 0.5)) * 255);
+    for (let c = 0; c < 3; c++)
+      out[3 * p + c] = Math.round(Math.min(1, Math.max(0, data[base + c * plane + p]! / 2 + 0.5)) * 255);
   }
   return out;
 }

@@ -96,7 +96,11 @@ export function cpuPowerModel(tdpWatts: number, load: number): number {
   return tdpWatts * (IDLE_FRACTION + (1 - IDLE_FRACTION) * l);
 }
 
-export function cpuEstimateSource(brand: string, logicalCpus: number, times: { read(): CpuTimes; close(): void } = cpuTimesReader()): EnergySource {
+export function cpuEstimateSource(
+  brand: string,
+  logicalCpus: number,
+  times: { read(): CpuTimes; close(): void } = cpuTimesReader(),
+): EnergySource {
   const match = brand ? matchCpuTdp(brand) : undefined;
   const tdp = match ? match.tdpWatts : PER_THREAD_WATTS * logicalCpus;
   const basis = match

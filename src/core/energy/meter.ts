@@ -107,7 +107,8 @@ interface Snapshot {
 }
 
 const RANK: Record<Provenance, number> = { measured: 0, sampled: 1, estimated: 2 };
-const weakest = (kinds: Provenance[]): Provenance => kinds.reduce<Provenance>((a, b) => (RANK[b] > RANK[a] ? b : a), 'measured');
+const weakest = (kinds: Provenance[]): Provenance =>
+  kinds.reduce<Provenance>((a, b) => (RANK[b] > RANK[a] ? b : a), 'measured');
 
 export class Meter {
   readonly sources: readonly EnergySource[];
@@ -185,7 +186,10 @@ export class Meter {
     const window = await this.begin();
     await new Promise((r) => setTimeout(r, ms));
     const result = await window.end();
-    return { durationS: result.durationS, powerW: Object.fromEntries(result.sources.map((s) => [s.sourceId, s.meanPowerW])) };
+    return {
+      durationS: result.durationS,
+      powerW: Object.fromEntries(result.sources.map((s) => [s.sourceId, s.meanPowerW])),
+    };
   }
 
   /**
@@ -339,7 +343,12 @@ export class Meter {
     const [p, q] = [h[lo]!, h[hi]!];
     const f = (t - p.at) / (q.at - p.at);
     const mix = (x: number[], y: number[]) => x.map((v, i) => v + (y[i]! - v) * f);
-    return { at: t, integralJ: mix(p.integralJ, q.integralJ), coveredS: mix(p.coveredS, q.coveredS), counterJ: p.counterJ };
+    return {
+      at: t,
+      integralJ: mix(p.integralJ, q.integralJ),
+      coveredS: mix(p.coveredS, q.coveredS),
+      counterJ: p.counterJ,
+    };
   }
 
   private snapshot(): Snapshot {
@@ -434,9 +443,20 @@ function summarise(startedAt: number, durationS: number, sources: SourceEnergy[]
     if (of.length === 0) return [];
     const net = of.every((s) => s.netEnergyJ !== undefined) ? sum(of.map((s) => s.netEnergyJ!)) : undefined;
     const energyJ = sum(of.map((s) => s.energyJ));
-    return [{ component, energyJ, meanPowerW: durationS > 0 ? energyJ / durationS : 0, ...(net !== undefined && { netEnergyJ: net }), kind: weakest(of.map((s) => s.kind)) }];
+    return [
+      {
+        component,
+        energyJ,
+        meanPowerW: durationS > 0 ? energyJ / durationS : 0,
+        ...(net !== undefined && { netEnergyJ: net }),
+        kind: weakest(of.map((s) => s.kind)),
+      },
+    ];
   });
-  const netJ = components.length > 0 && components.every((c) => c.netEnergyJ !== undefined) ? sum(components.map((c) => c.netEnergyJ!)) : undefined;
+  const netJ =
+    components.length > 0 && components.every((c) => c.netEnergyJ !== undefined)
+      ? sum(components.map((c) => c.netEnergyJ!))
+      : undefined;
   return {
     startedAt,
     durationS,

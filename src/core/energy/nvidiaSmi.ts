@@ -31,18 +31,35 @@ export function parseSmiLine(line: string, at: number): { index: number; reading
   const f = line.split(',');
   const index = num(f[0]);
   const powerW = num(f[1]);
-  if (f.length !== FIELDS.length || index === undefined || !Number.isInteger(index) || powerW === undefined) return undefined;
+  if (f.length !== FIELDS.length || index === undefined || !Number.isInteger(index) || powerW === undefined)
+    return undefined;
   const mib = (s: string | undefined) => (num(s) === undefined ? undefined : num(s)! * 1024 * 1024);
   return {
     index,
-    reading: { powerW, utilizationPercent: num(f[2]), memoryUsedBytes: mib(f[3]), memoryTotalBytes: mib(f[4]), powerLimitW: num(f[5]), at },
+    reading: {
+      powerW,
+      utilizationPercent: num(f[2]),
+      memoryUsedBytes: mib(f[3]),
+      memoryTotalBytes: mib(f[4]),
+      powerLimitW: num(f[5]),
+      at,
+    },
   };
 }
 
 function run(exe: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(exe, args, { timeout: LIST_TIMEOUT_MS, windowsHide: true }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${String(stderr || stdout).trim().split('\n')[0] || err.message}`));
+      if (err)
+        reject(
+          new Error(
+            `${
+              String(stderr || stdout)
+                .trim()
+                .split('\n')[0] || err.message
+            }`,
+          ),
+        );
       else resolve(stdout);
     });
   });
@@ -74,7 +91,8 @@ export async function openNvidiaSmiSources(exe: string, intervalMs: number): Pro
 
   const stream = new SmiStream(exe, powerField, intervalMs);
   let open = gpus.length;
-  const averaged = powerField === 'power.draw' ? ' (a one-second average on Ampere and newer: short bursts are smoothed)' : '';
+  const averaged =
+    powerField === 'power.draw' ? ' (a one-second average on Ampere and newer: short bursts are smoothed)' : '';
   const sources = gpus.map(
     ({ index, name }): EnergySource => ({
       id: `nvidia-smi:${index}`,
@@ -91,7 +109,9 @@ export async function openNvidiaSmiSources(exe: string, intervalMs: number): Pro
       close: () => void (--open === 0 && stream.close()),
     }),
   );
-  const notes = [`NVML unavailable: GPU power comes from nvidia-smi's ${powerField}, sampled, not from an energy counter.`];
+  const notes = [
+    `NVML unavailable: GPU power comes from nvidia-smi's ${powerField}, sampled, not from an energy counter.`,
+  ];
   return { sources, notes };
 }
 
@@ -142,7 +162,12 @@ export class SmiStream {
   }
 
   private start() {
-    const args = [`--query-gpu=${FIELDS.map((f) => (f === 'POWER' ? this.powerField : f)).join(',')}`, '--format=csv,noheader,nounits', `-lms`, String(this.intervalMs)];
+    const args = [
+      `--query-gpu=${FIELDS.map((f) => (f === 'POWER' ? this.powerField : f)).join(',')}`,
+      '--format=csv,noheader,nounits',
+      `-lms`,
+      String(this.intervalMs),
+    ];
     const child = spawnSupervised(this.exe, args);
     this.child = child;
     child.stdin?.on('error', () => {});

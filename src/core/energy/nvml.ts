@@ -59,8 +59,14 @@ export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding>
     name: lib.func('nvmlDeviceGetName', 'int', [device, 'void *', uint]),
     power: lib.func('nvmlDeviceGetPowerUsage', 'int', [device, out(uint)]),
     energy: lib.func('nvmlDeviceGetTotalEnergyConsumption', 'int', [device, out(ull)]),
-    utilization: lib.func('nvmlDeviceGetUtilizationRates', 'int', [device, out(koffi.struct({ gpu: uint, memory: uint }))]),
-    memory: lib.func('nvmlDeviceGetMemoryInfo', 'int', [device, out(koffi.struct({ total: ull, free: ull, used: ull }))]),
+    utilization: lib.func('nvmlDeviceGetUtilizationRates', 'int', [
+      device,
+      out(koffi.struct({ gpu: uint, memory: uint })),
+    ]),
+    memory: lib.func('nvmlDeviceGetMemoryInfo', 'int', [
+      device,
+      out(koffi.struct({ total: ull, free: ull, used: ull })),
+    ]),
     powerLimit: lib.func('nvmlDeviceGetEnforcedPowerLimit', 'int', [device, out(uint)]),
     fieldValues: lib.func('nvmlDeviceGetFieldValues', 'int', [device, 'int', 'void *']),
   };
@@ -129,7 +135,8 @@ export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding>
         fn.energy.async(h, v, (err: unknown, code: number) => {
           pending.delete(call);
           if (err) reject(err instanceof Error ? err : new Error(String(err)));
-          else if (code !== 0) reject(new NvmlError('nvmlDeviceGetTotalEnergyConsumption', code, String(fn.errorString(code))));
+          else if (code !== 0)
+            reject(new NvmlError('nvmlDeviceGetTotalEnergyConsumption', code, String(fn.errorString(code))));
           else resolve(Number(v[0]));
         });
       });
@@ -202,7 +209,9 @@ export async function nvmlSources(nvml: NvmlBinding): Promise<EnergySource[]> {
       },
     );
     const instant = nvml.instantPowerMw(index) !== undefined;
-    const powerField = instant ? 'instantaneous power (NVML_FI_DEV_POWER_INSTANT)' : 'power from nvmlDeviceGetPowerUsage';
+    const powerField = instant
+      ? 'instantaneous power (NVML_FI_DEV_POWER_INSTANT)'
+      : 'power from nvmlDeviceGetPowerUsage';
     sources.push({
       id: `nvml:${index}`,
       component: 'gpu',
@@ -216,7 +225,12 @@ export async function nvmlSources(nvml: NvmlBinding): Promise<EnergySource[]> {
       stats() {
         const util = nvml.utilization(index);
         const mem = nvml.memory(index);
-        return { utilizationPercent: util.gpuPercent, memoryUsedBytes: mem.usedBytes, memoryTotalBytes: mem.totalBytes, powerLimitW: nvml.powerLimitMw(index) / 1000 };
+        return {
+          utilizationPercent: util.gpuPercent,
+          memoryUsedBytes: mem.usedBytes,
+          memoryTotalBytes: mem.totalBytes,
+          powerLimitW: nvml.powerLimitMw(index) / 1000,
+        };
       },
       // The last GPU closed shuts NVML down.
       close: () => void (--open === 0 && nvml.shutdown()),

@@ -44,6 +44,7 @@ export async function openEnergySources(options: OpenSourcesOptions = {}): Promi
     sources.push(cpuEstimateSource(options.cpuBrand ?? cpus[0]?.model ?? '', options.logicalCpus ?? cpus.length));
   }
   sources.push(...rapl.sources);
-  if (!rapl.sources.some((s) => s.component === 'ram')) sources.push(ramEstimateSource(options.totalMemoryBytes ?? os.totalmem()));
+  if (!rapl.sources.some((s) => s.component === 'ram'))
+    sources.push(ramEstimateSource(options.totalMemoryBytes ?? os.totalmem()));
   return { sources, notes };
 }

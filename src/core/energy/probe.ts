@@ -60,7 +60,9 @@ export function currentProbeEnvironment(): ProbeEnvironment {
   return { platform: process.platform, sysfsRoot: '/sys', env: process.env, fs: nodeProbeFs };
 }
 
-export async function probePowerSources(probe: ProbeEnvironment = currentProbeEnvironment()): Promise<PowerSourceStatus[]> {
+export async function probePowerSources(
+  probe: ProbeEnvironment = currentProbeEnvironment(),
+): Promise<PowerSourceStatus[]> {
   return Promise.all([probeNvml(probe), probeNvidiaSmi(probe), probeRapl(probe)]);
 }
 
@@ -71,18 +73,30 @@ const RAPL_FIX_PERSIST =
 export async function probeRapl(probe: ProbeEnvironment): Promise<PowerSourceStatus> {
   const base = { component: 'cpu', name: 'rapl', kind: 'measured' } as const;
   if (probe.platform !== 'linux') {
-    return { ...base, state: 'unsupported', detail: 'RAPL counters are read on Linux only; the CPU figure will be estimated.' };
+    return {
+      ...base,
+      state: 'unsupported',
+      detail: 'RAPL counters are read on Linux only; the CPU figure will be estimated.',
+    };
   }
   const powercap = path.join(probe.sysfsRoot, 'class', 'powercap');
   let entries: string[];
   try {
     entries = await probe.fs.readdir(powercap);
   } catch {
-    return { ...base, state: 'absent', detail: `${powercap} does not exist (no powercap driver: a VM, a container or an old kernel).` };
+    return {
+      ...base,
+      state: 'absent',
+      detail: `${powercap} does not exist (no powercap driver: a VM, a container or an old kernel).`,
+    };
   }
   const domains = entries.filter((e) => /^intel-rapl(-mmio)?:\d+(:\d+)?$/.test(e)).sort();
   if (domains.length === 0) {
-    return { ...base, state: 'absent', detail: `No RAPL domains under ${powercap} (this CPU or VM does not expose them).` };
+    return {
+      ...base,
+      state: 'absent',
+      detail: `No RAPL domains under ${powercap} (this CPU or VM does not expose them).`,
+    };
   }
   const readable: string[] = [];
   const denied: string[] = [];
@@ -141,7 +155,9 @@ export function nvmlCandidates(probe: ProbeEnvironment): string[] {
     '/usr/lib/wsl/lib',
   ];
   // CUDA's stubs/ folder holds a link-time stand-in that fails at run time: never a candidate.
-  return [...new Set(dirs)].filter((d) => !d.split(/[\\/]/).includes('stubs')).map((d) => path.posix.join(d, 'libnvidia-ml.so.1'));
+  return [...new Set(dirs)]
+    .filter((d) => !d.split(/[\\/]/).includes('stubs'))
+    .map((d) => path.posix.join(d, 'libnvidia-ml.so.1'));
 }
 
 export async function probeNvml(probe: ProbeEnvironment): Promise<PowerSourceStatus> {
@@ -152,7 +168,12 @@ export async function probeNvml(probe: ProbeEnvironment): Promise<PowerSourceSta
   }
   for (const file of candidates) {
     if (await probe.fs.exists(file)) {
-      return { ...base, state: 'found', path: file, detail: `NVML library at ${file}; its energy counter is read when the meter starts.` };
+      return {
+        ...base,
+        state: 'found',
+        path: file,
+        detail: `NVML library at ${file}; its energy counter is read when the meter starts.`,
+      };
     }
   }
   return { ...base, state: 'absent', detail: 'No NVML library (no NVIDIA driver installed).' };
@@ -169,7 +190,12 @@ export async function probeNvidiaSmi(probe: ProbeEnvironment): Promise<PowerSour
   for (const dir of dirs) {
     const file = (probe.platform === 'win32' ? path.win32 : path.posix).join(dir, exe);
     if (await probe.fs.exists(file, probe.platform !== 'win32')) {
-      return { ...base, state: 'found', path: file, detail: `${file}; used for power samples only when NVML cannot be loaded.` };
+      return {
+        ...base,
+        state: 'found',
+        path: file,
+        detail: `${file}; used for power samples only when NVML cannot be loaded.`,
+      };
     }
   }
   return { ...base, state: 'absent', detail: `${exe} is not on PATH.` };

@@ -23,8 +23,11 @@ export async function openRaplSources(probe: ProbeEnvironment = currentProbeEnvi
   const powercap = path.join(probe.sysfsRoot, 'class', 'powercap');
   const entries = await probe.fs.readdir(powercap).catch(() => [] as string[]);
   // Plain intel-rapl before -mmio, so the MSR interface wins a duplicate.
-  const zones = entries.filter((e) => /^intel-rapl(-mmio)?:\d+(:\d+)?$/.test(e)).sort((a, b) => Number(a.includes('mmio')) - Number(b.includes('mmio')) || a.localeCompare(b));
-  const readName = async (zone: string) => (await probe.fs.readFile(path.join(powercap, zone, 'name')).catch(() => '')).trim();
+  const zones = entries
+    .filter((e) => /^intel-rapl(-mmio)?:\d+(:\d+)?$/.test(e))
+    .sort((a, b) => Number(a.includes('mmio')) - Number(b.includes('mmio')) || a.localeCompare(b));
+  const readName = async (zone: string) =>
+    (await probe.fs.readFile(path.join(powercap, zone, 'name')).catch(() => '')).trim();
 
   const domains: Domain[] = [];
   const notes: string[] = [];

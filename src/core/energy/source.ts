@@ -45,4 +45,10 @@ export interface SourceStats {
 /** A source as a person or a JSON file sees it. */
 export type SourceSummary = Pick<EnergySource, 'id' | 'component' | 'name' | 'kind' | 'detail'>;
 
-export const summariseSource = ({ id, component, name, kind, detail }: EnergySource): SourceSummary => ({ id, component, name, kind, detail });
+export const summariseSource = ({ id, component, name, kind, detail }: EnergySource): SourceSummary => ({
+  id,
+  component,
+  name,
+  kind,
+  detail,
+});

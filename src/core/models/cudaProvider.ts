@@ -5,7 +5,20 @@
 // extension's storage) with the provider libraries beside libonnxruntime.so, where onnxruntime
 // looks for them. `useRuntime` points `require('onnxruntime-node')` at that copy.
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  copyFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Unzip, UnzipInflate } from 'fflate';
 import { librarySearchPath } from './runtime';
@@ -51,9 +64,14 @@ export function installedProvider(folder: string): ProviderManifest | undefined 
 }
 
 /** The CUDA 12 and cuDNN 9 libraries the provider needs, and whether the loader can find each. */
-export function cudaLibraries(dirs = [...librarySearchPath(), '/usr/local/cuda/lib64', '/usr/local/cuda-12/lib64']): { name: string; found: boolean }[] {
+export function cudaLibraries(
+  dirs = [...librarySearchPath(), '/usr/local/cuda/lib64', '/usr/local/cuda-12/lib64'],
+): { name: string; found: boolean }[] {
   const has = (name: string) => dirs.some((d) => existsSync(join(d, name)));
-  return ['libcudart.so.12', 'libcublasLt.so.12', 'libcufft.so.11', 'libcudnn.so.9'].map((name) => ({ name, found: has(name) }));
+  return ['libcudart.so.12', 'libcublasLt.so.12', 'libcufft.so.11', 'libcudnn.so.9'].map((name) => ({
+    name,
+    found: has(name),
+  }));
 }
 
 /**
@@ -93,15 +111,25 @@ async function request(url: string, init: RequestInit, fetchImpl: typeof fetch):
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw new ProviderError('Cancelled.', 'cancelled');
     const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
-    throw new ProviderError(`Cannot reach ${new URL(url).origin} (${cause}). Check the network, or set carbonlens.cudaProvider.feed to a NuGet mirror.`, 'network');
+    throw new ProviderError(
+      `Cannot reach ${new URL(url).origin} (${cause}). Check the network, or set carbonlens.cudaProvider.feed to a NuGet mirror.`,
+      'network',
+    );
   }
   if (!res.ok) throw new ProviderError(`${url} answered ${res.status} ${res.statusText}.`, 'http');
   return res;
 }
 
 /** The .nupkg address from the feed's PackageBaseAddress resource. */
-export async function packageUrl(feed: string, version: string, fetchImpl: typeof fetch = fetch, signal?: AbortSignal): Promise<string> {
-  const index = (await (await request(feed, { signal }, fetchImpl)).json()) as { resources?: { '@id': string; '@type': string }[] };
+export async function packageUrl(
+  feed: string,
+  version: string,
+  fetchImpl: typeof fetch = fetch,
+  signal?: AbortSignal,
+): Promise<string> {
+  const index = (await (await request(feed, { signal }, fetchImpl)).json()) as {
+    resources?: { '@id': string; '@type': string }[];
+  };
   const base = index.resources?.find((r) => r['@type'].startsWith('PackageBaseAddress/3.0.0'))?.['@id'];
   if (!base) throw new ProviderError(`${feed} is not a NuGet v3 feed (no PackageBaseAddress).`, 'package');
   const id = CUDA_PACKAGE.toLowerCase();
@@ -109,13 +137,18 @@ export async function packageUrl(feed: string, version: string, fetchImpl: typeo
 }
 
 export async function installCudaProvider(options: InstallOptions): Promise<ProviderManifest> {
-  if (process.platform !== 'linux' || process.arch !== 'x64') throw new ProviderError(`onnxruntime publishes its CUDA provider for Node on Linux x64 only, not ${process.platform}-${process.arch}.`, 'unsupported');
+  if (process.platform !== 'linux' || process.arch !== 'x64')
+    throw new ProviderError(
+      `onnxruntime publishes its CUDA provider for Node on Linux x64 only, not ${process.platform}-${process.arch}.`,
+      'unsupported',
+    );
   const fetchImpl = options.fetchImpl ?? fetch;
   const version = options.version ?? ORT_VERSION;
   const url = await packageUrl(options.feed ?? NUGET_INDEX, version, fetchImpl, options.signal);
   const head = await request(url, { method: 'HEAD', signal: options.signal }, fetchImpl);
   const size = Number(head.headers.get('content-length')) || undefined;
-  if (!(await options.confirm({ url, bytes: size, package: CUDA_PACKAGE, version }))) throw new ProviderError('Not downloaded: no consent.', 'declined');
+  if (!(await options.confirm({ url, bytes: size, package: CUDA_PACKAGE, version })))
+    throw new ProviderError('Not downloaded: no consent.', 'declined');
 
   const staging = `${options.folder}.partial-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
@@ -125,12 +158,28 @@ export async function installCudaProvider(options: InstallOptions): Promise<Prov
     mkdirSync(bin, { recursive: true });
     const nupkg = join(staging, 'package.nupkg');
     const { sha256, bytes } = await download(url, nupkg, fetchImpl, options);
-    const found = await extract(nupkg, bin, PROVIDER_FILES.map((f) => `runtimes/linux-x64/native/${f}`));
+    const found = await extract(
+      nupkg,
+      bin,
+      PROVIDER_FILES.map((f) => `runtimes/linux-x64/native/${f}`),
+    );
     const missing = PROVIDER_FILES.filter((f) => !found.includes(f));
-    if (missing.length) throw new ProviderError(`${CUDA_PACKAGE} ${version} has no ${missing.join(', ')}: not the package onnxruntime-node expects.`, 'package');
+    if (missing.length)
+      throw new ProviderError(
+        `${CUDA_PACKAGE} ${version} has no ${missing.join(', ')}: not the package onnxruntime-node expects.`,
+        'package',
+      );
     rmSync(nupkg);
     copyRuntime(options.ortPackage, ort, bin);
-    const manifest: ProviderManifest = { package: CUDA_PACKAGE, version, url, sha256, bytes, files: PROVIDER_FILES, installedAt: new Date().toISOString() };
+    const manifest: ProviderManifest = {
+      package: CUDA_PACKAGE,
+      version,
+      url,
+      sha256,
+      bytes,
+      files: PROVIDER_FILES,
+      installedAt: new Date().toISOString(),
+    };
     writeFileSync(join(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
     rmSync(options.folder, { recursive: true, force: true });
     mkdirSync(dirname(options.folder), { recursive: true });
@@ -141,7 +190,12 @@ export async function installCudaProvider(options: InstallOptions): Promise<Prov
   }
 }
 
-async function download(url: string, file: string, fetchImpl: typeof fetch, options: InstallOptions): Promise<{ sha256: string; bytes: number }> {
+async function download(
+  url: string,
+  file: string,
+  fetchImpl: typeof fetch,
+  options: InstallOptions,
+): Promise<{ sha256: string; bytes: number }> {
   const res = await request(url, { signal: options.signal }, fetchImpl);
   const total = Number(res.headers.get('content-length')) || undefined;
   const hash = createHash('sha256');
@@ -155,11 +209,14 @@ async function download(url: string, file: string, fetchImpl: typeof fetch, opti
       options.onProgress?.(done, total);
     }
   } catch (e) {
-    throw (e as Error).name === 'AbortError' ? new ProviderError('Cancelled.', 'cancelled') : new ProviderError(`The download broke off: ${(e as Error).message}`, 'network');
+    throw (e as Error).name === 'AbortError'
+      ? new ProviderError('Cancelled.', 'cancelled')
+      : new ProviderError(`The download broke off: ${(e as Error).message}`, 'network');
   } finally {
     await new Promise<void>((r) => out.end(() => r()));
   }
-  if (total !== undefined && done !== total) throw new ProviderError(`The download stopped at ${done} of ${total} bytes.`, 'network');
+  if (total !== undefined && done !== total)
+    throw new ProviderError(`The download stopped at ${done} of ${total} bytes.`, 'network');
   return { sha256: hash.digest('hex'), bytes: done };
 }
 
@@ -216,6 +273,10 @@ function copyRuntime(from: string, to: string, bin: string): void {
   for (const f of readdirSync(nativeDir)) copyFileSync(join(nativeDir, f), join(bin, f));
   // Its exports hide package.json: walk up from the entry point.
   let common = dirname(realpathSync(require.resolve('onnxruntime-common', { paths: [from] })));
-  while (!existsSync(join(common, 'package.json')) || JSON.parse(readFileSync(join(common, 'package.json'), 'utf8')).name !== 'onnxruntime-common') common = dirname(common);
+  while (
+    !existsSync(join(common, 'package.json')) ||
+    JSON.parse(readFileSync(join(common, 'package.json'), 'utf8')).name !== 'onnxruntime-common'
+  )
+    common = dirname(common);
   symlinkSync(common, join(dirname(to), 'onnxruntime-common'), 'dir');
 }

@@ -27,12 +27,28 @@ export function plainImageConfig(c: Record<string, unknown> | undefined): PlainI
   if (!c) return undefined;
   const size = c.size as { height?: number; width?: number } | undefined;
   const fixed = typeof size?.height === 'number' && typeof size?.width === 'number';
-  const other = ['do_center_crop', 'do_pad', 'do_thumbnail', 'do_crop_margin', 'do_flip_channel_order'].some((k) => c[k] === true);
-  if (c.do_resize === false || !fixed || other || (c.resample ?? 2) !== 2 || c.do_rescale === false || c.do_normalize === false) return undefined;
+  const other = ['do_center_crop', 'do_pad', 'do_thumbnail', 'do_crop_margin', 'do_flip_channel_order'].some(
+    (k) => c[k] === true,
+  );
+  if (
+    c.do_resize === false ||
+    !fixed ||
+    other ||
+    (c.resample ?? 2) !== 2 ||
+    c.do_rescale === false ||
+    c.do_normalize === false
+  )
+    return undefined;
   const mean = three(c.image_mean, 0.5);
   const std = three(c.image_std, 0.5);
   if (!mean || !std) return undefined;
-  return { width: size!.width!, height: size!.height!, rescale: typeof c.rescale_factor === 'number' ? c.rescale_factor : 1 / 255, mean, std };
+  return {
+    width: size!.width!,
+    height: size!.height!,
+    rescale: typeof c.rescale_factor === 'number' ? c.rescale_factor : 1 / 255,
+    mean,
+    std,
+  };
 }
 
 /** The batch's pixel values, NCHW float32, as the processor would make them. */
@@ -45,7 +61,9 @@ export async function pixelValues(images: readonly RawImage[], c: PlainImageConf
       const image = source.channels === 3 ? source : source.rgb();
       let rgb: Uint8Array = image.data as Uint8Array;
       if (image.width !== c.width || image.height !== c.height) {
-        rgb = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), { raw: { width: image.width, height: image.height, channels: 3 } })
+        rgb = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
+          raw: { width: image.width, height: image.height, channels: 3 },
+        })
           .affine([c.width / image.width, 0, 0, c.height / image.height], { interpolator: 'bilinear' })
           .raw()
           .toBuffer();
@@ -74,19 +92,28 @@ export function halfToFloat(h: number): number {
 }
 
 interface TransformersClassifier {
-  model: { (inputs: Record<string, unknown>): Promise<{ logits: { data: Float32Array | Uint16Array; dims: number[] } }>; config: { id2label?: Record<string, string> } };
+  model: {
+    (inputs: Record<string, unknown>): Promise<{ logits: { data: Float32Array | Uint16Array; dims: number[] } }>;
+    config: { id2label?: Record<string, string> };
+  };
   processor?: { image_processor?: { config?: Record<string, unknown> }; config?: Record<string, unknown> };
   dispose(): Promise<void>;
 }
 
 /** The same answers as the image-classification pipeline (labels with softmax scores, best first). */
-export async function fastClassifier(pipe: TransformersClassifier, Tensor: new (type: string, data: Float32Array, dims: number[]) => unknown): Promise<TaskPipeline | undefined> {
+export async function fastClassifier(
+  pipe: TransformersClassifier,
+  Tensor: new (type: string, data: Float32Array, dims: number[]) => unknown,
+): Promise<TaskPipeline | undefined> {
   const config = plainImageConfig(pipe.processor?.image_processor?.config ?? pipe.processor?.config);
   const id2label = pipe.model.config.id2label;
   if (!config || !id2label) return undefined;
   const prepare = async (inputs: unknown[]) => {
     const images = inputs as RawImage[];
-    return { count: images.length, pixels: new Tensor('float32', await pixelValues(images, config), [images.length, 3, config.height, config.width]) };
+    return {
+      count: images.length,
+      pixels: new Tensor('float32', await pixelValues(images, config), [images.length, 3, config.height, config.width]),
+    };
   };
   const infer = async (prepared: unknown, options: Record<string, unknown> = {}) => {
     const { count, pixels } = prepared as { count: number; pixels: unknown };
@@ -106,5 +133,10 @@ export async function fastClassifier(pipe: TransformersClassifier, Tensor: new (
     });
   };
   const run = async (inputs: unknown[], options: Record<string, unknown> = {}) => infer(await prepare(inputs), options);
-  return Object.assign(run, { dispose: () => pipe.dispose(), preprocessing: 'sharp (bilinear resize, as transformers.js) into one batch tensor, the next batch prepared while the model runs', split: { prepare, infer } });
+  return Object.assign(run, {
+    dispose: () => pipe.dispose(),
+    preprocessing:
+      'sharp (bilinear resize, as transformers.js) into one batch tensor, the next batch prepared while the model runs',
+    split: { prepare, infer },
+  });
 }

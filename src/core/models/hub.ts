@@ -4,7 +4,20 @@
 //   GET  {endpoint}/api/{models|datasets}/{id}/revision/{rev}   -> { sha, siblings: [{ rfilename }] }
 //   HEAD {endpoint}/[datasets/]{id}/resolve/{rev}/{path}        -> X-Linked-Size/X-Linked-Etag (LFS) or ETag/Content-Length
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
@@ -49,7 +62,17 @@ export interface DownloadProgress {
   missingBytes: number;
 }
 
-export type HubErrorKind = 'not-found' | 'unauthorized' | 'gated' | 'offline' | 'network' | 'integrity' | 'cancelled' | 'declined' | 'busy' | 'http';
+export type HubErrorKind =
+  | 'not-found'
+  | 'unauthorized'
+  | 'gated'
+  | 'offline'
+  | 'network'
+  | 'integrity'
+  | 'cancelled'
+  | 'declined'
+  | 'busy'
+  | 'http';
 
 export class HubError extends Error {
   constructor(
@@ -100,18 +123,35 @@ export class HubClient {
   }
 
   folderOf(repo: RepoRef): string {
-    return join(this.options.cacheDir, repo.type === 'model' ? 'models' : 'datasets', ...repo.id.split('/'), repo.revision && repo.revision !== 'main' ? `@${repo.revision}` : '');
+    return join(
+      this.options.cacheDir,
+      repo.type === 'model' ? 'models' : 'datasets',
+      ...repo.id.split('/'),
+      repo.revision && repo.revision !== 'main' ? `@${repo.revision}` : '',
+    );
   }
 
   /** The repository's files, or the cached copy's when the hub cannot be asked. */
-  async snapshot(repo: RepoRef, select: (files: string[]) => FileSelection, options: SnapshotOptions = {}): Promise<Snapshot> {
+  async snapshot(
+    repo: RepoRef,
+    select: (files: string[]) => FileSelection,
+    options: SnapshotOptions = {},
+  ): Promise<Snapshot> {
     const folder = this.folderOf(repo);
     const cached = readManifest(folder);
     if (this.options.offline) {
-      if (!cached) throw new HubError(`${describe(repo)} is not in the cache (${folder}) and offline mode is on: run once with network access, or give a local folder instead.`, 'offline');
+      if (!cached)
+        throw new HubError(
+          `${describe(repo)} is not in the cache (${folder}) and offline mode is on: run once with network access, or give a local folder instead.`,
+          'offline',
+        );
       const selection = select(Object.keys(cached.files));
       const missing = selection.required.filter((f) => !cachedFileOk(folder, f, cached));
-      if (missing.length > 0) throw new HubError(`${describe(repo)} is only partly cached (missing ${missing.join(', ')}) and offline mode is on.`, 'offline');
+      if (missing.length > 0)
+        throw new HubError(
+          `${describe(repo)} is only partly cached (missing ${missing.join(', ')}) and offline mode is on.`,
+          'offline',
+        );
       return { folder, commit: cached.commit, from: 'cache-offline', downloadedBytes: 0 };
     }
     let listing: { sha?: string; files: string[] };
@@ -121,15 +161,22 @@ export class HubClient {
       // Unreachable hub, complete cache: use it and say so.
       if (e instanceof HubError && e.kind === 'network' && cached) {
         const selection = select(Object.keys(cached.files));
-        if (selection.required.every((f) => cachedFileOk(folder, f, cached))) return { folder, commit: cached.commit, from: 'cache-offline', downloadedBytes: 0 };
+        if (selection.required.every((f) => cachedFileOk(folder, f, cached)))
+          return { folder, commit: cached.commit, from: 'cache-offline', downloadedBytes: 0 };
       }
       throw e;
     }
     const selection = select(listing.files);
     const absent = selection.required.filter((f) => !listing.files.includes(f));
-    if (absent.length > 0) throw new HubError(`${describe(repo)} has no ${absent.join(', ')} at ${this.endpoint}.`, 'not-found');
+    if (absent.length > 0)
+      throw new HubError(`${describe(repo)} has no ${absent.join(', ')} at ${this.endpoint}.`, 'not-found');
     const wanted = [...selection.required, ...(selection.optional ?? []).filter((f) => listing.files.includes(f))];
-    if (cached && listing.sha && cached.commit === listing.sha && wanted.every((f) => cachedFileOk(folder, f, cached))) {
+    if (
+      cached &&
+      listing.sha &&
+      cached.commit === listing.sha &&
+      wanted.every((f) => cachedFileOk(folder, f, cached))
+    ) {
       return { folder, commit: cached.commit, from: 'cache', downloadedBytes: 0 };
     }
     const files = await Promise.all(wanted.map((f) => this.head(repo, f, options.signal)));
@@ -165,7 +212,8 @@ export class HubClient {
         url = new URL(res.headers.get('location') ?? '', url).toString();
         continue;
       }
-      if (!Number.isFinite(size)) throw new HubError(`${this.endpoint} gave no size for ${path} of ${describe(repo)}.`, 'http');
+      if (!Number.isFinite(size))
+        throw new HubError(`${this.endpoint} gave no size for ${path} of ${describe(repo)}.`, 'http');
       return { path, size, etag };
     }
     throw new HubError(`Too many redirects for ${path} of ${describe(repo)}.`, 'http');
@@ -180,10 +228,16 @@ export class HubClient {
       const manifest: Manifest = readManifest(plan.folder) ?? { files: {} };
       for (const file of plan.files) {
         if (isCached(plan.folder, file, manifest)) continue;
-        await this.fetchFile(plan.repo, file, join(plan.folder, file.path), (n) => {
-          done += n;
-          options.onProgress?.({ file: file.path, doneBytes: done, missingBytes: plan.missingBytes });
-        }, options.signal);
+        await this.fetchFile(
+          plan.repo,
+          file,
+          join(plan.folder, file.path),
+          (n) => {
+            done += n;
+            options.onProgress?.({ file: file.path, doneBytes: done, missingBytes: plan.missingBytes });
+          },
+          options.signal,
+        );
         manifest.files[file.path] = { size: file.size, etag: file.etag };
         writeAtomically(join(plan.folder, MANIFEST), JSON.stringify(manifest, null, 1));
       }
@@ -196,7 +250,13 @@ export class HubClient {
   }
 
   /** One file: resume a partial download when the server honours Range, verify, then rename into place. */
-  private async fetchFile(repo: RepoRef, file: RemoteFile, target: string, onBytes: (n: number) => void, signal?: AbortSignal): Promise<void> {
+  private async fetchFile(
+    repo: RepoRef,
+    file: RemoteFile,
+    target: string,
+    onBytes: (n: number) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
     mkdirSync(dirname(target), { recursive: true });
     const part = partPath(target, file);
     let have = existsSync(part) ? statSync(part).size : 0;
@@ -219,9 +279,16 @@ export class HubClient {
           onBytes(chunk.length);
         }
       } catch (e) {
-        if (signal?.aborted) throw new HubError(`Download of ${describe(repo)} cancelled: the partial file is kept and the next download resumes it.`, 'cancelled');
+        if (signal?.aborted)
+          throw new HubError(
+            `Download of ${describe(repo)} cancelled: the partial file is kept and the next download resumes it.`,
+            'cancelled',
+          );
         if (e instanceof HubError) throw e;
-        throw new HubError(`Download of ${file.path} failed (${(e as Error).message}): run again to resume.`, 'network');
+        throw new HubError(
+          `Download of ${file.path} failed (${(e as Error).message}): run again to resume.`,
+          'network',
+        );
       } finally {
         closeSync(fd);
       }
@@ -232,7 +299,10 @@ export class HubClient {
 
   private async request(url: string, init: RequestInit, repo: RepoRef, path?: string): Promise<Response> {
     const sameOrigin = url.startsWith(this.endpoint);
-    const headers: Record<string, string> = { ...(init.headers as Record<string, string>), 'user-agent': `carbonlens/${typeof CARBONLENS_VERSION === 'string' ? CARBONLENS_VERSION : 'dev'}` };
+    const headers: Record<string, string> = {
+      ...(init.headers as Record<string, string>),
+      'user-agent': `carbonlens/${typeof CARBONLENS_VERSION === 'string' ? CARBONLENS_VERSION : 'dev'}`,
+    };
     if (this.options.token && sameOrigin) headers.authorization = `Bearer ${this.options.token}`;
     let res: Response;
     try {
@@ -240,18 +310,31 @@ export class HubClient {
     } catch (e) {
       if (init.signal?.aborted) throw new HubError(`Download of ${describe(repo)} cancelled.`, 'cancelled');
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw new HubError(`Cannot reach ${this.endpoint} (${cause?.code ?? cause?.message ?? (e as Error).message}). Check the network or HF_ENDPOINT, or work offline with a cached model or a local folder.`, 'network');
+      throw new HubError(
+        `Cannot reach ${this.endpoint} (${cause?.code ?? cause?.message ?? (e as Error).message}). Check the network or HF_ENDPOINT, or work offline with a cached model or a local folder.`,
+        'network',
+      );
     }
     if (res.ok || (res.status >= 300 && res.status < 400)) return res;
     const what = path ? `${path} of ${describe(repo)}` : describe(repo);
     if (res.status === 401) {
       throw new HubError(
-        this.options.token ? `${this.endpoint} rejected HF_TOKEN for ${what}: check the token's access.` : `${what} was not found or is private or gated: check the id, or set HF_TOKEN.`,
+        this.options.token
+          ? `${this.endpoint} rejected HF_TOKEN for ${what}: check the token's access.`
+          : `${what} was not found or is private or gated: check the id, or set HF_TOKEN.`,
         this.options.token ? 'unauthorized' : 'not-found',
       );
     }
-    if (res.status === 403) throw new HubError(`${what} is gated: accept its conditions at ${this.endpoint}/${repo.type === 'dataset' ? 'datasets/' : ''}${repo.id} with the account of HF_TOKEN.`, 'gated');
-    if (res.status === 404) throw new HubError(`${what} was not found at ${this.endpoint}: check the id${repo.revision ? ' and revision' : ''}.`, 'not-found');
+    if (res.status === 403)
+      throw new HubError(
+        `${what} is gated: accept its conditions at ${this.endpoint}/${repo.type === 'dataset' ? 'datasets/' : ''}${repo.id} with the account of HF_TOKEN.`,
+        'gated',
+      );
+    if (res.status === 404)
+      throw new HubError(
+        `${what} was not found at ${this.endpoint}: check the id${repo.revision ? ' and revision' : ''}.`,
+        'not-found',
+      );
     throw new HubError(`${this.endpoint} answered ${res.status} ${res.statusText} for ${what}.`, 'http');
   }
 }
@@ -286,7 +369,13 @@ function isCached(folder: string, file: RemoteFile, manifest: Manifest | undefin
   }
 }
 
-function planDownload(repo: RepoRef, folder: string, commit: string | undefined, files: RemoteFile[], cached: Manifest | undefined): DownloadPlan {
+function planDownload(
+  repo: RepoRef,
+  folder: string,
+  commit: string | undefined,
+  files: RemoteFile[],
+  cached: Manifest | undefined,
+): DownloadPlan {
   let missingBytes = 0;
   for (const file of files) {
     const target = join(folder, file.path);
@@ -302,7 +391,10 @@ async function verify(part: string, file: RemoteFile): Promise<void> {
   const size = statSync(part).size;
   const fail = (why: string): never => {
     rmSync(part, { force: true });
-    throw new HubError(`${file.path} failed its integrity check (${why}); the partial file was removed: download again.`, 'integrity');
+    throw new HubError(
+      `${file.path} failed its integrity check (${why}); the partial file was removed: download again.`,
+      'integrity',
+    );
   };
   if (size !== file.size) fail(`${size} bytes, expected ${file.size}`);
   const algorithm = /^[0-9a-f]{64}$/.test(file.etag) ? 'sha256' : /^[0-9a-f]{40}$/.test(file.etag) ? 'sha1' : undefined;
@@ -332,7 +424,11 @@ function lockFolder(folder: string, repo: RepoRef): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number(readFileSync(lock, 'utf8'));
-      if (pid && pid !== process.pid && isAlive(pid)) throw new HubError(`${describe(repo)} is being downloaded by another process (pid ${pid}): wait for it to finish.`, 'busy');
+      if (pid && pid !== process.pid && isAlive(pid))
+        throw new HubError(
+          `${describe(repo)} is being downloaded by another process (pid ${pid}): wait for it to finish.`,
+          'busy',
+        );
       rmSync(lock, { force: true });
     }
   }

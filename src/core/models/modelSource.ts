@@ -18,7 +18,9 @@ const HUB_ID = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/;
 
 /** The folder's files and those one level down (onnx/, or Stable Diffusion's component folders). */
 function listFolder(folder: string): string[] {
-  return readdirSync(folder).flatMap((f) => (statSync(join(folder, f)).isDirectory() ? readdirSync(join(folder, f)).map((g) => `${f}/${g}`) : [f]));
+  return readdirSync(folder).flatMap((f) =>
+    statSync(join(folder, f)).isDirectory() ? readdirSync(join(folder, f)).map((g) => `${f}/${g}`) : [f],
+  );
 }
 
 function dtypeError(model: string, task: ModelKind, dtype: Dtype, files: readonly string[]): Error {
@@ -26,12 +28,20 @@ function dtypeError(model: string, task: ModelKind, dtype: Dtype, files: readonl
   return new HubError(
     have.length
       ? `${model} has no ${dtype} weights for ${task}: it has ${have.join(', ')} (pass --dtype ${have[0]}).`
-      : `${model} has no ONNX graphs for ${task} (expected ${modelFiles(task, dtype, []).required.filter((f) => f.endsWith('.onnx')).join(' and ')}); export it with Optimum, or use a repository that has them.`,
+      : `${model} has no ONNX graphs for ${task} (expected ${modelFiles(task, dtype, [])
+          .required.filter((f) => f.endsWith('.onnx'))
+          .join(' and ')}); export it with Optimum, or use a repository that has them.`,
     'not-found',
   );
 }
 
-export async function resolveModel(idOrPath: string, task: ModelKind, dtype: Dtype, hub: HubClient, options: SnapshotOptions = {}): Promise<ResolvedModel> {
+export async function resolveModel(
+  idOrPath: string,
+  task: ModelKind,
+  dtype: Dtype,
+  hub: HubClient,
+  options: SnapshotOptions = {},
+): Promise<ResolvedModel> {
   const asPath = resolve(idOrPath);
   if (existsSync(asPath) && statSync(asPath).isDirectory()) {
     const files = listFolder(asPath);
@@ -42,12 +52,17 @@ export async function resolveModel(idOrPath: string, task: ModelKind, dtype: Dty
     }
     return { id: idOrPath, folder: asPath, source: 'local' };
   }
-  if (!HUB_ID.test(idOrPath)) throw new HubError(`${idOrPath} is neither a folder nor a hub model id (like "google/vit-base-patch16-224").`, 'not-found');
+  if (!HUB_ID.test(idOrPath))
+    throw new HubError(
+      `${idOrPath} is neither a folder nor a hub model id (like "google/vit-base-patch16-224").`,
+      'not-found',
+    );
   const snapshot = await hub.snapshot(
     { id: idOrPath, type: 'model' },
     (files) => {
       const selection = modelFiles(task, dtype, files);
-      if (selection.required.some((f) => f.endsWith('.onnx') && !files.includes(f))) throw dtypeError(idOrPath, task, dtype, files);
+      if (selection.required.some((f) => f.endsWith('.onnx') && !files.includes(f)))
+        throw dtypeError(idOrPath, task, dtype, files);
       return selection;
     },
     options,

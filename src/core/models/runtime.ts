@@ -9,7 +9,8 @@ import type { Dtype, Task } from './tasks';
 export const DEVICES = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const;
 export type Device = (typeof DEVICES)[number];
 export type DeviceChoice = Device | 'auto';
-export const isDeviceChoice = (s: string): s is DeviceChoice => s === 'auto' || (DEVICES as readonly string[]).includes(s);
+export const isDeviceChoice = (s: string): s is DeviceChoice =>
+  s === 'auto' || (DEVICES as readonly string[]).includes(s);
 
 export interface DeviceAttempt {
   device: Device;
@@ -25,7 +26,10 @@ export interface TaskPipeline {
   /** How inputs are prepared, when not by transformers.js's own processor. */
   preprocessing?: string;
   /** The call in two steps, so a caller can prepare one batch while the previous one runs. */
-  split?: { prepare(inputs: unknown[]): Promise<unknown>; infer(prepared: unknown, options?: Record<string, unknown>): Promise<unknown> };
+  split?: {
+    prepare(inputs: unknown[]): Promise<unknown>;
+    infer(prepared: unknown, options?: Record<string, unknown>): Promise<unknown>;
+  };
 }
 
 export type PipelineFactory = (task: Task, folder: string, device: Device, dtype: Dtype) => Promise<TaskPipeline>;
@@ -54,12 +58,28 @@ export function librarySearchPath(env = process.env): string[] {
   const dirs = (env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
   try {
     for (const f of readdirSync('/etc/ld.so.conf.d').filter((n) => n.endsWith('.conf'))) {
-      dirs.push(...readFileSync(`/etc/ld.so.conf.d/${f}`, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l.startsWith('/')));
+      dirs.push(
+        ...readFileSync(`/etc/ld.so.conf.d/${f}`, 'utf8')
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => l.startsWith('/')),
+      );
     }
   } catch {
     // no ld.so.conf.d: the defaults below still apply
   }
-  return [...dirs, '/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib64', '/usr/lib64', '/lib', '/usr/lib', '/usr/local/lib'];
+  return [
+    ...dirs,
+    '/lib/x86_64-linux-gnu',
+    '/usr/lib/x86_64-linux-gnu',
+    '/lib/aarch64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/lib64',
+    '/usr/lib64',
+    '/lib',
+    '/usr/lib',
+    '/usr/local/lib',
+  ];
 }
 
 /** On Linux, Dawn (onnxruntime's WebGPU) needs the Vulkan loader; without it, it only prints a warning and fails. */
@@ -68,10 +88,17 @@ export function vulkanLoaderPresent(): boolean {
 }
 
 /** Devices to try, each with the reason it cannot run here, if any. */
-export function deviceCandidates(choice: DeviceChoice, platform: NodeJS.Platform = process.platform, cuda = cudaProviderInstalled, vulkan = vulkanLoaderPresent): { device: Device; unavailable?: string }[] {
+export function deviceCandidates(
+  choice: DeviceChoice,
+  platform: NodeJS.Platform = process.platform,
+  cuda = cudaProviderInstalled,
+  vulkan = vulkanLoaderPresent,
+): { device: Device; unavailable?: string }[] {
   const why = (device: Device): string | undefined => {
-    if (device === 'webgpu' && platform === 'linux' && !vulkan()) return 'no Vulkan loader (libvulkan.so.1): install libvulkan1 and your GPU\'s Vulkan driver';
-    if (device === 'cuda' && !cuda()) return "onnxruntime-node's CUDA provider is not installed (on Linux x64 with CUDA 12: carbonlens cuda-provider install, or CarbonLens: Add the CUDA Provider)";
+    if (device === 'webgpu' && platform === 'linux' && !vulkan())
+      return "no Vulkan loader (libvulkan.so.1): install libvulkan1 and your GPU's Vulkan driver";
+    if (device === 'cuda' && !cuda())
+      return "onnxruntime-node's CUDA provider is not installed (on Linux x64 with CUDA 12: carbonlens cuda-provider install, or CarbonLens: Add the CUDA Provider)";
     if (device === 'dml' && platform !== 'win32') return 'DirectML is Windows only';
     if (device === 'coreml' && platform !== 'darwin') return 'CoreML is macOS only';
     return undefined;
@@ -96,7 +123,13 @@ export async function loadPipeline(
   folder: string,
   choice: DeviceChoice,
   dtype: Dtype,
-  options: { factory?: PipelineFactory; probe?: (p: TaskPipeline) => Promise<void>; cuda?: () => boolean; vulkan?: () => boolean; platform?: NodeJS.Platform } = {},
+  options: {
+    factory?: PipelineFactory;
+    probe?: (p: TaskPipeline) => Promise<void>;
+    cuda?: () => boolean;
+    vulkan?: () => boolean;
+    platform?: NodeJS.Platform;
+  } = {},
 ): Promise<LoadedPipeline> {
   const factory = options.factory ?? transformersPipeline;
   const attempts: DeviceAttempt[] = [];
@@ -117,12 +150,17 @@ export async function loadPipeline(
     }
   }
   const tried = attempts.map((a) => `${a.device}: ${a.reason}`).join('; ');
-  throw new Error(choice === 'auto' ? `No device could run the model (${tried}).` : `The model did not run on ${choice} (${tried}). Try --device auto or --device cpu.`);
+  throw new Error(
+    choice === 'auto'
+      ? `No device could run the model (${tried}).`
+      : `The model did not run on ${choice} (${tried}). Try --device auto or --device cpu.`,
+  );
 }
 
 /** The real factory: transformers.js, loaded on first use, reading only the local folder. */
 export const transformersPipeline: PipelineFactory = async (task, folder, device, dtype) => {
-  if (task === 'text-to-image') throw new Error('Text-to-image runs through the Stable Diffusion pipeline (core/diffusion), not transformers.js.');
+  if (task === 'text-to-image')
+    throw new Error('Text-to-image runs through the Stable Diffusion pipeline (core/diffusion), not transformers.js.');
   const { pipeline, env } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
@@ -131,7 +169,10 @@ export const transformersPipeline: PipelineFactory = async (task, folder, device
   const pipe = await pipeline(task, basename(folder), { device, dtype });
   if (task === 'image-classification') {
     const { Tensor } = await import('@huggingface/transformers');
-    const fast = await fastClassifier(pipe as unknown as Parameters<typeof fastClassifier>[0], Tensor as unknown as Parameters<typeof fastClassifier>[1]);
+    const fast = await fastClassifier(
+      pipe as unknown as Parameters<typeof fastClassifier>[0],
+      Tensor as unknown as Parameters<typeof fastClassifier>[1],
+    );
     if (fast) return fast;
   }
   return pipe as unknown as TaskPipeline;

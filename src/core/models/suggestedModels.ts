@@ -12,7 +12,7 @@ export interface SuggestedModel {
 
 export const SUGGESTED_MODELS: Record<Task, SuggestedModel[]> = {
   'image-classification': [
-    { id: 'Xenova/vit-base-patch16-224', paramsM: 86, note: 'ViT-Base/16, ImageNet-1k (the study\'s ViT)' },
+    { id: 'Xenova/vit-base-patch16-224', paramsM: 86, note: "ViT-Base/16, ImageNet-1k (the study's ViT)" },
     { id: 'Xenova/resnet-50', paramsM: 26, note: 'ResNet-50, ImageNet-1k' },
     { id: 'Xenova/mobilevit-small', paramsM: 5.6, note: 'MobileViT-S, ImageNet-1k' },
   ],
@@ -21,13 +21,21 @@ export const SUGGESTED_MODELS: Record<Task, SuggestedModel[]> = {
     { id: 'Xenova/trocr-small-printed', paramsM: 62, note: 'TrOCR-Small, printed text' },
   ],
   summarization: [
-    { id: 'Xenova/bart-large-cnn', paramsM: 406, note: 'BART-Large fine-tuned on CNN/DailyMail (the study\'s summariser)' },
+    {
+      id: 'Xenova/bart-large-cnn',
+      paramsM: 406,
+      note: "BART-Large fine-tuned on CNN/DailyMail (the study's summariser)",
+    },
     { id: 'Xenova/distilbart-cnn-12-6', paramsM: 306, note: 'DistilBART 12-6, CNN/DailyMail' },
     { id: 'Xenova/distilbart-cnn-6-6', paramsM: 230, note: 'DistilBART 6-6, CNN/DailyMail' },
   ],
   // ONNX exports in Optimum's component layout (text_encoder/, unet/, vae_decoder/, tokenizer/, scheduler/).
   'text-to-image': [
-    { id: 'onnx-community/stable-diffusion-v1-5-ONNX', paramsM: 1066, note: 'Stable Diffusion 1.5, 512x512 (one of the study\'s three)' },
+    {
+      id: 'onnx-community/stable-diffusion-v1-5-ONNX',
+      paramsM: 1066,
+      note: "Stable Diffusion 1.5, 512x512 (one of the study's three)",
+    },
     { id: 'onnx-community/sd-turbo-ONNX', paramsM: 1300, note: 'SD-Turbo (distilled SD 2.1): 1-4 steps, no guidance' },
   ],
 };

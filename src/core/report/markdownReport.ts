@@ -10,19 +10,34 @@ export interface MarkdownReport {
   charts: Record<string, string>;
 }
 
-const sig = (x: number | undefined, digits = 3) => (x === undefined || !Number.isFinite(x) ? '-' : x.toPrecision(digits));
+const sig = (x: number | undefined, digits = 3) =>
+  x === undefined || !Number.isFinite(x) ? '-' : x.toPrecision(digits);
 const quality = (q: RunSummary['quality']) => {
   const f = (x: number) => x.toFixed(3);
   return `${f(q.value)}${Number.isFinite(q.low) ? ` (${f(q.low)}-${f(q.high)})` : ''}`;
 };
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-export function markdownReport(records: readonly BenchRecord[], chartPrefix = 'carbonlens-chart', now = new Date()): MarkdownReport {
+export function markdownReport(
+  records: readonly BenchRecord[],
+  chartPrefix = 'carbonlens-chart',
+  now = new Date(),
+): MarkdownReport {
   const runs = records.map(summariseRun);
   const front = paretoFront(runs);
   const charts: Record<string, string> = {};
-  const lines = [`# CarbonLens benchmark report`, '', `${runs.length} run(s), exported ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC.`];
-  const machines = [...new Set(records.map((r) => `${r.machine.cpu}${r.machine.gpus.length ? `, ${r.machine.gpus.join(', ')}` : ''} (${r.machine.os})`))];
+  const lines = [
+    `# CarbonLens benchmark report`,
+    '',
+    `${runs.length} run(s), exported ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+  ];
+  const machines = [
+    ...new Set(
+      records.map(
+        (r) => `${r.machine.cpu}${r.machine.gpus.length ? `, ${r.machine.gpus.join(', ')}` : ''} (${r.machine.os})`,
+      ),
+    ),
+  ];
   lines.push('', `Machine${machines.length > 1 ? 's' : ''}: ${machines.map(cell).join('; ')}.`);
   for (const task of [...new Set(runs.map((r) => r.task))]) {
     const rows = runs.filter((r) => r.task === task).sort((a, b) => a.jPerItem - b.jPerItem);
@@ -30,11 +45,15 @@ export function markdownReport(records: readonly BenchRecord[], chartPrefix = 'c
     const file = `${chartPrefix}-${task}.svg`;
     charts[file] = scatterSvg(rows, front);
     lines.push('', `## ${task}`, '', `![${task}: energy per item vs ${metric}](${file})`, '');
-    lines.push(`| model | device, dtype, batch | items | items/s | J/item (above idle) | energy from | ${metric} (95% CI) | gCO2e/item | where |`);
+    lines.push(
+      `| model | device, dtype, batch | items | items/s | J/item (above idle) | energy from | ${metric} (95% CI) | gCO2e/item | where |`,
+    );
     lines.push('|---|---|---|---|---|---|---|---|---|');
     for (const r of rows) {
       const name = `${front.has(r.runId) ? '**' : ''}${cell(r.model)}${front.has(r.runId) ? '**' : ''}`;
-      lines.push(`| ${name} | ${r.device}, ${r.dtype}, ${r.batch} | ${r.items} (${cell(r.dataset)}) | ${sig(r.itemsPerS)} | ${sig(r.jPerItem)} (${sig(r.netJPerItem)}) | ${r.kind} | ${quality(r.quality)} | ${sig(r.gPerItem)} | ${r.location ? cell(`${r.location}, ${r.gco2PerKwh} g/kWh`) : 'unknown'} |`);
+      lines.push(
+        `| ${name} | ${r.device}, ${r.dtype}, ${r.batch} | ${r.items} (${cell(r.dataset)}) | ${sig(r.itemsPerS)} | ${sig(r.jPerItem)} (${sig(r.netJPerItem)}) | ${r.kind} | ${quality(r.quality)} | ${sig(r.gPerItem)} | ${r.location ? cell(`${r.location}, ${r.gco2PerKwh} g/kWh`) : 'unknown'} |`,
+      );
     }
   }
   lines.push(

@@ -14,7 +14,13 @@ export const PRINT_COLOURS: ScatterColours = { text: '#24292f', grid: '#d0d7de',
 const escapeXml = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 1 ? x.toPrecision(3) : x.toPrecision(2));
 
-export function scatterSvg(runs: readonly RunSummary[], front: ReadonlySet<string>, colours: ScatterColours = PRINT_COLOURS, width = 560, height = 320): string {
+export function scatterSvg(
+  runs: readonly RunSummary[],
+  front: ReadonlySet<string>,
+  colours: ScatterColours = PRINT_COLOURS,
+  width = 560,
+  height = 320,
+): string {
   const pad = { left: 56, right: 16, top: 24, bottom: 44 };
   const w = width - pad.left - pad.right;
   const h = height - pad.top - pad.bottom;
@@ -22,7 +28,8 @@ export function scatterSvg(runs: readonly RunSummary[], front: ReadonlySet<strin
   const metric = points[0]?.quality.metric ?? 'quality';
   const title = `${escapeXml(points[0]?.task ?? '')}: energy per item vs ${escapeXml(metric)}`;
   const head = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${title}" font-family="sans-serif" font-size="11">`;
-  if (points.length === 0) return `${head}<text x="${width / 2}" y="${height / 2}" text-anchor="middle" fill="${colours.text}">No runs yet</text></svg>`;
+  if (points.length === 0)
+    return `${head}<text x="${width / 2}" y="${height / 2}" text-anchor="middle" fill="${colours.text}">No runs yet</text></svg>`;
   const lx = points.map((p) => Math.log10(p.jPerItem));
   let [x0, x1] = [Math.min(...lx), Math.max(...lx)];
   if (x1 - x0 < 0.5) [x0, x1] = [(x0 + x1) / 2 - 0.25, (x0 + x1) / 2 + 0.25];
@@ -34,19 +41,30 @@ export function scatterSvg(runs: readonly RunSummary[], front: ReadonlySet<strin
   const parts = [head, `<text x="${pad.left}" y="14" fill="${colours.text}" font-weight="bold">${title}</text>`];
   for (let e = Math.ceil(x0); e <= Math.floor(x1); e++) {
     const x = sx(10 ** e);
-    parts.push(`<line x1="${x}" y1="${pad.top}" x2="${x}" y2="${pad.top + h}" stroke="${colours.grid}"/><text x="${x}" y="${pad.top + h + 14}" text-anchor="middle" fill="${colours.text}">${fmt(10 ** e)} J</text>`);
+    parts.push(
+      `<line x1="${x}" y1="${pad.top}" x2="${x}" y2="${pad.top + h}" stroke="${colours.grid}"/><text x="${x}" y="${pad.top + h + 14}" text-anchor="middle" fill="${colours.text}">${fmt(10 ** e)} J</text>`,
+    );
   }
   for (let i = 0; i <= 4; i++) {
     const q = y0 + ((y1 - y0) * i) / 4;
-    parts.push(`<line x1="${pad.left}" y1="${sy(q)}" x2="${pad.left + w}" y2="${sy(q)}" stroke="${colours.grid}"/><text x="${pad.left - 6}" y="${sy(q) + 4}" text-anchor="end" fill="${colours.text}">${q.toFixed(2)}</text>`);
+    parts.push(
+      `<line x1="${pad.left}" y1="${sy(q)}" x2="${pad.left + w}" y2="${sy(q)}" stroke="${colours.grid}"/><text x="${pad.left - 6}" y="${sy(q) + 4}" text-anchor="end" fill="${colours.text}">${q.toFixed(2)}</text>`,
+    );
   }
-  parts.push(`<text x="${pad.left + w / 2}" y="${height - 6}" text-anchor="middle" fill="${colours.text}">energy per item (J, log scale); lower is better</text>`);
+  parts.push(
+    `<text x="${pad.left + w / 2}" y="${height - 6}" text-anchor="middle" fill="${colours.text}">energy per item (J, log scale); lower is better</text>`,
+  );
   const onFront = points.filter((p) => front.has(p.runId)).sort((a, b) => a.jPerItem - b.jPerItem);
-  if (onFront.length > 1) parts.push(`<polyline fill="none" stroke="${colours.front}" stroke-width="2" points="${onFront.map((p) => `${sx(p.jPerItem).toFixed(1)},${sy(p.quality.value).toFixed(1)}`).join(' ')}"/>`);
+  if (onFront.length > 1)
+    parts.push(
+      `<polyline fill="none" stroke="${colours.front}" stroke-width="2" points="${onFront.map((p) => `${sx(p.jPerItem).toFixed(1)},${sy(p.quality.value).toFixed(1)}`).join(' ')}"/>`,
+    );
   for (const p of points) {
     const good = front.has(p.runId);
     const label = `${p.model} (${p.device}, ${p.dtype}): ${fmt(p.jPerItem)} J/item, ${metric} ${p.quality.value.toFixed(3)}`;
-    parts.push(`<circle cx="${sx(p.jPerItem).toFixed(1)}" cy="${sy(p.quality.value).toFixed(1)}" r="${good ? 5 : 4}" fill="${good ? colours.front : colours.point}"><title>${escapeXml(label)}</title></circle>`);
+    parts.push(
+      `<circle cx="${sx(p.jPerItem).toFixed(1)}" cy="${sy(p.quality.value).toFixed(1)}" r="${good ? 5 : 4}" fill="${good ? colours.front : colours.point}"><title>${escapeXml(label)}</title></circle>`,
+    );
   }
   parts.push('</svg>');
   return parts.join('');

@@ -45,11 +45,14 @@ export function formatSystemReport(report: SystemReport): string[] {
     if (s.fix) lines.push(`    Fix: ${s.fix}`);
   }
   if (!sources.some((s) => s.state === 'ready' || s.state === 'found')) {
-    lines.push('  No hardware power source: CarbonLens will estimate energy (TDP and RAM models) and label it "estimated".');
+    lines.push(
+      '  No hardware power source: CarbonLens will estimate energy (TDP and RAM models) and label it "estimated".',
+    );
   }
   if (report.meter) {
     lines.push('The meter reads:');
-    for (const s of report.meter.sources) lines.push(`  ${s.component.toUpperCase()} ${s.name} (${s.kind}): ${s.detail}`);
+    for (const s of report.meter.sources)
+      lines.push(`  ${s.component.toUpperCase()} ${s.name} (${s.kind}): ${s.detail}`);
     for (const n of report.meter.notes) lines.push(`  Note: ${n}`);
   }
   return lines;

@@ -114,13 +114,28 @@ export class RunTracker {
     return interval;
   }
 
-  private finish(interval: Interval, info: RunInfo, window: WindowResult, idleSeconds: number | undefined, exitCode: number | undefined): FinishedRun | undefined {
+  private finish(
+    interval: Interval,
+    info: RunInfo,
+    window: WindowResult,
+    idleSeconds: number | undefined,
+    exitCode: number | undefined,
+  ): FinishedRun | undefined {
     const end = interval.end!;
     if ((end - interval.start) / 1000 < this.options.minDurationS()) return undefined;
     const overlaps = this.intervals
       .filter((o) => o !== interval && o.start < end && (o.end === undefined || o.end > interval.start))
       .map((o) => ({ runId: o.runId, label: o.label }));
-    return { runId: interval.runId, info, startedAt: interval.start, endedAt: end, ...(exitCode !== undefined && { exitCode }), window, ...(idleSeconds !== undefined && { idleSeconds }), overlaps };
+    return {
+      runId: interval.runId,
+      info,
+      startedAt: interval.start,
+      endedAt: end,
+      ...(exitCode !== undefined && { exitCode }),
+      window,
+      ...(idleSeconds !== undefined && { idleSeconds }),
+      overlaps,
+    };
   }
 
   /** Mean power per source over the quiet stretch just before the run, if its samples span 5 s or more. */
@@ -137,7 +152,9 @@ export class RunTracker {
     // The samples may not reach back to `from` (the meter started later): use the part they cover.
     const seconds = Math.min(...quiet.sources.map((s) => s.coverage * quiet.durationS));
     if (seconds * 1000 < QUIET_MIN_MS) return undefined;
-    const powerW = Object.fromEntries(quiet.sources.map((s) => [s.sourceId, s.energyJ / (s.coverage * quiet.durationS)]));
+    const powerW = Object.fromEntries(
+      quiet.sources.map((s) => [s.sourceId, s.energyJ / (s.coverage * quiet.durationS)]),
+    );
     return { idle: { durationS: seconds, powerW }, seconds };
   }
 }

@@ -34,7 +34,15 @@ export interface TrackedRecord {
     idleSeconds?: number;
     kind: Provenance;
     components: { component: string; energyJ: number; netEnergyJ?: number; meanPowerW: number; kind: Provenance }[];
-    sources: { name: string; component: string; kind: Provenance; method: string; energyJ: number; coverage: number; idleW?: number }[];
+    sources: {
+      name: string;
+      component: string;
+      kind: Provenance;
+      method: string;
+      energyJ: number;
+      coverage: number;
+      idleW?: number;
+    }[];
   };
   /** Other tracked runs going at the same time: their energy is in this run's too. */
   overlaps: { runId: string; label: string }[];
@@ -44,7 +52,14 @@ export interface TrackedRecord {
     intensity: IntensityFigure;
     pue: number;
     /** The same energy in the cleanest region of the provider in use (or of all, when none is known). */
-    greenest?: { provider: string; region: string; location: string; gco2PerKwh: number; grams: number; savingPercent?: number };
+    greenest?: {
+      provider: string;
+      region: string;
+      location: string;
+      gco2PerKwh: number;
+      grams: number;
+      savingPercent?: number;
+    };
   };
   emissionsNote?: string;
   machine: MachineFacts;
@@ -78,13 +93,27 @@ export function trackedRecord(run: FinishedRun, context: RecordContext): Tracked
   if (intensity) {
     const e = windowEmissions(w, intensity.gco2PerKwh, pue);
     const provider = intensity.provider ?? context.provider;
-    const best = compareRegions(Math.max(0, w.totalJ) / JOULES_PER_KWH, { dataset: context.dataset, from: intensity, pue, ...(provider && { providers: [provider] }) })[0];
+    const best = compareRegions(Math.max(0, w.totalJ) / JOULES_PER_KWH, {
+      dataset: context.dataset,
+      from: intensity,
+      pue,
+      ...(provider && { providers: [provider] }),
+    })[0];
     emissions = {
       grams: e.grams,
       ...(e.netGrams !== undefined && { netGrams: e.netGrams }),
       intensity,
       pue,
-      ...(best && { greenest: { provider: best.figure.provider!, region: best.figure.region!, location: best.figure.location, gco2PerKwh: best.figure.gco2PerKwh, grams: best.grams, savingPercent: best.savingPercent } }),
+      ...(best && {
+        greenest: {
+          provider: best.figure.provider!,
+          region: best.figure.region!,
+          location: best.figure.location,
+          gco2PerKwh: best.figure.gco2PerKwh,
+          grams: best.grams,
+          savingPercent: best.savingPercent,
+        },
+      }),
     };
   }
   return {
@@ -100,8 +129,22 @@ export function trackedRecord(run: FinishedRun, context: RecordContext): Tracked
       totalJ: w.totalJ,
       ...(w.netJ !== undefined && { netJ: w.netJ, idleSeconds: run.idleSeconds }),
       kind: w.kind,
-      components: w.components.map((c) => ({ component: c.component, energyJ: c.energyJ, ...(c.netEnergyJ !== undefined && { netEnergyJ: c.netEnergyJ }), meanPowerW: c.meanPowerW, kind: c.kind })),
-      sources: w.sources.map((s) => ({ name: s.name, component: s.component, kind: s.kind, method: s.method, energyJ: s.energyJ, coverage: s.coverage, ...(s.idleW !== undefined && { idleW: s.idleW }) })),
+      components: w.components.map((c) => ({
+        component: c.component,
+        energyJ: c.energyJ,
+        ...(c.netEnergyJ !== undefined && { netEnergyJ: c.netEnergyJ }),
+        meanPowerW: c.meanPowerW,
+        kind: c.kind,
+      })),
+      sources: w.sources.map((s) => ({
+        name: s.name,
+        component: s.component,
+        kind: s.kind,
+        method: s.method,
+        energyJ: s.energyJ,
+        coverage: s.coverage,
+        ...(s.idleW !== undefined && { idleW: s.idleW }),
+      })),
     },
     overlaps: run.overlaps,
     ...(emissions ? { emissions } : { emissionsNote: 'Location unknown: set carbonlens.location for gCO2e.' }),

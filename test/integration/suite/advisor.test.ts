@@ -6,13 +6,19 @@ import { waitFor } from '../../support/waitFor';
 const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'CarbonLens');
 
 async function diagnostics(uri: vscode.Uri, count: number): Promise<vscode.Diagnostic[]> {
-  return waitFor(`${count} CarbonLens diagnostics in ${uri.path}`, () => (ours(uri).length >= count ? ours(uri) : undefined), 20_000);
+  return waitFor(
+    `${count} CarbonLens diagnostics in ${uri.path}`,
+    () => (ours(uri).length >= count ? ours(uri) : undefined),
+    20_000,
+  );
 }
 
 /** Waits until the file's CarbonLens diagnostics are exactly `expected` (as `key` maps them). */
 async function settlesTo(uri: vscode.Uri, key: (d: vscode.Diagnostic) => unknown, expected: unknown[]) {
   const same = () => JSON.stringify(ours(uri).map(key)) === JSON.stringify(expected);
-  await waitFor(`diagnostics ${JSON.stringify(expected)}`, same, 20_000).catch(() => assert.deepEqual(ours(uri).map(key), expected));
+  await waitFor(`diagnostics ${JSON.stringify(expected)}`, same, 20_000).catch(() =>
+    assert.deepEqual(ours(uri).map(key), expected),
+  );
 }
 
 describe('CarbonLens advisor in the editor', function () {
@@ -34,14 +40,24 @@ describe('CarbonLens advisor in the editor', function () {
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc);
     const found = await diagnostics(uri, 2);
-    assert.deepEqual(found.map((d) => [d.range.start.line, d.range.start.character, doc.getText(d.range)]), [
-      [1, 7, 'google/vit-base-patch16-384'],
-      [4, 10, 'asia-south1'],
-    ]);
+    assert.deepEqual(
+      found.map((d) => [d.range.start.line, d.range.start.character, doc.getText(d.range)]),
+      [
+        [1, 7, 'google/vit-base-patch16-384'],
+        [4, 10, 'asia-south1'],
+      ],
+    );
     assert.equal(found[0].severity, vscode.DiagnosticSeverity.Information);
     assert.equal((found[0].code as { value: string }).value, 'smaller-model');
-    assert.match(found[0].message, /google\/vit-base-patch16-224 is within 5% of google\/vit-base-patch16-384's quality/);
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, found[1].range);
+    assert.match(
+      found[0].message,
+      /google\/vit-base-patch16-224 is within 5% of google\/vit-base-patch16-384's quality/,
+    );
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      found[1].range,
+    );
     const fix = actions.find((a) => a.title.startsWith('Replace with asia-northeast2'));
     assert.ok(fix?.edit, `actions: ${actions.map((a) => a.title).join(' | ')}`);
     assert.ok(await vscode.workspace.applyEdit(fix.edit));
@@ -56,9 +72,15 @@ describe('CarbonLens advisor in the editor', function () {
     await vscode.window.showTextDocument(doc);
     const [d] = await diagnostics(uri, 1);
     assert.ok(d, 'a diagnostic on the model id');
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, d.range);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      d.range,
+    );
     const compare = actions.find((a) => a.title.startsWith('Compare '));
-    assert.deepEqual(compare?.command?.arguments, [{ task: 'image-classification', model: 'Xenova/vit-base-patch16-384', candidate: 'Xenova/vit-base-patch16-224' }]);
+    assert.deepEqual(compare?.command?.arguments, [
+      { task: 'image-classification', model: 'Xenova/vit-base-patch16-384', candidate: 'Xenova/vit-base-patch16-224' },
+    ]);
     assert.ok(await vscode.workspace.applyEdit(actions.find((a) => a.isPreferred)!.edit!));
     assert.match(doc.lineAt(2).text, /model="google\/vit-base-patch16-224"\)$/);
   });
@@ -67,7 +89,11 @@ describe('CarbonLens advisor in the editor', function () {
     const uri = vscode.Uri.joinPath(folder(), 'deploy.yaml');
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
     await diagnostics(uri, 2);
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(1, 12));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      uri,
+      new vscode.Position(1, 12),
+    );
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     assert.match(text, /Evidence: \*\*published\*\*/);
     assert.match(text, /top-1 accuracy %: 61 vs 68 \(higher is better\)/);
@@ -82,7 +108,11 @@ describe('CarbonLens advisor in the editor', function () {
     const [d] = await diagnostics(code.document.uri, 1);
     assert.ok(d, 'a diagnostic in the code cell');
     assert.equal(code.document.getText(d.range), 'facebook/bart-large-cnn');
-    assert.equal(vscode.languages.getDiagnostics(markdown.document.uri).filter((x) => x.source === 'CarbonLens').length, 0, 'Markdown cells are prose');
+    assert.equal(
+      vscode.languages.getDiagnostics(markdown.document.uri).filter((x) => x.source === 'CarbonLens').length,
+      0,
+      'Markdown cells are prose',
+    );
   });
 
   it('honours the settings: regions off, then ignored paths', async () => {

@@ -29,19 +29,34 @@ describe('CarbonLens live power, benchmarks and reports in the editor', function
     await waitFor('a first status update', () => api.status().updates >= 1, 20_000);
     const first = api.status();
     assert.match(first.text, /\$\(pulse\) \d+(\.\d)? W/, `status text: ${first.text}`);
-    const later = await waitFor('a later status update', () => (api.status().updates > first.updates ? api.status() : undefined), 20_000);
+    const later = await waitFor(
+      'a later status update',
+      () => (api.status().updates > first.updates ? api.status() : undefined),
+      20_000,
+    );
     hostFigures().statusBarText = later.text;
   });
 
   it('runs a benchmark of a tiny model from the command and saves a row in emissions.csv', async () => {
     const before = lines(csv);
-    const records = await vscode.commands.executeCommand<BenchRecord[] | undefined>('carbonlens.runBenchmark', { task: 'image-to-text', model: models['image-to-text'], device: 'cpu', samples: 6, idleMs: 0 });
+    const records = await vscode.commands.executeCommand<BenchRecord[] | undefined>('carbonlens.runBenchmark', {
+      task: 'image-to-text',
+      model: models['image-to-text'],
+      device: 'cpu',
+      samples: 6,
+      idleMs: 0,
+    });
     assert.ok(records, 'the benchmark returned nothing: see the CarbonLens log');
     assert.equal(records.length, 1);
     assert.equal(records[0].result.device, 'cpu');
     assert.equal(records[0].dataset.items, 6);
     assert.equal(lines(csv), Math.max(before, 1) + 1, 'one header and one new row');
-    assert.equal(readFileSync(csv, 'utf8').split('\n').filter((l) => l.includes(records[0].runId)).length, 1);
+    assert.equal(
+      readFileSync(csv, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes(records[0].runId)).length,
+      1,
+    );
     assert.equal(api.runningBenchmarks(), 0);
   });
 
@@ -49,17 +64,33 @@ describe('CarbonLens live power, benchmarks and reports in the editor', function
     const dir = mkdtempSync(join(tmpdir(), 'cl-host-sd-'));
     makeTextToImage(join(dir, 'tiny-sd'));
     makeClip(join(dir, 'tiny-clip'));
-    const records = await vscode.commands.executeCommand<BenchRecord[] | undefined>('carbonlens.runBenchmark', { task: 'text-to-image', model: join(dir, 'tiny-sd'), clip: join(dir, 'tiny-clip'), steps: 2, size: '64x64', device: 'cpu', samples: 3, idleMs: 0 });
+    const records = await vscode.commands.executeCommand<BenchRecord[] | undefined>('carbonlens.runBenchmark', {
+      task: 'text-to-image',
+      model: join(dir, 'tiny-sd'),
+      clip: join(dir, 'tiny-clip'),
+      steps: 2,
+      size: '64x64',
+      device: 'cpu',
+      samples: 3,
+      idleMs: 0,
+    });
     assert.ok(records?.length === 1, 'the benchmark returned nothing: see the CarbonLens log');
     const outputs = records[0].result.outputs ?? [];
     assert.equal(outputs.length, 3);
-    for (const o of outputs) assert.ok(o.file.startsWith(join(api.benchmarkFolder, 'images')) && existsSync(o.file), o.file);
+    for (const o of outputs)
+      assert.ok(o.file.startsWith(join(api.benchmarkFolder, 'images')) && existsSync(o.file), o.file);
     assert.equal(records[0].result.quality.primary.metric, 'clip-score');
   });
 
   it('cancels a running benchmark: no child process left, no partial row', async () => {
     const before = lines(csv);
-    const run = vscode.commands.executeCommand<BenchRecord[] | undefined>('carbonlens.runBenchmark', { task: 'image-to-text', model: models['image-to-text'], device: 'cpu', samples: 5000, idleMs: 0 });
+    const run = vscode.commands.executeCommand<BenchRecord[] | undefined>('carbonlens.runBenchmark', {
+      task: 'image-to-text',
+      model: models['image-to-text'],
+      device: 'cpu',
+      samples: 5000,
+      idleMs: 0,
+    });
     await waitFor('the benchmark child to start', () => api.runningBenchmarks() === 1, 20_000);
     assert.equal(await vscode.commands.executeCommand('carbonlens.cancelBenchmark'), 1);
     assert.equal(await run, undefined);
@@ -73,16 +104,28 @@ describe('CarbonLens live power, benchmarks and reports in the editor', function
       assert.equal(vscode.workspace.getConfiguration('carbonlens').get('location'), 'europe-north1');
       assert.equal((await api.gridIntensity()).figure?.region, 'europe-north1');
     } finally {
-      await vscode.workspace.getConfiguration('carbonlens').update('location', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.workspace
+        .getConfiguration('carbonlens')
+        .update('location', undefined, vscode.ConfigurationTarget.Global);
     }
   });
 
   it('exports the history as a Markdown report with an SVG chart, and as CSV and JSON', async () => {
     // Its own run, so that the test does not depend on the others or their order.
-    const records = await vscode.commands.executeCommand<BenchRecord[] | undefined>('carbonlens.runBenchmark', { task: 'image-to-text', model: models['image-to-text'], device: 'cpu', samples: 2, idleMs: 0 });
+    const records = await vscode.commands.executeCommand<BenchRecord[] | undefined>('carbonlens.runBenchmark', {
+      task: 'image-to-text',
+      model: models['image-to-text'],
+      device: 'cpu',
+      samples: 2,
+      idleMs: 0,
+    });
     assert.equal(records?.length, 1, 'the benchmark returned nothing: see the CarbonLens log');
     const dir = mkdtempSync(join(tmpdir(), 'cl-export-'));
-    const md = await vscode.commands.executeCommand<vscode.Uri>('carbonlens.exportReport', 'markdown', vscode.Uri.file(join(dir, 'report.md')));
+    const md = await vscode.commands.executeCommand<vscode.Uri>(
+      'carbonlens.exportReport',
+      'markdown',
+      vscode.Uri.file(join(dir, 'report.md')),
+    );
     assert.ok(md);
     const text = readFileSync(md.fsPath, 'utf8');
     assert.match(text, /## image-to-text/);
@@ -91,6 +134,8 @@ describe('CarbonLens live power, benchmarks and reports in the editor', function
     await vscode.commands.executeCommand('carbonlens.exportReport', 'csv', vscode.Uri.file(join(dir, 'e.csv')));
     assert.equal(readFileSync(join(dir, 'e.csv'), 'utf8'), readFileSync(csv, 'utf8'));
     await vscode.commands.executeCommand('carbonlens.exportReport', 'json', vscode.Uri.file(join(dir, 'runs.json')));
-    assert.ok(JSON.parse(readFileSync(join(dir, 'runs.json'), 'utf8')).some((r: BenchRecord) => r.runId === records![0].runId));
+    assert.ok(
+      JSON.parse(readFileSync(join(dir, 'runs.json'), 'utf8')).some((r: BenchRecord) => r.runId === records![0].runId),
+    );
   });
 });

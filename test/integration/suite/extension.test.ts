@@ -17,21 +17,33 @@ describe('CarbonLens in a real VS Code extension host', () => {
   });
 
   it('activates and reports its activation cost', () => {
-    assert.ok(Number.isFinite(api.activation.durationMs) && api.activation.durationMs > 0, `activation took ${api.activation.durationMs} ms`);
+    assert.ok(
+      Number.isFinite(api.activation.durationMs) && api.activation.durationMs > 0,
+      `activation took ${api.activation.durationMs} ms`,
+    );
     hostFigures().activationMs = Number(api.activation.durationMs.toFixed(2));
     hostFigures().modulesLoadedDuringActivation = api.activation.modulesLoaded;
   });
 
   it('loads no heavy or native module at activation, and never a model runtime in the host', () => {
-    const heavy = /onnxruntime-node|[\\/]sharp[\\/]|@huggingface[\\/]transformers|[\\/]koffi[\\/]|systeminformation|meter\.js/;
-    assert.deepEqual(api.activation.modulesLoaded.filter((m) => heavy.test(m)), []);
+    const heavy =
+      /onnxruntime-node|[\\/]sharp[\\/]|@huggingface[\\/]transformers|[\\/]koffi[\\/]|systeminformation|meter\.js/;
+    assert.deepEqual(
+      api.activation.modulesLoaded.filter((m) => heavy.test(m)),
+      [],
+    );
     // The meter (with koffi, for NVML) opens after activation; models only ever run in a child.
     const runtimes = /onnxruntime-node|[\\/]sharp[\\/]|@huggingface[\\/]transformers|systeminformation/;
-    assert.deepEqual(Object.keys(require.cache).filter((m) => runtimes.test(m)), [], 'model runtimes in the host');
+    assert.deepEqual(
+      Object.keys(require.cache).filter((m) => runtimes.test(m)),
+      [],
+      'model runtimes in the host',
+    );
   });
 
   it('registers every command it contributes', async () => {
-    const contributed: { command: string }[] = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.commands;
+    const contributed: { command: string }[] =
+      vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.commands;
     const registered = new Set(await vscode.commands.getCommands(true));
     assert.ok(contributed.length >= 3);
     for (const { command } of contributed) assert.ok(registered.has(command), `${command} is not registered`);
@@ -51,13 +63,19 @@ describe('CarbonLens in a real VS Code extension host', () => {
     const settings = vscode.workspace.getConfiguration('carbonlens');
     const set = async (value: string | undefined) => {
       const changed = new Promise<void>((resolve) => {
-        const sub = vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('carbonlens.location') && (sub.dispose(), resolve()));
+        const sub = vscode.workspace.onDidChangeConfiguration(
+          (e) => e.affectsConfiguration('carbonlens.location') && (sub.dispose(), resolve()),
+        );
       });
       await settings.update('location', value, vscode.ConfigurationTarget.Global);
       await changed;
     };
     try {
-      assert.deepEqual(await api.gridIntensity(), { location: '' }, 'no location set: unknown, never a guessed country');
+      assert.deepEqual(
+        await api.gridIntensity(),
+        { location: '' },
+        'no location set: unknown, never a guessed country',
+      );
       await set('us-west4-a');
       const state = await api.gridIntensity();
       assert.deepEqual([state.figure?.region, state.figure?.year, state.figure?.dataset], ['us-west4', 2024, 'latest']);
@@ -70,7 +88,10 @@ describe('CarbonLens in a real VS Code extension host', () => {
   });
 
   it('opens the panel as the active editor tab, and once only', async () => {
-    const panelTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('carbonlens.panel'));
+    const panelTabs = () =>
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('carbonlens.panel'));
     try {
       await vscode.commands.executeCommand('carbonlens.showPanel');
       await vscode.commands.executeCommand('carbonlens.showPanel');

@@ -24,9 +24,20 @@ describe('CarbonLens meters runs started from the editor', function () {
   async function nextRecord(origin: TrackedRecord['origin'], seen: number, ms = 40_000): Promise<TrackedRecord> {
     const deadline = Date.now() + ms;
     for (;;) {
-      const found = api.trackedRuns().slice(seen).find((r) => r.origin === origin);
+      const found = api
+        .trackedRuns()
+        .slice(seen)
+        .find((r) => r.origin === origin);
       if (found) return found;
-      assert.ok(Date.now() < deadline, `no ${origin} run was recorded; recorded: ${JSON.stringify(api.trackedRuns().slice(seen).map((r) => [r.origin, r.label]))}`);
+      assert.ok(
+        Date.now() < deadline,
+        `no ${origin} run was recorded; recorded: ${JSON.stringify(
+          api
+            .trackedRuns()
+            .slice(seen)
+            .map((r) => [r.origin, r.label]),
+        )}`,
+      );
       await sleep(200);
     }
   }
@@ -40,7 +51,10 @@ describe('CarbonLens meters runs started from the editor', function () {
     const runsFile = readFileSync(join(api.benchmarkFolder, 'carbonlens-runs.jsonl'), 'utf8');
     assert.ok(runsFile.includes(r.runId), 'saved in the JSONL');
     const csv = readFileSync(join(api.benchmarkFolder, 'emissions.csv'), 'utf8');
-    assert.ok(csv.split('\n').some((line) => line.includes(r.runId) && line.includes(`${r.origin}:`)), 'a row in emissions.csv');
+    assert.ok(
+      csv.split('\n').some((line) => line.includes(r.runId) && line.includes(`${r.origin}:`)),
+      'a row in emissions.csv',
+    );
   }
 
   before(async () => {
@@ -77,7 +91,9 @@ describe('CarbonLens meters runs started from the editor', function () {
       assert.equal(r.exitCode, 0);
       assert.ok(r.emissions && r.emissions.grams > 0 && r.emissions.intensity.region === 'us-east-1');
       assert.equal(r.emissions.greenest?.provider, 'aws');
-      assert.ok(!readFileSync(join(api.benchmarkFolder, 'carbonlens-runs.jsonl'), 'utf8').includes('--secret-argument'));
+      assert.ok(
+        !readFileSync(join(api.benchmarkFolder, 'carbonlens-runs.jsonl'), 'utf8').includes('--secret-argument'),
+      );
       hostFigures().terminalRun = `${r.durationS.toFixed(1)} s, ${r.energy.totalJ.toFixed(1)} J (${r.energy.kind}), net ${r.energy.netJ?.toFixed(1) ?? '-'} J`;
     } finally {
       terminal.dispose();
@@ -86,10 +102,18 @@ describe('CarbonLens meters runs started from the editor', function () {
 
   it('a task: one record, named after the task and its executable', async () => {
     const seen = api.trackedRuns().length;
-    const task = new vscode.Task({ type: 'shell' }, vscode.TaskScope.Workspace, 'burn', 'carbonlens-test', new vscode.ShellExecution(`node -e '${burn(3)}'`));
+    const task = new vscode.Task(
+      { type: 'shell' },
+      vscode.TaskScope.Workspace,
+      'burn',
+      'carbonlens-test',
+      new vscode.ShellExecution(`node -e '${burn(3)}'`),
+    );
     task.presentationOptions = { reveal: vscode.TaskRevealKind.Never };
     const ended = new Promise<void>((resolve) => {
-      const sub = vscode.tasks.onDidEndTaskProcess((e) => e.execution.task.name === 'burn' && (sub.dispose(), resolve()));
+      const sub = vscode.tasks.onDidEndTaskProcess(
+        (e) => e.execution.task.name === 'burn' && (sub.dispose(), resolve()),
+      );
     });
     await vscode.tasks.executeTask(task);
     await ended;
@@ -100,14 +124,21 @@ describe('CarbonLens meters runs started from the editor', function () {
     // of the task's end: this window is what the absence is checked over.
     await sleep(2000);
     assert.deepEqual(
-      api.trackedRuns().slice(seen).map((x) => x.origin),
+      api
+        .trackedRuns()
+        .slice(seen)
+        .map((x) => x.origin),
       ['task'],
       'the task is one run, not also a terminal command',
     );
   });
 
   it('a notebook cell: one record from the cell execution timing, with the cell named', async () => {
-    const controller = vscode.notebooks.createNotebookController('carbonlens-test-kernel', NOTEBOOK_TYPE, 'CarbonLens test kernel');
+    const controller = vscode.notebooks.createNotebookController(
+      'carbonlens-test-kernel',
+      NOTEBOOK_TYPE,
+      'CarbonLens test kernel',
+    );
     controller.supportedLanguages = ['javascript'];
     controller.executeHandler = async (cells) => {
       for (const cell of cells) {
@@ -119,11 +150,20 @@ describe('CarbonLens meters runs started from the editor', function () {
       }
     };
     try {
-      const doc = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, new vscode.NotebookData([new vscode.NotebookCellData(vscode.NotebookCellKind.Code, 'console.log("setup")', 'javascript'), new vscode.NotebookCellData(vscode.NotebookCellKind.Code, burn(3), 'javascript')]));
+      const doc = await vscode.workspace.openNotebookDocument(
+        NOTEBOOK_TYPE,
+        new vscode.NotebookData([
+          new vscode.NotebookCellData(vscode.NotebookCellKind.Code, 'console.log("setup")', 'javascript'),
+          new vscode.NotebookCellData(vscode.NotebookCellKind.Code, burn(3), 'javascript'),
+        ]),
+      );
       await vscode.window.showNotebookDocument(doc);
       await vscode.commands.executeCommand('notebook.selectKernel', { id: controller.id, extension: EXTENSION_ID });
       const seen = api.trackedRuns().length;
-      await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: 1, end: 2 }], document: doc.uri });
+      await vscode.commands.executeCommand('notebook.cell.execute', {
+        ranges: [{ start: 1, end: 2 }],
+        document: doc.uri,
+      });
       const r = await nextRecord('notebook', seen);
       assertMetered(r, 2.5);
       assert.match(r.label, / cell 2$/);

@@ -17,8 +17,23 @@ export function fileKind(fileName: string, languageId?: string): FileKind | unde
   if (/\.(tf|tfvars|hcl)$/.test(name)) return 'hcl';
   if (/\.pyi?$/.test(name)) return 'python';
   if (name === '.env' || name.startsWith('.env.') || name.endsWith('.env')) return 'env';
-  if (name === 'dockerfile' || name.startsWith('dockerfile.') || name.endsWith('.dockerfile') || name === 'containerfile') return 'dockerfile';
-  const byLanguage: Record<string, FileKind> = { json: 'json', jsonc: 'json', yaml: 'yaml', toml: 'toml', python: 'python', dotenv: 'env', terraform: 'hcl', dockerfile: 'dockerfile' };
+  if (
+    name === 'dockerfile' ||
+    name.startsWith('dockerfile.') ||
+    name.endsWith('.dockerfile') ||
+    name === 'containerfile'
+  )
+    return 'dockerfile';
+  const byLanguage: Record<string, FileKind> = {
+    json: 'json',
+    jsonc: 'json',
+    yaml: 'yaml',
+    toml: 'toml',
+    python: 'python',
+    dotenv: 'env',
+    terraform: 'hcl',
+    dockerfile: 'dockerfile',
+  };
   return languageId ? byLanguage[languageId] : undefined;
 }
 
@@ -67,7 +82,8 @@ function tooDeep(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 92) i++; // backslash
+      if (c === 92)
+        i++; // backslash
       else if (c === 34) inString = false;
     } else if (c === 34) inString = true;
     else if (c === 91 || c === 123) {

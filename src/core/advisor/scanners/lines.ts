@@ -97,9 +97,16 @@ export function scanToml(text: string): Candidate[] {
       if (quotes % 2 === 1) multiline = !multiline;
       return;
     }
-    const m = /^(\s*)((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)(\s*=\s*)(.*?)\s*(?:#.*)?$/.exec(line);
+    const m =
+      /^(\s*)((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)(\s*=\s*)(.*?)\s*(?:#.*)?$/.exec(
+        line,
+      );
     if (!m) return;
-    const key = m[2].split('.').pop()!.trim().replace(/^["']|["']$/g, '');
+    const key = m[2]
+      .split('.')
+      .pop()!
+      .trim()
+      .replace(/^["']|["']$/g, '');
     strings(m[4], start + m[1].length + m[2].length + m[3].length, (value, s, e) => classify(key, value, s, e, out));
   });
   return out;

@@ -4,7 +4,8 @@
 // `pipeline("task", "model")`, `hf_hub_download("...")`, `SentenceTransformer("...")`).
 import { classify, HUB_ID, type Candidate } from '../candidates';
 
-const LOADERS = /(?:from_pretrained|pipeline|hf_hub_download|snapshot_download|SentenceTransformer|CrossEncoder|load_model|AutoTokenizer|AutoProcessor)\s*\(\s*(?:(?:[rbuRBU]?(?:"[^"\n]*"|'[^'\n]*')|[\w.]+(?:\s*=\s*[^,()]+)?)\s*,\s*)*$/;
+const LOADERS =
+  /(?:from_pretrained|pipeline|hf_hub_download|snapshot_download|SentenceTransformer|CrossEncoder|load_model|AutoTokenizer|AutoProcessor)\s*\(\s*(?:(?:[rbuRBU]?(?:"[^"\n]*"|'[^'\n]*')|[\w.]+(?:\s*=\s*[^,()]+)?)\s*,\s*)*$/;
 const KEYWORD = /([A-Za-z_]\w*)\s*=\s*$/;
 const ASSIGNMENT = /^\s*([A-Za-z_][\w.]*)\s*(?::\s*[\w[\]., ]+)?=\s*$/;
 

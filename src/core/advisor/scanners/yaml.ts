@@ -44,7 +44,12 @@ export function scanYaml(text: string): Candidate[] {
       keys.length = 0;
       continue;
     }
-    while (keys.length && keys[keys.length - 1].indent >= indent && !(trimmed.startsWith('- ') && keys[keys.length - 1].indent === indent)) keys.pop();
+    while (
+      keys.length &&
+      keys[keys.length - 1].indent >= indent &&
+      !(trimmed.startsWith('- ') && keys[keys.length - 1].indent === indent)
+    )
+      keys.pop();
     const m = KEY_LINE.exec(body);
     if (m) {
       let key = m[2].replace(/^["']|["']$/g, '');

@@ -6,9 +6,17 @@ import { checkAbort, sampleIndices, type EvalSet } from './evalSet';
 import { readHubParquet, type HubParquetFile } from './hubParquet';
 import { imageFromBytes } from './images';
 
-export const CIFAR10_FILE: HubParquetFile = { dataset: 'uoft-cs/cifar10', path: 'plain_text/test-00000-of-00001.parquet' };
+export const CIFAR10_FILE: HubParquetFile = {
+  dataset: 'uoft-cs/cifar10',
+  path: 'plain_text/test-00000-of-00001.parquet',
+};
 
-export async function cifar10(hub: HubClient, samples: number, seed: number, options: SnapshotOptions): Promise<EvalSet> {
+export async function cifar10(
+  hub: HubClient,
+  samples: number,
+  seed: number,
+  options: SnapshotOptions,
+): Promise<EvalSet> {
   const rows = await readHubParquet(hub, CIFAR10_FILE, ['img', 'label'], options);
   const items = [];
   for (const i of sampleIndices(rows.length, samples, seed)) {
@@ -16,8 +24,15 @@ export async function cifar10(hub: HubClient, samples: number, seed: number, opt
     const { img, label } = rows[i] as { img: { bytes: Uint8Array } | Uint8Array; label: number | bigint };
     const bytes = img instanceof Uint8Array ? img : img.bytes;
     const reference = CIFAR10_CLASSES[Number(label)];
-    if (!bytes || !reference) throw new Error(`Row ${i} of ${CIFAR10_FILE.dataset} has no image or an unknown label (${label}).`);
+    if (!bytes || !reference)
+      throw new Error(`Row ${i} of ${CIFAR10_FILE.dataset} has no image or an unknown label (${label}).`);
     items.push({ id: `test[${i}]`, input: await imageFromBytes(bytes), reference });
   }
-  return { name: 'cifar10', source: `${hub.endpoint}/datasets/${CIFAR10_FILE.dataset} (${CIFAR10_FILE.path})`, items, population: rows.length, seed };
+  return {
+    name: 'cifar10',
+    source: `${hub.endpoint}/datasets/${CIFAR10_FILE.dataset} (${CIFAR10_FILE.path})`,
+    items,
+    population: rows.length,
+    seed,
+  };
 }

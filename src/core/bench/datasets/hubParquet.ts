@@ -8,8 +8,17 @@ export interface HubParquetFile {
   revision?: string;
 }
 
-export async function readHubParquet(hub: HubClient, file: HubParquetFile, columns: string[], options: SnapshotOptions): Promise<Record<string, unknown>[]> {
-  const snapshot = await hub.snapshot({ id: file.dataset, type: 'dataset', revision: file.revision }, () => ({ required: [file.path] }), options);
+export async function readHubParquet(
+  hub: HubClient,
+  file: HubParquetFile,
+  columns: string[],
+  options: SnapshotOptions,
+): Promise<Record<string, unknown>[]> {
+  const snapshot = await hub.snapshot(
+    { id: file.dataset, type: 'dataset', revision: file.revision },
+    () => ({ required: [file.path] }),
+    options,
+  );
   const { asyncBufferFromFile, parquetReadObjects } = await import('hyparquet');
   const buffer = await asyncBufferFromFile(join(snapshot.folder, file.path));
   // utf8: false keeps binary columns (images) as bytes; string columns are still decoded.

@@ -12,15 +12,24 @@ export interface PromptInput {
 }
 
 function promptSet(name: string, source: string, prompts: readonly string[], samples: number, seed: number): EvalSet {
-  if (samples > prompts.length) throw new DatasetError(`${name} has ${prompts.length} prompts; ask for at most that many (--samples).`);
-  const items = sampleIndices(prompts.length, samples, seed).map((i) => ({ id: `prompt-${i}`, input: { prompt: prompts[i]!, seed: seed * 100_003 + i } satisfies PromptInput, reference: prompts[i]! }));
+  if (samples > prompts.length)
+    throw new DatasetError(`${name} has ${prompts.length} prompts; ask for at most that many (--samples).`);
+  const items = sampleIndices(prompts.length, samples, seed).map((i) => ({
+    id: `prompt-${i}`,
+    input: { prompt: prompts[i]!, seed: seed * 100_003 + i } satisfies PromptInput,
+    reference: prompts[i]!,
+  }));
   return { name, source, items, population: prompts.length, seed };
 }
 
-export const builtInPrompts = (samples: number, seed: number) => promptSet('prompts', 'data/text-to-image-prompts.txt (CarbonLens, CC0)', TEXT_TO_IMAGE_PROMPTS, samples, seed);
+export const builtInPrompts = (samples: number, seed: number) =>
+  promptSet('prompts', 'data/text-to-image-prompts.txt (CarbonLens, CC0)', TEXT_TO_IMAGE_PROMPTS, samples, seed);
 
 export function promptFile(path: string, samples: number, seed: number): EvalSet {
-  const prompts = readFileSync(path, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const prompts = readFileSync(path, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   if (prompts.length === 0) throw new DatasetError(`${path} has no prompts (one per line).`);
   return promptSet(path, path, prompts, samples, seed);
 }

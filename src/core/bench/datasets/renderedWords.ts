@@ -43,8 +43,17 @@ export async function renderedWords(samples: number, seed: number, signal?: Abor
       if (data[p] < paper - 40) inked++;
       pixels[p] = data[p] + (rnd() - 0.5) * 24;
     }
-    if (inked === 0) throw new Error('Rendering text produced blank images: no fonts are installed. Install a font package (e.g. fonts-dejavu-core) or use your own image folder.');
+    if (inked === 0)
+      throw new Error(
+        'Rendering text produced blank images: no fonts are installed. Install a font package (e.g. fonts-dejavu-core) or use your own image folder.',
+      );
     items.push({ id: `word-${i}`, input: await imageFromPixels(pixels, info.width, info.height), reference: word });
   }
-  return { name: 'rendered-words', source: `${WORDS.length} words rendered locally in ${FONTS.length} font families and ${SIZES.length} sizes with pixel noise`, items, population: WORDS.length, seed };
+  return {
+    name: 'rendered-words',
+    source: `${WORDS.length} words rendered locally in ${FONTS.length} font families and ${SIZES.length} sizes with pixel noise`,
+    items,
+    population: WORDS.length,
+    seed,
+  };
 }

@@ -29,7 +29,8 @@ function csvRows(text: string): string[][] {
 export async function imageFolder(path: string, samples: number, seed: number, signal?: AbortSignal): Promise<EvalSet> {
   const folder = resolve(path);
   const csv = join(folder, 'labels.csv');
-  if (!existsSync(csv)) throw new DatasetError(`${path} has no labels.csv: add one with a header "file,label" and a line per image.`);
+  if (!existsSync(csv))
+    throw new DatasetError(`${path} has no labels.csv: add one with a header "file,label" and a line per image.`);
   const [header, ...rows] = csvRows(readFileSync(csv, 'utf8'));
   const fileCol = header?.indexOf('file') ?? -1;
   const labelCol = header?.indexOf('label') ?? -1;
@@ -53,7 +54,9 @@ const SUMMARY_KEYS = ['summary', 'highlights', 'reference'];
 export function summaryJsonl(path: string, samples: number, seed: number): EvalSet {
   const file = resolve(path);
   if (!existsSync(file) || !statSync(file).isFile()) throw new DatasetError(`${path} is not a file.`);
-  const lines = readFileSync(file, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
+  const lines = readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '');
   const records = lines.map((line, i) => {
     let value: Record<string, unknown>;
     try {
@@ -63,8 +66,15 @@ export function summaryJsonl(path: string, samples: number, seed: number): EvalS
     }
     const text = TEXT_KEYS.map((k) => value[k]).find((v) => typeof v === 'string');
     const summary = SUMMARY_KEYS.map((k) => value[k]).find((v) => typeof v === 'string');
-    if (typeof text !== 'string' || typeof summary !== 'string') throw new DatasetError(`${path} line ${i + 1} needs a "text" and a "summary" string.`);
+    if (typeof text !== 'string' || typeof summary !== 'string')
+      throw new DatasetError(`${path} line ${i + 1} needs a "text" and a "summary" string.`);
     return { id: String(value.id ?? i + 1), input: text, reference: summary };
   });
-  return { name: basename(file), source: file, items: sampleIndices(records.length, samples, seed).map((i) => records[i]), population: records.length, seed };
+  return {
+    name: basename(file),
+    source: file,
+    items: sampleIndices(records.length, samples, seed).map((i) => records[i]),
+    population: records.length,
+    seed,
+  };
 }
