@@ -58,6 +58,8 @@ const builds = [
     logLevel: 'warning',
   },
   { ...node, entryPoints: testFiles('test/unit'), outdir: 'out/test/unit' },
+  // Hostile peers and inputs (issue 23's cases), run with the unit tests.
+  { ...node, entryPoints: testFiles('test/adversarial'), outdir: 'out/test/adversarial' },
   // Benchmarks that use the core's TypeScript (top-level await needs ESM).
   {
     ...node,

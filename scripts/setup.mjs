@@ -4,6 +4,7 @@
 //   node scripts/setup.mjs code-server  only code-server (what `npm start` needs)
 // As root on Debian/Ubuntu it installs the system packages with apt-get; elsewhere it prints
 // the command to run. Everything else goes into .vscode-test/ (a cache, ignored by git).
+import { join } from 'node:path';
 import { installCodeServer } from '../test/integration/codeServer.mjs';
 import { installSystemPackages } from '../test/integration/systemPackages.mjs';
 import { installLavapipe } from '../test/webgpuSoftware.mjs';
@@ -15,7 +16,7 @@ try {
   installCodeServer(log);
   if (!only) {
     installSystemPackages(['chromium'], 'Driving the VS Code workbench in tests', log);
-    const lavapipe = installLavapipe(undefined, log);
+    const lavapipe = installLavapipe(join(import.meta.dirname, '..', '.vscode-test', 'lavapipe'), log);
     log(
       lavapipe.skip
         ? `software WebGPU not set up (${lavapipe.skip}); the WebGPU tests will be skipped.`

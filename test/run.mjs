@@ -11,7 +11,14 @@ const UNIT_DEADLINE_MS = 20 * 60_000;
 const unit = await new Promise((resolve) => {
   const child = spawn(
     process.execPath,
-    ['--test', '--test-reporter=spec', '--test-force-exit', '--test-timeout=300000', 'out/test/unit/'],
+    [
+      '--test',
+      '--test-reporter=spec',
+      '--test-force-exit',
+      '--test-timeout=300000',
+      'out/test/unit/',
+      'out/test/adversarial/',
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
       detached: process.platform !== 'win32',

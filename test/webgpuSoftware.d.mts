@@ -1,4 +1,3 @@
-export function lavapipeRoot(): string;
 type Lavapipe = { env: Record<string, string>; skip?: undefined } | { skip: string; env?: undefined };
 export function lavapipeEnv(root: string): Lavapipe;
-export function installLavapipe(root?: string, log?: (line: string) => void): Lavapipe;
+export function installLavapipe(root: string, log?: (line: string) => void): Lavapipe;

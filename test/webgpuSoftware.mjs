@@ -15,9 +15,6 @@ const BACKPORTS = [
 ];
 const sh = (cmd, cwd) => spawnSync('sh', ['-c', cmd], { cwd, encoding: 'utf8' });
 
-// A function, not a constant: unit tests bundle this file as CommonJS, where import.meta is empty.
-export const lavapipeRoot = () => join(import.meta.dirname, '..', '.vscode-test', 'lavapipe');
-
 function paths(ROOT) {
   const lib = join(ROOT, 'root', 'usr', 'lib', 'x86_64-linux-gnu');
   const icd = join(ROOT, 'lvp_icd.json');
@@ -39,7 +36,7 @@ export function lavapipeEnv(ROOT) {
  * For `npm run setup`: fetches lavapipe into ROOT; { env } when ready, or { skip: reason } where
  * this machine cannot have it (not Debian, no root, offline).
  */
-export function installLavapipe(ROOT = lavapipeRoot(), log = () => {}) {
+export function installLavapipe(ROOT, log = () => {}) {
   const { lib, icd, env } = paths(ROOT);
   if (existsSync(icd)) return { env };
   if (

@@ -92,6 +92,8 @@ async function getJson(
     response = await (options.fetch ?? fetch)(url, {
       headers: { accept: 'application/json', ...headers },
       signal: AbortSignal.timeout(timeoutMs),
+      // A token never follows a redirect: these APIs do not redirect, so one is refused below.
+      redirect: 'manual',
     });
   } catch (e) {
     const err = e as Error & { cause?: { code?: string } };
@@ -99,6 +101,10 @@ async function getJson(
       throw new LiveError(`${service} did not answer within ${timeoutMs / 1000} s`);
     throw new LiveError(`${service} is unreachable (${err.cause?.code ?? err.message})`);
   }
+  if (response.status >= 300 && response.status < 400)
+    throw new LiveError(
+      `${service} answered with a redirect (HTTP ${response.status}), which is not followed: check the endpoint`,
+    );
   if (response.status === 401 || response.status === 403)
     throw new LiveError(`${service} rejected the token (HTTP ${response.status}): set a valid one`);
   if (response.status === 429) throw new LiveError(`${service} rate-limited this client (HTTP 429)`);

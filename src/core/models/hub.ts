@@ -18,7 +18,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
 
@@ -31,6 +31,8 @@ export interface HubOptions {
   cacheDir: string;
   /** Never touch the network: serve from the cache or fail saying so. */
   offline?: boolean;
+  /** A download that receives nothing for this long stops (resumable); default 60 s. */
+  idleTimeoutMs?: number;
   fetch?: typeof fetch;
 }
 
@@ -111,14 +113,74 @@ interface Manifest {
 }
 
 const MANIFEST = '.carbonlens-manifest.json';
+const IDLE_TIMEOUT_MS = 60_000;
+const MAX_REDIRECTS = 5;
+
+/**
+ * A repository path as the hub lists it, safe to join to a folder: relative, '/'-separated, no
+ * '.' or '..' segment, no backslash or NUL. A listing is untrusted input (HF_ENDPOINT, a mirror).
+ */
+export function isSafeRepoPath(path: unknown): path is string {
+  return (
+    typeof path === 'string' &&
+    path.length > 0 &&
+    path.length <= 1024 &&
+    !/[\\\0]/.test(path) &&
+    path.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..')
+  );
+}
+
+/** `target` resolved lies strictly inside `folder`. */
+export function isInside(folder: string, target: string): boolean {
+  const rel = relative(resolve(folder), resolve(target));
+  return rel !== '' && rel.split(sep)[0] !== '..' && !isAbsolute(rel);
+}
+
+/** Same scheme, host and port: where a token may go. A string prefix is not enough. */
+export function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+}
+
+/** An endpoint as it may be shown: user and password removed. */
+export function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.username && !u.password) return url;
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return '(an invalid URL)';
+  }
+}
 const encodePath = (p: string) => p.split('/').map(encodeURIComponent).join('/');
 
 export class HubClient {
   readonly endpoint: string;
+  /** The endpoint as messages show it, without credentials. */
+  private readonly shown: string;
   private readonly fetchFn: typeof fetch;
 
+  /** `user:password@` of the endpoint, sent as Basic authentication where no token is set. */
+  private readonly basic: string | undefined;
+
   constructor(private readonly options: HubOptions) {
-    this.endpoint = (options.endpoint || DEFAULT_HUB_ENDPOINT).replace(/\/+$/, '');
+    const given = (options.endpoint || DEFAULT_HUB_ENDPOINT).replace(/\/+$/, '');
+    this.shown = displayUrl(given);
+    let basic: string | undefined;
+    try {
+      const u = new URL(given);
+      if (u.username || u.password)
+        basic = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
+    } catch {
+      // an invalid endpoint fails at the first request, with its message
+    }
+    this.basic = basic;
+    this.endpoint = basic ? this.shown : given;
     this.fetchFn = options.fetch ?? fetch;
   }
 
@@ -169,7 +231,7 @@ export class HubClient {
     const selection = select(listing.files);
     const absent = selection.required.filter((f) => !listing.files.includes(f));
     if (absent.length > 0)
-      throw new HubError(`${describe(repo)} has no ${absent.join(', ')} at ${this.endpoint}.`, 'not-found');
+      throw new HubError(`${describe(repo)} has no ${absent.join(', ')} at ${this.shown}.`, 'not-found');
     const wanted = [...selection.required, ...(selection.optional ?? []).filter((f) => listing.files.includes(f))];
     if (
       cached &&
@@ -191,8 +253,28 @@ export class HubClient {
   async listFiles(repo: RepoRef, signal?: AbortSignal): Promise<{ sha?: string; files: string[] }> {
     const url = `${this.endpoint}/api/${repo.type}s/${repo.id}/revision/${encodeURIComponent(repo.revision ?? 'main')}`;
     const res = await this.request(url, { signal }, repo);
-    const body = (await res.json()) as { sha?: string; siblings?: { rfilename: string }[] };
-    return { sha: body.sha, files: (body.siblings ?? []).map((s) => s.rfilename) };
+    let body: unknown;
+    try {
+      body = await res.json();
+    } catch {
+      throw new HubError(`${this.shown} did not answer the file listing of ${describe(repo)} with JSON.`, 'http');
+    }
+    const { sha, siblings = [] } = (body ?? {}) as { sha?: unknown; siblings?: unknown };
+    if (!Array.isArray(siblings) || (sha !== undefined && typeof sha !== 'string')) {
+      throw new HubError(
+        `${this.shown} answered the file listing of ${describe(repo)} in a form it does not use.`,
+        'http',
+      );
+    }
+    const files = siblings.map((f) => (f as { rfilename?: unknown } | null)?.rfilename);
+    const unsafe = files.find((f) => !isSafeRepoPath(f));
+    if (unsafe !== undefined) {
+      throw new HubError(
+        `${this.shown} listed a file name for ${describe(repo)} that is not a plain path inside the repository (${JSON.stringify(unsafe)?.slice(0, 120)}): nothing was downloaded. Check HF_ENDPOINT and the mirror.`,
+        'http',
+      );
+    }
+    return { sha, files: files as string[] };
   }
 
   resolveUrl(repo: RepoRef, path: string): string {
@@ -203,7 +285,7 @@ export class HubClient {
     let url = this.resolveUrl(repo, path);
     // LFS files answer with a redirect that carries X-Linked-*; a renamed repository answers with
     // a redirect to its new name: follow those (a few), read the headers where they appear.
-    for (let hop = 0; hop < 5; hop++) {
+    for (let hop = 0; hop < MAX_REDIRECTS; hop++) {
       const res = await this.request(url, { method: 'HEAD', redirect: 'manual', signal }, repo, path);
       const linkedEtag = res.headers.get('x-linked-etag');
       const size = Number(res.headers.get('x-linked-size') ?? res.headers.get('content-length'));
@@ -212,8 +294,8 @@ export class HubClient {
         url = new URL(res.headers.get('location') ?? '', url).toString();
         continue;
       }
-      if (!Number.isFinite(size))
-        throw new HubError(`${this.endpoint} gave no size for ${path} of ${describe(repo)}.`, 'http');
+      if (!Number.isSafeInteger(size) || size < 0)
+        throw new HubError(`${this.shown} gave no size for ${path} of ${describe(repo)}.`, 'http');
       return { path, size, etag };
     }
     throw new HubError(`Too many redirects for ${path} of ${describe(repo)}.`, 'http');
@@ -228,10 +310,14 @@ export class HubClient {
       const manifest: Manifest = readManifest(plan.folder) ?? { files: {} };
       for (const file of plan.files) {
         if (isCached(plan.folder, file, manifest)) continue;
+        const target = join(plan.folder, file.path);
+        if (!isSafeRepoPath(file.path) || !isInside(plan.folder, target)) {
+          throw new HubError(`${file.path} would be written outside ${plan.folder}: refused.`, 'http');
+        }
         await this.fetchFile(
           plan.repo,
           file,
-          join(plan.folder, file.path),
+          target,
           (n) => {
             done += n;
             options.onProgress?.({ file: file.path, doneBytes: done, missingBytes: plan.missingBytes });
@@ -266,19 +352,44 @@ export class HubClient {
     }
     if (have < file.size || file.size === 0) {
       const headers: Record<string, string> = have > 0 ? { Range: `bytes=${have}-` } : {};
-      const res = await this.request(this.resolveUrl(repo, file.path), { headers, signal }, repo, file.path);
-      if (res.status !== 206 && have > 0) {
-        truncateSync(part, 0); // the server sent the whole file: start over
-        have = 0;
-      }
-      const fd = openSync(part, 'a');
+      // A server that stops sending (a drip, a stalled proxy) ends the download after a quiet
+      // spell; what arrived is kept and the next run resumes it.
+      const idleMs = this.options.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
+      const idle = new AbortController();
+      let timer = setTimeout(() => idle.abort(), idleMs);
+      const both = signal ? AbortSignal.any([signal, idle.signal]) : idle.signal;
+      let fd: number | undefined;
       try {
+        const res = await this.request(this.resolveUrl(repo, file.path), { headers, signal: both }, repo, file.path);
+        if (res.status !== 206 && have > 0) {
+          truncateSync(part, 0); // the server sent the whole file: start over
+          have = 0;
+        }
+        fd = openSync(part, 'a');
         if (!res.body) throw new HubError(`Empty answer for ${file.path}.`, 'http');
         for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+          clearTimeout(timer);
+          timer = setTimeout(() => idle.abort(), idleMs);
+          // Never more than the declared size: a server that sends more is stopped at once.
+          if (have + chunk.length > file.size) {
+            closeSync(fd);
+            fd = undefined;
+            rmSync(part, { force: true });
+            throw new HubError(
+              `${file.path} of ${describe(repo)} is larger than the ${file.size} bytes ${this.shown} declared: stopped and removed. Check HF_ENDPOINT and the mirror.`,
+              'integrity',
+            );
+          }
           writeSync(fd, chunk);
+          have += chunk.length;
           onBytes(chunk.length);
         }
       } catch (e) {
+        if (idle.signal.aborted && !signal?.aborted)
+          throw new HubError(
+            `Download of ${file.path} stopped: ${this.shown} sent nothing for ${idleMs / 1000} s. What arrived is kept: run again to resume.`,
+            'network',
+          );
         if (signal?.aborted)
           throw new HubError(
             `Download of ${describe(repo)} cancelled: the partial file is kept and the next download resumes it.`,
@@ -290,20 +401,40 @@ export class HubClient {
           'network',
         );
       } finally {
-        closeSync(fd);
+        clearTimeout(timer);
+        if (fd !== undefined) closeSync(fd);
       }
     }
     await verify(part, file);
     renameSync(part, target);
   }
 
+  /**
+   * One request; the token goes only to the endpoint's origin. Redirects are followed here, not
+   * by fetch, so that a hop to another origin never carries the token (unless the caller asked
+   * for redirect: 'manual' and follows them itself, as head() does).
+   */
   private async request(url: string, init: RequestInit, repo: RepoRef, path?: string): Promise<Response> {
-    const sameOrigin = url.startsWith(this.endpoint);
+    const follow = init.redirect !== 'manual';
+    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      const res = await this.requestOnce(url, { ...init, redirect: 'manual' }, repo, path);
+      const location = res.headers.get('location');
+      if (!follow || res.status < 300 || res.status >= 400 || !location) return res;
+      await res.body?.cancel();
+      url = new URL(location, url).toString();
+    }
+    throw new HubError(`Too many redirects for ${path ?? describe(repo)} at ${this.shown}.`, 'http');
+  }
+
+  private async requestOnce(url: string, init: RequestInit, repo: RepoRef, path?: string): Promise<Response> {
     const headers: Record<string, string> = {
       ...(init.headers as Record<string, string>),
       'user-agent': `carbonlens/${typeof CARBONLENS_VERSION === 'string' ? CARBONLENS_VERSION : 'dev'}`,
     };
-    if (this.options.token && sameOrigin) headers.authorization = `Bearer ${this.options.token}`;
+    if (sameOrigin(url, this.endpoint)) {
+      if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+      else if (this.basic) headers.authorization = `Basic ${this.basic}`;
+    }
     let res: Response;
     try {
       res = await this.fetchFn(url, { ...init, headers });
@@ -311,7 +442,7 @@ export class HubClient {
       if (init.signal?.aborted) throw new HubError(`Download of ${describe(repo)} cancelled.`, 'cancelled');
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       throw new HubError(
-        `Cannot reach ${this.endpoint} (${cause?.code ?? cause?.message ?? (e as Error).message}). Check the network or HF_ENDPOINT, or work offline with a cached model or a local folder.`,
+        `Cannot reach ${this.shown} (${cause?.code ?? cause?.message ?? (e as Error).message}). Check the network or HF_ENDPOINT, or work offline with a cached model or a local folder.`,
         'network',
       );
     }
@@ -320,22 +451,22 @@ export class HubClient {
     if (res.status === 401) {
       throw new HubError(
         this.options.token
-          ? `${this.endpoint} rejected HF_TOKEN for ${what}: check the token's access.`
+          ? `${this.shown} rejected HF_TOKEN for ${what}: check the token's access.`
           : `${what} was not found or is private or gated: check the id, or set HF_TOKEN.`,
         this.options.token ? 'unauthorized' : 'not-found',
       );
     }
     if (res.status === 403)
       throw new HubError(
-        `${what} is gated: accept its conditions at ${this.endpoint}/${repo.type === 'dataset' ? 'datasets/' : ''}${repo.id} with the account of HF_TOKEN.`,
+        `${what} is gated: accept its conditions at ${this.shown}/${repo.type === 'dataset' ? 'datasets/' : ''}${repo.id} with the account of HF_TOKEN.`,
         'gated',
       );
     if (res.status === 404)
       throw new HubError(
-        `${what} was not found at ${this.endpoint}: check the id${repo.revision ? ' and revision' : ''}.`,
+        `${what} was not found at ${this.shown}: check the id${repo.revision ? ' and revision' : ''}.`,
         'not-found',
       );
-    throw new HubError(`${this.endpoint} answered ${res.status} ${res.statusText} for ${what}.`, 'http');
+    throw new HubError(`${this.shown} answered ${res.status} ${res.statusText} for ${what}.`, 'http');
   }
 }
 

@@ -64,6 +64,10 @@ const graphs = (kind: ModelKind, dtype: Dtype) =>
       : SD_GRAPHS.map((g) => g.replace('.onnx', `${DTYPE_SUFFIX[dtype]}.onnx`))
     : SESSIONS[kind].map((s) => `onnx/${s}${DTYPE_SUFFIX[dtype]}.onnx`);
 
+/** `file` is one of `graph`'s external data files as transformers.js names them: exactly `X.onnx_data` or `X.onnx_data_N`. */
+const isExternalData = (file: string, graph: string) =>
+  file === `${graph}_data` || (file.startsWith(`${graph}_data_`) && /^\d+$/.test(file.slice(graph.length + 6)));
+
 /** The files to fetch for a task at a dtype, external weight files (`.onnx_data*`, `weights.pb`) included. */
 export function modelFiles(kind: ModelKind, dtype: Dtype, available: readonly string[]): FileSelection {
   const onnx = graphs(kind, dtype);
@@ -74,11 +78,11 @@ export function modelFiles(kind: ModelKind, dtype: Dtype, available: readonly st
         ? ['tokenizer/tokenizer.json']
         : ['tokenizer/vocab.json', 'tokenizer/merges.txt'];
     const external = available.filter((f) =>
-      onnx.some((g) => f.startsWith(`${g}_data`) || f === g.replace(/model[^/]*\.onnx$/, 'weights.pb')),
+      onnx.some((g) => isExternalData(f, g) || f === g.replace(/model[^/]*\.onnx$/, 'weights.pb')),
     );
     return { required: [...CONFIGS[kind], ...tokenizer, ...onnx], optional: [...SD_OPTIONAL, ...external] };
   }
-  const external = available.filter((f) => onnx.some((g) => f.startsWith(`${g}_data`)));
+  const external = available.filter((f) => onnx.some((g) => isExternalData(f, g)));
   const tokenizer =
     kind === 'clip'
       ? available.includes('tokenizer.json') || !available.includes('vocab.json')
