@@ -56,7 +56,7 @@ export async function runCudaProvider(args: string[], out: (t: string) => void):
     }
     out(
       installed
-        ? `CUDA provider ${installed.version}: installed in ${folder} (${installed.installedAt}).`
+        ? `CUDA provider ${installed.version}: installed in ${folder} (${installed.installedAt}; sha256 ${installed.sha256.slice(0, 16)}..., ${installed.pinned ? 'matched the pinned value' : 'not pinned for this version: the feed was trusted'}).`
         : `CUDA provider ${ORT_VERSION}: not installed (carbonlens cuda-provider install).`,
     );
     for (const l of libraries) out(`  ${l.found ? 'found  ' : 'missing'} ${l.name}`);

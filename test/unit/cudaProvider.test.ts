@@ -1,51 +1,22 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { zipSync } from 'fflate';
 import {
-  CUDA_PACKAGE,
   installCudaProvider,
   installedProvider,
-  ORT_VERSION,
   type ProviderError,
   runtimeFolder,
 } from '../../src/core/models/cudaProvider';
 import { makeTinyModels } from '../fixtures/tiny-models/make.mjs';
+import { nugetFeed as feed } from '../support/nugetFeed';
 
 const root = resolve(__dirname, '../../..');
 const ortPackage = join(root, 'node_modules', 'onnxruntime-node');
 const linuxX64 = process.platform === 'linux' && process.arch === 'x64';
-
-/** A NuGet v3 feed on localhost with one package: what nuget.org answers, for the files we read. */
-function feed(nupkg: Uint8Array) {
-  const hits: string[] = [];
-  const id = CUDA_PACKAGE.toLowerCase();
-  const server: Server = createServer((req, res) => {
-    hits.push(`${req.method} ${req.url}`);
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    if (req.url === '/v3/index.json') {
-      res.setHeader('content-type', 'application/json');
-      res.end(
-        JSON.stringify({
-          version: '3.0.0',
-          resources: [{ '@id': `${base}/v3-flatcontainer/`, '@type': 'PackageBaseAddress/3.0.0' }],
-        }),
-      );
-    } else if (req.url === `/v3-flatcontainer/${id}/${ORT_VERSION}/${id}.${ORT_VERSION}.nupkg`) {
-      res.setHeader('content-length', String(nupkg.length));
-      res.end(req.method === 'HEAD' ? undefined : Buffer.from(nupkg));
-    } else {
-      res.statusCode = 404;
-      res.end();
-    }
-  });
-  return { server, hits, index: () => `http://127.0.0.1:${(server.address() as AddressInfo).port}/v3/index.json` };
-}
 
 const fakeLib = (name: string) => new TextEncoder().encode(`not really ${name}`);
 const nupkg = zipSync({

@@ -30,6 +30,32 @@ export const CUDA_PACKAGE = 'Microsoft.ML.OnnxRuntime.Gpu.Linux';
 const PROVIDER_FILES = ['libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so'];
 const MANIFEST = 'carbonlens-provider.json';
 
+/**
+ * Bounds on what a feed may send: the real package is about 300 MB, its CUDA library about
+ * 230 MB unpacked. Anything far beyond is refused, before consent when the size is declared.
+ */
+export const LIMITS = { packageBytes: 1_500_000_000, entryBytes: 800_000_000, totalEntryBytes: 1_200_000_000 };
+
+/**
+ * sha256 of the package per onnxruntime version, compared after the download. A version without
+ * a pin installs with the feed's word alone, and the manifest and status say so (no machine of
+ * ours could reach NuGet to compute one).
+ */
+export const PINNED_SHA256: Readonly<Record<string, string>> = {};
+
+/** https, or plain http to this machine only (a local mirror, tests). */
+function checkScheme(url: string, what: string): void {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new ProviderError(`${what} is not a URL: ${url}`, 'http');
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback))
+    throw new ProviderError(`${what} must be https (plain http only to this machine): ${u.origin}`, 'http');
+}
+
 export class ProviderError extends Error {
   constructor(
     message: string,
@@ -44,6 +70,8 @@ export interface ProviderManifest {
   version: string;
   url: string;
   sha256: string;
+  /** Whether sha256 was compared with a pinned value (else the feed's word alone). */
+  pinned: boolean;
   bytes: number;
   files: string[];
   installedAt: string;
@@ -102,6 +130,8 @@ export interface InstallOptions {
   onProgress?: (doneBytes: number, totalBytes?: number) => void;
   signal?: AbortSignal;
   fetchImpl?: typeof fetch;
+  /** The package's expected sha256 (default: PINNED_SHA256 for the version). */
+  sha256?: string;
 }
 
 async function request(url: string, init: RequestInit, fetchImpl: typeof fetch): Promise<Response> {
@@ -142,11 +172,21 @@ export async function installCudaProvider(options: InstallOptions): Promise<Prov
       `onnxruntime publishes its CUDA provider for Node on Linux x64 only, not ${process.platform}-${process.arch}.`,
       'unsupported',
     );
+  checkFolder(options.folder);
   const fetchImpl = options.fetchImpl ?? fetch;
   const version = options.version ?? ORT_VERSION;
-  const url = await packageUrl(options.feed ?? NUGET_INDEX, version, fetchImpl, options.signal);
+  const feed = options.feed ?? NUGET_INDEX;
+  checkScheme(feed, 'The feed');
+  const url = await packageUrl(feed, version, fetchImpl, options.signal);
+  checkScheme(url, 'The package address');
   const head = await request(url, { method: 'HEAD', signal: options.signal }, fetchImpl);
   const size = Number(head.headers.get('content-length')) || undefined;
+  if (size !== undefined && size > LIMITS.packageBytes)
+    throw new ProviderError(
+      `The feed declares ${CUDA_PACKAGE} ${version} at ${size} bytes, far above the real package's size: refused, nothing downloaded.`,
+      'package',
+    );
+  const expected = options.sha256 ?? PINNED_SHA256[version];
   if (!(await options.confirm({ url, bytes: size, package: CUDA_PACKAGE, version })))
     throw new ProviderError('Not downloaded: no consent.', 'declined');
 
@@ -158,6 +198,11 @@ export async function installCudaProvider(options: InstallOptions): Promise<Prov
     mkdirSync(bin, { recursive: true });
     const nupkg = join(staging, 'package.nupkg');
     const { sha256, bytes } = await download(url, nupkg, fetchImpl, options);
+    if (expected && sha256 !== expected)
+      throw new ProviderError(
+        `${CUDA_PACKAGE} ${version} from ${new URL(url).origin} is not the package we know (sha256 ${sha256.slice(0, 16)}..., expected ${expected.slice(0, 16)}...): nothing was installed.`,
+        'package',
+      );
     const found = await extract(
       nupkg,
       bin,
@@ -176,6 +221,7 @@ export async function installCudaProvider(options: InstallOptions): Promise<Prov
       version,
       url,
       sha256,
+      pinned: Boolean(expected),
       bytes,
       files: PROVIDER_FILES,
       installedAt: new Date().toISOString(),
@@ -188,6 +234,22 @@ export async function installCudaProvider(options: InstallOptions): Promise<Prov
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/** Refuses a folder that holds something we did not put there: installing replaces the folder. */
+function checkFolder(folder: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(folder);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new ProviderError(`${folder} cannot be used: ${(e as Error).message}`, 'package');
+  }
+  if (entries.length > 0 && !entries.includes(MANIFEST))
+    throw new ProviderError(
+      `${folder} is not empty and was not made by CarbonLens: installing would replace it. Choose a new or empty folder.`,
+      'package',
+    );
 }
 
 async function download(
@@ -205,10 +267,13 @@ async function download(
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       hash.update(chunk);
       done += chunk.length;
+      if (done > (total ?? LIMITS.packageBytes) || done > LIMITS.packageBytes)
+        throw new ProviderError(`The feed sent more than ${total ?? LIMITS.packageBytes} bytes: stopped.`, 'package');
       if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
       options.onProgress?.(done, total);
     }
   } catch (e) {
+    if (e instanceof ProviderError) throw e;
     throw (e as Error).name === 'AbortError'
       ? new ProviderError('Cancelled.', 'cancelled')
       : new ProviderError(`The download broke off: ${(e as Error).message}`, 'network');
@@ -224,22 +289,39 @@ async function download(
 function extract(zip: string, into: string, wanted: string[]): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const written: Promise<string>[] = [];
+    let total = 0;
     const unzip = new Unzip((entry) => {
       if (!wanted.includes(entry.name)) return;
       const name = entry.name.split('/').pop()!;
       const out = createWriteStream(join(into, name));
+      let size = 0;
       written.push(
         new Promise((ok, fail) => {
           out.on('error', fail);
           out.on('finish', () => ok(name));
           entry.ondata = (err, data, final) => {
             if (err) return fail(new ProviderError(`The package is damaged: ${err.message}`, 'package'));
+            size += data.length;
+            total += data.length;
+            // A zip bomb: an entry that inflates far beyond any real library.
+            if (size > LIMITS.entryBytes || total > LIMITS.totalEntryBytes) {
+              entry.terminate();
+              out.destroy();
+              input.destroy();
+              const bomb = new ProviderError(
+                `${entry.name} inflates beyond ${LIMITS.entryBytes} bytes: not a real provider package.`,
+                'package',
+              );
+              reject(bomb);
+              return fail(bomb);
+            }
             out.write(data);
             if (final) out.end();
           };
           entry.start();
         }),
       );
+      written.at(-1)!.catch(() => {}); // reported through Promise.all below, or at once as above
     });
     unzip.register(UnzipInflate);
     const input = createReadStream(zip);
