@@ -7,6 +7,7 @@ import {
   BENCH_OPTIONS_HELP,
   benchSettings,
   cancelOnInterrupt,
+  checkOut,
   openInstruments,
   parseBenchArgs,
   type BenchSettings,
@@ -158,6 +159,7 @@ export async function runBench(args: string[], out: Print): Promise<number> {
   if (models.length !== 1)
     throw new UsageError(models.length ? 'bench takes one --model; use compare for two.' : '--model is required.');
   const settings = benchSettings(values);
+  checkOut(settings.out);
   const cancel = cancelOnInterrupt(stderr);
   const instruments = await openInstruments();
   try {

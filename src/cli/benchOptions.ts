@@ -1,6 +1,7 @@
 // Options shared by `bench` and `compare`, and what both set up before measuring: the hub, the
 // evaluation set's parameters, the meter, the machine's inventory and the place's intensity.
 import { parseArgs } from 'node:util';
+import { checkRecordFile } from '../core/bench/report';
 import { resolveIntensity, resolvePlace, type IntensityFigure } from '../core/carbon/intensity';
 import { Meter } from '../core/energy/meter';
 import { openEnergySources } from '../core/energy/openSources';
@@ -197,4 +198,13 @@ export function cancelOnInterrupt(err: (t: string) => void): { signal: AbortSign
   };
   process.on('SIGINT', onSigint);
   return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+}
+
+/** A bad --out is found before anything is measured, not after a long run. */
+export function checkOut(out: string): void {
+  try {
+    checkRecordFile(out);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }

@@ -1,7 +1,14 @@
 import { appendRecord } from '../core/bench/report';
 import { compareResults, DEFAULT_TOLERANCE } from '../core/bench/verdict';
 import { formatRecord, measure, measureFlags, recordOf } from './bench';
-import { BENCH_OPTIONS_HELP, benchSettings, cancelOnInterrupt, openInstruments, parseBenchArgs } from './benchOptions';
+import {
+  BENCH_OPTIONS_HELP,
+  benchSettings,
+  cancelOnInterrupt,
+  checkOut,
+  openInstruments,
+  parseBenchArgs,
+} from './benchOptions';
 import { numberOption, UsageError } from './usage';
 
 export const COMPARE_HELP = `Usage: carbonlens compare --model A --model B --task TASK [--tolerance T] [options]
@@ -26,6 +33,7 @@ export async function runCompare(args: string[], out: (text: string) => void): P
   const models = values.model ?? [];
   if (models.length !== 2) throw new UsageError(`compare takes two --model options, not ${models.length}.`);
   const settings = benchSettings(values);
+  checkOut(settings.out);
   const cancel = cancelOnInterrupt(stderr);
   const instruments = await openInstruments();
   try {

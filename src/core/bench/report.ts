@@ -2,7 +2,22 @@
 // kg and kWh, so CodeCarbon's dashboard and scripts read it), and the whole record as a line of
 // carbonlens-runs.jsonl beside it. Every write is one append of whole lines, so concurrent runs
 // interleave rows but never split one; a new file gets its header through an atomic link.
-import { appendFileSync, closeSync, existsSync, linkSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  ftruncateSync,
+  linkSync,
+  openSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { lockWaiting } from '../fileLock';
 import { dirname, join } from 'node:path';
 import { JOULES_PER_KWH } from '../carbon/emissions';
 import type { IntensityFigure } from '../carbon/intensity';
@@ -185,11 +200,98 @@ function ensureHeader(path: string, header: string): void {
   }
 }
 
-/** Appends the run to `csvPath` and to carbonlens-runs.jsonl in the same folder. */
-export function appendRecord(csvPath: string, record: BenchRecord | TrackedRecord): { csv: string; jsonl: string } {
+/**
+ * Checks, before a run is measured, that its record can be saved at `csvPath`: the folder
+ * exists and is writable, the path is not a folder, and an existing file has our columns.
+ * Throws a message naming the user's path.
+ */
+export function checkRecordFile(csvPath: string): void {
+  const folder = dirname(csvPath);
+  let dir: ReturnType<typeof statSync> | undefined;
+  try {
+    dir = statSync(folder);
+  } catch {
+    // reported below
+  }
+  if (!dir?.isDirectory())
+    throw new Error(`The folder of ${csvPath} does not exist: create it, or choose another --out.`);
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch {
+    throw new Error(`${folder} is not writable: choose another --out.`);
+  }
+  if (existsSync(csvPath)) {
+    if (statSync(csvPath).isDirectory()) throw new Error(`${csvPath} is a folder: --out takes a .csv file.`);
+    const existing = firstLine(csvPath);
+    if (existing !== HEADER && existing !== '') {
+      throw new Error(
+        `${csvPath} exists with other columns (${existing.split(',').length} instead of ${HEADER.split(',').length}): it was left as it is; write to another file with --out.`,
+      );
+    }
+  }
+}
+
+type Write = (fd: number, text: string) => number;
+
+/**
+ * Appends one whole line, or nothing: a newline first when the file does not end with one, every
+ * byte checked, and on a failure (a full disk) the file cut back to where it was.
+ * Returns a function that removes the line again.
+ */
+function appendLine(path: string, line: string, write: Write): () => void {
+  const fd = openSync(path, 'a+');
+  try {
+    const before = fstatSync(fd).size;
+    let text = `${line}\n`;
+    if (before > 0) {
+      const last = Buffer.alloc(1);
+      readSync(fd, last, 0, 1, before - 1);
+      if (last[0] !== 0x0a) text = `\n${text}`;
+    }
+    try {
+      const n = write(fd, text);
+      if (n !== Buffer.byteLength(text)) throw new Error(`only ${n} of ${Buffer.byteLength(text)} bytes were written`);
+    } catch (e) {
+      ftruncateSync(fd, before);
+      throw new Error(`Could not save the record to ${path} (${(e as Error).message}); the file is as it was.`);
+    }
+    return () => {
+      const undo = openSync(path, 'r+');
+      try {
+        ftruncateSync(undo, before);
+      } finally {
+        closeSync(undo);
+      }
+    };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Appends the run to `csvPath` and to carbonlens-runs.jsonl in the same folder: both or neither.
+ * `write` is for tests that make the disk fail.
+ */
+export function appendRecord(
+  csvPath: string,
+  record: BenchRecord | TrackedRecord,
+  write: Write = (fd, text) => writeSync(fd, text),
+): { csv: string; jsonl: string } {
+  checkRecordFile(csvPath);
   ensureHeader(csvPath, HEADER);
-  appendFileSync(csvPath, `${codecarbonRow(record).join(',')}\n`);
   const jsonl = join(dirname(csvPath), RUNS_FILE);
-  appendFileSync(jsonl, `${JSON.stringify(record)}\n`);
+  // Writers take turns: the newline check and the cut-back on failure read what others append.
+  const release = lockWaiting(`${csvPath}.lock`);
+  try {
+    const undoCsv = appendLine(csvPath, codecarbonRow(record).join(','), write);
+    try {
+      appendLine(jsonl, JSON.stringify(record), write);
+    } catch (e) {
+      undoCsv();
+      throw e;
+    }
+  } finally {
+    release();
+  }
   return { csv: csvPath, jsonl };
 }

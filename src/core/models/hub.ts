@@ -19,6 +19,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { tryLock } from '../fileLock';
 
 export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
 
@@ -545,32 +546,11 @@ function writeAtomically(path: string, text: string): void {
 
 /** One download per folder at a time, across processes; a lock whose process is gone is taken over. */
 function lockFolder(folder: string, repo: RepoRef): () => void {
-  const lock = join(folder, '.carbonlens-download.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(lock, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(lock, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number(readFileSync(lock, 'utf8'));
-      if (pid && pid !== process.pid && isAlive(pid))
-        throw new HubError(
-          `${describe(repo)} is being downloaded by another process (pid ${pid}): wait for it to finish.`,
-          'busy',
-        );
-      rmSync(lock, { force: true });
-    }
-  }
-  throw new HubError(`Cannot lock ${folder} for the download.`, 'busy');
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  const got = tryLock(join(folder, '.carbonlens-download.lock'));
+  if ('heldBy' in got)
+    throw new HubError(
+      `${describe(repo)} is being downloaded by another process (pid ${got.heldBy}): wait for it to finish.`,
+      'busy',
+    );
+  return got.release;
 }

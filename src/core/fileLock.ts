@@ -1,0 +1,54 @@
+// A lock file between processes, holding the owner's pid; a lock whose process is gone is
+// taken over.
+import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+
+export type Release = () => void;
+
+/** Takes the lock, or says which live process holds it. */
+export function tryLock(lock: string): { release: Release } | { heldBy: number } {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    // The pid is in the file before the file has the lock's name (a link is atomic): another
+    // process never reads an empty lock and takes it for a stale one.
+    const tmp = `${lock}.${process.pid}.tmp`;
+    writeFileSync(tmp, String(process.pid));
+    try {
+      linkSync(tmp, lock);
+      return { release: () => rmSync(lock, { force: true }) };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let pid = 0;
+      try {
+        pid = Number(readFileSync(lock, 'utf8'));
+      } catch {
+        continue; // released between the two calls
+      }
+      if (pid && pid !== process.pid && isAlive(pid)) return { heldBy: pid };
+      rmSync(lock, { force: true });
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+  }
+  throw new Error(`Cannot take the lock ${lock}.`);
+}
+
+/** Waits (blocking, in short steps) up to `timeoutMs` for the lock: for short critical sections. */
+export function lockWaiting(lock: string, timeoutMs = 10_000): Release {
+  const deadline = performance.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    const got = tryLock(lock);
+    if ('release' in got) return got.release;
+    if (performance.now() > deadline)
+      throw new Error(`${lock} is held by process ${got.heldBy} for more than ${timeoutMs / 1000} s.`);
+    Atomics.wait(pause, 0, 0, 5);
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
