@@ -46,13 +46,21 @@ const SKIP_DIRS = new Set([
   '.vscode-test',
 ]);
 
-function* walk(path: string): Generator<string> {
+/**
+ * The files under `path`. Each folder is read once (by device and inode), so links that loop
+ * back, or point at a folder twice, neither hang the scan nor repeat its findings. A link to a
+ * file is read like the file.
+ */
+function* walk(path: string, seen = new Set<string>()): Generator<string> {
   const st = statSync(path);
   if (st.isFile()) {
     yield path;
     return;
   }
   if (!st.isDirectory()) return;
+  const id = `${st.dev}:${st.ino}`;
+  if (seen.has(id)) return;
+  seen.add(id);
   for (const name of readdirSync(path).sort()) {
     const child = join(path, name);
     let s: ReturnType<typeof statSync>;
@@ -62,7 +70,7 @@ function* walk(path: string): Generator<string> {
       continue; // a broken link
     }
     if (s.isDirectory()) {
-      if (!SKIP_DIRS.has(name)) yield* walk(child);
+      if (!SKIP_DIRS.has(name)) yield* walk(child, seen);
     } else if (s.isFile() && fileKind(child)) yield child;
   }
 }
