@@ -46,7 +46,9 @@ function formatReading(r: MeterReading, sources: readonly EnergySource[]): strin
 }
 
 export function formatWindow(w: WindowResult): string {
-  const parts = w.components.map((c) => `${c.component} ${c.energyJ.toFixed(1)} J (${c.kind})`);
+  const parts = w.components.map((c) =>
+    c.missing ? `${c.component} no figure (${c.missing})` : `${c.component} ${c.energyJ.toFixed(1)} J (${c.kind})`,
+  );
   return `Energy over ${w.durationS.toFixed(1)} s: ${parts.join(', ')}; total ${w.totalJ.toFixed(1)} J (${w.kind === 'measured' ? 'all measured' : `weakest figure: ${w.kind}`}).`;
 }
 

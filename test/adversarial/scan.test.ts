@@ -8,7 +8,10 @@ import { describe, it } from 'node:test';
 
 const cli = join(resolve(__dirname, '../../..'), 'dist', 'cli.js');
 
-describe('scan and symbolic links', { timeout: 60_000, skip: process.platform === 'win32' ? 'symlinks need privileges on Windows' : false }, () => {
+describe('scan and symbolic links', {
+  timeout: 60_000,
+  skip: process.platform === 'win32' ? 'symlinks need privileges on Windows' : false,
+}, () => {
   it('follows no loop and reports a file reached through two links once', () => {
     const root = mkdtempSync(join(tmpdir(), 'cl-adv-scan-'));
     mkdirSync(join(root, 'a', 'b'), { recursive: true });

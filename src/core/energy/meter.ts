@@ -38,6 +38,8 @@ export interface SourceEnergy {
   meanPowerW: number;
   /** Share of the window that power samples covered (1 for a counter). */
   coverage: number;
+  /** Why the window has no figure for this source (no reading at all): its energy is not counted. */
+  missing?: string;
   idleW?: number;
   /** energyJ - idleW x duration; may be slightly negative when the work drew less than idle noise. */
   netEnergyJ?: number;
@@ -50,6 +52,8 @@ export interface ComponentEnergy {
   netEnergyJ?: number;
   /** The weakest provenance among the component's sources. */
   kind: Provenance;
+  /** Set when none of the component's sources gave a reading in the window: why. */
+  missing?: string;
 }
 
 export interface WindowResult {
@@ -300,7 +304,9 @@ export class Meter {
       }
     } catch (e) {
       st.error = (e as Error).message;
-      if (source.energy && source.power) st.counterBroken = true;
+      // A counter that failed once is not trusted again: windows fall back to power samples
+      // (or to no figure, said as such), never to a stale counter's zero.
+      if (source.energy) st.counterBroken = true;
     }
     if (powerW !== undefined && !Number.isFinite(powerW)) powerW = undefined;
     if (powerW !== undefined && st.lastPower !== undefined && st.lastPowerAt !== undefined && at > st.lastPowerAt) {
@@ -369,7 +375,10 @@ export class Meter {
       const counter = source.kind === 'measured' && ca !== undefined && cb !== undefined;
       const energyJ = counter ? cb - ca : b.integralJ[i]! - a.integralJ[i]!;
       const coverage = counter ? 1 : durationS > 0 ? Math.min(1, (b.coveredS[i]! - a.coveredS[i]!) / durationS) : 0;
+      const missing =
+        !counter && coverage === 0 && durationS > 0 ? (st.error ?? 'no reading during the window') : undefined;
       return {
+        ...(missing !== undefined && { missing }),
         sourceId: source.id,
         name: source.name,
         component: source.component,
@@ -439,8 +448,19 @@ export function applyBaseline(result: WindowResult, idle: IdleBaseline): WindowR
 function summarise(startedAt: number, durationS: number, sources: SourceEnergy[]): WindowResult {
   const sum = (xs: number[]) => xs.reduce((t, x) => t + x, 0);
   const components = (['gpu', 'cpu', 'ram'] as const).flatMap((component): ComponentEnergy[] => {
-    const of = sources.filter((s) => s.component === component);
-    if (of.length === 0) return [];
+    const all = sources.filter((s) => s.component === component);
+    if (all.length === 0) return [];
+    const of = all.filter((s) => s.missing === undefined);
+    if (of.length === 0)
+      return [
+        {
+          component,
+          energyJ: 0,
+          meanPowerW: 0,
+          kind: weakest(all.map((s) => s.kind)),
+          missing: all.map((s) => `${s.name}: ${s.missing}`).join('; '),
+        },
+      ];
     const net = of.every((s) => s.netEnergyJ !== undefined) ? sum(of.map((s) => s.netEnergyJ!)) : undefined;
     const energyJ = sum(of.map((s) => s.energyJ));
     return [
@@ -453,17 +473,18 @@ function summarise(startedAt: number, durationS: number, sources: SourceEnergy[]
       },
     ];
   });
+  const present = components.filter((c) => c.missing === undefined);
   const netJ =
-    components.length > 0 && components.every((c) => c.netEnergyJ !== undefined)
-      ? sum(components.map((c) => c.netEnergyJ!))
+    present.length > 0 && present.every((c) => c.netEnergyJ !== undefined)
+      ? sum(present.map((c) => c.netEnergyJ!))
       : undefined;
   return {
     startedAt,
     durationS,
     sources,
     components,
-    totalJ: sum(sources.map((s) => s.energyJ)),
+    totalJ: sum(sources.filter((s) => s.missing === undefined).map((s) => s.energyJ)),
     ...(netJ !== undefined && { netJ }),
-    kind: weakest(sources.map((s) => s.kind)),
+    kind: weakest((present.length ? present : components).map((c) => c.kind)),
   };
 }

@@ -16,7 +16,12 @@ interface Domain {
   label: string;
   component: 'cpu' | 'ram';
   maxRangeUj: number;
+  /** Whether max_energy_range_uj was there: without it, a counter going backwards is a fault. */
+  rangeStated: boolean;
 }
+
+/** More than any one RAPL domain draws: a delta implying this much power is a fault. */
+const MAX_PLAUSIBLE_W = 5000;
 
 export async function openRaplSources(probe: ProbeEnvironment = currentProbeEnvironment()): Promise<OpenedSources> {
   if (probe.platform !== 'linux') return { sources: [], notes: [] };
@@ -52,7 +57,8 @@ export async function openRaplSources(probe: ProbeEnvironment = currentProbeEnvi
       if (!/^\d+\s*$/.test(raw)) throw new Error(`unexpected value "${raw.trim().slice(0, 20)}"`);
       const range = Number((await probe.fs.readFile(path.join(dir, 'max_energy_range_uj')).catch(() => '')).trim());
       // Without a stated range a wrap cannot be told from a reset: 2^32 uJ is the smallest real one.
-      domains.push({ dir, label, component, maxRangeUj: Number.isFinite(range) && range > 0 ? range : 2 ** 32 });
+      const rangeStated = Number.isFinite(range) && range > 0;
+      domains.push({ dir, label, component, maxRangeUj: rangeStated ? range : 2 ** 32, rangeStated });
       seen.add(label);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -66,6 +72,7 @@ export async function openRaplSources(probe: ProbeEnvironment = currentProbeEnvi
 function raplSource(domain: Domain, probe: ProbeEnvironment): EnergySource {
   const file = path.join(domain.dir, 'energy_uj');
   let lastUj: number | undefined;
+  let lastAt = 0;
   let totalUj = 0;
   const isDram = domain.component === 'ram';
   return {
@@ -75,10 +82,27 @@ function raplSource(domain: Domain, probe: ProbeEnvironment): EnergySource {
     kind: 'measured',
     detail: `RAPL energy counter ${file} (wrap-around at ${domain.maxRangeUj} uJ handled).`,
     async energy() {
-      const uj = Number((await probe.fs.readFile(file)).trim());
-      if (!Number.isFinite(uj)) throw new Error(`${file}: not a number`);
-      if (lastUj !== undefined) totalUj += uj >= lastUj ? uj - lastUj : uj + domain.maxRangeUj - lastUj;
+      const raw = (await probe.fs.readFile(file)).trim();
+      const uj = Number(raw);
+      if (!/^\d+$/.test(raw) || !Number.isSafeInteger(uj))
+        throw new Error(`${file}: not a counter value ("${raw.slice(0, 20)}")`);
+      const at = performance.now();
+      if (lastUj !== undefined) {
+        if (uj < lastUj && !domain.rangeStated)
+          throw new Error(
+            `${file} went backwards and states no max_energy_range_uj: a wrap cannot be told from a reset`,
+          );
+        const delta = uj >= lastUj ? uj - lastUj : uj + domain.maxRangeUj - lastUj;
+        // A jump no CPU can draw (or beyond the counter's own range) is a fault, not energy.
+        const seconds = (at - lastAt) / 1000;
+        if (delta > domain.maxRangeUj || delta / 1e6 > MAX_PLAUSIBLE_W * Math.max(seconds, 1))
+          throw new Error(
+            `${file} jumped by ${delta} uJ in ${seconds.toFixed(3)} s (over ${MAX_PLAUSIBLE_W} W): not a plausible reading`,
+          );
+        totalUj += delta;
+      }
       lastUj = uj;
+      lastAt = at;
       return totalUj / 1e6;
     },
   };
