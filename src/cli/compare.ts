@@ -27,7 +27,10 @@ const stderr = (t: string) => void process.stderr.write(`${t}\n`);
 
 export async function runCompare(args: string[], out: (text: string) => void): Promise<number> {
   const tolIndex = args.indexOf('--tolerance');
-  const tolerance = tolIndex >= 0 ? numberOption('--tolerance', args[tolIndex + 1], 0)! : DEFAULT_TOLERANCE;
+  const tolValue = args[tolIndex + 1];
+  if (tolIndex >= 0 && (tolValue === undefined || tolValue.startsWith('--')))
+    throw new UsageError('--tolerance needs a value, e.g. --tolerance 0.02.');
+  const tolerance = tolIndex >= 0 ? numberOption('--tolerance', tolValue, 0)! : DEFAULT_TOLERANCE;
   const rest = tolIndex >= 0 ? [...args.slice(0, tolIndex), ...args.slice(tolIndex + 2)] : args;
   const values = parseBenchArgs(rest);
   const models = values.model ?? [];

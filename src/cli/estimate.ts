@@ -71,6 +71,9 @@ export async function runEstimate(args: string[], out: (text: string) => void): 
   const f = figure!;
   const grams = emissionsGrams(energyKwh, f.gco2PerKwh, pue);
   const projection = requests === undefined ? undefined : project(energyKwh, requests, f.gco2PerKwh, pue);
+  const results = [grams, ...(projection ? Object.values(projection) : [])];
+  if (!results.every((v) => typeof v !== 'number' || Number.isFinite(v)))
+    throw new UsageError('the result is too large to be a number: check --energy-kwh, --requests and --pue.');
 
   if (values.json) {
     out(

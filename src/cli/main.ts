@@ -7,7 +7,7 @@ import { INFO_HELP, runInfo } from './info';
 import { MONITOR_HELP, runMonitor } from './monitor';
 import { REGIONS_HELP, runRegions } from './regions';
 import { runScan, SCAN_HELP } from './scan';
-import { MAIN_HELP, UsageError } from './usage';
+import { joinNegativeValues, MAIN_HELP, UsageError } from './usage';
 
 type Print = (text: string) => void;
 type Command = { help: string; run: (args: string[], out: Print) => Promise<number> };
@@ -42,7 +42,7 @@ export async function main(argv: string[], out: Print = stdout, err: Print = std
       out(command.help);
       return 0;
     }
-    return await command.run(rest, out);
+    return await command.run(joinNegativeValues(rest), out);
   } catch (e) {
     // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options.
     const code = (e as NodeJS.ErrnoException).code ?? '';

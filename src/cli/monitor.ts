@@ -6,7 +6,7 @@ import { windowEmissions } from '../core/carbon/emissions';
 import { resolveIntensity } from '../core/carbon/intensity';
 import { PLACE_OPTIONS, placeQuery } from './carbonOptions';
 import { describeFigure } from './estimate';
-import { numberOption, UsageError } from './usage';
+import { isDecimal, numberOption, UsageError } from './usage';
 
 export const MONITOR_HELP = `Usage: carbonlens monitor [--duration S] [--interval-ms N]
                          [--region R | --location L | --country C | --intensity G] [--pue P] [--json]
@@ -64,8 +64,9 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
       json: { type: 'boolean' },
     },
   });
-  const duration = values.duration === undefined ? undefined : Number(values.duration);
-  if (duration !== undefined && !(duration > 0))
+  const duration =
+    values.duration === undefined ? undefined : isDecimal(values.duration) ? Number(values.duration) : Number.NaN;
+  if (duration !== undefined && !(duration > 0 && Number.isFinite(duration)))
     throw new UsageError(`--duration must be a positive number of seconds, not '${values.duration}'.`);
   const intervalMs = values['interval-ms'] === undefined ? 1000 : Number(values['interval-ms']);
   if (!Number.isInteger(intervalMs) || intervalMs < 10)

@@ -20,11 +20,31 @@ Options:
   -v, --version    print the version
 `;
 
-/** A numeric option, checked: `--pue 0.8` is a usage error, not a silent NaN. */
+/** Plain decimal notation (`12`, `-0.5`, `1e3`): not `0x10`, `0b1`, `Infinity` or ''. */
+export const isDecimal = (value: string) => /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value.trim());
+
+/** A numeric option, checked: `--pue 0.8` is a usage error, not a silent NaN; so is `0x10`. */
 export function numberOption(flag: string, value: string | undefined, min = 0): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < min)
-    throw new UsageError(`${flag} must be a number >= ${min}, not '${value}'.`);
+  if (!isDecimal(value) || !Number.isFinite(n) || n < min)
+    throw new UsageError(`${flag} must be a decimal number >= ${min}, not '${value}'.`);
   return n;
+}
+
+/**
+ * `--samples -1` reads as the value -1, as a person means it (node's parser calls it ambiguous):
+ * a negative number after an option that takes a value is joined to it, `--samples=-1`.
+ */
+export function joinNegativeValues(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const next = args[i + 1];
+    if (/^--[a-z][\w-]*$/.test(a) && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }

@@ -32,7 +32,15 @@ export function parseRuns(text: string): { records: BenchRecord[]; tracked: Trac
     if (!line.trim()) continue;
     try {
       const r = JSON.parse(line) as BenchRecord | TrackedRecord;
-      if (r?.schema === 'carbonlens.bench/1' && typeof r.runId === 'string' && r.result?.summary) records.push(r);
+      // Only records whole enough to summarise: a hand-edited line is skipped, not a crash later.
+      if (
+        r?.schema === 'carbonlens.bench/1' &&
+        typeof r.runId === 'string' &&
+        typeof r.model?.id === 'string' &&
+        typeof r.result?.summary?.jPerItem === 'number' &&
+        typeof r.result?.quality?.primary?.value === 'number'
+      )
+        records.push(r);
       else if (r?.schema === 'carbonlens.run/1' && typeof r.runId === 'string' && typeof r.energy?.totalJ === 'number')
         tracked.push(r);
       else skipped++;

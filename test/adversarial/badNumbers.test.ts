@@ -1,0 +1,47 @@
+// Bad numbers and odd input get a message about the value, never a stack trace, an internal
+// error text or a figure of Infinity.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { runMain } from '../unit/runMain';
+
+describe('bad numbers and odd input', { timeout: 60_000 }, () => {
+  const cases: [string[], RegExp][] = [
+    [['estimate', '--energy-kwh', '1e308', '--intensity', '1e308'], /the result is too large to be a number/],
+    [
+      ['estimate', '--energy-kwh', '0x10', '--intensity', '100'],
+      /--energy-kwh must be a decimal number >= 0, not '0x10'/,
+    ],
+    [['estimate', '--energy-kwh', 'Infinity', '--intensity', '100'], /must be a decimal number/],
+    [['estimate', '--energy-kwh', '', '--intensity', '100'], /must be a decimal number/],
+    [['bench', '--model', 'x', '--task', 'image-classification', '--samples', '-1'], /--samples .*-1/],
+    [
+      ['compare', '--model', 'a', '--model', 'b', '--task', 'summarization', '--tolerance'],
+      /--tolerance needs a value/,
+    ],
+    [['monitor', '--duration', '0x10'], /--duration must be a positive number of seconds, not '0x10'/],
+  ];
+  for (const [argv, message] of cases) {
+    it(argv.join(' '), async () => {
+      const r = await runMain(...argv);
+      assert.equal(r.code, 2, r.err);
+      assert.match(r.err, message);
+      assert.doesNotMatch(r.err, /ambiguous|∞|    at |TypeError|Cannot read/);
+    });
+  }
+
+  it('scan --runs with records cut or edited by hand skips them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cl-adv-runs-'));
+    const runs = join(dir, 'runs.jsonl');
+    writeFileSync(
+      runs,
+      `${JSON.stringify({ schema: 'carbonlens.bench/1', runId: 'x', result: { summary: {} } })}\n{"schema":\n`,
+    );
+    writeFileSync(join(dir, 'a.yaml'), 'model: google/vit-base-patch16-384\n');
+    const r = await runMain('scan', join(dir, 'a.yaml'), '--runs', runs);
+    assert.equal(r.code, 0, r.err);
+    assert.doesNotMatch(r.err + r.out, /Cannot read properties/);
+  });
+});
