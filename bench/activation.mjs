@@ -16,12 +16,15 @@ const activateOnce = `
 const Module = require('node:module');
 const noop = () => {};
 const disposable = { dispose: noop };
-const vscode = {
+let vscode = {
   version: 'bench',
   StatusBarAlignment: { Left: 1, Right: 2 },
   MarkdownString: class { constructor(value) { this.value = value; } appendMarkdown(t) { this.value += t; return this; } },
   ThemeColor: class { constructor(id) { this.id = id; } },
   DiagnosticSeverity: { Error: 0, Warning: 1, Information: 2, Hint: 3 },
+  EventEmitter: class { constructor() { this.event = () => disposable; } fire() {} dispose() {} },
+  Disposable: class { constructor(f) { this.dispose = f; } static from() { return disposable; } },
+  Uri: { file: (fsPath) => ({ fsPath, scheme: 'file', toString: () => 'file://' + fsPath }) },
   window: {
     createOutputChannel: () => ({ info: noop, warn: noop, error: noop, show: noop, dispose: noop }),
     createStatusBarItem: () => ({ show: noop, hide: noop, dispose: noop }),
@@ -29,7 +32,26 @@ const vscode = {
   },
   workspace: { getConfiguration: () => ({ get: (_k, d) => d }), onDidChangeConfiguration: () => disposable },
   commands: { registerCommand: () => disposable },
+  tasks: {},
+  debug: {},
+  languages: {},
+  notebooks: {},
+  ProgressLocation: {},
+  ViewColumn: {},
+  CodeActionKind: {},
+  NotebookCellStatusBarAlignment: {},
+  ConfigurationTarget: {},
 };
+// Members of the namespaces above that activation touches answer as no-ops, so the stub does not
+// break each time activation uses one more API (a failure here once hid the figure). Top-level
+// names must be listed: the bundle copies the module's own keys.
+const anything = new Proxy(function () {}, {
+  get: (_t, k) => (k === 'then' ? undefined : k === Symbol.toPrimitive ? () => '' : k === 'dispose' ? noop : anything),
+  apply: () => anything,
+  construct: () => anything,
+});
+const lenient = (o) => new Proxy(o, { get: (t, k) => (k in t ? (t[k] && typeof t[k] === 'object' ? lenient(t[k]) : t[k]) : anything) });
+vscode = lenient(vscode);
 const resolveFilename = Module._resolveFilename;
 Module._resolveFilename = function (request, ...rest) { return request === 'vscode' ? 'vscode' : resolveFilename.call(this, request, ...rest); };
 require.cache.vscode = { id: 'vscode', filename: 'vscode', loaded: true, exports: vscode };

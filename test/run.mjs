@@ -1,6 +1,6 @@
 // `npm test` after the build: unit tests (node:test), then the integration suites in a real
 // VS Code, then the packaged VSIX installed and smoke-tested. Ends with one plain line of totals.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { runIntegration } from './integration/runTests.mjs';
 import { runSmoke } from './smoke/runSmoke.mjs';
 
@@ -55,6 +55,24 @@ console.log(
   `unit: ${unitPassed} passed, ${unitFailed} failed${unitSkipped ? `, ${unitSkipped} skipped (see above why)` : ''}`,
 );
 
+// Every benchmark that needs no GPU, once, in a quick mode: a change that breaks one fails here
+// (its figures are printed, not asserted: targets live in the benchmarks, not in tests).
+const BENCHES = [
+  ['activation', ['bench/activation.mjs'], { RUNS: '1' }],
+  ['advisor scan', ['out/bench/advisorScan.mjs'], {}],
+  ['meter CPU cost', ['out/bench/meterCpu.mjs'], { SECONDS_PER_RUN: '1' }],
+];
+let benchFailed = 0;
+for (const [name, args, env] of BENCHES) {
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+  const ok = r.status === 0;
+  if (!ok) benchFailed++;
+  console.log(
+    `  ${ok ? '✔' : '✘'} bench ${name}${ok ? '' : `: exit ${r.status ?? r.signal}\n${(r.stderr || r.stdout).slice(-2000)}`}`,
+  );
+}
+console.log(`benches: ${BENCHES.length - benchFailed} passed, ${benchFailed} failed`);
+
 let integration;
 try {
   integration = await runIntegration();
@@ -70,7 +88,7 @@ try {
   console.error(`The smoke test of the packaged extension could not run: ${e.message ?? e}`);
   smoke = { passed: 0, failed: 1 };
 }
-const passed = unitPassed + integration.passed + smoke.passed;
-const failed = unitFailed + integration.failed + smoke.failed;
+const passed = unitPassed + BENCHES.length - benchFailed + integration.passed + smoke.passed;
+const failed = unitFailed + benchFailed + integration.failed + smoke.failed;
 console.log(`${passed} passed, ${failed} failed`);
 process.exitCode = failed > 0 ? 1 : 0;

@@ -28,7 +28,7 @@ export function numberOption(flag: string, value: string | undefined, min = 0): 
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!isDecimal(value) || !Number.isFinite(n) || n < min)
-    throw new UsageError(`${flag} must be a decimal number >= ${min}, not '${value}'.`);
+    throw new UsageError(`${flag} must be a number >= ${min}, not '${value}'.`);
   return n;
 }
 
