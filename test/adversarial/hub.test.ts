@@ -60,16 +60,16 @@ describe('a hostile hub', { timeout: 60_000 }, () => {
 
   it('refuses a listing with a name that leaves the cache, and writes nothing', async () => {
     const cache = mkdtempSync(join(tmpdir(), 'cl-adv-'));
-    const escape = join(cache, 'escaped');
+    const escaped = join(cache, 'escaped');
     const s = await hub(
-      ['config.json', 'onnx/model.onnx', `onnx/model.onnx_data/../../../../../${escape.slice(1)}`],
+      ['config.json', 'onnx/model.onnx', `onnx/model.onnx_data/../../../../../${escaped.slice(1)}`],
       (_req, res) => res.end(body),
     );
     await assert.rejects(fetchConfig(s.url, join(cache, 'hub')), (e: HubError) => {
       assert.match(e.message, /not a plain path inside the repository.*nothing was downloaded/);
       return true;
     });
-    assert.equal(existsSync(escape), false);
+    assert.equal(existsSync(escaped), false);
     assert.equal(existsSync(join(cache, 'hub')), false, 'no folder was even made');
   });
 
