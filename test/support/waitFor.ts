@@ -1,6 +1,9 @@
 // Tests wait for a condition under a deadline, never for a fixed time: on a busy machine a
 // child may take seconds to start, and a fixed sleep either races or wastes time.
 import { existsSync, readFileSync } from 'node:fs';
+import { isAlive } from '../../src/core/fileLock';
+
+export { isAlive };
 
 const POLL_MS = 10;
 
@@ -16,15 +19,6 @@ export async function waitFor<T>(
     if (value) return value as NonNullable<T>;
     if (performance.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
     await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
