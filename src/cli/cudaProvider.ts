@@ -1,16 +1,18 @@
-// `carbonlens cuda-provider`: whether onnxruntime's CUDA provider is installed for this build,
-// what CUDA libraries the machine has, and, with consent, the install.
+// `carbonlens cuda-provider`: which CUDA runtime this machine can load, which onnxruntime CUDA
+// provider matches it, whether it is installed, and, with consent, the install.
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { type CudaMajor, detectCuda } from '../core/models/cudaDetect';
 import {
-  cudaLibraries,
   CUDA_PACKAGE,
   installCudaProvider,
   installedProvider,
   NUGET_INDEX,
   ORT_VERSION,
+  type ProviderManifest,
   runtimeFolder,
 } from '../core/models/cudaProvider';
+import { CUDA13_BUILD, installCuda13Provider, NPM_REGISTRY } from '../core/models/cudaProviderNpm';
 import { cacheDir } from './carbonOptions';
 import { emitEvent } from './events';
 import { confirmDownload, mb } from './hubOptions';
@@ -18,25 +20,38 @@ import { UsageError } from './usage';
 
 export const CUDA_PROVIDER_HELP = `Usage: carbonlens cuda-provider status|install [options]
 
-onnxruntime-node ships without its CUDA provider. On Linux x64 with CUDA 12 and cuDNN 9,
-'install' fetches it (${CUDA_PACKAGE} ${ORT_VERSION}, the NuGet package onnxruntime-node's own
-installer uses) after asking, and builds a copy of onnxruntime-node with it in the folder below;
-benchmarks on --device auto then try CUDA first, and fall back, saying why, when it cannot load.
+onnxruntime-node ships without its CUDA provider. 'status' says which CUDA runtime this machine
+can load (the libraries of CUDA 13 or 12, and cuDNN 9) and which provider matches it; 'install'
+fetches that provider after asking, checks it, and builds a copy of onnxruntime-node with it in
+the folder below. Benchmarks on --device auto then try CUDA first, and fall back, saying why.
+  CUDA 13: onnxruntime ${CUDA13_BUILD.ortVersion}'s provider from the npm registry
+           (${CUDA13_BUILD.provider.name} ${CUDA13_BUILD.provider.version}) with onnxruntime-node ${CUDA13_BUILD.runtime.version},
+           both checked against pinned integrity hashes
+  CUDA 12: ${CUDA_PACKAGE} ${ORT_VERSION} from NuGet, the package onnxruntime-node's
+           own installer uses, for the onnxruntime-node CarbonLens ships
 
-  --dir DIR      where it goes (default ${join('$CARBONLENS_CACHE', 'onnxruntime-cuda', ORT_VERSION)}); the
-                 bench command uses it from there, or from $CARBONLENS_ORT_DIR
-  --feed URL     a NuGet v3 service index (default ${NUGET_INDEX})
-  --yes          download without asking
-  --json         status as JSON
+  --cuda 12|13    the build to install (default: the one this machine's libraries match)
+  --dir DIR       where it goes (default ${join('$CARBONLENS_CACHE', 'onnxruntime-cuda')}); the bench
+                  command uses it from there, or from $CARBONLENS_ORT_DIR
+  --feed URL      a NuGet v3 service index, for CUDA 12 (default ${NUGET_INDEX})
+  --registry URL  an npm registry, for CUDA 13 (default ${NPM_REGISTRY})
+  --yes           download without asking
+  --json          status as JSON
 `;
+
+const describeInstalled = (m: ProviderManifest, folder: string) =>
+  `CUDA ${m.cuda ?? 12} provider (onnxruntime ${m.ortVersion ?? m.version}, ${m.package} ${m.version}) installed in ${folder} ` +
+  `(${m.installedAt}; sha256 ${m.sha256.slice(0, 16)}..., ${m.pinned ? 'matched the pinned value' : 'not pinned for this version: the feed was trusted'}).`;
 
 export async function runCudaProvider(args: string[], out: (t: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
     options: {
+      cuda: { type: 'string' },
       dir: { type: 'string' },
       feed: { type: 'string' },
+      registry: { type: 'string' },
       yes: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       events: { type: 'boolean', default: false },
@@ -45,53 +60,74 @@ export async function runCudaProvider(args: string[], out: (t: string) => void):
   const action = positionals[0] ?? 'status';
   if (positionals.length > 1 || !['status', 'install'].includes(action))
     throw new UsageError(`expected 'status' or 'install', not '${positionals.join(' ')}'.`);
+  if (values.cuda !== undefined && values.cuda !== '12' && values.cuda !== '13')
+    throw new UsageError(`--cuda must be 12 or 13, not '${values.cuda}'.`);
   const folder = values.dir ?? runtimeFolder(cacheDir());
   const err = (t: string) => void process.stderr.write(`${t}\n`);
+  const report = detectCuda();
+  const cuda = (values.cuda ? Number(values.cuda) : report.usable) as CudaMajor | undefined;
+  const installed = installedProvider(folder);
   if (action === 'status') {
-    const installed = installedProvider(folder);
-    const libraries = cudaLibraries();
     if (values.json) {
-      out(JSON.stringify({ folder, version: ORT_VERSION, installed: installed ?? null, libraries }, null, 2));
+      out(JSON.stringify({ folder, installed: installed ?? null, cuda: report, matches: cuda ?? null }, null, 2));
       return 0;
     }
-    out(
-      installed
-        ? `CUDA provider ${installed.version}: installed in ${folder} (${installed.installedAt}; sha256 ${installed.sha256.slice(0, 16)}..., ${installed.pinned ? 'matched the pinned value' : 'not pinned for this version: the feed was trusted'}).`
-        : `CUDA provider ${ORT_VERSION}: not installed (carbonlens cuda-provider install).`,
-    );
-    for (const l of libraries) out(`  ${l.found ? 'found  ' : 'missing'} ${l.name}`);
+    out(installed ? describeInstalled(installed, folder) : `No CUDA provider installed in ${folder}.`);
+    out(report.summary);
+    for (const major of [13, 12] as const) {
+      out(`  CUDA ${major}:`);
+      for (const l of report.libraries[major])
+        out(`    ${l.dir ? `found   ${l.name} in ${l.dir}` : `missing ${l.name}`}`);
+    }
+    if (installed && report.usable && (installed.cuda ?? 12) !== report.usable)
+      out(
+        `The installed provider is built for CUDA ${installed.cuda ?? 12}, this machine has CUDA ${report.usable}: install again (carbonlens cuda-provider install).`,
+      );
+    else if (!installed && cuda) out(`To install the matching one: carbonlens cuda-provider install (CUDA ${cuda}).`);
     return 0;
   }
+  if (!cuda)
+    throw new UsageError(`${report.summary} Install CUDA 12 or 13 and cuDNN 9, or choose a build with --cuda 12|13.`);
   const controller = new AbortController();
-  process.once('SIGINT', () => controller.abort());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => controller.abort());
   let lastPrint = 0;
-  const manifest = await installCudaProvider({
+  const common = {
     folder,
-    feed: values.feed,
     ortPackage: dirname(dirname(require.resolve('onnxruntime-node'))),
     signal: controller.signal,
-    confirm: ({ url, bytes, package: id, version }) =>
+    confirm: ({
+      url,
+      bytes,
+      package: id,
+      version,
+    }: {
+      url: string;
+      bytes?: number;
+      package: string;
+      version: string;
+    }) =>
       confirmDownload(
-        `${id} ${version}${bytes ? `, ${mb(bytes)}` : ''}, from ${new URL(url).host} into ${folder}`,
+        `onnxruntime ${version}'s CUDA ${cuda} provider (${id})${bytes ? `, ${mb(bytes)}` : ''}, from ${new URL(url).host} into ${folder}`,
         { event: 'consent', repo: `${id} ${version}`, kind: 'provider', files: 1, bytes: bytes ?? 0, folder },
         { yes: values.yes, events: values.events, err },
       ),
-    onProgress: (done, total) => {
+    onProgress: (done: number, total?: number) => {
       const now = Date.now();
       if (now - lastPrint < 1000 && done !== total) return;
       lastPrint = now;
       if (values.events)
-        emitEvent({ event: 'download', file: `${CUDA_PACKAGE}.nupkg`, doneBytes: done, missingBytes: total ?? done });
+        emitEvent({ event: 'download', file: `CUDA ${cuda} provider`, doneBytes: done, missingBytes: total ?? done });
       else err(`  ${mb(done)}${total ? ` of ${mb(total)}` : ''}`);
     },
-  });
-  out(
-    `CUDA provider ${manifest.version} installed in ${folder} (${mb(manifest.bytes)} package, sha256 ${manifest.sha256}).`,
-  );
-  const missing = cudaLibraries().filter((l) => !l.found);
-  if (missing.length)
+  };
+  const manifest =
+    cuda === 13
+      ? await installCuda13Provider({ ...common, registry: values.registry })
+      : await installCudaProvider({ ...common, feed: values.feed });
+  out(describeInstalled(manifest, folder));
+  if (report.usable !== cuda)
     out(
-      `Not found on this machine: ${missing.map((l) => l.name).join(', ')}. CUDA runs need CUDA 12 and cuDNN 9; until then benchmarks fall back to the next device.`,
+      `${report.summary} Until CUDA ${cuda}'s libraries are there, benchmarks fall back to the next device and say why.`,
     );
   return 0;
 }

@@ -1,6 +1,7 @@
 // CarbonLens: Add the CUDA Provider. onnxruntime-node ships without it; on Linux x64 with CUDA 12
-// this explains what it is, asks with the size, and has the CLI fetch it into the extension's
-// storage (`carbonlens cuda-provider install`). Benchmarks on `auto` then try CUDA first.
+// or 13 this explains what it is, asks with the size, and has the CLI fetch the build that
+// matches the machine into the extension's storage (`carbonlens cuda-provider install`).
+// Benchmarks on `auto` then try CUDA first.
 import * as vscode from 'vscode';
 import { runCli } from './benchRunner';
 import type { BenchStore } from './benchStore';
@@ -14,8 +15,9 @@ export interface CudaCommandDeps {
 }
 
 interface ProviderStatus {
-  installed: { version: string; installedAt: string } | null;
-  libraries: { name: string; found: boolean }[];
+  installed: { version: string; cuda?: number; installedAt: string } | null;
+  cuda: { summary: string; usable?: number };
+  matches: number | null;
 }
 
 export async function installCudaProviderCommand(deps: CudaCommandDeps): Promise<boolean> {
@@ -36,13 +38,18 @@ export async function installCudaProviderCommand(deps: CudaCommandDeps): Promise
   } catch {
     deps.log.error(`cuda-provider status failed: ${status.messages.join(' ')}`);
   }
-  if (parsed?.installed) {
+  if (parsed?.installed && (!parsed.cuda.usable || (parsed.installed.cuda ?? 12) === parsed.cuda.usable)) {
     void vscode.window.showInformationMessage(
       `CarbonLens: the CUDA provider ${parsed.installed.version} is installed; benchmarks on "auto" try CUDA first.`,
     );
     return true;
   }
-  const missing = parsed?.libraries.filter((l) => !l.found).map((l) => l.name) ?? [];
+  if (parsed && !parsed.matches) {
+    void vscode.window.showInformationMessage(
+      `CarbonLens: ${parsed.cuda.summary} Install CUDA 12 or 13 and cuDNN 9 first; until then benchmarks use WebGPU or the CPU.`,
+    );
+    return false;
+  }
   const feed = deps.config().cudaProviderFeed;
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'CarbonLens: CUDA provider', cancellable: true },
@@ -55,11 +62,11 @@ export async function installCudaProviderCommand(deps: CudaCommandDeps): Promise
           progress.report({ message: `${(e.doneBytes / 1e6).toFixed(0)} of ${(e.missingBytes / 1e6).toFixed(0)} MB` }),
         askConsent: async (e) => {
           const detail = [
-            `onnxruntime's CUDA execution provider (${e.repo}, ${(e.bytes / 1e6).toFixed(0)} MB) runs models on NVIDIA GPUs far faster than WebGPU. It comes from ${new URL(feed).host}, the NuGet package onnxruntime-node's own installer uses, and goes to ${e.folder}.`,
-            'It needs CUDA 12 and cuDNN 9 on this machine.',
-            missing.length
-              ? `Not found now: ${missing.join(', ')}. Without them, benchmarks fall back to the next device and say why.`
-              : 'CUDA 12 and cuDNN 9 libraries were found.',
+            `onnxruntime's CUDA execution provider (${e.repo}, ${(e.bytes / 1e6).toFixed(0)} MB) runs models on NVIDIA GPUs far faster than WebGPU. It goes to ${e.folder}.`,
+            parsed?.cuda.summary ?? '',
+            parsed?.matches === 13
+              ? 'The CUDA 13 build comes from the npm registry and is checked against pinned integrity hashes.'
+              : `The CUDA 12 build comes from ${new URL(feed).host}, the NuGet package onnxruntime-node's own installer uses.`,
           ].join('\n\n');
           const pick = await vscode.window.showInformationMessage(
             'Download the CUDA provider for onnxruntime?',

@@ -21,14 +21,14 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Unzip, UnzipInflate } from 'fflate';
-import { librarySearchPath } from './runtime';
+import type { CudaMajor } from './cudaDetect';
 
 /** The onnxruntime-node version the bundles were built against: the provider must match it. */
 export const ORT_VERSION = CARBONLENS_ORT_VERSION;
 export const NUGET_INDEX = 'https://api.nuget.org/v3/index.json';
 export const CUDA_PACKAGE = 'Microsoft.ML.OnnxRuntime.Gpu.Linux';
-const PROVIDER_FILES = ['libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so'];
-const MANIFEST = 'carbonlens-provider.json';
+export const PROVIDER_FILES = ['libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so'];
+export const MANIFEST = 'carbonlens-provider.json';
 
 /**
  * Bounds on what a feed may send: the real package is about 300 MB, its CUDA library about
@@ -44,7 +44,7 @@ export const LIMITS = { packageBytes: 1_500_000_000, entryBytes: 800_000_000, to
 export const PINNED_SHA256: Readonly<Record<string, string>> = {};
 
 /** https, or plain http to this machine only (a local mirror, tests). */
-function checkScheme(url: string, what: string): void {
+export function checkScheme(url: string, what: string): void {
   let u: URL;
   try {
     u = new URL(url);
@@ -68,6 +68,10 @@ export class ProviderError extends Error {
 export interface ProviderManifest {
   package: string;
   version: string;
+  /** The CUDA major the provider was built for (older manifests: 12). */
+  cuda?: CudaMajor;
+  /** The onnxruntime version of the runtime copy (older manifests: the package version). */
+  ortVersion?: string;
   url: string;
   sha256: string;
   /** Whether sha256 was compared with a pinned value (else the feed's word alone). */
@@ -78,7 +82,7 @@ export interface ProviderManifest {
 }
 
 /** The folder of the runtime copy for this version, inside `storage`. */
-export const runtimeFolder = (storage: string, version = ORT_VERSION) => join(storage, 'onnxruntime-cuda', version);
+export const runtimeFolder = (storage: string) => join(storage, 'onnxruntime-cuda');
 
 /** The manifest of a complete install in `folder`, or undefined. */
 export function installedProvider(folder: string): ProviderManifest | undefined {
@@ -91,23 +95,19 @@ export function installedProvider(folder: string): ProviderManifest | undefined 
   }
 }
 
-/** The CUDA 12 and cuDNN 9 libraries the provider needs, and whether the loader can find each. */
-export function cudaLibraries(
-  dirs = [...librarySearchPath(), '/usr/local/cuda/lib64', '/usr/local/cuda-12/lib64'],
-): { name: string; found: boolean }[] {
-  const has = (name: string) => dirs.some((d) => existsSync(join(d, name)));
-  return ['libcudart.so.12', 'libcublasLt.so.12', 'libcufft.so.11', 'libcudnn.so.9'].map((name) => ({
-    name,
-    found: has(name),
-  }));
-}
+let activeProvider: ProviderManifest | undefined;
+
+/** The provider whose runtime copy `useRuntime` put in place, if any. */
+export const providerInUse = (): ProviderManifest | undefined => activeProvider;
 
 /**
  * Makes `require('onnxruntime-node')` load the copy in `folder` (its onnxruntime-common stays the
  * one the bundle uses, so tensors are one class). Call before anything loads onnxruntime-node.
  */
 export function useRuntime(folder: string): boolean {
-  if (!installedProvider(folder)) return false;
+  const manifest = installedProvider(folder);
+  if (!manifest) return false;
+  activeProvider = manifest;
   const target = join(folder, 'node_modules', 'onnxruntime-node');
   const Module = require('node:module') as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
   const resolve = Module._resolveFilename;
@@ -123,7 +123,7 @@ export interface InstallOptions {
   /** The NuGet v3 service index. */
   feed?: string;
   version?: string;
-  /** The installed onnxruntime-node package folder, copied with the providers added. */
+  /** The installed onnxruntime-node package folder: copied with the providers added (CUDA 12), and where onnxruntime-common is found. */
   ortPackage: string;
   /** Asked with the download's size before any byte is fetched. */
   confirm: (plan: { url: string; bytes?: number; package: string; version: string }) => Promise<boolean>;
@@ -134,7 +134,7 @@ export interface InstallOptions {
   sha256?: string;
 }
 
-async function request(url: string, init: RequestInit, fetchImpl: typeof fetch): Promise<Response> {
+export async function request(url: string, init: RequestInit, fetchImpl: typeof fetch): Promise<Response> {
   let res: Response;
   try {
     res = await fetchImpl(url, { redirect: 'follow', ...init });
@@ -220,24 +220,31 @@ export async function installCudaProvider(options: InstallOptions): Promise<Prov
       package: CUDA_PACKAGE,
       version,
       url,
+      cuda: 12,
+      ortVersion: version,
       sha256,
       pinned: Boolean(expected),
       bytes,
       files: PROVIDER_FILES,
       installedAt: new Date().toISOString(),
     };
-    writeFileSync(join(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
-    rmSync(options.folder, { recursive: true, force: true });
-    mkdirSync(dirname(options.folder), { recursive: true });
-    renameSync(staging, options.folder);
-    return manifest;
+    return finishInstall(staging, options.folder, manifest);
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
 }
 
+/** Writes the manifest into the staged copy and puts the copy in place of `folder`. */
+export function finishInstall(staging: string, folder: string, manifest: ProviderManifest): ProviderManifest {
+  writeFileSync(join(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+  rmSync(folder, { recursive: true, force: true });
+  mkdirSync(dirname(folder), { recursive: true });
+  renameSync(staging, folder);
+  return manifest;
+}
+
 /** Refuses a folder that holds something we did not put there: installing replaces the folder. */
-function checkFolder(folder: string): void {
+export function checkFolder(folder: string): void {
   let entries: string[];
   try {
     entries = readdirSync(folder);
@@ -252,20 +259,22 @@ function checkFolder(folder: string): void {
     );
 }
 
-async function download(
+export async function download(
   url: string,
   file: string,
   fetchImpl: typeof fetch,
-  options: InstallOptions,
-): Promise<{ sha256: string; bytes: number }> {
+  options: Pick<InstallOptions, 'signal' | 'onProgress'>,
+): Promise<{ sha256: string; sha512: string; bytes: number }> {
   const res = await request(url, { signal: options.signal }, fetchImpl);
   const total = Number(res.headers.get('content-length')) || undefined;
   const hash = createHash('sha256');
+  const hash512 = createHash('sha512');
   const out = createWriteStream(file);
   let done = 0;
   try {
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       hash.update(chunk);
+      hash512.update(chunk);
       done += chunk.length;
       if (done > (total ?? LIMITS.packageBytes) || done > LIMITS.packageBytes)
         throw new ProviderError(`The feed sent more than ${total ?? LIMITS.packageBytes} bytes: stopped.`, 'package');
@@ -282,7 +291,7 @@ async function download(
   }
   if (total !== undefined && done !== total)
     throw new ProviderError(`The download stopped at ${done} of ${total} bytes.`, 'network');
-  return { sha256: hash.digest('hex'), bytes: done };
+  return { sha256: hash.digest('hex'), sha512: hash512.digest('base64'), bytes: done };
 }
 
 /** Streams the zip and writes the wanted entries (by path) into `into`; returns their file names. */
@@ -346,7 +355,7 @@ function extract(zip: string, into: string, wanted: string[]): Promise<string[]>
 }
 
 /** onnxruntime-node's JS and native binding beside the providers; onnxruntime-common linked, not copied. */
-function copyRuntime(from: string, to: string, bin: string): void {
+export function copyRuntime(from: string, to: string, bin: string, commonFrom = from): void {
   copyFileSync(join(from, 'package.json'), join(to, 'package.json'));
   const dist = join(from, 'dist');
   mkdirSync(join(to, 'dist'), { recursive: true });
@@ -354,7 +363,7 @@ function copyRuntime(from: string, to: string, bin: string): void {
   const nativeDir = join(from, 'bin', 'napi-v6', 'linux', 'x64');
   for (const f of readdirSync(nativeDir)) copyFileSync(join(nativeDir, f), join(bin, f));
   // Its exports hide package.json: walk up from the entry point.
-  let common = dirname(realpathSync(require.resolve('onnxruntime-common', { paths: [from] })));
+  let common = dirname(realpathSync(require.resolve('onnxruntime-common', { paths: [commonFrom] })));
   while (
     !existsSync(join(common, 'package.json')) ||
     JSON.parse(readFileSync(join(common, 'package.json'), 'utf8')).name !== 'onnxruntime-common'

@@ -1,9 +1,13 @@
 // Loads a transformers.js pipeline on the best device that works. `auto` tries CUDA (only when
 // onnxruntime-node's CUDA provider library is installed), DirectML (Windows), CoreML (macOS),
 // WebGPU, then the CPU, and reports which device ran and why each earlier one did not.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
+import { prepareCuda } from './cudaPreload';
 import { fastClassifier } from './fastClassifier';
+import { librarySearchPath } from './libraryPath';
+
+export { librarySearchPath };
 import type { Dtype, Task } from './tasks';
 
 export const DEVICES = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const;
@@ -53,35 +57,6 @@ export function cudaProviderInstalled(resolveBinding = () => require.resolve('on
   }
 }
 
-/** Folders the Linux dynamic loader searches: LD_LIBRARY_PATH, ld.so.conf.d, the usual ones. */
-export function librarySearchPath(env = process.env): string[] {
-  const dirs = (env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
-  try {
-    for (const f of readdirSync('/etc/ld.so.conf.d').filter((n) => n.endsWith('.conf'))) {
-      dirs.push(
-        ...readFileSync(`/etc/ld.so.conf.d/${f}`, 'utf8')
-          .split('\n')
-          .map((l) => l.trim())
-          .filter((l) => l.startsWith('/')),
-      );
-    }
-  } catch {
-    // no ld.so.conf.d: the defaults below still apply
-  }
-  return [
-    ...dirs,
-    '/lib/x86_64-linux-gnu',
-    '/usr/lib/x86_64-linux-gnu',
-    '/lib/aarch64-linux-gnu',
-    '/usr/lib/aarch64-linux-gnu',
-    '/lib64',
-    '/usr/lib64',
-    '/lib',
-    '/usr/lib',
-    '/usr/local/lib',
-  ];
-}
-
 /** On Linux, Dawn (onnxruntime's WebGPU) needs the Vulkan loader; without it, it only prints a warning and fails. */
 export function vulkanLoaderPresent(): boolean {
   return librarySearchPath().some((dir) => existsSync(join(dir, 'libvulkan.so.1')));
@@ -98,7 +73,7 @@ export function deviceCandidates(
     if (device === 'webgpu' && platform === 'linux' && !vulkan())
       return "no Vulkan loader (libvulkan.so.1): install libvulkan1 and your GPU's Vulkan driver";
     if (device === 'cuda' && !cuda())
-      return "onnxruntime-node's CUDA provider is not installed (on Linux x64 with CUDA 12: carbonlens cuda-provider install, or CarbonLens: Add the CUDA Provider)";
+      return "onnxruntime-node's CUDA provider is not installed (on Linux x64 with CUDA 12 or 13: carbonlens cuda-provider install, or CarbonLens: Add the CUDA Provider)";
     if (device === 'dml' && platform !== 'win32') return 'DirectML is Windows only';
     if (device === 'coreml' && platform !== 'darwin') return 'CoreML is macOS only';
     return undefined;
@@ -137,6 +112,14 @@ export async function loadPipeline(
     if (unavailable) {
       attempts.push({ device, ok: false, reason: unavailable });
       continue;
+    }
+    if (device === 'cuda' && !options.cuda) {
+      // The provider's CUDA libraries: there, and loadable (see cudaPreload.ts).
+      const ready = prepareCuda();
+      if (ready.unavailable) {
+        attempts.push({ device, ok: false, reason: ready.unavailable });
+        continue;
+      }
     }
     let pipeline: TaskPipeline | undefined;
     try {
