@@ -3,6 +3,7 @@
 // energy read from NVML's counter around the run. Prints one JSON line per configuration.
 //   node out/bench/ortVit.mjs MODEL_DIR [seconds=6]       the sweep
 //   node out/bench/ortVit.mjs MODEL_DIR agree              fp16's answers against fp32's
+//   ORT_EP=cuda node out/bench/ortVit.mjs MODEL_DIR [s]     the CUDA provider (bench/cuda/gpu-cuda.sh)
 // MODEL_DIR has onnx/model.onnx and, for fp16, onnx/model_fp16.onnx (fp32 inputs and outputs).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { openNvmlSources } from '../src/core/energy/nvml';
 const [dir, secondsArg] = process.argv.slice(2);
 if (!dir) throw new Error('usage: node out/bench/ortVit.mjs MODEL_DIR [seconds]');
 const seconds = Number(secondsArg ?? 6);
+const EP = process.env.ORT_EP ?? 'webgpu';
 
 if (secondsArg === 'agree') {
   // The same 64 random images through both files: does fp16 change the predicted class?
@@ -23,7 +25,7 @@ if (secondsArg === 'agree') {
     [batch, 3, 224, 224],
   );
   const logits = async (file: string) => {
-    const session = await ort.InferenceSession.create(join(dir, 'onnx', file), { executionProviders: ['webgpu'] });
+    const session = await ort.InferenceSession.create(join(dir, 'onnx', file), { executionProviders: [EP] });
     const out = await session.run({ [session.inputNames[0]!]: input });
     await session.release();
     return out[session.outputNames[0]!]!.data as Float32Array;
@@ -66,11 +68,13 @@ async function run(c: Config) {
   const t0 = performance.now();
   const session = await ort.InferenceSession.create(file, {
     executionProviders: [
-      {
-        name: 'webgpu',
-        preferredLayout: c.layout,
-        validationMode: c.validation,
-      } as ort.InferenceSession.ExecutionProviderConfig,
+      EP === 'webgpu'
+        ? ({
+            name: 'webgpu',
+            preferredLayout: c.layout,
+            validationMode: c.validation,
+          } as ort.InferenceSession.ExecutionProviderConfig)
+        : EP,
     ],
     graphOptimizationLevel: 'all',
     ...(c.staticBatch && { freeDimensionOverrides: { batch_size: c.batch } }),
@@ -96,6 +100,7 @@ async function run(c: Config) {
   await session.release();
   return {
     ...c,
+    execution_provider: EP,
     images,
     seconds: elapsed,
     images_per_s: images / elapsed,
@@ -121,6 +126,18 @@ const tryRun = async (c: Config) => {
   }
 };
 
+if (EP !== 'webgpu') {
+  // The WebGPU options below mean nothing to other providers: the dtypes and batch sizes only.
+  for (const [dtype, batch] of [
+    ['fp32', 1],
+    ['fp32', 32],
+    ['fp16', 32],
+    ['fp16', 64],
+  ] as const)
+    await tryRun({ ...base, dtype, batch, staticBatch: true });
+  meter.close();
+  process.exit(0);
+}
 // 1. What each option buys at batch 32, one at a time, for each dtype.
 for (const dtype of ['fp32', 'fp16'] as const) {
   await tryRun({ ...base, dtype });

@@ -6,6 +6,8 @@ import { Meter } from '../src/core/energy/meter';
 import { openNvmlSources } from '../src/core/energy/nvml';
 
 const [file, secondsArg] = process.argv.slice(2);
+// ORT_EP=cuda with the CUDA provider's runtime copy in node_modules (bench/cuda/gpu-cuda.sh).
+const EP = process.env.ORT_EP ?? 'webgpu';
 if (!file) throw new Error('usage: node out/bench/sdUnet.mjs UNET.onnx [seconds]');
 const seconds = Number(secondsArg ?? 10);
 const { sources, notes } = await openNvmlSources();
@@ -14,7 +16,7 @@ const meter = new Meter([sources[0]!], { intervalMs: 1000, counterIntervalMs: 60
 await meter.start();
 const t0 = performance.now();
 const session = await ort.InferenceSession.create(file, {
-  executionProviders: ['webgpu'],
+  executionProviders: [EP],
   graphOptimizationLevel: 'all',
 });
 const loadS = (performance.now() - t0) / 1000;
@@ -40,7 +42,7 @@ const elapsed = (performance.now() - start) / 1000;
 const w = await window.end();
 console.log(
   JSON.stringify({
-    runtime: 'onnxruntime-node webgpu',
+    runtime: `onnxruntime-node ${EP}`,
     dtype: 'float32',
     batch: 2,
     latent: '64x64',

@@ -61,7 +61,13 @@ export function formatRecord(r: BenchRecord): string[] {
       ? [`Runtime    inputs by ${res.runtime.preprocessing}; graph capture off (${res.runtime.graphCapture.why})`]
       : []),
     `Load       ${res.load.seconds.toFixed(2)} s, ${joules(res.load.energyJ)} (${res.load.kind})`,
-    `Run        ${s.seconds.toFixed(2)} s, ${s.itemsPerS.toPrecision(3)} items/s${res.repeats.length > 1 ? ` (median of ${res.repeats.length}, spread ${res.spreadPercent!.toFixed(1)}%)` : ''}`,
+    `Run        ${s.seconds.toFixed(2)} s, ${s.itemsPerS.toPrecision(3)} items/s${res.repeats.length > 1 ? ` (median of ${res.repeats.length}, spread ${res.spreadPercent!.toFixed(1)}%)` : ''}${res.phases ? ', end to end' : ''}`,
+    ...(res.phases
+      ? (['preprocess', 'model'] as const).map((p) => {
+          const x = res.phases![p];
+          return `  ${p.padEnd(10)} ${x.seconds.toFixed(2)} s, ${x.itemsPerS.toPrecision(3)} items/s, ${joules(x.jPerItem)}/item (${x.kind}); ${x.components.map((c) => `${c.component} ${joules(c.jPerItem)}`).join(', ')}`;
+        })
+      : []),
     `Energy     ${joules(s.jPerItem)}/item${s.netJPerItem !== undefined ? `, ${joules(s.netJPerItem)}/item above idle` : ''} (${s.kind === 'measured' ? 'measured' : `weakest figure: ${s.kind}`})`,
     ...s.components.map(
       (c) =>

@@ -116,4 +116,58 @@ describe('benchmark harness', () => {
       /Batch size must be a whole number >= 1/,
     );
   });
+
+  it('a split pipeline: every input prepared in its own metered phase, then the model alone', async () => {
+    const { meter, set, folder } = rig([0]);
+    const clock = { t: 0 };
+    let cpuJ = 0;
+    let gpuJ = 0;
+    const phased = new Meter(
+      [
+        { id: 'cpu', component: 'cpu', name: 'CPU', kind: 'measured', detail: '', energy: async () => cpuJ },
+        { id: 'gpu', component: 'gpu', name: 'GPU', kind: 'measured', detail: '', energy: async () => gpuJ },
+      ],
+      { now: () => clock.t },
+    );
+    void meter;
+    const calls: string[] = [];
+    const factory: PipelineFactory = async () => {
+      const prepare = async (inputs: unknown[]) => {
+        calls.push('prepare');
+        clock.t += 100 * inputs.length;
+        cpuJ += 1 * inputs.length; // preprocessing: 1 J an item on the CPU
+        return inputs;
+      };
+      const infer = async (prepared: unknown) => {
+        calls.push('infer');
+        const inputs = prepared as unknown[];
+        clock.t += 10 * inputs.length;
+        gpuJ += 5 * inputs.length; // the model: 5 J an item on the GPU
+        return inputs.map((x) => ({ label: String(x), score: 1 }));
+      };
+      const pipe = (async (inputs: unknown[]) => infer(await prepare(inputs))) as unknown as TaskPipeline;
+      return Object.assign(pipe, { dispose: async () => undefined, split: { prepare, infer } });
+    };
+    calls.length = 0;
+    const r = await runBenchmark({
+      task: 'image-classification',
+      folder,
+      device: 'cpu',
+      dtype: 'fp32',
+      set,
+      meter: phased,
+      batch: 5,
+      idleMs: 0,
+      factory,
+    });
+    const measured = calls.slice(-4);
+    assert.deepEqual(measured, ['prepare', 'prepare', 'infer', 'infer'], 'both batches prepared before the model ran');
+    const part = (x: { components: { component: string; jPerItem: number }[] }, c: string) =>
+      x.components.find((y) => y.component === c)?.jPerItem;
+    assert.deepEqual([part(r.phases!.preprocess, 'cpu'), part(r.phases!.preprocess, 'gpu')], [1, 0]);
+    assert.deepEqual([part(r.phases!.model, 'cpu'), part(r.phases!.model, 'gpu')], [0, 5]);
+    assert.equal(r.summary.jPerItem, 6, 'end to end is the sum');
+    assert.equal(r.phases!.model.itemsPerS, 100, '10 ms an item in the model');
+    assert.match(r.runtime!.preprocessing, /all inputs prepared before the model ran, metered as their own phase/);
+  });
 });

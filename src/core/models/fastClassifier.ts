@@ -135,8 +135,7 @@ export async function fastClassifier(
   const run = async (inputs: unknown[], options: Record<string, unknown> = {}) => infer(await prepare(inputs), options);
   return Object.assign(run, {
     dispose: () => pipe.dispose(),
-    preprocessing:
-      'sharp (bilinear resize, as transformers.js) into one batch tensor, the next batch prepared while the model runs',
+    preprocessing: 'sharp (bilinear resize, as transformers.js) into one batch tensor per batch',
     split: { prepare, infer },
   });
 }
