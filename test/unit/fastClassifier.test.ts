@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, sep } from 'node:path';
 import { describe, it } from 'node:test';
-import { halfToFloat, pixelValues, plainImageConfig } from '../../src/core/models/fastClassifier';
+import { halfToFloat, pixelValues, plainImageConfig, topLabels } from '../../src/core/models/fastClassifier';
 import { transformersPipeline } from '../../src/core/models/runtime';
 import { makeImageClassifier } from '../fixtures/tiny-models/make.mjs';
 
@@ -90,5 +90,25 @@ describe('image classification without the per-image processor', () => {
 
   it('reads fp16 logits', () => {
     assert.deepEqual([0x3c00, 0xc000, 0x0000, 0x7c00, 0x3555].map(halfToFloat), [1, -2, 0, Infinity, 0.333251953125]);
+  });
+
+  it('picks the k best labels as a full softmax and stable sort would, ties included', () => {
+    const labels = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [i, `c${i}`]));
+    for (let trial = 0; trial < 200; trial++) {
+      const row = Float32Array.from({ length: 50 }, () => Math.round(Math.random() * 8) / 2); // many ties
+      const k = 1 + (trial % 7);
+      const exps = Array.from(row, (v) => Math.exp(v - Math.max(...row)));
+      const sum = exps.reduce((a, b) => a + b, 0);
+      const expected = exps
+        .map((e, i) => ({ label: `c${i}`, score: e / sum }))
+        .sort((x, y) => y.score - x.score)
+        .slice(0, k);
+      const got = topLabels(row, k, labels);
+      assert.deepEqual(
+        got.map((x) => x.label),
+        expected.map((x) => x.label),
+      );
+      for (const [i, x] of got.entries()) assert.ok(Math.abs(x.score - expected[i]!.score) < 1e-6);
+    }
   });
 });

@@ -100,6 +100,31 @@ interface TransformersClassifier {
   dispose(): Promise<void>;
 }
 
+/**
+ * The k best labels of one row of logits with their softmax scores, best first. Inside the
+ * measured window, so no object per class and no sort of the whole row: at CUDA speeds a
+ * 1,000-class sort per image cost a fifth of the model's time.
+ */
+export function topLabels(
+  row: Float32Array,
+  k: number,
+  id2label: Record<string, string>,
+): { label: string; score: number }[] {
+  let max = -Infinity;
+  for (const v of row) if (v > max) max = v;
+  let sum = 0;
+  for (const v of row) sum += Math.exp(v - max);
+  const best: number[] = []; // class indices, best first
+  for (let i = 0; i < row.length; i++) {
+    if (best.length === k && row[i]! <= row[best[k - 1]!]!) continue;
+    let at = best.length === k ? k - 1 : best.length;
+    while (at > 0 && row[best[at - 1]!]! < row[i]!) at--;
+    best.splice(at, 0, i);
+    if (best.length > k) best.pop();
+  }
+  return best.map((i) => ({ label: id2label[i] ?? String(i), score: Math.exp(row[i]! - max) / sum }));
+}
+
 /** The same answers as the image-classification pipeline (labels with softmax scores, best first). */
 export async function fastClassifier(
   pipe: TransformersClassifier,
@@ -121,16 +146,9 @@ export async function fastClassifier(
     const classes = logits.dims[1]!;
     const topK = typeof options.top_k === 'number' ? options.top_k : 1;
     const values = logits.data instanceof Float32Array ? logits.data : Float32Array.from(logits.data, halfToFloat);
-    return Array.from({ length: count }, (_, b) => {
-      const row = values.subarray(b * classes, (b + 1) * classes);
-      const max = row.reduce((m, v) => Math.max(m, v), -Infinity);
-      const exps = Array.from(row, (v) => Math.exp(v - max));
-      const sum = exps.reduce((s, v) => s + v, 0);
-      return exps
-        .map((e, i) => ({ label: id2label[i] ?? String(i), score: e / sum }))
-        .sort((x, y) => y.score - x.score)
-        .slice(0, topK);
-    });
+    return Array.from({ length: count }, (_, b) =>
+      topLabels(values.subarray(b * classes, (b + 1) * classes), topK, id2label),
+    );
   };
   const run = async (inputs: unknown[], options: Record<string, unknown> = {}) => infer(await prepare(inputs), options);
   return Object.assign(run, {
