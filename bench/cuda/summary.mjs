@@ -1,7 +1,7 @@
 // Turns the $OUT of bench/cuda/gpu-cuda.sh (unpacked into DIR) into bench/results/vit-b16-h200-cuda.json
 // and bench/results/sd-unet-h200-cuda.json:   node bench/cuda/summary.mjs DIR
 // Every figure is from one run; the ratios compare figures of that same run.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = process.argv[2];
@@ -67,6 +67,8 @@ const vit = {
   pytorch: torch,
 };
 writeFileSync('bench/results/vit-b16-h200-cuda.json', `${JSON.stringify(vit, null, 1)}\n`);
+console.log(JSON.stringify({ vit: { harness_vs_bare: vit.harness_vs_bare_images_per_s, j_ratio: vit.j_per_image_ratio_vs_pytorch_fp16_b32, bare_j_ratio: vit.bare_j_per_image_ratio_vs_pytorch_fp16_b32 } }));
+if (!existsSync(join(dir, 'ort-unet-cuda.json'))) process.exit(0); // run with SKIP_SD
 const unet = json('ort-unet-cuda.json');
 const tu = JSON.parse(read('torch-unet.json').slice(read('torch-unet.json').indexOf('[')));
 const sd = {
@@ -82,17 +84,4 @@ const sd = {
   pytorch: tu,
 };
 writeFileSync('bench/results/sd-unet-h200-cuda.json', `${JSON.stringify(sd, null, 1)}\n`);
-console.log(
-  JSON.stringify({
-    vit: {
-      harness_vs_bare: vit.harness_vs_bare_images_per_s,
-      j_ratio: vit.j_per_image_ratio_vs_pytorch_fp16_b32,
-      bare_j_ratio: vit.bare_j_per_image_ratio_vs_pytorch_fp16_b32,
-    },
-    sd: {
-      s: sd.s_per_step_ratio_vs_pytorch_fp16,
-      j16: sd.j_per_step_ratio_vs_pytorch_fp16,
-      j32: sd.j_per_step_ratio_vs_pytorch_fp32,
-    },
-  }),
-);
+console.log(JSON.stringify({ sd: { s_per_step_vs_pytorch_fp16: sd.s_per_step_ratio_vs_pytorch_fp16, j_vs_fp16: sd.j_per_step_ratio_vs_pytorch_fp16, j_vs_fp32: sd.j_per_step_ratio_vs_pytorch_fp32 } }));
