@@ -8,7 +8,7 @@ const dir = process.argv[2];
 if (!dir) throw new Error('usage: node bench/cuda/summary.mjs DIR');
 const read = (f) => readFileSync(join(dir, f), 'utf8');
 const json = (f) => JSON.parse(read(f));
-const versions = read('versions.txt').trim().split('\n');
+const versions = { ...json('versions.json'), ...json('node-versions.json') };
 const status = read('status.txt').split('\n')[0];
 const [, cudaMajor, ortVersion] = status.match(/^CUDA (\d+) provider \(onnxruntime ([\d.]+)/) ?? [];
 const bare = read('ort-cuda.jsonl')
@@ -67,7 +67,15 @@ const vit = {
   pytorch: torch,
 };
 writeFileSync('bench/results/vit-b16-h200-cuda.json', `${JSON.stringify(vit, null, 1)}\n`);
-console.log(JSON.stringify({ vit: { harness_vs_bare: vit.harness_vs_bare_images_per_s, j_ratio: vit.j_per_image_ratio_vs_pytorch_fp16_b32, bare_j_ratio: vit.bare_j_per_image_ratio_vs_pytorch_fp16_b32 } }));
+console.log(
+  JSON.stringify({
+    vit: {
+      harness_vs_bare: vit.harness_vs_bare_images_per_s,
+      j_ratio: vit.j_per_image_ratio_vs_pytorch_fp16_b32,
+      bare_j_ratio: vit.bare_j_per_image_ratio_vs_pytorch_fp16_b32,
+    },
+  }),
+);
 if (!existsSync(join(dir, 'ort-unet-cuda.json'))) process.exit(0); // run with SKIP_SD
 const unet = json('ort-unet-cuda.json');
 const tu = JSON.parse(read('torch-unet.json').slice(read('torch-unet.json').indexOf('[')));
@@ -84,4 +92,12 @@ const sd = {
   pytorch: tu,
 };
 writeFileSync('bench/results/sd-unet-h200-cuda.json', `${JSON.stringify(sd, null, 1)}\n`);
-console.log(JSON.stringify({ sd: { s_per_step_vs_pytorch_fp16: sd.s_per_step_ratio_vs_pytorch_fp16, j_vs_fp16: sd.j_per_step_ratio_vs_pytorch_fp16, j_vs_fp32: sd.j_per_step_ratio_vs_pytorch_fp32 } }));
+console.log(
+  JSON.stringify({
+    sd: {
+      s_per_step_vs_pytorch_fp16: sd.s_per_step_ratio_vs_pytorch_fp16,
+      j_vs_fp16: sd.j_per_step_ratio_vs_pytorch_fp16,
+      j_vs_fp32: sd.j_per_step_ratio_vs_pytorch_fp32,
+    },
+  }),
+);

@@ -10,7 +10,7 @@ source bench/vit/device-setup.sh
 bench() { /tmp/node dist/cli.js bench --model /tmp/vit-base --task image-classification --dataset /tmp/imgs --samples 1024 --idle-ms 3000 --json --out "$OUT/emissions.csv" --device webgpu "$@"; }
 for run in "fp32 32" "fp16 32" "fp16 auto"; do
   set -- $run
-  bench --dtype "$1" --batch "$2" > "$OUT/bench-$1-b$2.json" 2> "$OUT/bench-$1-b$2.err" || tail -5 "$OUT/bench-$1-b$2.err"
+  bench --dtype "$1" --batch "$2" > "$OUT/bench-$1-b$2.json" 2> "$OUT/bench-$1-b$2.err" || failed "$OUT/bench-$1-b$2.err"
   /tmp/node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).result; const s = r.summary;
     console.log(`${r.dtype} b${r.batch} (${r.runtime.batchChosenBy}): ${s.itemsPerS.toFixed(1)} img/s, ${s.jPerItem.toFixed(3)} J/img (${s.kind}); ` + s.components.map((c) => `${c.component} ${c.jPerItem.toFixed(3)} ${c.kind}`).join(", ") + (r.runtime.batchTrials ? `; trials ${JSON.stringify(r.runtime.batchTrials.map((t) => [t.batch, Math.round(t.itemsPerS)]))}` : ""))' "$OUT/bench-$1-b$2.json"
 done

@@ -7,7 +7,7 @@ set -euo pipefail
 source bench/vit/device-setup.sh
 python3 bench/vit/export_vit.py /tmp/vit-base > /dev/null
 python3 bench/vit/to_fp16.py /tmp/vit-base/onnx/model.onnx /tmp/vit-base/onnx/model_fp16.onnx
-/tmp/node out/bench/ortVit.mjs /tmp/vit-base "${SECONDS_PER_CONFIG:-5}" > "$OUT/ort.jsonl" 2> "$OUT/ort.err" || tail -20 "$OUT/ort.err"
+/tmp/node out/bench/ortVit.mjs /tmp/vit-base "${SECONDS_PER_CONFIG:-5}" > "$OUT/ort.jsonl" 2> "$OUT/ort.err" || failed "$OUT/ort.err"
 cat "$OUT/ort.jsonl"
 python3 bench/vit/torch_vit.py > "$OUT/torch.json"
 cat "$OUT/torch.json"

@@ -7,10 +7,10 @@ source bench/vit/device-setup.sh
 python3 bench/vit/export_vit.py /tmp/vit-base
 python3 bench/vit/make_images.py /tmp/imgs 1024
 bench() { /tmp/node dist/cli.js bench --model /tmp/vit-base --task image-classification --dataset /tmp/imgs --idle-ms 3000 --json --out "$OUT/emissions.csv" "$@"; }
-bench --device webgpu --batch 1 --samples 512 > "$OUT/webgpu-b1.json" 2> "$OUT/webgpu-b1.err" || tail -5 "$OUT/webgpu-b1.err"
-bench --device webgpu --batch 32 --samples 1024 > "$OUT/webgpu-b32.json" 2> "$OUT/webgpu-b32.err" || tail -5 "$OUT/webgpu-b32.err"
-bench --device cpu --batch 1 --samples 128 > "$OUT/cpu-b1.json" 2> "$OUT/cpu-b1.err" || tail -5 "$OUT/cpu-b1.err"
-bench --device auto --batch 32 --samples 256 > "$OUT/auto-b32.json" 2> "$OUT/auto-b32.err" || tail -5 "$OUT/auto-b32.err"
+bench --device webgpu --batch 1 --samples 512 > "$OUT/webgpu-b1.json" 2> "$OUT/webgpu-b1.err" || failed "$OUT/webgpu-b1.err"
+bench --device webgpu --batch 32 --samples 1024 > "$OUT/webgpu-b32.json" 2> "$OUT/webgpu-b32.err" || failed "$OUT/webgpu-b32.err"
+bench --device cpu --batch 1 --samples 128 > "$OUT/cpu-b1.json" 2> "$OUT/cpu-b1.err" || failed "$OUT/cpu-b1.err"
+bench --device auto --batch 32 --samples 256 > "$OUT/auto-b32.json" 2> "$OUT/auto-b32.err" || failed "$OUT/auto-b32.err"
 python3 bench/vit/torch_vit.py > "$OUT/torch.json"
 for f in "$OUT"/*.json; do echo "== $f"; /tmp/node -e '
 const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));

@@ -244,10 +244,14 @@ const RANK: Record<Provenance, number> = { measured: 0, sampled: 1, estimated: 2
 
 const BATCH_CANDIDATES = [1, 4, 8, 16, 32, 64];
 
+/** How long each batch size is timed when choosing one: long enough to outlast a GPU's jitter. */
+const BATCH_TRIAL_S = 0.25;
+
 /**
- * Items/s of a few batch sizes on the loaded model (two timed batches each, after one to warm
- * it); stops growing once a size is clearly slower than the best. Where inputs can be prepared
- * apart, only the model is timed, as the measured phase then runs it. Part of the warm-up, not metered.
+ * Items/s of each batch size on the loaded model, after two runs to warm it at that shape (a
+ * GPU provider plans each new shape on its first runs). Where inputs can be prepared apart, the
+ * model alone is timed, on one prepared batch run again for at least BATCH_TRIAL_S, as the
+ * measured phase then runs it. Part of the warm-up, not metered.
  */
 async function measureBatches(
   pipeline: TaskPipeline,
@@ -259,23 +263,21 @@ async function measureBatches(
   const { split } = pipeline;
   for (const batch of BATCH_CANDIDATES.filter((b) => b === 1 || b <= items.length)) {
     checkAbort(signal);
-    const inputs = Array.from({ length: batch }, (_, i) => items[i % items.length]!.input);
-    let seconds: number;
+    const chunk = Array.from({ length: batch }, (_, i) => items[i % items.length]!);
+    let once: () => Promise<unknown>;
     if (split) {
-      const prepared = [await split.prepare(inputs), await split.prepare(inputs), await split.prepare(inputs)];
-      await split.infer(prepared[0], runner.callOptions);
-      const t0 = performance.now();
-      for (const p of prepared.slice(1)) runner.answers(await split.infer(p, runner.callOptions), batch);
-      seconds = (performance.now() - t0) / 1000;
-    } else {
-      const take = (n: number) => Array.from({ length: n }, (_, i) => items[i % items.length]!);
-      await runAll(pipeline, runner, take(batch), batch, signal);
-      const t0 = performance.now();
-      await runAll(pipeline, runner, take(2 * batch), batch, signal);
-      seconds = (performance.now() - t0) / 1000;
+      const prepared = await split.prepare(chunk.map((i) => i.input));
+      once = async () => runner.answers(await split.infer(prepared, runner.callOptions), batch);
+    } else once = () => runAll(pipeline, runner, chunk, batch, signal);
+    await once();
+    await once();
+    let runs = 0;
+    const t0 = performance.now();
+    while (runs < 3 || performance.now() - t0 < BATCH_TRIAL_S * 1000) {
+      await once();
+      runs++;
     }
-    trials.push({ batch, itemsPerS: (2 * batch) / seconds });
-    if (trials.at(-1)!.itemsPerS < 0.9 * Math.max(...trials.map((t) => t.itemsPerS))) break;
+    trials.push({ batch, itemsPerS: (runs * batch) / ((performance.now() - t0) / 1000) });
   }
   return trials;
 }
