@@ -276,7 +276,7 @@ export function activate(context: vscode.ExtensionContext): CarbonLensApi {
     // Tracked runs take their idle baseline from the samples before them: the meter runs from the start.
     if (config.statusBarEnabled || tracksRuns()) startMeter();
     advisor = new AdvisorController(
-      vscode.Uri.joinPath(context.extensionUri, 'README.md'),
+      vscode.Uri.joinPath(context.extensionUri, 'README.md').with({ fragment: 'advice-in-configs-and-code' }),
       () => config,
       () => history,
       log,

@@ -8,7 +8,7 @@ export const JOULES_PER_KWH = 3.6e6;
 /**
  * gCO2e = energy (kWh) x grid intensity (gCO2e/kWh) x PUE. PUE (power usage effectiveness)
  * scales the machine's energy to the data centre's: 1.0 for a laptop or desktop, typically
- * 1.1-1.2 in large cloud data centres, around 1.5-1.6 as an industry-wide average (see README).
+ * 1.1-1.2 in large cloud data centres, around 1.5-1.6 as an industry-wide average (see docs/measurement.md).
  */
 export function emissionsGrams(energyKwh: number, gco2PerKwh: number, pue = 1): number {
   if (!(energyKwh >= 0)) throw new RangeError(`Energy must be >= 0 kWh, not ${energyKwh}.`);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { waitFor } from '../../support/waitFor';
@@ -49,6 +50,10 @@ describe('CarbonLens advisor in the editor', function () {
     );
     assert.equal(found[0].severity, vscode.DiagnosticSeverity.Information);
     assert.equal((found[0].code as { value: string }).value, 'smaller-model');
+    // The code links to the README's section on the advisor, which exists under that anchor.
+    const target = (found[0].code as { target: vscode.Uri }).target;
+    assert.equal(target.fragment, 'advice-in-configs-and-code');
+    assert.match(readFileSync(target.fsPath, 'utf8'), /^### Advice in configs and code$/m);
     assert.match(
       found[0].message,
       /google\/vit-base-patch16-224 is within 5% of google\/vit-base-patch16-384's quality/,
