@@ -1,12 +1,27 @@
 /**
  * Messages between the extension and the panel's webview: one discriminated union per
- * direction, and a validator for what the webview sends (its content is never trusted).
+ * direction, and a validator for what the webview sends (its content is never trusted). And the
+ * events a CLI child reports to the extension (`carbonlens bench --events`).
  */
 import type { RunSummary } from './core/bench/history';
 import type { IntensityFigure } from './core/carbon/intensity';
 import type { Component, Provenance } from './core/energy/provenance';
 import type { SystemReport } from './core/system/report';
 import type { TrackedRecord } from './core/tracking/trackedRecord';
+
+/** One JSON line on the CLI's stderr under --events; `consent` waits for "yes" or "no" on stdin. */
+export type BenchEvent =
+  | { event: 'phase'; model: string; phase: string; detail?: string }
+  | { event: 'items'; model: string; done: number; total: number }
+  | { event: 'download'; file: string; doneBytes: number; missingBytes: number }
+  | {
+      event: 'consent';
+      repo: string;
+      kind: 'model' | 'dataset' | 'provider';
+      files: number;
+      bytes: number;
+      folder: string;
+    };
 
 /** One second of live power: W per component (absent when the component has no fresh figure). */
 export interface LivePoint {

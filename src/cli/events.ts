@@ -2,19 +2,9 @@
 // one JSON line on stderr; a download asks with a `consent` event and waits for "yes" or "no"
 // on stdin, so the parent can show the size to the person and pass on their answer.
 import { createInterface } from 'node:readline';
+import type { BenchEvent } from '../protocol';
 
-export type BenchEvent =
-  | { event: 'phase'; model: string; phase: string; detail?: string }
-  | { event: 'items'; model: string; done: number; total: number }
-  | { event: 'download'; file: string; doneBytes: number; missingBytes: number }
-  | {
-      event: 'consent';
-      repo: string;
-      kind: 'model' | 'dataset' | 'provider';
-      files: number;
-      bytes: number;
-      folder: string;
-    };
+export type { BenchEvent };
 
 export type ConsentEvent = Extract<BenchEvent, { event: 'consent' }>;
 

@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, relative } from 'node:path';
 import * as vscode from 'vscode';
-import type { BenchEvent } from '../cli/events';
+import type { BenchEvent } from '../protocol';
 import type { BenchRecord } from '../core/bench/record';
 import type { Verdict } from '../core/bench/verdict';
 import { resolvePlace } from '../core/carbon/intensity';

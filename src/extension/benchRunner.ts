@@ -3,7 +3,7 @@
 // finishes), and no child outlives the extension.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type * as vscode from 'vscode';
-import type { BenchEvent } from '../cli/events';
+import type { BenchEvent } from '../protocol';
 
 export interface CliResult {
   code: number | null;

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { isDatasetName, type CloudProvider, type DatasetName } from '../core/carbon/datasets';
+import { CONFIG_DEFAULTS as D } from './configDefaults';
 
 export interface CarbonLensConfig {
   readonly statusBarEnabled: boolean;
@@ -34,32 +35,40 @@ export const HF_TOKEN_SECRET = 'carbonlens.huggingFaceToken';
 
 export function readConfig(): CarbonLensConfig {
   const c = vscode.workspace.getConfiguration('carbonlens');
-  const dataset = c.get<string>('intensity.dataset', 'latest');
-  const pue = c.get<number>('pue', 1);
-  const interval = c.get<number>('meter.intervalMs', 1000);
-  const endpoint = c.get<string>('hub.endpoint', '').trim();
-  const provider = c.get<string>('cloudProvider', '');
-  const feed = c.get<string>('cudaProvider.feed', '').trim();
+  const dataset = c.get<string>('intensity.dataset', D['intensity.dataset']);
+  const pue = c.get<number>('pue', D.pue);
+  const interval = c.get<number>('meter.intervalMs', D['meter.intervalMs']);
+  const endpoint = c.get<string>('hub.endpoint', D['hub.endpoint']).trim();
+  const provider = c.get<string>('cloudProvider', D.cloudProvider);
+  const feed = c.get<string>('cudaProvider.feed', D['cudaProvider.feed']).trim();
   return Object.freeze({
-    statusBarEnabled: c.get<boolean>('statusBar.enabled', true),
-    location: c.get<string>('location', '').trim(),
+    statusBarEnabled: c.get<boolean>('statusBar.enabled', D['statusBar.enabled']),
+    location: c.get<string>('location', D.location).trim(),
     // A hand-edited settings.json can hold anything: fall back to the defaults, never throw.
-    dataset: isDatasetName(dataset) ? dataset : 'latest',
-    liveIntensity: c.get<boolean>('intensity.live', false),
-    pue: typeof pue === 'number' && pue >= 1 ? pue : 1,
+    dataset: isDatasetName(dataset) ? dataset : D['intensity.dataset'],
+    liveIntensity: c.get<boolean>('intensity.live', D['intensity.live']),
+    pue: typeof pue === 'number' && pue >= 1 ? pue : D.pue,
     meterIntervalMs:
-      typeof interval === 'number' && interval >= 250 && interval <= 60_000 ? Math.round(interval) : 1000,
+      typeof interval === 'number' && interval >= 250 && interval <= 60_000
+        ? Math.round(interval)
+        : D['meter.intervalMs'],
     hubEndpoint: /^https?:\/\/\S+$/.test(endpoint) ? endpoint : '',
-    hubOffline: c.get<boolean>('hub.offline', false),
-    cudaProviderFeed: /^https?:\/\/\S+$/.test(feed) ? feed : 'https://api.nuget.org/v3/index.json',
+    hubOffline: c.get<boolean>('hub.offline', D['hub.offline']),
+    cudaProviderFeed: /^https?:\/\/\S+$/.test(feed) ? feed : D['cudaProvider.feed'],
     runs: Object.freeze({
-      terminal: c.get<boolean>('runs.terminal', true) !== false,
-      tasks: c.get<boolean>('runs.tasks', true) !== false,
-      debug: c.get<boolean>('runs.debug', true) !== false,
-      notebooks: c.get<boolean>('runs.notebooks', true) !== false,
-      minSeconds: seconds(c.get<number>('runs.minDurationSeconds', 5), 5),
-      flashSeconds: seconds(c.get<number>('runs.flashAfterSeconds', 30), 30),
-      storeCommandLines: c.get<boolean>('runs.storeCommandLines', false) === true,
+      terminal: c.get<boolean>('runs.terminal', D['runs.terminal']) !== false,
+      tasks: c.get<boolean>('runs.tasks', D['runs.tasks']) !== false,
+      debug: c.get<boolean>('runs.debug', D['runs.debug']) !== false,
+      notebooks: c.get<boolean>('runs.notebooks', D['runs.notebooks']) !== false,
+      minSeconds: seconds(
+        c.get<number>('runs.minDurationSeconds', D['runs.minDurationSeconds']),
+        D['runs.minDurationSeconds'],
+      ),
+      flashSeconds: seconds(
+        c.get<number>('runs.flashAfterSeconds', D['runs.flashAfterSeconds']),
+        D['runs.flashAfterSeconds'],
+      ),
+      storeCommandLines: c.get<boolean>('runs.storeCommandLines', D['runs.storeCommandLines']) === true,
     }),
     ...(provider === 'gcp' || provider === 'aws' || provider === 'azure'
       ? { cloudProvider: provider as CloudProvider }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { CONFIG_DEFAULTS } from '../../src/extension/configDefaults';
 
 const root = path.resolve(__dirname, '../../..');
 
@@ -27,5 +28,25 @@ describe('architecture', () => {
       assert.doesNotMatch(text, /from ['"]vscode['"]/, f);
       assert.doesNotMatch(text, /from ['"]\.\.\/src\/extension/, f);
     }
+  });
+
+  it('the editor and the command line are two shells over the core: neither imports the other', () => {
+    for (const [dir, other] of [
+      ['src/extension', 'cli'],
+      ['src/cli', 'extension'],
+    ] as const) {
+      const offenders = sources(dir).filter((f) =>
+        new RegExp(`from ['"]\\.\\./${other}/`).test(readFileSync(path.join(root, f), 'utf8')),
+      );
+      assert.deepEqual(offenders, [], `${dir} imports from src/${other}`);
+    }
+  });
+
+  it("package.json's setting defaults are the ones the code falls back to", () => {
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+    const declared = pkg.contributes.configuration.properties as Record<string, { default?: unknown }>;
+    assert.ok(Object.keys(CONFIG_DEFAULTS).length > 5);
+    for (const [key, value] of Object.entries(CONFIG_DEFAULTS))
+      assert.deepEqual(declared[`carbonlens.${key}`]?.default, value, key);
   });
 });
