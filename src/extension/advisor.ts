@@ -4,6 +4,7 @@
 // works in untrusted workspaces; running a comparison needs trust.
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { Disposable } from './dispose';
 import type { Finding } from '../core/advisor/advise';
 import type { AdvisorOptions } from '../core/advisor/suggest';
 import type { RunSummary } from '../core/bench/history';
@@ -57,12 +58,11 @@ const MIRRORED = /^(xenova|onnx-community)\//i;
 const onnxId = (id: string) =>
   MIRRORED.test(id) || id.startsWith('.') || id.startsWith('/') ? id : `Xenova/${id.split('/').pop()}`;
 
-export class AdvisorController implements vscode.Disposable {
+export class AdvisorController extends Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('carbonlens');
   private readonly findings = new Map<string, Finding[]>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly skippedLogged = new Set<string>();
-  private readonly disposables: vscode.Disposable[] = [];
   private settings = readAdvisorSettings();
   // dist/advisor.js, beside this bundle (a computed path: esbuild leaves it alone).
   private readonly advise = (require(join(__dirname, 'advisor.js')) as typeof import('./advisorBundle')).advise;
@@ -73,13 +73,14 @@ export class AdvisorController implements vscode.Disposable {
     private readonly history: () => readonly RunSummary[],
     private readonly log: vscode.LogOutputChannel,
   ) {
+    super();
     const selector: vscode.DocumentSelector = [
       { scheme: 'file' },
       { scheme: 'untitled' },
       { scheme: 'vscode-notebook-cell' },
       { scheme: 'vscode-remote' },
     ];
-    this.disposables.push(
+    this.register(
       this.collection,
       vscode.workspace.onDidOpenTextDocument((d) => this.scan(d)),
       vscode.workspace.onDidChangeTextDocument((e) => this.scanLater(e.document)),
@@ -245,8 +246,8 @@ export class AdvisorController implements vscode.Disposable {
     return new vscode.Hover(md, new vscode.Range(f.start.line, f.start.character, f.end.line, f.end.character));
   }
 
-  dispose(): void {
+  override dispose(): void {
     for (const t of this.timers.values()) clearTimeout(t);
-    while (this.disposables.length) this.disposables.pop()?.dispose();
+    super.dispose();
   }
 }

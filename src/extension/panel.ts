@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { Disposable } from './dispose';
 import { parseWebviewMessage, streamOf, type HostMessage, type WebviewMessage } from '../protocol';
 
 export const PANEL_VIEW_TYPE = 'carbonlens.panel';
@@ -21,7 +22,7 @@ const webviewOptions = (extensionUri: vscode.Uri): vscode.WebviewOptions & vscod
  * The CarbonLens panel. One at a time; while hidden it keeps only the latest message of each
  * stream and sends them when shown again, so a hidden panel does no work.
  */
-export class CarbonLensPanel implements vscode.Disposable {
+export class CarbonLensPanel extends Disposable {
   private static current: CarbonLensPanel | undefined;
   /** Where benchmark images are kept (set at activation). */
   static imagesRoot: vscode.Uri | undefined;
@@ -32,8 +33,6 @@ export class CarbonLensPanel implements vscode.Disposable {
   }
   private readonly latest = new Map<string, HostMessage>();
   private ready = false;
-  private disposed = false;
-  private readonly disposables: vscode.Disposable[] = [];
 
   static show(extensionUri: vscode.Uri, onMessage: PanelListener): CarbonLensPanel {
     if (CarbonLensPanel.current) {
@@ -68,9 +67,10 @@ export class CarbonLensPanel implements vscode.Disposable {
     extensionUri: vscode.Uri,
     private readonly onMessage: PanelListener,
   ) {
+    super();
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
     panel.webview.html = renderHtml(panel.webview, extensionUri);
-    this.disposables.push(
+    this.register(
       panel.onDidDispose(() => this.dispose()),
       panel.onDidChangeViewState(() => {
         if (this.visible) this.onMessage({ type: 'shown' }, this);
@@ -113,12 +113,11 @@ export class CarbonLensPanel implements vscode.Disposable {
     for (const message of this.latest.values()) void this.panel.webview.postMessage(message);
   }
 
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+  override dispose(): void {
+    if (this.isDisposed) return;
     if (CarbonLensPanel.current === this) CarbonLensPanel.current = undefined;
+    super.dispose();
     this.panel.dispose();
-    while (this.disposables.length) this.disposables.pop()?.dispose();
   }
 }
 

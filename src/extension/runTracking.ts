@@ -4,6 +4,7 @@
 import { cpus, release, totalmem, type as osType } from 'node:os';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import { Disposable } from './dispose';
 import type { IntensityFigure } from '../core/carbon/intensity';
 import { RunTracker, type FinishedRun, type RunInfo } from '../core/tracking/runTracker';
 import { executableName, trackedRecord, type MachineFacts, type TrackedRecord } from '../core/tracking/trackedRecord';
@@ -34,7 +35,7 @@ export function runSummaryText(r: TrackedRecord): string {
   return `${formatJoules(r.energy.totalJ)}${net}${co2}, ${r.energy.kind}`;
 }
 
-export class RunTrackingController implements vscode.Disposable {
+export class RunTrackingController extends Disposable {
   private readonly tracker: RunTracker;
   private readonly terminalRuns = new Map<vscode.TerminalShellExecution, Handle>();
   private readonly taskRuns = new Map<vscode.TaskExecution, Handle>();
@@ -43,14 +44,14 @@ export class RunTrackingController implements vscode.Disposable {
   private readonly cellsSeen = new Set<string>();
   private readonly cellResults = new Map<string, TrackedRecord>();
   private readonly cellItemsChanged = new vscode.EventEmitter<void>();
-  private readonly disposables: vscode.Disposable[] = [];
   /** This session's records, newest last (the API and tests read them). */
   readonly recorded: TrackedRecord[] = [];
 
   constructor(private readonly deps: RunTrackingDeps) {
+    super();
     this.tracker = new RunTracker(deps.live, { minDurationS: () => deps.config().runs.minSeconds });
     const runs = () => deps.config().runs;
-    this.disposables.push(
+    this.register(
       this.cellItemsChanged,
       vscode.window.onDidStartTerminalShellExecution((e) => {
         if (!runs().terminal) return;
@@ -181,9 +182,6 @@ export class RunTrackingController implements vscode.Disposable {
     };
   }
 
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
-  }
 }
 
 function taskCommandLine(task: vscode.Task): string | undefined {
