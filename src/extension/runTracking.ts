@@ -181,7 +181,6 @@ export class RunTrackingController extends Disposable {
       ramGB: totalmem() / 1024 ** 3,
     };
   }
-
 }
 
 function taskCommandLine(task: vscode.Task): string | undefined {

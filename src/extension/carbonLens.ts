@@ -1,0 +1,192 @@
+// The extension's state and what owns it: the log, the status item, the meter, the grid
+// intensity, the panel, run tracking, the advisor and the benchmark history. activate() builds
+// one (extension.ts), registers its commands (commands.ts) and disposes it with the extension.
+import * as vscode from 'vscode';
+import { summariseRun, type RunSummary } from '../core/bench/history';
+import type { SystemReport } from '../core/system/report';
+import { AdvisorController } from './advisor';
+import { killAllBenchmarks } from './benchRunner';
+import { BenchStore } from './benchStore';
+import { type CarbonLensConfig, readConfig, watchConfig } from './config';
+import { Disposable } from './dispose';
+import { GridIntensity, type IntensityState } from './intensity';
+import { LiveMeter } from './liveMeter';
+import { createLog } from './log';
+import { CarbonLensPanel, PANEL_VIEW_TYPE } from './panel';
+import { PanelController } from './panelController';
+import { RunTrackingController, runSummaryText } from './runTracking';
+import { CarbonLensStatusItem } from './statusBar';
+import { loadSystemReport } from './systemReport';
+
+const LIVE_INTENSITY_REFRESH_MS = 15 * 60 * 1000;
+
+export class CarbonLens extends Disposable {
+  readonly log = this.register(createLog());
+  readonly status = this.register(new CarbonLensStatusItem());
+  config: CarbonLensConfig = readConfig();
+  readonly cliPath: string;
+  readonly store: BenchStore;
+  readonly live: LiveMeter;
+  readonly panel: PanelController;
+  readonly tracking: RunTrackingController;
+  /** The benchmark history, as the advisor uses it for evidence. */
+  history: RunSummary[] = [];
+  private advisor: AdvisorController | undefined;
+  private readonly grid: GridIntensity;
+  private intensity: IntensityState;
+  private intensityRequest: Promise<IntensityState> | undefined;
+  private systemReport: Promise<SystemReport> | undefined;
+  private readonly fixesLogged = new Set<string>();
+
+  constructor(readonly context: vscode.ExtensionContext) {
+    super();
+    this.status.setVisible(this.config.statusBarEnabled);
+    this.cliPath = context.asAbsolutePath('dist/cli.js');
+    this.store = new BenchStore(context.globalStorageUri.fsPath);
+    CarbonLensPanel.imagesRoot = vscode.Uri.file(this.store.imagesDir);
+    this.live = this.register(new LiveMeter(this.config.meterIntervalMs));
+    this.grid = new GridIntensity(context.secrets);
+    this.intensity = { location: this.config.location };
+    this.panel = new PanelController(context.extensionUri, {
+      config: () => this.config,
+      intensity: () => this.intensityRequest ?? this.refreshIntensity(),
+      system: (refresh) => this.readSystem(refresh),
+      live: this.live,
+      session: () => this.session(),
+      store: this.store,
+      log: this.log,
+    });
+    this.tracking = this.register(
+      new RunTrackingController({
+        live: this.live,
+        store: this.store,
+        config: () => this.config,
+        intensity: () => this.intensity.figure,
+        log: this.log,
+        onRecorded: (record) => {
+          void this.panel.postRuns();
+          if (record.durationS >= this.config.runs.flashSeconds && this.config.statusBarEnabled)
+            this.status.flash(`$(check) ${record.label}: ${runSummaryText(record)}`);
+        },
+      }),
+    );
+    const liveRefresh = setInterval(
+      () => this.config.liveIntensity && void this.refreshIntensity(),
+      LIVE_INTENSITY_REFRESH_MS,
+    );
+    this.register(
+      { dispose: () => clearInterval(liveRefresh) },
+      { dispose: killAllBenchmarks },
+      { dispose: () => this.advisor?.dispose() },
+      this.live.onUpdate(({ reading, point }) => {
+        const totals = this.session();
+        this.updateStatus(reading, totals);
+        this.panel.postLive({ type: 'livePoint', point, session: totals });
+      }),
+      watchConfig((changed) => this.configChanged(changed)),
+      vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel) => {
+          this.startMeter();
+          this.panel.restore(panel);
+        },
+      }),
+    );
+  }
+
+  /** After activation: the meter (it loads koffi for NVML), the intensity, the advisor, the history. */
+  startAfterActivation(): void {
+    void this.refreshIntensity();
+    // Tracked runs take their idle baseline from the samples before them: the meter runs from the start.
+    if (this.config.statusBarEnabled || this.tracksRuns()) this.startMeter();
+    this.advisor = new AdvisorController(
+      vscode.Uri.joinPath(this.context.extensionUri, 'README.md').with({ fragment: 'advice-in-configs-and-code' }),
+      () => this.config,
+      () => this.history,
+      this.log,
+    );
+    void this.loadHistory();
+  }
+
+  /** The grid intensity in use, refreshed when settings or the token change (and every 15 min when live). */
+  refreshIntensity(): Promise<IntensityState> {
+    const request = this.grid.current(this.config).then((state) => {
+      if (request === this.intensityRequest) {
+        this.intensity = state;
+        if (state.figure?.fallback) this.log.warn(`Grid intensity: ${state.figure.fallback}.`);
+        void this.panel.postIntensity();
+      }
+      return state;
+    });
+    this.intensityRequest = request;
+    return request;
+  }
+
+  /** The machine's inventory and power sources, read once in a child process (again on `refresh`). */
+  readSystem(refresh: boolean): Promise<SystemReport> {
+    if (this.systemReport && !refresh) return this.systemReport;
+    const pending = this.status.busy(loadSystemReport(this.cliPath)).then((report) => {
+      for (const s of report.sources) {
+        if (!s.fix || this.fixesLogged.has(s.name)) continue; // say it once a session
+        this.fixesLogged.add(s.name);
+        this.log.warn(`${s.name}: ${s.detail} Fix: ${s.fix}`);
+      }
+      return report;
+    });
+    this.systemReport = pending;
+    pending.catch(() => {
+      if (this.systemReport === pending) this.systemReport = undefined; // try again next time
+    });
+    return pending;
+  }
+
+  startMeter(): void {
+    this.live.start().then(
+      () => {
+        for (const note of this.live.notes) this.log.info(`Meter: ${note}`);
+        this.updateStatus();
+      },
+      (e: Error) => this.log.error(`The live meter could not start: ${e.message}`),
+    );
+  }
+
+  loadHistory(): Promise<void> {
+    return this.store.records().then(
+      ({ records }) => {
+        this.history = records.map(summariseRun);
+        this.advisor?.rescanAll();
+      },
+      (e: Error) => this.log.warn(`The benchmark history could not be read: ${e.message}`),
+    );
+  }
+
+  private session() {
+    return this.live.session(this.intensity.figure?.gco2PerKwh, this.config.pue);
+  }
+
+  private updateStatus(reading?: Parameters<CarbonLensStatusItem['update']>[0]['reading'], totals = this.session()) {
+    this.status.update({
+      reading,
+      session: totals,
+      sources: this.live.sources,
+      intensity: this.intensity.figure,
+      estimatesOnly: this.live.estimatesOnly,
+    });
+  }
+
+  private tracksRuns(): boolean {
+    const r = this.config.runs;
+    return r.terminal || r.tasks || r.debug || r.notebooks;
+  }
+
+  private configChanged(changed: CarbonLensConfig): void {
+    const before = this.config;
+    const locationChanged =
+      changed.location !== before.location ||
+      changed.dataset !== before.dataset ||
+      changed.liveIntensity !== before.liveIntensity;
+    this.config = changed;
+    this.status.setVisible(changed.statusBarEnabled);
+    if (changed.statusBarEnabled || this.tracksRuns()) this.startMeter();
+    if (locationChanged) void this.refreshIntensity();
+  }
+}

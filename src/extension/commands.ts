@@ -1,0 +1,106 @@
+// The commands CarbonLens contributes, each a thin call into the extension's parts.
+import * as vscode from 'vscode';
+import type { BenchRecord } from '../core/bench/record';
+import { formatSystemReport, type SystemReport } from '../core/system/report';
+import type { ExportFormat } from '../protocol';
+import { cancelBenchmarks, runBenchmarkCommand, type BenchmarkArgs } from './benchCommands';
+import type { CarbonLens } from './carbonLens';
+import { ELECTRICITY_MAPS_SECRET, HF_TOKEN_SECRET } from './config';
+import { installCudaProviderCommand } from './cudaCommand';
+import { exportReportCommand } from './exportCommand';
+import { setLocationCommand } from './locationCommand';
+
+export function registerCommands(ext: CarbonLens): vscode.Disposable[] {
+  const { log, store, cliPath, context } = ext;
+  const benchDeps = {
+    cliPath,
+    store,
+    secrets: context.secrets,
+    config: () => ext.config,
+    log,
+    onSaved: (_records: BenchRecord[]) => {
+      void ext.panel.postRuns();
+      void ext.loadHistory();
+      ext.panel.show();
+    },
+    onState: (state: 'running' | 'done' | 'failed' | 'cancelled', text: string) =>
+      ext.panel.postBenchmarkState(state, text),
+  };
+
+  const storeSecret = async (key: string, title: string, prompt: string): Promise<boolean | undefined> => {
+    const value = await vscode.window.showInputBox({ title, prompt, password: true, ignoreFocusOut: true });
+    if (value === undefined) return undefined; // cancelled: nothing changes
+    if (value.trim()) await context.secrets.store(key, value.trim());
+    else await context.secrets.delete(key);
+    return Boolean(value.trim());
+  };
+
+  const command = (id: string, run: (...args: never[]) => unknown) =>
+    vscode.commands.registerCommand(`carbonlens.${id}`, run);
+  return [
+    command('showSystemInfo', async (): Promise<SystemReport | undefined> => {
+      try {
+        const report = await ext.readSystem(true);
+        log.info(['System info', ...formatSystemReport(report)].join('\n'));
+        log.show(true);
+        return report;
+      } catch (e) {
+        log.error((e as Error).message);
+        void vscode.window.showErrorMessage((e as Error).message, 'Open Log').then((pick) => pick && log.show());
+        return undefined;
+      }
+    }),
+    command('showPanel', () => {
+      ext.startMeter();
+      ext.panel.show();
+    }),
+    command('openLog', () => log.show()),
+    command('setLocation', async (value?: string) => {
+      const location = await setLocationCommand(ext.config, typeof value === 'string' ? value : undefined);
+      if (location !== undefined) log.info(`Location set to "${location}".`);
+      return location;
+    }),
+    command('runBenchmark', (args?: BenchmarkArgs) =>
+      runBenchmarkCommand(benchDeps, typeof args === 'object' ? args : {}),
+    ),
+    command('compareModels', (args?: BenchmarkArgs) =>
+      runBenchmarkCommand(benchDeps, typeof args === 'object' ? args : {}, true),
+    ),
+    command('cancelBenchmark', () => {
+      const n = cancelBenchmarks();
+      if (n === 0) void vscode.window.showInformationMessage('CarbonLens: no benchmark is running.');
+      return n;
+    }),
+    command('installCudaProvider', () => installCudaProviderCommand({ cliPath, store, config: () => ext.config, log })),
+    command('exportReport', (format?: ExportFormat, target?: vscode.Uri) =>
+      exportReportCommand(store, typeof format === 'string' ? format : undefined, target),
+    ),
+    command('setElectricityMapsToken', async () => {
+      const stored = await storeSecret(
+        ELECTRICITY_MAPS_SECRET,
+        'Electricity Maps API token',
+        "Kept in VS Code's secret storage, never in settings. Leave empty to remove the stored token.",
+      );
+      if (stored === undefined) return;
+      log.info(stored ? 'Electricity Maps token stored.' : 'Electricity Maps token removed.');
+      void ext.refreshIntensity();
+      void vscode.window.showInformationMessage(
+        stored
+          ? 'CarbonLens: Electricity Maps token stored. Turn on carbonlens.intensity.live to use it.'
+          : 'CarbonLens: Electricity Maps token removed.',
+      );
+    }),
+    command('setHuggingFaceToken', async () => {
+      const stored = await storeSecret(
+        HF_TOKEN_SECRET,
+        'Hugging Face access token',
+        "For gated and private models. Kept in VS Code's secret storage and passed to benchmark runs only. Leave empty to remove it.",
+      );
+      if (stored === undefined) return;
+      log.info(stored ? 'Hugging Face token stored.' : 'Hugging Face token removed.');
+      void vscode.window.showInformationMessage(
+        stored ? 'CarbonLens: Hugging Face token stored.' : 'CarbonLens: Hugging Face token removed.',
+      );
+    }),
+  ];
+}
