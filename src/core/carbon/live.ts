@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { writeFileAtomically } from '../atomicWrite';
 import * as path from 'node:path';
 import { ISO_ALPHA2_TO_ALPHA3 } from '../../generated/intensityTables';
 import type { Coordinates, IntensityFigure } from './intensity';
@@ -51,9 +52,7 @@ export class FileIntensityCache implements IntensityCache {
     data[key] = { figure, expires: now + ttlMs };
     try {
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      const tmp = `${this.file}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify(data));
-      fs.renameSync(tmp, this.file);
+      writeFileAtomically(this.file, JSON.stringify(data));
     } catch {
       // A read-only cache folder costs a request next time, nothing more.
     }

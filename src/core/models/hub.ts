@@ -15,10 +15,10 @@ import {
   rmSync,
   statSync,
   truncateSync,
-  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { writeFileAtomically } from '../atomicWrite';
 import { tryLock } from '../fileLock';
 
 export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
@@ -326,10 +326,10 @@ export class HubClient {
           options.signal,
         );
         manifest.files[file.path] = { size: file.size, etag: file.etag };
-        writeAtomically(join(plan.folder, MANIFEST), JSON.stringify(manifest, null, 1));
+        writeFileAtomically(join(plan.folder, MANIFEST), JSON.stringify(manifest, null, 1));
       }
       manifest.commit = plan.commit;
-      writeAtomically(join(plan.folder, MANIFEST), JSON.stringify(manifest, null, 1));
+      writeFileAtomically(join(plan.folder, MANIFEST), JSON.stringify(manifest, null, 1));
       return done;
     } finally {
       release();
@@ -536,12 +536,6 @@ async function verify(part: string, file: RemoteFile): Promise<void> {
   for await (const chunk of createReadStream(part)) hash.update(chunk as Buffer);
   const digest = hash.digest('hex');
   if (digest !== file.etag) fail(`${algorithm} ${digest.slice(0, 12)}..., expected ${file.etag.slice(0, 12)}...`);
-}
-
-function writeAtomically(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
 }
 
 /** One download per folder at a time, across processes; a lock whose process is gone is taken over. */
