@@ -1,7 +1,9 @@
 # A known GPU load for bench/gpuWindows.ts: reads a duration in seconds per line on stdin,
 # runs fp32 matrix products for that long (synchronised), answers "done". Keeps the CUDA
 # context warm between windows so that no start-up cost lands inside one.
-import sys, time, torch
+import sys
+import time
+import torch
 
 a = torch.randn(8192, 8192, device="cuda")
 b = torch.randn(8192, 8192, device="cuda")

@@ -6,7 +6,11 @@
 # (512x512 images). Eager attention: SDPA exports run badly on WebGPU.
 #   python3 bench/sd/unet_torch.py export OUT_DIR     -> OUT_DIR/unet/model.onnx (+ external data)
 #   python3 bench/sd/unet_torch.py time > torch.json  (GPU energy from NVML's counter)
-import json, math, os, sys, time
+import json
+import math
+import os
+import sys
+import time
 import torch
 from torch import nn
 import torch.nn.functional as F
@@ -33,7 +37,11 @@ class Attention(nn.Module):
     def __init__(self, dim, ctx_dim, heads=8):
         super().__init__()
         self.heads = heads
-        self.q, self.k, self.v = nn.Linear(dim, dim, bias=False), nn.Linear(ctx_dim, dim, bias=False), nn.Linear(ctx_dim, dim, bias=False)
+        self.q, self.k, self.v = (
+            nn.Linear(dim, dim, bias=False),
+            nn.Linear(ctx_dim, dim, bias=False),
+            nn.Linear(ctx_dim, dim, bias=False),
+        )
         self.o = nn.Linear(dim, dim)
 
     def forward(self, x, ctx):
@@ -80,7 +88,9 @@ class UNet(nn.Module):
         self.up = nn.ModuleList()
         for i, co in reversed(list(enumerate(ch))):
             for _ in range(3):
-                self.up.append(nn.ModuleList([ResBlock(c + skips.pop(), co), Transformer(co) if attn[i] else nn.Identity()]))
+                self.up.append(
+                    nn.ModuleList([ResBlock(c + skips.pop(), co), Transformer(co) if attn[i] else nn.Identity()])
+                )
                 c = co
             if i > 0:
                 self.up.append(nn.Conv2d(c, c, 3, padding=1))
@@ -94,7 +104,13 @@ class UNet(nn.Module):
         h = self.cin(sample)
         hs = [h]
         for m in self.down:
-            h = m(h) if isinstance(m, nn.Conv2d) else m[1](m[0](h, emb), encoder_hidden_states) if isinstance(m[1], Transformer) else m[0](h, emb)
+            h = (
+                m(h)
+                if isinstance(m, nn.Conv2d)
+                else m[1](m[0](h, emb), encoder_hidden_states)
+                if isinstance(m[1], Transformer)
+                else m[0](h, emb)
+            )
             hs.append(h)
         h = self.mid[2](self.mid[1](self.mid[0](h, emb), encoder_hidden_states), emb)
         for m in self.up:
@@ -113,7 +129,11 @@ def unet():
 
 
 def inputs(dtype, device):
-    return (torch.randn(2, 4, 64, 64, dtype=dtype, device=device), torch.tensor([500, 500], device=device), torch.randn(2, 77, 768, dtype=dtype, device=device))
+    return (
+        torch.randn(2, 4, 64, 64, dtype=dtype, device=device),
+        torch.tensor([500, 500], device=device),
+        torch.randn(2, 77, 768, dtype=dtype, device=device),
+    )
 
 
 if sys.argv[1] == "export":
@@ -122,8 +142,16 @@ if sys.argv[1] == "export":
     m = unet()
     print(f"{sum(p.numel() for p in m.parameters()) / 1e6:.0f} M parameters", flush=True)
     with torch.no_grad():
-        torch.onnx.export(m, inputs(torch.float32, "cpu"), os.path.join(out, "model.onnx"), input_names=["sample", "timestep", "encoder_hidden_states"],
-                          output_names=["out_sample"], opset_version=18, dynamo=True, external_data=True)
+        torch.onnx.export(
+            m,
+            inputs(torch.float32, "cpu"),
+            os.path.join(out, "model.onnx"),
+            input_names=["sample", "timestep", "encoder_hidden_states"],
+            output_names=["out_sample"],
+            opset_version=18,
+            dynamo=True,
+            external_data=True,
+        )
     print("exported", flush=True)
 else:
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
@@ -143,5 +171,14 @@ else:
                 mm(*x)
             torch.cuda.synchronize()
             s, j = time.perf_counter() - t0, energy_j() - e0
-        results.append({"runtime": "pytorch-cuda", "dtype": str(dtype).split(".")[1], "batch": 2, "latent": "64x64", "s_per_step": s / steps, "gpu_j_per_step": j / steps})
+        results.append(
+            {
+                "runtime": "pytorch-cuda",
+                "dtype": str(dtype).split(".")[1],
+                "batch": 2,
+                "latent": "64x64",
+                "s_per_step": s / steps,
+                "gpu_j_per_step": j / steps,
+            }
+        )
     print(json.dumps(results, indent=1))

@@ -12,8 +12,10 @@ model = onnx.load(src)
 g = model.graph
 F32, F16 = TensorProto.FLOAT, TensorProto.FLOAT16
 
+
 def half(t):
     return numpy_helper.from_array(numpy_helper.to_array(t).astype(np.float16), t.name)
+
 
 for init in g.initializer:
     if init.data_type == F32:

@@ -1,7 +1,10 @@
 # The peer for `carbonlens bench` on the GPU: the same ViT-Base/16 in PyTorch on CUDA, images/s
 # and the GPU's energy per image from NVML's total-energy counter (mJ), read around each run.
 #   python3 bench/vit/torch_vit.py > torch.json
-import json, os, sys, time
+import json
+import os
+import sys
+import time
 import torch
 from transformers import ViTConfig, ViTForImageClassification
 
@@ -25,6 +28,15 @@ for dtype, batch, images in [(torch.float32, 1, 512), (torch.float32, 32, 2048),
             m(pixel_values=x).logits.argmax(-1).cpu()
         torch.cuda.synchronize()
         seconds, joules = time.perf_counter() - t0, energy_j() - e0
-    results.append({"runtime": "pytorch-cuda", "dtype": str(dtype).split(".")[1], "batch": batch, "images": images,
-                    "images_per_s": images / seconds, "gpu_j_per_image": joules / images, "seconds": seconds})
+    results.append(
+        {
+            "runtime": "pytorch-cuda",
+            "dtype": str(dtype).split(".")[1],
+            "batch": batch,
+            "images": images,
+            "images_per_s": images / seconds,
+            "gpu_j_per_image": joules / images,
+            "seconds": seconds,
+        }
+    )
 print(json.dumps(results, indent=1))
