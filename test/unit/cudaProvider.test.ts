@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -11,7 +10,7 @@ import {
   type ProviderError,
   runtimeFolder,
 } from '../../src/core/models/cudaProvider';
-import { makeTinyModels } from '../fixtures/tiny-models/make.mjs';
+import { benchAutoWithRuntime } from '../support/benchAuto';
 import { nugetFeed as feed } from '../support/nugetFeed';
 
 const root = resolve(__dirname, '../../..');
@@ -68,29 +67,7 @@ describe('the CUDA provider, fetched with consent from a NuGet feed', {
     assert.ok(!readdirSync(storage, { recursive: true }).some((f) => String(f).includes('.partial')));
 
     // The CLI picks the copy up from CARBONLENS_ORT_DIR: auto tries CUDA, which cannot load here (the libraries are fakes), and runs on the next device.
-    const model = makeTinyModels(mkdtempSync(join(tmpdir(), 'cl-cuda-model-')))['image-to-text'];
-    const out = mkdtempSync(join(tmpdir(), 'cl-cuda-out-'));
-    const run = spawnSync(
-      process.execPath,
-      [
-        join(root, 'dist/cli.js'),
-        'bench',
-        '--task',
-        'image-to-text',
-        '--model',
-        model,
-        '--device',
-        'auto',
-        '--samples',
-        '2',
-        '--idle-ms',
-        '0',
-        '--out',
-        join(out, 'e.csv'),
-        '--json',
-      ],
-      { encoding: 'utf8', env: { ...process.env, CARBONLENS_ORT_DIR: folder, VK_ICD_FILENAMES: '/nonexistent.json' } },
-    );
+    const run = benchAutoWithRuntime(folder);
     assert.equal(run.status, 0, run.stderr);
     const record = JSON.parse(run.stdout) as {
       result: { device: string; attempts: { device: string; ok: boolean; reason?: string }[] };

@@ -3,14 +3,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { detectCuda } from '../../src/core/models/cudaDetect';
+import { CUDA_NEEDS, detectCuda } from '../../src/core/models/cudaDetect';
 import { installedProvider, type ProviderError, runtimeFolder } from '../../src/core/models/cudaProvider';
 import { CUDA13_BUILD, installCuda13Provider, tarballUrl } from '../../src/core/models/cudaProviderNpm';
-import { makeTinyModels } from '../fixtures/tiny-models/make.mjs';
+import { benchAutoWithRuntime } from '../support/benchAuto';
 import { serve, type TestServer } from '../support/server';
 import { tgz } from '../support/tgz';
 
@@ -60,15 +60,7 @@ describe('the CUDA 13 provider, from an npm registry', {
 
   it('finds which CUDA a folder of libraries is', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cl-cudalibs-'));
-    for (const n of [
-      'libcudart.so.13',
-      'libcublasLt.so.13',
-      'libcublas.so.13',
-      'libcurand.so.10',
-      'libcufft.so.12',
-      'libcudnn.so.9',
-    ])
-      writeFileSync(join(dir, n), '');
+    for (const n of CUDA_NEEDS[13]) writeFileSync(join(dir, n), '');
     const r = detectCuda([dir]);
     assert.equal(r.usable, 13);
     assert.match(r.summary, /CUDA 13 and cuDNN 9 found/);
@@ -110,45 +102,8 @@ describe('the CUDA 13 provider, from an npm registry', {
     // CUDA 13's libraries as empty files on the loader's path: the check passes, and onnxruntime
     // itself then fails to load the (fake) provider from the copy's folder, and the bench falls back.
     const libs = mkdtempSync(join(tmpdir(), 'cl-cudalibs-'));
-    for (const n of [
-      'libcudart.so.13',
-      'libcublasLt.so.13',
-      'libcublas.so.13',
-      'libcurand.so.10',
-      'libcufft.so.12',
-      'libcudnn.so.9',
-    ])
-      writeFileSync(join(libs, n), '');
-    const model = makeTinyModels(mkdtempSync(join(tmpdir(), 'cl-cuda13-model-')))['image-to-text'];
-    const out = mkdtempSync(join(tmpdir(), 'cl-cuda13-out-'));
-    mkdirSync(out, { recursive: true });
-    const env = {
-      ...process.env,
-      CARBONLENS_ORT_DIR: folder,
-      VK_ICD_FILENAMES: '/nonexistent.json',
-      LD_LIBRARY_PATH: libs,
-    };
-    const run = spawnSync(
-      process.execPath,
-      [
-        join(root, 'dist/cli.js'),
-        'bench',
-        '--task',
-        'image-to-text',
-        '--model',
-        model,
-        '--device',
-        'auto',
-        '--samples',
-        '2',
-        '--idle-ms',
-        '0',
-        '--out',
-        join(out, 'e.csv'),
-        '--json',
-      ],
-      { encoding: 'utf8', env, timeout: 90_000 },
-    );
+    for (const n of CUDA_NEEDS[13]) writeFileSync(join(libs, n), '');
+    const run = benchAutoWithRuntime(folder, { LD_LIBRARY_PATH: libs });
     assert.equal(run.status, 0, run.stderr);
     const attempt = JSON.parse(run.stdout).result.attempts[0];
     assert.equal(attempt.device, 'cuda');
@@ -157,7 +112,7 @@ describe('the CUDA 13 provider, from an npm registry', {
     const status = spawnSync(
       process.execPath,
       [join(root, 'dist/cli.js'), 'cuda-provider', 'status', '--dir', folder],
-      { encoding: 'utf8', env },
+      { encoding: 'utf8', env: { ...process.env, LD_LIBRARY_PATH: libs } },
     );
     assert.match(status.stdout, /CUDA 13 provider \(onnxruntime 1\.29\.0/);
     assert.match(status.stdout, /CUDA 13 and cuDNN 9 found/);

@@ -118,7 +118,7 @@ describe('benchmark harness', () => {
   });
 
   it('a split pipeline: every input prepared in its own metered phase, then the model alone', async () => {
-    const { meter, set, folder } = rig([0]);
+    const { set, folder } = rig([0]);
     const clock = { t: 0 };
     let cpuJ = 0;
     let gpuJ = 0;
@@ -129,7 +129,6 @@ describe('benchmark harness', () => {
       ],
       { now: () => clock.t },
     );
-    void meter;
     const calls: string[] = [];
     const factory: PipelineFactory = async () => {
       const prepare = async (inputs: unknown[]) => {

@@ -190,12 +190,8 @@ export async function installCudaProvider(options: InstallOptions): Promise<Prov
   if (!(await options.confirm({ url, bytes: size, package: CUDA_PACKAGE, version })))
     throw new ProviderError('Not downloaded: no consent.', 'declined');
 
-  const staging = `${options.folder}.partial-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
+  const { staging, ort, bin } = stage(options.folder);
   try {
-    const ort = join(staging, 'node_modules', 'onnxruntime-node');
-    const bin = join(ort, 'bin', 'napi-v6', 'linux', 'x64');
-    mkdirSync(bin, { recursive: true });
     const nupkg = join(staging, 'package.nupkg');
     const { sha256, bytes } = await download(url, nupkg, fetchImpl, options);
     if (expected && sha256 !== expected)
@@ -232,6 +228,16 @@ export async function installCudaProvider(options: InstallOptions): Promise<Prov
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/** A fresh staging folder beside `folder`, with the runtime copy's binary folder made. */
+export function stage(folder: string): { staging: string; ort: string; bin: string } {
+  const staging = `${folder}.partial-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  const ort = join(staging, 'node_modules', 'onnxruntime-node');
+  const bin = join(ort, 'bin', 'napi-v6', 'linux', 'x64');
+  mkdirSync(bin, { recursive: true });
+  return { staging, ort, bin };
 }
 
 /** Writes the manifest into the staged copy and puts the copy in place of `folder`. */

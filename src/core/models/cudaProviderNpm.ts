@@ -17,6 +17,7 @@ import {
   ProviderError,
   type ProviderManifest,
   request,
+  stage,
 } from './cudaProvider';
 import { extractTgz } from './tgz';
 
@@ -85,13 +86,10 @@ export async function installCuda13Provider(options: Cuda13Options): Promise<Pro
   if (!(await options.confirm({ url: artifacts[0]!.url, bytes, package: what, version: CUDA13_BUILD.ortVersion })))
     throw new ProviderError('Not downloaded: no consent.', 'declined');
 
-  const staging = `${options.folder}.partial-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
+  const { staging, ort, bin } = stage(options.folder);
   try {
-    const ort = join(staging, 'node_modules', 'onnxruntime-node');
-    const bin = join(ort, 'bin', 'napi-v6', 'linux', 'x64');
     const source = join(staging, 'runtime-source');
-    for (const d of [bin, join(source, 'dist'), join(source, 'bin', 'napi-v6', 'linux', 'x64')])
+    for (const d of [join(source, 'dist'), join(source, 'bin', 'napi-v6', 'linux', 'x64')])
       mkdirSync(d, { recursive: true });
     let done = 0;
     const fetched: { sha256: string; bytes: number }[] = [];
