@@ -6,38 +6,14 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'csv-parse/sync';
 
 const dataDir = dirname(fileURLToPath(import.meta.url));
 const outDir = join(dataDir, '..', 'src', 'generated');
 
-/** RFC 4180: quoted fields may hold commas, quotes ("") and newlines. */
+/** RFC 4180 (quoted fields may hold commas, quotes and newlines); every row as wide as the header. */
 export function parseCsv(text) {
-  const rows = [];
-  let row = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(field), (field = '');
-    else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field), rows.push(row), (row = []), (field = '');
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) row.push(field), rows.push(row);
-  const [header, ...body] = rows;
-  return body
-    .filter((r) => r.length > 1 || r[0] !== '')
-    .map((r, i) => {
-      if (r.length !== header.length)
-        throw new Error(`row ${i + 2} has ${r.length} fields, the header ${header.length}`);
-      return Object.fromEntries(header.map((h, j) => [h, r[j]]));
-    });
+  return parse(text, { columns: true, skip_empty_lines: true });
 }
 
 function read(file) {
@@ -130,18 +106,22 @@ const paper = table(
   // SOURCES.md §5: every Table II figure equals region-carbon-info's 2021 file.
   read('paper-region-intensity.csv').map((r) => ({
     ...r,
-    source: 'seed paper Table II = GoogleCloudPlatform/region-carbon-info data/yearly/2021.csv',
+    source: 'GREEN 2023 study, Table II (= GoogleCloudPlatform/region-carbon-info data/yearly/2021.csv)',
   })),
   (r, line) => [r.location, number('paper-region-intensity.csv', line, r.gco2_per_kwh), r.gcp_region],
 );
 const iso = read('iso3166-1.csv').map((r) => [r.alpha2, r.alpha3]);
+// SOURCES.md §9: CodeCarbon's country_name and state (else city) for each cloud region it knows.
+const cloudPlaces = Object.fromEntries(
+  read('cloud-region-places.csv').map((r) => [`${r.provider} ${r.region}`, [r.country_name, r.state || r.city]]),
+);
 
 const cloudDecode =
   '{ provider: t[0], region: t[1], location: t[2], countryIso3: t[3], gco2PerKwh: t[4], cfePercent: t[5], year: t[6], source: sources[t[7]] }';
 const countryDecode = '{ iso3: t[0], name: t[1], gco2PerKwh: t[2], year: t[3], source: sources[t[4]] }';
 module(
   'intensityTables.ts',
-  'data/cloud-regions*.csv, country-intensity*.csv, subnational-intensity.csv, paper-region-intensity.csv and iso3166-1.csv',
+  'data/cloud-regions*.csv, cloud-region-places.csv, country-intensity*.csv, subnational-intensity.csv, paper-region-intensity.csv and iso3166-1.csv',
   `export type CloudProvider = 'gcp' | 'aws' | 'azure';
 export interface CloudRegionRow { provider: CloudProvider; region: string; location: string; countryIso3: string; gco2PerKwh: number; cfePercent: number | null; year: number | null; source: string }
 export interface CountryIntensityRow { iso3: string; name: string; gco2PerKwh: number; year: number | null; source: string }
@@ -154,6 +134,8 @@ ${lazy('countryIntensityRows', 'CountryIntensityRow', countries('country-intensi
 ${lazy('countryIntensityCodecarbonRows', 'CountryIntensityRow', countries('country-intensity-codecarbon.csv'), countryDecode)}
 ${lazy('subnationalIntensityRows', 'SubnationalIntensityRow', subnational, '{ countryIso3: t[0], region: t[1], gco2PerKwh: t[2], year: t[3], source: sources[t[4]] }')}
 ${lazy('paperRegionRows', 'PaperRegionRow', paper, '{ location: t[0], gco2PerKwh: t[1], gcpRegion: t[2], source: sources[t[3]] }')}
+/** "gcp us-central1" -> [country_name, region] as CodeCarbon 3.x writes them in its CSV. */
+export const CODECARBON_CLOUD_PLACES: Readonly<Record<string, readonly [string, string]>> = JSON.parse(${JSON.stringify(JSON.stringify(cloudPlaces))});
 /** ISO 3166-1 alpha-2 -> alpha-3 (and XK, Kosovo's user-assigned code, which Ember uses). */
 export const ISO_ALPHA2_TO_ALPHA3: Readonly<Record<string, string>> = Object.freeze(JSON.parse(${JSON.stringify(JSON.stringify(Object.fromEntries(iso)))}));
 `,

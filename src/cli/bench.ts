@@ -9,6 +9,7 @@ import {
   cancelOnInterrupt,
   checkOut,
   openInstruments,
+  ramModelOption,
   parseBenchArgs,
   type BenchSettings,
   type Instruments,
@@ -167,7 +168,7 @@ export async function runBench(args: string[], out: Print): Promise<number> {
   const settings = benchSettings(values);
   checkOut(settings.out);
   const cancel = cancelOnInterrupt(stderr);
-  const instruments = await openInstruments();
+  const instruments = await openInstruments(ramModelOption(values['ram-model']));
   try {
     const outcome = await measure(models[0], settings, instruments, measureFlags(values), cancel.signal);
     const record = recordOf(outcome, settings, instruments);

@@ -5,6 +5,7 @@ import { checkRecordFile } from '../core/bench/report';
 import { resolveIntensity, resolvePlace, type IntensityFigure } from '../core/carbon/intensity';
 import { Meter } from '../core/energy/meter';
 import { openEnergySources } from '../core/energy/openSources';
+import { RAM_MODELS, type RamModel } from '../core/energy/ramEstimate';
 import { summariseSource, type SourceSummary } from '../core/energy/source';
 import { isDeviceChoice, type DeviceChoice } from '../core/models/runtime';
 import { DEFAULT_CLIP_MODEL } from '../core/diffusion/clipScore';
@@ -42,7 +43,19 @@ export const BENCH_OPTIONS = {
   scheduler: { type: 'string' },
   clip: { type: 'string' },
   images: { type: 'string' },
+  'ram-model': { type: 'string' },
 } as const;
+
+/** `--ram-model`: how RAM power is estimated where no DRAM counter can be read. */
+export function ramModelOption(value: string | undefined): RamModel | undefined {
+  if (value === undefined) return undefined;
+  if (!(RAM_MODELS as readonly string[]).includes(value))
+    throw new UsageError(`--ram-model takes ${RAM_MODELS.join(' or ')}, not '${value}'.`);
+  return value as RamModel;
+}
+
+export const RAM_MODEL_HELP = `  --ram-model M       RAM power without a DRAM counter: dimm (default, CodeCarbon 3.x: 5 W a
+                      module, the modules guessed from the size) or per-gb (0.375 W/GB, 2.x)`;
 
 export const BENCH_OPTIONS_HELP = `  --task T            image-classification, image-to-text (OCR), summarization or text-to-image
                       (required)
@@ -69,6 +82,7 @@ export const BENCH_OPTIONS_HELP = `  --task T            image-classification, i
   --place P           the same as free text, as the carbonlens.location setting takes it
   --intensity-dataset latest (default), codecarbon or gcp-2021
   --pue P             power usage effectiveness, >= 1 (default 1.0)
+${RAM_MODEL_HELP}
 
 Text to image (Stable Diffusion 1.x/2.x ONNX exports: text_encoder/, unet/, vae_decoder/,
 tokenizer/, scheduler/; the set is CarbonLens's ${DEFAULT_SAMPLES['text-to-image']}+ prompts, or a .txt of prompts):
@@ -180,9 +194,12 @@ export interface Instruments {
 }
 
 /** The meter samples every 200 ms during a benchmark: counters need no more, estimates gain from it. */
-export async function openInstruments(): Promise<Instruments> {
+export async function openInstruments(ramModel?: RamModel): Promise<Instruments> {
   const si = await import('systeminformation');
-  const [inventory, opened] = await Promise.all([collectInventory(si), openEnergySources({ intervalMs: 200 })]);
+  const [inventory, opened] = await Promise.all([
+    collectInventory(si),
+    openEnergySources({ intervalMs: 200, ...(ramModel && { ramModel }) }),
+  ]);
   const meter = new Meter(opened.sources, { intervalMs: 200 });
   await meter.start();
   return { meter, inventory, sources: opened.sources.map(summariseSource), notes: opened.notes };

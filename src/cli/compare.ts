@@ -7,6 +7,7 @@ import {
   cancelOnInterrupt,
   checkOut,
   openInstruments,
+  ramModelOption,
   parseBenchArgs,
 } from './benchOptions';
 import { numberOption, UsageError } from './usage';
@@ -38,7 +39,7 @@ export async function runCompare(args: string[], out: (text: string) => void): P
   const settings = benchSettings(values);
   checkOut(settings.out);
   const cancel = cancelOnInterrupt(stderr);
-  const instruments = await openInstruments();
+  const instruments = await openInstruments(ramModelOption(values['ram-model']));
   try {
     const flags = measureFlags(values);
     const a = await measure(models[0], settings, instruments, flags, cancel.signal);

@@ -4,15 +4,16 @@ import { openEnergySources } from '../core/energy/openSources';
 import { summariseSource, type EnergySource } from '../core/energy/source';
 import { windowEmissions } from '../core/carbon/emissions';
 import { resolveIntensity } from '../core/carbon/intensity';
+import { ramModelOption } from './benchOptions';
 import { PLACE_OPTIONS, placeQuery } from './carbonOptions';
 import { describeFigure } from './estimate';
 import { isDecimal, numberOption, UsageError } from './usage';
 
 export const MONITOR_HELP = `Usage: carbonlens monitor [--duration S] [--interval-ms N]
-                         [--region R | --location L | --country C | --intensity G] [--pue P] [--json]
+                         [--region R | --location L | --country C | --intensity G] [--pue P] [--ram-model M] [--json]
 
 Prints the power sources found (GPU: NVML, else nvidia-smi; CPU: RAPL, else a TDP model; RAM:
-RAPL DRAM, else a per-GB model), then one line of power readings per interval, then the energy
+RAPL DRAM, else a model of its modules), then one line of power readings per interval, then the energy
 of the whole run per component. Each figure says how it was obtained: measured (a hardware
 energy counter), sampled (power x time) or estimated (a model). Ctrl-C or SIGTERM ends
 the run early, with its summary.
@@ -22,6 +23,7 @@ the run early, with its summary.
   --region R, --location L, --country C, --intensity G
                      also the run's emissions at this place (see 'carbonlens estimate --help')
   --pue P            power usage effectiveness for the emissions, >= 1 (default 1.0)
+  --ram-model M      RAM power without a DRAM counter: dimm (default) or per-gb
   --json             no live lines; one JSON object at the end:
                      { sources: [{ id, component, name, kind, detail }], notes, duration_s,
                        interval_ms, energy_j: { gpu?, cpu?, ram?, total }, kinds, window,
@@ -61,6 +63,7 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
       'interval-ms': { type: 'string' },
       ...PLACE_OPTIONS,
       pue: { type: 'string' },
+      'ram-model': { type: 'string' },
       json: { type: 'boolean' },
     },
   });
@@ -77,7 +80,8 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
   const query = placeQuery(values);
   const figure = query && resolveIntensity(query);
 
-  const { sources, notes } = await openEnergySources({ intervalMs });
+  const ramModel = ramModelOption(values['ram-model']);
+  const { sources, notes } = await openEnergySources({ intervalMs, ...(ramModel && { ramModel }) });
   const meter = new Meter(sources, { intervalMs });
   try {
     if (!values.json) {

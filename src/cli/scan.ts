@@ -1,5 +1,5 @@
 import { existsSync, openSync, readdirSync, readFileSync, readSync, closeSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { advise, type Finding } from '../core/advisor/advise';
 import { fileKind } from '../core/advisor/scanners';
@@ -143,7 +143,7 @@ export async function runScan(args: string[], out: (text: string) => void): Prom
       }
       if (looksBinary(file)) continue;
       const findings = advise(file, readFileSync(file, 'utf8'), options) ?? [];
-      for (const f of findings) results.push({ ...f, file: relative(process.cwd(), file) || file });
+      for (const f of findings) results.push({ ...f, file });
     }
   }
   if (values.json) {

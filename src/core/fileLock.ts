@@ -4,7 +4,10 @@ import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 export type Release = () => void;
 
-/** Takes the lock, or says which live process holds it. */
+/**
+ * Takes the lock, or says which live process holds it (pid 0: it changed hands while we looked,
+ * try again).
+ */
 export function tryLock(lock: string): { release: Release } | { heldBy: number } {
   for (let attempt = 0; attempt < 2; attempt++) {
     // The pid is in the file before the file has the lock's name (a link is atomic): another
@@ -28,7 +31,8 @@ export function tryLock(lock: string): { release: Release } | { heldBy: number }
       rmSync(tmp, { force: true });
     }
   }
-  throw new Error(`Cannot take the lock ${lock}.`);
+  // Other processes took and released it between our steps twice over: it is busy, not stale.
+  return { heldBy: 0 };
 }
 
 /** Waits (blocking, in short steps) up to `timeoutMs` for the lock: for short critical sections. */
@@ -39,7 +43,9 @@ export function lockWaiting(lock: string, timeoutMs = 10_000): Release {
     const got = tryLock(lock);
     if ('release' in got) return got.release;
     if (performance.now() > deadline)
-      throw new Error(`${lock} is held by process ${got.heldBy} for more than ${timeoutMs / 1000} s.`);
+      throw new Error(
+        `${lock} is held ${got.heldBy ? `by process ${got.heldBy} ` : ''}for more than ${timeoutMs / 1000} s.`,
+      );
     Atomics.wait(pause, 0, 0, 5);
   }
 }

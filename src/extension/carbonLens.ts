@@ -44,7 +44,7 @@ export class CarbonLens extends Disposable {
     this.cliPath = context.asAbsolutePath('dist/cli.js');
     this.store = new BenchStore(context.globalStorageUri.fsPath);
     CarbonLensPanel.imagesRoot = vscode.Uri.file(this.store.imagesDir);
-    this.live = this.register(new LiveMeter(this.config.meterIntervalMs));
+    this.live = this.register(new LiveMeter(this.config.meterIntervalMs, this.config.ramModel));
     this.grid = new GridIntensity(context.secrets);
     this.intensity = { location: this.config.location };
     this.panel = new PanelController(context.extensionUri, {

@@ -10,6 +10,7 @@ export interface CarbonLensConfig {
   readonly liveIntensity: boolean;
   readonly pue: number;
   readonly meterIntervalMs: number;
+  readonly ramModel: 'dimm' | 'per-gb';
   /** A hub mirror; '' for huggingface.co. */
   readonly hubEndpoint: string;
   readonly hubOffline: boolean;
@@ -52,6 +53,7 @@ export function readConfig(): CarbonLensConfig {
       typeof interval === 'number' && interval >= 250 && interval <= 60_000
         ? Math.round(interval)
         : D['meter.intervalMs'],
+    ramModel: c.get<string>('meter.ramModel', D['meter.ramModel']) === 'per-gb' ? 'per-gb' : 'dimm',
     hubEndpoint: /^https?:\/\/\S+$/.test(endpoint) ? endpoint : '',
     hubOffline: c.get<boolean>('hub.offline', D['hub.offline']),
     cudaProviderFeed: /^https?:\/\/\S+$/.test(feed) ? feed : D['cudaProvider.feed'],

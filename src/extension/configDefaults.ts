@@ -7,6 +7,7 @@ export const CONFIG_DEFAULTS = {
   'intensity.live': false,
   pue: 1,
   'meter.intervalMs': 1000,
+  'meter.ramModel': 'dimm',
   'hub.endpoint': '',
   'hub.offline': false,
   'cudaProvider.feed': 'https://api.nuget.org/v3/index.json',

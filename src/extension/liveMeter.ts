@@ -24,13 +24,16 @@ export class LiveMeter implements vscode.Disposable {
   sources: readonly EnergySource[] = [];
   notes: readonly string[] = [];
 
-  constructor(private readonly intervalMs: number) {}
+  constructor(
+    private readonly intervalMs: number,
+    private readonly ramModel: 'dimm' | 'per-gb' = 'dimm',
+  ) {}
 
   start(): Promise<void> {
     this.opening ??= (async () => {
       // dist/meter.js, the bundle beside this one (a computed path: esbuild leaves it alone).
       const { openEnergySources, Meter } = require(join(__dirname, 'meter.js')) as typeof import('./meterBundle');
-      const opened = await openEnergySources({ intervalMs: this.intervalMs });
+      const opened = await openEnergySources({ intervalMs: this.intervalMs, ramModel: this.ramModel });
       this.sources = opened.sources;
       this.notes = opened.notes;
       this.meter = new Meter(opened.sources, { intervalMs: this.intervalMs });

@@ -28,6 +28,26 @@ describe('advisor: what it finds, file type by file type', () => {
     ]);
   });
 
+  it('finds a catalogue id under a nested key (SkyPilot, Hydra), never in prose or a short name alone', () => {
+    const text = [
+      'model:',
+      '  name: google/vit-base-patch16-384',
+      'train:',
+      '  checkpoint_name: "microsoft/trocr-large-printed"',
+      'notes: we tried google/vit-base-patch16-384 first',
+      'job: bert-base-uncased',
+      'other: acme/vit-base-patch16-384',
+    ].join('\n');
+    assert.deepEqual(summary(advise('sky.yaml', text, options)!), [
+      '2:9 google/vit-base-patch16-384 -> google/vit-base-patch16-224',
+      '4:21 microsoft/trocr-large-printed -> microsoft/trocr-base-printed',
+    ]);
+    const json = '{"model": {"repo": "facebook/bart-large-cnn"}, "description": "facebook/bart-large-cnn is big"}';
+    assert.deepEqual(summary(advise('cfg.json', json, options)!), [
+      '1:21 facebook/bart-large-cnn -> sshleifer/distilbart-cnn-6-6',
+    ]);
+  });
+
   it('JSONC: comments, trailing commas, nested keys and arrays', () => {
     assert.deepEqual(run('config.json'), [
       '5:28 westeurope -> swedencentral',

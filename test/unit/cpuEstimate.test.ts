@@ -1,13 +1,22 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
   cpuEstimateSource,
   cpuPowerModel,
+  cpuSockets,
   matchCpuTdp,
   PER_THREAD_WATTS,
   type CpuTimes,
 } from '../../src/core/energy/cpuEstimate';
-import { ramEstimateSource, RAM_WATTS_PER_GB } from '../../src/core/energy/ramEstimate';
+import {
+  dimmModelWatts,
+  estimateDimmCount,
+  ramEstimateSource,
+  RAM_WATTS_PER_GB,
+} from '../../src/core/energy/ramEstimate';
 import { CPU_TDP_SKIPPED_ROWS, cpuTdpTable } from '../../src/generated/cpuTdp';
 
 describe('CPU TDP table', () => {
@@ -48,10 +57,15 @@ describe('CPU estimate', () => {
       { busy: 750, total: 2000 }, // same clock tick: holds the last figure
       { busy: 750, total: 3000 },
     ];
-    const src = cpuEstimateSource('Intel(R) Core(TM) i7-9700K CPU @ 3.60GHz', 8, {
-      read: () => times.shift()!,
-      close() {},
-    });
+    const src = cpuEstimateSource(
+      'Intel(R) Core(TM) i7-9700K CPU @ 3.60GHz',
+      8,
+      {
+        read: () => times.shift()!,
+        close() {},
+      },
+      1,
+    );
     assert.equal(src.kind, 'estimated');
     assert.match(src.detail, /TDP 95 W/);
     assert.equal(await src.power!(), cpuPowerModel(95, 0.25));
@@ -74,10 +88,71 @@ describe('CPU estimate', () => {
 });
 
 describe('RAM estimate', () => {
-  it('is 0.375 W per GB, constant, and labelled estimated', () => {
-    const src = ramEstimateSource(32 * 1024 ** 3);
+  it("defaults to CodeCarbon 3.3's module model (ram.py _estimate_dimm_count, _calculate_ram_power)", () => {
+    // CodeCarbon 3.3: "4GB = ... use 2 as minimum", 17-32 GB -> 4 DIMMs, 65-128 GB -> 8, larger:
+    // at least 8 DIMMs of the largest common size <= total/8, at most 32; 5 W per DIMM on x86,
+    // x0.9 from the 5th, x0.8 from the 9th, x0.7 from the 17th; minimum 2 DIMMs (10 W); ARM 1.5 W, min 3 W.
+    const cases: [number, boolean, number, number][] = [
+      [2, false, 1, 10],
+      [8, false, 2, 10],
+      [16, false, 2, 10],
+      [24, false, 4, 20],
+      [64, false, 4, 20],
+      [128, false, 8, 38],
+      [512, false, 8, 38],
+      [1024, false, 8, 38],
+      [2048, false, 16, 70],
+      [8192, false, 32, 126],
+      [16, true, 2, 3],
+      [128, true, 8, 11.4],
+    ];
+    for (const [gb, arm, dimms, watts] of cases) {
+      assert.equal(estimateDimmCount(gb), dimms, `${gb} GB`);
+      assert.ok(
+        Math.abs(dimmModelWatts(gb, arm) - watts) < 1e-9,
+        `${gb} GB ${arm ? 'ARM' : 'x86'}: ${dimmModelWatts(gb, arm)}`,
+      );
+    }
+    const src = ramEstimateSource(24 * 1024 ** 3, undefined, 'x64');
     assert.equal(src.kind, 'estimated');
+    assert.equal(src.power!(), 20);
+    assert.match(src.detail, /CodeCarbon 3\.x's module model: 24\.0 GB taken as 4 modules at 5 W/);
+  });
+
+  it('offers the 2.x rule, 0.375 W per GB, constant', () => {
+    const src = ramEstimateSource(32 * 1024 ** 3, 'per-gb');
     assert.equal(src.power!(), 32 * RAM_WATTS_PER_GB);
     assert.match(src.detail, /0\.375 W per GB/);
+  });
+});
+
+describe('CPU sockets', () => {
+  it("counts distinct physical packages, as lscpu's Socket(s) does, and multiplies the TDP", () => {
+    const root = mkdtempSync(join(tmpdir(), 'cl-sockets-'));
+    for (const [cpu, pkg] of [
+      [0, 0],
+      [1, 0],
+      [2, 1],
+      [3, 1],
+    ]) {
+      mkdirSync(join(root, `cpu${cpu}`, 'topology'), { recursive: true });
+      writeFileSync(join(root, `cpu${cpu}`, 'topology', 'physical_package_id'), `${pkg}\n`);
+    }
+    mkdirSync(join(root, 'cpufreq')); // not a CPU
+    assert.equal(cpuSockets(root), process.platform === 'linux' ? 2 : 1);
+    assert.equal(cpuSockets(join(root, 'missing')), 1);
+    const times = [
+      { busy: 0, total: 100 },
+      { busy: 100, total: 200 },
+    ];
+    const two = cpuEstimateSource(
+      'Intel(R) Core(TM) i7-9700K CPU @ 3.60GHz',
+      8,
+      { read: () => times.shift()!, close() {} },
+      2,
+    );
+    two.power!();
+    assert.equal(two.power!(), 95 * 2, 'full load: twice the one-package TDP');
+    assert.match(two.detail, /TDP 95 W .* x 2 sockets = 190 W/);
   });
 });

@@ -23,6 +23,26 @@ describe('Embedded datasets', () => {
       for (const r of dataset(name).regions()) assert.ok(r.source && r.gco2PerKwh >= 0, `${name} ${r.region}`);
     }
   });
+
+  it("uses CodeCarbon's figure where its JSON stores 0: computed from the mix", () => {
+    // core/emissions.py _global_energy_mix_to_emissions_rate: "if energy_mix.get('carbon_intensity')"
+    // is falsy, sum share x carbon_intensity_per_source.json (hydroelectricity 26 g/kWh).
+    const caf = dataset('codecarbon')
+      .countries()
+      .find((c) => c.iso3 === 'CAF')!;
+    assert.equal(caf.gco2PerKwh, 26);
+    assert.equal(resolveIntensity({ country: 'CF' }, { dataset: 'codecarbon' }).gco2PerKwh, 26);
+  });
+
+  it("labels CodeCarbon's pre-3.0 AWS and Azure figures with their vintage", () => {
+    // CodeCarbon PR #350 (2023-05-16) removed them; 3.x falls back to the country or state figure.
+    const old = dataset('codecarbon')
+      .regions()
+      .filter((r) => r.provider !== 'gcp');
+    assert.equal(old.length, 54);
+    for (const r of old) assert.match(r.source, /^CodeCarbon before 3\.0 .*2016-2019.*country or US state figure/);
+    assert.match(dataset('codecarbon').description, /before 3\.0/);
+  });
 });
 
 describe('Intensity lookup', () => {

@@ -34,7 +34,13 @@ before(async () => {
         ],
       });
     } else if (url.pathname === '/v3/carbon-intensity/latest') {
-      const zone = url.searchParams.get('zone') ?? (url.searchParams.get('lat') ? 'CA-QC' : null);
+      // Electricity Maps' documentation: without shouldUseFallbackCallerLookup=false the API may
+      // answer for the caller's IP location; 'wrong-zone' answers for another zone regardless.
+      const lookup = url.searchParams.get('shouldUseFallbackCallerLookup') !== 'false';
+      const zone =
+        mode === 'wrong-zone' || (mode === 'caller-lookup' && lookup)
+          ? 'FR'
+          : (url.searchParams.get('zone') ?? (url.searchParams.get('lat') ? 'CA-QC' : null));
       if (req.headers['auth-token'] !== 'good-token') json(401, { message: 'invalid token' });
       else if (zone === 'US') json(404, { message: 'zone not found' });
       else
@@ -75,7 +81,18 @@ describe('Live intensity', () => {
     );
     assert.match(f.source, /Electricity Maps API v3.*lifecycle/);
     assert.equal(f.fallback, undefined);
-    assert.match(requests.at(-1)!, /zone=DE token=good-token/);
+    assert.match(requests.at(-1)!, /zone=DE&shouldUseFallbackCallerLookup=false token=good-token/);
+  });
+
+  it("never takes the caller's location for the zone asked for, and rejects an answer for another zone", async () => {
+    mode = 'caller-lookup';
+    const asked = await liveIntensity({ embedded: germany() }, options({ electricityMapsToken: 'good-token' }));
+    assert.equal(asked.countryIso3, 'DEU');
+    assert.equal(asked.fallback, undefined);
+    mode = 'wrong-zone';
+    const f = await liveIntensity({ embedded: germany() }, options({ electricityMapsToken: 'good-token' }));
+    assert.equal(f.scope, 'country', 'the embedded figure stands in');
+    assert.match(f.fallback ?? '', /zone FR, not DE/);
   });
 
   it('reads Electricity Maps by coordinates', async () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Meter } from '../../src/core/energy/meter';
 import {
+  fieldValue,
   NVML_ERROR_NOT_SUPPORTED,
   NvmlError,
   nvmlSources,
@@ -45,6 +46,40 @@ const linuxProbe = (tree: Record<string, string>, env: Record<string, string> = 
   sysfsRoot: '/sys',
   env,
   fs: fakeFs(tree),
+});
+
+describe('NVML field values', () => {
+  it('decodes each nvmlValueType_t as nvml.h defines it (3 unsigned long long, 4 signed long long)', () => {
+    // nvml.h: NVML_VALUE_TYPE_DOUBLE = 0, UNSIGNED_INT = 1, UNSIGNED_LONG = 2,
+    // UNSIGNED_LONG_LONG = 3, SIGNED_LONG_LONG = 4, SIGNED_INT = 5, UNSIGNED_SHORT = 6.
+    const field = (type: number, write: (b: Buffer) => void) => {
+      const b = Buffer.alloc(40);
+      b.writeInt32LE(type, 24);
+      write(b);
+      return b;
+    };
+    assert.equal(fieldValue(field(0, (b) => b.writeDoubleLE(1.5, 32))), 1.5);
+    assert.equal(fieldValue(field(1, (b) => b.writeUInt32LE(700_000, 32))), 700_000);
+    assert.equal(
+      fieldValue(
+        field(2, (b) => b.writeBigUInt64LE(5_000_000_000n, 32)),
+        'linux',
+      ),
+      5_000_000_000,
+    );
+    assert.equal(
+      fieldValue(
+        field(2, (b) => b.writeUInt32LE(7, 32)),
+        'win32',
+      ),
+      7,
+    );
+    assert.equal(fieldValue(field(3, (b) => b.writeBigUInt64LE(2n ** 63n + 2048n, 32))), Number(2n ** 63n + 2048n));
+    assert.equal(fieldValue(field(4, (b) => b.writeBigInt64LE(-5n, 32))), -5);
+    assert.equal(fieldValue(field(5, (b) => b.writeInt32LE(-7, 32))), -7);
+    assert.equal(fieldValue(field(6, (b) => b.writeUInt16LE(65535, 32))), 65535);
+    assert.equal(fieldValue(field(9, () => {})), undefined);
+  });
 });
 
 describe('NVML sources', () => {

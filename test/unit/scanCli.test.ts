@@ -40,6 +40,14 @@ describe('carbonlens scan', () => {
     assert.match(r.out, /train\.py:2:28: model bert-base-uncased -> distilbert-base-uncased/);
   });
 
+  it('prints paths the way they were given: an absolute path stays absolute', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cl-scan-'));
+    writeFileSync(path.join(dir, 'sky.yaml'), 'model:\n  name: google/vit-base-patch16-384\n');
+    const r = await runMain('scan', dir);
+    assert.equal(r.code, 0, r.err);
+    assert.ok(r.out.includes(`${path.join(dir, 'sky.yaml')}:2:9: model google/vit-base-patch16-384`), r.out);
+  });
+
   it('explains bad arguments', async () => {
     assert.equal((await runMain('scan')).code, 2);
     assert.equal((await runMain('scan', '.', '--fail-on', 'everything')).code, 2);

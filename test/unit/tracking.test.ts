@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { parse } from 'csv-parse/sync';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -182,13 +183,15 @@ describe('tracked records', () => {
 
     const dir = mkdtempSync(join(tmpdir(), 'carbonlens-tracked-'));
     const { csv, jsonl } = appendRecord(join(dir, 'emissions.csv'), record);
-    const [header, row] = readFileSync(csv, 'utf8').trim().split('\n');
-    assert.equal(header, CODECARBON_COLUMNS.join(','));
-    const cells = row.split(',');
-    const col = (name: string) => cells[CODECARBON_COLUMNS.indexOf(name as (typeof CODECARBON_COLUMNS)[number])];
+    const text = readFileSync(csv, 'utf8');
+    assert.equal(text.split('\n')[0], CODECARBON_COLUMNS.join(','));
+    const [row] = parse(text, { columns: true }) as Record<string, string>[];
+    const col = (name: string) => row![name];
     assert.equal(col('experiment_id'), 'terminal:python train.py');
     assert.equal(Number(col('duration')), 10);
-    assert.ok(Math.abs(Number(col('gpu_energy')) - 2500 / 3.6e6) < 1e-12);
+    // CodeCarbon multiplies each component's energy by PUE.
+    assert.ok(Math.abs(Number(col('gpu_energy')) - (2500 * 1.1) / 3.6e6) < 1e-12);
+    assert.ok(Number(col('cpu_utilization_percent')) >= 0);
     assert.equal(col('cloud_region'), 'us-east-1');
     const back = parseRuns(readFileSync(jsonl, 'utf8'));
     assert.deepEqual([back.records.length, back.tracked.length, back.skipped], [0, 1, 0]);

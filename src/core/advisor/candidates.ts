@@ -1,5 +1,6 @@
 // What a scanner finds: a value, where it is (offsets of the value without its quotes, so a
 // replacement keeps the quoting style), and the key or call it was given to.
+import { modelRef } from './catalogue';
 
 export interface Candidate {
   kind: 'model' | 'region';
@@ -26,9 +27,16 @@ export function isModelKey(key: string): boolean {
 /** A Hugging Face repository id: `name` or `owner/name` (letters, digits, -_.). */
 export const HUB_ID = /^[A-Za-z0-9][\w.-]{0,95}(\/[A-Za-z0-9][\w.-]{0,95})?$/;
 
-/** Candidates for a key/value pair; `known` says whether a value is worth reporting at all. */
+/**
+ * Candidates for a key/value pair: a region under a region key, a hub id under a model key, and
+ * a value that is exactly a catalogue model's `owner/name` id under any key (`model:` then
+ * `name: org/model`, as SkyPilot and Hydra configs nest it). Prose never matches: the whole
+ * value must be the id. Legacy short names (`gpt2`) count under model keys only: alone they are
+ * too often a word.
+ */
 export function classify(key: string, value: string, start: number, end: number, out: Candidate[]): void {
   if (!value || value.length > 200) return;
   if (isRegionKey(key)) out.push({ kind: 'region', value, start, end, key });
-  else if (isModelKey(key) && HUB_ID.test(value)) out.push({ kind: 'model', value, start, end, key });
+  else if (HUB_ID.test(value) && (isModelKey(key) || (value.includes('/') && modelRef(value))))
+    out.push({ kind: 'model', value, start, end, key });
 }

@@ -112,7 +112,7 @@ function published(id: string, options: AdvisorOptions): ModelSuggestion | undef
   if (!ref) return undefined;
   const candidates: ModelSuggestion[] = [];
   for (const [small, rows] of publishedAlternatives(ref.canonical)) {
-    // Verified figures first: SOURCES.md flags the seed paper's unverified TrOCR row.
+    // Verified figures first: SOURCES.md flags the study's unverified TrOCR row.
     const scored = rows
       .filter((r) => r.largeScore !== null && r.smallScore !== null)
       .sort((a, b) => Number(/NOT verified/i.test(a.source)) - Number(/NOT verified/i.test(b.source)));

@@ -11,6 +11,7 @@ import {
   type WindowResult,
 } from '../energy/meter';
 import type { Provenance } from '../energy/provenance';
+import type { WindowUsage } from '../energy/usage';
 import {
   loadPipeline,
   type Device,
@@ -67,6 +68,8 @@ export interface RepeatResult {
   netJPerItem?: number;
   components: ComponentPerItem[];
   kind: Provenance;
+  /** How busy the machine was (absent in records written before 0.2.0). */
+  usage?: WindowUsage;
 }
 
 /** How the model ran: what a reader needs to reproduce the figure. */
@@ -140,6 +143,7 @@ function perItem(window: WindowResult, items: number): RepeatResult {
       netJPerItem: c.netEnergyJ === undefined ? undefined : c.netEnergyJ / items,
     })),
     kind: window.kind,
+    ...(window.usage && { usage: window.usage }),
   };
 }
 
@@ -237,7 +241,19 @@ function sumPhases(a: RepeatResult, b: RepeatResult, items: number): RepeatResul
     jPerItem: energyJ / items,
     components,
     kind: RANK[b.kind] > RANK[a.kind] ? b.kind : a.kind,
+    usage: mergeUsage(a, b),
   };
+}
+
+/** Two phases' usage, each figure weighted by its phase's duration. */
+function mergeUsage(a: RepeatResult, b: RepeatResult): WindowUsage {
+  const out: WindowUsage = {};
+  for (const key of ['cpuPercent', 'gpuPercent', 'ramPercent', 'ramUsedGB'] as const) {
+    const parts = [a, b].filter((r) => r.usage?.[key] !== undefined);
+    const seconds = parts.reduce((t, r) => t + r.seconds, 0);
+    if (parts.length && seconds > 0) out[key] = parts.reduce((t, r) => t + r.usage![key]! * r.seconds, 0) / seconds;
+  }
+  return out;
 }
 
 const RANK: Record<Provenance, number> = { measured: 0, sampled: 1, estimated: 2 };

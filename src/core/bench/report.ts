@@ -19,8 +19,14 @@ import {
 } from 'node:fs';
 import { lockWaiting } from '../fileLock';
 import { dirname, join } from 'node:path';
+import {
+  CODECARBON_CLOUD_PLACES,
+  countryIntensityCodecarbonRows,
+  countryIntensityRows,
+} from '../../generated/intensityTables';
 import { JOULES_PER_KWH } from '../carbon/emissions';
 import type { IntensityFigure } from '../carbon/intensity';
+import type { WindowUsage } from '../energy/usage';
 import type { TrackedRecord } from '../tracking/trackedRecord';
 import type { BenchRecord } from './record';
 
@@ -81,8 +87,13 @@ interface CsvRun {
   totalJ: number;
   componentJ: (component: string) => number | undefined;
   emissions?: { intensity: IntensityFigure; pue: number };
+  usage?: WindowUsage;
   machine: { os: string; cpu: string; cpuCount: number; gpus: string[]; ramGB: number };
 }
+
+/** Rows without a place have no emissions: kept apart so CodeCarbon's dashboard reads the rest (docs/measurement.md). */
+export const PROJECT_NAME = 'carbonlens';
+export const UNLOCATED_PROJECT_NAME = 'carbonlens-no-location';
 
 /** A benchmark (its median repeat) or a tracked run as CodeCarbon would have logged it. */
 export function codecarbonRow(record: BenchRecord | TrackedRecord): string[] {
@@ -95,6 +106,7 @@ export function codecarbonRow(record: BenchRecord | TrackedRecord): string[] {
       totalJ: record.energy.totalJ,
       componentJ: (c) => record.energy.components.find((x) => x.component === c)?.energyJ,
       emissions: record.emissions,
+      usage: record.usage,
       machine: record.machine,
     });
   }
@@ -111,21 +123,62 @@ export function codecarbonRow(record: BenchRecord | TrackedRecord): string[] {
       return x && x.jPerItem * items;
     },
     emissions: record.emissions,
+    usage: run.usage,
     machine: record.machine,
   });
 }
 
+/** Local time without a zone, as CodeCarbon writes it (datetime.now().strftime("%Y-%m-%dT%H:%M:%S")). */
+export function localTimestamp(iso: string): string {
+  const d = new Date(iso);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/**
+ * country_name and region as CodeCarbon 3.x writes them: for a cloud region, its impact.csv's
+ * country and state (else city); for a US state, Canadian province or Nordic zone, the country
+ * and the lower-case key it takes (`texas`, `se3`); for a country, its name.
+ */
+export function codecarbonPlace(f: IntensityFigure): { countryName?: string; region?: string } {
+  const countryName = f.countryIso3 ? codecarbonCountryName(f.countryIso3) : undefined;
+  if (f.scope === 'cloud-region') {
+    const known = CODECARBON_CLOUD_PLACES[`${f.provider} ${f.region}`];
+    return { countryName: known?.[0] ?? countryName, region: known?.[1] ?? f.location };
+  }
+  if (f.scope === 'subnational') {
+    const key = f.location
+      .split(' - ')[0]!
+      .replace(/ \([A-Z]{2}\)$/, '')
+      .toLowerCase();
+    return { countryName, region: key };
+  }
+  if (f.scope === 'country') return { countryName: countryName ?? f.location };
+  return { countryName };
+}
+
+function codecarbonCountryName(iso3: string): string | undefined {
+  return (
+    countryIntensityCodecarbonRows().find((r) => r.iso3 === iso3)?.name ??
+    countryIntensityRows().find((r) => r.iso3 === iso3)?.name
+  );
+}
+
 function csvRow(run: CsvRun): string[] {
-  const kwh = (c: string) => (run.componentJ(c) ?? 0) / JOULES_PER_KWH;
-  const power = (c: string) => (run.durationS > 0 ? (run.componentJ(c) ?? 0) / run.durationS : 0);
-  const energyKwh = Math.max(0, run.totalJ) / JOULES_PER_KWH;
   const e = run.emissions;
-  const kg = e ? (energyKwh * e.intensity.gco2PerKwh * e.pue) / 1000 : undefined;
+  // CodeCarbon applies PUE to each component's energy before summing, so emissions = energy_consumed x intensity.
+  const pue = e?.pue ?? 1;
+  const kwh = (c: string) => ((run.componentJ(c) ?? 0) * pue) / JOULES_PER_KWH;
+  const power = (c: string) => (run.durationS > 0 ? (run.componentJ(c) ?? 0) / run.durationS : 0);
+  const energyKwh = (Math.max(0, run.totalJ) * pue) / JOULES_PER_KWH;
+  const kg = e ? (energyKwh * e.intensity.gco2PerKwh) / 1000 : undefined;
   const onCloud = e?.intensity.scope === 'cloud-region';
+  const place = e ? codecarbonPlace(e.intensity) : {};
   const m = run.machine;
+  const u = run.usage ?? {};
   const values: Record<(typeof CODECARBON_COLUMNS)[number], string | number | undefined> = {
-    timestamp: run.timestamp.replace(/\.\d+Z$/, ''),
-    project_name: 'carbonlens',
+    timestamp: localTimestamp(run.timestamp),
+    project_name: e ? PROJECT_NAME : UNLOCATED_PROJECT_NAME,
     run_id: run.runId,
     experiment_id: run.experimentId,
     duration: run.durationS,
@@ -138,10 +191,11 @@ function csvRow(run: CsvRun): string[] {
     gpu_energy: kwh('gpu'),
     ram_energy: kwh('ram'),
     energy_consumed: energyKwh,
-    water_consumed: undefined,
-    country_name: e && !onCloud ? e.intensity.location : undefined,
+    // WUE 0 (CodeCarbon's default): no water figure is known for the place.
+    water_consumed: 0,
+    country_name: place.countryName,
     country_iso_code: e?.intensity.countryIso3,
-    region: e && e.intensity.scope === 'subnational' ? e.intensity.location : undefined,
+    region: place.region,
     cloud_provider: onCloud ? e?.intensity.provider : undefined,
     cloud_region: onCloud ? e?.intensity.region : undefined,
     os: m.os,
@@ -155,13 +209,14 @@ function csvRow(run: CsvRun): string[] {
     latitude: undefined,
     ram_total_size: m.ramGB,
     tracking_mode: 'machine',
-    cpu_utilization_percent: undefined,
-    gpu_utilization_percent: undefined,
-    ram_utilization_percent: undefined,
-    ram_used_gb: undefined,
+    // CodeCarbon writes 0 when it took no reading; so do we.
+    cpu_utilization_percent: u.cpuPercent ?? 0,
+    gpu_utilization_percent: u.gpuPercent ?? 0,
+    ram_utilization_percent: u.ramPercent ?? 0,
+    ram_used_gb: u.ramUsedGB ?? 0,
     on_cloud: onCloud ? 'Y' : 'N',
-    pue: e?.pue ?? 1,
-    wue: undefined,
+    pue,
+    wue: 0,
   };
   return CODECARBON_COLUMNS.map((c) => csvField(values[c]));
 }

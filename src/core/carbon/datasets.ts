@@ -61,7 +61,8 @@ const DATASETS: Record<DatasetName, IntensityDataset> = {
   },
   codecarbon: {
     name: 'codecarbon',
-    description: "CodeCarbon's tables: older cloud figures (about 2016-2023) and OWID country figures (2021-2023)",
+    description:
+      "CodeCarbon's tables: Google Cloud as CodeCarbon 3.x has it (2023), AWS and Azure as CodeCarbon had them before 3.0 (figures of about 2016-2019; 3.x uses the country or state figure), OWID country figures (2021-2023)",
     regions: cloudRegionAltRows,
     countries: countryIntensityCodecarbonRows,
     subnational: subnationalIntensityRows,

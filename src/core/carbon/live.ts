@@ -126,7 +126,8 @@ async function electricityMaps(target: LiveTarget, options: LiveOptions): Promis
   if (!where) throw new LiveError(`${service} needs a country or coordinates`);
   const base = (options.electricityMapsUrl ?? ELECTRICITY_MAPS_URL).replace(/\/+$/, '');
   const body = (await getJson(
-    `${base}/v3/carbon-intensity/latest?${where}`,
+    // Without this flag the API may answer for the caller's IP location instead of the zone asked for.
+    `${base}/v3/carbon-intensity/latest?${where}&shouldUseFallbackCallerLookup=false`,
     { 'auth-token': options.electricityMapsToken! },
     options,
     service,
@@ -134,6 +135,8 @@ async function electricityMaps(target: LiveTarget, options: LiveOptions): Promis
   const g = body?.carbonIntensity;
   if (typeof g !== 'number' || !Number.isFinite(g) || g < 0) throw new LiveError(`${service} sent no carbonIntensity`);
   const zoneName = typeof body.zone === 'string' ? body.zone : (zone ?? where);
+  if (zone && !target.coordinates && zoneName !== zone)
+    throw new LiveError(`${service} answered for zone ${zoneName}, not ${zone}, the zone asked for`);
   const factor = typeof body.emissionFactorType === 'string' ? `, ${body.emissionFactorType} emission factors` : '';
   const estimated = body.isEstimated === true ? ', estimated by Electricity Maps' : '';
   return {

@@ -96,15 +96,39 @@ export function cpuPowerModel(tdpWatts: number, load: number): number {
   return tdpWatts * (IDLE_FRACTION + (1 - IDLE_FRACTION) * l);
 }
 
+/**
+ * Physical CPU packages (sockets): distinct `physical_package_id`s in sysfs on Linux, as
+ * `lscpu`'s "Socket(s)" counts them; 1 elsewhere and when sysfs cannot be read.
+ */
+export function cpuSockets(root = '/sys/devices/system/cpu'): number {
+  if (process.platform !== 'linux') return 1;
+  try {
+    const ids = new Set<string>();
+    for (const name of fs.readdirSync(root)) {
+      if (!/^cpu\d+$/.test(name)) continue;
+      try {
+        ids.add(fs.readFileSync(`${root}/${name}/topology/physical_package_id`, 'utf8').trim());
+      } catch {
+        // an offline CPU has no topology
+      }
+    }
+    return Math.max(1, ids.size);
+  } catch {
+    return 1;
+  }
+}
+
 export function cpuEstimateSource(
   brand: string,
   logicalCpus: number,
   times: { read(): CpuTimes; close(): void } = cpuTimesReader(),
+  sockets = cpuSockets(),
 ): EnergySource {
   const match = brand ? matchCpuTdp(brand) : undefined;
-  const tdp = match ? match.tdpWatts : PER_THREAD_WATTS * logicalCpus;
+  // The table's TDP is per package: a two-socket server draws up to twice it, as CodeCarbon counts.
+  const tdp = match ? match.tdpWatts * sockets : PER_THREAD_WATTS * logicalCpus;
   const basis = match
-    ? `TDP ${tdp} W of "${match.name}" (CodeCarbon's CPU table)`
+    ? `TDP ${match.tdpWatts} W of "${match.name}" (CodeCarbon's CPU table)${sockets > 1 ? ` x ${sockets} sockets = ${tdp} W` : ''}`
     : `CPU model ${brand ? `"${brand}"` : ''} not in the TDP table: ${PER_THREAD_WATTS} W x ${logicalCpus} threads = ${tdp} W stands in for its TDP`;
   let last: CpuTimes | undefined;
   let lastW: number | undefined;

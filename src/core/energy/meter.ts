@@ -1,5 +1,13 @@
 import type { Component, Provenance } from './provenance';
 import type { EnergySource, SourceStats } from './source';
+import {
+  EMPTY_USAGE,
+  machineUsageReader,
+  usageBetween,
+  type UsageReader,
+  type UsageSums,
+  type WindowUsage,
+} from './usage';
 
 /**
  * Samples every source on a timer (1 Hz by default; faster while someone asks), publishes live
@@ -64,6 +72,8 @@ export interface WindowResult {
   totalJ: number;
   netJ?: number;
   kind: Provenance;
+  /** How busy the machine was: CPU and GPU utilisation, memory in use. */
+  usage?: WindowUsage;
 }
 
 export interface IdleBaseline {
@@ -82,6 +92,8 @@ export interface MeterOptions {
   counterIntervalMs?: number;
   /** A clock in ms, for tests. */
   now?: () => number;
+  /** Machine-wide CPU time and memory in use (default: the kernel's); null reads none. */
+  usage?: UsageReader | null;
 }
 
 interface SourceState {
@@ -108,6 +120,7 @@ interface Snapshot {
   integralJ: number[];
   coveredS: number[];
   counterJ: (number | undefined)[];
+  usage: UsageSums;
 }
 
 const RANK: Record<Provenance, number> = { measured: 0, sampled: 1, estimated: 2 };
@@ -129,6 +142,9 @@ export class Meter {
   private session: Snapshot | undefined;
   /** The sampled integrals after each sample, oldest first, for windows reconstructed later. */
   private readonly history: Snapshot[] = [];
+  private readonly usageReader: UsageReader | undefined;
+  private usage: UsageSums = [...EMPTY_USAGE];
+  private ramAt: number | undefined;
   latest: MeterReading | undefined;
 
   constructor(sources: readonly EnergySource[], options: MeterOptions = {}) {
@@ -138,6 +154,7 @@ export class Meter {
     this.counterIntervalMs = options.counterIntervalMs ?? 10_000;
     this.now = options.now ?? (() => performance.timeOrigin + performance.now());
     this.lastIntervalMs = this.baseIntervalMs;
+    this.usageReader = options.usage === null ? undefined : (options.usage ?? machineUsageReader());
   }
 
   get intervalMs(): number {
@@ -221,6 +238,7 @@ export class Meter {
     clearTimeout(this.timer);
     this.listeners.clear();
     for (const s of this.sources) s.close?.();
+    this.usageReader?.close();
   }
 
   /** @internal */
@@ -267,6 +285,7 @@ export class Meter {
   private async readAll(forceCounters: boolean): Promise<MeterReading> {
     const at = this.now();
     const readings = await Promise.all(this.states.map((st) => this.readOne(st, at, forceCounters)));
+    this.readUsage(at, forceCounters, readings);
     const components: Partial<Record<Component, number>> = {};
     let totalW = 0;
     for (const r of readings) {
@@ -317,11 +336,39 @@ export class Meter {
     st.lastPower = powerW;
     st.lastPowerAt = powerW === undefined ? undefined : at;
     const kind: Provenance = source.kind === 'estimated' ? 'estimated' : 'sampled';
-    if (source.stats && (st.statsAt === undefined || at - st.statsAt >= STATS_INTERVAL_MS)) {
+    if (source.stats && (forceCounters || st.statsAt === undefined || at - st.statsAt >= STATS_INTERVAL_MS)) {
       st.stats = safeStats(source);
       st.statsAt = at;
     }
     return { sourceId: source.id, component: source.component, powerW, kind, ...(st.stats && { stats: st.stats }) };
+  }
+
+  /** CPU time at every reading; memory and GPU utilisation when their stats were read. */
+  private readUsage(at: number, edge: boolean, readings: PowerReading[]): void {
+    const r = this.usageReader;
+    const u = this.usage;
+    if (r) {
+      try {
+        const t = r.cpu();
+        [u[0], u[1]] = [t.busy, t.total];
+        if (edge || this.ramAt === undefined || at - this.ramAt >= STATS_INTERVAL_MS) {
+          const ram = r.ram();
+          u[4]! += ram.usedBytes / 1024 ** 3;
+          u[5]! += (ram.usedBytes / ram.totalBytes) * 100;
+          u[6]! += 1;
+          this.ramAt = at;
+        }
+      } catch {
+        // usage is a detail beside the energy: a failed read leaves its columns empty
+      }
+    }
+    for (const [i, st] of this.states.entries()) {
+      const p = readings[i]!.stats?.utilizationPercent;
+      if (st.source.component === 'gpu' && st.statsAt === at && p !== undefined) {
+        u[2]! += p;
+        u[3]! += 1;
+      }
+    }
   }
 
   private remember(): void {
@@ -354,6 +401,7 @@ export class Meter {
       integralJ: mix(p.integralJ, q.integralJ),
       coveredS: mix(p.coveredS, q.coveredS),
       counterJ: p.counterJ,
+      usage: mix(p.usage, q.usage),
     };
   }
 
@@ -363,6 +411,7 @@ export class Meter {
       integralJ: this.states.map((s) => s.integralJ),
       coveredS: this.states.map((s) => s.coveredS),
       counterJ: this.states.map((s) => (s.counterBroken ? undefined : s.counterJ)),
+      usage: [...this.usage],
     };
   }
 
@@ -390,7 +439,7 @@ export class Meter {
         coverage,
       };
     });
-    const result = summarise(a.at, durationS, sources);
+    const result = { ...summarise(a.at, durationS, sources), usage: usageBetween(a.usage, b.usage) };
     return idle ? applyBaseline(result, idle) : result;
   }
 }
@@ -442,7 +491,7 @@ export function applyBaseline(result: WindowResult, idle: IdleBaseline): WindowR
     const idleW = idle.powerW[s.sourceId];
     return idleW === undefined ? s : { ...s, idleW, netEnergyJ: s.energyJ - idleW * result.durationS };
   });
-  return summarise(result.startedAt, result.durationS, sources);
+  return { ...summarise(result.startedAt, result.durationS, sources), ...(result.usage && { usage: result.usage }) };
 }
 
 function summarise(startedAt: number, durationS: number, sources: SourceEnergy[]): WindowResult {

@@ -41,6 +41,33 @@ const NVML_FI_DEV_POWER_INSTANT = 186;
 /** sizeof(nvmlFieldValue_t): fieldId, scopeId (u32), timestamp, latencyUsec (i64), valueType, nvmlReturn (i32), value (8-byte union). */
 const FIELD_VALUE_SIZE = 40;
 
+/**
+ * The value of an nvmlFieldValue_t by its valueType (nvml.h's nvmlValueType_t): 0 double,
+ * 1 unsigned int, 2 unsigned long (8 bytes on LP64, 4 on Windows), 3 unsigned long long,
+ * 4 signed long long, 5 signed int, 6 unsigned short; undefined for a type nvml.h does not define.
+ */
+export function fieldValue(field: Buffer, platform: NodeJS.Platform = process.platform): number | undefined {
+  const at = 32;
+  switch (field.readInt32LE(24)) {
+    case 0:
+      return field.readDoubleLE(at);
+    case 1:
+      return field.readUInt32LE(at);
+    case 2:
+      return platform === 'win32' ? field.readUInt32LE(at) : Number(field.readBigUInt64LE(at));
+    case 3:
+      return Number(field.readBigUInt64LE(at));
+    case 4:
+      return Number(field.readBigInt64LE(at));
+    case 5:
+      return field.readInt32LE(at);
+    case 6:
+      return field.readUInt16LE(at);
+    default:
+      return undefined;
+  }
+}
+
 /** Loads libnvidia-ml / nvml.dll and initialises it; throws an Error that says why not. */
 export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding> {
   // require, not import(): koffi is a native CommonJS module, loaded here on first use only.
@@ -125,8 +152,7 @@ export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding>
         instantSupported = false; // an older driver: say so once through `undefined`, then stop asking
         return undefined;
       }
-      // valueType 1 = unsigned int, 4 = unsigned long long; power is reported as the former.
-      return field.readInt32LE(24) === 4 ? Number(field.readBigUInt64LE(32)) : field.readUInt32LE(32);
+      return fieldValue(field);
     },
     totalEnergyMj(index) {
       const h = handle(index);

@@ -3,7 +3,7 @@ import { cpuEstimateSource } from './cpuEstimate';
 import { openNvidiaSmiSources } from './nvidiaSmi';
 import { openNvmlSources, type NvmlBinding } from './nvml';
 import { currentProbeEnvironment, probeNvidiaSmi, probeRapl, type ProbeEnvironment } from './probe';
-import { ramEstimateSource } from './ramEstimate';
+import { ramEstimateSource, type RamModel } from './ramEstimate';
 import { openRaplSources } from './rapl';
 import type { OpenedSources } from './source';
 
@@ -14,6 +14,8 @@ export interface OpenSourcesOptions {
   cpuBrand?: string;
   logicalCpus?: number;
   totalMemoryBytes?: number;
+  /** How RAM power is estimated without a DRAM counter (default `dimm`). */
+  ramModel?: RamModel;
   loadNvml?: (path: string) => Promise<NvmlBinding>;
 }
 
@@ -45,6 +47,6 @@ export async function openEnergySources(options: OpenSourcesOptions = {}): Promi
   }
   sources.push(...rapl.sources);
   if (!rapl.sources.some((s) => s.component === 'ram'))
-    sources.push(ramEstimateSource(options.totalMemoryBytes ?? os.totalmem()));
+    sources.push(ramEstimateSource(options.totalMemoryBytes ?? os.totalmem(), options.ramModel));
   return { sources, notes };
 }

@@ -543,7 +543,7 @@ function lockFolder(folder: string, repo: RepoRef): () => void {
   const got = tryLock(join(folder, '.carbonlens-download.lock'));
   if ('heldBy' in got)
     throw new HubError(
-      `${describe(repo)} is being downloaded by another process (pid ${got.heldBy}): wait for it to finish.`,
+      `${describe(repo)} is being downloaded by another process${got.heldBy ? ` (pid ${got.heldBy})` : ''}: wait for it to finish.`,
       'busy',
     );
   return got.release;

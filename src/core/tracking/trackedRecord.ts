@@ -6,6 +6,7 @@ import { compareRegions, JOULES_PER_KWH, windowEmissions } from '../carbon/emiss
 import type { DatasetName } from '../carbon/datasets';
 import type { IntensityFigure } from '../carbon/intensity';
 import type { Provenance } from '../energy/provenance';
+import type { WindowUsage } from '../energy/usage';
 import type { FinishedRun, RunOrigin } from './runTracker';
 
 export interface MachineFacts {
@@ -44,6 +45,8 @@ export interface TrackedRecord {
       idleW?: number;
     }[];
   };
+  /** How busy the machine was during the run. */
+  usage?: WindowUsage;
   /** Other tracked runs going at the same time: their energy is in this run's too. */
   overlaps: { runId: string; label: string }[];
   emissions?: {
@@ -146,6 +149,7 @@ export function trackedRecord(run: FinishedRun, context: RecordContext): Tracked
         ...(s.idleW !== undefined && { idleW: s.idleW }),
       })),
     },
+    ...(w.usage && { usage: w.usage }),
     overlaps: run.overlaps,
     ...(emissions ? { emissions } : { emissionsNote: 'Location unknown: set carbonlens.location for gCO2e.' }),
     machine: context.machine,

@@ -103,7 +103,7 @@ describe('CarbonLens advisor in the editor', function () {
     assert.match(text, /Evidence: \*\*published\*\*/);
     assert.match(text, /top-1 accuracy %: 61 vs 68 \(higher is better\)/);
     assert.match(text, /69% less energy in the study/);
-    assert.match(text, /Sources: seed paper Table III/);
+    assert.match(text, /Sources: GREEN 2023 study Table III/);
   });
 
   it('reads the code cells of an opened notebook as Python', async () => {

@@ -2,6 +2,7 @@
 // classification and OCR; a JSONL file of {text, summary} lines, for summarization.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { checkAbort, sampleIndices, type EvalSet } from './evalSet';
 import { imageFromFile } from './images';
 
@@ -9,21 +10,35 @@ export class DatasetError extends Error {
   override name = 'DatasetError';
 }
 
-/** A minimal RFC 4180 reader: quoted fields may hold commas and doubled quotes. */
-function csvRows(text: string): string[][] {
-  return text
-    .split(/\r?\n/)
-    .filter((l) => l.trim() !== '')
-    .map((line) => {
-      const fields: string[] = [];
-      const re = /\s*(?:"((?:[^"]|"")*)"|([^,]*))\s*(,|$)/gy;
-      let m: RegExpExecArray | null;
-      while ((m = re.exec(line)) && m[0] !== '') {
-        fields.push(m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2].trim());
-        if (m[3] === '') break;
-      }
-      return fields;
+/** labels.csv's rows with the line each starts on (RFC 4180: quoted fields may hold commas, quotes and newlines). */
+function labelRows(csv: string): { fields: Record<string, string>; line: number }[] {
+  let rows: { record: Record<string, string>; raw: string; info: { lines: number } }[];
+  try {
+    rows = parse(readFileSync(csv, 'utf8'), {
+      bom: true,
+      columns: (header: string[]) => {
+        const names = header.map((h) => h.trim());
+        if (!names.includes('file') || !names.includes('label'))
+          throw new DatasetError(`${csv} needs a header with the columns "file" and "label".`);
+        return names;
+      },
+      info: true,
+      raw: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
     });
+  } catch (e) {
+    if (e instanceof DatasetError) throw e;
+    throw new DatasetError(`${csv} is not a valid CSV file: ${(e as Error).message}`);
+  }
+  // info.lines is the line a record ends on; its raw text carries skipped blank lines before it
+  // and its line break after it, and between them the newlines inside quoted fields.
+  const inner = (raw: string) =>
+    raw
+      .replace(/^[\r\n]+/, '')
+      .replace(/\r?\n$/, '')
+      .match(/\n/g)?.length ?? 0;
+  return rows.map((r) => ({ fields: r.record, line: r.info.lines - inner(r.raw) }));
 }
 
 export async function imageFolder(path: string, samples: number, seed: number, signal?: AbortSignal): Promise<EvalSet> {
@@ -31,18 +46,17 @@ export async function imageFolder(path: string, samples: number, seed: number, s
   const csv = join(folder, 'labels.csv');
   if (!existsSync(csv))
     throw new DatasetError(`${path} has no labels.csv: add one with a header "file,label" and a line per image.`);
-  const [header, ...rows] = csvRows(readFileSync(csv, 'utf8'));
-  const fileCol = header?.indexOf('file') ?? -1;
-  const labelCol = header?.indexOf('label') ?? -1;
-  if (fileCol < 0 || labelCol < 0) throw new DatasetError(`${csv} needs a header with the columns "file" and "label".`);
+  const rows = labelRows(csv);
+  if (rows.length === 0) throw new DatasetError(`${csv} has a header but no images.`);
   const items = [];
   for (const i of sampleIndices(rows.length, samples, seed)) {
     checkAbort(signal);
-    const file = rows[i][fileCol];
-    const reference = rows[i][labelCol];
-    if (!file || reference === undefined) throw new DatasetError(`${csv} line ${i + 2} lacks a file or a label.`);
+    const { fields, line } = rows[i]!;
+    const file = fields.file?.trim();
+    const reference = fields.label;
+    if (!file || reference === undefined) throw new DatasetError(`${csv} line ${line} lacks a file or a label.`);
     const image = join(folder, file);
-    if (!existsSync(image)) throw new DatasetError(`${csv} line ${i + 2}: ${file} does not exist in ${path}.`);
+    if (!existsSync(image)) throw new DatasetError(`${csv} line ${line}: ${file} does not exist in ${path}.`);
     items.push({ id: file, input: await imageFromFile(image), reference });
   }
   return { name: basename(folder), source: folder, items, population: rows.length, seed };
@@ -56,18 +70,19 @@ export function summaryJsonl(path: string, samples: number, seed: number): EvalS
   if (!existsSync(file) || !statSync(file).isFile()) throw new DatasetError(`${path} is not a file.`);
   const lines = readFileSync(file, 'utf8')
     .split(/\r?\n/)
-    .filter((l) => l.trim() !== '');
-  const records = lines.map((line, i) => {
+    .map((text, i) => ({ text, line: i + 1 }))
+    .filter((l) => l.text.trim() !== '');
+  const records = lines.map(({ text: line, line: n }, i) => {
     let value: Record<string, unknown>;
     try {
       value = JSON.parse(line);
     } catch {
-      throw new DatasetError(`${path} line ${i + 1} is not JSON.`);
+      throw new DatasetError(`${path} line ${n} is not JSON.`);
     }
     const text = TEXT_KEYS.map((k) => value[k]).find((v) => typeof v === 'string');
     const summary = SUMMARY_KEYS.map((k) => value[k]).find((v) => typeof v === 'string');
     if (typeof text !== 'string' || typeof summary !== 'string')
-      throw new DatasetError(`${path} line ${i + 1} needs a "text" and a "summary" string.`);
+      throw new DatasetError(`${path} line ${n} needs a "text" and a "summary" string.`);
     return { id: String(value.id ?? i + 1), input: text, reference: summary };
   });
   return {

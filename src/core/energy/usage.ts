@@ -1,0 +1,54 @@
+// How busy the machine was during a window, for the utilisation columns CodeCarbon writes:
+// CPU from the kernel's busy/total CPU time at both edges (exact, not a mean of samples), RAM
+// in use (total - available) and GPU utilisation as means of the readings taken in the window.
+import * as os from 'node:os';
+import { cpuTimesReader, type CpuTimes } from './cpuEstimate';
+
+export interface WindowUsage {
+  cpuPercent?: number;
+  gpuPercent?: number;
+  ramPercent?: number;
+  ramUsedGB?: number;
+}
+
+export interface UsageReader {
+  cpu(): CpuTimes;
+  /** Bytes in use and installed. */
+  ram(): { usedBytes: number; totalBytes: number };
+  close(): void;
+}
+
+export function machineUsageReader(): UsageReader {
+  const times = cpuTimesReader();
+  return {
+    cpu: () => times.read(),
+    ram: () => {
+      const totalBytes = os.totalmem();
+      return { usedBytes: totalBytes - os.freemem(), totalBytes };
+    },
+    close: () => times.close(),
+  };
+}
+
+/** Running sums, kept in each meter snapshot: [cpuBusy, cpuTotal, gpuSum, gpuN, ramUsedGB sum, ram% sum, ramN]. */
+export type UsageSums = number[];
+export const EMPTY_USAGE: UsageSums = [0, 0, 0, 0, 0, 0, 0];
+
+/** The window's usage from the sums at its two edges; a figure with no reading inside is left out. */
+export function usageBetween(a: UsageSums, b: UsageSums): WindowUsage {
+  const d = b.map((v, i) => v - a[i]!);
+  const [busy, total, gpuSum, gpuN, ramGB, ramPct, ramN] = d as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  return {
+    ...(total > 0 && { cpuPercent: (busy / total) * 100 }),
+    ...(gpuN > 0 && { gpuPercent: gpuSum / gpuN }),
+    ...(ramN > 0 && { ramPercent: ramPct / ramN, ramUsedGB: ramGB / ramN }),
+  };
+}
