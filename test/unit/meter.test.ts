@@ -31,6 +31,41 @@ function rig() {
   return { clock, gpu, cpu, meter, run };
 }
 
+describe('Meter usage', () => {
+  it("gives a window's CPU busy share from the counters at its edges, and means of memory and GPU utilisation", async () => {
+    const clock = { t: 1_000_000 };
+    const cpuTimes = { busy: 1000, total: 4000 };
+    const ram = { usedBytes: 4 * 1024 ** 3, totalBytes: 16 * 1024 ** 3 };
+    let gpuUtil = 50;
+    const gpu: EnergySource = {
+      id: 'gpu',
+      component: 'gpu',
+      name: 'GPU',
+      kind: 'sampled',
+      detail: '',
+      power: () => 100,
+      stats: () => ({ utilizationPercent: gpuUtil }),
+    };
+    const meter = new Meter([gpu], {
+      now: () => clock.t,
+      usage: { cpu: () => ({ ...cpuTimes }), ram: () => ({ ...ram }), close() {} },
+    });
+    const w = await meter.begin(); // edge: cpu 1000/4000, ram 4 GB, gpu 50
+    clock.t += 1000;
+    Object.assign(cpuTimes, { busy: 1300, total: 4400 });
+    ram.usedBytes = 8 * 1024 ** 3;
+    gpuUtil = 100;
+    await meter.sample(); // ram 8 GB, gpu 100
+    clock.t += 1000;
+    Object.assign(cpuTimes, { busy: 1500, total: 4800 });
+    gpuUtil = 70;
+    const r = await w.end(); // edge: ram 8 GB, gpu 70
+    // CPU: (1500 - 1000) / (4800 - 4000) = 62.5%; the readings inside the window: after its first edge.
+    assert.deepEqual(r.usage, { cpuPercent: 62.5, gpuPercent: 85, ramPercent: 50, ramUsedGB: 8 });
+    meter.close();
+  });
+});
+
 describe('Meter windows', () => {
   it('takes a counter source from its counter, and integrates power for the others', async () => {
     const { meter, run, cpu } = rig();
