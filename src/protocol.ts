@@ -99,6 +99,21 @@ export function streamOf(message: HostMessage): Stream | undefined {
   }
 }
 
+/** A benchmark phase as a person reads it: "Measuring idle power (3 s, before the run)". */
+export function phaseText(phase: string, detail?: string): string {
+  const words: Record<string, string> = {
+    idle: 'Measuring idle power',
+    load: 'Loading the model',
+    'warm-up': 'Warming up on',
+    measure: 'Measuring',
+    score: 'Scoring the answers',
+    'cool-down': 'Cooling down',
+  };
+  const text = words[phase] ?? phase;
+  if (!detail) return text;
+  return phase === 'warm-up' ? `${text} ${detail}` : `${text} (${detail})`;
+}
+
 export const EXPORT_FORMATS = ['csv', 'json', 'markdown'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 

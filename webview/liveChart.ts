@@ -34,6 +34,9 @@ export class LiveChart {
   }
 
   private data(): uPlot.AlignedData {
+    // The newest point's time, for a reader (and a test) to see the chart advance.
+    const last = this.points[this.points.length - 1];
+    if (last) this.chartBox.dataset.last = String(last.t);
     const present = COMPONENTS.filter((c) => this.kinds[c]);
     return [this.points.map((p) => p.t / 1000), ...present.map((c) => this.points.map((p) => p.w[c] ?? null))];
   }

@@ -16,6 +16,7 @@ import {
 } from './benchOptions';
 import { describeFigure } from './estimate';
 import { emitEvent } from './events';
+import { phaseText } from '../protocol';
 import { downloadOptions, hubFromEnv } from './hubOptions';
 import { UsageError } from './usage';
 
@@ -127,7 +128,7 @@ export async function measure(
     onPhase: (phase, detail) =>
       flags.events
         ? emitEvent({ event: 'phase', model, phase, detail })
-        : err(`[${model}] ${phase}${detail ? `: ${detail}` : ''}`),
+        : err(`[${model}] ${phaseText(phase, detail)}`),
     onItems: (done, total) => {
       const now = Date.now();
       if (!flags.events || (now - lastItems < 250 && done < total)) return;

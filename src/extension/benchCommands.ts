@@ -1,9 +1,9 @@
 // CarbonLens: Run Benchmark and Compare Models. Quick picks for what to run (or arguments, for
 // tests and keybindings), a cancellable progress notification, then the panel.
-import { mkdirSync } from 'node:fs';
-import { dirname, isAbsolute, relative } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { basename, dirname, isAbsolute, relative } from 'node:path';
 import * as vscode from 'vscode';
-import type { BenchEvent } from '../protocol';
+import { phaseText, type BenchEvent } from '../protocol';
 import type { BenchRecord } from '../core/bench/record';
 import type { Verdict } from '../core/bench/verdict';
 import { resolvePlace } from '../core/carbon/intensity';
@@ -37,6 +37,8 @@ export interface BenchDeps {
   cliPath: string;
   store: BenchStore;
   secrets: vscode.SecretStorage;
+  /** Remembers the evaluation set chosen per task. */
+  memento: vscode.Memento;
   config: () => CarbonLensConfig;
   log: vscode.LogOutputChannel;
   /** Called with the new records once a run is saved. */
@@ -106,6 +108,70 @@ async function pickModel(task: Task, title: string): Promise<string | undefined>
   return folder?.[0]?.fsPath;
 }
 
+/** Each task's default set, and the kind of file or folder the user's own set is. */
+const SETS: Record<Task, { label: string; detail: string; own: string; folder: boolean; extensions?: string[] }> = {
+  'image-classification': {
+    label: 'CIFAR-10 test set (the study)',
+    detail: 'uoft-cs/cifar10 from the hub, downloaded once after you agree to its size',
+    own: 'A folder of images with labels.csv (file,label)…',
+    folder: true,
+  },
+  'image-to-text': {
+    label: 'Rendered words (built in)',
+    detail: 'single printed words drawn on this machine, as in the study; nothing to download',
+    own: 'A folder of images with labels.csv (file,label)…',
+    folder: true,
+  },
+  summarization: {
+    label: 'CNN/DailyMail test set',
+    detail: 'abisee/cnn_dailymail from the hub, downloaded once after you agree to its size',
+    own: 'A .jsonl file of {"text", "summary"} lines…',
+    folder: false,
+    extensions: ['jsonl'],
+  },
+  'text-to-image': {
+    label: "CarbonLens's 40 prompts (built in)",
+    detail: 'nothing to download',
+    own: 'A .txt file of prompts, one per line…',
+    folder: false,
+    extensions: ['txt'],
+  },
+};
+
+const datasetKey = (task: Task) => `carbonlens.dataset.${task}`;
+
+/** The evaluation set: the task's default, the one used last time, or the user's own. `{}` is the default. */
+async function pickDataset(task: Task, memento: vscode.Memento): Promise<{ path?: string } | undefined> {
+  const set = SETS[task];
+  const last = memento.get<string>(datasetKey(task));
+  type Item = vscode.QuickPickItem & { path?: string; browse?: boolean };
+  const items: Item[] = [
+    ...(last && existsSync(last)
+      ? [{ label: `$(history) ${basename(last)}`, description: 'last used', detail: last, path: last }]
+      : []),
+    { label: set.label, detail: set.detail },
+    { label: `$(folder-opened) ${set.own}`, browse: true },
+  ];
+  const pick = await vscode.window.showQuickPick<Item>(items, {
+    title: 'CarbonLens: on which evaluation set?',
+    ignoreFocusOut: true,
+  });
+  if (!pick) return undefined;
+  let path = pick.path;
+  if (pick.browse) {
+    const chosen = await vscode.window.showOpenDialog({
+      canSelectFolders: set.folder,
+      canSelectFiles: !set.folder,
+      ...(set.extensions && { filters: { [set.own.replace(/…$/, '')]: set.extensions } }),
+      title: set.own.replace(/…$/, ''),
+    });
+    path = chosen?.[0]?.fsPath;
+    if (!path) return undefined;
+  }
+  await memento.update(datasetKey(task), path);
+  return path ? { path } : {};
+}
+
 async function pickDevice(): Promise<string | undefined> {
   const items = [
     { label: 'auto', detail: 'CUDA if installed, DirectML, CoreML, WebGPU, then CPU; the report says which ran' },
@@ -140,10 +206,23 @@ function describe(record: BenchRecord): string {
   return `${record.model.id} on ${record.result.device}: ${j}/item (${s.kind}), ${q.metric} ${q.value.toFixed(3)}, ${s.itemsPerS.toPrecision(3)} items/s`;
 }
 
-/** A local model inside an untrusted workspace could be anything: running it needs trust. */
-function needsTrust(model: string): boolean {
-  if (vscode.workspace.isTrusted || !isAbsolute(model)) return false;
-  return (vscode.workspace.workspaceFolders ?? []).some((f) => !relative(f.uri.fsPath, model).startsWith('..'));
+/** A local model or set inside an untrusted workspace could be anything: using it needs trust. */
+function needsTrust(path: string): boolean {
+  if (vscode.workspace.isTrusted || !isAbsolute(path)) return false;
+  return (vscode.workspace.workspaceFolders ?? []).some((f) => !relative(f.uri.fsPath, path).startsWith('..'));
+}
+
+/** The first of `paths` that needs trust, said to the user; undefined when none does. */
+function untrusted(paths: (string | undefined)[]): string | undefined {
+  const path = paths.find((p): p is string => !!p && needsTrust(p));
+  if (path)
+    void vscode.window
+      .showWarningMessage(
+        `CarbonLens uses models and evaluation sets from this workspace only when you trust it (${path}).`,
+        'Manage Workspace Trust',
+      )
+      .then((p) => p && vscode.commands.executeCommand('workbench.trust.manage'));
+  return path;
 }
 
 export async function runBenchmarkCommand(
@@ -167,21 +246,18 @@ export async function runBenchmarkCommand(
     ? (args.candidate ?? (await pickModel(task, 'CarbonLens: the candidate (B), usually the smaller one')))
     : undefined;
   if (compare && !candidate) return undefined;
+  // Asked only when the command is run by hand; a caller that names the model passes `dataset` or takes the default.
+  let dataset = args.dataset;
+  if (!args.model) {
+    const chosen = await pickDataset(task, deps.memento);
+    if (!chosen) return undefined;
+    dataset = chosen.path;
+  }
   const device = args.device ?? (await pickDevice());
   if (!device) return undefined;
   const samples = args.samples ?? (await pickSamples(task));
   if (!samples) return undefined;
-  for (const m of [model, candidate].filter((m): m is string => !!m)) {
-    if (needsTrust(m)) {
-      void vscode.window
-        .showWarningMessage(
-          `CarbonLens runs models from this workspace only when you trust it (${m}).`,
-          'Manage Workspace Trust',
-        )
-        .then((p) => p && vscode.commands.executeCommand('workbench.trust.manage'));
-      return undefined;
-    }
-  }
+  if (untrusted([model, candidate, dataset, task === 'text-to-image' ? args.clip : undefined])) return undefined;
   const config = deps.config();
   mkdirSync(deps.store.dir, { recursive: true });
   const cliArgs = [
@@ -199,7 +275,7 @@ export async function runBenchmarkCommand(
     '--out',
     deps.store.csv,
   ];
-  if (args.dataset) cliArgs.push('--dataset', args.dataset);
+  if (dataset) cliArgs.push('--dataset', dataset);
   if (args.batch) cliArgs.push('--batch', String(args.batch));
   if (args.idleMs !== undefined) cliArgs.push('--idle-ms', String(args.idleMs));
   if (task === 'text-to-image') {
@@ -211,16 +287,6 @@ export async function runBenchmarkCommand(
       ['--clip', args.clip],
     ] as const) {
       if (value !== undefined) cliArgs.push(flag, String(value));
-    }
-    const clip = args.clip;
-    if (clip && needsTrust(clip)) {
-      void vscode.window
-        .showWarningMessage(
-          `CarbonLens runs models from this workspace only when you trust it (${clip}).`,
-          'Manage Workspace Trust',
-        )
-        .then((p) => p && vscode.commands.executeCommand('workbench.trust.manage'));
-      return undefined;
     }
   }
   if (config.location) {
@@ -260,9 +326,11 @@ export async function runBenchmarkCommand(
           env,
           token,
           onEvent: (e: BenchEvent) => {
-            if (e.event === 'phase') report(`${e.model}: ${e.phase}${e.detail ? ` (${e.detail})` : ''}`);
+            // The title names the model; a comparison says which of the two is running.
+            const who = (m: string) => (compare ? `${basename(m)}: ` : '');
+            if (e.event === 'phase') report(`${who(e.model)}${phaseText(e.phase, e.detail)}`);
             else if (e.event === 'items')
-              report(`${e.model}: ${e.done} of ${e.total} items`, (100 * e.done) / e.total / (compare ? 2 : 1));
+              report(`${who(e.model)}${e.done} of ${e.total} items`, (100 * e.done) / e.total / (compare ? 2 : 1));
             else if (e.event === 'download')
               report(
                 `downloading ${e.file}: ${(e.doneBytes / 1e6).toFixed(0)} of ${(e.missingBytes / 1e6).toFixed(0)} MB`,

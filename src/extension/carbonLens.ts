@@ -170,6 +170,7 @@ export class CarbonLens extends Disposable {
       sources: this.live.sources,
       intensity: this.intensity.figure,
       estimatesOnly: this.live.estimatesOnly,
+      notes: this.live.notes,
     });
   }
 

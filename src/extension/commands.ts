@@ -16,6 +16,7 @@ export function registerCommands(ext: CarbonLens): vscode.Disposable[] {
     cliPath,
     store,
     secrets: context.secrets,
+    memento: context.globalState,
     config: () => ext.config,
     log,
     onSaved: (_records: BenchRecord[]) => {

@@ -1,54 +1,96 @@
-// CarbonLens: Set Location or Region: a cloud region from the dataset (with its intensity), or
-// a country, place or coordinates typed in; saved to the user's carbonlens.location.
+// CarbonLens: Set Location or Region. Typed text searches countries, regions of a country and
+// cloud regions together (the kind shown beside each); an unknown place is refused with what to
+// try; the choice is confirmed. Saved to the user's carbonlens.location, which the CLI's --place
+// resolves through the same code.
 import * as vscode from 'vscode';
 import { dataset } from '../core/carbon/datasets';
-import { parseCoordinates, resolvePlace } from '../core/carbon/intensity';
+import { parseCoordinates, resolvePlace, type IntensityFigure } from '../core/carbon/intensity';
+import { searchPlaces } from '../core/carbon/placeSearch';
 import type { CarbonLensConfig } from './config';
 
 type Item = vscode.QuickPickItem & { value?: string };
 
-export async function setLocationCommand(config: CarbonLensConfig, value?: string): Promise<string | undefined> {
-  let location = value;
-  if (location === undefined) {
-    const qp = vscode.window.createQuickPick<Item>();
-    qp.title = 'CarbonLens: where does this machine draw its electricity?';
-    qp.placeholder = 'A cloud region, a country code, a place, or latitude,longitude';
-    qp.matchOnDescription = true;
-    qp.matchOnDetail = true;
-    const regions: Item[] = [];
-    let provider = '';
-    for (const r of [...dataset(config.dataset).regions()].sort(
-      (a, b) => a.provider.localeCompare(b.provider) || a.gco2PerKwh - b.gco2PerKwh,
-    )) {
-      if (r.provider !== provider) {
-        provider = r.provider;
-        regions.push({ label: provider.toUpperCase(), kind: vscode.QuickPickItemKind.Separator });
-      }
-      regions.push({ label: r.region, description: `${r.gco2PerKwh} gCO2e/kWh · ${r.location}`, value: r.region });
+const HINT =
+  'Try the country (France or FR), a US state, Canadian province or Nordic zone, a cloud region id, or latitude,longitude (live intensity).';
+
+const describeFigure = (f: IntensityFigure) => `${f.gco2PerKwh} gCO2e/kWh (${f.source}${f.year ? `, ${f.year}` : ''})`;
+
+function cloudRegions(config: CarbonLensConfig): Item[] {
+  const items: Item[] = [];
+  let provider = '';
+  for (const r of [...dataset(config.dataset).regions()].sort(
+    (a, b) => a.provider.localeCompare(b.provider) || a.gco2PerKwh - b.gco2PerKwh,
+  )) {
+    if (r.provider !== provider) {
+      provider = r.provider;
+      items.push({ label: provider.toUpperCase(), kind: vscode.QuickPickItemKind.Separator });
     }
-    const typed = (v: string): Item[] => {
-      if (!v.trim()) return [];
-      try {
-        if (parseCoordinates(v))
-          return [{ label: v.trim(), description: 'coordinates (live intensity only)', value: v.trim() }];
-        const f = resolvePlace(v, { dataset: config.dataset });
-        return [{ label: v.trim(), description: `${f.gco2PerKwh} gCO2e/kWh · ${f.location}`, value: v.trim() }];
-      } catch {
-        return [];
-      }
-    };
-    qp.items = regions;
-    qp.onDidChangeValue((v) => (qp.items = [...typed(v), ...regions]));
-    location = await new Promise<string | undefined>((resolve) => {
-      qp.onDidAccept(() => resolve(qp.selectedItems[0]?.value ?? (qp.value.trim() || undefined)));
+    items.push({
+      label: r.region,
+      description: `${r.gco2PerKwh} gCO2e/kWh · ${r.location}`,
+      value: `${r.provider} ${r.region}`,
+    });
+  }
+  return items;
+}
+
+function typedItems(text: string, config: CarbonLensConfig): Item[] {
+  const v = text.trim();
+  if (parseCoordinates(v)) return [{ label: v, description: 'coordinates: live intensity only', value: v }];
+  const found = searchPlaces(v, { dataset: config.dataset });
+  if (found.length === 0) return [{ label: `$(error) No place named '${v}'`, detail: HINT, alwaysShow: true }];
+  return found.map((c) => ({
+    label: c.label,
+    description: `${c.kind} · ${c.figure.gco2PerKwh} gCO2e/kWh`,
+    detail: `${c.figure.source}${c.figure.year ? `, ${c.figure.year}` : ''}`,
+    value: c.value,
+    alwaysShow: true,
+  }));
+}
+
+async function pickLocation(config: CarbonLensConfig): Promise<string | undefined> {
+  const qp = vscode.window.createQuickPick<Item>();
+  qp.title = 'CarbonLens: where does this machine draw its electricity?';
+  qp.placeholder = 'A country, a state or province, a cloud region, or latitude,longitude';
+  // The walkthrough takes focus back when a picker opens over it: keep the picker until Escape.
+  qp.ignoreFocusOut = true;
+  const regions = cloudRegions(config);
+  qp.items = regions;
+  qp.onDidChangeValue((v) => {
+    qp.items = v.trim() ? typedItems(v, config) : regions;
+  });
+  try {
+    return await new Promise<string | undefined>((resolve) => {
+      qp.onDidAccept(() => {
+        const value = qp.selectedItems[0]?.value;
+        if (value) resolve(value); // the "no place" row has no value: the picker stays open
+      });
       qp.onDidHide(() => resolve(undefined));
       qp.show();
     });
+  } finally {
     qp.dispose();
   }
+}
+
+export async function setLocationCommand(config: CarbonLensConfig, value?: string): Promise<string | undefined> {
+  const location = (value ?? (await pickLocation(config)))?.trim();
   if (location === undefined) return undefined;
-  await vscode.workspace
-    .getConfiguration('carbonlens')
-    .update('location', location.trim(), vscode.ConfigurationTarget.Global);
-  return location.trim();
+  let figure: IntensityFigure | undefined;
+  if (!parseCoordinates(location)) {
+    try {
+      figure = resolvePlace(location, { dataset: config.dataset });
+    } catch (e) {
+      void vscode.window.showErrorMessage(`CarbonLens: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+  await vscode.workspace.getConfiguration('carbonlens').update('location', location, vscode.ConfigurationTarget.Global);
+  if (value === undefined)
+    void vscode.window.showInformationMessage(
+      figure
+        ? `CarbonLens: location set to ${figure.region ? `${figure.provider} ${figure.region} (${figure.location})` : figure.location}: ${describeFigure(figure)}.`
+        : `CarbonLens: location set to ${location}; coordinates need live intensity (Electricity Maps).`,
+    );
+  return location;
 }

@@ -19,8 +19,9 @@ const webviewOptions = (extensionUri: vscode.Uri): vscode.WebviewOptions & vscod
 });
 
 /**
- * The CarbonLens panel. One at a time; while hidden it keeps only the latest message of each
- * stream and sends them when shown again, so a hidden panel does no work.
+ * The CarbonLens panel. One at a time. Each stream's message (intensity, system, runs, ...) is
+ * sent once when it changes; while the panel is hidden only the latest of each is kept and sent
+ * when it is shown again, so a hidden panel does no work. A page that loads anew gets them all.
  */
 export class CarbonLensPanel extends Disposable {
   private static current: CarbonLensPanel | undefined;
@@ -32,6 +33,8 @@ export class CarbonLensPanel extends Disposable {
     return CarbonLensPanel.current;
   }
   private readonly latest = new Map<string, HostMessage>();
+  /** Streams whose latest message the page has not seen. */
+  private readonly pending = new Set<string>();
   private ready = false;
 
   static show(extensionUri: vscode.Uri, onMessage: PanelListener): CarbonLensPanel {
@@ -80,7 +83,9 @@ export class CarbonLensPanel extends Disposable {
         const message = parseWebviewMessage(raw);
         if (!message) return; // Anything else did not come from our page: ignore it.
         if (message.type === 'ready') {
+          // A page that (re)loads has nothing: everything is new to it.
           this.ready = true;
+          for (const stream of this.latest.keys()) this.pending.add(stream);
           this.flush();
         }
         this.onMessage(message, this);
@@ -104,13 +109,17 @@ export class CarbonLensPanel extends Disposable {
       if (this.visible) void this.panel.webview.postMessage(message);
       return;
     }
+    const before = this.latest.get(stream);
     this.latest.set(stream, message);
+    if (before && !this.pending.has(stream) && JSON.stringify(before) === JSON.stringify(message)) return;
+    this.pending.add(stream);
     this.flush();
   }
 
   private flush(): void {
     if (!this.visible) return;
-    for (const message of this.latest.values()) void this.panel.webview.postMessage(message);
+    for (const stream of this.pending) void this.panel.webview.postMessage(this.latest.get(stream));
+    this.pending.clear();
   }
 
   override dispose(): void {

@@ -28,6 +28,8 @@ export interface StatusState {
   sources: readonly EnergySource[];
   intensity?: IntensityFigure;
   estimatesOnly: boolean;
+  /** What opening the sources found (a permission fix, a missing library), one line each. */
+  notes?: readonly string[];
 }
 
 /**
@@ -38,7 +40,6 @@ export class CarbonLensStatusItem implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem(STATUS_ITEM_ID, vscode.StatusBarAlignment.Right, 100);
   private running = 0;
   private label = '$(pulse) CarbonLens';
-  private tooltipAt = 0;
   private updates = 0;
   private flashText: string | undefined;
   private flashTimer: NodeJS.Timeout | undefined;
@@ -56,7 +57,7 @@ export class CarbonLensStatusItem implements vscode.Disposable {
     else this.item.hide();
   }
 
-  /** About once a second: the text; the tooltip at most every 5 s (it is only read on hover). */
+  /** About once a second: the text and the tooltip, from the same reading. */
   update(state: StatusState): void {
     const { reading, session } = state;
     if (reading) this.updates++;
@@ -71,11 +72,7 @@ export class CarbonLensStatusItem implements vscode.Disposable {
       role: 'button',
     };
     this.render();
-    const now = Date.now();
-    if (now - this.tooltipAt >= 5000 || !reading) {
-      this.tooltipAt = now;
-      this.item.tooltip = tooltip(state);
-    }
+    this.item.tooltip = tooltip(state);
   }
 
   get state(): { text: string; updates: number } {
@@ -137,10 +134,14 @@ export function tooltip(state: StatusState): vscode.MarkdownString {
   } else {
     md.appendMarkdown('Starting the meter…\n\n');
   }
-  if (state.estimatesOnly)
+  if (state.estimatesOnly) {
+    const fixable = state.notes?.some((n) => /permission denied|sudo|chmod|udev/i.test(n));
     md.appendMarkdown(
-      '$(warning) No hardware power reading here: every figure is an estimate. See System info for how to enable one.\n\n',
+      fixable
+        ? '$(warning) Every figure is an estimate: a power counter is here but this user cannot read it. [System info](command:carbonlens.showSystemInfo) says how to allow it.\n\n'
+        : '$(warning) Every figure is an estimate: this machine exposes no power counter (no RAPL, no NVIDIA GPU; a virtual machine usually has none).\n\n',
     );
+  }
   const s = state.session;
   if (s)
     md.appendMarkdown(

@@ -14,7 +14,7 @@ async function runCommand(page, title) {
   await input.press('Enter');
 }
 
-/** Run Benchmark from the palette on a tiny image-to-text model folder; waits for its row in the panel. */
+/** Run Benchmark from the palette on a tiny image-to-text model folder and the built-in set; waits for its row in the panel. */
 export async function benchmarkFromPalette(page, model) {
   const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
   const before = await frame.locator('#runs tbody tr').count();
@@ -27,6 +27,7 @@ export async function benchmarkFromPalette(page, model) {
   };
   await pick('Image to text');
   await pick(model);
+  await pick('Rendered words');
   await pick('cpu');
   await page.locator('.quick-input-list .monaco-list-row', { hasText: 'quicker' }).first().waitFor();
   await input.fill('30');
@@ -63,6 +64,28 @@ async function tooltipClip(page, hover, item) {
   return { x, y, width: Math.max(a.x + a.width, b.x + b.width) - x + 8, height: b.y + b.height - y + 4 };
 }
 
+/** The panel page's own frame (inside VS Code's webview iframe), to evaluate in. */
+async function panelPage(page) {
+  const outer = await (await page.locator('iframe.webview').elementHandle()).contentFrame();
+  return (await outer.locator('iframe#active-frame').elementHandle()).contentFrame();
+}
+
+/** Waits (10 s at most) until the panel's power figures sum to the status bar's total. */
+async function waitForAgreement(page, inner) {
+  const deadline = Date.now() + 10_000;
+  let last = '';
+  while (Date.now() < deadline) {
+    const panel = await inner.evaluate(() => document.querySelector('#session')?.textContent ?? '');
+    const status = (await page.locator('.statusbar-item[aria-label^="CarbonLens"]').first().textContent()) ?? '';
+    const sum = [...panel.matchAll(/(\d+(?:\.\d+)?) W(?!h)/g)].reduce((t, m) => t + Number(m[1]), 0);
+    const bar = Number(/(\d+(?:\.\d+)?) W/.exec(status)?.[1] ?? Number.NaN);
+    if (Math.abs(sum - bar) <= 0.15 + bar * 0.005) return;
+    last = `panel '${panel}' (sum ${sum.toFixed(1)} W), status bar '${status}'`;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the panel and the status bar disagree: ${last}`);
+}
+
 export async function runUiChecks(browser, url, resultsDir) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   // The panel's CSP is strict (default-src 'none', a nonce for its one script): anything it
@@ -83,7 +106,6 @@ export async function runUiChecks(browser, url, resultsDir) {
           null,
           { timeout: 30_000 },
         );
-        await page.waitForTimeout(5500); // the tooltip is rebuilt every 5 s
         await item.hover();
         const hover = page
           .locator('.monaco-hover, .workbench-hover')
@@ -148,6 +170,39 @@ export async function runUiChecks(browser, url, resultsDir) {
         await page.waitForTimeout(2500); // a few live points
         const coloured = await colouredPixels(await canvas.screenshot());
         if (coloured < 200) throw new Error(`the chart has only ${coloured} pixels of a series colour`);
+      },
+    ],
+    [
+      "the panel's live chart and Session line advance each second and agree with the status bar; state messages are not repeated",
+      async () => {
+        const inner = await panelPage(page);
+        await inner.evaluate(() => {
+          window.__clMessages = [];
+          window.addEventListener('message', (e) => window.__clMessages.push([Date.now(), e.data?.type]));
+        });
+        const read = () =>
+          inner.evaluate(() => ({
+            last: Number(document.querySelector('#live-chart')?.dataset.last ?? 0),
+            session: document.querySelector('#session')?.textContent ?? '',
+          }));
+        const seconds = (text) => Number(/ in (\d+) s/.exec(text)?.[1] ?? Number.NaN);
+        const first = await read();
+        await page.waitForTimeout(10_000); // the window being observed, not a wait for a condition
+        const second = await read();
+        const advanced = (second.last - first.last) / 1000;
+        if (!(advanced >= 7)) throw new Error(`the chart's last point moved ${advanced} s in 10 s`);
+        const grew = seconds(second.session) - seconds(first.session);
+        if (!(grew >= 7))
+          throw new Error(`the Session line moved ${grew} s in 10 s: ${first.session} -> ${second.session}`);
+        const messages = await inner.evaluate(() => window.__clMessages);
+        const state = messages.filter(([, type]) => type !== 'livePoint');
+        const points = messages.length - state.length;
+        // 1 Hz sampling: ~10 points; state messages only when a state changes (none is expected here).
+        if (points < 7 || points > 13) throw new Error(`${points} livePoint messages in 10 s, expected about 10`);
+        if (state.length > 3)
+          throw new Error(`${state.length} state messages in 10 s: ${state.map((m) => m[1]).join(', ')}`);
+        // The panel's total power and the status bar's are the same reading: equal within rounding.
+        await waitForAgreement(page, inner);
       },
     ],
     [

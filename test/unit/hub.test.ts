@@ -131,7 +131,12 @@ describe('hub client', () => {
     assert.equal((await unreachable.snapshot(repo, select)).from, 'cache-offline');
     await assert.rejects(
       unreachable.snapshot({ id: 'org/other', type: 'model' }, select),
-      (e: HubError) => e.kind === 'network' && /Cannot reach/.test(e.message),
+      (e: HubError) =>
+        e.kind === 'network' && /Cannot reach .* to fetch org\/other .*local model folder/.test(e.message),
+    );
+    // A dataset it could not fetch is named as one, with the offline alternative for datasets.
+    await assert.rejects(unreachable.snapshot({ id: 'uoft-cs/cifar10', type: 'dataset' }, select), (e: HubError) =>
+      /to fetch dataset uoft-cs\/cifar10 .*--dataset: a folder with labels\.csv/.test(e.message),
     );
   });
 

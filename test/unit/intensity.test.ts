@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dataset, DATASET_NAMES } from '../../src/core/carbon/datasets';
+import { searchPlaces } from '../../src/core/carbon/placeSearch';
 import {
   LookupError,
   parseCoordinates,
@@ -115,5 +116,45 @@ describe('Intensity lookup', () => {
     assert.throws(() => resolvePlace('45.5,-73.6'), /need live intensity/);
     assert.deepEqual(parseCoordinates('45.5, -73.6'), { lat: 45.5, lon: -73.6 });
     assert.equal(parseCoordinates('95,0'), undefined);
+  });
+});
+
+describe('Place search (Set Location and --place)', () => {
+  const kinds = (text: string) => searchPlaces(text).map((c) => `${c.kind}: ${c.value}`);
+
+  it('offers the country behind a city of cloud regions, and countries and states as places', () => {
+    const paris = kinds('Paris');
+    assert.ok(paris.includes('country: FR'), paris.join(' | '));
+    assert.ok(paris.includes('cloud region: aws eu-west-3'), paris.join(' | '));
+    assert.equal(kinds('Germany')[0], 'country: DE');
+    assert.equal(kinds('California')[0], 'region of a country: California (CA), USA');
+    assert.equal(kinds('FR')[0], 'country: FR');
+    assert.equal(kinds('SE3')[0], 'region of a country: SE3 - Sweden Bidding Zone 3 (Southern Sweden), SWE');
+    assert.deepEqual(kinds('Lyon'), [], 'an unknown place is not guessed');
+  });
+
+  it('gives values that resolve, through the same code as the CLI, to the figure shown', () => {
+    for (const text of ['Paris', 'Germany', 'California', 'Quebec', 'Texas', 'us-east', 'Sweden', 'Mumbai']) {
+      for (const c of searchPlaces(text)) {
+        const f = resolvePlace(c.value);
+        assert.deepEqual(
+          [f.gco2PerKwh, f.location, f.region],
+          [c.figure.gco2PerKwh, c.figure.location, c.figure.region],
+          c.value,
+        );
+      }
+    }
+    // Every region of a country resolves alone, named with its country.
+    for (const s of dataset('latest').subnational())
+      assert.equal(resolvePlace(`${s.region}, ${s.countryIso3}`).location, s.region);
+    assert.equal(resolvePlace('aws eu-west-3').region, 'eu-west-3');
+  });
+
+  it('says what to try for a place it does not know, and lists choices without a stray question mark', () => {
+    assert.throws(() => resolvePlace('Lyon'), /No place named 'Lyon'.*--country FR/);
+    assert.throws(
+      () => resolvePlace('Paris'),
+      (e: Error) => /matches \d places/.test(e.message) && !e.message.endsWith('?'),
+    );
   });
 });

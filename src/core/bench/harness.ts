@@ -321,7 +321,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
 
   let before: IdleBaseline | undefined;
   if (idleMs > 0) {
-    options.onPhase?.('idle');
+    options.onPhase?.('idle', `${idleMs / 1000} s, before the run`);
     before = await meter.measureIdle(idleMs);
   }
   checkAbort(signal);
@@ -361,7 +361,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
 
     let idle = before;
     if (idleMs > 0) {
-      options.onPhase?.('idle');
+      options.onPhase?.('idle', `${idleMs / 1000} s, after the run`);
       const after = await meter.measureIdle(idleMs);
       idle = before ? averageBaselines(before, after) : after;
     }

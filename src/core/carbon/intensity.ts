@@ -37,7 +37,7 @@ export class LookupError extends Error {
   ) {
     super(
       candidates.length
-        ? `${message} ${candidates.length === 1 ? 'Did you mean' : 'Close matches:'} ${candidates.join('; ')}?`
+        ? `${message} ${candidates.length === 1 ? `Did you mean ${candidates[0]}?` : `Close matches: ${candidates.join('; ')}.`}`
         : message,
     );
   }
@@ -168,6 +168,7 @@ function placeNames(location: string): string[] {
 interface Place {
   names: string[];
   label: string;
+  countryIso3?: string;
   figure: () => IntensityFigure;
 }
 
@@ -178,12 +179,18 @@ function places(options: LookupOptions): Place[] {
     .regions()
     .filter((r) => !options.provider || r.provider === options.provider)
     .filter((r) => r.location)
-    .map((r) => ({ names: placeNames(r.location), label: describeRegion(r), figure: () => regionFigure(r, name) }));
+    .map((r) => ({
+      names: placeNames(r.location),
+      label: describeRegion(r),
+      countryIso3: r.countryIso3,
+      figure: () => regionFigure(r, name),
+    }));
   if (options.provider) return out;
   for (const s of ds.subnational()) {
     out.push({
       names: placeNames(s.region),
       label: `${s.countryIso3} ${s.region} (${s.gco2PerKwh} g/kWh)`,
+      countryIso3: s.countryIso3,
       figure: () => ({
         gco2PerKwh: s.gco2PerKwh,
         scope: 'subnational',
@@ -213,9 +220,20 @@ function places(options: LookupOptions): Place[] {
   return out;
 }
 
+/** A country code as people type it (DE, DEU, UK), as ISO alpha-3; undefined when it is none. */
+export function countryCode(text: string): string | undefined {
+  const code = text.trim().toUpperCase();
+  if (code === 'UK') return 'GBR';
+  if (code.length === 2) return ISO_ALPHA2_TO_ALPHA3[code];
+  return code.length === 3 && Object.values(ISO_ALPHA2_TO_ALPHA3).includes(code) ? code : undefined;
+}
+
 function resolveLocation(input: string, options: LookupOptions): IntensityFigure {
-  const key = normalisePlace(input);
-  const all = places(options);
+  // "Quebec, CAN": a place name narrowed to one country.
+  const narrowed = /^(.+),\s*([A-Za-z]{2,3})$/.exec(input.trim());
+  const country = narrowed ? countryCode(narrowed[2]!) : undefined;
+  const key = normalisePlace(country ? narrowed![1]! : input);
+  const all = places(options).filter((p) => !country || p.countryIso3 === country);
   const matches = all.filter((p) => p.names.includes(key));
   if (matches.length === 1) return matches[0]!.figure();
   if (matches.length > 1) {
@@ -225,7 +243,7 @@ function resolveLocation(input: string, options: LookupOptions): IntensityFigure
     );
   }
   throw new LookupError(
-    `No place named '${input}' in the ${options.dataset ?? 'latest'} dataset.`,
+    `No place named '${input}' in the ${options.dataset ?? 'latest'} dataset: give its country (--country FR), a US state, Canadian province or Nordic zone, a cloud region id, or latitude,longitude with live intensity.`,
     closest(
       key,
       all.flatMap((p) => p.names.map((n): [string, string] => [n, p.label])),
@@ -290,6 +308,9 @@ export function resolvePlace(text: string, options: LookupOptions = {}): Intensi
       `Coordinates (${value}) need live intensity (Electricity Maps); set a region or a country for an embedded figure.`,
       [],
     );
+  // "aws eu-west-3": a region of one provider.
+  const cloud = /^(gcp|aws|azure)[\s:/]+(\S+)$/i.exec(value);
+  if (cloud) return resolveRegion(cloud[2]!, { ...options, provider: cloud[1]!.toLowerCase() as CloudProvider });
   const attempts: (() => IntensityFigure)[] = [() => resolveRegion(value, options)];
   if (/^[a-z]{2,3}$/i.test(value) && !options.provider) attempts.push(() => resolveCountry(value, options));
   let lastError: unknown;

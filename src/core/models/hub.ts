@@ -442,8 +442,12 @@ export class HubClient {
     } catch (e) {
       if (init.signal?.aborted) throw new HubError(`Download of ${describe(repo)} cancelled.`, 'cancelled');
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      const offline =
+        repo.type === 'dataset'
+          ? 'or give a local evaluation set (--dataset: a folder with labels.csv, a .jsonl, a .txt of prompts)'
+          : 'or work offline with a cached model or a local model folder';
       throw new HubError(
-        `Cannot reach ${this.shown} (${cause?.code ?? cause?.message ?? (e as Error).message}). Check the network or HF_ENDPOINT, or work offline with a cached model or a local folder.`,
+        `Cannot reach ${this.shown} to fetch ${describe(repo)} (${cause?.code ?? cause?.message ?? (e as Error).message}). Check the network or HF_ENDPOINT, ${offline}.`,
         'network',
       );
     }
