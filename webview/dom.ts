@@ -1,3 +1,4 @@
+import { gramsText } from '../src/core/units';
 import type { WebviewMessage } from '../src/protocol';
 
 interface VsCodeApi<State> {
@@ -58,11 +59,4 @@ export const fmtJ = (j: number | undefined) =>
       : Math.abs(j) >= 1
         ? `${j.toPrecision(3)} J`
         : `${(j * 1000).toPrecision(3)} mJ`;
-export const fmtG = (g: number | undefined) =>
-  g === undefined || !Number.isFinite(g)
-    ? '-'
-    : g >= 1
-      ? `${g.toPrecision(3)} g`
-      : g >= 1e-3
-        ? `${(g * 1000).toPrecision(3)} mg`
-        : `${(g * 1e6).toPrecision(3)} µg`;
+export const fmtG = (g: number | undefined) => (g === undefined ? '-' : gramsText(g));

@@ -6,6 +6,8 @@ import type { LivePoint, LiveSnapshot, SessionTotals } from '../src/protocol';
 import { el, fmtG, themeColour } from './dom';
 
 const COMPONENTS: Component[] = ['gpu', 'cpu', 'ram'];
+/** Readings further apart than this (the meter samples every second or faster) leave a gap. */
+const GAP_MS = 5000;
 const COLOURS: Record<Component, [string, string]> = {
   gpu: ['--vscode-charts-green', '#388a34'],
   cpu: ['--vscode-charts-blue', '#1a85ff'],
@@ -38,7 +40,14 @@ export class LiveChart {
     const last = this.points[this.points.length - 1];
     if (last) this.chartBox.dataset.last = String(last.t);
     const present = COMPONENTS.filter((c) => this.kinds[c]);
-    return [this.points.map((p) => p.t / 1000), ...present.map((c) => this.points.map((p) => p.w[c] ?? null))];
+    // A stretch with no readings (the panel hidden, the machine asleep) is drawn as a gap, not a line across it.
+    const rows: (LivePoint | { t: number; w: Record<string, never> })[] = [];
+    for (const p of this.points) {
+      const prev = rows[rows.length - 1];
+      if (prev && p.t - prev.t > GAP_MS) rows.push({ t: (prev.t + p.t) / 2, w: {} });
+      rows.push(p);
+    }
+    return [rows.map((p) => p.t / 1000), ...present.map((c) => rows.map((p) => (p.w as LivePoint['w'])[c] ?? null))];
   }
 
   setSnapshot(snapshot: LiveSnapshot): void {
@@ -78,6 +87,8 @@ export class LiveChart {
         width: this.width(),
         height: 200,
         legend: { show: false },
+        // Room on the right for the last time label, which uPlot centres on its tick.
+        padding: [8, 36, 0, 0],
         cursor: { drag: { x: false, y: false } },
         scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] } },
         axes: [

@@ -1,3 +1,4 @@
+import { intensityText } from '../src/core/units';
 import type { HostMessage } from '../src/protocol';
 import { gpuLabel } from '../src/core/system/inventory';
 import { formatBytes, STATE_LABEL, type SystemReport } from '../src/core/system/report';
@@ -104,7 +105,7 @@ function renderIntensity(message: Extract<HostMessage, { type: 'intensity' }>): 
   if (figure) {
     const where = figure.region ? `${figure.provider} ${figure.region} (${figure.location})` : figure.location;
     body.push(
-      el('p', { class: 'intensity' }, el('strong', {}, `${figure.gco2PerKwh} gCO2e/kWh`), ` · ${where}`),
+      el('p', { class: 'intensity' }, el('strong', {}, intensityText(figure.gco2PerKwh)), ` · ${where}`),
       el(
         'p',
         { class: 'muted' },

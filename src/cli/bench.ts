@@ -1,3 +1,4 @@
+import { gramsText, intensityText } from '../core/units';
 import { basename, dirname, join, resolve } from 'node:path';
 import { benchmarkModel, type BenchmarkOutcome } from '../core/bench/benchmarkModel';
 import { benchRecord, type BenchRecord } from '../core/bench/record';
@@ -40,8 +41,7 @@ const stderr: Print = (t) => void process.stderr.write(`${t}\n`);
 // Below a nanojoule a difference is rounding (idle subtracted from an equal constant estimate).
 export const joules = (j: number) =>
   Math.abs(j) < 1e-9 ? '0 mJ' : Math.abs(j) >= 1 ? `${j.toPrecision(3)} J` : `${(j * 1000).toPrecision(3)} mJ`;
-export const grams = (g: number) =>
-  g >= 1 ? `${g.toPrecision(3)} g` : g >= 1e-3 ? `${(g * 1000).toPrecision(3)} mg` : `${(g * 1e6).toPrecision(3)} ug`;
+export const grams = gramsText;
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 export function formatQuality(q: QualityFigure): string {
@@ -80,7 +80,7 @@ export function formatRecord(r: BenchRecord): string[] {
   const e = r.emissions;
   if (e) {
     lines.push(
-      `Emissions  ${grams(e.gPerItem)} CO2e/item, ${e.kgPerMillionItems.toPrecision(3)} kg per million items, at ${e.intensity.gco2PerKwh} g/kWh x PUE ${e.pue} (${describeFigure(e.intensity)})`,
+      `Emissions  ${grams(e.gPerItem)} CO2e/item, ${e.kgPerMillionItems.toPrecision(3)} kg per million items, at ${intensityText(e.intensity.gco2PerKwh)} x PUE ${e.pue} (${describeFigure(e.intensity)})`,
     );
     const cleaner = e.cleanerRegions.filter((c) => (c.savingPercent ?? 0) > 0).slice(0, 3);
     if (cleaner.length)

@@ -2,7 +2,7 @@
 // evaluation set's parameters, the meter, the machine's inventory and the place's intensity.
 import { parseArgs } from 'node:util';
 import { checkRecordFile } from '../core/bench/report';
-import { resolveIntensity, resolvePlace, type IntensityFigure } from '../core/carbon/intensity';
+import { closest, resolveIntensity, resolvePlace, type IntensityFigure } from '../core/carbon/intensity';
 import { Meter } from '../core/energy/meter';
 import { openEnergySources } from '../core/energy/openSources';
 import { RAM_MODELS, type RamModel } from '../core/energy/ramEstimate';
@@ -11,6 +11,7 @@ import { isDeviceChoice, type DeviceChoice } from '../core/models/runtime';
 import { DEFAULT_CLIP_MODEL } from '../core/diffusion/clipScore';
 import { SCHEDULERS, type SchedulerName } from '../core/diffusion/scheduler';
 import { DEFAULT_DIFFUSION, type DiffusionOptions } from '../core/diffusion/stableDiffusion';
+import { TEXT_TO_IMAGE_PROMPTS } from '../generated/textToImagePrompts';
 import { DEFAULT_SAMPLES, isDtype, isTask, DTYPES, TASKS, type Dtype, type Task } from '../core/models/tasks';
 import { collectInventory, type SystemInventory } from '../core/system/inventory';
 import { datasetOption, PLACE_OPTIONS, placeQuery } from './carbonOptions';
@@ -57,8 +58,8 @@ export function ramModelOption(value: string | undefined): RamModel | undefined 
 export const RAM_MODEL_HELP = `  --ram-model M       RAM power without a DRAM counter: dimm (default, CodeCarbon 3.x: 5 W a
                       module, the modules guessed from the size) or per-gb (0.375 W/GB, 2.x)`;
 
-export const BENCH_OPTIONS_HELP = `  --task T            image-classification, image-to-text (OCR), summarization or text-to-image
-                      (required)
+export const BENCH_OPTIONS_HELP = `  --task T            image-classification, image-to-text (or ocr), summarization or
+                      text-to-image (required)
   --device D          auto (default): CUDA when its provider is installed, DirectML, CoreML,
                       WebGPU, then CPU; or one of cuda, dml, coreml, webgpu, cpu (no fallback)
   --dtype D           ${DTYPES.join(', ')} (default fp32), where the model has the file
@@ -83,9 +84,15 @@ export const BENCH_OPTIONS_HELP = `  --task T            image-classification, i
   --intensity-dataset latest (default), codecarbon or gcp-2021
   --pue P             power usage effectiveness, >= 1 (default 1.0)
 ${RAM_MODEL_HELP}
+  --yes, -y           allow downloads without asking (models and datasets, from HF_ENDPOINT
+                      or huggingface.co, into CARBONLENS_CACHE or ~/.cache/carbonlens)
+  --offline           use only the cache (also HF_HUB_OFFLINE=1); HF_TOKEN for gated models
+  --json              print the run's record as JSON instead of the report
+  --events            progress as JSON lines on stderr; downloads ask with a "consent" event
+                      and wait for "yes" or "no" on stdin (for programs driving the CLI)
 
 Text to image (Stable Diffusion 1.x/2.x ONNX exports: text_encoder/, unet/, vae_decoder/,
-tokenizer/, scheduler/; the set is CarbonLens's ${DEFAULT_SAMPLES['text-to-image']}+ prompts, or a .txt of prompts):
+tokenizer/, scheduler/; the set is CarbonLens's ${TEXT_TO_IMAGE_PROMPTS.length} prompts, or a .txt of prompts):
   --steps N           denoising steps (default ${DEFAULT_DIFFUSION.steps})
   --guidance G        classifier-free guidance scale (default ${DEFAULT_DIFFUSION.guidance}; 1 or less: the prompt
                       alone, for turbo and LCM models)
@@ -93,13 +100,7 @@ tokenizer/, scheduler/; the set is CarbonLens's ${DEFAULT_SAMPLES['text-to-image
   --scheduler S       ${SCHEDULERS.join(' (default) or ')}
   --clip MODEL        the CLIP model (hub id or folder) that scores each image against its prompt,
                       100 x cosine, after the measured run (default ${DEFAULT_CLIP_MODEL})
-  --images DIR        where the PNGs go (default images/<model>-<time>/ beside --out)
-  --yes, -y           allow downloads without asking (models and datasets, from HF_ENDPOINT
-                      or huggingface.co, into CARBONLENS_CACHE or ~/.cache/carbonlens)
-  --offline           use only the cache (also HF_HUB_OFFLINE=1); HF_TOKEN for gated models
-  --json              print the run's record as JSON instead of the report
-  --events            progress as JSON lines on stderr; downloads ask with a "consent" event
-                      and wait for "yes" or "no" on stdin (for programs driving the CLI)`;
+  --images DIR        where the PNGs go (default images/<model>-<time>/ beside --out)`;
 
 export type BenchValues = ReturnType<typeof parseBenchArgs>;
 
@@ -131,10 +132,32 @@ export interface BenchSettings {
   textToImage?: { diffusion: DiffusionOptions; clip: string; imagesDir?: string };
 }
 
+/** What people call the tasks, besides their pipeline names. */
+const TASK_ALIASES: Record<string, Task> = {
+  ocr: 'image-to-text',
+  classification: 'image-classification',
+  'text-to-text': 'summarization',
+  'stable-diffusion': 'text-to-image',
+};
+
+/** --task: a pipeline name or an alias (ocr); a near miss is named. */
+export function taskOption(value: string | undefined): Task {
+  if (!value) throw new UsageError(`--task is required: one of ${TASKS.join(', ')}.`);
+  const v = value.trim().toLowerCase();
+  if (isTask(v)) return v;
+  if (Object.hasOwn(TASK_ALIASES, v)) return TASK_ALIASES[v]!;
+  const near = closest(
+    v,
+    [...TASKS, ...Object.keys(TASK_ALIASES)].map((t) => [t, t]),
+  )[0];
+  throw new UsageError(
+    `--task must be one of ${TASKS.join(', ')} (or ocr), not '${value}'.${near ? ` Did you mean ${near}?` : ''}`,
+  );
+}
+
 /** Every option checked before anything is loaded or measured: a typo costs nothing. */
 export function benchSettings(values: BenchValues): BenchSettings {
-  if (!values.task) throw new UsageError(`--task is required: one of ${TASKS.join(', ')}.`);
-  if (!isTask(values.task)) throw new UsageError(`--task must be one of ${TASKS.join(', ')}, not '${values.task}'.`);
+  const task = taskOption(values.task);
   const device = values.device ?? 'auto';
   if (!isDeviceChoice(device))
     throw new UsageError(`--device must be auto, cuda, dml, coreml, webgpu or cpu, not '${device}'.`);
@@ -145,10 +168,10 @@ export function benchSettings(values: BenchValues): BenchSettings {
     throw new UsageError('Give --place or one of --intensity, --region, --location, --country, not both.');
   const intensityDataset = datasetOption(values['intensity-dataset']);
   return {
-    task: values.task,
+    task,
     device,
     dtype,
-    samples: whole('--samples', values.samples, 1) ?? DEFAULT_SAMPLES[values.task],
+    samples: whole('--samples', values.samples, 1) ?? DEFAULT_SAMPLES[task],
     batch: values.batch === 'auto' ? 'auto' : (whole('--batch', values.batch, 1) ?? 1),
     seed: whole('--seed', values.seed, 0) ?? 1,
     repeats: whole('--repeats', values.repeats, 1) ?? 1,
@@ -161,7 +184,7 @@ export function benchSettings(values: BenchValues): BenchSettings {
       values.place !== undefined
         ? resolvePlace(values.place, { dataset: intensityDataset })
         : query && resolveIntensity(query, { dataset: intensityDataset }),
-    ...(values.task === 'text-to-image' && { textToImage: textToImageSettings(values) }),
+    ...(task === 'text-to-image' && { textToImage: textToImageSettings(values) }),
   };
 }
 

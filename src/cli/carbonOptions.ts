@@ -10,7 +10,7 @@ const PROVIDERS: readonly CloudProvider[] = ['gcp', 'aws', 'azure'];
 export function datasetOption(value: string | undefined): DatasetName | undefined {
   if (value === undefined) return undefined;
   if (!isDatasetName(value))
-    throw new UsageError(`--dataset must be one of ${DATASET_NAMES.join(', ')}, not '${value}'.`);
+    throw new UsageError(`--intensity-dataset must be one of ${DATASET_NAMES.join(', ')}, not '${value}'.`);
   return value;
 }
 

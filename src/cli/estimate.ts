@@ -6,7 +6,7 @@ import { datasetOption, liveOptionsFromEnv, PLACE_OPTIONS, placeQuery, providerO
 import { numberOption, UsageError } from './usage';
 
 export const ESTIMATE_HELP = `Usage: carbonlens estimate --energy-kwh X (--intensity G | --region R | --location L | --country C)
-                          [--provider gcp|aws|azure] [--dataset NAME] [--pue P] [--requests N]
+                          [--provider gcp|aws|azure] [--intensity-dataset NAME] [--pue P] [--requests N]
                           [--live] [--json]
 
 Turns energy into emissions: gCO2e = kWh x grid intensity x PUE, and says where the intensity
@@ -18,7 +18,9 @@ comes from (dataset, source, year).
   --location L     a place: Oregon, Mumbai, Quebec, SE3; or coordinates "45.5,-73.6" with --live
   --country C      an ISO 3166 code (DE, DEU) or a country name
   --provider P     only this provider's regions (resolves 'Oregon' to one region)
-  --dataset NAME   latest (default), codecarbon, or gcp-2021 (the study's Table II)
+  --intensity-dataset NAME
+                   latest (default), codecarbon, or gcp-2021 (the study's Table II);
+                   --dataset, its former name, still works
   --pue P          data-centre power usage effectiveness, >= 1 (default 1.0)
   --requests N     requests per day: adds kWh and kg per day and per year
   --live           the current intensity from Electricity Maps (ELECTRICITYMAPS_TOKEN) or, in
@@ -45,6 +47,7 @@ export async function runEstimate(args: string[], out: (text: string) => void): 
       'energy-kwh': { type: 'string' },
       ...PLACE_OPTIONS,
       provider: { type: 'string' },
+      'intensity-dataset': { type: 'string' },
       dataset: { type: 'string' },
       pue: { type: 'string' },
       requests: { type: 'string' },
@@ -58,7 +61,10 @@ export async function runEstimate(args: string[], out: (text: string) => void): 
   const requests = numberOption('--requests', values.requests);
   const query = placeQuery(values);
   if (!query) throw new UsageError('Give one of --intensity, --region, --location or --country.');
-  const options = { dataset: datasetOption(values.dataset), provider: providerOption(values.provider) };
+  const options = {
+    dataset: datasetOption(values['intensity-dataset'] ?? values.dataset),
+    provider: providerOption(values.provider),
+  };
 
   const coordinates = 'location' in query ? parseCoordinates(query.location) : undefined;
   if (coordinates && !values.live)

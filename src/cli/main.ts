@@ -1,4 +1,6 @@
-import { LookupError } from '../core/carbon/intensity';
+import { DatasetError } from '../core/bench/datasets/userSets';
+import { closest, LookupError } from '../core/carbon/intensity';
+import { HubError } from '../core/models/hub';
 import { BENCH_HELP, runBench } from './bench';
 import { COMPARE_HELP, runCompare } from './compare';
 import { CUDA_PROVIDER_HELP, runCudaProvider } from './cudaProvider';
@@ -22,6 +24,9 @@ const COMMANDS: Record<string, Command> = {
   scan: { help: SCAN_HELP, run: runScan },
   'cuda-provider': { help: CUDA_PROVIDER_HELP, run: runCudaProvider },
 };
+/** The --options a command's help lists. */
+const optionNames = (help: string) => [...new Set(help.match(/--[a-z][\w-]*/g) ?? [])];
+
 const stdout: Print = (t) => void process.stdout.write(`${t}\n`);
 const stderr: Print = (t) => void process.stderr.write(`${t}\n`);
 
@@ -47,11 +52,39 @@ export async function main(argv: string[], out: Print = stdout, err: Print = std
     // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options.
     const code = (e as NodeJS.ErrnoException).code ?? '';
     if (e instanceof UsageError || code.startsWith('ERR_PARSE_ARGS')) {
-      const helpFor = name && Object.hasOwn(COMMANDS, name) ? `${name} ` : '';
-      err(`carbonlens: ${(e as Error).message} Run 'carbonlens ${helpFor}--help' for usage.`);
+      const command = name && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+      const helpFor = command ? `${name} ` : '';
+      let message = (e as Error).message.replace(/([^.?!])$/, '$1.');
+      // "Unknown option '--smaples'.": the nearest option the command has.
+      const unknown = /Unknown option '(--[\w-]+)'/.exec(message)?.[1];
+      const near =
+        unknown && command
+          ? closest(
+              unknown,
+              optionNames(command.help).map((o) => [o, o]),
+            )[0]
+          : undefined;
+      if (!command && name) {
+        // A near miss, or the same letters swapped ("benhc").
+        const letters = (w: string) => [...w].sort().join('');
+        const cmd =
+          closest(
+            name,
+            Object.keys(COMMANDS).map((c) => [c, c]),
+          )[0] ?? Object.keys(COMMANDS).find((c) => letters(c) === letters(name));
+        if (cmd) message += ` Did you mean '${cmd}'?`;
+      }
+      if (near) message += ` Did you mean ${near}?`;
+      err(`carbonlens: ${message} Run 'carbonlens ${helpFor}--help' for usage.`);
       return 2;
     }
-    if (e instanceof LookupError || e instanceof RangeError) {
+    // Something named on the command line that does not exist: a place, a dataset, a model.
+    if (
+      e instanceof LookupError ||
+      e instanceof RangeError ||
+      e instanceof DatasetError ||
+      (e instanceof HubError && e.kind === 'not-found')
+    ) {
       err(`carbonlens: ${e.message}`);
       return 2;
     }

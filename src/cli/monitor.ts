@@ -1,3 +1,4 @@
+import { gramsText, intensityText } from '../core/units';
 import { parseArgs } from 'node:util';
 import { Meter, type MeterReading, type WindowResult } from '../core/energy/meter';
 import { openEnergySources } from '../core/energy/openSources';
@@ -38,12 +39,16 @@ export function describeSources(sources: readonly EnergySource[], notes: readonl
   return ['Sources:', ...(lines.length ? lines : ['  none']), ...notes.map((n) => `Note: ${n}`)];
 }
 
-const watts = (w: number | undefined) => (w === undefined ? '-' : w.toFixed(1)).padStart(9);
+/** Each source's column is as wide as its id (at least 9): "cpu-estimate" is never cut. */
+const width = (s: EnergySource) => Math.max(9, s.id.length + 2);
+const watts = (w: number | undefined, pad = 9) => (w === undefined ? '-' : w.toFixed(1)).padStart(pad);
 
 function formatReading(r: MeterReading, sources: readonly EnergySource[]): string {
   const time = new Date(r.time).toISOString().slice(11, 19);
   return (
-    time + sources.map((s) => watts(r.readings.find((x) => x.sourceId === s.id)?.powerW)).join('') + watts(r.totalW)
+    time +
+    sources.map((s) => watts(r.readings.find((x) => x.sourceId === s.id)?.powerW, width(s))).join('') +
+    watts(r.totalW)
   );
 }
 
@@ -87,7 +92,7 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
     if (!values.json) {
       for (const line of describeSources(sources, notes)) out(line);
       out('');
-      out(`time    ${sources.map((s) => s.id.slice(0, 8).padStart(9)).join('')}${'  total W'.padStart(9)}`);
+      out(`time    ${sources.map((s) => s.id.padStart(width(s))).join('')}${'total W'.padStart(9)}`);
     }
     await meter.start();
     const window = await meter.begin();
@@ -142,7 +147,7 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
       out(formatWindow(result));
       if (emissions)
         out(
-          `Emissions: ${emissions.grams.toPrecision(3)} gCO2e at ${figure!.gco2PerKwh} gCO2e/kWh x PUE ${pue} (${describeFigure(figure!)}).`,
+          `Emissions: ${gramsText(emissions.grams)} CO2e at ${intensityText(figure!.gco2PerKwh)} x PUE ${pue} (${describeFigure(figure!)}).`,
         );
       for (const e of meter.errors()) out(`Error: ${e}`);
     }

@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { compareRegions } from '../core/carbon/emissions';
 import { resolveIntensity } from '../core/carbon/intensity';
+import { citations } from '../core/citations';
 import { datasetOption, providerOption } from './carbonOptions';
 import { numberOption } from './usage';
 
-export const REGIONS_HELP = `Usage: carbonlens regions [--provider gcp|aws|azure] [--from R] [--dataset NAME]
+export const REGIONS_HELP = `Usage: carbonlens regions [--provider gcp|aws|azure] [--from R] [--intensity-dataset NAME]
                          [--energy-kwh X] [--pue P] [--json]
 
 Cloud regions ranked by grid intensity, cleanest first: the study's region table, for every
@@ -12,7 +13,9 @@ region of every provider (or one provider).
 
   --provider P     only gcp, aws or azure
   --from R         a reference region or zone: each row gets its saving in % against it
-  --dataset NAME   latest (default), codecarbon, or gcp-2021 (the study's Table II)
+  --intensity-dataset NAME
+                   latest (default), codecarbon, or gcp-2021 (the study's Table II);
+                   --dataset, its former name, still works
   --energy-kwh X   also the emissions of this much energy in each region (g)
   --pue P          power usage effectiveness applied to --energy-kwh, >= 1 (default 1.0)
   --json           an array of { provider, region, location, intensity_g_per_kwh,
@@ -26,6 +29,7 @@ export async function runRegions(args: string[], out: (text: string) => void): P
     options: {
       provider: { type: 'string' },
       from: { type: 'string' },
+      'intensity-dataset': { type: 'string' },
       dataset: { type: 'string' },
       'energy-kwh': { type: 'string' },
       pue: { type: 'string' },
@@ -33,7 +37,7 @@ export async function runRegions(args: string[], out: (text: string) => void): P
     },
   });
   const provider = providerOption(values.provider);
-  const dataset = datasetOption(values.dataset);
+  const dataset = datasetOption(values['intensity-dataset'] ?? values.dataset);
   const energyKwh = numberOption('--energy-kwh', values['energy-kwh']);
   const pue = numberOption('--pue', values.pue, 1) ?? 1;
   const from = values.from === undefined ? undefined : resolveIntensity({ region: values.from }, { dataset, provider });
@@ -71,7 +75,7 @@ export async function runRegions(args: string[], out: (text: string) => void): P
     r.figure.provider!,
     r.figure.region!,
     r.figure.location,
-    String(r.figure.gco2PerKwh),
+    String(Number(r.figure.gco2PerKwh.toPrecision(3))),
     ...(from ? [`${r.savingPercent!.toFixed(1)}%`] : []),
     ...(energyKwh !== undefined ? [r.grams.toPrecision(4)] : []),
     String(r.figure.year ?? '-'),
@@ -84,7 +88,10 @@ export async function runRegions(args: string[], out: (text: string) => void): P
         .join('  ')
         .trimEnd(),
     );
-  const sources = [...new Set(rows.map((r) => r.figure.source))];
-  out(`Sources (${dataset ?? 'latest'} dataset): ${sources.join('; ')}`);
+  // One line per document, once, with its link.
+  out('');
+  out(`Sources (${dataset ?? 'latest'} dataset):`);
+  for (const c of citations([...new Set(rows.map((r) => r.figure.source))]))
+    out(`  ${c.title}${c.url ? `: ${c.url}` : ''}`);
   return 0;
 }

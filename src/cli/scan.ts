@@ -18,7 +18,7 @@ Folders are walked, skipping node_modules, .git, virtual environments and build 
 
   --json                 an array of findings: { file, line, column (1-based), end_line,
                          end_column, kind, value, suggestion, saving_percent, evidence, message }
-  --fail-on K            exit 1 when a finding of kind K (model, region, any) exists, for CI
+  --fail-on K            exit 3 when a finding of kind K (model, region, any) exists, for CI
   --runs FILE            benchmark history to use as evidence (default ./${RUNS_FILE} if present)
   --tolerance-percent P  largest quality loss that counts as "as good", % of the larger model's
                          score (default ${DEFAULT_ADVISOR_OPTIONS.tolerancePercent})
@@ -178,5 +178,5 @@ export async function runScan(args: string[], out: (text: string) => void): Prom
     );
   }
   const failing = results.filter((f) => failOn === 'any' || f.kind === failOn);
-  return failOn && failing.length > 0 ? 1 : 0;
+  return failOn && failing.length > 0 ? 3 : 0;
 }

@@ -13,11 +13,20 @@ Commands:
   bench            run a model on an evaluation set: quality and energy per item, saved as CSV
   compare          two models on the same items: is the smaller as good, and what it saves
   scan             model ids and cloud regions in configs and code: smaller models, greener regions
-  cuda-provider    status or install of onnxruntime's CUDA provider (Linux x64, CUDA 12)
+  cuda-provider    status or install of onnxruntime's CUDA provider (Linux x64, CUDA 12 or 13)
 
 Options:
   -h, --help       show help (also after a command)
   -v, --version    print the version
+
+Exit codes:
+  0    done
+  1    the run failed: a model that does not load, a network or disk error
+  2    the command line is wrong: an unknown command, option or task, a malformed number, or a
+       model, dataset or place that does not exist
+  3    a result the command was asked to flag: compare's candidate is worse, scan --fail-on found
+       something
+  130  cancelled (Ctrl-C)
 `;
 
 /** Plain decimal notation (`12`, `-0.5`, `1e3`): not `0x10`, `0b1`, `Infinity` or ''. */

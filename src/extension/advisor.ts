@@ -2,11 +2,13 @@
 // 300 ms after an edit), quick fixes that replace the value in place (its quotes stay), a
 // "Compare on this machine" action, and a hover with the evidence and its sources. Reading
 // works in untrusted workspaces; running a comparison needs trust.
+import { intensityText } from '../core/units';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { Disposable } from './dispose';
 import type { Finding } from '../core/advisor/advise';
-import type { AdvisorOptions } from '../core/advisor/suggest';
+import type { AdvisorOptions, Suggestion } from '../core/advisor/suggest';
+import { citationsMarkdown } from '../core/citations';
 import type { RunSummary } from '../core/bench/history';
 import { isTask, type Task } from '../core/models/tasks';
 import type { CarbonLensConfig } from './config';
@@ -57,6 +59,12 @@ const MIRRORED = /^(xenova|onnx-community)\//i;
 /** transformers.js runs ONNX weights: compare the Xenova conversions of catalogue models. */
 const onnxId = (id: string) =>
   MIRRORED.test(id) || id.startsWith('.') || id.startsWith('/') ? id : `Xenova/${id.split('/').pop()}`;
+
+/** The diagnostic's code says what the saving is: fewer parameters, the same size run cheaper, a cleaner grid. */
+function diagnosticCode(s: Suggestion): string {
+  if (s.kind === 'region') return 'greener-region';
+  return s.params?.from && s.params.to && s.params.to < s.params.from ? 'smaller-model' : 'cheaper-model';
+}
 
 export class AdvisorController extends Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('carbonlens');
@@ -167,7 +175,7 @@ export class AdvisorController extends Disposable {
           s.severity,
         );
         d.source = 'CarbonLens';
-        d.code = { value: f.kind === 'model' ? 'smaller-model' : 'greener-region', target: this.docsUri };
+        d.code = { value: diagnosticCode(f.suggestion), target: this.docsUri };
         return d;
       }),
     );
@@ -236,13 +244,13 @@ export class AdvisorController extends Disposable {
     } else {
       md.appendMarkdown(`Evidence: **dataset** (${this.config().dataset})\n\n`);
       md.appendMarkdown(
-        `- ${s.provider} ${s.from.region}, ${s.from.location}: ${s.from.gco2PerKwh} gCO2e/kWh${s.from.year ? ` (${s.from.year})` : ''}\n`,
+        `- ${s.provider} ${s.from.region}, ${s.from.location}: ${intensityText(s.from.gco2PerKwh)}${s.from.year ? ` (${s.from.year})` : ''}\n`,
       );
       md.appendMarkdown(
-        `- ${s.provider} ${s.to.region}, ${s.to.location}: ${s.to.gco2PerKwh} gCO2e/kWh${s.to.year ? ` (${s.to.year})` : ''}\n`,
+        `- ${s.provider} ${s.to.region}, ${s.to.location}: ${intensityText(s.to.gco2PerKwh)}${s.to.year ? ` (${s.to.year})` : ''}\n`,
       );
     }
-    md.appendMarkdown(`\nSources: ${s.sources.map((x) => x.replace(/[[\]]/g, '')).join('; ')}\n`);
+    md.appendMarkdown(`\nSources: ${citationsMarkdown(s.sources)}\n`);
     return new vscode.Hover(md, new vscode.Range(f.start.line, f.start.character, f.end.line, f.end.character));
   }
 

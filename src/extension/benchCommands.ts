@@ -49,6 +49,11 @@ export interface BenchDeps {
 /** The runs in progress: the notification's Cancel, or CarbonLens: Cancel Benchmark, stops them. */
 const inProgress = new Set<vscode.CancellationTokenSource>();
 
+/** Cancel Benchmark is in the palette only while one runs. */
+function runningChanged(): void {
+  void vscode.commands.executeCommand('setContext', 'carbonlens.benchmarkRunning', inProgress.size > 0);
+}
+
 export function cancelBenchmarks(): number {
   for (const cts of inProgress) cts.cancel();
   return inProgress.size;
@@ -172,14 +177,29 @@ async function pickDataset(task: Task, memento: vscode.Memento): Promise<{ path?
   return path ? { path } : {};
 }
 
+/** The devices this platform can have: CUDA on Linux and Windows x64, DirectML on Windows, CoreML on macOS. */
 async function pickDevice(): Promise<string | undefined> {
+  const win = process.platform === 'win32';
   const items = [
-    { label: 'auto', detail: 'CUDA if installed, DirectML, CoreML, WebGPU, then CPU; the report says which ran' },
-    { label: 'webgpu', detail: 'The GPU through WebGPU (Vulkan, Metal or Direct3D 12)' },
+    {
+      label: 'auto',
+      detail: 'The fastest device that works here, the CPU last; the report says which ran and why others did not',
+    },
+    {
+      label: 'webgpu',
+      detail: `The GPU through WebGPU (${win ? 'Direct3D 12' : process.platform === 'darwin' ? 'Metal' : 'Vulkan'})`,
+    },
     { label: 'cpu', detail: 'The CPU' },
-    { label: 'cuda', detail: "NVIDIA CUDA (onnxruntime-node's CUDA provider must be installed)" },
-    { label: 'dml', detail: 'DirectML (Windows)' },
-    { label: 'coreml', detail: 'CoreML (macOS)' },
+    ...((process.platform === 'linux' || win) && process.arch === 'x64'
+      ? [
+          {
+            label: 'cuda',
+            detail: "NVIDIA CUDA (needs onnxruntime's CUDA provider: CarbonLens: Add the CUDA Provider)",
+          },
+        ]
+      : []),
+    ...(win ? [{ label: 'dml', detail: 'DirectML' }] : []),
+    ...(process.platform === 'darwin' ? [{ label: 'coreml', detail: 'CoreML' }] : []),
   ];
   return (await vscode.window.showQuickPick(items, { title: 'CarbonLens: on which device?', ignoreFocusOut: true }))
     ?.label;
@@ -310,6 +330,7 @@ export async function runBenchmarkCommand(
   deps.onState('running', `${title} (${task}, ${samples} items, ${device})…`);
   const cts = new vscode.CancellationTokenSource();
   inProgress.add(cts);
+  runningChanged();
   const result = await Promise.resolve(
     vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `CarbonLens: ${title}`, cancellable: true },
@@ -352,6 +373,7 @@ export async function runBenchmarkCommand(
     ),
   ).finally(() => {
     inProgress.delete(cts);
+    runningChanged();
     cts.dispose();
   });
   for (const m of result.messages) deps.log.info(`  ${m}`);

@@ -96,6 +96,13 @@ export class CarbonLens extends Disposable {
   /** After activation: the meter (it loads koffi for NVML), the intensity, the advisor, the history. */
   startAfterActivation(): void {
     void this.refreshIntensity();
+    // Commands the palette shows only where they can work.
+    void vscode.commands.executeCommand(
+      'setContext',
+      'carbonlens.cudaPlatform',
+      process.platform === 'linux' && process.arch === 'x64',
+    );
+    void this.openWalkthroughOnce();
     // Tracked runs take their idle baseline from the samples before them: the meter runs from the start.
     if (this.config.statusBarEnabled || this.tracksRuns()) this.startMeter();
     this.advisor = new AdvisorController(
@@ -105,6 +112,15 @@ export class CarbonLens extends Disposable {
       this.log,
     );
     void this.loadHistory();
+  }
+
+  /** After the first install (not in development or tests), as VS Code's own setting allows. */
+  private async openWalkthroughOnce(): Promise<void> {
+    const key = 'carbonlens.walkthroughOpened';
+    if (this.context.extensionMode !== vscode.ExtensionMode.Production || this.context.globalState.get(key)) return;
+    await this.context.globalState.update(key, true);
+    if (vscode.workspace.getConfiguration('workbench.welcomePage').get('walkthroughs.openOnInstall', true))
+      await vscode.commands.executeCommand('carbonlens.getStarted');
   }
 
   /** The grid intensity in use, refreshed when settings or the token change (and every 15 min when live). */

@@ -56,6 +56,13 @@ export function registerCommands(ext: CarbonLens): vscode.Disposable[] {
       ext.panel.show();
     }),
     command('openLog', () => log.show()),
+    command('getStarted', () =>
+      vscode.commands.executeCommand(
+        'workbench.action.openWalkthrough',
+        `${context.extension.id}#carbonlens.gettingStarted`,
+        false,
+      ),
+    ),
     command('setLocation', async (value?: string) => {
       const location = await setLocationCommand(ext.config, typeof value === 'string' ? value : undefined);
       if (location !== undefined) log.info(`Location set to "${location}".`);

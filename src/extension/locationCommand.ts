@@ -2,6 +2,7 @@
 // cloud regions together (the kind shown beside each); an unknown place is refused with what to
 // try; the choice is confirmed. Saved to the user's carbonlens.location, which the CLI's --place
 // resolves through the same code.
+import { intensityText } from '../core/units';
 import * as vscode from 'vscode';
 import { dataset } from '../core/carbon/datasets';
 import { parseCoordinates, resolvePlace, type IntensityFigure } from '../core/carbon/intensity';
@@ -13,7 +14,8 @@ type Item = vscode.QuickPickItem & { value?: string };
 const HINT =
   'Try the country (France or FR), a US state, Canadian province or Nordic zone, a cloud region id, or latitude,longitude (live intensity).';
 
-const describeFigure = (f: IntensityFigure) => `${f.gco2PerKwh} gCO2e/kWh (${f.source}${f.year ? `, ${f.year}` : ''})`;
+const describeFigure = (f: IntensityFigure) =>
+  `${intensityText(f.gco2PerKwh)} (${f.source}${f.year ? `, ${f.year}` : ''})`;
 
 function cloudRegions(config: CarbonLensConfig): Item[] {
   const items: Item[] = [];
@@ -27,7 +29,7 @@ function cloudRegions(config: CarbonLensConfig): Item[] {
     }
     items.push({
       label: r.region,
-      description: `${r.gco2PerKwh} gCO2e/kWh · ${r.location}`,
+      description: `${intensityText(r.gco2PerKwh)} · ${r.location}`,
       value: `${r.provider} ${r.region}`,
     });
   }
@@ -41,7 +43,7 @@ function typedItems(text: string, config: CarbonLensConfig): Item[] {
   if (found.length === 0) return [{ label: `$(error) No place named '${v}'`, detail: HINT, alwaysShow: true }];
   return found.map((c) => ({
     label: c.label,
-    description: `${c.kind} · ${c.figure.gco2PerKwh} gCO2e/kWh`,
+    description: `${c.kind} · ${intensityText(c.figure.gco2PerKwh)}`,
     detail: `${c.figure.source}${c.figure.year ? `, ${c.figure.year}` : ''}`,
     value: c.value,
     alwaysShow: true,

@@ -1,6 +1,7 @@
 // The energy of runs started from the editor, without touching the user's code: terminal
 // commands (shell integration), tasks, debug sessions and notebook cells each get a meter window
 // from their start to their end. Records go to the same emissions.csv and JSONL as benchmarks.
+import { intensityText } from '../core/units';
 import { cpus, release, totalmem, type as osType } from 'node:os';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
@@ -204,7 +205,7 @@ function cellTooltip(r: TrackedRecord): string {
   if (e) {
     const g = e.greenest;
     lines.push(
-      `${formatGrams(e.grams)} CO2e at ${e.intensity.gco2PerKwh} g/kWh${g ? `; ${formatGrams(g.grams)} in ${g.provider} ${g.region} (${g.gco2PerKwh} g/kWh)` : ''}`,
+      `${formatGrams(e.grams)} CO2e at ${intensityText(e.intensity.gco2PerKwh)}${g ? `; ${formatGrams(g.grams)} in ${g.provider} ${g.region} (${intensityText(g.gco2PerKwh)})` : ''}`,
     );
   } else if (r.emissionsNote) lines.push(r.emissionsNote);
   if (r.overlaps.length)

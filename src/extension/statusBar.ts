@@ -1,3 +1,4 @@
+import { gramsText, intensityText } from '../core/units';
 import * as vscode from 'vscode';
 import type { IntensityFigure } from '../core/carbon/intensity';
 import type { MeterReading } from '../core/energy/meter';
@@ -15,11 +16,7 @@ const COMMANDS = [
 ];
 
 export const formatWatts = (w: number) => `${w >= 100 ? w.toFixed(0) : w.toFixed(1)} W`;
-export function formatGrams(g: number): string {
-  if (g >= 1000) return `${(g / 1000).toFixed(2)} kg`;
-  if (g >= 1) return `${g.toFixed(1)} g`;
-  return `${(g * 1000).toFixed(0)} mg`;
-}
+export const formatGrams = gramsText;
 const formatEnergy = (j: number) => (j >= 3600 ? `${(j / 3600).toFixed(2)} Wh` : `${j.toFixed(0)} J`);
 
 export interface StatusState {
@@ -151,7 +148,7 @@ export function tooltip(state: StatusState): vscode.MarkdownString {
   if (f) {
     const where = f.region ? `${f.provider} ${f.region} (${f.location})` : f.location;
     md.appendMarkdown(
-      `Grid: ${f.gco2PerKwh} gCO2e/kWh, ${escapeMarkdown(where)}; ${f.dataset === 'live' ? 'live' : escapeMarkdown(f.dataset)}, ${escapeMarkdown(f.source)}${f.year ? ` ${f.year}` : ''}${f.fallback ? ' (fallback)' : ''}\n\n`,
+      `Grid: ${intensityText(f.gco2PerKwh)}, ${escapeMarkdown(where)}; ${f.dataset === 'live' ? 'live' : escapeMarkdown(f.dataset)}, ${escapeMarkdown(f.source)}${f.year ? ` ${f.year}` : ''}${f.fallback ? ' (fallback)' : ''}\n\n`,
     );
   } else {
     md.appendMarkdown('Grid: location unknown, so no CO2 yet.\n\n');

@@ -141,11 +141,15 @@ export async function runUiChecks(browser, url, resultsDir) {
           'Set Location or Region',
           'Set Electricity Maps Token',
           'Export Report',
+          'Get Started',
         ];
         for (const title of titles.map((t) => `CarbonLens: ${t}`)) {
           if (!labels.some((l) => l?.includes(title)))
             throw new Error(`'${title}' missing from the palette: ${labels.join(' | ')}`);
         }
+        // Only while a benchmark runs.
+        if (labels.some((l) => l?.includes('Cancel Benchmark')))
+          throw new Error(`'Cancel Benchmark' is in the palette with no benchmark running`);
       },
     ],
     [
@@ -279,7 +283,7 @@ export async function runUiChecks(browser, url, resultsDir) {
         const hover = page.locator('.monaco-hover').filter({ hasText: 'Evidence' }).first();
         await hover.waitFor({ timeout: 15_000 });
         const text = await hover.textContent();
-        if (!/published/.test(text) || !/61 vs 68/.test(text)) throw new Error(`hover: ${text}`);
+        if (!/published/.test(text) || !/68% vs 61%/.test(text)) throw new Error(`hover: ${text}`);
         await page.screenshot({
           path: join(resultsDir, 'advisor.png'),
           clip: { x: 0, y: 0, width: 1400, height: 520 },

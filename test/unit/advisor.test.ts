@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { citations } from '../../src/core/citations';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -151,7 +152,30 @@ describe('advisor: what it suggests', () => {
     const s = suggestModel('google/vit-base-patch16-384', options)!;
     assert.equal(s.evidence, 'published');
     assert.equal(s.savingPercent!.toFixed(1), ((1 - 0.0381 / 0.1229) * 100).toFixed(1));
-    assert.match(s.quality[0], /61 vs 68 \(higher is better\)/);
+    assert.match(
+      s.quality[0],
+      /68 for google\/vit-base-patch16-224 vs 61 for google\/vit-base-patch16-384 \(higher is better\)/,
+    );
+  });
+
+  it('says which score is whose, whether the suggestion is better, what it saves, and cites documents', () => {
+    const vit = advise('a.yaml', 'model: google/vit-base-patch16-384\n', options)![0]!;
+    assert.equal(
+      vit.message,
+      'google/vit-base-patch16-224: 68% vs 61% top-1 accuracy for google/vit-base-patch16-384 (CIFAR-10, 100 images, the study): the suggestion is better. Input resolution 224 vs 384; 69% less energy in the study.',
+    );
+    const bart = advise('a.yaml', 'model: facebook/bart-large-cnn\n', options)![0]!;
+    assert.match(bart.message, /within the 5% allowed\. 406 M -> 230 M parameters/);
+    assert.deepEqual(
+      citations(vit.suggestion.sources).map((c) => c.title),
+      [
+        'Reducing Carbon Footprint of AI Models Without Compromising Performance (GREEN 2023), Table III',
+        'ViT paper (arXiv:2010.11929), Table 1',
+      ],
+      'one entry per document, no repo paths or hashes in the titles',
+    );
+    const region = advise('a.yaml', 'region: us-east1\n', { ...options, dataset: 'latest' })![0]!;
+    assert.doesNotMatch(region.message, /figures of/, 'both from the same year');
   });
 
   it('ranks a comparison measured on this machine above a published one', () => {

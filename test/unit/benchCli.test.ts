@@ -243,7 +243,7 @@ describe('carbonlens bench and compare', { timeout: 120_000 }, () => {
     let interrupted = false;
     child.stderr.on('data', (d) => {
       err += d;
-      if (!interrupted && /\] measure/.test(err)) interrupted = child.kill('SIGINT');
+      if (!interrupted && /\] Measuring/.test(err)) interrupted = child.kill('SIGINT');
     });
     const code = await new Promise((resolve) => child.on('close', resolve));
     assert.equal(code, 130, err);
@@ -251,7 +251,7 @@ describe('carbonlens bench and compare', { timeout: 120_000 }, () => {
     assert.equal(existsSync(path.join(work, 'cancel.csv')), false);
   });
 
-  it('explains bad input with exit code 2 or 1', async () => {
+  it('explains bad input: exit code 2 for the command line, 1 for a run that cannot proceed', async () => {
     const bad = await bench(['bench', '--model', 'x', '--task', 'translation']);
     assert.equal(bad.code, 2);
     assert.match(bad.err, /--task must be one of image-classification, image-to-text, summarization/);
@@ -276,7 +276,7 @@ describe('carbonlens bench and compare', { timeout: 120_000 }, () => {
       '--dataset',
       'cifar10',
     ]);
-    assert.equal(wrongSet.code, 1);
+    assert.equal(wrongSet.code, 2, 'a set that does not fit the task is a command-line mistake');
     assert.match(wrongSet.err, /cifar10 is a set for image-classification, not for summarization/);
   });
 

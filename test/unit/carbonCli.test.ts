@@ -81,7 +81,7 @@ describe('carbonlens estimate', () => {
     );
     assert.match(
       (await run('estimate', '--energy-kwh', '1', '--country', 'DE', '--dataset', 'nope')).err,
-      /--dataset must be one of latest, codecarbon, gcp-2021/,
+      /--intensity-dataset must be one of latest, codecarbon, gcp-2021/,
     );
   });
 
@@ -153,6 +153,13 @@ describe('carbonlens regions', () => {
   it('prints a table with its sources', async () => {
     const r = await run('regions', '--provider', 'azure', '--from', 'westeurope');
     assert.match(r.out.split('\n')[0]!, /^provider\s+region\s+location\s+gCO2e\/kWh\s+saving vs westeurope\s+year$/);
-    assert.match(r.out, /Sources \(latest dataset\): cloud-carbon-footprint/);
+    // Each document once, with its link: not one repeated paragraph of repo paths.
+    assert.match(
+      r.out,
+      /Sources \(latest dataset\):\n {2}AzureFootprintEstimationConstants\.ts of cloud-carbon-footprint\/cloud-carbon-footprint: https:\/\/github\.com\//,
+    );
+    const sources = r.out.slice(r.out.indexOf('Sources'));
+    const lines = sources.split('\n').filter(Boolean);
+    assert.equal(new Set(lines).size, lines.length, 'no document twice');
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { paretoFront, parseRuns, summariseRun, type RunSummary } from '../../src/core/bench/history';
 import { markdownReport } from '../../src/core/report/markdownReport';
-import { scatterSvg } from '../../src/core/report/scatterSvg';
+import { linearTicks, logTicks, scatterSvg } from '../../src/core/report/scatterSvg';
 import type { BenchRecord } from '../../src/core/bench/record';
 
 function run(
@@ -96,6 +96,24 @@ describe('benchmark history', () => {
     assert.match(scatterSvg([], new Set()), /No runs yet/);
   });
 
+  it('labels its axes with even steps, and a single point still has x ticks', () => {
+    // 0.00, 0.01, 0.03 (0.02 missing) was the bug: the labels were rounded quarters of the range.
+    const { ticks, decimals } = linearTicks(0, 0.035);
+    assert.deepEqual(
+      ticks.map((t) => t.toFixed(decimals)),
+      ['0.00', '0.01', '0.02', '0.03', '0.04'],
+    );
+    assert.deepEqual(
+      linearTicks(0.61, 0.68).ticks.map((t) => t.toFixed(linearTicks(0.61, 0.68).decimals)),
+      ['0.60', '0.62', '0.64', '0.66', '0.68'],
+    );
+    assert.deepEqual(linearTicks(0, 0.1, 5).decimals, 3, 'a 0.025 step shows three decimals');
+    assert.deepEqual(logTicks(-2.25, -1.75), [0.01], 'half a decade around 10 mJ');
+    assert.deepEqual(logTicks(-1.9, -1.4), [0.02], 'a 1-2-5 tick where no decade falls');
+    const one = scatterSvg([run('a', 10, 0.9)], new Set());
+    assert.ok((one.match(/ J<\/text>| mJ<\/text>/g) ?? []).length >= 1, 'x ticks for one point');
+  });
+
   it('writes a Markdown report with a table per task, provenance, and its charts', () => {
     const report = markdownReport(
       [
@@ -111,7 +129,7 @@ describe('benchmark history', () => {
     );
     assert.match(
       report.markdown,
-      /\| \*\*org\/0f8fad5b-d9cb-469f-a165-70867728950e\*\* \| cpu, fp32, 1 \| 100 \(cifar10\) \| 10\.0 \| 2\.00 \(-\) \| measured \| 0\.900 \(0\.850-0\.950\) \| - \| unknown \|/,
+      /\| \*\*org\/0f8fad5b-d9cb-469f-a165-70867728950e\*\* \| cpu, fp32, 1 \| 100 \(cifar10\) \| 10\.0 \| 2 J \(-\) \| measured \| 0\.900 \(0\.850-0\.950\) \| - \| unknown \|/,
     );
     assert.deepEqual(Object.keys(report.charts), ['r-image-classification.svg']);
   });

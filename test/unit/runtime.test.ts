@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { summariseWebgpuNoise } from '../../src/core/models/webgpuProbe';
 import {
   cudaProviderInstalled,
   deviceCandidates,
@@ -71,6 +72,31 @@ describe('device choice', () => {
     assert.deepEqual(created, ['webgpu', 'cpu']);
     assert.match(loaded.attempts.find((a) => a.device === 'webgpu')!.reason!, /WebGPU adapter/);
     assert.match(loaded.attempts.find((a) => a.device === 'cuda')!.reason!, /CUDA provider is not installed/);
+  });
+
+  it("skips WebGPU under auto when the child probe finds no device, in one line and without Dawn's noise", async () => {
+    const created: Device[] = [];
+    const loaded = await loadPipeline('image-classification', '/m', 'auto', 'fp32', {
+      factory: fakeFactory({}, created),
+      cuda: () => false,
+      platform: 'linux',
+      webgpu: async () => 'no WebGPU adapter',
+    });
+    assert.deepEqual(created, ['cpu']);
+    assert.equal(
+      loaded.attempts.find((a) => a.device === 'webgpu')!.reason,
+      'no WebGPU adapter; skipped (probed in a child process)',
+    );
+    // What onnxruntime 1.30 and Dawn print on a VM with Mesa's software Vulkan (seen here).
+    const noise =
+      'error: XDG_RUNTIME_DIR is invalid or not set in the environment.\nWarning: Vulkan shaderUniform*ArrayDynamicIndexing required.\n - While initializing adapter (backend=BackendType::Vulkan)\n    at InitializeImpl (/build/Release/_deps/dawn-src/src/dawn/native/vulkan/PhysicalDeviceVk.cpp:253)';
+    const failed =
+      'failed: /onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 ... Failed to get a WebGPU adapter: No supported adapters';
+    assert.equal(
+      summariseWebgpuNoise(noise, failed),
+      'no WebGPU adapter (Vulkan shaderUniform*ArrayDynamicIndexing required)',
+    );
+    assert.equal(summariseWebgpuNoise('', 'failed: Cannot find module x'), 'Cannot find module x');
   });
 
   it('falls back when a device loads but fails its first inference', async () => {

@@ -1,5 +1,6 @@
 // A file's findings: candidates from its scanner, each with a suggestion, placed by line and
 // column. A candidate without a suggestion is not a finding.
+import { intensityText } from '../units';
 import type { Candidate } from './candidates';
 import { fileKind, scan, type FileKind } from './scanners';
 import { suggestModel, suggestRegion, type AdvisorOptions, type Suggestion } from './suggest';
@@ -41,25 +42,41 @@ function positions(text: string): (offset: number) => Position {
   };
 }
 
+/** "patch16-224" vs "patch16-384": the input resolution, where two ids differ only in it. */
+function resolutionOf(a: string, b: string): [string, string] | undefined {
+  const ra = /-(\d{3,4})(?:-|$)/.exec(a.split('/').pop()!)?.[1];
+  const rb = /-(\d{3,4})(?:-|$)/.exec(b.split('/').pop()!)?.[1];
+  return ra && rb && ra !== rb && a.replace(ra, rb) === b ? [ra, rb] : undefined;
+}
+
 export function message(c: Pick<Candidate, 'value'>, s: Suggestion): string {
   if (s.kind === 'region') {
-    return `${s.replacement} (${s.to.location}, ${s.to.gco2PerKwh} gCO2e/kWh) emits ${s.savingPercent.toFixed(0)}% less than ${c.value} (${s.from.location}, ${s.from.gco2PerKwh} gCO2e/kWh) for the same energy.`;
+    const years =
+      s.from.year && s.to.year && s.from.year !== s.to.year ? ` (figures of ${s.from.year} and ${s.to.year})` : '';
+    return `${s.replacement} (${s.to.location}, ${intensityText(s.to.gco2PerKwh)}) emits ${s.savingPercent.toFixed(0)}% less than ${c.value} (${s.from.location}, ${intensityText(s.from.gco2PerKwh)}) for the same energy${years}.`;
   }
-  const params =
-    !s.params?.from || !s.params.to
-      ? ''
-      : s.params.from === s.params.to
-        ? ` ${s.params.from} M parameters either way;`
-        : ` ${s.params.from} M -> ${s.params.to} M parameters;`;
+  const h = s.headline;
+  const unit = /%/.test(h.metric) ? '%' : '';
+  const metric = h.metric.replace(/\s*%\s*$/, '').replace(/ %/, '');
+  const better = h.higherIsBetter ? h.suggested > h.current : h.suggested < h.current;
+  const verdict = better
+    ? 'the suggestion is better'
+    : h.suggested === h.current
+      ? 'as good'
+      : `within the ${s.tolerancePercent}% allowed`;
+  const resolution = resolutionOf(c.value, s.replacement);
+  const saves =
+    s.params?.from && s.params.to && s.params.from !== s.params.to
+      ? `${s.params.from} M -> ${s.params.to} M parameters`
+      : resolution
+        ? `input resolution ${resolution[1]} vs ${resolution[0]}`
+        : undefined;
   const saving =
     s.savingPercent !== undefined
-      ? ` ${s.savingPercent.toFixed(0)}% less energy${s.evidence === 'measured-here' ? ' measured here' : ' in the study'};`
-      : '';
-  const how = s.evidence === 'measured-here' ? 'measured on this machine' : 'published';
-  return `${s.replacement} is within ${s.tolerancePercent}% of ${c.value}'s quality (${how}: ${s.quality[0]}).${params}${saving}`.replace(
-    /;$/,
-    '.',
-  );
+      ? `${s.savingPercent.toFixed(0)}% less energy${s.evidence === 'measured-here' ? ' measured here' : ' in the study'}`
+      : undefined;
+  const more = [saves, saving].filter(Boolean).join('; ');
+  return `${s.replacement}: ${h.suggested}${unit} vs ${h.current}${unit} ${metric} for ${c.value} (${h.on}, ${h.by}): ${verdict}.${more ? ` ${more[0]!.toUpperCase()}${more.slice(1)}.` : ''}`;
 }
 
 export function adviseCandidates(candidates: readonly Candidate[], text: string, options: AdviseOptions): Finding[] {

@@ -32,6 +32,8 @@ export interface ModelSuggestion {
   evidence: 'measured-here' | 'published';
   /** One line per metric: both scores, the metric and its direction. */
   quality: string[];
+  /** The first metric, for the one-line message: the suggestion's score against the current model's. */
+  headline: { metric: string; suggested: number; current: number; higherIsBetter: boolean; on: string; by: string };
   params?: { from: number | null; to: number | null };
   /** Energy saving per item, in %, when measured or published. */
   savingPercent?: number;
@@ -59,6 +61,8 @@ const withinTolerance = (large: number, small: number, higherIsBetter: boolean, 
   const loss = higherIsBetter ? large - small : small - large;
   return loss <= (Math.abs(large) * tolerancePercent) / 100;
 };
+/** "top-1 accuracy % (GREEN 2023 study measurement; higher is better)" -> "top-1 accuracy %". */
+const metricName = (metric: string) => metric.replace(/\s*\((?:[^()]*\b(?:higher|lower) is better[^()]*)\)/, '');
 const score = (x: number) => (Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(4))));
 
 /** A smaller model measured on this machine: same task, set and metric, less energy, quality as good. */
@@ -97,8 +101,16 @@ function measuredHere(id: string, options: AdvisorOptions): ModelSuggestion | un
     replacement: theirs.model,
     evidence: 'measured-here',
     quality: [
-      `${ours.quality.metric} ${q(ours)} vs ${q(theirs)} (${ours.quality.higherIsBetter ? 'higher' : 'lower'} is better) on ${ours.items} items of ${ours.dataset}`,
+      `${ours.quality.metric}: ${q(theirs)} for ${theirs.model} vs ${q(ours)} for ${ours.model} (${ours.quality.higherIsBetter ? 'higher' : 'lower'} is better) on ${ours.items} items of ${ours.dataset}`,
     ],
+    headline: {
+      metric: ours.quality.metric,
+      suggested: theirs.quality.value,
+      current: ours.quality.value,
+      higherIsBetter: ours.quality.higherIsBetter,
+      on: `${ours.items} items of ${ours.dataset}`,
+      by: 'measured on this machine',
+    },
     savingPercent: (1 - theirs.jPerItem / ours.jPerItem) * 100,
     energy: `${j(ours.jPerItem)} vs ${j(theirs.jPerItem)} per item (${ours.kind}/${theirs.kind}), measured here on ${ours.device} and ${theirs.device}`,
     sources: [`CarbonLens benchmarks of ${ours.timestamp.slice(0, 10)} and ${theirs.timestamp.slice(0, 10)}`],
@@ -128,8 +140,16 @@ function published(id: string, options: AdvisorOptions): ModelSuggestion | undef
       evidence: 'published',
       quality: scored.map(
         (r) =>
-          `${r.metric.replace(/\s*\((?:[^()]*\b(?:higher|lower) is better[^()]*)\)/, '')}: ${score(r.largeScore!)} vs ${score(r.smallScore!)} (${r.higherIsBetter ? 'higher' : 'lower'} is better) on ${r.dataset}`,
+          `${metricName(r.metric)}: ${score(r.smallScore!)} for ${writeLike(small, ref.style)} vs ${score(r.largeScore!)} for ${id} (${r.higherIsBetter ? 'higher' : 'lower'} is better) on ${r.dataset}`,
       ),
+      headline: {
+        metric: metricName(scored[0]!.metric),
+        suggested: scored[0]!.smallScore!,
+        current: scored[0]!.largeScore!,
+        higherIsBetter: scored[0]!.higherIsBetter,
+        on: scored[0]!.dataset,
+        by: /GREEN 2023 study/.test(scored[0]!.source) ? 'the study' : 'published',
+      },
       params: { from: rows[0].largeParamsM, to: rows[0].smallParamsM },
       savingPercent: saving?.percent,
       energy:

@@ -1,3 +1,4 @@
+import { intensityText } from '../units';
 import { ISO_ALPHA2_TO_ALPHA3 } from '../../generated/intensityTables';
 import { dataset, type CloudProvider, type CloudRegionRow, type DatasetName } from './datasets';
 
@@ -48,7 +49,7 @@ export const normalisePlace = (s: string) =>
   s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
 
 const describeRegion = (r: CloudRegionRow) =>
-  `${r.provider} ${r.region} (${r.location || r.countryIso3}, ${r.gco2PerKwh} g/kWh)`;
+  `${r.provider} ${r.region} (${r.location || r.countryIso3}, ${intensityText(r.gco2PerKwh)})`;
 
 export function regionFigure(r: CloudRegionRow, name: DatasetName): IntensityFigure {
   return {
@@ -189,7 +190,7 @@ function places(options: LookupOptions): Place[] {
   for (const s of ds.subnational()) {
     out.push({
       names: placeNames(s.region),
-      label: `${s.countryIso3} ${s.region} (${s.gco2PerKwh} g/kWh)`,
+      label: `${s.countryIso3} ${s.region} (${intensityText(s.gco2PerKwh)})`,
       countryIso3: s.countryIso3,
       figure: () => ({
         gco2PerKwh: s.gco2PerKwh,
@@ -205,7 +206,7 @@ function places(options: LookupOptions): Place[] {
   for (const c of ds.countries()) {
     out.push({
       names: [normalisePlace(c.name)],
-      label: `${c.iso3} ${c.name} (${c.gco2PerKwh} g/kWh)`,
+      label: `${c.iso3} ${c.name} (${intensityText(c.gco2PerKwh)})`,
       figure: () => ({
         gco2PerKwh: c.gco2PerKwh,
         scope: 'country',

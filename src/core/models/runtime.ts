@@ -6,6 +6,7 @@ import { basename, dirname, join, sep } from 'node:path';
 import { prepareCuda } from './cudaPreload';
 import { fastClassifier } from './fastClassifier';
 import { librarySearchPath } from './libraryPath';
+import { webgpuUnavailable } from './webgpuProbe';
 
 export { librarySearchPath };
 import type { Dtype, Task } from './tasks';
@@ -104,6 +105,8 @@ export async function loadPipeline(
     cuda?: () => boolean;
     vulkan?: () => boolean;
     platform?: NodeJS.Platform;
+    /** Why WebGPU cannot run here, asked before `auto` tries it in this process (default: a child probe). */
+    webgpu?: () => Promise<string | undefined>;
   } = {},
 ): Promise<LoadedPipeline> {
   const factory = options.factory ?? transformersPipeline;
@@ -112,6 +115,14 @@ export async function loadPipeline(
     if (unavailable) {
       attempts.push({ device, ok: false, reason: unavailable });
       continue;
+    }
+    if (device === 'webgpu' && choice === 'auto') {
+      // A caller that states the environment (tests: `vulkan`) is not second-guessed by a probe.
+      const why = await (options.webgpu ?? (options.vulkan ? async () => undefined : webgpuUnavailable))();
+      if (why) {
+        attempts.push({ device, ok: false, reason: `${why}; skipped (probed in a child process)` });
+        continue;
+      }
     }
     if (device === 'cuda' && !options.cuda) {
       // The provider's CUDA libraries: there, and loadable (see cudaPreload.ts).

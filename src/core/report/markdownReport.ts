@@ -2,6 +2,8 @@
 // provenance and interval, the Pareto-front runs marked, one SVG chart per task beside it.
 import { paretoFront, summariseRun, type RunSummary } from '../bench/history';
 import type { BenchRecord } from '../bench/record';
+import { citationsMarkdown } from '../citations';
+import { gramsText, intensityText, joulesText } from '../units';
 import { scatterSvg } from './scatterSvg';
 
 export interface MarkdownReport {
@@ -46,13 +48,13 @@ export function markdownReport(
     charts[file] = scatterSvg(rows, front);
     lines.push('', `## ${task}`, '', `![${task}: energy per item vs ${metric}](${file})`, '');
     lines.push(
-      `| model | device, dtype, batch | items | items/s | J/item (above idle) | energy from | ${metric} (95% CI) | gCO2e/item | where |`,
+      `| model | device, dtype, batch | items | items/s | energy/item (above idle) | energy from | ${metric} (95% CI) | CO2e/item | where |`,
     );
     lines.push('|---|---|---|---|---|---|---|---|---|');
     for (const r of rows) {
       const name = `${front.has(r.runId) ? '**' : ''}${cell(r.model)}${front.has(r.runId) ? '**' : ''}`;
       lines.push(
-        `| ${name} | ${r.device}, ${r.dtype}, ${r.batch} | ${r.items} (${cell(r.dataset)}) | ${sig(r.itemsPerS)} | ${sig(r.jPerItem)} (${sig(r.netJPerItem)}) | ${r.kind} | ${quality(r.quality)} | ${sig(r.gPerItem)} | ${r.location ? cell(`${r.location}, ${r.gco2PerKwh} g/kWh`) : 'unknown'} |`,
+        `| ${name} | ${r.device}, ${r.dtype}, ${r.batch} | ${r.items} (${cell(r.dataset)}) | ${sig(r.itemsPerS)} | ${joulesText(r.jPerItem)} (${r.netJPerItem === undefined ? '-' : joulesText(r.netJPerItem)}) | ${r.kind} | ${quality(r.quality)} | ${r.gPerItem === undefined ? '-' : gramsText(r.gPerItem)} | ${r.location ? cell(`${r.location}, ${intensityText(r.gco2PerKwh!)}`) : 'unknown'} |`,
       );
     }
   }
@@ -60,8 +62,9 @@ export function markdownReport(
     '',
     'Bold: on the Pareto front (no other run of the task uses less energy per item with quality at least as good).',
     '"Energy from" is the weakest provenance among the run\'s components: measured (hardware counter), sampled (power x time) or estimated (a model).',
-    'Grid intensities: see CarbonLens `data/SOURCES.md` (Google Cloud region-carbon-info, Cloud Carbon Footprint, Ember, CodeCarbon).',
-    '',
   );
+  const sources = [...new Set(records.flatMap((r) => (r.emissions ? [r.emissions.intensity.source] : [])))];
+  if (sources.length) lines.push(`Grid intensities: ${citationsMarkdown(sources)}.`);
+  lines.push('');
   return { markdown: lines.join('\n'), charts };
 }

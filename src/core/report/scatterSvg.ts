@@ -1,6 +1,7 @@
 // Energy per item (x, log scale) against quality (y) for one task's runs, with the Pareto front
 // drawn as a line: as an SVG string, for the panel and for the Markdown report.
 import type { RunSummary } from '../bench/history';
+import { joulesText } from '../units';
 
 export interface ScatterColours {
   text: string;
@@ -12,7 +13,29 @@ export interface ScatterColours {
 export const PRINT_COLOURS: ScatterColours = { text: '#24292f', grid: '#d0d7de', point: '#8c959f', front: '#1a7f37' };
 
 const escapeXml = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 1 ? x.toPrecision(3) : x.toPrecision(2));
+
+/** Evenly spaced ticks on a 1-2-2.5-5 step covering [lo, hi], about `count` of them, and their decimals. */
+export function linearTicks(lo: number, hi: number, count = 5): { ticks: number[]; decimals: number } {
+  const raw = (hi - lo) / Math.max(1, count - 1);
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const first = Math.floor(lo / step + 1e-9) * step;
+  const ticks: number[] = [];
+  for (let t = first; ticks.length < 2 || ticks[ticks.length - 1]! < hi - step * 1e-9; t += step)
+    ticks.push(Number(t.toPrecision(12)));
+  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9) + (step / mag === 2.5 ? 1 : 0));
+  return { ticks, decimals };
+}
+
+/** Ticks of a log axis: the decades in [lo, hi] (log10), with 2 and 5 between them when fewer than two decades show. */
+export function logTicks(lo: number, hi: number): number[] {
+  const decades: number[] = [];
+  for (let e = Math.floor(lo); e <= Math.ceil(hi); e++) decades.push(e);
+  const within = (v: number) => Math.log10(v) >= lo - 1e-9 && Math.log10(v) <= hi + 1e-9;
+  const only = decades.map((e) => 10 ** e).filter(within);
+  if (only.length >= 2) return only;
+  return decades.flatMap((e) => [1, 2, 5].map((m) => Number((m * 10 ** e).toPrecision(6)))).filter(within);
+}
 
 export function scatterSvg(
   runs: readonly RunSummary[],
@@ -36,23 +59,25 @@ export function scatterSvg(
   const qs = points.map((p) => p.quality.value);
   let [y0, y1] = [Math.min(...qs), Math.max(...qs)];
   if (y1 - y0 < 0.05) [y0, y1] = [Math.max(0, y0 - 0.05), y1 + 0.05];
+  const yAxis = linearTicks(y0, y1);
+  [y0, y1] = [yAxis.ticks[0]!, yAxis.ticks[yAxis.ticks.length - 1]!];
   const sx = (j: number) => pad.left + ((Math.log10(j) - x0) / (x1 - x0)) * w;
   const sy = (q: number) => pad.top + h - ((q - y0) / (y1 - y0)) * h;
   const parts = [head, `<text x="${pad.left}" y="14" fill="${colours.text}" font-weight="bold">${title}</text>`];
-  for (let e = Math.ceil(x0); e <= Math.floor(x1); e++) {
-    const x = sx(10 ** e);
+  for (const v of logTicks(x0, x1)) {
+    const x = sx(v).toFixed(1);
     parts.push(
-      `<line x1="${x}" y1="${pad.top}" x2="${x}" y2="${pad.top + h}" stroke="${colours.grid}"/><text x="${x}" y="${pad.top + h + 14}" text-anchor="middle" fill="${colours.text}">${fmt(10 ** e)} J</text>`,
+      `<line x1="${x}" y1="${pad.top}" x2="${x}" y2="${pad.top + h}" stroke="${colours.grid}"/><text x="${x}" y="${pad.top + h + 14}" text-anchor="middle" fill="${colours.text}">${joulesText(v)}</text>`,
     );
   }
-  for (let i = 0; i <= 4; i++) {
-    const q = y0 + ((y1 - y0) * i) / 4;
+  for (const q of yAxis.ticks) {
+    const y = sy(q).toFixed(1);
     parts.push(
-      `<line x1="${pad.left}" y1="${sy(q)}" x2="${pad.left + w}" y2="${sy(q)}" stroke="${colours.grid}"/><text x="${pad.left - 6}" y="${sy(q) + 4}" text-anchor="end" fill="${colours.text}">${q.toFixed(2)}</text>`,
+      `<line x1="${pad.left}" y1="${y}" x2="${pad.left + w}" y2="${y}" stroke="${colours.grid}"/><text x="${pad.left - 6}" y="${Number(y) + 4}" text-anchor="end" fill="${colours.text}">${q.toFixed(yAxis.decimals)}</text>`,
     );
   }
   parts.push(
-    `<text x="${pad.left + w / 2}" y="${height - 6}" text-anchor="middle" fill="${colours.text}">energy per item (J, log scale); lower is better</text>`,
+    `<text x="${pad.left + w / 2}" y="${height - 6}" text-anchor="middle" fill="${colours.text}">energy per item (log scale); lower is better</text>`,
   );
   const onFront = points.filter((p) => front.has(p.runId)).sort((a, b) => a.jPerItem - b.jPerItem);
   if (onFront.length > 1)
@@ -61,7 +86,7 @@ export function scatterSvg(
     );
   for (const p of points) {
     const good = front.has(p.runId);
-    const label = `${p.model} (${p.device}, ${p.dtype}): ${fmt(p.jPerItem)} J/item, ${metric} ${p.quality.value.toFixed(3)}`;
+    const label = `${p.model} (${p.device}, ${p.dtype}): ${joulesText(p.jPerItem)}/item, ${metric} ${p.quality.value.toFixed(3)}`;
     parts.push(
       `<circle cx="${sx(p.jPerItem).toFixed(1)}" cy="${sy(p.quality.value).toFixed(1)}" r="${good ? 5 : 4}" fill="${good ? colours.front : colours.point}"><title>${escapeXml(label)}</title></circle>`,
     );

@@ -19,6 +19,10 @@ export const STATE_LABEL: Record<SourceState, string> = {
   unsupported: 'not on this platform',
 };
 
+/** "CPU rapl", but "CPU (2 threads, model unknown)", never "CPU CPU (...)". */
+const named = (component: string, name: string) =>
+  name.toLowerCase().startsWith(component.toLowerCase()) ? name : `${component.toUpperCase()} ${name}`;
+
 export function formatBytes(bytes: number): string {
   const gib = bytes / 1024 ** 3;
   return gib >= 1 ? `${gib.toFixed(1)} GiB` : `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
@@ -41,7 +45,7 @@ export function formatSystemReport(report: SystemReport): string[] {
   });
   lines.push('Power sources:');
   for (const s of sources) {
-    lines.push(`  ${s.component.toUpperCase()} ${s.name} (${s.kind}): ${STATE_LABEL[s.state]}. ${s.detail}`);
+    lines.push(`  ${named(s.component, s.name)} (${s.kind}): ${STATE_LABEL[s.state]}. ${s.detail}`);
     if (s.fix) lines.push(`    Fix: ${s.fix}`);
   }
   if (!sources.some((s) => s.state === 'ready' || s.state === 'found')) {
@@ -51,8 +55,7 @@ export function formatSystemReport(report: SystemReport): string[] {
   }
   if (report.meter) {
     lines.push('The meter reads:');
-    for (const s of report.meter.sources)
-      lines.push(`  ${s.component.toUpperCase()} ${s.name} (${s.kind}): ${s.detail}`);
+    for (const s of report.meter.sources) lines.push(`  ${named(s.component, s.name)} (${s.kind}): ${s.detail}`);
     for (const n of report.meter.notes) lines.push(`  Note: ${n}`);
   }
   return lines;
