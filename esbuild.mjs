@@ -38,6 +38,8 @@ const builds = [
     outdir: 'dist',
     minify: true,
   },
+  // OpenTelemetry's SDK, only for --prometheus/--otlp and the editor's OTLP setting.
+  { ...node, entryPoints: { telemetry: 'src/core/telemetry/otel.ts' }, outdir: 'dist', minify: true },
   {
     ...node,
     entryPoints: { cli: 'src/cli/bin.ts' },

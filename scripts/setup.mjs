@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { installCodeServer } from '../test/integration/codeServer.mjs';
 import { installSystemPackages } from '../test/integration/systemPackages.mjs';
+import { installPrometheus } from '../test/prometheusServer.mjs';
 import { installLavapipe } from '../test/webgpuSoftware.mjs';
 
 const only = process.argv[2];
@@ -22,6 +23,9 @@ try {
         ? `software WebGPU not set up (${lavapipe.skip}); the WebGPU tests will be skipped.`
         : 'software WebGPU (lavapipe) ready.',
     );
+    const prometheus = installPrometheus(undefined, log);
+    if (prometheus) throw new Error(`Prometheus for the metrics tests: ${prometheus}`);
+    log('Prometheus and its node exporter ready.');
   }
   log('done.');
 } catch (e) {

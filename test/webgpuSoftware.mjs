@@ -3,8 +3,9 @@
 // into a cache folder, never installed over the system's. Its libraries (LLVM, X) come with
 // bookworm's mesa-vulkan-drivers package, installed as root like the integration tests' packages.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { canFetchDebs, fetchDebs } from './debPackages.mjs';
 import { installSystemPackages } from './integration/systemPackages.mjs';
 
 const BACKPORTS = [
@@ -39,12 +40,7 @@ export function lavapipeEnv(ROOT) {
 export function installLavapipe(ROOT, log = () => {}) {
   const { lib, icd, env } = paths(ROOT);
   if (existsSync(icd)) return { env };
-  if (
-    process.platform !== 'linux' ||
-    process.arch !== 'x64' ||
-    !existsSync('/etc/debian_version') ||
-    sh('command -v apt-get').status !== 0
-  ) {
+  if (!canFetchDebs()) {
     return { skip: 'software WebGPU needs Debian bookworm on x64 (lavapipe from bookworm-backports)' };
   }
   try {
@@ -52,22 +48,8 @@ export function installLavapipe(ROOT, log = () => {}) {
   } catch (e) {
     return { skip: e.message };
   }
-  mkdirSync(join(ROOT, 'lists', 'partial'), { recursive: true });
-  mkdirSync(join(ROOT, 'cache', 'archives', 'partial'), { recursive: true });
-  mkdirSync(join(ROOT, 'debs'), { recursive: true });
-  writeFileSync(
-    join(ROOT, 'sources.list'),
-    'deb http://deb.debian.org/debian bookworm main\ndeb http://deb.debian.org/debian bookworm-backports main\n',
-  );
-  const apt = `apt-get -qq -o Dir::Etc::SourceList=${ROOT}/sources.list -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists=${ROOT}/lists -o Dir::Cache=${ROOT}/cache -o APT::Sandbox::User=root`;
-  log('Fetching Mesa lavapipe from bookworm-backports (software WebGPU for the tests)...');
-  for (const cmd of [`${apt} update`, `${apt} download ${BACKPORTS.join(' ')}`]) {
-    const r = sh(cmd, join(ROOT, 'debs'));
-    if (r.status !== 0)
-      return { skip: `'${cmd.split(' -o')[0]} ...' failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}` };
-  }
-  for (const deb of readdirSync(join(ROOT, 'debs')).filter((f) => f.endsWith('.deb')))
-    sh(`dpkg -x '${deb}' '${join(ROOT, 'root')}'`, join(ROOT, 'debs'));
+  const failed = fetchDebs(ROOT, BACKPORTS, log);
+  if (failed) return { skip: failed };
   const missing = sh(
     `LD_LIBRARY_PATH='${lib}' ldd '${join(lib, 'libvulkan_lvp.so')}' | grep 'not found'`,
   ).stdout.trim();

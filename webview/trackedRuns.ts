@@ -9,6 +9,7 @@ const ORIGIN: Record<TrackedRecord['origin'], string> = {
   task: 'Task',
   debug: 'Debug',
   notebook: 'Notebook',
+  cli: 'carbonlens run',
 };
 
 const duration = (s: number) =>

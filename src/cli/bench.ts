@@ -19,6 +19,7 @@ import { describeFigure } from './estimate';
 import { emitEvent } from './events';
 import { phaseText } from '../protocol';
 import { downloadOptions, hubFromEnv } from './hubOptions';
+import { startTelemetry, telemetryOptions } from './telemetryOptions';
 import { UsageError } from './usage';
 
 export const BENCH_HELP = `Usage: carbonlens bench --model ID_OR_PATH --task TASK [options]
@@ -168,12 +169,16 @@ export async function runBench(args: string[], out: Print): Promise<number> {
     throw new UsageError(models.length ? 'bench takes one --model; use compare for two.' : '--model is required.');
   const settings = benchSettings(values);
   checkOut(settings.out);
+  const otlp = telemetryOptions({ otlp: values.otlp, 'otlp-header': values['otlp-header'] });
   const cancel = cancelOnInterrupt(stderr);
   const instruments = await openInstruments(ramModelOption(values['ram-model']));
+  const telemetry =
+    otlp && (await startTelemetry(otlp, instruments.meter, { intensity: settings.intensity, pue: settings.pue }));
   try {
     const outcome = await measure(models[0], settings, instruments, measureFlags(values), cancel.signal);
     const record = recordOf(outcome, settings, instruments);
     const saved = appendRecord(settings.out, record);
+    telemetry?.recordBench(record);
     if (values.json) out(JSON.stringify(record, null, 2));
     else {
       for (const line of formatRecord(record)) out(line);
@@ -182,6 +187,7 @@ export async function runBench(args: string[], out: Print): Promise<number> {
     return 0;
   } finally {
     cancel.dispose();
+    await telemetry?.shutdown();
     instruments.meter.close();
   }
 }

@@ -45,6 +45,8 @@ export const BENCH_OPTIONS = {
   clip: { type: 'string' },
   images: { type: 'string' },
   'ram-model': { type: 'string' },
+  otlp: { type: 'string' },
+  'otlp-header': { type: 'string', multiple: true },
 } as const;
 
 /** `--ram-model`: how RAM power is estimated where no DRAM counter can be read. */
@@ -84,6 +86,8 @@ export const BENCH_OPTIONS_HELP = `  --task T            image-classification, i
   --intensity-dataset latest (default), codecarbon or gcp-2021
   --pue P             power usage effectiveness, >= 1 (default 1.0)
 ${RAM_MODEL_HELP}
+  --otlp URL          push the record (energy and gCO2e per item, with task, model and device)
+                      over OTLP/HTTP to URL; --otlp-header K=V adds a header (an API key)
   --yes, -y           allow downloads without asking (models and datasets, from HF_ENDPOINT
                       or huggingface.co, into CARBONLENS_CACHE or ~/.cache/carbonlens)
   --offline           use only the cache (also HF_HUB_OFFLINE=1); HF_TOKEN for gated models

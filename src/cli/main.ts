@@ -8,6 +8,7 @@ import { ESTIMATE_HELP, runEstimate } from './estimate';
 import { INFO_HELP, runInfo } from './info';
 import { MONITOR_HELP, runMonitor } from './monitor';
 import { REGIONS_HELP, runRegions } from './regions';
+import { RUN_HELP, runRun } from './run';
 import { runScan, SCAN_HELP } from './scan';
 import { joinNegativeValues, MAIN_HELP, UsageError } from './usage';
 
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, Command> = {
   regions: { help: REGIONS_HELP, run: runRegions },
   bench: { help: BENCH_HELP, run: runBench },
   compare: { help: COMPARE_HELP, run: runCompare },
+  run: { help: RUN_HELP, run: runRun },
   scan: { help: SCAN_HELP, run: runScan },
   'cuda-provider': { help: CUDA_PROVIDER_HELP, run: runCudaProvider },
 };
@@ -43,11 +45,13 @@ export async function main(argv: string[], out: Print = stdout, err: Print = std
     }
     const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (!command) throw new UsageError(`unknown command '${name}'.`);
-    if (rest.includes('-h') || rest.includes('--help')) {
+    // `run`'s arguments after `--` are the command's: its --help is not ours.
+    const ownArgs = name === 'run' && rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+    if (ownArgs.includes('-h') || ownArgs.includes('--help')) {
       out(command.help);
       return 0;
     }
-    return await command.run(joinNegativeValues(rest), out);
+    return await command.run(name === 'run' ? rest : joinNegativeValues(rest), out);
   } catch (e) {
     // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options.
     const code = (e as NodeJS.ErrnoException).code ?? '';

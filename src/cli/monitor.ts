@@ -8,10 +8,12 @@ import { resolveIntensity } from '../core/carbon/intensity';
 import { ramModelOption } from './benchOptions';
 import { PLACE_OPTIONS, placeQuery } from './carbonOptions';
 import { describeFigure } from './estimate';
+import { startTelemetry, TELEMETRY_HELP, telemetryOptions } from './telemetryOptions';
 import { isDecimal, numberOption, UsageError } from './usage';
 
 export const MONITOR_HELP = `Usage: carbonlens monitor [--duration S] [--interval-ms N]
                          [--region R | --location L | --country C | --intensity G] [--pue P] [--ram-model M] [--json]
+                         [--prometheus HOST:PORT] [--otlp URL]
 
 Prints the power sources found (GPU: NVML, else nvidia-smi; CPU: RAPL, else a TDP model; RAM:
 RAPL DRAM, else a model of its modules), then one line of power readings per interval, then the energy
@@ -25,6 +27,9 @@ the run early, with its summary.
                      also the run's emissions at this place (see 'carbonlens estimate --help')
   --pue P            power usage effectiveness for the emissions, >= 1 (default 1.0)
   --ram-model M      RAM power without a DRAM counter: dimm (default) or per-gb
+${TELEMETRY_HELP}
+                     With --prometheus, the run's final figures stay on /metrics after
+                     --duration until Ctrl-C or SIGTERM, so the last scrape sees them.
   --json             no live lines; one JSON object at the end:
                      { sources: [{ id, component, name, kind, detail }], notes, duration_s,
                        interval_ms, energy_j: { gpu?, cpu?, ram?, total }, kinds, window,
@@ -60,6 +65,7 @@ export function formatWindow(w: WindowResult): string {
 }
 
 export async function runMonitor(args: string[], out: (text: string) => void): Promise<number> {
+  stopped = false;
   const { values } = parseArgs({
     args,
     strict: true,
@@ -70,6 +76,9 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
       pue: { type: 'string' },
       'ram-model': { type: 'string' },
       json: { type: 'boolean' },
+      prometheus: { type: 'string' },
+      otlp: { type: 'string' },
+      'otlp-header': { type: 'string', multiple: true },
     },
   });
   const duration =
@@ -88,6 +97,9 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
   const ramModel = ramModelOption(values['ram-model']);
   const { sources, notes } = await openEnergySources({ intervalMs, ...(ramModel && { ramModel }) });
   const meter = new Meter(sources, { intervalMs });
+  const telemetryConfig = telemetryOptions(values);
+  const telemetry = telemetryConfig && (await startTelemetry(telemetryConfig, meter, { intensity: figure, pue }));
+  if (telemetry?.prometheusUrl) process.stderr.write(`carbonlens: serving ${telemetry.prometheusUrl}\n`);
   try {
     if (!values.json) {
       for (const line of describeSources(sources, notes)) out(line);
@@ -97,18 +109,9 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
     await meter.start();
     const window = await meter.begin();
     if (!values.json) meter.onReading((r) => out(formatReading(r, sources)));
-    await new Promise<void>((resolve) => {
-      // The meter's timer does not hold the process; this does, until the duration or Ctrl-C.
-      const timer = setTimeout(done, Math.min(2 ** 31 - 1, duration === undefined ? Infinity : duration * 1000));
-      // SIGTERM (a service manager, `timeout`, CI cancelling a job) ends a run as Ctrl-C does.
-      for (const signal of STOP_SIGNALS) process.once(signal, done);
-      function done() {
-        clearTimeout(timer);
-        for (const signal of STOP_SIGNALS) process.off(signal, done);
-        resolve();
-      }
-    });
+    await until(duration);
     const result = await window.end();
+    telemetry?.freeze(result);
     const emissions = figure && windowEmissions(result, figure.gco2PerKwh, pue);
     if (values.json) {
       const energy: Record<string, number> = {};
@@ -151,8 +154,36 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
         );
       for (const e of meter.errors()) out(`Error: ${e}`);
     }
+    if (telemetry?.prometheusUrl && duration !== undefined && !stopped) {
+      process.stderr.write(
+        `carbonlens: the final figures stay on ${telemetry.prometheusUrl} until Ctrl-C or SIGTERM.\n`,
+      );
+      await until(undefined);
+    }
     return 0;
   } finally {
+    await telemetry?.shutdown();
     meter.close();
   }
+}
+
+let stopped = false;
+
+/** Resolves after `seconds` (never when undefined), or at Ctrl-C or SIGTERM, whichever is first. */
+function until(seconds: number | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    // The meter's timer does not hold the process; this does, until the duration or Ctrl-C.
+    const timer = setTimeout(done, Math.min(2 ** 31 - 1, seconds === undefined ? Infinity : seconds * 1000));
+    // SIGTERM (a service manager, `timeout`, CI cancelling a job) ends a run as Ctrl-C does.
+    for (const signal of STOP_SIGNALS) process.once(signal, stop);
+    function stop() {
+      stopped = true;
+      done();
+    }
+    function done() {
+      clearTimeout(timer);
+      for (const signal of STOP_SIGNALS) process.off(signal, stop);
+      resolve();
+    }
+  });
 }

@@ -13,6 +13,7 @@ Commands:
   bench            run a model on an evaluation set: quality and energy per item, saved as CSV
   compare          two models on the same items: is the smaller as good, and what it saves
   scan             model ids and cloud regions in configs and code: smaller models, greener regions
+  run -- CMD       run a command and meter it, as \`time\` does: energy, CO2e, budgets for CI
   cuda-provider    status or install of onnxruntime's CUDA provider (Linux x64, CUDA 12 or 13)
 
 Options:

@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { applyBaseline, type IdleBaseline, type WindowResult } from '../energy/meter';
 
-export type RunOrigin = 'terminal' | 'task' | 'debug' | 'notebook';
-export const RUN_ORIGINS: readonly RunOrigin[] = ['terminal', 'task', 'debug', 'notebook'];
+export type RunOrigin = 'terminal' | 'task' | 'debug' | 'notebook' | 'cli';
+export const RUN_ORIGINS: readonly RunOrigin[] = ['terminal', 'task', 'debug', 'notebook', 'cli'];
 
 export interface RunInfo {
   origin: RunOrigin;

@@ -1,0 +1,245 @@
+// `carbonlens run -- CMD ARGS...`: runs a command as `time` does and meters it. An idle baseline
+// first, then the command's window with counters read at both edges; the record is the one a run
+// from the editor gets (carbonlens.run/1, origin cli), in emissions.csv and the JSONL. The
+// command keeps stdin, stdout and stderr; its exit code is ours; budgets turn an energy
+// regression into a failing CI step.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import * as os from 'node:os';
+import { parseArgs } from 'node:util';
+import { appendRecord, checkRecordFile } from '../core/bench/report';
+import { resolveIntensity, resolvePlace, type IntensityFigure } from '../core/carbon/intensity';
+import { Meter, type IdleBaseline } from '../core/energy/meter';
+import { openEnergySources } from '../core/energy/openSources';
+import { becomeSubreaper, childrenOf, isRunning, processTree } from '../core/reaper';
+import { executableName, trackedRecord, type TrackedRecord } from '../core/tracking/trackedRecord';
+import { gramsText, intensityText, joulesText } from '../core/units';
+import { ramModelOption } from './benchOptions';
+import { datasetOption, PLACE_OPTIONS, placeQuery } from './carbonOptions';
+import { startTelemetry, telemetryOptions, TELEMETRY_HELP } from './telemetryOptions';
+import { isDecimal, numberOption, UsageError } from './usage';
+
+export const RUN_HELP = `Usage: carbonlens run [options] -- COMMAND [ARGS...]
+
+Runs COMMAND as \`time\` does and meters it: an idle baseline first (the machine's power before
+the command, subtracted for "above idle"), then the command's window, with energy counters read
+at both edges where the machine has them. The command keeps stdin, stdout and stderr; SIGINT and
+SIGTERM reach it; carbonlens exits with its exit code. Processes the command leaves running are
+ended when it exits (Linux). The run is appended to --out as a CodeCarbon row and a
+carbonlens.run/1 record, and summed up in one line on stderr.
+
+  --idle-ms N          idle baseline before the command, ms (default 2000; 0: none)
+  --out FILE.csv       CodeCarbon-format CSV to append to (default ./emissions.csv); the record
+                       also goes to carbonlens-runs.jsonl beside it
+  --region R, --location L, --country C, --intensity G, --place P
+                       where the electricity comes from, for gCO2e
+  --intensity-dataset  latest (default), codecarbon or gcp-2021
+  --pue P              power usage effectiveness, >= 1 (default 1.0)
+  --budget-j N         exit with code 3 when the command used more than N joules (and succeeded)
+  --budget-g N         exit with code 3 when it emitted more than N gCO2e (needs a place)
+  --label TEXT         what the run is called in the record (default: the executable's name;
+                       arguments are never stored, they can hold secrets)
+  --interval-ms N      sampling interval in ms (default 1000)
+  --ram-model M        RAM power without a DRAM counter: dimm (default) or per-gb
+  --json               the record as JSON on stderr instead of the summary line
+${TELEMETRY_HELP}
+
+Exit codes: the command's own; 3 over a budget; 126 not executable; 127 not found; 128+N killed
+by signal N; 2 a wrong carbonlens option.
+`;
+
+const RUN_OPTIONS = {
+  'idle-ms': { type: 'string' },
+  out: { type: 'string' },
+  ...PLACE_OPTIONS,
+  place: { type: 'string' },
+  'intensity-dataset': { type: 'string' },
+  pue: { type: 'string' },
+  'budget-j': { type: 'string' },
+  'budget-g': { type: 'string' },
+  label: { type: 'string' },
+  'interval-ms': { type: 'string' },
+  'ram-model': { type: 'string' },
+  json: { type: 'boolean' },
+  prometheus: { type: 'string' },
+  otlp: { type: 'string' },
+  'otlp-header': { type: 'string', multiple: true },
+} as const;
+
+const SIGNAL_NUMBERS: Record<string, number> = os.constants.signals as unknown as Record<string, number>;
+
+/** Our options, then the command: after `--`, or from the first word that is not an option of ours. */
+function split(args: string[]): { own: string[]; command: string[] } {
+  const dash = args.indexOf('--');
+  if (dash >= 0) return { own: args.slice(0, dash), command: args.slice(dash + 1) };
+  return { own: args, command: [] };
+}
+
+interface Outcome {
+  code: number;
+  /** Why the command did not run at all (127, 126). */
+  notRun?: string;
+}
+
+/** Spawns the command with our stdio; resolves with its exit code, 128+N for a signal. */
+function runCommand(command: string[], onSpawn: (pid: number) => void): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit' });
+    // In a terminal, Ctrl-C reaches the command directly (same process group): forwarding it
+    // would deliver it twice. A signal sent to carbonlens alone (kill, CI cancelling) is passed on.
+    const forward = (signal: NodeJS.Signals) => () => {
+      if (signal === 'SIGINT' && process.stdin.isTTY) return;
+      child.kill(signal);
+    };
+    const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, forward(s)] as const);
+    for (const [s, h] of handlers) process.on(s, h);
+    const done = (outcome: Outcome) => {
+      for (const [s, h] of handlers) process.off(s, h);
+      resolve(outcome);
+    };
+    child.once('spawn', () => onSpawn(child.pid!));
+    child.once('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') done({ code: 127, notRun: `${command[0]}: command not found` });
+      else if (e.code === 'EACCES') done({ code: 126, notRun: `${command[0]}: permission denied` });
+      else done({ code: 126, notRun: `${command[0]}: ${e.message}` });
+    });
+    child.once('exit', (code, signal) => done({ code: code ?? 128 + (signal ? (SIGNAL_NUMBERS[signal] ?? 0) : 0) }));
+  });
+}
+
+/** Ends what the command left behind (re-parented to us as its subreaper), TERM then KILL. */
+async function reapOrphans(ours: ReadonlySet<number>, timeoutMs = 3000): Promise<number> {
+  const orphans = childrenOf().filter((pid) => !ours.has(pid));
+  const tree = orphans.flatMap((pid) => processTree(pid));
+  for (const pid of tree) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+  const deadline = Date.now() + timeoutMs;
+  const alive = () => tree.filter(isRunning);
+  while (alive().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  for (const pid of alive()) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return tree.length;
+}
+
+export function summaryLine(r: TrackedRecord): string {
+  const parts = r.energy.components.map((c) => `${c.component} ${joulesText(c.energyJ)} ${c.kind}`);
+  const above = r.energy.netJ === undefined ? '' : `, ${joulesText(r.energy.netJ)} above idle`;
+  const co2 = r.emissions
+    ? `, ${gramsText(r.emissions.netGrams ?? r.emissions.grams)} CO2e${r.emissions.netGrams !== undefined ? ' above idle' : ''} at ${intensityText(r.emissions.intensity.gco2PerKwh)}`
+    : ', no CO2 (no place: --region, --country, --place)';
+  return `carbonlens: ${r.label} ran ${r.durationS.toFixed(2)} s: ${joulesText(r.energy.totalJ)} (${parts.join(', ')})${above}${co2}; exit ${r.exitCode}.`;
+}
+
+export async function runRun(args: string[], _out: (text: string) => void): Promise<number> {
+  const { own, command } = split(args);
+  const { values } = parseArgs({ args: own, strict: true, options: RUN_OPTIONS });
+  if (command.length === 0 || !command[0])
+    throw new UsageError('no command to run: carbonlens run [options] -- COMMAND [ARGS...].');
+  const whole = (flag: string, v: string | undefined, d: number) => {
+    if (v === undefined) return d;
+    if (!isDecimal(v) || !Number.isInteger(Number(v)) || Number(v) < 0)
+      throw new UsageError(`${flag} must be a whole number >= 0, not '${v}'.`);
+    return Number(v);
+  };
+  const idleMs = whole('--idle-ms', values['idle-ms'], 2000);
+  const intervalMs = Math.max(10, whole('--interval-ms', values['interval-ms'], 1000));
+  const pue = numberOption('--pue', values.pue, 1) ?? 1;
+  const budgetJ = numberOption('--budget-j', values['budget-j'], 0);
+  const budgetG = numberOption('--budget-g', values['budget-g'], 0);
+  const dataset = datasetOption(values['intensity-dataset']) ?? 'latest';
+  const query = placeQuery(values);
+  if (query && values.place !== undefined)
+    throw new UsageError('Give --place or one of --region, --location, --country, --intensity.');
+  const intensity: IntensityFigure | undefined =
+    values.place !== undefined
+      ? resolvePlace(values.place, { dataset })
+      : query && resolveIntensity(query, { dataset });
+  if (budgetG !== undefined && !intensity)
+    throw new UsageError('--budget-g needs a place (--region, --country, --place, ...).');
+  const out = values.out ?? 'emissions.csv';
+  checkRecordFile(out);
+  const telemetry = telemetryOptions(values);
+  const ramModel = ramModelOption(values['ram-model']);
+
+  const { sources } = await openEnergySources({ intervalMs, ...(ramModel && { ramModel }) });
+  const meter = new Meter(sources, { intervalMs });
+  const exporter = telemetry && (await startTelemetry(telemetry, meter, { intensity, pue }));
+  try {
+    await meter.start();
+    let idle: IdleBaseline | undefined;
+    if (idleMs > 0) idle = await meter.measureIdle(idleMs);
+    // Our own children (nvidia-smi) are not the command's leftovers.
+    const reaping = becomeSubreaper();
+    const ours = new Set(childrenOf());
+    const window = await meter.begin();
+    const startedAt = Date.now();
+    let pid: number | undefined;
+    const outcome = await runCommand(command, (p) => (pid = p));
+    const endedAt = Date.now();
+    const result = await window.end(idle ? { idle } : {});
+    if (reaping) {
+      const ended = await reapOrphans(new Set([...ours, ...(pid ? [pid] : [])]));
+      if (ended) process.stderr.write(`carbonlens: ended ${ended} process(es) the command left running.\n`);
+    }
+    if (outcome.notRun) {
+      process.stderr.write(`carbonlens: ${outcome.notRun}\n`);
+      return outcome.code;
+    }
+    const cpus = os.cpus();
+    const record = trackedRecord(
+      {
+        runId: randomUUID(),
+        info: { origin: 'cli', label: values.label ?? executableName(command.join(' ')) },
+        startedAt,
+        endedAt,
+        exitCode: outcome.code,
+        window: result,
+        ...(idle && { idleSeconds: idle.durationS }),
+        overlaps: [],
+      },
+      {
+        ...(intensity && { intensity }),
+        pue,
+        dataset,
+        machine: {
+          os: `${os.type()} ${os.release()} (${process.platform} ${process.arch})`,
+          cpu: cpus[0]?.model.trim() || 'unknown CPU',
+          cpuCount: cpus.length,
+          gpus: sources.filter((s) => s.component === 'gpu').map((s) => s.name),
+          ramGB: os.totalmem() / 1024 ** 3,
+        },
+      },
+    );
+    appendRecord(out, record);
+    exporter?.recordRun(record);
+    process.stderr.write(values.json ? `${JSON.stringify(record, null, 2)}\n` : `${summaryLine(record)}\n`);
+    if (outcome.code !== 0) return outcome.code;
+    const spentG = record.emissions && (record.emissions.netGrams ?? record.emissions.grams);
+    const over = [
+      ...(budgetJ !== undefined && record.energy.totalJ > budgetJ
+        ? [`${joulesText(record.energy.totalJ)} is over the budget of ${joulesText(budgetJ)}`]
+        : []),
+      ...(budgetG !== undefined && spentG !== undefined && spentG > budgetG
+        ? [`${gramsText(spentG)} CO2e is over the budget of ${gramsText(budgetG)}`]
+        : []),
+    ];
+    if (over.length) {
+      process.stderr.write(`carbonlens: ${over.join('; ')}.\n`);
+      return 3;
+    }
+    return 0;
+  } finally {
+    await exporter?.shutdown();
+    meter.close();
+  }
+}

@@ -1,0 +1,197 @@
+// The meter's figures and every run and benchmark record as OpenTelemetry metrics, through the
+// official JS SDK: a Prometheus /metrics endpoint, OTLP/HTTP push, or both. Names and units
+// follow the semantic conventions for hardware metrics (hw.power in W, a gauge; hw.energy in J,
+// a counter; hw.type gpu|cpu|memory, hw.id, hw.name), with our own attributes for provenance and
+// the grid. Built as a bundle of its own (dist/telemetry.js), loaded only when asked for.
+import { diag, DiagLogLevel, type Attributes } from '@opentelemetry/api';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
+import type { BenchRecord } from '../bench/record';
+import { JOULES_PER_KWH } from '../carbon/emissions';
+import type { IntensityFigure } from '../carbon/intensity';
+import type { Meter, WindowResult } from '../energy/meter';
+import type { Component } from '../energy/provenance';
+import type { TrackedRecord } from '../tracking/trackedRecord';
+
+export interface TelemetryConfig {
+  /** Serve /metrics here (Prometheus text format). */
+  prometheus?: { host: string; port: number };
+  /** Push OTLP/HTTP (JSON) to this URL (…/v1/metrics), with these headers (an API key). */
+  otlp?: { url: string; headers?: Record<string, string>; intervalMs?: number };
+  /** service.name and the like, on every metric's resource. */
+  resource?: Attributes;
+  /** Where export failures are said (once per kind of failure); default stderr. */
+  log?: (line: string) => void;
+}
+
+export interface TelemetryContext {
+  intensity?: IntensityFigure;
+  pue: number;
+}
+
+export interface Telemetry {
+  /** The /metrics address actually bound (the port when 0 was asked for). */
+  prometheusUrl?: string;
+  recordRun(record: TrackedRecord): void;
+  recordBench(record: BenchRecord): void;
+  /** From now on the energy counters hold this window's figures (the command or run has ended). */
+  freeze(window: WindowResult): void;
+  /** Pushes what is left, then stops the endpoint; never throws, never waits past `timeoutMs`. */
+  shutdown(timeoutMs?: number): Promise<void>;
+}
+
+const HW_TYPE: Record<Component, string> = { gpu: 'gpu', cpu: 'cpu', ram: 'memory' };
+
+export async function startTelemetry(
+  config: TelemetryConfig,
+  meter: Meter,
+  context: TelemetryContext,
+): Promise<Telemetry> {
+  const log = config.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // Exporter failures (collector down, 500, timeout) come through diag: said once per message, never thrown.
+  const said = new Set<string>();
+  diag.setLogger(
+    {
+      error: (m: string) => {
+        const key = m.slice(0, 80);
+        if (said.has(key)) return;
+        said.add(key);
+        log(`carbonlens: telemetry: ${m} (metrics dropped; the run goes on and its record is saved)`);
+      },
+      warn: () => undefined,
+      info: () => undefined,
+      debug: () => undefined,
+      verbose: () => undefined,
+    },
+    { logLevel: DiagLogLevel.ERROR, suppressOverrideMessage: true },
+  );
+  const readers: MetricReader[] = [];
+  let prometheus: PrometheusExporter | undefined;
+  let prometheusUrl: string | undefined;
+  if (config.prometheus) {
+    const { host, port } = config.prometheus;
+    prometheus = await new Promise<PrometheusExporter>((resolve, reject) => {
+      const exporter: PrometheusExporter = new PrometheusExporter({ host, port, withoutScopeInfo: true }, (error) =>
+        error ? reject(new Error(`Cannot serve /metrics on ${host}:${port}: ${error.message}`)) : resolve(exporter),
+      );
+    });
+    const bound = (prometheus as unknown as { _server?: { address(): { port: number } | null } })._server?.address();
+    prometheusUrl = `http://${host.includes(':') ? `[${host}]` : host}:${bound?.port ?? port}/metrics`;
+    readers.push(prometheus);
+  }
+  if (config.otlp) {
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter: new OTLPMetricExporter({
+          url: config.otlp.url,
+          headers: config.otlp.headers ?? {},
+          timeoutMillis: 5000,
+        }),
+        exportIntervalMillis: config.otlp.intervalMs ?? 10_000,
+        exportTimeoutMillis: 5000,
+      }),
+    );
+  }
+  const provider = new MeterProvider({
+    resource: resourceFromAttributes({ 'service.name': 'carbonlens', ...config.resource }),
+    readers,
+  });
+  const m = provider.getMeter('carbonlens', CARBONLENS_VERSION);
+  const sourceAttributes = (id: string): Attributes => {
+    const s = meter.sources.find((x) => x.id === id)!;
+    return { 'hw.id': s.id, 'hw.name': s.name, 'hw.type': HW_TYPE[s.component] };
+  };
+  let frozen: WindowResult | undefined;
+
+  m.createObservableGauge('hw.power', { unit: 'W', description: 'Power drawn, per device' }).addCallback((r) => {
+    if (frozen) return;
+    for (const reading of meter.latest?.readings ?? []) {
+      if (reading.powerW === undefined) continue;
+      r.observe(reading.powerW, { ...sourceAttributes(reading.sourceId), 'carbonlens.provenance': reading.kind });
+    }
+  });
+  m.createObservableCounter('hw.energy', {
+    unit: 'J',
+    description: 'Energy consumed since the meter started, per device',
+  }).addCallback((r) => {
+    const totals = frozen ?? meter.sessionTotals();
+    for (const s of totals?.sources ?? [])
+      r.observe(Math.max(0, s.energyJ), { ...sourceAttributes(s.sourceId), 'carbonlens.provenance': s.kind });
+  });
+  const grid = context.intensity;
+  if (grid) {
+    const gridAttributes: Attributes = {
+      'carbonlens.location': grid.region ? `${grid.provider} ${grid.region}` : grid.location,
+      'carbonlens.dataset': String(grid.dataset),
+      ...(grid.year && { 'carbonlens.year': grid.year }),
+    };
+    m.createObservableGauge('carbonlens.grid.intensity', {
+      unit: 'g/kWh',
+      description: 'Grid carbon intensity in use',
+    }).addCallback((r) => r.observe(grid.gco2PerKwh, gridAttributes));
+    m.createObservableCounter('carbonlens.emissions', {
+      unit: 'g',
+      description: 'gCO2e since the meter started',
+    }).addCallback((r) => {
+      const totals = frozen ?? meter.sessionTotals();
+      if (totals)
+        r.observe((Math.max(0, totals.totalJ) / JOULES_PER_KWH) * grid.gco2PerKwh * context.pue, gridAttributes);
+    });
+  }
+
+  const runEnergy = m.createCounter('carbonlens.run.energy', {
+    unit: 'J',
+    description: 'Energy of metered runs, per component',
+  });
+  const runEmissions = m.createCounter('carbonlens.run.emissions', { unit: 'g', description: 'gCO2e of metered runs' });
+  const runDuration = m.createCounter('carbonlens.run.duration', {
+    unit: 's',
+    description: 'Duration of metered runs',
+  });
+  const benchEnergy = m.createHistogram('carbonlens.benchmark.energy_per_item', {
+    unit: 'J',
+    description: 'Energy per item of benchmark runs',
+  });
+  const benchEmissions = m.createHistogram('carbonlens.benchmark.emissions_per_item', {
+    unit: 'g',
+    description: 'gCO2e per item of benchmark runs',
+  });
+
+  return {
+    ...(prometheusUrl && { prometheusUrl }),
+    recordRun(r) {
+      const base: Attributes = { 'carbonlens.origin': r.origin, 'carbonlens.label': r.label };
+      for (const c of r.energy.components)
+        runEnergy.add(Math.max(0, c.energyJ), {
+          ...base,
+          'hw.type': HW_TYPE[c.component as Component] ?? c.component,
+          'carbonlens.provenance': c.kind,
+        });
+      runDuration.add(r.durationS, base);
+      if (r.emissions) runEmissions.add(r.emissions.grams, { ...base, 'carbonlens.provenance': r.energy.kind });
+    },
+    recordBench(r) {
+      const base: Attributes = {
+        'carbonlens.task': r.task,
+        'carbonlens.model': r.model.id,
+        'carbonlens.device': r.result.device,
+        'carbonlens.dtype': r.result.dtype,
+        'carbonlens.provenance': r.result.summary.kind,
+      };
+      benchEnergy.record(r.result.summary.jPerItem, base);
+      if (r.emissions) benchEmissions.record(r.emissions.gPerItem, base);
+    },
+    freeze(window) {
+      frozen = window;
+    },
+    async shutdown(timeoutMs = 6000) {
+      await Promise.race([
+        provider.shutdown().catch(() => undefined),
+        new Promise((r) => setTimeout(r, timeoutMs).unref()),
+      ]);
+      diag.disable();
+    },
+  };
+}

@@ -1,0 +1,317 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { killIfAlive, pidFrom, processGone, waitFor } from '../support/waitFor';
+
+const cli = path.resolve(__dirname, '../../../dist/cli.js');
+const work = mkdtempSync(path.join(tmpdir(), 'cl-run-'));
+const started: number[] = [];
+after(() => {
+  for (const pid of started) killIfAlive(pid);
+});
+
+interface Ran {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+/** carbonlens ARGS in `work`, stdin closed; `onStart` gets the child once it runs. */
+function carbonlens(args: string[], onStart?: (pid: number) => void): Promise<Ran> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+    started.push(child.pid!);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    onStart?.(child.pid!);
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+/** carbonlens ARGS, running: its output so far, and its end. */
+function live(args: string[]) {
+  const child = spawn(process.execPath, [cli, ...args], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(child.pid!);
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const done = new Promise<Ran>((resolve) => child.on('close', (code) => resolve({ code, out, err })));
+  return { pid: child.pid!, out: () => out, err: () => err, done };
+}
+
+/** A port nothing listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const records = (file = 'emissions.csv') => {
+  const jsonl = path.join(work, path.dirname(file), 'carbonlens-runs.jsonl');
+  return existsSync(jsonl)
+    ? readFileSync(jsonl, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+    : [];
+};
+
+describe('carbonlens run', { timeout: 120_000 }, () => {
+  it("passes the command's output and exit code through, and records it as a run from the CLI", async () => {
+    const before = records().length;
+    const r = await carbonlens([
+      'run',
+      '--idle-ms',
+      '200',
+      '--country',
+      'FR',
+      '--',
+      process.execPath,
+      '-e',
+      'console.log("to stdout"); console.error("to stderr"); process.exit(7)',
+    ]);
+    assert.equal(r.code, 7, r.err);
+    assert.equal(r.out, 'to stdout\n', 'stdout is the command’s alone');
+    assert.match(
+      r.err,
+      /^to stderr\ncarbonlens: node ran [\d.]+ s: .*(cpu|ram) .* above idle, .* CO2e above idle at .* gCO2e\/kWh; exit 7\.\n$/,
+    );
+    const last = records().at(-1);
+    assert.equal(records().length, before + 1);
+    assert.deepEqual([last.schema, last.origin, last.label, last.exitCode], ['carbonlens.run/1', 'cli', 'node', 7]);
+    assert.equal(last.commandLine, undefined, 'arguments are never stored');
+    assert.ok(last.energy.totalJ > 0 && last.energy.idleSeconds > 0);
+    const csv = readFileSync(path.join(work, 'emissions.csv'), 'utf8').trim().split('\n');
+    assert.match(csv.at(-1)!, /,cli:node,/);
+  });
+
+  it('exits 127 for a command that does not exist, 2 for its own bad options, and records nothing then', async () => {
+    const before = records().length;
+    const missing = await carbonlens(['run', '--idle-ms', '0', '--', 'no-such-command-carbonlens']);
+    assert.equal(missing.code, 127);
+    assert.match(missing.err, /no-such-command-carbonlens: command not found/);
+    assert.equal((await carbonlens(['run', '--idle-ms', 'x', '--', 'true'])).code, 2);
+    assert.equal((await carbonlens(['run', '--budget-g', '1', '--', 'true'])).code, 2, 'a CO2 budget needs a place');
+    assert.equal((await carbonlens(['run', '--idle-ms', '0'])).code, 2, 'no command');
+    assert.equal(records().length, before);
+  });
+
+  it('fails a CI step with exit code 3 when the command spends more than its budget', async () => {
+    const spin = 'const t = Date.now(); while (Date.now() - t < 1500);';
+    const over = await carbonlens(['run', '--idle-ms', '0', '--budget-j', '0.001', '--', process.execPath, '-e', spin]);
+    assert.equal(over.code, 3, over.err);
+    assert.match(over.err, /over the budget of 1 mJ/);
+    const within = await carbonlens([
+      'run',
+      '--idle-ms',
+      '0',
+      '--budget-j',
+      '1000000',
+      '--',
+      process.execPath,
+      '-e',
+      spin,
+    ]);
+    assert.equal(within.code, 0, within.err);
+  });
+
+  it('passes SIGTERM on to the command and leaves none of its processes behind', async () => {
+    const marker = path.join(work, 'got-sigterm');
+    const grandchild = path.join(work, 'grandchild.pid');
+    // The command starts a background sleeper it never waits for, then waits for SIGTERM.
+    const script = `
+      const { spawn } = require('node:child_process');
+      const fs = require('node:fs');
+      const s = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
+      s.unref();
+      fs.writeFileSync(${JSON.stringify(grandchild)}, String(s.pid));
+      process.on('SIGTERM', () => { fs.writeFileSync(${JSON.stringify(marker)}, 'yes'); process.exit(143); });
+      setInterval(() => {}, 1000);`;
+    let carbonlensPid = 0;
+    const run = carbonlens(
+      ['run', '--idle-ms', '0', '--', process.execPath, '-e', script],
+      (pid) => (carbonlensPid = pid),
+    );
+    const sleeper = await pidFrom(grandchild, 30_000);
+    started.push(sleeper);
+    process.kill(carbonlensPid, 'SIGTERM');
+    const r = await run;
+    assert.equal(r.code, 143, r.err);
+    assert.equal(readFileSync(marker, 'utf8'), 'yes');
+    if (process.platform === 'linux') {
+      await processGone(sleeper, 10_000);
+      assert.match(r.err, /ended 1 process\(es\) the command left running/);
+    }
+  });
+});
+
+describe('carbonlens run and monitor: metrics', { timeout: 120_000 }, () => {
+  it('pushes OTLP/JSON with the semantic conventions’ names, units and attributes, and survives a collector that is down', async () => {
+    const { serve } = await import('../support/server');
+    const bodies: unknown[] = [];
+    const collector = await serve((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        bodies.push(JSON.parse(body));
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    try {
+      const r = await carbonlens([
+        'run',
+        '--idle-ms',
+        '0',
+        '--country',
+        'SE',
+        '--otlp',
+        `${collector.url}/v1/metrics`,
+        '--otlp-header',
+        'x-api-key=s3cret',
+        '--',
+        process.execPath,
+        '-e',
+        '0',
+      ]);
+      assert.equal(r.code, 0, r.err);
+      await waitFor('an OTLP export', () => bodies.length > 0, 10_000);
+      assert.equal(collector.requests[0]!.path, '/v1/metrics');
+      assert.equal(collector.requests[0]!.headers['x-api-key'], 's3cret');
+      assert.match(String(collector.requests[0]!.headers['content-type']), /application\/json/);
+      type Metric = {
+        name: string;
+        unit: string;
+        sum?: { dataPoints: { attributes: { key: string; value: { stringValue?: string } }[] }[] };
+      };
+      const metrics = (bodies as { resourceMetrics: { scopeMetrics: { metrics: Metric[] }[] }[] }[]).flatMap((b) =>
+        b.resourceMetrics.flatMap((rm) => rm.scopeMetrics.flatMap((s) => s.metrics)),
+      );
+      const byName = (n: string) => metrics.find((m) => m.name === n);
+      assert.equal(byName('hw.energy')?.unit, 'J');
+      assert.equal(byName('hw.power')?.unit, 'W');
+      assert.equal(byName('carbonlens.grid.intensity')?.unit, 'g/kWh');
+      const run = byName('carbonlens.run.energy')!;
+      const attrs = Object.fromEntries(run.sum!.dataPoints[0]!.attributes.map((a) => [a.key, a.value.stringValue]));
+      assert.equal(attrs['carbonlens.origin'], 'cli');
+      assert.ok(['cpu', 'memory', 'gpu'].includes(attrs['hw.type']!));
+      assert.ok(['measured', 'sampled', 'estimated'].includes(attrs['carbonlens.provenance']!));
+    } finally {
+      await collector.close();
+    }
+    // Nothing listens on port 9: the run completes, says so once, and its record is saved.
+    const before = records().length;
+    const down = await carbonlens(['run', '--idle-ms', '0', '--otlp', 'http://127.0.0.1:9/v1/metrics', '--', 'true']);
+    assert.equal(down.code, 0, down.err);
+    assert.equal(records().length, before + 1);
+    assert.equal((down.err.match(/telemetry:/g) ?? []).length <= 1, true, down.err);
+  });
+
+  it('completes the run and keeps its record when the collector answers 500 or never answers', async () => {
+    const { serve } = await import('../support/server');
+    const failing = await serve((_req, res) => res.writeHead(500).end('no'));
+    const hanging = await serve(() => undefined); // reads the request, never answers
+    try {
+      for (const collector of [failing, hanging]) {
+        const before = records().length;
+        const t0 = performance.now();
+        const r = await carbonlens(['run', '--idle-ms', '0', '--otlp', `${collector.url}/v1/metrics`, '--', 'true']);
+        assert.equal(r.code, 0, r.err);
+        assert.equal(records().length, before + 1, 'the record is saved whatever the collector does');
+        assert.ok(collector.requests.length >= 1, 'it was tried');
+        // The exporter's own timeout (5 s) bounds the wait; the shutdown gives up after 6 s.
+        assert.ok(performance.now() - t0 < 20_000);
+      }
+    } finally {
+      await failing.close();
+      await hanging.close();
+    }
+  });
+
+  it('serves /metrics that a real Prometheus scrapes, with the same energy as the run it reports', async () => {
+    const { prometheusBinaries } = await import('../prometheusServer.mjs');
+    const bin = prometheusBinaries(path.resolve(__dirname, '../../../.vscode-test/prometheus'));
+    const monitor = live([
+      'monitor',
+      '--duration',
+      '4',
+      '--interval-ms',
+      '250',
+      '--prometheus',
+      '127.0.0.1:0',
+      '--json',
+    ]);
+    const promDir = mkdtempSync(path.join(tmpdir(), 'cl-prom-'));
+    let prometheus: ReturnType<typeof spawn> | undefined;
+    try {
+      const target = await waitFor(
+        'the /metrics URL on stderr',
+        () => /serving http:\/\/([\d.:]+)\/metrics/.exec(monitor.err())?.[1],
+      );
+      writeFileSync(
+        path.join(promDir, 'prometheus.yml'),
+        `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: carbonlens\n    static_configs:\n      - targets: ['${target}']\n`,
+      );
+      const port = await freePort();
+      prometheus = spawn(
+        bin.prometheus,
+        [
+          `--config.file=${path.join(promDir, 'prometheus.yml')}`,
+          `--storage.tsdb.path=${path.join(promDir, 'data')}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+        ],
+        { stdio: 'ignore' },
+      );
+      started.push(prometheus.pid!);
+      // The run's own figure: the JSON monitor prints when --duration is over.
+      const report = await waitFor(
+        "monitor's JSON report",
+        () => {
+          try {
+            return JSON.parse(monitor.out()) as { energy_j: { total: number } };
+          } catch {
+            return undefined;
+          }
+        },
+        30_000,
+      );
+      const total = report.energy_j.total;
+      // What Prometheus scraped after the run ended: the same energy, within 1%.
+      const scraped = await waitFor(
+        'Prometheus to hold the final hw_energy_total',
+        async () => {
+          try {
+            const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=sum(hw_energy_total)`);
+            const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
+            const v = Number(body.data.result[0]?.value[1]);
+            return Math.abs(v - total) <= total * 0.01 ? v : undefined;
+          } catch {
+            return undefined;
+          }
+        },
+        60_000,
+      );
+      assert.ok(Math.abs(scraped - total) / total <= 0.01, `${scraped} J scraped, ${total} J reported`);
+      const metrics = await (await fetch(`http://${target}/metrics`)).text();
+      assert.match(metrics, /# UNIT hw_energy_total J/);
+      assert.match(
+        metrics,
+        /hw_power\{|hw_energy_total\{hw_id="[^"]+",hw_name="[^"]+",hw_type="(cpu|memory|gpu)",carbonlens_provenance="(measured|sampled|estimated)"\}/,
+      );
+    } finally {
+      if (prometheus?.pid) killIfAlive(prometheus.pid);
+      process.kill(monitor.pid, 'SIGTERM');
+      assert.equal((await monitor.done).code, 0);
+    }
+  });
+});
