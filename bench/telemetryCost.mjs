@@ -39,11 +39,15 @@ const runs = { node: [], run: [], true: [] };
 for (let i = 0; i < 7; i++) {
   runs.true.push(wall('true', []));
   runs.node.push(wall(process.execPath, ['-e', '0']));
-  runs.run.push(wall(process.execPath, [cli, 'run', '--idle-ms', '0', '--out', '/tmp/carbonlens-bench.csv', '--', 'true']));
+  runs.run.push(
+    wall(process.execPath, [cli, 'run', '--idle-ms', '0', '--out', '/tmp/carbonlens-bench.csv', '--', 'true']),
+  );
 }
 const [t, n, r] = [median(runs.true), median(runs.node), median(runs.run)];
 console.log(`run -- true: ${r.toFixed(0)} ms median of 7; node -e 0: ${n.toFixed(0)} ms; true: ${t.toFixed(1)} ms`);
-console.log(`  adds ${(r - t).toFixed(0)} ms to the command (${(r - n).toFixed(0)} ms beyond starting Node); target <= 150 ms`);
+console.log(
+  `  adds ${(r - t).toFixed(0)} ms to the command (${(r - n).toFixed(0)} ms beyond starting Node); target <= 150 ms`,
+);
 
 // 2. the exporter against node exporter, each scraped once a second.
 async function scraped(name, start, url) {
@@ -83,9 +87,13 @@ const p2 = await freePort();
 const peer = await scraped(
   'prometheus-node-exporter',
   () =>
-    spawn(join(root, '.vscode-test/prometheus/root/usr/bin/prometheus-node-exporter'), [`--web.listen-address=127.0.0.1:${p2}`], {
-      stdio: 'ignore',
-    }),
+    spawn(
+      join(root, '.vscode-test/prometheus/root/usr/bin/prometheus-node-exporter'),
+      [`--web.listen-address=127.0.0.1:${p2}`],
+      {
+        stdio: 'ignore',
+      },
+    ),
   `http://127.0.0.1:${p2}/metrics`,
 );
 console.log(

@@ -11,6 +11,7 @@ import { type CarbonLensConfig, readConfig, watchConfig } from './config';
 import { Disposable } from './dispose';
 import { GridIntensity, type IntensityState } from './intensity';
 import { LiveMeter } from './liveMeter';
+import { OtlpTelemetry } from './otlp';
 import { createLog } from './log';
 import { CarbonLensPanel, PANEL_VIEW_TYPE } from './panel';
 import { PanelController } from './panelController';
@@ -29,6 +30,7 @@ export class CarbonLens extends Disposable {
   readonly live: LiveMeter;
   readonly panel: PanelController;
   readonly tracking: RunTrackingController;
+  readonly otlp: OtlpTelemetry;
   /** The benchmark history, as the advisor uses it for evidence. */
   history: RunSummary[] = [];
   private advisor: AdvisorController | undefined;
@@ -46,6 +48,7 @@ export class CarbonLens extends Disposable {
     CarbonLensPanel.imagesRoot = vscode.Uri.file(this.store.imagesDir);
     this.live = this.register(new LiveMeter(this.config.meterIntervalMs, this.config.ramModel));
     this.grid = new GridIntensity(context.secrets);
+    this.otlp = this.register(new OtlpTelemetry(context.secrets, this.log, () => this.live.running()));
     this.intensity = { location: this.config.location };
     this.panel = new PanelController(context.extensionUri, {
       config: () => this.config,
@@ -64,6 +67,7 @@ export class CarbonLens extends Disposable {
         intensity: () => this.intensity.figure,
         log: this.log,
         onRecorded: (record) => {
+          this.otlp.recordRun(record);
           void this.panel.postRuns();
           if (record.durationS >= this.config.runs.flashSeconds && this.config.statusBarEnabled)
             this.status.flash(`$(check) ${record.label}: ${runSummaryText(record)}`);
@@ -103,6 +107,7 @@ export class CarbonLens extends Disposable {
       process.platform === 'linux' && process.arch === 'x64',
     );
     void this.openWalkthroughOnce();
+    void this.configureOtlp();
     // Tracked runs take their idle baseline from the samples before them: the meter runs from the start.
     if (this.config.statusBarEnabled || this.tracksRuns()) this.startMeter();
     this.advisor = new AdvisorController(
@@ -205,5 +210,13 @@ export class CarbonLens extends Disposable {
     this.status.setVisible(changed.statusBarEnabled);
     if (changed.statusBarEnabled || this.tracksRuns()) this.startMeter();
     if (locationChanged) void this.refreshIntensity();
+    void this.configureOtlp();
+  }
+
+  /** The OTLP push follows the endpoint setting, the stored headers and the place in use. */
+  async configureOtlp(): Promise<void> {
+    if (!this.config.otlpEndpoint) return this.otlp.configure('', { pue: this.config.pue });
+    const { figure } = await (this.intensityRequest ?? this.refreshIntensity());
+    await this.otlp.configure(this.config.otlpEndpoint, { ...(figure && { intensity: figure }), pue: this.config.pue });
   }
 }

@@ -9,6 +9,7 @@ import { ELECTRICITY_MAPS_SECRET, HF_TOKEN_SECRET } from './config';
 import { installCudaProviderCommand } from './cudaCommand';
 import { exportReportCommand } from './exportCommand';
 import { setLocationCommand } from './locationCommand';
+import { OTLP_HEADERS_SECRET } from './otlp';
 
 export function registerCommands(ext: CarbonLens): vscode.Disposable[] {
   const { log, store, cliPath, context } = ext;
@@ -19,7 +20,8 @@ export function registerCommands(ext: CarbonLens): vscode.Disposable[] {
     memento: context.globalState,
     config: () => ext.config,
     log,
-    onSaved: (_records: BenchRecord[]) => {
+    onSaved: (records: BenchRecord[]) => {
+      for (const r of records) ext.otlp.recordBench(r);
       void ext.panel.postRuns();
       void ext.loadHistory();
       ext.panel.show();
@@ -83,6 +85,16 @@ export function registerCommands(ext: CarbonLens): vscode.Disposable[] {
     command('exportReport', (format?: ExportFormat, target?: vscode.Uri) =>
       exportReportCommand(store, typeof format === 'string' ? format : undefined, target),
     ),
+    command('setOtlpHeaders', async () => {
+      const stored = await storeSecret(
+        OTLP_HEADERS_SECRET,
+        'OTLP headers (key=value; key2=value2)',
+        "Sent with every OTLP push, e.g. an API key. Kept in VS Code's secret storage. Leave empty to remove them.",
+      );
+      if (stored === undefined) return;
+      log.info(stored ? 'OTLP headers stored.' : 'OTLP headers removed.');
+      void ext.configureOtlp();
+    }),
     command('setElectricityMapsToken', async () => {
       const stored = await storeSecret(
         ELECTRICITY_MAPS_SECRET,

@@ -11,6 +11,8 @@ export interface CarbonLensConfig {
   readonly pue: number;
   readonly meterIntervalMs: number;
   readonly ramModel: 'dimm' | 'per-gb';
+  /** Where to push OTLP metrics; empty: nowhere. */
+  readonly otlpEndpoint: string;
   /** A hub mirror; '' for huggingface.co. */
   readonly hubEndpoint: string;
   readonly hubOffline: boolean;
@@ -42,6 +44,7 @@ export function readConfig(): CarbonLensConfig {
   const endpoint = c.get<string>('hub.endpoint', D['hub.endpoint']).trim();
   const provider = c.get<string>('cloudProvider', D.cloudProvider);
   const feed = c.get<string>('cudaProvider.feed', D['cudaProvider.feed']).trim();
+  const otlp = c.get<string>('telemetry.otlpEndpoint', D['telemetry.otlpEndpoint']).trim();
   return Object.freeze({
     statusBarEnabled: c.get<boolean>('statusBar.enabled', D['statusBar.enabled']),
     location: c.get<string>('location', D.location).trim(),
@@ -54,6 +57,7 @@ export function readConfig(): CarbonLensConfig {
         ? Math.round(interval)
         : D['meter.intervalMs'],
     ramModel: c.get<string>('meter.ramModel', D['meter.ramModel']) === 'per-gb' ? 'per-gb' : 'dimm',
+    otlpEndpoint: /^https?:\/\/\S+$/.test(otlp) ? otlp : '',
     hubEndpoint: /^https?:\/\/\S+$/.test(endpoint) ? endpoint : '',
     hubOffline: c.get<boolean>('hub.offline', D['hub.offline']),
     cudaProviderFeed: /^https?:\/\/\S+$/.test(feed) ? feed : D['cudaProvider.feed'],

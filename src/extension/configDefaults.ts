@@ -19,4 +19,5 @@ export const CONFIG_DEFAULTS = {
   'runs.flashAfterSeconds': 30,
   'runs.storeCommandLines': false,
   cloudProvider: '',
+  'telemetry.otlpEndpoint': '',
 } as const;

@@ -43,6 +43,12 @@ export class LiveMeter implements vscode.Disposable {
     return this.opening;
   }
 
+  /** The running meter (started first if it is not). */
+  async running(): Promise<Meter> {
+    await this.start();
+    return this.meter!;
+  }
+
   /** A meter window from now (the meter starts first if it is not running). */
   async begin(): ReturnType<Meter['begin']> {
     await this.start();

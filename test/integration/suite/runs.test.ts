@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as vscode from 'vscode';
@@ -171,6 +173,41 @@ describe('CarbonLens meters runs started from the editor', function () {
     } finally {
       controller.dispose();
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
+  });
+
+  it('pushes OTLP metrics only once an endpoint is set, with the hardware conventions, and stops when it is cleared', async () => {
+    const bodies: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        bodies.push(`${req.url} ${body}`);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    try {
+      assert.equal(bodies.length, 0, 'nothing is sent before the setting is set');
+      await settings().update(
+        'telemetry.otlpEndpoint',
+        `http://127.0.0.1:${port}/v1/metrics`,
+        vscode.ConfigurationTarget.Global,
+      );
+      // One export every 10 s: wait for the first (deadline 40 s).
+      const deadline = Date.now() + 40_000;
+      while (!bodies.some((b) => b.includes('"hw.energy"')) && Date.now() < deadline) await sleep(200);
+      const body = bodies.find((b) => b.includes('"hw.energy"'));
+      assert.ok(body, `no OTLP export with hw.energy: ${bodies.length} request(s)`);
+      assert.match(body, /^\/v1\/metrics /);
+      assert.match(body, /"unit":"J"/);
+      assert.match(body, /"key":"hw\.type","value":\{"stringValue":"(cpu|memory|gpu)"\}/);
+      assert.match(body, /"key":"service\.name","value":\{"stringValue":"carbonlens-vscode"\}/);
+    } finally {
+      await settings().update('telemetry.otlpEndpoint', undefined, vscode.ConfigurationTarget.Global);
+      server.closeAllConnections();
+      server.close();
     }
   });
 });
