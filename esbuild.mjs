@@ -73,6 +73,7 @@ const builds = [
       'bench/advisorScan.ts',
       'bench/ortVit.ts',
       'bench/sdUnet.ts',
+      'bench/windowSearch.ts',
     ],
     outdir: 'out/bench',
     outExtension: { '.js': '.mjs' },

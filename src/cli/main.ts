@@ -5,6 +5,7 @@ import { BENCH_HELP, runBench } from './bench';
 import { COMPARE_HELP, runCompare } from './compare';
 import { CUDA_PROVIDER_HELP, runCudaProvider } from './cudaProvider';
 import { ESTIMATE_HELP, runEstimate } from './estimate';
+import { FORECAST_HELP, runForecast } from './forecast';
 import { INFO_HELP, runInfo } from './info';
 import { MONITOR_HELP, runMonitor } from './monitor';
 import { REGIONS_HELP, runRegions } from './regions';
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, Command> = {
   monitor: { help: MONITOR_HELP, run: runMonitor },
   estimate: { help: ESTIMATE_HELP, run: runEstimate },
   regions: { help: REGIONS_HELP, run: runRegions },
+  forecast: { help: FORECAST_HELP, run: runForecast },
   bench: { help: BENCH_HELP, run: runBench },
   compare: { help: COMPARE_HELP, run: runCompare },
   run: { help: RUN_HELP, run: runRun },

@@ -8,14 +8,17 @@ import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import { appendRecord, checkRecordFile } from '../core/bench/report';
+import { fetchForecast } from '../core/carbon/forecast';
 import { resolveIntensity, resolvePlace, type IntensityFigure } from '../core/carbon/intensity';
+import { cleanestWindow, parseDuration, type CleanWindow } from '../core/carbon/window';
 import { Meter, type IdleBaseline } from '../core/energy/meter';
 import { openEnergySources } from '../core/energy/openSources';
 import { becomeSubreaper, childrenOf, isRunning, processTree } from '../core/reaper';
 import { executableName, trackedRecord, type TrackedRecord } from '../core/tracking/trackedRecord';
 import { gramsText, intensityText, joulesText } from '../core/units';
 import { ramModelOption } from './benchOptions';
-import { datasetOption, PLACE_OPTIONS, placeQuery } from './carbonOptions';
+import { datasetOption, liveOptionsFromEnv, PLACE_OPTIONS, placeQuery } from './carbonOptions';
+import { forecastTargetFrom, windowSentence } from './forecast';
 import { startTelemetry, telemetryOptions, TELEMETRY_HELP } from './telemetryOptions';
 import { isDecimal, numberOption, UsageError } from './usage';
 
@@ -42,6 +45,10 @@ carbonlens.run/1 record, and summed up in one line on stderr.
   --interval-ms N      sampling interval in ms (default 1000)
   --ram-model M        RAM power without a DRAM counter: dimm (default) or per-gb
   --json               the record as JSON on stderr instead of the summary line
+  --when-clean         wait for the cleanest window first: the one of --duration (default 1h)
+                       starting within --within (default 8h), from the forecast for the place
+                       (see 'carbonlens forecast'); --postcode for a GB region. Without a
+                       forecast it says why and runs now
 ${TELEMETRY_HELP}
 
 Exit codes: the command's own; 3 over a budget; 126 not executable; 127 not found; 128+N killed
@@ -64,7 +71,53 @@ const RUN_OPTIONS = {
   prometheus: { type: 'string' },
   otlp: { type: 'string' },
   'otlp-header': { type: 'string', multiple: true },
+  'when-clean': { type: 'boolean' },
+  duration: { type: 'string' },
+  within: { type: 'string' },
+  postcode: { type: 'string' },
 } as const;
+
+/** --when-clean: sleeps until the cleanest window opens (Ctrl-C ends the wait), saying when and why. */
+async function waitForCleanWindow(values: Record<string, string | boolean | string[] | undefined>): Promise<void> {
+  const durationMs = parseDuration(String(values.duration ?? '1h'));
+  const withinMs = parseDuration(String(values.within ?? '8h'));
+  if (!durationMs || !withinMs) throw new UsageError('--duration and --within take lengths like 2h or 30m.');
+  let window: CleanWindow | undefined;
+  let source = '';
+  try {
+    const forecast = await fetchForecast(
+      forecastTargetFrom(values as Record<string, string | boolean | undefined>),
+      liveOptionsFromEnv(),
+    );
+    window = cleanestWindow(forecast.slots, durationMs, withinMs);
+    source = `${forecast.source}, issued ${forecast.issuedAt.slice(0, 16).replace('T', ' ')} UTC`;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    process.stderr.write(`carbonlens: no forecast (${(e as Error).message}); running now.\n`);
+    return;
+  }
+  const now = Date.now();
+  if (!window || window.start <= now + 60_000) {
+    process.stderr.write(`carbonlens: now is the cleanest time to start (${source}).\n`);
+    return;
+  }
+  process.stderr.write(`carbonlens: waiting. ${windowSentence(window, durationMs, now)} (${source})\n`);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => settle(resolve), window.start - now);
+    const stop = () =>
+      settle(() =>
+        reject(Object.assign(new Error('The wait was cancelled: the command did not run.'), { name: 'AbortError' })),
+      );
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    function settle(then: () => void) {
+      clearTimeout(timer);
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      then();
+    }
+  });
+}
 
 const SIGNAL_NUMBERS: Record<string, number> = os.constants.signals as unknown as Record<string, number>;
 
@@ -170,6 +223,7 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
   checkRecordFile(out);
   const telemetry = telemetryOptions(values);
   const ramModel = ramModelOption(values['ram-model']);
+  if (values['when-clean']) await waitForCleanWindow(values);
 
   const { sources } = await openEnergySources({ intervalMs, ...(ramModel && { ramModel }) });
   const meter = new Meter(sources, { intervalMs });

@@ -10,6 +10,7 @@ Commands:
   monitor          live power per source, then the energy of the run (measured/sampled/estimated)
   estimate         energy -> gCO2e at a region, place, country or intensity (dataset or live)
   regions          cloud regions ranked by grid intensity, with savings against a reference
+  forecast         the grid's intensity ahead and the cleanest window for a job (UK API, Electricity Maps)
   bench            run a model on an evaluation set: quality and energy per item, saved as CSV
   compare          two models on the same items: is the smaller as good, and what it saves
   scan             model ids and cloud regions in configs and code: smaller models, greener regions

@@ -156,6 +156,49 @@ describe('carbonlens run', { timeout: 120_000 }, () => {
   });
 });
 
+describe('carbonlens run --when-clean', { timeout: 60_000 }, () => {
+  it('waits for the cleanest window of the forecast, says when and why, and a SIGTERM ends the wait without running', async () => {
+    const { serve } = await import('../support/server');
+    const half = 30 * 60_000;
+    const t0 = Math.floor(Date.now() / half) * half;
+    // The UK API's national 48 h forecast: clean from 2 h ahead, for 2 h.
+    const uk = await serve((_req, res) => {
+      const data = Array.from({ length: 96 }, (_, i) => ({
+        from: `${new Date(t0 + i * half).toISOString().slice(0, 16)}Z`,
+        to: `${new Date(t0 + (i + 1) * half).toISOString().slice(0, 16)}Z`,
+        intensity: { forecast: i >= 4 && i < 8 ? 40 : 240, actual: null, index: 'low' },
+      }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data }));
+    });
+    const marker = path.join(work, 'ran-when-clean');
+    const before = records().length;
+    const child = spawn(
+      process.execPath,
+      [cli, 'run', '--when-clean', '--country', 'GB', '--duration', '1h', '--within', '8h', '--', 'touch', marker],
+      { cwd: work, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CARBONLENS_UK_INTENSITY_URL: uk.url } },
+    );
+    started.push(child.pid!);
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    try {
+      await waitFor('the wait to be announced', () =>
+        /waiting\. Cleanest 1 h window: starts at \d\d:\d\d UTC \(in \d+ h \d+ min\), mean 40 gCO2e\/kWh against 240/.test(
+          err,
+        ),
+      );
+      assert.match(err, /UK Carbon Intensity API \(NESO\), national forecast/);
+      child.kill('SIGTERM');
+      const code = await new Promise((r) => child.on('close', r));
+      assert.equal(code, 130, err);
+      assert.equal(existsSync(marker), false, 'the command never ran');
+      assert.equal(records().length, before);
+    } finally {
+      killIfAlive(child.pid);
+      await uk.close();
+    }
+  });
+});
+
 describe('carbonlens run and monitor: metrics', { timeout: 120_000 }, () => {
   it('pushes OTLP/JSON with the semantic conventions’ names, units and attributes, and survives a collector that is down', async () => {
     const { serve } = await import('../support/server');

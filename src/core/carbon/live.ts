@@ -75,11 +75,11 @@ export interface LiveTarget {
   coordinates?: Coordinates;
 }
 
-const ALPHA3_TO_ALPHA2 = Object.fromEntries(Object.entries(ISO_ALPHA2_TO_ALPHA3).map(([a2, a3]) => [a3, a2]));
+export const ALPHA3_TO_ALPHA2 = Object.fromEntries(Object.entries(ISO_ALPHA2_TO_ALPHA3).map(([a2, a3]) => [a3, a2]));
 
-class LiveError extends Error {}
+export class LiveError extends Error {}
 
-async function getJson(
+export async function getJson(
   url: string,
   headers: Record<string, string>,
   options: LiveOptions,

@@ -1,0 +1,230 @@
+// Carbon-intensity forecasts and typical days, from the sources that publish them: the UK
+// Carbon Intensity API (national or a postcode's region, 48 h in half hours, no token) and
+// Electricity Maps (any zone, with the user's token, where their plan has forecasts). Each answer
+// names its source and issue time. Where no source covers a place, the answer says so: a
+// forecast is never made up from annual figures.
+import {
+  ALPHA3_TO_ALPHA2,
+  getJson,
+  LiveError,
+  type LiveOptions,
+  ELECTRICITY_MAPS_URL,
+  UK_CARBON_INTENSITY_URL,
+} from './live';
+import type { IntensitySlot } from './window';
+
+export type ForecastTarget =
+  | { kind: 'uk-national' }
+  | { kind: 'uk-postcode'; postcode: string }
+  | { kind: 'zone'; zone: string; label: string };
+
+export interface Forecast {
+  /** Which service, which series. */
+  source: string;
+  /** When the source issued it (or when it was fetched, where the source does not say). */
+  issuedAt: string;
+  location: string;
+  slots: IntensitySlot[];
+}
+
+export interface TypicalHour {
+  /** 0-23, UTC. */
+  hour: number;
+  mean: number;
+  /** 10th and 90th percentiles of the hour's values. */
+  low: number;
+  high: number;
+  n: number;
+}
+
+export interface TypicalDay {
+  source: string;
+  location: string;
+  /** The period the means come from (ISO dates). */
+  from: string;
+  to: string;
+  hours: TypicalHour[];
+}
+
+export class NoForecastError extends Error {}
+
+/** Where a forecast can come from for a place: GB (the UK API), else Electricity Maps with a token. */
+export function forecastTarget(
+  place: { countryIso3?: string; location: string; postcode?: string },
+  options: LiveOptions,
+): ForecastTarget {
+  if (place.postcode) return { kind: 'uk-postcode', postcode: place.postcode.trim().toUpperCase() };
+  if (place.countryIso3 === 'GBR' && !options.electricityMapsToken) return { kind: 'uk-national' };
+  const zone = place.countryIso3 && ALPHA3_TO_ALPHA2[place.countryIso3];
+  if (options.electricityMapsToken && zone) return { kind: 'zone', zone, label: place.location };
+  throw new NoForecastError(
+    `No forecast for ${place.location}: the UK Carbon Intensity API covers Great Britain only (--country GB or --postcode), and Electricity Maps needs a token (ELECTRICITYMAPS_TOKEN; forecasts depend on your plan).`,
+  );
+}
+
+const HALF_HOUR = 30 * 60_000;
+
+/** The UK API's periods as contiguous slots (a gap ends the series: a window never spans one). */
+function ukSlots(
+  periods: { from?: string; to?: string; intensity?: { forecast?: number | null; actual?: number | null } }[],
+  preferActual: boolean,
+): IntensitySlot[] {
+  const slots: IntensitySlot[] = [];
+  for (const p of periods) {
+    const start = Date.parse(p.from ?? '');
+    const end = Date.parse(p.to ?? '');
+    const g = preferActual && typeof p.intensity?.actual === 'number' ? p.intensity.actual : p.intensity?.forecast;
+    if (!Number.isFinite(start) || !Number.isFinite(end) || end <= start || typeof g !== 'number' || !(g >= 0))
+      continue;
+    const prev = slots[slots.length - 1];
+    if (prev && prev.start + prev.durationMs !== start) {
+      if (start < prev.start + prev.durationMs) continue; // an overlapping repeat
+      if (!preferActual) break;
+    }
+    slots.push({ start, durationMs: end - start, gco2PerKwh: g });
+  }
+  return slots;
+}
+
+/** "2026-12-01T10:30Z", the UK API's form, for the half hour that holds `t`. */
+const ukTime = (t: number) => `${new Date(Math.floor(t / HALF_HOUR) * HALF_HOUR).toISOString().slice(0, 16)}Z`;
+
+export async function fetchForecast(
+  target: ForecastTarget,
+  options: LiveOptions & { now?: number } = {},
+): Promise<Forecast> {
+  const now = options.now ?? Date.now();
+  if (target.kind === 'zone') {
+    const service = 'Electricity Maps';
+    const base = (options.electricityMapsUrl ?? ELECTRICITY_MAPS_URL).replace(/\/+$/, '');
+    const body = (await getJson(
+      `${base}/v3/carbon-intensity/forecast?zone=${encodeURIComponent(target.zone)}`,
+      { 'auth-token': options.electricityMapsToken! },
+      options,
+      service,
+    )) as { zone?: string; forecast?: { carbonIntensity?: number; datetime?: string }[]; updatedAt?: string };
+    if (typeof body?.zone === 'string' && body.zone !== target.zone)
+      throw new LiveError(`${service} answered for zone ${body.zone}, not ${target.zone}`);
+    const points = (body?.forecast ?? [])
+      .map((f) => ({ t: Date.parse(f.datetime ?? ''), g: f.carbonIntensity }))
+      .filter((p): p is { t: number; g: number } => Number.isFinite(p.t) && typeof p.g === 'number' && p.g >= 0)
+      .sort((a, b) => a.t - b.t);
+    const step = points.length > 1 ? points[1]!.t - points[0]!.t : 3_600_000;
+    const slots = points.map((p) => ({ start: p.t, durationMs: step, gco2PerKwh: p.g }));
+    if (slots.length === 0) throw new NoForecastError(`${service} has no forecast for zone ${target.zone} now.`);
+    return {
+      source: `Electricity Maps API v3, carbon-intensity forecast for zone ${target.zone}`,
+      issuedAt: body.updatedAt ?? new Date(now).toISOString(),
+      location: `${target.label} (zone ${target.zone})`,
+      slots,
+    };
+  }
+  const service = 'the UK Carbon Intensity API';
+  const base = (options.ukUrl ?? UK_CARBON_INTENSITY_URL).replace(/\/+$/, '');
+  const from = ukTime(now);
+  if (target.kind === 'uk-national') {
+    const body = (await getJson(`${base}/intensity/${from}/fw48h`, {}, options, service)) as { data?: unknown[] };
+    const slots = ukSlots((body?.data ?? []) as Parameters<typeof ukSlots>[0], false);
+    if (slots.length === 0) throw new NoForecastError(`${service} sent an empty forecast.`);
+    return {
+      source: 'UK Carbon Intensity API (NESO), national forecast, 48 h',
+      issuedAt: new Date(now).toISOString(),
+      location: 'Great Britain (national)',
+      slots,
+    };
+  }
+  const body = (await getJson(
+    `${base}/regional/intensity/${from}/fw48h/postcode/${encodeURIComponent(target.postcode)}`,
+    {},
+    options,
+    service,
+  )) as {
+    data?: { shortname?: string; postcode?: string; data?: unknown[] } | { shortname?: string; data?: unknown[] }[];
+  };
+  const region = Array.isArray(body?.data) ? body.data[0] : body?.data;
+  const slots = ukSlots((region?.data ?? []) as Parameters<typeof ukSlots>[0], false);
+  if (slots.length === 0) throw new NoForecastError(`${service} has no forecast for postcode ${target.postcode}.`);
+  return {
+    source: 'UK Carbon Intensity API (NESO), regional forecast, 48 h',
+    issuedAt: new Date(now).toISOString(),
+    location: `${region?.shortname ?? 'region'} (postcode ${target.postcode})`,
+    slots,
+  };
+}
+
+/** Mean intensity per hour of day (UTC) over past slots, with the 10th-90th percentile spread. */
+export function typicalHours(slots: readonly IntensitySlot[]): TypicalHour[] {
+  const byHour: number[][] = Array.from({ length: 24 }, () => []);
+  for (const s of slots) byHour[new Date(s.start).getUTCHours()]!.push(s.gco2PerKwh);
+  const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+  return byHour.flatMap((xs, hour) => {
+    if (xs.length === 0) return [];
+    const sorted = [...xs].sort((a, b) => a - b);
+    return [
+      {
+        hour,
+        mean: xs.reduce((a, b) => a + b, 0) / xs.length,
+        low: pct(sorted, 0.1),
+        high: pct(sorted, 0.9),
+        n: xs.length,
+      },
+    ];
+  });
+}
+
+/** The last `days` days of the UK API's national (or a postcode's) intensities, as a typical day. */
+export async function fetchTypicalDay(
+  target: ForecastTarget,
+  options: LiveOptions & { now?: number; days?: number } = {},
+): Promise<TypicalDay> {
+  const now = options.now ?? Date.now();
+  const days = options.days ?? 30;
+  const service = target.kind === 'zone' ? 'Electricity Maps' : 'the UK Carbon Intensity API';
+  const slots: IntensitySlot[] = [];
+  // Both APIs cap a range request (the UK API at 14 days, Electricity Maps at 10): ask in parts.
+  const chunk = (target.kind === 'zone' ? 10 : 14) * 86_400_000;
+  for (let start = now - days * 86_400_000; start < now; start += chunk) {
+    const end = Math.min(now, start + chunk);
+    if (target.kind === 'zone') {
+      const base = (options.electricityMapsUrl ?? ELECTRICITY_MAPS_URL).replace(/\/+$/, '');
+      const body = (await getJson(
+        `${base}/v3/carbon-intensity/past-range?zone=${encodeURIComponent(target.zone)}&start=${new Date(start).toISOString()}&end=${new Date(end).toISOString()}`,
+        { 'auth-token': options.electricityMapsToken! },
+        options,
+        service,
+      )) as { data?: { carbonIntensity?: number; datetime?: string }[] };
+      for (const d of body?.data ?? []) {
+        const t = Date.parse(d.datetime ?? '');
+        if (Number.isFinite(t) && typeof d.carbonIntensity === 'number')
+          slots.push({ start: t, durationMs: 3_600_000, gco2PerKwh: d.carbonIntensity });
+      }
+    } else {
+      const base = (options.ukUrl ?? UK_CARBON_INTENSITY_URL).replace(/\/+$/, '');
+      const path =
+        target.kind === 'uk-national'
+          ? `intensity/${ukTime(start)}/${ukTime(end)}`
+          : `regional/intensity/${ukTime(start)}/${ukTime(end)}/postcode/${encodeURIComponent(target.postcode)}`;
+      const body = (await getJson(`${base}/${path}`, {}, options, service)) as { data?: unknown };
+      const periods = Array.isArray(body?.data)
+        ? body.data
+        : ((body?.data as { data?: unknown[] } | undefined)?.data ?? []);
+      slots.push(...ukSlots(periods as Parameters<typeof ukSlots>[0], true));
+    }
+  }
+  if (slots.length === 0) throw new NoForecastError(`${service} sent no past intensities for the last ${days} days.`);
+  return {
+    source:
+      target.kind === 'zone'
+        ? `Electricity Maps API v3, past range, zone ${target.zone}`
+        : 'UK Carbon Intensity API (NESO), actual intensities where published, else forecast',
+    location:
+      target.kind === 'zone'
+        ? `${target.label} (zone ${target.zone})`
+        : target.kind === 'uk-national'
+          ? 'Great Britain (national)'
+          : `postcode ${target.postcode}`,
+    from: new Date(now - days * 86_400_000).toISOString().slice(0, 10),
+    to: new Date(now).toISOString().slice(0, 10),
+    hours: typicalHours(slots),
+  };
+}
