@@ -6,19 +6,23 @@ import { fileKind } from '../core/advisor/scanners';
 import { DEFAULT_ADVISOR_OPTIONS, type AdvisorOptions } from '../core/advisor/suggest';
 import { parseRuns, summariseRun } from '../core/bench/history';
 import { RUNS_FILE } from '../core/bench/report';
-import { datasetOption } from './carbonOptions';
+import { fetchTypicalDay } from '../core/carbon/forecast';
+import { datasetOption, liveOptionsFromEnv } from './carbonOptions';
+import { forecastTargetFrom } from './forecast';
 import { numberOption, UsageError } from './usage';
 
 export const SCAN_HELP = `Usage: carbonlens scan PATH... [--json] [--fail-on model|region|any] [options]
 
 Finds Hugging Face model ids and cloud regions in config files and code (JSON/JSONC, YAML, TOML,
 .env, Terraform, Python, notebooks, Dockerfiles) and suggests a smaller model that is as good
-(measured on this machine, else published) or a region of the same provider that emits less.
+(measured on this machine, else published) or a region of the same provider that emits less;
+with --schedule-place, cron schedules (GitHub Actions, Kubernetes CronJobs, crontabs) that would
+emit less at another hour of the place's typical day.
 Folders are walked, skipping node_modules, .git, virtual environments and build output.
 
   --json                 an array of findings: { file, line, column (1-based), end_line,
                          end_column, kind, value, suggestion, saving_percent, evidence, message }
-  --fail-on K            exit 3 when a finding of kind K (model, region, any) exists, for CI
+  --fail-on K            exit 3 when a finding of kind K (model, region, schedule, any) exists, for CI
   --runs FILE            benchmark history to use as evidence (default ./${RUNS_FILE} if present)
   --tolerance-percent P  largest quality loss that counts as "as good", % of the larger model's
                          score (default ${DEFAULT_ADVISOR_OPTIONS.tolerancePercent})
@@ -26,6 +30,9 @@ Folders are walked, skipping node_modules, .git, virtual environments and build 
   --min-saving-percent P smallest saving worth a region suggestion (default ${DEFAULT_ADVISOR_OPTIONS.minSavingPercent})
   --intensity-dataset D  latest (default), codecarbon or gcp-2021
   --max-file-kb N        skip larger files (default 1024)
+  --schedule-place P     advise on cron schedules with P's typical day (the last 30 days per UTC
+                         hour, fetched now: the UK Carbon Intensity API for GB, or Electricity Maps
+                         with ELECTRICITYMAPS_TOKEN); --schedule-postcode PC for a GB region
 `;
 
 const SKIP_DIRS = new Set([
@@ -89,6 +96,8 @@ function looksBinary(file: string): boolean {
 function evidence(f: Finding) {
   const s = f.suggestion;
   if (s.kind === 'region') return { kind: 'dataset', from: s.from, to: s.to, provider: s.provider, sources: s.sources };
+  if (s.kind === 'schedule')
+    return { kind: 'typical-day', from: s.from, to: s.to, location: s.location, period: s.period, sources: s.sources };
   return { kind: s.evidence, quality: s.quality, params_m: s.params, energy: s.energy, sources: s.sources };
 }
 
@@ -106,12 +115,14 @@ export async function runScan(args: string[], out: (text: string) => void): Prom
       'min-saving-percent': { type: 'string' },
       'intensity-dataset': { type: 'string' },
       'max-file-kb': { type: 'string' },
+      'schedule-place': { type: 'string' },
+      'schedule-postcode': { type: 'string' },
     },
   });
   if (positionals.length === 0) throw new UsageError('give at least one file or folder to scan.');
   const failOn = values['fail-on'];
-  if (failOn !== undefined && !['model', 'region', 'any'].includes(failOn))
-    throw new UsageError(`--fail-on must be model, region or any, not '${failOn}'.`);
+  if (failOn !== undefined && !['model', 'region', 'schedule', 'any'].includes(failOn))
+    throw new UsageError(`--fail-on must be model, region, schedule or any, not '${failOn}'.`);
   const scope = values['region-scope'] ?? DEFAULT_ADVISOR_OPTIONS.regionScope;
   if (!['country', 'continent', 'any'].includes(scope))
     throw new UsageError(`--region-scope must be country, continent or any, not '${scope}'.`);
@@ -128,6 +139,12 @@ export async function runScan(args: string[], out: (text: string) => void): Prom
     history,
     models: true,
     regions: true,
+    ...((values['schedule-place'] !== undefined || values['schedule-postcode'] !== undefined) && {
+      typicalDay: await fetchTypicalDay(
+        forecastTargetFrom({ place: values['schedule-place'], postcode: values['schedule-postcode'] }),
+        liveOptionsFromEnv(),
+      ),
+    }),
   };
   const maxBytes = (numberOption('--max-file-kb', values['max-file-kb'], 1) ?? 1024) * 1024;
   const results: (Finding & { file: string })[] = [];

@@ -10,6 +10,7 @@ import type { Finding } from '../core/advisor/advise';
 import type { AdvisorOptions, Suggestion } from '../core/advisor/suggest';
 import { citationsMarkdown } from '../core/citations';
 import type { RunSummary } from '../core/bench/history';
+import type { TypicalDay } from '../core/carbon/forecast';
 import { isTask, type Task } from '../core/models/tasks';
 import type { CarbonLensConfig } from './config';
 
@@ -63,6 +64,7 @@ const onnxId = (id: string) =>
 /** The diagnostic's code says what the saving is: fewer parameters, the same size run cheaper, a cleaner grid. */
 function diagnosticCode(s: Suggestion): string {
   if (s.kind === 'region') return 'greener-region';
+  if (s.kind === 'schedule') return 'cleaner-hour';
   return s.params?.from && s.params.to && s.params.to < s.params.from ? 'smaller-model' : 'cheaper-model';
 }
 
@@ -80,6 +82,7 @@ export class AdvisorController extends Disposable {
     private readonly config: () => CarbonLensConfig,
     private readonly history: () => readonly RunSummary[],
     private readonly log: vscode.LogOutputChannel,
+    private readonly typicalDay: () => TypicalDay | undefined = () => undefined,
   ) {
     super();
     const selector: vscode.DocumentSelector = [
@@ -158,7 +161,7 @@ export class AdvisorController extends Disposable {
     const found = this.advise(
       name,
       text,
-      { ...s, dataset: this.config().dataset, history: this.history() },
+      { ...s, dataset: this.config().dataset, history: this.history(), typicalDay: this.typicalDay() },
       doc.languageId,
     );
     if (!found) {
@@ -241,6 +244,10 @@ export class AdvisorController extends Disposable {
       for (const q of s.quality) md.appendMarkdown(`- ${q}\n`);
       if (s.params?.from && s.params.to) md.appendMarkdown(`- parameters: ${s.params.from} M -> ${s.params.to} M\n`);
       if (s.energy) md.appendMarkdown(`- energy: ${s.energy}\n`);
+    } else if (s.kind === 'schedule') {
+      md.appendMarkdown(`Evidence: **typical day** of ${s.location}, ${s.period}\n\n`);
+      md.appendMarkdown(`- ${s.from.hour}:00 UTC: ${intensityText(s.from.gco2PerKwh)} on average\n`);
+      md.appendMarkdown(`- ${s.to.hour}:00 UTC: ${intensityText(s.to.gco2PerKwh)} on average\n`);
     } else {
       md.appendMarkdown(`Evidence: **dataset** (${this.config().dataset})\n\n`);
       md.appendMarkdown(

@@ -3,6 +3,7 @@
 // one (extension.ts), registers its commands (commands.ts) and disposes it with the extension.
 import * as vscode from 'vscode';
 import { summariseRun, type RunSummary } from '../core/bench/history';
+import type { TypicalDay } from '../core/carbon/forecast';
 import type { SystemReport } from '../core/system/report';
 import { AdvisorController } from './advisor';
 import { killAllBenchmarks } from './benchRunner';
@@ -39,6 +40,8 @@ export class CarbonLens extends Disposable {
   private intensityRequest: Promise<IntensityState> | undefined;
   private systemReport: Promise<SystemReport> | undefined;
   private readonly fixesLogged = new Set<string>();
+  /** The place's typical day, for advice on cron schedules (live intensity on only). */
+  private typicalDay: TypicalDay | undefined;
 
   constructor(readonly context: vscode.ExtensionContext) {
     super();
@@ -115,6 +118,7 @@ export class CarbonLens extends Disposable {
       () => this.config,
       () => this.history,
       this.log,
+      () => this.typicalDay,
     );
     void this.loadHistory();
   }
@@ -135,6 +139,11 @@ export class CarbonLens extends Disposable {
         this.intensity = state;
         if (state.figure?.fallback) this.log.warn(`Grid intensity: ${state.figure.fallback}.`);
         void this.panel.postIntensity();
+        void this.grid.typicalDay(this.config, state.figure).then((day) => {
+          if (day === this.typicalDay) return;
+          this.typicalDay = day;
+          this.advisor?.rescanAll();
+        });
       }
       return state;
     });

@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import { fetchTypicalDay, forecastTarget, type TypicalDay } from '../core/carbon/forecast';
 import { parseCoordinates, resolvePlace, type IntensityFigure } from '../core/carbon/intensity';
 import { liveIntensity, MemoryIntensityCache } from '../core/carbon/live';
 import { ELECTRICITY_MAPS_SECRET, type CarbonLensConfig } from './config';
@@ -41,4 +42,26 @@ export class GridIntensity {
       return { location, problem: (e as Error).message };
     }
   }
+
+  /**
+   * The place's typical day (the last 30 days, per UTC hour) for advice on cron schedules: only
+   * with live intensity on (the user's consent to ask these services), from the UK API for Great
+   * Britain or Electricity Maps with a token; undefined elsewhere, never a guess. Kept a day.
+   */
+  async typicalDay(config: CarbonLensConfig, figure: IntensityFigure | undefined): Promise<TypicalDay | undefined> {
+    if (!config.liveIntensity || !figure) return undefined;
+    const token = await this.secrets.get(ELECTRICITY_MAPS_SECRET);
+    const key = `${figure.countryIso3}:${Boolean(token)}`;
+    if (this.typical && this.typical.key === key && Date.now() - this.typical.at < 86_400_000) return this.typical.day;
+    try {
+      const target = forecastTarget(figure, { electricityMapsToken: token });
+      const day = await fetchTypicalDay(target, { electricityMapsToken: token, timeoutMs: 10_000 });
+      this.typical = { key, at: Date.now(), day };
+      return day;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private typical: { key: string; at: number; day: TypicalDay } | undefined;
 }

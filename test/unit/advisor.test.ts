@@ -49,6 +49,74 @@ describe('advisor: what it finds, file type by file type', () => {
     ]);
   });
 
+  it('cron schedules: a GitHub Actions workflow, a Kubernetes CronJob and a crontab, moved to the cleanest hour', () => {
+    // A typical day: 300 g/kWh at 02:00 UTC, 120 at 04:00, the lowest.
+    const typicalDay = {
+      source: 'UK Carbon Intensity API (NESO), actual intensities where published, else forecast',
+      location: 'Great Britain (national)',
+      from: '2026-11-01',
+      to: '2026-12-01',
+      hours: Array.from({ length: 24 }, (_, hour) => ({
+        hour,
+        mean: hour === 4 ? 120 : hour === 2 ? 300 : 250,
+        low: 0,
+        high: 0,
+        n: 30,
+      })),
+    };
+    const withDay = { ...options, typicalDay };
+    const workflow = [
+      'name: nightly',
+      'on:',
+      '  schedule:',
+      "    - cron: '30 2 * * *'",
+      '  workflow_dispatch:',
+      'jobs: {}',
+    ].join('\n');
+    const [f] = advise('.github/workflows/nightly.yml', workflow, withDay)!;
+    assert.equal(f!.kind, 'schedule');
+    assert.equal(f!.suggestion.replacement, '30 4 * * *');
+    assert.deepEqual([f!.start.line, f!.start.character], [3, 13]);
+    assert.match(
+      f!.message,
+      /starts at 02:00 UTC, when the grid \(Great Britain \(national\)\) averages 300 gCO2e\/kWh; at 04:00 UTC it averages 120 gCO2e\/kWh: 60% less CO2/,
+    );
+    assert.match(f!.message, /Cron times are UTC in GitHub Actions/);
+    const cronJob = [
+      'apiVersion: batch/v1',
+      'kind: CronJob',
+      'spec:',
+      '  schedule: "0 2 * * 1-5"',
+      '  jobTemplate: {}',
+    ].join('\n');
+    assert.equal(advise('cronjob.yaml', cronJob, withDay)![0]!.suggestion.replacement, '0 4 * * 1-5');
+    const crontab = [
+      '# m h dom mon dow command',
+      'MAILTO=ops@example.org',
+      '15 2 * * * /usr/bin/backup --all',
+      '*/5 * * * * /usr/bin/poll',
+    ].join('\n');
+    const tab = advise('crontab', crontab, withDay)!;
+    assert.deepEqual(
+      tab.map((x) => x.suggestion.replacement),
+      ['15 4 * * *'],
+    );
+    // Nothing without a typical day, and nothing for what is not a fixed-hour five-field cron.
+    assert.deepEqual(advise('.github/workflows/nightly.yml', workflow, options), []);
+    for (const bad of [
+      "'61 2 * * *'",
+      "'0 25 * * *'",
+      "'@daily'",
+      "'0 2 * *'",
+      "'0 2-4 * * *'",
+      "'0 2 * * * *'",
+      "'every night'",
+    ])
+      assert.deepEqual(advise('w.yml', `on:\n  schedule:\n    - cron: ${bad}\n`, withDay), [], bad);
+    // An hour already the cleanest, or a saving under the minimum, gives nothing.
+    assert.deepEqual(advise('w.yml', "on:\n  schedule:\n    - cron: '0 4 * * *'\n", withDay), []);
+  });
+
   it('JSONC: comments, trailing commas, nested keys and arrays', () => {
     assert.deepEqual(run('config.json'), [
       '5:28 westeurope -> swedencentral',

@@ -3,7 +3,7 @@
 import { intensityText } from '../units';
 import type { Candidate } from './candidates';
 import { fileKind, scan, type FileKind } from './scanners';
-import { suggestModel, suggestRegion, type AdvisorOptions, type Suggestion } from './suggest';
+import { suggestModel, suggestRegion, suggestSchedule, type AdvisorOptions, type Suggestion } from './suggest';
 
 export interface Position {
   /** 0-based, as editors count. */
@@ -12,7 +12,7 @@ export interface Position {
 }
 
 export interface Finding {
-  kind: 'model' | 'region';
+  kind: 'model' | 'region' | 'schedule';
   value: string;
   key: string;
   start: Position;
@@ -25,6 +25,8 @@ export interface Finding {
 export interface AdviseOptions extends AdvisorOptions {
   models: boolean;
   regions: boolean;
+  /** Cron schedules (needs a typical day in the options; default on). */
+  schedules?: boolean;
 }
 
 function positions(text: string): (offset: number) => Position {
@@ -49,7 +51,12 @@ function resolutionOf(a: string, b: string): [string, string] | undefined {
   return ra && rb && ra !== rb && a.replace(ra, rb) === b ? [ra, rb] : undefined;
 }
 
+const hh = (hour: number) => `${String(hour).padStart(2, '0')}:00`;
+
 export function message(c: Pick<Candidate, 'value'>, s: Suggestion): string {
+  if (s.kind === 'schedule') {
+    return `\`${c.value}\` starts at ${hh(s.from.hour)} UTC, when the grid (${s.location}) averages ${intensityText(s.from.gco2PerKwh)}; at ${hh(s.to.hour)} UTC it averages ${intensityText(s.to.gco2PerKwh)}: ${s.savingPercent.toFixed(0)}% less CO2 for the same work (typical day, ${s.period}). Cron times are UTC in GitHub Actions; a Kubernetes CronJob uses its time zone (spec.timeZone) or the controller's.`;
+  }
   if (s.kind === 'region') {
     const years =
       s.from.year && s.to.year && s.from.year !== s.to.year ? ` (figures of ${s.from.year} and ${s.to.year})` : '';
@@ -84,10 +91,18 @@ export function adviseCandidates(candidates: readonly Candidate[], text: string,
   const findings: Finding[] = [];
   const cache = new Map<string, Suggestion | undefined>();
   for (const c of candidates) {
-    if (c.kind === 'model' ? !options.models : !options.regions) continue;
+    if (c.kind === 'model' ? !options.models : c.kind === 'region' ? !options.regions : options.schedules === false)
+      continue;
     const key = `${c.kind}:${c.value}`;
     if (!cache.has(key))
-      cache.set(key, c.kind === 'model' ? suggestModel(c.value, options) : suggestRegion(c.value, options));
+      cache.set(
+        key,
+        c.kind === 'model'
+          ? suggestModel(c.value, options)
+          : c.kind === 'region'
+            ? suggestRegion(c.value, options)
+            : suggestSchedule(c.value, options),
+      );
     const suggestion = cache.get(key);
     if (!suggestion) continue;
     findings.push({

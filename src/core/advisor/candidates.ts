@@ -1,9 +1,10 @@
 // What a scanner finds: a value, where it is (offsets of the value without its quotes, so a
 // replacement keeps the quoting style), and the key or call it was given to.
 import { modelRef } from './catalogue';
+import { parseCron } from './cron';
 
 export interface Candidate {
-  kind: 'model' | 'region';
+  kind: 'model' | 'region' | 'schedule';
   value: string;
   /** Offsets into the text: [start, end) of the value itself. */
   start: number;
@@ -36,6 +37,11 @@ export const HUB_ID = /^[A-Za-z0-9][\w.-]{0,95}(\/[A-Za-z0-9][\w.-]{0,95})?$/;
  */
 export function classify(key: string, value: string, start: number, end: number, out: Candidate[]): void {
   if (!value || value.length > 200) return;
+  // GitHub Actions' `cron:` and a Kubernetes CronJob's `schedule:`: five cron fields.
+  if (/^(cron|schedule)$/i.test(key) && parseCron(value)) {
+    out.push({ kind: 'schedule', value, start, end, key });
+    return;
+  }
   if (isRegionKey(key)) out.push({ kind: 'region', value, start, end, key });
   else if (HUB_ID.test(value) && (isModelKey(key) || (value.includes('/') && modelRef(value))))
     out.push({ kind: 'model', value, start, end, key });

@@ -4,6 +4,8 @@
 import type { RunSummary } from '../bench/history';
 import { dataset, type CloudRegionRow, type DatasetName } from '../carbon/datasets';
 import { zoneToRegion } from '../carbon/intensity';
+import type { TypicalDay } from '../carbon/forecast';
+import { parseCron } from './cron';
 import { modelRef, publishedAlternatives, publishedEnergySaving, sameModel, writeLike } from './catalogue';
 
 export interface AdvisorOptions {
@@ -16,6 +18,8 @@ export interface AdvisorOptions {
   dataset: DatasetName;
   /** Benchmarks run on this machine (carbonlens-runs.jsonl). */
   history: readonly RunSummary[];
+  /** The place's typical day (mean intensity per UTC hour), for advice on cron schedules. */
+  typicalDay?: TypicalDay;
 }
 
 export const DEFAULT_ADVISOR_OPTIONS: AdvisorOptions = {
@@ -55,7 +59,19 @@ export interface RegionSuggestion {
   sources: string[];
 }
 
-export type Suggestion = ModelSuggestion | RegionSuggestion;
+export interface ScheduleSuggestion {
+  kind: 'schedule';
+  replacement: string;
+  from: { hour: number; gco2PerKwh: number };
+  to: { hour: number; gco2PerKwh: number };
+  savingPercent: number;
+  /** Where and when the typical day comes from. */
+  location: string;
+  period: string;
+  sources: string[];
+}
+
+export type Suggestion = ModelSuggestion | RegionSuggestion | ScheduleSuggestion;
 
 const withinTolerance = (large: number, small: number, higherIsBetter: boolean, tolerancePercent: number) => {
   const loss = higherIsBetter ? large - small : small - large;
@@ -239,5 +255,27 @@ export function suggestRegion(value: string, options: AdvisorOptions): RegionSug
     to: { region: best.region, location: best.location, gco2PerKwh: best.gco2PerKwh, year: best.year },
     savingPercent,
     sources: [...new Set([from.source, best.source])],
+  };
+}
+
+/** A cron job at a fixed hour moved to the hour of the typical day with the lowest mean intensity. */
+export function suggestSchedule(value: string, options: AdvisorOptions): ScheduleSuggestion | undefined {
+  const day = options.typicalDay;
+  const fixed = parseCron(value)?.fixed;
+  if (!day || !fixed) return undefined;
+  const at = day.hours.find((h) => h.hour === fixed.hour);
+  const best = [...day.hours].sort((a, b) => a.mean - b.mean || a.hour - b.hour)[0];
+  if (!at || !best || best.hour === fixed.hour || at.mean <= 0) return undefined;
+  const savingPercent = (1 - best.mean / at.mean) * 100;
+  if (savingPercent < options.minSavingPercent) return undefined;
+  return {
+    kind: 'schedule',
+    replacement: `${fixed.minute} ${best.hour} ${fixed.rest}`,
+    from: { hour: fixed.hour, gco2PerKwh: at.mean },
+    to: { hour: best.hour, gco2PerKwh: best.mean },
+    savingPercent,
+    location: day.location,
+    period: `${day.from} to ${day.to}`,
+    sources: [day.source],
   };
 }

@@ -2,15 +2,22 @@
 import { visit } from 'jsonc-parser';
 import type { Candidate } from '../candidates';
 import { scanJson } from './json';
-import { scanDockerfile, scanEnv, scanHcl, scanToml } from './lines';
+import { scanCrontab, scanDockerfile, scanEnv, scanHcl, scanToml } from './lines';
 import { scanPython } from './python';
 import { scanYaml } from './yaml';
 
-export type FileKind = 'json' | 'yaml' | 'toml' | 'env' | 'hcl' | 'python' | 'notebook' | 'dockerfile';
+export type FileKind = 'json' | 'yaml' | 'toml' | 'env' | 'hcl' | 'python' | 'notebook' | 'dockerfile' | 'crontab';
 
 export function fileKind(fileName: string, languageId?: string): FileKind | undefined {
   const name = fileName.split(/[\\/]/).pop()!.toLowerCase();
   if (name.endsWith('.ipynb')) return 'notebook';
+  if (
+    name === 'crontab' ||
+    name.endsWith('.crontab') ||
+    name.endsWith('.cron') ||
+    /[\\/]cron\.d[\\/][^\\/]+$/.test(fileName)
+  )
+    return 'crontab';
   if (/\.(json|jsonc|json5)$/.test(name) || name === '.devcontainer.json') return 'json';
   if (/\.(ya?ml)$/.test(name)) return 'yaml';
   if (name.endsWith('.toml')) return 'toml';
@@ -121,5 +128,7 @@ function scanKind(kind: FileKind, text: string): Candidate[] {
       return scanNotebook(text);
     case 'dockerfile':
       return scanDockerfile(text);
+    case 'crontab':
+      return scanCrontab(text);
   }
 }

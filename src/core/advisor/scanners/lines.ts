@@ -111,3 +111,15 @@ export function scanToml(text: string): Candidate[] {
   });
   return out;
 }
+
+/** A crontab: `m h dom mon dow command` lines (a user's crontab or an /etc/cron.d file, with a user field). */
+export function scanCrontab(text: string): Candidate[] {
+  const out: Candidate[] = [];
+  eachLine(text, (line, start) => {
+    if (/^\s*(#|$)/.test(line) || /^\s*[A-Za-z_]\w*\s*=/.test(line)) return;
+    const m = /^(\s*)(\S+\s+\S+\s+\S+\s+\S+\s+\S+)\s+\S/.exec(line);
+    if (!m) return;
+    classify('cron', m[2]!, start + m[1]!.length, start + m[1]!.length + m[2]!.length, out);
+  });
+  return out;
+}
