@@ -4,6 +4,7 @@
  * events a CLI child reports to the extension (`carbonlens bench --events`).
  */
 import type { RunSummary } from './core/bench/history';
+import type { Forecast } from './core/carbon/forecast';
 import type { IntensityFigure } from './core/carbon/intensity';
 import type { Component, Provenance } from './core/energy/provenance';
 import type { SystemReport } from './core/system/report';
@@ -63,7 +64,15 @@ export type HostMessage =
   | { type: 'systemLoading' }
   | { type: 'systemError'; message: string }
   /** The grid intensity in use, or why there is none (`location: ''` when none is set). */
-  | { type: 'intensity'; location: string; figure?: IntensityFigure; problem?: string }
+  | {
+      type: 'intensity';
+      location: string;
+      figure?: IntensityFigure;
+      problem?: string;
+      /** With live intensity on: the grid ahead, or why there is no forecast. */
+      forecast?: Forecast;
+      forecastNote?: string;
+    }
   /** The live chart's whole state: sent on show; while visible, `livePoint` adds to it. */
   | { type: 'live'; snapshot: LiveSnapshot }
   | { type: 'livePoint'; point: LivePoint; session?: SessionTotals }

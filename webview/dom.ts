@@ -13,6 +13,8 @@ export interface PageState {
   selectedRunId?: string;
   requestsPerDay: number;
   sort: { key: string; descending: boolean };
+  /** The job length the forecast's cleanest window is for. */
+  jobHours?: number;
 }
 
 export const vscode = acquireVsCodeApi<PageState>();

@@ -4,6 +4,7 @@ import { gpuLabel } from '../src/core/system/inventory';
 import { formatBytes, STATE_LABEL, type SystemReport } from '../src/core/system/report';
 import { button, el, vscode } from './dom';
 import { History } from './history';
+import { forecastView } from './forecastView';
 import { LiveChart } from './liveChart';
 import { TrackedRuns } from './trackedRuns';
 
@@ -124,6 +125,7 @@ function renderIntensity(message: Extract<HostMessage, { type: 'intensity' }>): 
       ),
     );
   }
+  if (message.forecast || message.forecastNote) body.push(forecastView(message.forecast, message.forecastNote));
   return el('section', { id: 'intensity' }, el('h2', {}, 'Grid intensity'), ...body, setLocation);
 }
 

@@ -201,6 +201,7 @@ export class CarbonLens extends Disposable {
       intensity: this.intensity.figure,
       estimatesOnly: this.live.estimatesOnly,
       notes: this.live.notes,
+      ...(this.intensity.forecast && { forecast: this.intensity.forecast }),
     });
   }
 

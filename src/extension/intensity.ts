@@ -1,5 +1,11 @@
 import type * as vscode from 'vscode';
-import { fetchTypicalDay, forecastTarget, type TypicalDay } from '../core/carbon/forecast';
+import {
+  fetchForecast,
+  fetchTypicalDay,
+  forecastTarget,
+  type Forecast,
+  type TypicalDay,
+} from '../core/carbon/forecast';
 import { parseCoordinates, resolvePlace, type IntensityFigure } from '../core/carbon/intensity';
 import { liveIntensity, MemoryIntensityCache } from '../core/carbon/live';
 import { ELECTRICITY_MAPS_SECRET, type CarbonLensConfig } from './config';
@@ -10,7 +16,13 @@ export interface IntensityState {
   figure?: IntensityFigure;
   /** Why there is no figure: an unknown name, coordinates without live data. */
   problem?: string;
+  /** The grid's intensity ahead, with live intensity on, where a source publishes one. */
+  forecast?: Forecast;
+  /** Why there is no forecast, with live intensity on. */
+  forecastNote?: string;
 }
+
+const FORECAST_TTL_MS = 30 * 60 * 1000;
 
 /** The grid intensity for the configured location: embedded, or live when turned on. */
 export class GridIntensity {
@@ -34,9 +46,14 @@ export class GridIntensity {
             };
       }
       const token = await this.secrets.get(ELECTRICITY_MAPS_SECRET);
+      const [figure, ahead] = await Promise.all([
+        liveIntensity({ embedded, coordinates }, { electricityMapsToken: token, cache: this.cache }),
+        embedded ? this.forecast(embedded, token) : Promise.resolve({ note: 'Coordinates have no forecast here.' }),
+      ]);
       return {
         location,
-        figure: await liveIntensity({ embedded, coordinates }, { electricityMapsToken: token, cache: this.cache }),
+        figure,
+        ...('forecast' in ahead ? { forecast: ahead.forecast } : { forecastNote: ahead.note }),
       };
     } catch (e) {
       return { location, problem: (e as Error).message };
@@ -64,4 +81,25 @@ export class GridIntensity {
   }
 
   private typical: { key: string; at: number; day: TypicalDay } | undefined;
+  private ahead: { key: string; at: number; forecast: Forecast } | undefined;
+
+  /** The forecast for the place, kept half an hour; or why there is none. */
+  private async forecast(
+    figure: IntensityFigure,
+    token: string | undefined,
+  ): Promise<{ forecast: Forecast } | { note: string }> {
+    const key = `${figure.countryIso3}:${Boolean(token)}`;
+    if (this.ahead?.key === key && Date.now() - this.ahead.at < FORECAST_TTL_MS)
+      return { forecast: this.ahead.forecast };
+    try {
+      const forecast = await fetchForecast(forecastTarget(figure, { electricityMapsToken: token }), {
+        electricityMapsToken: token,
+        timeoutMs: 10_000,
+      });
+      this.ahead = { key, at: Date.now(), forecast };
+      return { forecast };
+    } catch (e) {
+      return { note: (e as Error).message };
+    }
+  }
 }

@@ -3,6 +3,8 @@ import * as vscode from 'vscode';
 import type { IntensityFigure } from '../core/carbon/intensity';
 import type { MeterReading } from '../core/energy/meter';
 import type { EnergySource } from '../core/energy/source';
+import type { Forecast } from '../core/carbon/forecast';
+import { cleanerSoon } from '../core/carbon/window';
 import type { SessionTotals } from '../protocol';
 
 export const STATUS_ITEM_ID = 'carbonlens.status';
@@ -27,6 +29,8 @@ export interface StatusState {
   estimatesOnly: boolean;
   /** What opening the sources found (a permission fix, a missing library), one line each. */
   notes?: readonly string[];
+  /** The grid ahead (live intensity on), for "cleaner at 03:00". */
+  forecast?: Forecast;
 }
 
 /**
@@ -144,6 +148,8 @@ export function tooltip(state: StatusState): vscode.MarkdownString {
     md.appendMarkdown(
       `Session: ${formatEnergy(s.energyJ)} over ${s.durationS < 120 ? `${s.durationS.toFixed(0)} s` : `${(s.durationS / 60).toFixed(0)} min`} (${s.kind})${s.grams !== undefined ? `, ${formatGrams(s.grams)} CO2e` : ''}\n\n`,
     );
+  const soon = cleanerSoon(state.forecast);
+  if (soon) md.appendMarkdown(`$(clock) ${escapeMarkdown(soon)}\n\n`);
   const f = state.intensity;
   if (f) {
     const where = f.region ? `${f.provider} ${f.region} (${f.location})` : f.location;

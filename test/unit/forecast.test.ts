@@ -7,7 +7,7 @@ import {
   NoForecastError,
   typicalHours,
 } from '../../src/core/carbon/forecast';
-import { cleanestWindow, parseDuration, type IntensitySlot } from '../../src/core/carbon/window';
+import { cleanerSoon, cleanestWindow, parseDuration, type IntensitySlot } from '../../src/core/carbon/window';
 import { runMain } from './runMain';
 import { serve, type TestServer } from '../support/server';
 
@@ -58,6 +58,26 @@ describe('the cleanest window', () => {
       [parseDuration('2h'), parseDuration('90m'), parseDuration('1.5 hours'), parseDuration('x')],
       [7_200_000, 5_400_000, 5_400_000, undefined],
     );
+  });
+
+  it('says "cleaner at" only for a clearly better hour that is near and not now', () => {
+    const mk = (gs: number[]) => ({
+      source: 'test',
+      issuedAt: new Date(NOW).toISOString(),
+      location: 'here',
+      slots: gs.map((g, i) => ({ start: NOW + i * HALF_HOUR, durationMs: HALF_HOUR, gco2PerKwh: g })),
+    });
+    const flat = Array.from({ length: 48 }, () => 200);
+    assert.equal(cleanerSoon(mk(flat), NOW), undefined, 'no better hour');
+    const dip = flat.map((g, i) => (i >= 6 && i < 8 ? 80 : g));
+    assert.match(
+      cleanerSoon(mk(dip), NOW)!,
+      /^Cleaner at .* \(−60% for a 1 h job\): 80 gCO2e\/kWh against 200 gCO2e\/kWh now\. Forecast: test\.$/,
+    );
+    const late = flat.map((g, i) => (i >= 30 && i < 32 ? 80 : g));
+    assert.equal(cleanerSoon(mk(late), NOW), undefined, 'beyond 12 h is not "soon"');
+    const slight = flat.map((g, i) => (i >= 6 && i < 8 ? 180 : g));
+    assert.equal(cleanerSoon(mk(slight), NOW), undefined, 'a 10% saving is not "clearly"');
   });
 
   it('averages a typical day per hour (UTC) with its spread', () => {

@@ -1,3 +1,6 @@
+import type { Forecast } from './forecast';
+import { intensityText } from '../units';
+
 // The cleanest window for a job of a given length: over a forecast of intensity slots (each a
 // start time, a length and gCO2e/kWh), the start that gives the lowest mean intensity over the
 // job's duration, starting at a slot boundary within the horizon. Prefix sums make it linear:
@@ -76,4 +79,17 @@ export function parseDuration(text: string): number | undefined {
   const unit = (m[2] ?? 'm').toLowerCase();
   const ms = unit.startsWith('h') ? n * 3_600_000 : unit.startsWith('s') ? n * 1000 : n * 60_000;
   return ms > 0 ? ms : undefined;
+}
+
+/**
+ * "Cleaner at 03:00 (−41% for a 1 h job)": a clearly better start for a one-hour job in the next
+ * 12 h, 20% less or more and at least half an hour away; undefined when there is none.
+ */
+export function cleanerSoon(forecast: Forecast | undefined, now = Date.now()): string | undefined {
+  if (!forecast) return undefined;
+  const slots = forecast.slots.filter((s) => s.start + s.durationMs > now);
+  const w = cleanestWindow(slots, 3_600_000, 12 * 3_600_000);
+  if (!w || w.savingPercent < 20 || w.start < now + 30 * 60_000) return undefined;
+  const at = new Date(w.start).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return `Cleaner at ${at} (−${w.savingPercent.toFixed(0)}% for a 1 h job): ${intensityText(w.meanGco2PerKwh)} against ${intensityText(w.nowGco2PerKwh)} now. Forecast: ${forecast.source}.`;
 }
