@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { citations } from '../core/citations';
+import { gramsText, intensityText } from '../core/units';
 import { emissionsGrams, project } from '../core/carbon/emissions';
 import { parseCoordinates, resolveIntensity, type IntensityFigure } from '../core/carbon/intensity';
 import { liveIntensity } from '../core/carbon/live';
@@ -31,12 +33,17 @@ comes from (dataset, source, year).
 
 /** Four significant figures, never exponent notation, thousands grouped: 0.001, 82.34, 130,415. */
 const fmt = (n: number) =>
-  Math.abs(n) >= 1000 ? Math.round(n).toLocaleString('en-US') : Number(n.toPrecision(4)).toString();
+  Math.abs(n) >= 1000
+    ? Math.round(n).toLocaleString('en-US')
+    : Number(n.toPrecision(4)).toLocaleString('en-US', { maximumSignificantDigits: 4, useGrouping: false });
 
 export function describeFigure(f: IntensityFigure): string {
   const where = f.region ? `${f.provider} ${f.region}, ${f.location}` : f.location;
   const year = f.year ? `, ${f.year}` : '';
-  return `${where}; ${f.dataset === 'explicit' ? 'given' : `${f.dataset}: ${f.source}${year}`}`;
+  const source = citations([f.source])
+    .map((c) => c.title)
+    .join('; ');
+  return `${where}; ${f.dataset === 'explicit' ? 'given' : `${f.dataset}: ${source || f.source}${year}`}`;
 }
 
 export async function runEstimate(args: string[], out: (text: string) => void): Promise<number> {
@@ -115,7 +122,7 @@ export async function runEstimate(args: string[], out: (text: string) => void): 
     return 0;
   }
   if (f.fallback) out(`Note: ${f.fallback}.`);
-  out(`${fmt(energyKwh)} kWh x ${fmt(f.gco2PerKwh)} gCO2e/kWh x PUE ${pue} = ${fmt(grams)} gCO2e`);
+  out(`${fmt(energyKwh)} kWh x ${intensityText(f.gco2PerKwh)} x PUE ${pue} = ${gramsText(grams)} CO2e`);
   out(`Intensity: ${describeFigure(f)}`);
   if (projection) {
     out(

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { compareRegions } from '../core/carbon/emissions';
 import { resolveIntensity } from '../core/carbon/intensity';
 import { citations } from '../core/citations';
+import { gramsText } from '../core/units';
 import { datasetOption, providerOption } from './carbonOptions';
 import { numberOption } from './usage';
 
@@ -68,7 +69,7 @@ export async function runRegions(args: string[], out: (text: string) => void): P
     'location',
     'gCO2e/kWh',
     ...(from ? [`saving vs ${from.region}`] : []),
-    ...(energyKwh !== undefined ? ['gCO2e'] : []),
+    ...(energyKwh !== undefined ? ['CO2e'] : []),
     'year',
   ];
   const table = rows.map((r) => [
@@ -77,7 +78,7 @@ export async function runRegions(args: string[], out: (text: string) => void): P
     r.figure.location,
     String(Number(r.figure.gco2PerKwh.toPrecision(3))),
     ...(from ? [`${r.savingPercent!.toFixed(1)}%`] : []),
-    ...(energyKwh !== undefined ? [r.grams.toPrecision(4)] : []),
+    ...(energyKwh !== undefined ? [gramsText(r.grams)] : []),
     String(r.figure.year ?? '-'),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));

@@ -55,8 +55,10 @@ describe('carbonlens estimate', () => {
 
   it('prints the formula in text', async () => {
     const r = await run('estimate', '--energy-kwh', '1', '--region', 'us-west4-a');
-    assert.match(r.out, /^1 kWh x 357\.3 gCO2e\/kWh x PUE 1 = 357\.3 gCO2e$/m);
-    assert.match(r.out, /gcp us-west4, Las Vegas; latest: .*region-carbon-info.*2024/);
+    assert.match(r.out, /^1 kWh x 357 gCO2e\/kWh x PUE 1 = 357 g CO2e$/m);
+    assert.match(r.out, /gcp us-west4, Las Vegas; latest: 2024\.csv of GoogleCloudPlatform\/region-carbon-info, 2024/);
+    const tiny = await run('estimate', '--energy-kwh', '0.00000001', '--region', 'us-west4-a');
+    assert.match(tiny.out, /= 3\.57 µg CO2e$/m, 'no exponent notation');
   });
 
   it('says what is wrong, with exit code 2: ambiguity, unknown names, bad numbers, no location', async () => {
