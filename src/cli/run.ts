@@ -11,9 +11,11 @@ import { appendRecord, checkRecordFile } from '../core/bench/report';
 import { fetchForecast } from '../core/carbon/forecast';
 import { resolveIntensity, resolvePlace, type IntensityFigure } from '../core/carbon/intensity';
 import { cleanestWindow, parseDuration, type CleanWindow } from '../core/carbon/window';
+import { cpuTimesReader } from '../core/energy/cpuEstimate';
 import { Meter, type IdleBaseline } from '../core/energy/meter';
 import { openEnergySources } from '../core/energy/openSources';
 import { becomeSubreaper, childrenOf, isRunning, processTree } from '../core/reaper';
+import { ProcessSetTracker, reapedChildTicks } from '../core/tracking/attribution';
 import { executableName, trackedRecord, type TrackedRecord } from '../core/tracking/trackedRecord';
 import { gramsText, intensityText, joulesText } from '../core/units';
 import { ramModelOption } from './benchOptions';
@@ -44,6 +46,10 @@ carbonlens.run/1 record, and summed up in one line on stderr.
                        arguments are never stored, they can hold secrets)
   --interval-ms N      sampling interval in ms (default 1000)
   --ram-model M        RAM power without a DRAM counter: dimm (default) or per-gb
+  --attribution A      process (default on Linux): the command's own share of the energy, from
+                       its processes' CPU time, GPU utilisation (NVML) and memory, kept beside the
+                       machine's figures and written to the CSV (tracking_mode process); machine:
+                       the machine's figures only
   --json               the record as JSON on stderr instead of the summary line
   --when-clean         wait for the cleanest window first: the one of --duration (default 1h)
                        starting within --within (default 8h), from the forecast for the place
@@ -72,6 +78,7 @@ const RUN_OPTIONS = {
   otlp: { type: 'string' },
   'otlp-header': { type: 'string', multiple: true },
   'when-clean': { type: 'boolean' },
+  attribution: { type: 'string' },
   duration: { type: 'string' },
   within: { type: 'string' },
   postcode: { type: 'string' },
@@ -187,10 +194,14 @@ async function reapOrphans(ours: ReadonlySet<number>, timeoutMs = 3000): Promise
 export function summaryLine(r: TrackedRecord): string {
   const parts = r.energy.components.map((c) => `${c.component} ${joulesText(c.energyJ)} ${c.kind}`);
   const above = r.energy.netJ === undefined ? '' : `, ${joulesText(r.energy.netJ)} above idle`;
+  const a = r.attribution;
+  const own = a?.components.length
+    ? `; its own processes: ${joulesText(a.totalJ)} attributed (${a.components.map((c) => `${c.component} ${(c.share * 100).toFixed(0)}% of ${c.base === 'above idle' ? 'the energy above idle' : 'its energy'}`).join(', ')})`
+    : '';
   const co2 = r.emissions
     ? `, ${gramsText(r.emissions.netGrams ?? r.emissions.grams)} CO2e${r.emissions.netGrams !== undefined ? ' above idle' : ''} at ${intensityText(r.emissions.intensity.gco2PerKwh)}`
     : ', no CO2 (no place: --region, --country, --place)';
-  return `carbonlens: ${r.label} ran ${r.durationS.toFixed(2)} s: ${joulesText(r.energy.totalJ)} (${parts.join(', ')})${above}${co2}; exit ${r.exitCode}.`;
+  return `carbonlens: ${r.label} ran ${r.durationS.toFixed(2)} s: ${joulesText(r.energy.totalJ)} (${parts.join(', ')})${above}${own}${co2}; exit ${r.exitCode}.`;
 }
 
 export async function runRun(args: string[], _out: (text: string) => void): Promise<number> {
@@ -223,6 +234,9 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
   checkRecordFile(out);
   const telemetry = telemetryOptions(values);
   const ramModel = ramModelOption(values['ram-model']);
+  const attribution = values.attribution ?? 'process';
+  if (attribution !== 'process' && attribution !== 'machine')
+    throw new UsageError(`--attribution takes process or machine, not '${attribution}'.`);
   if (values['when-clean']) await waitForCleanWindow(values);
 
   const { sources } = await openEnergySources({ intervalMs, ...(ramModel && { ramModel }) });
@@ -235,12 +249,30 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
     // Our own children (nvidia-smi) are not the command's leftovers.
     const reaping = becomeSubreaper();
     const ours = new Set(childrenOf());
+    const attributing = attribution === 'process' && process.platform === 'linux';
+    const cpu = cpuTimesReader();
+    const busyBefore = cpu.read().busy;
+    const reapedBefore = attributing ? reapedChildTicks() : 0;
+    let tracker: ProcessSetTracker | undefined;
+    const ramUsed = () => os.totalmem() - os.freemem();
+    const sampling = meter.onReading((r) => tracker?.sample(r, ramUsed()));
     const window = await meter.begin();
     const startedAt = Date.now();
     let pid: number | undefined;
-    const outcome = await runCommand(command, (p) => (pid = p));
+    const outcome = await runCommand(command, (p) => {
+      pid = p;
+      if (!attributing) return;
+      tracker = new ProcessSetTracker(
+        p,
+        sources.filter((s) => s.component === 'gpu'),
+      );
+      tracker.sample(undefined, ramUsed());
+    });
     const endedAt = Date.now();
+    sampling.dispose();
     const result = await window.end(idle ? { idle } : {});
+    const own = tracker?.finish(result, cpu.read().busy - busyBefore, reapedChildTicks() - reapedBefore);
+    cpu.close();
     if (reaping) {
       const ended = await reapOrphans(new Set([...ours, ...(pid ? [pid] : [])]));
       if (ended) process.stderr.write(`carbonlens: ended ${ended} process(es) the command left running.\n`);
@@ -260,6 +292,7 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
         window: result,
         ...(idle && { idleSeconds: idle.durationS }),
         overlaps: [],
+        ...(own && { attribution: own }),
       },
       {
         ...(intensity && { intensity }),

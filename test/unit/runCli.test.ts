@@ -156,6 +156,39 @@ describe('carbonlens run', { timeout: 120_000 }, () => {
   });
 });
 
+describe('carbonlens run: the run’s own share', {
+  timeout: 60_000,
+  skip: process.platform !== 'linux' && 'needs /proc',
+}, () => {
+  it('attributes CPU energy by CPU time: beside an equal burner, half of the pair’s', async () => {
+    const burn = (s: number) => `const e=Date.now()+${s * 1000};let x=0;while(Date.now()<e)x++;`;
+    const other = spawn(process.execPath, ['-e', burn(30)], { stdio: 'ignore' });
+    started.push(other.pid!);
+    try {
+      // The command reads the other burner's CPU ticks at its start and end, so the pair is known.
+      const ticks = `const t=()=>{const s=require('fs').readFileSync('/proc/${other.pid}/stat','latin1');const f=s.slice(s.lastIndexOf(')')+2).split(' ');return Number(f[11])+Number(f[12]);};`;
+      const script = `${ticks}const a=t();${burn(3)}console.log(t()-a);`;
+      const r = await carbonlens(['run', '--idle-ms', '0', '--json', '--', process.execPath, '-e', script]);
+      assert.equal(r.code, 0, r.err);
+      const otherTicks = Number(r.out.trim());
+      const record = JSON.parse(r.err.slice(r.err.indexOf('{')));
+      const cpu = record.attribution.components.find((c: { component: string }) => c.component === 'cpu');
+      assert.equal(record.attribution.method, 'process');
+      assert.ok(cpu && cpu.share > 0, JSON.stringify(record.attribution));
+      // The run's CPU time against the other burner's over the same window: half the pair's, within 10%.
+      const { run, machineBusy } = record.attribution.cpuTicks;
+      assert.ok(Math.abs(cpu.share - run / machineBusy) < 1e-9, 'the share is CPU time over busy time');
+      const ratio = run / (run + otherTicks);
+      assert.ok(Math.abs(ratio - 0.5) <= 0.05, `run ${run} ticks, the other burner ${otherTicks} ticks`);
+      // The CSV row is the run's own share, as CodeCarbon's process mode writes it.
+      const csv = readFileSync(path.join(work, 'emissions.csv'), 'utf8').trim().split('\n');
+      assert.match(csv.at(-1)!, /,process,/);
+    } finally {
+      killIfAlive(other.pid);
+    }
+  });
+});
+
 describe('carbonlens run --when-clean', { timeout: 60_000 }, () => {
   it('waits for the cleanest window of the forecast, says when and why, and a SIGTERM ends the wait without running', async () => {
     const { serve } = await import('../support/server');

@@ -89,6 +89,8 @@ interface CsvRun {
   emissions?: { intensity: IntensityFigure; pue: number };
   usage?: WindowUsage;
   machine: { os: string; cpu: string; cpuCount: number; gpus: string[]; ramGB: number };
+  /** 'process' when the energies are the run's own share (CodeCarbon's name for it). */
+  trackingMode?: 'machine' | 'process';
 }
 
 /** Rows without a place have no emissions: kept apart so CodeCarbon's dashboard reads the rest (docs/measurement.md). */
@@ -98,13 +100,18 @@ export const UNLOCATED_PROJECT_NAME = 'carbonlens-no-location';
 /** A benchmark (its median repeat) or a tracked run as CodeCarbon would have logged it. */
 export function codecarbonRow(record: BenchRecord | TrackedRecord): string[] {
   if (record.schema === 'carbonlens.run/1') {
+    // With an attribution, the row holds the run's own share: attributed components, machine figures for the rest.
+    const a = record.attribution;
+    const machine = (c: string) => record.energy.components.find((x) => x.component === c)?.energyJ;
+    const own = (c: string) => a?.components.find((x) => x.component === c)?.energyJ ?? machine(c);
     return csvRow({
       timestamp: record.timestamp,
       runId: record.runId,
       experimentId: `${record.origin}:${record.commandLine ?? record.label}`,
       durationS: record.durationS,
-      totalJ: record.energy.totalJ,
-      componentJ: (c) => record.energy.components.find((x) => x.component === c)?.energyJ,
+      totalJ: a ? record.energy.components.reduce((t, c) => t + (own(c.component) ?? 0), 0) : record.energy.totalJ,
+      componentJ: a ? own : machine,
+      ...(a && { trackingMode: 'process' as const }),
       emissions: record.emissions,
       usage: record.usage,
       machine: record.machine,
@@ -208,7 +215,7 @@ function csvRow(run: CsvRun): string[] {
     longitude: undefined,
     latitude: undefined,
     ram_total_size: m.ramGB,
-    tracking_mode: 'machine',
+    tracking_mode: run.trackingMode ?? 'machine',
     // CodeCarbon writes 0 when it took no reading; so do we.
     cpu_utilization_percent: u.cpuPercent ?? 0,
     gpu_utilization_percent: u.gpuPercent ?? 0,

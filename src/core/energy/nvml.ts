@@ -34,8 +34,18 @@ export interface NvmlBinding {
   utilization(index: number): { gpuPercent: number; memoryPercent: number };
   memory(index: number): { usedBytes: number; totalBytes: number };
   powerLimitMw(index: number): number;
+  /**
+   * SM utilisation per process since `sinceUs` (NVML's CPU timestamp, µs), from
+   * `nvmlDeviceGetProcessUtilization`; optional: fakes and old drivers may lack it.
+   */
+  processUtilization?(index: number, sinceUs: bigint): { pid: number; smUtil: number; timeStampUs: bigint }[];
   shutdown(): void;
 }
+
+/** sizeof(nvmlProcessUtilizationSample_t): pid (u32, padded to 8), timeStamp (u64), sm, mem, enc, dec (u32). */
+const PROCESS_SAMPLE_SIZE = 32;
+const NVML_ERROR_INSUFFICIENT_SIZE = 7;
+const NVML_ERROR_NOT_FOUND = 6;
 
 const NVML_FI_DEV_POWER_INSTANT = 186;
 /** sizeof(nvmlFieldValue_t): fieldId, scopeId (u32), timestamp, latencyUsec (i64), valueType, nvmlReturn (i32), value (8-byte union). */
@@ -96,6 +106,7 @@ export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding>
     ]),
     powerLimit: lib.func('nvmlDeviceGetEnforcedPowerLimit', 'int', [device, out(uint)]),
     fieldValues: lib.func('nvmlDeviceGetFieldValues', 'int', [device, 'int', 'void *']),
+    processUtilization: lib.func('nvmlDeviceGetProcessUtilization', 'int', [device, 'void *', out(uint), ull]),
   };
   let closed = false;
   const check = (name: string, code: number) => {
@@ -169,6 +180,22 @@ export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding>
       pending.add(call);
       return call;
     },
+    processUtilization(index, sinceUs) {
+      const count = [0];
+      let code = fn.processUtilization(handle(index), null, count, sinceUs);
+      // NOT_FOUND: no process used the GPU since then.
+      if (code === NVML_ERROR_NOT_FOUND || (code === 0 && count[0] === 0)) return [];
+      if (code !== NVML_ERROR_INSUFFICIENT_SIZE && code !== 0) check('nvmlDeviceGetProcessUtilization', code);
+      const buf = Buffer.alloc(PROCESS_SAMPLE_SIZE * Math.max(1, count[0]!));
+      code = fn.processUtilization(handle(index), buf, count, sinceUs);
+      if (code === NVML_ERROR_NOT_FOUND) return [];
+      check('nvmlDeviceGetProcessUtilization', code);
+      return Array.from({ length: count[0]! }, (_, i) => ({
+        pid: buf.readUInt32LE(i * PROCESS_SAMPLE_SIZE),
+        timeStampUs: buf.readBigUInt64LE(i * PROCESS_SAMPLE_SIZE + 8),
+        smUtil: buf.readUInt32LE(i * PROCESS_SAMPLE_SIZE + 16),
+      }));
+    },
     utilization(index) {
       const v = box<{ gpu: number; memory: number }>();
       check('nvmlDeviceGetUtilizationRates', fn.utilization(handle(index), v));
@@ -235,6 +262,7 @@ export async function nvmlSources(nvml: NvmlBinding): Promise<EnergySource[]> {
       },
     );
     const instant = nvml.instantPowerMw(index) !== undefined;
+    let lastProcessSample = 0n;
     const powerField = instant
       ? 'instantaneous power (NVML_FI_DEV_POWER_INSTANT)'
       : 'power from nvmlDeviceGetPowerUsage';
@@ -248,6 +276,18 @@ export async function nvmlSources(nvml: NvmlBinding): Promise<EnergySource[]> {
         : `GPU ${index} has no NVML energy counter (pre-Volta): windows integrate ${powerField}.`,
       power: () => ((instant ? nvml.instantPowerMw(index) : undefined) ?? nvml.powerMw(index)) / 1000,
       ...(hasCounter && { energy: async () => (await nvml.totalEnergyMj(index)) / 1000 }),
+      ...(nvml.processUtilization && {
+        processUtilization() {
+          try {
+            // Each call returns what happened since the previous one: one sample per busy process.
+            const samples = nvml.processUtilization!(index, lastProcessSample);
+            for (const x of samples) if (x.timeStampUs > lastProcessSample) lastProcessSample = x.timeStampUs;
+            return samples.map(({ pid, smUtil }) => ({ pid, smUtil }));
+          } catch {
+            return undefined;
+          }
+        },
+      }),
       stats() {
         const util = nvml.utilization(index);
         const mem = nvml.memory(index);

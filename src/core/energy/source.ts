@@ -23,6 +23,8 @@ export interface EnergySource {
   energy?(): Promise<number>;
   /** Figures beside power, for the live view (GPUs: utilisation, memory, power limit). */
   stats?(): SourceStats;
+  /** Per-process GPU utilisation now (NVML), for attributing a run's share; undefined where there is none. */
+  processUtilization?(): { pid: number; smUtil: number }[] | undefined;
   /** The meter's sampling interval changed (a streaming source may restart at the new rate). */
   setInterval?(ms: number): void;
   close?(): void;

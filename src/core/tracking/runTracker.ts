@@ -4,6 +4,7 @@
 // over the quiet stretch before it began (up to 30 s with no other tracked run).
 import { randomUUID } from 'node:crypto';
 import { applyBaseline, type IdleBaseline, type WindowResult } from '../energy/meter';
+import type { Attribution } from './attribution';
 
 export type RunOrigin = 'terminal' | 'task' | 'debug' | 'notebook' | 'cli';
 export const RUN_ORIGINS: readonly RunOrigin[] = ['terminal', 'task', 'debug', 'notebook', 'cli'];
@@ -33,6 +34,8 @@ export interface FinishedRun {
   idleSeconds?: number;
   /** The other tracked runs that were going at some point during this one. */
   overlaps: { runId: string; label: string }[];
+  /** The run's own share, from its processes, where they are known. */
+  attribution?: Attribution;
 }
 
 export interface TrackerOptions {

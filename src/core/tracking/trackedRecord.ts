@@ -7,6 +7,7 @@ import type { DatasetName } from '../carbon/datasets';
 import type { IntensityFigure } from '../carbon/intensity';
 import type { Provenance } from '../energy/provenance';
 import type { WindowUsage } from '../energy/usage';
+import type { Attribution } from './attribution';
 import type { FinishedRun, RunOrigin } from './runTracker';
 
 export interface MachineFacts {
@@ -47,6 +48,8 @@ export interface TrackedRecord {
   };
   /** How busy the machine was during the run. */
   usage?: WindowUsage;
+  /** The run's own share of the energy, from its processes (`attributed`, over the machine figure's kind). */
+  attribution?: Attribution;
   /** Other tracked runs going at the same time: their energy is in this run's too. */
   overlaps: { runId: string; label: string }[];
   emissions?: {
@@ -150,6 +153,7 @@ export function trackedRecord(run: FinishedRun, context: RecordContext): Tracked
       })),
     },
     ...(w.usage && { usage: w.usage }),
+    ...(run.attribution && { attribution: run.attribution }),
     overlaps: run.overlaps,
     ...(emissions ? { emissions } : { emissionsNote: 'Location unknown: set carbonlens.location for gCO2e.' }),
     machine: context.machine,
