@@ -74,6 +74,7 @@ const builds = [
       'bench/ortVit.ts',
       'bench/sdUnet.ts',
       'bench/windowSearch.ts',
+      'bench/attributionCost.ts',
     ],
     outdir: 'out/bench',
     outExtension: { '.js': '.mjs' },

@@ -38,6 +38,27 @@ function row(r: TrackedRecord): HTMLElement {
     },
     r.energy.netJ === undefined ? '-' : fmtJ(r.energy.netJ),
   );
+  const a = r.attribution;
+  const own = el(
+    'td',
+    a?.components.length
+      ? {
+          title: a.components
+            .map(
+              (c) =>
+                `${c.component.toUpperCase()}: ${(c.share * 100).toFixed(0)}% of ${c.base === 'above idle' ? 'the energy above idle' : 'its energy'} (${c.kind})`,
+            )
+            .concat(a.notes)
+            .join('\n'),
+        }
+      : {
+          title:
+            a?.notes.join('\n') ||
+            'Machine figures only (carbonlens.runs.attribution, or no process known for this kind of run)',
+        },
+    a?.components.length ? fmtJ(a.totalJ) : '-',
+    a?.components.length ? el('span', { class: 'badge attributed' }, 'attributed') : '',
+  );
   const e = r.emissions;
   const co2 = el('td', {}, e ? fmtG(e.grams) : 'location unknown');
   const g = e?.greenest;
@@ -65,6 +86,7 @@ function row(r: TrackedRecord): HTMLElement {
     el('td', {}, duration(r.durationS)),
     energy,
     net,
+    own,
     co2,
     greener,
     overlap,
@@ -90,7 +112,7 @@ export class TrackedRuns {
     const head = el(
       'tr',
       {},
-      ...['When', 'From', 'What', 'Took', 'Energy', 'Above idle', 'CO2e', 'Greenest region', ''].map((h) =>
+      ...['When', 'From', 'What', 'Took', 'Energy', 'Above idle', 'Its own', 'CO2e', 'Greenest region', ''].map((h) =>
         el('th', { scope: 'col' }, h),
       ),
     );

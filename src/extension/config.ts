@@ -27,6 +27,8 @@ export interface CarbonLensConfig {
     readonly minSeconds: number;
     readonly flashSeconds: number;
     readonly storeCommandLines: boolean;
+    /** process: a run's own share from its processes, beside the machine's figures. */
+    readonly attribution: 'machine' | 'process';
   };
   /** The provider whose greenest region runs are compared with, when the location is not a cloud region. */
   readonly cloudProvider?: CloudProvider;
@@ -75,6 +77,7 @@ export function readConfig(): CarbonLensConfig {
         D['runs.flashAfterSeconds'],
       ),
       storeCommandLines: c.get<boolean>('runs.storeCommandLines', D['runs.storeCommandLines']) === true,
+      attribution: c.get<string>('runs.attribution', D['runs.attribution']) === 'machine' ? 'machine' : 'process',
     }),
     ...(provider === 'gcp' || provider === 'aws' || provider === 'azure'
       ? { cloudProvider: provider as CloudProvider }

@@ -18,6 +18,7 @@ export const CONFIG_DEFAULTS = {
   'runs.minDurationSeconds': 5,
   'runs.flashAfterSeconds': 30,
   'runs.storeCommandLines': false,
+  'runs.attribution': 'process',
   cloudProvider: '',
   'telemetry.otlpEndpoint': '',
 } as const;

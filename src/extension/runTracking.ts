@@ -2,11 +2,13 @@
 // commands (shell integration), tasks, debug sessions and notebook cells each get a meter window
 // from their start to their end. Records go to the same emissions.csv and JSONL as benchmarks.
 import { intensityText } from '../core/units';
-import { cpus, release, totalmem, type as osType } from 'node:os';
+import { cpus, freemem, release, totalmem, type as osType } from 'node:os';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { Disposable } from './dispose';
 import type { IntensityFigure } from '../core/carbon/intensity';
+import { cpuTimesReader } from '../core/energy/cpuEstimate';
+import { ProcessSetTracker } from '../core/tracking/attribution';
 import { RunTracker, type FinishedRun, type RunInfo } from '../core/tracking/runTracker';
 import { executableName, trackedRecord, type MachineFacts, type TrackedRecord } from '../core/tracking/trackedRecord';
 import type { BenchStore } from './benchStore';
@@ -29,11 +31,12 @@ type Handle = ReturnType<RunTracker['start']>;
 export const formatJoules = (j: number) =>
   Math.abs(j) >= 3600 ? `${(j / 3600).toPrecision(3)} Wh` : `${j.toPrecision(3)} J`;
 
-/** One line for a run: its energy, above idle when known, and its CO2e. */
+/** One line for a run: its energy, above idle when known, its own share when attributed, and its CO2e. */
 export function runSummaryText(r: TrackedRecord): string {
   const net = r.energy.netJ !== undefined ? ` (${formatJoules(Math.max(0, r.energy.netJ))} above idle)` : '';
+  const own = r.attribution?.components.length ? `, own ${formatJoules(r.attribution.totalJ)} attributed` : '';
   const co2 = r.emissions ? ` · ${formatGrams(r.emissions.netGrams ?? r.emissions.grams)} CO2e` : '';
-  return `${formatJoules(r.energy.totalJ)}${net}${co2}, ${r.energy.kind}`;
+  return `${formatJoules(r.energy.totalJ)}${net}${own}${co2}, ${r.energy.kind}`;
 }
 
 export class RunTrackingController extends Disposable {
@@ -47,6 +50,9 @@ export class RunTrackingController extends Disposable {
   private readonly cellItemsChanged = new vscode.EventEmitter<void>();
   /** This session's records, newest last (the API and tests read them). */
   readonly recorded: TrackedRecord[] = [];
+  /** The process sets of runs going now (runs.attribution = process, on Linux). */
+  private readonly processSets = new Map<Handle, { tracker: ProcessSetTracker; busy: number }>();
+  private readonly cpuTimes = cpuTimesReader();
 
   constructor(private readonly deps: RunTrackingDeps) {
     super();
@@ -54,18 +60,29 @@ export class RunTrackingController extends Disposable {
     const runs = () => deps.config().runs;
     this.register(
       this.cellItemsChanged,
+      { dispose: () => this.cpuTimes.close() },
+      deps.live.onUpdate(({ reading }) => {
+        if (this.processSets.size === 0) return;
+        const used = totalmem() - freemem();
+        for (const { tracker } of this.processSets.values()) tracker.sample(reading, used);
+      }),
       vscode.window.onDidStartTerminalShellExecution((e) => {
         if (!runs().terminal) return;
         const line = e.execution.commandLine.value;
         if (!line.trim()) return;
-        this.terminalRuns.set(e.execution, this.tracker.start(this.info('terminal', executableName(line), line)));
+        const handle = this.tracker.start(this.info('terminal', executableName(line), line));
+        this.terminalRuns.set(e.execution, handle);
+        // The shell's own process and what it starts: the command and its children.
+        void e.terminal.processId.then((pid) => pid && this.followProcesses(handle, pid));
       }),
       vscode.window.onDidEndTerminalShellExecution((e) => this.end(this.terminalRuns, e.execution, e.exitCode)),
       vscode.tasks.onDidStartTaskProcess((e) => {
         if (!runs().tasks) return;
         const line = taskCommandLine(e.execution.task);
         const label = line ? `${e.execution.task.name} (${executableName(line)})` : e.execution.task.name;
-        this.taskRuns.set(e.execution, this.tracker.start(this.info('task', label, line)));
+        const handle = this.tracker.start(this.info('task', label, line));
+        this.taskRuns.set(e.execution, handle);
+        this.followProcesses(handle, e.processId);
       }),
       vscode.tasks.onDidEndTaskProcess((e) => this.end(this.taskRuns, e.execution, e.exitCode)),
       vscode.debug.onDidStartDebugSession((session) => {
@@ -110,11 +127,33 @@ export class RunTrackingController extends Disposable {
     return { origin, label, ...(keep && commandLine !== undefined && { commandLine }) };
   }
 
+  /** Runs whose processes are known (terminal, task) get their own share (runs.attribution = process). */
+  private followProcesses(handle: Handle, pid: number): void {
+    if (this.deps.config().runs.attribution !== 'process' || process.platform !== 'linux') return;
+    const tracker = new ProcessSetTracker(
+      pid,
+      this.deps.live.sources.filter((s) => s.component === 'gpu'),
+    );
+    tracker.sample(undefined, totalmem() - freemem());
+    this.processSets.set(handle, { tracker, busy: this.cpuTimes.read().busy });
+  }
+
   private end<K>(runs: Map<K, Handle>, key: K, exitCode: number | undefined): void {
     const handle = runs.get(key);
     if (!handle) return;
     runs.delete(key);
-    void this.save(handle.end(exitCode));
+    const set = this.processSets.get(handle);
+    this.processSets.delete(handle);
+    // The last look at the processes before the window closes.
+    set?.tracker.sample(undefined, totalmem() - freemem());
+    const busyEnd = this.cpuTimes.read().busy;
+    void this.save(
+      handle
+        .end(exitCode)
+        .then((run) =>
+          run && set ? { ...run, attribution: set.tracker.finish(run.window, busyEnd - set.busy) } : run,
+        ),
+    );
   }
 
   private cellEnded(
@@ -210,5 +249,9 @@ function cellTooltip(r: TrackedRecord): string {
   } else if (r.emissionsNote) lines.push(r.emissionsNote);
   if (r.overlaps.length)
     lines.push(`Overlapped ${r.overlaps.map((o) => o.label).join(', ')}: their energy is in this figure too.`);
+  for (const c of r.attribution?.components ?? [])
+    lines.push(
+      `Own share, ${c.component.toUpperCase()}: ${formatJoules(c.energyJ)} (attributed over ${c.kind}: ${(c.share * 100).toFixed(0)}% of ${c.base === 'above idle' ? 'the energy above idle' : 'its energy'})`,
+    );
   return lines.join('\n');
 }

@@ -172,6 +172,12 @@ describe('NVML through koffi', { skip: process.platform !== 'linux' ? 'Linux onl
       memoryTotalBytes: 80 * 2 ** 30,
       powerLimitW: 700,
     });
+    // Per-process SM utilisation through the real ABI: the struct's layout and the in-and-out count.
+    process.env.FAKE_NVML_PID = String(process.pid);
+    assert.deepEqual(sources[0]!.processUtilization!(), [
+      { pid: process.pid, smUtil: 30 },
+      { pid: 4242, smUtil: 10 },
+    ]);
     for (const s of sources) s.close!();
   });
 

@@ -106,8 +106,20 @@ export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding>
     ]),
     powerLimit: lib.func('nvmlDeviceGetEnforcedPowerLimit', 'int', [device, out(uint)]),
     fieldValues: lib.func('nvmlDeviceGetFieldValues', 'int', [device, 'int', 'void *']),
-    processUtilization: lib.func('nvmlDeviceGetProcessUtilization', 'int', [device, 'void *', out(uint), ull]),
   };
+  // Older drivers lack it: then no per-process figures, and attribution says so.
+  let processUtilizationFn: ReturnType<typeof lib.func> | undefined;
+  try {
+    // The count goes in (the buffer's room) and comes out (the samples): inout, not out.
+    processUtilizationFn = lib.func('nvmlDeviceGetProcessUtilization', 'int', [
+      device,
+      'void *',
+      koffi.inout(koffi.pointer(uint)),
+      ull,
+    ]);
+  } catch {
+    processUtilizationFn = undefined;
+  }
   let closed = false;
   const check = (name: string, code: number) => {
     if (code !== 0) throw new NvmlError(name, code, String(fn.errorString(code) ?? 'unknown error'));
@@ -180,22 +192,25 @@ export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding>
       pending.add(call);
       return call;
     },
-    processUtilization(index, sinceUs) {
-      const count = [0];
-      let code = fn.processUtilization(handle(index), null, count, sinceUs);
-      // NOT_FOUND: no process used the GPU since then.
-      if (code === NVML_ERROR_NOT_FOUND || (code === 0 && count[0] === 0)) return [];
-      if (code !== NVML_ERROR_INSUFFICIENT_SIZE && code !== 0) check('nvmlDeviceGetProcessUtilization', code);
-      const buf = Buffer.alloc(PROCESS_SAMPLE_SIZE * Math.max(1, count[0]!));
-      code = fn.processUtilization(handle(index), buf, count, sinceUs);
-      if (code === NVML_ERROR_NOT_FOUND) return [];
-      check('nvmlDeviceGetProcessUtilization', code);
-      return Array.from({ length: count[0]! }, (_, i) => ({
-        pid: buf.readUInt32LE(i * PROCESS_SAMPLE_SIZE),
-        timeStampUs: buf.readBigUInt64LE(i * PROCESS_SAMPLE_SIZE + 8),
-        smUtil: buf.readUInt32LE(i * PROCESS_SAMPLE_SIZE + 16),
-      }));
-    },
+    ...(processUtilizationFn && {
+      processUtilization(index: number, sinceUs: bigint) {
+        const call = processUtilizationFn!;
+        const count = [0];
+        let code = call(handle(index), null, count, sinceUs);
+        // NOT_FOUND: no process used the GPU since then.
+        if (code === NVML_ERROR_NOT_FOUND || (code === 0 && count[0] === 0)) return [];
+        if (code !== NVML_ERROR_INSUFFICIENT_SIZE && code !== 0) check('nvmlDeviceGetProcessUtilization', code);
+        const buf = Buffer.alloc(PROCESS_SAMPLE_SIZE * Math.max(1, count[0]!));
+        code = call(handle(index), buf, count, sinceUs);
+        if (code === NVML_ERROR_NOT_FOUND) return [];
+        check('nvmlDeviceGetProcessUtilization', code);
+        return Array.from({ length: count[0]! }, (_, i) => ({
+          pid: buf.readUInt32LE(i * PROCESS_SAMPLE_SIZE),
+          timeStampUs: buf.readBigUInt64LE(i * PROCESS_SAMPLE_SIZE + 8),
+          smUtil: buf.readUInt32LE(i * PROCESS_SAMPLE_SIZE + 16),
+        }));
+      },
+    }),
     utilization(index) {
       const v = box<{ gpu: number; memory: number }>();
       check('nvmlDeviceGetUtilizationRates', fn.utilization(handle(index), v));
@@ -262,7 +277,8 @@ export async function nvmlSources(nvml: NvmlBinding): Promise<EnergySource[]> {
       },
     );
     const instant = nvml.instantPowerMw(index) !== undefined;
-    let lastProcessSample = 0n;
+    // NVML's timestamps are µs of CPU time since the epoch: only samples from now on.
+    let lastProcessSample = BigInt(Date.now()) * 1000n;
     const powerField = instant
       ? 'instantaneous power (NVML_FI_DEV_POWER_INSTANT)'
       : 'power from nvmlDeviceGetPowerUsage';

@@ -5,7 +5,7 @@
 // per-process SM utilisation, applied to each GPU's energy above idle. RAM: the set's resident
 // memory against the memory in use, applied to the RAM's energy. Each figure says it is
 // `attributed`, over the provenance of the machine figure it comes from.
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import type { MeterReading, WindowResult } from '../energy/meter';
 import type { Provenance } from '../energy/provenance';
 import type { EnergySource } from '../energy/source';
@@ -34,36 +34,49 @@ export interface Attribution {
   notes: string[];
 }
 
-/** /proc/PID/stat: CPU ticks (utime + stime + cutime + cstime: reaped children count) and RSS pages. */
-function readStat(pid: number): { ticks: number; rssPages: number; ppid: number } | undefined {
+const buffer = Buffer.alloc(4096);
+
+/** A small procfs file in three system calls (readFileSync makes five); undefined when it is gone. */
+function readProc(path: string): string | undefined {
+  let fd: number | undefined;
   try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    if (f[0] === 'Z') return undefined;
-    return {
-      ppid: Number(f[1]),
-      ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]),
-      rssPages: Number(f[21]),
-    };
+    fd = openSync(path, 'r');
+    const n = readSync(fd, buffer, 0, buffer.length, 0);
+    return buffer.toString('latin1', 0, n);
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
-/** A process's children, from /proc/PID/task/TID/children (every thread's). */
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        for (const c of readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1').split(' '))
-          if (c.trim()) out.push(Number(c));
-      } catch {
-        // a thread that ended meanwhile
-      }
+/** /proc/PID/stat: CPU ticks (utime + stime + cutime + cstime: reaped children count), RSS pages, threads. */
+function readStat(pid: number): { ticks: number; rssPages: number; ppid: number; threads: number } | undefined {
+  const s = readProc(`/proc/${pid}/stat`);
+  if (!s) return undefined;
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  if (f[0] === 'Z') return undefined;
+  return {
+    ppid: Number(f[1]),
+    ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]),
+    threads: Number(f[17]),
+    rssPages: Number(f[21]),
+  };
+}
+
+/** A process's children, from /proc/PID/task/TID/children: each thread's (the main one's alone when it has one). */
+function childrenOf(pid: number, threads: number): number[] {
+  let tids = [String(pid)];
+  if (threads > 1) {
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      return [];
     }
-  } catch {
-    // the process ended
+  }
+  const out: number[] = [];
+  for (const tid of tids) {
+    for (const c of (readProc(`/proc/${pid}/task/${tid}/children`) ?? '').split(' ')) if (c.trim()) out.push(Number(c));
   }
   return out;
 }
@@ -110,7 +123,7 @@ export class ProcessSetTracker {
       const known = this.seen.get(pid);
       if (known) known.last = st.ticks;
       else this.seen.set(pid, { first: st.ticks, last: st.ticks, parent: st.ppid });
-      queue.push(...childrenOf(pid));
+      queue.push(...childrenOf(pid, st.threads));
     }
     this.peak = Math.max(this.peak, live.length);
     if (ramUsedBytes) {

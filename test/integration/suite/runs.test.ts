@@ -93,10 +93,15 @@ describe('CarbonLens meters runs started from the editor', function () {
       assert.equal(r.exitCode, 0);
       assert.ok(r.emissions && r.emissions.grams > 0 && r.emissions.intensity.region === 'us-east-1');
       assert.equal(r.emissions.greenest?.provider, 'aws');
+      // Its own share: the shell's and the command's CPU time against the machine's busy time.
+      const cpu = r.attribution?.components.find((c) => c.component === 'cpu');
+      assert.equal(r.attribution?.method, 'process', JSON.stringify(r.attribution));
+      assert.ok(cpu && cpu.share > 0.2 && cpu.share <= 1, `CPU share ${cpu?.share}`);
+      assert.ok((r.attribution?.cpuTicks?.run ?? 0) >= 200, 'about 3 s of one core, in clock ticks');
       assert.ok(
         !readFileSync(join(api.benchmarkFolder, 'carbonlens-runs.jsonl'), 'utf8').includes('--secret-argument'),
       );
-      hostFigures().terminalRun = `${r.durationS.toFixed(1)} s, ${r.energy.totalJ.toFixed(1)} J (${r.energy.kind}), net ${r.energy.netJ?.toFixed(1) ?? '-'} J`;
+      hostFigures().terminalRun = `${r.durationS.toFixed(1)} s, ${r.energy.totalJ.toFixed(1)} J (${r.energy.kind}), net ${r.energy.netJ?.toFixed(1) ?? '-'} J, own ${r.attribution?.totalJ.toFixed(1) ?? '-'} J (CPU ${((cpu?.share ?? 0) * 100).toFixed(0)}% of the busy time)`;
     } finally {
       terminal.dispose();
     }
