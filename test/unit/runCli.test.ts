@@ -162,12 +162,13 @@ describe('carbonlens run: the run’s own share', {
 }, () => {
   it('attributes CPU energy by CPU time: beside an equal burner, half of the pair’s', async () => {
     const burn = (s: number) => `const e=Date.now()+${s * 1000};let x=0;while(Date.now()<e)x++;`;
-    const other = spawn(process.execPath, ['-e', burn(30)], { stdio: 'ignore' });
+    const other = spawn(process.execPath, ['-e', burn(40)], { stdio: 'ignore' });
     started.push(other.pid!);
     try {
       // The command reads the other burner's CPU ticks at its start and end, so the pair is known.
       const ticks = `const t=()=>{const s=require('fs').readFileSync('/proc/${other.pid}/stat','latin1');const f=s.slice(s.lastIndexOf(')')+2).split(' ');return Number(f[11])+Number(f[12]);};`;
-      const script = `${ticks}const a=t();${burn(3)}console.log(t()-a);`;
+      // 8 s of burning: the command's own start-up (its Node loading) is a small part of its time.
+      const script = `${ticks}const a=t();${burn(8)}console.log(t()-a);`;
       const r = await carbonlens(['run', '--idle-ms', '0', '--json', '--', process.execPath, '-e', script]);
       assert.equal(r.code, 0, r.err);
       const otherTicks = Number(r.out.trim());
