@@ -18,7 +18,7 @@ const cpuMs = (fn: () => void) => {
 };
 try {
   const tracker = new ProcessSetTracker(run.pid!);
-  const ours = median(Array.from({ length: 200 }, () => cpuMs(() => tracker.sample(undefined, 1))));
+  const ours = median(Array.from({ length: 200 }, () => cpuMs(() => tracker.sample(1))));
   const scan = median(
     Array.from({ length: 50 }, () =>
       cpuMs(() => {

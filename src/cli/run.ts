@@ -255,7 +255,7 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
     const reapedBefore = attributing ? reapedChildTicks() : 0;
     let tracker: ProcessSetTracker | undefined;
     const ramUsed = () => os.totalmem() - os.freemem();
-    const sampling = meter.onReading((r) => tracker?.sample(r, ramUsed()));
+    const sampling = meter.onReading(() => tracker?.sample(ramUsed()));
     const window = await meter.begin();
     const startedAt = Date.now();
     let pid: number | undefined;
@@ -266,7 +266,7 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
         p,
         sources.filter((s) => s.component === 'gpu'),
       );
-      tracker.sample(undefined, ramUsed());
+      tracker.sample(ramUsed());
     });
     const endedAt = Date.now();
     sampling.dispose();

@@ -61,10 +61,10 @@ export class RunTrackingController extends Disposable {
     this.register(
       this.cellItemsChanged,
       { dispose: () => this.cpuTimes.close() },
-      deps.live.onUpdate(({ reading }) => {
+      deps.live.onUpdate(() => {
         if (this.processSets.size === 0) return;
         const used = totalmem() - freemem();
-        for (const { tracker } of this.processSets.values()) tracker.sample(reading, used);
+        for (const { tracker } of this.processSets.values()) tracker.sample(used);
       }),
       vscode.window.onDidStartTerminalShellExecution((e) => {
         if (!runs().terminal) return;
@@ -134,7 +134,7 @@ export class RunTrackingController extends Disposable {
       pid,
       this.deps.live.sources.filter((s) => s.component === 'gpu'),
     );
-    tracker.sample(undefined, totalmem() - freemem());
+    tracker.sample(totalmem() - freemem());
     this.processSets.set(handle, { tracker, busy: this.cpuTimes.read().busy });
   }
 
@@ -145,7 +145,7 @@ export class RunTrackingController extends Disposable {
     const set = this.processSets.get(handle);
     this.processSets.delete(handle);
     // The last look at the processes before the window closes.
-    set?.tracker.sample(undefined, totalmem() - freemem());
+    set?.tracker.sample(totalmem() - freemem());
     const busyEnd = this.cpuTimes.read().busy;
     void this.save(
       handle

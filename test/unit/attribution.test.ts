@@ -68,8 +68,8 @@ describe('attribution to a run’s processes', { skip: process.platform !== 'lin
       ],
     ];
     const tracker = new ProcessSetTracker(process.pid, [gpu(() => samples[tick++])]);
-    tracker.sample(undefined, 1e9);
-    tracker.sample(undefined, 1e9);
+    tracker.sample(1e9);
+    tracker.sample(1e9);
     const a = tracker.finish(window(), 1000, 250);
     const g = a.components.find((c) => c.component === 'gpu')!;
     assert.equal(g.share, 100 / 160);

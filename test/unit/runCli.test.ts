@@ -20,21 +20,7 @@ interface Ran {
   err: string;
 }
 
-/** carbonlens ARGS in `work`, stdin closed; `onStart` gets the child once it runs. */
-function carbonlens(args: string[], onStart?: (pid: number) => void): Promise<Ran> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
-    started.push(child.pid!);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    onStart?.(child.pid!);
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
-
-/** carbonlens ARGS, running: its output so far, and its end. */
+/** carbonlens ARGS in `work`, stdin closed, running: its output so far, and its end. */
 function live(args: string[]) {
   const child = spawn(process.execPath, [cli, ...args], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(child.pid!);
@@ -44,6 +30,13 @@ function live(args: string[]) {
   child.stderr.on('data', (d) => (err += d));
   const done = new Promise<Ran>((resolve) => child.on('close', (code) => resolve({ code, out, err })));
   return { pid: child.pid!, out: () => out, err: () => err, done };
+}
+
+/** carbonlens ARGS to its end; `onStart` gets its pid once it runs. */
+function carbonlens(args: string[], onStart?: (pid: number) => void): Promise<Ran> {
+  const run = live(args);
+  onStart?.(run.pid);
+  return run.done;
 }
 
 /** A port nothing listens on now. */

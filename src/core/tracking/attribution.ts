@@ -6,7 +6,7 @@
 // memory against the memory in use, applied to the RAM's energy. Each figure says it is
 // `attributed`, over the provenance of the machine figure it comes from.
 import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
-import type { MeterReading, WindowResult } from '../energy/meter';
+import type { WindowResult } from '../energy/meter';
 import type { Provenance } from '../energy/provenance';
 import type { EnergySource } from '../energy/source';
 
@@ -85,7 +85,7 @@ const PAGE = 4096;
 
 /**
  * Follows one run's processes while it goes: call `sample()` at each meter reading (the first
- * when the run starts), `finish(window)` at its end.
+ * when the run starts, the last as it ends), `finish(window)` at its end.
  */
 export class ProcessSetTracker {
   /** pid -> first and last cumulative CPU ticks seen, and whether its parent was in the set. */
@@ -106,7 +106,7 @@ export class ProcessSetTracker {
   }
 
   /** One look at the set: its processes' CPU time and memory, and the GPUs' per-process utilisation. */
-  sample(reading?: MeterReading, ramUsedBytes?: number): void {
+  sample(ramUsedBytes?: number): void {
     if (this.supported) return;
     const live: number[] = [];
     const queue = [this.rootPid];
@@ -142,7 +142,6 @@ export class ProcessSetTracker {
       g.samples++;
       this.gpu.set(source.id, g);
     }
-    void reading;
   }
 
   /**
