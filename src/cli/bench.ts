@@ -76,6 +76,11 @@ export function formatRecord(r: BenchRecord): string[] {
       (c) =>
         `             ${c.component.padEnd(4)}${joules(c.jPerItem)}/item${c.netJPerItem !== undefined ? ` (${joules(c.netJPerItem)} above idle)` : ''}, ${c.kind}`,
     ),
+    ...(s.own?.components.length
+      ? [
+          `Own share  ${joules(s.own.jPerItem)}/item attributed to this process (${s.own.components.map((c) => `${c.component} ${(c.share * 100).toFixed(0)}% of ${c.base === 'above idle' ? 'the energy above idle' : 'its energy'}`).join(', ')})`,
+        ]
+      : []),
     `Quality    ${formatQuality(res.quality.primary)}${res.quality.others.length ? `; ${res.quality.others.map(formatQuality).join('; ')}` : ''}`,
   ];
   const e = r.emissions;
@@ -152,7 +157,7 @@ export const measureFlags = (values: { yes?: boolean; offline?: boolean; events?
 });
 
 export function recordOf(outcome: BenchmarkOutcome, settings: BenchSettings, instruments: Instruments): BenchRecord {
-  return benchRecord({
+  const record = benchRecord({
     task: settings.task,
     ...outcome,
     inventory: instruments.inventory,
@@ -160,6 +165,7 @@ export function recordOf(outcome: BenchmarkOutcome, settings: BenchSettings, ins
     intensity: settings.intensity,
     pue: settings.pue,
   });
+  return settings.attribution === 'process' ? { ...record, attribution: 'process' } : record;
 }
 
 export async function runBench(args: string[], out: Print): Promise<number> {

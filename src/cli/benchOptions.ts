@@ -47,6 +47,7 @@ export const BENCH_OPTIONS = {
   'ram-model': { type: 'string' },
   otlp: { type: 'string' },
   'otlp-header': { type: 'string', multiple: true },
+  attribution: { type: 'string' },
 } as const;
 
 /** `--ram-model`: how RAM power is estimated where no DRAM counter can be read. */
@@ -86,6 +87,9 @@ export const BENCH_OPTIONS_HELP = `  --task T            image-classification, i
   --intensity-dataset latest (default), codecarbon or gcp-2021
   --pue P             power usage effectiveness, >= 1 (default 1.0)
 ${RAM_MODEL_HELP}
+  --attribution A     machine (default): the CSV row holds the machine's energy; process: this
+                      process's own share (its CPU time, its GPU utilisation by NVML, its memory),
+                      tracking_mode process. The record and the report give both either way
   --otlp URL          push the record (energy and gCO2e per item, with task, model and device)
                       over OTLP/HTTP to URL; --otlp-header K=V adds a header (an API key)
   --yes, -y           allow downloads without asking (models and datasets, from HF_ENDPOINT
@@ -132,8 +136,15 @@ export interface BenchSettings {
   out: string;
   pue: number;
   intensity?: IntensityFigure;
+  /** What the CSV row holds: the machine's energy or this process's share. */
+  attribution: 'machine' | 'process';
   /** Text to image: the sampler, the CLIP scorer, where images go (default: images/ beside --out). */
   textToImage?: { diffusion: DiffusionOptions; clip: string; imagesDir?: string };
+}
+
+function attributionOption(value: string | undefined): 'machine' | 'process' {
+  if (value === undefined || value === 'machine' || value === 'process') return value ?? 'machine';
+  throw new UsageError(`--attribution takes machine or process, not '${value}'.`);
 }
 
 /** What people call the tasks, besides their pipeline names. */
@@ -184,6 +195,7 @@ export function benchSettings(values: BenchValues): BenchSettings {
     dataset: values.dataset,
     out: values.out ?? 'emissions.csv',
     pue: numberOption('--pue', values.pue, 1) ?? 1,
+    attribution: attributionOption(values.attribution),
     intensity:
       values.place !== undefined
         ? resolvePlace(values.place, { dataset: intensityDataset })

@@ -317,7 +317,7 @@ export async function runBenchmarkCommand(
       deps.log.warn(`Benchmark CO2: ${(e as Error).message} The run reports energy only.`);
     }
   }
-  cliArgs.push('--pue', String(config.pue));
+  cliArgs.push('--pue', String(config.pue), '--attribution', config.runs.attribution);
   if (config.hubOffline) cliArgs.push('--offline');
   const env = {
     CARBONLENS_CACHE: deps.store.cache,

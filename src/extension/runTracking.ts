@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { Disposable } from './dispose';
 import type { IntensityFigure } from '../core/carbon/intensity';
 import { cpuTimesReader } from '../core/energy/cpuEstimate';
-import { ProcessSetTracker } from '../core/tracking/attribution';
+import { ProcessSetTracker, type Attribution } from '../core/tracking/attribution';
 import { RunTracker, type FinishedRun, type RunInfo } from '../core/tracking/runTracker';
 import { executableName, trackedRecord, type MachineFacts, type TrackedRecord } from '../core/tracking/trackedRecord';
 import type { BenchStore } from './benchStore';
@@ -172,13 +172,22 @@ export class RunTrackingController extends Disposable {
         .split('\n')
         .find((l) => l.trim()) ?? '';
     const info = this.info('notebook', `${basename(notebook.uri.path)} cell ${cell.index + 1}`, firstLine.trim());
+    const recorded = this.tracker.record(
+      info,
+      timing.startTime,
+      timing.endTime,
+      success === false ? 1 : success === true ? 0 : undefined,
+    );
     void this.save(
-      this.tracker.record(
-        info,
-        timing.startTime,
-        timing.endTime,
-        success === false ? 1 : success === true ? 0 : undefined,
-      ),
+      this.deps.config().runs.attribution === 'process'
+        ? recorded.then(
+            (run) =>
+              run && {
+                ...run,
+                attribution: machineOnly('Machine figures: a notebook kernel does not tell VS Code its process.'),
+              },
+          )
+        : recorded,
       cell,
     );
   }
@@ -221,6 +230,11 @@ export class RunTrackingController extends Disposable {
       ramGB: totalmem() / 1024 ** 3,
     };
   }
+}
+
+/** An attribution that could not be made, and why: the record says so rather than a silent zero. */
+function machineOnly(note: string): Attribution {
+  return { method: 'process', processes: { peak: 0, seen: 0 }, components: [], totalJ: 0, notes: [note] };
 }
 
 function taskCommandLine(task: vscode.Task): string | undefined {

@@ -148,11 +148,19 @@ describe('carbonlens bench and compare', { timeout: 120_000 }, () => {
       '--device',
       'cpu',
       '--json',
+      '--attribution',
+      'process',
       '--out',
       'ocr.csv',
     ]);
     assert.equal(r.code, 0, r.err);
     const record = JSON.parse(r.out);
+    // The model ran in this process: its own share of the CPU's energy, in the record and the CSV row.
+    assert.equal(record.attribution, 'process');
+    const own = record.result.summary.own;
+    const cpu = own.components.find((c: { component: string }) => c.component === 'cpu');
+    assert.ok(cpu.share > 0 && cpu.share <= 1 && own.jPerItem > 0, JSON.stringify(own));
+    assert.match(readFileSync(path.join(work, 'ocr.csv'), 'utf8').trim().split('\n').at(-1)!, /,process,/);
     assert.equal(record.model.source, 'local');
     assert.equal(record.dataset.name, 'rendered-words');
     assert.equal(record.result.quality.primary.metric, 'exact-match');

@@ -12,6 +12,7 @@ import {
 } from '../energy/meter';
 import type { Provenance } from '../energy/provenance';
 import type { WindowUsage } from '../energy/usage';
+import { ownPerItem, watchOwnShare, type OwnPerItem, type OwnShares } from './ownShare';
 import {
   loadPipeline,
   type Device,
@@ -70,6 +71,8 @@ export interface RepeatResult {
   kind: Provenance;
   /** How busy the machine was (absent in records written before 0.2.0). */
   usage?: WindowUsage;
+  /** This process's own share: the benchmark's processes are this one. */
+  own?: OwnPerItem;
 }
 
 /** How the model ran: what a reader needs to reproduce the figure. */
@@ -128,8 +131,9 @@ export const SPREAD_WARNING_PERCENT = 10;
 const batches = (items: readonly EvalItem[], size: number) =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
-function perItem(window: WindowResult, items: number): RepeatResult {
+function perItem(window: WindowResult, items: number, shares?: OwnShares): RepeatResult {
   return {
+    ...(shares && { own: ownPerItem(window, shares, items) }),
     seconds: window.durationS,
     itemsPerS: items / window.durationS,
     energyJ: window.totalJ,
@@ -196,8 +200,9 @@ async function runInPhases(
   meter: Meter,
   signal?: AbortSignal,
   onItems?: (d: number, t: number) => void,
-): Promise<{ preprocess: WindowResult; model: WindowResult; answers: string[] }> {
+): Promise<{ preprocess: WindowResult; model: WindowResult; answers: string[]; shares: OwnShares[] }> {
   const chunks = batches(items, batch).map((chunk) => chunk.map((i) => i.input));
+  const prepOwn = watchOwnShare(meter);
   const prepWindow = await meter.begin();
   const prepared: unknown[] = [];
   for (const chunk of chunks) {
@@ -205,7 +210,9 @@ async function runInPhases(
     prepared.push(await split.prepare(chunk));
   }
   const preprocess = await prepWindow.end();
+  const prepShares = prepOwn.finish();
   const answers: string[] = [];
+  const modelOwn = watchOwnShare(meter);
   const modelWindow = await meter.begin();
   for (let k = 0; k < chunks.length; k++) {
     checkAbort(signal);
@@ -214,7 +221,8 @@ async function runInPhases(
     answers.push(...runner.answers(output, chunks[k]!.length));
     onItems?.(answers.length, items.length);
   }
-  return { preprocess, model: await modelWindow.end(), answers };
+  const model = await modelWindow.end();
+  return { preprocess, model, answers, shares: [prepShares, modelOwn.finish()] };
 }
 
 /** Two phases run one after the other, as one: times, energies and components added. */
@@ -242,7 +250,19 @@ function sumPhases(a: RepeatResult, b: RepeatResult, items: number): RepeatResul
     components,
     kind: RANK[b.kind] > RANK[a.kind] ? b.kind : a.kind,
     usage: mergeUsage(a, b),
+    ...(a.own && b.own && { own: mergeOwn(a.own, b.own) }),
   };
+}
+
+/** Two phases' own shares: energies added, each component's share over the two bases. */
+function mergeOwn(a: OwnPerItem, b: OwnPerItem): OwnPerItem {
+  const components = [...new Set([...a.components, ...b.components].map((c) => c.component))].map((component) => {
+    const parts = [...a.components, ...b.components].filter((c) => c.component === component);
+    const jPerItem = parts.reduce((t, c) => t + c.jPerItem, 0);
+    const base = parts.reduce((t, c) => t + (c.share > 0 ? c.jPerItem / c.share : 0), 0);
+    return { component, share: base > 0 ? jPerItem / base : 0, jPerItem, base: parts[0]!.base };
+  });
+  return { jPerItem: a.jPerItem + b.jPerItem, components };
 }
 
 /** Two phases' usage, each figure weighted by its phase's duration. */
@@ -346,16 +366,18 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
 
     const split = loaded.pipeline.split;
     const inPhases = !!split && set.items.length <= PREPARE_AHEAD_MAX_ITEMS;
-    const results: { windows: WindowResult[]; answers: string[] }[] = [];
+    const results: { windows: WindowResult[]; answers: string[]; shares: OwnShares[] }[] = [];
     for (let r = 0; r < repeats; r++) {
       options.onPhase?.('measure', repeats > 1 ? `repeat ${r + 1} of ${repeats}` : undefined);
       if (inPhases) {
         const run = await runInPhases(split, runner, set.items, batch, meter, signal, options.onItems);
-        results.push({ windows: [run.preprocess, run.model], answers: run.answers });
+        results.push({ windows: [run.preprocess, run.model], answers: run.answers, shares: run.shares });
       } else {
+        const own = watchOwnShare(meter);
         const window = await meter.begin();
         const answers = await runAll(loaded.pipeline, runner, set.items, batch, signal, options.onItems);
-        results.push({ windows: [await window.end()], answers });
+        const ended = await window.end();
+        results.push({ windows: [ended], answers, shares: [own.finish()] });
       }
     }
 
@@ -366,8 +388,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       idle = before ? averageBaselines(before, after) : after;
     }
     const n = set.items.length;
-    const phaseResults = results.map(({ windows }) =>
-      windows.map((w) => perItem(idle ? applyBaseline(w, idle) : w, n)),
+    const phaseResults = results.map(({ windows, shares }) =>
+      windows.map((w, i) => perItem(idle ? applyBaseline(w, idle) : w, n, shares[i])),
     );
     const repeatResults = phaseResults.map((p) => (p.length === 2 ? sumPhases(p[0]!, p[1]!, n) : p[0]!));
     const sorted = [...repeatResults].sort((a, b) => a.jPerItem - b.jPerItem);

@@ -40,6 +40,8 @@ export interface BenchRecord {
   emissionsNote?: string;
   machine: { os: string; cpu: string; cpuCount: number; gpus: string[]; ramGB: number; node: string };
   sources: SourceSummary[];
+  /** process: the CSV row holds this process's own share (`result.summary.own`), as CodeCarbon's process mode. */
+  attribution?: 'process';
 }
 
 export function runEmissions(result: BenchResult, intensity: IntensityFigure, pue: number): RunEmissions {

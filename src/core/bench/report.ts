@@ -101,7 +101,7 @@ export const UNLOCATED_PROJECT_NAME = 'carbonlens-no-location';
 export function codecarbonRow(record: BenchRecord | TrackedRecord): string[] {
   if (record.schema === 'carbonlens.run/1') {
     // With an attribution, the row holds the run's own share: attributed components, machine figures for the rest.
-    const a = record.attribution;
+    const a = record.attribution?.components.length ? record.attribution : undefined;
     const machine = (c: string) => record.energy.components.find((x) => x.component === c)?.energyJ;
     const own = (c: string) => a?.components.find((x) => x.component === c)?.energyJ ?? machine(c);
     return csvRow({
@@ -119,16 +119,23 @@ export function codecarbonRow(record: BenchRecord | TrackedRecord): string[] {
   }
   const run = record.result.summary;
   const items = record.result.items;
+  const machine = (c: string) => {
+    const x = run.components.find((y) => y.component === c);
+    return x && x.jPerItem * items;
+  };
+  const own = record.attribution === 'process' ? run.own : undefined;
+  const ownJ = (c: string) => {
+    const x = own?.components.find((y) => y.component === c);
+    return x ? x.jPerItem * items : machine(c);
+  };
   return csvRow({
     timestamp: record.timestamp,
     runId: record.runId,
     experimentId: `${record.task}:${record.model.id}:${record.result.device}:${record.result.dtype}`,
     durationS: run.seconds,
-    totalJ: run.energyJ,
-    componentJ: (c) => {
-      const x = run.components.find((y) => y.component === c);
-      return x && x.jPerItem * items;
-    },
+    totalJ: own ? run.components.reduce((t, c) => t + (ownJ(c.component) ?? 0), 0) : run.energyJ,
+    componentJ: own ? ownJ : machine,
+    ...(own && { trackingMode: 'process' as const }),
     emissions: record.emissions,
     usage: run.usage,
     machine: record.machine,

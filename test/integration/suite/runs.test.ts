@@ -175,6 +175,9 @@ describe('CarbonLens meters runs started from the editor', function () {
       assertMetered(r, 2.5);
       assert.match(r.label, / cell 2$/);
       assert.equal(r.exitCode, 0);
+      // No process is known for a kernel: machine figures, and the record says why.
+      assert.deepEqual(r.attribution?.components, []);
+      assert.match(r.attribution?.notes[0] ?? '', /notebook kernel does not tell VS Code its process/);
     } finally {
       controller.dispose();
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
