@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DATASET_NAMES, isDatasetName, type CloudProvider, type DatasetName } from '../core/carbon/datasets';
+import type { Forecast } from '../core/carbon/forecast';
 import { FileIntensityCache, type LiveOptions } from '../core/carbon/live';
 import type { IntensityQuery } from '../core/carbon/intensity';
 import { numberOption, UsageError } from './usage';
@@ -35,6 +36,11 @@ export function liveOptionsFromEnv(env = process.env): LiveOptions {
     ukUrl: env.CARBONLENS_UK_INTENSITY_URL || undefined,
     cache: new FileIntensityCache(path.join(cacheDir(env), 'intensity.json')),
   };
+}
+
+/** Forecasts, kept half an hour beside the live figures. */
+export function forecastCacheFromEnv(env = process.env): FileIntensityCache<Forecast> {
+  return new FileIntensityCache<Forecast>(path.join(cacheDir(env), 'forecasts.json'));
 }
 
 /** The options that name where electricity comes from, shared by estimate and monitor. */

@@ -10,7 +10,7 @@ import {
 import { resolveIntensity, resolvePlace } from '../core/carbon/intensity';
 import { cleanestWindow, parseDuration, type CleanWindow } from '../core/carbon/window';
 import { gramsText, intensityText } from '../core/units';
-import { liveOptionsFromEnv, PLACE_OPTIONS, placeQuery } from './carbonOptions';
+import { forecastCacheFromEnv, liveOptionsFromEnv, PLACE_OPTIONS, placeQuery } from './carbonOptions';
 import { numberOption, UsageError } from './usage';
 
 export const FORECAST_HELP = `Usage: carbonlens forecast (--region R | --location L | --country C | --place P | --postcode PC)
@@ -20,8 +20,9 @@ The grid's intensity ahead, from the sources that publish forecasts: the UK Carb
 for Great Britain (national, or a postcode's region; no token) and Electricity Maps for any zone
 with ELECTRICITYMAPS_TOKEN (where your plan has forecasts). Then the cleanest window for a job of
 --duration starting within --within: when it starts, its mean intensity, the saving against
-starting now, and with --energy-kwh the gCO2e either way. Where no source covers the place, it
-says so and exits 1: a forecast is never made up from annual figures.
+starting now, and with --energy-kwh the gCO2e either way. Answers are kept 30 minutes in
+~/.cache/carbonlens/forecasts.json. Where no source covers the place, it says so and exits 1: a
+forecast is never made up from annual figures.
 
   --duration D       the job's length: 30m, 2h, 1.5h (default 1h)
   --within D         latest start (default 24h; the forecast's end bounds it too)
@@ -84,7 +85,7 @@ export async function runForecast(args: string[], out: (text: string) => void): 
   const target = forecastTargetFrom(values);
   const options = liveOptionsFromEnv();
   const now = Date.now();
-  const forecast: Forecast = await fetchForecast(target, { ...options, now });
+  const forecast: Forecast = await fetchForecast(target, { ...options, now, forecastCache: forecastCacheFromEnv() });
   const window = cleanestWindow(forecast.slots, durationMs, withinMs);
   const typical = values.typical ? await fetchTypicalDay(target, { ...options, now }) : undefined;
   if (values.json) {

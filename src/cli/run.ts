@@ -19,7 +19,7 @@ import { ProcessSetTracker, reapedChildTicks } from '../core/tracking/attributio
 import { executableName, trackedRecord, type TrackedRecord } from '../core/tracking/trackedRecord';
 import { gramsText, intensityText, joulesText } from '../core/units';
 import { ramModelOption } from './benchOptions';
-import { datasetOption, liveOptionsFromEnv, PLACE_OPTIONS, placeQuery } from './carbonOptions';
+import { datasetOption, forecastCacheFromEnv, liveOptionsFromEnv, PLACE_OPTIONS, placeQuery } from './carbonOptions';
 import { forecastTargetFrom, windowSentence } from './forecast';
 import { startTelemetry, telemetryOptions, TELEMETRY_HELP } from './telemetryOptions';
 import { isDecimal, numberOption, UsageError } from './usage';
@@ -92,10 +92,10 @@ async function waitForCleanWindow(values: Record<string, string | boolean | stri
   let window: CleanWindow | undefined;
   let source = '';
   try {
-    const forecast = await fetchForecast(
-      forecastTargetFrom(values as Record<string, string | boolean | undefined>),
-      liveOptionsFromEnv(),
-    );
+    const forecast = await fetchForecast(forecastTargetFrom(values as Record<string, string | boolean | undefined>), {
+      ...liveOptionsFromEnv(),
+      forecastCache: forecastCacheFromEnv(),
+    });
     window = cleanestWindow(forecast.slots, durationMs, withinMs);
     source = `${forecast.source}, issued ${forecast.issuedAt.slice(0, 16).replace('T', ' ')} UTC`;
   } catch (e) {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { MemoryIntensityCache } from '../../src/core/carbon/live';
 import {
+  type Forecast,
   fetchForecast,
   fetchTypicalDay,
   forecastTarget,
@@ -151,6 +153,12 @@ describe('forecasts', { timeout: 60_000 }, () => {
     assert.equal(new Date(w.start).toISOString(), '2026-03-29T03:00:00.000Z');
     assert.equal(w.meanGco2PerKwh, 50);
     assert.equal(Math.round(w.savingPercent), 80);
+    // Kept half an hour: a second ask within it sends no request.
+    const cache = new MemoryIntensityCache<Forecast>();
+    const before = api.requests.length;
+    await fetchForecast({ kind: 'uk-national' }, options({ forecastCache: cache }));
+    await fetchForecast({ kind: 'uk-national' }, options({ forecastCache: cache }));
+    assert.equal(api.requests.length - before, 1);
     const regional = await fetchForecast({ kind: 'uk-postcode', postcode: 'SW1' }, options());
     assert.equal(regional.location, 'London (postcode SW1)');
     assert.equal(regional.slots[0]!.gco2PerKwh, 260);

@@ -6,6 +6,7 @@
 import {
   ALPHA3_TO_ALPHA2,
   getJson,
+  type IntensityCache,
   LiveError,
   type LiveOptions,
   ELECTRICITY_MAPS_URL,
@@ -89,10 +90,23 @@ function ukSlots(
 /** "2026-12-01T10:30Z", the UK API's form, for the half hour that holds `t`. */
 const ukTime = (t: number) => `${new Date(Math.floor(t / HALF_HOUR) * HALF_HOUR).toISOString().slice(0, 16)}Z`;
 
+/** Forecasts are reissued every half hour (the UK API) to hourly (Electricity Maps). */
+export const FORECAST_TTL_MS = 30 * 60 * 1000;
+
+/** The forecast for a target, from `forecastCache` while it is fresh. */
 export async function fetchForecast(
   target: ForecastTarget,
-  options: LiveOptions & { now?: number } = {},
+  options: LiveOptions & { now?: number; forecastCache?: IntensityCache<Forecast> } = {},
 ): Promise<Forecast> {
+  const key = JSON.stringify(target);
+  const cached = options.forecastCache?.get(key);
+  if (cached) return cached;
+  const forecast = await requestForecast(target, options);
+  options.forecastCache?.set(key, forecast, FORECAST_TTL_MS);
+  return forecast;
+}
+
+async function requestForecast(target: ForecastTarget, options: LiveOptions & { now?: number }): Promise<Forecast> {
   const now = options.now ?? Date.now();
   if (target.kind === 'zone') {
     const service = 'Electricity Maps';

@@ -15,26 +15,27 @@ export const UK_CARBON_INTENSITY_URL = 'https://api.carbonintensity.org.uk';
 /** Electricity Maps updates hourly, the UK API every half hour. */
 export const LIVE_TTL_MS = 15 * 60 * 1000;
 
-export interface IntensityCache {
-  get(key: string): IntensityFigure | undefined;
-  set(key: string, figure: IntensityFigure, ttlMs: number): void;
+/** Answers of the live services (figures, forecasts), each kept until it expires. */
+export interface IntensityCache<T = IntensityFigure> {
+  get(key: string): T | undefined;
+  set(key: string, figure: T, ttlMs: number): void;
 }
 
-export class MemoryIntensityCache implements IntensityCache {
-  private readonly entries = new Map<string, { figure: IntensityFigure; expires: number }>();
+export class MemoryIntensityCache<T = IntensityFigure> implements IntensityCache<T> {
+  private readonly entries = new Map<string, { figure: T; expires: number }>();
   get(key: string) {
     const e = this.entries.get(key);
     return e && e.expires > Date.now() ? e.figure : undefined;
   }
-  set(key: string, figure: IntensityFigure, ttlMs: number) {
+  set(key: string, figure: T, ttlMs: number) {
     this.entries.set(key, { figure, expires: Date.now() + ttlMs });
   }
 }
 
 /** For the CLI, whose process ends after one answer: a JSON file, replaced atomically. */
-export class FileIntensityCache implements IntensityCache {
+export class FileIntensityCache<T = IntensityFigure> implements IntensityCache<T> {
   constructor(private readonly file: string) {}
-  private read(): Record<string, { figure: IntensityFigure; expires: number }> {
+  private read(): Record<string, { figure: T; expires: number }> {
     try {
       const data = JSON.parse(fs.readFileSync(this.file, 'utf8'));
       return data && typeof data === 'object' ? data : {};
@@ -46,7 +47,7 @@ export class FileIntensityCache implements IntensityCache {
     const e = this.read()[key];
     return e && typeof e.expires === 'number' && e.expires > Date.now() ? e.figure : undefined;
   }
-  set(key: string, figure: IntensityFigure, ttlMs: number) {
+  set(key: string, figure: T, ttlMs: number) {
     const now = Date.now();
     const data = Object.fromEntries(Object.entries(this.read()).filter(([, e]) => e.expires > now));
     data[key] = { figure, expires: now + ttlMs };
