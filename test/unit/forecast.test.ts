@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MemoryIntensityCache } from '../../src/core/carbon/live';
 import {
@@ -197,6 +200,7 @@ describe('forecasts', { timeout: 60_000 }, () => {
   it('carbonlens forecast prints the window, and exits 1 where no source covers the place', async () => {
     mode = 'ok';
     process.env.CARBONLENS_UK_INTENSITY_URL = api.url;
+    process.env.CARBONLENS_CACHE = mkdtempSync(join(tmpdir(), 'cl-forecast-cache-'));
     try {
       const r = await runMain('forecast', '--country', 'GB', '--duration', '2h', '--energy-kwh', '1.5', '--json');
       assert.equal(r.code, 0, r.err);
@@ -209,6 +213,7 @@ describe('forecasts', { timeout: 60_000 }, () => {
       assert.equal((await runMain('forecast', '--country', 'GB', '--duration', 'soon')).code, 2);
     } finally {
       delete process.env.CARBONLENS_UK_INTENSITY_URL;
+      delete process.env.CARBONLENS_CACHE;
     }
   });
 });

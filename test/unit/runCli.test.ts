@@ -22,7 +22,11 @@ interface Ran {
 
 /** carbonlens ARGS in `work`, stdin closed, running: its output so far, and its end. */
 function live(args: string[]) {
-  const child = spawn(process.execPath, [cli, ...args], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, ...args], {
+    cwd: work,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CARBONLENS_CACHE: path.join(work, 'cache') },
+  });
   started.push(child.pid!);
   let out = '';
   let err = '';
@@ -202,7 +206,11 @@ describe('carbonlens run --when-clean', { timeout: 60_000 }, () => {
     const child = spawn(
       process.execPath,
       [cli, 'run', '--when-clean', '--country', 'GB', '--duration', '1h', '--within', '8h', '--', 'touch', marker],
-      { cwd: work, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CARBONLENS_UK_INTENSITY_URL: uk.url } },
+      {
+        cwd: work,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, CARBONLENS_UK_INTENSITY_URL: uk.url, CARBONLENS_CACHE: path.join(work, 'cache') },
+      },
     );
     started.push(child.pid!);
     let err = '';

@@ -98,7 +98,12 @@ export async function fetchForecast(
   target: ForecastTarget,
   options: LiveOptions & { now?: number; forecastCache?: IntensityCache<Forecast> } = {},
 ): Promise<Forecast> {
-  const key = JSON.stringify(target);
+  // The service's address is part of the key: a mirror's answer is never served for another's.
+  const service =
+    target.kind === 'zone'
+      ? (options.electricityMapsUrl ?? ELECTRICITY_MAPS_URL)
+      : (options.ukUrl ?? UK_CARBON_INTENSITY_URL);
+  const key = JSON.stringify([service, target]);
   const cached = options.forecastCache?.get(key);
   if (cached) return cached;
   const forecast = await requestForecast(target, options);
