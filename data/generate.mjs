@@ -142,18 +142,9 @@ export const ISO_ALPHA2_TO_ALPHA3: Readonly<Record<string, string>> = Object.fre
 );
 
 // ImageNet-1k class ranges -> CIFAR-10 classes, for ImageNet classifiers on the study's set.
-const cifarClasses = new Set([
-  'airplane',
-  'automobile',
-  'bird',
-  'cat',
-  'deer',
-  'dog',
-  'frog',
-  'horse',
-  'ship',
-  'truck',
-]);
+// CIFAR-10's classes in its label order (0-9): the one list the code uses.
+const cifarOrder = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+const cifarClasses = new Set(cifarOrder);
 const imagenet = read('imagenet-cifar10.csv').map((r, i) => {
   const first = number('imagenet-cifar10.csv', i + 2, r.first_index);
   const last = number('imagenet-cifar10.csv', i + 2, r.last_index);
@@ -164,7 +155,9 @@ const imagenet = read('imagenet-cifar10.csv').map((r, i) => {
 module(
   'imagenetCifar10.ts',
   'data/imagenet-cifar10.csv',
-  `/** [first ImageNet-1k index, last index, CIFAR-10 class], inclusive ranges. */
+  `/** CIFAR-10's classes in its label order (0-9). */
+export const CIFAR10_CLASSES = ${JSON.stringify(cifarOrder)} as const;
+/** [first ImageNet-1k index, last index, CIFAR-10 class], inclusive ranges. */
 export const IMAGENET_TO_CIFAR10: readonly (readonly [number, number, string])[] = JSON.parse(${JSON.stringify(JSON.stringify(imagenet))});
 `,
 );

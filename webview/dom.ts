@@ -1,4 +1,4 @@
-import { gramsText } from '../src/core/units';
+import { gramsText, joulesText } from '../src/core/units';
 import type { WebviewMessage } from '../src/protocol';
 
 interface VsCodeApi<State> {
@@ -53,12 +53,5 @@ export function svgNode(text: string): Node {
 export const themeColour = (name: string, fallback: string) =>
   getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 
-export const fmtJ = (j: number | undefined) =>
-  j === undefined || !Number.isFinite(j)
-    ? '-'
-    : Math.abs(j) < 1e-9
-      ? '0 mJ'
-      : Math.abs(j) >= 1
-        ? `${j.toPrecision(3)} J`
-        : `${(j * 1000).toPrecision(3)} mJ`;
+export const fmtJ = (j: number | undefined) => (j === undefined ? '-' : joulesText(j));
 export const fmtG = (g: number | undefined) => (g === undefined ? '-' : gramsText(g));

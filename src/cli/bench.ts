@@ -1,4 +1,4 @@
-import { gramsText, intensityText } from '../core/units';
+import { gramsText, intensityText, joulesText } from '../core/units';
 import { basename, dirname, join, resolve } from 'node:path';
 import { benchmarkModel, type BenchmarkOutcome } from '../core/bench/benchmarkModel';
 import { benchRecord, type BenchRecord } from '../core/bench/record';
@@ -38,11 +38,6 @@ ${BENCH_OPTIONS_HELP}
 type Print = (text: string) => void;
 const stderr: Print = (t) => void process.stderr.write(`${t}\n`);
 
-/** 3 significant figures, in the unit's scale a reader expects. */
-// Below a nanojoule a difference is rounding (idle subtracted from an equal constant estimate).
-export const joules = (j: number) =>
-  Math.abs(j) < 1e-9 ? '0 mJ' : Math.abs(j) >= 1 ? `${j.toPrecision(3)} J` : `${(j * 1000).toPrecision(3)} mJ`;
-export const grams = gramsText;
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 export function formatQuality(q: QualityFigure): string {
@@ -63,22 +58,22 @@ export function formatRecord(r: BenchRecord): string[] {
     ...(res.runtime
       ? [`Runtime    inputs by ${res.runtime.preprocessing}; graph capture off (${res.runtime.graphCapture.why})`]
       : []),
-    `Load       ${res.load.seconds.toFixed(2)} s, ${joules(res.load.energyJ)} (${res.load.kind})`,
+    `Load       ${res.load.seconds.toFixed(2)} s, ${joulesText(res.load.energyJ)} (${res.load.kind})`,
     `Run        ${s.seconds.toFixed(2)} s, ${s.itemsPerS.toPrecision(3)} items/s${res.repeats.length > 1 ? ` (median of ${res.repeats.length}, spread ${res.spreadPercent!.toFixed(1)}%)` : ''}${res.phases ? ', end to end' : ''}`,
     ...(res.phases
       ? (['preprocess', 'model'] as const).map((p) => {
           const x = res.phases![p];
-          return `  ${p.padEnd(10)} ${x.seconds.toFixed(2)} s, ${x.itemsPerS.toPrecision(3)} items/s, ${joules(x.jPerItem)}/item (${x.kind}); ${x.components.map((c) => `${c.component} ${joules(c.jPerItem)}`).join(', ')}`;
+          return `  ${p.padEnd(10)} ${x.seconds.toFixed(2)} s, ${x.itemsPerS.toPrecision(3)} items/s, ${joulesText(x.jPerItem)}/item (${x.kind}); ${x.components.map((c) => `${c.component} ${joulesText(c.jPerItem)}`).join(', ')}`;
         })
       : []),
-    `Energy     ${joules(s.jPerItem)}/item${s.netJPerItem !== undefined ? `, ${joules(s.netJPerItem)}/item above idle` : ''} (${s.kind === 'measured' ? 'measured' : `weakest figure: ${s.kind}`})`,
+    `Energy     ${joulesText(s.jPerItem)}/item${s.netJPerItem !== undefined ? `, ${joulesText(s.netJPerItem)}/item above idle` : ''} (${s.kind === 'measured' ? 'measured' : `weakest figure: ${s.kind}`})`,
     ...s.components.map(
       (c) =>
-        `             ${c.component.padEnd(4)}${joules(c.jPerItem)}/item${c.netJPerItem !== undefined ? ` (${joules(c.netJPerItem)} above idle)` : ''}, ${c.kind}`,
+        `             ${c.component.padEnd(4)}${joulesText(c.jPerItem)}/item${c.netJPerItem !== undefined ? ` (${joulesText(c.netJPerItem)} above idle)` : ''}, ${c.kind}`,
     ),
     ...(s.own?.components.length
       ? [
-          `Own share  ${joules(s.own.jPerItem)}/item attributed to this process (${s.own.components.map((c) => `${c.component} ${(c.share * 100).toFixed(0)}% of ${c.base === 'above idle' ? 'the energy above idle' : 'its energy'}`).join(', ')})`,
+          `Own share  ${joulesText(s.own.jPerItem)}/item attributed to this process (${s.own.components.map((c) => `${c.component} ${(c.share * 100).toFixed(0)}% of ${c.base === 'above idle' ? 'the energy above idle' : 'its energy'}`).join(', ')})`,
         ]
       : []),
     `Quality    ${formatQuality(res.quality.primary)}${res.quality.others.length ? `; ${res.quality.others.map(formatQuality).join('; ')}` : ''}`,
@@ -86,12 +81,12 @@ export function formatRecord(r: BenchRecord): string[] {
   const e = r.emissions;
   if (e) {
     lines.push(
-      `Emissions  ${grams(e.gPerItem)} CO2e/item, ${e.kgPerMillionItems.toPrecision(3)} kg per million items, at ${intensityText(e.intensity.gco2PerKwh)} x PUE ${e.pue} (${describeFigure(e.intensity)})`,
+      `Emissions  ${gramsText(e.gPerItem)} CO2e/item, ${e.kgPerMillionItems.toPrecision(3)} kg per million items, at ${intensityText(e.intensity.gco2PerKwh)} x PUE ${e.pue} (${describeFigure(e.intensity)})`,
     );
     const cleaner = e.cleanerRegions.filter((c) => (c.savingPercent ?? 0) > 0).slice(0, 3);
     if (cleaner.length)
       lines.push(
-        `Cleaner    ${cleaner.map((c) => `${c.provider} ${c.region} (${c.location}) ${grams(c.gPerItem)}/item, -${c.savingPercent!.toFixed(0)}%`).join('; ')}`,
+        `Cleaner    ${cleaner.map((c) => `${c.provider} ${c.region} (${c.location}) ${gramsText(c.gPerItem)}/item, -${c.savingPercent!.toFixed(0)}%`).join('; ')}`,
       );
   } else lines.push(`Emissions  ${r.emissionsNote}`);
   const outputs = res.outputs ?? [];

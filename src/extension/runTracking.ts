@@ -1,7 +1,7 @@
 // The energy of runs started from the editor, without touching the user's code: terminal
 // commands (shell integration), tasks, debug sessions and notebook cells each get a meter window
 // from their start to their end. Records go to the same emissions.csv and JSONL as benchmarks.
-import { intensityText } from '../core/units';
+import { gramsText, intensityText, joulesText } from '../core/units';
 import { cpus, freemem, release, totalmem, type as osType } from 'node:os';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
@@ -14,7 +14,6 @@ import { executableName, trackedRecord, type MachineFacts, type TrackedRecord } 
 import type { BenchStore } from './benchStore';
 import type { CarbonLensConfig } from './config';
 import type { LiveMeter } from './liveMeter';
-import { formatGrams } from './statusBar';
 
 export interface RunTrackingDeps {
   live: LiveMeter;
@@ -28,15 +27,12 @@ export interface RunTrackingDeps {
 
 type Handle = ReturnType<RunTracker['start']>;
 
-export const formatJoules = (j: number) =>
-  Math.abs(j) >= 3600 ? `${(j / 3600).toPrecision(3)} Wh` : `${j.toPrecision(3)} J`;
-
 /** One line for a run: its energy, above idle when known, its own share when attributed, and its CO2e. */
 export function runSummaryText(r: TrackedRecord): string {
-  const net = r.energy.netJ !== undefined ? ` (${formatJoules(Math.max(0, r.energy.netJ))} above idle)` : '';
-  const own = r.attribution?.components.length ? `, own ${formatJoules(r.attribution.totalJ)} attributed` : '';
-  const co2 = r.emissions ? ` · ${formatGrams(r.emissions.netGrams ?? r.emissions.grams)} CO2e` : '';
-  return `${formatJoules(r.energy.totalJ)}${net}${own}${co2}, ${r.energy.kind}`;
+  const net = r.energy.netJ !== undefined ? ` (${joulesText(Math.max(0, r.energy.netJ))} above idle)` : '';
+  const own = r.attribution?.components.length ? `, own ${joulesText(r.attribution.totalJ)} attributed` : '';
+  const co2 = r.emissions ? ` · ${gramsText(r.emissions.netGrams ?? r.emissions.grams)} CO2e` : '';
+  return `${joulesText(r.energy.totalJ)}${net}${own}${co2}, ${r.energy.kind}`;
 }
 
 export class RunTrackingController extends Disposable {
@@ -97,7 +93,14 @@ export class RunTrackingController extends Disposable {
           this.tracker.start(this.info('debug', `${session.type}: ${session.name}`, line || undefined)),
         );
       }),
-      vscode.debug.onDidTerminateDebugSession((session) => this.end(this.debugRuns, session.id, undefined)),
+      vscode.debug.onDidTerminateDebugSession((session) =>
+        this.end(
+          this.debugRuns,
+          session.id,
+          undefined,
+          'VS Code does not tell extensions which process a debug session runs',
+        ),
+      ),
       vscode.workspace.onDidChangeNotebookDocument((e) => {
         if (!runs().notebooks) return;
         for (const change of e.cellChanges) {
@@ -138,7 +141,16 @@ export class RunTrackingController extends Disposable {
     this.processSets.set(handle, { tracker, busy: this.cpuTimes.read().busy });
   }
 
-  private end<K>(runs: Map<K, Handle>, key: K, exitCode: number | undefined): void {
+  /**
+   * Ends a run; with runs.attribution = process, its own share when its processes were followed,
+   * else a note saying why it keeps the machine's figures (`noProcess`).
+   */
+  private end<K>(
+    runs: Map<K, Handle>,
+    key: K,
+    exitCode: number | undefined,
+    noProcess = 'its process was not known',
+  ): void {
     const handle = runs.get(key);
     if (!handle) return;
     runs.delete(key);
@@ -147,12 +159,16 @@ export class RunTrackingController extends Disposable {
     // The last look at the processes before the window closes.
     set?.tracker.sample(totalmem() - freemem());
     const busyEnd = this.cpuTimes.read().busy;
+    const why =
+      process.platform === 'linux' ? noProcess : `per-process figures need Linux's /proc (here: ${process.platform})`;
     void this.save(
-      handle
-        .end(exitCode)
-        .then((run) =>
-          run && set ? { ...run, attribution: set.tracker.finish(run.window, busyEnd - set.busy) } : run,
-        ),
+      handle.end(exitCode).then((run) => {
+        if (!run || this.deps.config().runs.attribution !== 'process') return run;
+        const attribution = set
+          ? set.tracker.finish(run.window, busyEnd - set.busy)
+          : machineOnly(`Machine figures: ${why}.`);
+        return { ...run, attribution };
+      }),
     );
   }
 
@@ -248,24 +264,23 @@ function taskCommandLine(task: vscode.Task): string | undefined {
 
 function cellTooltip(r: TrackedRecord): string {
   const lines = [`CarbonLens: this cell's last run, ${r.durationS.toFixed(1)} s`];
-  for (const c of r.energy.components)
-    lines.push(`${c.component.toUpperCase()}: ${formatJoules(c.energyJ)} (${c.kind})`);
+  for (const c of r.energy.components) lines.push(`${c.component.toUpperCase()}: ${joulesText(c.energyJ)} (${c.kind})`);
   if (r.energy.netJ !== undefined)
     lines.push(
-      `Above idle (baseline from the ${r.energy.idleSeconds?.toFixed(0)} s before): ${formatJoules(r.energy.netJ)}`,
+      `Above idle (baseline from the ${r.energy.idleSeconds?.toFixed(0)} s before): ${joulesText(r.energy.netJ)}`,
     );
   const e = r.emissions;
   if (e) {
     const g = e.greenest;
     lines.push(
-      `${formatGrams(e.grams)} CO2e at ${intensityText(e.intensity.gco2PerKwh)}${g ? `; ${formatGrams(g.grams)} in ${g.provider} ${g.region} (${intensityText(g.gco2PerKwh)})` : ''}`,
+      `${gramsText(e.grams)} CO2e at ${intensityText(e.intensity.gco2PerKwh)}${g ? `; ${gramsText(g.grams)} in ${g.provider} ${g.region} (${intensityText(g.gco2PerKwh)})` : ''}`,
     );
   } else if (r.emissionsNote) lines.push(r.emissionsNote);
   if (r.overlaps.length)
     lines.push(`Overlapped ${r.overlaps.map((o) => o.label).join(', ')}: their energy is in this figure too.`);
   for (const c of r.attribution?.components ?? [])
     lines.push(
-      `Own share, ${c.component.toUpperCase()}: ${formatJoules(c.energyJ)} (attributed over ${c.kind}: ${(c.share * 100).toFixed(0)}% of ${c.base === 'above idle' ? 'the energy above idle' : 'its energy'})`,
+      `Own share, ${c.component.toUpperCase()}: ${joulesText(c.energyJ)} (attributed over ${c.kind}: ${(c.share * 100).toFixed(0)}% of ${c.base === 'above idle' ? 'the energy above idle' : 'its energy'})`,
     );
   return lines.join('\n');
 }

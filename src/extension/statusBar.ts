@@ -1,4 +1,4 @@
-import { gramsText, intensityText } from '../core/units';
+import { gramsText, intensityText, joulesText } from '../core/units';
 import * as vscode from 'vscode';
 import type { IntensityFigure } from '../core/carbon/intensity';
 import type { MeterReading } from '../core/energy/meter';
@@ -18,8 +18,6 @@ const COMMANDS = [
 ];
 
 export const formatWatts = (w: number) => `${w >= 100 ? w.toFixed(0) : w.toFixed(1)} W`;
-export const formatGrams = gramsText;
-const formatEnergy = (j: number) => (j >= 3600 ? `${(j / 3600).toFixed(2)} Wh` : `${j.toFixed(0)} J`);
 
 export interface StatusState {
   reading?: MeterReading;
@@ -63,7 +61,7 @@ export class CarbonLensStatusItem implements vscode.Disposable {
     const { reading, session } = state;
     if (reading) this.updates++;
     if (reading?.readings.some((r) => r.powerW !== undefined)) {
-      this.label = `$(pulse) ${formatWatts(reading.totalW)}${session?.grams !== undefined ? ` · ${formatGrams(session.grams)}` : ''}`;
+      this.label = `$(pulse) ${formatWatts(reading.totalW)}${session?.grams !== undefined ? ` · ${gramsText(session.grams)}` : ''}`;
     }
     this.item.backgroundColor = state.estimatesOnly
       ? new vscode.ThemeColor('statusBarItem.warningBackground')
@@ -146,7 +144,7 @@ export function tooltip(state: StatusState): vscode.MarkdownString {
   const s = state.session;
   if (s)
     md.appendMarkdown(
-      `Session: ${formatEnergy(s.energyJ)} over ${s.durationS < 120 ? `${s.durationS.toFixed(0)} s` : `${(s.durationS / 60).toFixed(0)} min`} (${s.kind})${s.grams !== undefined ? `, ${formatGrams(s.grams)} CO2e` : ''}\n\n`,
+      `Session: ${joulesText(s.energyJ)} over ${s.durationS < 120 ? `${s.durationS.toFixed(0)} s` : `${(s.durationS / 60).toFixed(0)} min`} (${s.kind})${s.grams !== undefined ? `, ${gramsText(s.grams)} CO2e` : ''}\n\n`,
     );
   const soon = cleanerSoon(state.forecast);
   if (soon) md.appendMarkdown(`$(clock) ${escapeMarkdown(soon)}\n\n`);

@@ -1,19 +1,8 @@
 // Maps a classifier's labels to CIFAR-10's ten classes: a model trained on CIFAR-10 by name,
 // an ImageNet-1k model through data/imagenet-cifar10.csv (indices 0-999, documented there).
-import { IMAGENET_TO_CIFAR10 } from '../../generated/imagenetCifar10';
+import { CIFAR10_CLASSES, IMAGENET_TO_CIFAR10 } from '../../generated/imagenetCifar10';
 
-export const CIFAR10_CLASSES = [
-  'airplane',
-  'automobile',
-  'bird',
-  'cat',
-  'deer',
-  'dog',
-  'frog',
-  'horse',
-  'ship',
-  'truck',
-] as const;
+export { CIFAR10_CLASSES };
 export type Cifar10Class = (typeof CIFAR10_CLASSES)[number];
 
 const CIFAR_ALIASES: Record<string, Cifar10Class> = { plane: 'airplane', car: 'automobile' };
