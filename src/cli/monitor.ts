@@ -65,7 +65,6 @@ export function formatWindow(w: WindowResult): string {
 }
 
 export async function runMonitor(args: string[], out: (text: string) => void): Promise<number> {
-  stopped = false;
   const { values } = parseArgs({
     args,
     strict: true,
@@ -97,10 +96,13 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
   const ramModel = ramModelOption(values['ram-model']);
   const { sources, notes } = await openEnergySources({ intervalMs, ...(ramModel && { ramModel }) });
   const meter = new Meter(sources, { intervalMs });
-  const telemetryConfig = telemetryOptions(values);
-  const telemetry = telemetryConfig && (await startTelemetry(telemetryConfig, meter, { intensity: figure, pue }));
-  if (telemetry?.prometheusUrl) process.stderr.write(`carbonlens: serving ${telemetry.prometheusUrl}\n`);
+  // From here on, Ctrl-C and SIGTERM end the run with its summary: ours before anything is said.
+  const stop = stopSignal();
+  let telemetry: Awaited<ReturnType<typeof startTelemetry>> | undefined;
   try {
+    const telemetryConfig = telemetryOptions(values);
+    telemetry = telemetryConfig && (await startTelemetry(telemetryConfig, meter, { intensity: figure, pue }));
+    if (telemetry?.prometheusUrl) process.stderr.write(`carbonlens: serving ${telemetry.prometheusUrl}\n`);
     if (!values.json) {
       for (const line of describeSources(sources, notes)) out(line);
       out('');
@@ -109,7 +111,7 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
     await meter.start();
     const window = await meter.begin();
     if (!values.json) meter.onReading((r) => out(formatReading(r, sources)));
-    await until(duration);
+    await stop.within(duration);
     const result = await window.end();
     telemetry?.freeze(result);
     const emissions = figure && windowEmissions(result, figure.gco2PerKwh, pue);
@@ -154,36 +156,51 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
         );
       for (const e of meter.errors()) out(`Error: ${e}`);
     }
-    if (telemetry?.prometheusUrl && duration !== undefined && !stopped) {
+    if (telemetry?.prometheusUrl && duration !== undefined && !stop.stopped) {
       process.stderr.write(
         `carbonlens: the final figures stay on ${telemetry.prometheusUrl} until Ctrl-C or SIGTERM.\n`,
       );
-      await until(undefined);
+      await stop.within(undefined);
     }
     return 0;
   } finally {
+    stop.dispose();
     await telemetry?.shutdown();
     meter.close();
   }
 }
 
-let stopped = false;
-
-/** Resolves after `seconds` (never when undefined), or at Ctrl-C or SIGTERM, whichever is first. */
-function until(seconds: number | undefined): Promise<void> {
-  return new Promise<void>((resolve) => {
-    // The meter's timer does not hold the process; this does, until the duration or Ctrl-C.
-    const timer = setTimeout(done, Math.min(2 ** 31 - 1, seconds === undefined ? Infinity : seconds * 1000));
-    // SIGTERM (a service manager, `timeout`, CI cancelling a job) ends a run as Ctrl-C does.
-    for (const signal of STOP_SIGNALS) process.once(signal, stop);
-    function stop() {
-      stopped = true;
-      done();
-    }
-    function done() {
-      clearTimeout(timer);
-      for (const signal of STOP_SIGNALS) process.off(signal, stop);
-      resolve();
-    }
-  });
+/**
+ * Ctrl-C and SIGTERM (a service manager, `timeout`, CI cancelling a job), listened for from now
+ * until `dispose()`: `within(s)` resolves after s seconds (never when undefined) or at the signal.
+ */
+function stopSignal() {
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const onSignal = () => {
+    stopped = true;
+    wake?.();
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  return {
+    get stopped() {
+      return stopped;
+    },
+    within(seconds: number | undefined): Promise<void> {
+      if (stopped) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        // The meter's timer does not hold the process; this does, until the duration or the signal.
+        const timer = setTimeout(done, Math.min(2 ** 31 - 1, seconds === undefined ? Infinity : seconds * 1000));
+        wake = done;
+        function done() {
+          clearTimeout(timer);
+          wake = undefined;
+          resolve();
+        }
+      });
+    },
+    dispose() {
+      for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+    },
+  };
 }

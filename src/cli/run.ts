@@ -108,7 +108,6 @@ async function waitForCleanWindow(values: Record<string, string | boolean | stri
     process.stderr.write(`carbonlens: now is the cleanest time to start (${source}).\n`);
     return;
   }
-  process.stderr.write(`carbonlens: waiting. ${windowSentence(window, durationMs, now)} (${source})\n`);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => settle(resolve), window.start - now);
     const stop = () =>
@@ -117,6 +116,8 @@ async function waitForCleanWindow(values: Record<string, string | boolean | stri
       );
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    // Said once Ctrl-C and SIGTERM are ours: whoever reads it may end the wait at once.
+    process.stderr.write(`carbonlens: waiting. ${windowSentence(window, durationMs, now)} (${source})\n`);
     function settle(then: () => void) {
       clearTimeout(timer);
       process.off('SIGINT', stop);
