@@ -228,6 +228,26 @@ module(
 `,
 );
 
+// The short-answer set for text generation: one {"prompt", "answer"} object per line.
+const shortAnswers = readFileSync(join(dataDir, 'short-answers.jsonl'), 'utf8')
+  .split('\n')
+  .filter((l) => l.trim())
+  .map((line, i) => {
+    const v = JSON.parse(line);
+    if (typeof v.prompt !== 'string' || typeof v.answer !== 'string' || !v.prompt.trim() || !v.answer.trim())
+      throw new Error(`data/short-answers.jsonl line ${i + 1}: a "prompt" and an "answer" string expected`);
+    return [v.prompt, v.answer];
+  });
+if (shortAnswers.length < 50 || new Set(shortAnswers.map((q) => q[0])).size !== shortAnswers.length)
+  throw new Error('data/short-answers.jsonl: at least 50 distinct prompts expected');
+module(
+  'shortAnswers.ts',
+  'data/short-answers.jsonl',
+  `/** [prompt, answer] pairs. */
+export const SHORT_ANSWERS: readonly (readonly [string, string])[] = JSON.parse(${JSON.stringify(JSON.stringify(shortAnswers))});
+`,
+);
+
 console.log(
   `data: generated src/generated/ (${tdpValid.length} CPU TDPs, ${tdpRows.length - tdpValid.length} malformed or zero skipped)`,
 );

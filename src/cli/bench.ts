@@ -3,6 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { benchmarkModel, type BenchmarkOutcome } from '../core/bench/benchmarkModel';
 import { benchRecord, type BenchRecord } from '../core/bench/record';
 import { appendRecord } from '../core/bench/report';
+import type { BenchResult } from '../core/bench/harness';
 import type { QualityFigure } from '../core/bench/taskRunner';
 import {
   BENCH_OPTIONS_HELP,
@@ -41,7 +42,7 @@ const stderr: Print = (t) => void process.stderr.write(`${t}\n`);
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 export function formatQuality(q: QualityFigure): string {
-  const isRate = q.metric === 'accuracy' || q.metric === 'exact-match' || q.metric === 'cer';
+  const isRate = ['accuracy', 'exact-match', 'normalised-match', 'cer'].includes(q.metric);
   const f = (x: number) => (isRate ? pct(x) : x.toFixed(3));
   const interval = Number.isFinite(q.low) ? ` (95% CI ${f(q.low)}-${f(q.high)})` : '';
   return `${q.metric} ${f(q.value)}${interval}${q.higherIsBetter ? '' : ', lower is better'}`;
@@ -66,6 +67,7 @@ export function formatRecord(r: BenchRecord): string[] {
           return `  ${p.padEnd(10)} ${x.seconds.toFixed(2)} s, ${x.itemsPerS.toPrecision(3)} items/s, ${joulesText(x.jPerItem)}/item (${x.kind}); ${x.components.map((c) => `${c.component} ${joulesText(c.jPerItem)}`).join(', ')}`;
         })
       : []),
+    ...generationLines(res.generation),
     `Energy     ${joulesText(s.jPerItem)}/item${s.netJPerItem !== undefined ? `, ${joulesText(s.netJPerItem)}/item above idle` : ''} (${s.kind === 'measured' ? 'measured' : `weakest figure: ${s.kind}`})`,
     ...s.components.map(
       (c) =>
@@ -81,7 +83,7 @@ export function formatRecord(r: BenchRecord): string[] {
   const e = r.emissions;
   if (e) {
     lines.push(
-      `Emissions  ${gramsText(e.gPerItem)} CO2e/item, ${e.kgPerMillionItems.toPrecision(3)} kg per million items, at ${intensityText(e.intensity.gco2PerKwh)} x PUE ${e.pue} (${describeFigure(e.intensity)})`,
+      `Emissions  ${gramsText(e.gPerItem)} CO2e/item, ${e.gPerThousandOutputTokens !== undefined ? `${gramsText(e.gPerThousandOutputTokens)} per 1,000 output tokens` : `${e.kgPerMillionItems.toPrecision(3)} kg per million items`}, at ${intensityText(e.intensity.gco2PerKwh)} x PUE ${e.pue} (${describeFigure(e.intensity)})`,
     );
     const cleaner = e.cleanerRegions.filter((c) => (c.savingPercent ?? 0) > 0).slice(0, 3);
     if (cleaner.length)
@@ -96,6 +98,31 @@ export function formatRecord(r: BenchRecord): string[] {
     );
   for (const w of res.warnings) lines.push(`Warning    ${w}`);
   return lines;
+}
+
+const ms = (s: number) => `${(s * 1000).toPrecision(3)} ms`;
+const aboveIdle = (j: number | undefined, unit: string) =>
+  j === undefined ? '' : `, ${joulesText(j)}/${unit} above idle`;
+
+/** Text generation: tokens, then each phase's speed and energy per token. */
+function generationLines(g: BenchResult['generation']): string[] {
+  if (!g) return [];
+  const phase = (r: NonNullable<typeof g.decode>) =>
+    `${r.seconds.toFixed(2)} s, ${joulesText(r.jPerItem)}/prompt (${r.kind}); ${r.components.map((c) => `${c.component} ${joulesText(c.jPerItem)}`).join(', ')}`;
+  return [
+    `Tokens     ${g.inputTokens} in, ${g.outputTokens} out (${g.decodeTokens} after each answer's first), greedy, at most ${g.maxNewTokens} per answer${g.chat ? ", prompts in the model's chat template" : ''}`,
+    `  prefill  ${phase(g.prefill)}`,
+    `           first token in ${ms(g.ttft.meanS)} mean (p50 ${ms(g.ttft.p50S)}, p90 ${ms(g.ttft.p90S)}), ${g.prefillTokensPerS.toPrecision(3)} input tokens/s, ${joulesText(g.jPerInputToken)}/input token${aboveIdle(g.netJPerInputToken, 'input token')}`,
+    ...(g.decode && g.jPerOutputToken !== undefined
+      ? [
+          `  decode   ${phase(g.decode)}`,
+          `           ${g.decodeTokensPerS!.toPrecision(3)} tokens/s, ${joulesText(g.jPerOutputToken)}/output token${aboveIdle(g.netJPerOutputToken, 'output token')}`,
+        ]
+      : ['  decode   none: every answer ended at its first token (raise --max-new-tokens, or check the prompts)']),
+    ...(g.peakGpuMemoryMiB !== undefined
+      ? [`GPU memory ${(g.peakGpuMemoryMiB / 1024).toFixed(2)} GiB at most in use on the GPU (sampled; all processes)`]
+      : []),
+  ];
 }
 
 export interface MeasureFlags {

@@ -11,6 +11,7 @@ import { isDeviceChoice, type DeviceChoice } from '../core/models/runtime';
 import { DEFAULT_CLIP_MODEL } from '../core/diffusion/clipScore';
 import { SCHEDULERS, type SchedulerName } from '../core/diffusion/scheduler';
 import { DEFAULT_DIFFUSION, type DiffusionOptions } from '../core/diffusion/stableDiffusion';
+import { DEFAULT_MAX_NEW_TOKENS } from '../core/bench/taskRunner';
 import { TEXT_TO_IMAGE_PROMPTS } from '../generated/textToImagePrompts';
 import { DEFAULT_SAMPLES, isDtype, isTask, DTYPES, TASKS, type Dtype, type Task } from '../core/models/tasks';
 import { collectInventory, type SystemInventory } from '../core/system/inventory';
@@ -48,6 +49,7 @@ export const BENCH_OPTIONS = {
   otlp: { type: 'string' },
   'otlp-header': { type: 'string', multiple: true },
   attribution: { type: 'string' },
+  'max-new-tokens': { type: 'string' },
 } as const;
 
 /** `--ram-model`: how RAM power is estimated where no DRAM counter can be read. */
@@ -61,8 +63,8 @@ export function ramModelOption(value: string | undefined): RamModel | undefined 
 export const RAM_MODEL_HELP = `  --ram-model M       RAM power without a DRAM counter: dimm (default, CodeCarbon 3.x: 5 W a
                       module, the modules guessed from the size) or per-gb (0.375 W/GB, 2.x)`;
 
-export const BENCH_OPTIONS_HELP = `  --task T            image-classification, image-to-text (or ocr), summarization or
-                      text-to-image (required)
+export const BENCH_OPTIONS_HELP = `  --task T            image-classification, image-to-text (or ocr), summarization,
+                      text-to-image or text-generation (or llm) (required)
   --device D          auto (default): CUDA when its provider is installed, DirectML, CoreML,
                       WebGPU, then CPU; or one of cuda, dml, coreml, webgpu, cpu (no fallback)
   --dtype D           ${DTYPES.join(', ')} (default fp32), where the model has the file
@@ -70,11 +72,13 @@ export const BENCH_OPTIONS_HELP = `  --task T            image-classification, i
     .map(([t, n]) => `${n} for ${t}`)
     .join(', ')})
   --batch B           items per call (default 1), or auto: a few sizes are timed on the loaded
-                      model and the fastest is used (the record keeps the trials)
+                      model and the fastest is used (the record keeps the trials); text
+                      generation answers one prompt at a time
   --dataset D         cifar10 (classification), rendered-words (OCR), cnn_dailymail
-                      (summarization) or prompts (text-to-image), the default for each; or a
-                      folder of images with labels.csv (file,label), a .jsonl of {"text",
-                      "summary"} lines, or a .txt of prompts, one per line
+                      (summarization), prompts (text-to-image) or short-answers (text
+                      generation), the default for each; or a folder of images with labels.csv
+                      (file,label), a .jsonl of {"text", "summary"} lines (summarization) or of
+                      {"prompt", "answer"} lines (text generation), or a .txt of prompts
   --seed S            which items the sample draws (default 1)
   --repeats R         measured runs (default 1); their spread is reported
   --idle-ms N         idle baseline before and after, ms each (default 3000; 0: none)
@@ -108,7 +112,11 @@ tokenizer/, scheduler/; the set is CarbonLens's ${TEXT_TO_IMAGE_PROMPTS.length} 
   --scheduler S       ${SCHEDULERS.join(' (default) or ')}
   --clip MODEL        the CLIP model (hub id or folder) that scores each image against its prompt,
                       100 x cosine, after the measured run (default ${DEFAULT_CLIP_MODEL})
-  --images DIR        where the PNGs go (default images/<model>-<time>/ beside --out)`;
+  --images DIR        where the PNGs go (default images/<model>-<time>/ beside --out)
+
+Text generation (decoder-only ONNX exports: onnx/model*.onnx with past key values; greedy,
+each prompt metered in two phases, prefill to the first token and decode after it):
+  --max-new-tokens N  the most tokens an answer may take (default ${DEFAULT_MAX_NEW_TOKENS})`;
 
 export type BenchValues = ReturnType<typeof parseBenchArgs>;
 
@@ -138,6 +146,8 @@ export interface BenchSettings {
   intensity?: IntensityFigure;
   /** What the CSV row holds: the machine's energy or this process's share. */
   attribution: 'machine' | 'process';
+  /** Text generation: the most tokens an answer may take. */
+  maxNewTokens?: number;
   /** Text to image: the sampler, the CLIP scorer, where images go (default: images/ beside --out). */
   textToImage?: { diffusion: DiffusionOptions; clip: string; imagesDir?: string };
 }
@@ -153,6 +163,7 @@ const TASK_ALIASES: Record<string, Task> = {
   classification: 'image-classification',
   'text-to-text': 'summarization',
   'stable-diffusion': 'text-to-image',
+  llm: 'text-generation',
 };
 
 /** --task: a pipeline name or an alias (ocr); a near miss is named. */
@@ -166,7 +177,7 @@ export function taskOption(value: string | undefined): Task {
     [...TASKS, ...Object.keys(TASK_ALIASES)].map((t) => [t, t]),
   )[0];
   throw new UsageError(
-    `--task must be one of ${TASKS.join(', ')} (or ocr), not '${value}'.${near ? ` Did you mean ${near}?` : ''}`,
+    `--task must be one of ${TASKS.join(', ')} (or ocr, llm), not '${value}'.${near ? ` Did you mean ${near}?` : ''}`,
   );
 }
 
@@ -201,6 +212,9 @@ export function benchSettings(values: BenchValues): BenchSettings {
         ? resolvePlace(values.place, { dataset: intensityDataset })
         : query && resolveIntensity(query, { dataset: intensityDataset }),
     ...(task === 'text-to-image' && { textToImage: textToImageSettings(values) }),
+    ...(values['max-new-tokens'] !== undefined && {
+      maxNewTokens: whole('--max-new-tokens', values['max-new-tokens'], 1),
+    }),
   };
 }
 

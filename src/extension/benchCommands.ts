@@ -64,6 +64,7 @@ const TASK_LABELS: Record<Task, string> = {
   'image-to-text': 'Image to text, OCR (rendered words)',
   summarization: 'Summarization (CNN/DailyMail)',
   'text-to-image': 'Text to image (Stable Diffusion, CLIP score)',
+  'text-generation': 'Text generation, language models (short answers; J per token)',
 };
 
 async function pickTask(): Promise<Task | undefined> {
@@ -140,6 +141,13 @@ const SETS: Record<Task, { label: string; detail: string; own: string; folder: b
     own: 'A .txt file of prompts, one per line…',
     folder: false,
     extensions: ['txt'],
+  },
+  'text-generation': {
+    label: "CarbonLens's 100 short-answer questions (built in)",
+    detail: 'arithmetic and general knowledge, scored by exact and normalised match; nothing to download',
+    own: 'A .jsonl file of {"prompt", "answer"} lines…',
+    folder: false,
+    extensions: ['jsonl'],
   },
 };
 

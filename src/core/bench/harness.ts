@@ -1,6 +1,6 @@
 // One benchmark: idle baseline, load (metered on its own), warm-up, measured repeats, idle
 // baseline again; energy per item per component with its provenance, and the answers' quality.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   applyBaseline,
@@ -25,7 +25,15 @@ import type { Dtype, Task } from '../models/tasks';
 import { clipScores } from '../diffusion/clipScore';
 import { loadStableDiffusion, type DiffusionOptions } from '../diffusion/stableDiffusion';
 import { checkAbort, type EvalItem, type EvalSet } from './datasets/evalSet';
-import { taskRunner, textToImageRunner, type OutputRecord, type Quality, type TaskRunner } from './taskRunner';
+import { generationFigures, runGeneration, type GenerationFigures, type GenerationRun } from './generation';
+import {
+  DEFAULT_MAX_NEW_TOKENS,
+  taskRunner,
+  textToImageRunner,
+  type OutputRecord,
+  type Quality,
+  type TaskRunner,
+} from './taskRunner';
 
 export interface BenchOptions {
   task: Task;
@@ -36,8 +44,10 @@ export interface BenchOptions {
   meter: Meter;
   /** Text to image: where images go, the CLIP model that scores them, and the sampler's settings. */
   textToImage?: { imagesDir: string; clipFolder: string; diffusion: DiffusionOptions };
-  /** Items per call; 'auto' measures a few sizes on the loaded model and keeps the fastest. */
+  /** Items per call; 'auto' measures a few sizes on the loaded model and keeps the fastest (text generation: 1). */
   batch?: number | 'auto';
+  /** Text generation: the most tokens an answer may take (default 32), greedy. */
+  maxNewTokens?: number;
   repeats?: number;
   /** Batches run before measuring (default 1). */
   warmupBatches?: number;
@@ -81,7 +91,8 @@ export interface RuntimeChoices {
   executionProvider: string;
   dtype: Dtype;
   batch: number;
-  batchChosenBy: 'user' | 'measurement';
+  /** `task`: text generation answers one prompt at a time. */
+  batchChosenBy: 'user' | 'measurement' | 'task';
   /** Batch sizes tried, with their items/s, when chosen by measurement. */
   batchTrials?: { batch: number; itemsPerS: number }[];
   /** The input preparation: transformers.js's processor, or a faster path. */
@@ -123,6 +134,8 @@ export interface BenchResult {
   scores: number[];
   /** Outputs kept as files (text-to-image: the images), with their scores. */
   outputs?: OutputRecord[];
+  /** Text generation: tokens, the prefill and decode phases, energy per token. */
+  generation?: GenerationFigures;
 }
 
 /** Above this spread, two models' energy should not be compared from these runs. */
@@ -151,6 +164,16 @@ function perItem(window: WindowResult, items: number, shares?: OwnShares): Repea
   };
 }
 
+const inputOf = (runner: TaskRunner, item: EvalItem) => (runner.input ? runner.input(item.input) : item.input);
+
+/** Whether a model folder's tokenizer has a chat template (instruction-tuned language models do). */
+function hasChatTemplate(folder: string): boolean {
+  const file = join(folder, 'tokenizer_config.json');
+  if (!existsSync(file)) return false;
+  const template = (JSON.parse(readFileSync(file, 'utf8')) as { chat_template?: unknown }).chat_template;
+  return typeof template === 'string' ? template.trim() !== '' : Array.isArray(template) && template.length > 0;
+}
+
 /**
  * Every item through the pipeline, batch by batch. A pipeline that splits its work prepares the
  * next batch (on the CPU) while the current one runs (on the device).
@@ -164,7 +187,7 @@ async function runAll(
   onItems?: (d: number, t: number) => void,
 ): Promise<string[]> {
   const answers: string[] = [];
-  const chunks = batches(items, batch).map((chunk) => chunk.map((i) => i.input));
+  const chunks = batches(items, batch).map((chunk) => chunk.map((i) => inputOf(runner, i)));
   const { split } = pipeline;
   let next = split && chunks.length > 0 ? split.prepare(chunks[0]!) : undefined;
   for (let k = 0; k < chunks.length; k++) {
@@ -320,7 +343,16 @@ async function measureBatches(
 
 export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
   const { task, folder, set, meter, signal } = options;
-  const wanted = options.batch ?? 1;
+  const generating = task === 'text-generation';
+  if (generating && options.batch !== undefined && options.batch !== 'auto' && options.batch !== 1)
+    throw new RangeError(
+      `Text generation runs one prompt at a time, as a local assistant answers them: batch ${options.batch} is not supported.`,
+    );
+  const wanted = generating ? 1 : (options.batch ?? 1);
+  const maxNewTokens = options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
+  if (!(maxNewTokens >= 1 && Number.isInteger(maxNewTokens)))
+    throw new RangeError(`Max new tokens must be a whole number >= 1, not ${maxNewTokens}.`);
+  const chat = generating && hasChatTemplate(folder);
   const repeats = options.repeats ?? 1;
   const idleMs = options.idleMs ?? 3000;
   if (wanted !== 'auto' && !(wanted >= 1 && Number.isInteger(wanted)))
@@ -333,7 +365,10 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     throw new Error('Text-to-image needs textToImage options (images folder, CLIP model, sampler settings).');
   const runner = t2i
     ? textToImageRunner(t2i.imagesDir, (images) => clipScores(t2i.clipFolder, images))
-    : taskRunner(task, JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')), set.name);
+    : taskRunner(task, JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')), set.name, {
+        chat,
+        maxNewTokens,
+      });
   const factory =
     options.factory ??
     (t2i ? (_task: Task, f: string, device: Device) => loadStableDiffusion(f, device, t2i.diffusion) : undefined);
@@ -352,7 +387,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     factory,
     // One real inference proves the device works; it is part of loading, not of the run.
     probe: async (p) => {
-      const output = await p([set.items[0].input], runner.callOptions);
+      const output = await p([inputOf(runner, set.items[0]!)], runner.callOptions);
       if (!runner.finish) runner.answers(output, 1);
     },
   });
@@ -366,10 +401,17 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
 
     const split = loaded.pipeline.split;
     const inPhases = !!split && set.items.length <= PREPARE_AHEAD_MAX_ITEMS;
-    const results: { windows: WindowResult[]; answers: string[]; shares: OwnShares[] }[] = [];
+    const results: { windows: WindowResult[]; answers: string[]; shares: OwnShares[]; generated?: GenerationRun }[] =
+      [];
     for (let r = 0; r < repeats; r++) {
       options.onPhase?.('measure', repeats > 1 ? `repeat ${r + 1} of ${repeats}` : undefined);
-      if (inPhases) {
+      if (generating) {
+        const own = watchOwnShare(meter);
+        const run = await runGeneration(loaded.pipeline, runner, set.items, meter, signal, options.onItems);
+        const shares = own.finish();
+        const windows = run.decode ? [run.prefill, run.decode] : [run.prefill];
+        results.push({ windows, answers: run.answers, shares: windows.map(() => shares), generated: run });
+      } else if (inPhases) {
         const run = await runInPhases(split, runner, set.items, batch, meter, signal, options.onItems);
         results.push({ windows: [run.preprocess, run.model], answers: run.answers, shares: run.shares });
       } else {
@@ -394,8 +436,15 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     const repeatResults = phaseResults.map((p) => (p.length === 2 ? sumPhases(p[0]!, p[1]!, n) : p[0]!));
     const sorted = [...repeatResults].sort((a, b) => a.jPerItem - b.jPerItem);
     const summary = sorted[Math.floor((sorted.length - 1) / 2)];
-    const summaryPhases = phaseResults[repeatResults.indexOf(summary)]!;
-    const phases = summaryPhases.length === 2 ? { preprocess: summaryPhases[0]!, model: summaryPhases[1]! } : undefined;
+    const chosen = repeatResults.indexOf(summary);
+    const summaryPhases = phaseResults[chosen]!;
+    const generated = results[chosen]!.generated;
+    const generation =
+      generated && generationFigures(generated, summaryPhases[0]!, summaryPhases[1], { maxNewTokens, chat });
+    const phases =
+      !generating && summaryPhases.length === 2
+        ? { preprocess: summaryPhases[0]!, model: summaryPhases[1]! }
+        : undefined;
     let spreadPercent: number | undefined;
     if (repeats > 1) {
       spreadPercent = ((sorted[sorted.length - 1].jPerItem - sorted[0].jPerItem) / summary.jPerItem) * 100;
@@ -425,14 +474,16 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
         executionProvider: loaded.device,
         dtype: loaded.dtype,
         batch,
-        batchChosenBy: trials ? 'measurement' : 'user',
+        batchChosenBy: trials ? 'measurement' : generating ? 'task' : 'user',
         ...(trials && { batchTrials: trials }),
         preprocessing: `${loaded.pipeline.preprocessing ?? "transformers.js's processor"}; ${
-          inPhases
-            ? 'all inputs prepared before the model ran, metered as their own phase'
-            : split
-              ? `overlapped with the model in one measured phase (more than ${PREPARE_AHEAD_MAX_ITEMS} items)`
-              : 'inside the measured run'
+          generating
+            ? 'tokenising inside the prefill phase (each prompt metered from its call to its first token, then to its answer)'
+            : inPhases
+              ? 'all inputs prepared before the model ran, metered as their own phase'
+              : split
+                ? `overlapped with the model in one measured phase (more than ${PREPARE_AHEAD_MAX_ITEMS} items)`
+                : 'inside the measured run'
         }`,
         graphCapture: {
           enabled: false,
@@ -451,6 +502,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       answers,
       scores: finished?.perItem ?? runner.perItem(answers, references),
       ...(finished && { outputs: finished.outputs }),
+      ...(generation && { generation }),
     };
   } finally {
     await loaded.pipeline.dispose().catch(() => undefined);

@@ -137,3 +137,39 @@ export function rouge(predictions: readonly string[], references: readonly strin
     meanInterval(predictions.map((p, i) => fn(p, references[i]).f1));
   return { rouge1: f1((p, r) => rougeN(p, r, 1)), rouge2: f1((p, r) => rougeN(p, r, 2)), rougeL: f1(rougeL) };
 }
+
+/** A model's short answer: its first non-empty line, trimmed. */
+export const firstLine = (text: string) =>
+  text
+    .split('\n')
+    .find((l) => l.trim())
+    ?.trim() ?? '';
+
+/** Exact match: the answer's first line equals the reference, but for surrounding space and one final full stop. */
+export const exactAnswer = (answer: string, reference: string) =>
+  firstLine(answer).replace(/\.$/, '') === reference.trim();
+
+/** SQuAD's answer normalisation: lower case, no punctuation, no articles, single spaces ("1,024" -> "1024"). */
+export const normaliseAnswer = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[\p{P}\p{S}]/gu, '')
+    .replace(/\b(a|an|the)\b/g, ' ')
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean);
+
+/** A short answer may wrap the reference in a few words ("The answer is 42."), never in a paragraph. */
+export const NORMALISED_MAX_WORDS = 8;
+
+/**
+ * Normalised match: the normalised reference appears, as whole words, in the normalised first
+ * line of the answer, and that line has at most NORMALISED_MAX_WORDS words.
+ */
+export function normalisedAnswer(answer: string, reference: string): boolean {
+  const got = normaliseAnswer(firstLine(answer));
+  const want = normaliseAnswer(reference);
+  if (want.length === 0 || got.length === 0 || got.length > NORMALISED_MAX_WORDS) return false;
+  for (let i = 0; i + want.length <= got.length; i++) if (want.every((w, k) => got[i + k] === w)) return true;
+  return false;
+}

@@ -14,6 +14,8 @@ export interface RunEmissions {
   gPerItem: number;
   netGPerItem?: number;
   kgPerMillionItems: number;
+  /** Text generation: the whole run's gCO2e (prefill and decode) per 1,000 tokens made. */
+  gPerThousandOutputTokens?: number;
   intensity: IntensityFigure;
   pue: number;
   /** The cleanest regions for this energy per item, with the saving against the place in use. */
@@ -57,6 +59,10 @@ export function runEmissions(result: BenchResult, intensity: IntensityFigure, pu
     gPerItem: g(jPerItem),
     ...(netJPerItem !== undefined && { netGPerItem: g(netJPerItem) }),
     kgPerMillionItems: (g(jPerItem) * 1e6) / 1000,
+    ...(result.generation &&
+      result.generation.outputTokens > 0 && {
+        gPerThousandOutputTokens: (g(jPerItem) * result.generation.prompts * 1000) / result.generation.outputTokens,
+      }),
     intensity,
     pue,
     cleanerRegions: regions.slice(0, 5).map((r) => ({

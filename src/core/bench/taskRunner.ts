@@ -6,7 +6,17 @@ import type { GeneratedImage } from '../diffusion/stableDiffusion';
 import { encodePng } from '../diffusion/png';
 import type { Task } from '../models/tasks';
 import { cifar10Mapping, predictCifar10, type LabelMapping } from './labels';
-import { characterErrorRate, meanInterval, normaliseText, rouge, rougeL, wilsonInterval } from './metrics';
+import {
+  characterErrorRate,
+  exactAnswer,
+  firstLine,
+  meanInterval,
+  normalisedAnswer,
+  normaliseText,
+  rouge,
+  rougeL,
+  wilsonInterval,
+} from './metrics';
 
 export interface QualityFigure {
   /** accuracy, exact-match, cer, rouge1, rouge2, rougeL. */
@@ -28,6 +38,8 @@ export interface Quality {
 export interface TaskRunner {
   /** Options for the pipeline call. */
   callOptions: Record<string, unknown>;
+  /** What the pipeline is given for an item's input, where that differs from it (a chat). */
+  input?(value: unknown): unknown;
   /**
    * For tasks scored by another model (text-to-image: CLIP): the quality, per-item scores and
    * outputs, computed after the energy window closes. `quality` and `perItem` are not used then.
@@ -182,7 +194,49 @@ export function summarizationRunner(maxNewTokens = 128): TaskRunner {
   };
 }
 
-export function taskRunner(task: Task, config: { id2label?: Record<string, string> }, datasetName: string): TaskRunner {
+/** The instruction a short-answer prompt carries, in the user's turn (some chat templates refuse a system turn). */
+export const SHORT_ANSWER_INSTRUCTION = 'Answer with only the answer: a number, a word or a short name.';
+
+/** Tokens a short answer may take; the same for every model of a comparison. */
+export const DEFAULT_MAX_NEW_TOKENS = 32;
+
+/**
+ * Text generation, greedy: a chat (the model's template) where the tokenizer has a chat template,
+ * else `Question: ...\nAnswer:`. Scored on the answer's first line: normalised match (the primary
+ * figure) and exact match.
+ */
+export function textGenerationRunner(chat: boolean, maxNewTokens = DEFAULT_MAX_NEW_TOKENS): TaskRunner {
+  const text = (o: { generated_text: string | { role: string; content: string }[] }) => {
+    const g = o.generated_text;
+    return typeof g === 'string' ? g : (g.at(-1)?.content ?? '');
+  };
+  return {
+    callOptions: { max_new_tokens: maxNewTokens, do_sample: false, return_full_text: false },
+    input: (prompt) =>
+      chat ? [{ role: 'user', content: `${prompt}\n${SHORT_ANSWER_INSTRUCTION}` }] : `Question: ${prompt}\nAnswer:`,
+    answers: (output, n) =>
+      asList<Parameters<typeof text>[0] | Parameters<typeof text>[0][]>(output, n).map((o) =>
+        firstLine(text(first(o))),
+      ),
+    quality: (answers, refs) => {
+      const norm = answers.filter((a, i) => normalisedAnswer(a, refs[i]!)).length;
+      const exact = answers.filter((a, i) => exactAnswer(a, refs[i]!)).length;
+      return {
+        primary: proportion('normalised-match', norm, answers.length),
+        others: [proportion('exact-match', exact, answers.length)],
+      };
+    },
+    perItem: (answers, refs) => answers.map((a, i) => (normalisedAnswer(a, refs[i]!) ? 1 : 0)),
+  };
+}
+
+export function taskRunner(
+  task: Task,
+  config: { id2label?: Record<string, string> },
+  datasetName: string,
+  generation: { chat: boolean; maxNewTokens?: number } = { chat: false },
+): TaskRunner {
+  if (task === 'text-generation') return textGenerationRunner(generation.chat, generation.maxNewTokens);
   if (task === 'image-classification') {
     if (!config.id2label) throw new Error("The model's config.json has no id2label: it is not an image classifier.");
     return classificationRunner(config.id2label, datasetName === 'cifar10');

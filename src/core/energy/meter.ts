@@ -246,6 +246,12 @@ export class Meter {
     return this.result(begin, await this.edge(), idle);
   }
 
+  /** @internal One edge that ends a window and begins the next. */
+  async splitWindow(begin: Snapshot): Promise<{ result: WindowResult; edge: Snapshot }> {
+    const edge = await this.edge();
+    return { result: this.result(begin, edge), edge };
+  }
+
   /** Samples never overlap: each runs after the previous one settles. */
   private serialised<T>(work: () => Promise<T>): Promise<T> {
     const next = this.chain.then(work);
@@ -474,6 +480,50 @@ export class EnergyWindow {
     idle = idle ? averageBaselines(idle, after) : after;
     return applyBaseline(result, idle);
   }
+
+  /** Ends this window and opens the next at the same instant (one counter read for both). */
+  async split(): Promise<{ result: WindowResult; next: EnergyWindow }> {
+    if (this.ended) throw new Error('This energy window has already ended.');
+    this.ended = true;
+    const { result, edge } = await this.meter.splitWindow(this.begin);
+    return { result, next: new EnergyWindow(this.meter, edge) };
+  }
+}
+
+/**
+ * Windows apart in time (one phase of many items) as one: energies and durations added, each
+ * source's coverage weighted by duration; a source missing from every window stays missing.
+ */
+export function sumWindows(windows: readonly WindowResult[]): WindowResult {
+  if (windows.length === 0) throw new RangeError('No windows to add.');
+  const durationS = windows.reduce((t, w) => t + w.durationS, 0);
+  const sources = windows[0]!.sources.map((first, i): SourceEnergy => {
+    const all = windows.map((w) => w.sources[i]!);
+    const present = all.filter((s) => s.missing === undefined);
+    const energyJ = present.reduce((t, s) => t + s.energyJ, 0);
+    const covered = windows.reduce(
+      (t, w, k) => t + (all[k]!.missing === undefined ? all[k]!.coverage * w.durationS : 0),
+      0,
+    );
+    return {
+      ...(present.length === 0 && { missing: first.missing }),
+      sourceId: first.sourceId,
+      name: first.name,
+      component: first.component,
+      kind: weakest(all.map((s) => s.kind)),
+      method: all.every((s) => s.method === 'counter') ? 'counter' : 'power x time',
+      energyJ,
+      meanPowerW: durationS > 0 ? energyJ / durationS : 0,
+      coverage: durationS > 0 ? Math.min(1, covered / durationS) : 0,
+    };
+  });
+  const usage: WindowUsage = {};
+  for (const key of ['cpuPercent', 'gpuPercent', 'ramPercent', 'ramUsedGB'] as const) {
+    const parts = windows.filter((w) => w.usage?.[key] !== undefined);
+    const seconds = parts.reduce((t, w) => t + w.durationS, 0);
+    if (parts.length && seconds > 0) usage[key] = parts.reduce((t, w) => t + w.usage![key]! * w.durationS, 0) / seconds;
+  }
+  return { ...summarise(windows[0]!.startedAt, durationS, sources), usage };
 }
 
 export function averageBaselines(a: IdleBaseline, b: IdleBaseline): IdleBaseline {

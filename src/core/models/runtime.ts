@@ -35,6 +35,35 @@ export interface TaskPipeline {
     prepare(inputs: unknown[]): Promise<unknown>;
     infer(prepared: unknown, options?: Record<string, unknown>): Promise<unknown>;
   };
+  /**
+   * Text generation: `listener` is awaited before each forward pass of the model, given its
+   * inputs. The first pass of a call is the prompt's prefill; each pass makes one token.
+   */
+  onForward?(listener: ForwardListener | undefined): void;
+}
+
+export type ForwardListener = (inputs: { input_ids?: { dims: readonly number[] } }) => Promise<void>;
+
+/** A text-generation pipeline whose model's forward passes can be watched. */
+export function watchForward(pipe: {
+  (inputs: unknown[], options?: Record<string, unknown>): Promise<unknown>;
+  model: { forward(inputs: unknown): Promise<unknown> };
+  dispose(): Promise<void>;
+}): TaskPipeline {
+  const { model } = pipe;
+  const forward = model.forward.bind(model);
+  let listener: ForwardListener | undefined;
+  // generate() calls this.forward once per token: an own property comes before the class's method.
+  model.forward = async (inputs) => {
+    if (listener) await listener(inputs as Parameters<ForwardListener>[0]);
+    return forward(inputs);
+  };
+  return Object.assign((inputs: unknown[], options?: Record<string, unknown>) => pipe(inputs, options), {
+    dispose: () => pipe.dispose(),
+    onForward: (l: ForwardListener | undefined) => {
+      listener = l;
+    },
+  });
 }
 
 export type PipelineFactory = (task: Task, folder: string, device: Device, dtype: Dtype) => Promise<TaskPipeline>;
@@ -161,6 +190,7 @@ export const transformersPipeline: PipelineFactory = async (task, folder, device
   env.localModelPath = dirname(folder) + sep;
   env.useFSCache = false;
   const pipe = await pipeline(task, basename(folder), { device, dtype });
+  if (task === 'text-generation') return watchForward(pipe as unknown as Parameters<typeof watchForward>[0]);
   if (task === 'image-classification') {
     const { Tensor } = await import('@huggingface/transformers');
     const fast = await fastClassifier(

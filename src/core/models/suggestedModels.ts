@@ -38,4 +38,13 @@ export const SUGGESTED_MODELS: Record<Task, SuggestedModel[]> = {
     },
     { id: 'onnx-community/sd-turbo-ONNX', paramsM: 1300, note: 'SD-Turbo (distilled SD 2.1): 1-4 steps, no guidance' },
   ],
+  // Decoder-only models in transformers.js's layout (onnx/model*.onnx with past key values);
+  // fp16, q4 and q4f16 files beside fp32.
+  'text-generation': [
+    { id: 'onnx-community/Qwen2.5-1.5B-Instruct', paramsM: 1540, note: 'Qwen2.5 1.5B Instruct' },
+    { id: 'onnx-community/Qwen2.5-0.5B-Instruct', paramsM: 494, note: 'Qwen2.5 0.5B Instruct' },
+    { id: 'onnx-community/Llama-3.2-1B-Instruct', paramsM: 1230, note: 'Llama 3.2 1B Instruct' },
+    { id: 'HuggingFaceTB/SmolLM2-1.7B-Instruct', paramsM: 1711, note: 'SmolLM2 1.7B Instruct' },
+    { id: 'HuggingFaceTB/SmolLM2-360M-Instruct', paramsM: 362, note: 'SmolLM2 360M Instruct' },
+  ],
 };

@@ -3,7 +3,13 @@
 // or for text-to-image the component folders of Stable Diffusion's ONNX exports.
 import type { FileSelection } from './hub';
 
-export const TASKS = ['image-classification', 'image-to-text', 'summarization', 'text-to-image'] as const;
+export const TASKS = [
+  'image-classification',
+  'image-to-text',
+  'summarization',
+  'text-to-image',
+  'text-generation',
+] as const;
 export type Task = (typeof TASKS)[number];
 export const isTask = (s: string): s is Task => (TASKS as readonly string[]).includes(s);
 
@@ -13,6 +19,8 @@ export const DEFAULT_SAMPLES: Record<Task, number> = {
   'image-to-text': 300,
   summarization: 50,
   'text-to-image': 20,
+  // 100 short answers: an interval of about +-10 points, a few minutes for a 1 B model on a laptop GPU.
+  'text-generation': 100,
 };
 /** What a repository is fetched for: a task, or the CLIP model that scores text-to-image. */
 export type ModelKind = Task | 'clip';
@@ -36,6 +44,8 @@ const SESSIONS: Record<Exclude<ModelKind, 'text-to-image'>, string[]> = {
   'image-classification': ['model'],
   'image-to-text': ['encoder_model', 'decoder_model_merged'],
   summarization: ['encoder_model', 'decoder_model_merged'],
+  // Decoder-only language models: one graph with past key values in and present ones out.
+  'text-generation': ['model'],
   clip: ['text_model', 'vision_model'],
 };
 
@@ -43,6 +53,7 @@ const CONFIGS: Record<ModelKind, string[]> = {
   'image-classification': ['config.json', 'preprocessor_config.json'],
   'image-to-text': ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json'],
   summarization: ['config.json', 'tokenizer.json', 'tokenizer_config.json'],
+  'text-generation': ['config.json', 'tokenizer.json', 'tokenizer_config.json'],
   clip: ['config.json', 'preprocessor_config.json', 'tokenizer_config.json'],
   'text-to-image': ['model_index.json', 'scheduler/scheduler_config.json'],
 };

@@ -7,6 +7,7 @@ import type { EvalSet } from './evalSet';
 import { cnnDailymail } from './newsSummaries';
 import { builtInPrompts, promptFile } from './prompts';
 import { renderedWords } from './renderedWords';
+import { answerJsonl, builtInShortAnswers } from './shortAnswers';
 import { DatasetError, imageFolder, summaryJsonl } from './userSets';
 
 export const DEFAULT_DATASET: Record<Task, string> = {
@@ -14,12 +15,14 @@ export const DEFAULT_DATASET: Record<Task, string> = {
   'image-to-text': 'rendered-words',
   summarization: 'cnn_dailymail',
   'text-to-image': 'prompts',
+  'text-generation': 'short-answers',
 };
 const NAMED: Record<string, Task> = {
   cifar10: 'image-classification',
   'rendered-words': 'image-to-text',
   cnn_dailymail: 'summarization',
   prompts: 'text-to-image',
+  'short-answers': 'text-generation',
 };
 
 export async function loadEvalSet(
@@ -37,12 +40,14 @@ export async function loadEvalSet(
   if (name === 'rendered-words') return renderedWords(samples, seed, options.signal);
   if (name === 'cnn_dailymail') return cnnDailymail(hub, samples, seed, options);
   if (name === 'prompts') return builtInPrompts(samples, seed);
+  if (name === 'short-answers') return builtInShortAnswers(samples, seed);
   if (!existsSync(name))
     throw new DatasetError(
-      `No dataset ${name}: give one of ${Object.keys(NAMED).join(', ')}, an image folder with labels.csv, a .jsonl file (summaries) or a .txt of prompts.`,
+      `No dataset ${name}: give one of ${Object.keys(NAMED).join(', ')}, an image folder with labels.csv, a .jsonl file (summaries, or questions with answers) or a .txt of prompts.`,
     );
   if (task === 'summarization') return summaryJsonl(name, samples, seed);
   if (task === 'text-to-image') return promptFile(name, samples, seed);
+  if (task === 'text-generation') return answerJsonl(name, samples, seed);
   if (!statSync(name).isDirectory())
     throw new DatasetError(`${name} must be a folder of images with labels.csv for ${task}.`);
   return imageFolder(name, samples, seed, options.signal);

@@ -1,0 +1,51 @@
+// The text-generation sets: CarbonLens's 100 short-answer questions (data/short-answers.jsonl,
+// CC0), or the user's .jsonl of {"prompt", "answer"} lines.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { SHORT_ANSWERS } from '../../../generated/shortAnswers';
+import { sampleIndices, type EvalItem, type EvalSet } from './evalSet';
+import { DatasetError } from './userSets';
+
+function answerSet(name: string, source: string, items: readonly EvalItem[], samples: number, seed: number): EvalSet {
+  if (samples > items.length)
+    throw new DatasetError(`${name} has ${items.length} questions; ask for at most that many (--samples).`);
+  return {
+    name,
+    source,
+    items: sampleIndices(items.length, samples, seed).map((i) => items[i]!),
+    population: items.length,
+    seed,
+  };
+}
+
+export const builtInShortAnswers = (samples: number, seed: number) =>
+  answerSet(
+    'short-answers',
+    'data/short-answers.jsonl (CarbonLens, CC0)',
+    SHORT_ANSWERS.map(([prompt, answer], i) => ({ id: `q${i + 1}`, input: prompt, reference: answer })),
+    samples,
+    seed,
+  );
+
+/** A .jsonl file, one {"prompt": ..., "answer": ...} object per line ("question" is read as "prompt"). */
+export function answerJsonl(path: string, samples: number, seed: number): EvalSet {
+  const file = resolve(path);
+  if (!existsSync(file) || !statSync(file).isFile()) throw new DatasetError(`${path} is not a file.`);
+  const items: EvalItem[] = [];
+  for (const [i, line] of readFileSync(file, 'utf8').split(/\r?\n/).entries()) {
+    if (!line.trim()) continue;
+    let value: Record<string, unknown>;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new DatasetError(`${path} line ${i + 1} is not JSON.`);
+    }
+    const prompt = value.prompt ?? value.question;
+    const answer = typeof value.answer === 'number' ? String(value.answer) : value.answer;
+    if (typeof prompt !== 'string' || !prompt.trim() || typeof answer !== 'string' || !answer.trim())
+      throw new DatasetError(`${path} line ${i + 1} needs a "prompt" and an "answer" string.`);
+    items.push({ id: String(value.id ?? items.length + 1), input: prompt, reference: answer });
+  }
+  if (items.length === 0) throw new DatasetError(`${path} has no questions (one {"prompt", "answer"} per line).`);
+  return answerSet(basename(file), file, items, samples, seed);
+}

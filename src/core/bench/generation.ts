@@ -1,0 +1,162 @@
+// Text generation measured per phase: for each prompt, one energy window from the call to the
+// start of the second forward pass (tokenising, the prompt's prefill and the first token: the
+// time to first token) and one from there to the answer (every later token: the decode). The
+// windows of all prompts add up to a prefill phase and a decode phase, each read from the
+// meter's counters at its edges, so the two never overlap and together cover the whole run.
+import { sumWindows, type Meter, type WindowResult } from '../energy/meter';
+import type { TaskPipeline } from '../models/runtime';
+import { checkAbort, type EvalItem } from './datasets/evalSet';
+import type { RepeatResult } from './harness';
+import type { TaskRunner } from './taskRunner';
+
+export interface GenerationRun {
+  prefill: WindowResult;
+  /** Undefined when no prompt had a token after its first. */
+  decode?: WindowResult;
+  answers: string[];
+  inputTokens: number;
+  /** Every token made, the first of each answer (made by the prefill) included. */
+  outputTokens: number;
+  /** Time to first token of each prompt, s. */
+  ttftS: number[];
+  /** Highest GPU memory in use seen during the run (sampled at each window edge), MiB. */
+  peakGpuMemoryMiB?: number;
+}
+
+/** The prompts one at a time, as a local assistant answers them, with the two phases metered apart. */
+export async function runGeneration(
+  pipeline: TaskPipeline,
+  runner: TaskRunner,
+  items: readonly EvalItem[],
+  meter: Meter,
+  signal?: AbortSignal,
+  onItems?: (done: number, total: number) => void,
+): Promise<GenerationRun> {
+  const watch = pipeline.onForward;
+  if (!watch)
+    throw new Error('This pipeline does not expose its forward passes, so prefill and decode cannot be told apart.');
+  const prefills: WindowResult[] = [];
+  const decodes: WindowResult[] = [];
+  const answers: string[] = [];
+  const ttftS: number[] = [];
+  let inputTokens = 0;
+  let outputTokens = 0;
+  let peak: number | undefined;
+  const memory = meter.onReading((r) => {
+    const used = r.readings
+      .filter((x) => x.component === 'gpu' && x.stats?.memoryUsedBytes !== undefined)
+      .reduce((t, x) => t + x.stats!.memoryUsedBytes!, 0);
+    if (used > 0) peak = Math.max(peak ?? 0, used);
+  });
+  try {
+    for (const item of items) {
+      checkAbort(signal);
+      let steps = 0;
+      let window = await meter.begin();
+      let prefill: WindowResult | undefined;
+      watch.call(pipeline, async (inputs) => {
+        steps++;
+        if (steps === 1) inputTokens += inputs.input_ids?.dims.reduce((a, b) => a * b, 1) ?? 0;
+        else if (steps === 2) {
+          const split = await window.split();
+          prefill = split.result;
+          window = split.next;
+        }
+      });
+      let output: unknown;
+      try {
+        output = await pipeline([runner.input ? runner.input(item.input) : item.input], runner.callOptions);
+      } finally {
+        watch.call(pipeline, undefined);
+      }
+      const last = await window.end();
+      if (prefill) decodes.push(last);
+      prefills.push(prefill ?? last);
+      ttftS.push((prefill ?? last).durationS);
+      outputTokens += steps;
+      answers.push(...runner.answers(output, 1));
+      onItems?.(answers.length, items.length);
+    }
+  } finally {
+    memory.dispose();
+  }
+  return {
+    prefill: sumWindows(prefills),
+    ...(decodes.length > 0 && { decode: sumWindows(decodes) }),
+    answers,
+    inputTokens,
+    outputTokens,
+    ttftS,
+    ...(peak !== undefined && { peakGpuMemoryMiB: peak / 1024 ** 2 }),
+  };
+}
+
+/** What a text-generation benchmark adds to its record: tokens, phases, and energy per token. */
+export interface GenerationFigures {
+  maxNewTokens: number;
+  /** The prompts went through the model's chat template. */
+  chat: boolean;
+  prompts: number;
+  inputTokens: number;
+  /** Every token made, each answer's first (made by its prefill) included. */
+  outputTokens: number;
+  /** Tokens made after each answer's first: the decode phase's work. */
+  decodeTokens: number;
+  /** Time to first token per prompt, s. */
+  ttft: { meanS: number; p50S: number; p90S: number };
+  /** The prefill phase, per prompt (tokenising, the prompt's forward pass, the first token). */
+  prefill: RepeatResult;
+  /** The decode phase, per prompt; absent when no answer went past its first token. */
+  decode?: RepeatResult;
+  prefillTokensPerS: number;
+  jPerInputToken: number;
+  netJPerInputToken?: number;
+  decodeTokensPerS?: number;
+  /** Decode energy per token it made. */
+  jPerOutputToken?: number;
+  netJPerOutputToken?: number;
+  peakGpuMemoryMiB?: number;
+}
+
+const quantile = (sorted: readonly number[], q: number) => {
+  const at = (sorted.length - 1) * q;
+  const lo = Math.floor(at);
+  return sorted[lo]! + (sorted[Math.min(lo + 1, sorted.length - 1)]! - sorted[lo]!) * (at - lo);
+};
+
+export function generationFigures(
+  run: GenerationRun,
+  prefill: RepeatResult,
+  decode: RepeatResult | undefined,
+  settings: { maxNewTokens: number; chat: boolean },
+): GenerationFigures {
+  const prompts = run.ttftS.length;
+  const decodeTokens = run.outputTokens - prompts;
+  const sorted = [...run.ttftS].sort((a, b) => a - b);
+  const perToken = (energyJ: number | undefined, tokens: number) =>
+    energyJ === undefined || tokens <= 0 ? undefined : energyJ / tokens;
+  return {
+    ...settings,
+    prompts,
+    inputTokens: run.inputTokens,
+    outputTokens: run.outputTokens,
+    decodeTokens,
+    ttft: {
+      meanS: sorted.reduce((t, x) => t + x, 0) / prompts,
+      p50S: quantile(sorted, 0.5),
+      p90S: quantile(sorted, 0.9),
+    },
+    prefill,
+    ...(decode && { decode }),
+    prefillTokensPerS: run.inputTokens / prefill.seconds,
+    jPerInputToken: prefill.energyJ / run.inputTokens,
+    ...(prefill.netEnergyJ !== undefined && { netJPerInputToken: prefill.netEnergyJ / run.inputTokens }),
+    ...(decode &&
+      decodeTokens > 0 && {
+        decodeTokensPerS: decodeTokens / decode.seconds,
+        jPerOutputToken: perToken(decode.energyJ, decodeTokens),
+        ...(decode.netEnergyJ !== undefined && { netJPerOutputToken: perToken(decode.netEnergyJ, decodeTokens) }),
+      }),
+    ...(run.peakGpuMemoryMiB !== undefined && { peakGpuMemoryMiB: run.peakGpuMemoryMiB }),
+  };
+}
