@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# On the GPU machine (device tool): a decoder of Qwen2.5-0.5B's shape (bench/llm/qwen.py, random
+# weights, fp16) through `carbonlens bench --task text-generation --device cuda`, and the same
+# model, prompts and lengths through transformers' generate() (bench/llm/torch_llm.py), each
+# prompt metered in a prefill and a decode window on the GPU's NVML energy counter. $OUT gets
+# both records; bench/llm/summary.mjs writes bench/results/llm-h200.json from them.
+# The CUDA provider comes as bench/cuda/gpu-cuda.sh says (.ort13/ pieces, or cuda-provider install).
+set -uo pipefail
+source bench/vit/device-setup.sh
+if [ -d .ort13 ]; then
+  mkdir -p /tmp/ort13/node_modules /tmp/ort13-pieces
+  cp .ort13/part.* /tmp/ort13-pieces/
+  cat /tmp/ort13-pieces/part.* | xz -dc | tar xf - -C /tmp/ort13/node_modules || { echo "the provider pieces do not unpack"; exit 1; }
+  cp .ort13/carbonlens-provider.json /tmp/ort13/
+  ln -sfn "$PWD/node_modules/onnxruntime-common" /tmp/ort13/node_modules/onnxruntime-common
+elif [ ! -f /tmp/ort13/carbonlens-provider.json ]; then
+  /tmp/node dist/cli.js cuda-provider install --yes --dir /tmp/ort13 || exit 1
+fi
+export CARBONLENS_ORT_DIR=/tmp/ort13
+PROMPTS=${PROMPTS:-20} NEW=${MAX_NEW_TOKENS:-128}
+PYTHONPATH=bench python3 -c 'import json, nvml_energy; print(json.dumps(nvml_energy.versions()))' > "$OUT/versions.json" || failed "$OUT/versions.json"
+/tmp/node dist/cli.js cuda-provider status --dir /tmp/ort13 | head -1 > "$OUT/status.txt"
+
+[ -f /tmp/qwen05/onnx/model_fp16.onnx ] || python3 bench/llm/qwen.py export /tmp/qwen05 > "$OUT/export.log" 2>&1 || { failed "$OUT/export.log"; exit 1; }
+cat "$OUT/export.log"
+# Prompts of 120 random letters: every prompt is the same number of tokens.
+python3 -c 'import json, random; r = random.Random(7); [print(json.dumps({"prompt": "".join(r.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(120)), "answer": "-"})) for _ in range('"$PROMPTS"')]' > /tmp/llm-prompts.jsonl
+
+/tmp/node dist/cli.js bench --model /tmp/qwen05 --task text-generation --device cuda --dtype fp16 \
+  --dataset /tmp/llm-prompts.jsonl --samples "$PROMPTS" --max-new-tokens "$NEW" --idle-ms 3000 --json \
+  --out "$OUT/emissions.csv" > "$OUT/carbonlens.json" 2> "$OUT/carbonlens.err" || failed "$OUT/carbonlens.err"
+PYTHONPATH=bench:bench/llm python3 bench/llm/torch_llm.py /tmp/qwen05 /tmp/llm-prompts.jsonl "$NEW" > "$OUT/torch.json" 2> "$OUT/torch.err" || failed "$OUT/torch.err"
+/tmp/node bench/llm/summary.mjs "$OUT" "$OUT/llm-h200.json" && cat "$OUT/llm-h200.json"
