@@ -2,7 +2,7 @@
 # and a plain-PyTorch copy of its forward pass that takes and returns the key-value cache as
 # tensors: what transformers.js's exports take (onnx/model*.onnx with past_key_values.N.key/value
 # in, present.N.key/value out). The copy reads the same parameters as the transformers model.
-#   python3 bench/llm/qwen.py export OUT_DIR   # OUT_DIR/{config,generation_config,tokenizer*}.json, onnx/model_fp16.onnx
+#   python3 bench/llm/qwen.py export OUT_DIR   # config, tokenizer and onnx/model_fp16.onnx in OUT_DIR
 import json
 import math
 import os
@@ -125,7 +125,15 @@ def tokenizer_files():
         "truncation": None,
         "padding": None,
         "added_tokens": [
-            {"id": i, "content": t, "single_word": False, "lstrip": False, "rstrip": False, "normalized": False, "special": True}
+            {
+                "id": i,
+                "content": t,
+                "single_word": False,
+                "lstrip": False,
+                "rstrip": False,
+                "normalized": False,
+                "special": True,
+            }
             for i, t in enumerate(specials)
         ],
         "normalizer": {"type": "Lowercase"},
@@ -139,7 +147,12 @@ def tokenizer_files():
             "byte_fallback": False,
         },
     }
-    config = {"tokenizer_class": "PreTrainedTokenizerFast", "pad_token": "<pad>", "unk_token": "<unk>", "model_max_length": 32768}
+    config = {
+        "tokenizer_class": "PreTrainedTokenizerFast",
+        "pad_token": "<pad>",
+        "unk_token": "<unk>",
+        "model_max_length": 32768,
+    }
     return tokenizer, config
 
 
@@ -152,7 +165,12 @@ def export(out):
     past_names = [f"past_key_values.{i}.{kind}" for i in range(layers) for kind in ("key", "value")]
     present_names = [f"present.{i}.{kind}" for i in range(layers) for kind in ("key", "value")]
     ids = torch.randint(0, 100, (1, 5), device="cuda")
-    args = (ids, torch.ones((1, 8), dtype=torch.int64, device="cuda"), torch.arange(3, 8, device="cuda")[None], *empty_past(1, 3))
+    args = (
+        ids,
+        torch.ones((1, 8), dtype=torch.int64, device="cuda"),
+        torch.arange(3, 8, device="cuda")[None],
+        *empty_past(1, 3),
+    )
     dynamic = {
         "input_ids": {0: "batch_size", 1: "sequence_length"},
         "attention_mask": {0: "batch_size", 1: "total_sequence_length"},

@@ -35,7 +35,10 @@ class Marks:
 def main(model_dir, prompts_file, max_new_tokens, idle_s=3.0):
     tok = Tokenizer.from_file(f"{model_dir}/tokenizer.json")
     prompts = [json.loads(line)["prompt"] for line in open(prompts_file) if line.strip()]
-    ids = [torch.tensor([tok.encode(f"Question: {p}\nAnswer:", add_special_tokens=False).ids], device="cuda") for p in prompts]
+    ids = [
+        torch.tensor([tok.encode(f"Question: {p}\nAnswer:", add_special_tokens=False).ids], device="cuda")
+        for p in prompts
+    ]
     model = hf_model()
     # The same weights as the export: hf_model() seeds them the same way.
     generate = dict(max_new_tokens=max_new_tokens, min_new_tokens=max_new_tokens, do_sample=False, pad_token_id=0)
