@@ -46,12 +46,10 @@ class CachedForward(nn.Module):
         super().__init__()
         self.hf = hf
         c = hf.config
-        self.heads, self.kv_heads, self.eps, self.theta = (
-            c.num_attention_heads,
-            c.num_key_value_heads,
-            c.rms_norm_eps,
-            c.rope_theta,
-        )
+        self.heads, self.kv_heads, self.eps = c.num_attention_heads, c.num_key_value_heads, c.rms_norm_eps
+        # transformers 5 keeps RoPE's base in rope_parameters; 4.x as rope_theta.
+        rope = getattr(c, "rope_parameters", None) or {}
+        self.theta = rope.get("rope_theta", getattr(c, "rope_theta", None))
 
     def rms(self, x, weight):
         v = x.float().pow(2).mean(-1, keepdim=True)
