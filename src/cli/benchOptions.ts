@@ -193,6 +193,10 @@ export function benchSettings(values: BenchValues): BenchSettings {
   if (query && values.place !== undefined)
     throw new UsageError('Give --place or one of --intensity, --region, --location, --country, not both.');
   const intensityDataset = datasetOption(values['intensity-dataset']);
+  if (task === 'text-generation' && values.batch !== undefined && values.batch !== '1' && values.batch !== 'auto')
+    throw new UsageError(`Text generation answers one prompt at a time: --batch ${values.batch} does not apply.`);
+  if (task !== 'text-generation' && values['max-new-tokens'] !== undefined)
+    throw new UsageError('--max-new-tokens is for --task text-generation.');
   return {
     task,
     device,

@@ -191,6 +191,72 @@ describe('carbonlens bench and compare', { timeout: 120_000 }, () => {
     assert.match(r.out, /Saved {6}sum\.csv \(CodeCarbon format\)/);
   });
 
+  it('answers short questions with a language model and reports prefill and decode per token', async () => {
+    const r = await bench([
+      'bench',
+      '--model',
+      models['text-generation'],
+      '--task',
+      'llm',
+      '--samples',
+      '5',
+      '--max-new-tokens',
+      '6',
+      '--idle-ms',
+      '0',
+      '--country',
+      'FR',
+      '--out',
+      'llm.csv',
+    ]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /Task {7}text-generation on short-answers: 5 items \(seed 1, of 100\)/);
+    assert.match(
+      r.out,
+      /Tokens {5}\d+ in, \d+ out \(\d+ after each answer's first\), greedy, at most 6 per answer, prompts in the model's chat template/,
+    );
+    assert.match(r.out, / {2}prefill {2}[\d.]+ s, .*\/prompt/);
+    assert.match(r.out, /first token in [\d.]+ ms mean \(p50 [\d.]+ ms, p90 [\d.]+ ms\)/);
+    assert.match(r.out, /\/input token/);
+    assert.match(r.out, / {2}decode {3}[\d.]+ s, | {2}decode {3}none: /);
+    assert.match(r.out, /Quality {4}normalised-match [\d.]+% \(95% CI [\d.]+%-[\d.]+%\); exact-match/);
+    assert.match(r.out, /per 1,000 output tokens/);
+    const record = JSON.parse(
+      readFileSync(path.join(work, 'carbonlens-runs.jsonl'), 'utf8').trimEnd().split('\n').at(-1)!,
+    );
+    const g = record.result.generation;
+    assert.equal(g.prompts, 5);
+    assert.equal(g.maxNewTokens, 6);
+    assert.ok(g.outputTokens >= 5 && g.outputTokens <= 30, `${g.outputTokens} tokens for 5 answers of at most 6`);
+    assert.equal(g.decodeTokens, g.outputTokens - 5);
+    assert.equal(record.result.runtime.batchChosenBy, 'task');
+
+    const badBatch = await bench([
+      'bench',
+      '--model',
+      models['text-generation'],
+      '--task',
+      'llm',
+      '--batch',
+      '4',
+      '--idle-ms',
+      '0',
+    ]);
+    assert.equal(badBatch.code, 2, 'a batch for text generation is a command-line mistake');
+    assert.match(badBatch.err, /one prompt at a time/);
+    const badTokens = await bench([
+      'bench',
+      '--model',
+      models['text-generation'],
+      '--task',
+      'llm',
+      '--max-new-tokens',
+      '0',
+    ]);
+    assert.equal(badTokens.code, 2);
+    assert.match(badTokens.err, /--max-new-tokens/);
+  });
+
   it('compares two models on the same items with a paired verdict', async () => {
     const copy = path.join(work, 'models', 'tiny-vit-copy');
     cpSync(models['image-classification'], copy, { recursive: true });
@@ -294,6 +360,7 @@ describe('carbonlens bench and compare', { timeout: 120_000 }, () => {
       ['image-classification', ['--model', 'carbonlens-test/tiny-vit', '--yes']],
       ['image-to-text', ['--model', '']],
       ['summarization', ['--model', '', '--yes']],
+      ['text-generation', ['--model', '']],
     ] as const;
     for (const [task, args] of cases) {
       it(`benchmarks the tiny ${task} model on webgpu`, { skip: lavapipe.skip }, async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Meter } from '../../src/core/energy/meter';
+import { Meter, sumWindows } from '../../src/core/energy/meter';
 import type { EnergySource } from '../../src/core/energy/source';
 import { waitFor } from '../support/waitFor';
 
@@ -233,5 +233,41 @@ describe('Meter sampling', () => {
     ]);
     meter.close();
     assert.equal(closed, 1);
+  });
+});
+
+describe('Meter windows split and added', () => {
+  it('splits a window at one edge, so the two parts add up to the whole, and adds windows apart in time', async () => {
+    const { meter, run } = rig();
+    const whole = await meter.begin();
+    const first = await meter.begin();
+    run(2, 100);
+    const { result: a, next } = await first.split();
+    run(1, 300);
+    const b = await next.end();
+    const all = await whole.end();
+    assert.equal(a.sources[0]!.energyJ, 200);
+    assert.equal(b.sources[0]!.energyJ, 300);
+    assert.equal(a.durationS + b.durationS, all.durationS);
+    assert.equal(a.sources[0]!.energyJ + b.sources[0]!.energyJ, all.sources[0]!.energyJ);
+    await assert.rejects(first.split(), /already ended/);
+
+    run(5, 50); // a pause between the windows counts in neither
+    const c = await (await meter.begin()).end();
+    const gap = await meter.begin();
+    run(1, 500);
+    const d = await gap.end();
+    const sum = sumWindows([a, b, c, d]);
+    assert.equal(sum.durationS, 4);
+    assert.equal(sum.sources[0]!.energyJ, 1000);
+    assert.equal(sum.sources[0]!.method, 'counter');
+    assert.equal(sum.sources[0]!.kind, 'measured');
+    assert.equal(sum.components.find((x) => x.component === 'gpu')!.meanPowerW, 250);
+    assert.equal(
+      sum.totalJ,
+      sum.sources.reduce((t, x) => t + (x.missing ? 0 : x.energyJ), 0),
+    );
+    assert.throws(() => sumWindows([]), /No windows/);
+    meter.close();
   });
 });

@@ -3,6 +3,10 @@ import { describe, it } from 'node:test';
 import {
   characterErrorRate,
   editDistance,
+  exactAnswer,
+  firstLine,
+  normalisedAnswer,
+  normaliseAnswer,
   meanInterval,
   rouge,
   rougeL,
@@ -66,5 +70,37 @@ describe('metrics', () => {
     const r = rouge(['a b c', 'x'], ['a b c', 'y']);
     close(r.rouge1.value, 0.5);
     assert.equal(rougeN('', 'a', 1).f1, 0);
+  });
+});
+
+describe('short answers', () => {
+  it('takes the first non-empty line of an answer', () => {
+    assert.equal(firstLine('\n  Paris \nIt is in France.'), 'Paris');
+    assert.equal(firstLine(''), '');
+  });
+
+  it('exact match allows surrounding space and one final full stop, nothing else', () => {
+    assert.ok(exactAnswer(' 75.', '75'));
+    assert.ok(!exactAnswer('75 apples', '75'));
+    assert.ok(!exactAnswer('paris', 'Paris'), 'case counts in an exact match');
+  });
+
+  it("normalises as SQuAD's evaluation does: case, punctuation, articles, spaces", () => {
+    assert.deepEqual(normaliseAnswer('The  Pacific, Ocean!'), ['pacific', 'ocean']);
+    assert.deepEqual(normaliseAnswer('1,024'), ['1024']);
+  });
+
+  it('a normalised match finds the reference as whole words in a short first line', () => {
+    assert.ok(normalisedAnswer('The answer is 42.', '42'));
+    assert.ok(normalisedAnswer('The Pacific Ocean', 'Pacific'));
+    assert.ok(normalisedAnswer('leonardo da vinci', 'Leonardo da Vinci'));
+    assert.ok(!normalisedAnswer('420', '42'), 'whole words only');
+    assert.ok(!normalisedAnswer('Da Vinci', 'Leonardo da Vinci'), 'every word of the reference');
+    assert.ok(
+      !normalisedAnswer('It could be 40 or 41 or 42 or 43 or 44 or more', '42'),
+      'a line of more than eight words is not a short answer',
+    );
+    assert.ok(!normalisedAnswer('Paris', ''), 'an empty reference matches nothing');
+    assert.ok(!normalisedAnswer('\n', 'Paris'));
   });
 });

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { answerJsonl, builtInShortAnswers } from '../../src/core/bench/datasets/shortAnswers';
 import { DatasetError, imageFolder, summaryJsonl } from '../../src/core/bench/datasets/userSets';
 import { encodePng } from '../../src/core/diffusion/png';
 
@@ -50,5 +51,48 @@ describe("the user's evaluation sets", { timeout: 60_000 }, () => {
     ]);
     writeFileSync(file, '{"text":"a","summary":"b"}\n\n{"text":"a"}\n');
     assert.throws(() => summaryJsonl(file, 10, 1), /line 3 needs a "text" and a "summary"/);
+  });
+});
+
+describe('question sets for text generation', () => {
+  it("draws CarbonLens's short answers reproducibly by seed", () => {
+    const a = builtInShortAnswers(10, 4);
+    assert.equal(a.population, 100);
+    assert.equal(a.items.length, 10);
+    assert.deepEqual(
+      builtInShortAnswers(10, 4).items.map((i) => i.id),
+      a.items.map((i) => i.id),
+    );
+    assert.notDeepEqual(
+      builtInShortAnswers(10, 5).items.map((i) => i.id),
+      a.items.map((i) => i.id),
+    );
+    assert.throws(() => builtInShortAnswers(101, 1), /has 100 questions; ask for at most that many/);
+  });
+
+  it('reads a .jsonl of prompts and answers, and names the line that is wrong', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cl-qa-'));
+    const good = join(dir, 'qa.jsonl');
+    writeFileSync(
+      good,
+      '{"prompt": "2+2?", "answer": 4}\n\n{"question": "Capital of Peru?", "answer": "Lima", "id": "peru"}\n',
+    );
+    const set = answerJsonl(good, 2, 1);
+    assert.equal(set.name, 'qa.jsonl');
+    assert.deepEqual(set.items.map((i) => [i.input, i.reference]).sort(), [
+      ['2+2?', '4'],
+      ['Capital of Peru?', 'Lima'],
+    ]);
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, '{"prompt": "a", "answer": "b"}\n{"prompt": "c"}\n');
+    assert.throws(
+      () => answerJsonl(bad, 1, 1),
+      (e: Error) => e instanceof DatasetError && /line 2 needs a "prompt" and an "answer"/.test(e.message),
+    );
+    writeFileSync(bad, 'not json\n');
+    assert.throws(() => answerJsonl(bad, 1, 1), /line 1 is not JSON/);
+    writeFileSync(bad, '\n');
+    assert.throws(() => answerJsonl(bad, 1, 1), /has no questions/);
+    assert.throws(() => answerJsonl(dir, 1, 1), /is not a file/);
   });
 });
