@@ -55,11 +55,17 @@ const CATALOGUE_TASKS: Record<string, Task> = {
   'image-classification': 'image-classification',
   'image-to-text (OCR)': 'image-to-text',
   summarization: 'summarization',
+  'text-generation': 'text-generation',
 };
 const MIRRORED = /^(xenova|onnx-community)\//i;
-/** transformers.js runs ONNX weights: compare the Xenova conversions of catalogue models. */
-const onnxId = (id: string) =>
-  MIRRORED.test(id) || id.startsWith('.') || id.startsWith('/') ? id : `Xenova/${id.split('/').pop()}`;
+/**
+ * transformers.js runs ONNX weights: compare the conversions of catalogue models, Xenova's, or
+ * onnx-community's for language models (where Llama 3.2, Qwen2.5 and Phi-3.5 live).
+ */
+const onnxId = (id: string, task?: Task) =>
+  MIRRORED.test(id) || id.startsWith('.') || id.startsWith('/')
+    ? id
+    : `${task === 'text-generation' ? 'onnx-community' : 'Xenova'}/${id.split('/').pop()}`;
 
 /** The diagnostic's code says what the saving is: fewer parameters, the same size run cheaper, a cleaner grid. */
 function diagnosticCode(s: Suggestion): string {
@@ -215,13 +221,13 @@ export class AdvisorController extends Disposable {
           : undefined;
       if (task) {
         const compare = new vscode.CodeAction(
-          `Compare ${onnxId(f.value)} and ${onnxId(f.suggestion.replacement)} on this machine`,
+          `Compare ${onnxId(f.value, task)} and ${onnxId(f.suggestion.replacement, task)} on this machine`,
           vscode.CodeActionKind.Empty,
         );
         compare.command = {
           command: 'carbonlens.compareModels',
           title: 'Compare on this machine',
-          arguments: [{ task, model: onnxId(f.value), candidate: onnxId(f.suggestion.replacement) }],
+          arguments: [{ task, model: onnxId(f.value, task), candidate: onnxId(f.suggestion.replacement, task) }],
         };
         if (!vscode.workspace.isTrusted) compare.disabled = { reason: 'Running models needs a trusted workspace.' };
         actions.push(compare);

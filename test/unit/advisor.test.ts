@@ -273,6 +273,38 @@ describe('advisor: what it suggests', () => {
     assert.equal(s.savingPercent!.toFixed(1), '37.5');
   });
 
+  it('language models: no smaller one from the model cards when they lose, one from your own comparison when it holds', () => {
+    // Llama 3.2 1B Instruct loses 14 to 33 points to 3B on its cards' MMLU, GSM8K and IFEval.
+    assert.equal(suggestModel('meta-llama/Llama-3.2-3B-Instruct', options), undefined);
+    assert.equal(suggestModel('onnx-community/Llama-3.2-3B-Instruct', options), undefined);
+    const run = (model: string, jPerItem: number, value: number): RunSummary => ({
+      runId: model,
+      timestamp: '2026-12-01T10:00:00Z',
+      task: 'text-generation',
+      model,
+      device: 'cuda',
+      dtype: 'q4f16',
+      batch: 1,
+      items: 100,
+      dataset: 'support-questions.jsonl',
+      itemsPerS: 1,
+      jPerItem,
+      kind: 'measured',
+      quality: { metric: 'normalised-match', value, low: value - 0.09, high: value + 0.09, higherIsBetter: true },
+    });
+    const s = suggestModel('onnx-community/Llama-3.2-3B-Instruct', {
+      ...options,
+      history: [
+        run('onnx-community/Llama-3.2-3B-Instruct', 30, 0.82),
+        run('onnx-community/Llama-3.2-1B-Instruct', 12, 0.81),
+      ],
+    })!;
+    assert.equal(s.evidence, 'measured-here', 'on your own prompts the 1B answered as well');
+    assert.equal(s.replacement, 'onnx-community/Llama-3.2-1B-Instruct');
+    assert.equal(s.savingPercent!.toFixed(0), '60');
+    assert.match(s.quality[0]!, /normalised-match: 0\.810 .* vs 0\.820 .* on 100 items of support-questions\.jsonl/);
+  });
+
   it('suggests a cleaner region of the same provider, in scope, above the minimum saving', () => {
     const s = suggestRegion('europe-west3-b', options)!;
     assert.equal(s.provider, 'gcp');
