@@ -32,6 +32,15 @@ const COLUMNS: Column[] = [
     value: (r) => r.jPerItem,
     text: (r) => `${fmtJ(r.jPerItem)}${r.netJPerItem !== undefined ? ` (${fmtJ(r.netJPerItem)} above idle)` : ''}`,
   },
+  {
+    key: 'tokens',
+    label: 'Per token',
+    value: (r) => r.tokens?.jPerOutputToken ?? -1,
+    text: (r) =>
+      r.tokens
+        ? `${r.tokens.jPerOutputToken === undefined ? 'no decode' : `${fmtJ(r.tokens.jPerOutputToken)}/output token, ${r.tokens.decodeTokensPerS!.toPrecision(3)} tokens/s`}; first token in ${(r.tokens.ttftS * 1000).toPrecision(3)} ms`
+        : '',
+  },
   { key: 'kind', label: 'From', value: (r) => r.kind, text: (r) => r.kind },
   { key: 'quality', label: 'Quality (95% CI)', value: (r) => r.quality.value, text: quality },
   {
@@ -105,7 +114,9 @@ export class History {
 
   private table(): HTMLElement {
     const { key, descending } = pageState.sort;
-    const column = COLUMNS.find((c) => c.key === key) ?? COLUMNS[0];
+    // The token column only once a language model has run.
+    const columns = COLUMNS.filter((c) => c.key !== 'tokens' || this.runs.some((r) => r.tokens));
+    const column = columns.find((c) => c.key === key) ?? columns[0]!;
     const rows = [...this.runs].sort((a, b) => {
       const [x, y] = [column.value(a), column.value(b)];
       const order = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
@@ -114,7 +125,7 @@ export class History {
     const head = el(
       'tr',
       {},
-      ...COLUMNS.map((c) => {
+      ...columns.map((c) => {
         const th = el('th', {
           scope: 'col',
           'aria-sort': c.key === key ? (descending ? 'descending' : 'ascending') : 'none',
@@ -140,7 +151,7 @@ export class History {
       const tr = el(
         'tr',
         { class: r.runId === pageState.selectedRunId ? 'selected' : '', tabindex: '0', 'data-run': r.runId },
-        ...COLUMNS.map((c) => el('td', {}, c.text(r))),
+        ...columns.map((c) => el('td', {}, c.text(r))),
       );
       const select = () => {
         pageState.selectedRunId = r.runId;

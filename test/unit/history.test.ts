@@ -133,4 +133,45 @@ describe('benchmark history', () => {
     );
     assert.deepEqual(Object.keys(report.charts), ['r-image-classification.svg']);
   });
+
+  it("carries a language model's per-token figures into the summary and the report", () => {
+    const r = record('2f8fad5b-d9cb-469f-a165-70867728950e', 40, 0.7);
+    const phase = { seconds: 1, itemsPerS: 100, energyJ: 1, jPerItem: 1, components: [], kind: 'measured' as const };
+    const lm: BenchRecord = {
+      ...r,
+      task: 'text-generation',
+      result: {
+        ...r.result,
+        generation: {
+          maxNewTokens: 32,
+          chat: true,
+          prompts: 100,
+          inputTokens: 4000,
+          outputTokens: 1200,
+          decodeTokens: 1100,
+          ttft: { meanS: 0.042, p50S: 0.04, p90S: 0.05 },
+          prefill: phase,
+          decode: phase,
+          prefillTokensPerS: 1000,
+          jPerInputToken: 0.25,
+          decodeTokensPerS: 55,
+          jPerOutputToken: 2.5,
+        },
+      },
+    };
+    assert.deepEqual(summariseRun(lm).tokens, {
+      jPerOutputToken: 2.5,
+      decodeTokensPerS: 55,
+      ttftS: 0.042,
+      jPerInputToken: 0.25,
+    });
+    assert.equal(summariseRun(r).tokens, undefined);
+    const report = markdownReport([lm, record('3f8fad5b-d9cb-469f-a165-70867728950e', 2, 0.9)], 'r').markdown;
+    assert.match(
+      report,
+      /\| model \| first token \(mean\) \| energy\/input token \| decode tokens\/s \| energy\/output token \|/,
+    );
+    assert.match(report, /\| org\/2f8fad5b-d9cb-469f-a165-70867728950e \| 42\.0 ms \| 250 mJ \| 55\.0 \| 2\.5 J \|/);
+    assert.equal(report.match(/first token \(mean\)/g)!.length, 1, 'only under the language-model task');
+  });
 });

@@ -21,6 +21,8 @@ export interface RunSummary {
   gPerItem?: number;
   gco2PerKwh?: number;
   location?: string;
+  /** Text generation: decode energy and speed per output token, time to first token. */
+  tokens?: { jPerOutputToken?: number; decodeTokensPerS?: number; ttftS: number; jPerInputToken: number };
 }
 
 /** Benchmarks and tracked runs share the file; each kind is read back on its own. */
@@ -55,6 +57,7 @@ export function summariseRun(r: BenchRecord): RunSummary {
   const s = r.result.summary;
   const q = r.result.quality.primary;
   const e = r.emissions;
+  const g = r.result.generation;
   return {
     runId: r.runId,
     timestamp: r.timestamp,
@@ -74,6 +77,14 @@ export function summariseRun(r: BenchRecord): RunSummary {
       gPerItem: e.gPerItem,
       gco2PerKwh: e.intensity.gco2PerKwh,
       location: e.intensity.region ? `${e.intensity.provider} ${e.intensity.region}` : e.intensity.location,
+    }),
+    ...(g && {
+      tokens: {
+        jPerOutputToken: g.jPerOutputToken,
+        decodeTokensPerS: g.decodeTokensPerS,
+        ttftS: g.ttft.meanS,
+        jPerInputToken: g.jPerInputToken,
+      },
     }),
   };
 }

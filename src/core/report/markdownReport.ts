@@ -51,11 +51,22 @@ export function markdownReport(
       `| model | device, dtype, batch | items | items/s | energy/item (above idle) | energy from | ${metric} (95% CI) | CO2e/item | where |`,
     );
     lines.push('|---|---|---|---|---|---|---|---|---|');
+    const tokens = rows.filter((r) => r.tokens);
     for (const r of rows) {
       const name = `${front.has(r.runId) ? '**' : ''}${cell(r.model)}${front.has(r.runId) ? '**' : ''}`;
       lines.push(
         `| ${name} | ${r.device}, ${r.dtype}, ${r.batch} | ${r.items} (${cell(r.dataset)}) | ${sig(r.itemsPerS)} | ${joulesText(r.jPerItem)} (${r.netJPerItem === undefined ? '-' : joulesText(r.netJPerItem)}) | ${r.kind} | ${quality(r.quality)} | ${r.gPerItem === undefined ? '-' : gramsText(r.gPerItem)} | ${r.location ? cell(`${r.location}, ${intensityText(r.gco2PerKwh!)}`) : 'unknown'} |`,
       );
+    }
+    if (tokens.length) {
+      lines.push('', '| model | first token (mean) | energy/input token | decode tokens/s | energy/output token |');
+      lines.push('|---|---|---|---|---|');
+      for (const r of tokens) {
+        const t = r.tokens!;
+        lines.push(
+          `| ${cell(r.model)} | ${sig(t.ttftS * 1000)} ms | ${joulesText(t.jPerInputToken)} | ${t.decodeTokensPerS === undefined ? '-' : sig(t.decodeTokensPerS)} | ${t.jPerOutputToken === undefined ? '-' : joulesText(t.jPerOutputToken)} |`,
+        );
+      }
     }
   }
   lines.push(
