@@ -31,6 +31,8 @@ export interface BenchmarkArgs {
   size?: string;
   scheduler?: string;
   clip?: string;
+  /** Text generation: the most tokens an answer may take. */
+  maxNewTokens?: number;
 }
 
 export interface BenchDeps {
@@ -317,6 +319,8 @@ export async function runBenchmarkCommand(
       if (value !== undefined) cliArgs.push(flag, String(value));
     }
   }
+  if (task === 'text-generation' && args.maxNewTokens !== undefined)
+    cliArgs.push('--max-new-tokens', String(args.maxNewTokens));
   if (config.location) {
     try {
       resolvePlace(config.location, { dataset: config.dataset });

@@ -17,7 +17,7 @@ export interface GenerationRun {
   inputTokens: number;
   /** Every token made, the first of each answer (made by the prefill) included. */
   outputTokens: number;
-  /** Time to first token of each prompt, s. */
+  /** Time to first token of each prompt, s: from the call to the start of its second forward pass. */
   ttftS: number[];
   /** Highest GPU memory in use seen during the run (sampled at each window edge), MiB. */
   peakGpuMemoryMiB?: number;
@@ -54,10 +54,14 @@ export async function runGeneration(
       let steps = 0;
       let window = await meter.begin();
       let prefill: WindowResult | undefined;
+      // Time to first token from the clock alone: the counter reads at the window's edges are not the model's.
+      const called = meter.now();
+      let firstAt: number | undefined;
       watch.call(pipeline, async (inputs) => {
         steps++;
         if (steps === 1) inputTokens += inputs.input_ids?.dims.reduce((a, b) => a * b, 1) ?? 0;
         else if (steps === 2) {
+          firstAt = meter.now();
           const split = await window.split();
           prefill = split.result;
           window = split.next;
@@ -69,10 +73,11 @@ export async function runGeneration(
       } finally {
         watch.call(pipeline, undefined);
       }
+      const returned = meter.now();
       const last = await window.end();
       if (prefill) decodes.push(last);
       prefills.push(prefill ?? last);
-      ttftS.push((prefill ?? last).durationS);
+      ttftS.push(((firstAt ?? returned) - called) / 1000);
       outputTokens += steps;
       answers.push(...runner.answers(output, 1));
       onItems?.(answers.length, items.length);

@@ -132,7 +132,8 @@ export class Meter {
   private readonly states: SourceState[];
   private readonly baseIntervalMs: number;
   private readonly counterIntervalMs: number;
-  private readonly now: () => number;
+  /** The meter's clock, ms: windows' edges are stamped with it. */
+  readonly now: () => number;
   private readonly requests = new Set<{ ms: number }>();
   private readonly listeners = new Set<(r: MeterReading) => void>();
   private chain: Promise<unknown> = Promise.resolve();

@@ -60,6 +60,24 @@ describe('CarbonLens live power, benchmarks and reports in the editor', function
     assert.equal(api.runningBenchmarks(), 0);
   });
 
+  it('benchmarks a tiny language model: prefill and decode per token in the record', async () => {
+    const records = await vscode.commands.executeCommand<BenchRecord[] | undefined>('carbonlens.runBenchmark', {
+      task: 'text-generation',
+      model: models['text-generation'],
+      device: 'cpu',
+      samples: 3,
+      maxNewTokens: 4,
+      idleMs: 0,
+    });
+    assert.ok(records?.length === 1, 'the benchmark returned nothing: see the CarbonLens log');
+    const g = records[0].result.generation!;
+    assert.equal(records[0].dataset.name, 'short-answers');
+    assert.equal(g.prompts, 3);
+    assert.equal(g.maxNewTokens, 4);
+    assert.ok(g.inputTokens > 0 && g.outputTokens >= 3 && g.outputTokens <= 12);
+    assert.equal(records[0].result.quality.primary.metric, 'normalised-match');
+  });
+
   it('benchmarks a tiny Stable Diffusion: images in the extension storage, scored by CLIP', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cl-host-sd-'));
     makeTextToImage(join(dir, 'tiny-sd'));
