@@ -43,9 +43,23 @@ const summary = {
   ttft_ratio_vs_pytorch: ratio(carbonlens.ttft_mean_s, torch.ttft_mean_s),
   j_per_input_token_ratio_vs_pytorch: ratio(carbonlens.gpu_j_per_input_token, torch.gpu_j_per_input_token),
   target: 'j_per_output_token_ratio_vs_pytorch <= 1.5',
+  notes: notes(),
   carbonlens,
   pytorch: torch,
   versions: json('versions.json'),
   provider: readFileSync(join(dir, 'status.txt'), 'utf8').trim(),
 };
+/** What a reader must know before using a ratio: a phase whose GPU energy came out below idle is not a measurement to compare. */
+function notes() {
+  const list = [];
+  const torchPrefillW = torch.prefill.gpu_j / torch.prefill.seconds;
+  if (torchPrefillW < torch.idle_w)
+    list.push(
+      `PyTorch's prefill windows (${(torch.ttft_mean_s * 1000).toFixed(0)} ms a prompt) read ${torchPrefillW.toFixed(0)} W from NVML's energy counter, below the board's ${torch.idle_w.toFixed(0)} W idle: the counter advances in steps coarser than these windows, so j_per_input_token_ratio_vs_pytorch is not a measurement. Decode windows (seconds a prompt) are.`,
+    );
+  list.push(
+    'Energies are the whole board (idle included); net_* subtract the idle baseline each side measured. peak_gpu_memory_mib: CarbonLens samples NVML memory in use (all processes, the CUDA context included); PyTorch reports its allocator peak.',
+  );
+  return list;
+}
 writeFileSync(out, `${JSON.stringify(summary, null, 2)}\n`);
