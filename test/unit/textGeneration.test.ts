@@ -98,6 +98,7 @@ describe('text generation, per phase', { timeout: 60_000 }, () => {
     assert.equal(r.quality.primary.value, 1);
     assert.equal(r.batch, 1);
     assert.equal(r.phases, undefined, 'the preprocess/model split is not the generation phases');
+    assert.match(r.warnings.join('\n'), /Each prompt's prefill took 10 ms: .* energy per input token is uncertain/);
   });
 
   it('says so when no answer went past its first token, and refuses a batch', async () => {

@@ -138,6 +138,9 @@ export interface BenchResult {
   generation?: GenerationFigures;
 }
 
+/** A window shorter than this holds few steps of a GPU's energy counter (NVML's): its energy is uncertain. */
+export const SHORT_WINDOW_S = 0.1;
+
 /** Above this spread, two models' energy should not be compared from these runs. */
 export const SPREAD_WARNING_PERCENT = 10;
 
@@ -455,6 +458,10 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     }
     if (summary.seconds < 1)
       warnings.push(`The measured run took ${summary.seconds.toFixed(2)} s: use more samples for a steadier figure.`);
+    if (generation && generation.prefill.seconds / generation.prompts < SHORT_WINDOW_S)
+      warnings.push(
+        `Each prompt's prefill took ${((generation.prefill.seconds / generation.prompts) * 1000).toFixed(0)} ms: energy counters advance in steps of tens of ms (NVIDIA boards) and power samples are as far apart, so the energy per input token is uncertain; longer prompts measure it better. Decode figures are not affected.`,
+      );
     if (summary.kind !== 'measured')
       warnings.push(`Some energy figures are ${summary.kind}, not read from hardware counters.`);
     const answers = results[0].answers;
