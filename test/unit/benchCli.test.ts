@@ -257,6 +257,25 @@ describe('carbonlens bench and compare', { timeout: 120_000 }, () => {
     assert.match(badTokens.err, /--max-new-tokens/);
   });
 
+  it('compares two language models on the same prompts, per prompt and per output token', async () => {
+    const copy = path.join(work, 'models', 'tiny-llama-copy');
+    cpSync(models['text-generation'], copy, { recursive: true });
+    const args = ['compare', '--model', models['text-generation'], '--model', copy, '--task', 'llm'];
+    const more = ['--samples', '4', '--max-new-tokens', '5', '--idle-ms', '0', '--out', 'llm-cmp.csv'];
+    const r = await bench([...args, ...more, '--json']);
+    assert.equal(r.code, 0, r.err);
+    const { a, b, verdict } = JSON.parse(r.out);
+    assert.equal(verdict.outcome, 'as-good', 'the same weights answer the same');
+    assert.equal(verdict.metric, 'normalised-match');
+    assert.equal(a.result.generation.outputTokens, b.result.generation.outputTokens);
+    assert.equal(verdict.jPerOutputToken.a, a.result.generation.jPerOutputToken);
+    assert.equal(verdict.jPerOutputToken.b, b.result.generation.jPerOutputToken);
+    const text = await bench([...args, ...more]);
+    assert.equal(text.code, 0, text.err);
+    assert.match(text.out, /Per output token while decoding: A [\d.]+ \w?J, B [\d.]+ \w?J\./);
+    assert.match(text.out, /Per million prompts: /);
+  });
+
   it('compares two models on the same items with a paired verdict', async () => {
     const copy = path.join(work, 'models', 'tiny-vit-copy');
     cpSync(models['image-classification'], copy, { recursive: true });

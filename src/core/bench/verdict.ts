@@ -4,6 +4,7 @@
 import { emissionsGrams, JOULES_PER_KWH } from '../carbon/emissions';
 import type { IntensityFigure } from '../carbon/intensity';
 import type { BenchResult } from './harness';
+import { joulesText } from '../units';
 import { meanInterval, type Mean } from './metrics';
 
 export interface Verdict {
@@ -18,6 +19,8 @@ export interface Verdict {
   jPerItemB: number;
   kwhSavedPerMillionItems: number;
   kgCo2SavedPerMillionItems?: number;
+  /** Language models: each one's decode energy per output token (answers may differ in length). */
+  jPerOutputToken?: { a: number; b: number };
   sentence: string;
 }
 
@@ -56,6 +59,9 @@ export function compareResults(
     saving >= 0
       ? `uses ${saving.toFixed(0)}% less energy per item`
       : `uses ${(-saving).toFixed(0)}% more energy per item`;
+  const ta = a.generation?.jPerOutputToken;
+  const tb = b.generation?.jPerOutputToken;
+  const tokens = ta !== undefined && tb !== undefined ? { a: ta, b: tb } : undefined;
   return {
     metric,
     tolerance,
@@ -66,6 +72,7 @@ export function compareResults(
     jPerItemB: jB,
     kwhSavedPerMillionItems: kwhSaved,
     ...(kgSaved !== undefined && { kgCo2SavedPerMillionItems: kgSaved }),
-    sentence: `${quality} (${diff}), and ${energy}.`,
+    ...(tokens && { jPerOutputToken: tokens }),
+    sentence: `${quality} (${diff}), and ${energy}.${tokens ? ` Per output token while decoding: A ${joulesText(tokens.a)}, B ${joulesText(tokens.b)}.` : ''}`,
   };
 }
