@@ -12,6 +12,7 @@ import { SHORT_ANSWER_INSTRUCTION } from '../../src/core/bench/taskRunner';
 import { Meter } from '../../src/core/energy/meter';
 import type { EnergySource } from '../../src/core/energy/source';
 import type { ForwardListener, PipelineFactory, TaskPipeline } from '../../src/core/models/runtime';
+import { availableDtypes, modelFiles } from '../../src/core/models/tasks';
 import { makeTextGenerator } from '../fixtures/tiny-models/make.mjs';
 
 /**
@@ -144,6 +145,38 @@ describe('text generation, per phase', { timeout: 60_000 }, () => {
       }),
       /Max new tokens must be a whole number/,
     );
+  });
+});
+
+describe("a language model's files", () => {
+  // The listing of an onnx-community conversion: fp32 and fp16 with external weights, quantised files beside.
+  const listing = [
+    'config.json',
+    'generation_config.json',
+    'tokenizer.json',
+    'tokenizer_config.json',
+    'onnx/model.onnx',
+    'onnx/model.onnx_data',
+    'onnx/model_fp16.onnx',
+    'onnx/model_fp16.onnx_data',
+    'onnx/model_q4.onnx',
+    'onnx/model_q4f16.onnx',
+    'onnx/model_quantized.onnx',
+  ];
+
+  it('knows the dtypes a repository carries, and fetches one dtype with its own weights only', () => {
+    assert.deepEqual(availableDtypes('text-generation', listing), ['fp32', 'fp16', 'q8', 'q4', 'q4f16']);
+    const q4f16 = modelFiles('text-generation', 'q4f16', listing);
+    assert.deepEqual(q4f16.required, [
+      'config.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'onnx/model_q4f16.onnx',
+    ]);
+    assert.deepEqual(q4f16.optional, ['generation_config.json', 'special_tokens_map.json']);
+    const fp16 = modelFiles('text-generation', 'fp16', listing);
+    assert.ok(fp16.optional?.includes('onnx/model_fp16.onnx_data'));
+    assert.ok(!fp16.optional?.includes('onnx/model.onnx_data'), "not the fp32 file's weights");
   });
 });
 
