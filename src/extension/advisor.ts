@@ -227,7 +227,15 @@ export class AdvisorController extends Disposable {
         compare.command = {
           command: 'carbonlens.compareModels',
           title: 'Compare on this machine',
-          arguments: [{ task, model: onnxId(f.value, task), candidate: onnxId(f.suggestion.replacement, task) }],
+          arguments: [
+            {
+              task,
+              model: onnxId(f.value, task),
+              candidate: onnxId(f.suggestion.replacement, task),
+              // Language models in their smallest weights, which onnx-community's conversions all carry.
+              ...(task === 'text-generation' && { dtype: 'q4f16' }),
+            },
+          ],
         };
         if (!vscode.workspace.isTrusted) compare.disabled = { reason: 'Running models needs a trusted workspace.' };
         actions.push(compare);

@@ -8,7 +8,7 @@ import type { BenchRecord } from '../core/bench/record';
 import type { Verdict } from '../core/bench/verdict';
 import { resolvePlace } from '../core/carbon/intensity';
 import { SUGGESTED_MODELS } from '../core/models/suggestedModels';
-import { DEFAULT_SAMPLES, TASKS, type Task } from '../core/models/tasks';
+import { DEFAULT_SAMPLES, isDtype, TASKS, type Dtype, type Task } from '../core/models/tasks';
 import { runCli } from './benchRunner';
 import type { BenchStore } from './benchStore';
 import type { CarbonLensConfig } from './config';
@@ -21,6 +21,8 @@ export interface BenchmarkArgs {
   /** A second model: compare instead of bench. */
   candidate?: string;
   device?: string;
+  /** Which weights: fp32 (default), fp16, q8, q4, q4f16, ... */
+  dtype?: string;
   samples?: number;
   dataset?: string;
   batch?: number;
@@ -188,6 +190,23 @@ async function pickDataset(task: Task, memento: vscode.Memento): Promise<{ path?
 }
 
 /** The devices this platform can have: CUDA on Linux and Windows x64, DirectML on Windows, CoreML on macOS. */
+const DTYPE_CHOICES: { label: Dtype; detail: string }[] = [
+  { label: 'q4f16', detail: '4-bit weights, fp16 compute: the smallest download, for GPUs (onnx/model_q4f16.onnx)' },
+  { label: 'q4', detail: '4-bit weights, fp32 compute: small, for CPUs (onnx/model_q4.onnx)' },
+  { label: 'fp16', detail: 'Half precision: half the size of fp32 (onnx/model_fp16.onnx)' },
+  { label: 'q8', detail: '8-bit weights (onnx/model_quantized.onnx)' },
+  { label: 'fp32', detail: 'Full precision: the largest download (onnx/model.onnx)' },
+];
+
+async function pickDtype(): Promise<Dtype | undefined> {
+  return (
+    await vscode.window.showQuickPick(DTYPE_CHOICES, {
+      title: 'CarbonLens: which weights? (a repository that lacks them says which it has)',
+      ignoreFocusOut: true,
+    })
+  )?.label;
+}
+
 async function pickDevice(): Promise<string | undefined> {
   const win = process.platform === 'win32';
   const items = [
@@ -285,6 +304,13 @@ export async function runBenchmarkCommand(
   }
   const device = args.device ?? (await pickDevice());
   if (!device) return undefined;
+  // Language models come in several weights files, the fp32 one often many gigabytes: asked by hand.
+  const dtype = args.dtype ?? (task === 'text-generation' && !args.model ? await pickDtype() : 'fp32');
+  if (!dtype) return undefined;
+  if (!isDtype(dtype)) {
+    void vscode.window.showErrorMessage(`CarbonLens: unknown dtype ${dtype}.`);
+    return undefined;
+  }
   const samples = args.samples ?? (await pickSamples(task));
   if (!samples) return undefined;
   if (untrusted([model, candidate, dataset, task === 'text-to-image' ? args.clip : undefined])) return undefined;
@@ -299,6 +325,8 @@ export async function runBenchmarkCommand(
     task,
     '--device',
     device,
+    '--dtype',
+    dtype,
     '--samples',
     String(samples),
     '--json',
