@@ -3,7 +3,8 @@
 # weights, fp16) through `carbonlens bench --task text-generation --device cuda`, and the same
 # model, prompts and lengths through transformers' generate() (bench/llm/torch_llm.py), each
 # prompt metered in a prefill and a decode window on the GPU's NVML energy counter. $OUT gets
-# both records; bench/llm/summary.mjs writes bench/results/llm-h200.json from them.
+# both records, and CarbonLens's run of the same model with 4-bit weights (bench/llm/quantize.py,
+# SKIP_Q4=1 to leave it out); bench/llm/summary.mjs writes bench/results/llm-h200.json from them.
 # The CUDA provider comes as bench/cuda/gpu-cuda.sh says (.ort13/ pieces, or cuda-provider install).
 set -uo pipefail
 source bench/vit/device-setup.sh
@@ -29,5 +30,13 @@ python3 -c 'import json, random; r = random.Random(7); [print(json.dumps({"promp
 /tmp/node dist/cli.js bench --model /tmp/qwen05 --task text-generation --device cuda --dtype fp16 \
   --dataset /tmp/llm-prompts.jsonl --samples "$PROMPTS" --max-new-tokens "$NEW" --idle-ms 3000 --json \
   --out "$OUT/emissions.csv" > "$OUT/carbonlens.json" 2> "$OUT/carbonlens.err" || failed "$OUT/carbonlens.err"
+# The same model with 4-bit weights (q4f16), as the hub's conversions carry them.
+if [ -z "${SKIP_Q4:-}" ]; then
+  [ -f /tmp/qwen05/onnx/model_q4f16.onnx ] || python3 bench/llm/quantize.py /tmp/qwen05/onnx/model_fp16.onnx /tmp/qwen05/onnx/model_q4f16.onnx > "$OUT/quantize.log" 2>&1 || failed "$OUT/quantize.log"
+  cat "$OUT/quantize.log"
+  /tmp/node dist/cli.js bench --model /tmp/qwen05 --task text-generation --device cuda --dtype q4f16 \
+    --dataset /tmp/llm-prompts.jsonl --samples "$PROMPTS" --max-new-tokens "$NEW" --idle-ms 3000 --json \
+    --out "$OUT/emissions.csv" > "$OUT/carbonlens-q4f16.json" 2> "$OUT/carbonlens-q4f16.err" || failed "$OUT/carbonlens-q4f16.err"
+fi
 PYTHONPATH=bench:bench/llm python3 bench/llm/torch_llm.py /tmp/qwen05 /tmp/llm-prompts.jsonl "$NEW" > "$OUT/torch.json" 2> "$OUT/torch.err" || failed "$OUT/torch.err"
 /tmp/node bench/llm/summary.mjs "$OUT" "$OUT/llm-h200.json" && cat "$OUT/llm-h200.json"

@@ -2,34 +2,37 @@
 //   node bench/llm/summary.mjs DIR [OUT.json]
 // Both sides ran on the same GPU in the same call; every ratio is CarbonLens over PyTorch, from
 // that one run. Energies are the GPU's (NVML counter), per token of the phase that made it.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [dir, out = 'bench/results/llm-h200.json'] = process.argv.slice(2);
 if (!dir) throw new Error('usage: node bench/llm/summary.mjs DIR [OUT.json]');
 const json = (f) => JSON.parse(readFileSync(join(dir, f), 'utf8'));
-const record = json('carbonlens.json');
 const torch = json('torch.json');
-const g = record.result.generation;
 const gpu = (phase) => phase.components.find((c) => c.component === 'gpu');
-const decodeGpu = gpu(g.decode);
-const prefillGpu = gpu(g.prefill);
-const carbonlens = {
-  device: record.result.device,
-  dtype: record.result.dtype,
-  prompts: g.prompts,
-  input_tokens: g.inputTokens,
-  output_tokens: g.outputTokens,
-  decode_tokens: g.decodeTokens,
-  ttft_mean_s: g.ttft.meanS,
-  decode_tokens_per_s: g.decodeTokensPerS,
-  gpu_kind: decodeGpu.kind,
-  gpu_j_per_output_token: (decodeGpu.jPerItem * g.prompts) / g.decodeTokens,
-  net_gpu_j_per_output_token: (decodeGpu.netJPerItem * g.prompts) / g.decodeTokens,
-  gpu_j_per_input_token: (prefillGpu.jPerItem * g.prompts) / g.inputTokens,
-  j_per_output_token_all_components: g.jPerOutputToken,
-  peak_gpu_memory_mib: g.peakGpuMemoryMiB,
+const figures = (record) => {
+  const g = record.result.generation;
+  const decodeGpu = gpu(g.decode);
+  const prefillGpu = gpu(g.prefill);
+  return {
+    device: record.result.device,
+    dtype: record.result.dtype,
+    prompts: g.prompts,
+    input_tokens: g.inputTokens,
+    output_tokens: g.outputTokens,
+    decode_tokens: g.decodeTokens,
+    ttft_mean_s: g.ttft.meanS,
+    decode_tokens_per_s: g.decodeTokensPerS,
+    gpu_kind: decodeGpu.kind,
+    gpu_j_per_output_token: (decodeGpu.jPerItem * g.prompts) / g.decodeTokens,
+    net_gpu_j_per_output_token: (decodeGpu.netJPerItem * g.prompts) / g.decodeTokens,
+    gpu_j_per_input_token: (prefillGpu.jPerItem * g.prompts) / g.inputTokens,
+    j_per_output_token_all_components: g.jPerOutputToken,
+    peak_gpu_memory_mib: g.peakGpuMemoryMiB,
+  };
 };
+const carbonlens = figures(json('carbonlens.json'));
+const q4 = existsSync(join(dir, 'carbonlens-q4f16.json')) ? figures(json('carbonlens-q4f16.json')) : undefined;
 const ratio = (a, b) => Number((a / b).toFixed(3));
 const summary = {
   what: "A decoder of Qwen2.5-0.5B's shape (random weights, fp16), greedy, batch 1: CarbonLens (transformers.js on onnxruntime-node's CUDA provider) beside PyTorch (transformers' generate) with the same prompts and lengths on one H200",
@@ -42,9 +45,15 @@ const summary = {
   decode_tokens_per_s_ratio_vs_pytorch: ratio(carbonlens.decode_tokens_per_s, torch.decode_tokens_per_s),
   ttft_ratio_vs_pytorch: ratio(carbonlens.ttft_mean_s, torch.ttft_mean_s),
   j_per_input_token_ratio_vs_pytorch: ratio(carbonlens.gpu_j_per_input_token, torch.gpu_j_per_input_token),
+  ...(q4 && {
+    q4f16_j_per_output_token_ratio_vs_fp16: ratio(q4.gpu_j_per_output_token, carbonlens.gpu_j_per_output_token),
+    q4f16_decode_tokens_per_s_ratio_vs_fp16: ratio(q4.decode_tokens_per_s, carbonlens.decode_tokens_per_s),
+    q4f16_j_per_output_token_ratio_vs_pytorch: ratio(q4.gpu_j_per_output_token, torch.gpu_j_per_output_token),
+  }),
   target: 'j_per_output_token_ratio_vs_pytorch <= 1.5',
   notes: notes(),
   carbonlens,
+  ...(q4 && { carbonlens_q4f16: q4 }),
   pytorch: torch,
   versions: json('versions.json'),
   provider: readFileSync(join(dir, 'status.txt'), 'utf8').trim(),
