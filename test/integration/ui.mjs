@@ -239,6 +239,19 @@ export async function runUiChecks(browser, url, resultsDir) {
       },
     ],
     [
+      "the panel gives a language model's energy per output token, decode speed and time to first token",
+      async () => {
+        const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+        const row = frame.locator('#runs tbody tr', { hasText: 'text-generation' }).first();
+        await row.waitFor({ timeout: 15_000 });
+        const text = await row.innerText();
+        if (!/(\/output token, [\d.e+]+ tokens\/s|no decode); first token in [\d.]+ ms/.test(text))
+          throw new Error(`language model row: ${text}`);
+        const heads = await frame.locator('#runs thead th').allInnerTexts();
+        if (!heads.some((h) => h.startsWith('Per token'))) throw new Error(`columns: ${heads.join(' | ')}`);
+      },
+    ],
+    [
       'the panel lists the runs the host suite started from a terminal, a task and a notebook, with their energy',
       async () => {
         const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
