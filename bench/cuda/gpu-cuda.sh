@@ -12,16 +12,7 @@
 # calls leave the pieces in /tmp/ort13-pieces, and the last one and the manifest ride in .ort13/.
 set -uo pipefail
 source bench/vit/device-setup.sh
-if [ -d .ort13 ]; then
-  mkdir -p /tmp/ort13/node_modules /tmp/ort13-pieces
-  cp .ort13/part.* /tmp/ort13-pieces/
-  cat /tmp/ort13-pieces/part.* | xz -dc | tar xf - -C /tmp/ort13/node_modules || { echo "the provider pieces do not unpack"; exit 1; }
-  cp .ort13/carbonlens-provider.json /tmp/ort13/
-  ln -sfn "$PWD/node_modules/onnxruntime-common" /tmp/ort13/node_modules/onnxruntime-common
-elif [ ! -f /tmp/ort13/carbonlens-provider.json ]; then
-  /tmp/node dist/cli.js cuda-provider install --yes --dir /tmp/ort13 || exit 1
-fi
-export CARBONLENS_ORT_DIR=/tmp/ort13
+source bench/cuda/provider-setup.sh
 PYTHONPATH=bench python3 -c 'import json, nvml_energy; print(json.dumps(nvml_energy.versions()))' > "$OUT/versions.json" || failed "$OUT/versions.json"
 /tmp/node -p 'JSON.stringify({ node: process.version, onnxruntime_node: require("/tmp/ort13/node_modules/onnxruntime-node/package.json").version })' > "$OUT/node-versions.json"
 python3 -m pip list --format=freeze 2>/dev/null | grep -iE '^(torch|transformers|onnx|nvidia-ml-py|numpy|pillow)==' > "$OUT/pip-freeze.txt"

@@ -5,19 +5,10 @@
 # prompt metered in a prefill and a decode window on the GPU's NVML energy counter. $OUT gets
 # both records, and CarbonLens's run of the same model with 4-bit weights (bench/llm/quantize.py,
 # SKIP_Q4=1 to leave it out); bench/llm/summary.mjs writes bench/results/llm-h200.json from them.
-# The CUDA provider comes as bench/cuda/gpu-cuda.sh says (.ort13/ pieces, or cuda-provider install).
+# The CUDA provider: bench/cuda/provider-setup.sh (.ort13/ pieces, or cuda-provider install).
 set -uo pipefail
 source bench/vit/device-setup.sh
-if [ -d .ort13 ]; then
-  mkdir -p /tmp/ort13/node_modules /tmp/ort13-pieces
-  cp .ort13/part.* /tmp/ort13-pieces/
-  cat /tmp/ort13-pieces/part.* | xz -dc | tar xf - -C /tmp/ort13/node_modules || { echo "the provider pieces do not unpack"; exit 1; }
-  cp .ort13/carbonlens-provider.json /tmp/ort13/
-  ln -sfn "$PWD/node_modules/onnxruntime-common" /tmp/ort13/node_modules/onnxruntime-common
-elif [ ! -f /tmp/ort13/carbonlens-provider.json ]; then
-  /tmp/node dist/cli.js cuda-provider install --yes --dir /tmp/ort13 || exit 1
-fi
-export CARBONLENS_ORT_DIR=/tmp/ort13
+source bench/cuda/provider-setup.sh
 PROMPTS=${PROMPTS:-20} NEW=${MAX_NEW_TOKENS:-128}
 PYTHONPATH=bench python3 -c 'import json, nvml_energy; print(json.dumps(nvml_energy.versions()))' > "$OUT/versions.json" || failed "$OUT/versions.json"
 /tmp/node dist/cli.js cuda-provider status --dir /tmp/ort13 | head -1 > "$OUT/status.txt"

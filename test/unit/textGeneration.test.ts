@@ -117,34 +117,17 @@ describe('text generation, per phase', { timeout: 60_000 }, () => {
     assert.equal(r.generation!.decode, undefined);
     assert.equal(r.generation!.jPerOutputToken, undefined);
     assert.equal(r.generation!.decodeTokens, 0);
-    await assert.rejects(
-      runBenchmark({
-        task: 'text-generation',
-        folder,
-        device: 'cpu',
-        dtype: 'fp32',
-        set: set(['t2']),
-        meter,
-        batch: 4,
-        idleMs: 0,
-        factory,
-      }),
-      /one prompt at a time/,
-    );
-    await assert.rejects(
-      runBenchmark({
-        task: 'text-generation',
-        folder,
-        device: 'cpu',
-        dtype: 'fp32',
-        set: set(['t2']),
-        meter,
-        maxNewTokens: 0,
-        idleMs: 0,
-        factory,
-      }),
-      /Max new tokens must be a whole number/,
-    );
+    const base = {
+      task: 'text-generation',
+      folder,
+      device: 'cpu',
+      dtype: 'fp32',
+      set: set(['t2']),
+      meter,
+      factory,
+    } as const;
+    await assert.rejects(runBenchmark({ ...base, batch: 4 }), /one prompt at a time/);
+    await assert.rejects(runBenchmark({ ...base, maxNewTokens: 0 }), /Max new tokens must be a whole number/);
   });
 });
 
