@@ -131,6 +131,43 @@ describe('text generation, per phase', { timeout: 60_000 }, () => {
   });
 });
 
+describe('text generation, cancelled', { timeout: 60_000 }, () => {
+  it('stops at the next token of a long answer, and detaches from the model', async () => {
+    const { meter, factory, folder, set } = rig();
+    const controller = new AbortController();
+    let passes = 0;
+    let pipe: TaskPipeline | undefined;
+    const watched: PipelineFactory = async (...args) => {
+      pipe = await factory(...args);
+      const attach = pipe.onForward!;
+      pipe.onForward = (l) =>
+        attach(
+          l &&
+            (async (inputs) => {
+              if (++passes === 3) controller.abort();
+              await l(inputs);
+            }),
+        );
+      return pipe;
+    };
+    await assert.rejects(
+      runBenchmark({
+        task: 'text-generation',
+        folder,
+        device: 'cpu',
+        dtype: 'fp32',
+        set: set(['t50', 't50']),
+        meter,
+        idleMs: 0,
+        factory: watched,
+        signal: controller.signal,
+      }),
+      (e: Error) => e.name === 'AbortError',
+    );
+    assert.equal(passes, 3, 'no pass after the one that saw the cancellation');
+  });
+});
+
 describe("a language model's files", () => {
   // The listing of an onnx-community conversion: fp32 and fp16 with external weights, quantised files beside.
   const listing = [

@@ -58,6 +58,7 @@ export async function runGeneration(
       const called = meter.now();
       let firstAt: number | undefined;
       watch.call(pipeline, async (inputs) => {
+        checkAbort(signal); // a long answer stops at its next token, not at its end
         steps++;
         if (steps === 1) inputTokens += inputs.input_ids?.dims.reduce((a, b) => a * b, 1) ?? 0;
         else if (steps === 2) {

@@ -173,7 +173,12 @@ const inputOf = (runner: TaskRunner, item: EvalItem) => (runner.input ? runner.i
 function hasChatTemplate(folder: string): boolean {
   const file = join(folder, 'tokenizer_config.json');
   if (!existsSync(file)) return false;
-  const template = (JSON.parse(readFileSync(file, 'utf8')) as { chat_template?: unknown }).chat_template;
+  let template: unknown;
+  try {
+    template = (JSON.parse(readFileSync(file, 'utf8')) as { chat_template?: unknown }).chat_template;
+  } catch (e) {
+    throw new Error(`${file} is not valid JSON (${(e as Error).message}): the model's tokenizer cannot be read.`);
+  }
   return typeof template === 'string' ? template.trim() !== '' : Array.isArray(template) && template.length > 0;
 }
 
