@@ -257,6 +257,63 @@ describe('carbonlens bench and compare', { timeout: 120_000 }, () => {
     assert.match(badTokens.err, /--max-new-tokens/);
   });
 
+  it("pushes a language model's tokens and times as OpenTelemetry's generative-AI metrics, and its energy per token", async () => {
+    const { serve } = await import('../support/server');
+    type Histogram = {
+      dataPoints: { count: string | number; attributes: { key: string; value: { stringValue?: string } }[] }[];
+    };
+    const metrics: { name: string; unit: string; histogram?: Histogram }[] = [];
+    const collector = await serve((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        const json = JSON.parse(body) as {
+          resourceMetrics: { scopeMetrics: { metrics: (typeof metrics)[number][] }[] }[];
+        };
+        metrics.push(...json.resourceMetrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics)));
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    try {
+      const r = await bench([
+        'bench',
+        '--model',
+        models['text-generation'],
+        '--task',
+        'text-generation',
+        '--samples',
+        '3',
+        '--max-new-tokens',
+        '4',
+        '--idle-ms',
+        '0',
+        '--out',
+        'llm-otel.csv',
+        '--otlp',
+        `${collector.url}/v1/metrics`,
+      ]);
+      assert.equal(r.code, 0, r.err);
+    } finally {
+      await collector.close();
+    }
+    const named = (n: string) => metrics.find((m) => m.name === n);
+    const attrs = (m: (typeof metrics)[number], i = 0) =>
+      Object.fromEntries(m.histogram!.dataPoints[i]!.attributes.map((a) => [a.key, a.value.stringValue]));
+    const ttft = named('gen_ai.server.time_to_first_token')!;
+    assert.equal(ttft.unit, 's');
+    assert.equal(Number(ttft.histogram!.dataPoints[0]!.count), 3, 'one value per prompt');
+    assert.equal(attrs(ttft)['gen_ai.operation.name'], 'chat');
+    assert.equal(attrs(ttft)['gen_ai.provider.name'], 'transformers.js');
+    assert.equal(attrs(ttft)['gen_ai.request.model'], models['text-generation']);
+    const usage = named('gen_ai.client.token.usage')!;
+    assert.equal(usage.unit, '{token}');
+    assert.deepEqual(usage.histogram!.dataPoints.map((_, i) => attrs(usage, i)['gen_ai.token.type']).sort(), [
+      'input',
+      'output',
+    ]);
+    assert.equal(named('carbonlens.benchmark.energy_per_input_token')?.unit, 'J');
+  });
+
   it('compares two language models on the same prompts, per prompt and per output token', async () => {
     const copy = path.join(work, 'models', 'tiny-llama-copy');
     cpSync(models['text-generation'], copy, { recursive: true });

@@ -9,6 +9,13 @@ import { checkAbort, type EvalItem } from './datasets/evalSet';
 import type { RepeatResult } from './harness';
 import type { TaskRunner } from './taskRunner';
 
+export interface PerPrompt {
+  inputTokens: number[];
+  outputTokens: number[];
+  ttftS: number[];
+  decodeS: number[];
+}
+
 export interface GenerationRun {
   prefill: WindowResult;
   /** Undefined when no prompt had a token after its first. */
@@ -17,8 +24,8 @@ export interface GenerationRun {
   inputTokens: number;
   /** Every token made, the first of each answer (made by the prefill) included. */
   outputTokens: number;
-  /** Time to first token of each prompt, s: from the call to the start of its second forward pass. */
-  ttftS: number[];
+  /** Per prompt, in the set's order: tokens in and out, time to first token (from the call to the start of its second forward pass) and seconds after it. */
+  perPrompt: PerPrompt;
   /** Highest GPU memory in use seen during the run (sampled at each window edge), MiB. */
   peakGpuMemoryMiB?: number;
 }
@@ -38,7 +45,7 @@ export async function runGeneration(
   const prefills: WindowResult[] = [];
   const decodes: WindowResult[] = [];
   const answers: string[] = [];
-  const ttftS: number[] = [];
+  const perPrompt: PerPrompt = { inputTokens: [], outputTokens: [], ttftS: [], decodeS: [] };
   let inputTokens = 0;
   let outputTokens = 0;
   let peak: number | undefined;
@@ -52,6 +59,7 @@ export async function runGeneration(
     for (const item of items) {
       checkAbort(signal);
       let steps = 0;
+      let promptTokens = 0;
       let window = await meter.begin();
       let prefill: WindowResult | undefined;
       // Time to first token from the clock alone: the counter reads at the window's edges are not the model's.
@@ -60,7 +68,7 @@ export async function runGeneration(
       watch.call(pipeline, async (inputs) => {
         checkAbort(signal); // a long answer stops at its next token, not at its end
         steps++;
-        if (steps === 1) inputTokens += inputs.input_ids?.dims.reduce((a, b) => a * b, 1) ?? 0;
+        if (steps === 1) promptTokens = inputs.input_ids?.dims.reduce((a, b) => a * b, 1) ?? 0;
         else if (steps === 2) {
           firstAt = meter.now();
           const split = await window.split();
@@ -78,7 +86,11 @@ export async function runGeneration(
       const last = await window.end();
       if (prefill) decodes.push(last);
       prefills.push(prefill ?? last);
-      ttftS.push(((firstAt ?? returned) - called) / 1000);
+      perPrompt.ttftS.push(((firstAt ?? returned) - called) / 1000);
+      perPrompt.decodeS.push(firstAt === undefined ? 0 : (returned - firstAt) / 1000);
+      perPrompt.inputTokens.push(promptTokens);
+      perPrompt.outputTokens.push(steps);
+      inputTokens += promptTokens;
       outputTokens += steps;
       answers.push(...runner.answers(output, 1));
       onItems?.(answers.length, items.length);
@@ -92,7 +104,7 @@ export async function runGeneration(
     answers,
     inputTokens,
     outputTokens,
-    ttftS,
+    perPrompt,
     ...(peak !== undefined && { peakGpuMemoryMiB: peak / 1024 ** 2 }),
   };
 }
@@ -122,6 +134,8 @@ export interface GenerationFigures {
   jPerOutputToken?: number;
   netJPerOutputToken?: number;
   peakGpuMemoryMiB?: number;
+  /** Each prompt's tokens and times, for distributions (and OpenTelemetry's per-request histograms). */
+  perPrompt?: PerPrompt;
 }
 
 const quantile = (sorted: readonly number[], q: number) => {
@@ -136,9 +150,9 @@ export function generationFigures(
   decode: RepeatResult | undefined,
   settings: { maxNewTokens: number; chat: boolean },
 ): GenerationFigures {
-  const prompts = run.ttftS.length;
+  const prompts = run.perPrompt.ttftS.length;
   const decodeTokens = run.outputTokens - prompts;
-  const sorted = [...run.ttftS].sort((a, b) => a - b);
+  const sorted = [...run.perPrompt.ttftS].sort((a, b) => a - b);
   const perToken = (energyJ: number | undefined, tokens: number) =>
     energyJ === undefined || tokens <= 0 ? undefined : energyJ / tokens;
   return {
@@ -164,5 +178,6 @@ export function generationFigures(
         ...(decode.netEnergyJ !== undefined && { netJPerOutputToken: perToken(decode.netEnergyJ, decodeTokens) }),
       }),
     ...(run.peakGpuMemoryMiB !== undefined && { peakGpuMemoryMiB: run.peakGpuMemoryMiB }),
+    perPrompt: run.perPrompt,
   };
 }

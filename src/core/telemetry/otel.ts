@@ -43,6 +43,10 @@ export interface Telemetry {
 }
 
 const HW_TYPE: Record<Component, string> = { gpu: 'gpu', cpu: 'cpu', ram: 'memory' };
+/** Buckets for time to first token and per output token, s: 1 ms to 10 s. */
+const TOKEN_TIME_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+/** The buckets the conventions give gen_ai.client.token.usage. */
+const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
 
 export async function startTelemetry(
   config: TelemetryConfig,
@@ -158,6 +162,30 @@ export async function startTelemetry(
     unit: 'g',
     description: 'gCO2e per item of benchmark runs',
   });
+  // Language models: OpenTelemetry's generative-AI metrics per prompt, and energy per token.
+  const tokenUsage = m.createHistogram('gen_ai.client.token.usage', {
+    unit: '{token}',
+    description: 'Number of input and output tokens used',
+    advice: { explicitBucketBoundaries: TOKEN_BUCKETS },
+  });
+  const firstToken = m.createHistogram('gen_ai.server.time_to_first_token', {
+    unit: 's',
+    description: 'Time to generate first token for successful responses',
+    advice: { explicitBucketBoundaries: TOKEN_TIME_BUCKETS },
+  });
+  const perOutputToken = m.createHistogram('gen_ai.server.time_per_output_token', {
+    unit: 's',
+    description: 'Time per output token generated after the first token for successful responses',
+    advice: { explicitBucketBoundaries: TOKEN_TIME_BUCKETS },
+  });
+  const energyPerOutputToken = m.createHistogram('carbonlens.benchmark.energy_per_output_token', {
+    unit: 'J',
+    description: 'Decode energy per output token of language-model benchmark runs',
+  });
+  const energyPerInputToken = m.createHistogram('carbonlens.benchmark.energy_per_input_token', {
+    unit: 'J',
+    description: 'Prefill energy per input token of language-model benchmark runs',
+  });
 
   return {
     ...(prometheusUrl && { prometheusUrl }),
@@ -182,6 +210,23 @@ export async function startTelemetry(
       };
       benchEnergy.record(r.result.summary.jPerItem, base);
       if (r.emissions) benchEmissions.record(r.emissions.gPerItem, base);
+      const g = r.result.generation;
+      if (!g) return;
+      energyPerInputToken.record(g.jPerInputToken, base);
+      if (g.jPerOutputToken !== undefined) energyPerOutputToken.record(g.jPerOutputToken, base);
+      const ai: Attributes = {
+        'gen_ai.operation.name': g.chat ? 'chat' : 'text_completion',
+        'gen_ai.provider.name': 'transformers.js',
+        'gen_ai.request.model': r.model.id,
+        'carbonlens.device': r.result.device,
+      };
+      const p = g.perPrompt;
+      for (let i = 0; i < (p?.ttftS.length ?? 0); i++) {
+        tokenUsage.record(p!.inputTokens[i]!, { ...ai, 'gen_ai.token.type': 'input' });
+        tokenUsage.record(p!.outputTokens[i]!, { ...ai, 'gen_ai.token.type': 'output' });
+        firstToken.record(p!.ttftS[i]!, ai);
+        if (p!.outputTokens[i]! > 1) perOutputToken.record(p!.decodeS[i]! / (p!.outputTokens[i]! - 1), ai);
+      }
     },
     freeze(window) {
       frozen = window;
