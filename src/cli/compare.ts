@@ -55,6 +55,10 @@ export async function runCompare(args: string[], out: (text: string) => void): P
       });
       out('--- Verdict ---');
       out(verdict.sentence);
+      if (verdict.outcome === 'inconclusive' && a.set.items.length >= a.set.population)
+        out(
+          `All ${a.set.population} items of ${a.set.name} were used: a larger set (--dataset) or a wider --tolerance can decide.`,
+        );
       const kg = verdict.kgCo2SavedPerMillionItems;
       out(
         `Per million ${settings.task === 'text-generation' ? 'prompts' : 'items'}: ${verdict.kwhSavedPerMillionItems.toPrecision(3)} kWh${kg !== undefined ? ` and ${kg.toPrecision(3)} kg CO2e` : ''} saved by B${kg === undefined ? ' (give a place for CO2)' : ''}.`,
