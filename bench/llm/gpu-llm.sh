@@ -3,8 +3,9 @@
 # weights, fp16) through `carbonlens bench --task text-generation --device cuda`, and the same
 # model, prompts and lengths through transformers' generate() (bench/llm/torch_llm.py), each
 # prompt metered in a prefill and a decode window on the GPU's NVML energy counter. $OUT gets
-# both records, and CarbonLens's run of the same model with 4-bit weights (bench/llm/quantize.py,
-# SKIP_Q4=1 to leave it out); bench/llm/summary.mjs writes bench/results/llm-h200.json from them.
+# both records, and CarbonLens's runs of the same model with 4-bit weights (bench/llm/quantize.py,
+# SKIP_Q4=1 to leave it out) and on WebGPU (SKIP_WEBGPU=1); bench/llm/summary.mjs writes
+# bench/results/llm-h200.json from them.
 # The CUDA provider: bench/cuda/provider-setup.sh (.ort13/ pieces, or cuda-provider install).
 set -uo pipefail
 source bench/vit/device-setup.sh
@@ -28,6 +29,12 @@ if [ -z "${SKIP_Q4:-}" ]; then
   /tmp/node dist/cli.js bench --model /tmp/qwen05 --task text-generation --device cuda --dtype q4f16 \
     --dataset /tmp/llm-prompts.jsonl --samples "$PROMPTS" --max-new-tokens "$NEW" --idle-ms 3000 --json \
     --out "$OUT/emissions.csv" > "$OUT/carbonlens-q4f16.json" 2> "$OUT/carbonlens-q4f16.err" || failed "$OUT/carbonlens-q4f16.err"
+fi
+# The fp16 model on WebGPU (Dawn over Vulkan), the runtime for GPUs without CUDA.
+if [ -z "${SKIP_WEBGPU:-}" ]; then
+  timeout 300 /tmp/node dist/cli.js bench --model /tmp/qwen05 --task text-generation --device webgpu --dtype fp16 \
+    --dataset /tmp/llm-prompts.jsonl --samples "$PROMPTS" --max-new-tokens "$NEW" --idle-ms 3000 --json \
+    --out "$OUT/emissions.csv" > "$OUT/carbonlens-webgpu.json" 2> "$OUT/carbonlens-webgpu.err" || failed "$OUT/carbonlens-webgpu.err"
 fi
 PYTHONPATH=bench:bench/llm python3 bench/llm/torch_llm.py /tmp/qwen05 /tmp/llm-prompts.jsonl "$NEW" > "$OUT/torch.json" 2> "$OUT/torch.err" || failed "$OUT/torch.err"
 /tmp/node bench/llm/summary.mjs "$OUT" "$OUT/llm-h200.json" && cat "$OUT/llm-h200.json"

@@ -32,7 +32,10 @@ const figures = (record) => {
   };
 };
 const carbonlens = figures(json('carbonlens.json'));
-const q4 = existsSync(join(dir, 'carbonlens-q4f16.json')) ? figures(json('carbonlens-q4f16.json')) : undefined;
+const optional = (f) =>
+  existsSync(join(dir, f)) && readFileSync(join(dir, f), 'utf8').trim() ? figures(json(f)) : undefined;
+const q4 = optional('carbonlens-q4f16.json');
+const webgpu = optional('carbonlens-webgpu.json');
 const ratio = (a, b) => Number((a / b).toFixed(3));
 const summary = {
   what: "A decoder of Qwen2.5-0.5B's shape (random weights, fp16), greedy, batch 1: CarbonLens (transformers.js on onnxruntime-node's CUDA provider) beside PyTorch (transformers' generate) with the same prompts and lengths on one H200",
@@ -50,10 +53,15 @@ const summary = {
     q4f16_decode_tokens_per_s_ratio_vs_fp16: ratio(q4.decode_tokens_per_s, carbonlens.decode_tokens_per_s),
     q4f16_j_per_output_token_ratio_vs_pytorch: ratio(q4.gpu_j_per_output_token, torch.gpu_j_per_output_token),
   }),
+  ...(webgpu && {
+    webgpu_j_per_output_token_ratio_vs_pytorch: ratio(webgpu.gpu_j_per_output_token, torch.gpu_j_per_output_token),
+    webgpu_decode_tokens_per_s_ratio_vs_pytorch: ratio(webgpu.decode_tokens_per_s, torch.decode_tokens_per_s),
+  }),
   target: 'j_per_output_token_ratio_vs_pytorch <= 1.5',
   notes: notes(),
   carbonlens,
   ...(q4 && { carbonlens_q4f16: q4 }),
+  ...(webgpu && { carbonlens_webgpu: webgpu }),
   pytorch: torch,
   versions: json('versions.json'),
   provider: readFileSync(join(dir, 'status.txt'), 'utf8').trim(),
