@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { builtInShortAnswers } from '../../src/core/bench/datasets/shortAnswers';
 import type { EvalSet } from '../../src/core/bench/datasets/evalSet';
-import { runBenchmark } from '../../src/core/bench/harness';
+import { runBenchmark, type BenchOptions } from '../../src/core/bench/harness';
 import { SHORT_ANSWER_INSTRUCTION } from '../../src/core/bench/taskRunner';
 import { Meter } from '../../src/core/energy/meter';
 import type { EnergySource } from '../../src/core/energy/source';
@@ -63,22 +63,25 @@ function rig() {
     population: prompts.length,
     items: prompts.map((p, i) => ({ id: String(i), input: p, reference: `answer ${p}` })),
   });
-  return { meter, factory, folder, set };
+  /** The benchmark of these prompts on the fake model, with any other options. */
+  const options = (prompts: string[], more: Partial<BenchOptions> = {}): BenchOptions => ({
+    task: 'text-generation',
+    folder,
+    device: 'cpu',
+    dtype: 'fp32',
+    set: set(prompts),
+    meter,
+    idleMs: 0,
+    factory,
+    ...more,
+  });
+  return { meter, factory, folder, set, options };
 }
 
 describe('text generation, per phase', { timeout: 60_000 }, () => {
   it('meters each prompt to its first token and after it, and gives energy per input and output token', async () => {
-    const { meter, factory, folder, set } = rig();
-    const r = await runBenchmark({
-      task: 'text-generation',
-      folder,
-      device: 'cpu',
-      dtype: 'fp32',
-      set: set(['t3', 't5', 't1']),
-      meter,
-      idleMs: 0,
-      factory,
-    });
+    const { options } = rig();
+    const r = await runBenchmark(options(['t3', 't5', 't1']));
     const g = r.generation!;
     assert.equal(g.prompts, 3);
     assert.equal(g.inputTokens, 3 + 5 + 1);
@@ -103,42 +106,23 @@ describe('text generation, per phase', { timeout: 60_000 }, () => {
   });
 
   it('says so when no answer went past its first token, and refuses a batch', async () => {
-    const { meter, factory, folder, set } = rig();
-    const r = await runBenchmark({
-      task: 'text-generation',
-      folder,
-      device: 'cpu',
-      dtype: 'fp32',
-      set: set(['t1', 't1']),
-      meter,
-      idleMs: 0,
-      factory,
-    });
+    const { options } = rig();
+    const r = await runBenchmark(options(['t1', 't1']));
     assert.equal(r.generation!.decode, undefined);
     assert.equal(r.generation!.jPerOutputToken, undefined);
     assert.equal(r.generation!.decodeTokens, 0);
-    const base = {
-      task: 'text-generation',
-      folder,
-      device: 'cpu',
-      dtype: 'fp32',
-      set: set(['t2']),
-      meter,
-      factory,
-    } as const;
-    await assert.rejects(runBenchmark({ ...base, batch: 4 }), /one prompt at a time/);
-    await assert.rejects(runBenchmark({ ...base, maxNewTokens: 0 }), /Max new tokens must be a whole number/);
+    await assert.rejects(runBenchmark(options(['t2'], { batch: 4 })), /one prompt at a time/);
+    await assert.rejects(runBenchmark(options(['t2'], { maxNewTokens: 0 })), /Max new tokens must be a whole number/);
   });
 });
 
 describe('text generation, cancelled', { timeout: 60_000 }, () => {
-  it('stops at the next token of a long answer, and detaches from the model', async () => {
-    const { meter, factory, folder, set } = rig();
+  it('stops at the next token of a long answer', async () => {
+    const { factory, options } = rig();
     const controller = new AbortController();
     let passes = 0;
-    let pipe: TaskPipeline | undefined;
     const watched: PipelineFactory = async (...args) => {
-      pipe = await factory(...args);
+      const pipe = await factory(...args);
       const attach = pipe.onForward!;
       pipe.onForward = (l) =>
         attach(
@@ -151,17 +135,7 @@ describe('text generation, cancelled', { timeout: 60_000 }, () => {
       return pipe;
     };
     await assert.rejects(
-      runBenchmark({
-        task: 'text-generation',
-        folder,
-        device: 'cpu',
-        dtype: 'fp32',
-        set: set(['t50', 't50']),
-        meter,
-        idleMs: 0,
-        factory: watched,
-        signal: controller.signal,
-      }),
+      runBenchmark(options(['t50', 't50'], { factory: watched, signal: controller.signal })),
       (e: Error) => e.name === 'AbortError',
     );
     assert.equal(passes, 3, 'no pass after the one that saw the cancellation');
