@@ -104,6 +104,8 @@ const ms = (s: number) => `${(s * 1000).toPrecision(3)} ms`;
 const aboveIdle = (j: number | undefined, unit: string) =>
   j === undefined ? '' : `, ${joulesText(j)}/${unit} above idle`;
 
+const clip = (text: string, n = 60) => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
+
 /** Text generation: tokens, then each phase's speed and energy per token. */
 function generationLines(g: BenchResult['generation']): string[] {
   if (!g) return [];
@@ -119,6 +121,10 @@ function generationLines(g: BenchResult['generation']): string[] {
           `           ${g.decodeTokensPerS!.toPrecision(3)} tokens/s, ${joulesText(g.jPerOutputToken)}/output token${aboveIdle(g.netJPerOutputToken, 'output token')}`,
         ]
       : ['  decode   none: every answer ended at its first token (raise --max-new-tokens, or check the prompts)']),
+    ...(g.examples ?? []).map(
+      (e, i) =>
+        `${i === 0 ? 'Answers   ' : '          '} ${e.match ? 'match' : 'miss '}  ${JSON.stringify(clip(e.prompt))} -> ${JSON.stringify(clip(e.answer))}${e.match ? '' : ` (expected ${JSON.stringify(e.reference)})`}`,
+    ),
     ...(g.peakGpuMemoryMiB !== undefined
       ? [`GPU memory ${(g.peakGpuMemoryMiB / 1024).toFixed(2)} GiB at most in use on the GPU (sampled; all processes)`]
       : []),

@@ -221,6 +221,7 @@ describe('carbonlens bench and compare', { timeout: 120_000 }, () => {
     assert.match(r.out, / {2}decode {3}[\d.]+ s, | {2}decode {3}none: /);
     assert.match(r.out, /Quality {4}normalised-match [\d.]+% \(95% CI [\d.]+%-[\d.]+%\); exact-match/);
     assert.match(r.out, /per 1,000 output tokens/);
+    assert.match(r.out, /Answers {4}(match|miss ) {2}".+" -> ".*"/, 'a few answers beside their questions');
     const record = JSON.parse(
       readFileSync(path.join(work, 'carbonlens-runs.jsonl'), 'utf8').trimEnd().split('\n').at(-1)!,
     );
@@ -230,6 +231,8 @@ describe('carbonlens bench and compare', { timeout: 120_000 }, () => {
     assert.ok(g.outputTokens >= 5 && g.outputTokens <= 30, `${g.outputTokens} tokens for 5 answers of at most 6`);
     assert.equal(g.decodeTokens, g.outputTokens - 5);
     assert.equal(record.result.runtime.batchChosenBy, 'task');
+    assert.equal(g.examples.length, 5);
+    assert.deepEqual(Object.keys(g.examples[0]).sort(), ['answer', 'match', 'prompt', 'reference']);
 
     const badBatch = await bench([
       'bench',

@@ -136,6 +136,8 @@ export interface GenerationFigures {
   peakGpuMemoryMiB?: number;
   /** Each prompt's tokens and times, for distributions (and OpenTelemetry's per-request histograms). */
   perPrompt?: PerPrompt;
+  /** The first few prompts with their reference, the model's answer (its first line) and whether it matched. */
+  examples?: { prompt: string; reference: string; answer: string; match: boolean }[];
 }
 
 const quantile = (sorted: readonly number[], q: number) => {

@@ -138,6 +138,9 @@ export interface BenchResult {
   generation?: GenerationFigures;
 }
 
+/** Answers a language-model record keeps beside their questions. */
+const EXAMPLES = 5;
+
 /** A window shorter than this holds few steps of a GPU's energy counter (NVML's): its energy is uncertain. */
 export const SHORT_WINDOW_S = 0.1;
 
@@ -477,6 +480,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       options.onPhase?.('cool-down');
       await new Promise((r) => setTimeout(r, options.cooldownMs));
     }
+    const scores = finished?.perItem ?? runner.perItem(answers, references);
     return {
       device: loaded.device,
       dtype: loaded.dtype,
@@ -512,9 +516,20 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       warnings,
       quality: finished?.quality ?? runner.quality(answers, references),
       answers,
-      scores: finished?.perItem ?? runner.perItem(answers, references),
+      scores,
       ...(finished && { outputs: finished.outputs }),
-      ...(generation && { generation }),
+      ...(generation && {
+        generation: {
+          ...generation,
+          // A few answers beside their questions, so a reader can see what the score means.
+          examples: set.items.slice(0, EXAMPLES).map((item, i) => ({
+            prompt: String(item.input),
+            reference: item.reference,
+            answer: answers[i] ?? '',
+            match: scores[i] === 1,
+          })),
+        },
+      }),
     };
   } finally {
     await loaded.pipeline.dispose().catch(() => undefined);
