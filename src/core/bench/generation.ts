@@ -21,9 +21,6 @@ export interface GenerationRun {
   /** Undefined when no prompt had a token after its first. */
   decode?: WindowResult;
   answers: string[];
-  inputTokens: number;
-  /** Every token made, the first of each answer (made by the prefill) included. */
-  outputTokens: number;
   /** Per prompt, in the set's order: tokens in and out, time to first token (from the call to the start of its second forward pass) and seconds after it. */
   perPrompt: PerPrompt;
   /** Highest GPU memory in use seen during the run (sampled at each window edge), MiB. */
@@ -46,8 +43,6 @@ export async function runGeneration(
   const decodes: WindowResult[] = [];
   const answers: string[] = [];
   const perPrompt: PerPrompt = { inputTokens: [], outputTokens: [], ttftS: [], decodeS: [] };
-  let inputTokens = 0;
-  let outputTokens = 0;
   let peak: number | undefined;
   const memory = meter.onReading((r) => {
     const used = r.readings
@@ -90,8 +85,6 @@ export async function runGeneration(
       perPrompt.decodeS.push(firstAt === undefined ? 0 : (returned - firstAt) / 1000);
       perPrompt.inputTokens.push(promptTokens);
       perPrompt.outputTokens.push(steps);
-      inputTokens += promptTokens;
-      outputTokens += steps;
       answers.push(...runner.answers(output, 1));
       onItems?.(answers.length, items.length);
     }
@@ -102,8 +95,6 @@ export async function runGeneration(
     prefill: sumWindows(prefills),
     ...(decodes.length > 0 && { decode: sumWindows(decodes) }),
     answers,
-    inputTokens,
-    outputTokens,
     perPrompt,
     ...(peak !== undefined && { peakGpuMemoryMiB: peak / 1024 ** 2 }),
   };
@@ -153,26 +144,29 @@ export function generationFigures(
   settings: { maxNewTokens: number; chat: boolean },
 ): GenerationFigures {
   const prompts = run.perPrompt.ttftS.length;
-  const decodeTokens = run.outputTokens - prompts;
+  const sum = (xs: number[]) => xs.reduce((t, x) => t + x, 0);
+  const inputTokens = sum(run.perPrompt.inputTokens);
+  const outputTokens = sum(run.perPrompt.outputTokens);
+  const decodeTokens = outputTokens - prompts;
   const sorted = [...run.perPrompt.ttftS].sort((a, b) => a - b);
   const perToken = (energyJ: number | undefined, tokens: number) =>
     energyJ === undefined || tokens <= 0 ? undefined : energyJ / tokens;
   return {
     ...settings,
     prompts,
-    inputTokens: run.inputTokens,
-    outputTokens: run.outputTokens,
+    inputTokens,
+    outputTokens,
     decodeTokens,
     ttft: {
-      meanS: sorted.reduce((t, x) => t + x, 0) / prompts,
+      meanS: sum(sorted) / prompts,
       p50S: quantile(sorted, 0.5),
       p90S: quantile(sorted, 0.9),
     },
     prefill,
     ...(decode && { decode }),
-    prefillTokensPerS: run.inputTokens / prefill.seconds,
-    jPerInputToken: prefill.energyJ / run.inputTokens,
-    ...(prefill.netEnergyJ !== undefined && { netJPerInputToken: prefill.netEnergyJ / run.inputTokens }),
+    prefillTokensPerS: inputTokens / prefill.seconds,
+    jPerInputToken: prefill.energyJ / inputTokens,
+    ...(prefill.netEnergyJ !== undefined && { netJPerInputToken: prefill.netEnergyJ / inputTokens }),
     ...(decode &&
       decodeTokens > 0 && {
         decodeTokensPerS: decodeTokens / decode.seconds,

@@ -11,7 +11,7 @@ import {
   type WindowResult,
 } from '../energy/meter';
 import type { Provenance } from '../energy/provenance';
-import type { WindowUsage } from '../energy/usage';
+import { weightedUsage, type WindowUsage } from '../energy/usage';
 import { ownPerItem, watchOwnShare, type OwnPerItem, type OwnShares } from './ownShare';
 import {
   loadPipeline,
@@ -283,7 +283,7 @@ function sumPhases(a: RepeatResult, b: RepeatResult, items: number): RepeatResul
     jPerItem: energyJ / items,
     components,
     kind: RANK[b.kind] > RANK[a.kind] ? b.kind : a.kind,
-    usage: mergeUsage(a, b),
+    usage: weightedUsage([a, b]),
     ...(a.own && b.own && { own: mergeOwn(a.own, b.own) }),
   };
 }
@@ -297,17 +297,6 @@ function mergeOwn(a: OwnPerItem, b: OwnPerItem): OwnPerItem {
     return { component, share: base > 0 ? jPerItem / base : 0, jPerItem, base: parts[0]!.base };
   });
   return { jPerItem: a.jPerItem + b.jPerItem, components };
-}
-
-/** Two phases' usage, each figure weighted by its phase's duration. */
-function mergeUsage(a: RepeatResult, b: RepeatResult): WindowUsage {
-  const out: WindowUsage = {};
-  for (const key of ['cpuPercent', 'gpuPercent', 'ramPercent', 'ramUsedGB'] as const) {
-    const parts = [a, b].filter((r) => r.usage?.[key] !== undefined);
-    const seconds = parts.reduce((t, r) => t + r.seconds, 0);
-    if (parts.length && seconds > 0) out[key] = parts.reduce((t, r) => t + r.usage![key]! * r.seconds, 0) / seconds;
-  }
-  return out;
 }
 
 const RANK: Record<Provenance, number> = { measured: 0, sampled: 1, estimated: 2 };

@@ -4,6 +4,7 @@ import {
   EMPTY_USAGE,
   machineUsageReader,
   usageBetween,
+  weightedUsage,
   type UsageReader,
   type UsageSums,
   type WindowUsage,
@@ -518,12 +519,7 @@ export function sumWindows(windows: readonly WindowResult[]): WindowResult {
       coverage: durationS > 0 ? Math.min(1, covered / durationS) : 0,
     };
   });
-  const usage: WindowUsage = {};
-  for (const key of ['cpuPercent', 'gpuPercent', 'ramPercent', 'ramUsedGB'] as const) {
-    const parts = windows.filter((w) => w.usage?.[key] !== undefined);
-    const seconds = parts.reduce((t, w) => t + w.durationS, 0);
-    if (parts.length && seconds > 0) usage[key] = parts.reduce((t, w) => t + w.usage![key]! * w.durationS, 0) / seconds;
-  }
+  const usage = weightedUsage(windows.map((w) => ({ usage: w.usage, seconds: w.durationS })));
   return { ...summarise(windows[0]!.startedAt, durationS, sources), usage };
 }
 

@@ -52,3 +52,14 @@ export function usageBetween(a: UsageSums, b: UsageSums): WindowUsage {
     ...(ramN > 0 && { ramPercent: ramPct / ramN, ramUsedGB: ramGB / ramN }),
   };
 }
+
+/** Usage over stretches of time taken as one: each figure the mean of its parts, weighted by their seconds. */
+export function weightedUsage(parts: readonly { usage?: WindowUsage; seconds: number }[]): WindowUsage {
+  const out: WindowUsage = {};
+  for (const key of ['cpuPercent', 'gpuPercent', 'ramPercent', 'ramUsedGB'] as const) {
+    const having = parts.filter((p) => p.usage?.[key] !== undefined);
+    const seconds = having.reduce((t, p) => t + p.seconds, 0);
+    if (having.length && seconds > 0) out[key] = having.reduce((t, p) => t + p.usage![key]! * p.seconds, 0) / seconds;
+  }
+  return out;
+}

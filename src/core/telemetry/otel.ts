@@ -154,38 +154,39 @@ export async function startTelemetry(
     unit: 's',
     description: 'Duration of metered runs',
   });
-  const benchEnergy = m.createHistogram('carbonlens.benchmark.energy_per_item', {
-    unit: 'J',
-    description: 'Energy per item of benchmark runs',
-  });
-  const benchEmissions = m.createHistogram('carbonlens.benchmark.emissions_per_item', {
-    unit: 'g',
-    description: 'gCO2e per item of benchmark runs',
-  });
+  const histogram = (name: string, unit: string, description: string, buckets?: number[]) =>
+    m.createHistogram(name, { unit, description, ...(buckets && { advice: { explicitBucketBoundaries: buckets } }) });
+  const benchEnergy = histogram('carbonlens.benchmark.energy_per_item', 'J', 'Energy per item of benchmark runs');
+  const benchEmissions = histogram('carbonlens.benchmark.emissions_per_item', 'g', 'gCO2e per item of benchmark runs');
   // Language models: OpenTelemetry's generative-AI metrics per prompt, and energy per token.
-  const tokenUsage = m.createHistogram('gen_ai.client.token.usage', {
-    unit: '{token}',
-    description: 'Number of input and output tokens used',
-    advice: { explicitBucketBoundaries: TOKEN_BUCKETS },
-  });
-  const firstToken = m.createHistogram('gen_ai.server.time_to_first_token', {
-    unit: 's',
-    description: 'Time to generate first token for successful responses',
-    advice: { explicitBucketBoundaries: TOKEN_TIME_BUCKETS },
-  });
-  const perOutputToken = m.createHistogram('gen_ai.server.time_per_output_token', {
-    unit: 's',
-    description: 'Time per output token generated after the first token for successful responses',
-    advice: { explicitBucketBoundaries: TOKEN_TIME_BUCKETS },
-  });
-  const energyPerOutputToken = m.createHistogram('carbonlens.benchmark.energy_per_output_token', {
-    unit: 'J',
-    description: 'Decode energy per output token of language-model benchmark runs',
-  });
-  const energyPerInputToken = m.createHistogram('carbonlens.benchmark.energy_per_input_token', {
-    unit: 'J',
-    description: 'Prefill energy per input token of language-model benchmark runs',
-  });
+  const tokenUsage = histogram(
+    'gen_ai.client.token.usage',
+    '{token}',
+    'Number of input and output tokens used',
+    TOKEN_BUCKETS,
+  );
+  const firstToken = histogram(
+    'gen_ai.server.time_to_first_token',
+    's',
+    'Time to generate first token for successful responses',
+    TOKEN_TIME_BUCKETS,
+  );
+  const perOutputToken = histogram(
+    'gen_ai.server.time_per_output_token',
+    's',
+    'Time per output token generated after the first token for successful responses',
+    TOKEN_TIME_BUCKETS,
+  );
+  const energyPerOutputToken = histogram(
+    'carbonlens.benchmark.energy_per_output_token',
+    'J',
+    'Decode energy per output token of language-model benchmark runs',
+  );
+  const energyPerInputToken = histogram(
+    'carbonlens.benchmark.energy_per_input_token',
+    'J',
+    'Prefill energy per input token of language-model benchmark runs',
+  );
 
   return {
     ...(prometheusUrl && { prometheusUrl }),
