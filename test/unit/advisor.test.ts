@@ -347,12 +347,16 @@ describe('advisor: bad input', () => {
     );
   }
 
-  it(`never throws or hangs on ${corpus.length} truncated, binary, huge and malformed inputs`, () => {
+  // A hang fails through the test's own timeout, far beyond a loaded machine (the corpus takes about
+  // 2 s on one idle core); no input is timed here: the speed on bad input is bench/advisorScan.ts's.
+  it(`never throws or hangs on ${corpus.length} truncated, binary, huge and malformed inputs`, {
+    timeout: 300_000,
+  }, () => {
     for (const [name, text] of corpus) {
-      const t0 = performance.now();
-      assert.doesNotThrow(() => advise(name, text, options), `${name}: ${JSON.stringify(text.slice(0, 40))}`);
-      // A guard against runaway work, not a speed target (that is bench/advisorScan.ts).
-      assert.ok(performance.now() - t0 < 2000, `${name} took ${(performance.now() - t0).toFixed(0)} ms`);
+      const findings = advise(name, text, options);
+      assert.ok(Array.isArray(findings), `${name}: ${JSON.stringify(text.slice(0, 40))}`);
+      // Work bounded by the input: no more findings than characters.
+      assert.ok(findings.length <= text.length, name);
     }
   });
 
