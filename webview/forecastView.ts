@@ -60,11 +60,13 @@ export function forecastView(forecast: Forecast | undefined, note: string | unde
     const h = Math.min(24, Math.max(0.5, Number(hours.value) || 1));
     pageState.jobHours = h;
     saveState();
-    const w = cleanestWindow(forecast.slots, h * 3_600_000);
+    const w = cleanestWindow(forecast.slots, h * 3_600_000, Infinity, Date.now());
     picture.replaceChildren(chart(forecast, w));
     sentence.textContent = w
-      ? `Cleanest ${h} h: ${time(w.start)}–${time(w.end)}, ${intensityText(w.meanGco2PerKwh)} against ${intensityText(w.nowGco2PerKwh)} starting now (${w.savingPercent >= 0.5 ? `−${w.savingPercent.toFixed(0)}%` : 'now is best'}).`
-      : `The forecast is shorter than ${h} h.`;
+      ? w.nowGco2PerKwh === undefined || w.savingPercent === undefined
+        ? `Cleanest ${h} h: ${time(w.start)}–${time(w.end)}, ${intensityText(w.meanGco2PerKwh)} (the forecast does not cover a start now).`
+        : `Cleanest ${h} h: ${time(w.start)}–${time(w.end)}, ${intensityText(w.meanGco2PerKwh)} against ${intensityText(w.nowGco2PerKwh)} starting now (${w.savingPercent >= 0.5 ? `−${w.savingPercent.toFixed(0)}%` : 'now is best'}).`
+      : `No stretch of the forecast without a gap is ${h} h long.`;
   };
   hours.addEventListener('input', draw);
   draw();

@@ -8,7 +8,7 @@ import {
   type ForecastTarget,
 } from '../core/carbon/forecast';
 import { resolveIntensity, resolvePlace } from '../core/carbon/intensity';
-import { cleanestWindow, parseDuration, type CleanWindow } from '../core/carbon/window';
+import { cleanestWindow, noWindowReason, parseDuration, type CleanWindow } from '../core/carbon/window';
 import { gramsText, intensityText } from '../core/units';
 import { forecastCacheFromEnv, liveOptionsFromEnv, PLACE_OPTIONS, placeQuery } from './carbonOptions';
 import { numberOption, UsageError } from './usage';
@@ -25,12 +25,14 @@ starting now, and with --energy-kwh the gCO2e either way. Answers are kept 30 mi
 forecast is never made up from annual figures.
 
   --duration D       the job's length: 30m, 2h, 1.5h (default 1h)
-  --within D         latest start (default 24h; the forecast's end bounds it too)
+  --within D         latest start, counted from now (default 24h; the forecast's end bounds it too)
   --energy-kwh X     the job's energy, for gCO2e now and in the window
   --typical          also the typical day: mean intensity per hour (UTC) over the last 30 days
   --json             { source, issued_at, location, slots: [{ start, minutes, g_per_kwh }],
                        window?: { start, end, mean, now, saving_percent, grams?, grams_now? },
-                       typical? }
+                       no_window?, notes: [what the source left out, gaps], typical? }
+                     (now, saving_percent and grams_now are null where the forecast does not
+                     cover a start now)
 `;
 
 const hhmm = (t: number) => new Date(t).toISOString().slice(11, 16);
@@ -41,11 +43,17 @@ const inTime = (ms: number) => {
 
 export function windowSentence(w: CleanWindow, durationMs: number, now: number, energyKwh?: number): string {
   const when = w.start <= now + 60_000 ? 'now' : `at ${hhmm(w.start)} UTC (in ${inTime(w.start - now)})`;
+  const length = inTime(durationMs).replace(' 0 min', '');
+  if (w.nowGco2PerKwh === undefined || w.savingPercent === undefined) {
+    const grams =
+      energyKwh === undefined ? '' : `; for ${energyKwh} kWh: ${gramsText(energyKwh * w.meanGco2PerKwh)} CO2e`;
+    return `Cleanest ${length} window: starts ${when}, mean ${intensityText(w.meanGco2PerKwh)}; the forecast does not cover a start now, so there is no saving to give${grams}.`;
+  }
   const grams =
     energyKwh === undefined
       ? ''
       : `; for ${energyKwh} kWh: ${gramsText(energyKwh * w.meanGco2PerKwh)} CO2e instead of ${gramsText(energyKwh * w.nowGco2PerKwh)}`;
-  return `Cleanest ${inTime(durationMs).replace(' 0 min', '')} window: starts ${when}, mean ${intensityText(w.meanGco2PerKwh)} against ${intensityText(w.nowGco2PerKwh)} starting now, ${w.savingPercent.toFixed(0)}% less${grams}.`;
+  return `Cleanest ${length} window: starts ${when}, mean ${intensityText(w.meanGco2PerKwh)} against ${intensityText(w.nowGco2PerKwh)} starting now, ${w.savingPercent.toFixed(0)}% less${grams}.`;
 }
 
 /** The place options as a forecast target; the error says what would have one. */
@@ -86,7 +94,7 @@ export async function runForecast(args: string[], out: (text: string) => void): 
   const options = liveOptionsFromEnv();
   const now = Date.now();
   const forecast: Forecast = await fetchForecast(target, { ...options, now, forecastCache: forecastCacheFromEnv() });
-  const window = cleanestWindow(forecast.slots, durationMs, withinMs);
+  const window = cleanestWindow(forecast.slots, durationMs, withinMs, now);
   const typical = values.typical ? await fetchTypicalDay(target, { ...options, now }) : undefined;
   if (values.json) {
     out(
@@ -105,14 +113,16 @@ export async function runForecast(args: string[], out: (text: string) => void): 
               start: new Date(window.start).toISOString(),
               end: new Date(window.end).toISOString(),
               mean: window.meanGco2PerKwh,
-              now: window.nowGco2PerKwh,
-              saving_percent: window.savingPercent,
+              now: window.nowGco2PerKwh ?? null,
+              saving_percent: window.savingPercent ?? null,
               ...(energyKwh !== undefined && {
                 grams: energyKwh * window.meanGco2PerKwh,
-                grams_now: energyKwh * window.nowGco2PerKwh,
+                grams_now: window.nowGco2PerKwh === undefined ? null : energyKwh * window.nowGco2PerKwh,
               }),
             },
           }),
+          ...(!window && { no_window: noWindowReason(forecast.slots, durationMs, withinMs, now) }),
+          notes: forecast.notes ?? [],
           ...(typical && { typical }),
         },
         null,
@@ -124,10 +134,11 @@ export async function runForecast(args: string[], out: (text: string) => void): 
   out(`${forecast.location}: ${forecast.source}, issued ${forecast.issuedAt.slice(0, 16).replace('T', ' ')} UTC.`);
   const hours = forecast.slots.filter((s) => new Date(s.start).getUTCMinutes() === 0).slice(0, 48);
   out(hours.map((s) => `${hhmm(s.start)} ${Math.round(s.gco2PerKwh)}`).join('  '));
+  for (const note of forecast.notes ?? []) out(`Note: ${note}`);
   out(
     window
       ? windowSentence(window, durationMs, now, energyKwh)
-      : `The forecast (${Math.round((forecast.slots.length * (forecast.slots[0]?.durationMs ?? 0)) / 3_600_000)} h) is shorter than the job.`,
+      : noWindowReason(forecast.slots, durationMs, withinMs, now),
   );
   if (typical) {
     out(

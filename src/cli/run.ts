@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { appendRecord, checkRecordFile } from '../core/bench/report';
 import { fetchForecast } from '../core/carbon/forecast';
 import { resolveIntensity, resolvePlace, type IntensityFigure } from '../core/carbon/intensity';
-import { cleanestWindow, parseDuration, type CleanWindow } from '../core/carbon/window';
+import { cleanestWindow, noWindowReason, parseDuration, type CleanWindow } from '../core/carbon/window';
 import { cpuTimesReader } from '../core/energy/cpuEstimate';
 import { Meter, type IdleBaseline } from '../core/energy/meter';
 import { openEnergySources } from '../core/energy/openSources';
@@ -52,7 +52,7 @@ carbonlens.run/1 record, and summed up in one line on stderr.
                        the machine's figures only
   --json               the record as JSON on stderr instead of the summary line
   --when-clean         wait for the cleanest window first: the one of --duration (default 1h)
-                       starting within --within (default 8h), from the forecast for the place
+                       starting within --within of now (default 8h), from the forecast for the place
                        (see 'carbonlens forecast'); --postcode for a GB region. Without a
                        forecast it says why and runs now
 ${TELEMETRY_HELP}
@@ -91,31 +91,48 @@ async function waitForCleanWindow(values: Record<string, string | boolean | stri
   if (!durationMs || !withinMs) throw new UsageError('--duration and --within take lengths like 2h or 30m.');
   let window: CleanWindow | undefined;
   let source = '';
+  const now = Date.now();
   try {
     const forecast = await fetchForecast(forecastTargetFrom(values as Record<string, string | boolean | undefined>), {
       ...liveOptionsFromEnv(),
+      now,
       forecastCache: forecastCacheFromEnv(),
     });
-    window = cleanestWindow(forecast.slots, durationMs, withinMs);
+    window = cleanestWindow(forecast.slots, durationMs, withinMs, now);
     source = `${forecast.source}, issued ${forecast.issuedAt.slice(0, 16).replace('T', ' ')} UTC`;
+    for (const note of forecast.notes ?? []) process.stderr.write(`carbonlens: ${note}\n`);
+    if (!window) {
+      const why = noWindowReason(forecast.slots, durationMs, withinMs, now);
+      process.stderr.write(
+        `carbonlens: no clean window within ${values.within ?? '8h'} (${why} ${source}); running now.\n`,
+      );
+      return;
+    }
   } catch (e) {
     if (e instanceof UsageError) throw e;
     process.stderr.write(`carbonlens: no forecast (${(e as Error).message}); running now.\n`);
     return;
   }
-  const now = Date.now();
-  if (!window || window.start <= now + 60_000) {
+  if (window.start <= now + 60_000) {
     process.stderr.write(`carbonlens: now is the cleanest time to start (${source}).\n`);
     return;
   }
+  const opensAt = window.start;
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => settle(resolve), window.start - now);
+    // setTimeout fires at once past 2^31 - 1 ms (24.8 days): a long wait is a chain of shorter ones.
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      const left = opensAt - Date.now();
+      if (left <= 0) settle(resolve);
+      else timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+    };
     const stop = () =>
       settle(() =>
         reject(Object.assign(new Error('The wait was cancelled: the command did not run.'), { name: 'AbortError' })),
       );
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    arm();
     // Said once Ctrl-C and SIGTERM are ours: whoever reads it may end the wait at once.
     process.stderr.write(`carbonlens: waiting. ${windowSentence(window, durationMs, now)} (${source})\n`);
     function settle(then: () => void) {
@@ -126,6 +143,9 @@ async function waitForCleanWindow(values: Record<string, string | boolean | stri
     }
   });
 }
+
+/** The longest delay setTimeout keeps; longer ones fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const SIGNAL_NUMBERS: Record<string, number> = os.constants.signals as unknown as Record<string, number>;
 

@@ -12,6 +12,8 @@ import {
   ELECTRICITY_MAPS_URL,
   UK_CARBON_INTENSITY_URL,
 } from './live';
+import { forecastPoint, type PlacedSlots, placeSlots, utcText } from './forecastSlots';
+import { isPhysicalIntensity } from './physicalIntensity';
 import type { IntensitySlot } from './window';
 
 export type ForecastTarget =
@@ -26,6 +28,8 @@ export interface Forecast {
   issuedAt: string;
   location: string;
   slots: IntensitySlot[];
+  /** What the source left out: entries without a time or value, gaps in the series. */
+  notes?: string[];
 }
 
 export interface TypicalHour {
@@ -65,26 +69,63 @@ export function forecastTarget(
 
 const HALF_HOUR = 30 * 60_000;
 
-/** The UK API's periods as contiguous slots (a gap ends the series: a window never spans one). */
-function ukSlots(
-  periods: { from?: string; to?: string; intensity?: { forecast?: number | null; actual?: number | null } }[],
-  preferActual: boolean,
-): IntensitySlot[] {
-  const slots: IntensitySlot[] = [];
-  for (const p of periods) {
-    const start = Date.parse(p.from ?? '');
-    const end = Date.parse(p.to ?? '');
-    const g = preferActual && typeof p.intensity?.actual === 'number' ? p.intensity.actual : p.intensity?.forecast;
-    if (!Number.isFinite(start) || !Number.isFinite(end) || end <= start || typeof g !== 'number' || !(g >= 0))
-      continue;
-    const prev = slots[slots.length - 1];
-    if (prev && prev.start + prev.durationMs !== start) {
-      if (start < prev.start + prev.durationMs) continue; // an overlapping repeat
-      if (!preferActual) break;
-    }
-    slots.push({ start, durationMs: end - start, gco2PerKwh: g });
+/** The UK API's periods as slots: each by its own `from` and `to`; a gap is noted, and the data after it kept. */
+function ukSlots(periods: unknown, preferActual: boolean, service: string): PlacedSlots {
+  const list = Array.isArray(periods) ? periods : [];
+  const value = (e: Record<string, unknown>) => {
+    const i = e.intensity as { forecast?: unknown; actual?: unknown } | null | undefined;
+    if (!i || typeof i !== 'object') return undefined;
+    return preferActual && typeof i.actual === 'number' ? i.actual : i.forecast;
+  };
+  return placeSlots(
+    list.map((p) => forecastPoint(p, { start: 'from', end: 'to', value }, service)),
+    service,
+    HALF_HOUR,
+  );
+}
+
+/** Electricity Maps' points (`datetime`, `carbonIntensity`), hourly unless the series says otherwise. */
+function electricityMapsSlots(points: unknown, service: string): PlacedSlots {
+  const list = Array.isArray(points) ? points : [];
+  return placeSlots(
+    list.map((p) => forecastPoint(p, { start: 'datetime', value: (e) => e.carbonIntensity }, service)),
+    service,
+    3_600_000,
+  );
+}
+
+/** The forecast from `now` on: slots that ended are dropped; none left is no forecast. */
+export function forecastFromNow(forecast: Forecast, now: number): Forecast {
+  const slots = forecast.slots.filter((s) => s.start + s.durationMs > now);
+  if (slots.length === 0) {
+    const last = forecast.slots[forecast.slots.length - 1];
+    throw new NoForecastError(
+      `No forecast from now on: ${forecast.source} ends ${last ? `at ${utcText(last.start + last.durationMs)}` : 'before it starts'}, in the past.`,
+    );
   }
-  return slots;
+  return slots.length === forecast.slots.length ? forecast : { ...forecast, slots };
+}
+
+/** A forecast as kept in a cache file: anything else there (null, another shape) is not served. */
+function isForecast(x: unknown): x is Forecast {
+  const f = x as Forecast | null;
+  return (
+    f !== null &&
+    typeof f === 'object' &&
+    typeof f.source === 'string' &&
+    typeof f.issuedAt === 'string' &&
+    typeof f.location === 'string' &&
+    Array.isArray(f.slots) &&
+    f.slots.every(
+      (s) =>
+        s !== null &&
+        typeof s === 'object' &&
+        Number.isFinite(s.start) &&
+        s.durationMs > 0 &&
+        isPhysicalIntensity(s.gco2PerKwh),
+    ) &&
+    (f.notes === undefined || (Array.isArray(f.notes) && f.notes.every((n) => typeof n === 'string')))
+  );
 }
 
 /** "2026-12-01T10:30Z", the UK API's form, for the half hour that holds `t`. */
@@ -93,7 +134,7 @@ const ukTime = (t: number) => `${new Date(Math.floor(t / HALF_HOUR) * HALF_HOUR)
 /** Forecasts are reissued every half hour (the UK API) to hourly (Electricity Maps). */
 export const FORECAST_TTL_MS = 30 * 60 * 1000;
 
-/** The forecast for a target, from `forecastCache` while it is fresh. */
+/** The forecast for a target from `now` on, from `forecastCache` while it is fresh. */
 export async function fetchForecast(
   target: ForecastTarget,
   options: LiveOptions & { now?: number; forecastCache?: IntensityCache<Forecast> } = {},
@@ -104,11 +145,12 @@ export async function fetchForecast(
       ? (options.electricityMapsUrl ?? ELECTRICITY_MAPS_URL)
       : (options.ukUrl ?? UK_CARBON_INTENSITY_URL);
   const key = JSON.stringify([service, target]);
+  const now = options.now ?? Date.now();
   const cached = options.forecastCache?.get(key);
-  if (cached) return cached;
-  const forecast = await requestForecast(target, options);
+  if (isForecast(cached)) return forecastFromNow(cached, now);
+  const forecast = await requestForecast(target, { ...options, now });
   options.forecastCache?.set(key, forecast, FORECAST_TTL_MS);
-  return forecast;
+  return forecastFromNow(forecast, now);
 }
 
 async function requestForecast(target: ForecastTarget, options: LiveOptions & { now?: number }): Promise<Forecast> {
@@ -121,35 +163,33 @@ async function requestForecast(target: ForecastTarget, options: LiveOptions & { 
       { 'auth-token': options.electricityMapsToken! },
       options,
       service,
-    )) as { zone?: string; forecast?: { carbonIntensity?: number; datetime?: string }[]; updatedAt?: string };
+    )) as { zone?: unknown; forecast?: unknown; updatedAt?: unknown } | null;
     if (typeof body?.zone === 'string' && body.zone !== target.zone)
       throw new LiveError(`${service} answered for zone ${body.zone}, not ${target.zone}`);
-    const points = (body?.forecast ?? [])
-      .map((f) => ({ t: Date.parse(f.datetime ?? ''), g: f.carbonIntensity }))
-      .filter((p): p is { t: number; g: number } => Number.isFinite(p.t) && typeof p.g === 'number' && p.g >= 0)
-      .sort((a, b) => a.t - b.t);
-    const step = points.length > 1 ? points[1]!.t - points[0]!.t : 3_600_000;
-    const slots = points.map((p) => ({ start: p.t, durationMs: step, gco2PerKwh: p.g }));
+    const { slots, notes } = electricityMapsSlots(body?.forecast, service);
     if (slots.length === 0) throw new NoForecastError(`${service} has no forecast for zone ${target.zone} now.`);
+    const updated = typeof body?.updatedAt === 'string' ? Date.parse(body.updatedAt) : Number.NaN;
     return {
       source: `Electricity Maps API v3, carbon-intensity forecast for zone ${target.zone}`,
-      issuedAt: body.updatedAt ?? new Date(now).toISOString(),
+      issuedAt: new Date(Number.isFinite(updated) ? updated : now).toISOString(),
       location: `${target.label} (zone ${target.zone})`,
       slots,
+      ...(notes.length > 0 && { notes }),
     };
   }
   const service = 'the UK Carbon Intensity API';
   const base = (options.ukUrl ?? UK_CARBON_INTENSITY_URL).replace(/\/+$/, '');
   const from = ukTime(now);
   if (target.kind === 'uk-national') {
-    const body = (await getJson(`${base}/intensity/${from}/fw48h`, {}, options, service)) as { data?: unknown[] };
-    const slots = ukSlots((body?.data ?? []) as Parameters<typeof ukSlots>[0], false);
+    const body = (await getJson(`${base}/intensity/${from}/fw48h`, {}, options, service)) as { data?: unknown } | null;
+    const { slots, notes } = ukSlots(body?.data, false, service);
     if (slots.length === 0) throw new NoForecastError(`${service} sent an empty forecast.`);
     return {
       source: 'UK Carbon Intensity API (NESO), national forecast, 48 h',
       issuedAt: new Date(now).toISOString(),
       location: 'Great Britain (national)',
       slots,
+      ...(notes.length > 0 && { notes }),
     };
   }
   const body = (await getJson(
@@ -157,17 +197,19 @@ async function requestForecast(target: ForecastTarget, options: LiveOptions & { 
     {},
     options,
     service,
-  )) as {
-    data?: { shortname?: string; postcode?: string; data?: unknown[] } | { shortname?: string; data?: unknown[] }[];
-  };
-  const region = Array.isArray(body?.data) ? body.data[0] : body?.data;
-  const slots = ukSlots((region?.data ?? []) as Parameters<typeof ukSlots>[0], false);
+  )) as { data?: unknown } | null;
+  const region = (Array.isArray(body?.data) ? body.data[0] : body?.data) as
+    | { shortname?: unknown; data?: unknown }
+    | null
+    | undefined;
+  const { slots, notes } = ukSlots(region?.data, false, service);
   if (slots.length === 0) throw new NoForecastError(`${service} has no forecast for postcode ${target.postcode}.`);
   return {
     source: 'UK Carbon Intensity API (NESO), regional forecast, 48 h',
     issuedAt: new Date(now).toISOString(),
-    location: `${region?.shortname ?? 'region'} (postcode ${target.postcode})`,
+    location: `${typeof region?.shortname === 'string' ? region.shortname : 'region'} (postcode ${target.postcode})`,
     slots,
+    ...(notes.length > 0 && { notes }),
   };
 }
 
@@ -211,23 +253,17 @@ export async function fetchTypicalDay(
         { 'auth-token': options.electricityMapsToken! },
         options,
         service,
-      )) as { data?: { carbonIntensity?: number; datetime?: string }[] };
-      for (const d of body?.data ?? []) {
-        const t = Date.parse(d.datetime ?? '');
-        if (Number.isFinite(t) && typeof d.carbonIntensity === 'number')
-          slots.push({ start: t, durationMs: 3_600_000, gco2PerKwh: d.carbonIntensity });
-      }
+      )) as { data?: unknown } | null;
+      slots.push(...electricityMapsSlots(body?.data, service).slots);
     } else {
       const base = (options.ukUrl ?? UK_CARBON_INTENSITY_URL).replace(/\/+$/, '');
       const path =
         target.kind === 'uk-national'
           ? `intensity/${ukTime(start)}/${ukTime(end)}`
           : `regional/intensity/${ukTime(start)}/${ukTime(end)}/postcode/${encodeURIComponent(target.postcode)}`;
-      const body = (await getJson(`${base}/${path}`, {}, options, service)) as { data?: unknown };
-      const periods = Array.isArray(body?.data)
-        ? body.data
-        : ((body?.data as { data?: unknown[] } | undefined)?.data ?? []);
-      slots.push(...ukSlots(periods as Parameters<typeof ukSlots>[0], true));
+      const body = (await getJson(`${base}/${path}`, {}, options, service)) as { data?: unknown } | null;
+      const periods = Array.isArray(body?.data) ? body.data : (body?.data as { data?: unknown } | null)?.data;
+      slots.push(...ukSlots(periods, true, service).slots);
     }
   }
   if (slots.length === 0) throw new NoForecastError(`${service} sent no past intensities for the last ${days} days.`);

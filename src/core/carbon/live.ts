@@ -3,6 +3,7 @@ import { writeFileAtomically } from '../atomicWrite';
 import * as path from 'node:path';
 import { ISO_ALPHA2_TO_ALPHA3 } from '../../generated/intensityTables';
 import type { Coordinates, IntensityFigure } from './intensity';
+import { unphysical } from './physicalIntensity';
 
 /**
  * Live grid intensity, optional: Electricity Maps (any zone, needs a token) and the UK's free
@@ -49,7 +50,12 @@ export class FileIntensityCache<T = IntensityFigure> implements IntensityCache<T
   }
   set(key: string, figure: T, ttlMs: number) {
     const now = Date.now();
-    const data = Object.fromEntries(Object.entries(this.read()).filter(([, e]) => e.expires > now));
+    // Only well-formed entries are kept: a `null` or foreign one is dropped, never read.
+    const data = Object.fromEntries(
+      Object.entries(this.read()).filter(
+        ([, e]) => e !== null && typeof e === 'object' && typeof e.expires === 'number' && e.expires > now,
+      ),
+    );
     data[key] = { figure, expires: now + ttlMs };
     try {
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
@@ -134,7 +140,8 @@ async function electricityMaps(target: LiveTarget, options: LiveOptions): Promis
     service,
   )) as Record<string, unknown>;
   const g = body?.carbonIntensity;
-  if (typeof g !== 'number' || !Number.isFinite(g) || g < 0) throw new LiveError(`${service} sent no carbonIntensity`);
+  if (typeof g !== 'number') throw new LiveError(`${service} sent no carbonIntensity`);
+  if (unphysical(g)) throw new LiveError(`${service} sent ${unphysical(g)}`);
   const zoneName = typeof body.zone === 'string' ? body.zone : (zone ?? where);
   if (zone && !target.coordinates && zoneName !== zone)
     throw new LiveError(`${service} answered for zone ${zoneName}, not ${zone}, the zone asked for`);
@@ -159,11 +166,12 @@ async function ukCarbonIntensity(options: LiveOptions): Promise<IntensityFigure>
   const body = (await getJson(`${base}/intensity`, {}, options, service)) as {
     data?: { from?: string; intensity?: { actual?: number | null; forecast?: number | null } }[];
   };
-  const period = body?.data?.[0];
+  const period = Array.isArray(body?.data) ? body.data[0] : undefined;
   const actual = period?.intensity?.actual;
   const forecast = period?.intensity?.forecast;
   const g = typeof actual === 'number' ? actual : forecast;
-  if (typeof g !== 'number' || !Number.isFinite(g) || g < 0) throw new LiveError(`${service} sent no intensity`);
+  if (typeof g !== 'number') throw new LiveError(`${service} sent no intensity`);
+  if (unphysical(g)) throw new LiveError(`${service} sent ${unphysical(g)}`);
   return {
     gco2PerKwh: g,
     scope: 'live',
