@@ -10,6 +10,8 @@ type Column = {
   label: string;
   value: (r: RunSummary) => string | number;
   text: (r: RunSummary) => string;
+  /** More on hover: the whole sentence, the other bases. */
+  title?: (r: RunSummary) => string | undefined;
 };
 
 const quality = (r: RunSummary) =>
@@ -48,6 +50,13 @@ const COLUMNS: Column[] = [
     label: 'CO2e/item',
     value: (r) => r.gPerItem ?? -1,
     text: (r) => (r.gPerItem === undefined ? 'location unknown' : `${fmtG(r.gPerItem)} at ${r.location}`),
+  },
+  {
+    key: 'comparison',
+    label: 'Compared',
+    value: (r) => r.comparison?.energy ?? '',
+    text: (r) => (r.comparison ? `${r.comparison.role}: ${r.comparison.energy}` : ''),
+    title: (r) => r.comparison?.sentence,
   },
 ];
 
@@ -115,7 +124,11 @@ export class History {
   private table(): HTMLElement {
     const { key, descending } = pageState.sort;
     // The token column only once a language model has run.
-    const columns = COLUMNS.filter((c) => c.key !== 'tokens' || this.runs.some((r) => r.tokens));
+    const columns = COLUMNS.filter(
+      (c) =>
+        (c.key !== 'tokens' || this.runs.some((r) => r.tokens)) &&
+        (c.key !== 'comparison' || this.runs.some((r) => r.comparison)),
+    );
     const column = columns.find((c) => c.key === key) ?? columns[0]!;
     const rows = [...this.runs].sort((a, b) => {
       const [x, y] = [column.value(a), column.value(b)];
@@ -151,7 +164,10 @@ export class History {
       const tr = el(
         'tr',
         { class: r.runId === pageState.selectedRunId ? 'selected' : '', tabindex: '0', 'data-run': r.runId },
-        ...columns.map((c) => el('td', {}, c.text(r))),
+        ...columns.map((c) => {
+          const title = c.title?.(r);
+          return el('td', title ? { title } : {}, c.text(r));
+        }),
       );
       const select = () => {
         pageState.selectedRunId = r.runId;

@@ -138,6 +138,8 @@ export interface BenchSettings {
   batch: number | 'auto';
   seed: number;
   repeats: number;
+  /** Unmetered batches before the measured windows (default 1; compare: the whole set). */
+  warmupBatches?: number;
   idleMs: number;
   cooldownMs: number;
   dataset?: string;

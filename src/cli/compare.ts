@@ -1,5 +1,6 @@
 import { appendRecord } from '../core/bench/report';
-import { compareResults, DEFAULT_TOLERANCE } from '../core/bench/verdict';
+import { MIN_WINDOWS } from '../core/bench/energyDifference';
+import { compareResults, comparisonOf, DEFAULT_TOLERANCE } from '../core/bench/verdict';
 import { formatRecord, measure, measureFlags, recordOf } from './bench';
 import {
   BENCH_OPTIONS_HELP,
@@ -16,7 +17,11 @@ export const COMPARE_HELP = `Usage: carbonlens compare --model A --model B --tas
 
 Benchmarks A, then B, on the same items, then says whether B's quality is within a tolerance of
 A's (a paired 95% interval of B minus A on the primary metric: accuracy, exact match or ROUGE-L
-F1), and how much energy and CO2 B saves per item and per million items. Both runs are saved.
+F1), and how much energy and CO2 B saves per item and per million items. Each model is warmed up
+on the whole set (not metered), then measured in at least ${MIN_WINDOWS} windows (--repeats, raised to ${MIN_WINDOWS});
+the energy difference gets a 95% Welch interval, and when it holds zero or is under the meters'
+repeatability (2% measured, 5% sampled, 10% estimated) the verdict is "no measurable
+difference". Both runs are saved, each with the verdict.
 
   --model A --model B  the reference, then the candidate (ids or folders)
   --tolerance T        largest quality loss that still counts as "as good", in the metric's
@@ -36,7 +41,10 @@ export async function runCompare(args: string[], out: (text: string) => void): P
   const values = parseBenchArgs(rest);
   const models = values.model ?? [];
   if (models.length !== 2) throw new UsageError(`compare takes two --model options, not ${models.length}.`);
-  const settings = benchSettings(values);
+  const asked = benchSettings(values);
+  // At least MIN_WINDOWS windows a model for an interval; a warm-up pass over the whole set, so
+  // the first model measured does not carry the process's warm-up (JIT, caches, clocks).
+  const settings = { ...asked, repeats: Math.max(MIN_WINDOWS, asked.repeats), warmupBatches: Number.POSITIVE_INFINITY };
   checkOut(settings.out);
   const cancel = cancelOnInterrupt(stderr);
   const instruments = await openInstruments(ramModelOption(values['ram-model']));
@@ -45,7 +53,11 @@ export async function runCompare(args: string[], out: (text: string) => void): P
     const a = await measure(models[0], settings, instruments, flags, cancel.signal);
     const b = await measure(models[1], settings, instruments, flags, cancel.signal, a.set);
     const verdict = compareResults(a.result, b.result, tolerance, settings.intensity, settings.pue);
-    const records = [recordOf(a, settings, instruments), recordOf(b, settings, instruments)];
+    const [ra, rb] = [recordOf(a, settings, instruments), recordOf(b, settings, instruments)];
+    const records = [
+      { ...ra, comparison: comparisonOf(verdict, 'A', { runId: rb.runId, model: rb.model.id }) },
+      { ...rb, comparison: comparisonOf(verdict, 'B', { runId: ra.runId, model: ra.model.id }) },
+    ];
     for (const r of records) appendRecord(settings.out, r);
     if (values.json) out(JSON.stringify({ a: records[0], b: records[1], verdict }, null, 2));
     else {
@@ -60,8 +72,11 @@ export async function runCompare(args: string[], out: (text: string) => void): P
           `All ${a.set.population} items of ${a.set.name} were used: a larger set (--dataset) or a wider --tolerance can decide.`,
         );
       const kg = verdict.kgCo2SavedPerMillionItems;
+      const per = `Per million ${settings.task === 'text-generation' ? 'prompts' : 'items'}`;
       out(
-        `Per million ${settings.task === 'text-generation' ? 'prompts' : 'items'}: ${verdict.kwhSavedPerMillionItems.toPrecision(3)} kWh${kg !== undefined ? ` and ${kg.toPrecision(3)} kg CO2e` : ''} saved by B${kg === undefined ? ' (give a place for CO2)' : ''}.`,
+        verdict.energy.measurable
+          ? `${per}: ${verdict.kwhSavedPerMillionItems.toPrecision(3)} kWh${kg !== undefined ? ` and ${kg.toPrecision(3)} kg CO2e` : ''} saved by B${kg === undefined ? ' (give a place for CO2)' : ''}.`
+          : `${per}: no saving to state (the difference is within the noise; more --repeats or --samples narrow it).`,
       );
       out(`Saved both runs to ${settings.out} and carbonlens-runs.jsonl.`);
     }

@@ -367,7 +367,25 @@ describe('carbonlens bench and compare', { timeout: 120_000 }, () => {
     assert.equal(verdict.difference.value, 0);
     assert.ok(Number.isFinite(verdict.energySavingPercent));
     assert.ok(Number.isFinite(verdict.kgCo2SavedPerMillionItems));
+    // Three windows a model at least, an interval on the difference, and the verdict kept with both runs.
+    assert.equal(a.result.repeats.length, 3);
+    assert.deepEqual(verdict.energy.windows, { a: 3, b: 3 });
+    assert.ok(
+      verdict.energy.low <= verdict.energy.savedJPerItem && verdict.energy.savedJPerItem <= verdict.energy.high,
+    );
+    assert.match(
+      verdict.sentence,
+      /B (uses \d+(\.\d)?% (less|more)|shows no measurable difference in) energy per item \(B-A [+-]?[\d.]+%, 95% CI /,
+    );
+    assert.equal(b.comparison.otherRunId, a.runId);
+    assert.equal(a.comparison.role, 'A');
+    assert.equal(b.comparison.sentence, verdict.sentence);
     assert.equal(readFileSync(path.join(work, 'cmp.csv'), 'utf8').trimEnd().split('\n').length, 3);
+    const kept = readFileSync(path.join(work, 'carbonlens-runs.jsonl'), 'utf8').trimEnd().split('\n').slice(-2);
+    assert.deepEqual(
+      kept.map((l) => JSON.parse(l).comparison.role),
+      ['A', 'B'],
+    );
   });
 
   it('stops on Ctrl-C without recording a partial run or leaving a child', async () => {

@@ -2,6 +2,7 @@
 // and each record boiled down to the row the panel, the report and the advisor use.
 import type { TrackedRecord } from '../tracking/trackedRecord';
 import type { BenchRecord } from './record';
+import type { Comparison } from './verdict';
 
 export interface RunSummary {
   runId: string;
@@ -21,6 +22,15 @@ export interface RunSummary {
   gPerItem?: number;
   gco2PerKwh?: number;
   location?: string;
+  /** From `compare`: the other model of the pair and the verdict (energy beyond noise or not). */
+  comparison?: {
+    role: 'A' | 'B';
+    otherRunId: string;
+    otherModel: string;
+    /** "12% less energy per item than A" or "no measurable difference from A". */
+    energy: string;
+    sentence: string;
+  };
   /** Text generation: decode energy and speed per output token, time to first token. */
   tokens?: { jPerOutputToken?: number; decodeTokensPerS?: number; ttftS: number; jPerInputToken: number };
 }
@@ -78,6 +88,7 @@ export function summariseRun(r: BenchRecord): RunSummary {
       gco2PerKwh: e.intensity.gco2PerKwh,
       location: e.intensity.region ? `${e.intensity.provider} ${e.intensity.region}` : e.intensity.location,
     }),
+    ...(r.comparison && { comparison: comparisonSummary(r.comparison) }),
     ...(g && {
       tokens: {
         jPerOutputToken: g.jPerOutputToken,
@@ -86,6 +97,27 @@ export function summariseRun(r: BenchRecord): RunSummary {
         jPerInputToken: g.jPerInputToken,
       },
     }),
+  };
+}
+
+/** A kept verdict in a few words, from this run's side of the pair. */
+function comparisonSummary(c: Comparison): NonNullable<RunSummary['comparison']> {
+  const other = c.role === 'A' ? 'B' : 'A';
+  const e = c.energy;
+  // The record holds A - B; from A's side a saving of B's is A using more.
+  const percent = c.role === 'B' ? e?.savingPercent : -e?.savingPercent / (1 - e?.savingPercent / 100);
+  const energy =
+    e && typeof e.measurable === 'boolean' && Number.isFinite(percent)
+      ? e.measurable
+        ? `${Math.abs(percent).toFixed(0)}% ${percent > 0 ? 'less' : 'more'} energy per item than ${other} (${c.otherModel})`
+        : `no measurable difference in energy per item from ${other} (${c.otherModel})`
+      : `compared with ${c.otherModel}`;
+  return {
+    role: c.role,
+    otherRunId: String(c.otherRunId),
+    otherModel: String(c.otherModel),
+    energy,
+    sentence: String(c.sentence),
   };
 }
 

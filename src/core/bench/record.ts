@@ -9,6 +9,7 @@ import type { Task } from '../models/tasks';
 import type { SystemInventory } from '../system/inventory';
 import type { EvalSet } from './datasets/evalSet';
 import type { BenchResult } from './harness';
+import type { Comparison } from './verdict';
 
 export interface RunEmissions {
   gPerItem: number;
@@ -44,6 +45,8 @@ export interface BenchRecord {
   sources: SourceSummary[];
   /** process: the CSV row holds this process's own share (`result.summary.own`), as CodeCarbon's process mode. */
   attribution?: 'process';
+  /** Written by `compare`: the pair's verdict, the other run, and this run's role in it. */
+  comparison?: Comparison;
 }
 
 export function runEmissions(result: BenchResult, intensity: IntensityFigure, pue: number): RunEmissions {

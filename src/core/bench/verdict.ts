@@ -1,10 +1,13 @@
 // Is model B as good as model A, and what does it save? A paired non-inferiority comparison on
 // the same items: B is "as good" when the 95% interval of its per-item score minus A's stays
-// above -tolerance; "worse" when it lies wholly below; otherwise the sample cannot tell.
+// above -tolerance; "worse" when it lies wholly below; otherwise the sample cannot tell. The
+// energy: the difference of the two models' mean J/item over their windows, with a 95% Welch
+// interval (energyDifference.ts); a saving is said only when it is beyond the noise.
 import { emissionsGrams, JOULES_PER_KWH } from '../carbon/emissions';
 import type { IntensityFigure } from '../carbon/intensity';
 import type { BenchResult } from './harness';
 import { joulesText } from '../units';
+import { energyDifference, type EnergyDifference } from './energyDifference';
 import { meanInterval, type Mean } from './metrics';
 
 export interface Verdict {
@@ -13,8 +16,11 @@ export interface Verdict {
   /** B minus A on the primary metric, per item, with its paired 95% interval. */
   difference: Mean;
   outcome: 'as-good' | 'worse' | 'inconclusive';
-  /** (A - B) / A of energy per item, in %; negative when B uses more. */
+  /** A minus B in J/item over the windows, its interval, and whether it is beyond the noise. */
+  energy: EnergyDifference;
+  /** (A - B) / A of mean energy per item, in %; negative when B uses more (see `energy.measurable`). */
   energySavingPercent: number;
+  /** Means over each model's windows (total energy, the record's `result.repeats`). */
   jPerItemA: number;
   jPerItemB: number;
   kwhSavedPerMillionItems: number;
@@ -41,8 +47,13 @@ export function compareResults(
   const low = Number.isFinite(difference.low) ? difference.low : difference.value;
   const high = Number.isFinite(difference.high) ? difference.high : difference.value;
   const outcome = low > -tolerance ? 'as-good' : high < -tolerance ? 'worse' : 'inconclusive';
-  const jA = a.summary.jPerItem;
-  const jB = b.summary.jPerItem;
+  const energy = energyDifference(
+    a.repeats.map((r) => r.jPerItem),
+    b.repeats.map((r) => r.jPerItem),
+    { a: a.summary.kind, b: b.summary.kind },
+  );
+  const jA = energy.jPerItemA;
+  const jB = energy.jPerItemB;
   const kwhSaved = ((jA - jB) * 1e6) / JOULES_PER_KWH;
   const kgSaved = intensity
     ? (Math.sign(kwhSaved) * emissionsGrams(Math.abs(kwhSaved), intensity.gco2PerKwh, pue)) / 1000
@@ -55,10 +66,6 @@ export function compareResults(
     worse: `B is worse than A by more than ${tolerance} ${metric}`,
     inconclusive: `these ${difference.n} items cannot tell whether B is within ${tolerance} ${metric} of A: use more --samples`,
   }[outcome];
-  const energy =
-    saving >= 0
-      ? `uses ${saving.toFixed(0)}% less energy per item`
-      : `uses ${(-saving).toFixed(0)}% more energy per item`;
   const ta = a.generation?.jPerOutputToken;
   const tb = b.generation?.jPerOutputToken;
   const tokens = ta !== undefined && tb !== undefined ? { a: ta, b: tb } : undefined;
@@ -67,12 +74,39 @@ export function compareResults(
     tolerance,
     difference,
     outcome,
+    energy,
     energySavingPercent: saving,
     jPerItemA: jA,
     jPerItemB: jB,
     kwhSavedPerMillionItems: kwhSaved,
     ...(kgSaved !== undefined && { kgCo2SavedPerMillionItems: kgSaved }),
     ...(tokens && { jPerOutputToken: tokens }),
-    sentence: `${quality} (${diff}), and ${energy}.${tokens ? ` Per output token while decoding: A ${joulesText(tokens.a)}, B ${joulesText(tokens.b)}.` : ''}`,
+    sentence: `${quality} (${diff}), and B ${energy.text}.${tokens ? ` Per output token while decoding: A ${joulesText(tokens.a)}, B ${joulesText(tokens.b)}.` : ''}`,
+  };
+}
+
+/** The verdict as kept with each record of the pair, so the history, the panel and the exports carry it. */
+export interface Comparison {
+  /** This record's place in the pair: A the reference, B the candidate. */
+  role: 'A' | 'B';
+  otherRunId: string;
+  otherModel: string;
+  metric: string;
+  tolerance: number;
+  outcome: Verdict['outcome'];
+  energy: EnergyDifference;
+  sentence: string;
+}
+
+export function comparisonOf(verdict: Verdict, role: 'A' | 'B', other: { runId: string; model: string }): Comparison {
+  return {
+    role,
+    otherRunId: other.runId,
+    otherModel: other.model,
+    metric: verdict.metric,
+    tolerance: verdict.tolerance,
+    outcome: verdict.outcome,
+    energy: verdict.energy,
+    sentence: verdict.sentence,
   };
 }

@@ -58,6 +58,14 @@ export function markdownReport(
         `| ${name} | ${r.device}, ${r.dtype}, ${r.batch} | ${r.items} (${cell(r.dataset)}) | ${sig(r.itemsPerS)} | ${joulesText(r.jPerItem)} (${r.netJPerItem === undefined ? '-' : joulesText(r.netJPerItem)}) | ${r.kind} | ${quality(r.quality)} | ${r.gPerItem === undefined ? '-' : gramsText(r.gPerItem)} | ${r.location ? cell(`${r.location}, ${intensityText(r.gco2PerKwh!)}`) : 'unknown'} |`,
       );
     }
+    const pairs = rows.filter((r) => r.comparison?.role === 'B');
+    if (pairs.length) {
+      lines.push('', 'Comparisons (`carbonlens compare`, B against A):', '');
+      for (const r of pairs)
+        lines.push(
+          `- ${cell(r.model)} (B) against ${cell(r.comparison!.otherModel)} (A): ${cell(r.comparison!.sentence)}`,
+        );
+    }
     if (tokens.length) {
       lines.push('', '| model | first token (mean) | energy/input token | decode tokens/s | energy/output token |');
       lines.push('|---|---|---|---|---|');
