@@ -1,6 +1,7 @@
 // The benchmark history: a sortable table, an energy-vs-quality scatter per task with the
 // Pareto front, and the selected run's emissions per region with a projection.
 import { paretoFront, type RunSummary } from '../src/core/bench/history';
+import { basisLabel } from '../src/core/carbon/basis';
 import { scatterSvg } from '../src/core/report/scatterSvg';
 import type { HostMessage } from '../src/protocol';
 import { el, fmtG, fmtJ, pageState, saveState, svgNode, themeColour, vscode } from './dom';
@@ -29,10 +30,17 @@ const COLUMNS: Column[] = [
   { key: 'items', label: 'Items', value: (r) => r.items, text: (r) => String(r.items) },
   { key: 'itemsPerS', label: 'Items/s', value: (r) => r.itemsPerS, text: (r) => r.itemsPerS.toPrecision(3) },
   {
+    // The headline on its basis (the CSV's): own share with --attribution process, else the machine's total.
     key: 'jPerItem',
     label: 'Energy/item',
-    value: (r) => r.jPerItem,
-    text: (r) => `${fmtJ(r.jPerItem)}${r.netJPerItem !== undefined ? ` (${fmtJ(r.netJPerItem)} above idle)` : ''}`,
+    value: (r) => r.headlineJPerItem ?? r.jPerItem,
+    text: (r) => `${fmtJ(r.headlineJPerItem ?? r.jPerItem)} ${basisLabel(r.basis)}`,
+    title: (r) =>
+      [
+        `Machine total: ${fmtJ(r.jPerItem)} per item`,
+        ...(r.netJPerItem !== undefined ? [`Above idle: ${fmtJ(r.netJPerItem)} per item`] : []),
+        `Shown: ${basisLabel(r.basis)}, the CSV's basis.`,
+      ].join('\n'),
   },
   {
     key: 'tokens',
@@ -48,8 +56,12 @@ const COLUMNS: Column[] = [
   {
     key: 'gPerItem',
     label: 'CO2e/item',
-    value: (r) => r.gPerItem ?? -1,
-    text: (r) => (r.gPerItem === undefined ? 'location unknown' : `${fmtG(r.gPerItem)} at ${r.location}`),
+    value: (r) => r.headlineGPerItem ?? r.gPerItem ?? -1,
+    text: (r) =>
+      r.gPerItem === undefined
+        ? 'location unknown'
+        : `${fmtG(r.headlineGPerItem ?? r.gPerItem)} ${basisLabel(r.basis)} at ${r.location}`,
+    title: (r) => (r.gPerItem === undefined ? undefined : `Machine total: ${fmtG(r.gPerItem)} per item`),
   },
   {
     key: 'comparison',

@@ -1,7 +1,9 @@
 // Runs the editor metered (terminal commands, tasks, debug sessions, notebook cells): a quiet
-// list in the panel, newest first, each with its energy, provenance and CO2e here and in the
-// greenest region of the provider.
+// list in the panel, newest first, each with its energy and CO2e on the record's basis (its own
+// share where attributed, else the machine's total: the CSV's figures), the machine's total and
+// above idle beside them, and the CO2e in the greenest region of the provider.
 import type { TrackedRecord } from '../src/core/tracking/trackedRecord';
+import { runRowFigures } from '../src/core/tracking/runFigures';
 import { el, fmtG, fmtJ } from './dom';
 
 const ORIGIN: Record<TrackedRecord['origin'], string> = {
@@ -22,13 +24,29 @@ function row(r: TrackedRecord): HTMLElement {
     r.label,
     ...(r.exitCode ? [el('span', { class: 'muted' }, ` (exit ${r.exitCode})`)] : []),
   );
+  // The headline on its basis (the CSV's, the flash's), the other bases on hover and in their columns.
+  const figures = runRowFigures(r);
+  const a = r.attribution;
   const energy = el(
     'td',
-    {},
-    fmtJ(r.energy.totalJ),
+    {
+      title: [
+        figures.others,
+        ...(a?.components.length
+          ? a.components.map(
+              (c) =>
+                `${c.component.toUpperCase()}: ${(c.share * 100).toFixed(0)}% of ${c.base === 'above idle' ? 'the energy above idle' : 'its energy'} (${c.kind})`,
+            )
+          : ['Machine figures only (carbonlens.runs.attribution, or no process known for this kind of run)']),
+        ...(a?.notes ?? []),
+      ].join('\n'),
+    },
+    figures.energy,
     ' ',
     el('span', { class: `badge ${r.energy.kind}` }, r.energy.kind),
+    ...(a?.components.length ? [' ', el('span', { class: 'badge attributed' }, 'attributed')] : []),
   );
+  const total = el('td', {}, fmtJ(r.energy.totalJ));
   const net = el(
     'td',
     {
@@ -38,29 +56,8 @@ function row(r: TrackedRecord): HTMLElement {
     },
     r.energy.netJ === undefined ? '-' : fmtJ(r.energy.netJ),
   );
-  const a = r.attribution;
-  const own = el(
-    'td',
-    a?.components.length
-      ? {
-          title: a.components
-            .map(
-              (c) =>
-                `${c.component.toUpperCase()}: ${(c.share * 100).toFixed(0)}% of ${c.base === 'above idle' ? 'the energy above idle' : 'its energy'} (${c.kind})`,
-            )
-            .concat(a.notes)
-            .join('\n'),
-        }
-      : {
-          title:
-            a?.notes.join('\n') ||
-            'Machine figures only (carbonlens.runs.attribution, or no process known for this kind of run)',
-        },
-    a?.components.length ? fmtJ(a.totalJ) : '-',
-    a?.components.length ? el('span', { class: 'badge attributed' }, 'attributed') : '',
-  );
   const e = r.emissions;
-  const co2 = el('td', {}, e ? fmtG(e.grams) : 'location unknown');
+  const co2 = el('td', { title: figures.others }, figures.co2);
   const g = e?.greenest;
   const greener = el('td', {}, g ? `${fmtG(g.grams)} in ${g.provider} ${g.region}` : '-');
   const overlap = el(
@@ -85,8 +82,8 @@ function row(r: TrackedRecord): HTMLElement {
     what,
     el('td', {}, duration(r.durationS)),
     energy,
+    total,
     net,
-    own,
     co2,
     greener,
     overlap,
@@ -112,8 +109,8 @@ export class TrackedRuns {
     const head = el(
       'tr',
       {},
-      ...['When', 'From', 'What', 'Took', 'Energy', 'Above idle', 'Its own', 'CO2e', 'Greenest region', ''].map((h) =>
-        el('th', { scope: 'col' }, h),
+      ...['When', 'From', 'What', 'Took', 'Energy', 'Machine total', 'Above idle', 'CO2e', 'Greenest region', ''].map(
+        (h) => el('th', { scope: 'col' }, h),
       ),
     );
     this.element.replaceChildren(

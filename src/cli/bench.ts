@@ -192,8 +192,9 @@ export function recordOf(outcome: BenchmarkOutcome, settings: BenchSettings, ins
     sources: instruments.sources,
     intensity: settings.intensity,
     pue: settings.pue,
+    ...(settings.attribution === 'process' && { attribution: 'process' as const }),
   });
-  return settings.attribution === 'process' ? { ...record, attribution: 'process' } : record;
+  return record;
 }
 
 export async function runBench(args: string[], out: Print): Promise<number> {

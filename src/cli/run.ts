@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import { appendRecord, checkRecordFile } from '../core/bench/report';
+import { basisLabel, trackedHeadline } from '../core/carbon/basis';
 import { fetchForecast } from '../core/carbon/forecast';
 import { resolveIntensity, resolvePlace, type IntensityFigure } from '../core/carbon/intensity';
 import { cleanestWindow, noWindowReason, parseDuration, type CleanWindow } from '../core/carbon/window';
@@ -219,10 +220,13 @@ export function summaryLine(r: TrackedRecord): string {
   const own = a?.components.length
     ? `; its own processes: ${joulesText(a.totalJ)} attributed (${a.components.map((c) => `${c.component} ${(c.share * 100).toFixed(0)}% of ${c.base === 'above idle' ? 'the energy above idle' : 'its energy'}`).join(', ')})`
     : '';
-  const co2 = r.emissions
-    ? `, ${gramsText(r.emissions.netGrams ?? r.emissions.grams)} CO2e${r.emissions.netGrams !== undefined ? ' above idle' : ''} at ${intensityText(r.emissions.intensity.gco2PerKwh)}`
-    : ', no CO2 (no place: --region, --country, --place)';
-  return `carbonlens: ${r.label} ran ${r.durationS.toFixed(2)} s: ${joulesText(r.energy.totalJ)} (${parts.join(', ')})${above}${own}${co2}; exit ${r.exitCode}.`;
+  // The headline first, on the basis the CSV row and the panel use, then the machine's figures.
+  const h = trackedHeadline(r);
+  const co2 =
+    r.emissions && h.grams !== undefined
+      ? `, ${gramsText(h.grams)} CO2e at ${intensityText(r.emissions.intensity.gco2PerKwh)}`
+      : ', no CO2 (no place: --region, --country, --place)';
+  return `carbonlens: ${r.label} ran ${r.durationS.toFixed(2)} s: ${joulesText(h.energyJ)}${co2} (${basisLabel(h.basis)}); machine total ${joulesText(r.energy.totalJ)} (${parts.join(', ')})${above}${own}; exit ${r.exitCode}.`;
 }
 
 export async function runRun(args: string[], _out: (text: string) => void): Promise<number> {
@@ -332,7 +336,9 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
     exporter?.recordRun(record);
     process.stderr.write(values.json ? `${JSON.stringify(record, null, 2)}\n` : `${summaryLine(record)}\n`);
     if (outcome.code !== 0) return outcome.code;
-    const spentG = record.emissions && (record.emissions.netGrams ?? record.emissions.grams);
+    // Budgets keep their own basis (docs/measurement.md): above idle where known, else the machine's total.
+    const spentG =
+      record.emissions && (record.emissions.netGrams ?? record.emissions.totalGrams ?? record.emissions.grams);
     const over = [
       ...(budgetJ !== undefined && record.energy.totalJ > budgetJ
         ? [`${joulesText(record.energy.totalJ)} is over the budget of ${joulesText(budgetJ)}`]

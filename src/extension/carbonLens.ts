@@ -16,7 +16,8 @@ import { OtlpTelemetry } from './otlp';
 import { createLog } from './log';
 import { CarbonLensPanel, PANEL_VIEW_TYPE } from './panel';
 import { PanelController } from './panelController';
-import { RunTrackingController, runSummaryText } from './runTracking';
+import { runSummaryText } from '../core/tracking/runFigures';
+import { RunTrackingController } from './runTracking';
 import { CarbonLensStatusItem } from './statusBar';
 import { loadSystemReport } from './systemReport';
 

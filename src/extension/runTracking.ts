@@ -10,6 +10,8 @@ import type { IntensityFigure } from '../core/carbon/intensity';
 import { cpuTimesReader } from '../core/energy/cpuEstimate';
 import { ProcessSetTracker, type Attribution } from '../core/tracking/attribution';
 import { RunTracker, type FinishedRun, type RunInfo } from '../core/tracking/runTracker';
+import { basisLabel } from '../core/carbon/basis';
+import { runSummaryText } from '../core/tracking/runFigures';
 import { executableName, trackedRecord, type MachineFacts, type TrackedRecord } from '../core/tracking/trackedRecord';
 import type { BenchStore } from './benchStore';
 import type { CarbonLensConfig } from './config';
@@ -26,14 +28,6 @@ export interface RunTrackingDeps {
 }
 
 type Handle = ReturnType<RunTracker['start']>;
-
-/** One line for a run: its energy, above idle when known, its own share when attributed, and its CO2e. */
-export function runSummaryText(r: TrackedRecord): string {
-  const net = r.energy.netJ !== undefined ? ` (${joulesText(Math.max(0, r.energy.netJ))} above idle)` : '';
-  const own = r.attribution?.components.length ? `, own ${joulesText(r.attribution.totalJ)} attributed` : '';
-  const co2 = r.emissions ? ` · ${gramsText(r.emissions.netGrams ?? r.emissions.grams)} CO2e` : '';
-  return `${joulesText(r.energy.totalJ)}${net}${own}${co2}, ${r.energy.kind}`;
-}
 
 export class RunTrackingController extends Disposable {
   private readonly tracker: RunTracker;
@@ -273,7 +267,7 @@ function cellTooltip(r: TrackedRecord): string {
   if (e) {
     const g = e.greenest;
     lines.push(
-      `${gramsText(e.grams)} CO2e at ${intensityText(e.intensity.gco2PerKwh)}${g ? `; ${gramsText(g.grams)} in ${g.provider} ${g.region} (${intensityText(g.gco2PerKwh)})` : ''}`,
+      `${gramsText(e.grams)} CO2e (${basisLabel(e.basis)}) at ${intensityText(e.intensity.gco2PerKwh)}${g ? `; ${gramsText(g.grams)} in ${g.provider} ${g.region} (${intensityText(g.gco2PerKwh)})` : ''}`,
     );
   } else if (r.emissionsNote) lines.push(r.emissionsNote);
   if (r.overlaps.length)

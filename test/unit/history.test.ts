@@ -129,7 +129,7 @@ describe('benchmark history', () => {
     );
     assert.match(
       report.markdown,
-      /\| \*\*org\/0f8fad5b-d9cb-469f-a165-70867728950e\*\* \| cpu, fp32, 1 \| 100 \(cifar10\) \| 10\.0 \| 2 J \(-\) \| measured \| 0\.900 \(0\.850-0\.950\) \| - \| unknown \|/,
+      /\| \*\*org\/0f8fad5b-d9cb-469f-a165-70867728950e\*\* \| cpu, fp32, 1 \| 100 \(cifar10\) \| 10\.0 \| 2 J machine total \(above idle -\) \| measured \| 0\.900 \(0\.850-0\.950\) \| - \| unknown \|/,
     );
     assert.deepEqual(Object.keys(report.charts), ['r-image-classification.svg']);
   });

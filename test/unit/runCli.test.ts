@@ -82,7 +82,7 @@ describe('carbonlens run', { timeout: 120_000 }, () => {
     assert.equal(r.out, 'to stdout\n', 'stdout is the command’s alone');
     assert.match(
       r.err,
-      /^to stderr\ncarbonlens: node ran [\d.]+ s: .*(cpu|ram) .* above idle, .* CO2e above idle at .* gCO2e\/kWh; exit 7\.\n$/,
+      /^to stderr\ncarbonlens: node ran [\d.]+ s: .* CO2e at .* gCO2e\/kWh \((own share|machine total)\); machine total .*(cpu|ram) .* above idle.*; exit 7\.\n$/,
     );
     const last = records().at(-1);
     assert.equal(records().length, before + 1);

@@ -1,6 +1,7 @@
 // The history: carbonlens-runs.jsonl read back (a bad line is skipped, never fatal),
 // and each record boiled down to the row the panel, the report and the advisor use.
 import type { TrackedRecord } from '../tracking/trackedRecord';
+import { type Basis, basisGrams, benchHeadline } from '../carbon/basis';
 import type { BenchRecord } from './record';
 import type { Comparison } from './verdict';
 
@@ -15,8 +16,13 @@ export interface RunSummary {
   items: number;
   dataset: string;
   itemsPerS: number;
+  /** The machine's total per item (the figure runs are ranked and compared on). */
   jPerItem: number;
   netJPerItem?: number;
+  /** The record's headline (the CSV's figure) per item, and its basis: own share or machine total (absent: jPerItem, machine total). */
+  basis?: Basis;
+  headlineJPerItem?: number;
+  headlineGPerItem?: number;
   kind: string;
   quality: { metric: string; value: number; low: number; high: number; higherIsBetter: boolean };
   gPerItem?: number;
@@ -65,6 +71,8 @@ export function parseRuns(text: string): { records: BenchRecord[]; tracked: Trac
 
 export function summariseRun(r: BenchRecord): RunSummary {
   const s = r.result.summary;
+  const h = benchHeadline(r.result, r.attribution);
+  const items = r.result.items || 1;
   const q = r.result.quality.primary;
   const e = r.emissions;
   const g = r.result.generation;
@@ -81,9 +89,15 @@ export function summariseRun(r: BenchRecord): RunSummary {
     itemsPerS: s.itemsPerS,
     jPerItem: s.jPerItem,
     netJPerItem: s.netJPerItem,
+    basis: h.basis,
+    headlineJPerItem: h.energyJ / items,
     kind: s.kind,
     quality: { metric: q.metric, value: q.value, low: q.low, high: q.high, higherIsBetter: q.higherIsBetter },
     ...(e && {
+      headlineGPerItem:
+        (e.basis === h.basis && e.grams !== undefined
+          ? e.grams
+          : basisGrams(h.energyJ, e.intensity.gco2PerKwh, e.pue)) / items,
       gPerItem: e.gPerItem,
       gco2PerKwh: e.intensity.gco2PerKwh,
       location: e.intensity.region ? `${e.intensity.provider} ${e.intensity.region}` : e.intensity.location,

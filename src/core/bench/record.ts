@@ -1,6 +1,7 @@
 // Everything one benchmark run produced, as a JSON-ready record: the figures, their provenance,
 // the model, the set, the machine, and the emissions at the configured place.
 import { randomUUID } from 'node:crypto';
+import { type Basis, basisGrams, benchHeadline } from '../carbon/basis';
 import { compareRegions, emissionsGrams, JOULES_PER_KWH } from '../carbon/emissions';
 import type { IntensityFigure } from '../carbon/intensity';
 import type { SourceSummary } from '../energy/source';
@@ -12,6 +13,11 @@ import type { BenchResult } from './harness';
 import type { Comparison } from './verdict';
 
 export interface RunEmissions {
+  /** What `grams` counts: this process's own share (with --attribution process), else the machine's total (basis.ts). */
+  basis?: Basis;
+  /** The measured run's gCO2e on `basis`: the CSV row's `emissions` (in g). */
+  grams?: number;
+  /** The machine's total per item (the figure regions and models are compared on). */
   gPerItem: number;
   netGPerItem?: number;
   kgPerMillionItems: number;
@@ -49,7 +55,12 @@ export interface BenchRecord {
   comparison?: Comparison;
 }
 
-export function runEmissions(result: BenchResult, intensity: IntensityFigure, pue: number): RunEmissions {
+export function runEmissions(
+  result: BenchResult,
+  intensity: IntensityFigure,
+  pue: number,
+  attribution?: 'process',
+): RunEmissions {
   const g = (joules: number) => emissionsGrams(Math.max(0, joules) / JOULES_PER_KWH, intensity.gco2PerKwh, pue);
   const { jPerItem, netJPerItem } = result.summary;
   const regions = compareRegions(jPerItem / JOULES_PER_KWH, {
@@ -58,7 +69,10 @@ export function runEmissions(result: BenchResult, intensity: IntensityFigure, pu
     pue,
     ...(intensity.provider && { providers: [intensity.provider] }),
   });
+  const h = benchHeadline(result, attribution);
   return {
+    basis: h.basis,
+    grams: basisGrams(h.energyJ, intensity.gco2PerKwh, pue),
     gPerItem: g(jPerItem),
     ...(netJPerItem !== undefined && { netGPerItem: g(netJPerItem) }),
     kgPerMillionItems: (g(jPerItem) * 1e6) / 1000,
@@ -89,6 +103,8 @@ export function benchRecord(args: {
   intensity?: IntensityFigure;
   pue: number;
   now?: Date;
+  /** process: the headline (CSV, emissions.grams) is this process's own share. */
+  attribution?: 'process';
 }): BenchRecord {
   const { task, model, set, result, inventory } = args;
   const { answers: _answers, scores: _scores, idle, ...figures } = result;
@@ -107,7 +123,7 @@ export function benchRecord(args: {
     },
     result: { ...figures, ...(idle && { idleW: idle.powerW }) },
     ...(args.intensity
-      ? { emissions: runEmissions(result, args.intensity, args.pue) }
+      ? { emissions: runEmissions(result, args.intensity, args.pue, args.attribution) }
       : { emissionsNote: 'Location unknown: pass --region, --location, --country or --intensity for gCO2e.' }),
     machine: {
       os: `${inventory.os.distro} ${inventory.os.release} (${inventory.os.platform} ${inventory.os.arch})`,
@@ -118,5 +134,6 @@ export function benchRecord(args: {
       node: inventory.node,
     },
     sources: args.sources,
+    ...(args.attribution && { attribution: args.attribution }),
   };
 }

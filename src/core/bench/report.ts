@@ -29,6 +29,7 @@ import type { IntensityFigure } from '../carbon/intensity';
 import type { WindowUsage } from '../energy/usage';
 import type { TrackedRecord } from '../tracking/trackedRecord';
 import type { BenchRecord } from './record';
+import { benchHeadline, trackedHeadline } from '../carbon/basis';
 
 export const CODECARBON_COLUMNS = [
   'timestamp',
@@ -87,6 +88,8 @@ interface CsvRun {
   totalJ: number;
   componentJ: (component: string) => number | undefined;
   emissions?: { intensity: IntensityFigure; pue: number };
+  /** The record's own gCO2e on its basis, so the row's `emissions` is the record's figure exactly. */
+  grams?: number;
   usage?: WindowUsage;
   machine: { os: string; cpu: string; cpuCount: number; gpus: string[]; ramGB: number };
   /** 'process' when the energies are the run's own share (CodeCarbon's name for it). */
@@ -100,43 +103,34 @@ export const UNLOCATED_PROJECT_NAME = 'carbonlens-no-location';
 /** A benchmark (its median repeat) or a tracked run as CodeCarbon would have logged it. */
 export function codecarbonRow(record: BenchRecord | TrackedRecord): string[] {
   if (record.schema === 'carbonlens.run/1') {
-    // With an attribution, the row holds the run's own share: attributed components, machine figures for the rest.
-    const a = record.attribution?.components.length ? record.attribution : undefined;
-    const machine = (c: string) => record.energy.components.find((x) => x.component === c)?.energyJ;
-    const own = (c: string) => a?.components.find((x) => x.component === c)?.energyJ ?? machine(c);
+    // The headline: the run's own share where attributed (tracking_mode process), else the machine's.
+    const h = trackedHeadline(record);
     return csvRow({
       timestamp: record.timestamp,
       runId: record.runId,
       experimentId: `${record.origin}:${record.commandLine ?? record.label}`,
       durationS: record.durationS,
-      totalJ: a ? record.energy.components.reduce((t, c) => t + (own(c.component) ?? 0), 0) : record.energy.totalJ,
-      componentJ: a ? own : machine,
-      ...(a && { trackingMode: 'process' as const }),
+      totalJ: h.energyJ,
+      componentJ: h.componentJ,
+      ...(h.basis === 'own share' && { trackingMode: 'process' as const }),
       emissions: record.emissions,
+      ...(record.emissions?.basis && { grams: record.emissions.grams }),
       usage: record.usage,
       machine: record.machine,
     });
   }
   const run = record.result.summary;
-  const items = record.result.items;
-  const machine = (c: string) => {
-    const x = run.components.find((y) => y.component === c);
-    return x && x.jPerItem * items;
-  };
-  const own = record.attribution === 'process' ? run.own : undefined;
-  const ownJ = (c: string) => {
-    const x = own?.components.find((y) => y.component === c);
-    return x ? x.jPerItem * items : machine(c);
-  };
+  const h = benchHeadline(record.result, record.attribution);
   return csvRow({
     timestamp: record.timestamp,
     runId: record.runId,
     experimentId: `${record.task}:${record.model.id}:${record.result.device}:${record.result.dtype}`,
     durationS: run.seconds,
-    totalJ: own ? run.components.reduce((t, c) => t + (ownJ(c.component) ?? 0), 0) : run.energyJ,
-    componentJ: own ? ownJ : machine,
-    ...(own && { trackingMode: 'process' as const }),
+    totalJ: h.energyJ,
+    componentJ: h.componentJ,
+    ...(h.basis === 'own share' && { trackingMode: 'process' as const }),
     emissions: record.emissions,
+    ...(record.emissions?.basis && record.emissions.grams !== undefined && { grams: record.emissions.grams }),
     usage: run.usage,
     machine: record.machine,
   });
@@ -185,7 +179,7 @@ function csvRow(run: CsvRun): string[] {
   const kwh = (c: string) => ((run.componentJ(c) ?? 0) * pue) / JOULES_PER_KWH;
   const power = (c: string) => (run.durationS > 0 ? (run.componentJ(c) ?? 0) / run.durationS : 0);
   const energyKwh = (Math.max(0, run.totalJ) * pue) / JOULES_PER_KWH;
-  const kg = e ? (energyKwh * e.intensity.gco2PerKwh) / 1000 : undefined;
+  const kg = e ? (run.grams !== undefined ? run.grams / 1000 : (energyKwh * e.intensity.gco2PerKwh) / 1000) : undefined;
   const onCloud = e?.intensity.scope === 'cloud-region';
   const place = e ? codecarbonPlace(e.intensity) : {};
   const m = run.machine;

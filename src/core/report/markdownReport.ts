@@ -1,6 +1,7 @@
 // A Markdown report of benchmark runs, for a pull request: a table per task with every figure's
 // provenance and interval, the Pareto-front runs marked, one SVG chart per task beside it.
 import { paretoFront, summariseRun, type RunSummary } from '../bench/history';
+import { basisLabel } from '../carbon/basis';
 import type { BenchRecord } from '../bench/record';
 import { citationsMarkdown } from '../citations';
 import { gramsText, intensityText, joulesText } from '../units';
@@ -48,14 +49,14 @@ export function markdownReport(
     charts[file] = scatterSvg(rows, front);
     lines.push('', `## ${task}`, '', `![${task}: energy per item vs ${metric}](${file})`, '');
     lines.push(
-      `| model | device, dtype, batch | items | items/s | energy/item (above idle) | energy from | ${metric} (95% CI) | CO2e/item | where |`,
+      `| model | device, dtype, batch | items | items/s | energy/item, basis (others) | energy from | ${metric} (95% CI) | CO2e/item, basis | where |`,
     );
     lines.push('|---|---|---|---|---|---|---|---|---|');
     const tokens = rows.filter((r) => r.tokens);
     for (const r of rows) {
       const name = `${front.has(r.runId) ? '**' : ''}${cell(r.model)}${front.has(r.runId) ? '**' : ''}`;
       lines.push(
-        `| ${name} | ${r.device}, ${r.dtype}, ${r.batch} | ${r.items} (${cell(r.dataset)}) | ${sig(r.itemsPerS)} | ${joulesText(r.jPerItem)} (${r.netJPerItem === undefined ? '-' : joulesText(r.netJPerItem)}) | ${r.kind} | ${quality(r.quality)} | ${r.gPerItem === undefined ? '-' : gramsText(r.gPerItem)} | ${r.location ? cell(`${r.location}, ${intensityText(r.gco2PerKwh!)}`) : 'unknown'} |`,
+        `| ${name} | ${r.device}, ${r.dtype}, ${r.batch} | ${r.items} (${cell(r.dataset)}) | ${sig(r.itemsPerS)} | ${joulesText(r.headlineJPerItem ?? r.jPerItem)} ${basisLabel(r.basis)} (${r.basis === 'own share' ? `machine total ${joulesText(r.jPerItem)}; ` : ''}above idle ${r.netJPerItem === undefined ? '-' : joulesText(r.netJPerItem)}) | ${r.kind} | ${quality(r.quality)} | ${r.gPerItem === undefined ? '-' : `${gramsText(r.headlineGPerItem ?? r.gPerItem)} ${basisLabel(r.basis)}`} | ${r.location ? cell(`${r.location}, ${intensityText(r.gco2PerKwh!)}`) : 'unknown'} |`,
       );
     }
     const pairs = rows.filter((r) => r.comparison?.role === 'B');

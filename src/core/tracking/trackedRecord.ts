@@ -2,6 +2,7 @@
 // provenance, above idle, and its emissions here and in the greenest region of the provider.
 // Saved beside the benchmarks: a row of emissions.csv and a line of carbonlens-runs.jsonl.
 import { basename } from 'node:path';
+import { type Basis, basisGrams, headline } from '../carbon/basis';
 import { compareRegions, JOULES_PER_KWH, windowEmissions } from '../carbon/emissions';
 import type { DatasetName } from '../carbon/datasets';
 import type { IntensityFigure } from '../carbon/intensity';
@@ -53,11 +54,17 @@ export interface TrackedRecord {
   /** Other tracked runs going at the same time: their energy is in this run's too. */
   overlaps: { runId: string; label: string }[];
   emissions?: {
+    /** What `grams` counts: the run's own share where attributed, else the machine's total (basis.ts). */
+    basis?: Basis;
+    /** On `basis`: the CSV row's `emissions` (in g). Records before 0.3 have no basis: the machine total. */
     grams: number;
+    /** The machine's total over the run (the same as `grams` on that basis). */
+    totalGrams?: number;
+    /** The machine's energy above idle. */
     netGrams?: number;
     intensity: IntensityFigure;
     pue: number;
-    /** The same energy in the cleanest region of the provider in use (or of all, when none is known). */
+    /** The same energy (on `basis`) in the cleanest region of the provider in use (or of all, when none is known). */
     greenest?: {
       provider: string;
       region: string;
@@ -99,14 +106,18 @@ export function trackedRecord(run: FinishedRun, context: RecordContext): Tracked
   if (intensity) {
     const e = windowEmissions(w, intensity.gco2PerKwh, pue);
     const provider = intensity.provider ?? context.provider;
-    const best = compareRegions(Math.max(0, w.totalJ) / JOULES_PER_KWH, {
+    // On the headline's basis, so the greenest region's grams compare with `grams`.
+    const h = headline(w, run.attribution?.components);
+    const best = compareRegions(Math.max(0, h.energyJ) / JOULES_PER_KWH, {
       dataset: context.dataset,
       from: intensity,
       pue,
       ...(provider && { providers: [provider] }),
     })[0];
     emissions = {
-      grams: e.grams,
+      basis: h.basis,
+      grams: basisGrams(h.energyJ, intensity.gco2PerKwh, pue),
+      totalGrams: e.grams,
       ...(e.netGrams !== undefined && { netGrams: e.netGrams }),
       intensity,
       pue,
