@@ -1,5 +1,5 @@
 import { appendRecord } from '../core/bench/report';
-import { MIN_WINDOWS } from '../core/bench/energyDifference';
+import { comparePlan, MIN_WINDOWS } from '../core/bench/energyDifference';
 import { compareResults, comparisonOf, DEFAULT_TOLERANCE } from '../core/bench/verdict';
 import { formatRecord, measure, measureFlags, recordOf } from './bench';
 import {
@@ -42,9 +42,7 @@ export async function runCompare(args: string[], out: (text: string) => void): P
   const models = values.model ?? [];
   if (models.length !== 2) throw new UsageError(`compare takes two --model options, not ${models.length}.`);
   const asked = benchSettings(values);
-  // At least MIN_WINDOWS windows a model for an interval; a warm-up pass over the whole set, so
-  // the first model measured does not carry the process's warm-up (JIT, caches, clocks).
-  const settings = { ...asked, repeats: Math.max(MIN_WINDOWS, asked.repeats), warmupBatches: Number.POSITIVE_INFINITY };
+  const settings = { ...asked, ...comparePlan(asked.repeats) };
   checkOut(settings.out);
   const cancel = cancelOnInterrupt(stderr);
   const instruments = await openInstruments(ramModelOption(values['ram-model']));

@@ -3,8 +3,14 @@
 // meters' repeatability. Results are built by hand (no meter, no model): deterministic.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { energyDifference, t975 } from '../../src/core/bench/energyDifference';
-import type { BenchResult, RepeatResult } from '../../src/core/bench/harness';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EvalSet } from '../../src/core/bench/datasets/evalSet';
+import { comparePlan, energyDifference, t975 } from '../../src/core/bench/energyDifference';
+import { type BenchResult, type RepeatResult, runBenchmark } from '../../src/core/bench/harness';
+import { Meter } from '../../src/core/energy/meter';
+import type { PipelineFactory, TaskPipeline } from '../../src/core/models/runtime';
 import { summariseRun } from '../../src/core/bench/history';
 import type { BenchRecord } from '../../src/core/bench/record';
 import { compareResults, comparisonOf } from '../../src/core/bench/verdict';
@@ -43,7 +49,83 @@ function result(js: number[], kind: Provenance = 'estimated'): BenchResult {
   } as BenchResult;
 }
 
+/**
+ * One process, one fake GPU counter: the process's first 10 items cost 3 J each (cold: code
+ * compiled on first use, caches), every later one 1 J, whichever model runs them.
+ */
+function coldProcess() {
+  const clock = { t: 1_000_000 };
+  const gpu = { counterJ: 0, items: 0 };
+  const meter = new Meter(
+    [
+      {
+        id: 'gpu',
+        component: 'gpu',
+        name: 'GPU',
+        kind: 'measured',
+        detail: '',
+        power: () => 100,
+        energy: async () => gpu.counterJ,
+      },
+    ],
+    { now: () => clock.t, counterIntervalMs: 1e9 },
+  );
+  const folder = mkdtempSync(join(tmpdir(), 'cl-compare-'));
+  writeFileSync(join(folder, 'config.json'), JSON.stringify({ id2label: { 0: 'cat', 1: 'dog' } }));
+  const factory: PipelineFactory = async () => {
+    const pipe = (async (inputs: unknown[]) => {
+      for (const _ of inputs) gpu.counterJ += gpu.items++ < 10 ? 3 : 1;
+      clock.t += 10 * inputs.length;
+      return inputs.map((x) => ({ label: String(x), score: 1 }));
+    }) as unknown as TaskPipeline;
+    pipe.dispose = async () => undefined;
+    return pipe;
+  };
+  const set: EvalSet = {
+    name: 'pets',
+    source: 'test',
+    seed: 1,
+    population: 10,
+    items: Array.from({ length: 10 }, (_, i) => ({ id: String(i), input: 'cat', reference: 'cat' })),
+  };
+  const bench = (plan: { repeats?: number; warmupBatches?: number }) =>
+    runBenchmark({
+      task: 'image-classification',
+      folder,
+      device: 'cpu',
+      dtype: 'fp32',
+      set,
+      meter,
+      idleMs: 0,
+      factory,
+      ...plan,
+    });
+  return { bench };
+}
+
 describe('compare: a saving beyond noise', { timeout: 30_000 }, () => {
+  it('a model against itself in one process: the first one measured carries no warm-up, and the verdict is "no measurable difference"', async () => {
+    // What compare did before: one batch of warm-up, one window: A, measured first, pays the cold start.
+    const before = coldProcess();
+    const a0 = await before.bench({});
+    const b0 = await before.bench({});
+    assert.ok(a0.summary.jPerItem > 2 * b0.summary.jPerItem, 'the symptom: A looks far costlier than its copy');
+    // compare's plan: a warm-up over the whole set, then three windows a model.
+    const now = coldProcess();
+    const a = await now.bench(comparePlan(1));
+    const b = await now.bench(comparePlan(1));
+    assert.deepEqual(
+      [...a.repeats, ...b.repeats].map((r) => r.jPerItem),
+      [1, 1, 1, 1, 1, 1],
+    );
+    const v = compareResults(a, b);
+    assert.equal(v.energy.measurable, false);
+    assert.match(
+      v.sentence,
+      /B shows no measurable difference in energy per item \(B-A 0\.0%, 95% CI 0\.0% to 0\.0%; 3 windows each, measured: the interval holds zero\)/,
+    );
+  });
+
   it('a model against an identical copy: "no measurable difference", in either order, never a percentage saved', () => {
     // The issue's spread: one summariser measured 1.02 and 1.37 J/item in two runs.
     const first = result([1.37, 1.02, 1.2]);

@@ -10,6 +10,15 @@ import type { Provenance } from '../energy/provenance';
 export const MIN_WINDOWS = 3;
 
 /**
+ * How compare runs each model: at least MIN_WINDOWS measured windows, after a warm-up over the
+ * whole set (not metered), so the first model measured does not carry the process's warm-up
+ * (code compiled on first use, caches, clocks) into its figures.
+ */
+export function comparePlan(repeats: number): { repeats: number; warmupBatches: number } {
+  return { repeats: Math.max(MIN_WINDOWS, repeats), warmupBatches: Number.POSITIVE_INFINITY };
+}
+
+/**
  * The smallest difference, in % of A's energy per item, counted as real for each provenance,
  * whatever the interval says. Chosen, not measured: a counter's reading is exact to its step,
  * but the machine around it is not (clocks, temperature, other work: 2%); power x time adds the
