@@ -199,6 +199,39 @@ describe('forecasts anchored to now (issue 36, items 3 and 4)', { timeout: 60_00
     }
   });
 
+  it('a window 74 years ahead, asked for with --within: it waits (no timer overflow), and SIGTERM ends the wait', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'cl-when-clean-far-'));
+    const cli = path.resolve(__dirname, '../../../dist/cli.js');
+    const t0 = Date.UTC(2100, 0, 1);
+    ukData = ukPeriods(
+      t0,
+      Array.from({ length: 8 }, (_, i) => (i >= 4 ? 40 : 240)),
+    );
+    const marker = path.join(work, 'ran');
+    const child = spawn(
+      process.execPath,
+      [cli, 'run', '--when-clean', '--country', 'GB', '--within', '700000h', '--idle-ms', '0', '--', 'touch', marker],
+      {
+        cwd: work,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, CARBONLENS_UK_INTENSITY_URL: api.url, CARBONLENS_CACHE: path.join(work, 'cache') },
+      },
+    );
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const closed = new Promise<number | null>((r) => child.on('close', r));
+    try {
+      await waitFor('the wait to be announced', () => /waiting\. Cleanest 1 h window: starts at 02:00 UTC/.test(err));
+      // Before, setTimeout's 32-bit overflow fired at once and the command ran: it must not have.
+      assert.equal(existsSync(marker), false);
+      child.kill('SIGTERM');
+      assert.equal(await closed, 130, err);
+      assert.equal(existsSync(marker), false, 'the command never ran');
+    } finally {
+      killIfAlive(child.pid!);
+    }
+  });
+
   it('non-physical intensities are refused with a message: negative, 1e308', async () => {
     for (const bad of [-50, 1e308]) {
       emBody = { zone: 'DE', forecast: points([0, 1, 2], [100, bad, 100]) };
