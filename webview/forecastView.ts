@@ -72,6 +72,8 @@ export function forecastView(forecast: Forecast | undefined, note: string | unde
   draw();
   section.append(
     el('p', { class: 'muted' }, `${forecast.source}, issued ${time(Date.parse(forecast.issuedAt))}.`),
+    // What the source left out (gaps, entries without a value): no window spans them.
+    ...(forecast.notes ?? []).map((n) => el('p', { class: 'muted' }, n)),
     picture,
     el('label', {}, 'Job length (h) ', hours),
     sentence,

@@ -310,6 +310,17 @@ describe('wrong-shaped forecast JSON (issue 36, item 9)', { timeout: 30_000 }, (
       { [key]: null },
       { [key]: { figure: null, expires: Date.now() + HOUR } },
       { [key]: { figure: { source: 's', issuedAt: 'x', location: 'l', slots: [null] }, expires: Date.now() + HOUR } },
+      {
+        [key]: {
+          figure: {
+            source: 's',
+            issuedAt: 'x',
+            location: 'l',
+            slots: [DAY0 + HOUR, DAY0].map((start) => ({ start, durationMs: HOUR, gco2PerKwh: 1 })),
+          },
+          expires: Date.now() + HOUR,
+        },
+      },
     ]) {
       writeFileSync(file, JSON.stringify(bad));
       const cache = new FileIntensityCache<Forecast>(file);

@@ -117,12 +117,14 @@ function isForecast(x: unknown): x is Forecast {
     typeof f.location === 'string' &&
     Array.isArray(f.slots) &&
     f.slots.every(
-      (s) =>
+      (s, i) =>
         s !== null &&
         typeof s === 'object' &&
         Number.isFinite(s.start) &&
         s.durationMs > 0 &&
-        isPhysicalIntensity(s.gco2PerKwh),
+        isPhysicalIntensity(s.gco2PerKwh) &&
+        // in order, none overlapping: as placeSlots made them
+        (i === 0 || s.start >= f.slots[i - 1]!.start + f.slots[i - 1]!.durationMs),
     ) &&
     (f.notes === undefined || (Array.isArray(f.notes) && f.notes.every((n) => typeof n === 'string')))
   );
