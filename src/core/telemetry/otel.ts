@@ -3,6 +3,7 @@
 // follow the semantic conventions for hardware metrics (hw.power in W, a gauge; hw.energy in J,
 // a counter; hw.type gpu|cpu|memory, hw.id, hw.name), with our own attributes for provenance and
 // the grid. Built as a bundle of its own (dist/telemetry.js), loaded only when asked for.
+import { basisLabel } from '../carbon/basis';
 import { diag, DiagLogLevel, type Attributes } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
@@ -199,7 +200,13 @@ export async function startTelemetry(
           'carbonlens.provenance': c.kind,
         });
       runDuration.add(r.durationS, base);
-      if (r.emissions) runEmissions.add(r.emissions.grams, { ...base, 'carbonlens.provenance': r.energy.kind });
+      // On the record's basis (own share or machine total), named like the CSV's tracking_mode.
+      if (r.emissions)
+        runEmissions.add(r.emissions.grams, {
+          ...base,
+          'carbonlens.provenance': r.energy.kind,
+          'carbonlens.basis': basisLabel(r.emissions.basis),
+        });
     },
     recordBench(r) {
       const base: Attributes = {
