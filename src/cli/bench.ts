@@ -149,9 +149,10 @@ export async function measure(
 ): Promise<BenchmarkOutcome> {
   const hub = hubFromEnv(flags.offline);
   let lastItems = 0;
-  const { textToImage: t2i, ...rest } = settings;
+  const { textToImage: t2i, gpu: _gpu, ...rest } = settings;
   return benchmarkModel({
     ...rest,
+    ...(instruments.cudaDeviceId !== undefined && { cudaDeviceId: instruments.cudaDeviceId }),
     ...(t2i && { textToImage: { ...t2i, imagesDir: t2i.imagesDir ?? imagesFolder(settings.out, model) } }),
     model,
     hub,
@@ -190,6 +191,7 @@ export function recordOf(outcome: BenchmarkOutcome, settings: BenchSettings, ins
     ...outcome,
     inventory: instruments.inventory,
     sources: instruments.sources,
+    ...(instruments.gpus && { gpus: instruments.gpus }),
     intensity: settings.intensity,
     pue: settings.pue,
   });
@@ -205,7 +207,7 @@ export async function runBench(args: string[], out: Print): Promise<number> {
   checkOut(settings.out);
   const otlp = telemetryOptions({ otlp: values.otlp, 'otlp-header': values['otlp-header'] });
   const cancel = cancelOnInterrupt(stderr);
-  const instruments = await openInstruments(ramModelOption(values['ram-model']));
+  const instruments = await openInstruments(ramModelOption(values['ram-model']), settings.gpu);
   const telemetry =
     otlp && (await startTelemetry(otlp, instruments.meter, { intensity: settings.intensity, pue: settings.pue }));
   try {

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { compareRegions, emissionsGrams, JOULES_PER_KWH } from '../carbon/emissions';
 import type { IntensityFigure } from '../carbon/intensity';
+import type { GpuMetering } from '../energy/gpuSelection';
 import type { SourceSummary } from '../energy/source';
 import type { ResolvedModel } from '../models/modelSource';
 import type { Task } from '../models/tasks';
@@ -42,6 +43,8 @@ export interface BenchRecord {
   emissionsNote?: string;
   machine: { os: string; cpu: string; cpuCount: number; gpus: string[]; ramGB: number; node: string };
   sources: SourceSummary[];
+  /** The GPU boards metered and those left out, and why (absent where no NVIDIA GPU was listed, and in older records). */
+  gpus?: GpuMetering;
   /** process: the CSV row holds this process's own share (`result.summary.own`), as CodeCarbon's process mode. */
   attribution?: 'process';
 }
@@ -83,6 +86,7 @@ export function benchRecord(args: {
   result: BenchResult;
   inventory: SystemInventory;
   sources: SourceSummary[];
+  gpus?: GpuMetering;
   intensity?: IntensityFigure;
   pue: number;
   now?: Date;
@@ -115,5 +119,6 @@ export function benchRecord(args: {
       node: inventory.node,
     },
     sources: args.sources,
+    ...(args.gpus && { gpus: args.gpus }),
   };
 }

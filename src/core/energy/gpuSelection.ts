@@ -1,0 +1,283 @@
+/**
+ * Which GPUs a run is metered on. A list given by the user (`--gpu`, `carbonlens.meter.gpus`)
+ * names NVML boards by index or UUID; otherwise the run meters the GPUs CUDA lets it use:
+ * `CUDA_VISIBLE_DEVICES`, read as CUDA reads it, mapped to NVML boards by UUID or by position
+ * in CUDA's device order, and every board when it is not set (docs/measurement.md, "Which GPUs
+ * are metered").
+ */
+
+/** One GPU board as NVML (or nvidia-smi) lists it. */
+export interface GpuBoard {
+  /** NVML's index, the one nvidia-smi shows. */
+  index: number;
+  name: string;
+  /** `GPU-8932f937-d72c-4106-c12f-20bd9faed9f6`. */
+  uuid?: string;
+  /** `00000000:3B:00.0`. */
+  pciBusId?: string;
+  /** MIG mode is on: the board's power and energy cover every MIG instance on it. */
+  mig?: boolean;
+  /** The UUIDs of the board's MIG devices (`MIG-...`), in MIG mode. */
+  migDevices?: string[];
+}
+
+/** A board as the record names it. */
+export type GpuSummary = Pick<GpuBoard, 'index' | 'name' | 'uuid' | 'pciBusId' | 'mig'>;
+
+/** The boards metered and those left out, and why. */
+export interface GpuMetering {
+  metered: GpuSummary[];
+  leftOut: GpuSummary[];
+  /** What chose them, in words: `--gpu 2`, `CUDA_VISIBLE_DEVICES=2 (...)`, `every GPU (...)`. */
+  basis: string;
+  /** What a person should know: MIG boards metered whole, an order CarbonLens cannot reproduce. */
+  notes: string[];
+}
+
+/** Where the choice comes from: a list the user gave, every board, or the environment's CUDA_VISIBLE_DEVICES. */
+export type GpuRequest =
+  | { from: 'list'; ids: string[]; setting: string }
+  | { from: 'all'; setting?: string }
+  | { from: 'env'; visible: string | undefined; order: string | undefined };
+
+/** A list of GPUs that names no board of this machine, or names it badly: the caller's mistake. */
+export class GpuSelectionError extends Error {}
+
+const INDEX = /^\d+$/;
+const UUID = /^(GPU|MIG)-[0-9a-f][0-9a-f-]*(\/\d+\/\d+)?$/i;
+
+/**
+ * The request for a user's list (`--gpu 0,2`, a setting): `all` for every board, empty or
+ * undefined for the environment's CUDA_VISIBLE_DEVICES. Its syntax is checked here, before
+ * anything is opened; whether the boards exist is checked when NVML lists them.
+ */
+export function gpuRequest(
+  list: string | undefined,
+  setting: string,
+  env: Record<string, string | undefined> = process.env,
+): GpuRequest {
+  const text = list?.trim() ?? '';
+  if (text === '') return { from: 'env', visible: env.CUDA_VISIBLE_DEVICES, order: env.CUDA_DEVICE_ORDER };
+  if (text.toLowerCase() === 'all') return { from: 'all', setting };
+  const ids = text.split(',').map((s) => s.trim());
+  for (const id of ids)
+    if (!INDEX.test(id) && !UUID.test(id))
+      throw new GpuSelectionError(
+        `${setting} takes NVML indices or UUIDs, comma-separated (like 0,2 or GPU-8932f937), or all; '${id || text}' is neither.`,
+      );
+  return { from: 'list', ids: [...new Set(ids)], setting };
+}
+
+export const summariseBoard = ({ index, name, uuid, pciBusId, mig }: GpuBoard): GpuSummary => ({
+  index,
+  name,
+  ...(uuid && { uuid }),
+  ...(pciBusId && { pciBusId }),
+  ...(mig && { mig }),
+});
+
+/** The board a UUID names: a whole UUID or a unique prefix of one (as CUDA takes them), or a MIG device's board. */
+function byUuid(boards: readonly GpuBoard[], id: string): GpuBoard | 'ambiguous' | undefined {
+  const lower = id.toLowerCase();
+  if (lower.startsWith('mig-')) {
+    // MIG-GPU-<uuid>/<GPU instance>/<compute instance> (drivers before R470), else MIG-<uuid>.
+    const legacy = /^mig-(gpu-[^/]+)\/\d+\/\d+$/.exec(lower);
+    if (legacy) return boards.find((b) => b.uuid?.toLowerCase() === legacy[1]);
+    const matches = boards.filter((b) => b.migDevices?.some((m) => m.toLowerCase().startsWith(lower)));
+    return matches.length > 1 ? 'ambiguous' : matches[0];
+  }
+  const matches = boards.filter((b) => b.uuid?.toLowerCase().startsWith(lower));
+  const exact = matches.find((b) => b.uuid!.toLowerCase() === lower);
+  return exact ?? (matches.length > 1 ? 'ambiguous' : matches[0]);
+}
+
+const listing = (boards: readonly GpuBoard[]) =>
+  boards.map((b) => `${b.index} ${b.name}${b.uuid ? ` (${b.uuid})` : ''}`).join(', ');
+
+/** Normalised for sorting: `0000:3b:00.0` and `00000000:3B:00.0` are the same bus id. */
+const busKey = (id: string) => {
+  const [domain = '', rest = ''] = id.toLowerCase().split(/:(.*)/);
+  return `${domain.padStart(8, '0')}:${rest}`;
+};
+
+/** The boards in CUDA's PCI_BUS_ID order: ascending PCI bus id (NVML's own order where a bus id is missing). */
+export function pciOrder(boards: readonly GpuBoard[]): GpuBoard[] {
+  if (boards.some((b) => !b.pciBusId)) return [...boards];
+  return [...boards].sort((a, b) => (busKey(a.pciBusId!) < busKey(b.pciBusId!) ? -1 : 1));
+}
+
+export function selectGpus(boards: readonly GpuBoard[], request: GpuRequest): GpuMetering {
+  const chosen = (metered: readonly GpuBoard[], basis: string, notes: string[] = []): GpuMetering => {
+    const set = new Set(metered);
+    const mig = metered.filter((b) => b.mig);
+    return {
+      metered: boards.filter((b) => set.has(b)).map(summariseBoard),
+      leftOut: boards.filter((b) => !set.has(b)).map(summariseBoard),
+      basis,
+      notes: [
+        ...notes,
+        ...mig.map(
+          (b) =>
+            `GPU ${b.index} (${b.name}) is in MIG mode: NVML gives power and energy for the whole board only, so every MIG instance on it is metered, not just the one this run uses.`,
+        ),
+      ],
+    };
+  };
+  const count = `${boards.length} GPU${boards.length === 1 ? '' : 's'}`;
+  if (request.from === 'all')
+    return chosen(boards, request.setting ? `every GPU (${request.setting} all)` : `every GPU (${count})`);
+  if (request.from === 'list') {
+    const metered = request.ids.map((id) => {
+      const board = INDEX.test(id) ? boards.find((b) => b.index === Number(id)) : byUuid(boards, id);
+      if (board === 'ambiguous')
+        throw new GpuSelectionError(
+          `${request.setting} ${id}: more than one GPU's UUID starts so; give more of it. This machine's GPUs: ${listing(boards)}.`,
+        );
+      if (!board)
+        throw new GpuSelectionError(
+          `${request.setting} ${id}: no such GPU. ${boards.length ? `This machine's GPUs (NVML index, name, UUID): ${listing(boards)}.` : 'NVML lists no GPU on this machine.'}`,
+        );
+      return board;
+    });
+    return chosen(metered, `${request.setting} ${request.ids.join(',')}`);
+  }
+  return fromCudaVisibleDevices(boards, request.visible, request.order, chosen);
+}
+
+/**
+ * CUDA_VISIBLE_DEVICES as CUDA reads it (set, not empty): the entries in order, each an index
+ * in CUDA's device order, a UUID (or a unique prefix of one) or a MIG device, up to the first
+ * that names no GPU (CUDA ignores it and everything after it). The boards come in the list's
+ * order, which is the order of CUDA's ordinals. Indices follow CUDA_DEVICE_ORDER: PCI_BUS_ID is
+ * ascending PCI bus id; the default, FASTEST_FIRST, puts the fastest model first, which for
+ * boards of one model is PCI bus order too. For boards of different models that order cannot
+ * be reproduced from NVML: `unknowable` says so.
+ */
+export function cudaVisibleBoards(
+  boards: readonly GpuBoard[],
+  visible: string,
+  order: string | undefined,
+): { boards: GpuBoard[]; byIndex: boolean; pciFirst: boolean; unknowable: boolean; notes: string[] } {
+  const entries = visible.trim() === '' ? [] : visible.split(',').map((s) => s.trim());
+  const pciFirst = (order ?? '').trim().toUpperCase() === 'PCI_BUS_ID';
+  const cudaOrder = pciOrder(boards);
+  const found: GpuBoard[] = [];
+  const notes: string[] = [];
+  let byIndex = false;
+  for (const [i, entry] of entries.entries()) {
+    let board: GpuBoard | undefined;
+    if (INDEX.test(entry)) {
+      board = cudaOrder[Number(entry)];
+      byIndex = true;
+    } else if (UUID.test(entry)) {
+      const match = byUuid(boards, entry);
+      board = match === 'ambiguous' ? undefined : match;
+    }
+    if (!board) {
+      const rest = entries.slice(i + 1).filter(Boolean);
+      notes.push(
+        `CUDA_VISIBLE_DEVICES entry '${entry}' names no GPU of this machine: CUDA ignores it${rest.length ? ` and what follows (${rest.join(',')})` : ''}, and so does the meter.`,
+      );
+      break;
+    }
+    if (!found.includes(board)) found.push(board);
+  }
+  const unknowable = byIndex && !pciFirst && new Set(boards.map((b) => b.name)).size > 1;
+  return { boards: found, byIndex, pciFirst, unknowable, notes };
+}
+
+function fromCudaVisibleDevices(
+  boards: readonly GpuBoard[],
+  visible: string | undefined,
+  order: string | undefined,
+  chosen: (metered: readonly GpuBoard[], basis: string, notes?: string[]) => GpuMetering,
+): GpuMetering {
+  if (visible === undefined)
+    return chosen(boards, `every GPU (${boards.length}): CUDA_VISIBLE_DEVICES is not set, so a run may use any`);
+  const basis = `CUDA_VISIBLE_DEVICES=${visible}`;
+  if (visible.trim() === '') return chosen([], `no GPU: ${basis} (empty) lets CUDA use none`);
+  const v = cudaVisibleBoards(boards, visible, order);
+  if (v.unknowable)
+    return chosen(
+      boards,
+      `every GPU (${boards.length}): ${basis} counts in CUDA's FASTEST_FIRST order, which NVML cannot reproduce for GPUs of different models`,
+      [
+        `${basis} gives indices in CUDA's default FASTEST_FIRST order, and this machine's GPUs are of different models, so which boards they name cannot be known here: every GPU is metered. Set CUDA_DEVICE_ORDER=PCI_BUS_ID, or give UUIDs (nvidia-smi -L), or --gpu, to meter only the ones the run uses.`,
+        ...v.notes,
+      ],
+    );
+  const how = v.byIndex
+    ? v.pciFirst
+      ? 'indices in PCI bus order (CUDA_DEVICE_ORDER=PCI_BUS_ID)'
+      : `indices in CUDA's default FASTEST_FIRST order, which for GPUs of one model is PCI bus order`
+    : 'UUIDs';
+  return chosen(
+    v.boards,
+    v.boards.length ? `${basis} (${how})` : `no GPU: ${basis} names none of this machine's`,
+    v.notes,
+  );
+}
+
+/**
+ * The CUDA ordinal (onnxruntime's `deviceId`) of board `index` in a process with this
+ * environment: its place among the boards CUDA_VISIBLE_DEVICES lets CUDA see (numbered in the
+ * list's order), or in CUDA's device order when it is not set. Where that order is FASTEST_FIRST
+ * over different models, `env` asks for CUDA_DEVICE_ORDER=PCI_BUS_ID, which fixes it (to be set
+ * before CUDA starts). Throws a GpuSelectionError when CUDA cannot see the board, or cannot be
+ * told apart.
+ */
+export function cudaOrdinal(
+  boards: readonly GpuBoard[],
+  index: number,
+  env: Record<string, string | undefined>,
+): { ordinal: number; env?: Record<string, string> } {
+  const board = boards.find((b) => b.index === index);
+  if (!board) throw new GpuSelectionError(`GPU ${index}: no such GPU. This machine's GPUs: ${listing(boards)}.`);
+  const visible = env.CUDA_VISIBLE_DEVICES;
+  if (visible === undefined) {
+    const ordinal = pciOrder(boards).indexOf(board);
+    const pciFirst = (env.CUDA_DEVICE_ORDER ?? '').trim().toUpperCase() === 'PCI_BUS_ID';
+    const sameModel = new Set(boards.map((b) => b.name)).size <= 1;
+    return pciFirst || sameModel ? { ordinal } : { ordinal, env: { CUDA_DEVICE_ORDER: 'PCI_BUS_ID' } };
+  }
+  const v = cudaVisibleBoards(boards, visible, env.CUDA_DEVICE_ORDER);
+  if (v.unknowable)
+    throw new GpuSelectionError(
+      `CUDA_VISIBLE_DEVICES=${visible} counts in CUDA's FASTEST_FIRST order, which cannot be reproduced for GPUs of different models: set CUDA_DEVICE_ORDER=PCI_BUS_ID, or give UUIDs (nvidia-smi -L).`,
+    );
+  const ordinal = v.boards.indexOf(board);
+  if (ordinal < 0)
+    throw new GpuSelectionError(
+      `GPU ${index} is not one CUDA may use here (CUDA_VISIBLE_DEVICES=${visible}): choose one of ${v.boards.map((b) => b.index).join(', ') || 'none'}, or change CUDA_VISIBLE_DEVICES.`,
+    );
+  return { ordinal };
+}
+
+/** "1 x NVIDIA H100 80GB HBM3", or "2 x NVIDIA A100, 1 x Tesla T4": CodeCarbon's gpu_model, with a separator. */
+export function gpuModelText(boards: readonly Pick<GpuSummary, 'name'>[]): string {
+  const counts = new Map<string, number>();
+  for (const b of boards) counts.set(b.name, (counts.get(b.name) ?? 0) + 1);
+  return [...counts].map(([name, n]) => `${n} x ${name}`).join(', ');
+}
+
+/**
+ * The CSV's gpu_model: CodeCarbon's "4 x NVIDIA H100" for the boards metered, then, where some
+ * were left out, which: "1 x NVIDIA H100 (GPU 2; not metered: GPU 0, 1, 3)".
+ */
+export function gpuModelColumn(m: GpuMetering): string | undefined {
+  const ids = (bs: readonly GpuSummary[]) => bs.map((b) => b.index).join(', ');
+  if (m.metered.length === 0)
+    return m.leftOut.length ? `no GPU metered (not metered: ${gpuModelText(m.leftOut)})` : undefined;
+  const model = gpuModelText(m.metered);
+  return m.leftOut.length ? `${model} (GPU ${ids(m.metered)}; not metered: GPU ${ids(m.leftOut)})` : model;
+}
+
+/** "GPU 2 of 4 metered, GPU 0, 1, 3 not: CUDA_VISIBLE_DEVICES=2 (...)", for reports. */
+export function meteringText(m: GpuMetering): string {
+  const total = m.metered.length + m.leftOut.length;
+  const ids = (bs: readonly GpuSummary[]) => bs.map((b) => b.index).join(', ');
+  const metered = m.metered.length
+    ? `GPU${m.metered.length === 1 ? '' : 's'} ${ids(m.metered)} of ${total} metered`
+    : `no GPU of ${total} metered`;
+  return `${metered}${m.leftOut.length && m.metered.length ? `, GPU ${ids(m.leftOut)} not` : ''}: ${m.basis}`;
+}
