@@ -44,7 +44,7 @@ export type GpuRequest =
 export class GpuSelectionError extends Error {}
 
 const INDEX = /^\d+$/;
-const UUID = /^(GPU|MIG)-[0-9a-f][0-9a-f-]*(\/\d+\/\d+)?$/i;
+const UUID = /^(GPU-|MIG-(GPU-)?)[0-9a-f][0-9a-f-]*(\/\d+\/\d+)?$/i;
 
 /**
  * The request for a user's list (`--gpu 0,2`, a setting): `all` for every board, empty or
