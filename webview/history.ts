@@ -10,6 +10,8 @@ type Column = {
   label: string;
   value: (r: RunSummary) => string | number;
   text: (r: RunSummary) => string;
+  /** A tooltip for the cell. */
+  title?: (r: RunSummary) => string | undefined;
 };
 
 const quality = (r: RunSummary) =>
@@ -23,7 +25,13 @@ const COLUMNS: Column[] = [
   },
   { key: 'model', label: 'Model', value: (r) => r.model, text: (r) => r.model },
   { key: 'task', label: 'Task', value: (r) => r.task, text: (r) => r.task },
-  { key: 'device', label: 'Device', value: (r) => r.device, text: (r) => `${r.device}, ${r.dtype}, b${r.batch}` },
+  {
+    key: 'device',
+    label: 'Device',
+    value: (r) => r.device,
+    text: (r) => `${r.device}, ${r.dtype}, b${r.batch}${r.gpus ? `; ${r.gpus.short}` : ''}`,
+    title: (r) => r.gpus?.detail,
+  },
   { key: 'items', label: 'Items', value: (r) => r.items, text: (r) => String(r.items) },
   { key: 'itemsPerS', label: 'Items/s', value: (r) => r.itemsPerS, text: (r) => r.itemsPerS.toPrecision(3) },
   {
@@ -151,7 +159,10 @@ export class History {
       const tr = el(
         'tr',
         { class: r.runId === pageState.selectedRunId ? 'selected' : '', tabindex: '0', 'data-run': r.runId },
-        ...columns.map((c) => el('td', {}, c.text(r))),
+        ...columns.map((c) => {
+          const title = c.title?.(r);
+          return el('td', title ? { title } : {}, c.text(r));
+        }),
       );
       const select = () => {
         pageState.selectedRunId = r.runId;

@@ -2,6 +2,7 @@
 // list in the panel, newest first, each with its energy, provenance and CO2e here and in the
 // greenest region of the provider.
 import type { TrackedRecord } from '../src/core/tracking/trackedRecord';
+import { gpuDetailText, gpuShortText } from '../src/core/energy/gpuText';
 import { el, fmtG, fmtJ } from './dom';
 
 const ORIGIN: Record<TrackedRecord['origin'], string> = {
@@ -24,10 +25,12 @@ function row(r: TrackedRecord): HTMLElement {
   );
   const energy = el(
     'td',
-    {},
+    r.gpus ? { title: gpuDetailText(r.gpus) } : {},
     fmtJ(r.energy.totalJ),
     ' ',
     el('span', { class: `badge ${r.energy.kind}` }, r.energy.kind),
+    // Which GPUs the figure holds, where some were left out (the tooltip names every board).
+    ...(r.gpus?.leftOut.length ? [el('span', { class: 'muted' }, ` ${gpuShortText(r.gpus)}`)] : []),
   );
   const net = el(
     'td',

@@ -1,6 +1,6 @@
 import { gramsText, intensityText } from '../core/units';
 import { parseArgs } from 'node:util';
-import { meteringText } from '../core/energy/gpuSelection';
+import { meteringText } from '../core/energy/gpuText';
 import { Meter, type MeterReading, type WindowResult } from '../core/energy/meter';
 import { openEnergySources } from '../core/energy/openSources';
 import { summariseSource, type EnergySource } from '../core/energy/source';

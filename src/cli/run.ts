@@ -12,7 +12,7 @@ import { fetchForecast } from '../core/carbon/forecast';
 import { resolveIntensity, resolvePlace, type IntensityFigure } from '../core/carbon/intensity';
 import { cleanestWindow, parseDuration, type CleanWindow } from '../core/carbon/window';
 import { cpuTimesReader } from '../core/energy/cpuEstimate';
-import { meteringText } from '../core/energy/gpuSelection';
+import { meteringText } from '../core/energy/gpuText';
 import { Meter, type IdleBaseline } from '../core/energy/meter';
 import { openEnergySources } from '../core/energy/openSources';
 import { becomeSubreaper, childrenOf, isRunning, processTree } from '../core/reaper';

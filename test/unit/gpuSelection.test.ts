@@ -4,12 +4,11 @@ import {
   cudaOrdinal,
   type GpuBoard,
   GpuSelectionError,
-  gpuModelColumn,
   gpuRequest,
-  meteringText,
   pciOrder,
   selectGpus,
 } from '../../src/core/energy/gpuSelection';
+import { gpuDetailText, gpuModelColumn, gpuShortText, meteringText } from '../../src/core/energy/gpuText';
 
 /** Four boards of one model; NVML's order is not PCI bus order (board 0 sits on the highest bus). */
 const board = (index: number, bus: string, name = 'NVIDIA H100'): GpuBoard => ({
@@ -148,6 +147,12 @@ describe('GPU metering in words', { timeout: 10_000 }, () => {
     const two = selectGpus(four, gpuRequest('2', '--gpu'));
     assert.equal(gpuModelColumn(two), '1 x NVIDIA H100 (GPU 2; not metered: GPU 0, 1, 3)');
     assert.equal(meteringText(two), 'GPU 2 of 4 metered, GPU 0, 1, 3 not: --gpu 2');
+    assert.equal(gpuShortText(two), 'GPU 2 of 4');
+    assert.equal(
+      gpuDetailText(two),
+      'GPUs metered: NVIDIA H100 #2.\nNot metered: NVIDIA H100 #0, NVIDIA H100 #1, NVIDIA H100 #3.\nChosen by --gpu 2.',
+    );
+    assert.equal(gpuShortText(selectGpus(four, env())), 'all 4 GPUs');
     assert.equal(gpuModelColumn(selectGpus(four, env(''))), 'no GPU metered (not metered: 4 x NVIDIA H100)');
     const mixed = [board(0, '18', 'NVIDIA A100'), board(1, '28', 'Tesla T4'), board(2, '38', 'NVIDIA A100')];
     assert.equal(gpuModelColumn(selectGpus(mixed, env())), '2 x NVIDIA A100, 1 x Tesla T4');

@@ -2,6 +2,7 @@
 // and each record boiled down to the row the panel, the report and the advisor use.
 import type { TrackedRecord } from '../tracking/trackedRecord';
 import type { BenchRecord } from './record';
+import { gpuDetailText, gpuShortText } from '../energy/gpuText';
 
 export interface RunSummary {
   runId: string;
@@ -23,6 +24,8 @@ export interface RunSummary {
   location?: string;
   /** Text generation: decode energy and speed per output token, time to first token. */
   tokens?: { jPerOutputToken?: number; decodeTokensPerS?: number; ttftS: number; jPerInputToken: number };
+  /** The GPUs metered, short ("GPU 2 of 4") and in full (each board, metered or not, and why). */
+  gpus?: { short: string; detail: string };
 }
 
 /** Benchmarks and tracked runs share the file; each kind is read back on its own. */
@@ -78,6 +81,7 @@ export function summariseRun(r: BenchRecord): RunSummary {
       gco2PerKwh: e.intensity.gco2PerKwh,
       location: e.intensity.region ? `${e.intensity.provider} ${e.intensity.region}` : e.intensity.location,
     }),
+    ...(r.gpus && { gpus: { short: gpuShortText(r.gpus), detail: gpuDetailText(r.gpus) } }),
     ...(g && {
       tokens: {
         jPerOutputToken: g.jPerOutputToken,

@@ -26,7 +26,8 @@ import {
 } from '../../generated/intensityTables';
 import { JOULES_PER_KWH } from '../carbon/emissions';
 import type { IntensityFigure } from '../carbon/intensity';
-import { gpuModelColumn, type GpuMetering } from '../energy/gpuSelection';
+import type { GpuMetering } from '../energy/gpuSelection';
+import { gpuModelColumn } from '../energy/gpuText';
 import type { WindowUsage } from '../energy/usage';
 import type { TrackedRecord } from '../tracking/trackedRecord';
 import type { BenchRecord } from './record';

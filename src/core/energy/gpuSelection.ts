@@ -252,32 +252,3 @@ export function cudaOrdinal(
     );
   return { ordinal };
 }
-
-/** "1 x NVIDIA H100 80GB HBM3", or "2 x NVIDIA A100, 1 x Tesla T4": CodeCarbon's gpu_model, with a separator. */
-export function gpuModelText(boards: readonly Pick<GpuSummary, 'name'>[]): string {
-  const counts = new Map<string, number>();
-  for (const b of boards) counts.set(b.name, (counts.get(b.name) ?? 0) + 1);
-  return [...counts].map(([name, n]) => `${n} x ${name}`).join(', ');
-}
-
-/**
- * The CSV's gpu_model: CodeCarbon's "4 x NVIDIA H100" for the boards metered, then, where some
- * were left out, which: "1 x NVIDIA H100 (GPU 2; not metered: GPU 0, 1, 3)".
- */
-export function gpuModelColumn(m: GpuMetering): string | undefined {
-  const ids = (bs: readonly GpuSummary[]) => bs.map((b) => b.index).join(', ');
-  if (m.metered.length === 0)
-    return m.leftOut.length ? `no GPU metered (not metered: ${gpuModelText(m.leftOut)})` : undefined;
-  const model = gpuModelText(m.metered);
-  return m.leftOut.length ? `${model} (GPU ${ids(m.metered)}; not metered: GPU ${ids(m.leftOut)})` : model;
-}
-
-/** "GPU 2 of 4 metered, GPU 0, 1, 3 not: CUDA_VISIBLE_DEVICES=2 (...)", for reports. */
-export function meteringText(m: GpuMetering): string {
-  const total = m.metered.length + m.leftOut.length;
-  const ids = (bs: readonly GpuSummary[]) => bs.map((b) => b.index).join(', ');
-  const metered = m.metered.length
-    ? `GPU${m.metered.length === 1 ? '' : 's'} ${ids(m.metered)} of ${total} metered`
-    : `no GPU of ${total} metered`;
-  return `${metered}${m.leftOut.length && m.metered.length ? `, GPU ${ids(m.leftOut)} not` : ''}: ${m.basis}`;
-}
