@@ -192,6 +192,22 @@ export async function loadPipeline(
   );
 }
 
+/**
+ * transformers.js's pipeline options: on CUDA with a device chosen (`bench --gpu`), the CUDA
+ * provider with onnxruntime's `deviceId` as the session's executionProviders, which
+ * transformers.js keeps (it fills them in only where absent).
+ */
+export function pipelineOptions(device: Device, dtype: Dtype, cudaDeviceId?: number) {
+  return {
+    device,
+    dtype,
+    ...(device === 'cuda' &&
+      cudaDeviceId !== undefined && {
+        session_options: { executionProviders: [{ name: 'cuda' as const, deviceId: cudaDeviceId }] },
+      }),
+  };
+}
+
 /** The real factory: transformers.js, loaded on first use, reading only the local folder. */
 export const transformersPipeline: PipelineFactory = async (task, folder, device, dtype, cudaDeviceId) => {
   if (task === 'text-to-image')
@@ -201,15 +217,7 @@ export const transformersPipeline: PipelineFactory = async (task, folder, device
   env.allowLocalModels = true;
   env.localModelPath = dirname(folder) + sep;
   env.useFSCache = false;
-  const pipe = await pipeline(task, basename(folder), {
-    device,
-    dtype,
-    // transformers.js keeps executionProviders given here: the CUDA provider on the chosen board.
-    ...(device === 'cuda' &&
-      cudaDeviceId !== undefined && {
-        session_options: { executionProviders: [{ name: 'cuda', deviceId: cudaDeviceId }] },
-      }),
-  });
+  const pipe = await pipeline(task, basename(folder), pipelineOptions(device, dtype, cudaDeviceId));
   if (task === 'text-generation') return watchForward(pipe as unknown as Parameters<typeof watchForward>[0]);
   if (task === 'image-classification') {
     const { Tensor } = await import('@huggingface/transformers');
