@@ -209,7 +209,7 @@ function fromCudaVisibleDevices(
   const how = v.byIndex
     ? v.pciFirst
       ? 'indices in PCI bus order (CUDA_DEVICE_ORDER=PCI_BUS_ID)'
-      : `indices in CUDA's default FASTEST_FIRST order, which for GPUs of one model is PCI bus order`
+      : `indices in CUDA's default FASTEST_FIRST order, taken as PCI bus order for GPUs of one model`
     : 'UUIDs';
   return chosen(
     v.boards,
