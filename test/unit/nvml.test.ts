@@ -177,7 +177,8 @@ describe('NVML through koffi', { skip: noCompiler, timeout: 60_000 }, () => {
     const r = await w.end();
     const gpu0 = r.sources[0]!;
     assert.equal(gpu0.method, 'counter');
-    assert.ok(Math.abs(gpu0.meanPowerW - 100) < 5, `mean power ${gpu0.meanPowerW} W, expected ~100 W`);
+    // Within 15%: with both cores busy, a counter read lands tens of ms after the edge is stamped.
+    assert.ok(Math.abs(gpu0.meanPowerW - 100) < 15, `mean power ${gpu0.meanPowerW} W, expected ~100 W`);
     const gpu1 = r.sources[1]!;
     assert.equal(gpu1.method, 'power x time');
     assert.ok(Math.abs(gpu1.meanPowerW - 150) < 1, `mean power ${gpu1.meanPowerW} W, expected 150 W`);

@@ -55,8 +55,8 @@ const NVML_ERROR_INSUFFICIENT_SIZE = 7;
 const NVML_ERROR_NOT_FOUND = 6;
 
 const NVML_FI_DEV_POWER_INSTANT = 186;
-/** sizeof(nvmlPciInfo_t), v3: busIdLegacy[16], five unsigned ints, busId[32]. */
-const PCI_INFO_SIZE = 68;
+/** sizeof(nvmlPciInfo_t), v3, is 68 (busIdLegacy[16], five unsigned ints, busId[32]); room to spare. */
+const PCI_INFO_SIZE = 128;
 /** sizeof(nvmlFieldValue_t): fieldId, scopeId (u32), timestamp, latencyUsec (i64), valueType, nvmlReturn (i32), value (8-byte union). */
 const FIELD_VALUE_SIZE = 40;
 
@@ -115,10 +115,18 @@ export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding>
     ]),
     powerLimit: lib.func('nvmlDeviceGetEnforcedPowerLimit', 'int', [device, out(uint)]),
     fieldValues: lib.func('nvmlDeviceGetFieldValues', 'int', [device, 'int', 'void *']),
-    uuid: lib.func('nvmlDeviceGetUUID', 'int', [device, 'void *', uint]),
-    // nvmlPciInfo_t is read as bytes: its busId (32 chars) is at offset 36.
-    pciInfo: lib.func('nvmlDeviceGetPciInfo_v3', 'int', [device, 'void *']),
   };
+  // A board's identity, for choosing boards: optional, so an old driver without one still meters.
+  const optionalFunc = (name: string, args: Parameters<typeof lib.func>[3]) => {
+    try {
+      return lib.func(name, 'int', args);
+    } catch {
+      return undefined;
+    }
+  };
+  const uuidFn = optionalFunc('nvmlDeviceGetUUID', [device, 'void *', uint]);
+  // nvmlPciInfo_t is read as bytes: its busId (32 chars) is at offset 36.
+  const pciInfoFn = optionalFunc('nvmlDeviceGetPciInfo_v3', [device, 'void *']);
   // MIG calls exist from R450 on: without them, no board is said to be in MIG mode.
   let migFn:
     | {
@@ -182,6 +190,15 @@ export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding>
     check(name, call(buf));
     return buf.toString('utf8', 0, Math.max(0, buf.indexOf(0))).trim();
   };
+  const pciBusId = (index: number) => {
+    const buf = Buffer.alloc(PCI_INFO_SIZE);
+    check('nvmlDeviceGetPciInfo_v3', pciInfoFn!(handle(index), buf));
+    const at = (offset: number, length: number) => {
+      const s = buf.subarray(offset, offset + length);
+      return s.toString('utf8', 0, s.indexOf(0) < 0 ? length : s.indexOf(0)).trim();
+    };
+    return at(36, 32) || at(0, 16);
+  };
   const field = Buffer.alloc(FIELD_VALUE_SIZE);
   const pending = new Set<Promise<number>>();
   let instantSupported = true;
@@ -194,16 +211,10 @@ export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding>
       return Number(n[0]);
     },
     name: (index) => text((b) => fn.name(handle(index), b, b.length), 'nvmlDeviceGetName'),
-    uuid: (index) => text((b) => fn.uuid(handle(index), b, b.length), 'nvmlDeviceGetUUID'),
-    pciBusId(index) {
-      const buf = Buffer.alloc(PCI_INFO_SIZE);
-      check('nvmlDeviceGetPciInfo_v3', fn.pciInfo(handle(index), buf));
-      const at = (offset: number, length: number) => {
-        const s = buf.subarray(offset, offset + length);
-        return s.toString('utf8', 0, s.indexOf(0) < 0 ? length : s.indexOf(0)).trim();
-      };
-      return at(36, 32) || at(0, 16);
-    },
+    ...(uuidFn && {
+      uuid: (index: number) => text((b) => uuidFn(handle(index), b, b.length), 'nvmlDeviceGetUUID'),
+    }),
+    ...(pciInfoFn && { pciBusId }),
     ...(migFn && {
       mig(index: number) {
         const m = migFn!;
@@ -217,7 +228,7 @@ export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding>
             // An empty slot answers NOT_FOUND: skipped.
             if (m.handle(handle(index), k, h) !== 0) continue;
             const buf = Buffer.alloc(96);
-            if (fn.uuid(h[0], buf, buf.length) === 0)
+            if (uuidFn?.(h[0], buf, buf.length) === 0)
               devices.push(buf.toString('utf8', 0, Math.max(0, buf.indexOf(0))).trim());
           }
         return { enabled: true, devices };
