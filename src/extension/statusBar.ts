@@ -133,6 +133,10 @@ export function tooltip(state: StatusState): vscode.MarkdownString {
       md.appendMarkdown(`| ${escapeMarkdown(s.name)} | ${w === undefined ? '-' : formatWatts(w)} | ${how} |\n`);
     }
     md.appendMarkdown('\n');
+    for (const b of state.gpus?.metered.filter((g) => g.mig) ?? [])
+      md.appendMarkdown(
+        `${escapeMarkdown(b.name)} #${b.index} is in MIG mode: its power is the whole board's, every MIG instance on it.\n\n`,
+      );
     const left = state.gpus?.leftOut ?? [];
     if (left.length)
       md.appendMarkdown(

@@ -3,10 +3,11 @@
 // chooses among them.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { makeTextGenerator } from '../fixtures/tiny-models/make.mjs';
 import { buildFakeNvml } from '../support/fakeNvml';
 import { killIfAlive } from '../support/waitFor';
 
@@ -184,6 +185,40 @@ describe('bad GPU lists and MIG', { skip, timeout: 120_000 }, () => {
     assert.deepEqual(
       json.sources.filter((s) => s.id.startsWith('nvml')).map((s) => s.id),
       ['nvml:2'],
+    );
+  });
+});
+
+describe('bench --gpu', { skip, timeout: 120_000 }, () => {
+  it('meters the one board chosen, and refuses one that is not there or that CUDA cannot see', async () => {
+    const model = path.join(work, 'tiny-gen');
+    makeTextGenerator(model);
+    const set = path.join(work, 'qa.jsonl');
+    writeFileSync(set, '{"prompt":"Capital of France?","answer":"Paris"}\n{"prompt":"2+2?","answer":"4"}\n');
+    const out = path.join(work, 'bench.csv');
+    const args = ['bench', '--model', model, '--task', 'llm', '--dataset', set, '--samples', '2'];
+    const rest = ['--max-new-tokens', '2', '--idle-ms', '0', '--device', 'cpu', '--json', '--out', out];
+    const ran = await carbonlens([...args, ...rest, '--gpu', '2']);
+    assert.equal(ran.code, 0, ran.err);
+    const record = JSON.parse(ran.out) as { gpus: RunRecord['gpus']; sources: { id: string }[] };
+    assert.deepEqual(
+      record.gpus.metered.map((b) => b.index),
+      [2],
+    );
+    assert.equal(record.gpus.basis, '--gpu 2');
+    assert.deepEqual(
+      record.sources.filter((s) => s.id.startsWith('nvml')).map((s) => s.id),
+      ['nvml:2'],
+    );
+    assert.match(readFileSync(out, 'utf8'), /,1,"1 x Fake GPU \(GPU 2; not metered: GPU 0, 1, 3\)",/);
+    const missing = await carbonlens([...args, ...rest, '--gpu', '9']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /--gpu 9: no such GPU/);
+    const hidden = await carbonlens([...args, ...rest, '--gpu', '1'], { CUDA_VISIBLE_DEVICES: 'GPU-4000fade' });
+    assert.equal(hidden.code, 2);
+    assert.match(
+      hidden.err,
+      /GPU 1 is not one CUDA may use here \(CUDA_VISIBLE_DEVICES=GPU-4000fade\): choose one of 3/,
     );
   });
 });
