@@ -140,7 +140,7 @@ export function tooltip(state: StatusState): vscode.MarkdownString {
     const left = state.gpus?.leftOut ?? [];
     if (left.length)
       md.appendMarkdown(
-        `Not metered: ${left.map((b) => `${escapeMarkdown(b.name)} #${b.index}`).join(', ')} (GPUs chosen by ${escapeMarkdown(state.gpus!.basis)})\n\n`,
+        `Not metered: ${left.map((b) => `${escapeMarkdown(b.name)} #${b.index}`).join(', ')} (why: ${escapeMarkdown(state.gpus!.basis)})\n\n`,
       );
   } else {
     md.appendMarkdown('Starting the meter…\n\n');

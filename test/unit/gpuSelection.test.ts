@@ -29,7 +29,7 @@ const metered = (boards: readonly GpuBoard[], visible?: string, order?: string) 
 describe('GPU selection from CUDA_VISIBLE_DEVICES', { timeout: 10_000 }, () => {
   it('meters every board when it is unset, none when it is empty or -1', () => {
     assert.deepEqual(metered(four), [0, 1, 2, 3]);
-    assert.match(selectGpus(four, env()).basis, /every GPU \(4\): CUDA_VISIBLE_DEVICES is not set/);
+    assert.match(selectGpus(four, env()).basis, /^CUDA_VISIBLE_DEVICES is not set, so a run may use any GPU$/);
     assert.deepEqual(metered(four, ''), []);
     assert.deepEqual(selectGpus(four, env('')).leftOut.length, 4);
     assert.deepEqual(metered(four, '-1'), []);
@@ -150,9 +150,13 @@ describe('GPU metering in words', { timeout: 10_000 }, () => {
     assert.equal(gpuShortText(two), 'GPU 2 of 4');
     assert.equal(
       gpuDetailText(two),
-      'GPUs metered: NVIDIA H100 #2.\nNot metered: NVIDIA H100 #0, NVIDIA H100 #1, NVIDIA H100 #3.\nChosen by --gpu 2.',
+      'GPUs metered: NVIDIA H100 #2.\nNot metered: NVIDIA H100 #0, NVIDIA H100 #1, NVIDIA H100 #3.\nWhy: --gpu 2.',
     );
     assert.equal(gpuShortText(selectGpus(four, env())), 'all 4 GPUs');
+    assert.equal(
+      meteringText(selectGpus(four, env())),
+      'all 4 GPUs metered: CUDA_VISIBLE_DEVICES is not set, so a run may use any GPU',
+    );
     assert.equal(gpuModelColumn(selectGpus(four, env(''))), 'no GPU metered (not metered: 4 x NVIDIA H100)');
     const mixed = [board(0, '18', 'NVIDIA A100'), board(1, '28', 'Tesla T4'), board(2, '38', 'NVIDIA A100')];
     assert.equal(gpuModelColumn(selectGpus(mixed, env())), '2 x NVIDIA A100, 1 x Tesla T4');

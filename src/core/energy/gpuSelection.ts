@@ -28,7 +28,7 @@ export type GpuSummary = Pick<GpuBoard, 'index' | 'name' | 'uuid' | 'pciBusId' |
 export interface GpuMetering {
   metered: GpuSummary[];
   leftOut: GpuSummary[];
-  /** What chose them, in words: `--gpu 2`, `CUDA_VISIBLE_DEVICES=2 (...)`, `every GPU (...)`. */
+  /** Why these, in words: `--gpu 2`, `CUDA_VISIBLE_DEVICES=2 (...)`, `CUDA_VISIBLE_DEVICES is not set, ...`. */
   basis: string;
   /** What a person should know: MIG boards metered whole, an order CarbonLens cannot reproduce. */
   notes: string[];
@@ -123,9 +123,7 @@ export function selectGpus(boards: readonly GpuBoard[], request: GpuRequest): Gp
       ],
     };
   };
-  const count = `${boards.length} GPU${boards.length === 1 ? '' : 's'}`;
-  if (request.from === 'all')
-    return chosen(boards, request.setting ? `every GPU (${request.setting} all)` : `every GPU (${count})`);
+  if (request.from === 'all') return chosen(boards, request.setting ? `${request.setting} all` : `every GPU asked for`);
   if (request.from === 'list') {
     const metered = request.ids.map((id) => {
       const board = INDEX.test(id) ? boards.find((b) => b.index === Number(id)) : byUuid(boards, id);
@@ -192,15 +190,14 @@ function fromCudaVisibleDevices(
   order: string | undefined,
   chosen: (metered: readonly GpuBoard[], basis: string, notes?: string[]) => GpuMetering,
 ): GpuMetering {
-  if (visible === undefined)
-    return chosen(boards, `every GPU (${boards.length}): CUDA_VISIBLE_DEVICES is not set, so a run may use any`);
+  if (visible === undefined) return chosen(boards, 'CUDA_VISIBLE_DEVICES is not set, so a run may use any GPU');
   const basis = `CUDA_VISIBLE_DEVICES=${visible}`;
-  if (visible.trim() === '') return chosen([], `no GPU: ${basis} (empty) lets CUDA use none`);
+  if (visible.trim() === '') return chosen([], 'CUDA_VISIBLE_DEVICES is empty, so a run may use no GPU');
   const v = cudaVisibleBoards(boards, visible, order);
   if (v.unknowable)
     return chosen(
       boards,
-      `every GPU (${boards.length}): ${basis} counts in CUDA's FASTEST_FIRST order, which NVML cannot reproduce for GPUs of different models`,
+      `${basis} counts in CUDA's FASTEST_FIRST order, which NVML cannot reproduce for GPUs of different models`,
       [
         `${basis} gives indices in CUDA's default FASTEST_FIRST order, and this machine's GPUs are of different models, so which boards they name cannot be known here: every GPU is metered. Set CUDA_DEVICE_ORDER=PCI_BUS_ID, or give UUIDs (nvidia-smi -L), or --gpu, to meter only the ones the run uses.`,
         ...v.notes,
@@ -213,7 +210,7 @@ function fromCudaVisibleDevices(
     : 'UUIDs';
   return chosen(
     v.boards,
-    v.boards.length ? `${basis} (${how})` : `no GPU: ${basis} names none of this machine's`,
+    v.boards.length ? `${basis} (${how})` : `${basis} names none of this machine's GPUs`,
     v.notes,
   );
 }

@@ -24,9 +24,12 @@ export function gpuModelColumn(m: GpuMetering): string | undefined {
 /** "GPU 2 of 4 metered, GPU 0, 1, 3 not: CUDA_VISIBLE_DEVICES=2 (...)", for reports. */
 export function meteringText(m: GpuMetering): string {
   const total = m.metered.length + m.leftOut.length;
-  const metered = m.metered.length
-    ? `GPU${m.metered.length === 1 ? '' : 's'} ${ids(m.metered)} of ${total} metered`
-    : `no GPU of ${total} metered`;
+  const metered =
+    m.metered.length === 0
+      ? `no GPU of ${total} metered`
+      : m.leftOut.length === 0 && total > 1
+        ? `all ${total} GPUs metered`
+        : `GPU${m.metered.length === 1 ? '' : 's'} ${ids(m.metered)} of ${total} metered`;
   return `${metered}${m.leftOut.length && m.metered.length ? `, GPU ${ids(m.leftOut)} not` : ''}: ${m.basis}`;
 }
 
@@ -45,7 +48,7 @@ export function gpuDetailText(m: GpuMetering): string {
   return [
     `GPUs metered: ${names(m.metered) || 'none'}.`,
     ...(m.leftOut.length ? [`Not metered: ${names(m.leftOut)}.`] : []),
-    `Chosen by ${m.basis}.`,
+    `Why: ${m.basis}.`,
     ...m.notes,
   ].join('\n');
 }
