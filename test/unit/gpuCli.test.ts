@@ -190,7 +190,7 @@ describe('bad GPU lists and MIG', { skip, timeout: 120_000 }, () => {
 });
 
 describe('bench --gpu', { skip, timeout: 120_000 }, () => {
-  it('meters the one board chosen, and refuses one that is not there or that CUDA cannot see', async () => {
+  it("meters the one board chosen (else CUDA's device 0), and refuses one not there or hidden from CUDA", async () => {
     const model = path.join(work, 'tiny-gen');
     makeTextGenerator(model);
     const set = path.join(work, 'qa.jsonl');
@@ -211,6 +211,18 @@ describe('bench --gpu', { skip, timeout: 120_000 }, () => {
       ['nvml:2'],
     );
     assert.match(readFileSync(out, 'utf8'), /,1,"1 x Fake GPU \(GPU 2; not metered: GPU 0, 1, 3\)",/);
+    // Without --gpu the model runs on CUDA's device 0: the first board CUDA_VISIBLE_DEVICES lets it see.
+    const byDefault = await carbonlens([...args, ...rest], { CUDA_VISIBLE_DEVICES: '3,1' });
+    assert.equal(byDefault.code, 0, byDefault.err);
+    const defaultGpus = (JSON.parse(byDefault.out) as { gpus: RunRecord['gpus'] }).gpus;
+    assert.deepEqual(
+      defaultGpus.metered.map((b) => b.index),
+      [3],
+    );
+    assert.match(
+      defaultGpus.basis,
+      /^CUDA's device 0, where the model runs without --gpu \(CUDA_VISIBLE_DEVICES=3,1\)/,
+    );
     const missing = await carbonlens([...args, ...rest, '--gpu', '9']);
     assert.equal(missing.code, 2);
     assert.match(missing.err, /--gpu 9: no such GPU/);

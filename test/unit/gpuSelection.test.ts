@@ -87,6 +87,42 @@ describe('GPU selection from CUDA_VISIBLE_DEVICES', { timeout: 10_000 }, () => {
   });
 });
 
+describe("a benchmark's default: CUDA's device 0 alone", { timeout: 10_000 }, () => {
+  const first = (boards: readonly GpuBoard[], visible?: string, order?: string) =>
+    selectGpus(boards, { from: 'env', visible, order, firstOnly: true });
+
+  it('is the first board of CUDA_VISIBLE_DEVICES, or of PCI bus order when it is unset', () => {
+    assert.deepEqual(
+      first(four).metered.map((b) => b.index),
+      [1],
+    );
+    assert.match(
+      first(four).basis,
+      /^CUDA's device 0, where the model runs without --gpu \(CUDA_VISIBLE_DEVICES is not set\)$/,
+    );
+    assert.deepEqual(
+      first(four, '3,0', 'PCI_BUS_ID').metered.map((b) => b.index),
+      [0],
+    );
+    assert.deepEqual(
+      first(four, 'GPU-3000fade,GPU-1').metered.map((b) => b.index),
+      [2],
+    );
+    assert.deepEqual(first(four, '').metered, []);
+  });
+
+  it('is every board, with a note, where CUDA puts the fastest of different models first', () => {
+    const mixed = [board(0, '18', 'NVIDIA A100'), board(1, '28', 'Tesla T4')];
+    const m = first(mixed);
+    assert.equal(m.metered.length, 2);
+    assert.match(m.notes.join(' '), /CUDA's device 0, which is the fastest.*every GPU is metered\. Give --gpu/);
+    assert.deepEqual(
+      first(mixed, undefined, 'PCI_BUS_ID').metered.map((b) => b.index),
+      [0],
+    );
+  });
+});
+
 describe('GPU lists given by the user', { timeout: 10_000 }, () => {
   const list = (text: string) => selectGpus(four, gpuRequest(text, '--gpu', { CUDA_VISIBLE_DEVICES: '3' }));
 

@@ -38,7 +38,13 @@ export interface GpuMetering {
 export type GpuRequest =
   | { from: 'list'; ids: string[]; setting: string }
   | { from: 'all'; setting?: string }
-  | { from: 'env'; visible: string | undefined; order: string | undefined };
+  | {
+      from: 'env';
+      visible: string | undefined;
+      order: string | undefined;
+      /** The process uses CUDA's device 0 alone (a benchmark: onnxruntime's default): only its board. */
+      firstOnly?: boolean;
+    };
 
 /** A list of GPUs that names no board of this machine, or names it badly: the caller's mistake. */
 export class GpuSelectionError extends Error {}
@@ -139,7 +145,29 @@ export function selectGpus(boards: readonly GpuBoard[], request: GpuRequest): Gp
     });
     return chosen(metered, `${request.setting} ${request.ids.join(',')}`);
   }
-  return fromCudaVisibleDevices(boards, request.visible, request.order, chosen);
+  const all = fromCudaVisibleDevices(boards, request.visible, request.order, chosen);
+  if (!request.firstOnly || all.metered.length <= 1) return all;
+  // CUDA's device 0: the first board of CUDA_VISIBLE_DEVICES's list, or of CUDA's order when unset.
+  let first: GpuBoard | undefined;
+  if (request.visible === undefined) {
+    const pciFirst = (request.order ?? '').trim().toUpperCase() === 'PCI_BUS_ID';
+    if (pciFirst || new Set(boards.map((b) => b.name)).size <= 1) first = pciOrder(boards)[0];
+  } else {
+    const v = cudaVisibleBoards(boards, request.visible, request.order);
+    if (!v.unknowable) first = v.boards[0];
+  }
+  if (!first)
+    return {
+      ...all,
+      notes: [
+        ...all.notes,
+        "The model runs on CUDA's device 0, which is the fastest of this machine's GPU models (CUDA_DEVICE_ORDER is FASTEST_FIRST); which board that is cannot be known here, so every GPU is metered. Give --gpu to choose the board, or set CUDA_DEVICE_ORDER=PCI_BUS_ID.",
+      ],
+    };
+  return chosen(
+    [first],
+    `CUDA's device 0, where the model runs without --gpu (${request.visible === undefined ? 'CUDA_VISIBLE_DEVICES is not set' : `CUDA_VISIBLE_DEVICES=${request.visible}`})`,
+  );
 }
 
 /**

@@ -218,8 +218,8 @@ export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding>
     ...(migFn && {
       mig(index: number) {
         const m = migFn!;
-        const [current, pending, max] = [box<number>(), box<number>(), box<number>()];
-        if (m.mode(handle(index), current, pending) !== 0) return undefined;
+        const [current, pendingMode, max] = [box<number>(), box<number>(), box<number>()];
+        if (m.mode(handle(index), current, pendingMode) !== 0) return undefined;
         if (current[0] !== 1) return { enabled: false, devices: [] };
         const devices: string[] = [];
         if (m.max(handle(index), max) === 0)
