@@ -112,6 +112,14 @@ export function pciOrder(boards: readonly GpuBoard[]): GpuBoard[] {
   return [...boards].sort((a, b) => (busKey(a.pciBusId!) < busKey(b.pciBusId!) ? -1 : 1));
 }
 
+/**
+ * Whether CUDA's integer indices can be mapped to boards: in PCI_BUS_ID order always; in the
+ * default FASTEST_FIRST only where every board is one model (then it is PCI bus order too).
+ */
+function cudaOrderKnown(boards: readonly GpuBoard[], order: string | undefined): boolean {
+  return (order ?? '').trim().toUpperCase() === 'PCI_BUS_ID' || new Set(boards.map((b) => b.name)).size <= 1;
+}
+
 export function selectGpus(boards: readonly GpuBoard[], request: GpuRequest): GpuMetering {
   const chosen = (metered: readonly GpuBoard[], basis: string, notes: string[] = []): GpuMetering => {
     const set = new Set(metered);
@@ -150,8 +158,7 @@ export function selectGpus(boards: readonly GpuBoard[], request: GpuRequest): Gp
   // CUDA's device 0: the first board of CUDA_VISIBLE_DEVICES's list, or of CUDA's order when unset.
   let first: GpuBoard | undefined;
   if (request.visible === undefined) {
-    const pciFirst = (request.order ?? '').trim().toUpperCase() === 'PCI_BUS_ID';
-    if (pciFirst || new Set(boards.map((b) => b.name)).size <= 1) first = pciOrder(boards)[0];
+    if (cudaOrderKnown(boards, request.order)) first = pciOrder(boards)[0];
   } else {
     const v = cudaVisibleBoards(boards, request.visible, request.order);
     if (!v.unknowable) first = v.boards[0];
@@ -208,7 +215,7 @@ export function cudaVisibleBoards(
     }
     if (!found.includes(board)) found.push(board);
   }
-  const unknowable = byIndex && !pciFirst && new Set(boards.map((b) => b.name)).size > 1;
+  const unknowable = byIndex && !cudaOrderKnown(boards, order);
   return { boards: found, byIndex, pciFirst, unknowable, notes };
 }
 
@@ -261,9 +268,9 @@ export function cudaOrdinal(
   const visible = env.CUDA_VISIBLE_DEVICES;
   if (visible === undefined) {
     const ordinal = pciOrder(boards).indexOf(board);
-    const pciFirst = (env.CUDA_DEVICE_ORDER ?? '').trim().toUpperCase() === 'PCI_BUS_ID';
-    const sameModel = new Set(boards.map((b) => b.name)).size <= 1;
-    return pciFirst || sameModel ? { ordinal } : { ordinal, env: { CUDA_DEVICE_ORDER: 'PCI_BUS_ID' } };
+    return cudaOrderKnown(boards, env.CUDA_DEVICE_ORDER)
+      ? { ordinal }
+      : { ordinal, env: { CUDA_DEVICE_ORDER: 'PCI_BUS_ID' } };
   }
   const v = cudaVisibleBoards(boards, visible, env.CUDA_DEVICE_ORDER);
   if (v.unknowable)
