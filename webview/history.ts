@@ -26,7 +26,13 @@ const COLUMNS: Column[] = [
   },
   { key: 'model', label: 'Model', value: (r) => r.model, text: (r) => r.model },
   { key: 'task', label: 'Task', value: (r) => r.task, text: (r) => r.task },
-  { key: 'device', label: 'Device', value: (r) => r.device, text: (r) => `${r.device}, ${r.dtype}, b${r.batch}` },
+  {
+    key: 'device',
+    label: 'Device',
+    value: (r) => r.device,
+    text: (r) => `${r.device}, ${r.dtype}, b${r.batch}${r.gpus ? `; ${r.gpus.short}` : ''}`,
+    title: (r) => r.gpus?.detail,
+  },
   { key: 'items', label: 'Items', value: (r) => r.items, text: (r) => String(r.items) },
   { key: 'itemsPerS', label: 'Items/s', value: (r) => r.itemsPerS, text: (r) => r.itemsPerS.toPrecision(3) },
   {

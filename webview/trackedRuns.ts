@@ -4,6 +4,7 @@
 // above idle beside them, and the CO2e in the greenest region of the provider.
 import type { TrackedRecord } from '../src/core/tracking/trackedRecord';
 import { runRowFigures } from '../src/core/tracking/runFigures';
+import { gpuDetailText, gpuShortText } from '../src/core/energy/gpuText';
 import { el, fmtG, fmtJ } from './dom';
 
 const ORIGIN: Record<TrackedRecord['origin'], string> = {
@@ -39,12 +40,15 @@ function row(r: TrackedRecord): HTMLElement {
             )
           : ['Machine figures only (carbonlens.runs.attribution, or no process known for this kind of run)']),
         ...(a?.notes ?? []),
+        ...(r.gpus ? [gpuDetailText(r.gpus)] : []),
       ].join('\n'),
     },
     figures.energy,
     ' ',
     el('span', { class: `badge ${r.energy.kind}` }, r.energy.kind),
     ...(a?.components.length ? [' ', el('span', { class: 'badge attributed' }, 'attributed')] : []),
+    // Which GPUs the figure holds, where some were left out (the tooltip names every board).
+    ...(r.gpus?.leftOut.length ? [el('span', { class: 'muted' }, ` ${gpuShortText(r.gpus)}`)] : []),
   );
   const total = el('td', {}, fmtJ(r.energy.totalJ));
   const net = el(

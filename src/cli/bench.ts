@@ -2,6 +2,7 @@ import { gramsText, intensityText, joulesText } from '../core/units';
 import { basename, dirname, join, resolve } from 'node:path';
 import { benchmarkModel, type BenchmarkOutcome } from '../core/bench/benchmarkModel';
 import { benchRecord, type BenchRecord } from '../core/bench/record';
+import { meteringText } from '../core/energy/gpuText';
 import { appendRecord } from '../core/bench/report';
 import type { BenchResult } from '../core/bench/harness';
 import type { QualityFigure } from '../core/bench/taskRunner';
@@ -56,6 +57,7 @@ export function formatRecord(r: BenchRecord): string[] {
     `Model      ${r.model.id} (${r.model.source === 'local' ? 'local folder' : `hub${r.model.commit ? `, ${r.model.commit.slice(0, 10)}` : ''}`})`,
     `Task       ${r.task} on ${r.dataset.name}: ${r.dataset.items} items (seed ${r.dataset.seed}, of ${r.dataset.population})`,
     `Device     ${res.device}, ${res.dtype}, batch ${res.batch}${res.runtime?.batchChosenBy === 'measurement' ? ` (fastest of ${res.runtime.batchTrials!.map((t) => `${t.batch}: ${t.itemsPerS.toPrecision(3)}/s`).join(', ')})` : ''}${skipped.length ? `; not used: ${skipped.join('; ')}` : ''}`,
+    ...(r.gpus ? [`GPUs       ${meteringText(r.gpus)}`, ...r.gpus.notes.map((n) => `           ${n}`)] : []),
     ...(res.runtime
       ? [`Runtime    inputs by ${res.runtime.preprocessing}; graph capture off (${res.runtime.graphCapture.why})`]
       : []),
@@ -149,9 +151,10 @@ export async function measure(
 ): Promise<BenchmarkOutcome> {
   const hub = hubFromEnv(flags.offline);
   let lastItems = 0;
-  const { textToImage: t2i, ...rest } = settings;
+  const { textToImage: t2i, gpu: _gpu, ...rest } = settings;
   return benchmarkModel({
     ...rest,
+    ...(instruments.cudaDeviceId !== undefined && { cudaDeviceId: instruments.cudaDeviceId }),
     ...(t2i && { textToImage: { ...t2i, imagesDir: t2i.imagesDir ?? imagesFolder(settings.out, model) } }),
     model,
     hub,
@@ -190,6 +193,7 @@ export function recordOf(outcome: BenchmarkOutcome, settings: BenchSettings, ins
     ...outcome,
     inventory: instruments.inventory,
     sources: instruments.sources,
+    ...(instruments.gpus && { gpus: instruments.gpus }),
     intensity: settings.intensity,
     pue: settings.pue,
     ...(settings.attribution === 'process' && { attribution: 'process' as const }),
@@ -206,7 +210,7 @@ export async function runBench(args: string[], out: Print): Promise<number> {
   checkOut(settings.out);
   const otlp = telemetryOptions({ otlp: values.otlp, 'otlp-header': values['otlp-header'] });
   const cancel = cancelOnInterrupt(stderr);
-  const instruments = await openInstruments(ramModelOption(values['ram-model']));
+  const instruments = await openInstruments(ramModelOption(values['ram-model']), settings.gpu);
   const telemetry =
     otlp && (await startTelemetry(otlp, instruments.meter, { intensity: settings.intensity, pue: settings.pue }));
   try {

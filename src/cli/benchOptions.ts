@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { checkRecordFile } from '../core/bench/report';
 import { closest, resolveIntensity, resolvePlace, type IntensityFigure } from '../core/carbon/intensity';
+import { cudaOrdinal, type GpuMetering, type GpuRequest } from '../core/energy/gpuSelection';
 import { Meter } from '../core/energy/meter';
 import { openEnergySources } from '../core/energy/openSources';
 import { RAM_MODELS, type RamModel } from '../core/energy/ramEstimate';
@@ -16,6 +17,7 @@ import { TEXT_TO_IMAGE_PROMPTS } from '../generated/textToImagePrompts';
 import { DEFAULT_SAMPLES, isDtype, isTask, DTYPES, TASKS, type Dtype, type Task } from '../core/models/tasks';
 import { collectInventory, type SystemInventory } from '../core/system/inventory';
 import { datasetOption, PLACE_OPTIONS, placeQuery } from './carbonOptions';
+import { BENCH_GPU_HELP, gpuOption } from './gpuOptions';
 import { numberOption, UsageError } from './usage';
 
 export const BENCH_OPTIONS = {
@@ -50,6 +52,7 @@ export const BENCH_OPTIONS = {
   'otlp-header': { type: 'string', multiple: true },
   attribution: { type: 'string' },
   'max-new-tokens': { type: 'string' },
+  gpu: { type: 'string' },
 } as const;
 
 /** `--ram-model`: how RAM power is estimated where no DRAM counter can be read. */
@@ -67,6 +70,7 @@ export const BENCH_OPTIONS_HELP = `  --task T            image-classification, i
                       text-to-image or text-generation (or llm) (required)
   --device D          auto (default): CUDA when its provider is installed, DirectML, CoreML,
                       WebGPU, then CPU; or one of cuda, dml, coreml, webgpu, cpu (no fallback)
+${BENCH_GPU_HELP}
   --dtype D           ${DTYPES.join(', ')} (default fp32), where the model has the file
   --samples N         items to measure (default ${Object.entries(DEFAULT_SAMPLES)
     .map(([t, n]) => `${n} for ${t}`)
@@ -152,6 +156,8 @@ export interface BenchSettings {
   maxNewTokens?: number;
   /** Text to image: the sampler, the CLIP scorer, where images go (default: images/ beside --out). */
   textToImage?: { diffusion: DiffusionOptions; clip: string; imagesDir?: string };
+  /** The GPUs metered: `--gpu ID` (one board, which also runs the model), else CUDA_VISIBLE_DEVICES's. */
+  gpu: GpuRequest;
 }
 
 function attributionOption(value: string | undefined): 'machine' | 'process' {
@@ -213,6 +219,7 @@ export function benchSettings(values: BenchValues): BenchSettings {
     out: values.out ?? 'emissions.csv',
     pue: numberOption('--pue', values.pue, 1) ?? 1,
     attribution: attributionOption(values.attribution),
+    gpu: gpuOption(values.gpu, true),
     intensity:
       values.place !== undefined
         ? resolvePlace(values.place, { dataset: intensityDataset })
@@ -250,18 +257,46 @@ export interface Instruments {
   inventory: SystemInventory;
   sources: SourceSummary[];
   notes: string[];
+  /** The GPU boards metered and those left out. */
+  gpus?: GpuMetering;
+  /** `--gpu ID`: the CUDA ordinal of that board, where the model runs on CUDA. */
+  cudaDeviceId?: number;
 }
 
-/** The meter samples every 200 ms during a benchmark: counters need no more, estimates gain from it. */
-export async function openInstruments(ramModel?: RamModel): Promise<Instruments> {
+/**
+ * The meter samples every 200 ms during a benchmark: counters need no more, estimates gain from
+ * it. With `--gpu ID`, that board alone is metered, and the model runs on it: its CUDA ordinal
+ * in this process (CUDA_DEVICE_ORDER=PCI_BUS_ID is set first where CUDA's default order could
+ * not be told apart; CUDA has not started yet).
+ */
+export async function openInstruments(ramModel?: RamModel, gpu?: GpuRequest): Promise<Instruments> {
   const si = await import('systeminformation');
   const [inventory, opened] = await Promise.all([
     collectInventory(si),
-    openEnergySources({ intervalMs: 200, ...(ramModel && { ramModel }) }),
+    openEnergySources({ intervalMs: 200, ...(gpu && { gpus: gpu }), ...(ramModel && { ramModel }) }),
   ]);
+  let cudaDeviceId: number | undefined;
+  if (gpu?.from === 'list' && opened.gpus) {
+    const boards = [...opened.gpus.metered, ...opened.gpus.leftOut].sort((a, b) => a.index - b.index);
+    try {
+      const placed = cudaOrdinal(boards, opened.gpus.metered[0]!.index, process.env);
+      Object.assign(process.env, placed.env);
+      cudaDeviceId = placed.ordinal;
+    } catch (e) {
+      for (const s of opened.sources) s.close?.();
+      throw e;
+    }
+  }
   const meter = new Meter(opened.sources, { intervalMs: 200 });
   await meter.start();
-  return { meter, inventory, sources: opened.sources.map(summariseSource), notes: opened.notes };
+  return {
+    meter,
+    inventory,
+    sources: opened.sources.map(summariseSource),
+    notes: opened.notes,
+    ...(opened.gpus && { gpus: opened.gpus }),
+    ...(cudaDeviceId !== undefined && { cudaDeviceId }),
+  };
 }
 
 /** Ctrl-C cancels the run (nothing is recorded); a second one exits at once. */

@@ -45,7 +45,7 @@ export async function runCompare(args: string[], out: (text: string) => void): P
   const settings = { ...asked, ...comparePlan(asked.repeats) };
   checkOut(settings.out);
   const cancel = cancelOnInterrupt(stderr);
-  const instruments = await openInstruments(ramModelOption(values['ram-model']));
+  const instruments = await openInstruments(ramModelOption(values['ram-model']), settings.gpu);
   try {
     const flags = measureFlags(values);
     const a = await measure(models[0], settings, instruments, flags, cancel.signal);

@@ -12,7 +12,7 @@ read, with the fix when one is denied, and what the meter reads for each compone
 opened them (a counter, power samples or a model).
 
   --json    one JSON object: { inventory, sources: [{ component, name, kind, state, detail, fix?, path? }],
-            meter: { sources: [{ id, component, name, kind, detail }], notes } }
+            meter: { sources: [{ id, component, name, kind, detail }], notes, gpus? } }
 `;
 
 export async function runInfo(args: string[], out: (text: string) => void): Promise<number> {
@@ -28,7 +28,11 @@ export async function runInfo(args: string[], out: (text: string) => void): Prom
   const report: SystemReport = {
     inventory,
     sources,
-    meter: { sources: opened.sources.map(summariseSource), notes: opened.notes },
+    meter: {
+      sources: opened.sources.map(summariseSource),
+      notes: opened.notes,
+      ...(opened.gpus && { gpus: opened.gpus }),
+    },
   };
   out(values.json ? JSON.stringify(report, null, 2) : formatSystemReport(report).join('\n'));
   return 0;

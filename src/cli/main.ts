@@ -11,6 +11,7 @@ import { MONITOR_HELP, runMonitor } from './monitor';
 import { REGIONS_HELP, runRegions } from './regions';
 import { RUN_HELP, runRun } from './run';
 import { runScan, SCAN_HELP } from './scan';
+import { GpuSelectionError } from '../core/energy/gpuSelection';
 import { joinNegativeValues, MAIN_HELP, UsageError } from './usage';
 
 type Print = (text: string) => void;
@@ -87,6 +88,7 @@ export async function main(argv: string[], out: Print = stdout, err: Print = std
     // Something named on the command line that does not exist: a place, a dataset, a model.
     if (
       e instanceof LookupError ||
+      e instanceof GpuSelectionError ||
       e instanceof RangeError ||
       e instanceof DatasetError ||
       (e instanceof HubError && e.kind === 'not-found')

@@ -1,5 +1,6 @@
 import { gramsText, intensityText } from '../core/units';
 import { parseArgs } from 'node:util';
+import { meteringText } from '../core/energy/gpuText';
 import { Meter, type MeterReading, type WindowResult } from '../core/energy/meter';
 import { openEnergySources } from '../core/energy/openSources';
 import { summariseSource, type EnergySource } from '../core/energy/source';
@@ -8,10 +9,11 @@ import { resolveIntensity } from '../core/carbon/intensity';
 import { ramModelOption } from './benchOptions';
 import { PLACE_OPTIONS, placeQuery } from './carbonOptions';
 import { describeFigure } from './estimate';
+import { GPU_HELP, gpuOption } from './gpuOptions';
 import { startTelemetry, TELEMETRY_HELP, telemetryOptions } from './telemetryOptions';
 import { isDecimal, numberOption, UsageError } from './usage';
 
-export const MONITOR_HELP = `Usage: carbonlens monitor [--duration S] [--interval-ms N]
+export const MONITOR_HELP = `Usage: carbonlens monitor [--duration S] [--interval-ms N] [--gpu LIST]
                          [--region R | --location L | --country C | --intensity G] [--pue P] [--ram-model M] [--json]
                          [--prometheus HOST:PORT] [--otlp URL]
 
@@ -27,11 +29,12 @@ the run early, with its summary.
                      also the run's emissions at this place (see 'carbonlens estimate --help')
   --pue P            power usage effectiveness for the emissions, >= 1 (default 1.0)
   --ram-model M      RAM power without a DRAM counter: dimm (default) or per-gb
+${GPU_HELP}
 ${TELEMETRY_HELP}
                      With --prometheus, the run's final figures stay on /metrics after
                      --duration until Ctrl-C or SIGTERM, so the last scrape sees them.
   --json             no live lines; one JSON object at the end:
-                     { sources: [{ id, component, name, kind, detail }], notes, duration_s,
+                     { sources: [{ id, component, name, kind, detail }], notes, gpus?, duration_s,
                        interval_ms, energy_j: { gpu?, cpu?, ram?, total }, kinds, window,
                        emissions?: { grams, components, intensity_g_per_kwh, location, dataset,
                        source, year, pue } }
@@ -74,6 +77,7 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
       ...PLACE_OPTIONS,
       pue: { type: 'string' },
       'ram-model': { type: 'string' },
+      gpu: { type: 'string' },
       json: { type: 'boolean' },
       prometheus: { type: 'string' },
       otlp: { type: 'string' },
@@ -94,7 +98,11 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
   const figure = query && resolveIntensity(query);
 
   const ramModel = ramModelOption(values['ram-model']);
-  const { sources, notes } = await openEnergySources({ intervalMs, ...(ramModel && { ramModel }) });
+  const { sources, notes, gpus } = await openEnergySources({
+    intervalMs,
+    gpus: gpuOption(values.gpu),
+    ...(ramModel && { ramModel }),
+  });
   const meter = new Meter(sources, { intervalMs });
   // From here on, Ctrl-C and SIGTERM end the run with its summary: ours before anything is said.
   const stop = stopSignal();
@@ -105,6 +113,7 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
     if (telemetry?.prometheusUrl) process.stderr.write(`carbonlens: serving ${telemetry.prometheusUrl}\n`);
     if (!values.json) {
       for (const line of describeSources(sources, notes)) out(line);
+      if (gpus) out(`GPUs: ${meteringText(gpus)}`);
       out('');
       out(`time    ${sources.map((s) => s.id.padStart(width(s))).join('')}${'total W'.padStart(9)}`);
     }
@@ -124,6 +133,7 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
           {
             sources: sources.map(summariseSource),
             notes,
+            ...(gpus && { gpus }),
             errors: meter.errors(),
             duration_s: result.durationS,
             interval_ms: intervalMs,

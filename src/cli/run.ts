@@ -13,6 +13,7 @@ import { fetchForecast } from '../core/carbon/forecast';
 import { resolveIntensity, resolvePlace, type IntensityFigure } from '../core/carbon/intensity';
 import { cleanestWindow, noWindowReason, parseDuration, type CleanWindow } from '../core/carbon/window';
 import { cpuTimesReader } from '../core/energy/cpuEstimate';
+import { meteringText } from '../core/energy/gpuText';
 import { Meter, type IdleBaseline } from '../core/energy/meter';
 import { openEnergySources } from '../core/energy/openSources';
 import { becomeSubreaper, childrenOf, isRunning, processTree } from '../core/reaper';
@@ -22,6 +23,7 @@ import { gramsText, intensityText, joulesText } from '../core/units';
 import { ramModelOption } from './benchOptions';
 import { datasetOption, forecastCacheFromEnv, liveOptionsFromEnv, PLACE_OPTIONS, placeQuery } from './carbonOptions';
 import { forecastTargetFrom, windowSentence } from './forecast';
+import { GPU_HELP, gpuOption } from './gpuOptions';
 import { startTelemetry, telemetryOptions, TELEMETRY_HELP } from './telemetryOptions';
 import { isDecimal, numberOption, UsageError } from './usage';
 
@@ -46,6 +48,7 @@ carbonlens.run/1 record, and summed up in one line on stderr.
   --label TEXT         what the run is called in the record (default: the executable's name;
                        arguments are never stored, they can hold secrets)
   --interval-ms N      sampling interval in ms (default 1000)
+${GPU_HELP}
   --ram-model M        RAM power without a DRAM counter: dimm (default) or per-gb
   --attribution A      process (default on Linux): the command's own share of the energy, from
                        its processes' CPU time, GPU utilisation (NVML) and memory, kept beside the
@@ -74,6 +77,7 @@ const RUN_OPTIONS = {
   label: { type: 'string' },
   'interval-ms': { type: 'string' },
   'ram-model': { type: 'string' },
+  gpu: { type: 'string' },
   json: { type: 'boolean' },
   prometheus: { type: 'string' },
   otlp: { type: 'string' },
@@ -226,7 +230,8 @@ export function summaryLine(r: TrackedRecord): string {
     r.emissions && h.grams !== undefined
       ? `, ${gramsText(h.grams)} CO2e at ${intensityText(r.emissions.intensity.gco2PerKwh)}`
       : ', no CO2 (no place: --region, --country, --place)';
-  return `carbonlens: ${r.label} ran ${r.durationS.toFixed(2)} s: ${joulesText(h.energyJ)}${co2} (${basisLabel(h.basis)}); machine total ${joulesText(r.energy.totalJ)} (${parts.join(', ')})${above}${own}; exit ${r.exitCode}.`;
+  const gpus = r.gpus?.leftOut.length ? `; ${meteringText(r.gpus)}` : '';
+  return `carbonlens: ${r.label} ran ${r.durationS.toFixed(2)} s: ${joulesText(h.energyJ)}${co2} (${basisLabel(h.basis)}); machine total ${joulesText(r.energy.totalJ)} (${parts.join(', ')})${above}${own}${gpus}; exit ${r.exitCode}.`;
 }
 
 export async function runRun(args: string[], _out: (text: string) => void): Promise<number> {
@@ -259,12 +264,15 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
   checkRecordFile(out);
   const telemetry = telemetryOptions(values);
   const ramModel = ramModelOption(values['ram-model']);
+  // The command inherits our environment: its CUDA_VISIBLE_DEVICES is ours.
+  const gpus = gpuOption(values.gpu);
   const attribution = values.attribution ?? 'process';
   if (attribution !== 'process' && attribution !== 'machine')
     throw new UsageError(`--attribution takes process or machine, not '${attribution}'.`);
   if (values['when-clean']) await waitForCleanWindow(values);
 
-  const { sources } = await openEnergySources({ intervalMs, ...(ramModel && { ramModel }) });
+  const opened = await openEnergySources({ intervalMs, gpus, ...(ramModel && { ramModel }) });
+  const { sources } = opened;
   const meter = new Meter(sources, { intervalMs });
   const exporter = telemetry && (await startTelemetry(telemetry, meter, { intensity, pue }));
   try {
@@ -323,6 +331,7 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
         ...(intensity && { intensity }),
         pue,
         dataset,
+        ...(opened.gpus && { gpus: opened.gpus }),
         machine: {
           os: `${os.type()} ${os.release()} (${process.platform} ${process.arch})`,
           cpu: cpus[0]?.model.trim() || 'unknown CPU',

@@ -358,6 +358,9 @@ export async function runBenchmarkCommand(
     }
   }
   cliArgs.push('--pue', String(config.pue), '--attribution', config.runs.attribution);
+  // One GPU in carbonlens.meter.gpus: the benchmark's model runs on it too, and it alone is metered.
+  if (config.gpus && !config.gpus.includes(',') && config.gpus.toLowerCase() !== 'all')
+    cliArgs.push('--gpu', config.gpus);
   if (config.hubOffline) cliArgs.push('--offline');
   const env = {
     CARBONLENS_CACHE: deps.store.cache,

@@ -11,6 +11,7 @@ import { BenchStore } from './benchStore';
 import { type CarbonLensConfig, readConfig, watchConfig } from './config';
 import { Disposable } from './dispose';
 import { GridIntensity, type IntensityState } from './intensity';
+import { meteringText } from '../core/energy/gpuText';
 import { LiveMeter } from './liveMeter';
 import { OtlpTelemetry } from './otlp';
 import { createLog } from './log';
@@ -50,7 +51,7 @@ export class CarbonLens extends Disposable {
     this.cliPath = context.asAbsolutePath('dist/cli.js');
     this.store = new BenchStore(context.globalStorageUri.fsPath);
     CarbonLensPanel.imagesRoot = vscode.Uri.file(this.store.imagesDir);
-    this.live = this.register(new LiveMeter(this.config.meterIntervalMs, this.config.ramModel));
+    this.live = this.register(new LiveMeter(this.config.meterIntervalMs, this.config.ramModel, this.config.gpus));
     this.grid = new GridIntensity(context.secrets);
     this.otlp = this.register(new OtlpTelemetry(context.secrets, this.log, () => this.live.running()));
     this.intensity = { location: this.config.location };
@@ -174,6 +175,9 @@ export class CarbonLens extends Disposable {
     this.live.start().then(
       () => {
         for (const note of this.live.notes) this.log.info(`Meter: ${note}`);
+        if (this.live.gpus) this.log.info(`Meter: ${meteringText(this.live.gpus)}`);
+        if (this.live.gpuSettingError)
+          void vscode.window.showWarningMessage(`CarbonLens: ${this.live.gpuSettingError}`);
         this.updateStatus();
       },
       (e: Error) => this.log.error(`The live meter could not start: ${e.message}`),
@@ -202,6 +206,7 @@ export class CarbonLens extends Disposable {
       intensity: this.intensity.figure,
       estimatesOnly: this.live.estimatesOnly,
       notes: this.live.notes,
+      ...(this.live.gpus && { gpus: this.live.gpus }),
       ...(this.intensity.forecast && { forecast: this.intensity.forecast }),
     });
   }

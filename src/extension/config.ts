@@ -11,6 +11,8 @@ export interface CarbonLensConfig {
   readonly pue: number;
   readonly meterIntervalMs: number;
   readonly ramModel: 'dimm' | 'per-gb';
+  /** `carbonlens.meter.gpus`: NVML indices or UUIDs, or all; '' for CUDA_VISIBLE_DEVICES's. */
+  readonly gpus: string;
   /** Where to push OTLP metrics; empty: nowhere. */
   readonly otlpEndpoint: string;
   /** A hub mirror; '' for huggingface.co. */
@@ -59,6 +61,7 @@ export function readConfig(): CarbonLensConfig {
         ? Math.round(interval)
         : D['meter.intervalMs'],
     ramModel: c.get<string>('meter.ramModel', D['meter.ramModel']) === 'per-gb' ? 'per-gb' : 'dimm',
+    gpus: String(c.get<string>('meter.gpus', D['meter.gpus']) ?? '').trim(),
     otlpEndpoint: /^https?:\/\/\S+$/.test(otlp) ? otlp : '',
     hubEndpoint: /^https?:\/\/\S+$/.test(endpoint) ? endpoint : '',
     hubOffline: c.get<boolean>('hub.offline', D['hub.offline']),

@@ -8,6 +8,7 @@ export const CONFIG_DEFAULTS = {
   pue: 1,
   'meter.intervalMs': 1000,
   'meter.ramModel': 'dimm',
+  'meter.gpus': '',
   'hub.endpoint': '',
   'hub.offline': false,
   'cudaProvider.feed': 'https://api.nuget.org/v3/index.json',

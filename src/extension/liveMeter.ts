@@ -6,6 +6,7 @@ import type * as vscode from 'vscode';
 import { windowEmissions } from '../core/carbon/emissions';
 import type { Meter, MeterReading } from '../core/energy/meter';
 import type { Component, Provenance } from '../core/energy/provenance';
+import type { GpuMetering } from '../core/energy/gpuSelection';
 import type { EnergySource } from '../core/energy/source';
 import type { LivePoint, LiveSnapshot, SessionTotals } from '../protocol';
 
@@ -23,19 +24,42 @@ export class LiveMeter implements vscode.Disposable {
   private readonly listeners = new Set<(u: LiveUpdate) => void>();
   sources: readonly EnergySource[] = [];
   notes: readonly string[] = [];
+  /** The GPU boards metered and those left out, once the meter has started. */
+  gpus: GpuMetering | undefined;
+  /** Why `carbonlens.meter.gpus` could not be used (the default was), for a warning. */
+  gpuSettingError: string | undefined;
 
   constructor(
     private readonly intervalMs: number,
     private readonly ramModel: 'dimm' | 'per-gb' = 'dimm',
+    /** `carbonlens.meter.gpus`: '' for the GPUs CUDA_VISIBLE_DEVICES allows. */
+    private readonly gpuSetting = '',
   ) {}
 
   start(): Promise<void> {
     this.opening ??= (async () => {
       // dist/meter.js, the bundle beside this one (a computed path: esbuild leaves it alone).
-      const { openEnergySources, Meter } = require(join(__dirname, 'meter.js')) as typeof import('./meterBundle');
-      const opened = await openEnergySources({ intervalMs: this.intervalMs, ramModel: this.ramModel });
+      const { openEnergySources, Meter, gpuRequest, GpuSelectionError } = require(
+        join(__dirname, 'meter.js'),
+      ) as typeof import('./meterBundle');
+      const open = (gpus: string) =>
+        openEnergySources({
+          intervalMs: this.intervalMs,
+          ramModel: this.ramModel,
+          gpus: gpuRequest(gpus, 'carbonlens.meter.gpus'),
+        });
+      let opened: Awaited<ReturnType<typeof open>>;
+      try {
+        opened = await open(this.gpuSetting);
+      } catch (e) {
+        // A setting naming no board of this machine: said once, and the default metered meanwhile.
+        if (!(e instanceof GpuSelectionError)) throw e;
+        this.gpuSettingError = `${e.message} Metering the GPUs CUDA_VISIBLE_DEVICES allows instead.`;
+        opened = await open('');
+      }
       this.sources = opened.sources;
-      this.notes = opened.notes;
+      this.notes = [...(this.gpuSettingError ? [this.gpuSettingError] : []), ...opened.notes];
+      this.gpus = opened.gpus;
       this.meter = new Meter(opened.sources, { intervalMs: this.intervalMs });
       this.meter.onReading((reading) => this.record(reading));
       await this.meter.start();

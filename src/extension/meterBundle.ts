@@ -2,3 +2,4 @@
 // the CPU TDP table alone is 140 KB that activation should not have to read.
 export { Meter } from '../core/energy/meter';
 export { openEnergySources } from '../core/energy/openSources';
+export { GpuSelectionError, gpuRequest } from '../core/energy/gpuSelection';

@@ -213,6 +213,7 @@ export class RunTrackingController extends Disposable {
         dataset: config.dataset,
         provider: config.cloudProvider,
         machine: this.machine(),
+        ...(this.deps.live.gpus && { gpus: this.deps.live.gpus }),
       });
       this.recorded.push(record);
       if (this.recorded.length > 500) this.recorded.shift();

@@ -2,6 +2,7 @@ import { gramsText, intensityText, joulesText } from '../core/units';
 import * as vscode from 'vscode';
 import type { IntensityFigure } from '../core/carbon/intensity';
 import type { MeterReading } from '../core/energy/meter';
+import type { GpuMetering } from '../core/energy/gpuSelection';
 import type { EnergySource } from '../core/energy/source';
 import type { Forecast } from '../core/carbon/forecast';
 import { cleanerSoon } from '../core/carbon/window';
@@ -29,6 +30,8 @@ export interface StatusState {
   notes?: readonly string[];
   /** The grid ahead (live intensity on), for "cleaner at 03:00". */
   forecast?: Forecast;
+  /** The GPU boards metered and those left out. */
+  gpus?: GpuMetering;
 }
 
 /**
@@ -130,6 +133,15 @@ export function tooltip(state: StatusState): vscode.MarkdownString {
       md.appendMarkdown(`| ${escapeMarkdown(s.name)} | ${w === undefined ? '-' : formatWatts(w)} | ${how} |\n`);
     }
     md.appendMarkdown('\n');
+    for (const b of state.gpus?.metered.filter((g) => g.mig) ?? [])
+      md.appendMarkdown(
+        `${escapeMarkdown(b.name)} #${b.index} is in MIG mode: its power is the whole board's, every MIG instance on it.\n\n`,
+      );
+    const left = state.gpus?.leftOut ?? [];
+    if (left.length)
+      md.appendMarkdown(
+        `Not metered: ${left.map((b) => `${escapeMarkdown(b.name)} #${b.index}`).join(', ')} (why: ${escapeMarkdown(state.gpus!.basis)})\n\n`,
+      );
   } else {
     md.appendMarkdown('Starting the meter…\n\n');
   }

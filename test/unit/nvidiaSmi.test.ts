@@ -4,7 +4,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { openNvidiaSmiSources, parseSmiLine } from '../../src/core/energy/nvidiaSmi';
+import type { GpuRequest } from '../../src/core/energy/gpuSelection';
+import { openNvidiaSmiSources, parseMigList, parseSmiLine, parseSmiListing } from '../../src/core/energy/nvidiaSmi';
 import type { OpenedSources } from '../../src/core/energy/source';
 import { isAlive, killIfAlive, pidFrom, processGone, waitFor } from '../support/waitFor';
 
@@ -24,8 +25,21 @@ const args = process.argv.slice(2);
 const query = args.find((a) => a.startsWith('--query-gpu=')) || '';
 if (mode === 'broken') { console.error('NVIDIA-SMI has failed because it couldn\\'t communicate with the NVIDIA driver.'); process.exit(9); }
 if (mode === 'old-driver' && query.includes('power.draw.instant')) { console.log('Field "power.draw.instant" is not a valid field to query.'); process.exit(2); }
+if (args[0] === '-L') {
+  console.log('GPU 0: Fake GPU A (UUID: GPU-aaaa0000-1111-4222-8333-000000000000)');
+  console.log('GPU 1: Fake GPU B (UUID: GPU-bbbb0000-1111-4222-8333-000000000001)');
+  console.log('  MIG 1g.10gb     Device  0: (UUID: MIG-bbbbc0de-1111-4222-8333-000000000001)');
+  process.exit(0);
+}
 const lms = args.indexOf('-lms');
-if (lms < 0) { console.log('0, Fake GPU A, 80.00\\n1, Fake GPU B, [N/A]'); process.exit(0); }
+if (lms < 0) {
+  // The listing: index, name, power, then uuid, pci.bus_id and mig.mode.current when asked.
+  const ids = query.includes('uuid');
+  const mig = query.includes('mig.mode');
+  console.log('0, Fake GPU A, 80.00' + (ids ? ', GPU-aaaa0000-1111-4222-8333-000000000000, 00000000:18:00.0' : '') + (mig ? ', Disabled' : ''));
+  console.log('1, Fake GPU B, [N/A]' + (ids ? ', GPU-bbbb0000-1111-4222-8333-000000000001, 00000000:3B:00.0' : '') + (mig ? ', Enabled' : ''));
+  process.exit(0);
+}
 require('fs').writeFileSync(process.env.FAKE_SMI_PID, String(process.pid));
 if (mode === 'stubborn') process.on('SIGTERM', () => {});
 if (mode === 'hang' || mode === 'stubborn') setInterval(() => {}, 1000);
@@ -42,11 +56,13 @@ else {
 );
 chmodSync(exe, 0o755);
 
-async function open(mode: string, intervalMs = 50) {
+const ALL: GpuRequest = { from: 'all' };
+
+async function open(mode: string, intervalMs = 50, request = ALL) {
   process.env.FAKE_SMI = mode;
   process.env.FAKE_SMI_PID = join(dir, `${mode}.pid`);
   rmSync(process.env.FAKE_SMI_PID, { force: true });
-  return openNvidiaSmiSources(exe, intervalMs);
+  return openNvidiaSmiSources(exe, intervalMs, request);
 }
 
 /** Opens the stream, runs the test, and always closes it and waits for the fake to end. */
@@ -54,8 +70,9 @@ async function withStream(
   mode: string,
   body: (opened: OpenedSources, pid: number) => Promise<void>,
   intervalMs?: number,
+  request?: GpuRequest,
 ) {
-  const opened = await open(mode, intervalMs);
+  const opened = await open(mode, intervalMs, request);
   let pid: number | undefined;
   try {
     pid = await pidFrom(join(dir, `${mode}.pid`));
@@ -66,7 +83,21 @@ async function withStream(
   }
 }
 
-describe('nvidia-smi lines', () => {
+describe('nvidia-smi lines', { timeout: 10_000 }, () => {
+  it('parses the listing with and without UUIDs and bus ids, and MIG devices under their board', () => {
+    assert.deepEqual(
+      parseSmiListing('0, NVIDIA H100, 70.1, GPU-ab12, 00000000:18:00.0, Disabled\n1, NVIDIA H100, [N/A]'),
+      [
+        { index: 0, name: 'NVIDIA H100', uuid: 'GPU-ab12', pciBusId: '00000000:18:00.0' },
+        { index: 1, name: 'NVIDIA H100' },
+      ],
+    );
+    const migs = parseMigList(
+      'GPU 0: A100 (UUID: GPU-a)\n  MIG 3g.40gb Device 0: (UUID: MIG-a0)\n  MIG 3g.40gb Device 1: (UUID: MIG-a1)\nGPU 1: A100 (UUID: GPU-b)',
+    );
+    assert.deepEqual([...migs], [['GPU-a', ['MIG-a0', 'MIG-a1']]]);
+  });
+
   it('parses a full line and rejects malformed ones', () => {
     const ok = parseSmiLine('0, 126.45, 3, 1024, 143771, 700.00', 5);
     assert.deepEqual(ok, {
@@ -107,6 +138,35 @@ describe('nvidia-smi stream', {
       assert.equal(sources[0]!.stats!().powerLimitW, 700);
       assert.ok(isAlive(pid));
     });
+  });
+
+  it('streams only the boards asked for: a MIG device (from nvidia-smi -L) is its board, metered whole', async () => {
+    await withStream(
+      'ok',
+      async ({ sources, gpus, notes }) => {
+        assert.deepEqual(
+          sources.map((s) => s.id),
+          ['nvidia-smi:1'],
+        );
+        assert.deepEqual(gpus!.metered, [
+          {
+            index: 1,
+            name: 'Fake GPU B',
+            uuid: 'GPU-bbbb0000-1111-4222-8333-000000000001',
+            pciBusId: '00000000:3B:00.0',
+            mig: true,
+          },
+        ]);
+        assert.deepEqual(
+          gpus!.leftOut.map((b) => b.index),
+          [0],
+        );
+        assert.match(notes.join(' '), /GPU 1 \(Fake GPU B\) is in MIG mode/);
+        await waitFor('a reading of GPU 1', () => sources[0]!.power!() === 60.25);
+      },
+      50,
+      { from: 'env', visible: 'MIG-bbbbc0de-1111-4222-8333-000000000001', order: undefined },
+    );
   });
 
   it('falls back to power.draw on a driver without power.draw.instant, and says it is averaged', async () => {

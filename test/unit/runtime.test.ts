@@ -9,13 +9,15 @@ import {
   deviceCandidates,
   failureReason,
   loadPipeline,
+  pipelineOptions,
   type Device,
   type TaskPipeline,
 } from '../../src/core/models/runtime';
 
-function fakeFactory(fails: Partial<Record<Device, string>>, created: Device[] = []) {
-  return async (_task: string, _folder: string, device: Device) => {
+function fakeFactory(fails: Partial<Record<Device, string>>, created: Device[] = [], deviceIds: unknown[] = []) {
+  return async (_task: string, _folder: string, device: Device, _dtype: string, cudaDeviceId?: number) => {
     created.push(device);
+    deviceIds.push(cudaDeviceId);
     if (fails[device]) throw new Error(fails[device]);
     const pipe = (async () => [{ label: device, score: 1 }]) as unknown as TaskPipeline;
     pipe.dispose = async () => undefined;
@@ -58,6 +60,27 @@ describe('device choice', () => {
       () => false,
     ).find((c) => c.device === 'webgpu');
     assert.match(noVulkan!.unavailable!, /no Vulkan loader/);
+  });
+
+  it('runs the model on the CUDA device chosen (bench --gpu): onnxruntime deviceId, on cuda only', async () => {
+    const created: Device[] = [];
+    const ids: unknown[] = [];
+    await loadPipeline('image-classification', '/m', 'auto', 'fp32', {
+      factory: fakeFactory({ cuda: 'no CUDA here' }, created, ids),
+      cuda: () => true,
+      vulkan: () => false,
+      platform: 'linux',
+      cudaDeviceId: 3,
+    });
+    assert.deepEqual(created, ['cuda', 'cpu']);
+    assert.deepEqual(ids, [3, undefined], 'the CPU gets no CUDA device');
+    assert.deepEqual(pipelineOptions('cuda', 'fp16', 3), {
+      device: 'cuda',
+      dtype: 'fp16',
+      session_options: { executionProviders: [{ name: 'cuda', deviceId: 3 }] },
+    });
+    assert.deepEqual(pipelineOptions('cuda', 'fp32'), { device: 'cuda', dtype: 'fp32' });
+    assert.deepEqual(pipelineOptions('webgpu', 'fp32', 3), { device: 'webgpu', dtype: 'fp32' });
   });
 
   it('falls back past a device that fails to load, saying why', async () => {

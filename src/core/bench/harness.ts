@@ -59,6 +59,8 @@ export interface BenchOptions {
   onPhase?: (phase: BenchPhase, detail?: string) => void;
   onItems?: (done: number, total: number) => void;
   factory?: PipelineFactory;
+  /** The CUDA device the model runs on (`bench --gpu`); CUDA's device 0 when absent. */
+  cudaDeviceId?: number;
 }
 
 export type BenchPhase = 'idle' | 'load' | 'warm-up' | 'measure' | 'score' | 'cool-down';
@@ -371,7 +373,10 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       });
   const factory =
     options.factory ??
-    (t2i ? (_task: Task, f: string, device: Device) => loadStableDiffusion(f, device, t2i.diffusion) : undefined);
+    (t2i
+      ? (_task: Task, f: string, device: Device, _dtype: Dtype, cudaDeviceId?: number) =>
+          loadStableDiffusion(f, device, t2i.diffusion, cudaDeviceId)
+      : undefined);
   const warnings: string[] = [];
 
   let before: IdleBaseline | undefined;
@@ -385,6 +390,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   const loadWindow = await meter.begin();
   const loaded = await loadPipeline(task, folder, options.device, options.dtype, {
     factory,
+    ...(options.cudaDeviceId !== undefined && { cudaDeviceId: options.cudaDeviceId }),
     // One real inference proves the device works; it is part of loading, not of the run.
     probe: async (p) => {
       const output = await p([inputOf(runner, set.items[0]!)], runner.callOptions);

@@ -4,6 +4,7 @@ import type { TrackedRecord } from '../tracking/trackedRecord';
 import { type Basis, basisGrams, benchHeadline } from '../carbon/basis';
 import type { BenchRecord } from './record';
 import type { Comparison } from './verdict';
+import { gpuDetailText, gpuShortText } from '../energy/gpuText';
 
 export interface RunSummary {
   runId: string;
@@ -39,6 +40,8 @@ export interface RunSummary {
   };
   /** Text generation: decode energy and speed per output token, time to first token. */
   tokens?: { jPerOutputToken?: number; decodeTokensPerS?: number; ttftS: number; jPerInputToken: number };
+  /** The GPUs metered, short ("GPU 2 of 4") and in full (each board, metered or not, and why). */
+  gpus?: { short: string; detail: string };
 }
 
 /** Benchmarks and tracked runs share the file; each kind is read back on its own. */
@@ -103,6 +106,7 @@ export function summariseRun(r: BenchRecord): RunSummary {
       location: e.intensity.region ? `${e.intensity.provider} ${e.intensity.region}` : e.intensity.location,
     }),
     ...(r.comparison && { comparison: comparisonSummary(r.comparison) }),
+    ...(r.gpus && { gpus: { short: gpuShortText(r.gpus), detail: gpuDetailText(r.gpus) } }),
     ...(g && {
       tokens: {
         jPerOutputToken: g.jPerOutputToken,

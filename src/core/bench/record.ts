@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { type Basis, basisGrams, benchHeadline } from '../carbon/basis';
 import { compareRegions, emissionsGrams, JOULES_PER_KWH } from '../carbon/emissions';
 import type { IntensityFigure } from '../carbon/intensity';
+import type { GpuMetering } from '../energy/gpuSelection';
 import type { SourceSummary } from '../energy/source';
 import type { ResolvedModel } from '../models/modelSource';
 import type { Task } from '../models/tasks';
@@ -49,6 +50,8 @@ export interface BenchRecord {
   emissionsNote?: string;
   machine: { os: string; cpu: string; cpuCount: number; gpus: string[]; ramGB: number; node: string };
   sources: SourceSummary[];
+  /** The GPU boards metered and those left out, and why (absent where no NVIDIA GPU was listed, and in older records). */
+  gpus?: GpuMetering;
   /** process: the CSV row holds this process's own share (`result.summary.own`), as CodeCarbon's process mode. */
   attribution?: 'process';
   /** Written by `compare`: the pair's verdict, the other run, and this run's role in it. */
@@ -100,6 +103,7 @@ export function benchRecord(args: {
   result: BenchResult;
   inventory: SystemInventory;
   sources: SourceSummary[];
+  gpus?: GpuMetering;
   intensity?: IntensityFigure;
   pue: number;
   now?: Date;
@@ -135,5 +139,6 @@ export function benchRecord(args: {
     },
     sources: args.sources,
     ...(args.attribution && { attribution: args.attribution }),
+    ...(args.gpus && { gpus: args.gpus }),
   };
 }

@@ -26,6 +26,8 @@ import {
 } from '../../generated/intensityTables';
 import { JOULES_PER_KWH } from '../carbon/emissions';
 import type { IntensityFigure } from '../carbon/intensity';
+import type { GpuMetering } from '../energy/gpuSelection';
+import { gpuModelColumn } from '../energy/gpuText';
 import type { WindowUsage } from '../energy/usage';
 import type { TrackedRecord } from '../tracking/trackedRecord';
 import type { BenchRecord } from './record';
@@ -92,6 +94,8 @@ interface CsvRun {
   grams?: number;
   usage?: WindowUsage;
   machine: { os: string; cpu: string; cpuCount: number; gpus: string[]; ramGB: number };
+  /** The GPU boards metered: gpu_count and gpu_model name them (older records: `machine.gpus`). */
+  gpus?: GpuMetering;
   /** 'process' when the energies are the run's own share (CodeCarbon's name for it). */
   trackingMode?: 'machine' | 'process';
 }
@@ -117,6 +121,7 @@ export function codecarbonRow(record: BenchRecord | TrackedRecord): string[] {
       ...(record.emissions?.basis && { grams: record.emissions.grams }),
       usage: record.usage,
       machine: record.machine,
+      ...(record.gpus && { gpus: record.gpus }),
     });
   }
   const run = record.result.summary;
@@ -133,6 +138,7 @@ export function codecarbonRow(record: BenchRecord | TrackedRecord): string[] {
     ...(record.emissions?.basis && record.emissions.grams !== undefined && { grams: record.emissions.grams }),
     usage: run.usage,
     machine: record.machine,
+    ...(record.gpus && { gpus: record.gpus }),
   });
 }
 
@@ -211,8 +217,9 @@ function csvRow(run: CsvRun): string[] {
     codecarbon_version: undefined,
     cpu_count: m.cpuCount,
     cpu_model: m.cpu,
-    gpu_count: m.gpus.length,
-    gpu_model: m.gpus.length ? `${m.gpus.length} x ${m.gpus[0]}` : undefined,
+    // CodeCarbon with gpu_ids: gpu_count is the GPUs tracked; gpu_model says which (see gpuModelColumn).
+    gpu_count: run.gpus ? run.gpus.metered.length : m.gpus.length,
+    gpu_model: run.gpus ? gpuModelColumn(run.gpus) : m.gpus.length ? `${m.gpus.length} x ${m.gpus[0]}` : undefined,
     longitude: undefined,
     latitude: undefined,
     ram_total_size: m.ramGB,

@@ -42,6 +42,7 @@ export async function loadStableDiffusion(
   folder: string,
   device: Device,
   options: DiffusionOptions,
+  cudaDeviceId?: number,
 ): Promise<TaskPipeline> {
   if (options.width % 8 || options.height % 8)
     throw new RangeError(`Width and height must be multiples of 8, not ${options.width}x${options.height}.`);
@@ -58,7 +59,9 @@ export async function loadStableDiffusion(
       ? (JSON.parse(readFileSync(vaeConfigFile, 'utf8')) as { scaling_factor?: number }).scaling_factor
       : undefined) ?? 0.18215;
   const sessionOptions: InferenceSession.SessionOptions = {
-    executionProviders: [EP[device]],
+    executionProviders: [
+      device === 'cuda' && cudaDeviceId !== undefined ? { name: 'cuda', deviceId: cudaDeviceId } : EP[device],
+    ],
     graphOptimizationLevel: 'all',
   };
   const sessions: InferenceSession[] = [];

@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { type GpuBoard, type GpuRequest, gpuRequest, selectGpus } from './gpuSelection';
 import type { EnergySource, OpenedSources } from './source';
 
 /**
@@ -65,29 +66,69 @@ function run(exe: string, args: string[]): Promise<string> {
   });
 }
 
-/** Lists the GPUs (one short process), then starts the stream. */
-export async function openNvidiaSmiSources(exe: string, intervalMs: number): Promise<OpenedSources> {
+/** One line of the listing: index, name, power, then uuid, pci.bus_id and mig.mode.current where asked. */
+export function parseSmiListing(listing: string): GpuBoard[] {
+  return listing
+    .split('\n')
+    .map((l) => l.split(',').map((s) => s.trim()))
+    .filter((f) => f.length >= 2 && /^\d+$/.test(f[0]!))
+    .map((f): GpuBoard => {
+      const [index, name, , uuid, pciBusId, mig] = f;
+      return {
+        index: Number(index),
+        name: name!,
+        ...(uuid?.startsWith('GPU-') && { uuid }),
+        ...(pciBusId && /^[0-9a-f]+:[0-9a-f]+:[0-9a-f]+\.[0-9a-f]$/i.test(pciBusId) && { pciBusId }),
+        ...(mig === 'Enabled' && { mig: true }),
+      };
+    });
+}
+
+/** `nvidia-smi -L`'s MIG lines, each under its GPU's line: the MIG devices' UUIDs per board UUID. */
+export function parseMigList(text: string): Map<string, string[]> {
+  const byBoard = new Map<string, string[]>();
+  let board: string | undefined;
+  for (const line of text.split('\n')) {
+    const gpu = /^GPU \d+:.*\(UUID: (GPU-[^)\s]+)\)/.exec(line);
+    const mig = /^\s+MIG .*\(UUID: (MIG-[^)\s]+)\)/.exec(line);
+    if (gpu) board = gpu[1];
+    else if (mig && board) byBoard.set(board, [...(byBoard.get(board) ?? []), mig[1]!]);
+  }
+  return byBoard;
+}
+
+/** Lists the GPUs (one short process), selects those `request` asks for, then starts the stream. */
+export async function openNvidiaSmiSources(
+  exe: string,
+  intervalMs: number,
+  request: GpuRequest = gpuRequest(undefined, ''),
+): Promise<OpenedSources> {
   let powerField = 'power.draw.instant';
   let listing: string;
+  const list = (fields: string) => run(exe, [`--query-gpu=${fields}`, '--format=csv,noheader,nounits']);
   try {
-    listing = await run(exe, ['--query-gpu=index,name,power.draw.instant', '--format=csv,noheader,nounits']);
+    listing = await list('index,name,power.draw.instant,uuid,pci.bus_id,mig.mode.current');
   } catch (e) {
     if (!/not a valid field|invalid|unknown/i.test((e as Error).message)) {
       return { sources: [], notes: [`nvidia-smi could not list the GPUs: ${(e as Error).message}`] };
     }
     powerField = 'power.draw';
     try {
-      listing = await run(exe, ['--query-gpu=index,name,power.draw', '--format=csv,noheader,nounits']);
+      listing = await list('index,name,power.draw,uuid,pci.bus_id');
     } catch (e2) {
       return { sources: [], notes: [`nvidia-smi could not list the GPUs: ${(e2 as Error).message}`] };
     }
   }
-  const gpus = listing
-    .split('\n')
-    .map((l) => l.split(',').map((s) => s.trim()))
-    .filter((f) => f.length >= 2 && /^\d+$/.test(f[0]!))
-    .map((f) => ({ index: Number(f[0]), name: f[1]! }));
-  if (gpus.length === 0) return { sources: [], notes: ['nvidia-smi lists no GPU.'] };
+  const boards = parseSmiListing(listing);
+  if (boards.length === 0) return { sources: [], notes: ['nvidia-smi lists no GPU.'] };
+  if (boards.some((b) => b.mig)) {
+    // MIG devices are named in CUDA_VISIBLE_DEVICES by their own UUIDs: `-L` lists them under their board.
+    const migs = parseMigList(await run(exe, ['-L']).catch(() => ''));
+    for (const b of boards) if (b.mig && b.uuid) b.migDevices = migs.get(b.uuid) ?? [];
+  }
+  const selection = selectGpus(boards, request);
+  const gpus = boards.filter((b) => selection.metered.some((m) => m.index === b.index));
+  if (gpus.length === 0) return { sources: [], notes: selection.notes, gpus: selection };
 
   const stream = new SmiStream(exe, powerField, intervalMs);
   let open = gpus.length;
@@ -111,8 +152,9 @@ export async function openNvidiaSmiSources(exe: string, intervalMs: number): Pro
   );
   const notes = [
     `NVML unavailable: GPU power comes from nvidia-smi's ${powerField}, sampled, not from an energy counter.`,
+    ...selection.notes,
   ];
-  return { sources, notes };
+  return { sources, notes, gpus: selection };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { type GpuBoard, type GpuRequest, GpuSelectionError, gpuRequest, selectGpus } from './gpuSelection';
 import { currentProbeEnvironment, nvmlCandidates, type ProbeEnvironment } from './probe';
 import type { EnergySource, OpenedSources } from './source';
 
@@ -25,6 +26,12 @@ export interface NvmlBinding {
   readonly libraryPath: string;
   deviceCount(): number;
   name(index: number): string;
+  /** `GPU-...`; optional: fakes may lack it. */
+  uuid?(index: number): string;
+  /** `00000000:3B:00.0` (nvmlDeviceGetPciInfo_v3). */
+  pciBusId?(index: number): string;
+  /** Whether MIG mode is on, and the MIG devices' UUIDs; undefined where the board has no MIG. */
+  mig?(index: number): { enabled: boolean; devices: string[] } | undefined;
   /** mW; `nvmlDeviceGetPowerUsage`. */
   powerMw(index: number): number;
   /** mW from NVML_FI_DEV_POWER_INSTANT; undefined where the driver lacks the field. */
@@ -48,6 +55,8 @@ const NVML_ERROR_INSUFFICIENT_SIZE = 7;
 const NVML_ERROR_NOT_FOUND = 6;
 
 const NVML_FI_DEV_POWER_INSTANT = 186;
+/** sizeof(nvmlPciInfo_t), v3, is 68 (busIdLegacy[16], five unsigned ints, busId[32]); room to spare. */
+const PCI_INFO_SIZE = 128;
 /** sizeof(nvmlFieldValue_t): fieldId, scopeId (u32), timestamp, latencyUsec (i64), valueType, nvmlReturn (i32), value (8-byte union). */
 const FIELD_VALUE_SIZE = 40;
 
@@ -107,6 +116,34 @@ export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding>
     powerLimit: lib.func('nvmlDeviceGetEnforcedPowerLimit', 'int', [device, out(uint)]),
     fieldValues: lib.func('nvmlDeviceGetFieldValues', 'int', [device, 'int', 'void *']),
   };
+  // A board's identity, for choosing boards: optional, so an old driver without one still meters.
+  const optionalFunc = (name: string, args: Parameters<typeof lib.func>[3]) => {
+    try {
+      return lib.func(name, 'int', args);
+    } catch {
+      return undefined;
+    }
+  };
+  const uuidFn = optionalFunc('nvmlDeviceGetUUID', [device, 'void *', uint]);
+  // nvmlPciInfo_t is read as bytes: its busId (32 chars) is at offset 36.
+  const pciInfoFn = optionalFunc('nvmlDeviceGetPciInfo_v3', [device, 'void *']);
+  // MIG calls exist from R450 on: without them, no board is said to be in MIG mode.
+  let migFn:
+    | {
+        mode: ReturnType<typeof lib.func>;
+        max: ReturnType<typeof lib.func>;
+        handle: ReturnType<typeof lib.func>;
+      }
+    | undefined;
+  try {
+    migFn = {
+      mode: lib.func('nvmlDeviceGetMigMode', 'int', [device, out(uint), out(uint)]),
+      max: lib.func('nvmlDeviceGetMaxMigDeviceCount', 'int', [device, out(uint)]),
+      handle: lib.func('nvmlDeviceGetMigDeviceHandleByIndex', 'int', [device, uint, out(device)]),
+    };
+  } catch {
+    migFn = undefined;
+  }
   // Older drivers lack it: then no per-process figures, and attribution says so.
   let processUtilizationFn: ReturnType<typeof lib.func> | undefined;
   try {
@@ -148,6 +185,20 @@ export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding>
     check(name, call(handle(index), v));
     return Number(v[0]);
   };
+  const text = (call: (buf: Buffer) => number, name: string, size = 96) => {
+    const buf = Buffer.alloc(size);
+    check(name, call(buf));
+    return buf.toString('utf8', 0, Math.max(0, buf.indexOf(0))).trim();
+  };
+  const pciBusId = (index: number) => {
+    const buf = Buffer.alloc(PCI_INFO_SIZE);
+    check('nvmlDeviceGetPciInfo_v3', pciInfoFn!(handle(index), buf));
+    const at = (offset: number, length: number) => {
+      const s = buf.subarray(offset, offset + length);
+      return s.toString('utf8', 0, s.indexOf(0) < 0 ? length : s.indexOf(0)).trim();
+    };
+    return at(36, 32) || at(0, 16);
+  };
   const field = Buffer.alloc(FIELD_VALUE_SIZE);
   const pending = new Set<Promise<number>>();
   let instantSupported = true;
@@ -159,11 +210,30 @@ export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding>
       check('nvmlDeviceGetCount_v2', fn.count(n));
       return Number(n[0]);
     },
-    name(index) {
-      const buf = Buffer.alloc(96);
-      check('nvmlDeviceGetName', fn.name(handle(index), buf, buf.length));
-      return buf.toString('utf8', 0, Math.max(0, buf.indexOf(0))).trim();
-    },
+    name: (index) => text((b) => fn.name(handle(index), b, b.length), 'nvmlDeviceGetName'),
+    ...(uuidFn && {
+      uuid: (index: number) => text((b) => uuidFn(handle(index), b, b.length), 'nvmlDeviceGetUUID'),
+    }),
+    ...(pciInfoFn && { pciBusId }),
+    ...(migFn && {
+      mig(index: number) {
+        const m = migFn!;
+        const [current, pendingMode, max] = [box<number>(), box<number>(), box<number>()];
+        if (m.mode(handle(index), current, pendingMode) !== 0) return undefined;
+        if (current[0] !== 1) return { enabled: false, devices: [] };
+        const devices: string[] = [];
+        if (m.max(handle(index), max) === 0)
+          for (let k = 0; k < Number(max[0]); k++) {
+            const h = box<unknown>();
+            // An empty slot answers NOT_FOUND: skipped.
+            if (m.handle(handle(index), k, h) !== 0) continue;
+            const buf = Buffer.alloc(96);
+            if (uuidFn?.(h[0], buf, buf.length) === 0)
+              devices.push(buf.toString('utf8', 0, Math.max(0, buf.indexOf(0))).trim());
+          }
+        return { enabled: true, devices };
+      },
+    }),
     powerMw: (index) => uintOut(fn.power, 'nvmlDeviceGetPowerUsage', index),
     instantPowerMw(index) {
       if (!instantSupported) return undefined;
@@ -234,10 +304,15 @@ export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding>
   };
 }
 
-/** Finds and loads NVML, then one source per GPU. No NVML: no sources and a note saying why. */
+/**
+ * Finds and loads NVML, lists its boards, and opens one source per board the request selects
+ * (default: the environment's CUDA_VISIBLE_DEVICES). No NVML: no sources and a note saying
+ * why. A list naming no board of this machine throws a GpuSelectionError.
+ */
 export async function openNvmlSources(
   probe: ProbeEnvironment = currentProbeEnvironment(),
   load: (path: string) => Promise<NvmlBinding> = loadNvmlBinding,
+  request: GpuRequest = gpuRequest(undefined, '', probe.env),
 ): Promise<OpenedSources & { binding?: NvmlBinding }> {
   const failures: string[] = [];
   for (const file of nvmlCandidates(probe)) {
@@ -250,23 +325,58 @@ export async function openNvmlSources(
       continue;
     }
     try {
-      const sources = await nvmlSources(binding);
-      if (sources.length > 0) return { sources, notes: [], binding };
-      binding.shutdown();
-      return { sources, notes: [`NVML loaded from ${file} but reports no GPU.`] };
+      const boards = nvmlBoards(binding);
+      if (boards.length === 0) {
+        binding.shutdown();
+        return { sources: [], notes: [`NVML loaded from ${file} but reports no GPU.`] };
+      }
+      const gpus = selectGpus(boards, request);
+      const sources = await nvmlSources(
+        binding,
+        gpus.metered.map((b) => b.index),
+      );
+      if (sources.length === 0) binding.shutdown();
+      return { sources, notes: gpus.notes, gpus, ...(sources.length > 0 && { binding }) };
     } catch (e) {
       binding.shutdown();
+      if (e instanceof GpuSelectionError) throw e;
       failures.push(`${file}: ${(e as Error).message}`);
     }
   }
   return { sources: [], notes: failures.length ? [`NVML could not be used (${failures.join('; ')}).`] : [] };
 }
 
-export async function nvmlSources(nvml: NvmlBinding): Promise<EnergySource[]> {
-  const count = nvml.deviceCount();
+/** Every board NVML lists, with its UUID, PCI bus id and MIG mode where the driver gives them. */
+export function nvmlBoards(nvml: NvmlBinding): GpuBoard[] {
+  const optional = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch {
+      return undefined;
+    }
+  };
+  return Array.from({ length: nvml.deviceCount() }, (_, index): GpuBoard => {
+    const uuid = nvml.uuid && optional(() => nvml.uuid!(index));
+    const pciBusId = nvml.pciBusId && optional(() => nvml.pciBusId!(index));
+    const mig = nvml.mig && optional(() => nvml.mig!(index));
+    return {
+      index,
+      name: nvml.name(index),
+      ...(uuid && { uuid }),
+      ...(pciBusId && { pciBusId }),
+      ...(mig?.enabled && { mig: true, migDevices: mig.devices }),
+    };
+  });
+}
+
+/** One source per board in `indices` (default: every board). */
+export async function nvmlSources(
+  nvml: NvmlBinding,
+  indices: readonly number[] = Array.from({ length: nvml.deviceCount() }, (_, i) => i),
+): Promise<EnergySource[]> {
   const sources: EnergySource[] = [];
-  let open = count;
-  for (let index = 0; index < count; index++) {
+  let open = indices.length;
+  for (const index of indices) {
     const name = nvml.name(index);
     // Pre-Volta boards have no energy counter: their windows are power x time, and say so.
     const hasCounter = await nvml.totalEnergyMj(index).then(

@@ -1,3 +1,4 @@
+import type { GpuMetering } from './gpuSelection';
 import type { Component, Provenance } from './provenance';
 
 /**
@@ -35,6 +36,8 @@ export interface OpenedSources {
   sources: EnergySource[];
   /** One line each: a fallback taken and why, a permission fix, a missing library. */
   notes: string[];
+  /** The GPU boards metered and those left out, where NVML or nvidia-smi listed any. */
+  gpus?: GpuMetering;
 }
 
 export interface SourceStats {

@@ -66,7 +66,14 @@ export function watchForward(pipe: {
   });
 }
 
-export type PipelineFactory = (task: Task, folder: string, device: Device, dtype: Dtype) => Promise<TaskPipeline>;
+/** `cudaDeviceId`: the CUDA ordinal the model runs on (onnxruntime's `deviceId`), on `cuda` only. */
+export type PipelineFactory = (
+  task: Task,
+  folder: string,
+  device: Device,
+  dtype: Dtype,
+  cudaDeviceId?: number,
+) => Promise<TaskPipeline>;
 
 export interface LoadedPipeline {
   pipeline: TaskPipeline;
@@ -136,6 +143,8 @@ export async function loadPipeline(
     platform?: NodeJS.Platform;
     /** Why WebGPU cannot run here, asked before `auto` tries it in this process (default: a child probe). */
     webgpu?: () => Promise<string | undefined>;
+    /** The CUDA device the model runs on (default: CUDA's device 0). */
+    cudaDeviceId?: number;
   } = {},
 ): Promise<LoadedPipeline> {
   const factory = options.factory ?? transformersPipeline;
@@ -163,7 +172,10 @@ export async function loadPipeline(
     }
     let pipeline: TaskPipeline | undefined;
     try {
-      pipeline = await factory(task, folder, device, dtype);
+      pipeline =
+        device === 'cuda' && options.cudaDeviceId !== undefined
+          ? await factory(task, folder, device, dtype, options.cudaDeviceId)
+          : await factory(task, folder, device, dtype);
       await options.probe?.(pipeline);
       attempts.push({ device, ok: true });
       return { pipeline, device, dtype, attempts };
@@ -180,8 +192,24 @@ export async function loadPipeline(
   );
 }
 
+/**
+ * transformers.js's pipeline options: on CUDA with a device chosen (`bench --gpu`), the CUDA
+ * provider with onnxruntime's `deviceId` as the session's executionProviders, which
+ * transformers.js keeps (it fills them in only where absent).
+ */
+export function pipelineOptions(device: Device, dtype: Dtype, cudaDeviceId?: number) {
+  return {
+    device,
+    dtype,
+    ...(device === 'cuda' &&
+      cudaDeviceId !== undefined && {
+        session_options: { executionProviders: [{ name: 'cuda' as const, deviceId: cudaDeviceId }] },
+      }),
+  };
+}
+
 /** The real factory: transformers.js, loaded on first use, reading only the local folder. */
-export const transformersPipeline: PipelineFactory = async (task, folder, device, dtype) => {
+export const transformersPipeline: PipelineFactory = async (task, folder, device, dtype, cudaDeviceId) => {
   if (task === 'text-to-image')
     throw new Error('Text-to-image runs through the Stable Diffusion pipeline (core/diffusion), not transformers.js.');
   const { pipeline, env } = await import('@huggingface/transformers');
@@ -189,7 +217,7 @@ export const transformersPipeline: PipelineFactory = async (task, folder, device
   env.allowLocalModels = true;
   env.localModelPath = dirname(folder) + sep;
   env.useFSCache = false;
-  const pipe = await pipeline(task, basename(folder), { device, dtype });
+  const pipe = await pipeline(task, basename(folder), pipelineOptions(device, dtype, cudaDeviceId));
   if (task === 'text-generation') return watchForward(pipe as unknown as Parameters<typeof watchForward>[0]);
   if (task === 'image-classification') {
     const { Tensor } = await import('@huggingface/transformers');

@@ -1,13 +1,15 @@
 import type { PowerSourceStatus, SourceState } from '../energy/probe';
 import type { SourceSummary } from '../energy/source';
 import { gpuLabel, type SystemInventory } from './inventory';
+import type { GpuMetering } from '../energy/gpuSelection';
+import { meteringText } from '../energy/gpuText';
 
 /** The machine and its power sources, as read by `carbonlens info --json` and the extension. */
 export interface SystemReport {
   inventory: SystemInventory;
   sources: PowerSourceStatus[];
   /** What the meter opened: the source it reads for each component, and the fallbacks it took. */
-  meter?: { sources: SourceSummary[]; notes: string[] };
+  meter?: { sources: SourceSummary[]; notes: string[]; gpus?: GpuMetering };
 }
 
 /** How each source state reads to a person, in the CLI, the log and the panel alike. */
@@ -56,6 +58,7 @@ export function formatSystemReport(report: SystemReport): string[] {
   if (report.meter) {
     lines.push('The meter reads:');
     for (const s of report.meter.sources) lines.push(`  ${named(s.component, s.name)} (${s.kind}): ${s.detail}`);
+    if (report.meter.gpus) lines.push(`  GPUs: ${meteringText(report.meter.gpus)}`);
     for (const n of report.meter.notes) lines.push(`  Note: ${n}`);
   }
   return lines;

@@ -6,6 +6,7 @@ import { type Basis, basisGrams, headline } from '../carbon/basis';
 import { compareRegions, JOULES_PER_KWH, windowEmissions } from '../carbon/emissions';
 import type { DatasetName } from '../carbon/datasets';
 import type { IntensityFigure } from '../carbon/intensity';
+import type { GpuMetering } from '../energy/gpuSelection';
 import type { Provenance } from '../energy/provenance';
 import type { WindowUsage } from '../energy/usage';
 import type { Attribution } from './attribution';
@@ -76,6 +77,8 @@ export interface TrackedRecord {
   };
   emissionsNote?: string;
   machine: MachineFacts;
+  /** The GPU boards metered and those left out, and why (absent where no NVIDIA GPU was listed, and in older records). */
+  gpus?: GpuMetering;
 }
 
 /** `FOO=1 /usr/bin/python3 -u train.py --token x` is `python3`: arguments can hold secrets. */
@@ -97,6 +100,7 @@ export interface RecordContext {
   /** The provider whose regions are compared when the location is not a cloud region. */
   provider?: 'gcp' | 'aws' | 'azure';
   machine: MachineFacts;
+  gpus?: GpuMetering;
 }
 
 export function trackedRecord(run: FinishedRun, context: RecordContext): TrackedRecord {
@@ -168,5 +172,6 @@ export function trackedRecord(run: FinishedRun, context: RecordContext): Tracked
     overlaps: run.overlaps,
     ...(emissions ? { emissions } : { emissionsNote: 'Location unknown: set carbonlens.location for gCO2e.' }),
     machine: context.machine,
+    ...(context.gpus && { gpus: context.gpus }),
   };
 }
