@@ -21,4 +21,6 @@ export const CONFIG_DEFAULTS = {
   'runs.attribution': 'process',
   cloudProvider: '',
   'telemetry.otlpEndpoint': '',
+  'advisor.regionScope': 'country',
+  'advisor.includeTests': false,
 } as const;

@@ -45,6 +45,8 @@ const METADATA_KEY = /^(topology|failure_domain)_(beta_)?kubernetes_io_(region|z
 
 const WORKLOAD_RESOURCE =
   /^(google_(container_(cluster|node_pool)|compute_(instance|instance_template|region_instance_template|instance_group_manager|region_instance_group_manager|instance_from_template)|tpu_(node|v2_vm|v2_queued_resource)|vertex_ai_\w+|cloud_run(_v2)?_(service|job)|cloudfunctions2?_function|workbench_instance|notebooks_instance|dataproc_cluster|dataflow_\w*job|cloud_batch\w*)|aws_(instance|launch_template|eks_(cluster|node_group|fargate_profile)|autoscaling_group|sagemaker_\w+|batch_\w+|ecs_\w+|emr_\w+|lambda_function|spot_instance_request|ec2_fleet)|azurerm_(kubernetes_cluster(_node_pool)?|(linux|windows)_virtual_machine(_scale_set)?|virtual_machine(_scale_set)?|machine_learning_(compute_\w+|inference_cluster)|container_group|container_app\w*|batch_\w+|(linux|windows)?_?function_app\w*|cognitive_deployment))$/;
+const NETWORK_RESOURCE =
+  /^(google_compute_(subnetwork|network|router|router_nat|firewall|address|global_address)|aws_(subnet|vpc|route_table|nat_gateway|internet_gateway|security_group|eip)|azurerm_(subnet|virtual_network|network_security_group|public_ip))$/;
 const METADATA_RESOURCE = /^(azurerm_resource_group|google_project\w*|aws_organizations_\w+)$/;
 
 /** What a Terraform block header says: `resource TYPE NAME`, `data TYPE NAME`, `provider NAME`, `module NAME`, `backend TYPE`. */
@@ -54,6 +56,9 @@ function blockRole(header: string, ctx: RegionContext): RoleVerdict | 'provider'
     if (WORKLOAD_RESOURCE.test(type)) return { role: 'workload', why: `where ${type} runs` };
     if (METADATA_RESOURCE.test(type))
       return { role: 'metadata', why: `${type}: a location for metadata, not where anything runs` };
+    // A network created here is re-created with the workload; one that holds data is not.
+    if (NETWORK_RESOURCE.test(type))
+      return { role: 'unknown', why: `${type}: created here, it moves with the workload that uses it` };
     if (STATIC_WORD.test(norm(type)))
       return { role: 'static', why: `${type}: a resource that does not move with the workload` };
     return { role: 'unknown', why: `${type}: not a resource the advisor knows runs work` };
@@ -118,7 +123,9 @@ export function regionRole(key: string, ctx: RegionContext | undefined, fileText
 function usesRole(uses: { key: string; context: RegionContext }[], fileText?: string): RoleVerdict {
   if (!uses.length) return { role: 'unknown', why: 'a variable no resource of this module uses' };
   const verdicts = uses.map((u) => regionRole(u.key, u.context, fileText));
-  const other = verdicts.find((v) => v.role === 'static' || v.role === 'metadata');
+  // A resource group's metadata location may move with the workload; a bucket's data may not.
+  const other = verdicts.find((v) => v.role === 'static');
+  const meta = verdicts.find((v) => v.role === 'metadata');
   const work = verdicts.find((v) => v.role === 'workload');
   if (work && other)
     return {
@@ -126,8 +133,7 @@ function usesRole(uses: { key: string; context: RegionContext }[], fileText?: st
       why: `also sets ${other.why.replace(/:.*$/, '')}: moving it would move that too`,
     };
   if (work) return work;
-  if (other) return other;
-  return verdicts[0];
+  return other ?? meta ?? verdicts[0];
 }
 
 /** Python: the role of a keyword argument from the call it is in (`boto3.client("s3", region_name=...)`). */

@@ -141,9 +141,10 @@ export function parseHcl(text: string): HclFile {
       const context = contextOf();
       // `variable "region" { default = "us-central1" }`: the value is the variable's.
       const variable = /^variable (\S+)$/.exec(frame.header)?.[1];
-      values(key === 'default' && variable ? variable : key, raw, at, context);
+      const name = key === 'default' && variable ? variable : key;
+      values(name, raw, at, context);
       const d = depth(raw, '[', ']');
-      if (raw.trimStart().startsWith('[') && d > 0) list = { key, depth: d, context };
+      if (raw.trimStart().startsWith('[') && d > 0) list = { key: name, depth: d, context };
       const braces = depth(raw, '{', '}');
       // `labels = {` or `default = {`: a map attribute, read as a block named by its key.
       if (braces > 0) stack.push({ header: key, keys: [] });
