@@ -198,8 +198,7 @@ export async function runScan(args: string[], out: (text: string) => void): Prom
       // Test data is judged by the path inside the scanned folder, not by where that folder is.
       const rel = relative(root, file) || file.split(/[\\/]/).pop()!;
       const related = /\.(tf|tfvars)$/i.test(file) ? moduleFiles(dirname(file), file, maxBytes, modules) : [];
-      const findings =
-        adviseFile(rel, readFileSync(file, 'utf8'), options, undefined, related)?.findings ?? [];
+      const findings = adviseFile(rel, readFileSync(file, 'utf8'), options, undefined, related)?.findings ?? [];
       for (const f of findings) results.push({ ...f, file });
     }
   }

@@ -92,7 +92,8 @@ describe('advisor regions: fixes that keep configs valid', { timeout: 60_000 }, 
     assert.match(after, /regions\/us-west1\/subnetworks\/serve/);
     assert.match(f.message, /must exist in us-west1/);
     // Packer's "zone" in JSON beside a machine type: a zone again.
-    const packer = '{"builders": [{"type": "googlecompute", "zone": "us-central1-a", "machine_type": "n2-standard-8"}]}';
+    const packer =
+      '{"builders": [{"type": "googlecompute", "zone": "us-central1-a", "machine_type": "n2-standard-8"}]}';
     assert.match(advise('packer.json', options, packer).findings[0]!.suggestion.replacement, /^us-west1-[a-z]$/);
   });
 

@@ -168,7 +168,14 @@ function adviseText(
         ...(f.noFix && { noFix: f.noFix }),
       });
     for (const n of advice.notes)
-      notes.push({ kind: 'region', value: n.value, key: n.key, start: at(n.start), end: at(n.end), message: n.message });
+      notes.push({
+        kind: 'region',
+        value: n.value,
+        key: n.key,
+        start: at(n.start),
+        end: at(n.end),
+        message: n.message,
+      });
   }
   const order = (a: { start: Position }, b: { start: Position }) =>
     a.start.line - b.start.line || a.start.character - b.start.character;

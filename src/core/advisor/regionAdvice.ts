@@ -155,7 +155,8 @@ export function adviseRegionCandidates(
     const choice = chooseRegion(group[0].region, options, { accelerators, zones: zones.length });
     const s = choice.suggestion;
     if (!s) {
-      for (const p of group) if (p.verdict.role === 'workload') note(p, `No region advice for ${p.value}: ${choice.reason}.`);
+      for (const p of group)
+        if (p.verdict.role === 'workload') note(p, `No region advice for ${p.value}: ${choice.reason}.`);
       continue;
     }
     const zoneMap = new Map(zones.map((z, i) => [z, s.zones![i]!]));
@@ -177,7 +178,8 @@ export function adviseRegionCandidates(
       else edits.push({ start, end, newText });
     }
     edits.sort((a, b) => a.start - b.start);
-    const primary = group.find((p) => p.verdict.role === 'workload' && !p.isZone) ??
+    const primary =
+      group.find((p) => p.verdict.role === 'workload' && !p.isZone) ??
       group.find((p) => p.verdict.role === 'workload')!;
     const suggestion: RegionSuggestion = primary.isZone
       ? { ...s, replacement: zoneMap.get(primary.value.toLowerCase())! }
@@ -191,7 +193,10 @@ export function adviseRegionCandidates(
         : elsewhere.length
           ? `${elsewhere.map((n) => n.split(/[\\/]/).pop()).join(', ')} in this module also name ${s.from.region}, and one edit of this file cannot move them, so there is no quick fix`
           : undefined;
-    const pathsMove = edits.length > group.length ? ` Paths that name ${s.from.region} move too: what they point to (a subnetwork) must exist in ${s.to.region}.` : '';
+    const pathsMove =
+      edits.length > group.length
+        ? ` Paths that name ${s.from.region} move too: what they point to (a subnetwork) must exist in ${s.to.region}.`
+        : '';
     findings.push({
       candidate: primary.candidate,
       start: primary.start,

@@ -94,7 +94,10 @@ const ACCELERATORS: [string, RegExp][] = [
   ['tpu-v5p', /\b(ct5p-hightpu|tpu-v5p-slice|tpu-?v5p|v5p-\d+)\b/i],
   ['tpu-v6e', /\b(ct6e-standard|tpu-v6e-slice|tpu-?v6e|v6e-\d+)\b/i],
   ['tpu-v4', /\b(ct4p-hightpu|tpu-v4-podslice|tpu-?v4)\b/i],
-  ['h100', /\b(nvidia-h100(?:-mega)?-80gb|a3-(?:high|mega|edge)gpu|h100|p5\.\d*xlarge|p5e?\.48xlarge|ND\d+is?r?_H100)/i],
+  [
+    'h100',
+    /\b(nvidia-h100(?:-mega)?-80gb|a3-(?:high|mega|edge)gpu|h100|p5\.\d*xlarge|p5e?\.48xlarge|ND\d+is?r?_H100)/i,
+  ],
   ['a100-80gb', /\b(nvidia-a100-80gb|a2-ultragpu|a100[-_]80gb|p4de\.24xlarge)/i],
   ['a100', /\b(nvidia-tesla-a100|a2-(?:high|mega)gpu|a100|p4d\.24xlarge)/i],
   ['l4', /\b(nvidia-l4|g2-standard-\d+|g6\.\d*xlarge|L4)\b/],

@@ -87,8 +87,12 @@ export function regionRole(key: string, ctx: RegionContext | undefined, fileText
   const k = norm(key);
   if (METADATA_KEY.test(k))
     return { role: 'metadata', why: "a node label: the cluster's location is set where the cluster is created" };
-  const keyWords = k.replace(/(^|_)(region|regions|location|locations|zone|zones|name|default|aws|gcp|google|azure)(?=_|$)/g, '_');
-  if (STATIC_WORD.test(keyWords)) return { role: 'static', why: `${key}: a resource that does not move with the workload` };
+  const keyWords = k.replace(
+    /(^|_)(region|regions|location|locations|zone|zones|name|default|aws|gcp|google|azure)(?=_|$)/g,
+    '_',
+  );
+  if (STATIC_WORD.test(keyWords))
+    return { role: 'static', why: `${key}: a resource that does not move with the workload` };
   if (ctx?.uses) return usesRole(ctx.uses, fileText);
   const siblings = (ctx?.siblings ?? []).map(norm);
   // An S3-compatible store (MinIO, an in-cluster endpoint): the region is a label the client sends.
@@ -149,7 +153,11 @@ export function pythonCallRole(text: string, offset: number): RoleVerdict | unde
       const callee = /([\w.]+)\s*$/.exec(before.slice(0, i))?.[1] ?? '';
       const firstArg = /^\s*["']([\w-]+)["']/.exec(before.slice(i + 1))?.[1] ?? '';
       if (/(^|\.)(client|resource)$/.test(callee) && /boto3|session/i.test(callee)) {
-        if (/^(s3|s3control|ecr|ecr-public|kms|iam|sso|sso-admin|identitystore|secretsmanager|ssm|dynamodb|rds|glue|athena|logs|cloudwatch|efs|backup)$/.test(firstArg))
+        if (
+          /^(s3|s3control|ecr|ecr-public|kms|iam|sso|sso-admin|identitystore|secretsmanager|ssm|dynamodb|rds|glue|athena|logs|cloudwatch|efs|backup)$/.test(
+            firstArg,
+          )
+        )
           return { role: 'static', why: `the ${firstArg} client: the service's data stays where it is` };
         if (firstArg === 'sts') return { role: 'metadata', why: 'an STS client: authentication only' };
         if (/^(sagemaker|sagemaker-runtime|ec2|batch|ecs|eks|bedrock|bedrock-runtime|lambda|emr)$/.test(firstArg))

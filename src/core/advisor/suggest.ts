@@ -309,7 +309,11 @@ export function chooseRegion(value: string, options: AdvisorOptions, needs: Regi
 }
 
 /** A cleaner region for a value on its own (a zone gets a zone of the new region); see chooseRegion. */
-export function suggestRegion(value: string, options: AdvisorOptions, needs?: RegionNeeds): RegionSuggestion | undefined {
+export function suggestRegion(
+  value: string,
+  options: AdvisorOptions,
+  needs?: RegionNeeds,
+): RegionSuggestion | undefined {
   const id = value.trim().toLowerCase();
   const row = regionRow(id, options.dataset);
   if (!row) return undefined;

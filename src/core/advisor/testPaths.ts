@@ -19,6 +19,8 @@ export function isRecordedOutput(text: string): boolean {
   return (
     /["']?selfLink["']?\s*:\s*["']?https:\/\/(www|compute|container)\.googleapis\.com\//.test(head) ||
     /["']?kind["']?\s*:\s*["']?compute#/.test(head) ||
-    /["']?creationTimestamp["']?\s*:\s*["']?\d{4}-\d\d-\d\dT[^\n]*\n[\s\S]{0,2000}["']?(resourceVersion|uid)["']?\s*:/.test(head)
+    /["']?creationTimestamp["']?\s*:\s*["']?\d{4}-\d\d-\d\dT[^\n]*\n[\s\S]{0,2000}["']?(resourceVersion|uid)["']?\s*:/.test(
+      head,
+    )
   );
 }

@@ -85,7 +85,8 @@ export function parseHcl(text: string): HclFile {
     const from = candidates.length;
     eachString(raw, at, (v, s, e) => classify(key, v, s, e, candidates));
     attachContext(candidates, from, context);
-    for (const m of raw.matchAll(/\b(var|local)\.([A-Za-z_][\w-]*)/g)) uses.push({ ref: `${m[1]}.${m[2]}`, key, context });
+    for (const m of raw.matchAll(/\b(var|local)\.([A-Za-z_][\w-]*)/g))
+      uses.push({ ref: `${m[1]}.${m[2]}`, key, context });
   };
   let offset = 0;
   for (const rawLine of text.split('\n')) {
@@ -121,7 +122,12 @@ export function parseHcl(text: string): HclFile {
       const header = [block[2], ...labels].join(' ');
       stack[stack.length - 1].keys.push(block[2]);
       stack.push({ header, keys: [] });
-      headers.push(stack.slice(1).map((f) => f.header).join(' > '));
+      headers.push(
+        stack
+          .slice(1)
+          .map((f) => f.header)
+          .join(' > '),
+      );
       restAt += block[0].length;
       rest = rest.slice(block[0].length);
     }
