@@ -135,23 +135,28 @@ export function adviseRegionCandidates(
   }
   const note = (p: Part, message: string) =>
     notes.push({ value: p.value, key: p.candidate.key, start: p.start, end: p.end, message });
+  const worked = new Set(parts.filter((p) => p.verdict.role === 'workload').map((p) => p.region));
   for (const p of parts) {
     if (p.verdict.role === 'static' || p.verdict.role === 'metadata')
       note(p, `No region advice for ${p.value}: ${p.verdict.why}.`);
-    else if (p.verdict.role === 'unknown' && !parts.some((q) => q.region === p.region && q.verdict.role === 'workload'))
+    else if (p.verdict.role === 'unknown' && !worked.has(p.region))
       note(p, `No region advice for ${p.value}: ${p.verdict.why}.`);
   }
   const groups = new Map<string, Part[]>();
   for (const p of parts) {
     if (p.verdict.role !== 'workload' && p.verdict.role !== 'unknown') continue;
     const key = `${p.provider} ${p.region}`;
-    groups.set(key, [...(groups.get(key) ?? []), p]);
+    const group = groups.get(key);
+    if (group) group.push(p);
+    else groups.set(key, [p]);
   }
-  const accelerators = acceleratorsIn([text, ...(module?.texts ?? [])].join('\n'));
+  // Read only when a workload's region is advised on: 13 searches over the whole text.
+  let accelerators: string[] | undefined;
   const regionsHere = new Set(parts.map((p) => p.region));
   for (const group of groups.values()) {
     if (!group.some((p) => p.verdict.role === 'workload')) continue;
     const zones = [...new Set(group.filter((p) => p.isZone).map((p) => p.value.toLowerCase()))];
+    accelerators ??= acceleratorsIn([text, ...(module?.texts ?? [])].join('\n'));
     const choice = chooseRegion(group[0].region, options, { accelerators, zones: zones.length });
     const s = choice.suggestion;
     if (!s) {

@@ -37,6 +37,16 @@ export function attachContext(out: Candidate[], from: number, context: RegionCon
 
 const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '_');
 
+/** Sibling keys normalised once per mapping (many values share one), refreshed when it grows. */
+const normalisedKeys = new WeakMap<string[], { length: number; keys: string[] }>();
+function normalised(keys: string[]): string[] {
+  const hit = normalisedKeys.get(keys);
+  if (hit && hit.length === keys.length) return hit.keys;
+  const n = keys.map(norm);
+  normalisedKeys.set(keys, { length: keys.length, keys: n });
+  return n;
+}
+
 const STATIC_WORD =
   /(^|_)(bucket|buckets|s3|storage|gcs|blob|backup|backups|ecr|ecrpublic|registry|artifact|artifacts|kms|keyring|key_ring|key_vault|identity|identitystore|sso|ssoadmin|iam|state|tfstate|bigquery|dataset|database|db|sql|spanner|dns|subnet|subnets|subnetwork|subnetworks|network|vpc|secret|secrets|log|logs|logging|archive|replica|replication|cdn)(_|$)/;
 const WORKLOAD_WORD =
@@ -94,7 +104,7 @@ export function regionRole(key: string, ctx: RegionContext | undefined, fileText
   if (STATIC_WORD.test(keyWords))
     return { role: 'static', why: `${key}: a resource that does not move with the workload` };
   if (ctx?.uses) return usesRole(ctx.uses, fileText);
-  const siblings = (ctx?.siblings ?? []).map(norm);
+  const siblings = normalised(ctx?.siblings ?? []);
   // An S3-compatible store (MinIO, an in-cluster endpoint): the region is a label the client sends.
   if (siblings.some((s) => STATIC_SIBLING.test(s)))
     return { role: 'static', why: 'beside a bucket or an S3 endpoint: the region of storage that stays where it is' };

@@ -206,9 +206,16 @@ export function suggestModel(id: string, options: AdvisorOptions): ModelSuggesti
 /** The cloud region a value names (a zone names its region), or undefined. */
 export function regionRow(value: string, name: DatasetName): CloudRegionRow | undefined {
   const id = value.trim().toLowerCase();
-  const rows = dataset(name).regions();
-  return rows.find((r) => r.region === id) ?? rows.find((r) => r.region === zoneToRegion(id));
+  let byId = regionRows.get(name);
+  if (!byId) {
+    byId = new Map();
+    // The first row of each region, as a search in the table's order finds it.
+    for (const r of dataset(name).regions()) if (!byId.has(r.region)) byId.set(r.region, r);
+    regionRows.set(name, byId);
+  }
+  return byId.get(id) ?? byId.get(zoneToRegion(id) ?? '');
 }
+const regionRows = new Map<DatasetName, Map<string, CloudRegionRow>>();
 
 /** What a region's config asks of another region: its accelerators, and zones to map its zones to. */
 export interface RegionNeeds {

@@ -39,7 +39,14 @@ export function scanJson(text: string): Candidate[] {
         const from = out.length;
         classify(key, value, offset + 1, offset + length - 1, out);
         if (out.length === from) return;
-        const siblings = [...open].reverse().find((o): o is string[] => o !== null) ?? [];
+        let siblings: string[] = [];
+        for (let i = open.length - 1; i >= 0; i--) {
+          const o = open[i];
+          if (o) {
+            siblings = o;
+            break;
+          }
+        }
         const keys = path.filter((p): p is string => typeof p === 'string');
         attachContext(out, from, { path: keys.slice(0, -1), siblings });
       },

@@ -88,7 +88,7 @@ export function scanYaml(text: string): Candidate[] {
         const s = scalar(rawValue, valueAt);
         if (s) classify(key, s.value, s.start, s.end, out);
       }
-      attachContext(out, from, context(depth));
+      if (out.length > from) attachContext(out, from, context(depth));
       continue;
     }
     const item = ITEM_LINE.exec(body);
@@ -96,7 +96,7 @@ export function scanYaml(text: string): Candidate[] {
       const s = scalar(item[2], lineStart + body.length - item[2].length);
       const from = out.length;
       if (s) classify(keys[keys.length - 1].key, s.value, s.start, s.end, out);
-      attachContext(out, from, context(keys.length - 1));
+      if (out.length > from) attachContext(out, from, context(keys.length - 1));
     }
   }
   return out;
