@@ -10,7 +10,7 @@ import { percentText } from '../../src/core/advisor/percent';
 import { acceleratorZones, partitionOf, zonesOf } from '../../src/core/advisor/regionData';
 import { isRecordedOutput, isTestPath } from '../../src/core/advisor/testPaths';
 import { DEFAULT_ADVISOR_OPTIONS, suggestRegion } from '../../src/core/advisor/suggest';
-import { dataset } from '../../src/core/carbon/datasets';
+import { DATASET_NAMES, dataset } from '../../src/core/carbon/datasets';
 import { runMain } from './runMain';
 
 const dir = join(__dirname, '../../../test/fixtures/advisor/regions');
@@ -116,6 +116,29 @@ describe('advisor regions: fixes that keep configs valid', { timeout: 60_000 }, 
     assert.deepEqual(advise(main!.fileName, options, main!.text, [vars!]).findings, []);
   });
 
+  it('module inputs, tfvars and locals take the role of what uses them', () => {
+    const gke =
+      'module "gke" {\n  source = "terraform-google-modules/kubernetes-engine/google"\n  region = "us-east1"\n  zones  = ["us-east1-b", "us-east1-c"]\n}\n';
+    const [m] = advise('main.tf', options, gke).findings;
+    assert.deepEqual([m?.value, m?.suggestion.replacement], ['us-east1', 'us-west1']);
+    assert.deepEqual(
+      m!.edits!.map((e) => e.newText),
+      ['us-west1', 'us-west1-a', 'us-west1-b'],
+    );
+    const storage = gke.replace('kubernetes-engine', 'cloud-storage').replace('"gke"', '"buckets"');
+    assert.deepEqual(advise('main.tf', options, storage).findings, []);
+    const main = 'resource "google_compute_instance" "vm" {\n  zone = "${local.zone}"\n  name = var.name\n}\n';
+    const vars = 'variable "region" {}\nresource "aws_s3_bucket" "b" {\n  region = var.region\n}\n';
+    // terraform.tfvars: `region` feeds a bucket here, so it stays; a local used by an instance moves.
+    assert.deepEqual(
+      advise('/m/terraform.tfvars', options, 'region = "us-east-1"\n', [{ fileName: '/m/vars.tf', text: vars }])
+        .findings,
+      [],
+    );
+    const locals = `locals {\n  zone = "us-east1-b"\n}\n${main}`;
+    assert.equal(advise('/m/main.tf', options, locals).findings[0]?.suggestion.replacement, 'us-west1-a');
+  });
+
   it('no quick fix when another file of the module names the same region', () => {
     const vars = 'variable "region" {\n  default = "us-central1"\n}\n';
     const main =
@@ -177,7 +200,8 @@ describe('advisor regions: borders, messages and data', { timeout: 60_000 }, () 
   });
 
   it('every region has a place name, and every zone listed belongs to its region', () => {
-    for (const r of dataset('latest').regions()) assert.ok(r.location.trim(), `${r.provider} ${r.region}`);
+    for (const name of DATASET_NAMES)
+      for (const r of dataset(name).regions()) assert.ok(r.location.trim(), `${name}: ${r.provider} ${r.region}`);
     assert.deepEqual(zonesOf('gcp', 'europe-west1'), ['europe-west1-b', 'europe-west1-c', 'europe-west1-d']);
     assert.equal(zonesOf('gcp', 'europe-north2'), undefined, 'not in the data: no zone is invented');
   });

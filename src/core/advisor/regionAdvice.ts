@@ -152,7 +152,10 @@ export function adviseRegionCandidates(
   }
   // Read only when a workload's region is advised on: 13 searches over the whole text.
   let accelerators: string[] | undefined;
-  const regionsHere = new Set(parts.map((p) => p.region));
+  // Regions the workloads of this file already use: moving another there would merge two places.
+  const regionsHere = new Set(
+    parts.filter((p) => p.verdict.role === 'workload' || p.verdict.role === 'unknown').map((p) => p.region),
+  );
   for (const group of groups.values()) {
     if (!group.some((p) => p.verdict.role === 'workload')) continue;
     const zones = [...new Set(group.filter((p) => p.isZone).map((p) => p.value.toLowerCase()))];
