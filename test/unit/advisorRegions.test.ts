@@ -111,7 +111,7 @@ describe('advisor regions: fixes that keep configs valid', { timeout: 60_000 }, 
     assert.match(after, /default {5}= "us-west1"/);
     assert.match(after, /"us-west1-a",\n {4}"us-west1-b",/);
     assert.match(after, /variable "state_bucket_location" \{\n {2}default = "us-central1"/, 'the bucket does not move');
-    assert.ok(r.notes.some((n) => /state_bucket_location: a resource that does not move/.test(n.message)));
+    assert.ok(r.notes.some((n) => /google_storage_bucket: a resource that does not move/.test(n.message)));
     // main.tf names no region itself: nothing there, nothing left behind.
     assert.deepEqual(advise(main!.fileName, options, main!.text, [vars!]).findings, []);
   });
@@ -137,6 +137,23 @@ describe('advisor regions: fixes that keep configs valid', { timeout: 60_000 }, 
     );
     const locals = `locals {\n  zone = "us-east1-b"\n}\n${main}`;
     assert.equal(advise('/m/main.tf', options, locals).findings[0]?.suggestion.replacement, 'us-west1-a');
+  });
+
+  it('a workload bound to an existing resource of its region does not move alone; a subnet created with it moves', () => {
+    const vars =
+      'variable "region" {\n  default = "us-central1"\n}\nvariable "gke_location" {\n  default = "us-central1-a"\n}\n';
+    const bound =
+      'data "google_container_cluster" "existing" {\n  location = var.region\n}\nresource "google_container_node_pool" "p" {\n  location = var.gke_location\n}\n';
+    const r = advise('/m/variables.tf', options, vars, [{ fileName: '/m/main.tf', text: bound }]);
+    assert.deepEqual(r.findings, []);
+    assert.match(r.notes.find((n) => n.value === 'us-central1-a')!.message, /us-central1 on line 2 stays/);
+    const created =
+      'resource "google_compute_subnetwork" "s" {\n  region = var.region\n}\nresource "google_container_node_pool" "p" {\n  location = var.gke_location\n}\n';
+    const [f] = advise('/m/variables.tf', options, vars, [{ fileName: '/m/main.tf', text: created }]).findings;
+    assert.deepEqual(
+      f!.edits!.map((e) => e.newText),
+      ['us-west1', 'us-west1-a'],
+    );
   });
 
   it('no quick fix when another file of the module names the same region', () => {

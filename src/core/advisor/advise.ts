@@ -4,7 +4,7 @@ import { intensityText } from '../units';
 import type { Candidate } from './candidates';
 import { percentText } from './percent';
 import { adviseRegionCandidates, regionMessage, type ModuleFacts } from './regionAdvice';
-import { isWorkloadBlock, type RegionCandidate } from './roles';
+import type { RegionCandidate } from './roles';
 import { fileKind, scan, type FileKind } from './scanners';
 import { parseHcl } from './scanners/hcl';
 import { isRecordedOutput, isTestPath } from './testPaths';
@@ -189,7 +189,7 @@ function moduleFacts(text: string, related: readonly RelatedFile[]): ModuleFacts
   const parsed = files.map((t) => parseHcl(t));
   return {
     uses: parsed.flatMap((p) => p.uses),
-    hasWorkload: parsed.some((p) => p.headers.some((h) => isWorkloadBlock(h.split(' > ').pop()!))),
+    hasWorkload: parsed.some((p) => p.hasWorkload),
     texts: others.map((r) => r.text),
     names: others.map((r) => r.fileName),
   };

@@ -111,6 +111,12 @@ function roleOf(c: RegionCandidate, text: string, fileName: string, module?: Mod
   return regionRole(c.key, context, text);
 }
 
+const lineOf = (text: string, offset: number) => {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+};
+
 export function adviseRegionCandidates(
   candidates: readonly RegionCandidate[],
   text: string,
@@ -159,6 +165,17 @@ export function adviseRegionCandidates(
   for (const group of groups.values()) {
     if (!group.some((p) => p.verdict.role === 'workload')) continue;
     const zones = [...new Set(group.filter((p) => p.isZone).map((p) => p.value.toLowerCase()))];
+    // A data source or network of the same region that stays: the workload cannot move alone.
+    const anchor = parts.find((p) => p.region === group[0].region && p.verdict.anchors);
+    if (anchor) {
+      for (const p of group)
+        if (p.verdict.role === 'workload')
+          note(
+            p,
+            `No region advice for ${p.value}: ${anchor.value} on line ${lineOf(text, anchor.start)} stays (${anchor.verdict.why}), and the workload cannot move without it.`,
+          );
+      continue;
+    }
     accelerators ??= acceleratorsIn([text, ...(module?.texts ?? [])].join('\n'));
     const choice = chooseRegion(group[0].region, options, { accelerators, zones: zones.length });
     const s = choice.suggestion;

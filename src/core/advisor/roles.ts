@@ -28,6 +28,11 @@ export interface RoleVerdict {
   role: RegionRole;
   /** Why, for a hover: "the region of a bucket: data stays where it is". */
   why: string;
+  /**
+   * Something a workload of the same region is bound to (an existing cluster or subnet read by a
+   * data source, a network): the workload cannot move without it.
+   */
+  anchors?: boolean;
 }
 
 /** Attaches a context to the region candidates a scanner pushed since `from`. */
@@ -48,7 +53,9 @@ function normalised(keys: string[]): string[] {
 }
 
 const STATIC_WORD =
-  /(^|_)(bucket|buckets|s3|storage|gcs|blob|backup|backups|ecr|ecrpublic|registry|artifact|artifacts|kms|keyring|key_ring|key_vault|identity|identitystore|sso|ssoadmin|iam|state|tfstate|bigquery|dataset|database|db|sql|spanner|dns|subnet|subnets|subnetwork|subnetworks|network|vpc|secret|secrets|log|logs|logging|archive|replica|replication|cdn)(_|$)/;
+  /(^|_)(bucket|buckets|s3|storage|gcs|blob|backup|backups|ecr|ecrpublic|registry|artifact|artifacts|kms|keyring|key_ring|key_vault|identity|identitystore|sso|ssoadmin|iam|state|tfstate|bigquery|dataset|database|db|sql|spanner|secret|secrets|log|logs|logging|archive|replica|replication|cdn)(_|$)/;
+/** An existing or shared resource (a host project's subnet): the workload is bound to it. */
+const EXISTING_WORD = /(^|_)(existing|shared|host_project)(_|$)/;
 const WORKLOAD_WORD =
   /(^|_)(cluster|clusters|node_pool|node_pools|nodepool|nodepools|node_group|node_groups|nodegroup|instance|instances|vm|vms|compute|gpu|gpus|tpu|tpus|accelerator|accelerators|training|train|trainer|job|jobs|batch|serving|inference|endpoint|endpoints|worker|workers|notebook|workbench|vertex|vertexai|sagemaker|gke|eks|aks|kubernetes|k8s|deploy|deployment|resources)(_|$)/;
 const METADATA_KEY = /^(topology|failure_domain)_(beta_)?kubernetes_io_(region|zone)$/;
@@ -73,7 +80,8 @@ function blockRole(header: string, ctx: RegionContext): RoleVerdict | 'provider'
       return { role: 'static', why: `${type}: a resource that does not move with the workload` };
     return { role: 'unknown', why: `${type}: not a resource the advisor knows runs work` };
   }
-  if (kind === 'data') return { role: 'static', why: `data ${type}: reads an existing resource where it is` };
+  if (kind === 'data')
+    return { role: 'static', why: `data ${type}: reads an existing resource where it is`, anchors: true };
   if (kind === 'backend') return { role: 'static', why: 'the Terraform state backend: state stays where it is' };
   if (kind === 'provider') return 'provider';
   if (kind === 'module') {
@@ -97,13 +105,19 @@ export function regionRole(key: string, ctx: RegionContext | undefined, fileText
   const k = norm(key);
   if (METADATA_KEY.test(k))
     return { role: 'metadata', why: "a node label: the cluster's location is set where the cluster is created" };
+  // A variable's uses say more than its name: `subnetwork_region` used by a subnetwork this module creates moves.
+  if (ctx?.uses?.length) return usesRole(ctx.uses, fileText);
   const keyWords = k.replace(
     /(^|_)(region|regions|location|locations|zone|zones|name|default|aws|gcp|google|azure)(?=_|$)/g,
     '_',
   );
   if (STATIC_WORD.test(keyWords))
-    return { role: 'static', why: `${key}: a resource that does not move with the workload` };
-  if (ctx?.uses) return usesRole(ctx.uses, fileText);
+    return {
+      role: 'static',
+      why: `${key}: a resource that does not move with the workload`,
+    };
+  if (EXISTING_WORD.test(keyWords))
+    return { role: 'static', why: `${key}: an existing resource, where it is`, anchors: true };
   const siblings = normalised(ctx?.siblings ?? []);
   // An S3-compatible store (MinIO, an in-cluster endpoint): the region is a label the client sends.
   if (siblings.some((s) => STATIC_SIBLING.test(s)))
@@ -124,6 +138,8 @@ export function regionRole(key: string, ctx: RegionContext | undefined, fileText
     }
     const h = norm(header);
     if (STATIC_WORD.test(h)) return { role: 'static', why: `under ${header}: a resource that does not move` };
+    if (EXISTING_WORD.test(h))
+      return { role: 'static', why: `under ${header}: an existing resource, where it is`, anchors: true };
     if (WORKLOAD_WORD.test(h)) return { role: 'workload', why: `under ${header}: where a workload runs` };
   }
   if (siblings.some((s) => WORKLOAD_SIBLING.test(s)))
@@ -145,9 +161,11 @@ function usesRole(uses: { key: string; context: RegionContext }[], fileText?: st
     return {
       role: 'static',
       why: `also sets ${other.why.replace(/:.*$/, '')}: moving it would move that too`,
+      ...(verdicts.some((v) => v.anchors) && { anchors: true }),
     };
   if (work) return work;
-  return other ?? meta ?? verdicts[0];
+  const anchored = verdicts.find((v) => v.anchors);
+  return anchored ?? other ?? meta ?? verdicts[0];
 }
 
 /** Python: the role of a keyword argument from the call it is in (`boto3.client("s3", region_name=...)`). */

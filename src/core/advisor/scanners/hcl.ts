@@ -4,7 +4,7 @@
 // `local.NAME` a use with the same, so a variable's default or a tfvars value takes its role from
 // where the module uses it.
 import { classify, type Candidate } from '../candidates';
-import { attachContext, type RegionContext } from '../roles';
+import { attachContext, isWorkloadBlock, type RegionContext } from '../roles';
 
 export interface HclUse {
   /** `var.region` or `local.region`. */
@@ -16,8 +16,8 @@ export interface HclUse {
 export interface HclFile {
   candidates: Candidate[];
   uses: HclUse[];
-  /** Block headers of every block, outermost first (`resource google_container_cluster primary`). */
-  headers: string[];
+  /** Whether a block creates a workload (a cluster, node pool, instance, ... or such a module). */
+  hasWorkload: boolean;
 }
 
 interface Frame {
@@ -64,10 +64,24 @@ function eachString(raw: string, at: number, fn: (value: string, start: number, 
   }
 }
 
+/** The files of one module are parsed once each, not once per file that reads them. */
+const parsed = new Map<string, HclFile>();
+const PARSED_KEPT = 256;
+
 export function parseHcl(text: string): HclFile {
+  let file = parsed.get(text);
+  if (!file) {
+    if (parsed.size >= PARSED_KEPT) parsed.clear();
+    file = parse(text);
+    parsed.set(text, file);
+  }
+  return file;
+}
+
+function parse(text: string): HclFile {
   const candidates: Candidate[] = [];
   const uses: HclUse[] = [];
-  const headers: string[] = [];
+  const blocks: Frame[] = [];
   const stack: Frame[] = [{ header: '', keys: [] }];
   let inComment = false;
   let heredoc: string | undefined;
@@ -121,13 +135,9 @@ export function parseHcl(text: string): HclFile {
       const labels = [...block[3].matchAll(/"([^"]*)"|([A-Za-z_][\w-]*)/g)].map((m) => m[1] ?? m[2]);
       const header = [block[2], ...labels].join(' ');
       stack[stack.length - 1].keys.push(block[2]);
-      stack.push({ header, keys: [] });
-      headers.push(
-        stack
-          .slice(1)
-          .map((f) => f.header)
-          .join(' > '),
-      );
+      const frame: Frame = { header, keys: [] };
+      stack.push(frame);
+      if (stack.length === 2) blocks.push(frame);
       restAt += block[0].length;
       rest = rest.slice(block[0].length);
     }
@@ -160,5 +170,5 @@ export function parseHcl(text: string): HclFile {
     const closes = depth(rest, '{', '}');
     for (let i = 0; i > closes && stack.length > 1; i--) stack.pop();
   }
-  return { candidates, uses, headers };
+  return { candidates, uses, hasWorkload: blocks.some((b) => isWorkloadBlock(b.header, b.moduleSource)) };
 }
