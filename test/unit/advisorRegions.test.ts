@@ -127,7 +127,7 @@ describe('advisor regions: fixes that keep configs valid', { timeout: 60_000 }, 
     );
     const storage = gke.replace('kubernetes-engine', 'cloud-storage').replace('"gke"', '"buckets"');
     assert.deepEqual(advise('main.tf', options, storage).findings, []);
-    const main = 'resource "google_compute_instance" "vm" {\n  zone = "${local.zone}"\n  name = var.name\n}\n';
+    const main = 'resource "google_compute_instance" "vm" {\n  zone = local.zone\n  name = var.name\n}\n';
     const vars = 'variable "region" {}\nresource "aws_s3_bucket" "b" {\n  region = var.region\n}\n';
     // terraform.tfvars: `region` feeds a bucket here, so it stays; a local used by an instance moves.
     assert.deepEqual(
