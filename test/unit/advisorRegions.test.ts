@@ -156,6 +156,34 @@ describe('advisor regions: fixes that keep configs valid', { timeout: 60_000 }, 
     );
   });
 
+  it('a location that reaches a cluster through a resource group and a local is a workload; Azure zones get no quick fix', () => {
+    const vars = 'variable "location" {\n  default = "centralus"\n}\n';
+    const main = [
+      'resource "azurerm_resource_group" "main" {',
+      '  location = var.location',
+      '}',
+      'locals {',
+      '  resource_group = {',
+      '    location = var.location',
+      '  }',
+      '}',
+      'module "aks" {',
+      '  source   = "../.."',
+      '  location = local.resource_group.location',
+      '}',
+    ].join('\n');
+    const [f] = advise('/m/variables.tf', options, vars, [{ fileName: '/m/main.tf', text: main }]).findings;
+    assert.equal(f?.suggestion.replacement, 'westcentralus');
+    assert.equal(f!.edits!.length, 1);
+    const zoned = main.replace(
+      '  location = local.resource_group.location',
+      '  location = local.resource_group.location\n  agents_availability_zones = ["1", "2"]',
+    );
+    const [z] = advise('/m/variables.tf', options, vars, [{ fileName: '/m/main.tf', text: zoned }]).findings;
+    assert.deepEqual(z!.edits, []);
+    assert.match(z!.noFix!, /Azure availability zones/);
+  });
+
   it('no quick fix when another file of the module names the same region', () => {
     const vars = 'variable "region" {\n  default = "us-central1"\n}\n';
     const main =

@@ -86,6 +86,28 @@ function split(c: RegionCandidate): { value: string; start: number; end: number 
   return c.end - c.start === c.value.length ? out : [];
 }
 
+/**
+ * Where `var.x` or `local.x` is used; a use inside `locals` (`locals { rg = { location = var.x } }`)
+ * stands for the uses of that local (`local.rg.location` in a cluster), two levels deep.
+ */
+function usesOf(ref: string, module: ModuleFacts, depth = 0): HclUse[] {
+  const out: HclUse[] = [];
+  for (const u of module.uses) {
+    if (u.ref !== ref) continue;
+    const path = u.context.path;
+    if (path[0] === 'locals' && depth < 2) {
+      const local = path[1] ?? u.key;
+      const through = usesOf(`local.${local}`, module, depth + 1);
+      if (through.length) {
+        out.push(...through);
+        continue;
+      }
+    }
+    out.push({ ...u, context: { ...u.context, moduleHasWorkload: module.hasWorkload } });
+  }
+  return out;
+}
+
 function roleOf(c: RegionCandidate, text: string, fileName: string, module?: ModuleFacts): RoleVerdict {
   if (/\.pyi?$/i.test(fileName)) {
     const byCall = pythonCallRole(text, c.start);
@@ -98,14 +120,7 @@ function roleOf(c: RegionCandidate, text: string, fileName: string, module?: Mod
     const local = path.length === 1 && path[0] === 'locals' ? c.key : undefined;
     const tfvar = /\.tfvars(\.json)?$/i.test(fileName) && path.length === 0 ? c.key : undefined;
     const ref = variable ? `var.${variable}` : local ? `local.${local}` : tfvar ? `var.${tfvar}` : undefined;
-    const hasWorkload = module.hasWorkload;
-    if (ref)
-      context = {
-        ...context,
-        uses: module.uses
-          .filter((u) => u.ref === ref)
-          .map((u) => ({ ...u, context: { ...u.context, moduleHasWorkload: hasWorkload } })),
-      };
+    if (ref) context = { ...context, uses: usesOf(ref, module) };
     else context = { ...context, moduleHasWorkload: module.hasWorkload };
   }
   return regionRole(c.key, context, text);
@@ -211,13 +226,19 @@ export function adviseRegionCandidates(
       : s;
     const mentions = new RegExp(`\\b${s.from.region}(-[a-z])?\\b`);
     const elsewhere = (module?.texts ?? []).flatMap((t, i) => (mentions.test(t) ? [module!.names[i]!] : []));
-    const noFix = regionsHere.has(s.to.region)
-      ? `${s.to.region} is already used in this file: moving ${s.from.region} there would merge two places, so there is no quick fix`
-      : unknownZone
-        ? `the path with ${unknownZone} names a zone the fix would not move, so there is no quick fix`
-        : elsewhere.length
-          ? `${elsewhere.map((n) => n.split(/[\\/]/).pop()).join(', ')} in this module also name ${s.from.region}, and one edit of this file cannot move them, so there is no quick fix`
-          : undefined;
+    // Azure zones are numbers ("1", "2", "3"), and not every Azure region has them.
+    const azureZones =
+      s.provider === 'azure' &&
+      [text, ...(module?.texts ?? [])].some((t) => /zones["']?\s*[=:]\s*\[\s*["']?[123]["']?\s*[,\]]/i.test(t));
+    const noFix = azureZones
+      ? `the config pins Azure availability zones, and CarbonLens does not know whether ${s.to.region} has them, so there is no quick fix`
+      : regionsHere.has(s.to.region)
+        ? `${s.to.region} is already used in this file: moving ${s.from.region} there would merge two places, so there is no quick fix`
+        : unknownZone
+          ? `the path with ${unknownZone} names a zone the fix would not move, so there is no quick fix`
+          : elsewhere.length
+            ? `${elsewhere.map((n) => n.split(/[\\/]/).pop()).join(', ')} in this module also name ${s.from.region}, and one edit of this file cannot move them, so there is no quick fix`
+            : undefined;
     const pathsMove =
       edits.length > group.length
         ? ` Paths that name ${s.from.region} move too: what they point to (a subnetwork) must exist in ${s.to.region}.`
