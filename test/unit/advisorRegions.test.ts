@@ -95,6 +95,14 @@ describe('advisor regions: fixes that keep configs valid', { timeout: 60_000 }, 
     const packer =
       '{"builders": [{"type": "googlecompute", "zone": "us-central1-a", "machine_type": "n2-standard-8"}]}';
     assert.match(advise('packer.json', options, packer).findings[0]!.suggestion.replacement, /^us-west1-[a-z]$/);
+    const hcl =
+      'source "googlecompute" "img" {\n  zone         = "us-central1-a"\n  machine_type = "n2-standard-8"\n}\nsource "amazon-ebs" "ami" {\n  region        = "us-east-2"\n  instance_type = "p4d.24xlarge"\n}\n';
+    const r = advise('image.pkr.hcl', options, hcl);
+    assert.deepEqual(
+      r.findings.map((f) => [f.value, f.suggestion.replacement]),
+      [['us-central1-a', 'us-west1-a']],
+    );
+    assert.match(r.notes[0]!.message, /Packer amazon-ebs: the image is built where it will be used/);
   });
 
   it('a Terraform module: the region default, its multi-line zone list and the cluster move in one fix; the bucket stays', () => {

@@ -171,8 +171,8 @@ export function adviseRegionCandidates(
     if (group) group.push(p);
     else groups.set(key, [p]);
   }
-  // Read only when a workload's region is advised on: 13 searches over the whole text.
-  let accelerators: string[] | undefined;
+  // The module's text, joined only when a workload's region is advised on: its accelerators are searched for.
+  let allText: string | undefined;
   // Regions the workloads of this file already use: moving another there would merge two places.
   const regionsHere = new Set(
     parts.filter((p) => p.verdict.role === 'workload' || p.verdict.role === 'unknown').map((p) => p.region),
@@ -191,7 +191,8 @@ export function adviseRegionCandidates(
           );
       continue;
     }
-    accelerators ??= acceleratorsIn([text, ...(module?.texts ?? [])].join('\n'));
+    allText ??= [text, ...(module?.texts ?? [])].join('\n');
+    const accelerators = acceleratorsIn(allText, group[0].provider);
     const choice = chooseRegion(group[0].region, options, { accelerators, zones: zones.length });
     const s = choice.suggestion;
     if (!s) {

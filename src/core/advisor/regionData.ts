@@ -88,30 +88,47 @@ export function zonesSource(provider: string, region: string): string | undefine
   return CLOUD_ZONES.find(([p, r]) => p === provider && r === region)?.[3];
 }
 
-/** Accelerator names as configs write them, by the name the data uses. Order matters: 80 GB before 40 GB. */
-const ACCELERATORS: [string, RegExp][] = [
-  ['tpu-v5e', /\b(ct5lp-hightpu|tpu-v5-lite-(?:podslice|device)|v5litepod|tpu-?v5e|v5e-\d+)\b/i],
-  ['tpu-v5p', /\b(ct5p-hightpu|tpu-v5p-slice|tpu-?v5p|v5p-\d+)\b/i],
-  ['tpu-v6e', /\b(ct6e-standard|tpu-v6e-slice|tpu-?v6e|v6e-\d+)\b/i],
-  ['tpu-v4', /\b(ct4p-hightpu|tpu-v4-podslice|tpu-?v4)\b/i],
-  [
-    'h100',
-    /\b(nvidia-h100(?:-mega)?-80gb|a3-(?:high|mega|edge)gpu|h100|p5\.\d*xlarge|p5e?\.48xlarge|ND\d+is?r?_H100)/i,
-  ],
-  ['a100-80gb', /\b(nvidia-a100-80gb|a2-ultragpu|a100[-_]80gb|p4de\.24xlarge)/i],
-  ['a100', /\b(nvidia-tesla-a100|a2-(?:high|mega)gpu|a100|p4d\.24xlarge)/i],
-  ['l4', /\b(nvidia-l4|g2-standard-\d+|g6\.\d*xlarge|L4)\b/],
-  ['t4', /\b(nvidia-tesla-t4|g4dn\.\d*xlarge|T4)\b/],
-  ['a10g', /\b(g5\.\d*xlarge|A10G)\b/],
-  ['v100', /\b(nvidia-tesla-v100|p3\.\d*xlarge|V100)\b/],
-  ['inferentia2', /\binf2\.\d*xlarge\b/],
-  ['trainium', /\btrn1n?\.\d*xlarge\b/],
+/**
+ * Accelerator names as configs write them, by the name the data uses and the provider whose
+ * machine types they are (none: a generic name, `A100:8` in SkyPilot). 80 GB before 40 GB.
+ */
+const ACCELERATORS: [string, RegExp, string?][] = [
+  ['tpu-v5e', /\b(ct5lp-hightpu|tpu-v5-lite-(?:podslice|device)|v5litepod|tpu-?v5e|v5e-\d+)\b/i, 'gcp'],
+  ['tpu-v5p', /\b(ct5p-hightpu|tpu-v5p-slice|tpu-?v5p|v5p-\d+)\b/i, 'gcp'],
+  ['tpu-v6e', /\b(ct6e-standard|tpu-v6e-slice|tpu-?v6e|v6e-\d+)\b/i, 'gcp'],
+  ['tpu-v4', /\b(ct4p-hightpu|tpu-v4-podslice|tpu-?v4)\b/i, 'gcp'],
+  ['h100', /\b(nvidia-h100(?:-mega)?-80gb|a3-(?:high|mega|edge)gpu)/i, 'gcp'],
+  ['h100', /\bp5e?\.\d*xlarge\b/i, 'aws'],
+  ['h100', /\bND\d+is?r?_H100/i, 'azure'],
+  ['h100', /\bH100\b/i],
+  ['a100-80gb', /\b(nvidia-a100-80gb|a2-ultragpu)/i, 'gcp'],
+  ['a100-80gb', /\bp4de\.24xlarge\b/i, 'aws'],
+  ['a100-80gb', /\bA100[-_]80GB\b/i],
+  ['a100', /\b(nvidia-tesla-a100|a2-(?:high|mega)gpu)/i, 'gcp'],
+  ['a100', /\bp4d\.24xlarge\b/i, 'aws'],
+  ['a100', /\bNC\d+ads_A100/i, 'azure'],
+  ['a100', /\bA100\b/i],
+  ['l4', /\b(nvidia-l4|g2-standard-\d+)\b/i, 'gcp'],
+  ['l4', /\bg6\.\d*xlarge\b/, 'aws'],
+  ['l4', /\bL4\b/],
+  ['t4', /\bnvidia-tesla-t4\b/i, 'gcp'],
+  ['t4', /\bg4dn\.\d*xlarge\b/, 'aws'],
+  ['t4', /\bNC\d+as_T4/i, 'azure'],
+  ['t4', /\bT4\b/],
+  ['a10g', /\bg5\.\d*xlarge\b/, 'aws'],
+  ['a10g', /\bA10G\b/],
+  ['v100', /\bnvidia-tesla-v100\b/i, 'gcp'],
+  ['v100', /\bp3\.\d*xlarge\b/, 'aws'],
+  ['v100', /\bV100\b/],
+  ['inferentia2', /\binf2\.\d*xlarge\b/, 'aws'],
+  ['trainium', /\btrn1n?\.\d*xlarge\b/, 'aws'],
 ];
 
-/** The accelerators a text names (machine types, accelerator types, TPU types). */
-export function acceleratorsIn(text: string): string[] {
+/** The accelerators a text names for a provider (its machine and accelerator types, or generic names). */
+export function acceleratorsIn(text: string, provider?: string): string[] {
   const found: string[] = [];
-  for (const [name, re] of ACCELERATORS) {
+  for (const [name, re, only] of ACCELERATORS) {
+    if (found.includes(name) || (only && provider && only !== provider)) continue;
     if (name === 'a100' && found.includes('a100-80gb')) continue;
     if (re.test(text)) found.push(name);
   }

@@ -82,6 +82,9 @@ function blockRole(header: string, ctx: RegionContext): RoleVerdict | 'provider'
   }
   if (kind === 'data')
     return { role: 'static', why: `data ${type}: reads an existing resource where it is`, anchors: true };
+  // Packer: an AMI or Azure image is made in the region that will use it; a GCP image is global.
+  if (kind === 'source' && /^(amazon|azure)-/.test(type))
+    return { role: 'static', why: `Packer ${type}: the image is built where it will be used` };
   if (kind === 'backend') return { role: 'static', why: 'the Terraform state backend: state stays where it is' };
   if (kind === 'provider') return 'provider';
   if (kind === 'module') {
@@ -124,7 +127,7 @@ export function regionRole(key: string, ctx: RegionContext | undefined, fileText
     return { role: 'static', why: 'beside a bucket or an S3 endpoint: the region of storage that stays where it is' };
   if (WORKLOAD_WORD.test(keyWords)) return { role: 'workload', why: `${key}: where a workload runs` };
   for (const header of [...(ctx?.path ?? [])].reverse()) {
-    if (/^(resource|data|provider|module|backend|variable|locals|output|terraform) /.test(`${header} `)) {
+    if (/^(resource|data|provider|module|backend|variable|locals|output|terraform|source) /.test(`${header} `)) {
       const b = blockRole(header, ctx!);
       if (b === 'provider') {
         if (siblings.includes('alias'))
