@@ -87,6 +87,8 @@ export class AdvisorController extends Disposable {
   private readonly notes = new Map<string, Note[]>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly skippedLogged = new Set<string>();
+  /** The last line logged per file: a line is written when what the advisor says about it changes. */
+  private readonly summaries = new Map<string, string>();
   private settings = readAdvisorSettings();
   // dist/advisor.js, beside this bundle (a computed path: esbuild leaves it alone).
   private readonly adviseFile = (require(join(__dirname, 'advisor.js')) as typeof import('./advisorBundle')).adviseFile;
@@ -147,6 +149,7 @@ export class AdvisorController extends Disposable {
     this.collection.delete(uri);
     this.findings.delete(uri.toString());
     this.notes.delete(uri.toString());
+    this.summaries.delete(uri.toString());
     clearTimeout(this.timers.get(uri.toString()));
   }
 
@@ -198,6 +201,7 @@ export class AdvisorController extends Disposable {
     const found = result.findings;
     this.findings.set(doc.uri.toString(), found);
     this.notes.set(doc.uri.toString(), result.notes);
+    this.logSummary(doc, found, result.notes);
     this.collection.set(
       doc.uri,
       found.map((f) => {
@@ -329,6 +333,18 @@ export class AdvisorController extends Disposable {
     }
     md.appendMarkdown(`\nSources: ${citationsMarkdown(s.sources)}\n`);
     return new vscode.Hover(md, new vscode.Range(f.start.line, f.start.character, f.end.line, f.end.character));
+  }
+
+  /** One line per file in the output channel: its suggestions, and why the other values it recognised get none. */
+  private logSummary(doc: vscode.TextDocument, found: readonly Finding[], notes: readonly Note[]): void {
+    if (found.length === 0 && notes.length === 0) return;
+    const silent = notes.map(
+      (n) => `${n.value} (line ${n.start.line + 1}): ${n.message.replace(/^No region advice for \S+: /, '')}`,
+    );
+    const line = `Advisor: ${vscode.workspace.asRelativePath(doc.uri, false)}: ${found.length} suggestion(s)${silent.length ? `; no advice for ${silent.join('; ')}` : ''}`;
+    if (this.summaries.get(doc.uri.toString()) === line) return;
+    this.summaries.set(doc.uri.toString(), line);
+    this.log.info(line);
   }
 
   /** Why a recognised value gets no advice: a bucket's region, the cleanest region already, ... */

@@ -280,6 +280,14 @@ describe('advisor regions: test data and recorded outputs', { timeout: 60_000 },
       assert.ok(isTestPath(p), p);
     for (const p of ['deploy/main.tf', 'src/contest.py', 'latest/values.yaml']) assert.ok(!isTestPath(p), p);
     assert.ok(isRecordedOutput('{"kind": "compute#instance", "zone": "us-central1-a"}'));
+    assert.ok(
+      isRecordedOutput('{"Reservations": [{"Instances": [{"Placement": {"AvailabilityZone": "us-east-1a"}}]}]}'),
+    );
+    assert.ok(
+      isRecordedOutput(
+        '{"id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/x", "location": "eastus"}',
+      ),
+    );
     assert.ok(!isRecordedOutput('resources:\n  region: us-east1\n'));
   });
 

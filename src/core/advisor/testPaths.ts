@@ -13,12 +13,15 @@ export function isTestPath(fileName: string): boolean {
   return TEST_DIR.test(fileName) || TEST_FILE.test(name);
 }
 
-/** Saved API output (`gcloud compute instances describe --format=json`, `kubectl get -o yaml` of nodes). */
+/** Saved API output (`gcloud ... describe`, `aws ... describe-*`, `az ... show`, `kubectl get -o yaml`). */
 export function isRecordedOutput(text: string): boolean {
   const head = text.slice(0, 20_000);
   return (
     /["']?selfLink["']?\s*:\s*["']?https:\/\/(www|compute|container)\.googleapis\.com\//.test(head) ||
     /["']?kind["']?\s*:\s*["']?compute#/.test(head) ||
+    // `aws ... describe-*` and `az ... show` output.
+    /"(ResponseMetadata|Reservations)"\s*:/.test(head) ||
+    /"id"\s*:\s*"\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\//i.test(head) ||
     /["']?creationTimestamp["']?\s*:\s*["']?\d{4}-\d\d-\d\dT[^\n]*\n[\s\S]{0,2000}["']?(resourceVersion|uid)["']?\s*:/.test(
       head,
     )
