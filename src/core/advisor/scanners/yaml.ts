@@ -24,12 +24,12 @@ function scalar(raw: string, at: number): { value: string; start: number; end: n
 export function scanYaml(text: string): Candidate[] {
   const out: Candidate[] = [];
   // Keys of the open block mappings, by indentation: a `- item` belongs to the nearest key above.
-  const keys: { indent: number; key: string; children: string[] }[] = [];
+  const keys: { indent: number; key: string; children?: string[] }[] = [];
   // Keys at the top level of the current document; each mapping's keys in its parent's `children`.
   let rootChildren: string[] = [];
   const context = (depth: number): RegionContext => ({
     path: keys.slice(0, depth).map((k) => k.key),
-    siblings: depth > 0 ? keys[depth - 1].children : rootChildren,
+    siblings: depth > 0 ? (keys[depth - 1].children ??= []) : rootChildren,
   });
   let offset = 0;
   let blockIndent = -1; // inside a | or > block scalar: skip its lines
@@ -66,8 +66,9 @@ export function scanYaml(text: string): Candidate[] {
       else if (key === 'value' && named?.indent === keyIndent) key = named.name;
       const rawValue = m[3] ?? '';
       const depth = keys.length;
-      (depth > 0 ? keys[depth - 1].children : rootChildren).push(key);
-      keys.push({ indent: keyIndent, key, children: [] });
+      // A mapping's key list is made when its first key comes (most keys hold a value, not a mapping).
+      (depth > 0 ? (keys[depth - 1].children ??= []) : rootChildren).push(key);
+      keys.push({ indent: keyIndent, key });
       const from = out.length;
       if (/^[|>][-+0-9]*$/.test(rawValue.replace(/ +#.*$/, ''))) {
         blockIndent = keyIndent;
