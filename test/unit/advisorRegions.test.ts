@@ -68,6 +68,15 @@ describe('advisor regions: roles, not strings', { timeout: 60_000 }, () => {
     assert.match(r.notes[0]!.message, /the s3 client/);
   });
 
+  it('a storage key anywhere above a value outranks a workload word below it', () => {
+    const yaml = 'inference:\n  s3:\n    endpoint:\n      region: us-east-2\n';
+    const r = advise('app.yaml', options, yaml);
+    assert.deepEqual(r.findings, []);
+    assert.match(r.notes[0]!.message, /under s3: a resource that does not move/);
+    const job = 'training_job:\n  compute:\n    region: us-east1\n';
+    assert.equal(advise('job.yaml', options, job).findings[0]?.suggestion.replacement, 'us-west1');
+  });
+
   it('an unknown role gets no advice, and a hover says why', () => {
     const r = advise('settings.yaml', options, 'cloud:\n  region: us-east1\n');
     assert.deepEqual(r.findings, []);

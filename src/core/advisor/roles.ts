@@ -126,6 +126,9 @@ export function regionRole(key: string, ctx: RegionContext | undefined, fileText
   if (siblings.some((s) => STATIC_SIBLING.test(s)))
     return { role: 'static', why: 'beside a bucket or an S3 endpoint: the region of storage that stays where it is' };
   if (WORKLOAD_WORD.test(keyWords)) return { role: 'workload', why: `${key}: where a workload runs` };
+  // Innermost first; a workload word waits until every enclosing key has been read, so that
+  // `s3: endpoint: region:` is storage, not an endpoint that runs work.
+  let workload: RoleVerdict | undefined;
   for (const header of [...(ctx?.path ?? [])].reverse()) {
     if (/^(resource|data|provider|module|backend|variable|locals|output|terraform|source) /.test(`${header} `)) {
       const b = blockRole(header, ctx!);
@@ -136,15 +139,17 @@ export function regionRole(key: string, ctx: RegionContext | undefined, fileText
           ? { role: 'workload', why: 'the provider region, where the workload resources of this module run' }
           : { role: 'metadata', why: 'a provider region with no workload resource beside it: used to authenticate' };
       }
-      if (b) return b;
+      if (b) return workload && b.role === 'unknown' ? workload : b;
       continue;
     }
     const h = norm(header);
     if (STATIC_WORD.test(h)) return { role: 'static', why: `under ${header}: a resource that does not move` };
     if (EXISTING_WORD.test(h))
       return { role: 'static', why: `under ${header}: an existing resource, where it is`, anchors: true };
-    if (WORKLOAD_WORD.test(h)) return { role: 'workload', why: `under ${header}: where a workload runs` };
+    if (!workload && WORKLOAD_WORD.test(h))
+      workload = { role: 'workload', why: `under ${header}: where a workload runs` };
   }
+  if (workload) return workload;
   if (siblings.some((s) => WORKLOAD_SIBLING.test(s)))
     return { role: 'workload', why: 'beside a machine type or an accelerator: where a workload runs' };
   return {
