@@ -144,6 +144,10 @@ describe('advisor regions: fixes that keep configs valid', { timeout: 60_000 }, 
     );
     const storage = gke.replace('kubernetes-engine', 'cloud-storage').replace('"gke"', '"buckets"');
     assert.deepEqual(advise('main.tf', options, storage).findings, []);
+    // A key that says cluster, given to a module that says nothing of what it creates: no advice.
+    const output =
+      'module "output" {\n  source         = "./modules/output-benchmark"\n  cluster_region = "us-east1"\n}\n';
+    assert.deepEqual(advise('main.tf', options, output).findings, []);
     const main = 'resource "google_compute_instance" "vm" {\n  zone = local.zone\n  name = var.name\n}\n';
     const vars = 'variable "region" {}\nresource "aws_s3_bucket" "b" {\n  region = var.region\n}\n';
     // terraform.tfvars: `region` feeds a bucket here, so it stays; a local used by an instance moves.

@@ -62,6 +62,7 @@ const METADATA_KEY = /^(topology|failure_domain)_(beta_)?kubernetes_io_(region|z
 
 const WORKLOAD_RESOURCE =
   /^(google_(container_(cluster|node_pool)|compute_(instance|instance_template|region_instance_template|instance_group_manager|region_instance_group_manager|instance_from_template)|tpu_(node|v2_vm|v2_queued_resource)|vertex_ai_\w+|cloud_run(_v2)?_(service|job)|cloudfunctions2?_function|workbench_instance|notebooks_instance|dataproc_cluster|dataflow_\w*job|cloud_batch\w*)|aws_(instance|launch_template|eks_(cluster|node_group|fargate_profile)|autoscaling_group|sagemaker_\w+|batch_\w+|ecs_\w+|emr_\w+|lambda_function|spot_instance_request|ec2_fleet)|azurerm_(kubernetes_cluster(_node_pool)?|(linux|windows)_virtual_machine(_scale_set)?|virtual_machine(_scale_set)?|machine_learning_(compute_\w+|inference_cluster)|container_group|container_app\w*|batch_\w+|(linux|windows)?_?function_app\w*|cognitive_deployment))$/;
+const HCL_BLOCK = /^(resource|data|provider|module|backend|variable|locals|output|terraform|source) /;
 const NETWORK_RESOURCE =
   /^(google_compute_(subnetwork|network|router|router_nat|firewall|address|global_address)|aws_(subnet|vpc|route_table|nat_gateway|internet_gateway|security_group|eip)|azurerm_(subnet|virtual_network|network_security_group|public_ip))$/;
 const METADATA_RESOURCE = /^(azurerm_resource_group|google_project\w*|aws_organizations_\w+)$/;
@@ -125,12 +126,16 @@ export function regionRole(key: string, ctx: RegionContext | undefined, fileText
   // An S3-compatible store (MinIO, an in-cluster endpoint): the region is a label the client sends.
   if (siblings.some((s) => STATIC_SIBLING.test(s)))
     return { role: 'static', why: 'beside a bucket or an S3 endpoint: the region of storage that stays where it is' };
+  // A module's input is what the module makes of it: `cluster_region` given to a module that
+  // writes benchmark output is not where a cluster runs.
+  const block = [...(ctx?.path ?? [])].reverse().find((h) => HCL_BLOCK.test(`${h} `));
+  if (block?.startsWith('module ')) return blockRole(block, ctx!) as RoleVerdict;
   if (WORKLOAD_WORD.test(keyWords)) return { role: 'workload', why: `${key}: where a workload runs` };
   // Innermost first; a workload word waits until every enclosing key has been read, so that
   // `s3: endpoint: region:` is storage, not an endpoint that runs work.
   let workload: RoleVerdict | undefined;
   for (const header of [...(ctx?.path ?? [])].reverse()) {
-    if (/^(resource|data|provider|module|backend|variable|locals|output|terraform|source) /.test(`${header} `)) {
+    if (HCL_BLOCK.test(`${header} `)) {
       const b = blockRole(header, ctx!);
       if (b === 'provider') {
         if (siblings.includes('alias'))
