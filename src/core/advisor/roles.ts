@@ -40,7 +40,17 @@ export function attachContext(out: Candidate[], from: number, context: RegionCon
   for (let i = from; i < out.length; i++) if (out[i].kind === 'region') (out[i] as RegionCandidate).context = context;
 }
 
-const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '_');
+/** `topology.kubernetes.io/region` -> `topology_kubernetes_io_region`; keys repeat, so each is worked out once. */
+const normed = new Map<string, string>();
+function norm(s: string): string {
+  let n = normed.get(s);
+  if (n === undefined) {
+    if (normed.size > 10_000) normed.clear();
+    n = s.toLowerCase().replace(/[^a-z0-9]+/g, '_');
+    normed.set(s, n);
+  }
+  return n;
+}
 
 /** Sibling keys normalised once per mapping (many values share one), refreshed when it grows. */
 const normalisedKeys = new WeakMap<string[], { length: number; keys: string[] }>();
@@ -104,6 +114,18 @@ const WORKLOAD_SIBLING =
 const STATIC_SIBLING =
   /^(bucket|bucket_name|bucketname|endpoint_url|endpointurl|s3_endpoint|aws_endpoint_url|aws_endpoint_url_s3|endpoint_url_s3|s3_endpoint_url|force_path_style|s3_force_path_style|storage_class|minio_endpoint|s3_url)$/;
 
+const placeless = new Map<string, string>();
+/** `gcp_cluster_region` -> `_cluster_`: the words of a key that say what the place is for. */
+function withoutPlaceWords(k: string): string {
+  let w = placeless.get(k);
+  if (w === undefined) {
+    if (placeless.size > 10_000) placeless.clear();
+    w = k.replace(/(^|_)(region|regions|location|locations|zone|zones|name|default|aws|gcp|google|azure)(?=_|$)/g, '_');
+    placeless.set(k, w);
+  }
+  return w;
+}
+
 /** The role of a region value from its key and context. */
 export function regionRole(key: string, ctx: RegionContext | undefined, fileText?: string): RoleVerdict {
   const k = norm(key);
@@ -111,10 +133,7 @@ export function regionRole(key: string, ctx: RegionContext | undefined, fileText
     return { role: 'metadata', why: "a node label: the cluster's location is set where the cluster is created" };
   // A variable's uses say more than its name: `subnetwork_region` used by a subnetwork this module creates moves.
   if (ctx?.uses?.length) return usesRole(ctx.uses, fileText);
-  const keyWords = k.replace(
-    /(^|_)(region|regions|location|locations|zone|zones|name|default|aws|gcp|google|azure)(?=_|$)/g,
-    '_',
-  );
+  const keyWords = withoutPlaceWords(k);
   if (STATIC_WORD.test(keyWords))
     return {
       role: 'static',
