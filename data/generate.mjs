@@ -248,6 +248,29 @@ export const SHORT_ANSWERS: readonly (readonly [string, string])[] = JSON.parse(
 `,
 );
 
+// Zones per cloud region and the zones that offer an accelerator (SOURCES.md §12), for region
+// advice that keeps a zone a zone and a TPU or GPU pool where its accelerator exists.
+const zoneRows = read('cloud-zones.csv').map((r, i) => {
+  if (!PROVIDERS.has(r.provider)) throw new Error(`data/cloud-zones.csv row ${i + 2}: unknown provider`);
+  const zones = r.zones.split(/\s+/).filter(Boolean);
+  if (!zones.length || !zones.every((z) => z.startsWith(r.region)))
+    throw new Error(`data/cloud-zones.csv row ${i + 2}: every zone must start with its region`);
+  return [r.provider, r.region, zones, r.source];
+});
+const acceleratorRows = read('cloud-accelerators.csv').map((r, i) => {
+  if (!PROVIDERS.has(r.provider)) throw new Error(`data/cloud-accelerators.csv row ${i + 2}: unknown provider`);
+  return [r.provider, r.accelerator, r.zones.split(/\s+/).filter(Boolean), r.source];
+});
+module(
+  'cloudZones.ts',
+  'data/cloud-zones.csv and data/cloud-accelerators.csv',
+  `/** [provider, region, zones, source]. */
+export const CLOUD_ZONES: readonly (readonly [string, string, readonly string[], string])[] = JSON.parse(${JSON.stringify(JSON.stringify(zoneRows))});
+/** [provider, accelerator, zones that offer it, source]. */
+export const CLOUD_ACCELERATORS: readonly (readonly [string, string, readonly string[], string])[] = JSON.parse(${JSON.stringify(JSON.stringify(acceleratorRows))});
+`,
+);
+
 console.log(
   `data: generated src/generated/ (${tdpValid.length} CPU TDPs, ${tdpRows.length - tdpValid.length} malformed or zero skipped)`,
 );

@@ -1,7 +1,7 @@
 import { existsSync, openSync, readdirSync, readFileSync, readSync, closeSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { advise, type Finding } from '../core/advisor/advise';
+import { adviseFile, type Finding, type RelatedFile } from '../core/advisor/advise';
 import { fileKind } from '../core/advisor/scanners';
 import { DEFAULT_ADVISOR_OPTIONS, type AdvisorOptions } from '../core/advisor/suggest';
 import { parseRuns, summariseRun } from '../core/bench/history';
@@ -17,7 +17,11 @@ Finds Hugging Face model ids and cloud regions in config files and code (JSON/JS
 .env, Terraform, Python, notebooks, Dockerfiles) and suggests a smaller model that is as good
 (measured on this machine, else published) or a region of the same provider that emits less;
 with --schedule-place, cron schedules (GitHub Actions, Kubernetes CronJobs, crontabs) that would
-emit less at another hour of the place's typical day.
+emit less at another hour of the place's typical day (if the typical day cannot be fetched, the
+other findings are still reported and the command says why on stderr).
+Region advice is given only where a workload runs (a cluster, node pool, instance, job or
+endpoint), never for a bucket, registry, identity or network, nor across partitions (GovCloud,
+China); a zone stays a zone, and a region's zones and paths move with it in one fix.
 Folders are walked, skipping node_modules, .git, virtual environments and build output.
 
   --json                 an array of findings: { file, line, column (1-based), end_line,
@@ -26,7 +30,10 @@ Folders are walked, skipping node_modules, .git, virtual environments and build 
   --runs FILE            benchmark history to use as evidence (default ./${RUNS_FILE} if present)
   --tolerance-percent P  largest quality loss that counts as "as good", % of the larger model's
                          score (default ${DEFAULT_ADVISOR_OPTIONS.tolerancePercent})
-  --region-scope S       country, continent (default) or any
+  --region-scope S       country (default), continent or any: where a suggested region may be
+  --include-tests        also read test data and recorded outputs (test/, tests/, testdata/,
+                         fixtures/, golden files, test_*.py, *_test.go, saved describe output),
+                         skipped by default
   --min-saving-percent P smallest saving worth a region suggestion (default ${DEFAULT_ADVISOR_OPTIONS.minSavingPercent})
   --intensity-dataset D  latest (default), codecarbon or gcp-2021
   --max-file-kb N        skip larger files (default 1024)
@@ -93,6 +100,25 @@ function looksBinary(file: string): boolean {
   }
 }
 
+/** The other .tf and .tfvars files of a Terraform module (its folder), read once per folder and scan. */
+function moduleFiles(dir: string, self: string, maxBytes: number, cache: Map<string, RelatedFile[]>): RelatedFile[] {
+  let files = cache.get(dir);
+  if (!files) {
+    files = [];
+    for (const name of readdirSync(dir).sort()) {
+      if (!/\.(tf|tfvars)$/i.test(name)) continue;
+      const path = join(dir, name);
+      try {
+        if (statSync(path).size <= maxBytes) files.push({ fileName: path, text: readFileSync(path, 'utf8') });
+      } catch {
+        // unreadable: the module is read without it
+      }
+    }
+    cache.set(dir, files);
+  }
+  return files.filter((f) => f.fileName !== self);
+}
+
 function evidence(f: Finding) {
   const s = f.suggestion;
   if (s.kind === 'region') return { kind: 'dataset', from: s.from, to: s.to, provider: s.provider, sources: s.sources };
@@ -117,6 +143,7 @@ export async function runScan(args: string[], out: (text: string) => void): Prom
       'max-file-kb': { type: 'string' },
       'schedule-place': { type: 'string' },
       'schedule-postcode': { type: 'string' },
+      'include-tests': { type: 'boolean' },
     },
   });
   if (positionals.length === 0) throw new UsageError('give at least one file or folder to scan.');
@@ -129,7 +156,19 @@ export async function runScan(args: string[], out: (text: string) => void): Prom
   const runsFile = values.runs ?? (existsSync(RUNS_FILE) ? RUNS_FILE : undefined);
   if (values.runs && !existsSync(values.runs)) throw new UsageError(`--runs ${values.runs} does not exist.`);
   const history = runsFile ? parseRuns(readFileSync(runsFile, 'utf8')).records.map(summariseRun) : [];
-  const options: AdvisorOptions & { models: boolean; regions: boolean } = {
+  // The typical day for cron advice: a failure to fetch it costs the schedule findings, not the others.
+  let typicalDay: Awaited<ReturnType<typeof fetchTypicalDay>> | undefined;
+  if (values['schedule-place'] !== undefined || values['schedule-postcode'] !== undefined) {
+    const target = forecastTargetFrom({ place: values['schedule-place'], postcode: values['schedule-postcode'] });
+    try {
+      typicalDay = await fetchTypicalDay(target, liveOptionsFromEnv());
+    } catch (e) {
+      process.stderr.write(
+        `carbonlens: no schedule advice: the typical day could not be fetched (${e instanceof Error ? e.message : String(e)}); the other findings follow.\n`,
+      );
+    }
+  }
+  const options: AdvisorOptions & { models: boolean; regions: boolean; includeTests: boolean } = {
     tolerancePercent:
       numberOption('--tolerance-percent', values['tolerance-percent'], 0) ?? DEFAULT_ADVISOR_OPTIONS.tolerancePercent,
     regionScope: scope as AdvisorOptions['regionScope'],
@@ -139,15 +178,12 @@ export async function runScan(args: string[], out: (text: string) => void): Prom
     history,
     models: true,
     regions: true,
-    ...((values['schedule-place'] !== undefined || values['schedule-postcode'] !== undefined) && {
-      typicalDay: await fetchTypicalDay(
-        forecastTargetFrom({ place: values['schedule-place'], postcode: values['schedule-postcode'] }),
-        liveOptionsFromEnv(),
-      ),
-    }),
+    includeTests: values['include-tests'] === true,
+    ...(typicalDay && { typicalDay }),
   };
   const maxBytes = (numberOption('--max-file-kb', values['max-file-kb'], 1) ?? 1024) * 1024;
   const results: (Finding & { file: string })[] = [];
+  const modules = new Map<string, RelatedFile[]>();
   for (const root of positionals) {
     if (!existsSync(root)) throw new UsageError(`${root} does not exist.`);
     for (const file of walk(root)) {
@@ -159,7 +195,10 @@ export async function runScan(args: string[], out: (text: string) => void): Prom
         continue;
       }
       if (looksBinary(file)) continue;
-      const findings = advise(file, readFileSync(file, 'utf8'), options) ?? [];
+      // Test data is judged by the path inside the scanned folder, not by where that folder is.
+      const rel = relative(root, file) || file.split(/[\\/]/).pop()!;
+      const related = /\.(tf|tfvars)$/i.test(file) ? moduleFiles(dirname(file), file, maxBytes, modules) : [];
+      const findings = adviseFile(rel, readFileSync(file, 'utf8'), options, undefined, related)?.findings ?? [];
       for (const f of findings) results.push({ ...f, file });
     }
   }
@@ -180,6 +219,16 @@ export async function runScan(args: string[], out: (text: string) => void): Prom
           }),
           evidence: evidence(f),
           message: f.message,
+          ...(f.edits && {
+            edits: f.edits.map((e) => ({
+              line: e.start.line + 1,
+              column: e.start.character + 1,
+              end_line: e.end.line + 1,
+              end_column: e.end.character + 1,
+              text: e.newText,
+            })),
+          }),
+          ...(f.noFix && { no_fix: f.noFix }),
         })),
         null,
         2,

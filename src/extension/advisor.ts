@@ -3,10 +3,14 @@
 // "Compare on this machine" action, and a hover with the evidence and its sources. Reading
 // works in untrusted workspaces; running a comparison needs trust.
 import { intensityText } from '../core/units';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { Disposable } from './dispose';
-import type { Finding } from '../core/advisor/advise';
+import type { Finding, Note, RelatedFile } from '../core/advisor/advise';
+import { percentText } from '../core/advisor/percent';
+import { isRecordedOutput, isTestPath } from '../core/advisor/testPaths';
+import { CONFIG_DEFAULTS } from './configDefaults';
 import type { AdvisorOptions, Suggestion } from '../core/advisor/suggest';
 import { citationsMarkdown } from '../core/citations';
 import type { RunSummary } from '../core/bench/history';
@@ -23,6 +27,8 @@ export interface AdvisorSettings {
   tolerancePercent: number;
   regionScope: AdvisorOptions['regionScope'];
   minSavingPercent: number;
+  /** Read test data and recorded outputs too (skipped by default). */
+  includeTests: boolean;
 }
 
 const SEVERITY: Record<string, vscode.DiagnosticSeverity> = {
@@ -38,7 +44,7 @@ export function readAdvisorSettings(): AdvisorSettings {
     const v = c.get<number>(key, fallback);
     return typeof v === 'number' && v >= min ? v : fallback;
   };
-  const scope = c.get<string>('regionScope', 'continent');
+  const scope = c.get<string>('regionScope', CONFIG_DEFAULTS['advisor.regionScope']);
   return {
     models: c.get<boolean>('models.enabled', true),
     regions: c.get<boolean>('regions.enabled', true),
@@ -46,8 +52,9 @@ export function readAdvisorSettings(): AdvisorSettings {
     ignore: (c.get<unknown[]>('ignore', []) ?? []).filter((g): g is string => typeof g === 'string'),
     maxFileSizeKB: num('maxFileSizeKB', 512, 1),
     tolerancePercent: num('tolerancePercent', 5),
-    regionScope: scope === 'country' || scope === 'any' ? scope : 'continent',
+    regionScope: scope === 'continent' || scope === 'any' ? scope : 'country',
     minSavingPercent: num('minSavingPercent', 20),
+    includeTests: c.get<boolean>('includeTests', CONFIG_DEFAULTS['advisor.includeTests']) === true,
   };
 }
 
@@ -77,11 +84,14 @@ function diagnosticCode(s: Suggestion): string {
 export class AdvisorController extends Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('carbonlens');
   private readonly findings = new Map<string, Finding[]>();
+  private readonly notes = new Map<string, Note[]>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly skippedLogged = new Set<string>();
+  /** The last line logged per file: a line is written when what the advisor says about it changes. */
+  private readonly summaries = new Map<string, string>();
   private settings = readAdvisorSettings();
   // dist/advisor.js, beside this bundle (a computed path: esbuild leaves it alone).
-  private readonly advise = (require(join(__dirname, 'advisor.js')) as typeof import('./advisorBundle')).advise;
+  private readonly adviseFile = (require(join(__dirname, 'advisor.js')) as typeof import('./advisorBundle')).adviseFile;
 
   constructor(
     private readonly docsUri: vscode.Uri,
@@ -138,6 +148,8 @@ export class AdvisorController extends Disposable {
   private clear(uri: vscode.Uri): void {
     this.collection.delete(uri);
     this.findings.delete(uri.toString());
+    this.notes.delete(uri.toString());
+    this.summaries.delete(uri.toString());
     clearTimeout(this.timers.get(uri.toString()));
   }
 
@@ -164,17 +176,32 @@ export class AdvisorController extends Disposable {
     }
     // A notebook cell is Python (or Markdown) text inside the .ipynb: read it by its language.
     const name = doc.uri.scheme === 'vscode-notebook-cell' ? `${doc.fileName}#cell` : doc.fileName;
-    const found = this.advise(
-      name,
-      text,
-      { ...s, dataset: this.config().dataset, history: this.history(), typicalDay: this.typicalDay() },
-      doc.languageId,
-    );
-    if (!found) {
+    // Test data is judged by the path inside the workspace folder, not by where the folder is.
+    if (!s.includeTests && (isTestPath(vscode.workspace.asRelativePath(doc.uri, false)) || isRecordedOutput(text))) {
       this.clear(doc.uri);
       return;
     }
+    const result = this.adviseFile(
+      name,
+      text,
+      {
+        ...s,
+        includeTests: true,
+        dataset: this.config().dataset,
+        history: this.history(),
+        typicalDay: this.typicalDay(),
+      },
+      doc.languageId,
+      this.moduleFiles(doc),
+    );
+    if (!result) {
+      this.clear(doc.uri);
+      return;
+    }
+    const found = result.findings;
     this.findings.set(doc.uri.toString(), found);
+    this.notes.set(doc.uri.toString(), result.notes);
+    this.logSummary(doc, found, result.notes);
     this.collection.set(
       doc.uri,
       found.map((f) => {
@@ -190,6 +217,26 @@ export class AdvisorController extends Disposable {
     );
   }
 
+  /** The other .tf and .tfvars files of a Terraform file's module (its folder), open ones as edited. */
+  private moduleFiles(doc: vscode.TextDocument): RelatedFile[] {
+    if (doc.uri.scheme !== 'file' || !/\.(tf|tfvars)$/i.test(doc.fileName)) return [];
+    const dir = dirname(doc.fileName);
+    const out: RelatedFile[] = [];
+    try {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        if (!/\.(tf|tfvars)$/i.test(name) || path === doc.fileName) continue;
+        const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.fileName === path);
+        if (open) out.push({ fileName: path, text: open.getText() });
+        else if (statSync(path).size <= this.settings.maxFileSizeKB * 1024)
+          out.push({ fileName: path, text: readFileSync(path, 'utf8') });
+      }
+    } catch {
+      // an unreadable folder: the file is read alone
+    }
+    return out;
+  }
+
   private at(doc: vscode.TextDocument, range: vscode.Range): Finding[] {
     return this.findingsFor(doc.uri).filter(
       (f) =>
@@ -202,17 +249,30 @@ export class AdvisorController extends Disposable {
     const actions: vscode.CodeAction[] = [];
     for (const f of this.at(doc, range)) {
       const where = new vscode.Range(f.start.line, f.start.character, f.end.line, f.end.character);
-      const fix = new vscode.CodeAction(
-        `Replace with ${f.suggestion.replacement}${f.suggestion.savingPercent !== undefined ? ` (-${f.suggestion.savingPercent.toFixed(0)}% ${f.kind === 'model' ? 'energy' : 'CO2'})` : ''}`,
-        vscode.CodeActionKind.QuickFix,
-      );
-      fix.edit = new vscode.WorkspaceEdit();
-      fix.edit.replace(doc.uri, where, f.suggestion.replacement);
-      fix.isPreferred = true;
-      fix.diagnostics = vscode.languages
-        .getDiagnostics(doc.uri)
-        .filter((d) => d.source === 'CarbonLens' && d.range.isEqual(where));
-      actions.push(fix);
+      // A region fix with no safe edit (zones or paths it cannot move) offers none.
+      if (!f.edits || f.edits.length > 0) {
+        const saving =
+          f.suggestion.savingPercent !== undefined
+            ? ` (-${percentText(f.suggestion.savingPercent)} ${f.kind === 'model' ? 'energy' : 'CO2'})`
+            : '';
+        const together = f.edits && f.edits.length > 1 ? ` and move its ${f.edits.length - 1} related values` : '';
+        const fix = new vscode.CodeAction(
+          `Replace with ${f.suggestion.replacement}${together}${saving}`,
+          vscode.CodeActionKind.QuickFix,
+        );
+        fix.edit = new vscode.WorkspaceEdit();
+        for (const e of f.edits ?? [{ start: f.start, end: f.end, newText: f.suggestion.replacement }])
+          fix.edit.replace(
+            doc.uri,
+            new vscode.Range(e.start.line, e.start.character, e.end.line, e.end.character),
+            e.newText,
+          );
+        fix.isPreferred = true;
+        fix.diagnostics = vscode.languages
+          .getDiagnostics(doc.uri)
+          .filter((d) => d.source === 'CarbonLens' && d.range.isEqual(where));
+        actions.push(fix);
+      }
       const task =
         f.suggestion.kind === 'model'
           ? isTask(f.suggestion.task)
@@ -246,7 +306,7 @@ export class AdvisorController extends Disposable {
 
   private hover(doc: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
     const f = this.at(doc, new vscode.Range(position, position))[0];
-    if (!f) return undefined;
+    if (!f) return this.noteHover(doc, position);
     const md = new vscode.MarkdownString('', true);
     md.isTrusted = { enabledCommands: ['carbonlens.compareModels', 'carbonlens.showPanel'] };
     const s = f.suggestion;
@@ -273,6 +333,29 @@ export class AdvisorController extends Disposable {
     }
     md.appendMarkdown(`\nSources: ${citationsMarkdown(s.sources)}\n`);
     return new vscode.Hover(md, new vscode.Range(f.start.line, f.start.character, f.end.line, f.end.character));
+  }
+
+  /** One line per file in the output channel: its suggestions, and why the other values it recognised get none. */
+  private logSummary(doc: vscode.TextDocument, found: readonly Finding[], notes: readonly Note[]): void {
+    if (found.length === 0 && notes.length === 0) return;
+    const silent = notes.map(
+      (n) => `${n.value} (line ${n.start.line + 1}): ${n.message.replace(/^No region advice for \S+: /, '')}`,
+    );
+    const line = `Advisor: ${vscode.workspace.asRelativePath(doc.uri, false)}: ${found.length} suggestion(s)${silent.length ? `; no advice for ${silent.join('; ')}` : ''}`;
+    if (this.summaries.get(doc.uri.toString()) === line) return;
+    this.summaries.set(doc.uri.toString(), line);
+    this.log.info(line);
+  }
+
+  /** Why a recognised value gets no advice: a bucket's region, the cleanest region already, ... */
+  private noteHover(doc: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+    const n = (this.notes.get(doc.uri.toString()) ?? []).find((x) =>
+      new vscode.Range(x.start.line, x.start.character, x.end.line, x.end.character).contains(position),
+    );
+    if (!n) return undefined;
+    const md = new vscode.MarkdownString('', true);
+    md.appendMarkdown(`**CarbonLens**: ${n.message}`);
+    return new vscode.Hover(md, new vscode.Range(n.start.line, n.start.character, n.end.line, n.end.character));
   }
 
   override dispose(): void {

@@ -22,4 +22,6 @@ export const CONFIG_DEFAULTS = {
   'runs.attribution': 'process',
   cloudProvider: '',
   'telemetry.otlpEndpoint': '',
+  'advisor.regionScope': 'country',
+  'advisor.includeTests': false,
 } as const;

@@ -17,7 +17,7 @@ describe('carbonlens scan', () => {
       yaml.map((f: Record<string, unknown>) => [f.line, f.column, f.kind, f.value, f.suggestion]),
       [
         [2, 8, 'model', 'google/vit-base-patch16-384', 'google/vit-base-patch16-224'],
-        [5, 11, 'region', 'asia-south1', 'asia-northeast2'],
+        [5, 11, 'region', 'asia-south1', 'asia-south2'],
       ],
     );
     assert.equal(yaml[0].evidence.kind, 'published');

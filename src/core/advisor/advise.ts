@@ -2,8 +2,13 @@
 // column. A candidate without a suggestion is not a finding.
 import { intensityText } from '../units';
 import type { Candidate } from './candidates';
+import { percentText } from './percent';
+import { adviseRegionCandidates, regionMessage, type ModuleFacts } from './regionAdvice';
+import type { RegionCandidate } from './roles';
 import { fileKind, scan, type FileKind } from './scanners';
-import { suggestModel, suggestRegion, suggestSchedule, type AdvisorOptions, type Suggestion } from './suggest';
+import { parseHcl } from './scanners/hcl';
+import { isRecordedOutput, isTestPath } from './testPaths';
+import { suggestModel, suggestSchedule, type AdvisorOptions, type Suggestion } from './suggest';
 
 export interface Position {
   /** 0-based, as editors count. */
@@ -20,6 +25,28 @@ export interface Finding {
   suggestion: Suggestion;
   /** One sentence, for a diagnostic. */
   message: string;
+  /**
+   * A region fix's edits in this file, this value's included: the region, its zones and the paths
+   * that name it move together. Empty: no quick fix (`noFix` says why). Absent: replace the value.
+   */
+  edits?: { start: Position; end: Position; newText: string }[];
+  noFix?: string;
+}
+
+/** A value the advisor recognised and gives no advice on, and why (for a hover). */
+export interface Note {
+  kind: 'model' | 'region' | 'schedule';
+  value: string;
+  key: string;
+  start: Position;
+  end: Position;
+  message: string;
+}
+
+/** A file beside the one advised (the other .tf and .tfvars files of a Terraform module). */
+export interface RelatedFile {
+  fileName: string;
+  text: string;
 }
 
 export interface AdviseOptions extends AdvisorOptions {
@@ -27,6 +54,11 @@ export interface AdviseOptions extends AdvisorOptions {
   regions: boolean;
   /** Cron schedules (needs a typical day in the options; default on). */
   schedules?: boolean;
+  /**
+   * false: test data and recorded outputs (test/, fixtures/, golden files, `gcloud describe`
+   * output) give nothing. Undefined: every file is read (callers that choose files themselves).
+   */
+  includeTests?: boolean;
 }
 
 function positions(text: string): (offset: number) => Position {
@@ -55,13 +87,9 @@ const hh = (hour: number) => `${String(hour).padStart(2, '0')}:00`;
 
 export function message(c: Pick<Candidate, 'value'>, s: Suggestion): string {
   if (s.kind === 'schedule') {
-    return `\`${c.value}\` starts at ${hh(s.from.hour)} UTC, when the grid (${s.location}) averages ${intensityText(s.from.gco2PerKwh)}; at ${hh(s.to.hour)} UTC it averages ${intensityText(s.to.gco2PerKwh)}: ${s.savingPercent.toFixed(0)}% less CO2 for the same work (typical day, ${s.period}). Cron times are UTC in GitHub Actions; a Kubernetes CronJob uses its time zone (spec.timeZone) or the controller's.`;
+    return `\`${c.value}\` starts at ${hh(s.from.hour)} UTC, when the grid (${s.location}) averages ${intensityText(s.from.gco2PerKwh)}; at ${hh(s.to.hour)} UTC it averages ${intensityText(s.to.gco2PerKwh)}: ${percentText(s.savingPercent)} less CO2 for the same work (typical day, ${s.period}). Cron times are UTC in GitHub Actions; a Kubernetes CronJob uses its time zone (spec.timeZone) or the controller's.`;
   }
-  if (s.kind === 'region') {
-    const years =
-      s.from.year && s.to.year && s.from.year !== s.to.year ? ` (figures of ${s.from.year} and ${s.to.year})` : '';
-    return `${s.replacement} (${s.to.location}, ${intensityText(s.to.gco2PerKwh)}) emits ${s.savingPercent.toFixed(0)}% less than ${c.value} (${s.from.location}, ${intensityText(s.from.gco2PerKwh)}) for the same energy${years}.`;
-  }
+  if (s.kind === 'region') return regionMessage(c.value, s);
   const h = s.headline;
   const unit = /%/.test(h.metric) ? '%' : '';
   const metric = h.metric.replace(/\s*%\s*$/, '').replace(/ %/, '');
@@ -80,29 +108,38 @@ export function message(c: Pick<Candidate, 'value'>, s: Suggestion): string {
         : undefined;
   const saving =
     s.savingPercent !== undefined
-      ? `${s.savingPercent.toFixed(0)}% less energy${s.evidence === 'measured-here' ? ' measured here' : ' in the study'}`
+      ? `${percentText(s.savingPercent)} less energy${s.evidence === 'measured-here' ? ' measured here' : ' in the study'}`
       : undefined;
   const more = [saves, saving].filter(Boolean).join('; ');
   return `${s.replacement}: ${h.suggested}${unit} vs ${h.current}${unit} ${metric} for ${c.value} (${h.on}, ${h.by}): ${verdict}.${more ? ` ${more[0]!.toUpperCase()}${more.slice(1)}.` : ''}`;
 }
 
-export function adviseCandidates(candidates: readonly Candidate[], text: string, options: AdviseOptions): Finding[] {
+export function adviseCandidates(
+  candidates: readonly Candidate[],
+  text: string,
+  options: AdviseOptions,
+  fileName = '',
+  module?: ModuleFacts,
+): Finding[] {
+  return adviseText(candidates, text, options, fileName, module).findings;
+}
+
+function adviseText(
+  candidates: readonly Candidate[],
+  text: string,
+  options: AdviseOptions,
+  fileName: string,
+  module?: ModuleFacts,
+): { findings: Finding[]; notes: Note[] } {
   const at = positions(text);
   const findings: Finding[] = [];
+  const notes: Note[] = [];
   const cache = new Map<string, Suggestion | undefined>();
   for (const c of candidates) {
-    if (c.kind === 'model' ? !options.models : c.kind === 'region' ? !options.regions : options.schedules === false)
-      continue;
+    if (c.kind === 'region' || (c.kind === 'model' ? !options.models : options.schedules === false)) continue;
     const key = `${c.kind}:${c.value}`;
     if (!cache.has(key))
-      cache.set(
-        key,
-        c.kind === 'model'
-          ? suggestModel(c.value, options)
-          : c.kind === 'region'
-            ? suggestRegion(c.value, options)
-            : suggestSchedule(c.value, options),
-      );
+      cache.set(key, c.kind === 'model' ? suggestModel(c.value, options) : suggestSchedule(c.value, options));
     const suggestion = cache.get(key);
     if (!suggestion) continue;
     findings.push({
@@ -115,7 +152,66 @@ export function adviseCandidates(candidates: readonly Candidate[], text: string,
       message: message(c, suggestion),
     });
   }
-  return findings;
+  if (options.regions) {
+    const regions = candidates.filter((c): c is RegionCandidate => c.kind === 'region');
+    const advice = adviseRegionCandidates(regions, text, fileName, options, module);
+    for (const f of advice.findings)
+      findings.push({
+        kind: 'region',
+        value: f.value,
+        key: f.candidate.key,
+        start: at(f.start),
+        end: at(f.end),
+        suggestion: f.suggestion,
+        message: f.message,
+        edits: f.edits.map((e) => ({ start: at(e.start), end: at(e.end), newText: e.newText })),
+        ...(f.noFix && { noFix: f.noFix }),
+      });
+    for (const n of advice.notes)
+      notes.push({
+        kind: 'region',
+        value: n.value,
+        key: n.key,
+        start: at(n.start),
+        end: at(n.end),
+        message: n.message,
+      });
+  }
+  const order = (a: { start: Position }, b: { start: Position }) =>
+    a.start.line - b.start.line || a.start.character - b.start.character;
+  return { findings: findings.sort(order), notes: notes.sort(order) };
+}
+
+/** What the other files of a Terraform module say about this one's variables and locals. */
+function moduleFacts(text: string, related: readonly RelatedFile[]): ModuleFacts {
+  const others = related.filter((r) => /\.(tf|tfvars)$/i.test(r.fileName));
+  const files = [text, ...others.map((r) => r.text)];
+  const parsed = files.map((t) => parseHcl(t));
+  return {
+    uses: parsed.flatMap((p) => p.uses),
+    hasWorkload: parsed.some((p) => p.hasWorkload),
+    texts: others.map((r) => r.text),
+    names: others.map((r) => r.fileName),
+  };
+}
+
+/**
+ * Findings and notes for a file's text; `undefined` when the file is of no kind the advisor
+ * reads. `related`: the other files of its Terraform module, whose uses give its variables a role.
+ */
+export function adviseFile(
+  fileName: string,
+  text: string,
+  options: AdviseOptions,
+  languageId?: string,
+  related: readonly RelatedFile[] = [],
+): { findings: Finding[]; notes: Note[] } | undefined {
+  const kind: FileKind | undefined = fileKind(fileName, languageId);
+  if (!kind) return undefined;
+  if (options.includeTests === false && (isTestPath(fileName) || isRecordedOutput(text)))
+    return { findings: [], notes: [] };
+  const module = kind === 'hcl' ? moduleFacts(text, related) : undefined;
+  return adviseText(scan(kind, text), text, options, fileName, module);
 }
 
 /** Findings for a file's text; `undefined` when the file is of no kind the advisor reads. */
@@ -124,8 +220,7 @@ export function advise(
   text: string,
   options: AdviseOptions,
   languageId?: string,
+  related?: readonly RelatedFile[],
 ): Finding[] | undefined {
-  const kind: FileKind | undefined = fileKind(fileName, languageId);
-  if (!kind) return undefined;
-  return adviseCandidates(scan(kind, text), text, options);
+  return adviseFile(fileName, text, options, languageId, related)?.findings;
 }

@@ -16,7 +16,9 @@ export interface Candidate {
 /** Keys whose value names a cloud region or zone: region, location, zone and their variants. */
 export function isRegionKey(key: string): boolean {
   const k = key.toLowerCase().replace(/[^a-z0-9]/g, '');
-  return /(region|regions|location|zone|zones)$/.test(k) || k === 'regionname' || k === 'cloudsdkcomputeregion';
+  return (
+    /(region|regions|location|locations|zone|zones)$/.test(k) || k === 'regionname' || k === 'cloudsdkcomputeregion'
+  );
 }
 
 /** Keys whose value names a model: model, model_id, base_model, checkpoint, repo_id, ... */

@@ -6,6 +6,16 @@ import { dataset, type CloudRegionRow, type DatasetName } from '../carbon/datase
 import { zoneToRegion } from '../carbon/intensity';
 import type { TypicalDay } from '../carbon/forecast';
 import { parseCron } from './cron';
+import {
+  acceleratorLabel,
+  acceleratorSource,
+  acceleratorZones,
+  continentOf,
+  countryName,
+  partitionOf,
+  zonesOf,
+  zonesSource,
+} from './regionData';
 import { modelRef, publishedAlternatives, publishedEnergySaving, sameModel, writeLike } from './catalogue';
 
 export interface AdvisorOptions {
@@ -24,7 +34,7 @@ export interface AdvisorOptions {
 
 export const DEFAULT_ADVISOR_OPTIONS: AdvisorOptions = {
   tolerancePercent: 5,
-  regionScope: 'continent',
+  regionScope: 'country',
   minSavingPercent: 20,
   dataset: 'latest',
   history: [],
@@ -56,6 +66,12 @@ export interface RegionSuggestion {
   from: { region: string; location: string; gco2PerKwh: number; year: number | null };
   to: { region: string; location: string; gco2PerKwh: number; year: number | null };
   savingPercent: number;
+  /** Country names of both regions: a suggestion abroad says so. */
+  countries: { from: string; to: string };
+  /** Zones of the new region for the config's zones, those offering its accelerators first. */
+  zones?: string[];
+  /** Accelerators the config names, which the new region offers. */
+  accelerators?: string[];
   sources: string[];
 }
 
@@ -187,75 +203,131 @@ export function suggestModel(id: string, options: AdvisorOptions): ModelSuggesti
   return measuredHere(id, options) ?? published(id, options);
 }
 
-const CONTINENT: Record<string, string> = {
-  USA: 'NA',
-  CAN: 'NA',
-  MEX: 'NA',
-  BRA: 'SA',
-  CHL: 'SA',
-  BEL: 'EU',
-  CHE: 'EU',
-  DEU: 'EU',
-  ESP: 'EU',
-  FIN: 'EU',
-  FRA: 'EU',
-  GBR: 'EU',
-  IRL: 'EU',
-  ITA: 'EU',
-  NLD: 'EU',
-  NOR: 'EU',
-  POL: 'EU',
-  SWE: 'EU',
-  CHN: 'AS',
-  HKG: 'AS',
-  IDN: 'AS',
-  IND: 'AS',
-  JPN: 'AS',
-  KOR: 'AS',
-  SGP: 'AS',
-  TWN: 'AS',
-  ARE: 'ME',
-  BHR: 'ME',
-  ISR: 'ME',
-  QAT: 'ME',
-  SAU: 'ME',
-  ZAF: 'AF',
-  AUS: 'OC',
-  NZL: 'OC',
-};
-
 /** The cloud region a value names (a zone names its region), or undefined. */
-function regionRow(value: string, name: DatasetName): CloudRegionRow | undefined {
+export function regionRow(value: string, name: DatasetName): CloudRegionRow | undefined {
   const id = value.trim().toLowerCase();
-  const rows = dataset(name).regions();
-  return rows.find((r) => r.region === id) ?? rows.find((r) => r.region === zoneToRegion(id));
+  let byId = regionRows.get(name);
+  if (!byId) {
+    byId = new Map();
+    // The first row of each region, as a search in the table's order finds it.
+    for (const r of dataset(name).regions()) if (!byId.has(r.region)) byId.set(r.region, r);
+    regionRows.set(name, byId);
+  }
+  return byId.get(id) ?? byId.get(zoneToRegion(id) ?? '');
+}
+const regionRows = new Map<DatasetName, Map<string, CloudRegionRow>>();
+
+/** What a region's config asks of another region: its accelerators, and zones to map its zones to. */
+export interface RegionNeeds {
+  /** Accelerators the config names (regionData's names: `tpu-v5e`, `h100`, ...). */
+  accelerators?: readonly string[];
+  /** Distinct zones of the region in the config, each needing a zone of the new region. */
+  zones?: number;
 }
 
-export function suggestRegion(value: string, options: AdvisorOptions): RegionSuggestion | undefined {
+export interface RegionChoice {
+  suggestion?: RegionSuggestion;
+  /** Why there is none, for a hover: "already among the cleanest in Canada". */
+  reason: string;
+}
+
+/** The zones of `region` offering every accelerator named, or undefined where the data does not say. */
+function usableZones(provider: string, region: string, accelerators: readonly string[]): readonly string[] | undefined {
+  let zones = zonesOf(provider, region);
+  for (const a of accelerators) {
+    const offering = acceleratorZones(provider, a);
+    if (!offering) return undefined;
+    const here = offering.filter((z) => z.startsWith(`${region}-`) || zoneToRegion(z) === region);
+    zones = zones ? zones.filter((z) => here.includes(z)) : here;
+  }
+  return zones;
+}
+
+/** The cleanest region in scope that can take the workload, or why there is none. */
+export function chooseRegion(value: string, options: AdvisorOptions, needs: RegionNeeds = {}): RegionChoice {
   const from = regionRow(value, options.dataset);
-  if (!from) return undefined;
+  if (!from) return { reason: `${value} is not a region in the ${options.dataset} dataset` };
+  const fromCountry = countryName(from.countryIso3);
+  const accelerators = needs.accelerators ?? [];
+  const uncovered = accelerators.filter((a) => !acceleratorZones(from.provider, a));
+  if (uncovered.length)
+    return {
+      reason: `the config names ${uncovered.map(acceleratorLabel).join(', ')}, and CarbonLens has no data on which ${from.provider} regions offer it`,
+    };
+  const partition = partitionOf(from.provider, from.region);
   const inScope = (r: CloudRegionRow) =>
     options.regionScope === 'any' ||
     (options.regionScope === 'country'
       ? r.countryIso3 === from.countryIso3
-      : CONTINENT[r.countryIso3] !== undefined && CONTINENT[r.countryIso3] === CONTINENT[from.countryIso3]);
-  const best = dataset(options.dataset)
+      : continentOf(r.countryIso3) !== undefined && continentOf(r.countryIso3) === continentOf(from.countryIso3));
+  const scopeText =
+    options.regionScope === 'country'
+      ? `in ${fromCountry}`
+      : options.regionScope === 'continent'
+        ? `on ${fromCountry}'s continent`
+        : `of ${from.provider}`;
+  if (from.gco2PerKwh <= 0) return { reason: `${from.region} has no positive intensity figure` };
+  const candidates = dataset(options.dataset)
     .regions()
-    .filter((r) => r.provider === from.provider && r.region !== from.region && inScope(r))
-    .sort((a, b) => a.gco2PerKwh - b.gco2PerKwh)[0];
-  if (!best || from.gco2PerKwh <= 0) return undefined;
-  const savingPercent = (1 - best.gco2PerKwh / from.gco2PerKwh) * 100;
-  if (savingPercent < options.minSavingPercent) return undefined;
-  // A zone suggests a region: the zone letters of another region mean nothing.
+    .filter(
+      (r) =>
+        r.provider === from.provider &&
+        r.region !== from.region &&
+        partitionOf(r.provider, r.region) === partition &&
+        inScope(r),
+    )
+    .sort((a, b) => a.gco2PerKwh - b.gco2PerKwh);
+  const cleaner = candidates.filter((r) => (1 - r.gco2PerKwh / from.gco2PerKwh) * 100 >= options.minSavingPercent);
+  if (!cleaner.length)
+    return {
+      reason: `already among the cleanest ${scopeText}${partition !== from.provider ? ` (${partition} partition)` : ''}: no region there emits ${options.minSavingPercent}% less`,
+    };
+  const zonesNeeded = needs.zones ?? 0;
+  for (const best of cleaner) {
+    let zones: readonly string[] | undefined;
+    if (accelerators.length || zonesNeeded > 0) {
+      zones = usableZones(from.provider, best.region, accelerators);
+      if (!zones || zones.length === 0 || zones.length < zonesNeeded) continue;
+    }
+    const savingPercent = (1 - best.gco2PerKwh / from.gco2PerKwh) * 100;
+    const zoneSource = zones ? zonesSource(from.provider, best.region) : undefined;
+    const accSources = accelerators.map((a) => acceleratorSource(from.provider, a)).filter((x): x is string => !!x);
+    return {
+      reason: '',
+      suggestion: {
+        kind: 'region',
+        replacement: best.region,
+        provider: from.provider,
+        from: { region: from.region, location: from.location, gco2PerKwh: from.gco2PerKwh, year: from.year },
+        to: { region: best.region, location: best.location, gco2PerKwh: best.gco2PerKwh, year: best.year },
+        savingPercent,
+        countries: { from: fromCountry, to: countryName(best.countryIso3) },
+        ...(zones && { zones: [...zones] }),
+        ...(accelerators.length && { accelerators: [...accelerators] }),
+        sources: [...new Set([from.source, best.source, ...(zoneSource ? [zoneSource] : []), ...accSources])],
+      },
+    };
+  }
   return {
-    kind: 'region',
-    replacement: best.region,
-    provider: from.provider,
-    from: { region: from.region, location: from.location, gco2PerKwh: from.gco2PerKwh, year: from.year },
-    to: { region: best.region, location: best.location, gco2PerKwh: best.gco2PerKwh, year: best.year },
-    savingPercent,
-    sources: [...new Set([from.source, best.source])],
+    reason: accelerators.length
+      ? `no cleaner region ${scopeText} offers ${accelerators.map(acceleratorLabel).join(' and ')} in the data`
+      : `no cleaner region ${scopeText} has zones in CarbonLens's data to move the config's zones to`,
   };
+}
+
+/** A cleaner region for a value on its own (a zone gets a zone of the new region); see chooseRegion. */
+export function suggestRegion(
+  value: string,
+  options: AdvisorOptions,
+  needs?: RegionNeeds,
+): RegionSuggestion | undefined {
+  const id = value.trim().toLowerCase();
+  const row = regionRow(id, options.dataset);
+  if (!row) return undefined;
+  const isZone = row.region !== id;
+  const s = chooseRegion(value, options, { ...needs, zones: Math.max(needs?.zones ?? 0, isZone ? 1 : 0) }).suggestion;
+  if (s && isZone && s.zones) return { ...s, replacement: s.zones[0]! };
+  return s;
 }
 
 /** A cron job at a fixed hour moved to the hour of the typical day with the lowest mean intensity. */

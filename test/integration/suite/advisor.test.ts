@@ -64,10 +64,10 @@ describe('CarbonLens advisor in the editor', function () {
       uri,
       found[1].range,
     );
-    const fix = actions.find((a) => a.title.startsWith('Replace with asia-northeast2'));
+    const fix = actions.find((a) => a.title.startsWith('Replace with asia-south2'));
     assert.ok(fix?.edit, `actions: ${actions.map((a) => a.title).join(' | ')}`);
     assert.ok(await vscode.workspace.applyEdit(fix.edit));
-    assert.equal(doc.lineAt(4).text, '  region: asia-northeast2');
+    assert.equal(doc.lineAt(4).text, '  region: asia-south2');
     // The edit re-scans the file: the region is clean now, the model is still flagged.
     await settlesTo(uri, (d) => d.range.start.line, [1]);
   });

@@ -3,6 +3,8 @@
 // rejects). Each reads only lines whose shape it knows.
 import { parse as parseToml } from 'smol-toml';
 import { classify, type Candidate } from '../candidates';
+import { attachContext } from '../roles';
+import { parseHcl } from './hcl';
 
 function eachLine(text: string, fn: (line: string, start: number) => void): void {
   let start = 0;
@@ -21,17 +23,22 @@ function unquote(raw: string, at: number): { value: string; start: number; end: 
 
 export function scanEnv(text: string): Candidate[] {
   const out: Candidate[] = [];
+  // A flat file: every key is a sibling of every other (an S3 endpoint beside AWS_REGION).
+  const keys: string[] = [];
   eachLine(text, (line, start) => {
     const m = /^(\s*(?:export\s+)?)([A-Za-z_][A-Za-z0-9_.]*)(\s*=\s*)(.*)$/.exec(line);
     if (!m) return;
+    keys.push(m[2]);
     const v = unquote(m[4].trim(), start + m[1].length + m[2].length + m[3].length);
     if (v) classify(m[2], v.value, v.start, v.end, out);
   });
+  attachContext(out, 0, { path: [], siblings: keys });
   return out;
 }
 
 export function scanDockerfile(text: string): Candidate[] {
   const out: Candidate[] = [];
+  const keys = [...text.matchAll(/\b([A-Za-z_][A-Za-z0-9_]*)(?==|\s+\S)/g)].map((m) => m[1]);
   eachLine(text, (line, start) => {
     const m = /^(\s*(?:ENV|ARG)\s+)(.*)$/i.exec(line);
     if (!m) return;
@@ -52,29 +59,13 @@ export function scanDockerfile(text: string): Candidate[] {
       if (v) classify(legacy[1], v.value, v.start, v.end, out);
     }
   });
+  attachContext(out, 0, { path: [], siblings: keys });
   return out;
 }
 
-/** Terraform and tfvars: `key = "value"` and `key = ["a", "b"]` on one line, outside comments. */
+/** Terraform and tfvars: blocks, attributes and lists (scanners/hcl.ts). */
 export function scanHcl(text: string): Candidate[] {
-  const out: Candidate[] = [];
-  let inComment = false;
-  eachLine(text, (line, start) => {
-    if (inComment) {
-      if (line.includes('*/')) inComment = false;
-      return;
-    }
-    if (/^\s*\/\*/.test(line) && !line.includes('*/')) {
-      inComment = true;
-      return;
-    }
-    const m = /^(\s*)("?)([A-Za-z_][\w-]*)\2(\s*=\s*)(.*?)\s*(?:(?:#|\/\/).*)?$/.exec(line);
-    if (!m) return;
-    const key = m[3];
-    const valueAt = start + m[1].length + m[2].length * 2 + key.length + m[4].length;
-    strings(m[5], valueAt, (value, s, e) => classify(key, value, s, e, out));
-  });
-  return out;
+  return parseHcl(text).candidates;
 }
 
 /** Each double- or single-quoted string of a value (`"a"` or `["a", "b"]`), without interpolation. */
@@ -91,7 +82,15 @@ export function scanToml(text: string): Candidate[] {
   }
   const out: Candidate[] = [];
   let multiline = false;
+  let table: string[] = [];
+  let tableKeys: string[] = [];
   eachLine(text, (line, start) => {
+    const header = /^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$/.exec(line);
+    if (header && !multiline) {
+      table = header[1].split('.').map((k) => k.trim().replace(/^["']|["']$/g, ''));
+      tableKeys = [];
+      return;
+    }
     const quotes = (line.match(/"""|'''/g) ?? []).length;
     if (multiline || quotes % 2 === 1) {
       if (quotes % 2 === 1) multiline = !multiline;
@@ -107,7 +106,10 @@ export function scanToml(text: string): Candidate[] {
       .pop()!
       .trim()
       .replace(/^["']|["']$/g, '');
+    tableKeys.push(key);
+    const from = out.length;
     strings(m[4], start + m[1].length + m[2].length + m[3].length, (value, s, e) => classify(key, value, s, e, out));
+    attachContext(out, from, { path: table, siblings: tableKeys });
   });
   return out;
 }

@@ -3,6 +3,7 @@
 // file (its CST alone); this reads the subset that holds config values in about 2 ms, and a
 // line it does not understand (tabs, block scalars, anchors, multi-line flows) gives nothing.
 import { classify, type Candidate } from '../candidates';
+import { attachContext, type RegionContext } from '../roles';
 
 const KEY_LINE = /^( *)(?:- +)?("[^"]*"|'[^']*'|[A-Za-z0-9_.$/-][^:#'"]*?) *:(?: +(.*?))? *$/;
 const ITEM_LINE = /^( *)- +(.*?) *$/;
@@ -23,7 +24,13 @@ function scalar(raw: string, at: number): { value: string; start: number; end: n
 export function scanYaml(text: string): Candidate[] {
   const out: Candidate[] = [];
   // Keys of the open block mappings, by indentation: a `- item` belongs to the nearest key above.
-  const keys: { indent: number; key: string }[] = [];
+  const keys: { indent: number; key: string; children?: string[] }[] = [];
+  // Keys at the top level of the current document; each mapping's keys in its parent's `children`.
+  let rootChildren: string[] = [];
+  const context = (depth: number): RegionContext => ({
+    path: keys.slice(0, depth).map((k) => k.key),
+    siblings: depth > 0 ? (keys[depth - 1].children ??= []) : rootChildren,
+  });
   let offset = 0;
   let blockIndent = -1; // inside a | or > block scalar: skip its lines
   // Kubernetes env entries: `- name: AWS_REGION` then `value: ...` reads as AWS_REGION's value.
@@ -42,6 +49,7 @@ export function scanYaml(text: string): Candidate[] {
     if (body.includes('\t') && /^\s*\t/.test(body)) return out; // tab indentation is invalid YAML: stop
     if (trimmed === '---' || trimmed === '...') {
       keys.length = 0;
+      rootChildren = [];
       continue;
     }
     while (
@@ -57,7 +65,11 @@ export function scanYaml(text: string): Candidate[] {
       if (key === 'name' && m[3]) named = { indent: keyIndent, name: m[3].replace(/^["']|["']$/g, '') };
       else if (key === 'value' && named?.indent === keyIndent) key = named.name;
       const rawValue = m[3] ?? '';
+      const depth = keys.length;
+      // A mapping's key list is made when its first key comes (most keys hold a value, not a mapping).
+      (depth > 0 ? (keys[depth - 1].children ??= []) : rootChildren).push(key);
       keys.push({ indent: keyIndent, key });
+      const from = out.length;
       if (/^[|>][-+0-9]*$/.test(rawValue.replace(/ +#.*$/, ''))) {
         blockIndent = keyIndent;
         continue;
@@ -77,12 +89,15 @@ export function scanYaml(text: string): Candidate[] {
         const s = scalar(rawValue, valueAt);
         if (s) classify(key, s.value, s.start, s.end, out);
       }
+      if (out.length > from) attachContext(out, from, context(depth));
       continue;
     }
     const item = ITEM_LINE.exec(body);
     if (item && keys.length) {
       const s = scalar(item[2], lineStart + body.length - item[2].length);
+      const from = out.length;
       if (s) classify(keys[keys.length - 1].key, s.value, s.start, s.end, out);
+      if (out.length > from) attachContext(out, from, context(keys.length - 1));
     }
   }
   return out;
