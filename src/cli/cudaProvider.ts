@@ -1,10 +1,11 @@
 // `carbonlens cuda-provider`: which CUDA runtime this machine can load, which onnxruntime CUDA
 // provider matches it, whether it is installed, and, with consent, the install.
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type CudaMajor, detectCuda } from '../core/models/cudaDetect';
 import {
   CUDA_PACKAGE,
+  checkFolder,
   installCudaProvider,
   installedProvider,
   NUGET_INDEX,
@@ -62,7 +63,9 @@ export async function runCudaProvider(args: string[], out: (t: string) => void):
     throw new UsageError(`expected 'status' or 'install', not '${positionals.join(' ')}'.`);
   if (values.cuda !== undefined && values.cuda !== '12' && values.cuda !== '13')
     throw new UsageError(`--cuda must be 12 or 13, not '${values.cuda}'.`);
-  const folder = values.dir ?? runtimeFolder(cacheDir());
+  if (values.dir !== undefined && !values.dir.trim())
+    throw new UsageError('--dir is empty: give a folder, or leave --dir out for the default.');
+  const folder = values.dir === undefined ? runtimeFolder(cacheDir()) : resolve(values.dir);
   const err = (t: string) => void process.stderr.write(`${t}\n`);
   const report = detectCuda();
   const cuda = (values.cuda ? Number(values.cuda) : report.usable) as CudaMajor | undefined;
@@ -85,6 +88,11 @@ export async function runCudaProvider(args: string[], out: (t: string) => void):
       );
     else if (!installed && cuda) out(`To install the matching one: carbonlens cuda-provider install (CUDA ${cuda}).`);
     return 0;
+  }
+  try {
+    checkFolder(folder); // before asking or downloading anything
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
   if (!cuda)
     throw new UsageError(`${report.summary} Install CUDA 12 or 13 and cuDNN 9, or choose a build with --cuda 12|13.`);
