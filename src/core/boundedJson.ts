@@ -33,7 +33,8 @@ const hostOf = (url: string) => {
   }
 };
 
-const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
+const size = (bytes: number) =>
+  bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : `${Math.round(bytes / 1024)} KB`;
 
 /**
  * The body of `res` parsed as JSON, at most `maxBytes`, before `signal` (from timeLimit) fires.
@@ -55,7 +56,7 @@ export async function readJson(
   const declared = Number(res.headers.get('content-length'));
   const tooLarge = () =>
     new BoundedReadError(
-      `${host} sent an answer larger than ${mb(maxBytes)}, the limit for metadata: stopped.`,
+      `${host} sent an answer larger than ${size(maxBytes)}, the limit for metadata: stopped.`,
       'too-large',
     );
   if (Number.isFinite(declared) && declared > maxBytes) {
@@ -63,7 +64,7 @@ export async function readJson(
     throw tooLarge();
   }
   const chunks: Uint8Array[] = [];
-  let size = 0;
+  let received = 0;
   if (res.body) {
     const reader = res.body.getReader();
     let onAbort: (() => void) | undefined;
@@ -77,8 +78,8 @@ export async function readJson(
       for (;;) {
         const { done, value } = await Promise.race([reader.read(), aborted]);
         if (done) break;
-        size += value.byteLength;
-        if (size > maxBytes) throw tooLarge();
+        received += value.byteLength;
+        if (received > maxBytes) throw tooLarge();
         chunks.push(value);
       }
     } catch (e) {
