@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
-import { appendRecord, checkRecordFile } from '../core/bench/report';
+import { appendRecord } from '../core/bench/report';
 import { fetchForecast } from '../core/carbon/forecast';
 import { resolveIntensity, resolvePlace, type IntensityFigure } from '../core/carbon/intensity';
 import { cleanestWindow, parseDuration, type CleanWindow } from '../core/carbon/window';
@@ -18,7 +18,7 @@ import { becomeSubreaper, childrenOf, isRunning, processTree } from '../core/rea
 import { ProcessSetTracker, reapedChildTicks } from '../core/tracking/attribution';
 import { executableName, trackedRecord, type TrackedRecord } from '../core/tracking/trackedRecord';
 import { gramsText, intensityText, joulesText } from '../core/units';
-import { ramModelOption } from './benchOptions';
+import { checkOut, ramModelOption } from './benchOptions';
 import { datasetOption, forecastCacheFromEnv, liveOptionsFromEnv, PLACE_OPTIONS, placeQuery } from './carbonOptions';
 import { forecastTargetFrom, windowSentence } from './forecast';
 import { startTelemetry, telemetryOptions, TELEMETRY_HELP } from './telemetryOptions';
@@ -232,7 +232,7 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
   if (budgetG !== undefined && !intensity)
     throw new UsageError('--budget-g needs a place (--region, --country, --place, ...).');
   const out = values.out ?? 'emissions.csv';
-  checkRecordFile(out);
+  checkOut(out);
   const telemetry = telemetryOptions(values);
   const ramModel = ramModelOption(values['ram-model']);
   const attribution = values.attribution ?? 'process';
