@@ -1,5 +1,15 @@
-import { existsSync, openSync, readdirSync, readFileSync, readSync, closeSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  closeSync,
+  type Dirent,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
+import { join, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { advise, type Finding } from '../core/advisor/advise';
 import { fileKind } from '../core/advisor/scanners';
@@ -53,33 +63,73 @@ const SKIP_DIRS = new Set([
   '.vscode-test',
 ]);
 
+/** Why an entry could not be read, in words. */
+const reason = (e: unknown) => {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? (e as Error).message);
+};
+
 /**
- * The files under `path`. Each folder is read once (by device and inode), so links that loop
- * back, or point at a folder twice, neither hang the scan nor repeat its findings. A link to a
- * file is read like the file.
+ * The files under `root`, never outside its real path: a link that leads out of the root (to a
+ * sibling folder, to /proc/self) is not followed. Each folder is read once (by device and
+ * inode), so links that loop back, or point at a folder twice, neither hang the scan nor repeat
+ * its findings. A link to a file inside the root is read like the file. An entry that cannot be
+ * read is skipped with a note.
  */
-function* walk(path: string, seen = new Set<string>()): Generator<string> {
-  const st = statSync(path);
-  if (st.isFile()) {
-    yield path;
+function* walk(root: string, note: (text: string) => void): Generator<string> {
+  let realRoot: string;
+  try {
+    realRoot = realpathSync(root);
+  } catch (e) {
+    note(`skipped ${root}: ${reason(e)}.`);
     return;
   }
-  if (!st.isDirectory()) return;
-  const id = `${st.dev}:${st.ino}`;
-  if (seen.has(id)) return;
-  seen.add(id);
-  for (const name of readdirSync(path).sort()) {
-    const child = join(path, name);
-    let s: ReturnType<typeof statSync>;
+  const inside = (real: string) =>
+    real === realRoot || real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep);
+  const seen = new Set<string>();
+  function* visit(path: string, isRoot: boolean): Generator<string> {
+    let st: ReturnType<typeof statSync>;
     try {
-      s = statSync(child);
-    } catch {
-      continue; // a broken link
+      st = statSync(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') note(`skipped ${path}: ${reason(e)}.`);
+      return; // ENOENT: a broken link, nothing to read
     }
-    if (s.isDirectory()) {
-      if (!SKIP_DIRS.has(name)) yield* walk(child, seen);
-    } else if (s.isFile() && fileKind(child)) yield child;
+    if (st.isFile()) {
+      if (isRoot || fileKind(path)) yield path;
+      return;
+    }
+    if (!st.isDirectory()) return;
+    const id = `${st.dev}:${st.ino}`;
+    if (seen.has(id)) return;
+    seen.add(id);
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(path, { withFileTypes: true });
+    } catch (e) {
+      note(`skipped ${path}: ${reason(e)}.`);
+      return;
+    }
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const child = join(path, entry.name);
+      if (entry.isSymbolicLink()) {
+        let real: string;
+        try {
+          real = realpathSync(child);
+        } catch {
+          continue; // a broken link or a loop
+        }
+        if (!inside(real)) {
+          note(`skipped ${child}: a link out of ${root} (to ${real}), not followed.`);
+          continue;
+        }
+      }
+      if (entry.isDirectory() || entry.isSymbolicLink()) {
+        if (!SKIP_DIRS.has(entry.name)) yield* visit(child, false);
+      } else if (entry.isFile() && fileKind(child)) yield child;
+    }
   }
+  yield* visit(root, true);
 }
 
 function looksBinary(file: string): boolean {
@@ -148,18 +198,24 @@ export async function runScan(args: string[], out: (text: string) => void): Prom
   };
   const maxBytes = (numberOption('--max-file-kb', values['max-file-kb'], 1) ?? 1024) * 1024;
   const results: (Finding & { file: string })[] = [];
+  const note = (text: string) => void process.stderr.write(`carbonlens: ${text}\n`);
   for (const root of positionals) {
     if (!existsSync(root)) throw new UsageError(`${root} does not exist.`);
-    for (const file of walk(root)) {
-      const size = statSync(file).size;
-      if (size > maxBytes) {
-        process.stderr.write(
-          `carbonlens: skipped ${file}: ${(size / 1024).toFixed(0)} KB is over --max-file-kb ${maxBytes / 1024}.\n`,
-        );
+    for (const file of walk(root, note)) {
+      let text: string;
+      try {
+        const size = statSync(file).size;
+        if (size > maxBytes) {
+          note(`skipped ${file}: ${(size / 1024).toFixed(0)} KB is over --max-file-kb ${maxBytes / 1024}.`);
+          continue;
+        }
+        if (looksBinary(file)) continue;
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        note(`skipped ${file}: ${reason(e)}.`);
         continue;
       }
-      if (looksBinary(file)) continue;
-      const findings = advise(file, readFileSync(file, 'utf8'), options) ?? [];
+      const findings = advise(file, text, options) ?? [];
       for (const f of findings) results.push({ ...f, file });
     }
   }
