@@ -22,7 +22,7 @@ import { checkOut, ramModelOption } from './benchOptions';
 import { datasetOption, forecastCacheFromEnv, liveOptionsFromEnv, PLACE_OPTIONS, placeQuery } from './carbonOptions';
 import { forecastTargetFrom, windowSentence } from './forecast';
 import { startTelemetry, telemetryOptions, TELEMETRY_HELP } from './telemetryOptions';
-import { isDecimal, numberOption, UsageError } from './usage';
+import { numberOption, RANGES, UsageError } from './usage';
 
 export const RUN_HELP = `Usage: carbonlens run [options] -- COMMAND [ARGS...]
 
@@ -210,15 +210,9 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
   const { values } = parseArgs({ args: own, strict: true, options: RUN_OPTIONS });
   if (command.length === 0 || !command[0])
     throw new UsageError('no command to run: carbonlens run [options] -- COMMAND [ARGS...].');
-  const whole = (flag: string, v: string | undefined, d: number) => {
-    if (v === undefined) return d;
-    if (!isDecimal(v) || !Number.isInteger(Number(v)) || Number(v) < 0)
-      throw new UsageError(`${flag} must be a whole number >= 0, not '${v}'.`);
-    return Number(v);
-  };
-  const idleMs = whole('--idle-ms', values['idle-ms'], 2000);
-  const intervalMs = Math.max(10, whole('--interval-ms', values['interval-ms'], 1000));
-  const pue = numberOption('--pue', values.pue, 1) ?? 1;
+  const idleMs = numberOption('--idle-ms', values['idle-ms'], RANGES.idleMs) ?? 2000;
+  const intervalMs = numberOption('--interval-ms', values['interval-ms'], RANGES.intervalMs) ?? 1000;
+  const pue = numberOption('--pue', values.pue, RANGES.pue) ?? 1;
   const budgetJ = numberOption('--budget-j', values['budget-j'], 0);
   const budgetG = numberOption('--budget-g', values['budget-g'], 0);
   const dataset = datasetOption(values['intensity-dataset']) ?? 'latest';

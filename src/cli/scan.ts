@@ -181,10 +181,12 @@ export async function runScan(args: string[], out: (text: string) => void): Prom
   const history = runsFile ? parseRuns(readFileSync(runsFile, 'utf8')).records.map(summariseRun) : [];
   const options: AdvisorOptions & { models: boolean; regions: boolean } = {
     tolerancePercent:
-      numberOption('--tolerance-percent', values['tolerance-percent'], 0) ?? DEFAULT_ADVISOR_OPTIONS.tolerancePercent,
+      numberOption('--tolerance-percent', values['tolerance-percent'], { min: 0, max: 100 }) ??
+      DEFAULT_ADVISOR_OPTIONS.tolerancePercent,
     regionScope: scope as AdvisorOptions['regionScope'],
     minSavingPercent:
-      numberOption('--min-saving-percent', values['min-saving-percent'], 0) ?? DEFAULT_ADVISOR_OPTIONS.minSavingPercent,
+      numberOption('--min-saving-percent', values['min-saving-percent'], { min: 0, max: 100 }) ??
+      DEFAULT_ADVISOR_OPTIONS.minSavingPercent,
     dataset: datasetOption(values['intensity-dataset']) ?? 'latest',
     history,
     models: true,
@@ -196,7 +198,7 @@ export async function runScan(args: string[], out: (text: string) => void): Prom
       ),
     }),
   };
-  const maxBytes = (numberOption('--max-file-kb', values['max-file-kb'], 1) ?? 1024) * 1024;
+  const maxBytes = (numberOption('--max-file-kb', values['max-file-kb'], { min: 1, max: 1_048_576 }) ?? 1024) * 1024;
   const results: (Finding & { file: string })[] = [];
   const note = (text: string) => void process.stderr.write(`carbonlens: ${text}\n`);
   for (const root of positionals) {
