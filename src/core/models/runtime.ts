@@ -10,6 +10,7 @@ import { webgpuUnavailable } from './webgpuProbe';
 
 export { librarySearchPath };
 import type { Dtype, Task } from './tasks';
+import { ModelFileError, type PromptTokenizer } from '../bench/promptFit';
 
 export const DEVICES = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const;
 export type Device = (typeof DEVICES)[number];
@@ -201,3 +202,41 @@ export const transformersPipeline: PipelineFactory = async (task, folder, device
   }
   return pipe as unknown as TaskPipeline;
 };
+
+/** A language model's tokenizer, for fitting prompts to its context (see promptFit). */
+export interface TextTokenizer extends PromptTokenizer {
+  /** The text the model gets for a pipeline input: a string as it is, a chat through the model's template. */
+  render(input: unknown): string;
+}
+
+/**
+ * The model's tokenizer, loaded alone before the model: a tokenizer.json that cannot be read is
+ * said to be that, not a failure of the device the model was to run on.
+ */
+export async function loadTokenizer(folder: string): Promise<TextTokenizer> {
+  const { AutoTokenizer, env } = await import('@huggingface/transformers');
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = dirname(folder) + sep;
+  env.useFSCache = false;
+  let tok: Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
+  try {
+    tok = await AutoTokenizer.from_pretrained(basename(folder));
+  } catch (e) {
+    throw new ModelFileError(
+      `The tokenizer of ${folder} (tokenizer.json, tokenizer_config.json) cannot be read (${failureReason(e)}): download the model again.`,
+    );
+  }
+  return {
+    count: (text) => tok.encode(text).length,
+    encode: (prompt) => tok.encode(prompt, { add_special_tokens: false }),
+    decode: (ids) => tok.decode(ids, { skip_special_tokens: true }),
+    render: (input) =>
+      typeof input === 'string'
+        ? input
+        : (tok.apply_chat_template(input as { role: string; content: string }[], {
+            tokenize: false,
+            add_generation_prompt: true,
+          }) as string),
+  };
+}

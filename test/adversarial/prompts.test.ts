@@ -1,0 +1,102 @@
+// Prompts past a language model's context, and model folders that lie: refused or cut with a
+// warning naming the context, before the model loads; a damaged file is named, never blamed on
+// the device. On the tiny decoder (model_max_length 512), CPU.
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { EvalSet } from '../../src/core/bench/datasets/evalSet';
+import { runBenchmark } from '../../src/core/bench/harness';
+import { Meter } from '../../src/core/energy/meter';
+import { makeTextGenerator } from '../fixtures/tiny-models/make.mjs';
+
+const set = (prompts: string[]): EvalSet => ({
+  name: 'long',
+  source: 'test',
+  items: prompts.map((input, i) => ({ id: String(i), input, reference: 'x' })),
+  population: prompts.length,
+  seed: 1,
+});
+
+describe('prompts past the context, damaged model folders', { timeout: 180_000 }, () => {
+  let folder: string;
+  let meter: Meter;
+  before(() => {
+    folder = join(mkdtempSync(join(tmpdir(), 'cl-adv-llm-')), 'tiny-llama');
+    makeTextGenerator(folder);
+    meter = new Meter([{ id: 'cpu', component: 'cpu', name: 'CPU', kind: 'estimated', detail: '', power: () => 10 }]);
+  });
+  after(() => meter.close());
+  const bench = (prompts: string[], extra: object = {}, at = folder) =>
+    runBenchmark({
+      task: 'text-generation',
+      folder: at,
+      device: 'cpu',
+      dtype: 'fp32',
+      set: set(prompts),
+      meter,
+      idleMs: 0,
+      maxNewTokens: 3,
+      ...extra,
+    });
+  /** A copy of the model to damage. */
+  const copy = () => {
+    const c = join(mkdtempSync(join(tmpdir(), 'cl-adv-llm-')), 'tiny-llama');
+    cpSync(folder, c, { recursive: true });
+    return c;
+  };
+  const notTheDevice = /did not run on|No device could run|Maximum call stack|heap/;
+
+  it('--max-new-tokens past the context: refused before the model loads', async () => {
+    await assert.rejects(bench(['hello'], { maxNewTokens: 5000 }), (e: Error) => {
+      assert.match(
+        e.message,
+        /Max new tokens \(5,000\) does not fit the model's context of 512 tokens \(model_max_length in tokenizer_config\.json\)/,
+      );
+      assert.doesNotMatch(e.message, notTheDevice);
+      return true;
+    });
+  });
+
+  it("20,000 words are cut to the context with a warning, the template's assistant cue kept", async () => {
+    const r = await bench(['word '.repeat(20_000)]);
+    assert.ok(
+      r.warnings.some((w) => /1 prompt\(s\) were cut to fit the model's context of 512 tokens/.test(w)),
+      r.warnings.join('\n'),
+    );
+    // Within 512 - 3 tokens the tokenizer cut nothing from the end: the assistant's cue is there.
+    assert.ok(r.generation!.inputTokens <= 512 - 3, `input tokens ${r.generation!.inputTokens}`);
+  });
+
+  it('a 10 MB prompt is bounded before tokenising: no heap or stack failure', async () => {
+    const r = await bench(['x'.repeat(10 * 1024 * 1024)]);
+    assert.ok(r.warnings.some((w) => /were cut to fit/.test(w)));
+  });
+
+  it('onnx/model.onnx linked to /dev/zero: refused, not read', { skip: process.platform === 'win32' }, async () => {
+    const c = copy();
+    rmSync(join(c, 'onnx', 'model.onnx'));
+    symlinkSync('/dev/zero', join(c, 'onnx', 'model.onnx'));
+    await assert.rejects(bench(['hello'], {}, c), /onnx\/model\.onnx in .* is not a regular file/);
+  });
+
+  it('a bad config.json is named with its file', async () => {
+    const c = copy();
+    writeFileSync(join(c, 'config.json'), '{"model_type": "llama",');
+    await assert.rejects(bench(['hello'], {}, c), (e: Error) => {
+      assert.match(e.message, /tiny-llama\/config\.json is not valid JSON/);
+      return true;
+    });
+  });
+
+  it('a bad tokenizer.json is said to be the tokenizer, not the device', async () => {
+    const c = copy();
+    writeFileSync(join(c, 'tokenizer.json'), '{"model": {"type": "BPE", "vocab": 7}}');
+    await assert.rejects(bench(['hello'], {}, c), (e: Error) => {
+      assert.match(e.message, /The tokenizer of .*tiny-llama .* cannot be read/);
+      assert.doesNotMatch(e.message, notTheDevice);
+      return true;
+    });
+  });
+});
