@@ -147,7 +147,16 @@ function evidence(f: Finding) {
   const s = f.suggestion;
   if (s.kind === 'region') return { kind: 'dataset', from: s.from, to: s.to, provider: s.provider, sources: s.sources };
   if (s.kind === 'schedule')
-    return { kind: 'typical-day', from: s.from, to: s.to, location: s.location, period: s.period, sources: s.sources };
+    return {
+      kind: 'typical-day',
+      from: s.from,
+      to: s.to,
+      zone: s.zone,
+      ...(s.zoneAssumed && { zone_assumed: s.zoneAssumed }),
+      location: s.location,
+      period: s.period,
+      sources: s.sources,
+    };
   return { kind: s.evidence, quality: s.quality, params_m: s.params, energy: s.energy, sources: s.sources };
 }
 

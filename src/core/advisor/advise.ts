@@ -2,6 +2,7 @@
 // column. A candidate without a suggestion is not a finding.
 import { intensityText } from '../units';
 import type { Candidate } from './candidates';
+import { cronZone } from './cron';
 import { fileKind, scan, type FileKind } from './scanners';
 import { suggestModel, suggestRegion, suggestSchedule, type AdvisorOptions, type Suggestion } from './suggest';
 
@@ -27,6 +28,8 @@ export interface AdviseOptions extends AdvisorOptions {
   regions: boolean;
   /** Cron schedules (needs a typical day in the options; default on). */
   schedules?: boolean;
+  /** The zone a crontab without CRON_TZ= is assumed to run in (default this machine's). */
+  localZone?: string;
 }
 
 function positions(text: string): (offset: number) => Position {
@@ -55,7 +58,9 @@ const hh = (hour: number) => `${String(hour).padStart(2, '0')}:00`;
 
 export function message(c: Pick<Candidate, 'value'>, s: Suggestion): string {
   if (s.kind === 'schedule') {
-    return `\`${c.value}\` starts at ${hh(s.from.hour)} UTC, when the grid (${s.location}) averages ${intensityText(s.from.gco2PerKwh)}; at ${hh(s.to.hour)} UTC it averages ${intensityText(s.to.gco2PerKwh)}: ${s.savingPercent.toFixed(0)}% less CO2 for the same work (typical day, ${s.period}). Cron times are UTC in GitHub Actions; a Kubernetes CronJob uses its time zone (spec.timeZone) or the controller's.`;
+    const when = (h: { hour: number; utcHour: number }) =>
+      s.zone === 'UTC' ? `${hh(h.hour)} UTC` : `${hh(h.hour)} ${s.zone} (${hh(h.utcHour)} UTC)`;
+    return `\`${c.value}\` starts at ${when(s.from)}, when the grid (${s.location}) averages ${intensityText(s.from.gco2PerKwh)}; at ${when(s.to)} it averages ${intensityText(s.to.gco2PerKwh)}: ${s.savingPercent.toFixed(0)}% less CO2 for the same work (typical day, ${s.period}${s.zone === 'UTC' ? '' : `; ${s.zone}'s offset of today`}).${s.zoneAssumed ? ` Time zone: ${s.zoneAssumed}.` : ''}`;
   }
   if (s.kind === 'region') {
     const years =
@@ -93,7 +98,9 @@ export function adviseCandidates(candidates: readonly Candidate[], text: string,
   for (const c of candidates) {
     if (c.kind === 'model' ? !options.models : c.kind === 'region' ? !options.regions : options.schedules === false)
       continue;
-    const key = `${c.kind}:${c.value}`;
+    // A schedule's hour is in its zone: the same text may mean other hours in another file's line.
+    const zone = c.kind === 'schedule' ? (cronZone(text, c.start, c.key, options.localZone) ?? null) : null;
+    const key = `${c.kind}:${c.value}:${zone?.zone ?? ''}`;
     if (!cache.has(key))
       cache.set(
         key,
@@ -101,7 +108,7 @@ export function adviseCandidates(candidates: readonly Candidate[], text: string,
           ? suggestModel(c.value, options)
           : c.kind === 'region'
             ? suggestRegion(c.value, options)
-            : suggestSchedule(c.value, options),
+            : suggestSchedule(c.value, options, zone),
       );
     const suggestion = cache.get(key);
     if (!suggestion) continue;
