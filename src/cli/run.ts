@@ -15,6 +15,7 @@ import { cpuTimesReader } from '../core/energy/cpuEstimate';
 import { Meter, type IdleBaseline } from '../core/energy/meter';
 import { openEnergySources } from '../core/energy/openSources';
 import { becomeSubreaper, childrenOf, isRunning, processTree } from '../core/reaper';
+import { superviseCommand, type Supervisor } from '../core/runSupervisor';
 import { ProcessSetTracker, reapedChildTicks } from '../core/tracking/attribution';
 import { executableName, trackedRecord, type TrackedRecord } from '../core/tracking/trackedRecord';
 import { gramsText, intensityText, joulesText } from '../core/units';
@@ -169,8 +170,8 @@ function runCommand(command: string[], onSpawn: (pid: number) => void): Promise<
 }
 
 /** Ends what the command left behind (re-parented to us as its subreaper), TERM then KILL. */
-async function reapOrphans(ours: ReadonlySet<number>, timeoutMs = 3000): Promise<number> {
-  const orphans = childrenOf().filter((pid) => !ours.has(pid));
+async function reapOrphans(ours: ReadonlySet<number>, timeoutMs = 3000, supervisor?: Supervisor): Promise<number> {
+  const orphans = childrenOf().filter((pid) => !ours.has(pid) && pid !== supervisor?.pid);
   const tree = orphans.flatMap((pid) => processTree(pid));
   for (const pid of tree) {
     try {
@@ -254,8 +255,11 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
     const window = await meter.begin();
     const startedAt = Date.now();
     let pid: number | undefined;
+    let supervisor: Supervisor | undefined;
     const outcome = await runCommand(command, (p) => {
       pid = p;
+      // Should carbonlens be SIGKILLed, the command's processes are ended all the same.
+      if (reaping) supervisor = superviseCommand(p, ours);
       if (!attributing) return;
       tracker = new ProcessSetTracker(
         p,
@@ -269,9 +273,10 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
     const own = tracker?.finish(result, cpu.read().busy - busyBefore, reapedChildTicks() - reapedBefore);
     cpu.close();
     if (reaping) {
-      const ended = await reapOrphans(new Set([...ours, ...(pid ? [pid] : [])]));
+      const ended = await reapOrphans(new Set([...ours, ...(pid ? [pid] : [])]), 3000, supervisor);
       if (ended) process.stderr.write(`carbonlens: ended ${ended} process(es) the command left running.\n`);
     }
+    supervisor?.release();
     if (outcome.notRun) {
       process.stderr.write(`carbonlens: ${outcome.notRun}\n`);
       return outcome.code;
