@@ -2,7 +2,7 @@
 // warning naming the context, before the model loads; a damaged file is named, never blamed on
 // the device. On the tiny decoder (model_max_length 512), CPU.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -95,6 +95,21 @@ describe('prompts past the context, damaged model folders', { timeout: 180_000 }
     writeFileSync(join(c, 'tokenizer.json'), '{"model": {"type": "BPE", "vocab": 7}}');
     await assert.rejects(bench(['hello'], {}, c), (e: Error) => {
       assert.match(e.message, /The tokenizer of .*tiny-llama .* cannot be read/);
+      assert.doesNotMatch(e.message, notTheDevice);
+      return true;
+    });
+  });
+
+  it('a chat template that loops without end is stopped, and named', async () => {
+    const c = copy();
+    const config = JSON.parse(readFileSync(join(c, 'tokenizer_config.json'), 'utf8'));
+    config.chat_template = '{% for i in range(1000000000) %}{{ i }}{% endfor %}';
+    writeFileSync(join(c, 'tokenizer_config.json'), JSON.stringify(config));
+    await assert.rejects(bench(['hello'], {}, c), (e: Error) => {
+      assert.match(
+        e.message,
+        /The chat template in .*tokenizer_config\.json (did not finish within 2 s|makes \d+ characters)/,
+      );
       assert.doesNotMatch(e.message, notTheDevice);
       return true;
     });

@@ -401,6 +401,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     const context = modelContext(folder);
     // Before the model loads: a prompt past the context fails deep in a run, blamed on the device.
     const tokenizer = options.factory ? undefined : await loadTokenizer(folder);
+    tokenizer?.render(inputOf(runner, set.items[0]!)); // a template that loops is found here, bounded
     if (context) {
       const render = (prompt: string) =>
         tokenizer?.render(inputOf(runner, { ...set.items[0]!, input: prompt })) ?? prompt;

@@ -2,6 +2,7 @@
 // onnxruntime-node's CUDA provider library is installed), DirectML (Windows), CoreML (macOS),
 // WebGPU, then the CPU, and reports which device ran and why each earlier one did not.
 import { existsSync } from 'node:fs';
+import { runInNewContext } from 'node:vm';
 import { basename, dirname, join, sep } from 'node:path';
 import { prepareCuda } from './cudaPreload';
 import { fastClassifier } from './fastClassifier';
@@ -231,12 +232,34 @@ export async function loadTokenizer(folder: string): Promise<TextTokenizer> {
     count: (text) => tok.encode(text).length,
     encode: (prompt) => tok.encode(prompt, { add_special_tokens: false }),
     decode: (ids) => tok.decode(ids, { skip_special_tokens: true }),
-    render: (input) =>
-      typeof input === 'string'
-        ? input
-        : (tok.apply_chat_template(input as { role: string; content: string }[], {
-            tokenize: false,
-            add_generation_prompt: true,
-          }) as string),
+    render: (input) => {
+      if (typeof input === 'string') return input;
+      const template = () =>
+        tok.apply_chat_template(input as { role: string; content: string }[], {
+          tokenize: false,
+          add_generation_prompt: true,
+        }) as string;
+      const chat = `The chat template in ${join(folder, 'tokenizer_config.json')}`;
+      let text: string;
+      try {
+        // A template is a program: one that loops without end is stopped, not waited for.
+        text = runInNewContext('template()', { template }, { timeout: TEMPLATE_LIMITS.ms }) as string;
+      } catch (e) {
+        throw new ModelFileError(
+          (e as NodeJS.ErrnoException).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT'
+            ? `${chat} did not finish within ${TEMPLATE_LIMITS.ms / 1000} s for one prompt (a loop without end?): the model cannot be prompted.`
+            : `${chat} fails (${failureReason(e)}): the model cannot be prompted.`,
+        );
+      }
+      const given = JSON.stringify(input).length;
+      if (typeof text !== 'string' || text.length > given + TEMPLATE_LIMITS.extraChars)
+        throw new ModelFileError(
+          `${chat} makes ${String(text?.length)} characters of a ${given}-character prompt: not a chat template CarbonLens can use.`,
+        );
+      return text;
+    },
   };
 }
+
+/** A chat template's bounds: time for one prompt, and characters it may add to it. */
+export const TEMPLATE_LIMITS = { ms: 2000, extraChars: 100_000 };
