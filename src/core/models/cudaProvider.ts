@@ -205,7 +205,7 @@ export async function installCudaProvider(options: InstallOptions): Promise<Prov
   checkScheme(feed, 'The feed');
   const url = await packageUrl(feed, version, fetchImpl, options.signal);
   checkScheme(url, 'The package address');
-  const head = await request(url, { method: 'HEAD', signal: options.signal }, fetchImpl);
+  const head = await request(url, { method: 'HEAD', signal: timeLimit(METADATA_LIMITS.ms, options.signal) }, fetchImpl);
   const size = Number(head.headers.get('content-length')) || undefined;
   if (size !== undefined && size > LIMITS.packageBytes)
     throw new ProviderError(
