@@ -114,4 +114,29 @@ describe('prompts past the context, damaged model folders', { timeout: 180_000 }
       return true;
     });
   });
+
+  it('a model that states no context: a 10 MB prompt is still bounded before tokenising', async () => {
+    const c = copy();
+    for (const [file, key] of [
+      ['config.json', 'max_position_embeddings'],
+      ['tokenizer_config.json', 'model_max_length'],
+    ] as const) {
+      const json = JSON.parse(readFileSync(join(c, file), 'utf8'));
+      delete json[key];
+      writeFileSync(join(c, file), JSON.stringify(json));
+    }
+    let warnings: string[] = [];
+    try {
+      warnings = (await bench(['x'.repeat(10 * 1024 * 1024)], {}, c)).warnings;
+    } catch (e) {
+      // The cut prompt may still be past the tiny model's positions: the model then refuses it.
+      // What matters is that the process survives, and that no heap or stack failure is the reason.
+      assert.doesNotMatch((e as Error).message, /heap|Maximum call stack/);
+      return;
+    }
+    assert.ok(
+      warnings.some((w) => /cut to 32,768 characters: the model states no context/.test(w)),
+      warnings.join('\n'),
+    );
+  });
 });

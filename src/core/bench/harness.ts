@@ -26,7 +26,7 @@ import type { Dtype, Task } from '../models/tasks';
 import { clipScores } from '../diffusion/clipScore';
 import { loadStableDiffusion, type DiffusionOptions } from '../diffusion/stableDiffusion';
 import { checkAbort, type EvalItem, type EvalSet } from './datasets/evalSet';
-import { fitPrompts, ModelFileError, modelContext } from './promptFit';
+import { boundPrompts, fitPrompts, ModelFileError, modelContext } from './promptFit';
 import { checkModelFolder } from '../models/folderCheck';
 import { generationFigures, runGeneration, type GenerationFigures, type GenerationRun } from './generation';
 import {
@@ -401,20 +401,15 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     const context = modelContext(folder);
     // Before the model loads: a prompt past the context fails deep in a run, blamed on the device.
     const tokenizer = options.factory ? undefined : await loadTokenizer(folder);
-    tokenizer?.render(inputOf(runner, set.items[0]!)); // a template that loops is found here, bounded
-    if (context) {
-      const render = (prompt: string) =>
-        tokenizer?.render(inputOf(runner, { ...set.items[0]!, input: prompt })) ?? prompt;
-      const fitted = fitPrompts(
-        set.items.map((i) => String(i.input)),
-        context,
-        maxNewTokens,
-        render,
-        tokenizer,
-      );
-      warnings.push(...fitted.warnings);
-      set = { ...set, items: set.items.map((item, i) => ({ ...item, input: fitted.prompts[i]! })) };
-    }
+    const render = (prompt: string) =>
+      tokenizer?.render(inputOf(runner, { ...set.items[0]!, input: prompt })) ?? prompt;
+    const prompts = set.items.map((i) => String(i.input));
+    // Bounded in characters first: the template and the tokenizer only see bounded prompts, and
+    // the template (a program) runs under a time limit, so one that loops is found here.
+    const fitted = context ? fitPrompts(prompts, context, maxNewTokens, render, tokenizer) : boundPrompts(prompts);
+    if (!context) render(fitted.prompts[0]!);
+    warnings.push(...fitted.warnings);
+    set = { ...set, items: set.items.map((item, i) => ({ ...item, input: fitted.prompts[i]! })) };
   }
   const factory =
     options.factory ??

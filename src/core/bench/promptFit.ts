@@ -112,3 +112,19 @@ export function fitPrompts(
     : [];
   return { prompts: fitted, warnings };
 }
+
+/** Where a model states no context: prompts are still bounded before tokenising (a 10 MB prompt exhausts the heap). */
+export const MAX_PROMPT_CHARS = 32_768;
+
+/** Prompts cut to MAX_PROMPT_CHARS characters, with a warning, for a model that states no context. */
+export function boundPrompts(prompts: readonly string[]): { prompts: string[]; warnings: string[] } {
+  const cut = prompts.filter((p) => p.length > MAX_PROMPT_CHARS).length;
+  return {
+    prompts: prompts.map((p) => (p.length > MAX_PROMPT_CHARS ? p.slice(0, MAX_PROMPT_CHARS) : p)),
+    warnings: cut
+      ? [
+          `${cut} prompt(s) were cut to ${MAX_PROMPT_CHARS.toLocaleString('en-US')} characters: the model states no context (no max_position_embeddings in config.json, no model_max_length), so they are bounded before tokenising.`,
+        ]
+      : [],
+  };
+}
