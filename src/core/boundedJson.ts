@@ -2,16 +2,15 @@
 // with a cap on size and a limit on time, so that a peer that streams without end or drips a
 // byte a second costs a clean error naming the host and the limit, never memory or a hang.
 // One way to read such an answer: `timeLimit` for the request's signal, `readJson` for its body.
+import { UserError } from './userError';
 
 /** A few MB and half a minute: far above any real listing, index or intensity answer. */
 export const METADATA_LIMITS = { bytes: 8 * 1024 * 1024, ms: 30_000 };
 
-export class BoundedReadError extends Error {
-  constructor(
-    message: string,
-    readonly kind: 'too-large' | 'timeout' | 'not-json' | 'network',
-  ) {
-    super(message);
+export class BoundedReadError extends UserError {
+  declare readonly kind: 'too-large' | 'timeout' | 'not-json' | 'network';
+  constructor(message: string, kind: BoundedReadError['kind']) {
+    super(message, kind);
   }
 }
 

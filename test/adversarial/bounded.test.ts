@@ -11,6 +11,7 @@ import { METADATA_LIMITS } from '../../src/core/boundedJson';
 import { getJson, type LiveError } from '../../src/core/carbon/live';
 import { HubClient, type HubError } from '../../src/core/models/hub';
 import { serve, type TestServer } from '../support/server';
+import { UserError } from '../../src/core/userError';
 
 const saved = { ...METADATA_LIMITS };
 let servers: TestServer[] = [];
@@ -56,6 +57,7 @@ describe('bounded metadata requests', { timeout: 60_000 }, () => {
       const s = await peer(behaviour);
       await assert.rejects(listing(s.url), (e: HubError) => {
         assert.equal(e.kind, 'network', e.message);
+        assert.ok(e instanceof UserError, 'one error shape: kind, message');
         assert.match(e.message, expected[behaviour]);
         return true;
       });

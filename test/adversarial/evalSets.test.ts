@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { answerJsonl } from '../../src/core/bench/datasets/shortAnswers';
 import { DatasetError, summaryJsonl } from '../../src/core/bench/datasets/userSets';
+import { UserError } from '../../src/core/userError';
 
 const file = (text: string) => {
   const path = join(mkdtempSync(join(tmpdir(), 'cl-adv-set-')), 'set.jsonl');
@@ -34,6 +35,7 @@ describe('.jsonl evaluation sets of the wrong shape', { timeout: 30_000 }, () =>
           () => read(path, 1, 1),
           (e: Error) => {
             assert.ok(e instanceof DatasetError, String(e));
+            assert.ok(e instanceof UserError && e.kind === 'dataset', 'one error shape: kind, message');
             assert.match(e.message, message);
             assert.ok(e.message.startsWith(path), 'names the file');
             assert.doesNotMatch(e.message, /Cannot read|TypeError|reading '/);

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { EvalSet } from '../../src/core/bench/datasets/evalSet';
 import { runBenchmark } from '../../src/core/bench/harness';
 import { Meter } from '../../src/core/energy/meter';
+import { UserError } from '../../src/core/userError';
 import { makeTextGenerator } from '../fixtures/tiny-models/make.mjs';
 
 const set = (prompts: string[]): EvalSet => ({
@@ -86,6 +87,7 @@ describe('prompts past the context, damaged model folders', { timeout: 180_000 }
     writeFileSync(join(c, 'config.json'), '{"model_type": "llama",');
     await assert.rejects(bench(['hello'], {}, c), (e: Error) => {
       assert.match(e.message, /tiny-llama\/config\.json is not valid JSON/);
+      assert.ok(e instanceof UserError && e.kind === 'model-file', 'one error shape: kind, message');
       return true;
     });
   });

@@ -6,6 +6,7 @@
 // fit, with a warning naming the context and where it comes from.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { UserError } from '../userError';
 
 export interface ModelContext {
   tokens: number;
@@ -37,7 +38,11 @@ function readJson(file: string): Record<string, unknown> | undefined {
 }
 
 /** A model folder's file that cannot be read: the message names the file, never the device. */
-export class ModelFileError extends Error {}
+export class ModelFileError extends UserError {
+  constructor(message: string) {
+    super(message, 'model-file');
+  }
+}
 
 /** The smaller of the model's position limit (config.json) and the tokenizer's model_max_length. */
 export function modelContext(folder: string): ModelContext | undefined {

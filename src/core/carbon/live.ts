@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { writeFileAtomically } from '../atomicWrite';
 import { readJson, timeLimit } from '../boundedJson';
+import { UserError } from '../userError';
 import * as path from 'node:path';
 import { ISO_ALPHA2_TO_ALPHA3 } from '../../generated/intensityTables';
 import type { Coordinates, IntensityFigure } from './intensity';
@@ -79,7 +80,11 @@ export interface LiveTarget {
 
 export const ALPHA3_TO_ALPHA2 = Object.fromEntries(Object.entries(ISO_ALPHA2_TO_ALPHA3).map(([a2, a3]) => [a3, a2]));
 
-export class LiveError extends Error {}
+export class LiveError extends UserError {
+  constructor(message: string) {
+    super(message, 'live');
+  }
+}
 
 export async function getJson(
   url: string,

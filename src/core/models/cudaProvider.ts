@@ -21,6 +21,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Unzip, UnzipInflate } from 'fflate';
+import { UserError } from '../userError';
 import { BoundedReadError, METADATA_LIMITS, readJson, timedOut, timeLimit } from '../boundedJson';
 import type { CudaMajor } from './cudaDetect';
 
@@ -57,12 +58,10 @@ export function checkScheme(url: string, what: string): void {
     throw new ProviderError(`${what} must be https (plain http only to this machine): ${u.origin}`, 'http');
 }
 
-export class ProviderError extends Error {
-  constructor(
-    message: string,
-    readonly kind: 'unsupported' | 'declined' | 'network' | 'http' | 'package' | 'cancelled',
-  ) {
-    super(message);
+export class ProviderError extends UserError {
+  declare readonly kind: 'unsupported' | 'declined' | 'network' | 'http' | 'package' | 'cancelled';
+  constructor(message: string, kind: ProviderError['kind']) {
+    super(message, kind);
   }
 }
 

@@ -19,6 +19,7 @@ import {
 } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { writeFileAtomically } from '../atomicWrite';
+import { UserError } from '../userError';
 import { BoundedReadError, METADATA_LIMITS, readJson, timedOut, timeLimit } from '../boundedJson';
 import { tryLock } from '../fileLock';
 
@@ -78,12 +79,10 @@ export type HubErrorKind =
   | 'busy'
   | 'http';
 
-export class HubError extends Error {
-  constructor(
-    message: string,
-    readonly kind: HubErrorKind,
-  ) {
-    super(message);
+export class HubError extends UserError {
+  declare readonly kind: HubErrorKind;
+  constructor(message: string, kind: HubErrorKind) {
+    super(message, kind);
     this.name = 'HubError';
   }
 }

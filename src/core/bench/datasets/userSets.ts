@@ -5,9 +5,13 @@ import { basename, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { checkAbort, sampleIndices, type EvalSet } from './evalSet';
 import { imageFromFile } from './images';
+import { UserError } from '../../userError';
 
-export class DatasetError extends Error {
-  override name = 'DatasetError';
+export class DatasetError extends UserError {
+  constructor(message: string) {
+    super(message, 'dataset');
+    this.name = 'DatasetError';
+  }
 }
 
 /** labels.csv's rows with the line each starts on (RFC 4180: quoted fields may hold commas, quotes and newlines). */
