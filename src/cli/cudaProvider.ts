@@ -8,6 +8,7 @@ import {
   checkFolder,
   installCudaProvider,
   installedProvider,
+  MANIFEST,
   NUGET_INDEX,
   ORT_VERSION,
   type ProviderManifest,
@@ -32,8 +33,10 @@ the folder below. Benchmarks on --device auto then try CUDA first, and fall back
            own installer uses, for the onnxruntime-node CarbonLens ships
 
   --cuda 12|13    the build to install (default: the one this machine's libraries match)
-  --dir DIR       where it goes (default ${join('$CARBONLENS_CACHE', 'onnxruntime-cuda')}); the bench
-                  command uses it from there, or from $CARBONLENS_ORT_DIR
+  --dir DIR       where it goes (default ${join('$CARBONLENS_CACHE', 'onnxruntime-cuda')}): a new or
+                  empty folder, or an earlier install (nothing but ${MANIFEST} and
+                  node_modules), which is replaced; the bench command uses it from there, or
+                  from $CARBONLENS_ORT_DIR
   --feed URL      a NuGet v3 service index, for CUDA 12 (default ${NUGET_INDEX})
   --registry URL  an npm registry, for CUDA 13 (default ${NPM_REGISTRY})
   --yes           download without asking

@@ -28,7 +28,9 @@ Finds Hugging Face model ids and cloud regions in config files and code (JSON/JS
 (measured on this machine, else published) or a region of the same provider that emits less;
 with --schedule-place, cron schedules (GitHub Actions, Kubernetes CronJobs, crontabs) that would
 emit less at another hour of the place's typical day.
-Folders are walked, skipping node_modules, .git, virtual environments and build output.
+Folders are walked, skipping node_modules, .git, virtual environments and build output; a link
+that leads out of the folder given is not followed, and an entry that cannot be read is skipped,
+each with a note on stderr.
 
   --json                 an array of findings: { file, line, column (1-based), end_line,
                          end_column, kind, value, suggestion, saving_percent, evidence, message }
