@@ -143,10 +143,18 @@ interface Outcome {
   notRun?: string;
 }
 
-/** Spawns the command with our stdio; resolves with its exit code, 128+N for a signal. */
-function runCommand(command: string[], onSpawn: (pid: number) => void): Promise<Outcome> {
+/**
+ * Spawns the command with our stdio; resolves with its exit code, 128+N for a signal. `onPid`
+ * runs as spawn() returns, before any other event; `onSpawn` once the command runs.
+ */
+function runCommand(
+  command: string[],
+  onSpawn: (pid: number) => void,
+  onPid?: (pid: number) => void,
+): Promise<Outcome> {
   return new Promise((resolve) => {
     const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit' });
+    if (child.pid !== undefined) onPid?.(child.pid);
     // In a terminal, Ctrl-C reaches the command directly (same process group): forwarding it
     // would deliver it twice. A signal sent to carbonlens alone (kill, CI cancelling) is passed on.
     const forward = (signal: NodeJS.Signals) => () => {
@@ -252,21 +260,25 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
     let tracker: ProcessSetTracker | undefined;
     const ramUsed = () => os.totalmem() - os.freemem();
     const sampling = meter.onReading(() => tracker?.sample(ramUsed()));
+    // Should carbonlens be SIGKILLed, the command's processes are ended all the same. Started
+    // before the window: its start-up is not the command's energy.
+    const supervisor: Supervisor | undefined = reaping ? superviseCommand(ours) : undefined;
     const window = await meter.begin();
     const startedAt = Date.now();
     let pid: number | undefined;
-    let supervisor: Supervisor | undefined;
-    const outcome = await runCommand(command, (p) => {
-      pid = p;
-      // Should carbonlens be SIGKILLed, the command's processes are ended all the same.
-      if (reaping) supervisor = superviseCommand(p, ours);
-      if (!attributing) return;
-      tracker = new ProcessSetTracker(
-        p,
-        sources.filter((s) => s.component === 'gpu'),
-      );
-      tracker.sample(ramUsed());
-    });
+    const outcome = await runCommand(
+      command,
+      (p) => {
+        pid = p;
+        if (!attributing) return;
+        tracker = new ProcessSetTracker(
+          p,
+          sources.filter((s) => s.component === 'gpu'),
+        );
+        tracker.sample(ramUsed());
+      },
+      (p) => supervisor?.watch(p),
+    );
     const endedAt = Date.now();
     sampling.dispose();
     const result = await window.end(idle ? { idle } : {});
