@@ -50,10 +50,14 @@ describe('bounded metadata requests', { timeout: 60_000 }, () => {
   const expected: Record<Behaviour, RegExp> = {
     huge: /127\.0\.0\.1:\d+ sent an answer larger than 64 KB, the limit for metadata/,
     silent: /127\.0\.0\.1:\d+ did not answer within 1 s/,
-    drip: /127\.0\.0\.1:\d+ did not finish its answer within 1 s/,
+    // A drip is a timeout: on a busy machine the headers themselves may come after the limit.
+    drip: /127\.0\.0\.1:\d+ did not (finish its answer|answer) within 1 s/,
   };
+  // The size case has time to spare: only its size may stop it, however busy the machine.
+  const limitMs = (behaviour: Behaviour) => (behaviour === 'huge' ? 15_000 : 1000);
   for (const behaviour of ['huge', 'silent', 'drip'] as const) {
     it(`hub file listing: ${behaviour}`, { timeout: 20_000 }, async () => {
+      METADATA_LIMITS.ms = limitMs(behaviour);
       const s = await peer(behaviour);
       await assert.rejects(listing(s.url), (e: HubError) => {
         assert.equal(e.kind, 'network', e.message);
@@ -65,8 +69,14 @@ describe('bounded metadata requests', { timeout: 60_000 }, () => {
 
     it(`live intensity answer: ${behaviour}`, { timeout: 20_000 }, async () => {
       const s = await peer(behaviour);
-      await assert.rejects(getJson(`${s.url}/intensity`, {}, { timeoutMs: 1000 }, 'the UK API'), (e: LiveError) => {
-        assert.match(e.message, behaviour === 'silent' ? /the UK API did not answer within 1 s/ : expected[behaviour]);
+      const timeoutMs = limitMs(behaviour);
+      await assert.rejects(getJson(`${s.url}/intensity`, {}, { timeoutMs }, 'the UK API'), (e: LiveError) => {
+        assert.match(
+          e.message,
+          behaviour === 'huge'
+            ? expected.huge
+            : /the UK API(: 127\.0\.0\.1:\d+)? did not (finish its answer|answer) within 1 s/,
+        );
         assert.doesNotMatch(e.message, /not JSON/);
         return true;
       });

@@ -12,7 +12,7 @@ import { killIfAlive, waitFor } from '../support/waitFor';
 const cli = join(resolve(__dirname, '../../..'), 'dist', 'cli.js');
 
 describe('carbonlens run killed with SIGKILL', {
-  timeout: 60_000,
+  timeout: 120_000,
   skip: process.platform !== 'linux' ? 'the watcher is Linux only' : false,
 }, () => {
   it("ends the command's processes, a background one included", async () => {
@@ -27,13 +27,17 @@ describe('carbonlens run killed with SIGKILL', {
     );
     let started: number[] = [];
     try {
-      started = await waitFor('the command to start its processes', () => {
-        const list = existsSync(pids) ? readFileSync(pids, 'utf8').trim().split('\n').filter(Boolean) : [];
-        return list.length === 3 ? list.map(Number) : undefined;
-      });
+      started = await waitFor(
+        'the command to start its processes',
+        () => {
+          const list = existsSync(pids) ? readFileSync(pids, 'utf8').trim().split('\n').filter(Boolean) : [];
+          return list.length === 3 ? list.map(Number) : undefined;
+        },
+        45_000,
+      );
       assert.ok(started.every(isRunning));
       run.kill('SIGKILL');
-      await waitFor('the command and its children to be ended', () => !started.some(isRunning), 20_000);
+      await waitFor('the command and its children to be ended', () => !started.some(isRunning), 45_000);
     } finally {
       killIfAlive(run.pid);
       for (const pid of started) killIfAlive(pid);
