@@ -18,7 +18,7 @@ import { DEFAULT_SAMPLES, isDtype, isTask, DTYPES, TASKS, type Dtype, type Task 
 import { collectInventory, type SystemInventory } from '../core/system/inventory';
 import { datasetOption, PLACE_OPTIONS, placeQuery } from './carbonOptions';
 import { BENCH_GPU_HELP, gpuOption } from './gpuOptions';
-import { numberOption, UsageError } from './usage';
+import { numberOption, RANGES, UsageError } from './usage';
 
 export const BENCH_OPTIONS = {
   model: { type: 'string', multiple: true },
@@ -128,11 +128,8 @@ export function parseBenchArgs(args: string[]) {
   return parseArgs({ args, strict: true, options: BENCH_OPTIONS }).values;
 }
 
-const whole = (flag: string, value: string | undefined, min: number) => {
-  const n = numberOption(flag, value, min);
-  if (n !== undefined && !Number.isInteger(n)) throw new UsageError(`${flag} must be a whole number, not '${value}'.`);
-  return n;
-};
+const whole = (flag: string, value: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  numberOption(flag, value, { min, max, whole: true });
 
 export interface BenchSettings {
   task: Task;
@@ -209,15 +206,15 @@ export function benchSettings(values: BenchValues): BenchSettings {
     task,
     device,
     dtype,
-    samples: whole('--samples', values.samples, 1) ?? DEFAULT_SAMPLES[task],
-    batch: values.batch === 'auto' ? 'auto' : (whole('--batch', values.batch, 1) ?? 1),
-    seed: whole('--seed', values.seed, 0) ?? 1,
-    repeats: whole('--repeats', values.repeats, 1) ?? 1,
-    idleMs: whole('--idle-ms', values['idle-ms'], 0) ?? 3000,
-    cooldownMs: whole('--cooldown-ms', values['cooldown-ms'], 0) ?? 0,
+    samples: whole('--samples', values.samples, 1, 10_000_000) ?? DEFAULT_SAMPLES[task],
+    batch: values.batch === 'auto' ? 'auto' : (whole('--batch', values.batch, 1, 65_536) ?? 1),
+    seed: whole('--seed', values.seed, 0, 2 ** 32 - 1) ?? 1,
+    repeats: numberOption('--repeats', values.repeats, RANGES.repeats) ?? 1,
+    idleMs: numberOption('--idle-ms', values['idle-ms'], RANGES.idleMs) ?? 3000,
+    cooldownMs: numberOption('--cooldown-ms', values['cooldown-ms'], RANGES.idleMs) ?? 0,
     dataset: values.dataset,
     out: values.out ?? 'emissions.csv',
-    pue: numberOption('--pue', values.pue, 1) ?? 1,
+    pue: numberOption('--pue', values.pue, RANGES.pue) ?? 1,
     attribution: attributionOption(values.attribution),
     gpu: gpuOption(values.gpu, true),
     intensity:
@@ -241,8 +238,8 @@ function textToImageSettings(values: BenchValues): NonNullable<BenchSettings['te
     throw new UsageError(`--scheduler must be one of ${SCHEDULERS.join(', ')}, not '${scheduler}'.`);
   return {
     diffusion: {
-      steps: whole('--steps', values.steps, 1) ?? DEFAULT_DIFFUSION.steps,
-      guidance: numberOption('--guidance', values.guidance, 0) ?? DEFAULT_DIFFUSION.guidance,
+      steps: whole('--steps', values.steps, 1, 1000) ?? DEFAULT_DIFFUSION.steps,
+      guidance: numberOption('--guidance', values.guidance, { min: 0, max: 100 }) ?? DEFAULT_DIFFUSION.guidance,
       width: Number(m[1]),
       height: Number(m[2]),
       scheduler: scheduler as SchedulerName,

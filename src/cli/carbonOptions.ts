@@ -4,7 +4,7 @@ import { DATASET_NAMES, isDatasetName, type CloudProvider, type DatasetName } fr
 import type { Forecast } from '../core/carbon/forecast';
 import { FileIntensityCache, type LiveOptions } from '../core/carbon/live';
 import type { IntensityQuery } from '../core/carbon/intensity';
-import { numberOption, UsageError } from './usage';
+import { numberOption, RANGES, UsageError } from './usage';
 
 const PROVIDERS: readonly CloudProvider[] = ['gcp', 'aws', 'azure'];
 
@@ -60,6 +60,6 @@ export function placeQuery(values: PlaceValues): IntensityQuery | undefined {
   const key = given[0];
   if (key === undefined) return undefined;
   return key === 'intensity'
-    ? { intensity: numberOption('--intensity', values.intensity)! }
+    ? { intensity: numberOption('--intensity', values.intensity, RANGES.intensity)! }
     : ({ [key]: values[key]! } as IntensityQuery);
 }

@@ -1,12 +1,14 @@
 // `carbonlens cuda-provider`: which CUDA runtime this machine can load, which onnxruntime CUDA
 // provider matches it, whether it is installed, and, with consent, the install.
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type CudaMajor, detectCuda } from '../core/models/cudaDetect';
 import {
   CUDA_PACKAGE,
+  checkFolder,
   installCudaProvider,
   installedProvider,
+  MANIFEST,
   NUGET_INDEX,
   ORT_VERSION,
   type ProviderManifest,
@@ -31,8 +33,10 @@ the folder below. Benchmarks on --device auto then try CUDA first, and fall back
            own installer uses, for the onnxruntime-node CarbonLens ships
 
   --cuda 12|13    the build to install (default: the one this machine's libraries match)
-  --dir DIR       where it goes (default ${join('$CARBONLENS_CACHE', 'onnxruntime-cuda')}); the bench
-                  command uses it from there, or from $CARBONLENS_ORT_DIR
+  --dir DIR       where it goes (default ${join('$CARBONLENS_CACHE', 'onnxruntime-cuda')}): a new or
+                  empty folder, or an earlier install (nothing but ${MANIFEST} and
+                  node_modules), which is replaced; the bench command uses it from there, or
+                  from $CARBONLENS_ORT_DIR
   --feed URL      a NuGet v3 service index, for CUDA 12 (default ${NUGET_INDEX})
   --registry URL  an npm registry, for CUDA 13 (default ${NPM_REGISTRY})
   --yes           download without asking
@@ -62,7 +66,9 @@ export async function runCudaProvider(args: string[], out: (t: string) => void):
     throw new UsageError(`expected 'status' or 'install', not '${positionals.join(' ')}'.`);
   if (values.cuda !== undefined && values.cuda !== '12' && values.cuda !== '13')
     throw new UsageError(`--cuda must be 12 or 13, not '${values.cuda}'.`);
-  const folder = values.dir ?? runtimeFolder(cacheDir());
+  if (values.dir !== undefined && !values.dir.trim())
+    throw new UsageError('--dir is empty: give a folder, or leave --dir out for the default.');
+  const folder = values.dir === undefined ? runtimeFolder(cacheDir()) : resolve(values.dir);
   const err = (t: string) => void process.stderr.write(`${t}\n`);
   const report = detectCuda();
   const cuda = (values.cuda ? Number(values.cuda) : report.usable) as CudaMajor | undefined;
@@ -85,6 +91,11 @@ export async function runCudaProvider(args: string[], out: (t: string) => void):
       );
     else if (!installed && cuda) out(`To install the matching one: carbonlens cuda-provider install (CUDA ${cuda}).`);
     return 0;
+  }
+  try {
+    checkFolder(folder); // before asking or downloading anything
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
   if (!cuda)
     throw new UsageError(`${report.summary} Install CUDA 12 or 13 and cuDNN 9, or choose a build with --cuda 12|13.`);

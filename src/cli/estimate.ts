@@ -5,7 +5,7 @@ import { emissionsGrams, project } from '../core/carbon/emissions';
 import { parseCoordinates, resolveIntensity, type IntensityFigure } from '../core/carbon/intensity';
 import { liveIntensity } from '../core/carbon/live';
 import { datasetOption, liveOptionsFromEnv, PLACE_OPTIONS, placeQuery, providerOption } from './carbonOptions';
-import { numberOption, UsageError } from './usage';
+import { numberOption, RANGES, UsageError } from './usage';
 
 export const ESTIMATE_HELP = `Usage: carbonlens estimate --energy-kwh X (--intensity G | --region R | --location L | --country C)
                           [--provider gcp|aws|azure] [--intensity-dataset NAME] [--pue P] [--requests N]
@@ -64,7 +64,7 @@ export async function runEstimate(args: string[], out: (text: string) => void): 
   });
   const energyKwh = numberOption('--energy-kwh', values['energy-kwh']);
   if (energyKwh === undefined) throw new UsageError('--energy-kwh is required.');
-  const pue = numberOption('--pue', values.pue, 1) ?? 1;
+  const pue = numberOption('--pue', values.pue, RANGES.pue) ?? 1;
   const requests = numberOption('--requests', values.requests);
   const query = placeQuery(values);
   if (!query) throw new UsageError('Give one of --intensity, --region, --location or --country.');

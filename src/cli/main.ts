@@ -1,6 +1,7 @@
 import { DatasetError } from '../core/bench/datasets/userSets';
 import { closest, LookupError } from '../core/carbon/intensity';
 import { HubError } from '../core/models/hub';
+import { describeError } from '../core/userError';
 import { BENCH_HELP, runBench } from './bench';
 import { COMPARE_HELP, runCompare } from './compare';
 import { CUDA_PROVIDER_HELP, runCudaProvider } from './cudaProvider';
@@ -100,7 +101,8 @@ export async function main(argv: string[], out: Print = stdout, err: Print = std
       err(`carbonlens: ${(e as Error).message}`);
       return 130;
     }
-    err(`carbonlens: ${(e as Error).message ?? String(e)}`);
+    const { message, remedy } = describeError(e);
+    err(`carbonlens: ${message}${remedy ? ` ${remedy}` : ''}`);
     return 1;
   }
 }

@@ -11,7 +11,7 @@ import { PLACE_OPTIONS, placeQuery } from './carbonOptions';
 import { describeFigure } from './estimate';
 import { GPU_HELP, gpuOption } from './gpuOptions';
 import { startTelemetry, TELEMETRY_HELP, telemetryOptions } from './telemetryOptions';
-import { isDecimal, numberOption, UsageError } from './usage';
+import { numberOption, RANGES, UsageError } from './usage';
 
 export const MONITOR_HELP = `Usage: carbonlens monitor [--duration S] [--interval-ms N] [--gpu LIST]
                          [--region R | --location L | --country C | --intensity G] [--pue P] [--ram-model M] [--json]
@@ -84,15 +84,12 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
       'otlp-header': { type: 'string', multiple: true },
     },
   });
-  const duration =
-    values.duration === undefined ? undefined : isDecimal(values.duration) ? Number(values.duration) : Number.NaN;
-  if (duration !== undefined && !(duration > 0 && Number.isFinite(duration)))
+  const duration = numberOption('--duration', values.duration, RANGES.durationS);
+  if (duration === 0)
     throw new UsageError(`--duration must be a positive number of seconds, not '${values.duration}'.`);
-  const intervalMs = values['interval-ms'] === undefined ? 1000 : Number(values['interval-ms']);
-  if (!Number.isInteger(intervalMs) || intervalMs < 10)
-    throw new UsageError(`--interval-ms must be a whole number >= 10, not '${values['interval-ms']}'.`);
+  const intervalMs = numberOption('--interval-ms', values['interval-ms'], RANGES.intervalMs) ?? 1000;
 
-  const pue = numberOption('--pue', values.pue, 1) ?? 1;
+  const pue = numberOption('--pue', values.pue, RANGES.pue) ?? 1;
   // Resolved before measuring: a typo should not cost a whole run.
   const query = placeQuery(values);
   const figure = query && resolveIntensity(query);

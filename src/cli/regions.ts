@@ -4,7 +4,7 @@ import { resolveIntensity } from '../core/carbon/intensity';
 import { citations } from '../core/citations';
 import { gramsText } from '../core/units';
 import { datasetOption, providerOption } from './carbonOptions';
-import { numberOption } from './usage';
+import { numberOption, RANGES } from './usage';
 
 export const REGIONS_HELP = `Usage: carbonlens regions [--provider gcp|aws|azure] [--from R] [--intensity-dataset NAME]
                          [--energy-kwh X] [--pue P] [--json]
@@ -40,7 +40,7 @@ export async function runRegions(args: string[], out: (text: string) => void): P
   const provider = providerOption(values.provider);
   const dataset = datasetOption(values['intensity-dataset'] ?? values.dataset);
   const energyKwh = numberOption('--energy-kwh', values['energy-kwh']);
-  const pue = numberOption('--pue', values.pue, 1) ?? 1;
+  const pue = numberOption('--pue', values.pue, RANGES.pue) ?? 1;
   const from = values.from === undefined ? undefined : resolveIntensity({ region: values.from }, { dataset, provider });
   const rows = compareRegions(energyKwh ?? 0, { dataset, providers: provider && [provider], from, pue });
 

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
-import { appendRecord, checkRecordFile } from '../core/bench/report';
+import { appendRecord } from '../core/bench/report';
 import { basisLabel, trackedHeadline } from '../core/carbon/basis';
 import { fetchForecast } from '../core/carbon/forecast';
 import { resolveIntensity, resolvePlace, type IntensityFigure } from '../core/carbon/intensity';
@@ -17,15 +17,16 @@ import { meteringText } from '../core/energy/gpuText';
 import { Meter, type IdleBaseline } from '../core/energy/meter';
 import { openEnergySources } from '../core/energy/openSources';
 import { becomeSubreaper, childrenOf, isRunning, processTree } from '../core/reaper';
+import { superviseCommand, type Supervisor } from '../core/runSupervisor';
 import { ProcessSetTracker, reapedChildTicks } from '../core/tracking/attribution';
 import { executableName, trackedRecord, type TrackedRecord } from '../core/tracking/trackedRecord';
 import { gramsText, intensityText, joulesText } from '../core/units';
-import { ramModelOption } from './benchOptions';
+import { checkOut, ramModelOption } from './benchOptions';
 import { datasetOption, forecastCacheFromEnv, liveOptionsFromEnv, PLACE_OPTIONS, placeQuery } from './carbonOptions';
 import { forecastTargetFrom, windowSentence } from './forecast';
 import { GPU_HELP, gpuOption } from './gpuOptions';
 import { startTelemetry, telemetryOptions, TELEMETRY_HELP } from './telemetryOptions';
-import { isDecimal, numberOption, UsageError } from './usage';
+import { numberOption, RANGES, UsageError } from './usage';
 
 export const RUN_HELP = `Usage: carbonlens run [options] -- COMMAND [ARGS...]
 
@@ -167,10 +168,18 @@ interface Outcome {
   notRun?: string;
 }
 
-/** Spawns the command with our stdio; resolves with its exit code, 128+N for a signal. */
-function runCommand(command: string[], onSpawn: (pid: number) => void): Promise<Outcome> {
+/**
+ * Spawns the command with our stdio; resolves with its exit code, 128+N for a signal. `onPid`
+ * runs as spawn() returns, before any other event; `onSpawn` once the command runs.
+ */
+function runCommand(
+  command: string[],
+  onSpawn: (pid: number) => void,
+  onPid?: (pid: number) => void,
+): Promise<Outcome> {
   return new Promise((resolve) => {
     const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit' });
+    if (child.pid !== undefined) onPid?.(child.pid);
     // In a terminal, Ctrl-C reaches the command directly (same process group): forwarding it
     // would deliver it twice. A signal sent to carbonlens alone (kill, CI cancelling) is passed on.
     const forward = (signal: NodeJS.Signals) => () => {
@@ -194,8 +203,8 @@ function runCommand(command: string[], onSpawn: (pid: number) => void): Promise<
 }
 
 /** Ends what the command left behind (re-parented to us as its subreaper), TERM then KILL. */
-async function reapOrphans(ours: ReadonlySet<number>, timeoutMs = 3000): Promise<number> {
-  const orphans = childrenOf().filter((pid) => !ours.has(pid));
+async function reapOrphans(ours: ReadonlySet<number>, timeoutMs = 3000, supervisor?: Supervisor): Promise<number> {
+  const orphans = childrenOf().filter((pid) => !ours.has(pid) && pid !== supervisor?.pid);
   const tree = orphans.flatMap((pid) => processTree(pid));
   for (const pid of tree) {
     try {
@@ -239,15 +248,9 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
   const { values } = parseArgs({ args: own, strict: true, options: RUN_OPTIONS });
   if (command.length === 0 || !command[0])
     throw new UsageError('no command to run: carbonlens run [options] -- COMMAND [ARGS...].');
-  const whole = (flag: string, v: string | undefined, d: number) => {
-    if (v === undefined) return d;
-    if (!isDecimal(v) || !Number.isInteger(Number(v)) || Number(v) < 0)
-      throw new UsageError(`${flag} must be a whole number >= 0, not '${v}'.`);
-    return Number(v);
-  };
-  const idleMs = whole('--idle-ms', values['idle-ms'], 2000);
-  const intervalMs = Math.max(10, whole('--interval-ms', values['interval-ms'], 1000));
-  const pue = numberOption('--pue', values.pue, 1) ?? 1;
+  const idleMs = numberOption('--idle-ms', values['idle-ms'], RANGES.idleMs) ?? 2000;
+  const intervalMs = numberOption('--interval-ms', values['interval-ms'], RANGES.intervalMs) ?? 1000;
+  const pue = numberOption('--pue', values.pue, RANGES.pue) ?? 1;
   const budgetJ = numberOption('--budget-j', values['budget-j'], 0);
   const budgetG = numberOption('--budget-g', values['budget-g'], 0);
   const dataset = datasetOption(values['intensity-dataset']) ?? 'latest';
@@ -261,7 +264,7 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
   if (budgetG !== undefined && !intensity)
     throw new UsageError('--budget-g needs a place (--region, --country, --place, ...).');
   const out = values.out ?? 'emissions.csv';
-  checkRecordFile(out);
+  checkOut(out);
   const telemetry = telemetryOptions(values);
   const ramModel = ramModelOption(values['ram-model']);
   // The command inherits our environment: its CUDA_VISIBLE_DEVICES is ours.
@@ -289,27 +292,35 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
     let tracker: ProcessSetTracker | undefined;
     const ramUsed = () => os.totalmem() - os.freemem();
     const sampling = meter.onReading(() => tracker?.sample(ramUsed()));
+    // Should carbonlens be SIGKILLed, the command's processes are ended all the same. Started
+    // before the window: its start-up is not the command's energy.
+    const supervisor: Supervisor | undefined = reaping ? superviseCommand(ours) : undefined;
     const window = await meter.begin();
     const startedAt = Date.now();
     let pid: number | undefined;
-    const outcome = await runCommand(command, (p) => {
-      pid = p;
-      if (!attributing) return;
-      tracker = new ProcessSetTracker(
-        p,
-        sources.filter((s) => s.component === 'gpu'),
-      );
-      tracker.sample(ramUsed());
-    });
+    const outcome = await runCommand(
+      command,
+      (p) => {
+        pid = p;
+        if (!attributing) return;
+        tracker = new ProcessSetTracker(
+          p,
+          sources.filter((s) => s.component === 'gpu'),
+        );
+        tracker.sample(ramUsed());
+      },
+      (p) => supervisor?.watch(p),
+    );
     const endedAt = Date.now();
     sampling.dispose();
     const result = await window.end(idle ? { idle } : {});
     const own = tracker?.finish(result, cpu.read().busy - busyBefore, reapedChildTicks() - reapedBefore);
     cpu.close();
     if (reaping) {
-      const ended = await reapOrphans(new Set([...ours, ...(pid ? [pid] : [])]));
+      const ended = await reapOrphans(new Set([...ours, ...(pid ? [pid] : [])]), 3000, supervisor);
       if (ended) process.stderr.write(`carbonlens: ended ${ended} process(es) the command left running.\n`);
     }
+    supervisor?.release();
     if (outcome.notRun) {
       process.stderr.write(`carbonlens: ${outcome.notRun}\n`);
       return outcome.code;

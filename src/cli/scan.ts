@@ -1,5 +1,15 @@
-import { existsSync, openSync, readdirSync, readFileSync, readSync, closeSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import {
+  closeSync,
+  type Dirent,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { adviseFile, type Finding, type RelatedFile } from '../core/advisor/advise';
 import { fileKind } from '../core/advisor/scanners';
@@ -22,7 +32,9 @@ other findings are still reported and the command says why on stderr).
 Region advice is given only where a workload runs (a cluster, node pool, instance, job or
 endpoint), never for a bucket, registry, identity or network, nor across partitions (GovCloud,
 China); a zone stays a zone, and a region's zones and paths move with it in one fix.
-Folders are walked, skipping node_modules, .git, virtual environments and build output.
+Folders are walked, skipping node_modules, .git, virtual environments and build output; a link
+that leads out of the folder given is not followed, and an entry that cannot be read is skipped,
+each with a note on stderr.
 
   --json                 an array of findings: { file, line, column (1-based), end_line,
                          end_column, kind, value, suggestion, saving_percent, evidence, message }
@@ -60,33 +72,73 @@ const SKIP_DIRS = new Set([
   '.vscode-test',
 ]);
 
+/** Why an entry could not be read, in words. */
+const reason = (e: unknown) => {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? (e as Error).message);
+};
+
 /**
- * The files under `path`. Each folder is read once (by device and inode), so links that loop
- * back, or point at a folder twice, neither hang the scan nor repeat its findings. A link to a
- * file is read like the file.
+ * The files under `root`, never outside its real path: a link that leads out of the root (to a
+ * sibling folder, to /proc/self) is not followed. Each folder is read once (by device and
+ * inode), so links that loop back, or point at a folder twice, neither hang the scan nor repeat
+ * its findings. A link to a file inside the root is read like the file. An entry that cannot be
+ * read is skipped with a note.
  */
-function* walk(path: string, seen = new Set<string>()): Generator<string> {
-  const st = statSync(path);
-  if (st.isFile()) {
-    yield path;
+function* walk(root: string, note: (text: string) => void): Generator<string> {
+  let realRoot: string;
+  try {
+    realRoot = realpathSync(root);
+  } catch (e) {
+    note(`skipped ${root}: ${reason(e)}.`);
     return;
   }
-  if (!st.isDirectory()) return;
-  const id = `${st.dev}:${st.ino}`;
-  if (seen.has(id)) return;
-  seen.add(id);
-  for (const name of readdirSync(path).sort()) {
-    const child = join(path, name);
-    let s: ReturnType<typeof statSync>;
+  const inside = (real: string) =>
+    real === realRoot || real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep);
+  const seen = new Set<string>();
+  function* visit(path: string, isRoot: boolean): Generator<string> {
+    let st: ReturnType<typeof statSync>;
     try {
-      s = statSync(child);
-    } catch {
-      continue; // a broken link
+      st = statSync(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') note(`skipped ${path}: ${reason(e)}.`);
+      return; // ENOENT: a broken link, nothing to read
     }
-    if (s.isDirectory()) {
-      if (!SKIP_DIRS.has(name)) yield* walk(child, seen);
-    } else if (s.isFile() && fileKind(child)) yield child;
+    if (st.isFile()) {
+      if (isRoot || fileKind(path)) yield path;
+      return;
+    }
+    if (!st.isDirectory()) return;
+    const id = `${st.dev}:${st.ino}`;
+    if (seen.has(id)) return;
+    seen.add(id);
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(path, { withFileTypes: true });
+    } catch (e) {
+      note(`skipped ${path}: ${reason(e)}.`);
+      return;
+    }
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const child = join(path, entry.name);
+      if (entry.isSymbolicLink()) {
+        let real: string;
+        try {
+          real = realpathSync(child);
+        } catch {
+          continue; // a broken link or a loop
+        }
+        if (!inside(real)) {
+          note(`skipped ${child}: a link out of ${root} (to ${real}), not followed.`);
+          continue;
+        }
+      }
+      if (entry.isDirectory() || entry.isSymbolicLink()) {
+        if (!SKIP_DIRS.has(entry.name)) yield* visit(child, false);
+      } else if (entry.isFile() && fileKind(child)) yield child;
+    }
   }
+  yield* visit(root, true);
 }
 
 function looksBinary(file: string): boolean {
@@ -123,7 +175,16 @@ function evidence(f: Finding) {
   const s = f.suggestion;
   if (s.kind === 'region') return { kind: 'dataset', from: s.from, to: s.to, provider: s.provider, sources: s.sources };
   if (s.kind === 'schedule')
-    return { kind: 'typical-day', from: s.from, to: s.to, location: s.location, period: s.period, sources: s.sources };
+    return {
+      kind: 'typical-day',
+      from: s.from,
+      to: s.to,
+      zone: s.zone,
+      ...(s.zoneAssumed && { zone_assumed: s.zoneAssumed }),
+      location: s.location,
+      period: s.period,
+      sources: s.sources,
+    };
   return { kind: s.evidence, quality: s.quality, params_m: s.params, energy: s.energy, sources: s.sources };
 }
 
@@ -170,10 +231,12 @@ export async function runScan(args: string[], out: (text: string) => void): Prom
   }
   const options: AdvisorOptions & { models: boolean; regions: boolean; includeTests: boolean } = {
     tolerancePercent:
-      numberOption('--tolerance-percent', values['tolerance-percent'], 0) ?? DEFAULT_ADVISOR_OPTIONS.tolerancePercent,
+      numberOption('--tolerance-percent', values['tolerance-percent'], { min: 0, max: 100 }) ??
+      DEFAULT_ADVISOR_OPTIONS.tolerancePercent,
     regionScope: scope as AdvisorOptions['regionScope'],
     minSavingPercent:
-      numberOption('--min-saving-percent', values['min-saving-percent'], 0) ?? DEFAULT_ADVISOR_OPTIONS.minSavingPercent,
+      numberOption('--min-saving-percent', values['min-saving-percent'], { min: 0, max: 100 }) ??
+      DEFAULT_ADVISOR_OPTIONS.minSavingPercent,
     dataset: datasetOption(values['intensity-dataset']) ?? 'latest',
     history,
     models: true,
@@ -181,24 +244,30 @@ export async function runScan(args: string[], out: (text: string) => void): Prom
     includeTests: values['include-tests'] === true,
     ...(typicalDay && { typicalDay }),
   };
-  const maxBytes = (numberOption('--max-file-kb', values['max-file-kb'], 1) ?? 1024) * 1024;
+  const maxBytes = (numberOption('--max-file-kb', values['max-file-kb'], { min: 1, max: 1_048_576 }) ?? 1024) * 1024;
   const results: (Finding & { file: string })[] = [];
   const modules = new Map<string, RelatedFile[]>();
+  const note = (text: string) => void process.stderr.write(`carbonlens: ${text}\n`);
   for (const root of positionals) {
     if (!existsSync(root)) throw new UsageError(`${root} does not exist.`);
-    for (const file of walk(root)) {
-      const size = statSync(file).size;
-      if (size > maxBytes) {
-        process.stderr.write(
-          `carbonlens: skipped ${file}: ${(size / 1024).toFixed(0)} KB is over --max-file-kb ${maxBytes / 1024}.\n`,
-        );
+    for (const file of walk(root, note)) {
+      let text: string;
+      try {
+        const size = statSync(file).size;
+        if (size > maxBytes) {
+          note(`skipped ${file}: ${(size / 1024).toFixed(0)} KB is over --max-file-kb ${maxBytes / 1024}.`);
+          continue;
+        }
+        if (looksBinary(file)) continue;
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        note(`skipped ${file}: ${reason(e)}.`);
         continue;
       }
-      if (looksBinary(file)) continue;
       // Test data is judged by the path inside the scanned folder, not by where that folder is.
       const rel = relative(root, file) || file.split(/[\\/]/).pop()!;
       const related = /\.(tf|tfvars)$/i.test(file) ? moduleFiles(dirname(file), file, maxBytes, modules) : [];
-      const findings = adviseFile(rel, readFileSync(file, 'utf8'), options, undefined, related)?.findings ?? [];
+      const findings = adviseFile(rel, text, options, undefined, related)?.findings ?? [];
       for (const f of findings) results.push({ ...f, file });
     }
   }

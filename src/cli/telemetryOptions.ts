@@ -37,8 +37,18 @@ export function telemetryOptions(values: {
     const headers: Record<string, string> = {};
     for (const h of values['otlp-header'] ?? []) {
       const i = h.indexOf('=');
-      if (i < 1) throw new UsageError(`--otlp-header takes KEY=VALUE, not '${h}'.`);
-      headers[h.slice(0, i).trim()] = h.slice(i + 1);
+      if (i < 1) throw new UsageError(`--otlp-header takes KEY=VALUE, not '${JSON.stringify(h).slice(1, -1)}'.`);
+      const name = h.slice(0, i).trim();
+      const value = h.slice(i + 1);
+      // HTTP's rules (RFC 9110): a name is a token; a value has no line break or other control character.
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
+        throw new UsageError(
+          `--otlp-header: '${JSON.stringify(name).slice(1, -1)}' is not a header name (letters, digits and !#$%&'*+.^_\`|~- only, no spaces).`,
+        );
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+      if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value))
+        throw new UsageError(`--otlp-header ${name}: the value holds a line break or control character.`);
+      headers[name] = value;
     }
     config.otlp = { url: url.toString(), headers };
   } else if (values['otlp-header']?.length) throw new UsageError('--otlp-header needs --otlp.');

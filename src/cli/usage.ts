@@ -34,12 +34,45 @@ Exit codes:
 /** Plain decimal notation (`12`, `-0.5`, `1e3`): not `0x10`, `0b1`, `Infinity` or ''. */
 export const isDecimal = (value: string) => /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value.trim());
 
-/** A numeric option, checked: `--pue 0.8` is a usage error, not a silent NaN; so is `0x10`. */
-export function numberOption(flag: string, value: string | undefined, min = 0): number | undefined {
+/** Where a numeric option's value may lie: from `min` to `max`, a whole number when `whole`. */
+export interface NumberRange {
+  min?: number;
+  max?: number;
+  whole?: boolean;
+}
+
+/**
+ * Sane bounds for options that reach timers, loops and figures: past them a value is a typo or
+ * an attack (1e308 ms overflows a timer into 1 ms sampling, 1e308 repeats never end).
+ */
+export const RANGES = {
+  intervalMs: { min: 10, max: 3_600_000, whole: true },
+  idleMs: { min: 0, max: 3_600_000, whole: true },
+  repeats: { min: 1, max: 1000, whole: true },
+  /** A data centre's PUE is about 1.1 to 2; 5 is past any published one. */
+  pue: { min: 1, max: 5 },
+  /** gCO2e/kWh: the dirtiest grids are about 1,000; coal plants 1,100. */
+  intensity: { min: 0, max: 5000 },
+  durationS: { min: 0, max: 7 * 24 * 3600 },
+} satisfies Record<string, NumberRange>;
+
+/**
+ * The one parser of numeric options: plain decimal (`--pue 0x10` and `Infinity` are usage
+ * errors, not silent numbers), finite, within its range (`min` alone: a number >= min).
+ */
+export function numberOption(
+  flag: string,
+  value: string | undefined,
+  range: number | NumberRange = 0,
+): number | undefined {
   if (value === undefined) return undefined;
+  const { min = 0, max = Number.POSITIVE_INFINITY, whole = false } = typeof range === 'number' ? { min: range } : range;
   const n = Number(value);
-  if (!isDecimal(value) || !Number.isFinite(n) || n < min)
-    throw new UsageError(`${flag} must be a number >= ${min}, not '${value}'.`);
+  if (!isDecimal(value) || !Number.isFinite(n) || n < min || n > max || (whole && !Number.isInteger(n))) {
+    const kind = whole ? 'a whole number' : 'a number';
+    const where = max === Number.POSITIVE_INFINITY ? `>= ${min}` : `from ${min} to ${max.toLocaleString('en-US')}`;
+    throw new UsageError(`${flag} must be ${kind} ${where}, not '${value}'.`);
+  }
   return n;
 }
 

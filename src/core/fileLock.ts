@@ -13,8 +13,9 @@ export function tryLock(lock: string): { release: Release } | { heldBy: number }
     // The pid is in the file before the file has the lock's name (a link is atomic): another
     // process never reads an empty lock and takes it for a stale one.
     const tmp = `${lock}.${process.pid}.tmp`;
-    writeFileSync(tmp, String(process.pid));
     try {
+      // Inside the try: a full disk creates the file and fails the write; it is removed below.
+      writeFileSync(tmp, String(process.pid));
       linkSync(tmp, lock);
       return { release: () => rmSync(lock, { force: true }) };
     } catch (e) {

@@ -320,8 +320,8 @@ export class AdvisorController extends Disposable {
       if (s.energy) md.appendMarkdown(`- energy: ${s.energy}\n`);
     } else if (s.kind === 'schedule') {
       md.appendMarkdown(`Evidence: **typical day** of ${s.location}, ${s.period}\n\n`);
-      md.appendMarkdown(`- ${s.from.hour}:00 UTC: ${intensityText(s.from.gco2PerKwh)} on average\n`);
-      md.appendMarkdown(`- ${s.to.hour}:00 UTC: ${intensityText(s.to.gco2PerKwh)} on average\n`);
+      md.appendMarkdown(`- ${s.from.utcHour}:00 UTC: ${intensityText(s.from.gco2PerKwh)} on average\n`);
+      md.appendMarkdown(`- ${s.to.utcHour}:00 UTC: ${intensityText(s.to.gco2PerKwh)} on average\n`);
     } else {
       md.appendMarkdown(`Evidence: **dataset** (${this.config().dataset})\n\n`);
       md.appendMarkdown(

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { zipSync } from 'fflate';
-import { installCudaProvider, LIMITS, type ProviderError } from '../../src/core/models/cudaProvider';
+import { installCudaProvider, LIMITS, MANIFEST, type ProviderError } from '../../src/core/models/cudaProvider';
+import { serve } from '../support/server';
+import { runMain } from '../unit/runMain';
 import { nugetFeed } from '../support/nugetFeed';
 
 const ortPackage = join(resolve(__dirname, '../../..'), 'node_modules', 'onnxruntime-node');
@@ -31,10 +33,60 @@ describe('a hostile NuGet feed', {
     const folder = fresh();
     mkdirSync(folder);
     writeFileSync(join(folder, 'thesis.tex'), 'years of work');
-    await assert.rejects(install(folder), kind('package', /is not empty and was not made by CarbonLens/));
+    await assert.rejects(install(folder), kind('package', /holds files CarbonLens did not put there \(thesis\.tex\)/));
     assert.deepEqual(readdirSync(folder), ['thesis.tex']);
     assert.ok(!good.hits.some((h) => h.includes('flatcontainer')), 'refused before any request');
   });
+
+  it('--dir: never replaces a folder that holds a manifest beside other files', async () => {
+    const folder = fresh();
+    mkdirSync(join(folder, 'node_modules'), { recursive: true });
+    writeFileSync(join(folder, MANIFEST), '{}');
+    writeFileSync(join(folder, 'thesis.tex'), 'years of work');
+    await assert.rejects(install(folder), kind('package', /holds files CarbonLens did not put there \(thesis\.tex\)/));
+    assert.deepEqual(readdirSync(folder).sort(), [MANIFEST, 'node_modules', 'thesis.tex'].sort());
+    assert.ok(!good.hits.some((h) => h.includes('flatcontainer')), 'refused before any request');
+  });
+
+  it('--dir "": refused before any request, nothing deleted', async () => {
+    const cwd = readdirSync('.');
+    const hits = good.hits.length;
+    await assert.rejects(install(''), kind('package', /install folder is empty/));
+    const r = await runMain('cuda-provider', 'install', '--dir', '', '--cuda', '12', '--yes', '--feed', good.index());
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /--dir is empty/);
+    assert.equal(good.hits.length, hits, 'no request');
+    assert.deepEqual(readdirSync('.'), cwd);
+  });
+
+  for (const [what, index, text] of [
+    ['without @type', { resources: [{ '@id': 'http://127.0.0.1:1/' }] }, /no PackageBaseAddress/],
+    ['with null resources', { resources: null }, /has no list of resources/],
+    ['with a null resource', { resources: [null] }, /no PackageBaseAddress/],
+    ['that is null', null, /has no list of resources/],
+    ['in HTML', '<html><body>Sign in</body></html>', /not JSON \(an HTML page/],
+  ] as const) {
+    it(`a feed index ${what} gets a message about the feed, not JavaScript's`, async () => {
+      const s = await serve((_req, res) => res.end(typeof index === 'string' ? index : JSON.stringify(index)));
+      try {
+        await assert.rejects(
+          installCudaProvider({
+            folder: fresh(),
+            feed: `${s.url}/v3/index.json`,
+            ortPackage,
+            confirm: async () => true,
+          }),
+          (e: ProviderError) => {
+            assert.match(e.message, text);
+            assert.doesNotMatch(e.message, /Cannot read|TypeError|Unexpected token|is not a function/);
+            return e instanceof Error && Boolean(e.kind);
+          },
+        );
+      } finally {
+        await s.close();
+      }
+    });
+  }
 
   it('replaces its own earlier install', async () => {
     const folder = fresh();

@@ -1,11 +1,21 @@
 // History files survive a full disk, a file without its final newline, and a bad --out.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { appendRecord, CODECARBON_COLUMNS, RUNS_FILE } from '../../src/core/bench/report';
+import { tryLock } from '../../src/core/fileLock';
 import { sampleRecord } from '../support/sampleRecord';
 
 const cli = join(resolve(__dirname, '../../..'), 'dist', 'cli.js');
@@ -74,5 +84,85 @@ describe('history files', { timeout: 60_000 }, () => {
     }
     assert.equal(readFileSync(join(dir, 'other.csv'), 'utf8'), 'a,b,c\n1,2,3\n');
     assert.ok(!existsSync(join(dir, 'nope')));
+  });
+
+  /** `carbonlens run --out OUT -- touch MARKER`: whether the command ran, and what was said. */
+  const runWithOut = (dir: string, out: string) => {
+    const marker = join(dir, 'ran');
+    const r = spawnSync(process.execPath, [cli, 'run', '--idle-ms', '0', '--out', out, '--', 'touch', marker], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    return { ...r, ran: existsSync(marker) };
+  };
+
+  it('run checks every record target before the command starts', { skip: process.platform === 'win32' }, () => {
+    const dir = folder();
+    symlinkSync(join(dir, 'missing.csv'), join(dir, 'dangling.csv'));
+    const histDir = join(dir, 'hist');
+    mkdirSync(join(histDir, RUNS_FILE), { recursive: true });
+    const cases: [string, RegExp][] = [
+      ['', /--out is empty/],
+      ['/dev/null', /\/dev\/null is not a regular file/],
+      [join(dir, 'dangling.csv'), /dangling\.csv is a link to a missing file/],
+      [join(histDir, 'e.csv'), /carbonlens-runs\.jsonl is a folder: the run history is kept/],
+    ];
+    for (const [out, message] of cases) {
+      const r = runWithOut(dir, out);
+      assert.equal(r.status, 2, `${out}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.equal(r.ran, false, `${out}: the command did not run`);
+    }
+    assert.deepEqual(readdirSync(join(histDir, RUNS_FILE)), []);
+  });
+
+  it('read-only CSV or JSONL: refused before the command starts', {
+    skip: process.getuid?.() === 0 ? 'root writes read-only files' : process.platform === 'win32',
+  }, () => {
+    for (const name of ['emissions.csv', RUNS_FILE]) {
+      const dir = folder();
+      writeFileSync(join(dir, name), '');
+      chmodSync(join(dir, name), 0o444);
+      const r = runWithOut(dir, join(dir, 'emissions.csv'));
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /is not writable/);
+      assert.equal(r.ran, false);
+    }
+  });
+
+  it('an existing empty CSV gets the header and the row', () => {
+    const dir = folder();
+    const csv = join(dir, 'emissions.csv');
+    writeFileSync(csv, '');
+    const r = runWithOut(dir, csv);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = readFileSync(csv, 'utf8').trimEnd().split('\n');
+    assert.equal(lines[0], CODECARBON_COLUMNS.join(','));
+    assert.equal(lines.length, 2);
+  });
+
+  it('a CSV whose header starts with a UTF-8 byte order mark is ours', () => {
+    const dir = folder();
+    const csv = join(dir, 'emissions.csv');
+    writeFileSync(csv, `\uFEFF${CODECARBON_COLUMNS.join(',')}\n`);
+    appendRecord(csv, sampleRecord());
+    assert.equal(readFileSync(csv, 'utf8').trimEnd().split('\n').length, 2);
+  });
+
+  it('a lock whose file cannot be written (a full disk) leaves no empty .tmp behind', () => {
+    const dir = folder();
+    const fs = require('node:fs') as { writeFileSync: typeof writeFileSync };
+    const real = fs.writeFileSync;
+    // What a full disk does: the file is created, the write fails.
+    fs.writeFileSync = (path: Parameters<typeof writeFileSync>[0]) => {
+      real(path, '');
+      enospc();
+    };
+    try {
+      assert.throws(() => tryLock(join(dir, 'emissions.csv.lock')), /ENOSPC/);
+    } finally {
+      fs.writeFileSync = real;
+    }
+    assert.deepEqual(readdirSync(dir), []);
   });
 });

@@ -71,7 +71,7 @@ describe('carbonlens estimate', () => {
     assert.equal((await run('estimate', '--energy-kwh', 'lots', '--country', 'DE')).code, 2);
     assert.match(
       (await run('estimate', '--energy-kwh', '1', '--country', 'DE', '--pue', '0.5')).err,
-      /--pue must be a number >= 1/,
+      /--pue must be a number from 1 to 5/,
     );
     assert.match(
       (await run('estimate', '--energy-kwh', '1')).err,

@@ -5,6 +5,7 @@ import type { Candidate } from './candidates';
 import { percentText } from './percent';
 import { adviseRegionCandidates, regionMessage, type ModuleFacts } from './regionAdvice';
 import type { RegionCandidate } from './roles';
+import { cronZone } from './cron';
 import { fileKind, scan, type FileKind } from './scanners';
 import { parseHcl } from './scanners/hcl';
 import { isRecordedOutput, isTestPath } from './testPaths';
@@ -59,6 +60,8 @@ export interface AdviseOptions extends AdvisorOptions {
    * output) give nothing. Undefined: every file is read (callers that choose files themselves).
    */
   includeTests?: boolean;
+  /** The zone a crontab without CRON_TZ= is assumed to run in (default this machine's). */
+  localZone?: string;
 }
 
 function positions(text: string): (offset: number) => Position {
@@ -87,7 +90,9 @@ const hh = (hour: number) => `${String(hour).padStart(2, '0')}:00`;
 
 export function message(c: Pick<Candidate, 'value'>, s: Suggestion): string {
   if (s.kind === 'schedule') {
-    return `\`${c.value}\` starts at ${hh(s.from.hour)} UTC, when the grid (${s.location}) averages ${intensityText(s.from.gco2PerKwh)}; at ${hh(s.to.hour)} UTC it averages ${intensityText(s.to.gco2PerKwh)}: ${percentText(s.savingPercent)} less CO2 for the same work (typical day, ${s.period}). Cron times are UTC in GitHub Actions; a Kubernetes CronJob uses its time zone (spec.timeZone) or the controller's.`;
+    const when = (h: { hour: number; utcHour: number }) =>
+      s.zone === 'UTC' ? `${hh(h.hour)} UTC` : `${hh(h.hour)} ${s.zone} (${hh(h.utcHour)} UTC)`;
+    return `\`${c.value}\` starts at ${when(s.from)}, when the grid (${s.location}) averages ${intensityText(s.from.gco2PerKwh)}; at ${when(s.to)} it averages ${intensityText(s.to.gco2PerKwh)}: ${percentText(s.savingPercent)} less CO2 for the same work (typical day, ${s.period}${s.zone === 'UTC' ? '' : `; ${s.zone}'s offset of today`}).${s.zoneAssumed ? ` Time zone: ${s.zoneAssumed}.` : ''}`;
   }
   if (s.kind === 'region') return regionMessage(c.value, s);
   const h = s.headline;
@@ -137,9 +142,11 @@ function adviseText(
   const cache = new Map<string, Suggestion | undefined>();
   for (const c of candidates) {
     if (c.kind === 'region' || (c.kind === 'model' ? !options.models : options.schedules === false)) continue;
-    const key = `${c.kind}:${c.value}`;
+    // A schedule's hour is in its zone: the same text may mean other hours in another file's line.
+    const zone = c.kind === 'schedule' ? (cronZone(text, c.start, c.key, options.localZone) ?? null) : null;
+    const key = `${c.kind}:${c.value}:${zone?.zone ?? ''}`;
     if (!cache.has(key))
-      cache.set(key, c.kind === 'model' ? suggestModel(c.value, options) : suggestSchedule(c.value, options));
+      cache.set(key, c.kind === 'model' ? suggestModel(c.value, options) : suggestSchedule(c.value, options, zone));
     const suggestion = cache.get(key);
     if (!suggestion) continue;
     findings.push({

@@ -5,7 +5,7 @@ import type { RunSummary } from '../bench/history';
 import { dataset, type CloudRegionRow, type DatasetName } from '../carbon/datasets';
 import { zoneToRegion } from '../carbon/intensity';
 import type { TypicalDay } from '../carbon/forecast';
-import { parseCron } from './cron';
+import { type CronZone, fromUtc, parseCron, toUtc } from './cron';
 import {
   acceleratorLabel,
   acceleratorSource,
@@ -78,8 +78,12 @@ export interface RegionSuggestion {
 export interface ScheduleSuggestion {
   kind: 'schedule';
   replacement: string;
-  from: { hour: number; gco2PerKwh: number };
-  to: { hour: number; gco2PerKwh: number };
+  /** Hours in the schedule's zone, and in UTC (the typical day's). */
+  from: { hour: number; utcHour: number; gco2PerKwh: number };
+  to: { hour: number; utcHour: number; gco2PerKwh: number };
+  /** The schedule's time zone, and what was assumed when the file does not state it. */
+  zone: string;
+  zoneAssumed?: string;
   savingPercent: number;
   /** Where and when the typical day comes from. */
   location: string;
@@ -330,21 +334,33 @@ export function suggestRegion(
   return s;
 }
 
-/** A cron job at a fixed hour moved to the hour of the typical day with the lowest mean intensity. */
-export function suggestSchedule(value: string, options: AdvisorOptions): ScheduleSuggestion | undefined {
+/**
+ * A cron job at a fixed hour moved to the hour of the typical day (UTC) with the lowest mean
+ * intensity; hours compared in UTC, written in the schedule's zone (default UTC).
+ */
+export function suggestSchedule(
+  value: string,
+  options: AdvisorOptions,
+  /** null: a zone that cannot be read, so no advice. */
+  zone: CronZone | null = { zone: 'UTC', offsetMinutes: 0 },
+): ScheduleSuggestion | undefined {
   const day = options.typicalDay;
   const fixed = parseCron(value)?.fixed;
-  if (!day || !fixed) return undefined;
-  const at = day.hours.find((h) => h.hour === fixed.hour);
+  if (!day || !fixed || !zone) return undefined;
+  const utc = toUtc(fixed, zone);
+  const at = day.hours.find((h) => h.hour === utc.hour);
   const best = [...day.hours].sort((a, b) => a.mean - b.mean || a.hour - b.hour)[0];
-  if (!at || !best || best.hour === fixed.hour || at.mean <= 0) return undefined;
+  if (!at || !best || best.hour === utc.hour || at.mean <= 0) return undefined;
   const savingPercent = (1 - best.mean / at.mean) * 100;
   if (savingPercent < options.minSavingPercent) return undefined;
+  const moved = fromUtc({ hour: best.hour, minute: utc.minute }, zone);
   return {
     kind: 'schedule',
-    replacement: `${fixed.minute} ${best.hour} ${fixed.rest}`,
-    from: { hour: fixed.hour, gco2PerKwh: at.mean },
-    to: { hour: best.hour, gco2PerKwh: best.mean },
+    replacement: `${moved.minute} ${moved.hour} ${fixed.rest}`,
+    from: { hour: fixed.hour, utcHour: utc.hour, gco2PerKwh: at.mean },
+    to: { hour: moved.hour, utcHour: best.hour, gco2PerKwh: best.mean },
+    zone: zone.zone,
+    ...(zone.assumed && { zoneAssumed: zone.assumed }),
     savingPercent,
     location: day.location,
     period: `${day.from} to ${day.to}`,

@@ -15,6 +15,7 @@ import { weightedUsage, type WindowUsage } from '../energy/usage';
 import { ownPerItem, watchOwnShare, type OwnPerItem, type OwnShares } from './ownShare';
 import {
   loadPipeline,
+  loadTokenizer,
   type Device,
   type DeviceAttempt,
   type DeviceChoice,
@@ -25,6 +26,8 @@ import type { Dtype, Task } from '../models/tasks';
 import { clipScores } from '../diffusion/clipScore';
 import { loadStableDiffusion, type DiffusionOptions } from '../diffusion/stableDiffusion';
 import { checkAbort, type EvalItem, type EvalSet } from './datasets/evalSet';
+import { boundPrompts, fitPrompts, ModelFileError, modelContext } from './promptFit';
+import { checkModelFolder } from '../models/folderCheck';
 import { generationFigures, runGeneration, type GenerationFigures, type GenerationRun } from './generation';
 import {
   DEFAULT_MAX_NEW_TOKENS,
@@ -175,6 +178,28 @@ function perItem(window: WindowResult, items: number, shares?: OwnShares): Repea
 const inputOf = (runner: TaskRunner, item: EvalItem) => (runner.input ? runner.input(item.input) : item.input);
 
 /** Whether a model folder's tokenizer has a chat template (instruction-tuned language models do). */
+/** The model's config.json, or a message naming it when it is not JSON. */
+function readConfig(folder: string): { id2label?: Record<string, string> } {
+  const file = join(folder, 'config.json');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ModelFileError(
+      `${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): the model folder is incomplete.`,
+    );
+  }
+  try {
+    const config = JSON.parse(text.replace(/^\uFEFF/, ''));
+    if (!config || typeof config !== 'object') throw new Error('not an object');
+    return config;
+  } catch (e) {
+    throw new ModelFileError(
+      `${file} is not valid JSON (${(e as Error).message}): the model's settings cannot be read.`,
+    );
+  }
+}
+
 function hasChatTemplate(folder: string): boolean {
   const file = join(folder, 'tokenizer_config.json');
   if (!existsSync(file)) return false;
@@ -344,7 +369,8 @@ async function measureBatches(
 }
 
 export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
-  const { task, folder, set, meter, signal } = options;
+  const { task, folder, meter, signal } = options;
+  let { set } = options;
   const generating = task === 'text-generation';
   if (generating && options.batch !== undefined && options.batch !== 'auto' && options.batch !== 1)
     throw new RangeError(
@@ -365,19 +391,34 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   const t2i = options.textToImage;
   if (task === 'text-to-image' && !t2i)
     throw new Error('Text-to-image needs textToImage options (images folder, CLIP model, sampler settings).');
+  if (!options.factory) checkModelFolder(folder);
   const runner = t2i
     ? textToImageRunner(t2i.imagesDir, (images) => clipScores(t2i.clipFolder, images))
-    : taskRunner(task, JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')), set.name, {
+    : taskRunner(task, readConfig(folder), set.name, {
         chat,
         maxNewTokens,
       });
+  const warnings: string[] = [];
+  if (generating) {
+    const context = modelContext(folder);
+    // Before the model loads: a prompt past the context fails deep in a run, blamed on the device.
+    const tokenizer = options.factory ? undefined : await loadTokenizer(folder);
+    const render = (prompt: string) =>
+      tokenizer?.render(inputOf(runner, { ...set.items[0]!, input: prompt })) ?? prompt;
+    const prompts = set.items.map((i) => String(i.input));
+    // Bounded in characters first: the template and the tokenizer only see bounded prompts, and
+    // the template (a program) runs under a time limit, so one that loops is found here.
+    const fitted = context ? fitPrompts(prompts, context, maxNewTokens, render, tokenizer) : boundPrompts(prompts);
+    if (!context) render(fitted.prompts[0]!);
+    warnings.push(...fitted.warnings);
+    set = { ...set, items: set.items.map((item, i) => ({ ...item, input: fitted.prompts[i]! })) };
+  }
   const factory =
     options.factory ??
     (t2i
       ? (_task: Task, f: string, device: Device, _dtype: Dtype, cudaDeviceId?: number) =>
           loadStableDiffusion(f, device, t2i.diffusion, cudaDeviceId)
       : undefined);
-  const warnings: string[] = [];
 
   let before: IdleBaseline | undefined;
   if (idleMs > 0) {

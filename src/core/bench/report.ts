@@ -10,6 +10,7 @@ import {
   fstatSync,
   ftruncateSync,
   linkSync,
+  lstatSync,
   openSync,
   readSync,
   rmSync,
@@ -249,12 +250,18 @@ function firstLine(path: string): string {
   }
 }
 
-/** Creates the file with its header unless it exists; two processes racing both end with one header. */
-function ensureHeader(path: string, header: string): void {
+/** The first line without a UTF-8 byte order mark (a spreadsheet may add one): compared with our header. */
+const headerOf = (path: string) => firstLine(path).replace(/^\uFEFF/, '');
+
+/**
+ * Creates the file with its header unless it has one (absent or empty); two processes racing
+ * both end with one header.
+ */
+function ensureHeader(path: string, header: string, write: Write): void {
   if (!existsSync(path)) {
     const tmp = join(dirname(path), `.${process.pid}.${Date.now()}.header.tmp`);
-    writeFileSync(tmp, `${header}\n`);
     try {
+      writeFileSync(tmp, `${header}\n`);
       linkSync(tmp, path);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -262,7 +269,8 @@ function ensureHeader(path: string, header: string): void {
       rmSync(tmp, { force: true });
     }
   }
-  const existing = firstLine(path);
+  if (statSync(path).size === 0) appendLine(path, header, write);
+  const existing = headerOf(path);
   if (existing !== header) {
     throw new Error(
       `${path} exists with other columns (${existing.split(',').length} instead of ${header.split(',').length}): it was left as it is; write to another file with --out.`,
@@ -271,11 +279,38 @@ function ensureHeader(path: string, header: string): void {
 }
 
 /**
- * Checks, before a run is measured, that its record can be saved at `csvPath`: the folder
- * exists and is writable, the path is not a folder, and an existing file has our columns.
- * Throws a message naming the user's path.
+ * Checks one file a record goes to: absent (it is created), or a regular file this process can
+ * write; not a folder, a device such as /dev/null, or a link to a missing file.
+ */
+function checkTarget(path: string, what: string): void {
+  try {
+    lstatSync(path);
+  } catch {
+    return; // absent: created with the record
+  }
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(path);
+  } catch {
+    throw new Error(`${path} is a link to a missing file: remove the link, or choose another --out.`);
+  }
+  if (st.isDirectory()) throw new Error(`${path} is a folder: ${what}.`);
+  if (!st.isFile()) throw new Error(`${path} is not a regular file (a device, pipe or socket): ${what}.`);
+  try {
+    accessSync(path, constants.W_OK);
+  } catch {
+    throw new Error(`${path} is not writable: make it writable, or choose another --out.`);
+  }
+}
+
+/**
+ * Checks, before a run is measured, that its record can be saved at `csvPath` and at the run
+ * history beside it: the folder exists and is writable, each file is absent or a writable
+ * regular file, and an existing CSV is empty or has our columns. Throws a message naming the
+ * user's path.
  */
 export function checkRecordFile(csvPath: string): void {
+  if (!csvPath.trim()) throw new Error('--out is empty: give a .csv file, or leave it out for ./emissions.csv.');
   const folder = dirname(csvPath);
   let dir: ReturnType<typeof statSync> | undefined;
   try {
@@ -290,9 +325,13 @@ export function checkRecordFile(csvPath: string): void {
   } catch {
     throw new Error(`${folder} is not writable: choose another --out.`);
   }
+  checkTarget(csvPath, '--out takes a .csv file');
+  checkTarget(
+    join(folder, RUNS_FILE),
+    `the run history is kept in a file of that name beside --out: move it, or choose another --out folder`,
+  );
   if (existsSync(csvPath)) {
-    if (statSync(csvPath).isDirectory()) throw new Error(`${csvPath} is a folder: --out takes a .csv file.`);
-    const existing = firstLine(csvPath);
+    const existing = headerOf(csvPath);
     if (existing !== HEADER && existing !== '') {
       throw new Error(
         `${csvPath} exists with other columns (${existing.split(',').length} instead of ${HEADER.split(',').length}): it was left as it is; write to another file with --out.`,
@@ -348,11 +387,11 @@ export function appendRecord(
   write: Write = (fd, text) => writeSync(fd, text),
 ): { csv: string; jsonl: string } {
   checkRecordFile(csvPath);
-  ensureHeader(csvPath, HEADER);
   const jsonl = join(dirname(csvPath), RUNS_FILE);
-  // Writers take turns: the newline check and the cut-back on failure read what others append.
+  // Writers take turns: the header, the newline check and the cut-back on failure read what others append.
   const release = lockWaiting(`${csvPath}.lock`);
   try {
+    ensureHeader(csvPath, HEADER, write);
     const undoCsv = appendLine(csvPath, codecarbonRow(record).join(','), write);
     try {
       appendLine(jsonl, JSON.stringify(record), write);

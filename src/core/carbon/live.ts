@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
 import { writeFileAtomically } from '../atomicWrite';
+import { readJson, timeLimit } from '../boundedJson';
+import { UserError } from '../userError';
 import * as path from 'node:path';
 import { ISO_ALPHA2_TO_ALPHA3 } from '../../generated/intensityTables';
 import type { Coordinates, IntensityFigure } from './intensity';
@@ -84,7 +86,11 @@ export interface LiveTarget {
 
 export const ALPHA3_TO_ALPHA2 = Object.fromEntries(Object.entries(ISO_ALPHA2_TO_ALPHA3).map(([a2, a3]) => [a3, a2]));
 
-export class LiveError extends Error {}
+export class LiveError extends UserError {
+  constructor(message: string) {
+    super(message, 'live');
+  }
+}
 
 export async function getJson(
   url: string,
@@ -93,11 +99,12 @@ export async function getJson(
   service: string,
 ): Promise<unknown> {
   const timeoutMs = options.timeoutMs ?? 5000;
+  const limit = timeLimit(timeoutMs);
   let response: Response;
   try {
     response = await (options.fetch ?? fetch)(url, {
       headers: { accept: 'application/json', ...headers },
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: limit,
       // A token never follows a redirect: these APIs do not redirect, so one is refused below.
       redirect: 'manual',
     });
@@ -116,9 +123,9 @@ export async function getJson(
   if (response.status === 429) throw new LiveError(`${service} rate-limited this client (HTTP 429)`);
   if (!response.ok) throw new LiveError(`${service} answered HTTP ${response.status}`);
   try {
-    return await response.json();
-  } catch {
-    throw new LiveError(`${service} sent an answer that is not JSON`);
+    return await readJson(response, url, limit);
+  } catch (e) {
+    throw new LiveError(`${service}: ${(e as Error).message.replace(/\.$/, '')}`);
   }
 }
 

@@ -21,6 +21,8 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Unzip, UnzipInflate } from 'fflate';
+import { UserError } from '../userError';
+import { BoundedReadError, METADATA_LIMITS, readJson, timedOut, timeLimit } from '../boundedJson';
 import type { CudaMajor } from './cudaDetect';
 
 /** The onnxruntime-node version the bundles were built against: the provider must match it. */
@@ -56,12 +58,10 @@ export function checkScheme(url: string, what: string): void {
     throw new ProviderError(`${what} must be https (plain http only to this machine): ${u.origin}`, 'http');
 }
 
-export class ProviderError extends Error {
-  constructor(
-    message: string,
-    readonly kind: 'unsupported' | 'declined' | 'network' | 'http' | 'package' | 'cancelled',
-  ) {
-    super(message);
+export class ProviderError extends UserError {
+  declare readonly kind: 'unsupported' | 'declined' | 'network' | 'http' | 'package' | 'cancelled';
+  constructor(message: string, kind: ProviderError['kind']) {
+    super(message, kind);
   }
 }
 
@@ -139,6 +139,8 @@ export async function request(url: string, init: RequestInit, fetchImpl: typeof 
   try {
     res = await fetchImpl(url, { redirect: 'follow', ...init });
   } catch (e) {
+    if (timedOut(init.signal))
+      throw new ProviderError(`${new URL(url).host} did not answer within ${METADATA_LIMITS.ms / 1000} s.`, 'network');
     if ((e as Error).name === 'AbortError') throw new ProviderError('Cancelled.', 'cancelled');
     const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
     throw new ProviderError(
@@ -157,13 +159,36 @@ export async function packageUrl(
   fetchImpl: typeof fetch = fetch,
   signal?: AbortSignal,
 ): Promise<string> {
-  const index = (await (await request(feed, { signal }, fetchImpl)).json()) as {
-    resources?: { '@id': string; '@type': string }[];
-  };
-  const base = index.resources?.find((r) => r['@type'].startsWith('PackageBaseAddress/3.0.0'))?.['@id'];
-  if (!base) throw new ProviderError(`${feed} is not a NuGet v3 feed (no PackageBaseAddress).`, 'package');
+  const index = await readMetadata(feed, signal, fetchImpl);
+  const notFeed = (why: string) =>
+    new ProviderError(
+      `${feed} is not a NuGet v3 feed (${why}): check carbonlens.cudaProvider.feed or --feed.`,
+      'package',
+    );
+  const resources = (index as { resources?: unknown } | null)?.resources;
+  if (!Array.isArray(resources)) throw notFeed('its index has no list of resources');
+  const base = resources.find((r): r is { '@id': string; '@type': string } => {
+    const { '@id': id, '@type': type } = (r ?? {}) as Record<string, unknown>;
+    return typeof id === 'string' && typeof type === 'string' && type.startsWith('PackageBaseAddress/3.0.0');
+  })?.['@id'];
+  if (!base) throw notFeed('no PackageBaseAddress');
   const id = CUDA_PACKAGE.toLowerCase();
   return `${base.replace(/\/?$/, '/')}${id}/${version}/${id}.${version}.nupkg`;
+}
+
+/** A feed's JSON, bounded in size and time (see boundedJson). */
+async function readMetadata(url: string, signal: AbortSignal | undefined, fetchImpl: typeof fetch): Promise<unknown> {
+  const limit = timeLimit(METADATA_LIMITS.ms, signal);
+  const res = await request(url, { signal: limit }, fetchImpl);
+  try {
+    return await readJson(res, url, limit);
+  } catch (e) {
+    if (signal?.aborted) throw new ProviderError('Cancelled.', 'cancelled');
+    throw new ProviderError(
+      (e as Error).message,
+      e instanceof BoundedReadError && e.kind === 'not-json' ? 'package' : 'network',
+    );
+  }
 }
 
 export async function installCudaProvider(options: InstallOptions): Promise<ProviderManifest> {
@@ -179,7 +204,7 @@ export async function installCudaProvider(options: InstallOptions): Promise<Prov
   checkScheme(feed, 'The feed');
   const url = await packageUrl(feed, version, fetchImpl, options.signal);
   checkScheme(url, 'The package address');
-  const head = await request(url, { method: 'HEAD', signal: options.signal }, fetchImpl);
+  const head = await request(url, { method: 'HEAD', signal: timeLimit(METADATA_LIMITS.ms, options.signal) }, fetchImpl);
   const size = Number(head.headers.get('content-length')) || undefined;
   if (size !== undefined && size > LIMITS.packageBytes)
     throw new ProviderError(
@@ -243,24 +268,45 @@ export function stage(folder: string): { staging: string; ort: string; bin: stri
 /** Writes the manifest into the staged copy and puts the copy in place of `folder`. */
 export function finishInstall(staging: string, folder: string, manifest: ProviderManifest): ProviderManifest {
   writeFileSync(join(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+  checkFolder(folder); // again: the folder may have gained files during the download
   rmSync(folder, { recursive: true, force: true });
   mkdirSync(dirname(folder), { recursive: true });
   renameSync(staging, folder);
   return manifest;
 }
 
-/** Refuses a folder that holds something we did not put there: installing replaces the folder. */
+/** What an earlier install leaves in its folder: installing again replaces only such a folder. */
+export const OWN_ENTRIES = [MANIFEST, 'node_modules'];
+
+/**
+ * Refuses a folder that holds anything but an earlier install (the manifest and node_modules),
+ * since installing replaces the folder; and an empty name, which would mean the current folder.
+ */
 export function checkFolder(folder: string): void {
+  if (!folder.trim())
+    throw new ProviderError('The install folder is empty: give a folder (--dir DIR), or leave --dir out.', 'package');
   let entries: string[];
   try {
     entries = readdirSync(folder);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new ProviderError(`${folder} cannot be used: ${(e as Error).message}`, 'package');
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    throw new ProviderError(
+      code === 'ENOTDIR'
+        ? `${folder} is a file, not a folder: choose a new or empty folder.`
+        : `${folder} cannot be used (${code ?? (e as Error).message}): choose a new or empty folder.`,
+      'package',
+    );
   }
+  const foreign = entries.filter((e) => !OWN_ENTRIES.includes(e));
+  if (foreign.length > 0)
+    throw new ProviderError(
+      `${folder} holds files CarbonLens did not put there (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}): installing would replace the folder, so nothing was changed. Choose a new or empty folder.`,
+      'package',
+    );
   if (entries.length > 0 && !entries.includes(MANIFEST))
     throw new ProviderError(
-      `${folder} is not empty and was not made by CarbonLens: installing would replace it. Choose a new or empty folder.`,
+      `${folder} is not empty and was not made by CarbonLens (no ${MANIFEST}): installing would replace it. Choose a new or empty folder.`,
       'package',
     );
 }

@@ -20,6 +20,7 @@ import {
   stage,
 } from './cudaProvider';
 import { extractTgz } from './tgz';
+import { METADATA_LIMITS, timeLimit } from '../boundedJson';
 
 export const NPM_REGISTRY = 'https://registry.npmjs.org';
 
@@ -71,7 +72,11 @@ export async function installCuda13Provider(options: Cuda13Options): Promise<Pro
   ].map((a) => ({ ...a, url: tarballUrl(registry, a) }));
   const sizes = await Promise.all(
     artifacts.map(async (a) => {
-      const head = await request(a.url, { method: 'HEAD', signal: options.signal }, fetchImpl);
+      const head = await request(
+        a.url,
+        { method: 'HEAD', signal: timeLimit(METADATA_LIMITS.ms, options.signal) },
+        fetchImpl,
+      );
       const size = Number(head.headers.get('content-length')) || undefined;
       if (size !== undefined && size > LIMITS.packageBytes)
         throw new ProviderError(

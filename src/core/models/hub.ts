@@ -19,6 +19,8 @@ import {
 } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { writeFileAtomically } from '../atomicWrite';
+import { UserError } from '../userError';
+import { BoundedReadError, METADATA_LIMITS, readJson, timedOut, timeLimit } from '../boundedJson';
 import { tryLock } from '../fileLock';
 
 export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
@@ -77,12 +79,10 @@ export type HubErrorKind =
   | 'busy'
   | 'http';
 
-export class HubError extends Error {
-  constructor(
-    message: string,
-    readonly kind: HubErrorKind,
-  ) {
-    super(message);
+export class HubError extends UserError {
+  declare readonly kind: HubErrorKind;
+  constructor(message: string, kind: HubErrorKind) {
+    super(message, kind);
     this.name = 'HubError';
   }
 }
@@ -253,12 +253,19 @@ export class HubClient {
 
   async listFiles(repo: RepoRef, signal?: AbortSignal): Promise<{ sha?: string; files: string[] }> {
     const url = `${this.endpoint}/api/${repo.type}s/${repo.id}/revision/${encodeURIComponent(repo.revision ?? 'main')}`;
-    const res = await this.request(url, { signal }, repo);
+    const limit = timeLimit(METADATA_LIMITS.ms, signal);
+    const res = await this.request(url, { signal: limit }, repo);
     let body: unknown;
     try {
-      body = await res.json();
-    } catch {
-      throw new HubError(`${this.shown} did not answer the file listing of ${describe(repo)} with JSON.`, 'http');
+      body = await readJson(res, url, limit);
+    } catch (e) {
+      if (signal?.aborted) throw new HubError(`Download of ${describe(repo)} cancelled.`, 'cancelled');
+      if (e instanceof BoundedReadError && e.kind === 'not-json')
+        throw new HubError(`${this.shown} did not answer the file listing of ${describe(repo)} with JSON.`, 'http');
+      throw new HubError(
+        `${(e as Error).message.replace(/\.$/, '')} (the file listing of ${describe(repo)}). Check the network or HF_ENDPOINT.`,
+        'network',
+      );
     }
     const { sha, siblings = [] } = (body ?? {}) as { sha?: unknown; siblings?: unknown };
     if (!Array.isArray(siblings) || (sha !== undefined && typeof sha !== 'string')) {
@@ -287,7 +294,12 @@ export class HubClient {
     // LFS files answer with a redirect that carries X-Linked-*; a renamed repository answers with
     // a redirect to its new name: follow those (a few), read the headers where they appear.
     for (let hop = 0; hop < MAX_REDIRECTS; hop++) {
-      const res = await this.request(url, { method: 'HEAD', redirect: 'manual', signal }, repo, path);
+      const res = await this.request(
+        url,
+        { method: 'HEAD', redirect: 'manual', signal: timeLimit(METADATA_LIMITS.ms, signal) },
+        repo,
+        path,
+      );
       const linkedEtag = res.headers.get('x-linked-etag');
       const size = Number(res.headers.get('x-linked-size') ?? res.headers.get('content-length'));
       const etag = cleanEtag(linkedEtag ?? res.headers.get('etag') ?? '');
@@ -440,6 +452,11 @@ export class HubClient {
     try {
       res = await this.fetchFn(url, { ...init, headers });
     } catch (e) {
+      if (timedOut(init.signal))
+        throw new HubError(
+          `${new URL(url).host} did not answer within ${METADATA_LIMITS.ms / 1000} s (${path ?? `the file listing of ${describe(repo)}`}). Check the network or HF_ENDPOINT.`,
+          'network',
+        );
       if (init.signal?.aborted) throw new HubError(`Download of ${describe(repo)} cancelled.`, 'cancelled');
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       const offline =

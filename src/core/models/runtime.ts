@@ -2,6 +2,7 @@
 // onnxruntime-node's CUDA provider library is installed), DirectML (Windows), CoreML (macOS),
 // WebGPU, then the CPU, and reports which device ran and why each earlier one did not.
 import { existsSync } from 'node:fs';
+import { runInNewContext } from 'node:vm';
 import { basename, dirname, join, sep } from 'node:path';
 import { prepareCuda } from './cudaPreload';
 import { fastClassifier } from './fastClassifier';
@@ -10,6 +11,7 @@ import { webgpuUnavailable } from './webgpuProbe';
 
 export { librarySearchPath };
 import type { Dtype, Task } from './tasks';
+import { ModelFileError, type PromptTokenizer } from '../bench/promptFit';
 
 export const DEVICES = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const;
 export type Device = (typeof DEVICES)[number];
@@ -229,3 +231,63 @@ export const transformersPipeline: PipelineFactory = async (task, folder, device
   }
   return pipe as unknown as TaskPipeline;
 };
+
+/** A language model's tokenizer, for fitting prompts to its context (see promptFit). */
+export interface TextTokenizer extends PromptTokenizer {
+  /** The text the model gets for a pipeline input: a string as it is, a chat through the model's template. */
+  render(input: unknown): string;
+}
+
+/**
+ * The model's tokenizer, loaded alone before the model: a tokenizer.json that cannot be read is
+ * said to be that, not a failure of the device the model was to run on.
+ */
+export async function loadTokenizer(folder: string): Promise<TextTokenizer> {
+  const { AutoTokenizer, env } = await import('@huggingface/transformers');
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = dirname(folder) + sep;
+  env.useFSCache = false;
+  let tok: Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
+  try {
+    tok = await AutoTokenizer.from_pretrained(basename(folder));
+  } catch (e) {
+    throw new ModelFileError(
+      `The tokenizer of ${folder} (tokenizer.json, tokenizer_config.json) cannot be read (${failureReason(e)}): download the model again.`,
+    );
+  }
+  return {
+    count: (text) => tok.encode(text).length,
+    encode: (prompt) => tok.encode(prompt, { add_special_tokens: false }),
+    decode: (ids) => tok.decode(ids, { skip_special_tokens: true }),
+    render: (input) => {
+      if (typeof input === 'string') return input;
+      const template = () =>
+        tok.apply_chat_template(input as { role: string; content: string }[], {
+          tokenize: false,
+          add_generation_prompt: true,
+        }) as string;
+      const chat = `The chat template in ${join(folder, 'tokenizer_config.json')}`;
+      let text: string;
+      try {
+        // A template is a program: one that loops without end is stopped, not waited for.
+        text = runInNewContext('template()', { template }, { timeout: TEMPLATE_LIMITS.ms }) as string;
+      } catch (e) {
+        throw new ModelFileError(
+          (e as NodeJS.ErrnoException).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT'
+            ? `${chat} did not finish within ${TEMPLATE_LIMITS.ms / 1000} s for one prompt (a loop without end?): the model cannot be prompted.`
+            : `${chat} fails (${failureReason(e)}): the model cannot be prompted.`,
+        );
+      }
+      const given = JSON.stringify(input).length;
+      if (typeof text !== 'string' || text.length > given + TEMPLATE_LIMITS.extraChars)
+        throw new ModelFileError(
+          `${chat} makes ${String(text?.length)} characters of a ${given}-character prompt: not a chat template CarbonLens can use.`,
+        );
+      return text;
+    },
+  };
+}
+
+/** A chat template's bounds: time for one prompt, and characters it may add to it. */
+export const TEMPLATE_LIMITS = { ms: 2000, extraChars: 100_000 };

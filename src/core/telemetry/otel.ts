@@ -8,7 +8,12 @@ import { diag, DiagLogLevel, type Attributes } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type MetricReader,
+  type PushMetricExporter,
+} from '@opentelemetry/sdk-metrics';
 import type { BenchRecord } from '../bench/record';
 import { JOULES_PER_KWH } from '../carbon/emissions';
 import type { IntensityFigure } from '../carbon/intensity';
@@ -57,13 +62,20 @@ export async function startTelemetry(
   const log = config.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   // Exporter failures (collector down, 500, timeout) come through diag: said once per message, never thrown.
   const said = new Set<string>();
+  let pushFailed = false;
+  const say = (line: string) => {
+    const key = line.slice(0, 80);
+    if (said.has(key)) return;
+    said.add(key);
+    log(`carbonlens: telemetry: ${line} (metrics dropped; the run goes on and its record is saved)`);
+  };
   diag.setLogger(
     {
-      error: (m: string) => {
-        const key = m.slice(0, 80);
-        if (said.has(key)) return;
-        said.add(key);
-        log(`carbonlens: telemetry: ${m} (metrics dropped; the run goes on and its record is saved)`);
+      error: (m: string, ...args: unknown[]) => {
+        const line = oneLine(m, args);
+        // The exporter below says why a push failed, with the status: the reader's echo adds nothing.
+        if (pushFailed && /metrics export failed/.test(line)) return;
+        say(line);
       },
       warn: () => undefined,
       info: () => undefined,
@@ -89,11 +101,17 @@ export async function startTelemetry(
   if (config.otlp) {
     readers.push(
       new PeriodicExportingMetricReader({
-        exporter: new OTLPMetricExporter({
-          url: config.otlp.url,
-          headers: config.otlp.headers ?? {},
-          timeoutMillis: 5000,
-        }),
+        exporter: sayingFailures(
+          new OTLPMetricExporter({
+            url: config.otlp.url,
+            headers: config.otlp.headers ?? {},
+            timeoutMillis: 5000,
+          }),
+          (why) => {
+            pushFailed = true;
+            say(`OTLP push to ${new URL(config.otlp!.url).host} failed: ${why}`);
+          },
+        ),
         exportIntervalMillis: config.otlp.intervalMs ?? 10_000,
         exportTimeoutMillis: 5000,
       }),
@@ -246,5 +264,48 @@ export async function startTelemetry(
       ]);
       diag.disable();
     },
+  };
+}
+
+/**
+ * One line for a failure the SDK reports: its message without the stack (the SDK's error
+ * handler passes exceptions serialised as JSON, stack included), without "Error: ".
+ */
+export function oneLine(message: unknown, args: unknown[] = []): string {
+  let text = typeof message === 'string' ? message : message instanceof Error ? message.message : String(message);
+  try {
+    const parsed = JSON.parse(text) as { message?: unknown; stack?: unknown } | null;
+    if (parsed && typeof parsed === 'object')
+      text = typeof parsed.message === 'string' ? parsed.message : String(parsed.stack ?? text);
+  } catch {
+    // not JSON: the text itself
+  }
+  const error = args.find((a): a is Error => a instanceof Error);
+  if (error && !text.includes(error.message)) text += `: ${error.message}`;
+  return (text.split('\n')[0] ?? '').replace(/^(\w*Error: )+/, '').slice(0, 300);
+}
+
+/** Why an OTLP push failed, in words: the HTTP status and its reason, or the network's. */
+function pushFailure(error: unknown): string {
+  const e = error as { code?: unknown; message?: string; cause?: { code?: string } };
+  const reason = oneLine(e?.message ?? String(error));
+  if (typeof e?.code === 'number') return `HTTP ${e.code}${reason ? ` (${reason})` : ''}`;
+  return e?.cause?.code ?? (typeof e?.code === 'string' ? e.code : reason);
+}
+
+/** The exporter, reporting each failed push through `fail` with its status. */
+function sayingFailures(inner: PushMetricExporter, fail: (why: string) => void): PushMetricExporter {
+  return {
+    export: (metrics, done) =>
+      inner.export(metrics, (result) => {
+        if (result.error) fail(pushFailure(result.error));
+        done(result);
+      }),
+    forceFlush: () => inner.forceFlush(),
+    shutdown: () => inner.shutdown(),
+    ...(inner.selectAggregationTemporality && {
+      selectAggregationTemporality: (t) => inner.selectAggregationTemporality!(t),
+    }),
+    ...(inner.selectAggregation && { selectAggregation: (t) => inner.selectAggregation!(t) }),
   };
 }

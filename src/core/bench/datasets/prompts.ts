@@ -27,6 +27,7 @@ export const builtInPrompts = (samples: number, seed: number) =>
 
 export function promptFile(path: string, samples: number, seed: number): EvalSet {
   const prompts = readFileSync(path, 'utf8')
+    .replace(/^\uFEFF/, '')
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'));

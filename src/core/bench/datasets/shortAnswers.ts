@@ -1,10 +1,9 @@
 // The text-generation sets: CarbonLens's 100 short-answer questions (data/short-answers.jsonl,
 // CC0), or the user's .jsonl of {"prompt", "answer"} lines.
-import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { SHORT_ANSWERS } from '../../../generated/shortAnswers';
 import { sampleIndices, type EvalItem, type EvalSet } from './evalSet';
-import { DatasetError } from './userSets';
+import { DatasetError, jsonlObjects } from './userSets';
 
 function answerSet(name: string, source: string, items: readonly EvalItem[], samples: number, seed: number): EvalSet {
   if (samples > items.length)
@@ -30,16 +29,9 @@ export const builtInShortAnswers = (samples: number, seed: number) =>
 /** A .jsonl file, one {"prompt": ..., "answer": ...} object per line ("question" is read as "prompt"). */
 export function answerJsonl(path: string, samples: number, seed: number): EvalSet {
   const file = resolve(path);
-  if (!existsSync(file) || !statSync(file).isFile()) throw new DatasetError(`${path} is not a file.`);
   const items: EvalItem[] = [];
-  for (const [i, line] of readFileSync(file, 'utf8').split(/\r?\n/).entries()) {
-    if (!line.trim()) continue;
-    let value: Record<string, unknown>;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      throw new DatasetError(`${path} line ${i + 1} is not JSON.`);
-    }
+  for (const { value, line } of jsonlObjects(path, '{"prompt", "answer"}')) {
+    const i = line - 1;
     const prompt = value.prompt ?? value.question;
     const answer = typeof value.answer === 'number' ? String(value.answer) : value.answer;
     if (typeof prompt !== 'string' || !prompt.trim() || typeof answer !== 'string' || !answer.trim())

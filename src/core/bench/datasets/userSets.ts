@@ -5,9 +5,13 @@ import { basename, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { checkAbort, sampleIndices, type EvalSet } from './evalSet';
 import { imageFromFile } from './images';
+import { UserError } from '../../userError';
 
-export class DatasetError extends Error {
-  override name = 'DatasetError';
+export class DatasetError extends UserError {
+  constructor(message: string) {
+    super(message, 'dataset');
+    this.name = 'DatasetError';
+  }
 }
 
 /** labels.csv's rows with the line each starts on (RFC 4180: quoted fields may hold commas, quotes and newlines). */
@@ -65,20 +69,38 @@ export async function imageFolder(path: string, samples: number, seed: number, s
 const TEXT_KEYS = ['text', 'article', 'document'];
 const SUMMARY_KEYS = ['summary', 'highlights', 'reference'];
 
-export function summaryJsonl(path: string, samples: number, seed: number): EvalSet {
+/**
+ * The objects of a .jsonl file, one per non-blank line, with their line numbers: a UTF-8 byte
+ * order mark is skipped; a line that is not JSON, or JSON but not an object (`null`, a number,
+ * a list), is a DatasetError naming the file and the line.
+ */
+export function jsonlObjects(path: string, shape: string): { value: Record<string, unknown>; line: number }[] {
   const file = resolve(path);
   if (!existsSync(file) || !statSync(file).isFile()) throw new DatasetError(`${path} is not a file.`);
-  const lines = readFileSync(file, 'utf8')
+  const out: { value: Record<string, unknown>; line: number }[] = [];
+  for (const [i, text] of readFileSync(file, 'utf8')
+    .replace(/^\uFEFF/, '')
     .split(/\r?\n/)
-    .map((text, i) => ({ text, line: i + 1 }))
-    .filter((l) => l.text.trim() !== '');
-  const records = lines.map(({ text: line, line: n }, i) => {
-    let value: Record<string, unknown>;
+    .entries()) {
+    if (!text.trim()) continue;
+    let value: unknown;
     try {
-      value = JSON.parse(line);
+      value = JSON.parse(text);
     } catch {
-      throw new DatasetError(`${path} line ${n} is not JSON.`);
+      throw new DatasetError(`${path} line ${i + 1} is not JSON: each line is one ${shape} object.`);
     }
+    if (!value || typeof value !== 'object' || Array.isArray(value))
+      throw new DatasetError(
+        `${path} line ${i + 1} is ${value === null ? 'null' : Array.isArray(value) ? 'a list' : `a ${typeof value}`}, not an object: each line is one ${shape} object.`,
+      );
+    out.push({ value: value as Record<string, unknown>, line: i + 1 });
+  }
+  return out;
+}
+
+export function summaryJsonl(path: string, samples: number, seed: number): EvalSet {
+  const file = resolve(path);
+  const records = jsonlObjects(path, '{"text", "summary"}').map(({ value, line: n }, i) => {
     const text = TEXT_KEYS.map((k) => value[k]).find((v) => typeof v === 'string');
     const summary = SUMMARY_KEYS.map((k) => value[k]).find((v) => typeof v === 'string');
     if (typeof text !== 'string' || typeof summary !== 'string')
