@@ -8,7 +8,7 @@ import { resolveIntensity } from '../core/carbon/intensity';
 import { ramModelOption } from './benchOptions';
 import { PLACE_OPTIONS, placeQuery } from './carbonOptions';
 import { describeFigure } from './estimate';
-import { startTelemetry, TELEMETRY_HELP, telemetryOptions } from './telemetryOptions';
+import { startTelemetry, TELEMETRY_HELP, TELEMETRY_OPTIONS, telemetryNote, telemetryOptions } from './telemetryOptions';
 import { isDecimal, numberOption, UsageError } from './usage';
 
 export const MONITOR_HELP = `Usage: carbonlens monitor [--duration S] [--interval-ms N]
@@ -75,9 +75,7 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
       pue: { type: 'string' },
       'ram-model': { type: 'string' },
       json: { type: 'boolean' },
-      prometheus: { type: 'string' },
-      otlp: { type: 'string' },
-      'otlp-header': { type: 'string', multiple: true },
+      ...TELEMETRY_OPTIONS,
     },
   });
   const duration =
@@ -99,8 +97,9 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
   // From here on, Ctrl-C and SIGTERM end the run with its summary: ours before anything is said.
   const stop = stopSignal();
   let telemetry: Awaited<ReturnType<typeof startTelemetry>> | undefined;
+  let telemetryConfig: ReturnType<typeof telemetryOptions>;
   try {
-    const telemetryConfig = telemetryOptions(values);
+    telemetryConfig = telemetryOptions(values, 'monitor');
     telemetry = telemetryConfig && (await startTelemetry(telemetryConfig, meter, { intensity: figure, pue }));
     if (telemetry?.prometheusUrl) process.stderr.write(`carbonlens: serving ${telemetry.prometheusUrl}\n`);
     if (!values.json) {
@@ -110,10 +109,13 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
     }
     await meter.start();
     const window = await meter.begin();
-    if (!values.json) meter.onReading((r) => out(formatReading(r, sources)));
+    const lines = values.json ? undefined : meter.onReading((r) => out(formatReading(r, sources)));
     await stop.within(duration);
     const result = await window.end();
+    // No live lines after the summary, even while /metrics stays up for the last scrape.
+    lines?.dispose();
     telemetry?.freeze(result);
+    const note = await telemetryNote(telemetry, telemetryConfig);
     const emissions = figure && windowEmissions(result, figure.gco2PerKwh, pue);
     if (values.json) {
       const energy: Record<string, number> = {};
@@ -130,6 +132,7 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
             energy_j: energy,
             kinds: Object.fromEntries(result.components.map((c) => [c.component, c.kind])),
             window: result,
+            ...(note && { telemetry: note }),
             ...(emissions && {
               emissions: {
                 grams: emissions.grams,
@@ -155,6 +158,7 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
           `Emissions: ${gramsText(emissions.grams)} CO2e at ${intensityText(figure!.gco2PerKwh)} x PUE ${pue} (${describeFigure(figure!)}).`,
         );
       for (const e of meter.errors()) out(`Error: ${e}`);
+      if (note && !note.delivered) out(`Telemetry: not delivered to ${note.otlp} (${note.error}).`);
     }
     if (telemetry?.prometheusUrl && duration !== undefined && !stop.stopped) {
       process.stderr.write(

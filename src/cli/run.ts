@@ -22,7 +22,7 @@ import { gramsText, intensityText, joulesText } from '../core/units';
 import { ramModelOption } from './benchOptions';
 import { datasetOption, forecastCacheFromEnv, liveOptionsFromEnv, PLACE_OPTIONS, placeQuery } from './carbonOptions';
 import { forecastTargetFrom, windowSentence } from './forecast';
-import { startTelemetry, telemetryOptions, TELEMETRY_HELP } from './telemetryOptions';
+import { startTelemetry, TELEMETRY_HELP, TELEMETRY_OPTIONS, telemetryNote, telemetryOptions } from './telemetryOptions';
 import { isDecimal, numberOption, UsageError } from './usage';
 
 export const RUN_HELP = `Usage: carbonlens run [options] -- COMMAND [ARGS...]
@@ -75,9 +75,7 @@ const RUN_OPTIONS = {
   'interval-ms': { type: 'string' },
   'ram-model': { type: 'string' },
   json: { type: 'boolean' },
-  prometheus: { type: 'string' },
-  otlp: { type: 'string' },
-  'otlp-header': { type: 'string', multiple: true },
+  ...TELEMETRY_OPTIONS,
   'when-clean': { type: 'boolean' },
   attribution: { type: 'string' },
   duration: { type: 'string' },
@@ -257,7 +255,7 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
     throw new UsageError('--budget-g needs a place (--region, --country, --place, ...).');
   const out = values.out ?? 'emissions.csv';
   checkRecordFile(out);
-  const telemetry = telemetryOptions(values);
+  const telemetry = telemetryOptions(values, 'run');
   const ramModel = ramModelOption(values['ram-model']);
   const attribution = values.attribution ?? 'process';
   if (attribution !== 'process' && attribution !== 'machine')
@@ -296,6 +294,8 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
     const endedAt = Date.now();
     sampling.dispose();
     const result = await window.end(idle ? { idle } : {});
+    // The counters stop where the meter's session did: what the receiver holds is what was measured.
+    exporter?.freeze(meter.sessionTotals() ?? result);
     const own = tracker?.finish(result, cpu.read().busy - busyBefore, reapedChildTicks() - reapedBefore);
     cpu.close();
     if (reaping) {
@@ -332,8 +332,11 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
         },
       },
     );
-    appendRecord(out, record);
     exporter?.recordRun(record);
+    // Pushed (within its timeout) before the record is written, so the record says whether it arrived.
+    const note = await telemetryNote(exporter, telemetry);
+    if (note) record.telemetry = note;
+    appendRecord(out, record);
     process.stderr.write(values.json ? `${JSON.stringify(record, null, 2)}\n` : `${summaryLine(record)}\n`);
     if (outcome.code !== 0) return outcome.code;
     // Budgets keep their own basis (docs/measurement.md): above idle where known, else the machine's total.

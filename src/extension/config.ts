@@ -13,6 +13,7 @@ export interface CarbonLensConfig {
   readonly ramModel: 'dimm' | 'per-gb';
   /** Where to push OTLP metrics; empty: nowhere. */
   readonly otlpEndpoint: string;
+  readonly otlpProtocol: 'http/protobuf' | 'http/json';
   /** A hub mirror; '' for huggingface.co. */
   readonly hubEndpoint: string;
   readonly hubOffline: boolean;
@@ -60,6 +61,8 @@ export function readConfig(): CarbonLensConfig {
         : D['meter.intervalMs'],
     ramModel: c.get<string>('meter.ramModel', D['meter.ramModel']) === 'per-gb' ? 'per-gb' : 'dimm',
     otlpEndpoint: /^https?:\/\/\S+$/.test(otlp) ? otlp : '',
+    otlpProtocol:
+      c.get<string>('telemetry.otlpProtocol', D['telemetry.otlpProtocol']) === 'http/json' ? 'http/json' : 'http/protobuf',
     hubEndpoint: /^https?:\/\/\S+$/.test(endpoint) ? endpoint : '',
     hubOffline: c.get<boolean>('hub.offline', D['hub.offline']),
     cudaProviderFeed: /^https?:\/\/\S+$/.test(feed) ? feed : D['cudaProvider.feed'],

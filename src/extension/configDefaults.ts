@@ -21,4 +21,5 @@ export const CONFIG_DEFAULTS = {
   'runs.attribution': 'process',
   cloudProvider: '',
   'telemetry.otlpEndpoint': '',
+  'telemetry.otlpProtocol': 'http/protobuf',
 } as const;
