@@ -158,7 +158,7 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
           `Emissions: ${gramsText(emissions.grams)} CO2e at ${intensityText(figure!.gco2PerKwh)} x PUE ${pue} (${describeFigure(figure!)}).`,
         );
       for (const e of meter.errors()) out(`Error: ${e}`);
-      if (note && !note.delivered) out(`Telemetry: not delivered to ${note.otlp} (${note.error}).`);
+      if (note && !note.delivered) out(`Telemetry: not delivered: ${note.error}.`);
     }
     if (telemetry?.prometheusUrl && duration !== undefined && !stop.stopped) {
       process.stderr.write(

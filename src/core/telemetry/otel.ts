@@ -330,7 +330,8 @@ export async function startTelemetry(
     },
     delivery: () => delivery && { ...delivery },
     async shutdown(timeoutMs = (config.otlp?.timeoutMs ?? 10_000) + 1000) {
-      await within(provider.shutdown().catch(() => undefined), timeoutMs);
+      // A receiver that already failed gets one more try, not another full timeout.
+      await within(provider.shutdown().catch(() => undefined), delivery?.delivered === false ? 1000 : timeoutMs);
       server?.close();
       diag.disable();
     },
