@@ -62,7 +62,9 @@ export function readConfig(): CarbonLensConfig {
     ramModel: c.get<string>('meter.ramModel', D['meter.ramModel']) === 'per-gb' ? 'per-gb' : 'dimm',
     otlpEndpoint: /^https?:\/\/\S+$/.test(otlp) ? otlp : '',
     otlpProtocol:
-      c.get<string>('telemetry.otlpProtocol', D['telemetry.otlpProtocol']) === 'http/json' ? 'http/json' : 'http/protobuf',
+      c.get<string>('telemetry.otlpProtocol', D['telemetry.otlpProtocol']) === 'http/json'
+        ? 'http/json'
+        : 'http/protobuf',
     hubEndpoint: /^https?:\/\/\S+$/.test(endpoint) ? endpoint : '',
     hubOffline: c.get<boolean>('hub.offline', D['hub.offline']),
     cudaProviderFeed: /^https?:\/\/\S+$/.test(feed) ? feed : D['cudaProvider.feed'],

@@ -306,7 +306,10 @@ describe('carbonlens run and monitor: metrics', { timeout: 120_000 }, () => {
     assert.equal(records().length, before + 1);
     const said = down.err.split('\n').filter((l) => l.includes('telemetry:'));
     assert.equal(said.length, 1, down.err);
-    assert.match(said[0]!, /OTLP push \(http\/protobuf\) to http:\/\/127\.0\.0\.1:9\/v1\/metrics failed: .*ECONNREFUSED/);
+    assert.match(
+      said[0]!,
+      /OTLP push \(http\/protobuf\) to http:\/\/127\.0\.0\.1:9\/v1\/metrics failed: .*ECONNREFUSED/,
+    );
     assert.doesNotMatch(down.err, /^\s+at /m, 'no stack');
     assert.deepEqual(records().at(-1).telemetry, {
       otlp: 'http://127.0.0.1:9/v1/metrics',
@@ -333,7 +336,10 @@ describe('carbonlens run and monitor: metrics', { timeout: 120_000 }, () => {
         assert.ok(collector.requests.length >= 1, 'it was tried');
         assert.equal(records().at(-1).telemetry.delivered, false, 'the record says the metrics did not arrive');
         if (collector === failing)
-          assert.match(r.err, /^carbonlens: telemetry: .* failed: HTTP 500 Internal Server Error: disk full \(metrics not delivered/m);
+          assert.match(
+            r.err,
+            /^carbonlens: telemetry: .* failed: HTTP 500 Internal Server Error: disk full \(metrics not delivered/m,
+          );
       }
     } finally {
       await failing.close();
@@ -378,7 +384,10 @@ describe('carbonlens run and monitor: metrics', { timeout: 120_000 }, () => {
     const monitor = live(['monitor', '--duration', '0.3', '--interval-ms', '20', '--prometheus', '127.0.0.1:0']);
     try {
       const port = Number(
-        await waitFor('the /metrics URL on stderr', () => /serving http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(monitor.err())?.[1]),
+        await waitFor(
+          'the /metrics URL on stderr',
+          () => /serving http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(monitor.err())?.[1],
+        ),
       );
       assert.notEqual(port, 9464, 'port 0 is a free port, not the exporter default');
       assert.ok((await fetch(`http://127.0.0.1:${port}/metrics`)).ok);

@@ -326,12 +326,19 @@ export async function startTelemetry(
       frozen = window;
     },
     async flush() {
-      if (otlpReader) await within(otlpReader.forceFlush().catch(() => undefined), (config.otlp?.timeoutMs ?? 10_000) + 1000);
+      if (otlpReader)
+        await within(
+          otlpReader.forceFlush().catch(() => undefined),
+          (config.otlp?.timeoutMs ?? 10_000) + 1000,
+        );
     },
     delivery: () => delivery && { ...delivery },
     async shutdown(timeoutMs = (config.otlp?.timeoutMs ?? 10_000) + 1000) {
       // A receiver that already failed gets one more try, not another full timeout.
-      await within(provider.shutdown().catch(() => undefined), delivery?.delivered === false ? 1000 : timeoutMs);
+      await within(
+        provider.shutdown().catch(() => undefined),
+        delivery?.delivered === false ? 1000 : timeoutMs,
+      );
       server?.close();
       diag.disable();
     },

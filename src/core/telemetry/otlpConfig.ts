@@ -90,7 +90,9 @@ export function resolveOtlp(request: OtlpRequest, env: Env = process.env): OtlpT
   const timeoutText = pick(env, 'TIMEOUT');
   const timeoutMs = timeoutText === undefined ? 10_000 : Number(timeoutText);
   if (!(Number.isInteger(timeoutMs) && timeoutMs > 0))
-    throw new Error(`OTEL_EXPORTER_OTLP_(METRICS_)TIMEOUT is a whole number of milliseconds > 0, not '${timeoutText}'.`);
+    throw new Error(
+      `OTEL_EXPORTER_OTLP_(METRICS_)TIMEOUT is a whole number of milliseconds > 0, not '${timeoutText}'.`,
+    );
 
   const headers = {
     ...parseEnvHeaders(env.OTEL_EXPORTER_OTLP_HEADERS, 'OTEL_EXPORTER_OTLP_HEADERS'),
