@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { victoriaMetricsBinary } from '../victoriaMetricsServer.mjs';
 import { makeTextGenerator } from '../fixtures/tiny-models/make.mjs';
+import { dashboardQueries } from '../support/dashboard';
 import { killIfAlive, waitFor } from '../support/waitFor';
 
 const cli = path.resolve(__dirname, '../../../dist/cli.js');
@@ -156,6 +157,9 @@ describe('OTLP into a real receiver (VictoriaMetrics)', { timeout: 240_000, skip
     assert.equal(Number((await query('sum(resets(hw_energy_joules_total[1h]))'))[0]!.value[1]), 0, 'no counter reset');
     const power = await query('count by (service_instance_id) (hw_power_watts{carbonlens_command="monitor"})');
     assert.equal(power.length, 2, 'hw.power from both monitors, the 1 s one too');
+    // The Grafana dashboard reads this path too: each of its power, energy and run panels has data.
+    for (const { title, expr } of dashboardQueries(path.resolve(__dirname, '../../..')))
+      if (/hw_|run_energy/.test(expr)) assert.ok((await query(expr)).length > 0, `${title}: ${expr}`);
   });
 
   it('stores a language-model benchmark’s gen-ai histograms with the conventions’ buckets', async () => {

@@ -5,6 +5,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { dashboardQueries } from '../support/dashboard';
 import { killIfAlive, pidFrom, processGone, waitFor } from '../support/waitFor';
 
 const cli = path.resolve(__dirname, '../../../dist/cli.js');
@@ -474,6 +475,16 @@ describe('carbonlens run and monitor: metrics', { timeout: 120_000 }, () => {
         60_000,
       );
       assert.ok(Math.abs(scraped - total) / total <= 0.01, `${scraped} J scraped, ${total} J reported`);
+      // The Grafana dashboard reads this path too: each of its power and energy panels has data
+      // (the rates once Prometheus holds two scrapes).
+      for (const { title, expr } of dashboardQueries(path.resolve(__dirname, '../../..')).filter((q) =>
+        q.expr.includes('hw_'),
+      ))
+        await waitFor(`the dashboard's '${title}' query to have data: ${expr}`, async () => {
+          const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(expr)}`);
+          const body = (await res.json()) as { status: string; data: { result: unknown[] } };
+          return body.status === 'success' && body.data.result.length > 0;
+        });
       const metrics = await (await fetch(`http://${target}/metrics`)).text();
       assert.match(metrics, /# UNIT hw_energy_total J/);
       assert.match(
