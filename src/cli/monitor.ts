@@ -34,7 +34,8 @@ ${TELEMETRY_HELP}
                      { sources: [{ id, component, name, kind, detail }], notes, duration_s,
                        interval_ms, energy_j: { gpu?, cpu?, ram?, total }, kinds, window,
                        emissions?: { grams, components, intensity_g_per_kwh, location, dataset,
-                       source, year, pue } }
+                       source, year, pue },
+                       telemetry?: { otlp, delivered, error? } (with --otlp: whether it arrived) }
 `;
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
