@@ -202,9 +202,7 @@ export async function startTelemetry(
     description: 'Energy consumed since the meter started, per device',
   }).addCallback((r) => {
     const totals = frozen ?? meter.sessionTotals();
-    // Before the first reading: 0 J per source, so the series starts (its start time) when the meter does.
-    const sources = totals?.sources ?? meter.sources.map((x) => ({ sourceId: x.id, energyJ: 0, kind: x.kind }));
-    for (const s of sources)
+    for (const s of totals?.sources ?? [])
       r.observe(Math.max(0, s.energyJ), { ...sourceAttributes(s.sourceId), 'carbonlens.provenance': s.kind });
   });
   const grid = context.intensity;
@@ -271,8 +269,15 @@ export async function startTelemetry(
     'Prefill energy per input token of language-model benchmark runs',
   );
 
-  // A first collection now: the cumulative series start when the meter does, not at the first push.
-  await otlpReader?.collect().catch(() => undefined);
+  // A first collection at the meter's first reading: the cumulative series start then (their start
+  // time), not at the first push, which for a short command is its end.
+  if (otlpReader) {
+    const first = meter.onReading(() => {
+      if (!meter.sessionTotals()) return; // the meter's own start reading: no session yet
+      first.dispose();
+      void otlpReader.collect().catch(() => undefined);
+    });
+  }
 
   return {
     ...(prometheusUrl && { prometheusUrl }),
