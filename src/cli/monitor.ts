@@ -8,7 +8,7 @@ import { resolveIntensity } from '../core/carbon/intensity';
 import { ramModelOption } from './benchOptions';
 import { PLACE_OPTIONS, placeQuery } from './carbonOptions';
 import { describeFigure } from './estimate';
-import { startTelemetry, TELEMETRY_HELP, TELEMETRY_OPTIONS, telemetryNote, telemetryOptions } from './telemetryOptions';
+import { startTelemetry, TELEMETRY_HELP, telemetryNote, telemetryOptions } from './telemetryOptions';
 import { isDecimal, numberOption, UsageError } from './usage';
 
 export const MONITOR_HELP = `Usage: carbonlens monitor [--duration S] [--interval-ms N]
@@ -76,7 +76,10 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
       pue: { type: 'string' },
       'ram-model': { type: 'string' },
       json: { type: 'boolean' },
-      ...TELEMETRY_OPTIONS,
+      prometheus: { type: 'string' },
+      otlp: { type: 'string' },
+      'otlp-header': { type: 'string', multiple: true },
+      'otlp-protocol': { type: 'string' },
     },
   });
   const duration =

@@ -22,7 +22,7 @@ import { gramsText, intensityText, joulesText } from '../core/units';
 import { ramModelOption } from './benchOptions';
 import { datasetOption, forecastCacheFromEnv, liveOptionsFromEnv, PLACE_OPTIONS, placeQuery } from './carbonOptions';
 import { forecastTargetFrom, windowSentence } from './forecast';
-import { startTelemetry, TELEMETRY_HELP, TELEMETRY_OPTIONS, telemetryNote, telemetryOptions } from './telemetryOptions';
+import { startTelemetry, telemetryNote, telemetryOptions, TELEMETRY_HELP } from './telemetryOptions';
 import { isDecimal, numberOption, UsageError } from './usage';
 
 export const RUN_HELP = `Usage: carbonlens run [options] -- COMMAND [ARGS...]
@@ -75,7 +75,10 @@ const RUN_OPTIONS = {
   'interval-ms': { type: 'string' },
   'ram-model': { type: 'string' },
   json: { type: 'boolean' },
-  ...TELEMETRY_OPTIONS,
+  prometheus: { type: 'string' },
+  otlp: { type: 'string' },
+  'otlp-header': { type: 'string', multiple: true },
+  'otlp-protocol': { type: 'string' },
   'when-clean': { type: 'boolean' },
   attribution: { type: 'string' },
   duration: { type: 'string' },

@@ -20,14 +20,6 @@ export const TELEMETRY_HELP = `  --prometheus H:P     serve the meter's metrics 
   --otlp-header K=V    a header for the push (an API key), over OTEL_EXPORTER_OTLP_(METRICS_)HEADERS;
                        may be repeated. OTEL_EXPORTER_OTLP_(METRICS_)TIMEOUT: ms per push (10000)`;
 
-/** The options every telemetry-capable command takes (parseArgs). */
-export const TELEMETRY_OPTIONS = {
-  prometheus: { type: 'string' },
-  otlp: { type: 'string' },
-  'otlp-protocol': { type: 'string' },
-  'otlp-header': { type: 'string', multiple: true },
-} as const;
-
 export function telemetryOptions(
   values: {
     prometheus?: string;

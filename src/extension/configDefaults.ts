@@ -10,6 +10,7 @@ export const CONFIG_DEFAULTS = {
   'meter.ramModel': 'dimm',
   'hub.endpoint': '',
   'hub.offline': false,
+  'telemetry.otlpProtocol': 'http/protobuf',
   'cudaProvider.feed': 'https://api.nuget.org/v3/index.json',
   'runs.terminal': true,
   'runs.tasks': true,
@@ -21,5 +22,4 @@ export const CONFIG_DEFAULTS = {
   'runs.attribution': 'process',
   cloudProvider: '',
   'telemetry.otlpEndpoint': '',
-  'telemetry.otlpProtocol': 'http/protobuf',
 } as const;
