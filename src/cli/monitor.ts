@@ -8,8 +8,10 @@ import { resolveIntensity } from '../core/carbon/intensity';
 import { ramModelOption } from './benchOptions';
 import { PLACE_OPTIONS, placeQuery } from './carbonOptions';
 import { describeFigure } from './estimate';
-import { startTelemetry, TELEMETRY_HELP, telemetryNote, telemetryOptions } from './telemetryOptions';
+import { startTelemetry, TELEMETRY_HELP, telemetryOptions } from './telemetryOptions';
 import { isDecimal, numberOption, UsageError } from './usage';
+// What a record says of its OTLP push (issue 37).
+import { telemetryNote } from './telemetryOptions';
 
 export const MONITOR_HELP = `Usage: carbonlens monitor [--duration S] [--interval-ms N]
                          [--region R | --location L | --country C | --intensity G] [--pue P] [--ram-model M] [--json]

@@ -22,8 +22,10 @@ import { gramsText, intensityText, joulesText } from '../core/units';
 import { ramModelOption } from './benchOptions';
 import { datasetOption, forecastCacheFromEnv, liveOptionsFromEnv, PLACE_OPTIONS, placeQuery } from './carbonOptions';
 import { forecastTargetFrom, windowSentence } from './forecast';
-import { startTelemetry, telemetryNote, telemetryOptions, TELEMETRY_HELP } from './telemetryOptions';
+import { startTelemetry, telemetryOptions, TELEMETRY_HELP } from './telemetryOptions';
 import { isDecimal, numberOption, UsageError } from './usage';
+// What a record says of its OTLP push (issue 37).
+import { telemetryNote } from './telemetryOptions';
 
 export const RUN_HELP = `Usage: carbonlens run [options] -- COMMAND [ARGS...]
 
