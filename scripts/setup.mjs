@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { installCodeServer } from '../test/integration/codeServer.mjs';
 import { installSystemPackages } from '../test/integration/systemPackages.mjs';
 import { installPrometheus } from '../test/prometheusServer.mjs';
+import { installVictoriaMetrics } from '../test/victoriaMetricsServer.mjs';
 import { installLavapipe } from '../test/webgpuSoftware.mjs';
 
 const only = process.argv[2];
@@ -26,6 +27,10 @@ try {
     const prometheus = installPrometheus(undefined, log);
     if (prometheus) throw new Error(`Prometheus for the metrics tests: ${prometheus}`);
     log('Prometheus and its node exporter ready.');
+    // The real OTLP receiver (Debian trixie's, from the system's own mirror; nothing installed system-wide).
+    const victoria = installVictoriaMetrics(undefined, log);
+    if (victoria) throw new Error(`VictoriaMetrics for the OTLP tests: ${victoria}`);
+    log('VictoriaMetrics (OTLP receiver) ready.');
   }
   log('done.');
 } catch (e) {

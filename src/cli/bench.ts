@@ -21,7 +21,7 @@ import { describeFigure } from './estimate';
 import { emitEvent } from './events';
 import { phaseText } from '../protocol';
 import { downloadOptions, hubFromEnv } from './hubOptions';
-import { startTelemetry, telemetryOptions } from './telemetryOptions';
+import { startTelemetry, telemetryNote, telemetryOptions } from './telemetryOptions';
 import { UsageError } from './usage';
 
 export const BENCH_HELP = `Usage: carbonlens bench --model ID_OR_PATH --task TASK [options]
@@ -208,7 +208,10 @@ export async function runBench(args: string[], out: Print): Promise<number> {
     throw new UsageError(models.length ? 'bench takes one --model; use compare for two.' : '--model is required.');
   const settings = benchSettings(values);
   checkOut(settings.out);
-  const otlp = telemetryOptions({ otlp: values.otlp, 'otlp-header': values['otlp-header'] });
+  const otlp = telemetryOptions(
+    { otlp: values.otlp, 'otlp-protocol': values['otlp-protocol'], 'otlp-header': values['otlp-header'] },
+    'bench',
+  );
   const cancel = cancelOnInterrupt(stderr);
   const instruments = await openInstruments(ramModelOption(values['ram-model']), settings.gpu);
   const telemetry =
@@ -216,8 +219,11 @@ export async function runBench(args: string[], out: Print): Promise<number> {
   try {
     const outcome = await measure(models[0], settings, instruments, measureFlags(values), cancel.signal);
     const record = recordOf(outcome, settings, instruments);
-    const saved = appendRecord(settings.out, record);
     telemetry?.recordBench(record);
+    // Pushed (within its timeout) before the record is written, so the record says whether it arrived.
+    const note = await telemetryNote(telemetry, otlp);
+    if (note) record.telemetry = note;
+    const saved = appendRecord(settings.out, record);
     if (values.json) out(JSON.stringify(record, null, 2));
     else {
       for (const line of formatRecord(record)) out(line);

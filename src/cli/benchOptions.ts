@@ -49,6 +49,7 @@ export const BENCH_OPTIONS = {
   images: { type: 'string' },
   'ram-model': { type: 'string' },
   otlp: { type: 'string' },
+  'otlp-protocol': { type: 'string' },
   'otlp-header': { type: 'string', multiple: true },
   attribution: { type: 'string' },
   'max-new-tokens': { type: 'string' },
@@ -99,7 +100,8 @@ ${RAM_MODEL_HELP}
                       process's own share (its CPU time, its GPU utilisation by NVML, its memory),
                       tracking_mode process. The record and the report give both either way
   --otlp URL          push the record (energy and gCO2e per item, with task, model and device)
-                      over OTLP/HTTP to URL; --otlp-header K=V adds a header (an API key)
+                      over OTLP/HTTP to URL (or OTEL_EXPORTER_OTLP_ENDPOINT); --otlp-header K=V
+                      adds a header (an API key); --otlp-protocol http/protobuf (default) or http/json
   --yes, -y           allow downloads without asking (models and datasets, from HF_ENDPOINT
                       or huggingface.co, into CARBONLENS_CACHE or ~/.cache/carbonlens)
   --offline           use only the cache (also HF_HUB_OFFLINE=1); HF_TOKEN for gated models

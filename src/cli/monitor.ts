@@ -12,6 +12,8 @@ import { describeFigure } from './estimate';
 import { GPU_HELP, gpuOption } from './gpuOptions';
 import { startTelemetry, TELEMETRY_HELP, telemetryOptions } from './telemetryOptions';
 import { numberOption, RANGES, UsageError } from './usage';
+// What a record says of its OTLP push (issue 37).
+import { telemetryNote } from './telemetryOptions';
 
 export const MONITOR_HELP = `Usage: carbonlens monitor [--duration S] [--interval-ms N] [--gpu LIST]
                          [--region R | --location L | --country C | --intensity G] [--pue P] [--ram-model M] [--json]
@@ -37,7 +39,8 @@ ${TELEMETRY_HELP}
                      { sources: [{ id, component, name, kind, detail }], notes, gpus?, duration_s,
                        interval_ms, energy_j: { gpu?, cpu?, ram?, total }, kinds, window,
                        emissions?: { grams, components, intensity_g_per_kwh, location, dataset,
-                       source, year, pue } }
+                       source, year, pue },
+                       telemetry?: { otlp, delivered, error? } (with --otlp: whether it arrived) }
 `;
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -82,6 +85,7 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
       prometheus: { type: 'string' },
       otlp: { type: 'string' },
       'otlp-header': { type: 'string', multiple: true },
+      'otlp-protocol': { type: 'string' },
     },
   });
   const duration = numberOption('--duration', values.duration, RANGES.durationS);
@@ -104,8 +108,9 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
   // From here on, Ctrl-C and SIGTERM end the run with its summary: ours before anything is said.
   const stop = stopSignal();
   let telemetry: Awaited<ReturnType<typeof startTelemetry>> | undefined;
+  let telemetryConfig: ReturnType<typeof telemetryOptions>;
   try {
-    const telemetryConfig = telemetryOptions(values);
+    telemetryConfig = telemetryOptions(values, 'monitor');
     telemetry = telemetryConfig && (await startTelemetry(telemetryConfig, meter, { intensity: figure, pue }));
     if (telemetry?.prometheusUrl) process.stderr.write(`carbonlens: serving ${telemetry.prometheusUrl}\n`);
     if (!values.json) {
@@ -116,10 +121,13 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
     }
     await meter.start();
     const window = await meter.begin();
-    if (!values.json) meter.onReading((r) => out(formatReading(r, sources)));
+    const lines = values.json ? undefined : meter.onReading((r) => out(formatReading(r, sources)));
     await stop.within(duration);
     const result = await window.end();
+    // No live lines after the summary, even while /metrics stays up for the last scrape.
+    lines?.dispose();
     telemetry?.freeze(result);
+    const note = await telemetryNote(telemetry, telemetryConfig);
     const emissions = figure && windowEmissions(result, figure.gco2PerKwh, pue);
     if (values.json) {
       const energy: Record<string, number> = {};
@@ -137,6 +145,7 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
             energy_j: energy,
             kinds: Object.fromEntries(result.components.map((c) => [c.component, c.kind])),
             window: result,
+            ...(note && { telemetry: note }),
             ...(emissions && {
               emissions: {
                 grams: emissions.grams,
@@ -162,6 +171,7 @@ export async function runMonitor(args: string[], out: (text: string) => void): P
           `Emissions: ${gramsText(emissions.grams)} CO2e at ${intensityText(figure!.gco2PerKwh)} x PUE ${pue} (${describeFigure(figure!)}).`,
         );
       for (const e of meter.errors()) out(`Error: ${e}`);
+      if (note && !note.delivered) out(`Telemetry: not delivered: ${note.error}.`);
     }
     if (telemetry?.prometheusUrl && duration !== undefined && !stop.stopped) {
       process.stderr.write(

@@ -27,6 +27,8 @@ import { forecastTargetFrom, windowSentence } from './forecast';
 import { GPU_HELP, gpuOption } from './gpuOptions';
 import { startTelemetry, telemetryOptions, TELEMETRY_HELP } from './telemetryOptions';
 import { numberOption, RANGES, UsageError } from './usage';
+// What a record says of its OTLP push (issue 37).
+import { telemetryNote } from './telemetryOptions';
 
 export const RUN_HELP = `Usage: carbonlens run [options] -- COMMAND [ARGS...]
 
@@ -83,6 +85,7 @@ const RUN_OPTIONS = {
   prometheus: { type: 'string' },
   otlp: { type: 'string' },
   'otlp-header': { type: 'string', multiple: true },
+  'otlp-protocol': { type: 'string' },
   'when-clean': { type: 'boolean' },
   attribution: { type: 'string' },
   duration: { type: 'string' },
@@ -265,7 +268,7 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
     throw new UsageError('--budget-g needs a place (--region, --country, --place, ...).');
   const out = values.out ?? 'emissions.csv';
   checkOut(out);
-  const telemetry = telemetryOptions(values);
+  const telemetry = telemetryOptions(values, 'run');
   const ramModel = ramModelOption(values['ram-model']);
   // The command inherits our environment: its CUDA_VISIBLE_DEVICES is ours.
   const gpus = gpuOption(values.gpu);
@@ -314,6 +317,8 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
     const endedAt = Date.now();
     sampling.dispose();
     const result = await window.end(idle ? { idle } : {});
+    // The counters stop where the meter's session did: what the receiver holds is what was measured.
+    exporter?.freeze(meter.sessionTotals() ?? result);
     const own = tracker?.finish(result, cpu.read().busy - busyBefore, reapedChildTicks() - reapedBefore);
     cpu.close();
     if (reaping) {
@@ -352,8 +357,11 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
         },
       },
     );
-    appendRecord(out, record);
     exporter?.recordRun(record);
+    // Pushed (within its timeout) before the record is written, so the record says whether it arrived.
+    const note = await telemetryNote(exporter, telemetry);
+    if (note) record.telemetry = note;
+    appendRecord(out, record);
     process.stderr.write(values.json ? `${JSON.stringify(record, null, 2)}\n` : `${summaryLine(record)}\n`);
     if (outcome.code !== 0) return outcome.code;
     // Budgets keep their own basis (docs/measurement.md): above idle where known, else the machine's total.

@@ -231,8 +231,9 @@ export class CarbonLens extends Disposable {
 
   /** The OTLP push follows the endpoint setting, the stored headers and the place in use. */
   async configureOtlp(): Promise<void> {
-    if (!this.config.otlpEndpoint) return this.otlp.configure('', { pue: this.config.pue });
+    const { otlpEndpoint, otlpProtocol, pue } = this.config;
+    if (!otlpEndpoint) return this.otlp.configure('', otlpProtocol, { pue });
     const { figure } = await (this.intensityRequest ?? this.refreshIntensity());
-    await this.otlp.configure(this.config.otlpEndpoint, { ...(figure && { intensity: figure }), pue: this.config.pue });
+    await this.otlp.configure(otlpEndpoint, otlpProtocol, { ...(figure && { intensity: figure }), pue });
   }
 }

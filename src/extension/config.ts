@@ -15,6 +15,7 @@ export interface CarbonLensConfig {
   readonly gpus: string;
   /** Where to push OTLP metrics; empty: nowhere. */
   readonly otlpEndpoint: string;
+  readonly otlpProtocol: 'http/protobuf' | 'http/json';
   /** A hub mirror; '' for huggingface.co. */
   readonly hubEndpoint: string;
   readonly hubOffline: boolean;
@@ -63,6 +64,10 @@ export function readConfig(): CarbonLensConfig {
     ramModel: c.get<string>('meter.ramModel', D['meter.ramModel']) === 'per-gb' ? 'per-gb' : 'dimm',
     gpus: String(c.get<string>('meter.gpus', D['meter.gpus']) ?? '').trim(),
     otlpEndpoint: /^https?:\/\/\S+$/.test(otlp) ? otlp : '',
+    otlpProtocol:
+      c.get<string>('telemetry.otlpProtocol', D['telemetry.otlpProtocol']) === 'http/json'
+        ? 'http/json'
+        : 'http/protobuf',
     hubEndpoint: /^https?:\/\/\S+$/.test(endpoint) ? endpoint : '',
     hubOffline: c.get<boolean>('hub.offline', D['hub.offline']),
     cudaProviderFeed: /^https?:\/\/\S+$/.test(feed) ? feed : D['cudaProvider.feed'],

@@ -11,6 +11,7 @@ export const CONFIG_DEFAULTS = {
   'meter.gpus': '',
   'hub.endpoint': '',
   'hub.offline': false,
+  'telemetry.otlpProtocol': 'http/protobuf',
   'cudaProvider.feed': 'https://api.nuget.org/v3/index.json',
   'runs.terminal': true,
   'runs.tasks': true,

@@ -7,6 +7,8 @@ import type { BenchRecord } from '../core/bench/record';
 import type { IntensityFigure } from '../core/carbon/intensity';
 import type { Meter } from '../core/energy/meter';
 import type { Telemetry } from '../core/telemetry/otel';
+import type { OtlpProtocol } from '../core/telemetry/otlpConfig';
+import { processResource } from '../core/telemetry/resource';
 import type { TrackedRecord } from '../core/tracking/trackedRecord';
 
 export const OTLP_HEADERS_SECRET = 'carbonlens.otlpHeaders';
@@ -32,9 +34,13 @@ export class OtlpTelemetry implements vscode.Disposable {
   ) {}
 
   /** (Re)starts the push for these settings; stops it when the endpoint is empty. Never throws. */
-  async configure(endpoint: string, context: { intensity?: IntensityFigure; pue: number }): Promise<void> {
+  async configure(
+    endpoint: string,
+    protocol: OtlpProtocol,
+    context: { intensity?: IntensityFigure; pue: number },
+  ): Promise<void> {
     const headers = parseHeaders(await this.secrets.get(OTLP_HEADERS_SECRET));
-    const key = JSON.stringify([endpoint, headers, context.intensity?.gco2PerKwh, context.pue]);
+    const key = JSON.stringify([endpoint, protocol, headers, context.intensity?.gco2PerKwh, context.pue]);
     if (key === this.key) return;
     this.key = key;
     const previous = this.current;
@@ -45,14 +51,14 @@ export class OtlpTelemetry implements vscode.Disposable {
         const otel = require(join(__dirname, 'telemetry.js')) as typeof import('../core/telemetry/otel');
         const telemetry = await otel.startTelemetry(
           {
-            otlp: { url: endpoint, headers, intervalMs: 10_000 },
-            resource: { 'service.name': 'carbonlens-vscode', 'host.name': require('node:os').hostname() },
+            otlp: { url: endpoint, headers, protocol, intervalMs: 10_000 },
+            resource: processResource('editor', 'carbonlens-vscode'),
             log: (line) => this.log.warn(line),
           },
           await this.meter(),
           context,
         );
-        this.log.info(`Pushing metrics over OTLP to ${endpoint} every 10 s.`);
+        this.log.info(`Pushing metrics over OTLP (${protocol}) to ${endpoint} every 10 s.`);
         return telemetry;
       } catch (e) {
         this.log.error(`OTLP telemetry could not start: ${(e as Error).message}`);

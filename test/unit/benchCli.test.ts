@@ -263,7 +263,11 @@ describe('carbonlens bench and compare', { timeout: 120_000 }, () => {
   it("pushes a language model's tokens and times as OpenTelemetry's generative-AI metrics, and its energy per token", async () => {
     const { serve } = await import('../support/server');
     type Histogram = {
-      dataPoints: { count: string | number; attributes: { key: string; value: { stringValue?: string } }[] }[];
+      dataPoints: {
+        count: string | number;
+        explicitBounds?: number[];
+        attributes: { key: string; value: { stringValue?: string } }[];
+      }[];
     };
     const metrics: { name: string; unit: string; histogram?: Histogram }[] = [];
     const collector = await serve((req, res) => {
@@ -294,6 +298,8 @@ describe('carbonlens bench and compare', { timeout: 120_000 }, () => {
         'llm-otel.csv',
         '--otlp',
         `${collector.url}/v1/metrics`,
+        '--otlp-protocol',
+        'http/json',
       ]);
       assert.equal(r.code, 0, r.err);
     } finally {
@@ -315,6 +321,16 @@ describe('carbonlens bench and compare', { timeout: 120_000 }, () => {
       'output',
     ]);
     assert.equal(named('carbonlens.benchmark.energy_per_input_token')?.unit, 'J');
+    // The conventions' buckets for each gen_ai histogram.
+    assert.deepEqual(
+      named('gen_ai.server.time_per_output_token')!.histogram!.dataPoints[0]!.explicitBounds,
+      [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5],
+    );
+    assert.deepEqual(
+      ttft.histogram!.dataPoints[0]!.explicitBounds,
+      [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10],
+    );
+    assert.equal(usage.histogram!.dataPoints[0]!.explicitBounds?.[0], 1);
   });
 
   it('compares two language models on the same prompts, per prompt and per output token', async () => {

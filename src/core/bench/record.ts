@@ -12,6 +12,7 @@ import type { SystemInventory } from '../system/inventory';
 import type { EvalSet } from './datasets/evalSet';
 import type { BenchResult } from './harness';
 import type { Comparison } from './verdict';
+import type { TelemetryNote } from '../telemetry/otlpConfig';
 
 export interface RunEmissions {
   /** What `grams` counts: this process's own share (with --attribution process), else the machine's total (basis.ts). */
@@ -56,6 +57,8 @@ export interface BenchRecord {
   attribution?: 'process';
   /** Written by `compare`: the pair's verdict, the other run, and this run's role in it. */
   comparison?: Comparison;
+  /** With --otlp: whether the metrics reached the receiver before the record was written. */
+  telemetry?: TelemetryNote;
 }
 
 export function runEmissions(

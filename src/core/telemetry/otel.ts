@@ -1,11 +1,14 @@
 // The meter's figures and every run and benchmark record as OpenTelemetry metrics, through the
-// official JS SDK: a Prometheus /metrics endpoint, OTLP/HTTP push, or both. Names and units
-// follow the semantic conventions for hardware metrics (hw.power in W, a gauge; hw.energy in J,
-// a counter; hw.type gpu|cpu|memory, hw.id, hw.name), with our own attributes for provenance and
-// the grid. Built as a bundle of its own (dist/telemetry.js), loaded only when asked for.
+// official JS SDK: a Prometheus /metrics endpoint, OTLP/HTTP push (protobuf by default, JSON on
+// request), or both. Names and units follow the semantic conventions for hardware metrics (hw.power
+// in W, a gauge; hw.energy in J, a counter; hw.type gpu|cpu|memory, hw.id, hw.name) and for
+// generative AI (open-telemetry/semantic-conventions-genai), with our own attributes for provenance
+// and the grid. Built as a bundle of its own (dist/telemetry.js), loaded only when asked for.
+import { createServer, type Server } from 'node:http';
 import { basisLabel } from '../carbon/basis';
 import { diag, DiagLogLevel, type Attributes } from '@opentelemetry/api';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPMetricExporter as OTLPJsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPMetricExporter as OTLPProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -17,16 +20,25 @@ import {
 import type { BenchRecord } from '../bench/record';
 import { JOULES_PER_KWH } from '../carbon/emissions';
 import type { IntensityFigure } from '../carbon/intensity';
-import type { Meter, WindowResult } from '../energy/meter';
+import type { Meter, MeterReading, WindowResult } from '../energy/meter';
 import type { Component } from '../energy/provenance';
 import type { TrackedRecord } from '../tracking/trackedRecord';
+import { exportFailureText, type OtlpProtocol } from './otlpConfig';
 
 export interface TelemetryConfig {
-  /** Serve /metrics here (Prometheus text format). */
+  /** Serve /metrics here (Prometheus text format); port 0 binds a free one. */
   prometheus?: { host: string; port: number };
-  /** Push OTLP/HTTP (JSON) to this URL (…/v1/metrics), with these headers (an API key). */
-  otlp?: { url: string; headers?: Record<string, string>; intervalMs?: number };
-  /** service.name and the like, on every metric's resource. */
+  /** Push OTLP/HTTP to this URL (…/v1/metrics), with these headers (an API key). */
+  otlp?: {
+    url: string;
+    headers?: Record<string, string>;
+    /** http/protobuf (the default, what the exporter specification makes the default) or http/json. */
+    protocol?: OtlpProtocol;
+    /** Per push, ms (default 10 000, the specification's). */
+    timeoutMs?: number;
+    intervalMs?: number;
+  };
+  /** service.name, host.*, service.instance.id and the like, on every metric's resource. */
   resource?: Attributes;
   /** Where export failures are said (once per kind of failure); default stderr. */
   log?: (line: string) => void;
@@ -37,6 +49,12 @@ export interface TelemetryContext {
   pue: number;
 }
 
+/** Whether every OTLP push so far reached the receiver; the first failure's one-line reason if not. */
+export interface Delivery {
+  delivered: boolean;
+  error?: string;
+}
+
 export interface Telemetry {
   /** The /metrics address actually bound (the port when 0 was asked for). */
   prometheusUrl?: string;
@@ -44,15 +62,62 @@ export interface Telemetry {
   recordBench(record: BenchRecord): void;
   /** From now on the energy counters hold this window's figures (the command or run has ended). */
   freeze(window: WindowResult): void;
+  /** Pushes what is recorded now (OTLP), within the push timeout; never throws. */
+  flush(): Promise<void>;
+  /** Undefined without OTLP; else whether the pushes so far were delivered. */
+  delivery(): Delivery | undefined;
   /** Pushes what is left, then stops the endpoint; never throws, never waits past `timeoutMs`. */
   shutdown(timeoutMs?: number): Promise<void>;
 }
 
 const HW_TYPE: Record<Component, string> = { gpu: 'gpu', cpu: 'cpu', ram: 'memory' };
-/** Buckets for time to first token and per output token, s: 1 ms to 10 s. */
-const TOKEN_TIME_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+/** The conventions' buckets for gen_ai.server.time_to_first_token, s. */
+const FIRST_TOKEN_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+/** The conventions' buckets for gen_ai.server.time_per_output_token, s. */
+export const PER_OUTPUT_TOKEN_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5];
 /** The buckets the conventions give gen_ai.client.token.usage. */
 const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
+
+/** ExportResultCode.SUCCESS (in @opentelemetry/core, not a dependency of ours). */
+const SUCCESS = 0;
+
+/** An OTLP exporter whose failures are said once, in one line, and kept for the record. */
+function watchedExporter(inner: PushMetricExporter, onFailure: (error: unknown) => void): PushMetricExporter {
+  return {
+    export(metrics, done) {
+      inner.export(metrics, (result) => {
+        if (result.code === SUCCESS) return done(result);
+        onFailure(result.error);
+        // Said here; the SDK's own handler would print a serialised stack.
+        done({ code: SUCCESS });
+      });
+    },
+    forceFlush: () => inner.forceFlush(),
+    shutdown: () => inner.shutdown(),
+    ...(inner.selectAggregationTemporality && {
+      selectAggregationTemporality: inner.selectAggregationTemporality.bind(inner),
+    }),
+    ...(inner.selectAggregation && { selectAggregation: inner.selectAggregation.bind(inner) }),
+  };
+}
+
+/** Serves the exporter's /metrics on host:port (0: a free port); a taken port is a clean Error. */
+function serveMetrics(exporter: PrometheusExporter, host: string, port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (new URL(req.url ?? '/', 'http://x').pathname === '/metrics') exporter.getMetricsRequestHandler(req, res);
+    else res.writeHead(404).end('Not found: CarbonLens serves /metrics\n');
+  }).unref();
+  return new Promise((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          `Cannot serve /metrics on ${host}:${port}: ${e.code === 'EADDRINUSE' ? 'the port is taken (use another, or port 0 for a free one)' : e.code === 'EADDRNOTAVAIL' ? 'no such address on this machine' : e.message}.`,
+        ),
+      ),
+    );
+    server.listen({ host, port }, () => resolve(server));
+  });
+}
 
 export async function startTelemetry(
   config: TelemetryConfig,
@@ -60,23 +125,23 @@ export async function startTelemetry(
   context: TelemetryContext,
 ): Promise<Telemetry> {
   const log = config.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  // Exporter failures (collector down, 500, timeout) come through diag: said once per message, never thrown.
+  // Other SDK errors come through diag (as strings or Errors): said once per message, never thrown.
   const said = new Set<string>();
-  let pushFailed = false;
-  const say = (line: string) => {
-    const key = line.slice(0, 80);
+  const sayOnce = (text: string) => {
+    const key = text.slice(0, 80);
     if (said.has(key)) return;
     said.add(key);
-    log(`carbonlens: telemetry: ${line} (metrics dropped; the run goes on and its record is saved)`);
+    log(`carbonlens: telemetry: ${text}`);
   };
   diag.setLogger(
     {
-      error: (m: string, ...args: unknown[]) => {
-        const line = oneLine(m, args);
-        // The exporter below says why a push failed, with the status: the reader's echo adds nothing.
-        if (pushFailed && /metrics export failed/.test(line)) return;
-        say(line);
-      },
+      error: (m: unknown, ...args: unknown[]) =>
+        sayOnce(
+          [m, ...args]
+            .map((x) => (x instanceof Error ? x.message : String(x)))
+            .join(' ')
+            .split('\n')[0]!,
+        ),
       warn: () => undefined,
       info: () => undefined,
       debug: () => undefined,
@@ -85,37 +150,33 @@ export async function startTelemetry(
     { logLevel: DiagLogLevel.ERROR, suppressOverrideMessage: true },
   );
   const readers: MetricReader[] = [];
-  let prometheus: PrometheusExporter | undefined;
+  let server: Server | undefined;
   let prometheusUrl: string | undefined;
   if (config.prometheus) {
     const { host, port } = config.prometheus;
-    prometheus = await new Promise<PrometheusExporter>((resolve, reject) => {
-      const exporter: PrometheusExporter = new PrometheusExporter({ host, port, withoutScopeInfo: true }, (error) =>
-        error ? reject(new Error(`Cannot serve /metrics on ${host}:${port}: ${error.message}`)) : resolve(exporter),
-      );
-    });
-    const bound = (prometheus as unknown as { _server?: { address(): { port: number } | null } })._server?.address();
-    prometheusUrl = `http://${host.includes(':') ? `[${host}]` : host}:${bound?.port ?? port}/metrics`;
-    readers.push(prometheus);
+    const exporter = new PrometheusExporter({ withoutScopeInfo: true, preventServerStart: true });
+    server = await serveMetrics(exporter, host, port);
+    const bound = server.address();
+    prometheusUrl = `http://${host.includes(':') ? `[${host}]` : host}:${typeof bound === 'object' && bound ? bound.port : port}/metrics`;
+    readers.push(exporter);
   }
+  let delivery: Delivery | undefined;
+  let otlpReader: PeriodicExportingMetricReader | undefined;
   if (config.otlp) {
-    readers.push(
-      new PeriodicExportingMetricReader({
-        exporter: sayingFailures(
-          new OTLPMetricExporter({
-            url: config.otlp.url,
-            headers: config.otlp.headers ?? {},
-            timeoutMillis: 5000,
-          }),
-          (why) => {
-            pushFailed = true;
-            say(`OTLP push to ${new URL(config.otlp!.url).host} failed: ${why}`);
-          },
-        ),
-        exportIntervalMillis: config.otlp.intervalMs ?? 10_000,
-        exportTimeoutMillis: 5000,
+    const { url, headers = {}, protocol = 'http/protobuf', timeoutMs = 10_000 } = config.otlp;
+    delivery = { delivered: true };
+    const options = { url, headers, timeoutMillis: timeoutMs };
+    const inner = protocol === 'http/json' ? new OTLPJsonExporter(options) : new OTLPProtoExporter(options);
+    otlpReader = new PeriodicExportingMetricReader({
+      exporter: watchedExporter(inner, (error) => {
+        const text = exportFailureText(error, url, protocol);
+        if (delivery?.delivered) delivery = { delivered: false, error: text };
+        sayOnce(`${text} (metrics not delivered; the run goes on and its record is saved)`);
       }),
-    );
+      exportIntervalMillis: Math.max(config.otlp.intervalMs ?? 10_000, timeoutMs),
+      exportTimeoutMillis: timeoutMs,
+    });
+    readers.push(otlpReader);
   }
   const provider = new MeterProvider({
     resource: resourceFromAttributes({ 'service.name': 'carbonlens', ...config.resource }),
@@ -127,10 +188,11 @@ export async function startTelemetry(
     return { 'hw.id': s.id, 'hw.name': s.name, 'hw.type': HW_TYPE[s.component] };
   };
   let frozen: WindowResult | undefined;
+  // Once the run has ended, the power is its last reading: a push or scrape after the end still has it.
+  let lastReading: MeterReading | undefined;
 
   m.createObservableGauge('hw.power', { unit: 'W', description: 'Power drawn, per device' }).addCallback((r) => {
-    if (frozen) return;
-    for (const reading of meter.latest?.readings ?? []) {
+    for (const reading of (frozen ? lastReading : meter.latest)?.readings ?? []) {
       if (reading.powerW === undefined) continue;
       r.observe(reading.powerW, { ...sourceAttributes(reading.sourceId), 'carbonlens.provenance': reading.kind });
     }
@@ -151,7 +213,7 @@ export async function startTelemetry(
       ...(grid.year && { 'carbonlens.year': grid.year }),
     };
     m.createObservableGauge('carbonlens.grid.intensity', {
-      unit: 'g/kWh',
+      unit: 'g/(kW.h)',
       description: 'Grid carbon intensity in use',
     }).addCallback((r) => r.observe(grid.gco2PerKwh, gridAttributes));
     m.createObservableCounter('carbonlens.emissions', {
@@ -188,13 +250,13 @@ export async function startTelemetry(
     'gen_ai.server.time_to_first_token',
     's',
     'Time to generate first token for successful responses',
-    TOKEN_TIME_BUCKETS,
+    FIRST_TOKEN_BUCKETS,
   );
   const perOutputToken = histogram(
     'gen_ai.server.time_per_output_token',
     's',
     'Time per output token generated after the first token for successful responses',
-    TOKEN_TIME_BUCKETS,
+    PER_OUTPUT_TOKEN_BUCKETS,
   );
   const energyPerOutputToken = histogram(
     'carbonlens.benchmark.energy_per_output_token',
@@ -206,6 +268,16 @@ export async function startTelemetry(
     'J',
     'Prefill energy per input token of language-model benchmark runs',
   );
+
+  // A first collection at the meter's first reading: the cumulative series start then (their start
+  // time), not at the first push, which for a short command is its end.
+  if (otlpReader) {
+    const first = meter.onReading(() => {
+      if (!meter.sessionTotals()) return; // the meter's own start reading: no session yet
+      first.dispose();
+      void otlpReader.collect().catch(() => undefined);
+    });
+  }
 
   return {
     ...(prometheusUrl && { prometheusUrl }),
@@ -255,57 +327,31 @@ export async function startTelemetry(
       }
     },
     freeze(window) {
+      lastReading = meter.latest;
       frozen = window;
     },
-    async shutdown(timeoutMs = 6000) {
-      await Promise.race([
+    async flush() {
+      if (otlpReader)
+        await within(
+          otlpReader.forceFlush().catch(() => undefined),
+          (config.otlp?.timeoutMs ?? 10_000) + 1000,
+        );
+    },
+    delivery: () => delivery && { ...delivery },
+    async shutdown(timeoutMs = (config.otlp?.timeoutMs ?? 10_000) + 1000) {
+      // A receiver that already failed gets one more try, not another full timeout.
+      await within(
         provider.shutdown().catch(() => undefined),
-        new Promise((r) => setTimeout(r, timeoutMs).unref()),
-      ]);
+        delivery?.delivered === false ? 1000 : timeoutMs,
+      );
+      server?.close();
       diag.disable();
     },
   };
 }
 
-/**
- * One line for a failure the SDK reports: its message without the stack (the SDK's error
- * handler passes exceptions serialised as JSON, stack included), without "Error: ".
- */
-export function oneLine(message: unknown, args: unknown[] = []): string {
-  let text = typeof message === 'string' ? message : message instanceof Error ? message.message : String(message);
-  try {
-    const parsed = JSON.parse(text) as { message?: unknown; stack?: unknown } | null;
-    if (parsed && typeof parsed === 'object')
-      text = typeof parsed.message === 'string' ? parsed.message : String(parsed.stack ?? text);
-  } catch {
-    // not JSON: the text itself
-  }
-  const error = args.find((a): a is Error => a instanceof Error);
-  if (error && !text.includes(error.message)) text += `: ${error.message}`;
-  return (text.split('\n')[0] ?? '').replace(/^(\w*Error: )+/, '').slice(0, 300);
-}
-
-/** Why an OTLP push failed, in words: the HTTP status and its reason, or the network's. */
-function pushFailure(error: unknown): string {
-  const e = error as { code?: unknown; message?: string; cause?: { code?: string } };
-  const reason = oneLine(e?.message ?? String(error));
-  if (typeof e?.code === 'number') return `HTTP ${e.code}${reason ? ` (${reason})` : ''}`;
-  return e?.cause?.code ?? (typeof e?.code === 'string' ? e.code : reason);
-}
-
-/** The exporter, reporting each failed push through `fail` with its status. */
-function sayingFailures(inner: PushMetricExporter, fail: (why: string) => void): PushMetricExporter {
-  return {
-    export: (metrics, done) =>
-      inner.export(metrics, (result) => {
-        if (result.error) fail(pushFailure(result.error));
-        done(result);
-      }),
-    forceFlush: () => inner.forceFlush(),
-    shutdown: () => inner.shutdown(),
-    ...(inner.selectAggregationTemporality && {
-      selectAggregationTemporality: (t) => inner.selectAggregationTemporality!(t),
-    }),
-    ...(inner.selectAggregation && { selectAggregation: (t) => inner.selectAggregation!(t) }),
-  };
+/** Waits for `p`, or `ms` at most. */
+function within(p: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms).unref()))]).finally(() => clearTimeout(timer));
 }

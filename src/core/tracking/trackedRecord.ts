@@ -11,6 +11,7 @@ import type { Provenance } from '../energy/provenance';
 import type { WindowUsage } from '../energy/usage';
 import type { Attribution } from './attribution';
 import type { FinishedRun, RunOrigin } from './runTracker';
+import type { TelemetryNote } from '../telemetry/otlpConfig';
 
 export interface MachineFacts {
   os: string;
@@ -54,6 +55,8 @@ export interface TrackedRecord {
   attribution?: Attribution;
   /** Other tracked runs going at the same time: their energy is in this run's too. */
   overlaps: { runId: string; label: string }[];
+  /** With --otlp: whether the metrics reached the receiver before the record was written. */
+  telemetry?: TelemetryNote;
   emissions?: {
     /** What `grams` counts: the run's own share where attributed, else the machine's total (basis.ts). */
     basis?: Basis;

@@ -198,6 +198,8 @@ describe('CarbonLens meters runs started from the editor', function () {
     const { port } = server.address() as AddressInfo;
     try {
       assert.equal(bodies.length, 0, 'nothing is sent before the setting is set');
+      // JSON on request (protobuf is the default), so the body can be read here.
+      await settings().update('telemetry.otlpProtocol', 'http/json', vscode.ConfigurationTarget.Global);
       await settings().update(
         'telemetry.otlpEndpoint',
         `http://127.0.0.1:${port}/v1/metrics`,
@@ -212,8 +214,11 @@ describe('CarbonLens meters runs started from the editor', function () {
       assert.match(body, /"unit":"J"/);
       assert.match(body, /"key":"hw\.type","value":\{"stringValue":"(cpu|memory|gpu)"\}/);
       assert.match(body, /"key":"service\.name","value":\{"stringValue":"carbonlens-vscode"\}/);
+      assert.match(body, /"key":"carbonlens\.command","value":\{"stringValue":"editor"\}/);
+      assert.match(body, /"key":"service\.instance\.id","value":\{"stringValue":"[0-9a-f-]{36}"\}/);
     } finally {
       await settings().update('telemetry.otlpEndpoint', undefined, vscode.ConfigurationTarget.Global);
+      await settings().update('telemetry.otlpProtocol', undefined, vscode.ConfigurationTarget.Global);
       server.closeAllConnections();
       server.close();
     }
