@@ -40,7 +40,10 @@ describe('OTLP failures and headers', { timeout: 60_000 }, () => {
       assert.equal(r.code, 0, r.stderr);
       const lines = r.stderr.split('\n').filter((l) => l.includes('telemetry:'));
       assert.equal(lines.length, 1, r.stderr);
-      assert.match(lines[0]!, /OTLP push to 127\.0\.0\.1:\d+ failed: HTTP 401 \(Unauthorized\)/);
+      assert.match(
+        lines[0]!,
+        /OTLP push \(http\/protobuf\) to http:\/\/127\.0\.0\.1:\d+\/v1\/metrics failed: HTTP 401 Unauthorized/,
+      );
       assert.doesNotMatch(r.stderr, /"stack"|\n\s+at |telemetry\.js:\d/);
     } finally {
       await collector.close();
