@@ -27,7 +27,8 @@ import { loadStableDiffusion, type DiffusionOptions } from '../diffusion/stableD
 import { checkAbort, type EvalItem, type EvalSet } from './datasets/evalSet';
 import { generationFigures, runGeneration, type GenerationFigures, type GenerationRun } from './generation';
 import {
-  DEFAULT_MAX_NEW_TOKENS,
+  defaultMaxNewTokens,
+  generatesTokens,
   taskRunner,
   textToImageRunner,
   type OutputRecord,
@@ -46,7 +47,7 @@ export interface BenchOptions {
   textToImage?: { imagesDir: string; clipFolder: string; diffusion: DiffusionOptions };
   /** Items per call; 'auto' measures a few sizes on the loaded model and keeps the fastest (text generation: 1). */
   batch?: number | 'auto';
-  /** Text generation: the most tokens an answer may take (default 32), greedy. */
+  /** Text generation and summarization: the most tokens an answer may take (default 32; summaries 128), greedy. */
   maxNewTokens?: number;
   repeats?: number;
   /** Batches run before measuring (default 1). */
@@ -343,16 +344,16 @@ async function measureBatches(
 
 export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
   const { task, folder, set, meter, signal } = options;
-  const generating = task === 'text-generation';
+  const generating = generatesTokens(task);
   if (generating && options.batch !== undefined && options.batch !== 'auto' && options.batch !== 1)
     throw new RangeError(
-      `Text generation runs one prompt at a time, as a local assistant answers them: batch ${options.batch} is not supported.`,
+      `${task === 'summarization' ? 'Summarization' : 'Text generation'} runs one input at a time, as a local assistant answers them: batch ${options.batch} is not supported.`,
     );
   const wanted = generating ? 1 : (options.batch ?? 1);
-  const maxNewTokens = options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
+  const maxNewTokens = options.maxNewTokens ?? defaultMaxNewTokens(task);
   if (!(maxNewTokens >= 1 && Number.isInteger(maxNewTokens)))
     throw new RangeError(`Max new tokens must be a whole number >= 1, not ${maxNewTokens}.`);
-  const chat = generating && hasChatTemplate(folder);
+  const chat = task === 'text-generation' && hasChatTemplate(folder);
   const repeats = options.repeats ?? 1;
   const idleMs = options.idleMs ?? 3000;
   if (wanted !== 'auto' && !(wanted >= 1 && Number.isInteger(wanted)))

@@ -36,8 +36,9 @@ export interface TaskPipeline {
     infer(prepared: unknown, options?: Record<string, unknown>): Promise<unknown>;
   };
   /**
-   * Text generation: `listener` is awaited before each forward pass of the model, given its
-   * inputs. The first pass of a call is the prompt's prefill; each pass makes one token.
+   * Text generation and summarization: `listener` is awaited before each forward pass of the
+   * model, given its inputs. The first pass of a call is the prompt's prefill (a seq2seq model's
+   * encoder has run just before it); each pass makes one token.
    */
   onForward?(listener: ForwardListener | undefined): void;
 }
@@ -190,7 +191,9 @@ export const transformersPipeline: PipelineFactory = async (task, folder, device
   env.localModelPath = dirname(folder) + sep;
   env.useFSCache = false;
   const pipe = await pipeline(task, basename(folder), { device, dtype });
-  if (task === 'text-generation') return watchForward(pipe as unknown as Parameters<typeof watchForward>[0]);
+  // A seq2seq model's forward() is its decoder's step; the encoder runs once before the first.
+  if (task === 'text-generation' || task === 'summarization')
+    return watchForward(pipe as unknown as Parameters<typeof watchForward>[0]);
   if (task === 'image-classification') {
     const { Tensor } = await import('@huggingface/transformers');
     const fast = await fastClassifier(

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# On the GPU machine (device tool): language-model decode on onnxruntime's CUDA provider against
+# PyTorch served well, in one run. Decoders of Qwen2.5-0.5B's and 1.5B's shapes (bench/llm/qwen.py,
+# random weights, fp16): our export with num_logits_to_keep (last-position logits in the
+# prompt's pass), the same model converted by onnxruntime-genai's model builder (fused
+# GroupQueryAttention with rotary, SkipSimplifiedLayerNormalization; where .genai/ carries the
+# builder, see docs/benchmarks.md), and q4f16 weights; each through
+# `carbonlens bench --task text-generation --device cuda`, profiled (bench/llmProfile.ts), and
+# beside transformers' generate() eager and static-cache + torch.compile (bench/llm/torch_llm.py).
+# $OUT gets llm-cuda.json (bench/llm/summary-cuda.mjs) and llm-records.tar.xz.
+#   OUT=/tmp/llm bash bench/llm/gpu-llm-cuda.sh
+# STEPS picks what runs (default: all): export profile bench torch gqa q4 large
+set -uo pipefail
+source bench/vit/device-setup.sh
+source bench/cuda/provider-setup.sh
+PROMPTS=${PROMPTS:-10} NEW=${MAX_NEW_TOKENS:-128} STEPS=${STEPS:-"export profile bench torch gqa q4 large"}
+R=/tmp/llm-run && rm -rf "$R" && mkdir -p "$R/profile"
+trap 'rc=$?; tar cJf "$OUT/llm-records.tar.xz" -C "$R" . 2>/dev/null; [ "$rc" -eq 0 ] && rc=$FAILED; exit "$rc"' EXIT
+step() { [[ " $STEPS " == *" $1 "* ]]; }
+PYTHONPATH=bench timeout 60 python3 -c 'import json, nvml_energy; print(json.dumps(nvml_energy.versions()))' > "$R/versions.json" || failed "$R/versions.json"
+/tmp/node -p 'JSON.stringify({ node: process.version, onnxruntime_node: require("/tmp/ort13/node_modules/onnxruntime-node/package.json").version })' > "$R/node-versions.json"
+timeout 60 python3 -m pip list --format=freeze 2> /dev/null | grep -iE '^(torch|transformers|onnx|onnxruntime|onnxruntime-gpu|onnx-ir|onnxscript|numpy|tqdm|ml-dtypes)==' > "$R/pip-freeze.txt"
+timeout 60 /tmp/node dist/cli.js cuda-provider status --dir /tmp/ort13 | head -1 > "$R/status.txt"
+cat "$R/versions.json" "$R/node-versions.json" "$R/pip-freeze.txt"
+python3 -c 'import json, random; r = random.Random(7); [print(json.dumps({"prompt": "".join(r.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(120)), "answer": "-"})) for _ in range('"$PROMPTS"')]' > /tmp/llm-prompts.jsonl
+export LD_LIBRARY_PATH=/usr/local/cuda/targets/x86_64-linux/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+
+# qwen.py's export with num_logits_to_keep; NAME SIZE DIR
+export_model() {
+  [ -f "$3/onnx/model_fp16.onnx" ] || PYTHONPATH=bench/llm timeout 300 python3 bench/llm/qwen.py export "$3" --size "$2" --last-logits > "$R/export-$1.log" 2>&1 || failed "$R/export-$1.log"
+  head -c 400 "$R/export-$1.log"; echo
+}
+# The same weights through onnxruntime-genai's builder (fused contrib ops, last-token lm_head); NAME SIZE DIR FROM
+build_gqa() {
+  [ -d .genai/models ] || { echo "no .genai/ (onnxruntime-genai's builder): $1 skipped"; return; }
+  python3 -c 'import onnx_ir' 2> /dev/null || export PYTHONPATH=$PWD/.genai/site
+  [ -f "$3/onnx/model_fp16.onnx" ] && return
+  PYTHONPATH=bench/llm${PYTHONPATH:+:$PYTHONPATH} timeout 240 python3 bench/llm/qwen.py save-hf "/tmp/hf-$1" --size "$2" > "$R/save-hf-$1.log" 2>&1 || failed "$R/save-hf-$1.log"
+  (cd .genai/models && timeout 300 python3 builder.py -i "/tmp/hf-$1" -o "/tmp/genai-$1" -p fp16 -e cuda -c /tmp/genai-cache \
+    --extra_options prune_lm_head=true) > "$R/builder-$1.log" 2>&1 || failed "$R/builder-$1.log"
+  mkdir -p "$3/onnx" && cp "$4"/*.json "$3/"
+  if [ -f "/tmp/genai-$1/model.onnx" ]; then
+    mv "/tmp/genai-$1/model.onnx" "$3/onnx/model_fp16.onnx"
+    [ -f "/tmp/genai-$1/model.onnx.data" ] && mv "/tmp/genai-$1/model.onnx.data" "$3/onnx/"
+  fi
+  python3 -c 'import collections, onnx, sys; m = onnx.load(sys.argv[1], load_external_data=False); c = collections.Counter(n.op_type for n in m.graph.node); print({"nodes": len(m.graph.node), "ops": dict(c.most_common(12)), "inputs": [i.name for i in m.graph.input][:5]})' "$3/onnx/model_fp16.onnx" | tee "$R/ops-$1.txt"
+}
+bench_llm() { # NAME DIR DTYPE
+  timeout 300 /tmp/node dist/cli.js bench --model "$2" --task text-generation --device cuda --dtype "$3" \
+    --dataset /tmp/llm-prompts.jsonl --samples "$PROMPTS" --max-new-tokens "$NEW" --idle-ms 3000 --json \
+    --out "$R/emissions.csv" > "$R/carbonlens-$1.json" 2> "$R/carbonlens-$1.err" || failed "$R/carbonlens-$1.err"
+  /tmp/node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).result; const g = r.generation; console.log(process.argv[2], r.device, r.dtype, g.decodeTokensPerS?.toFixed(1), "tok/s", g.jPerOutputToken?.toFixed(3), "J/token; ttft", (g.ttft.meanS * 1000).toFixed(1), "ms")' "$R/carbonlens-$1.json" "$1"
+}
+profile() { # NAME DIR DTYPE
+  timeout 240 /tmp/node out/bench/llmProfile.js "$2" "$3" /tmp/llm-prompts.jsonl 64 "$R/profile" text-generation cuda > /dev/null 2> "$R/profile-$1.err" || failed "$R/profile-$1.err"
+  mv "$R/profile/profile-$(basename "$2")-$3.json" "$R/profile-$1.json" 2> /dev/null && head -c 700 "$R/profile-$1.json"; echo
+}
+torch_peer() { # NAME SIZE DIR
+  PYTHONPATH=bench:bench/llm timeout 400 python3 bench/llm/torch_llm.py "$3" /tmp/llm-prompts.jsonl "$NEW" "$2" > "$R/torch-$1.json" 2> "$R/torch-$1.err" || failed "$R/torch-$1.err"
+  head -c 500 "$R/torch-$1.json"; echo
+}
+
+step export && export_model 05 0.5b /tmp/qwen05k
+step profile && profile 05 /tmp/qwen05k fp16
+step bench && bench_llm 05-fp16 /tmp/qwen05k fp16
+step torch && torch_peer 05 0.5b /tmp/qwen05k
+if step gqa; then
+  build_gqa 05gqa 0.5b /tmp/qwen05gqa /tmp/qwen05k
+  [ -f /tmp/qwen05gqa/onnx/model_fp16.onnx ] && { profile 05gqa /tmp/qwen05gqa fp16; bench_llm 05gqa-fp16 /tmp/qwen05gqa fp16; }
+fi
+if step q4; then
+  [ -f /tmp/qwen05k/onnx/model_q4f16.onnx ] || timeout 240 python3 bench/llm/quantize.py /tmp/qwen05k/onnx/model_fp16.onnx /tmp/qwen05k/onnx/model_q4f16.onnx > "$R/quantize.log" 2>&1 || failed "$R/quantize.log"
+  bench_llm 05-q4f16 /tmp/qwen05k q4f16
+fi
+if step large; then
+  export_model 15 1.5b /tmp/qwen15k
+  bench_llm 15-fp16 /tmp/qwen15k fp16
+  torch_peer 15 1.5b /tmp/qwen15k
+  if step gqa; then
+    build_gqa 15gqa 1.5b /tmp/qwen15gqa /tmp/qwen15k
+    [ -f /tmp/qwen15gqa/onnx/model_fp16.onnx ] && bench_llm 15gqa-fp16 /tmp/qwen15gqa fp16
+  fi
+fi
+[ -f bench/llm/summary-cuda.mjs ] && { timeout 60 /tmp/node bench/llm/summary-cuda.mjs "$R" "$OUT/llm-cuda.json" && cat "$OUT/llm-cuda.json" || echo "FAILED: bench/llm/summary-cuda.mjs"; }
+ls "$R" "$R/profile"
