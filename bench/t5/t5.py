@@ -40,6 +40,15 @@ SIZES = {
 MAX_INPUT_TOKENS = 512
 
 
+def f32(x):
+    """x in float32, with no Cast when it already is: onnxruntime drops chained no-op Casts wrongly."""
+    return x if x.dtype == torch.float32 else x.float()
+
+
+def like(x, ref):
+    return x if x.dtype == ref.dtype else x.to(ref.dtype)
+
+
 def hf_model(size, dtype=torch.float32, seed=0, device="cuda"):
     """transformers' T5 of that size, random weights from `seed`, eager attention."""
     torch.manual_seed(seed)
@@ -78,8 +87,9 @@ class Parts(nn.Module):
         self.tied = c.tie_word_embeddings
 
     def norm(self, x, layer_norm):
-        v = x.float().pow(2).mean(-1, keepdim=True)
-        return layer_norm.weight * (x.float() * torch.rsqrt(v + layer_norm.variance_epsilon)).to(x.dtype)
+        xf = f32(x)
+        v = xf.pow(2).mean(-1, keepdim=True)
+        return layer_norm.weight * like(xf * torch.rsqrt(v + layer_norm.variance_epsilon), x)
 
     def split(self, x):
         b, s, _ = x.shape
@@ -87,7 +97,7 @@ class Parts(nn.Module):
 
     def attend(self, q, k, v, bias, out):
         # T5 does not scale the scores (its initialisation does); softmax in float32.
-        w = ((q @ k.transpose(-1, -2)).float() + bias).softmax(-1).to(q.dtype)
+        w = like((f32(q @ k.transpose(-1, -2)) + bias).softmax(-1), q)
         b, _, s, _ = q.shape
         return out((w @ v).transpose(1, 2).reshape(b, s, self.heads * self.d_kv))
 
@@ -98,7 +108,7 @@ class Parts(nn.Module):
     def position_bias(self, attention, queries, keys, bidirectional):
         relative = keys[None, :] - queries[:, None]
         b = bucket(relative, bidirectional, self.buckets, self.distance)
-        return attention.relative_attention_bias(b).permute(2, 0, 1)[None].float()
+        return f32(attention.relative_attention_bias(b).permute(2, 0, 1)[None])
 
 
 class Encoder(Parts):

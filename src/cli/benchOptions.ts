@@ -199,7 +199,7 @@ export function benchSettings(values: BenchValues): BenchSettings {
   const intensityDataset = datasetOption(values['intensity-dataset']);
   if (generatesTokens(task) && values.batch !== undefined && values.batch !== '1' && values.batch !== 'auto')
     throw new UsageError(
-      `${task === 'summarization' ? 'Summarization' : 'Text generation'} answers one input at a time: --batch ${values.batch} does not apply.`,
+      `${task === 'summarization' ? 'Summarization answers one article' : 'Text generation answers one prompt'} at a time: --batch ${values.batch} does not apply.`,
     );
   if (!generatesTokens(task) && values['max-new-tokens'] !== undefined)
     throw new UsageError('--max-new-tokens is for --task text-generation and summarization.');

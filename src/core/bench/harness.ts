@@ -347,7 +347,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   const generating = generatesTokens(task);
   if (generating && options.batch !== undefined && options.batch !== 'auto' && options.batch !== 1)
     throw new RangeError(
-      `${task === 'summarization' ? 'Summarization' : 'Text generation'} runs one input at a time, as a local assistant answers them: batch ${options.batch} is not supported.`,
+      `${task === 'summarization' ? 'Summarization runs one article' : 'Text generation runs one prompt'} at a time, as a local assistant answers them: batch ${options.batch} is not supported.`,
     );
   const wanted = generating ? 1 : (options.batch ?? 1);
   const maxNewTokens = options.maxNewTokens ?? defaultMaxNewTokens(task);

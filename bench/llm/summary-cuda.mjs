@@ -1,0 +1,134 @@
+// Turns the records of bench/llm/gpu-llm-cuda.sh (its $R folder, or llm-records.tar.xz unpacked)
+// into bench/results/llm-cuda.json:
+//   node bench/llm/summary-cuda.mjs DIR [OUT.json]
+// Every ratio is CarbonLens over PyTorch from the same call on the same card: against
+// generate() with a static cache and torch.compile (reduce-overhead, CUDA graphs) and, as
+// *_vs_pytorch_eager, against eager generate(). Energies are the GPU board's (NVML counter, idle
+// included; net_* above the idle each side measured), per token of the phase that made it.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [dir, out = 'bench/results/llm-cuda.json'] = process.argv.slice(2);
+if (!dir) throw new Error('usage: node bench/llm/summary-cuda.mjs DIR [OUT.json]');
+const has = (f) => existsSync(join(dir, f)) && readFileSync(join(dir, f), 'utf8').trim() !== '';
+const json = (f) => JSON.parse(readFileSync(join(dir, f), 'utf8'));
+const text = (f) => (has(f) ? readFileSync(join(dir, f), 'utf8').trim() : undefined);
+const ratio = (a, b) => (a === undefined || b === undefined ? undefined : Number((a / b).toFixed(3)));
+const gpu = (phase) => phase.components.find((c) => c.component === 'gpu');
+
+function figures(f) {
+  if (!has(f)) return undefined;
+  const record = json(f);
+  const g = record.result.generation;
+  const decodeGpu = gpu(g.decode);
+  const prefillGpu = gpu(g.prefill);
+  return {
+    file: f.replace(/^carbonlens-|\.json$/g, ''),
+    device: record.result.device,
+    dtype: record.result.dtype,
+    prompts: g.prompts,
+    input_tokens: g.inputTokens,
+    output_tokens: g.outputTokens,
+    decode_tokens: g.decodeTokens,
+    ttft_mean_s: g.ttft.meanS,
+    decode_tokens_per_s: g.decodeTokensPerS,
+    gpu_j_per_output_token: (decodeGpu.jPerItem * g.prompts) / g.decodeTokens,
+    net_gpu_j_per_output_token: (decodeGpu.netJPerItem * g.prompts) / g.decodeTokens,
+    gpu_j_per_input_token: (prefillGpu.jPerItem * g.prompts) / g.inputTokens,
+    peak_gpu_memory_mib: g.peakGpuMemoryMiB,
+  };
+}
+const peer = (f) => (has(f) ? json(f) : undefined);
+const ok = (p) => (p && !p.error ? p : undefined);
+
+/** CarbonLens's run against both PyTorch modes. */
+function against(cl, torch) {
+  if (!cl || !torch) return {};
+  const c = ok(torch.compiled);
+  const e = ok(torch.eager);
+  return {
+    ...(c && {
+      j_per_output_token_ratio_vs_pytorch_compiled: ratio(cl.gpu_j_per_output_token, c.gpu_j_per_output_token),
+      net_j_per_output_token_ratio_vs_pytorch_compiled: ratio(
+        cl.net_gpu_j_per_output_token,
+        c.net_gpu_j_per_output_token,
+      ),
+      decode_tokens_per_s_ratio_vs_pytorch_compiled: ratio(cl.decode_tokens_per_s, c.decode_tokens_per_s),
+      ttft_ratio_vs_pytorch_compiled: ratio(cl.ttft_mean_s, c.ttft_mean_s),
+    }),
+    ...(e && {
+      j_per_output_token_ratio_vs_pytorch_eager: ratio(cl.gpu_j_per_output_token, e.gpu_j_per_output_token),
+      decode_tokens_per_s_ratio_vs_pytorch_eager: ratio(cl.decode_tokens_per_s, e.decode_tokens_per_s),
+      ttft_ratio_vs_pytorch_eager: ratio(cl.ttft_mean_s, e.ttft_mean_s),
+    }),
+  };
+}
+
+const runs = {
+  fp16: figures('carbonlens-05-fp16.json'),
+  q4f16: figures('carbonlens-05-q4f16.json'),
+  gqa_fp16: figures('carbonlens-05gqa-fp16.json'),
+  large_fp16: figures('carbonlens-15-fp16.json'),
+  large_gqa_fp16: figures('carbonlens-15gqa-fp16.json'),
+};
+const torch = { small: peer('torch-05.json'), large: peer('torch-15.json') };
+// The headline: the fastest CarbonLens file of the 0.5B shape at fp16 (our export, or the builder's).
+const headline = [runs.gqa_fp16, runs.fp16]
+  .filter(Boolean)
+  .reduce((a, b) => (!a || b.gpu_j_per_output_token < a.gpu_j_per_output_token ? b : a), undefined);
+const largeOf = (small) =>
+  small === runs.gqa_fp16 && runs.large_gqa_fp16 ? runs.large_gqa_fp16 : (runs.large_fp16 ?? undefined);
+const large = headline && largeOf(headline);
+/** The saving the smaller model shows, (large - small) / large of J per output token. */
+const saving = (small, big) => (small && big ? 1 - small / big : undefined);
+const clSaving = saving(headline?.gpu_j_per_output_token, large?.gpu_j_per_output_token);
+const torchSaving = saving(
+  ok(torch.small?.compiled)?.gpu_j_per_output_token,
+  ok(torch.large?.compiled)?.gpu_j_per_output_token,
+);
+const eagerSaving = saving(
+  ok(torch.small?.eager)?.gpu_j_per_output_token,
+  ok(torch.large?.eager)?.gpu_j_per_output_token,
+);
+const profile = (f) => (has(f) ? json(f) : undefined);
+const summary = {
+  what: "Decoders of Qwen2.5-0.5B's and 1.5B's shapes (random weights, fp16), greedy, batch 1, the same prompts and lengths: CarbonLens (transformers.js on onnxruntime-node's CUDA provider) beside PyTorch (transformers' generate, eager and static cache + torch.compile reduce-overhead) in one run on one GPU",
+  command: 'OUT=/tmp/llm bash bench/llm/gpu-llm-cuda.sh (bench/llm/summary-cuda.mjs writes this file)',
+  gpu: json('versions.json').gpu,
+  headline_file: headline?.file,
+  ...against(headline, torch.small),
+  smaller_model_saving_kept:
+    clSaving !== undefined && torchSaving ? Number((clSaving / torchSaving).toFixed(3)) : undefined,
+  smaller_model_saving: {
+    carbonlens: clSaving,
+    pytorch_compiled: torchSaving,
+    pytorch_eager: eagerSaving,
+    definition:
+      '1 - (0.5B J per output token) / (1.5B J per output token); kept = CarbonLens saving / PyTorch compiled saving',
+  },
+  targets:
+    'j_per_output_token_ratio_vs_pytorch_compiled <= 1.3, decode_tokens_per_s_ratio_vs_pytorch_compiled >= 0.75, ttft_ratio_vs_pytorch_compiled <= 1.3, smaller_model_saving_kept >= 0.85',
+  by_file: Object.fromEntries(
+    Object.entries(runs)
+      .filter(([, v]) => v)
+      .map(([k, v]) => [k, { ...v, ...against(v, k.startsWith('large') ? torch.large : torch.small) }]),
+  ),
+  ...(runs.q4f16 &&
+    runs.fp16 && {
+      q4f16_j_per_output_token_ratio_vs_fp16: ratio(
+        runs.q4f16.gpu_j_per_output_token,
+        runs.fp16.gpu_j_per_output_token,
+      ),
+      q4f16_decode_tokens_per_s_ratio_vs_fp16: ratio(runs.q4f16.decode_tokens_per_s, runs.fp16.decode_tokens_per_s),
+    }),
+  pytorch: torch,
+  profile: { export: profile('profile-05.json'), builder: profile('profile-05gqa.json') },
+  builder_ops: text('ops-05gqa.txt'),
+  versions: {
+    ...json('versions.json'),
+    ...(has('node-versions.json') && json('node-versions.json')),
+    pip: text('pip-freeze.txt'),
+  },
+  provider: text('status.txt'),
+};
+writeFileSync(out, `${JSON.stringify(summary, null, 2)}\n`);
