@@ -105,6 +105,8 @@ def metered(model, inputs, generate, idle_s, label):
         "gpu_j_per_item": (prefill_j + decode_j) / len(inputs),
         "gpu_j_per_generated_token": (prefill_j + decode_j) / tokens_out,
         "peak_gpu_memory_mib": torch.cuda.max_memory_allocated() / 2**20,
+        # generate() compiles the forward only where the model and cache allow it: say whether it did.
+        "compiled_forward": getattr(model, "_compiled_call", None) is not None,
         "last_output_shape": list(out.shape),
     }
 
