@@ -349,6 +349,29 @@ def ort_check(folder, suffix, hf):
     }
 
 
+def write_files(out, sizes):
+    """config.json, generation_config.json and the tokenizer's files, as transformers.js reads them."""
+    config = {
+        "model_type": "t5",
+        "architectures": ["T5ForConditionalGeneration"],
+        **COMMON,
+        **sizes,
+        # No end-of-sequence token: every summary runs to max_new_tokens, as in the PyTorch peer.
+        "eos_token_id": None,
+        "n_positions": MAX_INPUT_TOKENS,
+    }
+    tokenizer, tokenizer_config = tokenizer_files()
+    files = {
+        "config.json": config,
+        "generation_config.json": {"decoder_start_token_id": 0, "pad_token_id": 0, "eos_token_id": None},
+        "tokenizer.json": tokenizer,
+        "tokenizer_config.json": tokenizer_config,
+    }
+    for name, value in files.items():
+        with open(os.path.join(out, name), "w") as f:
+            json.dump(value, f)
+
+
 def export(size, out, dtypes=("fp32", "fp16")):
     os.makedirs(os.path.join(out, "onnx"), exist_ok=True)
     report = {"size": size}
@@ -364,25 +387,7 @@ def export(size, out, dtypes=("fp32", "fp16")):
         print(json.dumps({dtype: report[f"check_{dtype}"], f"ort_{dtype}": report[f"ort_{dtype}"]}), flush=True)
         del hf
         torch.cuda.empty_cache()
-    config = {
-        "model_type": "t5",
-        "architectures": ["T5ForConditionalGeneration"],
-        **COMMON,
-        **SIZES[size],
-        # No end-of-sequence token: every summary runs to max_new_tokens, as in the PyTorch peer.
-        "eos_token_id": None,
-        "n_positions": MAX_INPUT_TOKENS,
-    }
-    tokenizer, tokenizer_config = tokenizer_files()
-    files = {
-        "config.json": config,
-        "generation_config.json": {"decoder_start_token_id": 0, "pad_token_id": 0, "eos_token_id": None},
-        "tokenizer.json": tokenizer,
-        "tokenizer_config.json": tokenizer_config,
-    }
-    for name, value in files.items():
-        with open(os.path.join(out, name), "w") as f:
-            json.dump(value, f)
+    write_files(out, SIZES[size])
     return report
 
 
