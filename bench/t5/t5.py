@@ -38,6 +38,8 @@ SIZES = {
     "base": dict(d_model=768, d_ff=3072, num_layers=12, num_decoder_layers=12, num_heads=12),
 }
 MAX_INPUT_TOKENS = 512
+# Relative positions the bias table covers, each way: encoder inputs and summaries up to this long.
+RELATIVE_SPAN = 4096
 
 
 def f32(x):
@@ -83,8 +85,15 @@ class Parts(nn.Module):
         self.hf = hf
         c = hf.config
         self.heads, self.d_kv, self.d_model = c.num_heads, c.d_kv, c.d_model
-        self.buckets, self.distance = c.relative_attention_num_buckets, c.relative_attention_max_distance
         self.tied = c.tie_word_embeddings
+        # Each relative position's bucket, for offsets -(n-1)..n-1, computed once here: the graph
+        # then looks biases up by offset instead of computing logarithms over every query-key pair
+        # (int64 work onnxruntime may place on the CPU).
+        rel = torch.arange(-(RELATIVE_SPAN - 1), RELATIVE_SPAN)
+        device = hf.lm_head.weight.device
+        args = (c.relative_attention_num_buckets, c.relative_attention_max_distance)
+        self.register_buffer("bi_buckets", bucket(rel, True, *args).to(device), persistent=False)
+        self.register_buffer("uni_buckets", bucket(rel, False, *args).to(device), persistent=False)
 
     def norm(self, x, layer_norm):
         xf = f32(x)
@@ -106,9 +115,11 @@ class Parts(nn.Module):
         return x + layer.DenseReluDense.wo(torch.relu(layer.DenseReluDense.wi(h)))
 
     def position_bias(self, attention, queries, keys, bidirectional):
-        relative = keys[None, :] - queries[:, None]
-        b = bucket(relative, bidirectional, self.buckets, self.distance)
-        return f32(attention.relative_attention_bias(b).permute(2, 0, 1)[None])
+        """[1, heads, queries, keys] float32: the bias of each key's offset from each query."""
+        buckets = self.bi_buckets if bidirectional else self.uni_buckets
+        per_offset = attention.relative_attention_bias(buckets)  # [offsets, heads]
+        offset = keys[None, :] - queries[:, None] + (RELATIVE_SPAN - 1)
+        return f32(nn.functional.embedding(offset, per_offset).permute(2, 0, 1)[None])
 
 
 class Encoder(Parts):
