@@ -29,8 +29,9 @@ export LD_LIBRARY_PATH=/usr/local/cuda/targets/x86_64-linux/lib${LD_LIBRARY_PATH
 export_model() {
   [ -f "$3/onnx/model_fp16.onnx" ] || PYTHONPATH=bench/llm timeout 300 python3 bench/llm/qwen.py export "$3" --size "$2" --last-logits > "$R/export-$1.log" 2>&1 || failed "$R/export-$1.log"
   head -c 400 "$R/export-$1.log"; echo
+  timeout 120 python3 bench/llm/graph_levers.py "$3/onnx/model_fp16.onnx" > "$R/levers-$1.json" 2>&1
 }
-# The same weights through onnxruntime-genai's builder (fused contrib ops, last-token lm_head); NAME SIZE DIR FROM
+# The same weights through onnxruntime-genai's builder (fused contrib ops, last-token lm_head); NAME SIZE DIR FROM HEAD_DIM
 build_gqa() {
   [ -d .genai/models ] || { echo "no .genai/ (onnxruntime-genai's builder): $1 skipped"; return; }
   python3 -c 'import onnx_ir' 2> /dev/null || export PYTHONPATH=$PWD/.genai/site
@@ -43,7 +44,9 @@ build_gqa() {
     mv "/tmp/genai-$1/model.onnx" "$3/onnx/model_fp16.onnx"
     [ -f "/tmp/genai-$1/model.onnx.data" ] && mv "/tmp/genai-$1/model.onnx.data" "$3/onnx/"
   fi
-  python3 -c 'import collections, onnx, sys; m = onnx.load(sys.argv[1], load_external_data=False); c = collections.Counter(n.op_type for n in m.graph.node); print({"nodes": len(m.graph.node), "ops": dict(c.most_common(12)), "inputs": [i.name for i in m.graph.input][:5]})' "$3/onnx/model_fp16.onnx" | tee "$R/ops-$1.txt"
+  # The builder leaves the cache's last dimension symbolic; transformers.js would make the empty
+  # first-step cache 0 wide there: give it the head size (64 for 0.5B, 128 for 1.5B).
+  [ -f "$3/onnx/model_fp16.onnx" ] && timeout 120 python3 bench/llm/graph_levers.py "$3/onnx/model_fp16.onnx" --head-dim "$5" | tee "$R/levers-$1.json"
 }
 bench_llm() { # NAME DIR DTYPE
   timeout 300 /tmp/node dist/cli.js bench --model "$2" --task text-generation --device cuda --dtype "$3" \
@@ -65,7 +68,7 @@ step profile && profile 05 /tmp/qwen05k fp16
 step bench && bench_llm 05-fp16 /tmp/qwen05k fp16
 step torch && torch_peer 05 0.5b /tmp/qwen05k
 if step gqa; then
-  build_gqa 05gqa 0.5b /tmp/qwen05gqa /tmp/qwen05k
+  build_gqa 05gqa 0.5b /tmp/qwen05gqa /tmp/qwen05k 64
   [ -f /tmp/qwen05gqa/onnx/model_fp16.onnx ] && { profile 05gqa /tmp/qwen05gqa fp16; bench_llm 05gqa-fp16 /tmp/qwen05gqa fp16; }
 fi
 if step q4; then
@@ -77,7 +80,7 @@ if step large; then
   bench_llm 15-fp16 /tmp/qwen15k fp16
   torch_peer 15 1.5b /tmp/qwen15k
   if step gqa; then
-    build_gqa 15gqa 1.5b /tmp/qwen15gqa /tmp/qwen15k
+    build_gqa 15gqa 1.5b /tmp/qwen15gqa /tmp/qwen15k 128
     [ -f /tmp/qwen15gqa/onnx/model_fp16.onnx ] && bench_llm 15gqa-fp16 /tmp/qwen15gqa fp16
   fi
 fi

@@ -123,7 +123,11 @@ const summary = {
     }),
   pytorch: torch,
   profile: { export: profile('profile-05.json'), builder: profile('profile-05gqa.json') },
-  builder_ops: text('ops-05gqa.txt'),
+  // What each file does about decode speed (bench/llm/graph_levers.py).
+  levers: {
+    export: has('levers-05.json') ? json('levers-05.json') : undefined,
+    builder: has('levers-05gqa.json') ? json('levers-05gqa.json') : undefined,
+  },
   versions: {
     ...json('versions.json'),
     ...(has('node-versions.json') && json('node-versions.json')),
