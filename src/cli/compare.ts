@@ -61,7 +61,7 @@ export async function runCompare(args: string[], out: (text: string) => void): P
         );
       const kg = verdict.kgCo2SavedPerMillionItems;
       out(
-        `Per million ${settings.task === 'text-generation' ? 'prompts' : 'items'}: ${verdict.kwhSavedPerMillionItems.toPrecision(3)} kWh${kg !== undefined ? ` and ${kg.toPrecision(3)} kg CO2e` : ''} saved by B${kg === undefined ? ' (give a place for CO2)' : ''}.`,
+        `Per million ${settings.task === 'text-generation' ? 'prompts' : settings.task === 'summarization' ? 'summaries' : 'items'}: ${verdict.kwhSavedPerMillionItems.toPrecision(3)} kWh${kg !== undefined ? ` and ${kg.toPrecision(3)} kg CO2e` : ''} saved by B${kg === undefined ? ' (give a place for CO2)' : ''}.`,
       );
       out(`Saved both runs to ${settings.out} and carbonlens-runs.jsonl.`);
     }
