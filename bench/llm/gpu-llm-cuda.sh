@@ -32,12 +32,19 @@ export_model() {
   timeout 120 python3 bench/llm/graph_levers.py "$3/onnx/model_fp16.onnx" > "$R/levers-$1.json" 2>&1
 }
 # The same weights through onnxruntime-genai's builder (fused contrib ops, last-token lm_head); NAME SIZE DIR FROM HEAD_DIM
+# The builder: `pip install onnxruntime-genai` (python3 -m onnxruntime_genai.models.builder), or
+# a copy of its src/python/py/models in .genai/models (with onnx_ir in .genai/site if not installed).
 build_gqa() {
-  [ -d .genai/models ] || { echo "no .genai/ (onnxruntime-genai's builder): $1 skipped"; return; }
-  python3 -c 'import onnx_ir' 2> /dev/null || export PYTHONPATH=$PWD/.genai/site
+  local builder=(python3 -m onnxruntime_genai.models.builder) where=$PWD
+  if [ -d .genai/models ]; then
+    builder=(python3 builder.py) where=$PWD/.genai/models
+    python3 -c 'import onnx_ir' 2> /dev/null || export PYTHONPATH=$PWD/.genai/site
+  elif ! python3 -c 'import onnxruntime_genai.models.builder' 2> /dev/null; then
+    echo "no onnxruntime-genai model builder: $1 skipped"; return
+  fi
   [ -f "$3/onnx/model_fp16.onnx" ] && return
   PYTHONPATH=bench/llm${PYTHONPATH:+:$PYTHONPATH} timeout 240 python3 bench/llm/qwen.py save-hf "/tmp/hf-$1" --size "$2" > "$R/save-hf-$1.log" 2>&1 || failed "$R/save-hf-$1.log"
-  (cd .genai/models && timeout 300 python3 builder.py -i "/tmp/hf-$1" -o "/tmp/genai-$1" -p fp16 -e cuda -c /tmp/genai-cache \
+  (cd "$where" && timeout 300 "${builder[@]}" -i "/tmp/hf-$1" -o "/tmp/genai-$1" -p fp16 -e cuda -c /tmp/genai-cache \
     --extra_options prune_lm_head=true) > "$R/builder-$1.log" 2>&1 || failed "$R/builder-$1.log"
   mkdir -p "$3/onnx" && cp "$4"/*.json "$3/"
   if [ -f "/tmp/genai-$1/model.onnx" ]; then
