@@ -9,11 +9,15 @@
 # beside transformers' generate() eager and static-cache + torch.compile (bench/llm/torch_llm.py).
 # $OUT gets llm-cuda.json (bench/llm/summary-cuda.mjs) and llm-records.tar.xz.
 #   OUT=/tmp/llm bash bench/llm/gpu-llm-cuda.sh
-# STEPS picks what runs (default: all): export profile bench torch gqa q4 large
+# STEPS picks what runs (default: all): export profile bench torch gqa q4 large. With gqa, q4 and
+# large use the builder's files (q4f16: the builder's int4 weights with fp16 activations).
+# Optional steps (q4, the eager peer of the 1.5B shape) are skipped once BUDGET_S seconds have passed.
 set -uo pipefail
 source bench/vit/device-setup.sh
 source bench/cuda/provider-setup.sh
 PROMPTS=${PROMPTS:-10} NEW=${MAX_NEW_TOKENS:-128} STEPS=${STEPS:-"export profile bench torch gqa q4 large"}
+IDLE_S=${IDLE_S:-3} BUDGET_S=${BUDGET_S:-100000} TORCH_LARGE_MODES=${TORCH_LARGE_MODES:-eager,compiled}
+in_budget() { [ "$SECONDS" -lt "$BUDGET_S" ] || { echo "skipped (past ${BUDGET_S} s): $1"; return 1; }; }
 R=/tmp/llm-run && rm -rf "$R" && mkdir -p "$R/profile"
 trap 'rc=$?; tar cJf "$OUT/llm-records.tar.xz" -C "$R" . 2>/dev/null; [ "$rc" -eq 0 ] && rc=$FAILED; exit "$rc"' EXIT
 step() { [[ " $STEPS " == *" $1 "* ]]; }
@@ -31,10 +35,14 @@ export_model() {
   head -c 400 "$R/export-$1.log"; echo
   timeout 120 python3 bench/llm/graph_levers.py "$3/onnx/model_fp16.onnx" > "$R/levers-$1.json" 2>&1
 }
-# The same weights through onnxruntime-genai's builder (fused contrib ops, last-token lm_head); NAME SIZE DIR FROM HEAD_DIM
+# The same weights through onnxruntime-genai's builder (fused contrib ops, last-token lm_head),
+# from the transformers model saved by qwen.py save-hf in /tmp/hf-SIZE (whose config and
+# tokenizer files the folder gets too); NAME SIZE DIR HEAD_DIM
 # The builder: `pip install onnxruntime-genai` (python3 -m onnxruntime_genai.models.builder), or
 # a copy of its src/python/py/models in .genai/models (with onnx_ir in .genai/site if not installed).
+# then PRECISION (fp16 or int4) and the file's dtype name (fp16, q4f16).
 build_gqa() {
+  local precision=${5:-fp16} dtype=${6:-fp16}
   local builder=(python3 -m onnxruntime_genai.models.builder) where=$PWD
   if [ -d .genai/models ]; then
     builder=(python3 builder.py) where=$PWD/.genai/models
@@ -42,22 +50,21 @@ build_gqa() {
   elif ! python3 -c 'import onnxruntime_genai.models.builder' 2> /dev/null; then
     echo "no onnxruntime-genai model builder: $1 skipped"; return
   fi
-  [ -f "$3/onnx/model_fp16.onnx" ] && return
-  PYTHONPATH=bench/llm${PYTHONPATH:+:$PYTHONPATH} timeout 240 python3 bench/llm/qwen.py save-hf "/tmp/hf-$1" --size "$2" > "$R/save-hf-$1.log" 2>&1 || failed "$R/save-hf-$1.log"
-  (cd "$where" && timeout 300 "${builder[@]}" -i "/tmp/hf-$1" -o "/tmp/genai-$1" -p fp16 -e cuda -c /tmp/genai-cache \
-    --extra_options prune_lm_head=true) > "$R/builder-$1.log" 2>&1 || failed "$R/builder-$1.log"
-  mkdir -p "$3/onnx" && cp "$4"/*.json "$3/"
-  if [ -f "/tmp/genai-$1/model.onnx" ]; then
-    mv "/tmp/genai-$1/model.onnx" "$3/onnx/model_fp16.onnx"
-    [ -f "/tmp/genai-$1/model.onnx.data" ] && mv "/tmp/genai-$1/model.onnx.data" "$3/onnx/"
-  fi
+  local file=model_$dtype.onnx
+  [ -f "$3/onnx/$file" ] && return
+  [ -f "/tmp/hf-$2/config.json" ] || PYTHONPATH=bench/llm${PYTHONPATH:+:$PYTHONPATH} timeout 240 python3 bench/llm/qwen.py save-hf "/tmp/hf-$2" --size "$2" > "$R/save-hf-$1.log" 2>&1 || failed "$R/save-hf-$1.log"
+  (cd "$where" && timeout 300 "${builder[@]}" -i "/tmp/hf-$2" -o "/tmp/genai-$1" -p "$precision" -e cuda -c /tmp/genai-cache \
+    --extra_options prune_lm_head=true "filename=$file") > "$R/builder-$1.log" 2>&1 || failed "$R/builder-$1.log"
+  tail -c 300 "$R/builder-$1.log"; echo
+  mkdir -p "$3/onnx" && cp /tmp/hf-$2/{config,generation_config,tokenizer,tokenizer_config}.json "$3/"
+  [ -f "/tmp/genai-$1/$file" ] && mv "/tmp/genai-$1/$file" "/tmp/genai-$1/$file.data" "$3/onnx/"
   # The builder leaves the cache's last dimension symbolic; transformers.js would make the empty
   # first-step cache 0 wide there: give it the head size (64 for 0.5B, 128 for 1.5B).
-  [ -f "$3/onnx/model_fp16.onnx" ] && timeout 120 python3 bench/llm/graph_levers.py "$3/onnx/model_fp16.onnx" --head-dim "$5" | tee "$R/levers-$1.json"
+  [ -f "$3/onnx/$file" ] && timeout 120 python3 bench/llm/graph_levers.py "$3/onnx/$file" --head-dim "$4" | tee "$R/levers-$1.json"
 }
 bench_llm() { # NAME DIR DTYPE
   timeout 300 /tmp/node dist/cli.js bench --model "$2" --task text-generation --device cuda --dtype "$3" \
-    --dataset /tmp/llm-prompts.jsonl --samples "$PROMPTS" --max-new-tokens "$NEW" --idle-ms 3000 --json \
+    --dataset /tmp/llm-prompts.jsonl --samples "$PROMPTS" --max-new-tokens "$NEW" --idle-ms "${IDLE_S}000" --json \
     --out "$R/emissions.csv" > "$R/carbonlens-$1.json" 2> "$R/carbonlens-$1.err" || failed "$R/carbonlens-$1.err"
   /tmp/node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).result; const g = r.generation; console.log(process.argv[2], r.device, r.dtype, g.decodeTokensPerS?.toFixed(1), "tok/s", g.jPerOutputToken?.toFixed(3), "J/token; ttft", (g.ttft.meanS * 1000).toFixed(1), "ms")' "$R/carbonlens-$1.json" "$1"
 }
@@ -65,31 +72,42 @@ profile() { # NAME DIR DTYPE
   timeout 240 /tmp/node out/bench/llmProfile.js "$2" "$3" /tmp/llm-prompts.jsonl 64 "$R/profile" text-generation cuda > /dev/null 2> "$R/profile-$1.err" || failed "$R/profile-$1.err"
   mv "$R/profile/profile-$(basename "$2")-$3.json" "$R/profile-$1.json" 2> /dev/null && head -c 700 "$R/profile-$1.json"; echo
 }
-torch_peer() { # NAME SIZE DIR
-  PYTHONPATH=bench:bench/llm timeout 400 python3 bench/llm/torch_llm.py "$3" /tmp/llm-prompts.jsonl "$NEW" "$2" > "$R/torch-$1.json" 2> "$R/torch-$1.err" || failed "$R/torch-$1.err"
+torch_peer() { # NAME SIZE DIR [MODES]
+  PYTHONPATH=bench:bench/llm timeout 400 python3 bench/llm/torch_llm.py "$3" /tmp/llm-prompts.jsonl "$NEW" "$2" "${4:-eager,compiled}" "$IDLE_S" > "$R/torch-$1.json" 2> "$R/torch-$1.err" || failed "$R/torch-$1.err"
   head -c 500 "$R/torch-$1.json"; echo
 }
 
 step export && export_model 05 0.5b /tmp/qwen05k
-step profile && profile 05 /tmp/qwen05k fp16
+step profile && [ -f /tmp/qwen05k/onnx/model_fp16.onnx ] && profile 05 /tmp/qwen05k fp16
 step bench && bench_llm 05-fp16 /tmp/qwen05k fp16
-step torch && torch_peer 05 0.5b /tmp/qwen05k
 if step gqa; then
-  build_gqa 05gqa 0.5b /tmp/qwen05gqa /tmp/qwen05k 64
-  [ -f /tmp/qwen05gqa/onnx/model_fp16.onnx ] && { profile 05gqa /tmp/qwen05gqa fp16; bench_llm 05gqa-fp16 /tmp/qwen05gqa fp16; }
+  build_gqa 05gqa 0.5b /tmp/qwen05gqa 64
+  [ -f /tmp/qwen05gqa/onnx/model_fp16.onnx ] && { step profile && profile 05gqa /tmp/qwen05gqa fp16; bench_llm 05gqa-fp16 /tmp/qwen05gqa fp16; }
 fi
-if step q4; then
-  [ -f /tmp/qwen05k/onnx/model_q4f16.onnx ] || timeout 240 python3 bench/llm/quantize.py /tmp/qwen05k/onnx/model_fp16.onnx /tmp/qwen05k/onnx/model_q4f16.onnx > "$R/quantize.log" 2>&1 || failed "$R/quantize.log"
-  bench_llm 05-q4f16 /tmp/qwen05k q4f16
-fi
+# PyTorch reads the prompts' tokens through the same tokenizer.json (any folder that has it).
+tokens_dir() { if [ -f "/tmp/hf-$1/tokenizer.json" ]; then echo "/tmp/hf-$1"; else echo /tmp/qwen05k; fi; }
+step torch && torch_peer 05 0.5b "$(tokens_dir 0.5b)"
 if step large; then
-  export_model 15 1.5b /tmp/qwen15k
-  bench_llm 15-fp16 /tmp/qwen15k fp16
-  torch_peer 15 1.5b /tmp/qwen15k
   if step gqa; then
-    build_gqa 15gqa 1.5b /tmp/qwen15gqa /tmp/qwen15k 128
+    build_gqa 15gqa 1.5b /tmp/qwen15gqa 128
     [ -f /tmp/qwen15gqa/onnx/model_fp16.onnx ] && bench_llm 15gqa-fp16 /tmp/qwen15gqa fp16
+  else
+    export_model 15 1.5b /tmp/qwen15k
+    bench_llm 15-fp16 /tmp/qwen15k fp16
+  fi
+  # The compiled peer first: it is the one the ratios need; eager as time allows.
+  torch_peer 15 1.5b "$(tokens_dir 1.5b)" compiled
+  [[ "$TORCH_LARGE_MODES" == *eager* ]] && in_budget "PyTorch eager, 1.5B" && torch_peer 15-eager 1.5b "$(tokens_dir 1.5b)" eager
+fi
+if step q4 && in_budget q4f16; then
+  if step gqa && [ -f /tmp/qwen05gqa/onnx/model_fp16.onnx ]; then
+    build_gqa 05gqa-q4 0.5b /tmp/qwen05gqa 64 int4 q4f16
+    [ -f /tmp/qwen05gqa/onnx/model_q4f16.onnx ] && bench_llm 05gqa-q4f16 /tmp/qwen05gqa q4f16
+  else
+    [ -f /tmp/qwen05k/onnx/model_q4f16.onnx ] || timeout 240 python3 bench/llm/quantize.py /tmp/qwen05k/onnx/model_fp16.onnx /tmp/qwen05k/onnx/model_q4f16.onnx > "$R/quantize.log" 2>&1 || failed "$R/quantize.log"
+    bench_llm 05-q4f16 /tmp/qwen05k q4f16
   fi
 fi
+echo "elapsed ${SECONDS} s"
 [ -f bench/llm/summary-cuda.mjs ] && { timeout 60 /tmp/node bench/llm/summary-cuda.mjs "$R" "$OUT/llm-cuda.json" && cat "$OUT/llm-cuda.json" || echo "FAILED: bench/llm/summary-cuda.mjs"; }
 ls "$R" "$R/profile"

@@ -280,7 +280,13 @@ def save_hf(out, size="0.5b"):
     hf = hf_model(size=size)
     hf.save_pretrained(out)
     tokenizer, tokenizer_config = tokenizer_files()
-    for name, value in {"tokenizer.json": tokenizer, "tokenizer_config.json": tokenizer_config}.items():
+    files = {
+        "tokenizer.json": tokenizer,
+        "tokenizer_config.json": tokenizer_config,
+        # As export's: no end-of-sequence token, every answer runs to max_new_tokens.
+        "generation_config.json": {"bos_token_id": None, "eos_token_id": None},
+    }
+    for name, value in files.items():
         with open(os.path.join(out, name), "w") as f:
             json.dump(value, f)
 

@@ -68,10 +68,16 @@ const runs = {
   fp16: figures('carbonlens-05-fp16.json'),
   q4f16: figures('carbonlens-05-q4f16.json'),
   gqa_fp16: figures('carbonlens-05gqa-fp16.json'),
+  gqa_q4f16: figures('carbonlens-05gqa-q4f16.json'),
   large_fp16: figures('carbonlens-15-fp16.json'),
   large_gqa_fp16: figures('carbonlens-15gqa-fp16.json'),
 };
-const torch = { small: peer('torch-05.json'), large: peer('torch-15.json') };
+// The 1.5B shape's peer may have run as two calls: compiled, then eager as time allowed.
+const largeEager = peer('torch-15-eager.json');
+const torch = {
+  small: peer('torch-05.json'),
+  large: peer('torch-15.json') && { ...peer('torch-15.json'), ...(largeEager?.eager && { eager: largeEager.eager }) },
+};
 // The headline: the fastest CarbonLens file of the 0.5B shape at fp16 (our export, or the builder's).
 const headline = [runs.gqa_fp16, runs.fp16]
   .filter(Boolean)
@@ -90,6 +96,15 @@ const eagerSaving = saving(
   ok(torch.small?.eager)?.gpu_j_per_output_token,
   ok(torch.large?.eager)?.gpu_j_per_output_token,
 );
+function q4Beside(fp16, q4) {
+  if (!fp16 || !q4) return {};
+  return {
+    q4f16_file: q4.file,
+    q4f16_j_per_output_token_ratio_vs_fp16: ratio(q4.gpu_j_per_output_token, fp16.gpu_j_per_output_token),
+    q4f16_decode_tokens_per_s_ratio_vs_fp16: ratio(q4.decode_tokens_per_s, fp16.decode_tokens_per_s),
+    ...Object.fromEntries(Object.entries(against(q4, torch.small)).map(([k, v]) => [`q4f16_${k}`, v])),
+  };
+}
 const profile = (f) => (has(f) ? json(f) : undefined);
 const summary = {
   what: "Decoders of Qwen2.5-0.5B's and 1.5B's shapes (random weights, fp16), greedy, batch 1, the same prompts and lengths: CarbonLens (transformers.js on onnxruntime-node's CUDA provider) beside PyTorch (transformers' generate, eager and static cache + torch.compile reduce-overhead) in one run on one GPU",
@@ -113,14 +128,8 @@ const summary = {
       .filter(([, v]) => v)
       .map(([k, v]) => [k, { ...v, ...against(v, k.startsWith('large') ? torch.large : torch.small) }]),
   ),
-  ...(runs.q4f16 &&
-    runs.fp16 && {
-      q4f16_j_per_output_token_ratio_vs_fp16: ratio(
-        runs.q4f16.gpu_j_per_output_token,
-        runs.fp16.gpu_j_per_output_token,
-      ),
-      q4f16_decode_tokens_per_s_ratio_vs_fp16: ratio(runs.q4f16.decode_tokens_per_s, runs.fp16.decode_tokens_per_s),
-    }),
+  // q4f16 beside the fp16 file it was made from (the builder's int4, or quantize.py's).
+  ...q4Beside(runs.gqa_q4f16 ? runs.gqa_fp16 : runs.fp16, runs.gqa_q4f16 ?? runs.q4f16),
   pytorch: torch,
   profile: { export: profile('profile-05.json'), builder: profile('profile-05gqa.json') },
   // What each file does about decode speed (bench/llm/graph_levers.py).

@@ -6,7 +6,7 @@
 # graphs). Each prompt is metered as CarbonLens meters it: the GPU's NVML energy counter read when
 # the call starts, when the first new token exists (the streamer's second put: prefill), and
 # when the call returns (decode). Prints one JSON object: {"eager": {...}, "compiled": {...}}.
-#   python3 bench/llm/torch_llm.py MODEL_DIR PROMPTS.jsonl MAX_NEW_TOKENS [SIZE] [MODES]
+#   python3 bench/llm/torch_llm.py MODEL_DIR PROMPTS.jsonl MAX_NEW_TOKENS [SIZE] [MODES] [IDLE_S]
 # SIZE: 0.5b (default) or 1.5b (bench/llm/qwen.py's shapes); MODES: eager,compiled (default).
 import json
 import sys
@@ -140,14 +140,16 @@ def main(model_dir, prompts_file, max_new_tokens, size="0.5b", modes=("eager", "
 
 
 if __name__ == "__main__":
-    if len(sys.argv) not in (4, 5, 6):
+    if len(sys.argv) not in (4, 5, 6, 7):
         sys.exit(
             "usage: python3 bench/llm/torch_llm.py MODEL_DIR PROMPTS.jsonl MAX_NEW_TOKENS [0.5b|1.5b] [eager,compiled]"
+            " [IDLE_S]"
         )
     main(
         sys.argv[1],
         sys.argv[2],
         int(sys.argv[3]),
         sys.argv[4] if len(sys.argv) >= 5 else "0.5b",
-        tuple(sys.argv[5].split(",")) if len(sys.argv) == 6 else ("eager", "compiled"),
+        tuple(sys.argv[5].split(",")) if len(sys.argv) >= 6 else ("eager", "compiled"),
+        float(sys.argv[6]) if len(sys.argv) == 7 else 3.0,
     )

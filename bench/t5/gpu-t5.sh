@@ -54,7 +54,7 @@ for size in base small; do
     head -c 600 "$R/torch-$size-$dtype.json"; echo
   done
 done
-[ -z "${PROFILE:-}" ] || timeout 180 /tmp/node out/bench/llmProfile.js /tmp/t5-base fp16 /tmp/t5-articles.jsonl 32 "$R/profile" summarization \
+[ "${PROFILE:-1}" = 0 ] || timeout 180 /tmp/node out/bench/llmProfile.js /tmp/t5-base fp16 /tmp/t5-articles.jsonl 32 "$R/profile" summarization \
   > /dev/null 2> "$R/profile-t5.err" || failed "$R/profile-t5.err"
 timeout 60 /tmp/node bench/t5/summary.mjs "$R" "$OUT/t5-cuda.json" && cat "$OUT/t5-cuda.json" || echo "FAILED: bench/t5/summary.mjs"
 ls "$R"
