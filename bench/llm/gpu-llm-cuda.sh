@@ -9,13 +9,13 @@
 # beside transformers' generate() eager and static-cache + torch.compile (bench/llm/torch_llm.py).
 # $OUT gets llm-cuda.json (bench/llm/summary-cuda.mjs) and llm-records.tar.xz.
 #   OUT=/tmp/llm bash bench/llm/gpu-llm-cuda.sh
-# STEPS picks what runs (default: all): export profile bench torch gqa q4 large. With gqa, q4 and
+# STEPS picks what runs (default: all): copies export profile bench torch gqa q4 large. With gqa, q4 and
 # large use the builder's files (q4f16: the builder's int4 weights with fp16 activations).
 # Optional steps (q4, the eager peer of the 1.5B shape) are skipped once BUDGET_S seconds have passed.
 set -uo pipefail
 source bench/vit/device-setup.sh
 source bench/cuda/provider-setup.sh
-PROMPTS=${PROMPTS:-10} NEW=${MAX_NEW_TOKENS:-128} STEPS=${STEPS:-"export profile bench torch gqa q4 large"}
+PROMPTS=${PROMPTS:-10} NEW=${MAX_NEW_TOKENS:-128} STEPS=${STEPS:-"copies export profile bench torch gqa q4 large"}
 IDLE_S=${IDLE_S:-3} BUDGET_S=${BUDGET_S:-100000} TORCH_LARGE_MODES=${TORCH_LARGE_MODES:-eager,compiled}
 in_budget() { [ "$SECONDS" -lt "$BUDGET_S" ] || { echo "skipped (past ${BUDGET_S} s): $1"; return 1; }; }
 R=/tmp/llm-run && rm -rf "$R" && mkdir -p "$R/profile"
@@ -77,6 +77,13 @@ torch_peer() { # NAME SIZE DIR [MODES]
   head -c 500 "$R/torch-$1.json"; echo
 }
 
+# The cache's trip through host memory alone (bench/cacheCopies.ts): 0.5B's and 1.5B's shapes at 200 positions.
+if step copies; then
+  for shape in "24 2 64" "28 2 128"; do
+    timeout 60 /tmp/node out/bench/cacheCopies.js cuda $shape 200 >> "$R/cache-copies.jsonl" 2> "$R/cache-copies.err" || failed "$R/cache-copies.err"
+  done
+  cat "$R/cache-copies.jsonl"
+fi
 step export && export_model 05 0.5b /tmp/qwen05k
 step profile && [ -f /tmp/qwen05k/onnx/model_fp16.onnx ] && profile 05 /tmp/qwen05k fp16
 step bench && bench_llm 05-fp16 /tmp/qwen05k fp16

@@ -131,6 +131,10 @@ const summary = {
   // q4f16 beside the fp16 file it was made from (the builder's int4, or quantize.py's).
   ...q4Beside(runs.gqa_q4f16 ? runs.gqa_fp16 : runs.fp16, runs.gqa_q4f16 ?? runs.q4f16),
   pytorch: torch,
+  // The cache alone through onnxruntime-node (bench/cacheCopies.ts): per-run cost of feeding it in and reading it back.
+  cache_copies: has('cache-copies.jsonl')
+    ? readFileSync(join(dir, 'cache-copies.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    : undefined,
   profile: { export: profile('profile-05.json'), builder: profile('profile-05gqa.json') },
   // What each file does about decode speed (bench/llm/graph_levers.py).
   levers: {
