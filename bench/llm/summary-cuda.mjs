@@ -133,7 +133,10 @@ const summary = {
   pytorch: torch,
   // The cache alone through onnxruntime-node (bench/cacheCopies.ts): per-run cost of feeding it in and reading it back.
   cache_copies: has('cache-copies.jsonl')
-    ? readFileSync(join(dir, 'cache-copies.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    ? readFileSync(join(dir, 'cache-copies.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
     : undefined,
   profile: { export: profile('profile-05.json'), builder: profile('profile-05gqa.json') },
   // What each file does about decode speed (bench/llm/graph_levers.py).
