@@ -16,7 +16,9 @@ set -uo pipefail
 source bench/vit/device-setup.sh
 source bench/cuda/provider-setup.sh
 PROMPTS=${PROMPTS:-10} NEW=${MAX_NEW_TOKENS:-128} STEPS=${STEPS:-"copies export profile bench torch gqa q4 large"}
-IDLE_S=${IDLE_S:-3} BUDGET_S=${BUDGET_S:-100000} TORCH_LARGE_MODES=${TORCH_LARGE_MODES:-eager,compiled}
+IDLE_S=${IDLE_S:-3} BUDGET_S=${BUDGET_S:-100000}
+# PyTorch's modes for the 0.5B shape in its first call (compiled alone: eager follows as time allows), and for 1.5B.
+TORCH_SMALL_MODES=${TORCH_SMALL_MODES:-eager,compiled} TORCH_LARGE_MODES=${TORCH_LARGE_MODES:-eager}
 in_budget() { [ "$SECONDS" -lt "$BUDGET_S" ] || { echo "skipped (past ${BUDGET_S} s): $1"; return 1; }; }
 R=/tmp/llm-run && rm -rf "$R" && mkdir -p "$R/profile"
 trap 'rc=$?; tar cJf "$OUT/llm-records.tar.xz" -C "$R" . 2>/dev/null; [ "$rc" -eq 0 ] && rc=$FAILED; exit "$rc"' EXIT
@@ -93,7 +95,7 @@ if step gqa; then
 fi
 # PyTorch reads the prompts' tokens through the same tokenizer.json (any folder that has it).
 tokens_dir() { if [ -f "/tmp/hf-$1/tokenizer.json" ]; then echo "/tmp/hf-$1"; else echo /tmp/qwen05k; fi; }
-step torch && torch_peer 05 0.5b "$(tokens_dir 0.5b)"
+step torch && torch_peer 05 0.5b "$(tokens_dir 0.5b)" "$TORCH_SMALL_MODES"
 if step large; then
   if step gqa; then
     build_gqa 15gqa 1.5b /tmp/qwen15gqa 128
@@ -102,10 +104,11 @@ if step large; then
     export_model 15 1.5b /tmp/qwen15k
     bench_llm 15-fp16 /tmp/qwen15k fp16
   fi
-  # The compiled peer first: it is the one the ratios need; eager as time allows.
   torch_peer 15 1.5b "$(tokens_dir 1.5b)" compiled
-  [[ "$TORCH_LARGE_MODES" == *eager* ]] && in_budget "PyTorch eager, 1.5B" && torch_peer 15-eager 1.5b "$(tokens_dir 1.5b)" eager
 fi
+# The eager peers as time allows (the ratios against compiled need only the compiled ones).
+step torch && [[ "$TORCH_SMALL_MODES" != *eager* ]] && in_budget "PyTorch eager, 0.5B" && torch_peer 05-eager 0.5b "$(tokens_dir 0.5b)" eager
+step large && [[ "$TORCH_LARGE_MODES" == *eager* ]] && in_budget "PyTorch eager, 1.5B" && torch_peer 15-eager 1.5b "$(tokens_dir 1.5b)" eager
 if step q4 && in_budget q4f16; then
   if step gqa && [ -f /tmp/qwen05gqa/onnx/model_fp16.onnx ]; then
     build_gqa 05gqa-q4 0.5b /tmp/qwen05gqa 64 int4 q4f16

@@ -1,14 +1,19 @@
 // Turns the records of bench/llm/gpu-llm-cuda.sh (its $R folder, or llm-records.tar.xz unpacked)
 // into bench/results/llm-cuda.json:
-//   node bench/llm/summary-cuda.mjs DIR [OUT.json]
+//   node bench/llm/summary-cuda.mjs DIR [OUT.json] [EARLIER_DIR]
+// EARLIER_DIR: an earlier call's records (another run, possibly another card), summarised the same
+// way under `earlier_run`, never mixed into this run's ratios.
 // Every ratio is CarbonLens over PyTorch from the same call on the same card: against
 // generate() with a static cache and torch.compile (reduce-overhead, CUDA graphs) and, as
 // *_vs_pytorch_eager, against eager generate(). Energies are the GPU board's (NVML counter, idle
 // included; net_* above the idle each side measured), per token of the phase that made it.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const [dir, out = 'bench/results/llm-cuda.json'] = process.argv.slice(2);
+const [dir, out = 'bench/results/llm-cuda.json', earlierDir] = process.argv.slice(2);
 if (!dir) throw new Error('usage: node bench/llm/summary-cuda.mjs DIR [OUT.json]');
 const has = (f) => existsSync(join(dir, f)) && readFileSync(join(dir, f), 'utf8').trim() !== '';
 const json = (f) => JSON.parse(readFileSync(join(dir, f), 'utf8'));
@@ -72,11 +77,15 @@ const runs = {
   large_fp16: figures('carbonlens-15-fp16.json'),
   large_gqa_fp16: figures('carbonlens-15gqa-fp16.json'),
 };
-// The 1.5B shape's peer may have run as two calls: compiled, then eager as time allowed.
-const largeEager = peer('torch-15-eager.json');
+/** A size's PyTorch run, its eager mode possibly from a later call of its own. */
+const peerOf = (main, eager) => {
+  const m = peer(main);
+  const e = peer(eager);
+  return m && { ...m, ...(e?.eager && { eager: e.eager }) };
+};
 const torch = {
-  small: peer('torch-05.json'),
-  large: peer('torch-15.json') && { ...peer('torch-15.json'), ...(largeEager?.eager && { eager: largeEager.eager }) },
+  small: peerOf('torch-05.json', 'torch-05-eager.json'),
+  large: peerOf('torch-15.json', 'torch-15-eager.json'),
 };
 // The headline: the fastest CarbonLens file of the 0.5B shape at fp16 (our export, or the builder's).
 const headline = [runs.gqa_fp16, runs.fp16]
@@ -151,4 +160,9 @@ const summary = {
   },
   provider: text('status.txt'),
 };
+if (earlierDir) {
+  const file = join(mkdtempSync(join(tmpdir(), 'llm-summary-')), 'earlier.json');
+  execFileSync(process.execPath, [fileURLToPath(import.meta.url), earlierDir, file]);
+  summary.earlier_run = JSON.parse(readFileSync(file, 'utf8'));
+}
 writeFileSync(out, `${JSON.stringify(summary, null, 2)}\n`);
