@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import { prepareCuda } from './cudaPreload';
 import { fastClassifier } from './fastClassifier';
+import { lastPositionOnly } from './lastLogits';
 import { librarySearchPath } from './libraryPath';
 import { webgpuUnavailable } from './webgpuProbe';
 
@@ -45,7 +46,10 @@ export interface TaskPipeline {
 
 export type ForwardListener = (inputs: { input_ids?: { dims: readonly number[] } }) => Promise<void>;
 
-/** A text-generation pipeline whose model's forward passes can be watched. */
+/**
+ * A text-generation pipeline whose model's forward passes can be watched; each pass's logits are
+ * cut to the last position before generate() reads them (lastLogits.ts).
+ */
 export function watchForward(pipe: {
   (inputs: unknown[], options?: Record<string, unknown>): Promise<unknown>;
   model: { forward(inputs: unknown): Promise<unknown> };
@@ -57,7 +61,7 @@ export function watchForward(pipe: {
   // generate() calls this.forward once per token: an own property comes before the class's method.
   model.forward = async (inputs) => {
     if (listener) await listener(inputs as Parameters<ForwardListener>[0]);
-    return forward(inputs);
+    return lastPositionOnly(await forward(inputs));
   };
   return Object.assign((inputs: unknown[], options?: Record<string, unknown>) => pipe(inputs, options), {
     dispose: () => pipe.dispose(),
