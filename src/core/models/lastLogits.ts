@@ -16,7 +16,7 @@ interface LogitsTensor {
 /** `output` with its logits cut to the last position, for a batch of one in host memory; else `output` itself. */
 export function lastPositionOnly<T>(output: T): T {
   const logits = (output as { logits?: LogitsTensor } | undefined)?.logits;
-  if (!logits || logits.dims.length !== 3) return output;
+  if (logits?.dims.length !== 3) return output;
   const [batch, positions, vocabulary] = logits.dims as [number, number, number];
   if (batch !== 1 || positions <= 1 || (logits.location ?? 'cpu') !== 'cpu') return output;
   if (typeof logits.data?.subarray !== 'function') return output;
