@@ -5,11 +5,14 @@
 // (where the graph declares num_logits_to_keep), then one short answer under onnxruntime's
 // profiler: nodes per step, which provider ran each, host-device copies, time per operator.
 //   node out/bench/llmProfile.js MODEL_DIR DTYPE PROMPTS.jsonl NEW_TOKENS OUT_DIR [text-generation|summarization] [DEVICE]
-// Prints one JSON object (also written to OUT_DIR/profile-<model>-<dtype>.json).
+// Prints one JSON object (also written to OUT_DIR/profile-<model>-<dtype>.json). The model's
+// forward passes go through lastPositionOnly as in `carbonlens bench`; RAW=1 leaves
+// transformers.js as it is (the before of that lever).
 import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { useRuntime } from '../src/core/models/cudaProvider';
 import { prepareCuda } from '../src/core/models/cudaPreload';
+import { lastPositionOnly } from '../src/core/models/lastLogits';
 
 type Session = {
   run: (feeds: Record<string, { dims: readonly number[] }>, ...rest: unknown[]) => Promise<unknown>;
@@ -77,6 +80,11 @@ async function main() {
       dispose(): Promise<void>;
     };
     const runs: Run[] = [];
+    if (!process.env.RAW) {
+      const model = pipe.model as unknown as { forward(x: unknown): Promise<unknown> };
+      const forward = model.forward.bind(model);
+      model.forward = async (x) => lastPositionOnly(await forward(x));
+    }
     for (const [name, session] of Object.entries(pipe.model.sessions)) {
       const run = session.run.bind(session);
       session.run = async (feeds, ...rest) => {
@@ -163,6 +171,7 @@ async function main() {
   const result = {
     model: basename(dir),
     dtype,
+    last_position_logits_by_carbonlens: !process.env.RAW,
     device,
     task,
     declares_num_logits_to_keep: declaresKeep,
@@ -171,7 +180,10 @@ async function main() {
     ...(allLogits && { all_position_logits: allLogits }),
     profiles,
   };
-  writeFileSync(join(out, `profile-${basename(dir)}-${dtype}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(
+    join(out, `profile-${basename(dir)}-${dtype}${process.env.RAW ? '-raw' : ''}.json`),
+    `${JSON.stringify(result, null, 2)}\n`,
+  );
   console.log(JSON.stringify(result));
 }
 

@@ -9,13 +9,13 @@
 # beside transformers' generate() eager and static-cache + torch.compile (bench/llm/torch_llm.py).
 # $OUT gets llm-cuda.json (bench/llm/summary-cuda.mjs) and llm-records.tar.xz.
 #   OUT=/tmp/llm bash bench/llm/gpu-llm-cuda.sh
-# STEPS picks what runs (default: all): copies export profile bench torch gqa q4 large. With gqa, q4 and
+# STEPS picks what runs (default: all): copies export profile bench torch gqa q4 large timing. With gqa, q4 and
 # large use the builder's files (q4f16: the builder's int4 weights with fp16 activations).
 # Optional steps (q4, the eager peer of the 1.5B shape) are skipped once BUDGET_S seconds have passed.
 set -uo pipefail
 source bench/vit/device-setup.sh
 source bench/cuda/provider-setup.sh
-PROMPTS=${PROMPTS:-10} NEW=${MAX_NEW_TOKENS:-128} STEPS=${STEPS:-"copies export profile bench torch gqa q4 large"}
+PROMPTS=${PROMPTS:-10} NEW=${MAX_NEW_TOKENS:-128} STEPS=${STEPS:-"copies export profile bench torch gqa q4 large timing"}
 IDLE_S=${IDLE_S:-3} BUDGET_S=${BUDGET_S:-100000}
 # PyTorch's modes for the 0.5B shape in its first call (compiled alone: eager follows as time allows), and for 1.5B.
 TORCH_SMALL_MODES=${TORCH_SMALL_MODES:-eager,compiled} TORCH_LARGE_MODES=${TORCH_LARGE_MODES:-eager}
@@ -70,9 +70,9 @@ bench_llm() { # NAME DIR DTYPE
     --out "$R/emissions.csv" > "$R/carbonlens-$1.json" 2> "$R/carbonlens-$1.err" || failed "$R/carbonlens-$1.err"
   /tmp/node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).result; const g = r.generation; console.log(process.argv[2], r.device, r.dtype, g.decodeTokensPerS?.toFixed(1), "tok/s", g.jPerOutputToken?.toFixed(3), "J/token; ttft", (g.ttft.meanS * 1000).toFixed(1), "ms")' "$R/carbonlens-$1.json" "$1"
 }
-profile() { # NAME DIR DTYPE
+profile() { # NAME DIR DTYPE (RAW=1: without CarbonLens's last-row logits, see bench/llmProfile.ts)
   timeout 240 /tmp/node out/bench/llmProfile.js "$2" "$3" /tmp/llm-prompts.jsonl 64 "$R/profile" text-generation cuda > /dev/null 2> "$R/profile-$1.err" || failed "$R/profile-$1.err"
-  mv "$R/profile/profile-$(basename "$2")-$3.json" "$R/profile-$1.json" 2> /dev/null && head -c 700 "$R/profile-$1.json"; echo
+  mv "$R/profile/profile-$(basename "$2")-$3${RAW:+-raw}.json" "$R/profile-$1.json" 2> /dev/null && head -c 700 "$R/profile-$1.json"; echo
 }
 torch_peer() { # NAME SIZE DIR [MODES]
   PYTHONPATH=bench:bench/llm timeout 400 python3 bench/llm/torch_llm.py "$3" /tmp/llm-prompts.jsonl "$NEW" "$2" "${4:-eager,compiled}" "$IDLE_S" > "$R/torch-$1.json" 2> "$R/torch-$1.err" || failed "$R/torch-$1.err"
@@ -106,9 +106,13 @@ if step large; then
   fi
   torch_peer 15 1.5b "$(tokens_dir 1.5b)" compiled
 fi
+# Where a step's time goes, with and without CarbonLens's last-row logits (bench/llmProfile.ts), as time allows.
+if step timing && [ -f /tmp/qwen05gqa/onnx/model_fp16.onnx ] && in_budget "decode timing"; then
+  profile 05gqa /tmp/qwen05gqa fp16
+  RAW=1 profile 05gqa-raw /tmp/qwen05gqa fp16
+fi
 # The eager peers as time allows (the ratios against compiled need only the compiled ones).
 step torch && [[ "$TORCH_SMALL_MODES" != *eager* ]] && in_budget "PyTorch eager, 0.5B" && torch_peer 05-eager 0.5b "$(tokens_dir 0.5b)" eager
-step large && [[ "$TORCH_LARGE_MODES" == *eager* ]] && in_budget "PyTorch eager, 1.5B" && torch_peer 15-eager 1.5b "$(tokens_dir 1.5b)" eager
 if step q4 && in_budget q4f16; then
   if step gqa && [ -f /tmp/qwen05gqa/onnx/model_fp16.onnx ]; then
     build_gqa 05gqa-q4 0.5b /tmp/qwen05gqa 64 int4 q4f16
@@ -118,6 +122,7 @@ if step q4 && in_budget q4f16; then
     bench_llm 05-q4f16 /tmp/qwen05k q4f16
   fi
 fi
+step large && [[ "$TORCH_LARGE_MODES" == *eager* ]] && in_budget "PyTorch eager, 1.5B" && torch_peer 15-eager 1.5b "$(tokens_dir 1.5b)" eager
 echo "elapsed ${SECONDS} s"
 [ -f bench/llm/summary-cuda.mjs ] && { timeout 60 /tmp/node bench/llm/summary-cuda.mjs "$R" "$OUT/llm-cuda.json" && cat "$OUT/llm-cuda.json" || echo "FAILED: bench/llm/summary-cuda.mjs"; }
 ls "$R" "$R/profile"

@@ -147,7 +147,11 @@ const summary = {
         .split('\n')
         .map((l) => JSON.parse(l))
     : undefined,
-  profile: { export: profile('profile-05.json'), builder: profile('profile-05gqa.json') },
+  profile: {
+    export: profile('profile-05.json'),
+    builder: profile('profile-05gqa.json'),
+    builder_without_carbonlens_last_row: profile('profile-05gqa-raw.json'),
+  },
   // What each file does about decode speed (bench/llm/graph_levers.py).
   levers: {
     export: has('levers-05.json') ? json('levers-05.json') : undefined,

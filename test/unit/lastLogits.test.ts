@@ -16,6 +16,9 @@ class FakeTensor {
     public dims: number[],
     public location = 'cpu',
   ) {}
+  slice(...slices: unknown[]): FakeTensor {
+    return new FakeTensor(this.type, this.data, [slices.length], this.location);
+  }
 }
 
 describe('last-position logits', { timeout: 120_000 }, () => {
@@ -29,9 +32,18 @@ describe('last-position logits', { timeout: 120_000 }, () => {
     assert.equal(out.other, 1);
   });
 
-  it('leaves one-row logits, batches, device-resident logits and other outputs alone', () => {
-    const one = { logits: new FakeTensor('float32', new Float32Array(4), [1, 1, 4]) };
-    assert.equal(lastPositionOnly(one).logits, one.logits);
+  it("answers generate()'s slice(null, -1, null) with a view, and any other slice as the class does", () => {
+    const data = Float32Array.from({ length: 4 }, (_, i) => i);
+    const one = lastPositionOnly({ logits: new FakeTensor('float32', data, [1, 1, 4]) }).logits;
+    const row = one.slice(null, -1, null);
+    assert.deepEqual(row.dims, [1, 4]);
+    assert.equal(row.data.buffer, data.buffer);
+    assert.deepEqual([...row.data], [0, 1, 2, 3]);
+    assert.deepEqual(one.slice(null, [0, 1], null).dims, [3], "the class's own slice");
+    assert.deepEqual(one.slice(0).dims, [1]);
+  });
+
+  it('leaves batches, device-resident logits and other outputs alone', () => {
     const batch = { logits: new FakeTensor('float32', new Float32Array(2 * 3 * 4), [2, 3, 4]) };
     assert.equal(lastPositionOnly(batch).logits, batch.logits);
     const gpu = { logits: new FakeTensor('float16', new Float32Array(12), [1, 3, 4], 'gpu-buffer') };
