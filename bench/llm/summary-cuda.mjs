@@ -1,8 +1,11 @@
 // Turns the records of bench/llm/gpu-llm-cuda.sh (its $R folder, or llm-records.tar.xz unpacked)
 // into bench/results/llm-cuda.json:
-//   node bench/llm/summary-cuda.mjs DIR [OUT.json] [EARLIER_DIR]
-// EARLIER_DIR: an earlier call's records (another run, possibly another card), summarised the same
-// way under `earlier_run`, never mixed into this run's ratios.
+//   node bench/llm/summary-cuda.mjs DIR [OUT.json] [--command TEXT] [--other DIR2 [--other-command TEXT]]
+//     [--reference-saving S --reference TEXT]
+// --other: another call's records (another machine start, maybe another card), summarised the same
+// way under `other_call`, never mixed into this call's ratios. --reference-saving: PyTorch
+// compiled's saving of the smaller model measured elsewhere (TEXT says where), for a
+// smaller_model_saving_kept across calls where no call held both sizes on both sides; labelled so.
 // Every ratio is CarbonLens over PyTorch from the same call on the same card: against
 // generate() with a static cache and torch.compile (reduce-overhead, CUDA graphs) and, as
 // *_vs_pytorch_eager, against eager generate(). Energies are the GPU board's (NVML counter, idle
@@ -13,8 +16,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const [dir, out = 'bench/results/llm-cuda.json', earlierDir] = process.argv.slice(2);
-if (!dir) throw new Error('usage: node bench/llm/summary-cuda.mjs DIR [OUT.json]');
+const args = process.argv.slice(2);
+const option = (name) => {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const [value] = args.splice(i, 2).slice(1);
+  if (value === undefined) throw new Error(`${name} needs a value`);
+  return value;
+};
+const otherDir = option('--other');
+const otherCommand = option('--other-command');
+const referenceSaving = option('--reference-saving');
+const reference = option('--reference');
+// The exact command the records came from (default: the script's plain form).
+const command = option('--command');
+const [dir, out = 'bench/results/llm-cuda.json'] = args;
+if (!dir)
+  throw new Error(
+    'usage: node bench/llm/summary-cuda.mjs DIR [OUT.json] [--other DIR2] [--reference-saving S --reference TEXT]',
+  );
 const has = (f) => existsSync(join(dir, f)) && readFileSync(join(dir, f), 'utf8').trim() !== '';
 const json = (f) => JSON.parse(readFileSync(join(dir, f), 'utf8'));
 const text = (f) => (has(f) ? readFileSync(join(dir, f), 'utf8').trim() : undefined);
@@ -117,7 +137,7 @@ function q4Beside(fp16, q4) {
 const profile = (f) => (has(f) ? json(f) : undefined);
 const summary = {
   what: "Decoders of Qwen2.5-0.5B's and 1.5B's shapes (random weights, fp16), greedy, batch 1, the same prompts and lengths: CarbonLens (transformers.js on onnxruntime-node's CUDA provider) beside PyTorch (transformers' generate, eager and static cache + torch.compile reduce-overhead) in one run on one GPU",
-  command: 'OUT=/tmp/llm bash bench/llm/gpu-llm-cuda.sh (bench/llm/summary-cuda.mjs writes this file)',
+  command: command ?? 'OUT=/tmp/llm bash bench/llm/gpu-llm-cuda.sh (bench/llm/summary-cuda.mjs writes this file)',
   gpu: json('versions.json').gpu,
   headline_file: headline?.file,
   ...against(headline, torch.small),
@@ -164,9 +184,38 @@ const summary = {
   },
   provider: text('status.txt'),
 };
-if (earlierDir) {
-  const file = join(mkdtempSync(join(tmpdir(), 'llm-summary-')), 'earlier.json');
-  execFileSync(process.execPath, [fileURLToPath(import.meta.url), earlierDir, file]);
-  summary.earlier_run = JSON.parse(readFileSync(file, 'utf8'));
+// What is missing from this call, said in the file rather than left to be guessed.
+summary.notes = [
+  "Energies are the GPU board (NVML counter, idle included); net_* subtract each side's idle. One call on one card: compare within it.",
+  ...(!runs.q4f16 && !runs.gqa_q4f16 ? ['No q4f16 file ran in this call.'] : []),
+  ...(!torch.large
+    ? ['No PyTorch run of the 1.5B shape in this call: smaller_model_saving_kept is not a within-run figure.']
+    : []),
+  ...(runs.gqa_fp16 || runs.large_gqa_fp16
+    ? [
+        "The builder's files were converted on the GPU machine by onnxruntime-genai's model builder (-p fp16 -e cuda, prune_lm_head=true) from the same weights.",
+      ]
+    : []),
+];
+if (otherDir) {
+  const file = join(mkdtempSync(join(tmpdir(), 'llm-summary-')), 'other.json');
+  execFileSync(process.execPath, [
+    fileURLToPath(import.meta.url),
+    otherDir,
+    file,
+    ...(otherCommand ? ['--command', otherCommand] : []),
+  ]);
+  summary.other_call = JSON.parse(readFileSync(file, 'utf8'));
+}
+if (referenceSaving !== undefined) {
+  // CarbonLens's saving from whichever call measured both sizes (this one, else the other).
+  const ours = summary.smaller_model_saving.carbonlens ?? summary.other_call?.smaller_model_saving?.carbonlens;
+  const theirs = Number(referenceSaving);
+  summary.smaller_model_saving_kept_across_calls = {
+    value: ours !== undefined ? Number((ours / theirs).toFixed(3)) : undefined,
+    carbonlens_saving: ours,
+    pytorch_compiled_saving: theirs,
+    basis: `CarbonLens's saving from ${summary.smaller_model_saving.carbonlens !== undefined ? 'this call' : 'other_call'}; PyTorch compiled's from ${reference ?? 'elsewhere'}. Not one run: indicative only.`,
+  };
 }
 writeFileSync(out, `${JSON.stringify(summary, null, 2)}\n`);
