@@ -79,6 +79,9 @@ const builds = [
     outdir: 'out/bench',
     outExtension: { '.js': '.mjs' },
   },
+  // Benchmarks that load transformers.js as the CLI does (CommonJS: onnxruntime-node resolved
+  // through useRuntime's hook, so the CUDA provider's copy is the one that loads).
+  { ...node, entryPoints: ['bench/llmProfile.ts', 'bench/cacheCopies.ts'], outdir: 'out/bench' },
   // Mocha stays external: the extension host loads it from node_modules like any test runner.
   {
     ...node,

@@ -12,7 +12,7 @@ import { isDeviceChoice, type DeviceChoice } from '../core/models/runtime';
 import { DEFAULT_CLIP_MODEL } from '../core/diffusion/clipScore';
 import { SCHEDULERS, type SchedulerName } from '../core/diffusion/scheduler';
 import { DEFAULT_DIFFUSION, type DiffusionOptions } from '../core/diffusion/stableDiffusion';
-import { DEFAULT_MAX_NEW_TOKENS } from '../core/bench/taskRunner';
+import { DEFAULT_MAX_NEW_TOKENS, DEFAULT_SUMMARY_TOKENS, generatesTokens } from '../core/bench/taskRunner';
 import { TEXT_TO_IMAGE_PROMPTS } from '../generated/textToImagePrompts';
 import { DEFAULT_SAMPLES, isDtype, isTask, DTYPES, TASKS, type Dtype, type Task } from '../core/models/tasks';
 import { collectInventory, type SystemInventory } from '../core/system/inventory';
@@ -122,7 +122,11 @@ tokenizer/, scheduler/; the set is CarbonLens's ${TEXT_TO_IMAGE_PROMPTS.length} 
 
 Text generation (decoder-only ONNX exports: onnx/model*.onnx with past key values; greedy,
 each prompt metered in two phases, prefill to the first token and decode after it):
-  --max-new-tokens N  the most tokens an answer may take (default ${DEFAULT_MAX_NEW_TOKENS})`;
+  --max-new-tokens N  the most tokens an answer may take (default ${DEFAULT_MAX_NEW_TOKENS}; summaries ${DEFAULT_SUMMARY_TOKENS})
+
+Summarization (seq2seq ONNX exports: onnx/encoder_model*.onnx and onnx/decoder_model_merged*.onnx)
+runs one article at a time, metered like text generation: the encoder's pass and the first token
+(prefill), then every later token (decode).`;
 
 export type BenchValues = ReturnType<typeof parseBenchArgs>;
 
@@ -200,10 +204,12 @@ export function benchSettings(values: BenchValues): BenchSettings {
   if (query && values.place !== undefined)
     throw new UsageError('Give --place or one of --intensity, --region, --location, --country, not both.');
   const intensityDataset = datasetOption(values['intensity-dataset']);
-  if (task === 'text-generation' && values.batch !== undefined && values.batch !== '1' && values.batch !== 'auto')
-    throw new UsageError(`Text generation answers one prompt at a time: --batch ${values.batch} does not apply.`);
-  if (task !== 'text-generation' && values['max-new-tokens'] !== undefined)
-    throw new UsageError('--max-new-tokens is for --task text-generation.');
+  if (generatesTokens(task) && values.batch !== undefined && values.batch !== '1' && values.batch !== 'auto')
+    throw new UsageError(
+      `${task === 'summarization' ? 'Summarization answers one article' : 'Text generation answers one prompt'} at a time: --batch ${values.batch} does not apply.`,
+    );
+  if (!generatesTokens(task) && values['max-new-tokens'] !== undefined)
+    throw new UsageError('--max-new-tokens is for --task text-generation and summarization.');
   return {
     task,
     device,

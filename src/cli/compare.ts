@@ -70,7 +70,7 @@ export async function runCompare(args: string[], out: (text: string) => void): P
           `All ${a.set.population} items of ${a.set.name} were used: a larger set (--dataset) or a wider --tolerance can decide.`,
         );
       const kg = verdict.kgCo2SavedPerMillionItems;
-      const per = `Per million ${settings.task === 'text-generation' ? 'prompts' : 'items'}`;
+      const per = `Per million ${settings.task === 'text-generation' ? 'prompts' : settings.task === 'summarization' ? 'summaries' : 'items'}`;
       out(
         verdict.energy.measurable
           ? `${per}: ${verdict.kwhSavedPerMillionItems.toPrecision(3)} kWh${kg !== undefined ? ` and ${kg.toPrecision(3)} kg CO2e` : ''} saved by B${kg === undefined ? ' (give a place for CO2)' : ''}.`

@@ -177,8 +177,8 @@ describe('carbonlens bench and compare', { timeout: 120_000 }, () => {
       'summarization',
       '--samples',
       '6',
-      '--batch',
-      '3',
+      '--max-new-tokens',
+      '5',
       '--idle-ms',
       '0',
       '--yes',
@@ -188,6 +188,11 @@ describe('carbonlens bench and compare', { timeout: 120_000 }, () => {
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /Quality {4}rougeL 0\.\d{3} \(95% CI/);
     assert.match(r.out, /Task {7}summarization on cnn_dailymail: 6 items/);
+    // One article at a time, the encoder's pass and first token apart from the later tokens.
+    assert.match(r.out, /Device {5}cpu, fp32, batch 1/);
+    assert.match(r.out, /Tokens {5}\d+ in, \d+ out \(\d+ after each answer's first\), greedy, at most 5 per answer/);
+    assert.match(r.out, /\n {2}prefill {2}.*\n.*first token in/);
+    assert.match(r.out, /\n {2}decode {3}.*\n.*tokens\/s, .*\/output token/);
     assert.match(r.out, /Saved {6}sum\.csv \(CodeCarbon format\)/);
   });
 

@@ -30,7 +30,8 @@ import { boundPrompts, fitPrompts, ModelFileError, modelContext } from './prompt
 import { checkModelFolder } from '../models/folderCheck';
 import { generationFigures, runGeneration, type GenerationFigures, type GenerationRun } from './generation';
 import {
-  DEFAULT_MAX_NEW_TOKENS,
+  defaultMaxNewTokens,
+  generatesTokens,
   taskRunner,
   textToImageRunner,
   type OutputRecord,
@@ -49,7 +50,7 @@ export interface BenchOptions {
   textToImage?: { imagesDir: string; clipFolder: string; diffusion: DiffusionOptions };
   /** Items per call; 'auto' measures a few sizes on the loaded model and keeps the fastest (text generation: 1). */
   batch?: number | 'auto';
-  /** Text generation: the most tokens an answer may take (default 32), greedy. */
+  /** Text generation and summarization: the most tokens an answer may take (default 32; summaries 128), greedy. */
   maxNewTokens?: number;
   repeats?: number;
   /** Batches run before measuring (default 1). */
@@ -371,16 +372,16 @@ async function measureBatches(
 export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
   const { task, folder, meter, signal } = options;
   let { set } = options;
-  const generating = task === 'text-generation';
+  const generating = generatesTokens(task);
   if (generating && options.batch !== undefined && options.batch !== 'auto' && options.batch !== 1)
     throw new RangeError(
-      `Text generation runs one prompt at a time, as a local assistant answers them: batch ${options.batch} is not supported.`,
+      `${task === 'summarization' ? 'Summarization runs one article' : 'Text generation runs one prompt'} at a time, as a local assistant answers them: batch ${options.batch} is not supported.`,
     );
   const wanted = generating ? 1 : (options.batch ?? 1);
-  const maxNewTokens = options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
+  const maxNewTokens = options.maxNewTokens ?? defaultMaxNewTokens(task);
   if (!(maxNewTokens >= 1 && Number.isInteger(maxNewTokens)))
     throw new RangeError(`Max new tokens must be a whole number >= 1, not ${maxNewTokens}.`);
-  const chat = generating && hasChatTemplate(folder);
+  const chat = task === 'text-generation' && hasChatTemplate(folder);
   const repeats = options.repeats ?? 1;
   const idleMs = options.idleMs ?? 3000;
   if (wanted !== 'auto' && !(wanted >= 1 && Number.isInteger(wanted)))
@@ -399,7 +400,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
         maxNewTokens,
       });
   const warnings: string[] = [];
-  if (generating) {
+  if (task === 'text-generation') {
     const context = modelContext(folder);
     // Before the model loads: a prompt past the context fails deep in a run, blamed on the device.
     const tokenizer = options.factory ? undefined : await loadTokenizer(folder);

@@ -181,7 +181,7 @@ export function textToImageRunner(
   };
 }
 
-export function summarizationRunner(maxNewTokens = 128): TaskRunner {
+export function summarizationRunner(maxNewTokens = DEFAULT_SUMMARY_TOKENS): TaskRunner {
   return {
     callOptions: { max_new_tokens: maxNewTokens },
     answers: (output, n) => asList<{ summary_text: string }>(output, n).map((o) => first(o)?.summary_text ?? ''),
@@ -199,6 +199,19 @@ export const SHORT_ANSWER_INSTRUCTION = 'Answer with only the answer: a number, 
 
 /** Tokens a short answer may take; the same for every model of a comparison. */
 export const DEFAULT_MAX_NEW_TOKENS = 32;
+/** Tokens a summary may take. */
+export const DEFAULT_SUMMARY_TOKENS = 128;
+
+/**
+ * Tasks that make their answers a token at a time (a decoder-only model, or an encoder and a
+ * decoder): one input at a time, metered in two phases, the first token (prefill; for a seq2seq
+ * model the encoder's pass and the decoder's first step) and every later one (decode).
+ */
+export const generatesTokens = (task: Task) => task === 'text-generation' || task === 'summarization';
+
+/** The most new tokens an answer may take, when the user gave none. */
+export const defaultMaxNewTokens = (task: Task) =>
+  task === 'summarization' ? DEFAULT_SUMMARY_TOKENS : DEFAULT_MAX_NEW_TOKENS;
 
 /**
  * Text generation, greedy: a chat (the model's template) where the tokenizer has a chat template,
@@ -243,5 +256,5 @@ export function taskRunner(
   }
   if (task === 'text-to-image')
     throw new Error('Text-to-image needs textToImageRunner (an images folder and a CLIP scorer).');
-  return task === 'image-to-text' ? ocrRunner() : summarizationRunner();
+  return task === 'image-to-text' ? ocrRunner() : summarizationRunner(generation.maxNewTokens);
 }

@@ -6,6 +6,7 @@ import { runInNewContext } from 'node:vm';
 import { basename, dirname, join, sep } from 'node:path';
 import { prepareCuda } from './cudaPreload';
 import { fastClassifier } from './fastClassifier';
+import { lastPositionOnly } from './lastLogits';
 import { librarySearchPath } from './libraryPath';
 import { webgpuUnavailable } from './webgpuProbe';
 
@@ -38,15 +39,19 @@ export interface TaskPipeline {
     infer(prepared: unknown, options?: Record<string, unknown>): Promise<unknown>;
   };
   /**
-   * Text generation: `listener` is awaited before each forward pass of the model, given its
-   * inputs. The first pass of a call is the prompt's prefill; each pass makes one token.
+   * Text generation and summarization: `listener` is awaited before each forward pass of the
+   * model, given its inputs. The first pass of a call is the prompt's prefill (a seq2seq model's
+   * encoder has run just before it); each pass makes one token.
    */
   onForward?(listener: ForwardListener | undefined): void;
 }
 
 export type ForwardListener = (inputs: { input_ids?: { dims: readonly number[] } }) => Promise<void>;
 
-/** A text-generation pipeline whose model's forward passes can be watched. */
+/**
+ * A text-generation pipeline whose model's forward passes can be watched; each pass's logits are
+ * cut to the last position before generate() reads them (lastLogits.ts).
+ */
 export function watchForward(pipe: {
   (inputs: unknown[], options?: Record<string, unknown>): Promise<unknown>;
   model: { forward(inputs: unknown): Promise<unknown> };
@@ -58,7 +63,7 @@ export function watchForward(pipe: {
   // generate() calls this.forward once per token: an own property comes before the class's method.
   model.forward = async (inputs) => {
     if (listener) await listener(inputs as Parameters<ForwardListener>[0]);
-    return forward(inputs);
+    return lastPositionOnly(await forward(inputs));
   };
   return Object.assign((inputs: unknown[], options?: Record<string, unknown>) => pipe(inputs, options), {
     dispose: () => pipe.dispose(),
@@ -220,7 +225,9 @@ export const transformersPipeline: PipelineFactory = async (task, folder, device
   env.localModelPath = dirname(folder) + sep;
   env.useFSCache = false;
   const pipe = await pipeline(task, basename(folder), pipelineOptions(device, dtype, cudaDeviceId));
-  if (task === 'text-generation') return watchForward(pipe as unknown as Parameters<typeof watchForward>[0]);
+  // A seq2seq model's forward() is its decoder's step; the encoder runs once before the first.
+  if (task === 'text-generation' || task === 'summarization')
+    return watchForward(pipe as unknown as Parameters<typeof watchForward>[0]);
   if (task === 'image-classification') {
     const { Tensor } = await import('@huggingface/transformers');
     const fast = await fastClassifier(
