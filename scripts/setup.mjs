@@ -23,7 +23,7 @@ try {
         ? `software WebGPU not set up (${lavapipe.skip}); the WebGPU tests will be skipped.`
         : 'software WebGPU (lavapipe) ready.',
     );
-    const prometheus = installPrometheus(undefined, log);
+    const prometheus = installPrometheus(join(import.meta.dirname, '..', '.vscode-test', 'prometheus'), log);
     if (prometheus) throw new Error(`Prometheus for the metrics tests: ${prometheus}`);
     log('Prometheus and its node exporter ready.');
   }
