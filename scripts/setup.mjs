@@ -24,11 +24,11 @@ try {
         ? `software WebGPU not set up (${lavapipe.skip}); the WebGPU tests will be skipped.`
         : 'software WebGPU (lavapipe) ready.',
     );
-    const prometheus = installPrometheus(undefined, log);
+    const prometheus = installPrometheus(join(import.meta.dirname, '..', '.vscode-test', 'prometheus'), log);
     if (prometheus) throw new Error(`Prometheus for the metrics tests: ${prometheus}`);
     log('Prometheus and its node exporter ready.');
     // The real OTLP receiver (Debian trixie's, from the system's own mirror; nothing installed system-wide).
-    const victoria = installVictoriaMetrics(undefined, log);
+    const victoria = installVictoriaMetrics(join(import.meta.dirname, '..', '.vscode-test', 'victoria-metrics'), log);
     if (victoria) throw new Error(`VictoriaMetrics for the OTLP tests: ${victoria}`);
     log('VictoriaMetrics (OTLP receiver) ready.');
   }

@@ -61,6 +61,7 @@ const BENCHES = [
   ['activation', ['bench/activation.mjs'], { RUNS: '1' }],
   ['advisor scan', ['out/bench/advisorScan.mjs'], {}],
   ['meter CPU cost', ['out/bench/meterCpu.mjs'], { SECONDS_PER_RUN: '1' }],
+  ['CLI start-up', ['bench/cliStartup.mjs'], { RUNS: '3' }],
 ];
 let benchFailed = 0;
 for (const [name, args, env] of BENCHES) {

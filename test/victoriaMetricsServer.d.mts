@@ -1,2 +1,2 @@
-export function victoriaMetricsBinary(ROOT?: string): string;
-export function installVictoriaMetrics(ROOT?: string, log?: (line: string) => void): string | undefined;
+export function victoriaMetricsBinary(ROOT: string): string;
+export function installVictoriaMetrics(ROOT: string, log?: (line: string) => void): string | undefined;

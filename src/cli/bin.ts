@@ -1,22 +1,13 @@
-import { availableParallelism } from 'node:os';
-import { runtimeFolder, useRuntime } from '../core/models/cudaProvider';
-import { cacheDir } from './carbonOptions';
+// dist/cliMain.js: every command but bench and compare, which run models. Their code, with
+// transformers.js, is dist/cliBench.js (modelCli.ts), the whole CLI, which runs an invocation of
+// either from the start; the other commands never compile it.
 import { main } from './main';
+import { isModelCommand, modelCli } from './modelCommandsDeferred';
+import { start } from './start';
 
-// onnxruntime-node runs sessions and sharp resizes images on libuv's pool (4 threads unless
-// set): with 4, a GPU run waits on image preparation. Before the pool's first use.
-process.env.UV_THREADPOOL_SIZE ??= String(Math.min(16, Math.max(4, availableParallelism())));
-
-// onnxruntime-node with the CUDA provider, when one was installed (`carbonlens cuda-provider
-// install`, or the editor's command): before anything loads onnxruntime-node.
-useRuntime(process.env.CARBONLENS_ORT_DIR || runtimeFolder(cacheDir()));
-
-// `carbonlens regions | head`: a reader that stops early is not an error.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(0);
-  throw e;
-});
-
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+if (isModelCommand(process.argv[2])) {
+  const cli = modelCli();
+  cli.start(cli.main);
+} else {
+  start(main);
+}

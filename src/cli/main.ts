@@ -2,12 +2,11 @@ import { DatasetError } from '../core/bench/datasets/userSets';
 import { closest, LookupError } from '../core/carbon/intensity';
 import { HubError } from '../core/models/hub';
 import { describeError } from '../core/userError';
-import { BENCH_HELP, runBench } from './bench';
-import { COMPARE_HELP, runCompare } from './compare';
 import { CUDA_PROVIDER_HELP, runCudaProvider } from './cudaProvider';
 import { ESTIMATE_HELP, runEstimate } from './estimate';
 import { FORECAST_HELP, runForecast } from './forecast';
 import { INFO_HELP, runInfo } from './info';
+import { MODEL_COMMANDS } from './modelCommands';
 import { MONITOR_HELP, runMonitor } from './monitor';
 import { REGIONS_HELP, runRegions } from './regions';
 import { RUN_HELP, runRun } from './run';
@@ -24,8 +23,7 @@ const COMMANDS: Record<string, Command> = {
   estimate: { help: ESTIMATE_HELP, run: runEstimate },
   regions: { help: REGIONS_HELP, run: runRegions },
   forecast: { help: FORECAST_HELP, run: runForecast },
-  bench: { help: BENCH_HELP, run: runBench },
-  compare: { help: COMPARE_HELP, run: runCompare },
+  ...MODEL_COMMANDS,
   run: { help: RUN_HELP, run: runRun },
   scan: { help: SCAN_HELP, run: runScan },
   'cuda-provider': { help: CUDA_PROVIDER_HELP, run: runCudaProvider },

@@ -4,7 +4,6 @@
 // command keeps stdin, stdout and stderr; its exit code is ours; budgets turn an energy
 // regression into a failing CI step.
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import { appendRecord } from '../core/bench/report';
@@ -333,7 +332,8 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
     const cpus = os.cpus();
     const record = trackedRecord(
       {
-        runId: randomUUID(),
+        // node:crypto on use, so that `carbonlens --help` does not load it.
+        runId: (require('node:crypto') as typeof import('node:crypto')).randomUUID(),
         info: { origin: 'cli', label: values.label ?? executableName(command.join(' ')) },
         startedAt,
         endedAt,

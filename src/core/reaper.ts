@@ -39,12 +39,29 @@ export function isRunning(pid: number): boolean {
 /** Live processes whose parent is `pid` (Linux; empty elsewhere). */
 export function childrenOf(pid = process.pid): number[] {
   if (process.platform !== 'linux') return [];
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    if (parentOf(Number(name)) === pid) out.push(Number(name));
+  const candidates =
+    listedChildren(pid) ??
+    readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number);
+  return candidates.filter((child) => parentOf(child) === pid);
+}
+
+/**
+ * The children the kernel lists for each of `pid`'s threads (/proc/PID/task/TID/children): a few
+ * small reads where reading every process's stat costs one per process. Undefined where the
+ * kernel keeps no such list (built without CONFIG_PROC_CHILDREN).
+ */
+function listedChildren(pid: number): number[] | undefined {
+  try {
+    const out: number[] = [];
+    for (const tid of readdirSync(`/proc/${pid}/task`))
+      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1').split(' '))
+        if (child.trim()) out.push(Number(child));
+    return out;
+  } catch {
+    return undefined;
   }
-  return out;
 }
 
 /** `pid` and every live descendant of it, parents first. */

@@ -44,17 +44,20 @@ export function readAdvisorSettings(): AdvisorSettings {
     const v = c.get<number>(key, fallback);
     return typeof v === 'number' && v >= min ? v : fallback;
   };
-  const scope = c.get<string>('regionScope', CONFIG_DEFAULTS['advisor.regionScope']);
+  const D = CONFIG_DEFAULTS;
+  const scope = c.get<string>('regionScope', D['advisor.regionScope']);
   return {
-    models: c.get<boolean>('models.enabled', true),
-    regions: c.get<boolean>('regions.enabled', true),
-    severity: SEVERITY[c.get<string>('severity', 'information')] ?? vscode.DiagnosticSeverity.Information,
-    ignore: (c.get<unknown[]>('ignore', []) ?? []).filter((g): g is string => typeof g === 'string'),
-    maxFileSizeKB: num('maxFileSizeKB', 512, 1),
-    tolerancePercent: num('tolerancePercent', 5),
-    regionScope: scope === 'continent' || scope === 'any' ? scope : 'country',
-    minSavingPercent: num('minSavingPercent', 20),
-    includeTests: c.get<boolean>('includeTests', CONFIG_DEFAULTS['advisor.includeTests']) === true,
+    models: c.get<boolean>('models.enabled', D['advisor.models.enabled']),
+    regions: c.get<boolean>('regions.enabled', D['advisor.regions.enabled']),
+    severity: SEVERITY[c.get<string>('severity', D['advisor.severity'])] ?? SEVERITY[D['advisor.severity']],
+    ignore: (c.get<unknown[]>('ignore', [...D['advisor.ignore']]) ?? []).filter(
+      (g): g is string => typeof g === 'string',
+    ),
+    maxFileSizeKB: num('maxFileSizeKB', D['advisor.maxFileSizeKB'], 1),
+    tolerancePercent: num('tolerancePercent', D['advisor.tolerancePercent']),
+    regionScope: scope === 'continent' || scope === 'any' ? scope : D['advisor.regionScope'],
+    minSavingPercent: num('minSavingPercent', D['advisor.minSavingPercent']),
+    includeTests: c.get<boolean>('includeTests', D['advisor.includeTests']) === true,
   };
 }
 

@@ -116,7 +116,9 @@ export class CarbonLens extends Disposable {
     // Tracked runs take their idle baseline from the samples before them: the meter runs from the start.
     if (this.config.statusBarEnabled || this.tracksRuns()) this.startMeter();
     this.advisor = new AdvisorController(
-      vscode.Uri.joinPath(this.context.extensionUri, 'README.md').with({ fragment: 'advice-in-configs-and-code' }),
+      vscode.Uri.joinPath(this.context.extensionUri, 'docs', 'advisor.md').with({
+        fragment: 'what-it-reads-and-suggests',
+      }),
       () => this.config,
       () => this.history,
       this.log,

@@ -1,5 +1,6 @@
-// The defaults of the `carbonlens.*` settings, written once: the code falls back to these, and a
-// unit test checks that package.json declares the same (this file imports nothing from vscode).
+// The defaults of every `carbonlens.*` setting, written once: the code falls back to these, and a
+// unit test checks that package.json declares the same settings with the same defaults (this
+// file imports nothing from vscode).
 export const CONFIG_DEFAULTS = {
   'statusBar.enabled': true,
   location: '',
@@ -23,6 +24,14 @@ export const CONFIG_DEFAULTS = {
   'runs.attribution': 'process',
   cloudProvider: '',
   'telemetry.otlpEndpoint': '',
+  'advisor.models.enabled': true,
+  'advisor.regions.enabled': true,
+  'advisor.severity': 'information',
+  // Installed packages and virtual environments hold other people's code: not ours to advise on.
+  'advisor.ignore': ['**/node_modules/**', '**/.venv/**', '**/site-packages/**'],
+  'advisor.maxFileSizeKB': 512,
+  'advisor.tolerancePercent': 5,
   'advisor.regionScope': 'country',
+  'advisor.minSavingPercent': 20,
   'advisor.includeTests': false,
 } as const;

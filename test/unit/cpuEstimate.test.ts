@@ -35,6 +35,34 @@ describe('CPU TDP table', () => {
     assert.equal(tdp('Intel(R) Xeon(R) Gold 6126 CPU @ 2.60GHz'), 125);
   });
 
+  it("finds what a scan of every row finds, for the table's own names and as the OS writes them", () => {
+    // The scan it replaced: every row's words, normalised as the matcher does, against the brand's.
+    const normalise = (s: string) =>
+      s
+        .toLowerCase()
+        .replace(/\((r|tm|c)\)|[®™]/g, ' ')
+        .replace(/@.*$/, ' ')
+        .replace(/\b(cpu|processor|\d+-core|with radeon.*|w\/ radeon.*)\b/g, ' ')
+        .split(/[\s,]+/)
+        .filter(Boolean);
+    const rows = cpuTdpTable().map((row) => ({ row, words: normalise(row.name) }));
+    const scan = (brand: string) => {
+      const words = new Set(normalise(brand));
+      let best: { row: (typeof rows)[number]['row']; score: number } | undefined;
+      for (const { row, words: rowWords } of rows) {
+        if (!rowWords.some((w) => /\d/.test(w)) || !rowWords.every((w) => words.has(w))) continue;
+        const score = rowWords.length * 1000 + row.name.length;
+        if (!best || score > best.score) best = { row, score };
+      }
+      return best?.row;
+    };
+    const brands = rows
+      .filter((_, i) => i % 25 === 0)
+      .flatMap(({ row }) => [row.name, `${row.name.replace(' ', '(R) ')} CPU @ 2.40GHz`]);
+    assert.ok(brands.length > 300);
+    for (const brand of brands) assert.deepEqual(matchCpuTdp(brand), scan(brand), brand);
+  });
+
   it('does not guess for a brand with no model number', () => {
     assert.equal(matchCpuTdp('Intel Xeon® Processor'), undefined);
     assert.equal(matchCpuTdp('Intel(R) Xeon(R) Processor'), undefined);

@@ -32,10 +32,17 @@ const normalise = (s: string) =>
  * "i7-9700K"); the row with the most words wins. A row must name a model number: "Intel Xeon"
  * alone is not a match.
  */
-export function matchCpuTdp(brand: string, table: readonly CpuTdpRow[] = cpuTdpTable()): CpuTdpRow | undefined {
+export function matchCpuTdp(brand: string, table?: readonly CpuTdpRow[]): CpuTdpRow | undefined {
   const words = new Set(normalise(brand));
+  // A row matches through a model number the brand has too, and each word of a row is part of its
+  // name: a row whose name holds none of the brand's numbered words is passed over unparsed, and
+  // a brand with none ("AMD EPYC") matches nothing, without loading the table.
+  const numbered = [...words].filter((w) => /\d/.test(w));
+  if (numbered.length === 0) return undefined;
   let best: { row: CpuTdpRow; score: number } | undefined;
-  for (const row of table) {
+  for (const row of table ?? cpuTdpTable()) {
+    const name = row.name.toLowerCase();
+    if (!numbered.some((w) => name.includes(w))) continue;
     const rowWords = normalise(row.name);
     if (!rowWords.some((w) => /\d/.test(w))) continue;
     if (!rowWords.every((w) => words.has(w))) continue;

@@ -4,7 +4,6 @@
 // script uses, and builds a private copy of onnxruntime-node in the given folder (the
 // extension's storage) with the provider libraries beside libonnxruntime.so, where onnxruntime
 // looks for them. `useRuntime` points `require('onnxruntime-node')` at that copy.
-import { createHash } from 'node:crypto';
 import {
   createReadStream,
   createWriteStream,
@@ -20,7 +19,6 @@ import {
   copyFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Unzip, UnzipInflate } from 'fflate';
 import { UserError } from '../userError';
 import { BoundedReadError, METADATA_LIMITS, readJson, timedOut, timeLimit } from '../boundedJson';
 import type { CudaMajor } from './cudaDetect';
@@ -319,6 +317,8 @@ export async function download(
 ): Promise<{ sha256: string; sha512: string; bytes: number }> {
   const res = await request(url, { signal: options.signal }, fetchImpl);
   const total = Number(res.headers.get('content-length')) || undefined;
+  // node:crypto and fflate load here, not with the CLI: most commands never install a provider.
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
   const hash = createHash('sha256');
   const hash512 = createHash('sha512');
   const out = createWriteStream(file);
@@ -351,6 +351,7 @@ function extract(zip: string, into: string, wanted: string[]): Promise<string[]>
   return new Promise((resolve, reject) => {
     const written: Promise<string>[] = [];
     let total = 0;
+    const { Unzip, UnzipInflate } = require('fflate') as typeof import('fflate');
     const unzip = new Unzip((entry) => {
       if (!wanted.includes(entry.name)) return;
       const name = entry.name.split('/').pop()!;

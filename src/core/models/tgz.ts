@@ -2,7 +2,6 @@
 // tar headers (ustar, with GNU long names and pax headers skipped). Only the wanted entries are
 // written; sizes are bounded so that a crafted archive cannot fill the disk.
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { createGunzip } from 'node:zlib';
 
 export class ArchiveError extends Error {}
 
@@ -24,6 +23,8 @@ export async function extractTgz(
   let collectName: Buffer[] | undefined;
   const finished: Promise<void>[] = [];
 
+  // node:zlib loads here, not with the CLI (most commands unpack nothing).
+  const { createGunzip } = require('node:zlib') as typeof import('node:zlib');
   const input = createReadStream(file).pipe(createGunzip());
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {

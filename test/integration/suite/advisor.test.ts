@@ -51,10 +51,10 @@ describe('CarbonLens advisor in the editor', function () {
     assert.equal(found[0].severity, vscode.DiagnosticSeverity.Information);
     // 86 M parameters either way: the saving is the input resolution, not the size.
     assert.equal((found[0].code as { value: string }).value, 'cheaper-model');
-    // The code links to the README's section on the advisor, which exists under that anchor.
+    // The code links to the advisor's guide, which exists under that anchor (and ships: .vscodeignore).
     const target = (found[0].code as { target: vscode.Uri }).target;
-    assert.equal(target.fragment, 'advice-in-configs-and-code');
-    assert.match(readFileSync(target.fsPath, 'utf8'), /^### Advice in configs and code$/m);
+    assert.equal(target.fragment, 'what-it-reads-and-suggests');
+    assert.match(readFileSync(target.fsPath, 'utf8'), /^## What it reads and suggests$/m);
     assert.match(
       found[0].message,
       /^google\/vit-base-patch16-224: 68% vs 61% top-1 accuracy for google\/vit-base-patch16-384 \(CIFAR-10, 100 images, the study\): the suggestion is better\. Input resolution 224 vs 384; 69% less energy in the study\.$/,

@@ -1,0 +1,71 @@
+// Start-up cost of the carbonlens command: `carbonlens run --idle-ms 0 -- true` and
+// `carbonlens --help`, whose work is next to nothing, against `node -e 0`, the floor any Node
+// program pays. Paired: each round runs every case once, in an order that rotates, so a busy
+// spell of the machine falls on all of them; the ratio is the median of the rounds' ratios.
+// Target (issue 39): each <= 1.6x `node -e 0`. A benchmark, not a test: it prints met / NOT met.
+//   node bench/cliStartup.mjs              (after npm run build; RUNS=N rounds, default 21)
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const cli = join(root, 'dist/cli.js');
+if (!existsSync(cli)) throw new Error('dist/cli.js is missing: run npm run build first.');
+const RUNS = Number(process.env.RUNS ?? 21);
+const TARGET = 1.6;
+
+const cases = [
+  { name: 'node -e 0', args: ['-e', '0'] },
+  { name: 'carbonlens run --idle-ms 0 -- true', args: [cli, 'run', '--idle-ms', '0', '--', 'true'], target: true },
+  { name: 'carbonlens --help', args: [cli, '--help'], target: true },
+  // Not in the target: the command that loads the model bundle, for scale.
+  { name: 'carbonlens bench --help', args: [cli, 'bench', '--help'] },
+];
+
+// run writes its records to the working folder: a temporary one, with its own cache.
+const work = mkdtempSync(join(tmpdir(), 'cl-startup-'));
+const env = { ...process.env, CARBONLENS_CACHE: join(work, 'cache') };
+
+function wallMs({ args, name }) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, { cwd: work, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${name} exited ${r.status ?? r.signal}: ${r.stderr}`);
+  return ms;
+}
+
+const loadBefore = loadavg()[0];
+try {
+  for (const c of cases) wallMs(c); // warm-up: the page cache, and V8's compile cache where Node has one
+  const times = cases.map(() => []);
+  for (let round = 0; round < RUNS; round++) {
+    for (let k = 0; k < cases.length; k++) {
+      const i = (round + k) % cases.length;
+      times[i].push(wallMs(cases[i]));
+    }
+  }
+  const median = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  const peer = times[0];
+  const compileCache = typeof (await import('node:module')).enableCompileCache === 'function';
+  console.log(
+    `CLI start-up, ${RUNS} paired rounds, Node ${process.version} (compile cache ${compileCache ? 'on' : 'not in this Node'}), ` +
+      `${availableParallelism()} cores, load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after:`,
+  );
+  console.log(`  ${'node -e 0'.padEnd(36)} ${median(peer).toFixed(1).padStart(7)} ms`);
+  let met = true;
+  for (let i = 1; i < cases.length; i++) {
+    const ratio = median(times[i].map((t, r) => t / peer[r]));
+    const verdict = cases[i].target ? `  (target <= ${TARGET}x: ${ratio <= TARGET ? 'met' : 'NOT met'})` : '';
+    if (cases[i].target && ratio > TARGET) met = false;
+    console.log(
+      `  ${cases[i].name.padEnd(36)} ${median(times[i]).toFixed(1).padStart(7)} ms  ${ratio.toFixed(2)}x node -e 0${verdict}`,
+    );
+  }
+  console.log(`Target ${met ? 'met' : 'NOT met'}.`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,60 @@
+// The commands that run no model load none of the model code: transformers.js, onnxruntime and
+// sharp are in dist/cliBench.js, which only bench and compare load (issue 39). Each case runs the
+// built CLI with a preload that writes the ids of every module in require.cache at exit.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+
+const cli = path.resolve(__dirname, '../../../dist/cli.js');
+const work = mkdtempSync(path.join(tmpdir(), 'cl-bundles-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+const dump = path.join(work, 'dump.cjs');
+writeFileSync(
+  dump,
+  `process.on('exit', () => require('node:fs').writeFileSync(process.env.CL_MODULES_FILE, JSON.stringify(Object.keys(require.cache))));\n`,
+);
+
+/** The modules `carbonlens ARGS` had loaded when it exited. */
+function modulesLoaded(...args: string[]): string[] {
+  const file = path.join(work, `modules-${args[0]}.json`);
+  rmSync(file, { force: true });
+  const r = spawnSync(process.execPath, ['--require', dump, cli, ...args], {
+    cwd: work,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, CARBONLENS_CACHE: path.join(work, 'cache'), CL_MODULES_FILE: file },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
+
+const MODEL_CODE = /cliBench\.js|transformers|onnxruntime|[\\/]sharp[\\/]|@img[\\/]sharp/;
+
+describe('the CLI loads model code only for the commands that run models', { timeout: 180_000 }, () => {
+  it('run --idle-ms 0 -- COMMAND and --help load none of transformers.js, onnxruntime or sharp', () => {
+    for (const args of [['run', '--idle-ms', '0', '--', process.execPath, '-e', '0'], ['--help']]) {
+      const loaded = modulesLoaded(...args);
+      assert.ok(
+        loaded.some((m) => m.endsWith('cliMain.js')),
+        `the preload saw the commands' bundle: ${loaded}`,
+      );
+      assert.deepEqual(
+        loaded.filter((m) => MODEL_CODE.test(m)),
+        [],
+        `carbonlens ${args[0]}`,
+      );
+    }
+  });
+
+  it('bench loads its own bundle, dist/cliBench.js', () => {
+    const loaded = modulesLoaded('bench', '--help');
+    assert.ok(
+      loaded.some((m) => m.endsWith('cliBench.js')),
+      `${loaded}`,
+    );
+  });
+});
