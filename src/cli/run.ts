@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { appendRecord, checkRecordFile } from '../core/bench/report';
 import { basisLabel, trackedHeadline } from '../core/carbon/basis';
 import { fetchForecast } from '../core/carbon/forecast';
-import { resolveIntensity, resolvePlace, type IntensityFigure } from '../core/carbon/intensity';
+import { resolveIntensity, type IntensityFigure } from '../core/carbon/intensity';
 import { cleanestWindow, noWindowReason, parseDuration, type CleanWindow } from '../core/carbon/window';
 import { cpuTimesReader } from '../core/energy/cpuEstimate';
 import { meteringText } from '../core/energy/gpuText';
@@ -69,7 +69,6 @@ const RUN_OPTIONS = {
   'idle-ms': { type: 'string' },
   out: { type: 'string' },
   ...PLACE_OPTIONS,
-  place: { type: 'string' },
   'intensity-dataset': { type: 'string' },
   pue: { type: 'string' },
   'budget-j': { type: 'string' },
@@ -252,12 +251,7 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
   const budgetG = numberOption('--budget-g', values['budget-g'], 0);
   const dataset = datasetOption(values['intensity-dataset']) ?? 'latest';
   const query = placeQuery(values);
-  if (query && values.place !== undefined)
-    throw new UsageError('Give --place or one of --region, --location, --country, --intensity.');
-  const intensity: IntensityFigure | undefined =
-    values.place !== undefined
-      ? resolvePlace(values.place, { dataset })
-      : query && resolveIntensity(query, { dataset });
+  const intensity: IntensityFigure | undefined = query && resolveIntensity(query, { dataset });
   if (budgetG !== undefined && !intensity)
     throw new UsageError('--budget-g needs a place (--region, --country, --place, ...).');
   const out = values.out ?? 'emissions.csv';
