@@ -97,6 +97,35 @@ export async function runUiChecks(browser, url, resultsDir) {
 
   const checks = [
     [
+      'the first screen: a neutral status item, and one offer to set the location, with a button',
+      async () => {
+        const item = page.locator('.statusbar-item[aria-label^="CarbonLens"]').first();
+        await item.waitFor({ timeout: 30_000 });
+        await page.waitForFunction(
+          () => /\d W/.test(document.querySelector('.statusbar-item[aria-label^="CarbonLens"]')?.textContent ?? ''),
+          null,
+          { timeout: 30_000 },
+        );
+        // This machine has no power counter: estimated power is normal, not a warning.
+        const classes = (await item.getAttribute('class')) ?? '';
+        if (/warning-kind|error-kind/.test(classes)) throw new Error(`the status item is coloured: ${classes}`);
+        // The offer may have left the toasts: the notification centre keeps it.
+        await runCommand(page, 'Notifications: Show Notifications');
+        const offer = page
+          .locator('.notification-list-item')
+          .filter({ hasText: 'Set where its electricity comes from' })
+          .first();
+        await offer.waitFor({ timeout: 30_000 });
+        await offer.locator('.monaco-button', { hasText: 'Set Location' }).click();
+        await page
+          .locator('.quick-input-widget', { hasText: 'where does this machine draw its electricity' })
+          .waitFor({ timeout: 10_000 });
+        await page.keyboard.press('Escape');
+        if (await page.locator('.notifications-center.visible').count())
+          await runCommand(page, 'Notifications: Hide Notifications');
+      },
+    ],
+    [
       'the status bar shows live power, and its tooltip the breakdown with provenance',
       async () => {
         const item = page.locator('.statusbar-item[aria-label^="CarbonLens"]').first();
