@@ -1,4 +1,6 @@
 import { DatasetError } from '../core/bench/datasets/userSets';
+import { remedyOf } from '../core/messages';
+import type { BenchEvent } from '../protocol';
 import { closest, LookupError } from '../core/carbon/intensity';
 import { HubError } from '../core/models/hub';
 import { BENCH_HELP, runBench } from './bench';
@@ -56,6 +58,10 @@ export async function main(argv: string[], out: Print = stdout, err: Print = std
     }
     return await command.run(name === 'run' ? rest : joinNegativeValues(rest), out);
   } catch (e) {
+    // With --events, an error from the message catalogue goes to the parent as a reference too:
+    // the editor shows it in its own voice, with its own controls (src/core/messages.ts).
+    const remedy = remedyOf(e);
+    if (remedy && rest.includes('--events')) err(JSON.stringify({ event: 'error', remedy } satisfies BenchEvent));
     // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options.
     const code = (e as NodeJS.ErrnoException).code ?? '';
     if (e instanceof UsageError || code.startsWith('ERR_PARSE_ARGS')) {

@@ -10,6 +10,8 @@ import { resolvePlace } from '../core/carbon/intensity';
 import { SUGGESTED_MODELS } from '../core/models/suggestedModels';
 import { DEFAULT_SAMPLES, isDtype, TASKS, type Dtype, type Task } from '../core/models/tasks';
 import { runCli } from './benchRunner';
+import { messageText } from '../core/messages';
+import { showRemedy } from './remedies';
 import type { BenchStore } from './benchStore';
 import type { CarbonLensConfig } from './config';
 import { HF_TOKEN_SECRET } from './config';
@@ -428,8 +430,36 @@ export async function runBenchmarkCommand(
   if (result.code !== 0 && !(compare && result.code === 3)) {
     const why = result.messages.filter((m) => !m.startsWith('Cancelling')).pop() ?? `exit code ${result.code}`;
     deps.log.error(`${title} failed: ${why}`);
-    deps.onState('failed', `${title} failed: ${why}`);
-    void vscode.window.showErrorMessage(`CarbonLens: ${why}`, 'Open Log').then((p) => p && deps.log.show());
+    deps.onState('failed', `${title} failed: ${result.remedy ? messageText(result.remedy, 'editor') : why}`);
+    if (!result.remedy) {
+      void vscode.window.showErrorMessage(`CarbonLens: ${why}`, 'Open Log').then((p) => p && deps.log.show());
+      return undefined;
+    }
+    // The editor's voice, with its own controls: run again with another choice, pick a local folder, a setting.
+    const again: BenchmarkArgs = { ...args, task, model, candidate, dataset, device, dtype, samples };
+    const datasetFailed = result.remedy.id === 'hubUnreachable' && result.remedy.params.dataset;
+    void showRemedy(
+      result.remedy,
+      {
+        retry: (set) => runBenchmarkCommand(deps, { ...again, ...set }, compare),
+        pickFolder: async () => {
+          const set = SETS[task];
+          const chosen = await vscode.window.showOpenDialog({
+            canSelectFolders: datasetFailed ? set.folder : true,
+            canSelectFiles: datasetFailed ? !set.folder : false,
+            title: datasetFailed ? set.own.replace(/…$/, '') : 'Model folder (config.json and onnx/)',
+          });
+          const path = chosen?.[0]?.fsPath;
+          if (path)
+            await runBenchmarkCommand(
+              deps,
+              { ...again, ...(datasetFailed ? { dataset: path } : { model: path }) },
+              compare,
+            );
+        },
+      },
+      ['Open Log'],
+    ).then((p) => p === 'Open Log' && deps.log.show());
     return undefined;
   }
   const parsed = JSON.parse(result.stdout) as BenchRecord | { a: BenchRecord; b: BenchRecord; verdict: Verdict };

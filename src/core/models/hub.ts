@@ -20,6 +20,7 @@ import {
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { writeFileAtomically } from '../atomicWrite';
 import { tryLock } from '../fileLock';
+import { withRemedy } from '../messages';
 
 export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
 
@@ -442,14 +443,15 @@ export class HubClient {
     } catch (e) {
       if (init.signal?.aborted) throw new HubError(`Download of ${describe(repo)} cancelled.`, 'cancelled');
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      const offline =
-        repo.type === 'dataset'
-          ? 'or give a local evaluation set (--dataset: a folder with labels.csv, a .jsonl, a .txt of prompts)'
-          : 'or work offline with a cached model or a local model folder';
-      throw new HubError(
-        `Cannot reach ${this.shown} to fetch ${describe(repo)} (${cause?.code ?? cause?.message ?? (e as Error).message}). Check the network or HF_ENDPOINT, ${offline}.`,
-        'network',
-      );
+      throw withRemedy(new HubError('', 'network'), {
+        id: 'hubUnreachable',
+        params: {
+          host: this.shown,
+          what: describe(repo),
+          cause: cause?.code ?? cause?.message ?? (e as Error).message,
+          dataset: repo.type === 'dataset',
+        },
+      });
     }
     if (res.ok || (res.status >= 300 && res.status < 400)) return res;
     const what = path ? `${path} of ${describe(repo)}` : describe(repo);

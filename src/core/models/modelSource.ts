@@ -3,6 +3,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HubError, type HubClient, type Snapshot, type SnapshotOptions } from './hub';
 import { availableDtypes, modelFiles, type Dtype, type ModelKind } from './tasks';
+import { withRemedy } from '../messages';
 
 export interface ResolvedModel {
   /** The hub id, or the folder as given. */
@@ -25,12 +26,12 @@ function listFolder(folder: string): string[] {
 
 function dtypeError(model: string, task: ModelKind, dtype: Dtype, files: readonly string[]): Error {
   const have = availableDtypes(task, files);
+  if (have.length)
+    return withRemedy(new HubError('', 'not-found'), { id: 'weightsMissing', params: { model, dtype, task, have } });
   return new HubError(
-    have.length
-      ? `${model} has no ${dtype} weights for ${task}: it has ${have.join(', ')} (pass --dtype ${have[0]}).`
-      : `${model} has no ONNX graphs for ${task} (expected ${modelFiles(task, dtype, [])
-          .required.filter((f) => f.endsWith('.onnx'))
-          .join(' and ')}); export it with Optimum, or use a repository that has them.`,
+    `${model} has no ONNX graphs for ${task} (expected ${modelFiles(task, dtype, [])
+      .required.filter((f) => f.endsWith('.onnx'))
+      .join(' and ')}); export it with Optimum, or use a repository that has them.`,
     'not-found',
   );
 }
