@@ -1,5 +1,6 @@
 import { DatasetError } from '../core/bench/datasets/userSets';
 import { remedyOf } from '../core/messages';
+import { DEVICES_HELP, runDevices } from './devices';
 import type { BenchEvent } from '../protocol';
 import { closest, LookupError } from '../core/carbon/intensity';
 import { HubError } from '../core/models/hub';
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, Command> = {
   run: { help: RUN_HELP, run: runRun },
   scan: { help: SCAN_HELP, run: runScan },
   'cuda-provider': { help: CUDA_PROVIDER_HELP, run: runCudaProvider },
+  devices: { help: DEVICES_HELP, run: runDevices },
 };
 /** The --options a command's help lists. */
 const optionNames = (help: string) => [...new Set(help.match(/--[a-z][\w-]*/g) ?? [])];

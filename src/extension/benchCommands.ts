@@ -7,9 +7,9 @@ import { phaseText, type BenchEvent } from '../protocol';
 import type { BenchRecord } from '../core/bench/record';
 import type { Verdict } from '../core/bench/verdict';
 import { resolvePlace } from '../core/carbon/intensity';
-import { SUGGESTED_MODELS } from '../core/models/suggestedModels';
-import { DEFAULT_SAMPLES, isDtype, TASKS, type Dtype, type Task } from '../core/models/tasks';
+import { isDtype, TASKS, type Task } from '../core/models/tasks';
 import { runCli } from './benchRunner';
+import { devicesHere, pickDevice, pickDtype, pickModel, pickSamples, rememberModel } from './benchPickers';
 import { messageText } from '../core/messages';
 import { showRemedy } from './remedies';
 import type { BenchStore } from './benchStore';
@@ -79,45 +79,6 @@ async function pickTask(): Promise<Task | undefined> {
     { title: 'CarbonLens: which task?', ignoreFocusOut: true },
   );
   return pick?.task;
-}
-
-/** Suggested ONNX models, a folder on disk, or any hub id typed in. */
-async function pickModel(task: Task, title: string): Promise<string | undefined> {
-  const qp = vscode.window.createQuickPick<vscode.QuickPickItem & { value?: string; browse?: boolean }>();
-  qp.title = title;
-  qp.placeholder = 'A Hugging Face model id with ONNX weights, or a local folder';
-  qp.ignoreFocusOut = true;
-  const base = [
-    ...SUGGESTED_MODELS[task].map((m) => ({
-      label: m.id,
-      description: `${m.paramsM} M params`,
-      detail: m.note,
-      value: m.id,
-    })),
-    { label: '$(folder-opened) Choose a local model folder…', browse: true },
-  ];
-  qp.items = base;
-  qp.onDidChangeValue((v) => {
-    qp.items =
-      v.trim() && !base.some((i) => i.label === v.trim())
-        ? [{ label: v.trim(), description: 'typed', value: v.trim() }, ...base]
-        : base;
-  });
-  const chosen = await new Promise<(vscode.QuickPickItem & { value?: string; browse?: boolean }) | undefined>(
-    (resolve) => {
-      qp.onDidAccept(() => resolve(qp.selectedItems[0]));
-      qp.onDidHide(() => resolve(undefined));
-      qp.show();
-    },
-  );
-  qp.dispose();
-  if (!chosen?.browse) return chosen?.value;
-  const folder = await vscode.window.showOpenDialog({
-    canSelectFolders: true,
-    canSelectFiles: false,
-    title: 'Model folder (config.json and onnx/)',
-  });
-  return folder?.[0]?.fsPath;
 }
 
 /** Each task's default set, and the kind of file or folder the user's own set is. */
@@ -191,64 +152,11 @@ async function pickDataset(task: Task, memento: vscode.Memento): Promise<{ path?
   return path ? { path } : {};
 }
 
-/** The devices this platform can have: CUDA on Linux and Windows x64, DirectML on Windows, CoreML on macOS. */
-const DTYPE_CHOICES: { label: Dtype; detail: string }[] = [
-  { label: 'q4f16', detail: '4-bit weights, fp16 compute: the smallest download, for GPUs (onnx/model_q4f16.onnx)' },
-  { label: 'q4', detail: '4-bit weights, fp32 compute: small, for CPUs (onnx/model_q4.onnx)' },
-  { label: 'fp16', detail: 'Half precision: half the size of fp32 (onnx/model_fp16.onnx)' },
-  { label: 'q8', detail: '8-bit weights (onnx/model_quantized.onnx)' },
-  { label: 'fp32', detail: 'Full precision: the largest download (onnx/model.onnx)' },
-];
-
-async function pickDtype(): Promise<Dtype | undefined> {
-  return (
-    await vscode.window.showQuickPick(DTYPE_CHOICES, {
-      title: 'CarbonLens: which weights? (a repository that lacks them says which it has)',
-      ignoreFocusOut: true,
-    })
-  )?.label;
-}
-
-async function pickDevice(): Promise<string | undefined> {
-  const win = process.platform === 'win32';
-  const items = [
-    {
-      label: 'auto',
-      detail: 'The fastest device that works here, the CPU last; the report says which ran and why others did not',
-    },
-    {
-      label: 'webgpu',
-      detail: `The GPU through WebGPU (${win ? 'Direct3D 12' : process.platform === 'darwin' ? 'Metal' : 'Vulkan'})`,
-    },
-    { label: 'cpu', detail: 'The CPU' },
-    ...((process.platform === 'linux' || win) && process.arch === 'x64'
-      ? [
-          {
-            label: 'cuda',
-            detail: "NVIDIA CUDA (needs onnxruntime's CUDA provider: CarbonLens: Add the CUDA Provider)",
-          },
-        ]
-      : []),
-    ...(win ? [{ label: 'dml', detail: 'DirectML' }] : []),
-    ...(process.platform === 'darwin' ? [{ label: 'coreml', detail: 'CoreML' }] : []),
-  ];
-  return (await vscode.window.showQuickPick(items, { title: 'CarbonLens: on which device?', ignoreFocusOut: true }))
-    ?.label;
-}
-
-async function pickSamples(task: Task): Promise<number | undefined> {
-  const d = DEFAULT_SAMPLES[task];
-  const options = [...new Set([Math.round(d / 10), Math.round(d / 2), d, d * 2])];
-  const pick = await vscode.window.showQuickPick(
-    options.map((n) => ({
-      label: String(n),
-      description:
-        n === d ? 'default: an interval of about +-4 points' : n < d ? 'quicker, wider interval' : 'narrower interval',
-    })),
-    { title: 'CarbonLens: how many items?', ignoreFocusOut: true },
-  );
-  return pick ? Number(pick.label) : undefined;
-}
+/** Where the CLI keeps its cache and finds the CUDA provider: the extension's storage. */
+const cliEnvBase = (deps: BenchDeps) => ({
+  CARBONLENS_CACHE: deps.store.cache,
+  CARBONLENS_ORT_DIR: deps.store.ortRuntime,
+});
 
 function describe(record: BenchRecord): string {
   const s = record.result.summary;
@@ -290,13 +198,18 @@ export async function runBenchmarkCommand(
   }
   const task = args.task ?? (await pickTask());
   if (!task) return undefined;
+  // The devices are probed (in a child process) while the person picks the model and the set.
+  const devices = args.device ? undefined : devicesHere(deps.cliPath, cliEnvBase(deps));
   const model =
-    args.model ?? (await pickModel(task, compare ? 'CarbonLens: the reference model (A)' : 'CarbonLens: which model?'));
+    args.model ??
+    (await pickModel(task, compare ? 'CarbonLens: the reference model (A)' : 'CarbonLens: which model?', deps.memento));
   if (!model) return undefined;
   const candidate = compare
-    ? (args.candidate ?? (await pickModel(task, 'CarbonLens: the candidate (B), usually the smaller one')))
+    ? (args.candidate ??
+      (await pickModel(task, 'CarbonLens: the candidate (B), usually the smaller one', deps.memento)))
     : undefined;
   if (compare && !candidate) return undefined;
+  if (!args.model) await rememberModel(deps.memento, task, model);
   // Asked only when the command is run by hand; a caller that names the model passes `dataset` or takes the default.
   let dataset = args.dataset;
   if (!args.model) {
@@ -304,16 +217,16 @@ export async function runBenchmarkCommand(
     if (!chosen) return undefined;
     dataset = chosen.path;
   }
-  const device = args.device ?? (await pickDevice());
+  const device = args.device ?? (await pickDevice(devices ?? Promise.resolve(undefined)));
   if (!device) return undefined;
   // Language models come in several weights files, the fp32 one often many gigabytes: asked by hand.
-  const dtype = args.dtype ?? (task === 'text-generation' && !args.model ? await pickDtype() : 'fp32');
+  const dtype = args.dtype ?? (task === 'text-generation' && !args.model ? await pickDtype(task, model) : 'fp32');
   if (!dtype) return undefined;
   if (!isDtype(dtype)) {
     void vscode.window.showErrorMessage(`CarbonLens: unknown dtype ${dtype}.`);
     return undefined;
   }
-  const samples = args.samples ?? (await pickSamples(task));
+  const samples = args.samples ?? (await pickSamples(task, dataset));
   if (!samples) return undefined;
   if (untrusted([model, candidate, dataset, task === 'text-to-image' ? args.clip : undefined])) return undefined;
   const config = deps.config();
@@ -365,8 +278,7 @@ export async function runBenchmarkCommand(
     cliArgs.push('--gpu', config.gpus);
   if (config.hubOffline) cliArgs.push('--offline');
   const env = {
-    CARBONLENS_CACHE: deps.store.cache,
-    CARBONLENS_ORT_DIR: deps.store.ortRuntime,
+    ...cliEnvBase(deps),
     HF_TOKEN: (await deps.secrets.get(HF_TOKEN_SECRET)) ?? process.env.HF_TOKEN,
     ...(config.hubEndpoint && { HF_ENDPOINT: config.hubEndpoint }),
   };

@@ -1,9 +1,10 @@
 // A model named by a local folder or a hub id, made into a local folder transformers.js loads.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { HubError, type HubClient, type Snapshot, type SnapshotOptions } from './hub';
 import { availableDtypes, modelFiles, type Dtype, type ModelKind } from './tasks';
 import { withRemedy } from '../messages';
+import { HUB_ID, listFolder } from './modelName';
 
 export interface ResolvedModel {
   /** The hub id, or the folder as given. */
@@ -13,15 +14,6 @@ export interface ResolvedModel {
   /** For hub models: the commit and whether this run downloaded it. */
   commit?: string;
   from?: Snapshot['from'];
-}
-
-const HUB_ID = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/;
-
-/** The folder's files and those one level down (onnx/, or Stable Diffusion's component folders). */
-function listFolder(folder: string): string[] {
-  return readdirSync(folder).flatMap((f) =>
-    statSync(join(folder, f)).isDirectory() ? readdirSync(join(folder, f)).map((g) => `${f}/${g}`) : [f],
-  );
 }
 
 function dtypeError(model: string, task: ModelKind, dtype: Dtype, files: readonly string[]): Error {
