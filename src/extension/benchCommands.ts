@@ -1,7 +1,7 @@
 // CarbonLens: Run Benchmark and Compare Models. Quick picks for what to run (or arguments, for
 // tests and keybindings), a cancellable progress notification, then the panel.
 import { existsSync, mkdirSync } from 'node:fs';
-import { basename, dirname, isAbsolute, relative } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import * as vscode from 'vscode';
 import { phaseText, type BenchEvent } from '../protocol';
 import type { BenchRecord } from '../core/bench/record';
@@ -9,6 +9,7 @@ import type { Verdict } from '../core/bench/verdict';
 import { resolvePlace } from '../core/carbon/intensity';
 import { isDtype, TASKS, type Task } from '../core/models/tasks';
 import { runCli } from './benchRunner';
+import { datasetCached, hubUnreachable } from '../core/models/offline';
 import { devicesHere, pickDevice, pickDtype, pickModel, pickSamples, rememberModel } from './benchPickers';
 import { messageText } from '../core/messages';
 import { showRemedy } from './remedies';
@@ -73,17 +74,57 @@ const TASK_LABELS: Record<Task, string> = {
   'text-generation': 'Text generation, language models (short answers; J per token)',
 };
 
-async function pickTask(): Promise<Task | undefined> {
-  const pick = await vscode.window.showQuickPick(
-    TASKS.map((t) => ({ label: TASK_LABELS[t], task: t })),
-    { title: 'CarbonLens: which task?', ignoreFocusOut: true },
-  );
-  return pick?.task;
+/** Why the hub cannot be reached now (undefined: it answers), asked when Run Benchmark opens and kept a minute. */
+let hubCheck: { at: number; endpoint: string; why: Promise<string | undefined> } | undefined;
+function hubOffline(endpoint: string): Promise<string | undefined> {
+  if (!hubCheck || hubCheck.endpoint !== endpoint || Date.now() - hubCheck.at > 60_000)
+    hubCheck = { at: Date.now(), endpoint, why: hubUnreachable(endpoint || 'https://huggingface.co') };
+  return hubCheck.why;
+}
+
+/** Whether a task's default set works without the hub: built in, or already downloaded. */
+const setWorksOffline = (task: Task, cache: string) => {
+  const id = SETS[task].download;
+  return !id || datasetCached(join(cache, 'hub'), id);
+};
+
+/** The task; while the hub cannot be reached, those whose set works here come first, and the title says why. */
+async function pickTask(offline: Promise<string | undefined>, cache: string): Promise<Task | undefined> {
+  type Item = vscode.QuickPickItem & { task: Task };
+  const qp = vscode.window.createQuickPick<Item>();
+  qp.title = 'CarbonLens: which task?';
+  qp.ignoreFocusOut = true;
+  qp.items = TASKS.map((t) => ({ label: TASK_LABELS[t], task: t }));
+  qp.busy = true;
+  void offline.then((why) => {
+    qp.busy = false;
+    if (!why) return;
+    qp.title = `CarbonLens: which task? Offline (${why}): what works here comes first`;
+    const works = (t: Task) => setWorksOffline(t, cache);
+    qp.items = [...TASKS.filter(works), ...TASKS.filter((t) => !works(t))].map((t) => ({
+      label: TASK_LABELS[t],
+      task: t,
+      description: works(t) ? 'its set is built in or downloaded' : 'its set needs a download: use your own',
+    }));
+  });
+  try {
+    return await new Promise<Task | undefined>((resolve) => {
+      qp.onDidAccept(() => resolve(qp.selectedItems[0]?.task));
+      qp.onDidHide(() => resolve(undefined));
+      qp.show();
+    });
+  } finally {
+    qp.dispose();
+  }
 }
 
 /** Each task's default set, and the kind of file or folder the user's own set is. */
-const SETS: Record<Task, { label: string; detail: string; own: string; folder: boolean; extensions?: string[] }> = {
+const SETS: Record<
+  Task,
+  { label: string; detail: string; own: string; folder: boolean; extensions?: string[]; download?: string }
+> = {
   'image-classification': {
+    download: 'uoft-cs/cifar10',
     label: 'CIFAR-10 test set (the study)',
     detail: 'uoft-cs/cifar10 from the hub, downloaded once after you agree to its size',
     own: 'A folder of images with labels.csv (file,label)…',
@@ -96,6 +137,7 @@ const SETS: Record<Task, { label: string; detail: string; own: string; folder: b
     folder: true,
   },
   summarization: {
+    download: 'abisee/cnn_dailymail',
     label: 'CNN/DailyMail test set',
     detail: 'abisee/cnn_dailymail from the hub, downloaded once after you agree to its size',
     own: 'A .jsonl file of {"text", "summary"} lines…',
@@ -121,16 +163,28 @@ const SETS: Record<Task, { label: string; detail: string; own: string; folder: b
 const datasetKey = (task: Task) => `carbonlens.dataset.${task}`;
 
 /** The evaluation set: the task's default, the one used last time, or the user's own. `{}` is the default. */
-async function pickDataset(task: Task, memento: vscode.Memento): Promise<{ path?: string } | undefined> {
+async function pickDataset(
+  task: Task,
+  memento: vscode.Memento,
+  offline: string | undefined,
+  cache: string,
+): Promise<{ path?: string } | undefined> {
   const set = SETS[task];
   const last = memento.get<string>(datasetKey(task));
   type Item = vscode.QuickPickItem & { path?: string; browse?: boolean };
+  // Offline, a default set that needs a download comes after the user's own, and says why.
+  const blocked = offline && !setWorksOffline(task, cache);
+  const standard: Item = {
+    label: set.label,
+    detail: set.detail,
+    ...(blocked && { description: `needs a download: ${offline}` }),
+  };
+  const own: Item = { label: `$(folder-opened) ${set.own}`, browse: true };
   const items: Item[] = [
     ...(last && existsSync(last)
       ? [{ label: `$(history) ${basename(last)}`, description: 'last used', detail: last, path: last }]
       : []),
-    { label: set.label, detail: set.detail },
-    { label: `$(folder-opened) ${set.own}`, browse: true },
+    ...(blocked ? [own, standard] : [standard, own]),
   ];
   const pick = await vscode.window.showQuickPick<Item>(items, {
     title: 'CarbonLens: on which evaluation set?',
@@ -196,24 +250,38 @@ export async function runBenchmarkCommand(
     );
     return undefined;
   }
-  const task = args.task ?? (await pickTask());
+  // The hub is asked (3 s at most) while the task is picked: offline, what works here comes first.
+  const offline = args.model ? Promise.resolve(undefined) : hubOffline(deps.config().hubEndpoint);
+  const task = args.task ?? (await pickTask(offline, deps.store.cache));
   if (!task) return undefined;
   // The devices are probed (in a child process) while the person picks the model and the set.
   const devices = args.device ? undefined : devicesHere(deps.cliPath, cliEnvBase(deps));
   const model =
     args.model ??
-    (await pickModel(task, compare ? 'CarbonLens: the reference model (A)' : 'CarbonLens: which model?', deps.memento));
+    (await pickModel(
+      task,
+      compare ? 'CarbonLens: the reference model (A)' : 'CarbonLens: which model?',
+      deps.memento,
+      await offline,
+      join(deps.store.cache, 'hub'),
+    ));
   if (!model) return undefined;
   const candidate = compare
     ? (args.candidate ??
-      (await pickModel(task, 'CarbonLens: the candidate (B), usually the smaller one', deps.memento)))
+      (await pickModel(
+        task,
+        'CarbonLens: the candidate (B), usually the smaller one',
+        deps.memento,
+        await offline,
+        join(deps.store.cache, 'hub'),
+      )))
     : undefined;
   if (compare && !candidate) return undefined;
   if (!args.model) await rememberModel(deps.memento, task, model);
   // Asked only when the command is run by hand; a caller that names the model passes `dataset` or takes the default.
   let dataset = args.dataset;
   if (!args.model) {
-    const chosen = await pickDataset(task, deps.memento);
+    const chosen = await pickDataset(task, deps.memento, await offline, deps.store.cache);
     if (!chosen) return undefined;
     dataset = chosen.path;
   }

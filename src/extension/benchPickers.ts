@@ -6,7 +6,8 @@ import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
 import { sampleChoices, setSize } from '../core/bench/datasets/setSize';
 import type { DeviceHere } from '../core/models/devicesHere';
-import { folderDtypes, modelNameProblem } from '../core/models/modelName';
+import { folderDtypes, isFolder, modelNameProblem } from '../core/models/modelName';
+import { cachedModels } from '../core/models/offline';
 import { SUGGESTED_MODELS } from '../core/models/suggestedModels';
 import { DEFAULT_SAMPLES, type Dtype, type Task } from '../core/models/tasks';
 
@@ -27,21 +28,45 @@ export function typedModelItem(text: string): ModelItem {
 }
 
 /** The last model used for the task, suggested ONNX models, a folder on disk, or a hub id typed in (checked as typed). */
-export async function pickModel(task: Task, title: string, memento: vscode.Memento): Promise<string | undefined> {
+export async function pickModel(
+  task: Task,
+  title: string,
+  memento: vscode.Memento,
+  offline?: string,
+  hubCache?: string,
+): Promise<string | undefined> {
   const qp = vscode.window.createQuickPick<ModelItem>();
-  qp.title = title;
+  qp.title = offline ? `${title} Offline (${offline}): what runs without the hub comes first` : title;
   qp.placeholder = 'A Hugging Face model id with ONNX weights (organisation/name), or a local folder';
   qp.ignoreFocusOut = true;
   const last = memento.get<string>(modelKey(task));
-  const base: ModelItem[] = [
-    ...(last && !modelNameProblem(last)
-      ? [{ label: `$(history) ${last}`, description: 'last used', value: last }]
-      : []),
-    ...SUGGESTED_MODELS[task]
-      .filter((m) => m.id !== last)
-      .map((m) => ({ label: m.id, description: `${m.paramsM} M params`, detail: m.note, value: m.id })),
-    { label: '$(folder-opened) Choose a local model folder…', browse: true },
-  ];
+  const cached = new Set(hubCache ? cachedModels(hubCache, task) : []);
+  // Works without the hub: a folder, or a model downloaded before.
+  const worksOffline = (id: string) => cached.has(id) || isFolder(id);
+  const lastItem: ModelItem[] =
+    last && !modelNameProblem(last) ? [{ label: `$(history) ${last}`, description: 'last used', value: last }] : [];
+  const browse: ModelItem = { label: '$(folder-opened) Choose a local model folder…', browse: true };
+  const suggested: ModelItem[] = SUGGESTED_MODELS[task]
+    .filter((m) => m.id !== last)
+    .map((m) => ({
+      label: m.id,
+      description: `${m.paramsM} M params${cached.has(m.id) ? ' · downloaded' : offline ? ' · needs a download' : ''}`,
+      detail: m.note,
+      value: m.id,
+    }));
+  const downloaded: ModelItem[] = [...cached]
+    .filter((id) => id !== last && !SUGGESTED_MODELS[task].some((m) => m.id === id))
+    .map((id) => ({ label: id, description: 'downloaded', value: id }));
+  const base: ModelItem[] = offline
+    ? [
+        ...lastItem.filter((i) => worksOffline(i.value!)),
+        ...suggested.filter((i) => cached.has(i.value!)),
+        ...downloaded,
+        browse,
+        ...lastItem.filter((i) => !worksOffline(i.value!)),
+        ...suggested.filter((i) => !cached.has(i.value!)),
+      ]
+    : [...lastItem, ...suggested, ...downloaded, browse];
   qp.items = base;
   qp.onDidChangeValue((v) => {
     qp.items = v.trim() && !base.some((i) => i.value === v.trim()) ? [typedModelItem(v), ...base] : base;

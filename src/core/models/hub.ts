@@ -114,7 +114,7 @@ interface Manifest {
   files: Record<string, { size: number; etag: string }>;
 }
 
-const MANIFEST = '.carbonlens-manifest.json';
+export const MANIFEST = '.carbonlens-manifest.json';
 const IDLE_TIMEOUT_MS = 60_000;
 const MAX_REDIRECTS = 5;
 
