@@ -1,4 +1,5 @@
 // `carbonlens forecast`: the grid's intensity ahead, and the cleanest window for a job.
+import { asSentence } from '../core/messages';
 import { parseArgs } from 'node:util';
 import {
   fetchForecast,
@@ -90,7 +91,15 @@ export async function runForecast(args: string[], out: (text: string) => void): 
   const target = forecastTargetFrom(values);
   const options = liveOptionsFromEnv();
   const now = Date.now();
-  const forecast: Forecast = await fetchForecast(target, { ...options, now, forecastCache: forecastCacheFromEnv() });
+  const forecast: Forecast = await fetchForecast(target, {
+    ...options,
+    now,
+    forecastCache: forecastCacheFromEnv(),
+  }).catch((e: Error) => {
+    // A source's failure stands alone here: a sentence ("The UK Carbon Intensity API answered HTTP 503.").
+    e.message = asSentence(e.message);
+    throw e;
+  });
   const window = cleanestWindow(forecast.slots, durationMs, withinMs, now);
   const typical = values.typical ? await fetchTypicalDay(target, { ...options, now }) : undefined;
   if (values.json) {

@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
-import { appendRecord, checkRecordFile } from '../core/bench/report';
+import { dirname, join, resolve } from 'node:path';
+import { appendRecord, checkRecordFile, RUNS_FILE } from '../core/bench/report';
 import { basisLabel, trackedHeadline } from '../core/carbon/basis';
 import { fetchForecast } from '../core/carbon/forecast';
 import { resolveIntensity, type IntensityFigure } from '../core/carbon/intensity';
@@ -337,7 +338,9 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
     );
     appendRecord(out, record);
     exporter?.recordRun(record);
-    process.stderr.write(values.json ? `${JSON.stringify(record, null, 2)}\n` : `${summaryLine(record)}\n`);
+    // Says where the record went: two files, appended to, beside each other.
+    const where = `carbonlens: appended to ${resolve(out)} and ${join(dirname(resolve(out)), RUNS_FILE)}.`;
+    process.stderr.write(values.json ? `${JSON.stringify(record, null, 2)}\n` : `${summaryLine(record)}\n${where}\n`);
     if (outcome.code !== 0) return outcome.code;
     // Budgets keep their own basis (docs/measurement.md): above idle where known, else the machine's total.
     const spentG =

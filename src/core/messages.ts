@@ -88,6 +88,12 @@ export function messageText(ref: MessageRef, voice: 'cli' | 'editor'): string {
   return `${v.detail} ${voice === 'cli' ? v.cli : v.editor}`;
 }
 
+/** A message that stands alone as a sentence: a capital first, a full stop last ("the UK API answered HTTP 503"). */
+export const asSentence = (s: string) => {
+  const t = s.trim();
+  return t ? `${t[0]!.toUpperCase()}${t.slice(1)}${/[.!?)]$/.test(t) ? '' : '.'}` : t;
+};
+
 /** Whether a value is a MessageRef of this catalogue (it crossed a process boundary). */
 export function isMessageRef(value: unknown): value is MessageRef {
   const v = value as { id?: unknown; params?: unknown } | null;

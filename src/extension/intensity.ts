@@ -8,7 +8,7 @@ import {
 } from '../core/carbon/forecast';
 import { parseCoordinates, resolvePlace, type IntensityFigure } from '../core/carbon/intensity';
 import { liveIntensity, MemoryIntensityCache } from '../core/carbon/live';
-import { messageText, remedyOf } from '../core/messages';
+import { asSentence, messageText, remedyOf } from '../core/messages';
 import { ELECTRICITY_MAPS_SECRET, type CarbonLensConfig } from './config';
 
 export interface IntensityState {
@@ -102,7 +102,7 @@ export class GridIntensity {
     } catch (e) {
       // The catalogue's editor voice: the token command, not the environment variable.
       const remedy = remedyOf(e);
-      return { note: remedy ? messageText(remedy, 'editor') : (e as Error).message };
+      return { note: remedy ? messageText(remedy, 'editor') : asSentence((e as Error).message) };
     }
   }
 }

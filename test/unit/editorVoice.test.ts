@@ -8,7 +8,14 @@ import { describe, it } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { main } from '../../src/cli/main';
-import { MESSAGE_EXAMPLES, MESSAGE_IDS, messageText, type MessageRef, voices } from '../../src/core/messages';
+import {
+  asSentence,
+  MESSAGE_EXAMPLES,
+  MESSAGE_IDS,
+  messageText,
+  type MessageRef,
+  voices,
+} from '../../src/core/messages';
 
 /** A flag (`--device`) or an environment variable name (`HF_ENDPOINT`, `ELECTRICITYMAPS_TOKEN`). */
 const CLI_WORDS = /(?:^|[\s("'`])--[a-z][\w-]*|\b[A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9]\b/;
@@ -83,6 +90,14 @@ describe("the editor's voice", { timeout: 30_000 }, () => {
       process.env = saved;
       rmSync(cache, { recursive: true, force: true });
     }
+  });
+
+  it('a message that stands alone starts with a capital and ends with a full stop', () => {
+    assert.equal(
+      asSentence('the UK Carbon Intensity API answered HTTP 503'),
+      'The UK Carbon Intensity API answered HTTP 503.',
+    );
+    assert.equal(asSentence('No forecast.'), 'No forecast.');
   });
 
   it('no sentence in the extension or the panel names a flag or an environment variable', () => {
