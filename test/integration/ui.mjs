@@ -308,6 +308,34 @@ export async function runUiChecks(browser, url, resultsDir) {
       },
     ],
     [
+      "Run Benchmark's pickers: the last model first, a name that is no model refused as typed, devices left out with why",
+      async () => {
+        await runCommand(page, 'CarbonLens: Run Benchmark');
+        const input = page.locator('.quick-input-widget input');
+        const row = (text) => page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+        await input.fill('Image to text');
+        await row('Image to text').waitFor();
+        await input.press('Enter');
+        // The model of the run before is offered first.
+        await row('last used').waitFor({ timeout: 10_000 });
+        const first = await page.locator('.quick-input-list .monaco-list-row').first().textContent();
+        if (!first?.includes('tiny-trocr')) throw new Error(`the first model offered is not the last used: ${first}`);
+        await input.fill('hello world');
+        await row('is not a hub model id').waitFor();
+        await input.press('Enter');
+        await row('is not a hub model id').waitFor({ timeout: 2_000 }); // still open: refused in place
+        await input.fill('');
+        await row('last used').waitFor();
+        await row('last used').click();
+        await row('Rendered words').waitFor();
+        await input.fill('Rendered words');
+        await input.press('Enter');
+        // No CUDA provider here: cuda is listed under "Not on this machine", with the reason.
+        await row('CUDA provider').waitFor({ timeout: 60_000 });
+        await page.keyboard.press('Escape');
+      },
+    ],
+    [
       'the advisor marks a model id in an opened YAML file, with the evidence on hover',
       async () => {
         await page.keyboard.press('Control+P');
