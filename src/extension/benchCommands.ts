@@ -101,11 +101,16 @@ async function pickTask(offline: Promise<string | undefined>, cache: string): Pr
     if (!why) return;
     qp.title = `CarbonLens: which task? Offline (${why}): what works here comes first`;
     const works = (t: Task) => setWorksOffline(t, cache);
-    qp.items = [...TASKS.filter(works), ...TASKS.filter((t) => !works(t))].map((t) => ({
+    // The row the person is on stays the active one: new items must not move the choice.
+    const active = qp.activeItems[0]?.task;
+    const items = [...TASKS.filter(works), ...TASKS.filter((t) => !works(t))].map((t) => ({
       label: TASK_LABELS[t],
       task: t,
       description: works(t) ? 'its set is built in or downloaded' : 'its set needs a download: use your own',
     }));
+    qp.items = items;
+    const keep = items.find((i) => i.task === active);
+    if (keep) qp.activeItems = [keep];
   });
   try {
     return await new Promise<Task | undefined>((resolve) => {

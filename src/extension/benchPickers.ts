@@ -192,6 +192,20 @@ export function deviceItems(devices: DeviceHere[] | undefined): DeviceItem[] {
   ];
 }
 
+/** The devices this platform can have, unchecked (when the probe failed): the run says what does not work. */
+function platformDevices(): DeviceHere[] {
+  const win = process.platform === 'win32';
+  const x64 = process.arch === 'x64';
+  const devices: DeviceHere['device'][] = [
+    ...((process.platform === 'linux' || win) && x64 ? (['cuda'] as const) : []),
+    ...(win ? (['dml'] as const) : []),
+    ...(process.platform === 'darwin' ? (['coreml'] as const) : []),
+    'webgpu',
+    'cpu',
+  ];
+  return devices.map((device) => ({ device, usable: true }));
+}
+
 /** The device: only those the probe found usable can be picked; the others say why not. */
 export async function pickDevice(devices: Promise<DeviceHere[] | undefined>): Promise<string | undefined> {
   const qp = vscode.window.createQuickPick<DeviceItem>();
@@ -201,8 +215,13 @@ export async function pickDevice(devices: Promise<DeviceHere[] | undefined>): Pr
   qp.busy = true;
   void devices.then((found) => {
     qp.busy = false;
-    // Unprobed (the check failed): every device of the platform, as before, for the run to judge.
-    qp.items = found ? deviceItems(found) : deviceItems(undefined).filter((i) => i.device);
+    // Unprobed (the check failed): the platform's devices, for the run to judge. The row the
+    // person is on stays the active one: new items must not move the choice.
+    const active = qp.activeItems[0]?.device;
+    const items = deviceItems(found ?? platformDevices());
+    qp.items = items;
+    const keep = items.find((i) => i.device && i.device === active);
+    if (keep) qp.activeItems = [keep];
   });
   try {
     return await new Promise<string | undefined>((resolve) => {
