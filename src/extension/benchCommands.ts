@@ -88,33 +88,36 @@ const setWorksOffline = (task: Task, cache: string) => {
   return !id || datasetCached(join(cache, 'hub'), id);
 };
 
-/** The task; while the hub cannot be reached, those whose set works here come first, and the title says why. */
+/**
+ * The task. The list appears once the hub has answered or not (3 s at most), so no row moves
+ * under the person's choice; offline, the title says why and each task says whether its set
+ * works here.
+ */
 async function pickTask(offline: Promise<string | undefined>, cache: string): Promise<Task | undefined> {
   type Item = vscode.QuickPickItem & { task: Task };
   const qp = vscode.window.createQuickPick<Item>();
   qp.title = 'CarbonLens: which task?';
   qp.ignoreFocusOut = true;
-  qp.items = TASKS.map((t) => ({ label: TASK_LABELS[t], task: t }));
   qp.busy = true;
   void offline.then((why) => {
     qp.busy = false;
-    if (!why) return;
-    qp.title = `CarbonLens: which task? Offline (${why}): what works here comes first`;
-    const works = (t: Task) => setWorksOffline(t, cache);
-    // The row the person is on stays the active one: new items must not move the choice.
-    const active = qp.activeItems[0]?.task;
-    const items = [...TASKS.filter(works), ...TASKS.filter((t) => !works(t))].map((t) => ({
+    if (why) qp.title = `CarbonLens: which task? Offline (${why})`;
+    qp.items = TASKS.map((t) => ({
       label: TASK_LABELS[t],
       task: t,
-      description: works(t) ? 'its set is built in or downloaded' : 'its set needs a download: use your own',
+      ...(why && {
+        description: setWorksOffline(t, cache)
+          ? '$(check) works offline: its set is built in or downloaded'
+          : 'its set needs a download: use your own',
+      }),
     }));
-    qp.items = items;
-    const keep = items.find((i) => i.task === active);
-    if (keep) qp.activeItems = [keep];
   });
   try {
     return await new Promise<Task | undefined>((resolve) => {
-      qp.onDidAccept(() => resolve(qp.selectedItems[0]?.task));
+      qp.onDidAccept(() => {
+        const task = qp.selectedItems[0]?.task;
+        if (task) resolve(task);
+      });
       qp.onDidHide(() => resolve(undefined));
       qp.show();
     });
