@@ -89,41 +89,23 @@ const setWorksOffline = (task: Task, cache: string) => {
 };
 
 /**
- * The task. The list appears once the hub has answered or not (3 s at most), so no row moves
- * under the person's choice; offline, the title says why and each task says whether its set
- * works here.
+ * The task. The list appears once the hub has answered or not (3 s at most; the picker is busy
+ * meanwhile), so no row moves under the person's choice; offline, each task says whether its set
+ * works here, and why not. showQuickPick closes at once on Enter, before the next picker opens.
  */
 async function pickTask(offline: Promise<string | undefined>, cache: string): Promise<Task | undefined> {
-  type Item = vscode.QuickPickItem & { task: Task };
-  const qp = vscode.window.createQuickPick<Item>();
-  qp.title = 'CarbonLens: which task?';
-  qp.ignoreFocusOut = true;
-  qp.busy = true;
-  void offline.then((why) => {
-    qp.busy = false;
-    if (why) qp.title = `CarbonLens: which task? Offline (${why})`;
-    qp.items = TASKS.map((t) => ({
+  const items = offline.then((why) =>
+    TASKS.map((t) => ({
       label: TASK_LABELS[t],
       task: t,
       ...(why && {
         description: setWorksOffline(t, cache)
           ? '$(check) works offline: its set is built in or downloaded'
-          : 'its set needs a download: use your own',
+          : `its set needs a download, and ${why}: use your own`,
       }),
-    }));
-  });
-  try {
-    return await new Promise<Task | undefined>((resolve) => {
-      qp.onDidAccept(() => {
-        const task = qp.selectedItems[0]?.task;
-        if (task) resolve(task);
-      });
-      qp.onDidHide(() => resolve(undefined));
-      qp.show();
-    });
-  } finally {
-    qp.dispose();
-  }
+    })),
+  );
+  return (await vscode.window.showQuickPick(items, { title: 'CarbonLens: which task?', ignoreFocusOut: true }))?.task;
 }
 
 /** Each task's default set, and the kind of file or folder the user's own set is. */

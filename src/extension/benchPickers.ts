@@ -74,7 +74,9 @@ export async function pickModel(
   const chosen = await new Promise<ModelItem | undefined>((resolve) => {
     qp.onDidAccept(() => {
       const item = qp.selectedItems[0];
-      if (item?.value || item?.browse) resolve(item); // the "not a model" row keeps the picker open
+      if (!item?.value && !item?.browse) return; // the "not a model" row keeps the picker open
+      resolve(item);
+      qp.hide(); // at once, as showQuickPick does: the next picker finds the widget closed
     });
     qp.onDidHide(() => resolve(undefined));
     qp.show();
@@ -227,7 +229,9 @@ export async function pickDevice(devices: Promise<DeviceHere[] | undefined>): Pr
     return await new Promise<string | undefined>((resolve) => {
       qp.onDidAccept(() => {
         const device = qp.selectedItems[0]?.device;
-        if (device) resolve(device); // a device left out, or the "checking" row: the picker stays open
+        if (!device) return; // a device left out, or the "checking" row: the picker stays open
+        resolve(device);
+        qp.hide();
       });
       qp.onDidHide(() => resolve(undefined));
       qp.show();
