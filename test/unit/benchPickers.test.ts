@@ -79,10 +79,7 @@ describe('Run Benchmark offers only what can work', { timeout: 60_000 }, () => {
     } finally {
       server.close();
     }
-    assert.match(
-      (await hubUnreachable('http://127.0.0.1:9')) ?? '',
-      /^127\.0\.0\.1:9 cannot be reached \(\w+/,
-    );
+    assert.match((await hubUnreachable('http://127.0.0.1:9')) ?? '', /^127\.0\.0\.1:9 cannot be reached \(\w+/);
     const never = () =>
       new Promise<Response>((_r, reject) =>
         setTimeout(() => reject(Object.assign(new Error('t'), { name: 'TimeoutError' })), 10),
