@@ -3,6 +3,7 @@
  * direction, and a validator for what the webview sends (its content is never trusted). And the
  * events a CLI child reports to the extension (`carbonlens bench --events`).
  */
+import type { MessageRef } from './core/messages';
 import type { RunSummary } from './core/bench/history';
 import type { Forecast } from './core/carbon/forecast';
 import type { IntensityFigure } from './core/carbon/intensity';
@@ -22,7 +23,9 @@ export type BenchEvent =
       files: number;
       bytes: number;
       folder: string;
-    };
+    }
+  /** The run failed with a catalogued message: the editor renders its own voice and controls. */
+  | { event: 'error'; remedy: MessageRef };
 
 /** One second of live power: W per component (absent when the component has no fresh figure). */
 export interface LivePoint {

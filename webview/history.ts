@@ -13,6 +13,8 @@ type Column = {
   text: (r: RunSummary) => string;
   /** More on hover: the whole sentence, the other bases. */
   title?: (r: RunSummary) => string | undefined;
+  /** The first click sorts highest first (newest, fastest, best); energy and CO2 sort lowest first. */
+  firstDescending?: boolean;
 };
 
 const quality = (r: RunSummary) =>
@@ -21,6 +23,7 @@ const COLUMNS: Column[] = [
   {
     key: 'timestamp',
     label: 'When',
+    firstDescending: true,
     value: (r) => r.timestamp,
     text: (r) => r.timestamp.slice(0, 16).replace('T', ' '),
   },
@@ -33,8 +36,14 @@ const COLUMNS: Column[] = [
     text: (r) => `${r.device}, ${r.dtype}, b${r.batch}${r.gpus ? `; ${r.gpus.short}` : ''}`,
     title: (r) => r.gpus?.detail,
   },
-  { key: 'items', label: 'Items', value: (r) => r.items, text: (r) => String(r.items) },
-  { key: 'itemsPerS', label: 'Items/s', value: (r) => r.itemsPerS, text: (r) => r.itemsPerS.toPrecision(3) },
+  { key: 'items', label: 'Items', value: (r) => r.items, text: (r) => String(r.items), firstDescending: true },
+  {
+    key: 'itemsPerS',
+    label: 'Items/s',
+    value: (r) => r.itemsPerS,
+    text: (r) => r.itemsPerS.toPrecision(3),
+    firstDescending: true,
+  },
   {
     // The headline on its basis (the CSV's): own share with --attribution process, else the machine's total.
     key: 'jPerItem',
@@ -58,7 +67,7 @@ const COLUMNS: Column[] = [
         : '',
   },
   { key: 'kind', label: 'From', value: (r) => r.kind, text: (r) => r.kind },
-  { key: 'quality', label: 'Quality (95% CI)', value: (r) => r.quality.value, text: quality },
+  { key: 'quality', label: 'Quality (95% CI)', value: (r) => r.quality.value, text: quality, firstDescending: true },
   {
     key: 'gPerItem',
     label: 'CO2e/item',
@@ -169,7 +178,7 @@ export class History {
         b.addEventListener('click', () => {
           pageState.sort = {
             key: c.key,
-            descending: c.key === key ? !descending : c.key !== 'model' && c.key !== 'task',
+            descending: c.key === key ? !descending : (c.firstDescending ?? false),
           };
           saveState();
           this.render();

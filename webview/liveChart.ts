@@ -94,10 +94,16 @@ export class LiveChart {
         axes: [
           {
             ...axis,
-            space: 80,
-            values: (_u, ticks) =>
+            // Labels such as "12:34:56 PM" are about 80 px wide: at least 120 px apart, so they never
+            // touch on a wide panel, and seconds only while the ticks are under a minute apart.
+            space: 120,
+            values: (_u, ticks, _axis, _space, increment) =>
               ticks.map((t) =>
-                new Date(t * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }),
+                new Date(t * 1000).toLocaleTimeString([], {
+                  hour: '2-digit',
+                  minute: '2-digit',
+                  ...(increment < 60 && { second: '2-digit' }),
+                }),
               ),
           },
           { ...axis, label: 'W', size: 48 },

@@ -1,3 +1,4 @@
+import { sourceName } from '../src/core/citations';
 import { intensityText } from '../src/core/units';
 import type { HostMessage } from '../src/protocol';
 import { gpuLabel } from '../src/core/system/inventory';
@@ -107,13 +108,14 @@ function renderIntensity(message: Extract<HostMessage, { type: 'intensity' }>): 
     const where = figure.region ? `${figure.provider} ${figure.region} (${figure.location})` : figure.location;
     body.push(
       el('p', { class: 'intensity' }, el('strong', {}, intensityText(figure.gco2PerKwh)), ` · ${where}`),
+      // The source's short name; its repository, commit and path in the tooltip.
       el(
         'p',
-        { class: 'muted' },
-        `${figure.dataset === 'live' ? 'Live' : `Dataset ${figure.dataset}`}: ${figure.source}${figure.year ? `, ${figure.year}` : ''}`,
+        { class: 'muted', title: figure.source },
+        `${figure.dataset === 'live' ? 'Live' : `Dataset ${figure.dataset}`}: ${sourceName(figure.source, figure.year)}`,
       ),
     );
-    if (figure.fallback) body.push(el('p', { class: 'fix' }, `Fallback: ${figure.fallback}.`));
+    if (figure.fallback) body.push(el('p', { class: 'note' }, `Fallback: ${figure.fallback}.`));
   } else {
     body.push(
       el(

@@ -2,7 +2,7 @@
 // evaluation set's parameters, the meter, the machine's inventory and the place's intensity.
 import { parseArgs } from 'node:util';
 import { checkRecordFile } from '../core/bench/report';
-import { closest, resolveIntensity, resolvePlace, type IntensityFigure } from '../core/carbon/intensity';
+import { closest, resolveIntensity, type IntensityFigure } from '../core/carbon/intensity';
 import { cudaOrdinal, type GpuMetering, type GpuRequest } from '../core/energy/gpuSelection';
 import { Meter } from '../core/energy/meter';
 import { openEnergySources } from '../core/energy/openSources';
@@ -37,7 +37,6 @@ export const BENCH_OPTIONS = {
   yes: { type: 'boolean', short: 'y' },
   offline: { type: 'boolean' },
   events: { type: 'boolean' },
-  place: { type: 'string' },
   ...PLACE_OPTIONS,
   'intensity-dataset': { type: 'string' },
   pue: { type: 'string' },
@@ -201,8 +200,6 @@ export function benchSettings(values: BenchValues): BenchSettings {
   const dtype = values.dtype ?? 'fp32';
   if (!isDtype(dtype)) throw new UsageError(`--dtype must be one of ${DTYPES.join(', ')}, not '${dtype}'.`);
   const query = placeQuery(values);
-  if (query && values.place !== undefined)
-    throw new UsageError('Give --place or one of --intensity, --region, --location, --country, not both.');
   const intensityDataset = datasetOption(values['intensity-dataset']);
   if (generatesTokens(task) && values.batch !== undefined && values.batch !== '1' && values.batch !== 'auto')
     throw new UsageError(
@@ -225,10 +222,7 @@ export function benchSettings(values: BenchValues): BenchSettings {
     pue: numberOption('--pue', values.pue, RANGES.pue) ?? 1,
     attribution: attributionOption(values.attribution),
     gpu: gpuOption(values.gpu, true),
-    intensity:
-      values.place !== undefined
-        ? resolvePlace(values.place, { dataset: intensityDataset })
-        : query && resolveIntensity(query, { dataset: intensityDataset }),
+    intensity: query && resolveIntensity(query, { dataset: intensityDataset }),
     ...(task === 'text-to-image' && { textToImage: textToImageSettings(values) }),
     ...(values['max-new-tokens'] !== undefined && {
       maxNewTokens: whole('--max-new-tokens', values['max-new-tokens'], 1),

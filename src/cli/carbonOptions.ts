@@ -49,6 +49,8 @@ export const PLACE_OPTIONS = {
   region: { type: 'string' },
   location: { type: 'string' },
   country: { type: 'string' },
+  /** Free text, as the carbonlens.location setting takes it; --location is the same. */
+  place: { type: 'string' },
 } as const;
 
 type PlaceValues = Partial<Record<keyof typeof PLACE_OPTIONS, string>>;
@@ -56,7 +58,8 @@ type PlaceValues = Partial<Record<keyof typeof PLACE_OPTIONS, string>>;
 /** The one place option given, as a lookup query; undefined when none is. */
 export function placeQuery(values: PlaceValues): IntensityQuery | undefined {
   const given = (Object.keys(PLACE_OPTIONS) as (keyof typeof PLACE_OPTIONS)[]).filter((k) => values[k] !== undefined);
-  if (given.length > 1) throw new UsageError('Give only one of --intensity, --region, --location or --country.');
+  if (given.length > 1)
+    throw new UsageError('Give only one of --intensity, --region, --location, --place or --country.');
   const key = given[0];
   if (key === undefined) return undefined;
   return key === 'intensity'

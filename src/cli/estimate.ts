@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { citations } from '../core/citations';
+import { sourceName } from '../core/citations';
 import { gramsText, intensityText } from '../core/units';
 import { emissionsGrams, project } from '../core/carbon/emissions';
 import { parseCoordinates, resolveIntensity, type IntensityFigure } from '../core/carbon/intensity';
@@ -17,7 +17,9 @@ comes from (dataset, source, year).
   --energy-kwh X   energy in kWh (per request, with --requests)
   --intensity G    an explicit grid intensity in gCO2e/kWh
   --region R       a cloud region or zone: us-west1, us-west4-a, us-east-1, westeurope
-  --location L     a place: Oregon, Mumbai, Quebec, SE3; or coordinates "45.5,-73.6" with --live
+  --location L     a place: France, Texas, Oregon (OR), USA, Mumbai, SE3, aws us-west-2, or
+                   coordinates "45.5,-73.6" with --live; --place L is the same (as the
+                   carbonlens.location setting takes it)
   --country C      an ISO 3166 code (DE, DEU) or a country name
   --provider P     only this provider's regions (resolves 'Oregon' to one region)
   --intensity-dataset NAME
@@ -39,11 +41,8 @@ const fmt = (n: number) =>
 
 export function describeFigure(f: IntensityFigure): string {
   const where = f.region ? `${f.provider} ${f.region}, ${f.location}` : f.location;
-  const year = f.year ? `, ${f.year}` : '';
-  const source = citations([f.source])
-    .map((c) => c.title)
-    .join('; ');
-  return `${where}; ${f.dataset === 'explicit' ? 'given' : `${f.dataset}: ${source || f.source}${year}`}`;
+  // The source's short name ("Ember 2024"); --json gives it in full, with its commit and path.
+  return `${where}; ${f.dataset === 'explicit' ? 'given' : `${f.dataset}: ${sourceName(f.source, f.year)}`}`;
 }
 
 export async function runEstimate(args: string[], out: (text: string) => void): Promise<number> {
@@ -67,13 +66,14 @@ export async function runEstimate(args: string[], out: (text: string) => void): 
   const pue = numberOption('--pue', values.pue, RANGES.pue) ?? 1;
   const requests = numberOption('--requests', values.requests);
   const query = placeQuery(values);
-  if (!query) throw new UsageError('Give one of --intensity, --region, --location or --country.');
+  if (!query) throw new UsageError('Give one of --intensity, --region, --location (--place) or --country.');
   const options = {
     dataset: datasetOption(values['intensity-dataset'] ?? values.dataset),
     provider: providerOption(values.provider),
   };
 
-  const coordinates = 'location' in query ? parseCoordinates(query.location) : undefined;
+  const text = 'location' in query ? query.location : 'place' in query ? query.place : undefined;
+  const coordinates = text === undefined ? undefined : parseCoordinates(text);
   if (coordinates && !values.live)
     throw new UsageError(
       'Coordinates need --live (Electricity Maps); give a region, place or country for an embedded figure.',

@@ -1,4 +1,5 @@
 // `carbonlens forecast`: the grid's intensity ahead, and the cleanest window for a job.
+import { asSentence } from '../core/messages';
 import { parseArgs } from 'node:util';
 import {
   fetchForecast,
@@ -7,7 +8,7 @@ import {
   type Forecast,
   type ForecastTarget,
 } from '../core/carbon/forecast';
-import { resolveIntensity, resolvePlace } from '../core/carbon/intensity';
+import { resolveIntensity } from '../core/carbon/intensity';
 import { cleanestWindow, noWindowReason, parseDuration, type CleanWindow } from '../core/carbon/window';
 import { gramsText, intensityText } from '../core/units';
 import { forecastCacheFromEnv, liveOptionsFromEnv, PLACE_OPTIONS, placeQuery } from './carbonOptions';
@@ -60,10 +61,8 @@ export function windowSentence(w: CleanWindow, durationMs: number, now: number, 
 export function forecastTargetFrom(values: Record<string, string | boolean | undefined>): ForecastTarget {
   const postcode = typeof values.postcode === 'string' ? values.postcode : undefined;
   const query = placeQuery(values as Parameters<typeof placeQuery>[0]);
-  if (!postcode && !query && values.place === undefined)
-    throw new UsageError('say where: --region, --location, --country, --place or --postcode.');
-  const figure =
-    typeof values.place === 'string' ? resolvePlace(values.place) : query ? resolveIntensity(query) : undefined;
+  if (!postcode && !query) throw new UsageError('Say where: --region, --location, --country, --place or --postcode.');
+  const figure = query ? resolveIntensity(query) : undefined;
   return forecastTarget(
     { countryIso3: figure?.countryIso3, location: figure?.location ?? `postcode ${postcode}`, postcode },
     liveOptionsFromEnv(),
@@ -76,7 +75,6 @@ export async function runForecast(args: string[], out: (text: string) => void): 
     strict: true,
     options: {
       ...PLACE_OPTIONS,
-      place: { type: 'string' },
       postcode: { type: 'string' },
       duration: { type: 'string' },
       within: { type: 'string' },
@@ -93,7 +91,15 @@ export async function runForecast(args: string[], out: (text: string) => void): 
   const target = forecastTargetFrom(values);
   const options = liveOptionsFromEnv();
   const now = Date.now();
-  const forecast: Forecast = await fetchForecast(target, { ...options, now, forecastCache: forecastCacheFromEnv() });
+  const forecast: Forecast = await fetchForecast(target, {
+    ...options,
+    now,
+    forecastCache: forecastCacheFromEnv(),
+  }).catch((e: Error) => {
+    // A source's failure stands alone here: a sentence ("The UK Carbon Intensity API answered HTTP 503.").
+    e.message = asSentence(e.message);
+    throw e;
+  });
   const window = cleanestWindow(forecast.slots, durationMs, withinMs, now);
   const typical = values.typical ? await fetchTypicalDay(target, { ...options, now }) : undefined;
   if (values.json) {

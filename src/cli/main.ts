@@ -1,4 +1,7 @@
 import { DatasetError } from '../core/bench/datasets/userSets';
+import { remedyOf } from '../core/messages';
+import { DEVICES_HELP, runDevices } from './devices';
+import type { BenchEvent } from '../protocol';
 import { closest, LookupError } from '../core/carbon/intensity';
 import { HubError } from '../core/models/hub';
 import { describeError } from '../core/userError';
@@ -27,6 +30,7 @@ const COMMANDS: Record<string, Command> = {
   run: { help: RUN_HELP, run: runRun },
   scan: { help: SCAN_HELP, run: runScan },
   'cuda-provider': { help: CUDA_PROVIDER_HELP, run: runCudaProvider },
+  devices: { help: DEVICES_HELP, run: runDevices },
 };
 /** The --options a command's help lists. */
 const optionNames = (help: string) => [...new Set(help.match(/--[a-z][\w-]*/g) ?? [])];
@@ -55,6 +59,11 @@ export async function main(argv: string[], out: Print = stdout, err: Print = std
     }
     return await command.run(name === 'run' ? rest : joinNegativeValues(rest), out);
   } catch (e) {
+    // With --events, an error from the message catalogue goes to the parent as a reference too:
+    // the editor shows it in its own voice, with its own controls (src/core/messages.ts).
+    const catalogued = remedyOf(e);
+    if (catalogued && rest.includes('--events'))
+      err(JSON.stringify({ event: 'error', remedy: catalogued } satisfies BenchEvent));
     // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options.
     const code = (e as NodeJS.ErrnoException).code ?? '';
     if (e instanceof UsageError || code.startsWith('ERR_PARSE_ARGS')) {

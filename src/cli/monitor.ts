@@ -27,7 +27,7 @@ the run early, with its summary.
 
   --duration S       seconds to run (default: until Ctrl-C)
   --interval-ms N    sampling interval in ms (default 1000, minimum 10)
-  --region R, --location L, --country C, --intensity G
+  --region R, --location L (or --place L), --country C, --intensity G
                      also the run's emissions at this place (see 'carbonlens estimate --help')
   --pue P            power usage effectiveness for the emissions, >= 1 (default 1.0)
   --ram-model M      RAM power without a DRAM counter: dimm (default) or per-gb

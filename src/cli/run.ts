@@ -6,10 +6,11 @@
 import { spawn } from 'node:child_process';
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
-import { appendRecord } from '../core/bench/report';
+import { dirname, join, resolve } from 'node:path';
+import { appendRecord, RUNS_FILE } from '../core/bench/report';
 import { basisLabel, trackedHeadline } from '../core/carbon/basis';
 import { fetchForecast } from '../core/carbon/forecast';
-import { resolveIntensity, resolvePlace, type IntensityFigure } from '../core/carbon/intensity';
+import { resolveIntensity, type IntensityFigure } from '../core/carbon/intensity';
 import { cleanestWindow, noWindowReason, parseDuration, type CleanWindow } from '../core/carbon/window';
 import { cpuTimesReader } from '../core/energy/cpuEstimate';
 import { meteringText } from '../core/energy/gpuText';
@@ -71,7 +72,6 @@ const RUN_OPTIONS = {
   'idle-ms': { type: 'string' },
   out: { type: 'string' },
   ...PLACE_OPTIONS,
-  place: { type: 'string' },
   'intensity-dataset': { type: 'string' },
   pue: { type: 'string' },
   'budget-j': { type: 'string' },
@@ -257,12 +257,7 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
   const budgetG = numberOption('--budget-g', values['budget-g'], 0);
   const dataset = datasetOption(values['intensity-dataset']) ?? 'latest';
   const query = placeQuery(values);
-  if (query && values.place !== undefined)
-    throw new UsageError('Give --place or one of --region, --location, --country, --intensity.');
-  const intensity: IntensityFigure | undefined =
-    values.place !== undefined
-      ? resolvePlace(values.place, { dataset })
-      : query && resolveIntensity(query, { dataset });
+  const intensity: IntensityFigure | undefined = query && resolveIntensity(query, { dataset });
   if (budgetG !== undefined && !intensity)
     throw new UsageError('--budget-g needs a place (--region, --country, --place, ...).');
   const out = values.out ?? 'emissions.csv';
@@ -362,7 +357,9 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
     const note = await telemetryNote(exporter, telemetry);
     if (note) record.telemetry = note;
     appendRecord(out, record);
-    process.stderr.write(values.json ? `${JSON.stringify(record, null, 2)}\n` : `${summaryLine(record)}\n`);
+    // Says where the record went: two files, appended to, beside each other.
+    const where = `carbonlens: appended to ${resolve(out)} and ${join(dirname(resolve(out)), RUNS_FILE)}.`;
+    process.stderr.write(values.json ? `${JSON.stringify(record, null, 2)}\n` : `${summaryLine(record)}\n${where}\n`);
     if (outcome.code !== 0) return outcome.code;
     // Budgets keep their own basis (docs/measurement.md): above idle where known, else the machine's total.
     const spentG =

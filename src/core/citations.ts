@@ -91,3 +91,31 @@ export function citationsMarkdown(sources: readonly string[]): string {
     .map((c) => (c.url ? `[${esc(c.title)}](${c.url})` : esc(c.title)))
     .join('; ');
 }
+
+/**
+ * What a person reads for a figure's source, short: "Ember 2024", "Cloud Carbon Footprint, AWS
+ * 2020", "Google Cloud 2024". The full string (repository, commit, path, upstream) stays in
+ * tooltips and exports.
+ */
+export function sourceName(source: string, year?: number | null): string {
+  const y = year ? ` ${year}` : '';
+  const ccf = /cloud-carbon-footprint\/cloud-carbon-footprint\b.*packages\/(aws|azure|gcp)\//i.exec(source);
+  const named: [RegExp, string][] = [
+    [/GREEN 2023 study/, 'GREEN 2023 study, Google Cloud'],
+    [/codecarbon\b.*impact\.csv.*region-carbon-info/, 'Google Cloud via CodeCarbon'],
+    [/region-carbon-info/, 'Google Cloud'],
+    [/^Ember\b/, 'Ember'],
+    [/^CodeCarbon before 3\.0/, 'CodeCarbon before 3.0'],
+    [/codecarbon\b.*usa_emissions/, 'EPA eGRID via CodeCarbon'],
+    [/codecarbon\b.*canada_energy_mix/, 'Canada Energy Regulator via CodeCarbon'],
+    [/codecarbon\b.*nordic_emissions/, 'ENTSO-E via CodeCarbon'],
+    [/codecarbon\b.*global_energy_mix/, 'OWID via CodeCarbon'],
+    [/^Electricity Maps\b/, 'Electricity Maps'],
+    [/^UK Carbon Intensity API\b/, 'UK Carbon Intensity API'],
+    [/^given by the user$/, 'given'],
+  ];
+  if (ccf) return `Cloud Carbon Footprint, ${ccf[1] === 'aws' ? 'AWS' : ccf[1] === 'azure' ? 'Azure' : 'GCP'}${y}`;
+  const hit = named.find(([re]) => re.test(source));
+  if (hit) return `${hit[1]}${hit[1] === 'given' ? '' : y}`;
+  return `${citations([source])[0]?.title ?? source}${y}`;
+}

@@ -1,15 +1,18 @@
 // CarbonLens: Run Benchmark and Compare Models. Quick picks for what to run (or arguments, for
 // tests and keybindings), a cancellable progress notification, then the panel.
 import { existsSync, mkdirSync } from 'node:fs';
-import { basename, dirname, isAbsolute, relative } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import * as vscode from 'vscode';
 import { phaseText, type BenchEvent } from '../protocol';
 import type { BenchRecord } from '../core/bench/record';
 import type { Verdict } from '../core/bench/verdict';
 import { resolvePlace } from '../core/carbon/intensity';
-import { SUGGESTED_MODELS } from '../core/models/suggestedModels';
-import { DEFAULT_SAMPLES, isDtype, TASKS, type Dtype, type Task } from '../core/models/tasks';
+import { isDtype, TASKS, type Task } from '../core/models/tasks';
 import { runCli } from './benchRunner';
+import { datasetCached, hubUnreachable } from '../core/models/offline';
+import { devicesHere, pickDevice, pickDtype, pickModel, pickSamples, rememberModel } from './benchPickers';
+import { messageText } from '../core/messages';
+import { showRemedy } from './remedies';
 import type { BenchStore } from './benchStore';
 import type { CarbonLensConfig } from './config';
 import { HF_TOKEN_SECRET } from './config';
@@ -71,56 +74,47 @@ const TASK_LABELS: Record<Task, string> = {
   'text-generation': 'Text generation, language models (short answers; J per token)',
 };
 
-async function pickTask(): Promise<Task | undefined> {
-  const pick = await vscode.window.showQuickPick(
-    TASKS.map((t) => ({ label: TASK_LABELS[t], task: t })),
-    { title: 'CarbonLens: which task?', ignoreFocusOut: true },
-  );
-  return pick?.task;
+/** Why the hub cannot be reached now (undefined: it answers), asked when Run Benchmark opens and kept a minute. */
+let hubCheck: { at: number; endpoint: string; why: Promise<string | undefined> } | undefined;
+function hubOffline(endpoint: string): Promise<string | undefined> {
+  if (!hubCheck || hubCheck.endpoint !== endpoint || Date.now() - hubCheck.at > 60_000)
+    hubCheck = { at: Date.now(), endpoint, why: hubUnreachable(endpoint || 'https://huggingface.co') };
+  return hubCheck.why;
 }
 
-/** Suggested ONNX models, a folder on disk, or any hub id typed in. */
-async function pickModel(task: Task, title: string): Promise<string | undefined> {
-  const qp = vscode.window.createQuickPick<vscode.QuickPickItem & { value?: string; browse?: boolean }>();
-  qp.title = title;
-  qp.placeholder = 'A Hugging Face model id with ONNX weights, or a local folder';
-  qp.ignoreFocusOut = true;
-  const base = [
-    ...SUGGESTED_MODELS[task].map((m) => ({
-      label: m.id,
-      description: `${m.paramsM} M params`,
-      detail: m.note,
-      value: m.id,
+/** Whether a task's default set works without the hub: built in, or already downloaded. */
+const setWorksOffline = (task: Task, cache: string) => {
+  const id = SETS[task].download;
+  return !id || datasetCached(join(cache, 'hub'), id);
+};
+
+/**
+ * The task. The list appears once the hub has answered or not (3 s at most; the picker is busy
+ * meanwhile), so no row moves under the person's choice; offline, each task says whether its set
+ * works here, and why not. showQuickPick closes at once on Enter, before the next picker opens.
+ */
+async function pickTask(offline: Promise<string | undefined>, cache: string): Promise<Task | undefined> {
+  const items = offline.then((why) =>
+    TASKS.map((t) => ({
+      label: TASK_LABELS[t],
+      task: t,
+      ...(why && {
+        description: setWorksOffline(t, cache)
+          ? '$(check) works offline: its set is built in or downloaded'
+          : `its set needs a download, and ${why}: use your own`,
+      }),
     })),
-    { label: '$(folder-opened) Choose a local model folder…', browse: true },
-  ];
-  qp.items = base;
-  qp.onDidChangeValue((v) => {
-    qp.items =
-      v.trim() && !base.some((i) => i.label === v.trim())
-        ? [{ label: v.trim(), description: 'typed', value: v.trim() }, ...base]
-        : base;
-  });
-  const chosen = await new Promise<(vscode.QuickPickItem & { value?: string; browse?: boolean }) | undefined>(
-    (resolve) => {
-      qp.onDidAccept(() => resolve(qp.selectedItems[0]));
-      qp.onDidHide(() => resolve(undefined));
-      qp.show();
-    },
   );
-  qp.dispose();
-  if (!chosen?.browse) return chosen?.value;
-  const folder = await vscode.window.showOpenDialog({
-    canSelectFolders: true,
-    canSelectFiles: false,
-    title: 'Model folder (config.json and onnx/)',
-  });
-  return folder?.[0]?.fsPath;
+  return (await vscode.window.showQuickPick(items, { title: 'CarbonLens: which task?', ignoreFocusOut: true }))?.task;
 }
 
 /** Each task's default set, and the kind of file or folder the user's own set is. */
-const SETS: Record<Task, { label: string; detail: string; own: string; folder: boolean; extensions?: string[] }> = {
+const SETS: Record<
+  Task,
+  { label: string; detail: string; own: string; folder: boolean; extensions?: string[]; download?: string }
+> = {
   'image-classification': {
+    download: 'uoft-cs/cifar10',
     label: 'CIFAR-10 test set (the study)',
     detail: 'uoft-cs/cifar10 from the hub, downloaded once after you agree to its size',
     own: 'A folder of images with labels.csv (file,label)…',
@@ -133,6 +127,7 @@ const SETS: Record<Task, { label: string; detail: string; own: string; folder: b
     folder: true,
   },
   summarization: {
+    download: 'abisee/cnn_dailymail',
     label: 'CNN/DailyMail test set',
     detail: 'abisee/cnn_dailymail from the hub, downloaded once after you agree to its size',
     own: 'A .jsonl file of {"text", "summary"} lines…',
@@ -158,16 +153,28 @@ const SETS: Record<Task, { label: string; detail: string; own: string; folder: b
 const datasetKey = (task: Task) => `carbonlens.dataset.${task}`;
 
 /** The evaluation set: the task's default, the one used last time, or the user's own. `{}` is the default. */
-async function pickDataset(task: Task, memento: vscode.Memento): Promise<{ path?: string } | undefined> {
+async function pickDataset(
+  task: Task,
+  memento: vscode.Memento,
+  offline: string | undefined,
+  cache: string,
+): Promise<{ path?: string } | undefined> {
   const set = SETS[task];
   const last = memento.get<string>(datasetKey(task));
   type Item = vscode.QuickPickItem & { path?: string; browse?: boolean };
+  // Offline, a default set that needs a download comes after the user's own, and says why.
+  const blocked = offline && !setWorksOffline(task, cache);
+  const standard: Item = {
+    label: set.label,
+    detail: set.detail,
+    ...(blocked && { description: `needs a download: ${offline}` }),
+  };
+  const own: Item = { label: `$(folder-opened) ${set.own}`, browse: true };
   const items: Item[] = [
     ...(last && existsSync(last)
       ? [{ label: `$(history) ${basename(last)}`, description: 'last used', detail: last, path: last }]
       : []),
-    { label: set.label, detail: set.detail },
-    { label: `$(folder-opened) ${set.own}`, browse: true },
+    ...(blocked ? [own, standard] : [standard, own]),
   ];
   const pick = await vscode.window.showQuickPick<Item>(items, {
     title: 'CarbonLens: on which evaluation set?',
@@ -189,64 +196,11 @@ async function pickDataset(task: Task, memento: vscode.Memento): Promise<{ path?
   return path ? { path } : {};
 }
 
-/** The devices this platform can have: CUDA on Linux and Windows x64, DirectML on Windows, CoreML on macOS. */
-const DTYPE_CHOICES: { label: Dtype; detail: string }[] = [
-  { label: 'q4f16', detail: '4-bit weights, fp16 compute: the smallest download, for GPUs (onnx/model_q4f16.onnx)' },
-  { label: 'q4', detail: '4-bit weights, fp32 compute: small, for CPUs (onnx/model_q4.onnx)' },
-  { label: 'fp16', detail: 'Half precision: half the size of fp32 (onnx/model_fp16.onnx)' },
-  { label: 'q8', detail: '8-bit weights (onnx/model_quantized.onnx)' },
-  { label: 'fp32', detail: 'Full precision: the largest download (onnx/model.onnx)' },
-];
-
-async function pickDtype(): Promise<Dtype | undefined> {
-  return (
-    await vscode.window.showQuickPick(DTYPE_CHOICES, {
-      title: 'CarbonLens: which weights? (a repository that lacks them says which it has)',
-      ignoreFocusOut: true,
-    })
-  )?.label;
-}
-
-async function pickDevice(): Promise<string | undefined> {
-  const win = process.platform === 'win32';
-  const items = [
-    {
-      label: 'auto',
-      detail: 'The fastest device that works here, the CPU last; the report says which ran and why others did not',
-    },
-    {
-      label: 'webgpu',
-      detail: `The GPU through WebGPU (${win ? 'Direct3D 12' : process.platform === 'darwin' ? 'Metal' : 'Vulkan'})`,
-    },
-    { label: 'cpu', detail: 'The CPU' },
-    ...((process.platform === 'linux' || win) && process.arch === 'x64'
-      ? [
-          {
-            label: 'cuda',
-            detail: "NVIDIA CUDA (needs onnxruntime's CUDA provider: CarbonLens: Add the CUDA Provider)",
-          },
-        ]
-      : []),
-    ...(win ? [{ label: 'dml', detail: 'DirectML' }] : []),
-    ...(process.platform === 'darwin' ? [{ label: 'coreml', detail: 'CoreML' }] : []),
-  ];
-  return (await vscode.window.showQuickPick(items, { title: 'CarbonLens: on which device?', ignoreFocusOut: true }))
-    ?.label;
-}
-
-async function pickSamples(task: Task): Promise<number | undefined> {
-  const d = DEFAULT_SAMPLES[task];
-  const options = [...new Set([Math.round(d / 10), Math.round(d / 2), d, d * 2])];
-  const pick = await vscode.window.showQuickPick(
-    options.map((n) => ({
-      label: String(n),
-      description:
-        n === d ? 'default: an interval of about +-4 points' : n < d ? 'quicker, wider interval' : 'narrower interval',
-    })),
-    { title: 'CarbonLens: how many items?', ignoreFocusOut: true },
-  );
-  return pick ? Number(pick.label) : undefined;
-}
+/** Where the CLI keeps its cache and finds the CUDA provider: the extension's storage. */
+const cliEnvBase = (deps: BenchDeps) => ({
+  CARBONLENS_CACHE: deps.store.cache,
+  CARBONLENS_ORT_DIR: deps.store.ortRuntime,
+});
 
 function describe(record: BenchRecord): string {
   const s = record.result.summary;
@@ -286,32 +240,51 @@ export async function runBenchmarkCommand(
     );
     return undefined;
   }
-  const task = args.task ?? (await pickTask());
+  // The hub is asked (3 s at most) while the task is picked: offline, what works here comes first.
+  const offline = args.model ? Promise.resolve(undefined) : hubOffline(deps.config().hubEndpoint);
+  const task = args.task ?? (await pickTask(offline, deps.store.cache));
   if (!task) return undefined;
+  // The devices are probed (in a child process) while the person picks the model and the set.
+  const devices = args.device ? undefined : devicesHere(deps.cliPath, cliEnvBase(deps));
   const model =
-    args.model ?? (await pickModel(task, compare ? 'CarbonLens: the reference model (A)' : 'CarbonLens: which model?'));
+    args.model ??
+    (await pickModel(
+      task,
+      compare ? 'CarbonLens: the reference model (A)' : 'CarbonLens: which model?',
+      deps.memento,
+      await offline,
+      join(deps.store.cache, 'hub'),
+    ));
   if (!model) return undefined;
   const candidate = compare
-    ? (args.candidate ?? (await pickModel(task, 'CarbonLens: the candidate (B), usually the smaller one')))
+    ? (args.candidate ??
+      (await pickModel(
+        task,
+        'CarbonLens: the candidate (B), usually the smaller one',
+        deps.memento,
+        await offline,
+        join(deps.store.cache, 'hub'),
+      )))
     : undefined;
   if (compare && !candidate) return undefined;
+  if (!args.model) await rememberModel(deps.memento, task, model);
   // Asked only when the command is run by hand; a caller that names the model passes `dataset` or takes the default.
   let dataset = args.dataset;
   if (!args.model) {
-    const chosen = await pickDataset(task, deps.memento);
+    const chosen = await pickDataset(task, deps.memento, await offline, deps.store.cache);
     if (!chosen) return undefined;
     dataset = chosen.path;
   }
-  const device = args.device ?? (await pickDevice());
+  const device = args.device ?? (await pickDevice(devices ?? Promise.resolve(undefined)));
   if (!device) return undefined;
   // Language models come in several weights files, the fp32 one often many gigabytes: asked by hand.
-  const dtype = args.dtype ?? (task === 'text-generation' && !args.model ? await pickDtype() : 'fp32');
+  const dtype = args.dtype ?? (task === 'text-generation' && !args.model ? await pickDtype(task, model) : 'fp32');
   if (!dtype) return undefined;
   if (!isDtype(dtype)) {
     void vscode.window.showErrorMessage(`CarbonLens: unknown dtype ${dtype}.`);
     return undefined;
   }
-  const samples = args.samples ?? (await pickSamples(task));
+  const samples = args.samples ?? (await pickSamples(task, dataset));
   if (!samples) return undefined;
   if (untrusted([model, candidate, dataset, task === 'text-to-image' ? args.clip : undefined])) return undefined;
   const config = deps.config();
@@ -363,8 +336,7 @@ export async function runBenchmarkCommand(
     cliArgs.push('--gpu', config.gpus);
   if (config.hubOffline) cliArgs.push('--offline');
   const env = {
-    CARBONLENS_CACHE: deps.store.cache,
-    CARBONLENS_ORT_DIR: deps.store.ortRuntime,
+    ...cliEnvBase(deps),
     HF_TOKEN: (await deps.secrets.get(HF_TOKEN_SECRET)) ?? process.env.HF_TOKEN,
     ...(config.hubEndpoint && { HF_ENDPOINT: config.hubEndpoint }),
   };
@@ -428,8 +400,36 @@ export async function runBenchmarkCommand(
   if (result.code !== 0 && !(compare && result.code === 3)) {
     const why = result.messages.filter((m) => !m.startsWith('Cancelling')).pop() ?? `exit code ${result.code}`;
     deps.log.error(`${title} failed: ${why}`);
-    deps.onState('failed', `${title} failed: ${why}`);
-    void vscode.window.showErrorMessage(`CarbonLens: ${why}`, 'Open Log').then((p) => p && deps.log.show());
+    deps.onState('failed', `${title} failed: ${result.remedy ? messageText(result.remedy, 'editor') : why}`);
+    if (!result.remedy) {
+      void vscode.window.showErrorMessage(`CarbonLens: ${why}`, 'Open Log').then((p) => p && deps.log.show());
+      return undefined;
+    }
+    // The editor's voice, with its own controls: run again with another choice, pick a local folder, a setting.
+    const again: BenchmarkArgs = { ...args, task, model, candidate, dataset, device, dtype, samples };
+    const datasetFailed = result.remedy.id === 'hubUnreachable' && result.remedy.params.dataset;
+    void showRemedy(
+      result.remedy,
+      {
+        retry: (set) => runBenchmarkCommand(deps, { ...again, ...set }, compare),
+        pickFolder: async () => {
+          const set = SETS[task];
+          const chosen = await vscode.window.showOpenDialog({
+            canSelectFolders: datasetFailed ? set.folder : true,
+            canSelectFiles: datasetFailed ? !set.folder : false,
+            title: datasetFailed ? set.own.replace(/…$/, '') : 'Model folder (config.json and onnx/)',
+          });
+          const path = chosen?.[0]?.fsPath;
+          if (path)
+            await runBenchmarkCommand(
+              deps,
+              { ...again, ...(datasetFailed ? { dataset: path } : { model: path }) },
+              compare,
+            );
+        },
+      },
+      ['Open Log'],
+    ).then((p) => p === 'Open Log' && deps.log.show());
     return undefined;
   }
   const parsed = JSON.parse(result.stdout) as BenchRecord | { a: BenchRecord; b: BenchRecord; verdict: Verdict };

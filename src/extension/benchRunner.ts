@@ -3,6 +3,7 @@
 // finishes), and no child outlives the extension.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type * as vscode from 'vscode';
+import { isMessageRef, type MessageRef } from '../core/messages';
 import type { BenchEvent } from '../protocol';
 
 export interface CliResult {
@@ -11,6 +12,8 @@ export interface CliResult {
   /** stderr lines that were not events: the CLI's messages, e.g. why it failed. */
   messages: string[];
   cancelled: boolean;
+  /** Why it failed, from the message catalogue: the editor shows it in its own voice. */
+  remedy?: MessageRef;
 }
 
 export interface CliRunOptions {
@@ -45,6 +48,7 @@ export function runCli(cliPath: string, args: string[], options: CliRunOptions):
     let stdout = '';
     let pending = '';
     let cancelled = false;
+    let remedy: MessageRef | undefined;
     const messages: string[] = [];
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
@@ -69,6 +73,10 @@ export function runCli(cliPath: string, args: string[], options: CliRunOptions):
         messages.push(line.replace(/^carbonlens: /, ''));
         return;
       }
+      if (event.event === 'error') {
+        if (isMessageRef(event.remedy)) remedy = event.remedy;
+        return;
+      }
       if (event.event === 'consent') {
         options.askConsent(event).then(
           (yes) => child.stdin.write(yes ? 'yes\n' : 'no\n'),
@@ -90,7 +98,7 @@ export function runCli(cliPath: string, args: string[], options: CliRunOptions):
       running.delete(child);
       clearTimeout(killTimer);
       cancel?.dispose();
-      resolve({ code, stdout, messages, cancelled });
+      resolve({ code, stdout, messages, cancelled, ...(remedy && { remedy }) });
     });
   });
 }

@@ -2,6 +2,7 @@
 // intensity, the panel, run tracking, the advisor and the benchmark history. activate() builds
 // one (extension.ts), registers its commands (commands.ts) and disposes it with the extension.
 import * as vscode from 'vscode';
+import { gramsText, intensityText, joulesText } from '../core/units';
 import { summariseRun, type RunSummary } from '../core/bench/history';
 import type { TypicalDay } from '../core/carbon/forecast';
 import type { SystemReport } from '../core/system/report';
@@ -23,6 +24,7 @@ import { CarbonLensStatusItem } from './statusBar';
 import { loadSystemReport } from './systemReport';
 
 const LIVE_INTENSITY_REFRESH_MS = 15 * 60 * 1000;
+const SET_LOCATION = 'Set Location';
 
 export class CarbonLens extends Disposable {
   readonly log = this.register(createLog());
@@ -112,6 +114,7 @@ export class CarbonLens extends Disposable {
       process.platform === 'linux' && process.arch === 'x64',
     );
     void this.openWalkthroughOnce();
+    void this.offerLocationOnce();
     void this.configureOtlp();
     // Tracked runs take their idle baseline from the samples before them: the meter runs from the start.
     if (this.config.statusBarEnabled || this.tracksRuns()) this.startMeter();
@@ -136,11 +139,29 @@ export class CarbonLens extends Disposable {
       await vscode.commands.executeCommand('carbonlens.getStarted');
   }
 
+  /**
+   * Once ever (remembered in globalState): with no location set, one notification says why it
+   * matters and offers to set it, with a button. The status item stays neutral meanwhile.
+   */
+  private async offerLocationOnce(): Promise<void> {
+    const key = 'carbonlens.locationOffered';
+    // The Mocha suites (test mode) drive the API: the offer is for a person, as the UI checks see it.
+    if (this.context.extensionMode === vscode.ExtensionMode.Test) return;
+    if (this.config.location || this.context.globalState.get(key)) return;
+    await this.context.globalState.update(key, true);
+    const choice = await vscode.window.showInformationMessage(
+      "CarbonLens measures this machine's power. Set where its electricity comes from to turn energy into CO2.",
+      SET_LOCATION,
+    );
+    if (choice === SET_LOCATION) await vscode.commands.executeCommand('carbonlens.setLocation');
+  }
+
   /** The grid intensity in use, refreshed when settings or the token change (and every 15 min when live). */
   refreshIntensity(): Promise<IntensityState> {
     const request = this.grid.current(this.config).then((state) => {
       if (request === this.intensityRequest) {
         this.intensity = state;
+        this.updateStatus();
         if (state.figure?.fallback) this.log.warn(`Grid intensity: ${state.figure.fallback}.`);
         void this.panel.postIntensity();
         void this.grid.typicalDay(this.config, state.figure).then((day) => {
@@ -208,6 +229,7 @@ export class CarbonLens extends Disposable {
       intensity: this.intensity.figure,
       estimatesOnly: this.live.estimatesOnly,
       notes: this.live.notes,
+      ...(this.intensity.problem && { intensityProblem: this.intensity.problem }),
       ...(this.live.gpus && { gpus: this.live.gpus }),
       ...(this.intensity.forecast && { forecast: this.intensity.forecast }),
     });
@@ -227,8 +249,22 @@ export class CarbonLens extends Disposable {
     this.config = changed;
     this.status.setVisible(changed.statusBarEnabled);
     if (changed.statusBarEnabled || this.tracksRuns()) this.startMeter();
-    if (locationChanged) void this.refreshIntensity();
+    if (locationChanged) {
+      const before = this.session();
+      void this.refreshIntensity().then((state) => this.sayRepriced(before, state));
+    }
     void this.configureOtlp();
+  }
+
+  /** The session's CO2 is its energy at the place in use: a new place reprices it all, and says so. */
+  private sayRepriced(before: ReturnType<CarbonLens['session']>, state: IntensityState): void {
+    const after = this.session();
+    if (!before || !after || before.energyJ <= 0 || after.grams === undefined || !state.figure) return;
+    const f = state.figure;
+    const where = f.region ? `${f.provider} ${f.region}` : f.location;
+    void vscode.window.showInformationMessage(
+      `CarbonLens: this session's ${joulesText(after.energyJ)} are now counted at ${where}'s ${intensityText(f.gco2PerKwh)}: ${gramsText(after.grams)} CO2e${before.grams !== undefined ? ` (${gramsText(before.grams)} at the previous place)` : ''}. Runs and benchmarks already recorded keep their place.`,
+    );
   }
 
   /** The OTLP push follows the endpoint setting, the stored headers and the place in use. */

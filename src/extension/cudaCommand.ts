@@ -3,6 +3,7 @@
 // matches the machine into the extension's storage (`carbonlens cuda-provider install`).
 // Benchmarks on `auto` then try CUDA first.
 import * as vscode from 'vscode';
+import { forgetDevices } from './benchPickers';
 import { runCli } from './benchRunner';
 import type { BenchStore } from './benchStore';
 import type { CarbonLensConfig } from './config';
@@ -89,6 +90,7 @@ export async function installCudaProviderCommand(deps: CudaCommandDeps): Promise
     return false;
   }
   deps.log.info(result.stdout.trim());
+  forgetDevices(); // the device picker probes again
   void vscode.window.showInformationMessage(
     'CarbonLens: CUDA provider installed. Benchmarks on "auto" now try CUDA first, and fall back (saying why) if it cannot load.',
   );

@@ -8,6 +8,7 @@ import {
 } from '../core/carbon/forecast';
 import { parseCoordinates, resolvePlace, type IntensityFigure } from '../core/carbon/intensity';
 import { liveIntensity, MemoryIntensityCache } from '../core/carbon/live';
+import { asSentence, messageText, remedyOf } from '../core/messages';
 import { ELECTRICITY_MAPS_SECRET, type CarbonLensConfig } from './config';
 
 export interface IntensityState {
@@ -99,7 +100,9 @@ export class GridIntensity {
       this.ahead = { key, at: Date.now(), forecast };
       return { forecast };
     } catch (e) {
-      return { note: (e as Error).message };
+      // The catalogue's editor voice: the token command, not the environment variable.
+      const remedy = remedyOf(e);
+      return { note: remedy ? messageText(remedy, 'editor') : asSentence((e as Error).message) };
     }
   }
 }

@@ -54,7 +54,7 @@ export class LiveMeter implements vscode.Disposable {
       } catch (e) {
         // A setting naming no board of this machine: said once, and the default metered meanwhile.
         if (!(e instanceof GpuSelectionError)) throw e;
-        this.gpuSettingError = `${e.message} Metering the GPUs CUDA_VISIBLE_DEVICES allows instead.`;
+        this.gpuSettingError = `${e.message} Metering the GPUs this process may use (CUDA's visible devices) instead.`;
         opened = await open('');
       }
       this.sources = opened.sources;

@@ -4,6 +4,7 @@
 // resolves through the same code.
 import { intensityText } from '../core/units';
 import * as vscode from 'vscode';
+import { sourceName } from '../core/citations';
 import { dataset } from '../core/carbon/datasets';
 import { parseCoordinates, resolvePlace, type IntensityFigure } from '../core/carbon/intensity';
 import { searchPlaces } from '../core/carbon/placeSearch';
@@ -14,8 +15,7 @@ type Item = vscode.QuickPickItem & { value?: string };
 const HINT =
   'Try the country (France or FR), a US state, Canadian province or Nordic zone, a cloud region id, or latitude,longitude (live intensity).';
 
-const describeFigure = (f: IntensityFigure) =>
-  `${intensityText(f.gco2PerKwh)} (${f.source}${f.year ? `, ${f.year}` : ''})`;
+const describeFigure = (f: IntensityFigure) => `${intensityText(f.gco2PerKwh)} (${sourceName(f.source, f.year)})`;
 
 function cloudRegions(config: CarbonLensConfig): Item[] {
   const items: Item[] = [];
@@ -41,10 +41,11 @@ function typedItems(text: string, config: CarbonLensConfig): Item[] {
   if (parseCoordinates(v)) return [{ label: v, description: 'coordinates: live intensity only', value: v }];
   const found = searchPlaces(v, { dataset: config.dataset });
   if (found.length === 0) return [{ label: `$(error) No place named '${v}'`, detail: HINT, alwaysShow: true }];
+  // Figures of one place from several years come newest first; the source's short name and year say which is which.
   return found.map((c) => ({
     label: c.label,
-    description: `${c.kind} · ${intensityText(c.figure.gco2PerKwh)}`,
-    detail: `${c.figure.source}${c.figure.year ? `, ${c.figure.year}` : ''}`,
+    description: `${c.kind}${c.within ? ` in ${c.within}` : ''} · ${intensityText(c.figure.gco2PerKwh)}`,
+    detail: sourceName(c.figure.source, c.figure.year),
     value: c.value,
     alwaysShow: true,
   }));

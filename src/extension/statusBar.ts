@@ -7,6 +7,7 @@ import type { EnergySource } from '../core/energy/source';
 import type { Forecast } from '../core/carbon/forecast';
 import { cleanerSoon } from '../core/carbon/window';
 import type { SessionTotals } from '../protocol';
+import { statusAttention } from './statusAttention';
 
 export const STATUS_ITEM_ID = 'carbonlens.status';
 
@@ -32,11 +33,14 @@ export interface StatusState {
   forecast?: Forecast;
   /** The GPU boards metered and those left out. */
   gpus?: GpuMetering;
+  /** Why the location set gives no figure. */
+  intensityProblem?: string;
 }
 
 /**
  * The single status bar item: live power and the session's CO2, a tooltip with the breakdown
- * and where each figure comes from, a warning colour when every figure is an estimate.
+ * and where each figure comes from; the warning colour only when something needs action
+ * (statusAttention): estimated power on a machine without counters is normal.
  */
 export class CarbonLensStatusItem implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem(STATUS_ITEM_ID, vscode.StatusBarAlignment.Right, 100);
@@ -66,11 +70,10 @@ export class CarbonLensStatusItem implements vscode.Disposable {
     if (reading?.readings.some((r) => r.powerW !== undefined)) {
       this.label = `$(pulse) ${formatWatts(reading.totalW)}${session?.grams !== undefined ? ` · ${gramsText(session.grams)}` : ''}`;
     }
-    this.item.backgroundColor = state.estimatesOnly
-      ? new vscode.ThemeColor('statusBarItem.warningBackground')
-      : undefined;
+    const attention = statusAttention(state);
+    this.item.backgroundColor = attention ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.accessibilityInformation = {
-      label: `CarbonLens: ${this.label.replace('$(pulse) ', '')}; open the emissions panel`,
+      label: `CarbonLens: ${this.label.replace('$(pulse) ', '')}${attention ? `; ${attention.text}` : ''}; open the emissions panel`,
       role: 'button',
     };
     this.render();
@@ -146,11 +149,10 @@ export function tooltip(state: StatusState): vscode.MarkdownString {
     md.appendMarkdown('Starting the meter…\n\n');
   }
   if (state.estimatesOnly) {
-    const fixable = state.notes?.some((n) => /permission denied|sudo|chmod|udev/i.test(n));
     md.appendMarkdown(
-      fixable
+      statusAttention(state)?.kind === 'counter-unreadable'
         ? '$(warning) Every figure is an estimate: a power counter is here but this user cannot read it. [System info](command:carbonlens.showSystemInfo) says how to allow it.\n\n'
-        : '$(warning) Every figure is an estimate: this machine exposes no power counter (no RAPL, no NVIDIA GPU; a virtual machine usually has none).\n\n',
+        : '$(info) Power is estimated from the processor and its load: this machine exposes no power counter (no RAPL, no NVIDIA GPU), as most virtual machines and many laptops. Nothing to fix.\n\n',
     );
   }
   const s = state.session;
@@ -166,8 +168,12 @@ export function tooltip(state: StatusState): vscode.MarkdownString {
     md.appendMarkdown(
       `Grid: ${intensityText(f.gco2PerKwh)}, ${escapeMarkdown(where)}; ${f.dataset === 'live' ? 'live' : escapeMarkdown(f.dataset)}, ${escapeMarkdown(f.source)}${f.year ? ` ${f.year}` : ''}${f.fallback ? ' (fallback)' : ''}\n\n`,
     );
+  } else if (state.intensityProblem) {
+    md.appendMarkdown(
+      `$(warning) Grid: ${escapeMarkdown(state.intensityProblem)} [Change the location](command:carbonlens.setLocation)\n\n`,
+    );
   } else {
-    md.appendMarkdown('Grid: location unknown, so no CO2 yet.\n\n');
+    md.appendMarkdown('Grid: location unknown, so no CO2 yet. [Set the location](command:carbonlens.setLocation)\n\n');
   }
   md.appendMarkdown(
     '[$(graph) Panel](command:carbonlens.showPanel) · [$(location) Location](command:carbonlens.setLocation) · ' +

@@ -33,7 +33,7 @@ export function loadSystemReport(cliPath: string, signal?: AbortSignal, timeoutM
         try {
           resolve(JSON.parse(stdout) as SystemReport);
         } catch {
-          reject(new Error(`Reading the system inventory failed: 'carbonlens info --json' printed no JSON.`));
+          reject(new Error(`Reading the system inventory failed: the system report printed no JSON.`));
         }
       },
     );

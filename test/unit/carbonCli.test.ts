@@ -56,7 +56,7 @@ describe('carbonlens estimate', () => {
   it('prints the formula in text', async () => {
     const r = await run('estimate', '--energy-kwh', '1', '--region', 'us-west4-a');
     assert.match(r.out, /^1 kWh x 357 gCO2e\/kWh x PUE 1 = 357 g CO2e$/m);
-    assert.match(r.out, /gcp us-west4, Las Vegas; latest: 2024\.csv of GoogleCloudPlatform\/region-carbon-info, 2024/);
+    assert.match(r.out, /gcp us-west4, Las Vegas; latest: Google Cloud 2024$/m);
     const tiny = await run('estimate', '--energy-kwh', '0.00000001', '--region', 'us-west4-a');
     assert.match(tiny.out, /= 3\.57 µg CO2e$/m, 'no exponent notation');
   });
@@ -65,6 +65,19 @@ describe('carbonlens estimate', () => {
     const ambiguous = await run('estimate', '--energy-kwh', '1', '--location', 'Oregon');
     assert.equal(ambiguous.code, 2);
     assert.match(ambiguous.err, /'Oregon' matches 3 places/);
+    // Each choice is named as --location or --place takes it, newest figure first, with its year.
+    assert.match(
+      ambiguous.err,
+      /Name one \(newest figure first\): gcp us-west1 \(Oregon, .*Google Cloud 2024\); aws us-west-2 .*AWS 2020\); Oregon \(OR\), USA .*2016\)/,
+    );
+    const chosen = await run('estimate', '--energy-kwh', '1', '--place', 'Oregon (OR), USA', '--json');
+    assert.deepEqual([chosen.code, JSON.parse(chosen.out).scope], [0, 'subnational']);
+    // A country's name is the country, by either option.
+    for (const flag of ['--location', '--place']) {
+      const france = await run('estimate', '--energy-kwh', '1', flag, 'France', '--json');
+      assert.equal(france.code, 0, france.err);
+      assert.deepEqual([JSON.parse(france.out).scope, JSON.parse(france.out).country_iso3], ['country', 'FRA']);
+    }
     const unknown = await run('estimate', '--energy-kwh', '1', '--region', 'us-wset1');
     assert.equal(unknown.code, 2);
     assert.match(unknown.err, /gcp us-west1/);
@@ -75,7 +88,7 @@ describe('carbonlens estimate', () => {
     );
     assert.match(
       (await run('estimate', '--energy-kwh', '1')).err,
-      /Give one of --intensity, --region, --location or --country/,
+      /Give one of --intensity, --region, --location \(--place\) or --country/,
     );
     assert.match(
       (await run('estimate', '--energy-kwh', '1', '--country', 'DE', '--region', 'us-west1')).err,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dataset, DATASET_NAMES } from '../../src/core/carbon/datasets';
 import { searchPlaces } from '../../src/core/carbon/placeSearch';
+import { sourceName } from '../../src/core/citations';
 import {
   LookupError,
   parseCoordinates,
@@ -127,10 +128,64 @@ describe('Place search (Set Location and --place)', () => {
     assert.ok(paris.includes('country: FR'), paris.join(' | '));
     assert.ok(paris.includes('cloud region: aws eu-west-3'), paris.join(' | '));
     assert.equal(kinds('Germany')[0], 'country: DE');
-    assert.equal(kinds('California')[0], 'region of a country: California (CA), USA');
+    assert.ok(kinds('California').includes('region of a country: California (CA), USA'));
     assert.equal(kinds('FR')[0], 'country: FR');
     assert.equal(kinds('SE3')[0], 'region of a country: SE3 - Sweden Bidding Zone 3 (Southern Sweden), SWE');
     assert.deepEqual(kinds('Lyon'), [], 'an unknown place is not guessed');
+  });
+
+  it('lists the cloud regions located in a state or country under it, after it', () => {
+    const texas = searchPlaces('Texas');
+    const dallas = texas.find((c) => c.value === 'gcp us-south1');
+    assert.equal(dallas?.within, 'Texas (TX)', texas.map((c) => c.value).join(' | '));
+    assert.ok(
+      texas.findIndex((c) => c.value === 'Texas (TX), USA') < texas.indexOf(dallas!),
+      'the state comes before what is in it',
+    );
+    const germany = kinds('Germany');
+    assert.equal(germany[0], 'country: DE');
+    for (const r of ['gcp europe-west3', 'aws eu-central-1', 'azure germanywestcentral'])
+      assert.ok(germany.includes(`cloud region: ${r}`), `${r} in ${germany.join(' | ')}`);
+    assert.equal(searchPlaces('Germany').find((c) => c.value === 'aws eu-central-1')?.within, 'Germany');
+    // Not every region of the country's continent: only those in it.
+    assert.ok(!germany.includes('cloud region: gcp europe-west9'));
+  });
+
+  it('puts the newest of several figures for one place first', () => {
+    const oregon = searchPlaces('Oregon').filter((c) => !c.within && c.kind !== 'country');
+    assert.deepEqual(
+      oregon.map((c) => [c.value, c.figure.year]),
+      [
+        ['gcp us-west1', 2024],
+        ['aws us-west-2', 2020],
+        ['Oregon (OR), USA', 2016],
+      ],
+    );
+  });
+
+  it('resolves a country name to the country through every door, even where a cloud region shares it', () => {
+    for (const f of [
+      resolveIntensity({ location: 'France' }),
+      resolveIntensity({ place: 'France' }),
+      resolvePlace('France'),
+      resolvePlace('germany'),
+    ])
+      assert.equal(f.scope, 'country', f.location);
+    assert.equal(resolveIntensity({ location: 'aws us-west-2' }).region, 'us-west-2', '--location takes a region too');
+  });
+
+  it('names each source shortly, with its year, and never with a commit or a path', () => {
+    assert.equal(sourceName(resolvePlace('FR').source, 2024), 'Ember 2024');
+    assert.equal(sourceName(resolvePlace('aws us-west-2').source, 2020), 'Cloud Carbon Footprint, AWS 2020');
+    assert.equal(sourceName(resolvePlace('gcp us-west1').source, 2024), 'Google Cloud 2024');
+    for (const name of DATASET_NAMES) {
+      const d = dataset(name);
+      for (const r of [...d.regions(), ...d.countries(), ...d.subnational()]) {
+        const short = sourceName(r.source, r.year);
+        assert.ok(short.length <= 45 && !/[@/]|\.ts\b|\.json\b|\.csv\b/.test(short), `${short} for ${r.source}`);
+        if (r.year) assert.ok(short.endsWith(String(r.year)), short);
+      }
+    }
   });
 
   it('gives values that resolve, through the same code as the CLI, to the figure shown', () => {
@@ -151,7 +206,7 @@ describe('Place search (Set Location and --place)', () => {
   });
 
   it('says what to try for a place it does not know, and lists choices without a stray question mark', () => {
-    assert.throws(() => resolvePlace('Lyon'), /No place named 'Lyon'.*--country FR/);
+    assert.throws(() => resolvePlace('Lyon'), /No place named 'Lyon'.*\(France or FR\)/);
     assert.throws(
       () => resolvePlace('Paris'),
       (e: Error) => /matches \d places/.test(e.message) && !e.message.endsWith('?'),

@@ -83,7 +83,7 @@ describe('carbonlens run', { timeout: 120_000 }, () => {
     assert.equal(r.out, 'to stdout\n', 'stdout is the command’s alone');
     assert.match(
       r.err,
-      /^to stderr\ncarbonlens: node ran [\d.]+ s: .* CO2e at .* gCO2e\/kWh \((own share|machine total)\); machine total .*(cpu|ram) .* above idle.*; exit 7\.\n$/,
+      /^to stderr\ncarbonlens: node ran [\d.]+ s: .* CO2e at .* gCO2e\/kWh \((own share|machine total)\); machine total .*(cpu|ram) .* above idle.*; exit 7\.\ncarbonlens: appended to \S*emissions\.csv and \S*carbonlens-runs\.jsonl\.\n$/,
     );
     const last = records().at(-1);
     assert.equal(records().length, before + 1);

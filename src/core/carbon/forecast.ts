@@ -15,6 +15,7 @@ import {
 import { forecastPoint, type PlacedSlots, placeSlots, utcText } from './forecastSlots';
 import { isPhysicalIntensity } from './physicalIntensity';
 import type { IntensitySlot } from './window';
+import { withRemedy } from '../messages';
 
 export type ForecastTarget =
   | { kind: 'uk-national' }
@@ -62,9 +63,7 @@ export function forecastTarget(
   if (place.countryIso3 === 'GBR' && !options.electricityMapsToken) return { kind: 'uk-national' };
   const zone = place.countryIso3 && ALPHA3_TO_ALPHA2[place.countryIso3];
   if (options.electricityMapsToken && zone) return { kind: 'zone', zone, label: place.location };
-  throw new NoForecastError(
-    `No forecast for ${place.location}: the UK Carbon Intensity API covers Great Britain only (--country GB or --postcode), and Electricity Maps needs a token (ELECTRICITYMAPS_TOKEN; forecasts depend on your plan).`,
-  );
+  throw withRemedy(new NoForecastError(''), { id: 'noForecast', params: { location: place.location } });
 }
 
 const HALF_HOUR = 30 * 60_000;

@@ -1,3 +1,4 @@
+import { sourceName } from '../citations';
 import { intensityText } from '../units';
 import { ISO_ALPHA2_TO_ALPHA3 } from '../../generated/intensityTables';
 import { dataset, type CloudProvider, type CloudRegionRow, type DatasetName } from './datasets';
@@ -22,7 +23,13 @@ export interface IntensityFigure {
   datetime?: string;
 }
 
-export type IntensityQuery = { intensity: number } | { region: string } | { location: string } | { country: string };
+/** `location` and `place` are the same free text (`resolvePlace`): a region id, a country, a place. */
+export type IntensityQuery =
+  | { intensity: number }
+  | { region: string }
+  | { location: string }
+  | { place: string }
+  | { country: string };
 
 export interface LookupOptions {
   dataset?: DatasetName;
@@ -35,10 +42,12 @@ export class LookupError extends Error {
   constructor(
     message: string,
     readonly candidates: string[],
+    /** Says what the candidates are when there are several. */
+    lead = 'Close matches',
   ) {
     super(
       candidates.length
-        ? `${message} ${candidates.length === 1 ? `Did you mean ${candidates[0]}?` : `Close matches: ${candidates.join('; ')}.`}`
+        ? `${message} ${candidates.length === 1 ? `Did you mean ${candidates[0]}?` : `${lead}: ${candidates.join('; ')}.`}`
         : message,
     );
   }
@@ -48,8 +57,9 @@ export class LookupError extends Error {
 export const normalisePlace = (s: string) =>
   s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
 
+/** "gcp us-west1 (Oregon, 79.2 gCO2e/kWh, Google Cloud 2024)": the text that names it alone, then what it is. */
 const describeRegion = (r: CloudRegionRow) =>
-  `${r.provider} ${r.region} (${r.location || r.countryIso3}, ${intensityText(r.gco2PerKwh)})`;
+  `${r.provider} ${r.region} (${r.location || r.countryIso3}, ${intensityText(r.gco2PerKwh)}, ${sourceName(r.source, r.year)})`;
 
 export function regionFigure(r: CloudRegionRow, name: DatasetName): IntensityFigure {
   return {
@@ -81,7 +91,7 @@ export function resolveIntensity(query: IntensityQuery, options: LookupOptions =
   }
   if ('region' in query) return resolveRegion(query.region, options);
   if ('country' in query) return resolveCountry(query.country, options);
-  return resolveLocation(query.location, options);
+  return resolvePlace('place' in query ? query.place : query.location, options);
 }
 
 /** Cloud zones name their region: GCP `us-west4-a`, AWS `us-east-1a`. */
@@ -102,10 +112,7 @@ function resolveRegion(input: string, options: LookupOptions): IntensityFigure {
   }
   if (matches.length === 1) return regionFigure(matches[0]!, name);
   if (matches.length > 1)
-    throw new LookupError(
-      `'${input}' is a region of several providers; add the provider.`,
-      matches.map(describeRegion),
-    );
+    throw new LookupError(`'${input}' is a region of several providers.`, matches.map(describeRegion), 'Name one');
   const where = `${options.provider ? `${options.provider} ` : ''}region`;
   throw new LookupError(
     `No ${where} '${input}' in the ${name} dataset.`,
@@ -121,7 +128,7 @@ function resolveCountry(input: string, options: LookupOptions): IntensityFigure 
   const countries = dataset(name).countries();
   if (countries.length === 0)
     throw new LookupError(
-      `The ${name} dataset has no country figures: use --region or --location, or another dataset.`,
+      `The ${name} dataset has no country figures: give a cloud region or a place, or use another dataset.`,
       [],
     );
   const code = input.trim().toUpperCase();
@@ -170,6 +177,9 @@ interface Place {
   names: string[];
   label: string;
   countryIso3?: string;
+  /** Set for a country: its name, typed in full, means the country. */
+  isCountry?: boolean;
+  year: number | null;
   figure: () => IntensityFigure;
 }
 
@@ -184,14 +194,16 @@ function places(options: LookupOptions): Place[] {
       names: placeNames(r.location),
       label: describeRegion(r),
       countryIso3: r.countryIso3,
+      year: r.year,
       figure: () => regionFigure(r, name),
     }));
   if (options.provider) return out;
   for (const s of ds.subnational()) {
     out.push({
       names: placeNames(s.region),
-      label: `${s.countryIso3} ${s.region} (${intensityText(s.gco2PerKwh)})`,
+      label: `${s.region}, ${s.countryIso3} (${intensityText(s.gco2PerKwh)}, ${sourceName(s.source, s.year)})`,
       countryIso3: s.countryIso3,
+      year: s.year,
       figure: () => ({
         gco2PerKwh: s.gco2PerKwh,
         scope: 'subnational',
@@ -206,7 +218,10 @@ function places(options: LookupOptions): Place[] {
   for (const c of ds.countries()) {
     out.push({
       names: [normalisePlace(c.name)],
-      label: `${c.iso3} ${c.name} (${intensityText(c.gco2PerKwh)})`,
+      label: `${c.name} (${c.iso3}, ${intensityText(c.gco2PerKwh)}, ${sourceName(c.source, c.year)})`,
+      isCountry: true,
+      countryIso3: c.iso3,
+      year: c.year,
       figure: () => ({
         gco2PerKwh: c.gco2PerKwh,
         scope: 'country',
@@ -236,15 +251,19 @@ function resolveLocation(input: string, options: LookupOptions): IntensityFigure
   const key = normalisePlace(country ? narrowed![1]! : input);
   const all = places(options).filter((p) => !country || p.countryIso3 === country);
   const matches = all.filter((p) => p.names.includes(key));
+  // A country's name means the country, not a cloud region that carries the same name.
+  const countries = matches.filter((p) => p.isCountry);
+  if (countries.length === 1) return countries[0]!.figure();
   if (matches.length === 1) return matches[0]!.figure();
   if (matches.length > 1) {
     throw new LookupError(
-      `'${input}' matches ${matches.length} places; add --provider, or give a region id or a country.`,
-      matches.map((m) => m.label),
+      `'${input}' matches ${matches.length} places.`,
+      matches.sort((a, b) => (b.year ?? 0) - (a.year ?? 0)).map((m) => m.label),
+      'Name one (newest figure first)',
     );
   }
   throw new LookupError(
-    `No place named '${input}' in the ${options.dataset ?? 'latest'} dataset: give its country (--country FR), a US state, Canadian province or Nordic zone, a cloud region id, or latitude,longitude with live intensity.`,
+    `No place named '${input}' in the ${options.dataset ?? 'latest'} dataset: give its country (France or FR), a US state, Canadian province or Nordic zone, a cloud region id, or latitude,longitude with live intensity.`,
     closest(
       key,
       all.flatMap((p) => p.names.map((n): [string, string] => [n, p.label])),

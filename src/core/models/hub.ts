@@ -22,6 +22,7 @@ import { writeFileAtomically } from '../atomicWrite';
 import { UserError } from '../userError';
 import { BoundedReadError, METADATA_LIMITS, readJson, timedOut, timeLimit } from '../boundedJson';
 import { tryLock } from '../fileLock';
+import { withRemedy } from '../messages';
 
 export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
 
@@ -113,7 +114,7 @@ interface Manifest {
   files: Record<string, { size: number; etag: string }>;
 }
 
-const MANIFEST = '.carbonlens-manifest.json';
+export const MANIFEST = '.carbonlens-manifest.json';
 const IDLE_TIMEOUT_MS = 60_000;
 const MAX_REDIRECTS = 5;
 
@@ -459,14 +460,15 @@ export class HubClient {
         );
       if (init.signal?.aborted) throw new HubError(`Download of ${describe(repo)} cancelled.`, 'cancelled');
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      const offline =
-        repo.type === 'dataset'
-          ? 'or give a local evaluation set (--dataset: a folder with labels.csv, a .jsonl, a .txt of prompts)'
-          : 'or work offline with a cached model or a local model folder';
-      throw new HubError(
-        `Cannot reach ${this.shown} to fetch ${describe(repo)} (${cause?.code ?? cause?.message ?? (e as Error).message}). Check the network or HF_ENDPOINT, ${offline}.`,
-        'network',
-      );
+      throw withRemedy(new HubError('', 'network'), {
+        id: 'hubUnreachable',
+        params: {
+          host: this.shown,
+          what: describe(repo),
+          cause: cause?.code ?? cause?.message ?? (e as Error).message,
+          dataset: repo.type === 'dataset',
+        },
+      });
     }
     if (res.ok || (res.status >= 300 && res.status < 400)) return res;
     const what = path ? `${path} of ${describe(repo)}` : describe(repo);

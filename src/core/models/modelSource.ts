@@ -1,8 +1,10 @@
 // A model named by a local folder or a hub id, made into a local folder transformers.js loads.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { HubError, type HubClient, type Snapshot, type SnapshotOptions } from './hub';
 import { availableDtypes, modelFiles, type Dtype, type ModelKind } from './tasks';
+import { withRemedy } from '../messages';
+import { HUB_ID, listFolder } from './modelName';
 
 export interface ResolvedModel {
   /** The hub id, or the folder as given. */
@@ -14,23 +16,14 @@ export interface ResolvedModel {
   from?: Snapshot['from'];
 }
 
-const HUB_ID = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/;
-
-/** The folder's files and those one level down (onnx/, or Stable Diffusion's component folders). */
-function listFolder(folder: string): string[] {
-  return readdirSync(folder).flatMap((f) =>
-    statSync(join(folder, f)).isDirectory() ? readdirSync(join(folder, f)).map((g) => `${f}/${g}`) : [f],
-  );
-}
-
 function dtypeError(model: string, task: ModelKind, dtype: Dtype, files: readonly string[]): Error {
   const have = availableDtypes(task, files);
+  if (have.length)
+    return withRemedy(new HubError('', 'not-found'), { id: 'weightsMissing', params: { model, dtype, task, have } });
   return new HubError(
-    have.length
-      ? `${model} has no ${dtype} weights for ${task}: it has ${have.join(', ')} (pass --dtype ${have[0]}).`
-      : `${model} has no ONNX graphs for ${task} (expected ${modelFiles(task, dtype, [])
-          .required.filter((f) => f.endsWith('.onnx'))
-          .join(' and ')}); export it with Optimum, or use a repository that has them.`,
+    `${model} has no ONNX graphs for ${task} (expected ${modelFiles(task, dtype, [])
+      .required.filter((f) => f.endsWith('.onnx'))
+      .join(' and ')}); export it with Optimum, or use a repository that has them.`,
     'not-found',
   );
 }

@@ -13,6 +13,7 @@ import { webgpuUnavailable } from './webgpuProbe';
 export { librarySearchPath };
 import type { Dtype, Task } from './tasks';
 import { ModelFileError, type PromptTokenizer } from '../bench/promptFit';
+import { withRemedy } from '../messages';
 
 export const DEVICES = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const;
 export type Device = (typeof DEVICES)[number];
@@ -192,11 +193,8 @@ export async function loadPipeline(
     }
   }
   const tried = attempts.map((a) => `${a.device}: ${a.reason}`).join('; ');
-  throw new Error(
-    choice === 'auto'
-      ? `No device could run the model (${tried}).`
-      : `The model did not run on ${choice} (${tried}). Try --device auto or --device cpu.`,
-  );
+  if (choice !== 'auto') throw withRemedy(new Error(''), { id: 'deviceFailed', params: { device: choice, tried } });
+  throw new Error(`No device could run the model (${tried}).`);
 }
 
 /**

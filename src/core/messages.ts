@@ -1,0 +1,131 @@
+// The messages that tell a person what to do, in two voices: the command line names flags and
+// environment variables; the editor names its own settings and commands and renders each remedy
+// as a control (a button that picks a folder, opens a setting or runs a command). An error that
+// carries a MessageRef is shown in the voice of whoever shows it: its `message` is the CLI's, and
+// `carbonlens bench --events` passes the reference to the editor, which renders its own.
+
+/** What the editor offers beside the text. */
+export type EditorControl =
+  | { kind: 'command'; command: string; label: string }
+  | { kind: 'setting'; setting: string; label: string }
+  | { kind: 'pickFolder'; label: string }
+  /** The same run again with one choice changed. */
+  | { kind: 'retry'; label: string; set: { dtype?: string; device?: string } };
+
+export interface Voices {
+  /** What happened; the same in both voices (no flag, no setting). */
+  detail: string;
+  /** The remedy for a terminal. */
+  cli: string;
+  /** The remedy in the editor: its settings and commands by name, never a flag. */
+  editor: string;
+  controls: EditorControl[];
+}
+
+const TOKEN_COMMAND: EditorControl = {
+  kind: 'command',
+  command: 'carbonlens.setElectricityMapsToken',
+  label: 'Set Electricity Maps Token',
+};
+const HUB_SETTING: EditorControl = { kind: 'setting', setting: 'carbonlens.hub.endpoint', label: 'Open Hub Setting' };
+
+const CATALOGUE = {
+  /** The hub cannot be reached (offline, a wrong mirror). */
+  hubUnreachable: (p: { host: string; what: string; cause: string; dataset: boolean }): Voices => ({
+    detail: `Cannot reach ${p.host} to fetch ${p.what} (${p.cause}).`,
+    cli: `Check the network or HF_ENDPOINT, ${
+      p.dataset
+        ? 'or give a local evaluation set (--dataset: a folder with labels.csv, a .jsonl, a .txt of prompts)'
+        : 'or work offline with a cached model or a local model folder'
+    }.`,
+    editor: `Check the network or the setting carbonlens.hub.endpoint, ${
+      p.dataset
+        ? 'or pick a local evaluation set (a folder with labels.csv, a .jsonl, a .txt of prompts)'
+        : 'or pick a local model folder'
+    }.`,
+    controls: [{ kind: 'pickFolder', label: p.dataset ? 'Pick a Local Set' : 'Pick a Model Folder' }, HUB_SETTING],
+  }),
+  /** A model has weights, but not of the precision asked for. */
+  weightsMissing: (p: { model: string; dtype: string; task: string; have: string[] }): Voices => ({
+    detail: `${p.model} has no ${p.dtype} weights for ${p.task}: it has ${p.have.join(', ')}.`,
+    cli: `Pass --dtype ${p.have[0]}.`,
+    editor: `Run it again with ${p.have[0]} weights.`,
+    controls: [{ kind: 'retry', label: `Run Again with ${p.have[0]}`, set: { dtype: p.have[0] } }],
+  }),
+  /** The device asked for could not run the model. */
+  deviceFailed: (p: { device: string; tried: string }): Voices => ({
+    detail: `The model did not run on ${p.device} (${p.tried}).`,
+    cli: 'Try --device auto or --device cpu.',
+    editor: 'Run it again on auto (the fastest device that works) or on the CPU.',
+    controls: [
+      { kind: 'retry', label: 'Run Again on auto', set: { device: 'auto' } },
+      { kind: 'retry', label: 'Run Again on cpu', set: { device: 'cpu' } },
+    ],
+  }),
+  /** No source publishes a forecast for the place. */
+  noForecast: (p: { location: string }): Voices => ({
+    detail: `No forecast for ${p.location}: the UK Carbon Intensity API covers Great Britain only, and Electricity Maps needs a token (forecasts depend on your plan).`,
+    cli: 'Give a place in Great Britain (--country GB or --postcode), or set ELECTRICITYMAPS_TOKEN.',
+    editor: 'Set the location to a place in Great Britain, or set an Electricity Maps token.',
+    controls: [TOKEN_COMMAND, { kind: 'command', command: 'carbonlens.setLocation', label: 'Set Location' }],
+  }),
+} satisfies Record<string, (p: never) => Voices>;
+
+export type MessageId = keyof typeof CATALOGUE;
+export type MessageParams<K extends MessageId> = Parameters<(typeof CATALOGUE)[K]>[0];
+/** A message by id and parameters: serialisable, so the CLI can pass it to the editor. */
+export type MessageRef = { [K in MessageId]: { id: K; params: MessageParams<K> } }[MessageId];
+
+export const MESSAGE_IDS = Object.keys(CATALOGUE) as MessageId[];
+
+export function voices(ref: MessageRef): Voices {
+  return (CATALOGUE[ref.id] as (p: MessageRef['params']) => Voices)(ref.params);
+}
+
+/** The whole sentence in one voice. */
+export function messageText(ref: MessageRef, voice: 'cli' | 'editor'): string {
+  const v = voices(ref);
+  return `${v.detail} ${voice === 'cli' ? v.cli : v.editor}`;
+}
+
+/** A message that stands alone as a sentence: a capital first, a full stop last ("the UK API answered HTTP 503"). */
+export const asSentence = (s: string) => {
+  const t = s.trim();
+  return t ? `${t[0]!.toUpperCase()}${t.slice(1)}${/[.!?)]$/.test(t) ? '' : '.'}` : t;
+};
+
+/** Whether a value is a MessageRef of this catalogue (it crossed a process boundary). */
+export function isMessageRef(value: unknown): value is MessageRef {
+  const v = value as { id?: unknown; params?: unknown } | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.id === 'string' &&
+    Object.hasOwn(CATALOGUE, v.id) &&
+    typeof v.params === 'object' &&
+    v.params !== null
+  );
+}
+
+/** Gives `error` the CLI voice of `ref` as its message and keeps the reference for the editor. */
+export function withRemedy<E extends Error>(error: E, ref: MessageRef): E & { remedy: MessageRef } {
+  error.message = messageText(ref, 'cli');
+  return Object.assign(error, { remedy: ref });
+}
+
+/** The reference an error carries, if any. */
+export const remedyOf = (e: unknown): MessageRef | undefined => {
+  const r = (e as { remedy?: unknown } | null)?.remedy;
+  return isMessageRef(r) ? r : undefined;
+};
+
+/** Parameters that exercise every entry, for the tests of both voices. */
+export const MESSAGE_EXAMPLES: { [K in MessageId]: MessageParams<K>[] } = {
+  hubUnreachable: [
+    { host: 'huggingface.co', what: 'model google/vit-base-patch16-224', cause: 'ENOTFOUND', dataset: false },
+    { host: 'huggingface.co', what: 'dataset uoft-cs/cifar10', cause: 'ENOTFOUND', dataset: true },
+  ],
+  weightsMissing: [{ model: './my-model', dtype: 'q4f16', task: 'text-generation', have: ['fp32'] }],
+  deviceFailed: [{ device: 'webgpu', tried: 'webgpu: no adapter' }],
+  noForecast: [{ location: 'France' }],
+};

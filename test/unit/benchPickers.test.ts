@@ -1,0 +1,137 @@
+// What Run Benchmark's pickers offer (src/extension/benchPickers.ts) rests on these core rules:
+// a model name checked as typed, a folder's weights read before asking, sample sizes bounded by
+// the set, and the devices probed as --device auto probes them.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { sampleChoices, setSize } from '../../src/core/bench/datasets/setSize';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { devicesHere } from '../../src/core/models/devicesHere';
+import { MANIFEST } from '../../src/core/models/hub';
+import { cachedModels, datasetCached, hubUnreachable } from '../../src/core/models/offline';
+import { folderDtypes, modelNameProblem } from '../../src/core/models/modelName';
+
+describe('Run Benchmark offers only what can work', { timeout: 60_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'carbonlens-pickers-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('checks a model name as it is typed: a hub id or a folder here', () => {
+    assert.equal(modelNameProblem('google/vit-base-patch16-224'), undefined);
+    assert.equal(modelNameProblem('gpt2'), undefined);
+    assert.equal(modelNameProblem(dir), undefined, 'an existing folder');
+    assert.match(modelNameProblem('hello world') ?? '', /not a hub model id/);
+    assert.match(modelNameProblem('org/a--b') ?? '', /no '--'/);
+    assert.match(modelNameProblem(join(dir, 'missing')) ?? '', /No folder/);
+    assert.match(modelNameProblem('  ') ?? '', /Type a model id/);
+  });
+
+  it("reads a folder's weights before asking which", () => {
+    const model = join(dir, 'lm');
+    mkdirSync(join(model, 'onnx'), { recursive: true });
+    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'])
+      writeFileSync(join(model, f), '{}');
+    assert.deepEqual(folderDtypes(model, 'text-generation'), ['fp32']);
+    writeFileSync(join(model, 'onnx/model_q4f16.onnx'), '');
+    assert.deepEqual(folderDtypes(model, 'text-generation')?.sort(), ['fp32', 'q4f16']);
+    assert.equal(folderDtypes('org/name', 'text-generation'), undefined, 'a hub id is not read');
+  });
+
+  it('bounds the sample sizes by the set, with "all N"', () => {
+    const images = join(dir, 'eight');
+    mkdirSync(images);
+    writeFileSync(
+      join(images, 'labels.csv'),
+      `file,label\n${[...Array(8)].map((_, i) => `${i}.png,cat`).join('\n')}\n`,
+    );
+    assert.equal(setSize('image-classification', images), 8);
+    assert.deepEqual(sampleChoices(500, 8), [{ n: 8, all: true }]);
+    assert.deepEqual(
+      sampleChoices(50, 60).map((c) => c.n),
+      [5, 25, 50, 60],
+    );
+    assert.equal(sampleChoices(50, 60).at(-1)?.all, true);
+    // The built-in sets: 40 prompts, 100 questions; rendered words are any number.
+    assert.equal(setSize('text-to-image'), 40);
+    assert.deepEqual(
+      sampleChoices(20, setSize('text-to-image')).map((c) => (c.all ? `all ${c.n}` : c.n)),
+      [2, 10, 20, 'all 40'],
+    );
+    assert.equal(setSize('image-to-text'), undefined);
+    assert.deepEqual(
+      sampleChoices(300, undefined).map((c) => c.n),
+      [30, 150, 300, 600],
+    );
+    const jsonl = join(dir, 'qa.jsonl');
+    writeFileSync(jsonl, '{"prompt":"1+1","answer":"2"}\n\n{"prompt":"2+2","answer":"4"}\n');
+    assert.equal(setSize('text-generation', jsonl), 2);
+    assert.equal(setSize('summarization', join(dir, 'none.jsonl')), undefined);
+  });
+
+  it('tells an unreachable hub, in a few words and within its bound, from one that answers', async () => {
+    const server = createServer((_req, res) => res.writeHead(401).end());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      assert.equal(await hubUnreachable(`http://127.0.0.1:${port}`), undefined, 'any answer means reachable');
+    } finally {
+      server.close();
+    }
+    assert.match((await hubUnreachable('http://127.0.0.1:9')) ?? '', /^127\.0\.0\.1:9 cannot be reached \(\w+/);
+    const never = () =>
+      new Promise<Response>((_r, reject) =>
+        setTimeout(() => reject(Object.assign(new Error('t'), { name: 'TimeoutError' })), 10),
+      );
+    assert.match((await hubUnreachable('https://hub.example', never, 50)) ?? '', /did not answer within 0\.05 s/);
+  });
+
+  it('finds the models and sets already downloaded, which run offline', () => {
+    const hub = join(dir, 'hub');
+    const model = join(hub, 'models', 'org', 'tiny-lm');
+    mkdirSync(model, { recursive: true });
+    writeFileSync(join(model, MANIFEST), JSON.stringify({ files: { 'config.json': {}, 'onnx/model.onnx': {} } }));
+    const partial = join(hub, 'models', 'org', 'no-graphs');
+    mkdirSync(partial, { recursive: true });
+    writeFileSync(join(partial, MANIFEST), JSON.stringify({ files: { 'config.json': {} } }));
+    assert.deepEqual(cachedModels(hub, 'text-generation'), ['org/tiny-lm']);
+    assert.deepEqual(cachedModels(join(dir, 'nothing'), 'text-generation'), []);
+    mkdirSync(join(hub, 'datasets', 'uoft-cs', 'cifar10'), { recursive: true });
+    writeFileSync(join(hub, 'datasets', 'uoft-cs', 'cifar10', MANIFEST), JSON.stringify({ files: {} }));
+    assert.equal(datasetCached(hub, 'uoft-cs/cifar10'), true);
+    assert.equal(datasetCached(hub, 'abisee/cnn_dailymail'), false);
+  });
+
+  it('lists every device with whether it can run here, and why not', async () => {
+    const found = await devicesHere({
+      platform: 'linux',
+      cuda: () => false,
+      vulkan: () => true,
+      webgpu: async () => 'no WebGPU adapter',
+    });
+    assert.deepEqual(
+      found.map((d) => [d.device, d.usable]),
+      [
+        ['cuda', false],
+        ['dml', false],
+        ['coreml', false],
+        ['webgpu', false],
+        ['cpu', true],
+      ],
+    );
+    assert.match(found.find((d) => d.device === 'cuda')?.why ?? '', /CUDA provider is not installed/);
+    assert.equal(found.find((d) => d.device === 'webgpu')?.why, 'no WebGPU adapter');
+    const gpu = await devicesHere({
+      platform: 'linux',
+      cuda: () => true,
+      cudaLibraries: () => undefined,
+      vulkan: () => true,
+      webgpu: async () => undefined,
+    });
+    assert.deepEqual(
+      gpu.filter((d) => d.usable).map((d) => d.device),
+      ['cuda', 'webgpu', 'cpu'],
+    );
+  });
+});
