@@ -2,6 +2,8 @@
 // column. A candidate without a suggestion is not a finding.
 import { intensityText } from '../units';
 import type { Candidate } from './candidates';
+import { modelNote, type ModelNote } from './modelNotes';
+import { silentUse, swapMisfit } from './modelUse';
 import { fileKind, scan, type FileKind } from './scanners';
 import { suggestModel, suggestRegion, suggestSchedule, type AdvisorOptions, type Suggestion } from './suggest';
 
@@ -20,6 +22,16 @@ export interface Finding {
   suggestion: Suggestion;
   /** One sentence, for a diagnostic. */
   message: string;
+  /** Other places the fix replaces too: literals of the same id that load only its tokenizer or processor. */
+  also?: { start: Position; end: Position }[];
+}
+
+/** A recognised model id with no finding, and why: for a hover and the output channel, never a diagnostic. */
+export interface Note extends ModelNote {
+  kind: 'model';
+  value: string;
+  start: Position;
+  end: Position;
 }
 
 export interface AdviseOptions extends AdvisorOptions {
@@ -87,24 +99,43 @@ export function message(c: Pick<Candidate, 'value'>, s: Suggestion): string {
 }
 
 export function adviseCandidates(candidates: readonly Candidate[], text: string, options: AdviseOptions): Finding[] {
+  return adviseWithNotes(candidates, text, options).findings;
+}
+
+/** A model swap is offered only where it keeps the code working: the loads of the id decide. */
+function suggestModelFor(c: Candidate, options: AdviseOptions): Suggestion | undefined {
+  if (c.uses && silentUse(c.uses)) return undefined;
+  return suggestModel(c.value, options, (replacement) => !swapMisfit(c.value, replacement, c.uses));
+}
+
+export function adviseWithNotes(
+  candidates: readonly Candidate[],
+  text: string,
+  options: AdviseOptions,
+): { findings: Finding[]; notes: Note[] } {
   const at = positions(text);
   const findings: Finding[] = [];
+  const notes: Note[] = [];
   const cache = new Map<string, Suggestion | undefined>();
   for (const c of candidates) {
     if (c.kind === 'model' ? !options.models : c.kind === 'region' ? !options.regions : options.schedules === false)
       continue;
-    const key = `${c.kind}:${c.value}`;
+    const key = `${c.kind}:${c.value}:${JSON.stringify(c.uses?.map((u) => [u.loader, u.task, u.pinned]) ?? null)}`;
     if (!cache.has(key))
       cache.set(
         key,
         c.kind === 'model'
-          ? suggestModel(c.value, options)
+          ? suggestModelFor(c, options)
           : c.kind === 'region'
             ? suggestRegion(c.value, options)
             : suggestSchedule(c.value, options),
       );
     const suggestion = cache.get(key);
-    if (!suggestion) continue;
+    if (!suggestion) {
+      const note = c.kind === 'model' ? modelNote(c, options) : undefined;
+      if (note) notes.push({ ...note, kind: 'model', value: c.value, start: at(c.start), end: at(c.end) });
+      continue;
+    }
     findings.push({
       kind: c.kind,
       value: c.value,
@@ -113,9 +144,31 @@ export function adviseCandidates(candidates: readonly Candidate[], text: string,
       end: at(c.end),
       suggestion,
       message: message(c, suggestion),
+      ...(c.also && { also: c.also.map((r) => ({ start: at(r.start), end: at(r.end) })) }),
     });
   }
-  return findings;
+  return { findings, notes };
+}
+
+/** Findings and notes for a file's text; `undefined` when the file is of no kind the advisor reads. */
+export function adviseFile(
+  fileName: string,
+  text: string,
+  options: AdviseOptions,
+  languageId?: string,
+): { findings: Finding[]; notes: Note[] } | undefined {
+  const kind: FileKind | undefined = fileKind(fileName, languageId);
+  if (!kind) return undefined;
+  return adviseWithNotes(scan(kind, text), text, options);
+}
+
+/** One line for the output channel: what the advisor found in a file and why it said nothing of the rest. */
+export function silenceSummary(fileName: string, result: { findings: Finding[]; notes: Note[] }): string | undefined {
+  if (result.notes.length === 0) return undefined;
+  const why = result.notes.map(
+    (n) => `${n.value} (line ${n.start.line + 1}): ${n.message.replace(/^No advice on [^:]*: /, '')}`,
+  );
+  return `Advisor: ${fileName}: ${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}; no advice on ${why.join(' | ')}`;
 }
 
 /** Findings for a file's text; `undefined` when the file is of no kind the advisor reads. */

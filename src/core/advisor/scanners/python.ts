@@ -1,13 +1,30 @@
 // Python: every string literal found by a small tokenizer (comments, prefixes, triple quotes),
-// judged by what precedes it: a keyword argument (`model=`, `repo_id=`, `region_name=`), or a
-// positional argument of a call that loads a model (`from_pretrained("...")`,
+// judged by what precedes it: a keyword argument (`model=`, `repo_id=`, `region_name=`), an
+// assignment, or a positional argument of a call that loads a model (`from_pretrained("...")`,
 // `pipeline("task", "model")`, `hf_hub_download("...")`, `SentenceTransformer("...")`).
-import { classify, HUB_ID, type Candidate } from '../candidates';
+// Model ids also reach loaders through names within the file: constants (`MODEL = "..."`, also
+// as `x if c else "..."`, `... or "..."`, `os.getenv("M", "...")`), function and dataclass
+// defaults, argparse defaults (`args.model_name`) and dict entries (`cfg["model"]`). Each model
+// candidate carries the loads that use it (see modelUse.ts); the finding stays on the literal.
+import { classify, HUB_ID, type Candidate, type ModelUse } from '../candidates';
+import { loaderKind } from '../modelUse';
 
 const LOADERS =
   /(?:from_pretrained|pipeline|hf_hub_download|snapshot_download|SentenceTransformer|CrossEncoder|load_model|AutoTokenizer|AutoProcessor)\s*\(\s*(?:(?:[rbuRBU]?(?:"[^"\n]*"|'[^'\n]*')|[\w.]+(?:\s*=\s*[^,()]+)?)\s*,\s*)*$/;
 const KEYWORD = /([A-Za-z_]\w*)\s*=\s*$/;
 const ASSIGNMENT = /^\s*([A-Za-z_][\w.]*)\s*(?::\s*[\w[\]., ]+)?=\s*$/;
+/** `NAME =` or `NAME: type =` at the start of a line, then the right-hand side up to the literal. */
+const ASSIGNED_RHS = /^\s*([A-Za-z_][\w.]*)\s*(?::[^=\n]+)?=(?!=)([^\n]*)$/;
+const DICT_KEY = /["']([A-Za-z_][\w.-]*)["']\s*:\s*$/;
+/** `["--model_name_or_path", "..."]`: a command-line flag, then its value, in a list. */
+const ARGV_FLAG = /["']--?([A-Za-z][\w-]*)["']\s*,\s*$/;
+
+/** Model candidates only: the readings added for models (dicts, argv lists, fallbacks) leave regions to their own rules. */
+function classifyModel(key: string, s: PyString, out: Candidate[]): void {
+  const found: Candidate[] = [];
+  classify(key, s.value, s.start, s.end, found);
+  out.push(...found.filter((c) => c.kind === 'model'));
+}
 
 interface PyString {
   value: string;
@@ -17,15 +34,25 @@ interface PyString {
   open: number;
 }
 
-/** String literals outside comments; f-strings and byte strings included as written. */
-export function pythonStrings(text: string): PyString[] {
+/**
+ * String literals outside comments (f-strings and byte strings included as written), and the
+ * text with comments blanked and every literal's content replaced by `x`, offsets unchanged: code
+ * structure (calls, parentheses) can then be read without strings or comments getting in the way.
+ */
+export function lexPython(text: string): { strings: PyString[]; masked: string } {
   const out: PyString[] = [];
+  const masked = text.split('');
+  const blank = (from: number, to: number, fill: string) => {
+    for (let k = from; k < to; k++) if (masked[k] !== '\n') masked[k] = fill;
+  };
   let i = 0;
   while (i < text.length) {
     const c = text[i];
     if (c === '#') {
       const nl = text.indexOf('\n', i);
-      i = nl < 0 ? text.length : nl;
+      const end = nl < 0 ? text.length : nl;
+      blank(i, end, ' ');
+      i = end;
       continue;
     }
     if (c !== '"' && c !== "'") {
@@ -45,32 +72,221 @@ export function pythonStrings(text: string): PyString[] {
     }
     const closed = text.startsWith(quote, j);
     if (closed && !triple) out.push({ value: text.slice(i + 1, j), start: i + 1, end: j, open });
+    blank(i + quote.length, Math.min(j, text.length), 'x');
     i = closed ? j + quote.length : j;
   }
-  return out;
+  return { strings: out, masked: masked.join('') };
+}
+
+/** String literals outside comments; f-strings and byte strings included as written. */
+export const pythonStrings = (text: string): PyString[] => lexPython(text).strings;
+
+interface Arg {
+  keyword?: string;
+  /** The value's span, trimmed. */
+  start: number;
+  end: number;
+}
+
+interface Call {
+  callee: string;
+  at: number;
+  args: Arg[];
+}
+
+/** The arguments of the call whose `(` is at `open`, split at top-level commas (masked text). */
+function argsOf(masked: string, open: number): Arg[] | undefined {
+  const args: Arg[] = [];
+  let depth = 0;
+  let from = open + 1;
+  const push = (to: number) => {
+    const raw = masked.slice(from, to);
+    const lead = raw.length - raw.trimStart().length;
+    const kw = /^([A-Za-z_]\w*)\s*=(?!=)\s*/.exec(raw.trimStart());
+    const start = from + lead + (kw ? kw[0].length : 0);
+    const end = from + raw.trimEnd().length;
+    if (end > start || kw) args.push({ keyword: kw?.[1], start, end: Math.max(start, end) });
+  };
+  for (let k = open; k < masked.length && k < open + 4000; k++) {
+    const ch = masked[k];
+    if (ch === '(' || ch === '[' || ch === '{') depth++;
+    else if (ch === ')' || ch === ']' || ch === '}') {
+      depth--;
+      if (depth === 0) {
+        push(k);
+        return args;
+      }
+    } else if (ch === ',' && depth === 1) {
+      push(k);
+      from = k + 1;
+    }
+  }
+  return undefined;
+}
+
+/** Calls to the functions that matter here: loaders, `add_argument`, dataclass `field`. */
+function interestingCalls(masked: string): Call[] {
+  const calls: Call[] = [];
+  const re =
+    /\b([A-Za-z_][\w.]*\.from_pretrained|[A-Za-z_][\w.]*?\b(?:pipeline|SentenceTransformer|CrossEncoder|hf_hub_download|snapshot_download|add_argument|field))\s*\(/g;
+  for (let m = re.exec(masked); m; m = re.exec(masked)) {
+    const args = argsOf(masked, m.index + m[0].length - 1);
+    if (args) calls.push({ callee: m[1], at: m.index, args });
+  }
+  return calls;
+}
+
+/** The loader a call stands for: `AutoModelForCausalLM` for `AutoModelForCausalLM.from_pretrained`. */
+function loaderOf(callee: string): string | undefined {
+  const parts = callee.split('.');
+  const last = parts[parts.length - 1];
+  if (last === 'from_pretrained') return parts[parts.length - 2] ?? 'from_pretrained';
+  if (/^(?:pipeline|SentenceTransformer|CrossEncoder|hf_hub_download|snapshot_download)$/.test(last)) return last;
+  return undefined;
+}
+
+/** The literal an argument is, when it is exactly one literal (not `"a" + b`). */
+function literalAt(a: Arg, byOpen: Map<number, PyString>): PyString | undefined {
+  const lit = byOpen.get(a.start);
+  return lit && lit.end + 1 === a.end ? lit : undefined;
+}
+
+/** The name an argument refers to: `MODEL`, `args.model_name` -> `model_name`, `cfg["model"]` -> `model`. */
+function nameOf(text: string, a: Arg): string | undefined {
+  const v = text.slice(a.start, a.end);
+  const sub = /^[A-Za-z_][\w.]*\[\s*["']([A-Za-z_][\w.-]*)["']\s*\]$/.exec(v);
+  if (sub) return sub[1];
+  return /^[A-Za-z_][\w.]*$/.test(v) ? v.split('.').pop() : undefined;
 }
 
 export function scanPython(text: string): Candidate[] {
+  const { strings, masked } = lexPython(text);
+  const byOpen = new Map(strings.map((s) => [s.open, s]));
+  const calls = interestingCalls(masked);
+  // Loads: the literal or the name each loader call receives, with what it knows of the call.
+  const direct = new Map<number, ModelUse[]>(); // by literal offset
+  const viaName = new Map<string, ModelUse[]>();
+  // Literals bound to a name by argparse or a dataclass field: offset -> name.
+  const boundBy = new Map<number, string>();
+  const addUse = (arg: Arg | undefined, use: ModelUse) => {
+    if (!arg) return;
+    const lit = literalAt(arg, byOpen);
+    if (lit) direct.set(lit.start, [...(direct.get(lit.start) ?? []), use]);
+    else {
+      const name = nameOf(text, arg);
+      if (name) viaName.set(name, [...(viaName.get(name) ?? []), use]);
+    }
+  };
+  for (const call of calls) {
+    const kw = (k: string) => call.args.find((a) => a.keyword === k);
+    const positional = call.args.filter((a) => !a.keyword);
+    const last = call.callee.split('.').pop()!;
+    if (last === 'add_argument' || last === 'field') {
+      const def = kw('default');
+      const lit = def && literalAt(def, byOpen);
+      if (!lit) continue;
+      let name: string | undefined;
+      if (last === 'add_argument') {
+        const dest = kw('dest') && literalAt(kw('dest')!, byOpen)?.value;
+        const flags = positional.map((a) => literalAt(a, byOpen)?.value).filter((v): v is string => !!v);
+        const long = flags.find((f) => f.startsWith('--')) ?? flags[0];
+        name = dest ?? long?.replace(/^-+/, '').replace(/-/g, '_');
+      } else {
+        const lineStart = masked.lastIndexOf('\n', call.at - 1) + 1;
+        name = /^\s*([A-Za-z_]\w*)\s*:[^=\n]*=\s*$/.exec(masked.slice(lineStart, call.at))?.[1];
+      }
+      if (name) boundBy.set(lit.start, name);
+      continue;
+    }
+    const loader = loaderOf(call.callee);
+    if (!loader) continue;
+    const revision = kw('revision');
+    const revisionText = revision ? text.slice(revision.start, revision.end) : '';
+    const pinned = !!revision && !/^(?:None|["'](?:main|master)?["'])$/.test(revisionText);
+    if (loader === 'pipeline') {
+      const taskArg = kw('task') ?? positional[0];
+      const task = taskArg && literalAt(taskArg, byOpen)?.value;
+      const use: ModelUse = { loader, at: call.at, ...(task && { task }), ...(pinned && { pinned }) };
+      addUse(kw('model') ?? (kw('task') ? positional[0] : positional[1]), use);
+      addUse(kw('tokenizer'), { loader: 'AutoTokenizer', at: call.at });
+      for (const p of ['feature_extractor', 'image_processor', 'processor'])
+        addUse(kw(p), { loader: 'AutoProcessor', at: call.at });
+      continue;
+    }
+    const arg =
+      kw('pretrained_model_name_or_path') ??
+      kw('model_name_or_path') ??
+      kw('model_name') ??
+      kw('repo_id') ??
+      positional[0];
+    addUse(arg, { loader, at: call.at, ...(pinned && { pinned }) });
+  }
+
   const out: Candidate[] = [];
-  for (const s of pythonStrings(text)) {
+  const names = new Map<number, string>(); // literal start -> the name it is bound to
+  for (const s of strings) {
     const lineStart = text.lastIndexOf('\n', s.open - 1) + 1;
+    const lineEnd = text.indexOf('\n', s.end);
+    const after = masked.slice(s.end + 1, lineEnd < 0 ? masked.length : lineEnd);
     // What comes before the literal in its statement (up to 400 characters, across lines).
     const before = text.slice(Math.max(0, s.open - 400), s.open);
+    const maskedBefore = masked.slice(Math.max(0, s.open - 400), s.open);
+    let bound = boundBy.get(s.start);
+    const n = out.length;
     const keyword = KEYWORD.exec(before);
-    if (keyword) {
-      classify(keyword[1], s.value, s.start, s.end, out);
-      continue;
-    }
     const assigned = ASSIGNMENT.exec(text.slice(lineStart, s.open));
-    if (assigned) {
-      classify(assigned[1].split('.').pop()!, s.value, s.start, s.end, out);
-      continue;
+    const rhs = ASSIGNED_RHS.exec(masked.slice(lineStart, s.open));
+    const dictKey = DICT_KEY.exec(before);
+    if (bound) classifyModel(bound, s, out);
+    else if (keyword) {
+      classify(keyword[1], s.value, s.start, s.end, out);
+      if (/\bdef\s+\w+\s*\([^()]*$/.test(maskedBefore)) bound = keyword[1]; // a parameter's default
+    } else if (assigned) {
+      bound = assigned[1].split('.').pop()!;
+      classify(bound, s.value, s.start, s.end, out);
+    } else if (
+      rhs &&
+      ((/\bif\b[\s\S]*\belse\s*$/.test(rhs[2]) && !/[([{]\s*[^)\]}]*$/.test(rhs[2])) ||
+        /\bor\s*$/.test(rhs[2]) ||
+        /^\s*os\.(?:getenv|environ\.get)\(\s*(?:"x*"|'x*'|[\w.]+)\s*,\s*$/.test(rhs[2]) ||
+        (/^\s*$/.test(rhs[2]) && /^\s+if\b/.test(after)))
+    ) {
+      // `MODEL = a if c else "..."`, `MODEL = "..." if c else b`, `... or "..."`, `os.getenv("M", "...")`
+      bound = rhs[1].split('.').pop()!;
+      classifyModel(bound, s, out);
+    } else if (dictKey) {
+      bound = dictKey[1];
+      classifyModel(bound, s, out);
+    } else if (ARGV_FLAG.test(before)) {
+      classifyModel(ARGV_FLAG.exec(before)![1].replace(/-/g, '_'), s, out);
+    } else {
+      const call = LOADERS.exec(before);
+      if (call && HUB_ID.test(s.value)) {
+        const fn = /\w+(?=\s*\()/.exec(call[0])?.[0] ?? 'call';
+        out.push({ kind: 'model', value: s.value, start: s.start, end: s.end, key: fn });
+      }
     }
-    const call = LOADERS.exec(before);
-    if (call && HUB_ID.test(s.value)) {
-      const fn = /\w+(?=\s*\()/.exec(call[0])?.[0] ?? 'call';
-      out.push({ kind: 'model', value: s.value, start: s.start, end: s.end, key: fn });
-    }
+    if (bound) names.set(s.start, bound);
+    // A literal that reaches a loader through its name is a model id, whatever the name.
+    const loads = bound ? viaName.get(bound) : undefined;
+    if (out.length === n && loads?.length && HUB_ID.test(s.value))
+      out.push({ kind: 'model', value: s.value, start: s.start, end: s.end, key: bound! });
+  }
+
+  for (const c of out) {
+    if (c.kind !== 'model') continue;
+    const name = names.get(c.start);
+    const uses = [...(direct.get(c.start) ?? []), ...((name && viaName.get(name)) || [])];
+    if (uses.length > 0) c.uses = uses;
+  }
+  // The same id in a separate literal that only loads its tokenizer or processor changes with the model.
+  const tokenizerOnly = (c: Candidate) => !!c.uses?.every((u) => loaderKind(u.loader) === 'tokenizer');
+  for (const c of out) {
+    if (c.kind !== 'model' || !c.uses?.some((u) => loaderKind(u.loader) !== 'tokenizer')) continue;
+    const also = out
+      .filter((o) => o !== c && o.kind === 'model' && o.value === c.value && tokenizerOnly(o))
+      .map((o) => ({ start: o.start, end: o.end }));
+    if (also.length > 0) c.also = also;
   }
   return out;
 }

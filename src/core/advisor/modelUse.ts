@@ -1,0 +1,98 @@
+// Whether a smaller model can replace a larger one where code loads it: the class or pipeline task
+// used must load the replacement's architecture (data/auto-class-model-types.csv, from
+// transformers' modeling_auto.py), sentence embeddings keep their size, and a tokenizer-only load,
+// a pinned revision or a download by file name get no swap at all.
+import { AUTO_CLASS_MODEL_TYPES, PIPELINE_TASK_CLASSES } from '../../generated/modelCatalogue';
+import type { ModelUse } from './candidates';
+import { familyOf } from './catalogue';
+
+export type LoaderKind = 'tokenizer' | 'model' | 'sentence-transformers' | 'download' | 'unknown';
+
+/** Classes that load a tokenizer, processor or configuration: nothing of the model runs. */
+const TOKENIZER = /(?:Tokenizer(?:Fast)?|Processor|FeatureExtractor|Config|GenerationConfig)$/;
+const DOWNLOAD = /^(?:hf_hub_download|snapshot_download)$/;
+
+let byClass: Map<string, Set<string>> | undefined;
+let byConcrete: Map<string, Set<string>> | undefined;
+function tables() {
+  if (!byClass || !byConcrete) {
+    byClass = new Map();
+    byConcrete = new Map();
+    for (const [auto, type, cls] of AUTO_CLASS_MODEL_TYPES) {
+      if (!byClass.has(auto)) byClass.set(auto, new Set());
+      byClass.get(auto)!.add(type);
+      if (!byConcrete.has(cls)) byConcrete.set(cls, new Set());
+      byConcrete.get(cls)!.add(type);
+    }
+  }
+  return { byClass, byConcrete };
+}
+
+export function loaderKind(loader: string): LoaderKind {
+  if (TOKENIZER.test(loader)) return 'tokenizer';
+  if (DOWNLOAD.test(loader)) return 'download';
+  if (loader === 'SentenceTransformer' || loader === 'CrossEncoder') return 'sentence-transformers';
+  if (loader === 'pipeline' || /^(?:TF|Flax)?AutoModel/.test(loader) || tables().byConcrete.has(loader)) return 'model';
+  return /(?:Model|LMHead\w*|For[A-Z]\w*)$/.test(loader) ? 'model' : 'unknown';
+}
+
+/** The model types a loader accepts, or undefined when the data does not say. */
+function acceptedTypes(use: ModelUse): Set<string> | undefined {
+  const { byClass, byConcrete } = tables();
+  if (use.loader === 'pipeline') {
+    if (!use.task) return undefined;
+    const task = use.task.startsWith('translation') ? 'translation' : use.task;
+    const classes = PIPELINE_TASK_CLASSES.filter((p) => p[0] === task).map((p) => p[1]);
+    if (classes.length === 0) return undefined;
+    return new Set(classes.flatMap((c) => [...(byClass.get(c) ?? [])]));
+  }
+  return byClass.get(use.loader) ?? byConcrete.get(use.loader);
+}
+
+/** Why this code gives no advice on its id at all, or undefined. */
+export function silentUse(uses: readonly ModelUse[]): string | undefined {
+  if (uses.some((u) => u.pinned))
+    return 'it is loaded at a pinned revision (`revision=`): that commit belongs to this repository, not to another model';
+  const kinds = uses.map((u) => loaderKind(u.loader));
+  if (kinds.length > 0 && kinds.every((k) => k === 'tokenizer'))
+    return `only its ${[...new Set(uses.map((u) => u.loader))].join(', ')} is loaded here: no model runs`;
+  if (kinds.length > 0 && kinds.every((k) => k === 'download' || k === 'tokenizer'))
+    return 'its files are downloaded by name here: whether another repository has the same files is not known';
+  return undefined;
+}
+
+/**
+ * Why `replacement` cannot stand in for `original` in these uses, or undefined when it can.
+ * Sentence embeddings must keep their size wherever they are used (a stored index would break).
+ */
+export function swapMisfit(
+  original: string,
+  replacement: string,
+  uses: readonly ModelUse[] | undefined,
+): string | undefined {
+  const from = familyOf(original);
+  const to = familyOf(replacement);
+  if (from?.embeddingDim && to?.embeddingDim && from.embeddingDim !== to.embeddingDim)
+    return `its embeddings have ${to.embeddingDim} dimensions, not ${from.embeddingDim}: stored vectors and indexes would no longer match`;
+  if (!uses) return undefined;
+  for (const use of uses) {
+    const kind = loaderKind(use.loader);
+    if (kind === 'tokenizer' || kind === 'download') continue;
+    if (kind === 'sentence-transformers') {
+      if (!/^sentence-transformers\b/.test(to?.family ?? ''))
+        return `${use.loader} needs a sentence-transformers model`;
+      continue;
+    }
+    const types = kind === 'model' ? acceptedTypes(use) : undefined;
+    const toType = to?.modelType;
+    if (types && !/^(?:TF|Flax)/.test(use.loader)) {
+      if (!toType || !types.has(toType))
+        return `\`${use.loader}${use.task ? `("${use.task}")` : ''}\` does not load ${toType ? `a ${toType} model` : 'it'} (transformers' auto mappings)`;
+      continue;
+    }
+    // A class the data does not describe: only the same architecture is known to load.
+    if (!toType || !from?.modelType || toType !== from.modelType)
+      return `\`${use.loader}\` is not known to load ${toType ? `a ${toType} model` : 'it'}`;
+  }
+  return undefined;
+}
