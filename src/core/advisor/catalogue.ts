@@ -116,7 +116,7 @@ export function writeLike(catalogueId: string, style: ModelRef['style']): string
 /** The family row of a model id as written, when the catalogue knows it. */
 export const familyOf = (id: string): ModelFamilyRow | undefined => modelRef(id)?.family;
 
-/** The other members of a model's family with fewer parameters (or any, where sizes are unknown), smallest last. */
+/** The other members of a model's family with fewer parameters (both counts known), largest first. */
 export function smallerMembers(canonical: string): ModelFamilyRow[] {
   const me = familyMap().get(canonical);
   if (!me) return [];
@@ -125,9 +125,11 @@ export function smallerMembers(canonical: string): ModelFamilyRow[] {
       (f) =>
         f.family === me.family &&
         lower(f.id) !== canonical &&
-        (me.paramsM === null || f.paramsM === null || f.paramsM < me.paramsM),
+        me.paramsM !== null &&
+        f.paramsM !== null &&
+        f.paramsM < me.paramsM,
     )
-    .sort((a, b) => (b.paramsM ?? 0) - (a.paramsM ?? 0));
+    .sort((a, b) => b.paramsM! - a.paramsM!);
 }
 
 export const sameModel = (a: string, b: string) => {

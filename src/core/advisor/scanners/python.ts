@@ -128,7 +128,7 @@ function argsOf(masked: string, open: number): Arg[] | undefined {
 function interestingCalls(masked: string): Call[] {
   const calls: Call[] = [];
   const re =
-    /\b([A-Za-z_][\w.]*\.from_pretrained|[A-Za-z_][\w.]*?\b(?:pipeline|SentenceTransformer|CrossEncoder|hf_hub_download|snapshot_download|add_argument|field))\s*\(/g;
+    /\b([A-Za-z_][\w.]*\.from_pretrained|(?:[A-Za-z_]\w*\.)*(?:pipeline|SentenceTransformer|CrossEncoder|hf_hub_download|snapshot_download|add_argument|field))\s*\(/g;
   for (let m = re.exec(masked); m; m = re.exec(masked)) {
     const args = argsOf(masked, m.index + m[0].length - 1);
     if (args) calls.push({ callee: m[1], at: m.index, args });
@@ -224,26 +224,30 @@ export function scanPython(text: string): Candidate[] {
 
   const out: Candidate[] = [];
   const names = new Map<number, string>(); // literal start -> the name it is bound to
+  let lineStart = 0;
+  let scanned = 0;
   for (const s of strings) {
-    const lineStart = text.lastIndexOf('\n', s.open - 1) + 1;
-    const lineEnd = text.indexOf('\n', s.end);
-    const after = masked.slice(s.end + 1, lineEnd < 0 ? masked.length : lineEnd);
+    // Literals come in order: the line start moves forward only (linear in the text).
+    for (; scanned < s.open; scanned++) if (text.charCodeAt(scanned) === 10) lineStart = scanned + 1;
+    // Lines longer than this before the literal are not statements this reader judges.
+    const short = s.open - lineStart <= 400;
+    const after = masked.slice(s.end + 1, s.end + 41).split('\n')[0]!;
     // What comes before the literal in its statement (up to 400 characters, across lines).
     const before = text.slice(Math.max(0, s.open - 400), s.open);
     const maskedBefore = masked.slice(Math.max(0, s.open - 400), s.open);
     let bound = boundBy.get(s.start);
     const n = out.length;
     const keyword = KEYWORD.exec(before);
-    const assigned = ASSIGNMENT.exec(text.slice(lineStart, s.open));
-    const rhs = ASSIGNED_RHS.exec(masked.slice(lineStart, s.open));
+    const assigned = short ? ASSIGNMENT.exec(text.slice(lineStart, s.open)) : null;
+    const rhs = short ? ASSIGNED_RHS.exec(masked.slice(lineStart, s.open)) : null;
     const dictKey = DICT_KEY.exec(before);
     if (bound) classifyModel(bound, s, out);
-    else if (keyword) {
-      classify(keyword[1], s.value, s.start, s.end, out);
-      if (/\bdef\s+\w+\s*\([^()]*$/.test(maskedBefore)) bound = keyword[1]; // a parameter's default
-    } else if (assigned) {
+    else if (assigned) {
       bound = assigned[1].split('.').pop()!;
       classify(bound, s.value, s.start, s.end, out);
+    } else if (keyword) {
+      classify(keyword[1], s.value, s.start, s.end, out);
+      if (/\bdef\s+\w+\s*\([^()]*$/.test(maskedBefore)) bound = keyword[1]; // a parameter's default
     } else if (
       rhs &&
       ((/\bif\b[\s\S]*\belse\s*$/.test(rhs[2]) && !/[([{]\s*[^)\]}]*$/.test(rhs[2])) ||
