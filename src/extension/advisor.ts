@@ -6,7 +6,7 @@ import { intensityText } from '../core/units';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { Disposable } from './dispose';
-import type { Finding } from '../core/advisor/advise';
+import type { Finding, Note } from '../core/advisor/advise';
 import type { AdvisorOptions, Suggestion } from '../core/advisor/suggest';
 import { citationsMarkdown } from '../core/citations';
 import type { RunSummary } from '../core/bench/history';
@@ -77,11 +77,15 @@ function diagnosticCode(s: Suggestion): string {
 export class AdvisorController extends Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('carbonlens');
   private readonly findings = new Map<string, Finding[]>();
+  /** Recognised model ids with no finding, and why (hover only). */
+  private readonly notes = new Map<string, Note[]>();
+  /** The last silence line logged per file, so that an edit that changes nothing logs nothing. */
+  private readonly silenceLogged = new Map<string, string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly skippedLogged = new Set<string>();
   private settings = readAdvisorSettings();
   // dist/advisor.js, beside this bundle (a computed path: esbuild leaves it alone).
-  private readonly advise = (require(join(__dirname, 'advisor.js')) as typeof import('./advisorBundle')).advise;
+  private readonly bundle = require(join(__dirname, 'advisor.js')) as typeof import('./advisorBundle');
 
   constructor(
     private readonly docsUri: vscode.Uri,
@@ -138,6 +142,7 @@ export class AdvisorController extends Disposable {
   private clear(uri: vscode.Uri): void {
     this.collection.delete(uri);
     this.findings.delete(uri.toString());
+    this.notes.delete(uri.toString());
     clearTimeout(this.timers.get(uri.toString()));
   }
 
@@ -164,17 +169,20 @@ export class AdvisorController extends Disposable {
     }
     // A notebook cell is Python (or Markdown) text inside the .ipynb: read it by its language.
     const name = doc.uri.scheme === 'vscode-notebook-cell' ? `${doc.fileName}#cell` : doc.fileName;
-    const found = this.advise(
+    const result = this.bundle.adviseFile(
       name,
       text,
       { ...s, dataset: this.config().dataset, history: this.history(), typicalDay: this.typicalDay() },
       doc.languageId,
     );
-    if (!found) {
+    if (!result) {
       this.clear(doc.uri);
       return;
     }
+    const found = result.findings;
     this.findings.set(doc.uri.toString(), found);
+    this.notes.set(doc.uri.toString(), result.notes);
+    this.logSilence(doc, result);
     this.collection.set(
       doc.uri,
       found.map((f) => {
@@ -188,6 +196,46 @@ export class AdvisorController extends Disposable {
         return d;
       }),
     );
+  }
+
+  /** One output-channel line per file when recognised models got no advice, logged again only when it changes. */
+  private logSilence(doc: vscode.TextDocument, result: { findings: Finding[]; notes: Note[] }): void {
+    const line = this.bundle.silenceSummary(vscode.workspace.asRelativePath(doc.uri), result);
+    const key = doc.uri.toString();
+    if (!line || this.silenceLogged.get(key) === line) return;
+    this.silenceLogged.set(key, line);
+    this.log.info(line);
+  }
+
+  private noteAt(doc: vscode.TextDocument, position: vscode.Position): Note | undefined {
+    return (this.notes.get(doc.uri.toString()) ?? []).find((n) =>
+      new vscode.Range(n.start.line, n.start.character, n.end.line, n.end.character).contains(position),
+    );
+  }
+
+  /** "Compare on this machine" for a model and a smaller one of a task the benchmarks run, or undefined. */
+  private compareAction(model: string, candidate: string, catalogueTask: string): vscode.CodeAction | undefined {
+    const task = isTask(catalogueTask) ? catalogueTask : CATALOGUE_TASKS[catalogueTask];
+    if (!task) return undefined;
+    const compare = new vscode.CodeAction(
+      `Compare ${onnxId(model, task)} and ${onnxId(candidate, task)} on this machine`,
+      vscode.CodeActionKind.Empty,
+    );
+    compare.command = {
+      command: 'carbonlens.compareModels',
+      title: 'Compare on this machine',
+      arguments: [
+        {
+          task,
+          model: onnxId(model, task),
+          candidate: onnxId(candidate, task),
+          // Language models in their smallest weights, which onnx-community's conversions all carry.
+          ...(task === 'text-generation' && { dtype: 'q4f16' }),
+        },
+      ],
+    };
+    if (!vscode.workspace.isTrusted) compare.disabled = { reason: 'Running models needs a trusted workspace.' };
+    return compare;
   }
 
   private at(doc: vscode.TextDocument, range: vscode.Range): Finding[] {
@@ -208,45 +256,36 @@ export class AdvisorController extends Disposable {
       );
       fix.edit = new vscode.WorkspaceEdit();
       fix.edit.replace(doc.uri, where, f.suggestion.replacement);
+      // The same id's tokenizer or processor literals move with the model, in the same edit.
+      for (const r of f.also ?? [])
+        fix.edit.replace(
+          doc.uri,
+          new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character),
+          f.suggestion.replacement,
+        );
       fix.isPreferred = true;
       fix.diagnostics = vscode.languages
         .getDiagnostics(doc.uri)
         .filter((d) => d.source === 'CarbonLens' && d.range.isEqual(where));
       actions.push(fix);
-      const task =
-        f.suggestion.kind === 'model'
-          ? isTask(f.suggestion.task)
-            ? f.suggestion.task
-            : CATALOGUE_TASKS[f.suggestion.task]
-          : undefined;
-      if (task) {
-        const compare = new vscode.CodeAction(
-          `Compare ${onnxId(f.value, task)} and ${onnxId(f.suggestion.replacement, task)} on this machine`,
-          vscode.CodeActionKind.Empty,
-        );
-        compare.command = {
-          command: 'carbonlens.compareModels',
-          title: 'Compare on this machine',
-          arguments: [
-            {
-              task,
-              model: onnxId(f.value, task),
-              candidate: onnxId(f.suggestion.replacement, task),
-              // Language models in their smallest weights, which onnx-community's conversions all carry.
-              ...(task === 'text-generation' && { dtype: 'q4f16' }),
-            },
-          ],
-        };
-        if (!vscode.workspace.isTrusted) compare.disabled = { reason: 'Running models needs a trusted workspace.' };
-        actions.push(compare);
+      if (f.suggestion.kind === 'model') {
+        const compare = this.compareAction(f.value, f.suggestion.replacement, f.suggestion.task);
+        if (compare) actions.push(compare);
       }
+    }
+    // No finding, but smaller models with a published comparison: compare them on your own data.
+    const note = this.at(doc, range).length === 0 ? this.noteAt(doc, range.start) : undefined;
+    const alternative = note?.alternatives.find((a) => a.task);
+    if (note && alternative) {
+      const compare = this.compareAction(note.value, alternative.id, alternative.task);
+      if (compare) actions.push(compare);
     }
     return actions;
   }
 
   private hover(doc: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
     const f = this.at(doc, new vscode.Range(position, position))[0];
-    if (!f) return undefined;
+    if (!f) return this.noteHover(doc, position);
     const md = new vscode.MarkdownString('', true);
     md.isTrusted = { enabledCommands: ['carbonlens.compareModels', 'carbonlens.showPanel'] };
     const s = f.suggestion;
@@ -273,6 +312,24 @@ export class AdvisorController extends Disposable {
     }
     md.appendMarkdown(`\nSources: ${citationsMarkdown(s.sources)}\n`);
     return new vscode.Hover(md, new vscode.Range(f.start.line, f.start.character, f.end.line, f.end.character));
+  }
+
+  /** Why a recognised model has no finding, with the smaller models and what they lose. */
+  private noteHover(doc: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+    const n = this.noteAt(doc, position);
+    if (!n) return undefined;
+    const md = new vscode.MarkdownString('', true);
+    md.isTrusted = { enabledCommands: ['carbonlens.compareModels'] };
+    md.appendMarkdown(`**CarbonLens**: ${n.message}\n\n`);
+    for (const a of n.alternatives.slice(0, 8)) md.appendMarkdown(`- ${a.line}\n`);
+    if (n.alternatives.length > 8) md.appendMarkdown(`- and ${n.alternatives.length - 8} more\n`);
+    const first = n.alternatives.find((a) => a.task);
+    const compare = first && this.compareAction(n.value, first.id, first.task);
+    if (compare?.command && !compare.disabled)
+      md.appendMarkdown(
+        `\n[Compare on my data](command:carbonlens.compareModels?${encodeURIComponent(JSON.stringify(compare.command.arguments))} "${compare.title}")\n`,
+      );
+    return new vscode.Hover(md, new vscode.Range(n.start.line, n.start.character, n.end.line, n.end.character));
   }
 
   override dispose(): void {
