@@ -215,11 +215,21 @@ const families = read('model-families.csv').map((r, i) => {
 });
 const familyIds = families.map((f) => f[1].toLowerCase());
 if (new Set(familyIds).size !== familyIds.length) throw new Error('data/model-families.csv: an id is listed twice');
+const familyPatterns = read('model-family-patterns.csv').map((r, i) => {
+  try {
+    new RegExp(r.id_pattern);
+  } catch (e) {
+    throw new Error(`data/model-family-patterns.csv row ${i + 2}: ${e.message}`);
+  }
+  if (!r.id_pattern.startsWith('^') || !r.family || !r.source)
+    throw new Error(`data/model-family-patterns.csv row ${i + 2}: a family, an anchored pattern and a source expected`);
+  return [r.family, r.id_pattern, r.model_type, r.source];
+});
 const autoClasses = read('auto-class-model-types.csv').map((r) => [r.auto_class, r.model_type, r.class_name]);
 const pipelineTasks = read('pipeline-task-classes.csv').map((r) => [r.task, r.auto_class]);
 module(
   'modelCatalogue.ts',
-  'data/model-equivalents.csv, model-families.csv, auto-class-model-types.csv, pipeline-task-classes.csv and paper-measurements.csv',
+  'data/model-equivalents.csv, model-families.csv, model-family-patterns.csv, auto-class-model-types.csv, pipeline-task-classes.csv and paper-measurements.csv',
   `/** One published comparison of a larger model and a smaller one on one metric. */
 export interface ModelEquivalentRow { task: string; large: string; small: string; largeParamsM: number | null; smallParamsM: number | null; metric: string; dataset: string; largeScore: number | null; smallScore: number | null; higherIsBetter: boolean; source: string }
 /** The study's energy per workload for one model. */
@@ -237,6 +247,8 @@ export function modelFamilyRows(): readonly ModelFamilyRow[] {
   familyRows ??= Object.freeze((JSON.parse(${JSON.stringify(JSON.stringify(families))}) as any[][]).map((t) => Object.freeze({ family: t[0], id: t[1], modelType: t[2], paramsM: t[3], paramsBasis: t[4], embeddingDim: t[5], source: t[6] })));
   return familyRows;
 }
+/** [family, pattern on the lower-case id, model type, source]: families recognised by their repository names. */
+export const MODEL_FAMILY_PATTERNS: readonly (readonly [string, string, string, string])[] = JSON.parse(${JSON.stringify(JSON.stringify(familyPatterns))});
 /** [auto class, model type, class it loads] from transformers' modeling_auto.py, for the catalogue's model types. */
 export const AUTO_CLASS_MODEL_TYPES: readonly (readonly [string, string, string])[] = JSON.parse(${JSON.stringify(JSON.stringify(autoClasses))});
 /** [pipeline task, auto class] from transformers' pipelines/__init__.py (SUPPORTED_TASKS, TASK_ALIASES). */

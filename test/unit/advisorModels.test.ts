@@ -127,13 +127,14 @@ describe('advisor models: names as people write them', { timeout: 60_000 }, () =
     assert.deepEqual(py(['m = AutoModel.from_pretrained("acme/private-model")']).notes, []);
   });
 
-  it('catalogue data: every compared model is a family member with a model type, every member has a source', () => {
+  it('catalogue data: every compared model is a family member (with a model type outside embeddings), every member has a source', () => {
     const known = new Set(modelFamilyRows().map((f) => f.id.toLowerCase()));
     for (const r of modelEquivalentRows())
       for (const id of [r.large, r.small]) {
         const ref = modelRef(id);
         assert.ok(ref && known.has(ref.canonical), `${id} is not in data/model-families.csv`);
-        assert.ok(ref.family!.modelType, `${id} has no model type`);
+        // Embedding models may lack one: loaded through an auto class, they then get no swap.
+        if (r.task !== 'sentence-similarity') assert.ok(ref.family!.modelType, `${id} has no model type`);
       }
     for (const f of modelFamilyRows()) assert.ok(f.source.length > 10, `${f.id}: no source`);
   });

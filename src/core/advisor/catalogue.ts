@@ -2,6 +2,7 @@
 // advisor recognises (data/model-families.csv). Ids are matched as people write them: any case,
 // legacy short names, ONNX mirrors, and sentence-transformers models without their owner.
 import {
+  MODEL_FAMILY_PATTERNS,
   modelEquivalentRows,
   modelFamilyRows,
   paperMeasurementRows,
@@ -115,6 +116,37 @@ export function writeLike(catalogueId: string, style: ModelRef['style']): string
 
 /** The family row of a model id as written, when the catalogue knows it. */
 export const familyOf = (id: string): ModelFamilyRow | undefined => modelRef(id)?.family;
+
+/** "Qwen3-4B-Instruct" -> 4000, "opt-350m" -> 350: the size a name states, in millions (not "8x7B"). */
+export function paramsFromName(id: string): number | undefined {
+  const m = /(?<![\dx.])(\d+(?:\.\d+)?)([bm])(?![a-z])/i.exec(id.split('/').pop()!);
+  return m ? Number(m[1]) * (m[2]!.toLowerCase() === 'b' ? 1000 : 1) : undefined;
+}
+
+let patterns: [string, RegExp, string, string][] | undefined;
+/**
+ * The family an id belongs to: its row in data/model-families.csv, else a family recognised by
+ * its repository name (data/model-family-patterns.csv) with the size its name states. For notes
+ * only: a family recognised by name has no published figures.
+ */
+export function recognise(id: string): ModelFamilyRow | undefined {
+  const exact = modelRef(id)?.family;
+  if (exact) return exact;
+  patterns ??= MODEL_FAMILY_PATTERNS.map(([f, p, t, s]) => [f, new RegExp(p), t, s]);
+  const key = lower(id.trim());
+  const hit = patterns.find((p) => p[1].test(key));
+  if (!hit) return undefined;
+  const params = paramsFromName(key);
+  return {
+    family: hit[0],
+    id,
+    modelType: hit[2],
+    paramsM: params ?? null,
+    paramsBasis: params === undefined ? '' : 'name',
+    embeddingDim: null,
+    source: hit[3],
+  };
+}
 
 /** The other members of a model's family with fewer parameters (both counts known), largest first. */
 export function smallerMembers(canonical: string): ModelFamilyRow[] {

@@ -4,7 +4,7 @@
 // hover and the output channel, never a diagnostic; it lists the smaller models with their quality
 // drop so that a user can compare them on their own data.
 import type { Candidate } from './candidates';
-import { modelRef, publishedAlternatives, smallerMembers, writeLike } from './catalogue';
+import { modelRef, publishedAlternatives, recognise, smallerMembers, writeLike } from './catalogue';
 import { silentUse, swapMisfit } from './modelUse';
 import { withinTolerance, type AdvisorOptions } from './suggest';
 
@@ -33,7 +33,17 @@ export function modelNote(c: Candidate, options: Pick<AdvisorOptions, 'tolerance
   const ref = modelRef(c.value);
   const silent = c.uses && silentUse(c.uses);
   if (silent) return { reason: 'silent-use', message: `No advice on ${c.value}: ${silent}.`, alternatives: [] };
-  if (!ref) return undefined;
+  if (!ref) {
+    // Recognised by its repository name only: no figures to compare.
+    const f = recognise(c.value);
+    if (!f) return undefined;
+    const size = f.paramsM !== null ? `, ${num(f.paramsM)} M parameters by its name` : '';
+    return {
+      reason: 'no-suggestion',
+      message: `No advice on ${c.value} (${f.family}${size}): the catalogue has no published comparison for this model.`,
+      alternatives: [],
+    };
+  }
   const tol = options.tolerancePercent;
   const alternatives: ModelAlternative[] = [];
   const listed = new Set<string>();

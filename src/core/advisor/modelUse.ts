@@ -6,6 +6,10 @@ import { AUTO_CLASS_MODEL_TYPES, PIPELINE_TASK_CLASSES } from '../../generated/m
 import type { ModelUse } from './candidates';
 import { familyOf } from './catalogue';
 
+/** Pseudo-loaders the Python reader records: an id loaded nowhere in its file, and PEFT module names. */
+export const NOT_LOADED_HERE = '(not loaded in this file)';
+export const TARGET_MODULES = 'target_modules';
+
 export type LoaderKind = 'tokenizer' | 'model' | 'sentence-transformers' | 'download' | 'unknown';
 
 /** Classes that load a tokenizer, processor or configuration: nothing of the model runs. */
@@ -90,9 +94,15 @@ export function swapMisfit(
         return `\`${use.loader}${use.task ? `("${use.task}")` : ''}\` does not load ${toType ? `a ${toType} model` : 'it'} (transformers' auto mappings)`;
       continue;
     }
-    // A class the data does not describe: only the same architecture is known to load.
-    if (!toType || !from?.modelType || toType !== from.modelType)
+    // A class the data does not describe, or no load in sight: only the same architecture is known to work.
+    if (!toType || !from?.modelType || toType !== from.modelType) {
+      const same = from?.modelType ? ` (${from.modelType})` : '';
+      if (use.loader === NOT_LOADED_HERE)
+        return `it is not loaded in this file, so only a model of the same architecture${same} is known to fit`;
+      if (use.loader === TARGET_MODULES)
+        return `the file names modules of its architecture${same} in \`target_modules\``;
       return `\`${use.loader}\` is not known to load ${toType ? `a ${toType} model` : 'it'}`;
+    }
   }
   return undefined;
 }

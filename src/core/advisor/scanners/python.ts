@@ -7,7 +7,7 @@
 // defaults, argparse defaults (`args.model_name`) and dict entries (`cfg["model"]`). Each model
 // candidate carries the loads that use it (see modelUse.ts); the finding stays on the literal.
 import { classify, HUB_ID, type Candidate, type ModelUse } from '../candidates';
-import { loaderKind } from '../modelUse';
+import { loaderKind, NOT_LOADED_HERE, TARGET_MODULES } from '../modelUse';
 
 const LOADERS =
   /(?:from_pretrained|pipeline|hf_hub_download|snapshot_download|SentenceTransformer|CrossEncoder|load_model|AutoTokenizer|AutoProcessor)\s*\(\s*(?:(?:[rbuRBU]?(?:"[^"\n]*"|'[^'\n]*')|[\w.]+(?:\s*=\s*[^,()]+)?)\s*,\s*)*$/;
@@ -159,6 +159,53 @@ function nameOf(text: string, a: Arg): string | undefined {
   return /^[A-Za-z_][\w.]*$/.test(v) ? v.split('.').pop() : undefined;
 }
 
+/** Calls that receive a name without telling what they load: harmless ones (printing, paths, logging) aside. */
+const HARMLESS_CALLS =
+  /^(?:print|str|repr|len|format|join|basename|dirname|Path|exists|isdir|isfile|makedirs|replace|split|rsplit|startswith|endswith|lower|upper|strip|append|extend|info|debug|warning|warn|error|exception|critical|log|get|getenv|dict|list|tuple|set|isinstance|hasattr|getattr|setattr|init|add_argument|update|save_pretrained|push_to_hub|write|open|sub|match|search|fullmatch|field|ArgumentParser|parse_args)$/;
+const HARMLESS_KEYWORDS =
+  /^(?:output_dir|run_name|hub_model_id|name|project|logging_dir|save_dir|tags|desc|description|title|label|prefix|suffix|help|default|dest)$/;
+
+/** Direct arguments `NAME` or `x.NAME` given to calls other than the loaders already read: unknown uses. */
+function otherCalls(masked: string, name: string, known: ReadonlySet<number>): ModelUse[] {
+  const uses: ModelUse[] = [];
+  const re = new RegExp(`(?<![\\w.])(?:[A-Za-z_]\\w*\\.)*${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'g');
+  for (let m = re.exec(masked); m; m = re.exec(masked)) {
+    const after = /^\s*([,)])/.exec(masked.slice(m.index + m[0].length, m.index + m[0].length + 40));
+    if (!after) continue;
+    // Back to the argument's start: `(`, `,` or `keyword=`.
+    const lead = /(?:([(,])\s*|([(,])\s*([A-Za-z_]\w*)\s*=\s*)$/.exec(
+      masked.slice(Math.max(0, m.index - 200), m.index),
+    );
+    if (!lead) continue;
+    if (lead[3] && HARMLESS_KEYWORDS.test(lead[3])) continue;
+    // The call that opens around it.
+    let depth = 0;
+    let open = -1;
+    for (let k = m.index - 1; k >= 0 && k > m.index - 4000; k--) {
+      const ch = masked[k];
+      if (ch === ')' || ch === ']' || ch === '}') depth++;
+      else if (ch === '(' || ch === '[' || ch === '{') {
+        if (depth === 0) {
+          open = ch === '(' ? k : -1;
+          break;
+        }
+        depth--;
+      }
+    }
+    if (open < 0) continue;
+    const callee = /([A-Za-z_][\w.]*)\s*$/.exec(masked.slice(Math.max(0, open - 200), open))?.[1];
+    if (!callee || /^(?:if|elif|while|for|return|in|and|or|not|with)$/.test(callee)) continue;
+    let end = open;
+    while (end > 0 && /\s/.test(masked[end - 1]!)) end--;
+    const calleeStart = end - callee.length;
+    if (known.has(calleeStart)) continue;
+    const last = callee.split('.').pop()!;
+    if (HARMLESS_CALLS.test(last)) continue;
+    uses.push({ loader: last, at: calleeStart });
+  }
+  return uses;
+}
+
 export function scanPython(text: string): Candidate[] {
   const { strings, masked } = lexPython(text);
   const byOpen = new Map(strings.map((s) => [s.open, s]));
@@ -277,11 +324,20 @@ export function scanPython(text: string): Candidate[] {
       out.push({ kind: 'model', value: s.value, start: s.start, end: s.end, key: bound! });
   }
 
+  const callStarts = new Set(calls.map((c) => c.at));
+  // PEFT's `target_modules=[...]` names modules of one architecture: another would not have them.
+  const namesModules = /\btarget_modules\s*=|["']target_modules["']\s*:/.test(masked);
   for (const c of out) {
     if (c.kind !== 'model') continue;
     const name = names.get(c.start);
-    const uses = [...(direct.get(c.start) ?? []), ...((name && viaName.get(name)) || [])];
-    if (uses.length > 0) c.uses = uses;
+    const uses = [
+      ...(direct.get(c.start) ?? []),
+      ...((name && viaName.get(name)) || []),
+      ...(name ? otherCalls(masked, name, callStarts) : []),
+    ];
+    if (namesModules) uses.push({ loader: TARGET_MODULES, at: c.start });
+    // Loaded nowhere in this file: how is not known, so only the same architecture is.
+    c.uses = uses.length > 0 ? uses : [{ loader: NOT_LOADED_HERE, at: c.start }];
   }
   // The same id in a separate literal that only loads its tokenizer or processor changes with the model.
   const tokenizerOnly = (c: Candidate) => !!c.uses?.every((u) => loaderKind(u.loader) === 'tokenizer');
