@@ -74,6 +74,35 @@ describe('advisor models: swaps that keep code working', { timeout: 60_000 }, ()
     );
   });
 
+  it('where the code hides how it loads an id, only the same architecture is offered', () => {
+    // A call the data does not describe (a decoder loaded from the same name, a user function).
+    assert.deepEqual(
+      py(['name = "bert-base-uncased"', 'loss = DenoisingAutoEncoderLoss(model, decoder_name_or_path=name)']).findings,
+      [],
+    );
+    // Loaded nowhere in the file.
+    assert.deepEqual(py(['MODEL_NAME = "bert-base-uncased"']).findings, []);
+    assert.match(
+      py(['MODEL_NAME = "bert-base-uncased"']).notes[0]!.alternatives[0]!.line,
+      /not loaded in this file, so only a model of the same architecture \(bert\)/,
+    );
+    // PEFT module names belong to one architecture.
+    const peft = py([
+      'config = LoraConfig(target_modules=["query", "value"])',
+      'm = AutoModelForSequenceClassification.from_pretrained("bert-base-uncased")',
+    ]);
+    assert.deepEqual(peft.findings, []);
+    assert.match(
+      peft.notes[0]!.alternatives[0]!.line,
+      /names modules of its architecture \(bert\) in `target_modules`/,
+    );
+    // Printing or logging the name is not a load; the same architecture is still offered.
+    assert.deepEqual(
+      summary(py(['CKPT = "google/vit-base-patch16-384"', 'print(CKPT)', 'logger.info(CKPT)']).findings),
+      ['1:9 google/vit-base-patch16-384 -> google/vit-base-patch16-224'],
+    );
+  });
+
   it('keeps sentence embeddings the same size: a smaller model within the tolerance but of another dimension is only listed', () => {
     const r = py(['m = SentenceTransformer("all-roberta-large-v1")']);
     assert.deepEqual(r.findings, []);
@@ -123,6 +152,18 @@ describe('advisor models: names as people write them', { timeout: 60_000 }, () =
     const whisper = py(['asr = pipeline("automatic-speech-recognition", model="openai/whisper-tiny")']);
     assert.deepEqual(whisper.findings, []);
     assert.match(whisper.notes[0]!.message, /openai\/whisper-tiny \(Whisper, 39 M parameters\)/);
+    // A language model: the card's smaller size loses far more than the tolerance.
+    const llama = py(['lm = AutoModelForCausalLM.from_pretrained("meta-llama/Llama-3.1-70B-Instruct")']);
+    assert.deepEqual(llama.findings, []);
+    assert.match(
+      llama.notes[0]!.alternatives[0]!.line,
+      /^meta-llama\/Llama-3\.1-8B-Instruct: 17\.0% lower MMLU, 5-shot, macro_avg\/acc \(69\.4 vs 83\.6, MMLU\)/,
+    );
+    // Recognised by its repository name only: family and the size its name states.
+    assert.match(
+      py(['lm = AutoModelForCausalLM.from_pretrained("Qwen/Qwen3-4B-Instruct-2507")']).notes[0]!.message,
+      /^No advice on Qwen\/Qwen3-4B-Instruct-2507 \(Qwen, 4000 M parameters by its name\): the catalogue has no published comparison/,
+    );
     // Not recognised: nothing to say.
     assert.deepEqual(py(['m = AutoModel.from_pretrained("acme/private-model")']).notes, []);
   });
