@@ -41,9 +41,11 @@ interface PyString {
  */
 export function lexPython(text: string): { strings: PyString[]; masked: string } {
   const out: PyString[] = [];
-  const masked = text.split('');
+  const parts: string[] = [];
+  let copied = 0; // text before this offset is in parts
   const blank = (from: number, to: number, fill: string) => {
-    for (let k = from; k < to; k++) if (masked[k] !== '\n') masked[k] = fill;
+    parts.push(text.slice(copied, from), text.slice(from, to).replace(/[^\n]/g, fill));
+    copied = to;
   };
   let i = 0;
   while (i < text.length) {
@@ -75,7 +77,8 @@ export function lexPython(text: string): { strings: PyString[]; masked: string }
     blank(i + quote.length, Math.min(j, text.length), 'x');
     i = closed ? j + quote.length : j;
   }
-  return { strings: out, masked: masked.join('') };
+  parts.push(text.slice(copied));
+  return { strings: out, masked: parts.join('') };
 }
 
 /** String literals outside comments; f-strings and byte strings included as written. */
@@ -151,11 +154,11 @@ function literalAt(a: Arg, byOpen: Map<number, PyString>): PyString | undefined 
   return lit && lit.end + 1 === a.end ? lit : undefined;
 }
 
-/** The name an argument refers to: `MODEL`, `args.model_name` -> `model_name`, `cfg["model"]` -> `model`. */
+/** The name an argument refers to: `MODEL`, `args.model_name` -> `model_name`, `cfg["model"]` -> `[model]`. */
 function nameOf(text: string, a: Arg): string | undefined {
   const v = text.slice(a.start, a.end);
   const sub = /^[A-Za-z_][\w.]*\[\s*["']([A-Za-z_][\w.-]*)["']\s*\]$/.exec(v);
-  if (sub) return sub[1];
+  if (sub) return `[${sub[1]}]`;
   return /^[A-Za-z_][\w.]*$/.test(v) ? v.split('.').pop() : undefined;
 }
 
@@ -165,11 +168,16 @@ const HARMLESS_CALLS =
 const HARMLESS_KEYWORDS =
   /^(?:output_dir|run_name|hub_model_id|name|project|logging_dir|save_dir|tags|desc|description|title|label|prefix|suffix|help|default|dest)$/;
 
-/** Direct arguments `NAME` or `x.NAME` given to calls other than the loaders already read: unknown uses. */
-function otherCalls(masked: string, name: string, known: ReadonlySet<number>): ModelUse[] {
-  const uses: ModelUse[] = [];
-  const re = new RegExp(`(?<![\\w.])(?:[A-Za-z_]\\w*\\.)*${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'g');
+/**
+ * Direct arguments `NAME` or `x.NAME` given to calls other than the loaders already read, for the
+ * names that model ids are bound to: unknown uses, by name. One pass over the text.
+ */
+function otherCalls(masked: string, names: ReadonlySet<string>, known: ReadonlySet<number>): Map<string, ModelUse[]> {
+  const byName = new Map<string, ModelUse[]>();
+  if (names.size === 0) return byName;
+  const re = /(?<![\w.])(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)/g;
   for (let m = re.exec(masked); m; m = re.exec(masked)) {
+    if (!names.has(m[1]!)) continue;
     const after = /^\s*([,)])/.exec(masked.slice(m.index + m[0].length, m.index + m[0].length + 40));
     if (!after) continue;
     // Back to the argument's start: `(`, `,` or `keyword=`.
@@ -193,7 +201,7 @@ function otherCalls(masked: string, name: string, known: ReadonlySet<number>): M
       }
     }
     if (open < 0) continue;
-    const callee = /([A-Za-z_][\w.]*)\s*$/.exec(masked.slice(Math.max(0, open - 200), open))?.[1];
+    const callee = /([A-Za-z_][\w.]*)\s*$/.exec(masked.slice(Math.max(0, open - 80), open))?.[1];
     if (!callee || /^(?:if|elif|while|for|return|in|and|or|not|with)$/.test(callee)) continue;
     let end = open;
     while (end > 0 && /\s/.test(masked[end - 1]!)) end--;
@@ -201,10 +209,20 @@ function otherCalls(masked: string, name: string, known: ReadonlySet<number>): M
     if (known.has(calleeStart)) continue;
     const last = callee.split('.').pop()!;
     if (HARMLESS_CALLS.test(last)) continue;
-    uses.push({ loader: last, at: calleeStart });
+    byName.set(m[1]!, [...(byName.get(m[1]!) ?? []), { loader: last, at: calleeStart }]);
   }
-  return uses;
+  return byName;
 }
+
+/** The right-hand side before a literal makes it a fallback or a default of the assigned name. */
+function fallback(rhs: string, masked: string, s: PyString): boolean {
+  if (/\bif\b[\s\S]*\belse\s*$/.test(rhs)) return !/[([{]\s*[^)\]}]*$/.test(rhs);
+  if (/\bor\s*$/.test(rhs) || /^\s*os\.(?:getenv|environ\.get)\(\s*(?:"x*"|'x*'|[\w.]+)\s*,\s*$/.test(rhs)) return true;
+  return /^\s*$/.test(rhs) && /^\s+if\b/.test(masked.slice(s.end + 1, s.end + 41));
+}
+
+/** The most tokenizer literals one fix changes along with the model's. */
+const MAX_ALSO = 16;
 
 export function scanPython(text: string): Candidate[] {
   const { strings, masked } = lexPython(text);
@@ -278,38 +296,30 @@ export function scanPython(text: string): Candidate[] {
     for (; scanned < s.open; scanned++) if (text.charCodeAt(scanned) === 10) lineStart = scanned + 1;
     // Lines longer than this before the literal are not statements this reader judges.
     const short = s.open - lineStart <= 400;
-    const after = masked.slice(s.end + 1, s.end + 41).split('\n')[0]!;
-    // What comes before the literal in its statement (up to 400 characters, across lines).
-    const before = text.slice(Math.max(0, s.open - 400), s.open);
-    const maskedBefore = masked.slice(Math.max(0, s.open - 400), s.open);
+    // What comes before the literal in its statement (up to 400 characters, across lines), and
+    // just before it (a keyword, a dict key, a flag), each read only when needed.
+    const from = Math.max(0, s.open - 400);
+    const before = text.slice(from, s.open);
+    const near = before.slice(-120);
     let bound = boundBy.get(s.start);
     const n = out.length;
-    const keyword = KEYWORD.exec(before);
-    const assigned = short ? ASSIGNMENT.exec(text.slice(lineStart, s.open)) : null;
-    const rhs = short ? ASSIGNED_RHS.exec(masked.slice(lineStart, s.open)) : null;
-    const dictKey = DICT_KEY.exec(before);
+    let m: RegExpExecArray | null = null;
     if (bound) classifyModel(bound, s, out);
-    else if (assigned) {
-      bound = assigned[1].split('.').pop()!;
+    else if (short && (m = ASSIGNMENT.exec(text.slice(lineStart, s.open)))) {
+      bound = m[1]!.split('.').pop()!;
       classify(bound, s.value, s.start, s.end, out);
-    } else if (keyword) {
-      classify(keyword[1], s.value, s.start, s.end, out);
-      if (/\bdef\s+\w+\s*\([^()]*$/.test(maskedBefore)) bound = keyword[1]; // a parameter's default
-    } else if (
-      rhs &&
-      ((/\bif\b[\s\S]*\belse\s*$/.test(rhs[2]) && !/[([{]\s*[^)\]}]*$/.test(rhs[2])) ||
-        /\bor\s*$/.test(rhs[2]) ||
-        /^\s*os\.(?:getenv|environ\.get)\(\s*(?:"x*"|'x*'|[\w.]+)\s*,\s*$/.test(rhs[2]) ||
-        (/^\s*$/.test(rhs[2]) && /^\s+if\b/.test(after)))
-    ) {
+    } else if ((m = KEYWORD.exec(near))) {
+      classify(m[1]!, s.value, s.start, s.end, out);
+      if (/\bdef\s+\w+\s*\([^()]*$/.test(masked.slice(from, s.open))) bound = m[1]; // a parameter's default
+    } else if (short && (m = ASSIGNED_RHS.exec(masked.slice(lineStart, s.open))) && fallback(m[2]!, masked, s)) {
       // `MODEL = a if c else "..."`, `MODEL = "..." if c else b`, `... or "..."`, `os.getenv("M", "...")`
-      bound = rhs[1].split('.').pop()!;
+      bound = m[1]!.split('.').pop()!;
       classifyModel(bound, s, out);
-    } else if (dictKey) {
-      bound = dictKey[1];
-      classifyModel(bound, s, out);
-    } else if (ARGV_FLAG.test(before)) {
-      classifyModel(ARGV_FLAG.exec(before)![1].replace(/-/g, '_'), s, out);
+    } else if ((m = DICT_KEY.exec(near))) {
+      classifyModel(m[1]!, s, out);
+      bound = `[${m[1]}]`; // reached through `cfg["key"]`, not through a variable of that name
+    } else if ((m = ARGV_FLAG.exec(near))) {
+      classifyModel(m[1]!.replace(/-/g, '_'), s, out);
     } else {
       const call = LOADERS.exec(before);
       if (call && HUB_ID.test(s.value)) {
@@ -325,28 +335,45 @@ export function scanPython(text: string): Candidate[] {
   }
 
   const callStarts = new Set(calls.map((c) => c.at));
+  const unknownUses = otherCalls(masked, new Set(names.values()), callStarts);
   // PEFT's `target_modules=[...]` names modules of one architecture: another would not have them.
   const namesModules = /\btarget_modules\s*=|["']target_modules["']\s*:/.test(masked);
+  // One use per kind of load is enough to judge a swap (a name given to 2,000 calls of one function).
+  const distinct = (uses: ModelUse[]) => {
+    const seen = new Set<string>();
+    return uses.filter((u) => {
+      const k = `${u.loader}|${u.task ?? ''}|${u.pinned ? 1 : 0}`;
+      return !seen.has(k) && !!seen.add(k);
+    });
+  };
+  for (const m of [direct, viaName, unknownUses] as Map<unknown, ModelUse[]>[])
+    for (const [k, v] of m) m.set(k, distinct(v));
   for (const c of out) {
     if (c.kind !== 'model') continue;
     const name = names.get(c.start);
     const uses = [
       ...(direct.get(c.start) ?? []),
       ...((name && viaName.get(name)) || []),
-      ...(name ? otherCalls(masked, name, callStarts) : []),
+      ...((name && unknownUses.get(name)) || []),
     ];
     if (namesModules) uses.push({ loader: TARGET_MODULES, at: c.start });
     // Loaded nowhere in this file: how is not known, so only the same architecture is.
-    c.uses = uses.length > 0 ? uses : [{ loader: NOT_LOADED_HERE, at: c.start }];
+    c.uses = uses.length > 0 ? distinct(uses) : [{ loader: NOT_LOADED_HERE, at: c.start }];
   }
   // The same id in a separate literal that only loads its tokenizer or processor changes with the model.
-  const tokenizerOnly = (c: Candidate) => !!c.uses?.every((u) => loaderKind(u.loader) === 'tokenizer');
+  const byValue = new Map<string, { tokenizerOnly: Candidate[]; loads: Candidate[] }>();
   for (const c of out) {
-    if (c.kind !== 'model' || !c.uses?.some((u) => loaderKind(u.loader) !== 'tokenizer')) continue;
-    const also = out
-      .filter((o) => o !== c && o.kind === 'model' && o.value === c.value && tokenizerOnly(o))
-      .map((o) => ({ start: o.start, end: o.end }));
-    if (also.length > 0) c.also = also;
+    if (c.kind !== 'model' || !c.uses) continue;
+    const group = byValue.get(c.value) ?? { tokenizerOnly: [], loads: [] };
+    byValue.set(c.value, group);
+    (c.uses.every((u) => loaderKind(u.loader) === 'tokenizer') ? group.tokenizerOnly : group.loads).push(c);
   }
-  return out;
+  const dropped = new Set<Candidate>();
+  for (const { tokenizerOnly, loads } of byValue.values()) {
+    if (tokenizerOnly.length === 0) continue;
+    // More places than a person would review in one fix: no fix at all.
+    if (tokenizerOnly.length > MAX_ALSO) for (const c of loads) dropped.add(c);
+    else for (const c of loads) c.also = tokenizerOnly.map((o) => ({ start: o.start, end: o.end }));
+  }
+  return dropped.size > 0 ? out.filter((c) => !dropped.has(c)) : out;
 }
