@@ -53,6 +53,40 @@ describe('advisor models: swaps that keep code working', { timeout: 60_000 }, ()
     ]);
   });
 
+  it('a tokenizer literal moves with the model literal nearest it, never with one that gets no fix', () => {
+    const text = [
+      'model = AutoModelForSequenceClassification.from_pretrained("bert-base-uncased")',
+      'tokenizer = AutoTokenizer.from_pretrained("bert-base-uncased")',
+      'tf_model = TFAutoModelForSequenceClassification.from_pretrained("bert-base-uncased")',
+      'tf_tokenizer = AutoTokenizer.from_pretrained("bert-base-uncased")',
+    ].join('\n');
+    const r = adviseFile('q.py', text, options)!;
+    assert.deepEqual(
+      r.findings.map((f) => [f.start.line, f.also?.map((a) => a.start.line)]),
+      [[0, [1]]],
+      'the TF class is not known to load DistilBERT: its line and its tokenizer stay',
+    );
+    // A concrete tokenizer or config class reads only its own architecture's files: no fix.
+    const concrete = py([
+      'model = AutoModel.from_pretrained("bert-base-cased")',
+      'config = BertConfig.from_pretrained("bert-base-cased")',
+    ]);
+    assert.deepEqual(concrete.findings, []);
+    // The same name set to the same id twice (a cell run again): one fix changes both.
+    const twice = py([
+      'checkpoint = "bert-base-uncased"',
+      'model = AutoModelForSequenceClassification.from_pretrained(checkpoint)',
+      'checkpoint = "bert-base-uncased"',
+    ]);
+    assert.deepEqual(
+      twice.findings.map((f) => [f.start.line, f.also?.map((a) => a.start.line)]),
+      [
+        [0, [2]],
+        [2, [0]],
+      ],
+    );
+  });
+
   it('no finding on a pinned revision; "main" is not a pin', () => {
     const pinned = py([
       'm = AutoModel.from_pretrained("bert-base-uncased", revision="5546055f03398095e385d7dc625e636cc8910bf2")',

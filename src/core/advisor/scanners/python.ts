@@ -360,7 +360,10 @@ export function scanPython(text: string): Candidate[] {
     // Loaded nowhere in this file: how is not known, so only the same architecture is.
     c.uses = uses.length > 0 ? distinct(uses) : [{ loader: NOT_LOADED_HERE, at: c.start }];
   }
-  // The same id in a separate literal that only loads its tokenizer or processor changes with the model.
+  // The same id in a separate literal that only loads its tokenizer or processor changes with the
+  // model literal nearest it; a concrete class (`BertTokenizer`) would not load another
+  // architecture's files, so a model literal nearest one gets no fix. Literals that set the same
+  // name to the same id (a notebook cell run again) change together.
   const byValue = new Map<string, { tokenizerOnly: Candidate[]; loads: Candidate[] }>();
   for (const c of out) {
     if (c.kind !== 'model' || !c.uses) continue;
@@ -369,11 +372,25 @@ export function scanPython(text: string): Candidate[] {
     (c.uses.every((u) => loaderKind(u.loader) === 'tokenizer') ? group.tokenizerOnly : group.loads).push(c);
   }
   const dropped = new Set<Candidate>();
+  const alsoOf = new Map<Candidate, { start: number; end: number }[]>();
+  const attach = (c: Candidate, o: Candidate) =>
+    alsoOf.set(c, [...(alsoOf.get(c) ?? []), { start: o.start, end: o.end }]);
   for (const { tokenizerOnly, loads } of byValue.values()) {
-    if (tokenizerOnly.length === 0) continue;
+    if (loads.length === 0) continue;
+    for (const t of tokenizerOnly) {
+      const nearest = loads.reduce((a, b) => (Math.abs(b.start - t.start) < Math.abs(a.start - t.start) ? b : a));
+      if (t.uses!.every((u) => /^Auto/.test(u.loader))) attach(nearest, t);
+      else dropped.add(nearest);
+    }
+    for (const c of loads) {
+      const name = names.get(c.start);
+      if (name) for (const o of loads) if (o !== c && names.get(o.start) === name) attach(c, o);
+    }
+  }
+  for (const [c, also] of alsoOf) {
     // More places than a person would review in one fix: no fix at all.
-    if (tokenizerOnly.length > MAX_ALSO) for (const c of loads) dropped.add(c);
-    else for (const c of loads) c.also = tokenizerOnly.map((o) => ({ start: o.start, end: o.end }));
+    if (also.length > MAX_ALSO) dropped.add(c);
+    else c.also = also;
   }
   return dropped.size > 0 ? out.filter((c) => !dropped.has(c)) : out;
 }
