@@ -210,6 +210,7 @@ const families = read('model-families.csv').map((r, i) => {
     optionalScore('model-families.csv', line, r.params_m),
     r.params_basis,
     optionalScore('model-families.csv', line, r.embedding_dim),
+    optionalScore('model-families.csv', line, r.hidden_size),
     r.source,
   ];
 });
@@ -241,10 +242,10 @@ export function modelEquivalentRows(): readonly ModelEquivalentRow[] {
 }
 let measurements: readonly PaperMeasurementRow[] | undefined;
 /** One model the advisor recognises: its family (a size ladder), transformers model type and size. */
-export interface ModelFamilyRow { family: string; id: string; modelType: string; paramsM: number | null; paramsBasis: string; embeddingDim: number | null; source: string }
+export interface ModelFamilyRow { family: string; id: string; modelType: string; paramsM: number | null; paramsBasis: string; embeddingDim: number | null; hiddenSize: number | null; source: string }
 let familyRows: readonly ModelFamilyRow[] | undefined;
 export function modelFamilyRows(): readonly ModelFamilyRow[] {
-  familyRows ??= Object.freeze((JSON.parse(${JSON.stringify(JSON.stringify(families))}) as any[][]).map((t) => Object.freeze({ family: t[0], id: t[1], modelType: t[2], paramsM: t[3], paramsBasis: t[4], embeddingDim: t[5], source: t[6] })));
+  familyRows ??= Object.freeze((JSON.parse(${JSON.stringify(JSON.stringify(families))}) as any[][]).map((t) => Object.freeze({ family: t[0], id: t[1], modelType: t[2], paramsM: t[3], paramsBasis: t[4], embeddingDim: t[5], hiddenSize: t[6], source: t[7] })));
   return familyRows;
 }
 /** [family, pattern on the lower-case id, model type, source]: families recognised by their repository names. */

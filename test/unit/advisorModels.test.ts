@@ -137,6 +137,24 @@ describe('advisor models: swaps that keep code working', { timeout: 60_000 }, ()
     );
   });
 
+  it('a base model or a load it cannot see keeps its width; a task head built from the new configuration need not', () => {
+    assert.deepEqual(
+      summary(
+        py(['clf = AutoModelForSequenceClassification.from_pretrained("microsoft/deberta-v3-base", num_labels=3)'])
+          .findings,
+      ),
+      ['1:59 microsoft/deberta-v3-base -> microsoft/deberta-v3-xsmall'],
+    );
+    const base = py(['enc = AutoModel.from_pretrained("microsoft/deberta-v3-base")', 'head = nn.Linear(768, 2)']);
+    assert.deepEqual(base.findings, []);
+    assert.match(
+      base.notes[0]!.alternatives.map((a) => a.line).join('\n'),
+      /deberta-v3-xsmall: within 5% .* hidden size is 384, not 768/,
+    );
+    assert.deepEqual(py(['BACKBONE = "microsoft/deberta-v3-base"']).findings, [], 'loaded nowhere here');
+    assert.deepEqual(py(['f = pipeline("feature-extraction", model="microsoft/deberta-v3-base")']).findings, []);
+  });
+
   it('keeps sentence embeddings the same size: a smaller model within the tolerance but of another dimension is only listed', () => {
     const r = py(['m = SentenceTransformer("all-roberta-large-v1")']);
     assert.deepEqual(r.findings, []);
@@ -217,43 +235,43 @@ describe('advisor models: names as people write them', { timeout: 60_000 }, () =
 
 describe('advisor models: Python and notebooks as code', { timeout: 60_000 }, () => {
   const cases: [string, string[], string][] = [
-    ['a constant used later', ['BASE = "microsoft/deberta-v3-base"', 'm = AutoModel.from_pretrained(BASE)'], '1:9'],
+    ['a constant used later', ['BASE = "google/vit-base-patch16-384"', 'm = AutoModel.from_pretrained(BASE)'], '1:9'],
     [
       'a conditional expression',
       [
-        'MODEL = sys.argv[1] if len(sys.argv) > 1 else "microsoft/deberta-v3-base"',
+        'MODEL = sys.argv[1] if len(sys.argv) > 1 else "google/vit-base-patch16-384"',
         'm = AutoModel.from_pretrained(MODEL)',
       ],
       '1:48',
     ],
     [
       'an environment fallback',
-      ['NAME = os.getenv("MODEL", "microsoft/deberta-v3-base")', 'm = AutoModel.from_pretrained(NAME)'],
+      ['NAME = os.getenv("MODEL", "google/vit-base-patch16-384")', 'm = AutoModel.from_pretrained(NAME)'],
       '1:28',
     ],
     [
       'a dict literal',
-      ['cfg = {"backbone": "microsoft/deberta-v3-base"}', 'm = AutoModel.from_pretrained(cfg["backbone"])'],
+      ['cfg = {"backbone": "google/vit-base-patch16-384"}', 'm = AutoModel.from_pretrained(cfg["backbone"])'],
       '1:21',
     ],
     [
       'an argparse default',
       [
-        'p.add_argument("--backbone-name", type=str, default="microsoft/deberta-v3-base")',
+        'p.add_argument("--backbone-name", type=str, default="google/vit-base-patch16-384")',
         'args = p.parse_args()',
-        'm = AutoModelForSequenceClassification.from_pretrained(args.backbone_name)',
+        'm = AutoModelForImageClassification.from_pretrained(args.backbone_name)',
       ],
       '1:54',
     ],
     [
       'a dataclass field',
-      ['    model_name_or_path: str = field(default="microsoft/deberta-v3-base", metadata={})'],
+      ['    model_name_or_path: str = field(default="google/vit-base-patch16-384", metadata={})'],
       '1:46',
     ],
-    ['an argv list', ['sys.argv += ["--model_name_or_path", "microsoft/deberta-v3-base"]'], '1:39'],
+    ['an argv list', ['sys.argv += ["--model_name_or_path", "google/vit-base-patch16-384"]'], '1:39'],
     [
       'a function default',
-      ['def load(name="microsoft/deberta-v3-base"):', '    return AutoModel.from_pretrained(name)'],
+      ['def load(name="google/vit-base-patch16-384"):', '    return AutoModel.from_pretrained(name)'],
       '1:16',
     ],
   ];
@@ -261,8 +279,8 @@ describe('advisor models: Python and notebooks as code', { timeout: 60_000 }, ()
     it(`finds the id in ${what}, on the literal only`, () => {
       const text = lines.join('\n');
       const r = adviseFile('x.py', text, options)!;
-      assert.deepEqual(summary(r.findings), [`${at} microsoft/deberta-v3-base -> microsoft/deberta-v3-xsmall`]);
-      assert.equal(textAt(text, r.findings[0]!), 'microsoft/deberta-v3-base');
+      assert.deepEqual(summary(r.findings), [`${at} google/vit-base-patch16-384 -> google/vit-base-patch16-224`]);
+      assert.equal(textAt(text, r.findings[0]!), 'google/vit-base-patch16-384');
     });
 
   it('a constant whose loads do not fit gives nothing, whatever the name', () => {

@@ -144,6 +144,7 @@ export function recognise(id: string): ModelFamilyRow | undefined {
     paramsM: params ?? null,
     paramsBasis: params === undefined ? '' : 'name',
     embeddingDim: null,
+    hiddenSize: null,
     source: hit[3],
   };
 }

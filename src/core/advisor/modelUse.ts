@@ -40,6 +40,26 @@ export function loaderKind(loader: string): LoaderKind {
   return /(?:Model|LMHead\w*|For[A-Z]\w*)$/.test(loader) ? 'model' : 'unknown';
 }
 
+/** Base models, backbones and features: classes without a task head (`AutoModel`, `BertModel`, `AutoBackbone`). */
+function isBaseClass(loader: string): boolean {
+  if (/^(?:TF|Flax)?(?:AutoModel|AutoModelForTextEncoding|AutoBackbone)$/.test(loader)) return true;
+  const { byConcrete } = tables();
+  return (
+    byConcrete.has(loader) &&
+    AUTO_CLASS_MODEL_TYPES.some(
+      ([auto, , cls]) => cls === loader && /^(?:AutoModel|AutoModelForTextEncoding|AutoBackbone)$/.test(auto),
+    )
+  );
+}
+
+/** A use where the model's width reaches the code: a base class, a feature pipeline, or a load the reader cannot see. */
+function headless(use: ModelUse): boolean {
+  if (use.loader === 'pipeline') return /feature-extraction$/.test(use.task ?? '');
+  const kind = loaderKind(use.loader);
+  if (kind === 'tokenizer' || kind === 'download' || kind === 'sentence-transformers') return false;
+  return kind === 'unknown' || isBaseClass(use.loader);
+}
+
 /** The model types a loader accepts, or undefined when the data does not say. */
 function acceptedTypes(use: ModelUse): Set<string> | undefined {
   const { byClass, byConcrete } = tables();
@@ -79,6 +99,15 @@ export function swapMisfit(
   if (from?.embeddingDim && to?.embeddingDim && from.embeddingDim !== to.embeddingDim)
     return `its embeddings have ${to.embeddingDim} dimensions, not ${from.embeddingDim}: stored vectors and indexes would no longer match`;
   if (!uses) return undefined;
+  // Without a task head built from the replacement's own configuration (a base model, a backbone,
+  // features, or a use the reader cannot see), layers written for the model's width must still fit.
+  if (uses.some(headless)) {
+    const a = from?.hiddenSize;
+    const b = to?.hiddenSize;
+    if (!a || !b) return 'its width (hidden size) is not recorded, and this code uses the model without a task head';
+    if (a !== b)
+      return `its hidden size is ${b}, not ${a}: layers built on the model's outputs (this code uses it without a task head) would not fit`;
+  }
   for (const use of uses) {
     const kind = loaderKind(use.loader);
     if (kind === 'tokenizer' || kind === 'download') continue;
