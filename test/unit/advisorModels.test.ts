@@ -96,6 +96,18 @@ describe('advisor models: swaps that keep code working', { timeout: 60_000 }, ()
     assert.equal(py(['m = AutoModel.from_pretrained("bert-base-uncased", revision="main")']).findings.length, 1);
   });
 
+  it('no finding where the code names files of the repository or loads an adapter trained on the model', () => {
+    const gguf = py(['m = AutoModelForCausalLM.from_pretrained("bert-base-uncased", gguf_file="model-q4.gguf")']);
+    assert.deepEqual(gguf.findings, []);
+    assert.match(gguf.notes[0]!.message, /file names of this repository/);
+    const adapter = py([
+      'base = AutoModelForSequenceClassification.from_pretrained("bert-base-uncased")',
+      'model = PeftModel.from_pretrained(base, "me/bert-lora-sst2")',
+    ]);
+    assert.deepEqual(adapter.findings, []);
+    assert.match(adapter.notes[0]!.message, /PEFT adapter is loaded in this file/);
+  });
+
   it('no finding where only the tokenizer or processor of an id is loaded, and the hover says why', () => {
     const r = py(['tok = AutoTokenizer.from_pretrained("bert-base-uncased")']);
     assert.deepEqual(r.findings, []);

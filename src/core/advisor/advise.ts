@@ -120,7 +120,7 @@ export function adviseWithNotes(
   for (const c of candidates) {
     if (c.kind === 'model' ? !options.models : c.kind === 'region' ? !options.regions : options.schedules === false)
       continue;
-    const key = `${c.kind}:${c.value}:${JSON.stringify(c.uses?.map((u) => [u.loader, u.task, u.pinned]) ?? null)}`;
+    const key = `${c.kind}:${c.value}:${JSON.stringify(c.uses?.map((u) => [u.loader, u.task, u.pinned, u.files]) ?? null)}`;
     if (!cache.has(key))
       cache.set(
         key,

@@ -28,6 +28,8 @@ export interface ModelUse {
   task?: string;
   /** The call passes `revision=`: it pins a commit of this repository. */
   pinned?: boolean;
+  /** The call names files of this repository (`subfolder=`, `gguf_file=`, `filename=`). */
+  files?: boolean;
   /** Offset of the call in the text. */
   at: number;
 }

@@ -9,6 +9,8 @@ import { familyOf } from './catalogue';
 /** Pseudo-loaders the Python reader records: an id loaded nowhere in its file, and PEFT module names. */
 export const NOT_LOADED_HERE = '(not loaded in this file)';
 export const TARGET_MODULES = 'target_modules';
+/** A PEFT adapter is loaded in the file: it was trained on one base model. */
+export const ADAPTER = '(adapter loaded in this file)';
 
 export type LoaderKind = 'tokenizer' | 'model' | 'sentence-transformers' | 'download' | 'unknown';
 
@@ -77,6 +79,10 @@ function acceptedTypes(use: ModelUse): Set<string> | undefined {
 export function silentUse(uses: readonly ModelUse[]): string | undefined {
   if (uses.some((u) => u.pinned))
     return 'it is loaded at a pinned revision (`revision=`): that commit belongs to this repository, not to another model';
+  if (uses.some((u) => u.files))
+    return 'it is loaded with file names of this repository (`subfolder=`, `gguf_file=`, `filename=`), which another need not have';
+  if (uses.some((u) => u.loader === ADAPTER))
+    return 'a PEFT adapter is loaded in this file, and an adapter works only on the base model it was trained on';
   const kinds = uses.map((u) => loaderKind(u.loader));
   if (kinds.length > 0 && kinds.every((k) => k === 'tokenizer'))
     return `only its ${[...new Set(uses.map((u) => u.loader))].join(', ')} is loaded here: no model runs`;

@@ -7,7 +7,7 @@
 // defaults, argparse defaults (`args.model_name`) and dict entries (`cfg["model"]`). Each model
 // candidate carries the loads that use it (see modelUse.ts); the finding stays on the literal.
 import { classify, HUB_ID, type Candidate, type ModelUse } from '../candidates';
-import { loaderKind, NOT_LOADED_HERE, TARGET_MODULES } from '../modelUse';
+import { ADAPTER, loaderKind, NOT_LOADED_HERE, TARGET_MODULES } from '../modelUse';
 
 const LOADERS =
   /(?:from_pretrained|pipeline|hf_hub_download|snapshot_download|SentenceTransformer|CrossEncoder|load_model|AutoTokenizer|AutoProcessor)\s*\(\s*(?:(?:[rbuRBU]?(?:"[^"\n]*"|'[^'\n]*')|[\w.]+(?:\s*=\s*[^,()]+)?)\s*,\s*)*$/;
@@ -268,10 +268,17 @@ export function scanPython(text: string): Candidate[] {
     const revision = kw('revision');
     const revisionText = revision ? text.slice(revision.start, revision.end) : '';
     const pinned = !!revision && !/^(?:None|["'](?:main|master)?["'])$/.test(revisionText);
+    const files = !!(kw('subfolder') || kw('gguf_file') || (loader !== 'pipeline' && kw('filename')));
     if (loader === 'pipeline') {
       const taskArg = kw('task') ?? positional[0];
       const task = taskArg && literalAt(taskArg, byOpen)?.value;
-      const use: ModelUse = { loader, at: call.at, ...(task && { task }), ...(pinned && { pinned }) };
+      const use: ModelUse = {
+        loader,
+        at: call.at,
+        ...(task && { task }),
+        ...(pinned && { pinned }),
+        ...(files && { files }),
+      };
       addUse(kw('model') ?? (kw('task') ? positional[0] : positional[1]), use);
       addUse(kw('tokenizer'), { loader: 'AutoTokenizer', at: call.at });
       for (const p of ['feature_extractor', 'image_processor', 'processor'])
@@ -284,7 +291,7 @@ export function scanPython(text: string): Candidate[] {
       kw('model_name') ??
       kw('repo_id') ??
       positional[0];
-    addUse(arg, { loader, at: call.at, ...(pinned && { pinned }) });
+    addUse(arg, { loader, at: call.at, ...(pinned && { pinned }), ...(files && { files }) });
   }
 
   const out: Candidate[] = [];
@@ -338,11 +345,13 @@ export function scanPython(text: string): Candidate[] {
   const unknownUses = otherCalls(masked, new Set(names.values()), callStarts);
   // PEFT's `target_modules=[...]` names modules of one architecture: another would not have them.
   const namesModules = /\btarget_modules\s*=|["']target_modules["']\s*:/.test(masked);
+  // A PEFT adapter (trained on one base model) loaded anywhere in the file.
+  const loadsAdapter = /\b(?:PeftModel\w*|AutoPeftModel\w*)\.from_pretrained\s*\(|\.load_adapter\s*\(/.test(masked);
   // One use per kind of load is enough to judge a swap (a name given to 2,000 calls of one function).
   const distinct = (uses: ModelUse[]) => {
     const seen = new Set<string>();
     return uses.filter((u) => {
-      const k = `${u.loader}|${u.task ?? ''}|${u.pinned ? 1 : 0}`;
+      const k = `${u.loader}|${u.task ?? ''}|${u.pinned ? 1 : 0}|${u.files ? 1 : 0}`;
       return !seen.has(k) && !!seen.add(k);
     });
   };
@@ -357,6 +366,7 @@ export function scanPython(text: string): Candidate[] {
       ...((name && unknownUses.get(name)) || []),
     ];
     if (namesModules) uses.push({ loader: TARGET_MODULES, at: c.start });
+    if (loadsAdapter) uses.push({ loader: ADAPTER, at: c.start });
     // Loaded nowhere in this file: how is not known, so only the same architecture is.
     c.uses = uses.length > 0 ? distinct(uses) : [{ loader: NOT_LOADED_HERE, at: c.start }];
   }
