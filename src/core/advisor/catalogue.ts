@@ -86,8 +86,18 @@ const withFamily = (ref: Omit<ModelRef, 'family'>): ModelRef => {
   return family ? { ...ref, family } : ref;
 };
 
+const refs = new Map<string, ModelRef | undefined>();
+
 /** The catalogue model an id stands for, or undefined when the catalogue does not know it. */
 export function modelRef(id: string): ModelRef | undefined {
+  if (refs.has(id)) return refs.get(id);
+  if (refs.size > 10_000) refs.clear(); // ids come from files: keep the memo bounded
+  const ref = lookUp(id);
+  refs.set(id, ref);
+  return ref;
+}
+
+function lookUp(id: string): ModelRef | undefined {
   const ids = catalogueIds();
   const key = lower(id.trim());
   if (LEGACY_NAMES[key]) return withFamily({ canonical: canonicalOf(key), style: { kind: 'legacy' } });
@@ -172,7 +182,10 @@ export const sameModel = (a: string, b: string) => {
 };
 
 /** The published comparisons where `canonical` is the larger model, grouped by smaller model. */
-export function publishedAlternatives(canonical: string): Map<string, ModelEquivalentRow[]> {
+const alternatives = new Map<string, ReadonlyMap<string, readonly ModelEquivalentRow[]>>();
+export function publishedAlternatives(canonical: string): ReadonlyMap<string, readonly ModelEquivalentRow[]> {
+  const known = alternatives.get(canonical);
+  if (known) return known;
   const groups = new Map<string, ModelEquivalentRow[]>();
   for (const row of modelEquivalentRows()) {
     if (canonicalOf(row.large) !== canonical) continue;
@@ -180,6 +193,7 @@ export function publishedAlternatives(canonical: string): Map<string, ModelEquiv
     list.push(row);
     groups.set(row.small, list);
   }
+  alternatives.set(canonical, groups);
   return groups;
 }
 
