@@ -165,10 +165,12 @@ export function adviseFile(
 /** One line for the output channel: what the advisor found in a file and why it said nothing of the rest. */
 export function silenceSummary(fileName: string, result: { findings: Finding[]; notes: Note[] }): string | undefined {
   if (result.notes.length === 0) return undefined;
-  const why = result.notes.map(
-    (n) => `${n.value} (line ${n.start.line + 1}): ${n.message.replace(/^No advice on [^:]*: /, '')}`,
-  );
-  return `Advisor: ${fileName}: ${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}; no advice on ${why.join(' | ')}`;
+  // The first five, so that a notebook full of ids still gives one readable line.
+  const why = result.notes
+    .slice(0, 5)
+    .map((n) => `${n.value} (line ${n.start.line + 1}): ${n.message.replace(/^No advice on [^:]*: /, '')}`);
+  const more = result.notes.length > 5 ? ` | and ${result.notes.length - 5} more` : '';
+  return `Advisor: ${fileName}: ${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}; no advice on ${why.join(' | ')}${more}`;
 }
 
 /** Findings for a file's text; `undefined` when the file is of no kind the advisor reads. */
