@@ -212,6 +212,8 @@ describe('advisor models: names as people write them', { timeout: 60_000 }, () =
       silenceSummary('train.py', r)!,
       /^Advisor: train\.py: 0 findings; no advice on all-mpnet-base-v2 \(line 1\)/,
     );
+    const many = py(Array.from({ length: 7 }, (_, i) => `m${i} = SentenceTransformer("all-mpnet-base-v2")`));
+    assert.match(silenceSummary('train.py', many)!, / \| and 2 more$/);
     // Recognised, with nothing smaller in its family that has a comparison.
     const whisper = py(['asr = pipeline("automatic-speech-recognition", model="openai/whisper-tiny")']);
     assert.deepEqual(whisper.findings, []);
