@@ -44,6 +44,8 @@ export interface ScanFinding {
   value: string;
   suggestion: string;
   message: string;
+  /** The other values one quick fix changes with this one (a region with its zones and paths), where given. */
+  edits?: { line: number; text: string }[];
 }
 
 export type Verdict = 'right' | 'wrong' | 'unjudged';
@@ -118,7 +120,22 @@ export function judgeRepo(
     const why = acceptable(f, entry);
     return why ? { ...f, verdict: 'wrong', entry, why } : { ...f, verdict: 'right', entry };
   });
-  const answered = new Set(out.filter((f) => f.verdict === 'right').map((f) => f.entry));
+  // An advice entry is answered by a right finding at it, or by a right region finding in the same
+  // file whose fix edits it or that names the same region: one finding per region and file, with
+  // its zones and zone lists moving in the same edit, is the design (issue 32, item 2).
+  const right = out.filter((f) => f.verdict === 'right');
+  const answered = new Set(right.map((f) => f.entry));
+  for (const e of entries) {
+    if (e.expect !== 'advice' || e.kind !== 'region' || answered.has(e)) continue;
+    const region = regionRow(e.value)?.region;
+    const group = right.find(
+      (f) =>
+        f.kind === 'region' &&
+        f.file === e.path &&
+        ((f.edits ?? []).some((x) => x.line === lineOf(e)) || regionRow(f.value)?.region === region),
+    );
+    if (group) answered.add(e);
+  }
   const advice = entries.filter((e) => e.expect === 'advice');
   return { dir, findings: out, missed: advice.filter((e) => !answered.has(e)), expected: advice.length };
 }
