@@ -37,7 +37,8 @@ function tables() {
 export function loaderKind(loader: string): LoaderKind {
   if (TOKENIZER.test(loader)) return 'tokenizer';
   if (DOWNLOAD.test(loader)) return 'download';
-  if (loader === 'SentenceTransformer' || loader === 'CrossEncoder') return 'sentence-transformers';
+  if (loader === 'SentenceTransformer' || loader === 'CrossEncoder' || loader === 'models.Transformer')
+    return 'sentence-transformers';
   if (loader === 'pipeline' || /^(?:TF|Flax)?AutoModel/.test(loader) || tables().byConcrete.has(loader)) return 'model';
   return /(?:Model|LMHead\w*|For[A-Z]\w*)$/.test(loader) ? 'model' : 'unknown';
 }
@@ -73,6 +74,11 @@ function acceptedTypes(use: ModelUse): Set<string> | undefined {
     return new Set(classes.flatMap((c) => [...(byClass.get(c) ?? [])]));
   }
   return byClass.get(use.loader) ?? byConcrete.get(use.loader);
+}
+
+/** Types that transformers' masked-LM mapping loads: encoders, which a sentence or cross encoder is built on. */
+function encoderOnly(type: string): boolean {
+  return tables().byClass.get('AutoModelForMaskedLM')?.has(type) === true;
 }
 
 /** Why this code gives no advice on its id at all, or undefined. */
@@ -118,8 +124,18 @@ export function swapMisfit(
     const kind = loaderKind(use.loader);
     if (kind === 'tokenizer' || kind === 'download') continue;
     if (kind === 'sentence-transformers') {
-      if (!/^sentence-transformers\b/.test(to?.family ?? ''))
-        return `${use.loader} needs a sentence-transformers model`;
+      if (/^sentence-transformers\b/.test(from?.family ?? '')) {
+        if (!/^sentence-transformers\b/.test(to?.family ?? '')) return `${use.loader} needs a sentence-transformers model`;
+        continue;
+      }
+      // A plain encoder made into one (mean pooling over AutoModel; a cross-encoder's classification
+      // head): the replacement must load the same way and be of the same kind of model.
+      const types = tables().byClass.get(
+        use.loader === 'CrossEncoder' ? 'AutoModelForSequenceClassification' : 'AutoModel',
+      );
+      const toType = to?.modelType;
+      if (!toType || !from?.modelType || !types?.has(toType) || encoderOnly(toType) !== encoderOnly(from.modelType))
+        return `\`${use.loader}\` of ${original} is not known to work the same way with ${replacement}`;
       continue;
     }
     const types = kind === 'model' ? acceptedTypes(use) : undefined;

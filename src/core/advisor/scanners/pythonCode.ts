@@ -108,7 +108,7 @@ export function argsOf(masked: string, open: number): Arg[] | undefined {
 export function interestingCalls(masked: string): Call[] {
   const calls: Call[] = [];
   const re =
-    /\b([A-Za-z_][\w.]*\.from_pretrained|(?:[A-Za-z_]\w*\.)*(?:pipeline|SentenceTransformer|CrossEncoder|hf_hub_download|snapshot_download|add_argument|field))\s*\(/g;
+    /\b([A-Za-z_][\w.]*\.from_pretrained|(?:[A-Za-z_]\w*\.)*(?:pipeline|SentenceTransformer|CrossEncoder|hf_hub_download|snapshot_download|add_argument|field)|models\.Transformer)\s*\(/g;
   for (let m = re.exec(masked); m; m = re.exec(masked)) {
     const args = argsOf(masked, m.index + m[0].length - 1);
     if (args) calls.push({ callee: m[1], at: m.index, args });
@@ -122,6 +122,8 @@ export function loaderOf(callee: string): string | undefined {
   const last = parts[parts.length - 1];
   if (last === 'from_pretrained') return parts[parts.length - 2] ?? 'from_pretrained';
   if (/^(?:pipeline|SentenceTransformer|CrossEncoder|hf_hub_download|snapshot_download)$/.test(last)) return last;
+  // sentence-transformers' word-embedding module (`models.Transformer(name)`), which AutoModel loads.
+  if (last === 'Transformer' && parts[parts.length - 2] === 'models') return 'models.Transformer';
   return undefined;
 }
 
