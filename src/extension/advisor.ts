@@ -3,12 +3,13 @@
 // "Compare on this machine" action, and a hover with the evidence and its sources. Reading
 // works in untrusted workspaces; running a comparison needs trust.
 import { intensityText } from '../core/units';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { Disposable } from './dispose';
 import type { Finding, Note, RelatedFile } from '../core/advisor/advise';
 import { percentText } from '../core/advisor/percent';
+import { terraformModuleFiles } from '../core/advisor/terraformModule';
 import { isRecordedOutput, isTestPath } from '../core/advisor/testPaths';
 import { CONFIG_DEFAULTS } from './configDefaults';
 import type { AdvisorOptions, Suggestion } from '../core/advisor/suggest';
@@ -218,24 +219,22 @@ export class AdvisorController extends Disposable {
     );
   }
 
-  /** The other .tf and .tfvars files of a Terraform file's module (its folder), open ones as edited. */
+  /** The other files of a Terraform file's module, within its workspace folder, open ones as edited. */
   private moduleFiles(doc: vscode.TextDocument): RelatedFile[] {
     if (doc.uri.scheme !== 'file' || !/\.(tf|tfvars)$/i.test(doc.fileName)) return [];
-    const dir = dirname(doc.fileName);
-    const out: RelatedFile[] = [];
+    const folder = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri;
+    let root: string | undefined;
     try {
-      for (const name of readdirSync(dir)) {
-        const path = join(dir, name);
-        if (!/\.(tf|tfvars)$/i.test(name) || path === doc.fileName) continue;
-        const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.fileName === path);
-        if (open) out.push({ fileName: path, text: open.getText() });
-        else if (statSync(path).size <= this.settings.maxFileSizeKB * 1024)
-          out.push({ fileName: path, text: readFileSync(path, 'utf8') });
-      }
+      root = folder?.scheme === 'file' ? realpathSync(folder.fsPath) : undefined;
     } catch {
-      // an unreadable folder: the file is read alone
+      root = undefined;
     }
-    return out;
+    return terraformModuleFiles(doc.fileName, {
+      root,
+      maxBytes: this.settings.maxFileSizeKB * 1024,
+      open: (path) =>
+        vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.fileName === path)?.getText(),
+    });
   }
 
   private noteAt(doc: vscode.TextDocument, position: vscode.Position): Note | undefined {

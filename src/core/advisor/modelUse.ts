@@ -125,7 +125,8 @@ export function swapMisfit(
     if (kind === 'tokenizer' || kind === 'download') continue;
     if (kind === 'sentence-transformers') {
       if (/^sentence-transformers\b/.test(from?.family ?? '')) {
-        if (!/^sentence-transformers\b/.test(to?.family ?? '')) return `${use.loader} needs a sentence-transformers model`;
+        if (!/^sentence-transformers\b/.test(to?.family ?? ''))
+          return `${use.loader} needs a sentence-transformers model`;
         continue;
       }
       // A plain encoder made into one (mean pooling over AutoModel; a cross-encoder's classification

@@ -204,7 +204,10 @@ function usesRole(uses: { key: string; context: RegionContext }[], fileText?: st
   // it (a CMEK key ring must even be in the cluster's region): they move together.
   const created = verdicts.find((v) => v.role === 'static' && v.created);
   if (work && created && !other)
-    return { role: 'workload', why: `${work.why}; ${created.why.replace(/:.*$/, '')}, created here too, moves with it` };
+    return {
+      role: 'workload',
+      why: `${work.why}; ${created.why.replace(/:.*$/, '')}, created here too, moves with it`,
+    };
   if (work && other)
     return {
       role: 'static',
