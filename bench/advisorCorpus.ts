@@ -80,7 +80,9 @@ for (const f of results.flatMap((r) => r.findings.map((x) => ({ ...x, dir: r.dir
 }
 console.log('\nWrong findings by class:');
 for (const [cls, list] of [...byClass].sort((a, b) => b[1].length - a[1].length))
-  console.log(`  ${String(list.length).padStart(3)} ${cls}: ${(values.list ? list : list.slice(0, 3)).join(values.list ? "\n      " : "; ")}`);
+  console.log(
+    `  ${String(list.length).padStart(3)} ${cls}: ${(values.list ? list : list.slice(0, 3)).join(values.list ? '\n      ' : '; ')}`,
+  );
 const unjudged = results.flatMap((r) =>
   r.findings
     .filter((f) => f.verdict === 'unjudged')
@@ -93,7 +95,9 @@ for (const e of results.flatMap((r) => r.missed))
   missed.set(e.cls, [...(missed.get(e.cls) ?? []), `${e.dir}/${e.path}:${lineOf(e)} ${e.value}`]);
 console.log('\nMissed values by class:');
 for (const [cls, list] of [...missed].sort((a, b) => b[1].length - a[1].length))
-  console.log(`  ${String(list.length).padStart(3)} ${cls}: ${(values.list ? list : list.slice(0, 3)).join(values.list ? "\n      " : "; ")}`);
+  console.log(
+    `  ${String(list.length).padStart(3)} ${cls}: ${(values.list ? list : list.slice(0, 3)).join(values.list ? '\n      ' : '; ')}`,
+  );
 
 if (values.record) {
   for (const r of results) {
