@@ -216,8 +216,10 @@ function adviseText(
 }
 
 /** What the other files of a Terraform module say about this one's variables and locals. */
-function moduleFacts(text: string, related: readonly RelatedFile[]): ModuleFacts {
-  const others = related.filter((r) => /\.(tf|tfvars)$/i.test(r.fileName));
+function moduleFacts(fileName: string, text: string, related: readonly RelatedFile[]): ModuleFacts {
+  // Another .tfvars file beside a .tfvars file is another way to run the module, not part of this one.
+  const tfvars = /\.tfvars$/i.test(fileName);
+  const others = related.filter((r) => /\.tf$/i.test(r.fileName) || (!tfvars && /\.tfvars$/i.test(r.fileName)));
   const files = [text, ...others.map((r) => r.text)];
   const parsed = files.map((t) => parseHcl(t));
   return {
@@ -243,7 +245,7 @@ export function adviseFile(
   if (!kind) return undefined;
   if (options.includeTests === false && (isTestPath(fileName) || isRecordedOutput(text)))
     return { findings: [], notes: [] };
-  const module = kind === 'hcl' ? moduleFacts(text, related) : undefined;
+  const module = kind === 'hcl' ? moduleFacts(fileName, text, related) : undefined;
   return adviseText(scan(kind, text), text, options, fileName, module);
 }
 

@@ -17,6 +17,8 @@ export interface RegionContext {
   moduleHasWorkload?: boolean;
   /** Terraform: a module block's `source`. */
   moduleSource?: string;
+  /** Terraform: the enclosing block's `count` expression (`var.create_network ? 0 : 1`). */
+  count?: string;
 }
 
 /** A region candidate with what its scanner saw around it. */

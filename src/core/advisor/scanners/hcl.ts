@@ -24,6 +24,8 @@ interface Frame {
   header: string;
   keys: string[];
   moduleSource?: string;
+  /** A block's `count = ...` expression (whether it exists at all may depend on a variable). */
+  count?: string;
 }
 
 /** The line without its comment (`#`, `//`, or a `/* ... *\/` that closes on it), strings kept. */
@@ -93,6 +95,7 @@ function parse(text: string): HclFile {
       path: frames.map((f) => f.header),
       siblings: stack[stack.length - 1].keys,
       ...(module && { moduleSource: module.moduleSource }),
+      ...(frames[0]?.count && { count: frames[0].count }),
     };
   };
   const values = (key: string, raw: string, at: number, context: RegionContext) => {
@@ -149,6 +152,7 @@ function parse(text: string): HclFile {
       const frame = stack[stack.length - 1];
       frame.keys.push(key);
       if (key === 'source' && frame.header.startsWith('module ')) frame.moduleSource = /"([^"]*)"/.exec(raw)?.[1];
+      if (key === 'count' && stack.length === 2) frame.count = raw.trim();
       const heredocStart = /^<<-?\s*([A-Za-z_]\w*)\s*$/.exec(raw.trim());
       if (heredocStart) {
         heredoc = heredocStart[1];
