@@ -128,7 +128,33 @@ function leftOut(count: string | undefined, values: Map<string, boolean>): boole
   if (!m) return false;
   const value = values.get(m[2]);
   if (value === undefined) return false;
-  return Number((value !== (m[1] === '!') ? m[3] : m[4])) === 0;
+  return Number(value !== (m[1] === '!') ? m[3] : m[4]) === 0;
+}
+
+/**
+ * The text without the pools a switch turns off: `enable_tpu = false` leaves `tpu_pools = [...]`
+ * out, so the accelerators it names do not hold the workload where they are offered.
+ */
+function withoutDisabled(text: string): string {
+  const off = [...text.matchAll(/^\s*enable_([a-z0-9]+)\s*=\s*false\b/gm)].map((m) => m[1]);
+  if (off.length === 0) return text;
+  let out = text;
+  for (const name of off) {
+    const start = new RegExp(`^\\s*${name}_\\w*\\s*=\\s*[\\[{]`, 'm').exec(out);
+    if (!start) continue;
+    let depth = 0;
+    let end = out.length;
+    for (let i = start.index + start[0].length - 1; i < out.length; i++) {
+      const c = out[i];
+      if (c === '[' || c === '{') depth++;
+      else if ((c === ']' || c === '}') && --depth === 0) {
+        end = i + 1;
+        break;
+      }
+    }
+    out = out.slice(0, start.index) + out.slice(end);
+  }
+  return out;
 }
 
 /** A variable's value where this file runs the module: a tfvars file's own, else its default. */
@@ -161,7 +187,7 @@ function moduleAnchors(
   const values = booleans(text, fileName, module);
   const out: { region: string; why: string }[] = [];
   for (const u of module.uses) {
-    if (!u.ref.startsWith('var.') || !u.context.path[0]?.startsWith('data ') || leftOut(u.context.count, values))
+    if (!u.ref.startsWith('var.') || !u.context.path[0]?.startsWith('data ') || leftOut(u.context.block?.count, values))
       continue;
     const verdict = regionRole(u.key, u.context, text);
     if (!verdict.anchors) continue;
@@ -189,9 +215,8 @@ function roleOf(c: RegionCandidate, text: string, fileName: string, module?: Mod
       // A data source that exists only when the module creates nothing (`count = var.create_network
       // ? 0 : 1`) is no use of the variable where the values in force create it.
       const values = booleans(text, fileName, module);
-      context = { ...context, uses: usesOf(ref, module).filter((u) => !leftOut(u.context.count, values)) };
-    }
-    else context = { ...context, moduleHasWorkload: module.hasWorkload };
+      context = { ...context, uses: usesOf(ref, module).filter((u) => !leftOut(u.context.block?.count, values)) };
+    } else context = { ...context, moduleHasWorkload: module.hasWorkload };
   }
   return regionRole(c.key, context, text);
 }
@@ -273,7 +298,7 @@ export function adviseRegionCandidates(
           );
       continue;
     }
-    allText ??= [text, ...(module?.texts ?? [])].join('\n');
+    allText ??= [withoutDisabled(text), ...(module?.texts ?? []).map(withoutDisabled)].join('\n');
     const accelerators = acceleratorsIn(allText, group[0].provider);
     const choice = chooseRegion(group[0].region, options, { accelerators, zones: zones.length });
     const s = choice.suggestion;

@@ -17,8 +17,8 @@ export interface RegionContext {
   moduleHasWorkload?: boolean;
   /** Terraform: a module block's `source`. */
   moduleSource?: string;
-  /** Terraform: the enclosing block's `count` expression (`var.create_network ? 0 : 1`). */
-  count?: string;
+  /** Terraform: the enclosing block's `count` (`var.create_network ? 0 : 1`) and `depends_on` expressions. */
+  block?: { count?: string; dependsOn?: string };
 }
 
 /** A region candidate with what its scanner saw around it. */
@@ -100,8 +100,9 @@ function blockRole(header: string, ctx: RegionContext): RoleVerdict | 'provider'
   // A look-up that answers in every region (versions, zones, the caller): it follows the workload.
   if (kind === 'data' && LOOKUP_DATA.test(type))
     return { role: 'unknown', why: `data ${type}: a look-up that answers in any region` };
-  // `depends_on`: read after this module made it (the cluster it just created), so it follows.
-  if (kind === 'data' && ctx.siblings.includes('depends_on'))
+  // Read after this module made it (`depends_on = [module.gke_standard]`, the cluster it just
+  // created), so it follows; a dependency on anything else (enabling APIs) says nothing.
+  if (kind === 'data' && ctx.block?.dependsOn && WORKLOAD_WORD.test(norm(ctx.block.dependsOn)))
     return { role: 'unknown', why: `data ${type}: reads what this module creates (depends_on)` };
   if (kind === 'data')
     return { role: 'static', why: `data ${type}: reads an existing resource where it is`, anchors: true };
