@@ -177,6 +177,35 @@ describe('advisor models: swaps that keep code working', { timeout: 60_000 }, ()
   });
 });
 
+describe('advisor models: plain encoders fine-tuned as sentence or cross encoders (corpus misses)', {
+  timeout: 60_000,
+}, () => {
+  it('SentenceTransformer, models.Transformer and CrossEncoder of bert-base-uncased may take DistilBERT, through argv fallbacks', () => {
+    const argv = 'model_name = sys.argv[1] if len(sys.argv) > 1 else "bert-base-uncased"';
+    for (const load of [
+      'model = SentenceTransformer(model_name)',
+      'word_embedding_model = models.Transformer(model_name, max_seq_length=128)',
+      'cross_encoder = CrossEncoder(model_name, num_labels=1)',
+    ])
+      assert.deepEqual(
+        summary(py(['import sys', argv, load]).findings),
+        ['2:53 bert-base-uncased -> distilbert-base-uncased'],
+        load,
+      );
+  });
+
+  it('not where a call it cannot read also gets the name, nor a decoder for an encoder', () => {
+    const argv = 'model_name = "bert-base-uncased"';
+    assert.deepEqual(
+      py([argv, 'model = SentenceTransformer(model_name)', 'aug = naw.ContextualWordEmbsAug(model_path=model_name)'])
+        .findings,
+      [],
+    );
+    // A sentence-transformers model stays one: all-mpnet-base-v2's smaller members are only listed.
+    assert.deepEqual(py(['m = SentenceTransformer("all-mpnet-base-v2")']).findings, []);
+  });
+});
+
 describe('advisor models: names as people write them', { timeout: 60_000 }, () => {
   it('short sentence-transformers names, the full id, mirrors and any case', () => {
     assert.deepEqual(summary(py(['m = SentenceTransformer("all-MiniLM-L12-v2")']).findings), [

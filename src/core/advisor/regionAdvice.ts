@@ -158,7 +158,7 @@ function withoutDisabled(text: string): string {
 }
 
 /** A variable's value where this file runs the module: a tfvars file's own, else its default. */
-function valueOf(name: string, text: string, fileName: string, module: ModuleFacts): string | undefined {
+function variableValue(name: string, text: string, fileName: string, module: ModuleFacts): string | undefined {
   const esc = name.replace(/[^\w-]/g, '');
   if (/\.tfvars$/i.test(fileName)) {
     const own = new RegExp(`^\\s*${esc}\\s*=\\s*"([^"]*)"`, 'm').exec(text)?.[1];
@@ -192,7 +192,7 @@ function moduleAnchors(
     const verdict = regionRole(u.key, u.context, text);
     if (!verdict.anchors) continue;
     const name = u.ref.slice(4);
-    const value = valueOf(name, text, fileName, module);
+    const value = variableValue(name, text, fileName, module);
     const row = value ? regionRow(value, dataset) : undefined;
     if (row) out.push({ region: row.region, why: `${u.context.path[0]} reads it in ${value} (var.${name})` });
   }
