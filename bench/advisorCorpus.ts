@@ -169,7 +169,7 @@ if (!values.fixtures) {
     const row = rows.get(f) ?? { n: 0, known: 0, sample: [] };
     row.n++;
     if (modelRef(id)) row.known++;
-    else if (row.sample.length < 4) row.sample.push(id);
+    else if (values.list || row.sample.length < 4) row.sample.push(id);
     rows.set(f, row);
   }
   const known = [...rows.values()].reduce((n, r) => n + r.known, 0);
