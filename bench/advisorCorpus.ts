@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { modelRef } from '../src/core/advisor/catalogue';
 import {
+  checkFixes,
   formatTotals,
   judgeRepo,
   type Judged,
@@ -90,6 +91,11 @@ const unjudged = results.flatMap((r) =>
 );
 console.log(`\nUnjudged findings (judge them into judged.json): ${unjudged.length}`);
 for (const u of unjudged) console.log(`  ${u}`);
+const fixCheck = checkFixes(root, results);
+console.log(
+  `\nQuick fixes applied in memory: ${fixCheck.fixes}; problems (a zone not a zone of the suggestion, a file that reads differently): ${fixCheck.problems.length}`,
+);
+for (const p of fixCheck.problems) console.log(`  ${p}`);
 const missed = new Map<string, string[]>();
 for (const e of results.flatMap((r) => r.missed))
   missed.set(e.cls, [...(missed.get(e.cls) ?? []), `${e.dir}/${e.path}:${lineOf(e)} ${e.value}`]);

@@ -2,7 +2,10 @@
 // hand-written reconstructions in test/fixtures/advisor-corpus), compared with a list judged by
 // reading (test/fixtures/advisor-corpus/judged.json). Shared by bench/advisorCorpus.ts, which runs
 // it on the fetched repositories, and test/unit/advisorCorpus.test.ts, which runs it on the fixtures.
-import { relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
+import { fileKind, scan } from '../../src/core/advisor/scanners';
 import { runScan } from '../../src/cli/scan';
 import { dataset } from '../../src/core/carbon/datasets';
 import { zoneToRegion } from '../../src/core/carbon/intensity';
@@ -45,7 +48,7 @@ export interface ScanFinding {
   suggestion: string;
   message: string;
   /** The other values one quick fix changes with this one (a region with its zones and paths), where given. */
-  edits?: { line: number; text: string }[];
+  edits?: { line: number; column: number; end_line: number; end_column: number; text: string }[];
 }
 
 export type Verdict = 'right' | 'wrong' | 'unjudged';
@@ -174,4 +177,50 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 export function formatTotals(name: string, t: Totals): string {
   return `${name.padEnd(36)} ${String(t.findings).padStart(4)} findings: ${String(t.right).padStart(3)} right, ${String(t.wrong).padStart(3)} wrong, ${String(t.unjudged).padStart(3)} unjudged; precision ${pct(t.precision).padStart(6)}; recall ${String(t.recalled).padStart(3)}/${String(t.expected).padEnd(3)} ${pct(t.recall).padStart(6)}`;
+}
+
+/**
+ * Applies every region quick fix to its file (in memory) and says what went wrong: a zone that
+ * is not a zone of the suggested region, a region that is not it, an edit over two lines, or a
+ * file that no longer reads the same values in the same places (a JSON that no longer parses).
+ */
+export function checkFixes(root: string, results: readonly RepoResult[]): { fixes: number; problems: string[] } {
+  let fixes = 0;
+  const problems: string[] = [];
+  for (const r of results)
+    for (const f of r.findings) {
+      const edits = f.edits ?? [];
+      if (f.kind !== 'region' || edits.length === 0) continue;
+      fixes++;
+      const at = `${r.dir}/${f.file}:${f.line}`;
+      const region = zoneToRegion(f.suggestion) ?? f.suggestion;
+      const original = readFileSync(join(root, r.dir, f.file), 'utf8');
+      const lines = original.split('\n');
+      for (const e of [...edits].sort((a, b) => b.line - a.line || b.column - a.column)) {
+        if (e.line !== e.end_line) {
+          problems.push(`${at}: an edit over lines ${e.line}-${e.end_line}`);
+          continue;
+        }
+        const l = lines[e.line - 1] ?? '';
+        const old = l.slice(e.column - 1, e.end_column - 1);
+        if (zoneToRegion(old.toLowerCase()) ? zoneToRegion(e.text) !== region : e.text !== region)
+          problems.push(`${at}: ${old} -> ${e.text} (the suggestion is ${f.suggestion})`);
+        lines[e.line - 1] = l.slice(0, e.column - 1) + e.text + l.slice(e.end_column - 1);
+      }
+      const fixed = lines.join('\n');
+      const kind = fileKind(f.file);
+      if (!kind) continue;
+      const places = (text: string) =>
+        scan(kind, text)
+          .filter((c) => c.kind === 'region')
+          .map((c) => `${c.key}@${text.slice(0, c.start).split('\n').length}`)
+          .join(' ');
+      if (places(fixed) !== places(original)) problems.push(`${at}: the fixed file does not read as before`);
+      if (/\.json$/i.test(f.file)) {
+        const errors: ParseError[] = [];
+        parseJsonc(fixed, errors);
+        if (errors.length) problems.push(`${at}: the fixed JSON does not parse`);
+      }
+    }
+  return { fixes, problems };
 }
