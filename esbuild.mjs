@@ -109,6 +109,7 @@ const builds = [
       'bench/gpuWindows.ts',
       'bench/meterCpu.ts',
       'bench/advisorScan.ts',
+      'bench/advisorCorpus.ts',
       'bench/ortVit.ts',
       'bench/sdUnet.ts',
       'bench/windowSearch.ts',

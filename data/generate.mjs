@@ -194,9 +194,43 @@ const measurements = read('paper-measurements.csv').map((r, i) => [
   number('paper-measurements.csv', i + 2, r.energy_kwh),
   r.source,
 ]);
+// The families the advisor recognises (SOURCES.md §6b), the model types each transformers auto
+// class loads, and the auto classes of each pipeline task (§6c).
+const families = read('model-families.csv').map((r, i) => {
+  const line = i + 2;
+  if (!r.family || !/^[\w.-]+\/[\w.-]+$/.test(r.model_id))
+    throw new Error(`data/model-families.csv row ${line}: a family and an owner/name id expected`);
+  if (r.params_m !== '' && !['published', 'name'].includes(r.params_basis))
+    throw new Error(`data/model-families.csv row ${line}: params_basis must be "published" or "name"`);
+  if (!r.source) throw new Error(`data/model-families.csv row ${line}: no source`);
+  return [
+    r.family,
+    r.model_id,
+    r.model_type,
+    optionalScore('model-families.csv', line, r.params_m),
+    r.params_basis,
+    optionalScore('model-families.csv', line, r.embedding_dim),
+    optionalScore('model-families.csv', line, r.hidden_size),
+    r.source,
+  ];
+});
+const familyIds = families.map((f) => f[1].toLowerCase());
+if (new Set(familyIds).size !== familyIds.length) throw new Error('data/model-families.csv: an id is listed twice');
+const familyPatterns = read('model-family-patterns.csv').map((r, i) => {
+  try {
+    new RegExp(r.id_pattern);
+  } catch (e) {
+    throw new Error(`data/model-family-patterns.csv row ${i + 2}: ${e.message}`);
+  }
+  if (!r.id_pattern.startsWith('^') || !r.family || !r.source)
+    throw new Error(`data/model-family-patterns.csv row ${i + 2}: a family, an anchored pattern and a source expected`);
+  return [r.family, r.id_pattern, r.model_type, r.source];
+});
+const autoClasses = read('auto-class-model-types.csv').map((r) => [r.auto_class, r.model_type, r.class_name]);
+const pipelineTasks = read('pipeline-task-classes.csv').map((r) => [r.task, r.auto_class]);
 module(
   'modelCatalogue.ts',
-  'data/model-equivalents.csv and data/paper-measurements.csv',
+  'data/model-equivalents.csv, model-families.csv, model-family-patterns.csv, auto-class-model-types.csv, pipeline-task-classes.csv and paper-measurements.csv',
   `/** One published comparison of a larger model and a smaller one on one metric. */
 export interface ModelEquivalentRow { task: string; large: string; small: string; largeParamsM: number | null; smallParamsM: number | null; metric: string; dataset: string; largeScore: number | null; smallScore: number | null; higherIsBetter: boolean; source: string }
 /** The study's energy per workload for one model. */
@@ -207,6 +241,19 @@ export function modelEquivalentRows(): readonly ModelEquivalentRow[] {
   return equivalents;
 }
 let measurements: readonly PaperMeasurementRow[] | undefined;
+/** One model the advisor recognises: its family (a size ladder), transformers model type and size. */
+export interface ModelFamilyRow { family: string; id: string; modelType: string; paramsM: number | null; paramsBasis: string; embeddingDim: number | null; hiddenSize: number | null; source: string }
+let familyRows: readonly ModelFamilyRow[] | undefined;
+export function modelFamilyRows(): readonly ModelFamilyRow[] {
+  familyRows ??= Object.freeze((JSON.parse(${JSON.stringify(JSON.stringify(families))}) as any[][]).map((t) => Object.freeze({ family: t[0], id: t[1], modelType: t[2], paramsM: t[3], paramsBasis: t[4], embeddingDim: t[5], hiddenSize: t[6], source: t[7] })));
+  return familyRows;
+}
+/** [family, pattern on the lower-case id, model type, source]: families recognised by their repository names. */
+export const MODEL_FAMILY_PATTERNS: readonly (readonly [string, string, string, string])[] = JSON.parse(${JSON.stringify(JSON.stringify(familyPatterns))});
+/** [auto class, model type, class it loads] from transformers' modeling_auto.py, for the catalogue's model types. */
+export const AUTO_CLASS_MODEL_TYPES: readonly (readonly [string, string, string])[] = JSON.parse(${JSON.stringify(JSON.stringify(autoClasses))});
+/** [pipeline task, auto class] from transformers' pipelines/__init__.py (SUPPORTED_TASKS, TASK_ALIASES). */
+export const PIPELINE_TASK_CLASSES: readonly (readonly [string, string])[] = JSON.parse(${JSON.stringify(JSON.stringify(pipelineTasks))});
 export function paperMeasurementRows(): readonly PaperMeasurementRow[] {
   measurements ??= Object.freeze((JSON.parse(${JSON.stringify(JSON.stringify(measurements))}) as any[][]).map((t) => Object.freeze({ task: t[0], model: t[1], hardware: t[2], workload: t[3], accuracy: t[4], energyKwh: t[5], source: t[6] })));
   return measurements;

@@ -9,10 +9,11 @@ import {
   realpathSync,
   statSync,
 } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { adviseFile, type Finding, type RelatedFile } from '../core/advisor/advise';
 import { fileKind } from '../core/advisor/scanners';
+import { terraformModuleFiles } from '../core/advisor/terraformModule';
 import { DEFAULT_ADVISOR_OPTIONS, type AdvisorOptions } from '../core/advisor/suggest';
 import { parseRuns, summariseRun } from '../core/bench/history';
 import { RUNS_FILE } from '../core/bench/report';
@@ -152,25 +153,6 @@ function looksBinary(file: string): boolean {
   }
 }
 
-/** The other .tf and .tfvars files of a Terraform module (its folder), read once per folder and scan. */
-function moduleFiles(dir: string, self: string, maxBytes: number, cache: Map<string, RelatedFile[]>): RelatedFile[] {
-  let files = cache.get(dir);
-  if (!files) {
-    files = [];
-    for (const name of readdirSync(dir).sort()) {
-      if (!/\.(tf|tfvars)$/i.test(name)) continue;
-      const path = join(dir, name);
-      try {
-        if (statSync(path).size <= maxBytes) files.push({ fileName: path, text: readFileSync(path, 'utf8') });
-      } catch {
-        // unreadable: the module is read without it
-      }
-    }
-    cache.set(dir, files);
-  }
-  return files.filter((f) => f.fileName !== self);
-}
-
 function evidence(f: Finding) {
   const s = f.suggestion;
   if (s.kind === 'region') return { kind: 'dataset', from: s.from, to: s.to, provider: s.provider, sources: s.sources };
@@ -247,9 +229,19 @@ export async function runScan(args: string[], out: (text: string) => void): Prom
   const maxBytes = (numberOption('--max-file-kb', values['max-file-kb'], { min: 1, max: 1_048_576 }) ?? 1024) * 1024;
   const results: (Finding & { file: string })[] = [];
   const modules = new Map<string, RelatedFile[]>();
+  const realRoot = (root: string) => {
+    try {
+      return realpathSync(root);
+    } catch {
+      return undefined;
+    }
+  };
   const note = (text: string) => void process.stderr.write(`carbonlens: ${text}\n`);
   for (const root of positionals) {
     if (!existsSync(root)) throw new UsageError(`${root} does not exist.`);
+    // A Terraform file's module is read within the root: a file given alone is read alone.
+    const real = statSync(root).isDirectory() ? realRoot(root) : undefined;
+    const reader = { root: real, maxBytes, cache: modules };
     for (const file of walk(root, note)) {
       let text: string;
       try {
@@ -266,7 +258,7 @@ export async function runScan(args: string[], out: (text: string) => void): Prom
       }
       // Test data is judged by the path inside the scanned folder, not by where that folder is.
       const rel = relative(root, file) || file.split(/[\\/]/).pop()!;
-      const related = /\.(tf|tfvars)$/i.test(file) ? moduleFiles(dirname(file), file, maxBytes, modules) : [];
+      const related = real ? terraformModuleFiles(file, reader) : [];
       const findings = adviseFile(rel, text, options, undefined, related)?.findings ?? [];
       for (const f of findings) results.push({ ...f, file });
     }

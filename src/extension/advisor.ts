@@ -3,12 +3,13 @@
 // "Compare on this machine" action, and a hover with the evidence and its sources. Reading
 // works in untrusted workspaces; running a comparison needs trust.
 import { intensityText } from '../core/units';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { Disposable } from './dispose';
 import type { Finding, Note, RelatedFile } from '../core/advisor/advise';
 import { percentText } from '../core/advisor/percent';
+import { terraformModuleFiles } from '../core/advisor/terraformModule';
 import { isRecordedOutput, isTestPath } from '../core/advisor/testPaths';
 import { CONFIG_DEFAULTS } from './configDefaults';
 import type { AdvisorOptions, Suggestion } from '../core/advisor/suggest';
@@ -87,6 +88,7 @@ function diagnosticCode(s: Suggestion): string {
 export class AdvisorController extends Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('carbonlens');
   private readonly findings = new Map<string, Finding[]>();
+  /** Recognised values with no finding, and why (hover only). */
   private readonly notes = new Map<string, Note[]>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly skippedLogged = new Set<string>();
@@ -94,7 +96,7 @@ export class AdvisorController extends Disposable {
   private readonly summaries = new Map<string, string>();
   private settings = readAdvisorSettings();
   // dist/advisor.js, beside this bundle (a computed path: esbuild leaves it alone).
-  private readonly adviseFile = (require(join(__dirname, 'advisor.js')) as typeof import('./advisorBundle')).adviseFile;
+  private readonly bundle = require(join(__dirname, 'advisor.js')) as typeof import('./advisorBundle');
 
   constructor(
     private readonly docsUri: vscode.Uri,
@@ -184,7 +186,7 @@ export class AdvisorController extends Disposable {
       this.clear(doc.uri);
       return;
     }
-    const result = this.adviseFile(
+    const result = this.bundle.adviseFile(
       name,
       text,
       {
@@ -204,7 +206,7 @@ export class AdvisorController extends Disposable {
     const found = result.findings;
     this.findings.set(doc.uri.toString(), found);
     this.notes.set(doc.uri.toString(), result.notes);
-    this.logSummary(doc, found, result.notes);
+    this.logSummary(doc, result);
     this.collection.set(
       doc.uri,
       found.map((f) => {
@@ -220,24 +222,53 @@ export class AdvisorController extends Disposable {
     );
   }
 
-  /** The other .tf and .tfvars files of a Terraform file's module (its folder), open ones as edited. */
+  /** The other files of a Terraform file's module, within its workspace folder, open ones as edited. */
   private moduleFiles(doc: vscode.TextDocument): RelatedFile[] {
     if (doc.uri.scheme !== 'file' || !/\.(tf|tfvars)$/i.test(doc.fileName)) return [];
-    const dir = dirname(doc.fileName);
-    const out: RelatedFile[] = [];
+    const folder = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri;
+    let root: string | undefined;
     try {
-      for (const name of readdirSync(dir)) {
-        const path = join(dir, name);
-        if (!/\.(tf|tfvars)$/i.test(name) || path === doc.fileName) continue;
-        const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.fileName === path);
-        if (open) out.push({ fileName: path, text: open.getText() });
-        else if (statSync(path).size <= this.settings.maxFileSizeKB * 1024)
-          out.push({ fileName: path, text: readFileSync(path, 'utf8') });
-      }
+      root = folder?.scheme === 'file' ? realpathSync(folder.fsPath) : undefined;
     } catch {
-      // an unreadable folder: the file is read alone
+      root = undefined;
     }
-    return out;
+    return terraformModuleFiles(doc.fileName, {
+      root,
+      maxBytes: this.settings.maxFileSizeKB * 1024,
+      open: (path) =>
+        vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.fileName === path)?.getText(),
+    });
+  }
+
+  private noteAt(doc: vscode.TextDocument, position: vscode.Position): Note | undefined {
+    return (this.notes.get(doc.uri.toString()) ?? []).find((n) =>
+      new vscode.Range(n.start.line, n.start.character, n.end.line, n.end.character).contains(position),
+    );
+  }
+
+  /** "Compare on this machine" for a model and a smaller one of a task the benchmarks run, or undefined. */
+  private compareAction(model: string, candidate: string, catalogueTask: string): vscode.CodeAction | undefined {
+    const task = isTask(catalogueTask) ? catalogueTask : CATALOGUE_TASKS[catalogueTask];
+    if (!task) return undefined;
+    const compare = new vscode.CodeAction(
+      `Compare ${onnxId(model, task)} and ${onnxId(candidate, task)} on this machine`,
+      vscode.CodeActionKind.Empty,
+    );
+    compare.command = {
+      command: 'carbonlens.compareModels',
+      title: 'Compare on this machine',
+      arguments: [
+        {
+          task,
+          model: onnxId(model, task),
+          candidate: onnxId(candidate, task),
+          // Language models in their smallest weights, which onnx-community's conversions all carry.
+          ...(task === 'text-generation' && { dtype: 'q4f16' }),
+        },
+      ],
+    };
+    if (!vscode.workspace.isTrusted) compare.disabled = { reason: 'Running models needs a trusted workspace.' };
+    return compare;
   }
 
   private at(doc: vscode.TextDocument, range: vscode.Range): Finding[] {
@@ -270,39 +301,30 @@ export class AdvisorController extends Disposable {
             new vscode.Range(e.start.line, e.start.character, e.end.line, e.end.character),
             e.newText,
           );
+        // The same id's tokenizer or processor literals move with the model, in the same edit.
+        for (const r of f.also ?? [])
+          fix.edit.replace(
+            doc.uri,
+            new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character),
+            f.suggestion.replacement,
+          );
         fix.isPreferred = true;
         fix.diagnostics = vscode.languages
           .getDiagnostics(doc.uri)
           .filter((d) => d.source === 'CarbonLens' && d.range.isEqual(where));
         actions.push(fix);
       }
-      const task =
-        f.suggestion.kind === 'model'
-          ? isTask(f.suggestion.task)
-            ? f.suggestion.task
-            : CATALOGUE_TASKS[f.suggestion.task]
-          : undefined;
-      if (task) {
-        const compare = new vscode.CodeAction(
-          `Compare ${onnxId(f.value, task)} and ${onnxId(f.suggestion.replacement, task)} on this machine`,
-          vscode.CodeActionKind.Empty,
-        );
-        compare.command = {
-          command: 'carbonlens.compareModels',
-          title: 'Compare on this machine',
-          arguments: [
-            {
-              task,
-              model: onnxId(f.value, task),
-              candidate: onnxId(f.suggestion.replacement, task),
-              // Language models in their smallest weights, which onnx-community's conversions all carry.
-              ...(task === 'text-generation' && { dtype: 'q4f16' }),
-            },
-          ],
-        };
-        if (!vscode.workspace.isTrusted) compare.disabled = { reason: 'Running models needs a trusted workspace.' };
-        actions.push(compare);
+      if (f.suggestion.kind === 'model') {
+        const compare = this.compareAction(f.value, f.suggestion.replacement, f.suggestion.task);
+        if (compare) actions.push(compare);
       }
+    }
+    // No finding, but smaller models with a published comparison: compare them on your own data.
+    const note = this.at(doc, range).length === 0 ? this.noteAt(doc, range.start) : undefined;
+    const alternative = note?.alternatives.find((a) => a.task);
+    if (note && alternative) {
+      const compare = this.compareAction(note.value, alternative.id, alternative.task);
+      if (compare) actions.push(compare);
     }
     return actions;
   }
@@ -338,26 +360,30 @@ export class AdvisorController extends Disposable {
     return new vscode.Hover(md, new vscode.Range(f.start.line, f.start.character, f.end.line, f.end.character));
   }
 
-  /** One line per file in the output channel: its suggestions, and why the other values it recognised get none. */
-  private logSummary(doc: vscode.TextDocument, found: readonly Finding[], notes: readonly Note[]): void {
-    if (found.length === 0 && notes.length === 0) return;
-    const silent = notes.map(
-      (n) => `${n.value} (line ${n.start.line + 1}): ${n.message.replace(/^No region advice for \S+: /, '')}`,
-    );
-    const line = `Advisor: ${vscode.workspace.asRelativePath(doc.uri, false)}: ${found.length} suggestion(s)${silent.length ? `; no advice for ${silent.join('; ')}` : ''}`;
-    if (this.summaries.get(doc.uri.toString()) === line) return;
+  /** One line per file in the output channel, logged again only when it changes: its findings, and why the other values it recognised get none. */
+  private logSummary(doc: vscode.TextDocument, result: { findings: Finding[]; notes: Note[] }): void {
+    const line = this.bundle.silenceSummary(vscode.workspace.asRelativePath(doc.uri, false), result);
+    if (!line || this.summaries.get(doc.uri.toString()) === line) return;
     this.summaries.set(doc.uri.toString(), line);
     this.log.info(line);
   }
 
-  /** Why a recognised value gets no advice: a bucket's region, the cleanest region already, ... */
+  /** Why a recognised value gets no advice: a bucket's region, the cleanest region already, a tokenizer-only load; the smaller models and what they lose. */
   private noteHover(doc: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
-    const n = (this.notes.get(doc.uri.toString()) ?? []).find((x) =>
-      new vscode.Range(x.start.line, x.start.character, x.end.line, x.end.character).contains(position),
-    );
+    const n = this.noteAt(doc, position);
     if (!n) return undefined;
     const md = new vscode.MarkdownString('', true);
-    md.appendMarkdown(`**CarbonLens**: ${n.message}`);
+    md.isTrusted = { enabledCommands: ['carbonlens.compareModels'] };
+    md.appendMarkdown(`**CarbonLens**: ${n.message}\n\n`);
+    const alternatives = n.alternatives;
+    for (const a of alternatives.slice(0, 8)) md.appendMarkdown(`- ${a.line}\n`);
+    if (alternatives.length > 8) md.appendMarkdown(`- and ${alternatives.length - 8} more\n`);
+    const first = alternatives.find((a) => a.task);
+    const compare = first && this.compareAction(n.value, first.id, first.task);
+    if (compare?.command && !compare.disabled)
+      md.appendMarkdown(
+        `\n[Compare on my data](command:carbonlens.compareModels?${encodeURIComponent(JSON.stringify(compare.command.arguments))} "${compare.title}")\n`,
+      );
     return new vscode.Hover(md, new vscode.Range(n.start.line, n.start.character, n.end.line, n.end.character));
   }
 

@@ -226,9 +226,13 @@ describe('advisor regions: fixes that keep configs valid', { timeout: 60_000 }, 
     const r = advise('tpu-pool.tf', { ...options, regionScope: 'continent' }, eu);
     assert.deepEqual(r.findings, []);
     assert.match(r.notes[0]!.message, /offers TPU v5e/);
-    // An accelerator the data does not cover: no advice rather than a guess.
+    // L4 (a G2 machine): a zone of the suggestion that offers it.
     const l4 = read('tpu-pool.tf').replace('ct5lp-hightpu-4t', 'g2-standard-8');
-    assert.match(advise('l4.tf', options, l4).notes[0]!.message, /no data on which gcp regions offer it/);
+    const g2 = advise('l4.tf', options, l4).findings[0];
+    assert.ok(g2 && acceleratorZones('gcp', 'l4')!.includes(g2.suggestion.replacement), g2?.suggestion.replacement);
+    // An accelerator the data does not cover (A10G on GCP): no advice rather than a guess.
+    const a10g = read('tpu-pool.tf').replace('ct5lp-hightpu-4t', 'A10G');
+    assert.match(advise('a10g.tf', options, a10g).notes[0]!.message, /no data on which gcp regions offer it/);
   });
 
   it('partitions never cross: GovCloud and China stay in their partitions', () => {
@@ -339,5 +343,110 @@ describe('advisor regions: test data and recorded outputs', { timeout: 60_000 },
       else process.env.CARBONLENS_CACHE = saved.cache;
     }
     assert.ok(readdirSync(root).includes('sky.yaml'));
+  });
+});
+
+describe('advisor regions: Terraform modules read as a whole (corpus misses)', { timeout: 60_000 }, () => {
+  const tf = (fileName: string, text: string) => ({ fileName, text });
+  const cluster = tf(
+    'main.tf',
+    [
+      'resource "google_container_cluster" "main" {',
+      '  location = var.region',
+      '}',
+      'data "google_container_engine_versions" "v" {',
+      '  location = var.region',
+      '}',
+    ].join('\n'),
+  );
+  const variables = 'variable "region" {\n  default = "us-central1"\n}\n';
+
+  it('a look-up that answers in any region does not hold a variable back', () => {
+    const r = advise('variables.tf', options, variables, [cluster]);
+    assert.equal(r.findings[0]?.suggestion.replacement, 'us-west1');
+  });
+
+  it('a key ring created beside the cluster moves with it; an existing one keeps it', () => {
+    const kms = (kind: string) => tf('kms.tf', `${kind} "google_kms_key_ring" "ring" {\n  location = var.region\n}\n`);
+    assert.equal(advise('variables.tf', options, variables, [cluster, kms('resource')]).findings.length, 1);
+    const existing = advise('variables.tf', options, variables, [cluster, kms('data')]);
+    assert.deepEqual(existing.findings, []);
+    assert.match(existing.notes[0]!.message, /data google_kms_key_ring/);
+  });
+
+  it('a data source read after the module made the cluster follows it; one read after enabling APIs does not', () => {
+    const readAfter = (dependsOn: string) =>
+      tf(
+        'data.tf',
+        `data "google_container_cluster" "c" {\n  location = var.region\n  depends_on = [${dependsOn}]\n}\n`,
+      );
+    assert.equal(
+      advise('variables.tf', options, variables, [cluster, readAfter('module.gke_standard')]).findings.length,
+      1,
+    );
+    assert.deepEqual(
+      advise('variables.tf', options, variables, [cluster, readAfter('module.project-services')]).findings,
+      [],
+    );
+  });
+
+  it('a data source left out by count is no use; an existing subnetwork in force keeps the cluster', () => {
+    const main = tf(
+      'main.tf',
+      [
+        'data "google_compute_subnetwork" "s" {',
+        '  count  = var.create_network ? 0 : 1',
+        '  region = var.subnetwork_region',
+        '}',
+        'resource "google_container_cluster" "main" {',
+        '  location = var.cluster_location',
+        '}',
+        'variable "subnetwork_region" {',
+        '  default = "us-central1"',
+        '}',
+      ].join('\n'),
+    );
+    const created = advise('new.tfvars', options, 'create_network = true\ncluster_location = "us-central1"\n', [main]);
+    assert.equal(created.findings[0]?.suggestion.replacement, 'us-west1');
+    const existing = advise('old.tfvars', options, 'create_network = false\ncluster_location = "us-central1"\n', [
+      main,
+    ]);
+    assert.deepEqual(existing.findings, []);
+    assert.match(existing.notes[0]!.message, /existing resource of the module stays .*var\.subnetwork_region/);
+  });
+
+  it('pools a switch turns off name no accelerator; other tfvars files beside it are not read with it', () => {
+    const main = tf('main.tf', 'resource "google_container_cluster" "main" {\n  location = var.cluster_location\n}\n');
+    const text = [
+      'cluster_location = "us-central1"',
+      'gpu_pools = [{',
+      '  accelerator_type = "nvidia-l4"',
+      '}]',
+      'enable_tpu = false',
+      'tpu_pools = [{',
+      '  machine_type = "ct4p-hightpu-4t"',
+      '}]',
+    ].join('\n');
+    const other = tf('tpu.tfvars', 'tpu_pools = [{\n  machine_type = "ct4p-hightpu-4t"\n}]\n');
+    const f = advise('gpu.tfvars', options, text, [main, other]).findings[0];
+    assert.ok(f);
+    assert.match(f.message, /offers L4/);
+    assert.match(
+      advise('gpu.tfvars', options, text.replace('enable_tpu = false', 'enable_tpu = true'), [main]).notes[0]!.message,
+      /TPU v4/,
+    );
+  });
+
+  it('scan reads a tfvars folder with the module above it, and never a module file outside its root', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'carbonlens-tfmodule-'));
+    const inside = join(root, 'repo');
+    mkdirSync(join(inside, 'sample-tfvars'), { recursive: true });
+    writeFileSync(join(inside, 'main.tf'), cluster.text);
+    // `region` says nothing by its name: only the module's use of var.region makes it a workload's.
+    writeFileSync(join(inside, 'sample-tfvars', 'a.tfvars'), 'region = "us-central1"\n');
+    const json = async (path: string) => JSON.parse((await runMain('scan', path, '--json')).out) as unknown[];
+    assert.equal((await json(inside)).length, 1);
+    // Scanned from the tfvars folder, the module above is outside the root: the value has no role.
+    assert.deepEqual(await json(join(inside, 'sample-tfvars')), []);
   });
 });

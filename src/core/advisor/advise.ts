@@ -6,6 +6,8 @@ import { percentText } from './percent';
 import { adviseRegionCandidates, regionMessage, type ModuleFacts } from './regionAdvice';
 import type { RegionCandidate } from './roles';
 import { cronZone } from './cron';
+import { modelNote, type ModelAlternative } from './modelNotes';
+import { silentUse, swapMisfit } from './modelUse';
 import { fileKind, scan, type FileKind } from './scanners';
 import { parseHcl } from './scanners/hcl';
 import { isRecordedOutput, isTestPath } from './testPaths';
@@ -32,16 +34,26 @@ export interface Finding {
    */
   edits?: { start: Position; end: Position; newText: string }[];
   noFix?: string;
+  /** Other places a model fix replaces too: literals of the same id that load only its tokenizer or processor. */
+  also?: { start: Position; end: Position }[];
 }
 
-/** A value the advisor recognised and gives no advice on, and why (for a hover). */
+/**
+ * A value the advisor recognised and gives no advice on, and why: for a hover and the output
+ * channel, never a diagnostic.
+ */
 export interface Note {
   kind: 'model' | 'region' | 'schedule';
   value: string;
   key: string;
   start: Position;
   end: Position;
+  /** One sentence. */
   message: string;
+  /** Models: `silent-use` (the code gives no reason to swap) or `no-suggestion` (none fits the evidence). */
+  reason?: 'silent-use' | 'no-suggestion';
+  /** Models: the smaller members with what each loses, for a comparison on the user's data (regions: none). */
+  alternatives: ModelAlternative[];
 }
 
 /** A file beside the one advised (the other .tf and .tfvars files of a Terraform module). */
@@ -129,6 +141,12 @@ export function adviseCandidates(
   return adviseText(candidates, text, options, fileName, module).findings;
 }
 
+/** A model swap is offered only where it keeps the code working: the loads of the id decide. */
+function suggestModelFor(c: Candidate, options: AdviseOptions): Suggestion | undefined {
+  if (c.uses && silentUse(c.uses)) return undefined;
+  return suggestModel(c.value, options, (replacement) => !swapMisfit(c.value, replacement, c.uses));
+}
+
 function adviseText(
   candidates: readonly Candidate[],
   text: string,
@@ -144,11 +162,17 @@ function adviseText(
     if (c.kind === 'region' || (c.kind === 'model' ? !options.models : options.schedules === false)) continue;
     // A schedule's hour is in its zone: the same text may mean other hours in another file's line.
     const zone = c.kind === 'schedule' ? (cronZone(text, c.start, c.key, options.localZone) ?? null) : null;
-    const key = `${c.kind}:${c.value}:${zone?.zone ?? ''}`;
+    // A model's loads decide which swaps keep the code working.
+    const uses = c.uses?.map((u) => [u.loader, u.task, u.pinned, u.files]);
+    const key = `${c.kind}:${c.value}:${zone?.zone ?? ''}:${uses ? JSON.stringify(uses) : ''}`;
     if (!cache.has(key))
-      cache.set(key, c.kind === 'model' ? suggestModel(c.value, options) : suggestSchedule(c.value, options, zone));
+      cache.set(key, c.kind === 'model' ? suggestModelFor(c, options) : suggestSchedule(c.value, options, zone));
     const suggestion = cache.get(key);
-    if (!suggestion) continue;
+    if (!suggestion) {
+      const note = c.kind === 'model' ? modelNote(c, options) : undefined;
+      if (note) notes.push({ ...note, kind: 'model', value: c.value, key: c.key, start: at(c.start), end: at(c.end) });
+      continue;
+    }
     findings.push({
       kind: c.kind,
       value: c.value,
@@ -157,6 +181,7 @@ function adviseText(
       end: at(c.end),
       suggestion,
       message: message(c, suggestion),
+      ...(c.also && { also: c.also.map((r) => ({ start: at(r.start), end: at(r.end) })) }),
     });
   }
   if (options.regions) {
@@ -182,6 +207,7 @@ function adviseText(
         start: at(n.start),
         end: at(n.end),
         message: n.message,
+        alternatives: [],
       });
   }
   const order = (a: { start: Position }, b: { start: Position }) =>
@@ -190,8 +216,10 @@ function adviseText(
 }
 
 /** What the other files of a Terraform module say about this one's variables and locals. */
-function moduleFacts(text: string, related: readonly RelatedFile[]): ModuleFacts {
-  const others = related.filter((r) => /\.(tf|tfvars)$/i.test(r.fileName));
+function moduleFacts(fileName: string, text: string, related: readonly RelatedFile[]): ModuleFacts {
+  // Another .tfvars file beside a .tfvars file is another way to run the module, not part of this one.
+  const tfvars = /\.tfvars$/i.test(fileName);
+  const others = related.filter((r) => /\.tf$/i.test(r.fileName) || (!tfvars && /\.tfvars$/i.test(r.fileName)));
   const files = [text, ...others.map((r) => r.text)];
   const parsed = files.map((t) => parseHcl(t));
   return {
@@ -217,8 +245,27 @@ export function adviseFile(
   if (!kind) return undefined;
   if (options.includeTests === false && (isTestPath(fileName) || isRecordedOutput(text)))
     return { findings: [], notes: [] };
-  const module = kind === 'hcl' ? moduleFacts(text, related) : undefined;
+  const module = kind === 'hcl' ? moduleFacts(fileName, text, related) : undefined;
   return adviseText(scan(kind, text), text, options, fileName, module);
+}
+
+/**
+ * One line for the output channel: how many findings a file has and why the advisor said nothing of
+ * the other values it recognised (the first five); undefined when there is neither.
+ */
+export function silenceSummary(fileName: string, result: { findings: Finding[]; notes: Note[] }): string | undefined {
+  if (result.notes.length === 0 && result.findings.length === 0) return undefined;
+  const found = `Advisor: ${fileName}: ${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}`;
+  if (result.notes.length === 0) return found;
+  // The first five, so that a notebook full of ids still gives one readable line.
+  const why = result.notes
+    .slice(0, 5)
+    .map(
+      (n) =>
+        `${n.value} (line ${n.start.line + 1}): ${n.message.replace(/^No (?:region )?advice (?:on|for) [^:]*: /, '')}`,
+    );
+  const more = result.notes.length > 5 ? ` | and ${result.notes.length - 5} more` : '';
+  return `${found}; no advice on ${why.join(' | ')}${more}`;
 }
 
 /** Findings for a file's text; `undefined` when the file is of no kind the advisor reads. */

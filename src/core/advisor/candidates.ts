@@ -11,6 +11,27 @@ export interface Candidate {
   end: number;
   /** The key, keyword or function it came from, for the message. */
   key: string;
+  /**
+   * Where code in the same file loads a model id (Python): each class or function given it,
+   * directly or through a constant. Absent where the scanner cannot tell (configs).
+   */
+  uses?: ModelUse[];
+  /** Other literals of the same id that load only its tokenizer or processor: a fix changes them too. */
+  also?: { start: number; end: number }[];
+}
+
+/** One call that receives a model id. */
+export interface ModelUse {
+  /** The class or function: `AutoModelForCausalLM` (from `.from_pretrained`), `pipeline`, `SentenceTransformer`. */
+  loader: string;
+  /** A pipeline's task, where it is written as a literal. */
+  task?: string;
+  /** The call passes `revision=`: it pins a commit of this repository. */
+  pinned?: boolean;
+  /** The call names files of this repository (`subfolder=`, `gguf_file=`, `filename=`). */
+  files?: boolean;
+  /** Offset of the call in the text. */
+  at: number;
 }
 
 /** Keys whose value names a cloud region or zone: region, location, zone and their variants. */

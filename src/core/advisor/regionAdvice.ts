@@ -108,6 +108,97 @@ function usesOf(ref: string, module: ModuleFacts, depth = 0): HclUse[] {
   return out;
 }
 
+/**
+ * The boolean variables a module run with this file would see: the defaults of the module's
+ * `variable` blocks, and a tfvars file's own values over them.
+ */
+function booleans(text: string, fileName: string, module: ModuleFacts): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  for (const t of [text, ...module.texts])
+    for (const m of t.matchAll(/variable\s+"([\w-]+)"\s*\{[^{}]*?\bdefault\s*=\s*(true|false)\b/g))
+      out.set(m[1], m[2] === 'true');
+  if (/\.tfvars$/i.test(fileName))
+    for (const m of text.matchAll(/^\s*([\w-]+)\s*=\s*(true|false)\b/gm)) out.set(m[1], m[2] === 'true');
+  return out;
+}
+
+/** Whether a block with `count = var.x ? 0 : 1` (or `!var.x ? 1 : 0`) is left out under these values. */
+function leftOut(count: string | undefined, values: Map<string, boolean>): boolean {
+  const m = count && /^(!?)\s*var\.([\w-]+)\s*\?\s*(\d+)\s*:\s*(\d+)$/.exec(count);
+  if (!m) return false;
+  const value = values.get(m[2]);
+  if (value === undefined) return false;
+  return Number(value !== (m[1] === '!') ? m[3] : m[4]) === 0;
+}
+
+/**
+ * The text without the pools a switch turns off: `enable_tpu = false` leaves `tpu_pools = [...]`
+ * out, so the accelerators it names do not hold the workload where they are offered.
+ */
+function withoutDisabled(text: string): string {
+  const off = [...text.matchAll(/^\s*enable_([a-z0-9]+)\s*=\s*false\b/gm)].map((m) => m[1]);
+  if (off.length === 0) return text;
+  let out = text;
+  for (const name of off) {
+    const start = new RegExp(`^\\s*${name}_\\w*\\s*=\\s*[\\[{]`, 'm').exec(out);
+    if (!start) continue;
+    let depth = 0;
+    let end = out.length;
+    for (let i = start.index + start[0].length - 1; i < out.length; i++) {
+      const c = out[i];
+      if (c === '[' || c === '{') depth++;
+      else if ((c === ']' || c === '}') && --depth === 0) {
+        end = i + 1;
+        break;
+      }
+    }
+    out = out.slice(0, start.index) + out.slice(end);
+  }
+  return out;
+}
+
+/** A variable's value where this file runs the module: a tfvars file's own, else its default. */
+function variableValue(name: string, text: string, fileName: string, module: ModuleFacts): string | undefined {
+  const esc = name.replace(/[^\w-]/g, '');
+  if (/\.tfvars$/i.test(fileName)) {
+    const own = new RegExp(`^\\s*${esc}\\s*=\\s*"([^"]*)"`, 'm').exec(text)?.[1];
+    if (own !== undefined) return own;
+  }
+  const def = new RegExp(`variable\\s+"${esc}"\\s*\\{[^{}]*?\\bdefault\\s*=\\s*"([^"]*)"`);
+  for (const t of [text, ...module.texts]) {
+    const v = def.exec(t)?.[1];
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
+/**
+ * Existing resources the module reads through another variable (`data "google_compute_subnetwork"
+ * { region = var.subnetwork_region }`, the data source in force): a workload of that region is
+ * bound to them, wherever the variable's value is written.
+ */
+function moduleAnchors(
+  text: string,
+  fileName: string,
+  module: ModuleFacts | undefined,
+  dataset: AdvisorOptions['dataset'],
+): { region: string; why: string }[] {
+  if (!module) return [];
+  const values = booleans(text, fileName, module);
+  const out: { region: string; why: string }[] = [];
+  for (const u of module.uses) {
+    if (!u.ref.startsWith('var.') || !u.context.path[0]?.startsWith('data ') || leftOut(u.context.block?.count, values))
+      continue;
+    const verdict = regionRole(u.key, u.context, text);
+    if (!verdict.anchors) continue;
+    const name = u.ref.slice(4);
+    const value = variableValue(name, text, fileName, module);
+    const row = value ? regionRow(value, dataset) : undefined;
+    if (row) out.push({ region: row.region, why: `${u.context.path[0]} reads it in ${value} (var.${name})` });
+  }
+  return out;
+}
+
 function roleOf(c: RegionCandidate, text: string, fileName: string, module?: ModuleFacts): RoleVerdict {
   if (/\.pyi?$/i.test(fileName)) {
     const byCall = pythonCallRole(text, c.start);
@@ -120,8 +211,12 @@ function roleOf(c: RegionCandidate, text: string, fileName: string, module?: Mod
     const local = path.length === 1 && path[0] === 'locals' ? c.key : undefined;
     const tfvar = /\.tfvars(\.json)?$/i.test(fileName) && path.length === 0 ? c.key : undefined;
     const ref = variable ? `var.${variable}` : local ? `local.${local}` : tfvar ? `var.${tfvar}` : undefined;
-    if (ref) context = { ...context, uses: usesOf(ref, module) };
-    else context = { ...context, moduleHasWorkload: module.hasWorkload };
+    if (ref) {
+      // A data source that exists only when the module creates nothing (`count = var.create_network
+      // ? 0 : 1`) is no use of the variable where the values in force create it.
+      const values = booleans(text, fileName, module);
+      context = { ...context, uses: usesOf(ref, module).filter((u) => !leftOut(u.context.block?.count, values)) };
+    } else context = { ...context, moduleHasWorkload: module.hasWorkload };
   }
   return regionRole(c.key, context, text);
 }
@@ -173,6 +268,7 @@ export function adviseRegionCandidates(
   }
   // The module's text, joined only when a workload's region is advised on: its accelerators are searched for.
   let allText: string | undefined;
+  let anchors: { region: string; why: string }[] | undefined;
   // Regions the workloads of this file already use: moving another there would merge two places.
   const regionsHere = new Set(
     parts.filter((p) => p.verdict.role === 'workload' || p.verdict.role === 'unknown').map((p) => p.region),
@@ -182,6 +278,17 @@ export function adviseRegionCandidates(
     const zones = [...new Set(group.filter((p) => p.isZone).map((p) => p.value.toLowerCase()))];
     // A data source or network of the same region that stays: the workload cannot move alone.
     const anchor = parts.find((p) => p.region === group[0].region && p.verdict.anchors);
+    const bound = anchor ? undefined : (anchors ??= moduleAnchors(text, fileName, module, options.dataset));
+    const boundTo = bound?.find((a) => a.region === group[0].region);
+    if (boundTo) {
+      for (const p of group)
+        if (p.verdict.role === 'workload')
+          note(
+            p,
+            `No region advice for ${p.value}: an existing resource of the module stays (${boundTo.why}), and the workload cannot move without it.`,
+          );
+      continue;
+    }
     if (anchor) {
       for (const p of group)
         if (p.verdict.role === 'workload')
@@ -191,7 +298,7 @@ export function adviseRegionCandidates(
           );
       continue;
     }
-    allText ??= [text, ...(module?.texts ?? [])].join('\n');
+    allText ??= [withoutDisabled(text), ...(module?.texts ?? []).map(withoutDisabled)].join('\n');
     const accelerators = acceleratorsIn(allText, group[0].provider);
     const choice = chooseRegion(group[0].region, options, { accelerators, zones: zones.length });
     const s = choice.suggestion;

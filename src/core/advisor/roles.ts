@@ -17,6 +17,8 @@ export interface RegionContext {
   moduleHasWorkload?: boolean;
   /** Terraform: a module block's `source`. */
   moduleSource?: string;
+  /** Terraform: the enclosing block's `count` (`var.create_network ? 0 : 1`) and `depends_on` expressions. */
+  block?: { count?: string; dependsOn?: string };
 }
 
 /** A region candidate with what its scanner saw around it. */
@@ -33,6 +35,8 @@ export interface RoleVerdict {
    * data source, a network): the workload cannot move without it.
    */
   anchors?: boolean;
+  /** A resource this module creates: it is created again wherever the workload goes. */
+  created?: boolean;
 }
 
 /** Attaches a context to the region candidates a scanner pushed since `from`. */
@@ -75,6 +79,8 @@ const WORKLOAD_RESOURCE =
 const HCL_BLOCK = /^(resource|data|provider|module|backend|variable|locals|output|terraform|source) /;
 const NETWORK_RESOURCE =
   /^(google_compute_(subnetwork|network|router|router_nat|firewall|address|global_address)|aws_(subnet|vpc|route_table|nat_gateway|internet_gateway|security_group|eip)|azurerm_(subnet|virtual_network|network_security_group|public_ip))$/;
+const LOOKUP_DATA =
+  /^(google_(container_engine_versions|compute_zones|compute_regions|client_config|client_openid_userinfo|compute_machine_types|project)|aws_(availability_zones|region|regions|caller_identity|partition|ec2_instance_type_offerings?|eks_cluster_versions)|azurerm_(client_config|kubernetes_service_versions|subscription))$/;
 const METADATA_RESOURCE = /^(azurerm_resource_group|google_project\w*|aws_organizations_\w+)$/;
 
 /** What a Terraform block header says: `resource TYPE NAME`, `data TYPE NAME`, `provider NAME`, `module NAME`, `backend TYPE`. */
@@ -88,9 +94,16 @@ function blockRole(header: string, ctx: RegionContext): RoleVerdict | 'provider'
     if (NETWORK_RESOURCE.test(type))
       return { role: 'unknown', why: `${type}: created here, it moves with the workload that uses it` };
     if (STATIC_WORD.test(norm(type)))
-      return { role: 'static', why: `${type}: a resource that does not move with the workload` };
+      return { role: 'static', why: `${type}: a resource that does not move with the workload`, created: true };
     return { role: 'unknown', why: `${type}: not a resource the advisor knows runs work` };
   }
+  // A look-up that answers in every region (versions, zones, the caller): it follows the workload.
+  if (kind === 'data' && LOOKUP_DATA.test(type))
+    return { role: 'unknown', why: `data ${type}: a look-up that answers in any region` };
+  // Read after this module made it (`depends_on = [module.gke_standard]`, the cluster it just
+  // created), so it follows; a dependency on anything else (enabling APIs) says nothing.
+  if (kind === 'data' && ctx.block?.dependsOn && WORKLOAD_WORD.test(norm(ctx.block.dependsOn)))
+    return { role: 'unknown', why: `data ${type}: reads what this module creates (depends_on)` };
   if (kind === 'data')
     return { role: 'static', why: `data ${type}: reads an existing resource where it is`, anchors: true };
   // Packer: an AMI or Azure image is made in the region that will use it; a GCP image is global.
@@ -100,7 +113,8 @@ function blockRole(header: string, ctx: RegionContext): RoleVerdict | 'provider'
   if (kind === 'provider') return 'provider';
   if (kind === 'module') {
     const s = norm(`${ctx.moduleSource ?? ''} ${type}`);
-    if (STATIC_WORD.test(s)) return { role: 'static', why: `module ${type}: a resource that does not move` };
+    if (STATIC_WORD.test(s))
+      return { role: 'static', why: `module ${type}: a resource that does not move`, created: true };
     if (WORKLOAD_WORD.test(s)) return { role: 'workload', why: `module ${type} creates a workload` };
     return { role: 'unknown', why: `module ${type}: what it creates is not known here` };
   }
@@ -186,9 +200,17 @@ function usesRole(uses: { key: string; context: RegionContext }[], fileText?: st
   if (!uses.length) return { role: 'unknown', why: 'a variable no resource of this module uses' };
   const verdicts = uses.map((u) => regionRole(u.key, u.context, fileText));
   // A resource group's metadata location may move with the workload; a bucket's data may not.
-  const other = verdicts.find((v) => v.role === 'static');
+  const other = verdicts.find((v) => v.role === 'static' && !v.created);
   const meta = verdicts.find((v) => v.role === 'metadata');
   const work = verdicts.find((v) => v.role === 'workload');
+  // A key ring, registry or dataset this module creates beside the workload is created again with
+  // it (a CMEK key ring must even be in the cluster's region): they move together.
+  const created = verdicts.find((v) => v.role === 'static' && v.created);
+  if (work && created && !other)
+    return {
+      role: 'workload',
+      why: `${work.why}; ${created.why.replace(/:.*$/, '')}, created here too, moves with it`,
+    };
   if (work && other)
     return {
       role: 'static',

@@ -17,6 +17,7 @@ import {
   zonesSource,
 } from './regionData';
 import { modelRef, publishedAlternatives, publishedEnergySaving, sameModel, writeLike } from './catalogue';
+import { swapMisfit } from './modelUse';
 
 export interface AdvisorOptions {
   /** Largest quality loss, in % of the larger model's score, that still counts as "as good". */
@@ -93,7 +94,10 @@ export interface ScheduleSuggestion {
 
 export type Suggestion = ModelSuggestion | RegionSuggestion | ScheduleSuggestion;
 
-const withinTolerance = (large: number, small: number, higherIsBetter: boolean, tolerancePercent: number) => {
+/** Whether a replacement would work where the model is used (see modelUse.ts); everything fits by default. */
+export type Fits = (replacement: string) => boolean;
+
+export const withinTolerance = (large: number, small: number, higherIsBetter: boolean, tolerancePercent: number) => {
   const loss = higherIsBetter ? large - small : small - large;
   return loss <= (Math.abs(large) * tolerancePercent) / 100;
 };
@@ -102,13 +106,14 @@ const metricName = (metric: string) => metric.replace(/\s*\((?:[^()]*\b(?:higher
 const score = (x: number) => (Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(4))));
 
 /** A smaller model measured on this machine: same task, set and metric, less energy, quality as good. */
-function measuredHere(id: string, options: AdvisorOptions): ModelSuggestion | undefined {
+function measuredHere(id: string, options: AdvisorOptions, fits: Fits): ModelSuggestion | undefined {
   const mine = options.history.filter((r) => sameModel(r.model, id));
   let best: { ours: RunSummary; theirs: RunSummary } | undefined;
   for (const ours of mine) {
     for (const theirs of options.history) {
       if (
         sameModel(theirs.model, id) ||
+        !fits(theirs.model) ||
         theirs.task !== ours.task ||
         theirs.dataset !== ours.dataset ||
         theirs.quality.metric !== ours.quality.metric
@@ -155,11 +160,12 @@ function measuredHere(id: string, options: AdvisorOptions): ModelSuggestion | un
   };
 }
 
-function published(id: string, options: AdvisorOptions): ModelSuggestion | undefined {
+function published(id: string, options: AdvisorOptions, fits: Fits): ModelSuggestion | undefined {
   const ref = modelRef(id);
   if (!ref) return undefined;
   const candidates: ModelSuggestion[] = [];
   for (const [small, rows] of publishedAlternatives(ref.canonical)) {
+    if (!fits(small) || swapMisfit(id, small, undefined)) continue;
     // Verified figures first: SOURCES.md flags the study's unverified TrOCR row.
     const scored = rows
       .filter((r) => r.largeScore !== null && r.smallScore !== null)
@@ -203,8 +209,13 @@ function published(id: string, options: AdvisorOptions): ModelSuggestion | undef
   return candidates[0];
 }
 
-export function suggestModel(id: string, options: AdvisorOptions): ModelSuggestion | undefined {
-  return measuredHere(id, options) ?? published(id, options);
+/** `fits` says whether a replacement works where the id is used (the class or task that loads it). */
+export function suggestModel(
+  id: string,
+  options: AdvisorOptions,
+  fits: Fits = () => true,
+): ModelSuggestion | undefined {
+  return measuredHere(id, options, fits) ?? published(id, options, fits);
 }
 
 /** The cloud region a value names (a zone names its region), or undefined. */

@@ -24,6 +24,8 @@ interface Frame {
   header: string;
   keys: string[];
   moduleSource?: string;
+  /** Its `count` and `depends_on`, filled as they are read (they may follow the values that need them). */
+  meta: { count?: string; dependsOn?: string };
 }
 
 /** The line without its comment (`#`, `//`, or a `/* ... *\/` that closes on it), strings kept. */
@@ -82,7 +84,7 @@ function parse(text: string): HclFile {
   const candidates: Candidate[] = [];
   const uses: HclUse[] = [];
   const blocks: Frame[] = [];
-  const stack: Frame[] = [{ header: '', keys: [] }];
+  const stack: Frame[] = [{ header: '', keys: [], meta: {} }];
   let inComment = false;
   let heredoc: string | undefined;
   let list: { key: string; depth: number; context: RegionContext } | undefined;
@@ -93,6 +95,7 @@ function parse(text: string): HclFile {
       path: frames.map((f) => f.header),
       siblings: stack[stack.length - 1].keys,
       ...(module && { moduleSource: module.moduleSource }),
+      ...(frames[0] && { block: frames[0].meta }),
     };
   };
   const values = (key: string, raw: string, at: number, context: RegionContext) => {
@@ -135,7 +138,7 @@ function parse(text: string): HclFile {
       const labels = [...block[3].matchAll(/"([^"]*)"|([A-Za-z_][\w-]*)/g)].map((m) => m[1] ?? m[2]);
       const header = [block[2], ...labels].join(' ');
       stack[stack.length - 1].keys.push(block[2]);
-      const frame: Frame = { header, keys: [] };
+      const frame: Frame = { header, keys: [], meta: {} };
       stack.push(frame);
       if (stack.length === 2) blocks.push(frame);
       restAt += block[0].length;
@@ -149,6 +152,8 @@ function parse(text: string): HclFile {
       const frame = stack[stack.length - 1];
       frame.keys.push(key);
       if (key === 'source' && frame.header.startsWith('module ')) frame.moduleSource = /"([^"]*)"/.exec(raw)?.[1];
+      if (key === 'count' && stack.length === 2) frame.meta.count = raw.trim();
+      if (key === 'depends_on' && stack.length === 2) frame.meta.dependsOn = raw.trim();
       const heredocStart = /^<<-?\s*([A-Za-z_]\w*)\s*$/.exec(raw.trim());
       if (heredocStart) {
         heredoc = heredocStart[1];
@@ -163,7 +168,7 @@ function parse(text: string): HclFile {
       if (raw.trimStart().startsWith('[') && d > 0) list = { key: name, depth: d, context };
       const braces = depth(raw, '{', '}');
       // `labels = {` or `default = {`: a map attribute, read as a block named by its key.
-      if (braces > 0) stack.push({ header: key, keys: [] });
+      if (braces > 0) stack.push({ header: key, keys: [], meta: {} });
       else for (let i = 0; i > braces && stack.length > 1; i--) stack.pop();
       continue;
     }

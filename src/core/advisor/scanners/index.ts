@@ -57,9 +57,21 @@ function rawOffsets(text: string, start: number, end: number): number[] {
   return at;
 }
 
-/** A notebook's code cells as Python, each candidate placed at its offset in the .ipynb text. */
+/**
+ * A notebook's code cells as one Python text (cells in order, so a constant of one cell reaches a
+ * call in a later one; a call split over lines is read whole), each candidate placed at its offset
+ * in the .ipynb text. A value written with escapes in the file cannot be replaced as is: it is left.
+ */
 function scanNotebook(text: string): Candidate[] {
-  const out: Candidate[] = [];
+  interface Piece {
+    value: string;
+    at: number[];
+  }
+  const cells = new Map<number, { type?: string; pieces: Piece[] }>();
+  const cell = (i: number) => {
+    if (!cells.has(i)) cells.set(i, { pieces: [] });
+    return cells.get(i)!;
+  };
   let broken = false;
   visit(text, {
     onError: () => {
@@ -67,16 +79,50 @@ function scanNotebook(text: string): Candidate[] {
     },
     onLiteralValue: (value, offset, length, _l, _c, path) => {
       const p = path();
-      // cells[i].source[j]: one line of a code cell, as a JSON string.
-      if (broken || typeof value !== 'string' || p[0] !== 'cells' || p[2] !== 'source') return;
-      const at = rawOffsets(text, offset + 1, offset + length - 1);
-      for (const c of scanPython(value)) {
-        // A value written with escapes in the file cannot be replaced as is: leave it.
-        if (at[c.end] - at[c.start] !== c.end - c.start) continue;
-        out.push({ ...c, start: at[c.start], end: at[c.end] });
-      }
+      if (broken || typeof value !== 'string' || p[0] !== 'cells' || typeof p[1] !== 'number') return;
+      if (p.length === 3 && p[2] === 'cell_type') cell(p[1]).type = value;
+      // cells[i].source[j] (one line each) or cells[i].source (the whole cell).
+      else if (p[2] === 'source' && (p.length === 3 || (p.length === 4 && typeof p[3] === 'number')))
+        cell(p[1]).pieces.push({ value, at: rawOffsets(text, offset + 1, offset + length - 1) });
     },
   });
+  if (broken) return [];
+  // The joined text, and for each of its characters the offset in the file (-1: a separator).
+  let joined = '';
+  const at: number[] = [];
+  for (const [, c] of [...cells].sort((a, b) => a[0] - b[0])) {
+    if (c.type !== 'code') continue;
+    for (const piece of c.pieces) {
+      joined += piece.value;
+      at.push(...piece.at.slice(0, piece.value.length));
+    }
+    joined += '\n';
+    at.push(-1);
+  }
+  at.push(-1);
+  const out: Candidate[] = [];
+  for (const c of scanPython(joined)) {
+    if (c.end <= c.start) continue;
+    const start = at[c.start]!;
+    const last = at[c.end - 1]!;
+    // Escapes inside the value, or a value across pieces: not replaceable as written.
+    if (start < 0 || last < 0 || last - start !== c.end - 1 - c.start) continue;
+    const moved = (r: { start: number; end: number }) => {
+      const s = at[r.start]!;
+      const e = at[r.end - 1]!;
+      return s >= 0 && e >= 0 && e - s === r.end - 1 - r.start ? { start: s, end: e + 1 } : undefined;
+    };
+    const also = c.also?.map(moved);
+    // A fix that could not change the tokenizer's literal too would leave them apart: no finding.
+    if (also && !also.every(Boolean)) continue;
+    out.push({
+      ...c,
+      start,
+      end: last + 1,
+      ...(also && { also: also as { start: number; end: number }[] }),
+      ...(c.uses && { uses: c.uses.map((u) => ({ ...u, at: at[u.at]! >= 0 ? at[u.at]! : start })) }),
+    });
+  }
   return out;
 }
 
