@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, sep } from 'node:path';
 import { describe, it } from 'node:test';
-import { halfToFloat, pixelValues, plainImageConfig, topLabels } from '../../src/core/models/fastClassifier';
+import { halfToFloat, plainImageConfig, topLabels } from '../../src/core/models/fastClassifier';
+import { ImageFile } from '../../src/core/models/imageInput';
+import { PreparePool } from '../../src/core/models/preparePool';
 import { transformersPipeline } from '../../src/core/models/runtime';
 import { makeImageClassifier } from '../fixtures/tiny-models/make.mjs';
 
-describe('image classification without the per-image processor', () => {
+describe('image classification without the per-image processor', { timeout: 120_000 }, () => {
   it('takes only the plain processors: a fixed-size bilinear resize, rescale and normalize', () => {
     const vit = {
       do_resize: true,
@@ -67,12 +69,54 @@ describe('image classification without the per-image processor', () => {
       (reference as unknown as { processor: { image_processor: { config: Record<string, unknown> } } }).processor
         .image_processor.config,
     )!;
-    const fast = await pixelValues(images, config);
-    assert.equal(fast.length, processed.pixel_values.data.length);
-    assert.ok(
-      fast.every((v, i) => Math.abs(v - processed.pixel_values.data[i]!) < 1e-5),
-      'the same pixels',
-    );
+    const pool = new PreparePool(2);
+    try {
+      const fast = await pool.pixelValues(images, config);
+      assert.equal(fast.length, processed.pixel_values.data.length);
+      assert.ok(
+        fast.every((v, i) => Math.abs(v - processed.pixel_values.data[i]!) < 1e-5),
+        'the same pixels',
+      );
+
+      // From files, decoded on the threads: grey, RGBA and RGB PNGs, a JPEG, and a JPEG whose
+      // EXIF turns it, against RawImage.read and the processor.
+      const { default: sharp } = await import('sharp');
+      const dir = mkdtempSync(join(tmpdir(), 'cl-fast-files-'));
+      const raw = (w: number, h: number, c: 1 | 3 | 4, k: number) =>
+        sharp(Buffer.from(Uint8Array.from({ length: w * h * c }, (_, i) => (i * k + (i >> 5)) % 256)), {
+          raw: { width: w, height: h, channels: c },
+        });
+      const files: [string, Promise<Buffer>][] = [
+        ['grey.png', raw(19, 11, 1, 7).png().toBuffer()],
+        ['rgba.png', raw(33, 30, 4, 11).png().toBuffer()],
+        ['rgb.png', raw(32, 32, 3, 29).png().toBuffer()],
+        ['photo.jpg', raw(64, 48, 3, 3).jpeg({ quality: 85 }).toBuffer()],
+        ['turned.jpg', raw(48, 20, 3, 5).jpeg().withMetadata({ orientation: 6 }).toBuffer()],
+      ];
+      const paths: string[] = [];
+      for (const [name, bytes] of files) {
+        paths.push(join(dir, name));
+        writeFileSync(paths.at(-1)!, await bytes);
+      }
+      const decoded = await Promise.all(paths.map((p) => RawImage.read(p)));
+      const expected = await (
+        reference as unknown as { processor: (x: unknown) => Promise<{ pixel_values: { data: Float32Array } }> }
+      ).processor(decoded);
+      const fromFiles = await pool.pixelValues(
+        paths.map((p) => new ImageFile(p)),
+        config,
+      );
+      assert.equal(fromFiles.length, expected.pixel_values.data.length);
+      const worst = fromFiles.reduce((m, v, i) => Math.max(m, Math.abs(v - expected.pixel_values.data[i]!)), 0);
+      assert.ok(worst < 1e-5, `the same pixels from files (largest difference ${worst})`);
+      assert.ok(pool.steps().images >= images.length + paths.length, 'every image counted in the steps');
+      await assert.rejects(
+        pool.pixelValues([new ImageFile(join(dir, 'missing.png'))], config),
+        /Preparing an image failed/,
+      );
+    } finally {
+      await pool.close();
+    }
 
     const ours = await transformersPipeline('image-classification', folder, 'cpu', 'fp32');
     const [a, b] = [await reference(images, { top_k: 10 }), await ours(images, { top_k: 10 })] as {

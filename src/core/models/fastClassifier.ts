@@ -1,10 +1,11 @@
 // Image classification without transformers.js's per-image preprocessing, which capped a
 // ViT-Base benchmark at about 105 images/s on an H200 whose session runs 530: for the plain
 // processors (resize to a fixed size, rescale, normalize; ViT, DeiT, BEiT, Swin and the like),
-// sharp resizes each image exactly as transformers.js does (an affine bilinear map) on its
-// thread pool, one loop writes the batch tensor, and the model runs on it directly. Anything
-// else (crops, shortest-edge resizes, padding) keeps the pipeline's own path.
-import type { RawImage } from '@huggingface/transformers';
+// threads on every core (preparePool.ts) decode each image and resize it exactly as
+// transformers.js does (sharp's affine bilinear map) straight into the batch tensor, and the
+// model runs on it directly. Anything else (crops, shortest-edge resizes, padding) keeps the
+// pipeline's own path.
+import { PreparePool } from './preparePool';
 import type { TaskPipeline } from './runtime';
 
 export interface PlainImageConfig {
@@ -49,36 +50,6 @@ export function plainImageConfig(c: Record<string, unknown> | undefined): PlainI
     mean,
     std,
   };
-}
-
-/** The batch's pixel values, NCHW float32, as the processor would make them. */
-export async function pixelValues(images: readonly RawImage[], c: PlainImageConfig): Promise<Float32Array> {
-  const { default: sharp } = await import('sharp');
-  const plane = c.width * c.height;
-  const out = new Float32Array(images.length * 3 * plane);
-  await Promise.all(
-    images.map(async (source, b) => {
-      const image = source.channels === 3 ? source : source.rgb();
-      let rgb: Uint8Array = image.data as Uint8Array;
-      if (image.width !== c.width || image.height !== c.height) {
-        rgb = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
-          raw: { width: image.width, height: image.height, channels: 3 },
-        })
-          .affine([c.width / image.width, 0, 0, c.height / image.height], { interpolator: 'bilinear' })
-          .raw()
-          .toBuffer();
-        if (rgb.length !== plane * 3) throw new Error(`Resized to ${rgb.length / 3} pixels, expected ${plane}.`);
-      }
-      const base = b * 3 * plane;
-      for (let ch = 0; ch < 3; ch++) {
-        const scale = c.rescale / c.std[ch]!;
-        const shift = c.mean[ch]! / c.std[ch]!;
-        const o = base + ch * plane;
-        for (let p = 0; p < plane; p++) out[o + p] = rgb[3 * p + ch]! * scale - shift;
-      }
-    }),
-  );
-  return out;
 }
 
 /** An IEEE 754 half (as its 16 bits) to a number: fp16 outputs arrive as a Uint16Array in Node. */
@@ -129,17 +100,21 @@ export function topLabels(
 export async function fastClassifier(
   pipe: TransformersClassifier,
   Tensor: new (type: string, data: Float32Array, dims: number[]) => unknown,
+  threads?: number,
 ): Promise<TaskPipeline | undefined> {
   const config = plainImageConfig(pipe.processor?.image_processor?.config ?? pipe.processor?.config);
   const id2label = pipe.model.config.id2label;
   if (!config || !id2label) return undefined;
-  const prepare = async (inputs: unknown[]) => {
-    const images = inputs as RawImage[];
-    return {
-      count: images.length,
-      pixels: new Tensor('float32', await pixelValues(images, config), [images.length, 3, config.height, config.width]),
-    };
-  };
+  const pool = new PreparePool(threads);
+  const prepare = async (inputs: unknown[]) => ({
+    count: inputs.length,
+    pixels: new Tensor('float32', await pool.pixelValues(inputs, config), [
+      inputs.length,
+      3,
+      config.height,
+      config.width,
+    ]),
+  });
   const infer = async (prepared: unknown, options: Record<string, unknown> = {}) => {
     const { count, pixels } = prepared as { count: number; pixels: unknown };
     const { logits } = await pipe.model({ pixel_values: pixels });
@@ -152,8 +127,11 @@ export async function fastClassifier(
   };
   const run = async (inputs: unknown[], options: Record<string, unknown> = {}) => infer(await prepare(inputs), options);
   return Object.assign(run, {
-    dispose: () => pipe.dispose(),
-    preprocessing: 'sharp (bilinear resize, as transformers.js) into one batch tensor per batch',
-    split: { prepare, infer },
+    dispose: async () => {
+      await pool.close();
+      await pipe.dispose();
+    },
+    preprocessing: `${pool.threads} threads (decode, bilinear resize as transformers.js, normalise: sharp and one loop per image) into one shared batch tensor`,
+    split: { prepare, infer, bytesPerItem: 3 * config.width * config.height * 4 },
   });
 }

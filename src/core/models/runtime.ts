@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import { prepareCuda } from './cudaPreload';
 import { fastClassifier } from './fastClassifier';
+import { decodedInputs } from './imageInput';
 import { librarySearchPath } from './libraryPath';
 import { webgpuUnavailable } from './webgpuProbe';
 
@@ -34,6 +35,8 @@ export interface TaskPipeline {
   split?: {
     prepare(inputs: unknown[]): Promise<unknown>;
     infer(prepared: unknown, options?: Record<string, unknown>): Promise<unknown>;
+    /** Bytes one prepared item holds until the model has used it, where known. */
+    bytesPerItem?: number;
   };
   /**
    * Text generation: `listener` is awaited before each forward pass of the model, given its
@@ -199,5 +202,25 @@ export const transformersPipeline: PipelineFactory = async (task, folder, device
     );
     if (fast) return fast;
   }
+  if (task === 'image-classification' || task === 'image-to-text')
+    return decodingFirst(pipe as unknown as TaskPipeline);
   return pipe as unknown as TaskPipeline;
 };
+
+/**
+ * An image pipeline that runs transformers.js's processor itself: images read from files
+ * (ImageFile) are decoded as the batch's preparation, apart from the call, so the next batch
+ * decodes while this one runs.
+ */
+function decodingFirst(pipe: TaskPipeline): TaskPipeline {
+  const prepare = (inputs: unknown[]) => decodedInputs(inputs);
+  const infer = (prepared: unknown, options?: Record<string, unknown>) => pipe(prepared as unknown[], options);
+  return Object.assign(
+    async (inputs: unknown[], options?: Record<string, unknown>) => infer(await prepare(inputs), options),
+    {
+      dispose: () => pipe.dispose(),
+      preprocessing: "decoding apart (sharp), then transformers.js's processor inside the model's call",
+      split: { prepare, infer },
+    },
+  );
+}

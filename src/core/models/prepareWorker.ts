@@ -1,0 +1,87 @@
+// The code each preparation thread runs (preparePool.ts starts it with `eval`, so it travels
+// inside every bundle and needs no file of its own): one image at a time, read, decoded as
+// transformers.js's RawImage.read decodes it in Node (sharp: header, EXIF rotation, raw pixels,
+// the header's channel count), made RGB as its processor does, resized as its processor resizes
+// (sharp's affine bilinear map), rescaled and normalised into the batch's shared float32 tensor
+// (NCHW) at the image's offset. It answers each message with how long each step took.
+//
+// Message in:  { id, source: { path } | { data, width, height, channels }, out: SharedArrayBuffer,
+//               offset: number (floats), config: PlainImageConfig }
+// Message out: { id, ms: { read, decode, resize, normalise } } or { id, error }
+
+export const PREPARE_WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { readFileSync } = require('node:fs');
+const sharp = require(workerData.sharp);
+// One libvips thread per image: the pool's threads are the parallelism, not each image's.
+sharp.concurrency(1);
+
+// RawImage's channel conversions (transformers.js src/utils/image.js), on the same clamped bytes.
+function toChannels(img, n) {
+  if (img.channels === n) return img;
+  const pixels = img.width * img.height;
+  const out = new Uint8ClampedArray(pixels * n);
+  const d = img.data;
+  const c = img.channels;
+  if (n === 1) {
+    if (c !== 3 && c !== 4) throw new Error('Conversion failed due to unsupported number of channels: ' + c);
+    for (let p = 0; p < pixels; p++)
+      out[p] = Math.round(0.2989 * d[p * c] + 0.587 * d[p * c + 1] + 0.114 * d[p * c + 2]);
+  } else if (n === 3 || n === 4) {
+    if (c !== 1 && c !== 3 && c !== 4) throw new Error('Conversion failed due to unsupported number of channels: ' + c);
+    for (let p = 0; p < pixels; p++) {
+      for (let k = 0; k < 3; k++) out[p * n + k] = d[p * c + (c === 1 ? 0 : k)];
+      if (n === 4) out[p * n + 3] = c === 4 ? d[p * c + 3] : 255;
+    }
+  } else throw new Error('Unsupported number of channels: ' + n);
+  return { data: out, width: img.width, height: img.height, channels: n };
+}
+
+async function decode(bytes) {
+  const img = sharp(bytes);
+  const { channels } = await img.metadata();
+  const { data, info } = await img.rotate().raw().toBuffer({ resolveWithObject: true });
+  const image = { data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: info.channels };
+  return channels !== undefined && channels !== info.channels ? toChannels(image, channels) : image;
+}
+
+async function prepare({ source, out, offset, config }) {
+  const t0 = performance.now();
+  const bytes = source.path === undefined ? undefined : readFileSync(source.path);
+  const t1 = performance.now();
+  const image = toChannels(bytes ? await decode(bytes) : source, 3);
+  const t2 = performance.now();
+  let rgb = image.data;
+  if (image.width !== config.width || image.height !== config.height) {
+    rgb = await sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), {
+      raw: { width: image.width, height: image.height, channels: 3 },
+    })
+      .affine([config.width / image.width, 0, 0, config.height / image.height], { interpolator: 'bilinear' })
+      .raw()
+      .toBuffer();
+  }
+  const plane = config.width * config.height;
+  if (rgb.length !== plane * 3) throw new Error('Resized to ' + rgb.length / 3 + ' pixels, expected ' + plane + '.');
+  const t3 = performance.now();
+  const tensor = new Float32Array(out, offset * 4, 3 * plane);
+  for (let ch = 0; ch < 3; ch++) {
+    const scale = config.rescale / config.std[ch];
+    const shift = config.mean[ch] / config.std[ch];
+    const o = ch * plane;
+    for (let p = 0; p < plane; p++) tensor[o + p] = rgb[3 * p + ch] * scale - shift;
+  }
+  const t4 = performance.now();
+  return { read: t1 - t0, decode: t2 - t1, resize: t3 - t2, normalise: t4 - t3 };
+}
+
+// One image at a time, in order: the pool keeps the next message waiting so the thread never idles.
+let chain = Promise.resolve();
+parentPort.on('message', (job) => {
+  chain = chain.then(() =>
+    prepare(job).then(
+      (ms) => parentPort.postMessage({ id: job.id, ms }),
+      (e) => parentPort.postMessage({ id: job.id, error: (e && e.message) || String(e) }),
+    ),
+  );
+});
+`;
