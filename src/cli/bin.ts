@@ -3,9 +3,10 @@ import { runtimeFolder, useRuntime } from '../core/models/cudaProvider';
 import { cacheDir } from './carbonOptions';
 import { main } from './main';
 
-// onnxruntime-node runs sessions and sharp resizes images on libuv's pool (4 threads unless
-// set): with 4, a GPU run waits on image preparation. Before the pool's first use.
-process.env.UV_THREADPOOL_SIZE ??= String(Math.min(16, Math.max(4, availableParallelism())));
+// onnxruntime-node runs sessions and sharp decodes and resizes images on libuv's pool (4
+// threads unless set): the image preparation threads (one a core) each keep one sharp call
+// there, and the model's call must find a thread free beside them. Before the pool's first use.
+process.env.UV_THREADPOOL_SIZE ??= String(availableParallelism() + 4);
 
 // onnxruntime-node with the CUDA provider, when one was installed (`carbonlens cuda-provider
 // install`, or the editor's command): before anything loads onnxruntime-node.

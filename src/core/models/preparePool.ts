@@ -1,8 +1,8 @@
 // Image preparation on every core: worker threads (one per core unless told) that each read,
 // decode, resize and normalise one image at a time (prepareWorker.ts) straight into the batch's
 // shared tensor, so the main thread only hands out work and the model's calls never wait
-// behind JavaScript loops. The main thread copies the finished batch once, out of shared memory,
-// which onnxruntime-node does not take.
+// behind JavaScript loops. A thread then copies the finished batch out of shared memory (which
+// onnxruntime-node does not take) and hands the copy over without another.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RawImage } from '@huggingface/transformers';
@@ -23,10 +23,14 @@ type Source =
   | { path: string }
   | { data: Uint8Array | Uint8ClampedArray; width: number; height: number; channels: number };
 
+type Message =
+  | { id: number; source: Source; out: SharedArrayBuffer; offset: number; config: PlainImageConfig }
+  | { id: number; gather: SharedArrayBuffer };
+
 interface Job {
   id: number;
-  message: { id: number; source: Source; out: SharedArrayBuffer; offset: number; config: PlainImageConfig };
-  resolve(): void;
+  message: Message;
+  resolve(buffer?: ArrayBuffer): void;
   reject(e: Error): void;
 }
 
@@ -54,7 +58,8 @@ export class PreparePool {
   private closed = false;
   private readonly totals: PrepareSteps = { images: 0, read: 0, decode: 0, resize: 0, normalise: 0 };
 
-  constructor(threads = availableParallelism()) {
+  /** One thread a core unless told (CARBONLENS_PREPARE_THREADS: a diagnostic override, for scaling runs). */
+  constructor(threads = Number(process.env.CARBONLENS_PREPARE_THREADS) || availableParallelism()) {
     if (!(threads >= 1 && Number.isInteger(threads)))
       throw new RangeError(`Threads must be a whole number >= 1, not ${threads}.`);
     this.threads = threads;
@@ -66,19 +71,21 @@ export class PreparePool {
     const size = 3 * config.width * config.height;
     const out = new SharedArrayBuffer(inputs.length * size * 4);
     const sources = inputs.map(sourceOf);
-    const done = sources.map(
-      (source, b) =>
-        new Promise<void>((resolve, reject) => {
-          const id = this.nextId++;
-          this.queue.push({ id, message: { id, source, out, offset: b * size, config }, resolve, reject });
-        }),
-    );
+    const done = sources.map((source, b) => this.submit((id) => ({ id, source, out, offset: b * size, config })));
     this.dispatch();
     await Promise.all(done);
-    // onnxruntime-node refuses a tensor over shared memory ("Invalid argument"): one copy.
-    const tensor = new Float32Array(inputs.length * size);
-    tensor.set(new Float32Array(out));
-    return tensor;
+    // onnxruntime-node refuses a tensor over shared memory ("Invalid argument"): a thread copies
+    // the batch into memory of its own and hands it over, so the main thread copies nothing.
+    const gathered = this.submit((id) => ({ id, gather: out }));
+    this.dispatch();
+    return new Float32Array((await gathered)!);
+  }
+
+  private submit(message: (id: number) => Message): Promise<ArrayBuffer | undefined> {
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      this.queue.push({ id, message: message(id), resolve, reject });
+    });
   }
 
   /** Where the time went so far (thread milliseconds per step, summed). */
@@ -115,19 +122,23 @@ export class PreparePool {
       slot.jobs.clear();
       if (!this.closed) this.dispatch();
     };
-    worker.on('message', (m: { id: number; ms?: Omit<PrepareSteps, 'images'>; error?: string }) => {
-      const job = slot.jobs.get(m.id);
-      if (!job) return;
-      slot.jobs.delete(m.id);
-      if (slot.jobs.size === 0) worker.unref(); // idle threads never keep the process alive
-      if (m.error !== undefined) job.reject(new Error(`Preparing an image failed: ${m.error}`));
-      else {
-        this.totals.images++;
-        for (const k of ['read', 'decode', 'resize', 'normalise'] as const) this.totals[k] += m.ms![k];
-        job.resolve();
-      }
-      this.dispatch();
-    });
+    worker.on(
+      'message',
+      (m: { id: number; ms?: Omit<PrepareSteps, 'images'>; buffer?: ArrayBuffer; error?: string }) => {
+        const job = slot.jobs.get(m.id);
+        if (!job) return;
+        slot.jobs.delete(m.id);
+        if (slot.jobs.size === 0) worker.unref(); // idle threads never keep the process alive
+        if (m.error !== undefined) job.reject(new Error(`Preparing an image failed: ${m.error}`));
+        else if (m.buffer) job.resolve(m.buffer);
+        else {
+          this.totals.images++;
+          for (const k of ['read', 'decode', 'resize', 'normalise'] as const) this.totals[k] += m.ms![k];
+          job.resolve();
+        }
+        this.dispatch();
+      },
+    );
     worker.on('error', fail);
     worker.on('exit', (code) => {
       if (slot.jobs.size > 0) fail(new Error(`A preparation thread stopped (exit code ${code}).`));

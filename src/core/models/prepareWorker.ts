@@ -7,7 +7,8 @@
 //
 // Message in:  { id, source: { path } | { data, width, height, channels }, out: SharedArrayBuffer,
 //               offset: number (floats), config: PlainImageConfig }
-// Message out: { id, ms: { read, decode, resize, normalise } } or { id, error }
+//              or { id, gather: SharedArrayBuffer } (the finished batch, to copy out)
+// Message out: { id, ms: { read, decode, resize, normalise } }, { id, buffer } or { id, error }
 
 export const PREPARE_WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -77,6 +78,15 @@ async function prepare({ source, out, offset, config }) {
 // One image at a time, in order: the pool keeps the next message waiting so the thread never idles.
 let chain = Promise.resolve();
 parentPort.on('message', (job) => {
+  if (job.gather) {
+    // The batch out of shared memory into memory of its own, handed over without a copy.
+    chain = chain.then(() => {
+      const buffer = new ArrayBuffer(job.gather.byteLength);
+      new Uint8Array(buffer).set(new Uint8Array(job.gather));
+      parentPort.postMessage({ id: job.id, buffer }, [buffer]);
+    });
+    return;
+  }
   chain = chain.then(() =>
     prepare(job).then(
       (ms) => parentPort.postMessage({ id: job.id, ms }),

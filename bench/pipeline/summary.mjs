@@ -1,0 +1,95 @@
+// Turns the $OUT of bench/pipeline/gpu-pipeline.sh (unpacked into DIR) into
+// bench/results/pipeline-cuda.json (issue 33):   node bench/pipeline/summary.mjs DIR HERE.json
+// HERE.json: the preparation threads measured on the 2-core development machine
+// (out/bench/pipelineProfile.mjs's output, one JSON line each, with a `load` note added).
+// Every GPU figure is from one run; each ratio compares figures of the same record or run.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [dir, hereFile] = process.argv.slice(2);
+if (!dir || !hereFile) throw new Error('usage: node bench/pipeline/summary.mjs DIR HERE.jsonl');
+const read = (f) => readFileSync(join(dir, f), 'utf8');
+const json = (f) => JSON.parse(read(f));
+const lines = (text) =>
+  text
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
+
+const gpuJ = (x) => x.components.find((c) => c.component === 'gpu').jPerItem;
+const fig = (x) => ({ images_per_s: x.itemsPerS, gpu_j_per_image: gpuJ(x), j_per_image: x.jPerItem, kind: x.kind });
+const run = (name) => {
+  const record = json(`${name}.json`);
+  const r = record.result;
+  return {
+    model: record.model.id,
+    dataset: `${record.dataset.name}: ${record.dataset.items} items`,
+    device: r.device,
+    dtype: r.dtype,
+    batch: r.batch,
+    repeats: r.repeats.length,
+    spread_percent: r.spreadPercent,
+    preprocessing: r.runtime.preprocessing,
+    memory: r.runtime.pipeline,
+    end_to_end_pipelined: fig(r.summary),
+    ...(r.phases && { model_apart: fig(r.phases.model), preparation_apart: fig(r.phases.preprocess) }),
+    quality: r.quality.primary,
+  };
+};
+
+const runs = Object.fromEntries(
+  ['bench-base-png', 'bench-small-png', 'bench-base-jpeg', 'bench-small-jpeg', 'bench-base-jpeg10k'].map((n) => [
+    n.replace('bench-', ''),
+    run(n),
+  ]),
+);
+const profile = (set) => lines(read(`profile-${set}.jsonl`));
+const byThreads = (set) =>
+  Object.fromEntries(
+    profile(set)
+      .filter((p) => p.measure === 'pool')
+      .map((p) => [p.threads, p.images_per_s]),
+  );
+const here = lines(readFileSync(hereFile, 'utf8'));
+const herePool = here.filter((p) => p.measure === 'pool');
+const hereAt = (t) => herePool.find((p) => p.threads === t).images_per_s;
+
+const base = runs['base-png'];
+const small = runs['small-png'];
+const e2eRatio = small.end_to_end_pipelined.gpu_j_per_image / base.end_to_end_pipelined.gpu_j_per_image;
+const modelRatio = small.model_apart.gpu_j_per_image / base.model_apart.gpu_j_per_image;
+const versions = { ...json('versions.json'), ...json('node-versions.json') };
+const result = {
+  what: 'Issue 33: carbonlens bench on the CUDA provider, ViT-B/16 and a ViT-S/16-shaped export (random weights, fp16, batch 32): the model measured apart and the pipelined run end to end, in the same records (bench/pipeline/gpu-pipeline.sh)',
+  command:
+    'OUT=$OUT bash bench/pipeline/gpu-pipeline.sh; node bench/pipeline/summary.mjs $OUT bench/results/pipeline-here.jsonl',
+  gpu: read('gpu.txt').trim().split('\n')[0],
+  versions,
+  end_to_end_vs_model_images_per_s: base.end_to_end_pipelined.images_per_s / base.model_apart.images_per_s,
+  end_to_end_vs_model_gpu_j_per_image: base.end_to_end_pipelined.gpu_j_per_image / base.model_apart.gpu_j_per_image,
+  jpeg_end_to_end_vs_model_images_per_s:
+    runs['base-jpeg'].end_to_end_pipelined.images_per_s / runs['base-jpeg'].model_apart.images_per_s,
+  smaller_model_saving_kept: (1 - e2eRatio) / (1 - modelRatio),
+  smaller_model_gpu_j_ratio: { end_to_end: e2eRatio, model_apart: modelRatio },
+  prepare_scaling_2_vs_1_threads_here: hereAt(2) / hereAt(1),
+  prepare_here: herePool.map((p) => ({ threads: p.threads, images_per_s: p.images_per_s, loadavg: p.loadavg })),
+  prepare_here_load: here.find((p) => p.load)?.load,
+  prepare_images_per_s_by_threads: { png: byThreads('png'), jpeg: byThreads('jpeg') },
+  memory: {
+    bytes_per_batch: base.memory.bytesPerBatch,
+    bytes_in_flight_pipelined: base.memory.bytesInFlight,
+    bytes_prepared_ahead_when_measured_apart: base.memory.bytesPreparedAhead,
+    peak_rss_bytes_10000_images: runs['base-jpeg10k'].memory.peakRssBytes,
+    peak_rss_bytes_1024_images_measured_apart_too: runs['base-jpeg'].memory.peakRssBytes,
+  },
+  profile: { png: profile('png'), jpeg: profile('jpeg') },
+  runs,
+  notes: [
+    'end_to_end: one metered window over the pipelined run (up to 3 batches prepared on worker threads while the model runs), as a deployment sees it; model_apart: the same model after every input was prepared, in a window of its own (what the model alone costs).',
+    "GPU J/image is NVML's energy counter over the window, the board's idle draw included.",
+  ],
+};
+writeFileSync('bench/results/pipeline-cuda.json', `${JSON.stringify(result, null, 1)}\n`);
+const { profile: _p, runs: _r, versions: _v, ...headline } = result;
+console.log(JSON.stringify(headline, null, 1));
