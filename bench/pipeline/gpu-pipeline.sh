@@ -10,12 +10,15 @@
 #    (result.summary), 3 repeats;
 #  - bench-base-jpeg10k.json: 10,000 items (labels.csv rows over the 1,024 JPEGs), pipelined only,
 #    for the peak RSS (result.runtime.pipeline).
-# bench/pipeline/summary.mjs writes bench/results/pipeline-cuda.json from $OUT.
+# All of it in $OUT/pipeline-out.tgz; bench/pipeline/summary.mjs writes bench/results/pipeline-cuda.json
+# from the unpacked folder.
 #   OUT=/some/folder bash bench/pipeline/gpu-pipeline.sh        (PROFILE_ONLY=1: the profiles alone)
 set -uo pipefail
 source bench/vit/device-setup.sh
 source bench/cuda/provider-setup.sh
 start=$SECONDS
+# At most 7 files come back from the device: everything travels in one archive.
+pack() { (cd "$OUT" && tar czf pipeline-out.tgz --exclude pipeline-out.tgz . && find . -type f ! -name pipeline-out.tgz -delete); }
 PYTHONPATH=bench timeout 30 python3 -c 'import json, nvml_energy; print(json.dumps(nvml_energy.versions()))' > "$OUT/versions.json" || failed "$OUT/versions.json"
 /tmp/node -p 'JSON.stringify({ node: process.version, onnxruntime_node: require("/tmp/ort13/node_modules/onnxruntime-node/package.json").version, cpus: require("os").availableParallelism(), cpu: require("os").cpus()[0].model })' > "$OUT/node-versions.json"
 nvidia-smi --query-gpu=name,power.limit,clocks.max.sm --format=csv,noheader > "$OUT/gpu.txt" 2>&1
@@ -33,7 +36,7 @@ for set in png:/tmp/imgs jpeg:/tmp/jpegs; do
   cat "$OUT/profile-${set%%:*}.jsonl"
 done
 echo "profiles done at $((SECONDS - start)) s"
-[ -n "${PROFILE_ONLY:-}" ] && exit
+[ -n "${PROFILE_ONLY:-}" ] && { pack; exit; }
 
 for size in base small; do
   [ -f /tmp/vit-$size/onnx/model_fp16.onnx ] && continue
@@ -57,3 +60,4 @@ bench bench-base-jpeg /tmp/vit-base /tmp/jpegs 1024 3
 bench bench-small-jpeg /tmp/vit-small /tmp/jpegs 1024 3
 bench bench-base-jpeg10k /tmp/vit-base /tmp/jpegs10k 10000 1
 echo "benches done at $((SECONDS - start)) s"
+pack
