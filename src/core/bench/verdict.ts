@@ -19,6 +19,10 @@ export interface Verdict {
   jPerItemB: number;
   kwhSavedPerMillionItems: number;
   kgCo2SavedPerMillionItems?: number;
+  /** Which energy per item the saving compares, and why. */
+  energyBasis: string;
+  /** Where both runs measured the model apart from input preparation: that saving too. */
+  modelApart?: { jPerItemA: number; jPerItemB: number; savingPercent: number };
   /** Language models: each one's decode energy per output token (answers may differ in length). */
   jPerOutputToken?: { a: number; b: number };
   sentence: string;
@@ -59,6 +63,19 @@ export function compareResults(
     saving >= 0
       ? `uses ${saving.toFixed(0)}% less energy per item`
       : `uses ${(-saving).toFixed(0)}% more energy per item`;
+  const mA = a.phases?.model.jPerItem;
+  const mB = b.phases?.model.jPerItem;
+  const modelApart =
+    mA !== undefined && mB !== undefined
+      ? { jPerItemA: mA, jPerItemB: mB, savingPercent: ((mA - mB) / mA) * 100 }
+      : undefined;
+  const pipelined = !!(a.runtime?.pipeline && b.runtime?.pipeline);
+  const energyBasis = pipelined
+    ? 'end to end, pipelined (inputs prepared while the model runs): what serving these items costs, preparation included'
+    : 'end to end: the whole measured run';
+  const apartText = modelApart
+    ? ` (the model alone, measured apart: ${modelApart.savingPercent >= 0 ? `${modelApart.savingPercent.toFixed(0)}% less` : `${(-modelApart.savingPercent).toFixed(0)}% more`})`
+    : '';
   const ta = a.generation?.jPerOutputToken;
   const tb = b.generation?.jPerOutputToken;
   const tokens = ta !== undefined && tb !== undefined ? { a: ta, b: tb } : undefined;
@@ -72,7 +89,9 @@ export function compareResults(
     jPerItemB: jB,
     kwhSavedPerMillionItems: kwhSaved,
     ...(kgSaved !== undefined && { kgCo2SavedPerMillionItems: kgSaved }),
+    energyBasis,
+    ...(modelApart && { modelApart }),
     ...(tokens && { jPerOutputToken: tokens }),
-    sentence: `${quality} (${diff}), and ${energy}.${tokens ? ` Per output token while decoding: A ${joulesText(tokens.a)}, B ${joulesText(tokens.b)}.` : ''}`,
+    sentence: `${quality} (${diff}), and ${energy}${pipelined ? ' end to end, pipelined as a deployment runs it' : ''}${apartText}.${tokens ? ` Per output token while decoding: A ${joulesText(tokens.a)}, B ${joulesText(tokens.b)}.` : ''}`,
   };
 }
