@@ -14,6 +14,8 @@ type Column = {
 
 const quality = (r: RunSummary) =>
   `${r.quality.metric} ${r.quality.value.toFixed(3)}${Number.isFinite(r.quality.low) ? ` (${r.quality.low.toFixed(3)}-${r.quality.high.toFixed(3)})` : ''}`;
+/** Where a run also measured its model apart, which of its two figures is which. */
+const endToEnd = (r: RunSummary) => (r.modelApart?.pipelined ? ' end to end (pipelined)' : ' end to end');
 const COLUMNS: Column[] = [
   {
     key: 'timestamp',
@@ -25,12 +27,19 @@ const COLUMNS: Column[] = [
   { key: 'task', label: 'Task', value: (r) => r.task, text: (r) => r.task },
   { key: 'device', label: 'Device', value: (r) => r.device, text: (r) => `${r.device}, ${r.dtype}, b${r.batch}` },
   { key: 'items', label: 'Items', value: (r) => r.items, text: (r) => String(r.items) },
-  { key: 'itemsPerS', label: 'Items/s', value: (r) => r.itemsPerS, text: (r) => r.itemsPerS.toPrecision(3) },
+  {
+    key: 'itemsPerS',
+    label: 'Items/s',
+    value: (r) => r.itemsPerS,
+    text: (r) =>
+      `${r.itemsPerS.toPrecision(3)}${r.modelApart ? `${endToEnd(r)}; model apart ${r.modelApart.itemsPerS.toPrecision(3)}` : ''}`,
+  },
   {
     key: 'jPerItem',
     label: 'Energy/item',
     value: (r) => r.jPerItem,
-    text: (r) => `${fmtJ(r.jPerItem)}${r.netJPerItem !== undefined ? ` (${fmtJ(r.netJPerItem)} above idle)` : ''}`,
+    text: (r) =>
+      `${fmtJ(r.jPerItem)}${r.netJPerItem !== undefined ? ` (${fmtJ(r.netJPerItem)} above idle)` : ''}${r.modelApart ? `${endToEnd(r)}; model apart ${fmtJ(r.modelApart.jPerItem)}` : ''}`,
   },
   {
     key: 'tokens',

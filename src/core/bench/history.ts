@@ -21,6 +21,11 @@ export interface RunSummary {
   gPerItem?: number;
   gco2PerKwh?: number;
   location?: string;
+  /**
+   * Split pipelines: itemsPerS and jPerItem above are end to end (pipelined, in records since
+   * 0.2: `pipelined`); this is the model measured apart, after every input was prepared.
+   */
+  modelApart?: { itemsPerS: number; jPerItem: number; pipelined: boolean };
   /** Text generation: decode energy and speed per output token, time to first token. */
   tokens?: { jPerOutputToken?: number; decodeTokensPerS?: number; ttftS: number; jPerInputToken: number };
 }
@@ -77,6 +82,13 @@ export function summariseRun(r: BenchRecord): RunSummary {
       gPerItem: e.gPerItem,
       gco2PerKwh: e.intensity.gco2PerKwh,
       location: e.intensity.region ? `${e.intensity.provider} ${e.intensity.region}` : e.intensity.location,
+    }),
+    ...(r.result.phases && {
+      modelApart: {
+        itemsPerS: r.result.phases.model.itemsPerS,
+        jPerItem: r.result.phases.model.jPerItem,
+        pipelined: !!r.result.runtime?.pipeline,
+      },
     }),
     ...(g && {
       tokens: {
