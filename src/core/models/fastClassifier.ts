@@ -3,8 +3,9 @@
 // processors (resize to a fixed size, rescale, normalize; ViT, DeiT, BEiT, Swin and the like),
 // threads on every core (preparePool.ts) decode each image and resize it exactly as
 // transformers.js does (sharp's affine bilinear map) straight into the batch tensor, and the
-// model runs on it directly. Anything else (crops, shortest-edge resizes, padding) keeps the
-// pipeline's own path.
+// model runs on it directly. Other processors (crops, shortest-edge resizes, padding) run as
+// transformers.js runs them, as the batch's preparation.
+import { decodedInputs } from './imageInput';
 import { PreparePool } from './preparePool';
 import type { TaskPipeline } from './runtime';
 
@@ -67,7 +68,10 @@ interface TransformersClassifier {
     (inputs: Record<string, unknown>): Promise<{ logits: { data: Float32Array | Uint16Array; dims: number[] } }>;
     config: { id2label?: Record<string, string> };
   };
-  processor?: { image_processor?: { config?: Record<string, unknown> }; config?: Record<string, unknown> };
+  processor?: ((images: unknown[]) => Promise<{ pixel_values: unknown }>) & {
+    image_processor?: { config?: Record<string, unknown> };
+    config?: Record<string, unknown>;
+  };
   dispose(): Promise<void>;
 }
 
@@ -103,17 +107,18 @@ export async function fastClassifier(
   threads?: number,
 ): Promise<TaskPipeline | undefined> {
   const config = plainImageConfig(pipe.processor?.image_processor?.config ?? pipe.processor?.config);
+  const { processor } = pipe;
   const id2label = pipe.model.config.id2label;
-  if (!config || !id2label) return undefined;
-  const pool = new PreparePool(threads);
+  if (!id2label || (!config && !processor)) return undefined;
+  const pool = config && new PreparePool(threads);
+  // Other processors (crops, shortest-edge resizes, padding): transformers.js's own, as the
+  // batch's preparation, apart from the model's call.
   const prepare = async (inputs: unknown[]) => ({
     count: inputs.length,
-    pixels: new Tensor('float32', await pool.pixelValues(inputs, config), [
-      inputs.length,
-      3,
-      config.height,
-      config.width,
-    ]),
+    pixels:
+      pool && config
+        ? new Tensor('float32', await pool.pixelValues(inputs, config), [inputs.length, 3, config.height, config.width])
+        : (await processor!(await decodedInputs(inputs))).pixel_values,
   });
   const infer = async (prepared: unknown, options: Record<string, unknown> = {}) => {
     const { count, pixels } = prepared as { count: number; pixels: unknown };
@@ -128,10 +133,12 @@ export async function fastClassifier(
   const run = async (inputs: unknown[], options: Record<string, unknown> = {}) => infer(await prepare(inputs), options);
   return Object.assign(run, {
     dispose: async () => {
-      await pool.close();
+      await pool?.close();
       await pipe.dispose();
     },
-    preprocessing: `${pool.threads} threads (decode, bilinear resize as transformers.js, normalise: sharp and one loop per image) into one shared batch tensor`,
-    split: { prepare, infer, bytesPerItem: 3 * config.width * config.height * 4 },
+    preprocessing: pool
+      ? `${pool.threads} threads (decode, bilinear resize as transformers.js, normalise: sharp and one loop per image) into one batch tensor`
+      : "transformers.js's processor, apart from the model's call",
+    split: { prepare, infer, ...(config && { bytesPerItem: 3 * config.width * config.height * 4 }) },
   });
 }

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import { prepareCuda } from './cudaPreload';
 import { fastClassifier } from './fastClassifier';
-import { decodedInputs } from './imageInput';
+import { imageToTextSplit, text2textSplit, type ImageToTextPipe, type Text2TextPipe } from './splitPipelines';
 import { librarySearchPath } from './libraryPath';
 import { webgpuUnavailable } from './webgpuProbe';
 
@@ -202,25 +202,7 @@ export const transformersPipeline: PipelineFactory = async (task, folder, device
     );
     if (fast) return fast;
   }
-  if (task === 'image-classification' || task === 'image-to-text')
-    return decodingFirst(pipe as unknown as TaskPipeline);
+  if (task === 'image-to-text') return imageToTextSplit(pipe as unknown as ImageToTextPipe);
+  if (task === 'summarization') return text2textSplit(pipe as unknown as Text2TextPipe);
   return pipe as unknown as TaskPipeline;
 };
-
-/**
- * An image pipeline that runs transformers.js's processor itself: images read from files
- * (ImageFile) are decoded as the batch's preparation, apart from the call, so the next batch
- * decodes while this one runs.
- */
-function decodingFirst(pipe: TaskPipeline): TaskPipeline {
-  const prepare = (inputs: unknown[]) => decodedInputs(inputs);
-  const infer = (prepared: unknown, options?: Record<string, unknown>) => pipe(prepared as unknown[], options);
-  return Object.assign(
-    async (inputs: unknown[], options?: Record<string, unknown>) => infer(await prepare(inputs), options),
-    {
-      dispose: () => pipe.dispose(),
-      preprocessing: "decoding apart (sharp), then transformers.js's processor inside the model's call",
-      split: { prepare, infer },
-    },
-  );
-}
