@@ -9,7 +9,9 @@
 #    records, each with the model measured apart (result.phases) and the pipelined run end to end
 #    (result.summary), 3 repeats;
 #  - bench-base-jpeg10k.json: 10,000 items (labels.csv rows over the 1,024 JPEGs), pipelined only,
-#    for the peak RSS (result.runtime.pipeline).
+#    for the peak RSS (result.runtime.pipeline);
+#  - bench-base-{png,jpeg}-threads.json: normalised on the preparation threads (float32 batches)
+#    instead of on the GPU (CARBONLENS_NORMALISE=threads), to see which is cheaper.
 # All of it in $OUT/pipeline-out.tgz; bench/pipeline/summary.mjs writes bench/results/pipeline-cuda.json
 # from the unpacked folder.
 #   OUT=/some/folder bash bench/pipeline/gpu-pipeline.sh        (PROFILE_ONLY=1: the profiles alone)
@@ -59,5 +61,8 @@ bench bench-small-png /tmp/vit-small /tmp/imgs 1024 3
 bench bench-base-jpeg /tmp/vit-base /tmp/jpegs 1024 3
 bench bench-small-jpeg /tmp/vit-small /tmp/jpegs 1024 3
 bench bench-base-jpeg10k /tmp/vit-base /tmp/jpegs10k 10000 1
+# Where normalising is cheaper: the same runs with it on the preparation threads (float32 batches).
+CARBONLENS_NORMALISE=threads bench bench-base-png-threads /tmp/vit-base /tmp/imgs 1024 3
+CARBONLENS_NORMALISE=threads bench bench-base-jpeg-threads /tmp/vit-base /tmp/jpegs 1024 3
 echo "benches done at $((SECONDS - start)) s"
 pack

@@ -39,10 +39,15 @@ const run = (name) => {
 };
 
 const runs = Object.fromEntries(
-  ['bench-base-png', 'bench-small-png', 'bench-base-jpeg', 'bench-small-jpeg', 'bench-base-jpeg10k'].map((n) => [
-    n.replace('bench-', ''),
-    run(n),
-  ]),
+  [
+    'bench-base-png',
+    'bench-small-png',
+    'bench-base-jpeg',
+    'bench-small-jpeg',
+    'bench-base-jpeg10k',
+    'bench-base-png-threads',
+    'bench-base-jpeg-threads',
+  ].map((n) => [n.replace('bench-', ''), run(n)]),
 );
 const profile = (set) => lines(read(`profile-${set}.jsonl`));
 const byThreads = (set) =>
@@ -84,6 +89,11 @@ const result = {
     bytes_prepared_ahead_when_measured_apart: base.memory.bytesPreparedAhead,
     peak_rss_bytes_10000_images: runs['base-jpeg10k'].memory.peakRssBytes,
     peak_rss_bytes_1024_images_measured_apart_too: runs['base-jpeg'].memory.peakRssBytes,
+  },
+  normalised_on_gpu_vs_threads_end_to_end_images_per_s: {
+    png: base.end_to_end_pipelined.images_per_s / runs['base-png-threads'].end_to_end_pipelined.images_per_s,
+    jpeg:
+      runs['base-jpeg'].end_to_end_pipelined.images_per_s / runs['base-jpeg-threads'].end_to_end_pipelined.images_per_s,
   },
   profile: { png: profile('png'), jpeg: profile('jpeg') },
   runs,

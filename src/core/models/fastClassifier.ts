@@ -5,6 +5,7 @@
 // transformers.js does (sharp's affine bilinear map) straight into the batch tensor, and the
 // model runs on it directly. Other processors (crops, shortest-edge resizes, padding) run as
 // transformers.js runs them, as the batch's preparation.
+import { BYTE_INPUT } from './byteInput';
 import { decodedInputs } from './imageInput';
 import { PreparePool } from './preparePool';
 import type { TaskPipeline } from './runtime';
@@ -103,27 +104,42 @@ export function topLabels(
 /** The same answers as the image-classification pipeline (labels with softmax scores, best first). */
 export async function fastClassifier(
   pipe: TransformersClassifier,
-  Tensor: new (type: string, data: Float32Array, dims: number[]) => unknown,
-  threads?: number,
+  Tensor: new (type: string, data: Float32Array | Uint8Array, dims: number[]) => unknown,
+  options: { threads?: number; byteInput?: boolean } = {},
 ): Promise<TaskPipeline | undefined> {
   const config = plainImageConfig(pipe.processor?.image_processor?.config ?? pipe.processor?.config);
   const { processor } = pipe;
   const id2label = pipe.model.config.id2label;
   if (!id2label || (!config && !processor)) return undefined;
-  const pool = config && new PreparePool(threads);
-  // Other processors (crops, shortest-edge resizes, padding): transformers.js's own, as the
-  // batch's preparation, apart from the model's call.
-  const prepare = async (inputs: unknown[]) => ({
-    count: inputs.length,
-    pixels:
-      pool && config
-        ? new Tensor('float32', await pool.pixelValues(inputs, config), [inputs.length, 3, config.height, config.width])
-        : (await processor!(await decodedInputs(inputs))).pixel_values,
-  });
+  const pool = config && new PreparePool(options.threads);
+  const bytes = !!(pool && options.byteInput);
+  const prepare = async (inputs: unknown[]) => {
+    const n = inputs.length;
+    if (pool && config)
+      return bytes
+        ? {
+            [BYTE_INPUT]: new Tensor('uint8', await pool.pixelBytes(inputs, config), [
+              n,
+              config.height,
+              config.width,
+              3,
+            ]),
+          }
+        : {
+            pixel_values: new Tensor('float32', await pool.pixelValues(inputs, config), [
+              n,
+              3,
+              config.height,
+              config.width,
+            ]),
+          };
+    // Other processors (crops, shortest-edge resizes, padding): transformers.js's own, as the
+    // batch's preparation, apart from the model's call.
+    return { pixel_values: (await processor!(await decodedInputs(inputs))).pixel_values };
+  };
   const infer = async (prepared: unknown, options: Record<string, unknown> = {}) => {
-    const { count, pixels } = prepared as { count: number; pixels: unknown };
-    const { logits } = await pipe.model({ pixel_values: pixels });
-    const classes = logits.dims[1]!;
+    const { logits } = await pipe.model(prepared as Record<string, unknown>);
+    const [count, classes] = logits.dims as [number, number];
     const topK = typeof options.top_k === 'number' ? options.top_k : 1;
     const values = logits.data instanceof Float32Array ? logits.data : Float32Array.from(logits.data, halfToFloat);
     return Array.from({ length: count }, (_, b) =>
@@ -136,9 +152,11 @@ export async function fastClassifier(
       await pool?.close();
       await pipe.dispose();
     },
-    preprocessing: pool
-      ? `${pool.threads} threads (decode, bilinear resize as transformers.js, normalise: sharp and one loop per image) into one batch tensor`
-      : "transformers.js's processor, apart from the model's call",
-    split: { prepare, infer, ...(config && { bytesPerItem: 3 * config.width * config.height * 4 }) },
+    preprocessing: !pool
+      ? "transformers.js's processor, apart from the model's call"
+      : bytes
+        ? `${pool.threads} threads (decode, bilinear resize as transformers.js: sharp) into one uint8 batch; rescale and normalise on the model's device (a Cast, Transpose, Mul and Sub ahead of the graph)`
+        : `${pool.threads} threads (decode, bilinear resize as transformers.js, normalise: sharp and one loop per image) into one float32 batch`,
+    split: { prepare, infer, ...(config && { bytesPerItem: 3 * config.width * config.height * (bytes ? 1 : 4) }) },
   });
 }

@@ -24,7 +24,13 @@ type Source =
   | { data: Uint8Array | Uint8ClampedArray; width: number; height: number; channels: number };
 
 type Message =
-  | { id: number; source: Source; out: SharedArrayBuffer; offset: number; config: PlainImageConfig }
+  | {
+      id: number;
+      source: Source;
+      out: SharedArrayBuffer;
+      offset: number;
+      config: PlainImageConfig & { bytes: boolean };
+    }
   | { id: number; gather: SharedArrayBuffer };
 
 interface Job {
@@ -67,18 +73,30 @@ export class PreparePool {
 
   /** The batch's pixel values, NCHW float32, as the processor makes them. */
   async pixelValues(inputs: readonly unknown[], config: PlainImageConfig): Promise<Float32Array> {
+    return new Float32Array(await this.batch(inputs, config, false));
+  }
+
+  /** The batch's resized RGB bytes, NHWC uint8, for a model that rescales and normalises them itself. */
+  async pixelBytes(inputs: readonly unknown[], config: PlainImageConfig): Promise<Uint8Array> {
+    return new Uint8Array(await this.batch(inputs, config, true));
+  }
+
+  private async batch(inputs: readonly unknown[], config: PlainImageConfig, bytes: boolean): Promise<ArrayBuffer> {
     if (this.closed) throw new Error('The preparation threads were closed.');
-    const size = 3 * config.width * config.height;
-    const out = new SharedArrayBuffer(inputs.length * size * 4);
+    const size = 3 * config.width * config.height * (bytes ? 1 : 4);
+    const out = new SharedArrayBuffer(inputs.length * size);
     const sources = inputs.map(sourceOf);
-    const done = sources.map((source, b) => this.submit((id) => ({ id, source, out, offset: b * size, config })));
+    const job = { ...config, bytes };
+    const done = sources.map((source, b) =>
+      this.submit((id) => ({ id, source, out, offset: (b * size) / (bytes ? 1 : 4), config: job })),
+    );
     this.dispatch();
     await Promise.all(done);
     // onnxruntime-node refuses a tensor over shared memory ("Invalid argument"): a thread copies
     // the batch into memory of its own and hands it over, so the main thread copies nothing.
     const gathered = this.submit((id) => ({ id, gather: out }));
     this.dispatch();
-    return new Float32Array((await gathered)!);
+    return (await gathered)!;
   }
 
   private submit(message: (id: number) => Message): Promise<ArrayBuffer | undefined> {

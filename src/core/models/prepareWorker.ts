@@ -3,10 +3,11 @@
 // transformers.js's RawImage.read decodes it in Node (sharp: header, EXIF rotation, raw pixels,
 // the header's channel count), made RGB as its processor does, resized as its processor resizes
 // (sharp's affine bilinear map), rescaled and normalised into the batch's shared float32 tensor
-// (NCHW) at the image's offset. It answers each message with how long each step took.
+// (NCHW) at the image's offset, or, with config.bytes, the resized RGB bytes as they are (NHWC,
+// for a model that normalises them itself). It answers each message with how long each step took.
 //
 // Message in:  { id, source: { path } | { data, width, height, channels }, out: SharedArrayBuffer,
-//               offset: number (floats), config: PlainImageConfig }
+//               offset: number (elements: floats, or bytes), config: PlainImageConfig & { bytes } }
 //              or { id, gather: SharedArrayBuffer } (the finished batch, to copy out)
 // Message out: { id, ms: { read, decode, resize, normalise } }, { id, buffer } or { id, error }
 
@@ -64,6 +65,11 @@ async function prepare({ source, out, offset, config }) {
   const plane = config.width * config.height;
   if (rgb.length !== plane * 3) throw new Error('Resized to ' + rgb.length / 3 + ' pixels, expected ' + plane + '.');
   const t3 = performance.now();
+  if (config.bytes) {
+    // Normalised on the model's device (byteInput.ts): the bytes as they are, NHWC.
+    new Uint8Array(out, offset, 3 * plane).set(rgb);
+    return { read: t1 - t0, decode: t2 - t1, resize: t3 - t2, normalise: performance.now() - t3 };
+  }
   const tensor = new Float32Array(out, offset * 4, 3 * plane);
   for (let ch = 0; ch < 3; ch++) {
     const scale = config.rescale / config.std[ch];

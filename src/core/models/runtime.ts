@@ -1,10 +1,11 @@
 // Loads a transformers.js pipeline on the best device that works. `auto` tries CUDA (only when
 // onnxruntime-node's CUDA provider library is installed), DirectML (Windows), CoreML (macOS),
 // WebGPU, then the CPU, and reports which device ran and why each earlier one did not.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import { prepareCuda } from './cudaPreload';
-import { fastClassifier } from './fastClassifier';
+import { byteInputFolder } from './byteInput';
+import { fastClassifier, plainImageConfig } from './fastClassifier';
 import { imageToTextSplit, text2textSplit, type ImageToTextPipe, type Text2TextPipe } from './splitPipelines';
 import { librarySearchPath } from './libraryPath';
 import { webgpuUnavailable } from './webgpuProbe';
@@ -190,15 +191,19 @@ export const transformersPipeline: PipelineFactory = async (task, folder, device
   const { pipeline, env } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
-  env.localModelPath = dirname(folder) + sep;
   env.useFSCache = false;
-  const pipe = await pipeline(task, basename(folder), { device, dtype });
+  // A plain image classifier on a GPU takes bytes and normalises them there (byteInput.ts).
+  const bytes = task === 'image-classification' && byteInputWanted(device) ? byteInputSource(folder, dtype) : undefined;
+  const source = bytes ?? folder;
+  env.localModelPath = dirname(source) + sep;
+  const pipe = await pipeline(task, basename(source), { device, dtype });
   if (task === 'text-generation') return watchForward(pipe as unknown as Parameters<typeof watchForward>[0]);
   if (task === 'image-classification') {
     const { Tensor } = await import('@huggingface/transformers');
     const fast = await fastClassifier(
       pipe as unknown as Parameters<typeof fastClassifier>[0],
       Tensor as unknown as Parameters<typeof fastClassifier>[1],
+      { byteInput: !!bytes },
     );
     if (fast) return fast;
   }
@@ -206,3 +211,26 @@ export const transformersPipeline: PipelineFactory = async (task, folder, device
   if (task === 'summarization') return text2textSplit(pipe as unknown as Text2TextPipe);
   return pipe as unknown as TaskPipeline;
 };
+
+/**
+ * Where the normalisation runs: on a GPU, in the model's session (a quarter of the bytes cross to
+ * the device, the CPU threads only decode and resize); on the CPU, in the preparation threads.
+ * CARBONLENS_NORMALISE=threads|device overrides it, to measure one against the other.
+ */
+function byteInputWanted(device: Device): boolean {
+  const forced = process.env.CARBONLENS_NORMALISE;
+  return forced ? forced === 'device' : device !== 'cpu';
+}
+
+/** The folder of the byte-input graph, where the model is a plain classifier that can take one; else undefined. */
+function byteInputSource(folder: string, dtype: Dtype): string | undefined {
+  const file = join(folder, 'preprocessor_config.json');
+  if (!existsSync(file)) return undefined;
+  const config = plainImageConfig(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
+  if (!config) return undefined;
+  try {
+    return byteInputFolder(folder, dtype, config, config.height, config.width);
+  } catch {
+    return undefined; // not a float NCHW pixel_values input of that size: the float path
+  }
+}
