@@ -20,7 +20,7 @@ source bench/vit/device-setup.sh
 source bench/cuda/provider-setup.sh
 start=$SECONDS
 # At most 7 files come back from the device: everything travels in one archive.
-pack() { (cd "$OUT" && tar czf pipeline-out.tgz --exclude pipeline-out.tgz . && find . -type f ! -name pipeline-out.tgz -delete); }
+pack() { tar czf /tmp/pipeline-out.tgz -C "$OUT" . && find "$OUT" -mindepth 1 -delete && mv /tmp/pipeline-out.tgz "$OUT/"; }
 PYTHONPATH=bench timeout 30 python3 -c 'import json, nvml_energy; print(json.dumps(nvml_energy.versions()))' > "$OUT/versions.json" || failed "$OUT/versions.json"
 /tmp/node -p 'JSON.stringify({ node: process.version, onnxruntime_node: require("/tmp/ort13/node_modules/onnxruntime-node/package.json").version, cpus: require("os").availableParallelism(), cpu: require("os").cpus()[0].model })' > "$OUT/node-versions.json"
 nvidia-smi --query-gpu=name,power.limit,clocks.max.sm --format=csv,noheader > "$OUT/gpu.txt" 2>&1
@@ -34,7 +34,7 @@ fi
 echo "inputs ready at $((SECONDS - start)) s"
 
 for set in png:/tmp/imgs jpeg:/tmp/jpegs; do
-  timeout 120 /tmp/node out/bench/pipelineProfile.mjs "${set#*:}" 1,2,4,8,16 512 > "$OUT/profile-${set%%:*}.jsonl" 2> "$OUT/profile-${set%%:*}.err" || failed "$OUT/profile-${set%%:*}.err"
+  UV_THREADPOOL_SIZE=$(($(nproc) + 4)) timeout 120 /tmp/node out/bench/pipelineProfile.mjs "${set#*:}" 1,2,4,8,16 512 > "$OUT/profile-${set%%:*}.jsonl" 2> "$OUT/profile-${set%%:*}.err" || failed "$OUT/profile-${set%%:*}.err"
   cat "$OUT/profile-${set%%:*}.jsonl"
 done
 echo "profiles done at $((SECONDS - start)) s"
