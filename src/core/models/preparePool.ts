@@ -1,7 +1,7 @@
 // Image preparation on every core: worker threads (one per core unless told) that each read,
 // decode, resize and normalise one image at a time (prepareWorker.ts) straight into the batch's
 // shared tensor, so the main thread only hands out work and the model's calls never wait
-// behind JavaScript loops. A thread then copies the finished batch out of shared memory (which
+// behind JavaScript loops. The thread that finishes a batch copies it out of shared memory (which
 // onnxruntime-node does not take) and hands the copy over without another.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -23,15 +23,16 @@ type Source =
   | { path: string }
   | { data: Uint8Array | Uint8ClampedArray; width: number; height: number; channels: number };
 
-type Message =
-  | {
-      id: number;
-      source: Source;
-      out: SharedArrayBuffer;
-      offset: number;
-      config: PlainImageConfig & { bytes: boolean };
-    }
-  | { id: number; gather: SharedArrayBuffer };
+interface Message {
+  id: number;
+  source: Source;
+  /** The batch: its tensor, and how many of its images are written (the last writer hands it over). */
+  out: SharedArrayBuffer;
+  written: SharedArrayBuffer;
+  count: number;
+  offset: number;
+  config: PlainImageConfig & { bytes: boolean };
+}
 
 interface Job {
   id: number;
@@ -44,9 +45,6 @@ interface Slot {
   worker: Worker;
   jobs: Map<number, Job>;
 }
-
-/** Images a thread holds at once: one it prepares and the next, so it never waits for a message. */
-const PER_THREAD = 2;
 
 const sourceOf = (input: unknown): Source => {
   if (input instanceof ImageFile) return { path: input.path };
@@ -85,18 +83,18 @@ export class PreparePool {
     if (this.closed) throw new Error('The preparation threads were closed.');
     const size = 3 * config.width * config.height * (bytes ? 1 : 4);
     const out = new SharedArrayBuffer(inputs.length * size);
+    const written = new SharedArrayBuffer(4);
     const sources = inputs.map(sourceOf);
     const job = { ...config, bytes };
+    const count = sources.length;
     const done = sources.map((source, b) =>
-      this.submit((id) => ({ id, source, out, offset: (b * size) / (bytes ? 1 : 4), config: job })),
+      this.submit((id) => ({ id, source, out, written, count, offset: (b * size) / (bytes ? 1 : 4), config: job })),
     );
     this.dispatch();
-    await Promise.all(done);
-    // onnxruntime-node refuses a tensor over shared memory ("Invalid argument"): a thread copies
-    // the batch into memory of its own and hands it over, so the main thread copies nothing.
-    const gathered = this.submit((id) => ({ id, gather: out }));
-    this.dispatch();
-    return (await gathered)!;
+    // onnxruntime-node refuses a tensor over shared memory ("Invalid argument"): the thread that
+    // writes the batch's last image copies it into memory of its own and hands that over, with
+    // no help from this thread (which onnxruntime-node's runs block) and no copy here.
+    return (await Promise.all(done)).find((b) => b !== undefined)!;
   }
 
   private submit(message: (id: number) => Message): Promise<ArrayBuffer | undefined> {
@@ -118,11 +116,15 @@ export class PreparePool {
     await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
   }
 
+  /**
+   * Every waiting image to the least busy thread at once: onnxruntime-node runs a model on this
+   * thread, blocking it, and the threads must have their work before that.
+   */
   private dispatch(): void {
     while (this.queue.length > 0) {
       let slot = this.slots.reduce<Slot | undefined>((a, s) => (!a || s.jobs.size < a.jobs.size ? s : a), undefined);
       if ((!slot || slot.jobs.size > 0) && this.slots.length < this.threads) slot = this.start();
-      if (!slot || slot.jobs.size >= PER_THREAD) break;
+      if (!slot) break;
       const job = this.queue.shift()!;
       slot.jobs.set(job.id, job);
       slot.worker.ref(); // busy: the process waits for it
@@ -148,11 +150,10 @@ export class PreparePool {
         slot.jobs.delete(m.id);
         if (slot.jobs.size === 0) worker.unref(); // idle threads never keep the process alive
         if (m.error !== undefined) job.reject(new Error(`Preparing an image failed: ${m.error}`));
-        else if (m.buffer) job.resolve(m.buffer);
         else {
           this.totals.images++;
           for (const k of ['read', 'decode', 'resize', 'normalise'] as const) this.totals[k] += m.ms![k];
-          job.resolve();
+          job.resolve(m.buffer);
         }
         this.dispatch();
       },

@@ -7,9 +7,10 @@
 // for a model that normalises them itself). It answers each message with how long each step took.
 //
 // Message in:  { id, source: { path } | { data, width, height, channels }, out: SharedArrayBuffer,
-//               offset: number (elements: floats, or bytes), config: PlainImageConfig & { bytes } }
-//              or { id, gather: SharedArrayBuffer } (the finished batch, to copy out)
-// Message out: { id, ms: { read, decode, resize, normalise } }, { id, buffer } or { id, error }
+//               written: SharedArrayBuffer (an Int32 count), count, offset: number (elements:
+//               floats, or bytes), config: PlainImageConfig & { bytes } }
+// Message out: { id, ms: { read, decode, resize, normalise }, buffer? (the batch, from the
+//               thread that wrote its last image) } or { id, error }
 
 export const PREPARE_WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -81,21 +82,21 @@ async function prepare({ source, out, offset, config }) {
   return { read: t1 - t0, decode: t2 - t1, resize: t3 - t2, normalise: t4 - t3 };
 }
 
-// One image at a time, in order: the pool keeps the next message waiting so the thread never idles.
+// The batch out of shared memory into memory of its own, handed over without a copy: by the
+// thread that writes its last image.
+function finish(job, ms) {
+  if (Atomics.add(new Int32Array(job.written), 0, 1) + 1 < job.count) return parentPort.postMessage({ id: job.id, ms });
+  const buffer = new ArrayBuffer(job.out.byteLength);
+  new Uint8Array(buffer).set(new Uint8Array(job.out));
+  parentPort.postMessage({ id: job.id, ms, buffer }, [buffer]);
+}
+
+// One image at a time, in the order given.
 let chain = Promise.resolve();
 parentPort.on('message', (job) => {
-  if (job.gather) {
-    // The batch out of shared memory into memory of its own, handed over without a copy.
-    chain = chain.then(() => {
-      const buffer = new ArrayBuffer(job.gather.byteLength);
-      new Uint8Array(buffer).set(new Uint8Array(job.gather));
-      parentPort.postMessage({ id: job.id, buffer }, [buffer]);
-    });
-    return;
-  }
   chain = chain.then(() =>
     prepare(job).then(
-      (ms) => parentPort.postMessage({ id: job.id, ms }),
+      (ms) => finish(job, ms),
       (e) => parentPort.postMessage({ id: job.id, error: (e && e.message) || String(e) }),
     ),
   );
