@@ -9,7 +9,7 @@
 //    of 32 with three in flight as the benchmark runs them: images/s, the thread time of each
 //    step, and how busy the main thread was (event-loop utilisation).
 // Prints one JSON line per measurement.
-//   node out/bench/pipelineProfile.mjs DIR [THREADS=1,2,4,8,16] [IMAGES=512]
+//   node out/bench/pipelineProfile.mjs DIR [THREADS=1,2,4,8,16] [IMAGES=512]      (POOL_ONLY=1: no steps)
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -38,73 +38,78 @@ print({
   uvThreadpool: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
 });
 
-// Steps, one image at a time, on this thread.
-const { RawImage } = await import('@huggingface/transformers');
-const ms = { read: 0, decode: 0, rgb: 0, resize: 0, normalise: 0, copy: 0 };
-const plane = config.width * config.height;
-const batchTensor = new Float32Array(BATCH * 3 * plane);
-const one = new Float32Array(3 * plane);
-const stepImages = Math.min(images, 128);
-const decodedImages: InstanceType<typeof RawImage>[] = [];
-for (let i = 0; i < stepImages; i++) {
-  const t0 = performance.now();
-  const bytes = readFileSync(files[i % files.length]!);
-  const t1 = performance.now();
-  const decoded = await RawImage.fromBlob(new Blob([bytes]));
-  const t2 = performance.now();
-  const image = decoded.channels === 3 ? decoded : decoded.rgb();
-  const t3 = performance.now();
-  const rgb = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
-    raw: { width: image.width, height: image.height, channels: 3 },
-  })
-    .affine([config.width / image.width, 0, 0, config.height / image.height], { interpolator: 'bilinear' })
-    .raw()
-    .toBuffer();
-  const t4 = performance.now();
-  for (let ch = 0; ch < 3; ch++) {
-    const scale = config.rescale / config.std[ch]!;
-    const shift = config.mean[ch]! / config.std[ch]!;
-    for (let p = 0; p < plane; p++) one[ch * plane + p] = rgb[3 * p + ch]! * scale - shift;
-  }
-  const t5 = performance.now();
-  batchTensor.set(one, (i % BATCH) * 3 * plane);
-  const t6 = performance.now();
-  ms.read += t1 - t0;
-  ms.decode += t2 - t1;
-  ms.rgb += t3 - t2;
-  ms.resize += t4 - t3;
-  ms.normalise += t5 - t4;
-  ms.copy += t6 - t5;
-  if (decodedImages.length < BATCH) decodedImages.push(decoded);
-}
-const perImage = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v / stepImages]));
-const total = Object.values(perImage).reduce((a, b) => a + b, 0);
-print({ measure: 'steps, one thread', images: stepImages, ms_per_image: perImage, total_ms_per_image: total });
+// POOL_ONLY=1: the threads alone (the scaling measured in turns on a busy machine).
+if (!process.env.POOL_ONLY) await steps();
 
-// transformers.js's processor on the same decoded images, as the pipeline calls it per batch.
-const { ViTImageProcessor } = await import('@huggingface/transformers');
-const processor = new ViTImageProcessor({
-  do_resize: true,
-  size: { height: 224, width: 224 },
-  resample: 2,
-  do_rescale: true,
-  rescale_factor: 1 / 255,
-  do_normalize: true,
-  image_mean: [0.5, 0.5, 0.5],
-  image_std: [0.5, 0.5, 0.5],
-} as never) as unknown as (x: unknown) => Promise<unknown>;
-{
-  const t0 = performance.now();
-  let n = 0;
-  while (n < stepImages) {
-    await processor(decodedImages);
-    n += decodedImages.length;
+async function steps() {
+  // Steps, one image at a time, on this thread.
+  const { RawImage } = await import('@huggingface/transformers');
+  const ms = { read: 0, decode: 0, rgb: 0, resize: 0, normalise: 0, copy: 0 };
+  const plane = config.width * config.height;
+  const batchTensor = new Float32Array(BATCH * 3 * plane);
+  const one = new Float32Array(3 * plane);
+  const stepImages = Math.min(images, 128);
+  const decodedImages: InstanceType<typeof RawImage>[] = [];
+  for (let i = 0; i < stepImages; i++) {
+    const t0 = performance.now();
+    const bytes = readFileSync(files[i % files.length]!);
+    const t1 = performance.now();
+    const decoded = await RawImage.fromBlob(new Blob([bytes]));
+    const t2 = performance.now();
+    const image = decoded.channels === 3 ? decoded : decoded.rgb();
+    const t3 = performance.now();
+    const rgb = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
+      raw: { width: image.width, height: image.height, channels: 3 },
+    })
+      .affine([config.width / image.width, 0, 0, config.height / image.height], { interpolator: 'bilinear' })
+      .raw()
+      .toBuffer();
+    const t4 = performance.now();
+    for (let ch = 0; ch < 3; ch++) {
+      const scale = config.rescale / config.std[ch]!;
+      const shift = config.mean[ch]! / config.std[ch]!;
+      for (let p = 0; p < plane; p++) one[ch * plane + p] = rgb[3 * p + ch]! * scale - shift;
+    }
+    const t5 = performance.now();
+    batchTensor.set(one, (i % BATCH) * 3 * plane);
+    const t6 = performance.now();
+    ms.read += t1 - t0;
+    ms.decode += t2 - t1;
+    ms.rgb += t3 - t2;
+    ms.resize += t4 - t3;
+    ms.normalise += t5 - t4;
+    ms.copy += t6 - t5;
+    if (decodedImages.length < BATCH) decodedImages.push(decoded);
   }
-  print({
-    measure: "transformers.js's processor (decoded images, one batch at a time)",
-    images: n,
-    ms_per_image: (performance.now() - t0) / n,
-  });
+  const perImage = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v / stepImages]));
+  const total = Object.values(perImage).reduce((a, b) => a + b, 0);
+  print({ measure: 'steps, one thread', images: stepImages, ms_per_image: perImage, total_ms_per_image: total });
+
+  // transformers.js's processor on the same decoded images, as the pipeline calls it per batch.
+  const { ViTImageProcessor } = await import('@huggingface/transformers');
+  const processor = new ViTImageProcessor({
+    do_resize: true,
+    size: { height: 224, width: 224 },
+    resample: 2,
+    do_rescale: true,
+    rescale_factor: 1 / 255,
+    do_normalize: true,
+    image_mean: [0.5, 0.5, 0.5],
+    image_std: [0.5, 0.5, 0.5],
+  } as never) as unknown as (x: unknown) => Promise<unknown>;
+  {
+    const t0 = performance.now();
+    let n = 0;
+    while (n < stepImages) {
+      await processor(decodedImages);
+      n += decodedImages.length;
+    }
+    print({
+      measure: "transformers.js's processor (decoded images, one batch at a time)",
+      images: n,
+      ms_per_image: (performance.now() - t0) / n,
+    });
+  }
 }
 
 // The pool at each thread count: batches of 32, three in flight.
