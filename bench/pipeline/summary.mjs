@@ -3,7 +3,7 @@
 // HERE.json: the preparation threads measured on the 2-core development machine
 // (out/bench/pipelineProfile.mjs's output, one JSON line each, with a `load` note added).
 // Every GPU figure is from one run; each ratio compares figures of the same record or run.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [dir, hereFile] = process.argv.slice(2);
@@ -20,6 +20,7 @@ const lines = (text) =>
 const gpuJ = (x) => x.components.find((c) => c.component === 'gpu').jPerItem;
 const fig = (x) => ({ images_per_s: x.itemsPerS, gpu_j_per_image: gpuJ(x), j_per_image: x.jPerItem, kind: x.kind });
 const run = (name) => {
+  if (!existsSync(join(dir, `${name}.json`)) || read(`${name}.json`).trim() === '') return undefined; // skipped or failed
   const record = json(`${name}.json`);
   const r = record.result;
   return {
@@ -76,7 +77,7 @@ const result = {
   end_to_end_vs_model_images_per_s: base.end_to_end_pipelined.images_per_s / base.model_apart.images_per_s,
   end_to_end_vs_model_gpu_j_per_image: base.end_to_end_pipelined.gpu_j_per_image / base.model_apart.gpu_j_per_image,
   jpeg_end_to_end_vs_model_images_per_s:
-    runs['base-jpeg'].end_to_end_pipelined.images_per_s / runs['base-jpeg'].model_apart.images_per_s,
+    runs['base-jpeg']?.end_to_end_pipelined.images_per_s / runs['base-jpeg']?.model_apart.images_per_s,
   smaller_model_saving_kept: (1 - e2eRatio) / (1 - modelRatio),
   smaller_model_gpu_j_ratio: { end_to_end: e2eRatio, model_apart: modelRatio },
   prepare_scaling_2_vs_1_threads_here: hereAt(2) / hereAt(1),
@@ -87,13 +88,14 @@ const result = {
     bytes_per_batch: base.memory.bytesPerBatch,
     bytes_in_flight_pipelined: base.memory.bytesInFlight,
     bytes_prepared_ahead_when_measured_apart: base.memory.bytesPreparedAhead,
-    peak_rss_bytes_10000_images: runs['base-jpeg10k'].memory.peakRssBytes,
-    peak_rss_bytes_1024_images_measured_apart_too: runs['base-jpeg'].memory.peakRssBytes,
+    peak_rss_bytes_10000_images: runs['base-jpeg10k']?.memory.peakRssBytes,
+    peak_rss_bytes_1024_images_measured_apart_too: runs['base-jpeg']?.memory.peakRssBytes,
   },
   normalised_on_gpu_vs_threads_end_to_end_images_per_s: {
-    png: base.end_to_end_pipelined.images_per_s / runs['base-png-threads'].end_to_end_pipelined.images_per_s,
+    png: base.end_to_end_pipelined.images_per_s / runs['base-png-threads']?.end_to_end_pipelined.images_per_s,
     jpeg:
-      runs['base-jpeg'].end_to_end_pipelined.images_per_s / runs['base-jpeg-threads'].end_to_end_pipelined.images_per_s,
+      runs['base-jpeg']?.end_to_end_pipelined.images_per_s /
+      runs['base-jpeg-threads']?.end_to_end_pipelined.images_per_s,
   },
   profile: { png: profile('png'), jpeg: profile('jpeg') },
   runs,
@@ -105,3 +107,34 @@ const result = {
 writeFileSync('bench/results/pipeline-cuda.json', `${JSON.stringify(result, null, 1)}\n`);
 const { profile: _p, runs: _r, versions: _v, ...headline } = result;
 console.log(JSON.stringify(headline, null, 1));
+
+// The tables docs/benchmarks.md shows, from the same figures.
+const n = (x, d = 0) => (x === undefined ? '-' : x.toFixed(d));
+const row = (label, r) =>
+  r &&
+  `| ${label} | ${n(r.end_to_end_pipelined.images_per_s)} | ${n(r.end_to_end_pipelined.gpu_j_per_image, 3)} | ${r.model_apart ? n(r.model_apart.images_per_s) : '-'} | ${r.model_apart ? n(r.model_apart.gpu_j_per_image, 3) : '-'} | ${r.preparation_apart ? n(r.preparation_apart.images_per_s) : '-'} |`;
+console.log(
+  [
+    '',
+    '| carbonlens bench, CUDA fp16, batch 32 | end to end img/s | end to end GPU J/img | model apart img/s | model apart GPU J/img | preparation apart img/s |',
+    '| --- | --- | --- | --- | --- | --- |',
+    row('ViT-B/16, 1,024 PNGs 32x32', runs['base-png']),
+    row('ViT-S/16, 1,024 PNGs 32x32', runs['small-png']),
+    row('ViT-B/16, 1,024 JPEGs 640x480', runs['base-jpeg']),
+    row('ViT-S/16, 1,024 JPEGs 640x480', runs['small-jpeg']),
+    row('ViT-B/16, PNGs, normalised on the threads', runs['base-png-threads']),
+    row('ViT-B/16, JPEGs, normalised on the threads', runs['base-jpeg-threads']),
+    row('ViT-B/16, 10,000 JPEG items', runs['base-jpeg10k']),
+  ]
+    .filter((l) => l !== undefined)
+    .concat([
+      '',
+      '| threads | PNG img/s | JPEG img/s |',
+      '| --- | --- | --- |',
+      ...Object.keys(result.prepare_images_per_s_by_threads.png).map(
+        (t) =>
+          `| ${t} | ${n(result.prepare_images_per_s_by_threads.png[t])} | ${n(result.prepare_images_per_s_by_threads.jpeg[t])} |`,
+      ),
+    ])
+    .join('\n'),
+);
