@@ -82,6 +82,11 @@ const result = {
   smaller_model_gpu_j_ratio: { end_to_end: e2eRatio, model_apart: modelRatio },
   prepare_scaling_2_vs_1_threads_here: hereAt(2) / hereAt(1),
   prepare_here: herePool.map((p) => ({ threads: p.threads, images_per_s: p.images_per_s, loadavg: p.loadavg })),
+  cpu_loop_scaling_2_vs_1_here: (() => {
+    const loops = (t) =>
+      median(here.filter((p) => p.measure === 'cpu loop' && p.threads === t).map((p) => p.loops_per_s));
+    return loops(2) / loops(1);
+  })(),
   prepare_here_load: here.find((p) => p.load)?.load,
   prepare_images_per_s_by_threads: { png: byThreads('png'), jpeg: byThreads('jpeg') },
   memory: {
