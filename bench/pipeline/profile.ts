@@ -5,18 +5,19 @@
 //    (RawImage.read's way), RGB, the resize (sharp's affine bilinear map), rescale and normalise
 //    (one loop, float32 NCHW), the copy into the batch tensor; beside transformers.js's
 //    processor on the same decoded images (resize, rescale, normalise, its own copies).
-//  - `threads`: the worker pool (src/core/models/preparePool.ts) at each thread count, batches
-//    of 32 with three in flight as the benchmark runs them: images/s, the thread time of each
-//    step, and how busy the main thread was (event-loop utilisation).
+//  - `pool`: the workers (src/core/models/preparePool.ts: processes, or threads) at each count,
+//    batches of 32 with three in flight as the benchmark runs them: images/s, each worker's time
+//    in each step, and how busy the main thread was (event-loop utilisation).
 // Prints one JSON line per measurement.
-//   node out/bench/pipelineProfile.mjs DIR [THREADS=1,2,4,8,16] [IMAGES=512]      (POOL_ONLY=1: no steps)
+//   node out/bench/pipelineProfile.mjs DIR [THREADS=1,2,4,8,16] [IMAGES=512]
+// POOL_ONLY=1: no steps; KINDS=processes,threads: the workers' kinds to time (default processes).
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { ImageFile } from '../../src/core/models/imageInput';
-import { PreparePool } from '../../src/core/models/preparePool';
+import { PreparePool, type WorkerKind } from '../../src/core/models/preparePool';
 
 const [dir, threadsArg, imagesArg] = process.argv.slice(2);
 if (!dir) throw new Error('usage: node out/bench/pipelineProfile.mjs DIR [THREADS=1,2,4,8,16] [IMAGES=512]');
@@ -113,39 +114,42 @@ async function steps() {
 }
 
 // The pool at each thread count: batches of 32, three in flight.
-for (const threads of threadCounts) {
-  const pool = new PreparePool(threads);
-  const inputs = (k: number) =>
-    Array.from({ length: BATCH }, (_, i) => new ImageFile(files[(k * BATCH + i) % files.length]!));
-  await pool.pixelValues(inputs(0), config); // threads started, sharp loaded
-  const before = pool.steps();
-  const batches = Math.max(1, Math.ceil(images / BATCH));
-  const elu0 = performance.eventLoopUtilization();
-  const t0 = performance.now();
-  const inFlight: Promise<Float32Array>[] = [];
-  for (let k = 0; k < batches; k++) {
-    inFlight.push(pool.pixelValues(inputs(k + 1), config));
-    if (inFlight.length >= 3) await inFlight.shift();
+const kinds = (process.env.KINDS ?? 'processes').split(',') as WorkerKind[];
+for (const kind of kinds)
+  for (const threads of threadCounts) {
+    const pool = new PreparePool(threads, kind);
+    const inputs = (k: number) =>
+      Array.from({ length: BATCH }, (_, i) => new ImageFile(files[(k * BATCH + i) % files.length]!));
+    await pool.pixelValues(inputs(0), config); // threads started, sharp loaded
+    const before = pool.steps();
+    const batches = Math.max(1, Math.ceil(images / BATCH));
+    const elu0 = performance.eventLoopUtilization();
+    const t0 = performance.now();
+    const inFlight: Promise<Float32Array>[] = [];
+    for (let k = 0; k < batches; k++) {
+      inFlight.push(pool.pixelValues(inputs(k + 1), config));
+      if (inFlight.length >= 3) await inFlight.shift();
+    }
+    await Promise.all(inFlight);
+    const seconds = (performance.now() - t0) / 1000;
+    const elu = performance.eventLoopUtilization(elu0);
+    const after = pool.steps();
+    const n = after.images - before.images;
+    const step = (k: 'read' | 'decode' | 'resize' | 'normalise') => (after[k] - before[k]) / n;
+    print({
+      measure: 'pool',
+      kind,
+      threads,
+      images: n,
+      images_per_s: n / seconds,
+      thread_ms_per_image: {
+        read: step('read'),
+        decode: step('decode'),
+        resize: step('resize'),
+        normalise: step('normalise'),
+      },
+      main_thread_busy: elu.utilization,
+      loadavg: loadavg(),
+    });
+    await pool.close();
   }
-  await Promise.all(inFlight);
-  const seconds = (performance.now() - t0) / 1000;
-  const elu = performance.eventLoopUtilization(elu0);
-  const after = pool.steps();
-  const n = after.images - before.images;
-  const step = (k: 'read' | 'decode' | 'resize' | 'normalise') => (after[k] - before[k]) / n;
-  print({
-    measure: 'pool',
-    threads,
-    images: n,
-    images_per_s: n / seconds,
-    thread_ms_per_image: {
-      read: step('read'),
-      decode: step('decode'),
-      resize: step('resize'),
-      normalise: step('normalise'),
-    },
-    main_thread_busy: elu.utilization,
-    loadavg: loadavg(),
-  });
-  await pool.close();
-}

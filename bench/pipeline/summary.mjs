@@ -51,14 +51,14 @@ const runs = Object.fromEntries(
   ].map((n) => [n.replace('bench-', ''), run(n)]),
 );
 const profile = (set) => lines(read(`profile-${set}.jsonl`));
-const byThreads = (set) =>
+const byThreads = (set, kind = 'processes') =>
   Object.fromEntries(
     profile(set)
-      .filter((p) => p.measure === 'pool')
+      .filter((p) => p.measure === 'pool' && (p.kind ?? 'threads') === kind)
       .map((p) => [p.threads, p.images_per_s]),
   );
 const here = lines(readFileSync(hereFile, 'utf8'));
-const herePool = here.filter((p) => p.measure === 'pool');
+const herePool = here.filter((p) => p.measure === 'pool' && (p.kind ?? 'threads') === 'processes');
 // Measured in turns (1, 2, 1, 2, ...) on a shared machine: the median of each.
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const hereAt = (t) => median(herePool.filter((p) => p.threads === t).map((p) => p.images_per_s));
@@ -89,9 +89,14 @@ const result = {
   })(),
   prepare_here_load: here.find((p) => p.load)?.load,
   prepare_images_per_s_by_threads: { png: byThreads('png'), jpeg: byThreads('jpeg') },
+  prepare_images_per_s_by_threads_of_one_process: {
+    png: byThreads('png', 'threads'),
+    jpeg: byThreads('jpeg', 'threads'),
+  },
   memory: {
     bytes_per_batch: base.memory.bytesPerBatch,
     bytes_in_flight_pipelined: base.memory.bytesInFlight,
+    workers_peak_rss_bytes_10000_images: runs['base-jpeg10k']?.memory.workersPeakRssBytes,
     bytes_prepared_ahead_when_measured_apart: base.memory.bytesPreparedAhead,
     peak_rss_bytes_10000_images: runs['base-jpeg10k']?.memory.peakRssBytes,
     peak_rss_bytes_1024_images_measured_apart_too: runs['base-jpeg']?.memory.peakRssBytes,
@@ -105,7 +110,7 @@ const result = {
   profile: { png: profile('png'), jpeg: profile('jpeg') },
   runs,
   notes: [
-    'end_to_end: one metered window over the pipelined run (up to 3 batches prepared on worker threads while the model runs), as a deployment sees it; model_apart: the same model after every input was prepared, in a window of its own (what the model alone costs).',
+    'end_to_end: one metered window over the pipelined run (up to 3 batches prepared by worker processes while the model runs), as a deployment sees it; model_apart: the same model after every input was prepared, in a window of its own (what the model alone costs).',
     "GPU J/image is NVML's energy counter over the window, the board's idle draw included.",
   ],
 };

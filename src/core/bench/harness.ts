@@ -112,8 +112,10 @@ export interface PipelineMemory {
   bytesInFlight?: number;
   /** While the model was measured apart: every item prepared before it ran. */
   bytesPreparedAhead?: number;
-  /** The process's peak resident memory at the end of the measured runs. */
+  /** This process's peak resident memory at the end of the measured runs. */
   peakRssBytes: number;
+  /** The preparation workers' (processes of their own), summed, where the system says (Linux). */
+  workersPeakRssBytes?: number;
 }
 
 /**
@@ -475,6 +477,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       }
     }
     const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+    const workersPeakRssBytes = split?.workersPeakRssBytes?.();
 
     let idle = before;
     if (idleMs > 0) {
@@ -554,6 +557,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
               ...(inPhases && { bytesPreparedAhead: split.bytesPerItem * set.items.length }),
             }),
             peakRssBytes,
+            ...(workersPeakRssBytes !== undefined && { workersPeakRssBytes }),
           },
         }),
         graphCapture: {

@@ -155,8 +155,13 @@ export async function fastClassifier(
     preprocessing: !pool
       ? "transformers.js's processor, apart from the model's call"
       : bytes
-        ? `${pool.threads} threads (decode, bilinear resize as transformers.js: sharp) into one uint8 batch; rescale and normalise on the model's device (a Cast, Transpose, Mul and Sub ahead of the graph)`
-        : `${pool.threads} threads (decode, bilinear resize as transformers.js, normalise: sharp and one loop per image) into one float32 batch`,
-    split: { prepare, infer, ...(config && { bytesPerItem: 3 * config.width * config.height * (bytes ? 1 : 4) }) },
+        ? `${pool.threads} ${pool.kind === 'processes' ? 'worker processes' : 'threads'} (decode, bilinear resize as transformers.js: sharp) into one uint8 batch; rescale and normalise on the model's device (a Cast, Transpose, Mul and Sub ahead of the graph)`
+        : `${pool.threads} ${pool.kind === 'processes' ? 'worker processes' : 'threads'} (decode, bilinear resize as transformers.js, normalise: sharp and one loop per image) into one float32 batch`,
+    split: {
+      prepare,
+      infer,
+      ...(config && { bytesPerItem: 3 * config.width * config.height * (bytes ? 1 : 4) }),
+      ...(pool && { workersPeakRssBytes: () => pool.workersPeakRssBytes() }),
+    },
   });
 }

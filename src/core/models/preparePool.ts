@@ -1,9 +1,17 @@
-// Image preparation on every core: worker threads (one per core unless told) that each read,
-// decode, resize and normalise one image at a time (prepareWorker.ts) straight into the batch's
-// shared tensor, so the main thread only hands out work and the model's calls never wait
-// behind JavaScript loops. The thread that finishes a batch copies it out of shared memory (which
-// onnxruntime-node does not take) and hands the copy over without another.
-import { availableParallelism } from 'node:os';
+// Image preparation on every core: workers (one per core unless told) that each read, decode,
+// resize and normalise one image at a time (prepareWorker.ts) into the batch, so the main thread
+// only hands out work and the model's calls never wait behind JavaScript loops.
+// Workers are processes of their own by default, as PyTorch's DataLoader workers are: on a
+// 16-core H100 machine, threads of one process stalled each other (sharp's calls took 10x longer
+// at 16 threads than at 1) and preparation stopped at about 450 images/s whatever their number.
+// A process writes its images into the batch's file in memory (/dev/shm where there is one),
+// which this process reads once the batch is complete. Threads (`kind: 'threads'`) write into
+// shared memory, and the one that finishes a batch copies it out (onnxruntime-node does not
+// take shared memory) and hands the copy over without another.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, readSync, unlinkSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { RawImage } from '@huggingface/transformers';
 import type { PlainImageConfig } from './fastClassifier';
@@ -26,12 +34,14 @@ type Source =
 interface Message {
   id: number;
   source: Source;
-  /** The batch: its tensor, and how many of its images are written (the last writer hands it over). */
-  out: SharedArrayBuffer;
-  written: SharedArrayBuffer;
-  count: number;
   offset: number;
   config: PlainImageConfig & { bytes: boolean };
+  /** A process's batch: a file. */
+  file?: string;
+  /** A thread's batch: its tensor, and how many of its images are written (the last writer hands it over). */
+  out?: SharedArrayBuffer;
+  written?: SharedArrayBuffer;
+  count?: number;
 }
 
 interface Job {
@@ -42,9 +52,14 @@ interface Job {
 }
 
 interface Slot {
-  worker: Worker;
+  worker: Worker | ChildProcess;
   jobs: Map<number, Job>;
 }
+
+export type WorkerKind = 'processes' | 'threads';
+
+/** Where a process's batches go: memory-backed files where the system has them. */
+const BATCH_DIR = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 
 const sourceOf = (input: unknown): Source => {
   if (input instanceof ImageFile) return { path: input.path };
@@ -56,17 +71,26 @@ const sourceOf = (input: unknown): Source => {
 
 export class PreparePool {
   readonly threads: number;
+  readonly kind: WorkerKind;
+  private batches = 0;
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private nextId = 0;
   private closed = false;
   private readonly totals: PrepareSteps = { images: 0, read: 0, decode: 0, resize: 0, normalise: 0 };
 
-  /** One thread a core unless told (CARBONLENS_PREPARE_THREADS: a diagnostic override, for scaling runs). */
-  constructor(threads = Number(process.env.CARBONLENS_PREPARE_THREADS) || availableParallelism()) {
+  /**
+   * One worker a core, processes, unless told (CARBONLENS_PREPARE_THREADS and
+   * CARBONLENS_PREPARE_WORKERS=threads|processes: diagnostic overrides, for scaling runs).
+   */
+  constructor(
+    threads = Number(process.env.CARBONLENS_PREPARE_THREADS) || availableParallelism(),
+    kind: WorkerKind = process.env.CARBONLENS_PREPARE_WORKERS === 'threads' ? 'threads' : 'processes',
+  ) {
     if (!(threads >= 1 && Number.isInteger(threads)))
       throw new RangeError(`Threads must be a whole number >= 1, not ${threads}.`);
     this.threads = threads;
+    this.kind = kind;
   }
 
   /** The batch's pixel values, NCHW float32, as the processor makes them. */
@@ -80,15 +104,34 @@ export class PreparePool {
   }
 
   private async batch(inputs: readonly unknown[], config: PlainImageConfig, bytes: boolean): Promise<ArrayBuffer> {
-    if (this.closed) throw new Error('The preparation threads were closed.');
+    if (this.closed) throw new Error('The preparation workers were closed.');
     const size = 3 * config.width * config.height * (bytes ? 1 : 4);
-    const out = new SharedArrayBuffer(inputs.length * size);
-    const written = new SharedArrayBuffer(4);
     const sources = inputs.map(sourceOf);
     const job = { ...config, bytes };
+    const at = (b: number) => (b * size) / (bytes ? 1 : 4);
+    if (this.kind === 'processes') {
+      const file = join(BATCH_DIR, `carbonlens-batch-${process.pid}-${this.batches++}`);
+      const fd = openSync(file, 'w+');
+      try {
+        ftruncateSync(fd, inputs.length * size);
+        const done = sources.map((source, b) =>
+          this.submit((id) => ({ id, source, file, offset: at(b), config: job })),
+        );
+        this.dispatch();
+        await Promise.all(done);
+        const batch = Buffer.allocUnsafeSlow(inputs.length * size); // an ArrayBuffer of its own
+        if (readSync(fd, batch, 0, batch.length, 0) !== batch.length) throw new Error(`${file} is short.`);
+        return batch.buffer as ArrayBuffer;
+      } finally {
+        closeSync(fd);
+        unlinkSync(file);
+      }
+    }
+    const out = new SharedArrayBuffer(inputs.length * size);
+    const written = new SharedArrayBuffer(4);
     const count = sources.length;
     const done = sources.map((source, b) =>
-      this.submit((id) => ({ id, source, out, written, count, offset: (b * size) / (bytes ? 1 : 4), config: job })),
+      this.submit((id) => ({ id, source, out, written, count, offset: at(b), config: job })),
     );
     this.dispatch();
     // onnxruntime-node refuses a tensor over shared memory ("Invalid argument"): the thread that
@@ -109,11 +152,36 @@ export class PreparePool {
     return { ...this.totals };
   }
 
+  /** The workers' peak resident memory, summed (Linux: /proc; undefined elsewhere or for threads). */
+  workersPeakRssBytes(): number | undefined {
+    if (this.kind !== 'processes' || process.platform !== 'linux') return undefined;
+    let total = 0;
+    for (const { worker } of this.slots) {
+      try {
+        const hwm = readFileSync(`/proc/${(worker as ChildProcess).pid}/status`, 'utf8').match(/^VmHWM:\s+(\d+) kB/m);
+        total += Number(hwm?.[1] ?? 0) * 1024;
+      } catch {
+        // gone already
+      }
+    }
+    return total;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const pending = [...this.queue.splice(0), ...this.slots.flatMap((s) => [...s.jobs.values()])];
-    for (const job of pending) job.reject(new Error('The preparation threads were closed.'));
-    await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
+    for (const job of pending) job.reject(new Error('The preparation workers were closed.'));
+    await Promise.all(
+      this.slots.splice(0).map(async ({ worker }) => {
+        if (worker instanceof Worker) await worker.terminate();
+        else if (worker.exitCode === null && worker.signalCode === null) {
+          const gone = new Promise((r) => worker.once('exit', r));
+          ref(worker, true); // until it has gone
+          worker.kill();
+          await gone;
+        }
+      }),
+    );
   }
 
   /**
@@ -127,13 +195,22 @@ export class PreparePool {
       if (!slot) break;
       const job = this.queue.shift()!;
       slot.jobs.set(job.id, job);
-      slot.worker.ref(); // busy: the process waits for it
-      slot.worker.postMessage(job.message);
+      ref(slot.worker, true); // busy: this process waits for it
+      if (slot.worker instanceof Worker) slot.worker.postMessage(job.message);
+      else slot.worker.send(job.message);
     }
   }
 
   private start(): Slot {
-    const worker = new Worker(PREPARE_WORKER_SOURCE, { eval: true, workerData: { sharp: require.resolve('sharp') } });
+    const sharp = require.resolve('sharp');
+    const worker =
+      this.kind === 'threads'
+        ? new Worker(PREPARE_WORKER_SOURCE, { eval: true, workerData: { sharp } })
+        : spawn(process.execPath, ['-e', PREPARE_WORKER_SOURCE], {
+            stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+            serialization: 'advanced',
+            env: { ...process.env, CARBONLENS_SHARP: sharp },
+          });
     const slot: Slot = { worker, jobs: new Map() };
     const fail = (e: Error) => {
       const index = this.slots.indexOf(slot);
@@ -148,7 +225,7 @@ export class PreparePool {
         const job = slot.jobs.get(m.id);
         if (!job) return;
         slot.jobs.delete(m.id);
-        if (slot.jobs.size === 0) worker.unref(); // idle threads never keep the process alive
+        if (slot.jobs.size === 0) ref(worker, false); // idle workers never keep this process alive
         if (m.error !== undefined) job.reject(new Error(`Preparing an image failed: ${m.error}`));
         else {
           this.totals.images++;
@@ -159,10 +236,27 @@ export class PreparePool {
       },
     );
     worker.on('error', fail);
-    worker.on('exit', (code) => {
-      if (slot.jobs.size > 0) fail(new Error(`A preparation thread stopped (exit code ${code}).`));
+    worker.on('exit', (code: number | null) => {
+      if (slot.jobs.size > 0) fail(new Error(`A preparation worker stopped (exit code ${code}).`));
     });
     this.slots.push(slot);
     return slot;
+  }
+}
+
+/** A worker keeps this process alive only while it holds work. */
+function ref(worker: Worker | ChildProcess, on: boolean): void {
+  if (worker instanceof Worker) {
+    if (on) worker.ref();
+    else worker.unref();
+    return;
+  }
+  const channel = worker.channel as { ref(): void; unref(): void } | undefined;
+  if (on) {
+    worker.ref();
+    channel?.ref();
+  } else {
+    worker.unref();
+    channel?.unref();
   }
 }

@@ -1,21 +1,26 @@
-// The code each preparation thread runs (preparePool.ts starts it with `eval`, so it travels
-// inside every bundle and needs no file of its own): one image at a time, read, decoded as
+// The code each preparation worker runs, a process of its own or a thread (preparePool.ts starts
+// it from this text, so it travels inside every bundle and needs no file of its own): one image
+// at a time, read, decoded as
 // transformers.js's RawImage.read decodes it in Node (sharp: header, EXIF rotation, raw pixels,
 // the header's channel count), made RGB as its processor does, resized as its processor resizes
 // (sharp's affine bilinear map), rescaled and normalised into the batch's shared float32 tensor
 // (NCHW) at the image's offset, or, with config.bytes, the resized RGB bytes as they are (NHWC,
 // for a model that normalises them itself). It answers each message with how long each step took.
 //
-// Message in:  { id, source: { path } | { data, width, height, channels }, out: SharedArrayBuffer,
-//               written: SharedArrayBuffer (an Int32 count), count, offset: number (elements:
-//               floats, or bytes), config: PlainImageConfig & { bytes } }
+// Message in:  { id, source: { path } | { data, width, height, channels }, offset: number
+//               (elements: floats, or bytes), config: PlainImageConfig & { bytes }, and either
+//               file (a process: the batch's file, written at the offset) or out: SharedArrayBuffer,
+//               written: SharedArrayBuffer (an Int32 count), count (a thread: the shared batch) }
 // Message out: { id, ms: { read, decode, resize, normalise }, buffer? (the batch, from the
 //               thread that wrote its last image) } or { id, error }
 
 export const PREPARE_WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { readFileSync } = require('node:fs');
-const sharp = require(workerData.sharp);
+const { closeSync, openSync, readFileSync, writeSync } = require('node:fs');
+// A thread (worker_threads) or a process of its own (child_process, an IPC channel).
+const port = parentPort || { on: (event, f) => process.on(event, f), postMessage: (m) => process.send(m) };
+if (!parentPort) process.on('disconnect', () => process.exit(0)); // its owner is gone
+const sharp = require(workerData ? workerData.sharp : process.env.CARBONLENS_SHARP);
 // One libvips thread per image: the pool's threads are the parallelism, not each image's.
 sharp.concurrency(1);
 
@@ -55,21 +60,21 @@ const fusable = (m) => m.channels === 3 && m.depth === 'uchar' && !m.hasAlpha &&
 const resize = (img, width, height, config) =>
   img.affine([config.width / width, 0, 0, config.height / height], { interpolator: 'bilinear' }).raw().toBuffer();
 
-async function prepare({ source, out, offset, config }) {
+async function prepare({ source, out, file, offset, config }) {
   const t0 = performance.now();
   const bytes = source.path === undefined ? undefined : readFileSync(source.path);
   const t1 = performance.now();
   let rgb;
   let t2;
-  const file = bytes && sharp(bytes);
-  const meta = file && (await file.metadata());
+  const img = bytes && sharp(bytes);
+  const meta = img && (await img.metadata());
   if (meta && fusable(meta)) {
     const turned = (meta.orientation || 1) >= 5;
     const [width, height] = turned ? [meta.height, meta.width] : [meta.width, meta.height];
     rgb =
       width === config.width && height === config.height
-        ? await file.rotate().raw().toBuffer()
-        : await resize(file.rotate(), width, height, config);
+        ? await img.rotate().raw().toBuffer()
+        : await resize(img.rotate(), width, height, config);
     t2 = performance.now(); // decode and resize as one step: counted as decoding
   } else {
     const image = toChannels(bytes ? await decode(bytes) : source, 3);
@@ -88,26 +93,33 @@ async function prepare({ source, out, offset, config }) {
   const plane = config.width * config.height;
   if (rgb.length !== plane * 3) throw new Error('Resized to ' + rgb.length / 3 + ' pixels, expected ' + plane + '.');
   const t3 = performance.now();
-  if (config.bytes) {
-    // Normalised on the model's device (byteInput.ts): the bytes as they are, NHWC.
-    new Uint8Array(out, offset, 3 * plane).set(rgb);
-    return { read: t1 - t0, decode: t2 - t1, resize: t3 - t2, normalise: performance.now() - t3 };
+  let tensor = rgb; // normalised on the model's device (byteInput.ts): the bytes as they are, NHWC
+  if (!config.bytes) {
+    tensor = out ? new Float32Array(out, offset * 4, 3 * plane) : new Float32Array(3 * plane);
+    for (let ch = 0; ch < 3; ch++) {
+      const scale = config.rescale / config.std[ch];
+      const shift = config.mean[ch] / config.std[ch];
+      const o = ch * plane;
+      for (let p = 0; p < plane; p++) tensor[o + p] = rgb[3 * p + ch] * scale - shift;
+    }
   }
-  const tensor = new Float32Array(out, offset * 4, 3 * plane);
-  for (let ch = 0; ch < 3; ch++) {
-    const scale = config.rescale / config.std[ch];
-    const shift = config.mean[ch] / config.std[ch];
-    const o = ch * plane;
-    for (let p = 0; p < plane; p++) tensor[o + p] = rgb[3 * p + ch] * scale - shift;
+  if (out && config.bytes) new Uint8Array(out, offset, 3 * plane).set(rgb);
+  if (!out) {
+    // A process: the batch is a file in memory (/dev/shm) its owner reads once all are written.
+    const fd = openSync(file, 'r+');
+    try {
+      writeSync(fd, new Uint8Array(tensor.buffer, tensor.byteOffset, tensor.byteLength), 0, tensor.byteLength, offset * (config.bytes ? 1 : 4));
+    } finally {
+      closeSync(fd);
+    }
   }
-  const t4 = performance.now();
-  return { read: t1 - t0, decode: t2 - t1, resize: t3 - t2, normalise: t4 - t3 };
+  return { read: t1 - t0, decode: t2 - t1, resize: t3 - t2, normalise: performance.now() - t3 };
 }
 
-// The batch out of shared memory into memory of its own, handed over without a copy: by the
-// thread that writes its last image.
+// Threads: the batch out of shared memory into memory of its own, handed over without a copy,
+// by the thread that writes its last image. Processes: their owner reads the file.
 function finish(job, ms) {
-  if (Atomics.add(new Int32Array(job.written), 0, 1) + 1 < job.count) return parentPort.postMessage({ id: job.id, ms });
+  if (!job.out || Atomics.add(new Int32Array(job.written), 0, 1) + 1 < job.count) return port.postMessage({ id: job.id, ms });
   const buffer = new ArrayBuffer(job.out.byteLength);
   new Uint8Array(buffer).set(new Uint8Array(job.out));
   parentPort.postMessage({ id: job.id, ms, buffer }, [buffer]);
@@ -115,11 +127,11 @@ function finish(job, ms) {
 
 // One image at a time, in the order given.
 let chain = Promise.resolve();
-parentPort.on('message', (job) => {
+port.on('message', (job) => {
   chain = chain.then(() =>
     prepare(job).then(
       (ms) => finish(job, ms),
-      (e) => parentPort.postMessage({ id: job.id, error: (e && e.message) || String(e) }),
+      (e) => port.postMessage({ id: job.id, error: (e && e.message) || String(e) }),
     ),
   );
 });

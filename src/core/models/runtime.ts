@@ -38,6 +38,8 @@ export interface TaskPipeline {
     infer(prepared: unknown, options?: Record<string, unknown>): Promise<unknown>;
     /** Bytes one prepared item holds until the model has used it, where known. */
     bytesPerItem?: number;
+    /** The preparation workers' peak resident memory, where they are processes and the system says. */
+    workersPeakRssBytes?(): number | undefined;
   };
   /**
    * Text generation: `listener` is awaited before each forward pass of the model, given its
