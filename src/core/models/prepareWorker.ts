@@ -21,8 +21,10 @@ const { closeSync, openSync, readFileSync, writeSync } = require('node:fs');
 const port = parentPort || { on: (event, f) => process.on(event, f), postMessage: (m) => process.send(m) };
 if (!parentPort) process.on('disconnect', () => process.exit(0)); // its owner is gone
 const sharp = require(workerData ? workerData.sharp : process.env.CARBONLENS_SHARP);
-// One libvips thread per image: the pool's threads are the parallelism, not each image's.
+// One libvips thread per image: the workers are the parallelism, not each image's. No cache of
+// operations and their images: each image is read once (it held 50 MB in each worker).
 sharp.concurrency(1);
+sharp.cache(false);
 
 // RawImage's channel conversions (transformers.js src/utils/image.js), on the same clamped bytes.
 function toChannels(img, n) {
