@@ -31,18 +31,20 @@ type Source =
   | { path: string }
   | { data: Uint8Array | Uint8ClampedArray; width: number; height: number; channels: number };
 
-interface Message {
-  id: number;
-  source: Source;
-  offset: number;
-  config: PlainImageConfig & { bytes: boolean };
-  /** A process's batch: a file. */
-  file?: string;
-  /** A thread's batch: its tensor, and how many of its images are written (the last writer hands it over). */
-  out?: SharedArrayBuffer;
-  written?: SharedArrayBuffer;
-  count?: number;
-}
+type Config = PlainImageConfig & { bytes: boolean };
+type Message =
+  /** To a process: its share of a batch, whose file it writes. */
+  | { id: number; file: string; config: Config; items: { source: Source; offset: number }[] }
+  /** To a thread: one image, and the batch's shared tensor with how many of its images are written (the last writer hands it over). */
+  | {
+      id: number;
+      source: Source;
+      offset: number;
+      config: Config;
+      out: SharedArrayBuffer;
+      written: SharedArrayBuffer;
+      count: number;
+    };
 
 interface Job {
   id: number;
@@ -114,8 +116,15 @@ export class PreparePool {
       const fd = openSync(file, 'w+');
       try {
         ftruncateSync(fd, inputs.length * size);
-        const done = sources.map((source, b) =>
-          this.submit((id) => ({ id, source, file, offset: at(b), config: job })),
+        // One message per worker a batch, not per image: this thread's time goes to the model.
+        const shares = Math.min(this.threads, sources.length);
+        const done = Array.from({ length: shares }, (_, k) =>
+          this.submit((id) => ({
+            id,
+            file,
+            config: job,
+            items: sources.flatMap((source, b) => (b % shares === k ? [{ source, offset: at(b) }] : [])),
+          })),
         );
         this.dispatch();
         await Promise.all(done);
@@ -221,14 +230,14 @@ export class PreparePool {
     };
     worker.on(
       'message',
-      (m: { id: number; ms?: Omit<PrepareSteps, 'images'>; buffer?: ArrayBuffer; error?: string }) => {
+      (m: { id: number; ms?: Omit<PrepareSteps, 'images'>; images?: number; buffer?: ArrayBuffer; error?: string }) => {
         const job = slot.jobs.get(m.id);
         if (!job) return;
         slot.jobs.delete(m.id);
         if (slot.jobs.size === 0) ref(worker, false); // idle workers never keep this process alive
         if (m.error !== undefined) job.reject(new Error(`Preparing an image failed: ${m.error}`));
         else {
-          this.totals.images++;
+          this.totals.images += m.images ?? 1;
           for (const k of ['read', 'decode', 'resize', 'normalise'] as const) this.totals[k] += m.ms![k];
           job.resolve(m.buffer);
         }

@@ -7,12 +7,13 @@
 // (NCHW) at the image's offset, or, with config.bytes, the resized RGB bytes as they are (NHWC,
 // for a model that normalises them itself). It answers each message with how long each step took.
 //
-// Message in:  { id, source: { path } | { data, width, height, channels }, offset: number
-//               (elements: floats, or bytes), config: PlainImageConfig & { bytes }, and either
-//               file (a process: the batch's file, written at the offset) or out: SharedArrayBuffer,
-//               written: SharedArrayBuffer (an Int32 count), count (a thread: the shared batch) }
-// Message out: { id, ms: { read, decode, resize, normalise }, buffer? (the batch, from the
-//               thread that wrote its last image) } or { id, error }
+// Message in, to a process: { id, file (the batch's file), config: PlainImageConfig & { bytes },
+//               items: [{ source: { path } | { data, width, height, channels }, offset }] }
+//               (its share of the batch; offsets in elements: floats, or bytes);
+//             to a thread: { id, source, offset, config, out: SharedArrayBuffer (the batch),
+//               written: SharedArrayBuffer (an Int32 count), count }
+// Message out: { id, ms: { read, decode, resize, normalise }, images?, buffer? (the batch, from
+//               the thread that wrote its last image) } or { id, error }
 
 export const PREPARE_WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -127,12 +128,22 @@ function finish(job, ms) {
   parentPort.postMessage({ id: job.id, ms, buffer }, [buffer]);
 }
 
-// One image at a time, in the order given.
+// A process's message holds its share of a batch (items); a thread's, one image.
+async function prepareAll(job) {
+  const ms = { read: 0, decode: 0, resize: 0, normalise: 0 };
+  for (const item of job.items) {
+    const one = await prepare({ source: item.source, offset: item.offset, file: job.file, config: job.config });
+    for (const k in ms) ms[k] += one[k];
+  }
+  return ms;
+}
+
+// One message at a time, in the order given.
 let chain = Promise.resolve();
 port.on('message', (job) => {
   chain = chain.then(() =>
-    prepare(job).then(
-      (ms) => finish(job, ms),
+    (job.items ? prepareAll(job) : prepare(job)).then(
+      (ms) => (job.items ? port.postMessage({ id: job.id, ms, images: job.items.length }) : finish(job, ms)),
       (e) => port.postMessage({ id: job.id, error: (e && e.message) || String(e) }),
     ),
   );
