@@ -1,4 +1,4 @@
-// Image preparation on every core: workers (one per core unless told) that each read, decode,
+// Image preparation on every core: workers (one per core but one unless told) that each read, decode,
 // resize and normalise one image at a time (prepareWorker.ts) into the batch, so the main thread
 // only hands out work and the model's calls never wait behind JavaScript loops.
 // Workers are processes of their own by default, as PyTorch's DataLoader workers are: on a
@@ -82,11 +82,12 @@ export class PreparePool {
   private readonly totals: PrepareSteps = { images: 0, read: 0, decode: 0, resize: 0, normalise: 0 };
 
   /**
-   * One worker a core, processes, unless told (CARBONLENS_PREPARE_THREADS and
-   * CARBONLENS_PREPARE_WORKERS=threads|processes: diagnostic overrides, for scaling runs).
+   * One worker a core but one, left to the model's calls (at least one worker), processes,
+   * unless told (CARBONLENS_PREPARE_THREADS and CARBONLENS_PREPARE_WORKERS=threads|processes:
+   * diagnostic overrides, for scaling runs).
    */
   constructor(
-    threads = Number(process.env.CARBONLENS_PREPARE_THREADS) || availableParallelism(),
+    threads = Number(process.env.CARBONLENS_PREPARE_THREADS) || Math.max(1, availableParallelism() - 1),
     kind: WorkerKind = process.env.CARBONLENS_PREPARE_WORKERS === 'threads' ? 'threads' : 'processes',
   ) {
     if (!(threads >= 1 && Number.isInteger(threads)))
