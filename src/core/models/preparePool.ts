@@ -9,7 +9,7 @@
 // shared memory, and the one that finishes a batch copies it out (onnxruntime-node does not
 // take shared memory) and hands the copy over without another.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, readSync, unlinkSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readFileSync, readSync, statfsSync, unlinkSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -60,8 +60,19 @@ interface Slot {
 
 export type WorkerKind = 'processes' | 'threads';
 
-/** Where a process's batches go: memory-backed files where the system has them. */
-const BATCH_DIR = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+/**
+ * Where a process's batches go: memory-backed files where the system has room for them (a
+ * container's /dev/shm is often 64 MB), else the temporary folder (the page cache keeps them).
+ */
+function batchFolder(): string {
+  try {
+    const { bavail, bsize } = statfsSync('/dev/shm');
+    if (bavail * bsize >= 1024 ** 3) return '/dev/shm';
+  } catch {
+    // none here
+  }
+  return tmpdir();
+}
 
 const sourceOf = (input: unknown): Source => {
   if (input instanceof ImageFile) return { path: input.path };
@@ -75,6 +86,7 @@ export class PreparePool {
   readonly threads: number;
   readonly kind: WorkerKind;
   private batches = 0;
+  private folder: string | undefined;
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private nextId = 0;
@@ -113,7 +125,8 @@ export class PreparePool {
     const job = { ...config, bytes };
     const at = (b: number) => (b * size) / (bytes ? 1 : 4);
     if (this.kind === 'processes') {
-      const file = join(BATCH_DIR, `carbonlens-batch-${process.pid}-${this.batches++}`);
+      this.folder ??= batchFolder();
+      const file = join(this.folder, `carbonlens-batch-${process.pid}-${this.batches++}`);
       const fd = openSync(file, 'w+');
       try {
         ftruncateSync(fd, inputs.length * size);
