@@ -54,7 +54,7 @@ bench() {
   # The device's 9 minutes: later runs give way rather than the whole script being cut off.
   if ((SECONDS - start > ${BUDGET_S:-200})); then echo "skipped $name: past ${BUDGET_S:-200} s"; return; fi
   timeout 150 /tmp/node dist/cli.js bench --model "$model" --task image-classification --dataset "$data" --samples "$samples" \
-    --device cuda --dtype fp16 --batch 32 --repeats "$repeats" --idle-ms 2000 --json > "$OUT/$name.json" 2> "$OUT/$name.err" || { failed "$OUT/$name.err"; return; }
+    --device cuda --dtype fp16 --batch 32 --repeats "$repeats" --idle-ms 2000 --json --out "$OUT/emissions.csv" > "$OUT/$name.json" 2> "$OUT/$name.err" || { failed "$OUT/$name.err"; return; }
   /tmp/node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).result;
     const f = (x) => `${x.itemsPerS.toFixed(0)} img/s, gpu ${x.components.find((c) => c.component === "gpu")?.jPerItem.toFixed(4)} J/img`;
     console.log(`${process.argv[2]}: end to end ${f(r.summary)}` + (r.phases ? `; model apart ${f(r.phases.model)}; preparation apart ${f(r.phases.preprocess)}` : "") + `; ${JSON.stringify(r.runtime.pipeline)}; ${r.runtime.preprocessing}`)' "$OUT/$name.json" "$name"
