@@ -71,7 +71,8 @@ const versions = { ...json('versions.json'), ...json('node-versions.json') };
 const result = {
   what: 'Issue 33: carbonlens bench on the CUDA provider, ViT-B/16 and a ViT-S/16-shaped export (random weights, fp16, batch 32): the model measured apart and the pipelined run end to end, in the same records (bench/pipeline/gpu-pipeline.sh)',
   command:
-    'OUT=$OUT bash bench/pipeline/gpu-pipeline.sh; node bench/pipeline/summary.mjs $OUT bench/results/pipeline-here.jsonl',
+    'BUDGET_S=170 OUT=$OUT bash bench/pipeline/gpu-pipeline.sh; RUN_COMMIT=... node bench/pipeline/summary.mjs $OUT bench/results/pipeline-here.jsonl',
+  ...(process.env.RUN_COMMIT && { commit: process.env.RUN_COMMIT }),
   gpu: read('gpu.txt').trim().split('\n')[0],
   versions,
   end_to_end_vs_model_images_per_s: base.end_to_end_pipelined.images_per_s / base.model_apart.images_per_s,
@@ -114,6 +115,18 @@ const result = {
     "GPU J/image is NVML's energy counter over the window, the board's idle draw included.",
   ],
 };
+const target = (value, op, bound) => ({
+  value,
+  target: `${op} ${bound}`,
+  met: op === '>=' ? value >= bound : value <= bound,
+});
+result.targets = {
+  end_to_end_vs_model_images_per_s: target(result.end_to_end_vs_model_images_per_s, '>=', 0.8),
+  end_to_end_vs_model_gpu_j_per_image: target(result.end_to_end_vs_model_gpu_j_per_image, '<=', 1.25),
+  jpeg_end_to_end_vs_model_images_per_s: target(result.jpeg_end_to_end_vs_model_images_per_s, '>=', 0.6),
+  smaller_model_saving_kept: target(result.smaller_model_saving_kept, '>=', 0.85),
+  prepare_scaling_2_vs_1_threads_here: target(result.prepare_scaling_2_vs_1_threads_here, '>=', 1.7),
+};
 writeFileSync('bench/results/pipeline-cuda.json', `${JSON.stringify(result, null, 1)}\n`);
 const { profile: _p, runs: _r, versions: _v, ...headline } = result;
 console.log(JSON.stringify(headline, null, 1));
@@ -132,19 +145,19 @@ console.log(
     row('ViT-S/16, 1,024 PNGs 32x32', runs['small-png']),
     row('ViT-B/16, 1,024 JPEGs 640x480', runs['base-jpeg']),
     row('ViT-S/16, 1,024 JPEGs 640x480', runs['small-jpeg']),
-    row('ViT-B/16, PNGs, normalised on the threads', runs['base-png-threads']),
-    row('ViT-B/16, JPEGs, normalised on the threads', runs['base-jpeg-threads']),
+    row('ViT-B/16, PNGs, normalised on the CPU workers (float32)', runs['base-png-threads']),
+    row('ViT-B/16, JPEGs, normalised on the CPU workers (float32)', runs['base-jpeg-threads']),
     row('ViT-B/16, 10,000 JPEG items', runs['base-jpeg10k']),
   ]
     .filter((l) => l !== undefined)
     .concat([
       '',
-      '| threads | PNG img/s | JPEG img/s |',
-      '| --- | --- | --- |',
-      ...Object.keys(result.prepare_images_per_s_by_threads.png).map(
-        (t) =>
-          `| ${t} | ${n(result.prepare_images_per_s_by_threads.png[t])} | ${n(result.prepare_images_per_s_by_threads.jpeg[t])} |`,
-      ),
+      '| workers | PNG img/s, processes | JPEG img/s, processes | PNG img/s, threads of one process | JPEG img/s, threads |',
+      '| --- | --- | --- | --- | --- |',
+      ...Object.keys(result.prepare_images_per_s_by_threads.png).map((t) => {
+        const [p, q] = [result.prepare_images_per_s_by_threads, result.prepare_images_per_s_by_threads_of_one_process];
+        return `| ${t} | ${n(p.png[t])} | ${n(p.jpeg[t])} | ${n(q.png[t])} | ${n(q.jpeg[t])} |`;
+      }),
     ])
     .join('\n'),
 );
