@@ -9,7 +9,7 @@
 // shared memory, and the one that finishes a batch copies it out (onnxruntime-node does not
 // take shared memory) and hands the copy over without another.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, ftruncateSync, openSync, readFileSync, statfsSync, unlinkSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readFileSync, rmSync, statfsSync, unlinkSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -170,7 +170,7 @@ export class PreparePool {
   }
 
   private reader: Worker | undefined;
-  private readonly reads = new Map<number, { resolve(b: ArrayBuffer): void; reject(e: Error): void }>();
+  private readonly reads = new Map<number, { file: string; resolve(b: ArrayBuffer): void; reject(e: Error): void }>();
 
   private readBatch(file: string, length: number): Promise<ArrayBuffer> {
     if (!this.reader) {
@@ -192,7 +192,7 @@ export class PreparePool {
     const id = this.nextId++;
     this.reader.ref();
     this.reader.postMessage({ id, file, length });
-    return new Promise((resolve, reject) => this.reads.set(id, { resolve, reject }));
+    return new Promise((resolve, reject) => this.reads.set(id, { file, resolve, reject }));
   }
 
   private submit(message: (id: number) => Message): Promise<ArrayBuffer | undefined> {
@@ -227,6 +227,11 @@ export class PreparePool {
     const pending = [...this.queue.splice(0), ...this.slots.flatMap((s) => [...s.jobs.values()])];
     for (const job of pending) job.reject(new Error('The preparation workers were closed.'));
     await this.reader?.terminate();
+    for (const read of this.reads.values()) {
+      read.reject(new Error('The preparation workers were closed.'));
+      rmSync(read.file, { force: true }); // the reader may have gone before removing it
+    }
+    this.reads.clear();
     await Promise.all(
       this.slots.splice(0).map(async ({ worker }) => {
         if (worker instanceof Worker) await worker.terminate();
@@ -321,23 +326,31 @@ function ref(worker: Worker | ChildProcess, on: boolean): void {
 const READER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { closeSync, openSync, readSync, unlinkSync } = require('node:fs');
+// The file is closed and removed before the batch is handed over: its owner may end this thread
+// as soon as it has the batch.
 parentPort.on('message', ({ id, file, length }) => {
-  let fd;
+  let buffer;
+  let error;
   try {
-    fd = openSync(file, 'r');
-    const buffer = new ArrayBuffer(length);
-    let at = 0;
-    while (at < length) {
-      const n = readSync(fd, new Uint8Array(buffer, at), 0, length - at, at);
-      if (n === 0) throw new Error(file + ' is short.');
-      at += n;
+    const fd = openSync(file, 'r');
+    try {
+      buffer = new ArrayBuffer(length);
+      let at = 0;
+      while (at < length) {
+        const n = readSync(fd, new Uint8Array(buffer, at), 0, length - at, at);
+        if (n === 0) throw new Error(file + ' is short.');
+        at += n;
+      }
+    } finally {
+      closeSync(fd);
     }
-    parentPort.postMessage({ id, buffer }, [buffer]);
   } catch (e) {
-    parentPort.postMessage({ id, error: (e && e.message) || String(e) });
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-    unlinkSync(file);
+    error = (e && e.message) || String(e);
   }
+  try {
+    unlinkSync(file);
+  } catch {}
+  if (error === undefined) parentPort.postMessage({ id, buffer }, [buffer]);
+  else parentPort.postMessage({ id, error });
 });
 `;
