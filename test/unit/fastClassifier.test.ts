@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, sep } from 'node:path';
 import { describe, it } from 'node:test';
@@ -119,6 +119,10 @@ describe('image classification without the per-image processor', { timeout: 120_
     } finally {
       await pool.close();
     }
+    const left = ['/dev/shm', tmpdir()].flatMap((d) =>
+      existsSync(d) ? readdirSync(d).filter((f) => f.startsWith(`carbonlens-batch-${process.pid}-`)) : [],
+    );
+    assert.deepEqual(left, [], 'no batch file left behind');
 
     const ours = await transformersPipeline('image-classification', folder, 'cpu', 'fp32');
     const [a, b] = [await reference(images, { top_k: 10 }), await ours(images, { top_k: 10 })] as {
