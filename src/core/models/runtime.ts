@@ -6,7 +6,7 @@ import { basename, dirname, join, sep } from 'node:path';
 import { prepareCuda } from './cudaPreload';
 import { byteInputFolder } from './byteInput';
 import { fastClassifier, plainImageConfig } from './fastClassifier';
-import { imageToTextSplit, text2textSplit, type ImageToTextPipe, type Text2TextPipe } from './splitPipelines';
+import { imageToTextSplit, type ImageToTextPipe } from './splitPipelines';
 import { librarySearchPath } from './libraryPath';
 import { webgpuUnavailable } from './webgpuProbe';
 
@@ -210,7 +210,6 @@ export const transformersPipeline: PipelineFactory = async (task, folder, device
     if (fast) return fast;
   }
   if (task === 'image-to-text') return imageToTextSplit(pipe as unknown as ImageToTextPipe);
-  if (task === 'summarization') return text2textSplit(pipe as unknown as Text2TextPipe);
   return pipe as unknown as TaskPipeline;
 };
 
