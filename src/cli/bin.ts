@@ -3,9 +3,9 @@ import { runtimeFolder, useRuntime } from '../core/models/cudaProvider';
 import { cacheDir } from './carbonOptions';
 import { main } from './main';
 
-// onnxruntime-node runs sessions and sharp decodes and resizes images on libuv's pool (4
-// threads unless set): the image preparation threads (one a core) each keep one sharp call
-// there, and the model's call must find a thread free beside them. Before the pool's first use.
+// sharp decodes and resizes images on libuv's pool (4 threads unless set): transformers.js's
+// processors here, and the preparation workers when they are threads of this process
+// (CARBONLENS_PREPARE_WORKERS=threads), one sharp call each. Before the pool's first use.
 process.env.UV_THREADPOOL_SIZE ??= String(availableParallelism() + 4);
 
 // onnxruntime-node with the CUDA provider, when one was installed (`carbonlens cuda-provider
