@@ -6,8 +6,9 @@
 //    (one loop, float32 NCHW), the copy into the batch tensor; beside transformers.js's
 //    processor on the same decoded images (resize, rescale, normalise, its own copies).
 //  - `pool`: the workers (src/core/models/preparePool.ts: processes, or threads) at each count,
-//    batches of 32 with three in flight as the benchmark runs them: images/s, each worker's time
-//    in each step, and how busy the main thread was (event-loop utilisation).
+//    batches of 32 with three in flight as the benchmark runs them, as the model takes them
+//    (uint8, normalised in its session): images/s, each worker's time in each step, and how busy
+//    the main thread was (event-loop utilisation).
 // Prints one JSON line per measurement.
 //   node out/bench/pipelineProfile.mjs DIR [THREADS=1,2,4,8,16] [IMAGES=512]
 // POOL_ONLY=1: no steps; KINDS=processes,threads: the workers' kinds to time (default processes).
@@ -120,14 +121,14 @@ for (const kind of kinds)
     const pool = new PreparePool(threads, kind);
     const inputs = (k: number) =>
       Array.from({ length: BATCH }, (_, i) => new ImageFile(files[(k * BATCH + i) % files.length]!));
-    await pool.pixelValues(inputs(0), config); // threads started, sharp loaded
+    await pool.pixelBytes(inputs(0), config); // workers started, sharp loaded
     const before = pool.steps();
     const batches = Math.max(1, Math.ceil(images / BATCH));
     const elu0 = performance.eventLoopUtilization();
     const t0 = performance.now();
-    const inFlight: Promise<Float32Array>[] = [];
+    const inFlight: Promise<Uint8Array>[] = [];
     for (let k = 0; k < batches; k++) {
-      inFlight.push(pool.pixelValues(inputs(k + 1), config));
+      inFlight.push(pool.pixelBytes(inputs(k + 1), config));
       if (inFlight.length >= 3) await inFlight.shift();
     }
     await Promise.all(inFlight);
