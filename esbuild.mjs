@@ -104,7 +104,9 @@ const builds = [
   {
     ...node,
     format: 'esm',
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
     entryPoints: [
       'bench/gpuWindows.ts',
       'bench/meterCpu.ts',
@@ -114,6 +116,7 @@ const builds = [
       'bench/sdUnet.ts',
       'bench/windowSearch.ts',
       'bench/attributionCost.ts',
+      { in: 'bench/pipeline/profile.ts', out: 'pipelineProfile' },
     ],
     outdir: 'out/bench',
     outExtension: { '.js': '.mjs' },

@@ -19,6 +19,8 @@ type Column = {
 
 const quality = (r: RunSummary) =>
   `${r.quality.metric} ${r.quality.value.toFixed(3)}${Number.isFinite(r.quality.low) ? ` (${r.quality.low.toFixed(3)}-${r.quality.high.toFixed(3)})` : ''}`;
+/** Where a run also measured its model apart, which of its two figures is which. */
+const endToEnd = (r: RunSummary) => (r.modelApart?.pipelined ? ' end to end (pipelined)' : ' end to end');
 const COLUMNS: Column[] = [
   {
     key: 'timestamp',
@@ -41,7 +43,8 @@ const COLUMNS: Column[] = [
     key: 'itemsPerS',
     label: 'Items/s',
     value: (r) => r.itemsPerS,
-    text: (r) => r.itemsPerS.toPrecision(3),
+    text: (r) =>
+      `${r.itemsPerS.toPrecision(3)}${r.modelApart ? `${endToEnd(r)}; model apart ${r.modelApart.itemsPerS.toPrecision(3)}` : ''}`,
     firstDescending: true,
   },
   {
@@ -49,7 +52,8 @@ const COLUMNS: Column[] = [
     key: 'jPerItem',
     label: 'Energy/item',
     value: (r) => r.headlineJPerItem ?? r.jPerItem,
-    text: (r) => `${fmtJ(r.headlineJPerItem ?? r.jPerItem)} ${basisLabel(r.basis)}`,
+    text: (r) =>
+      `${fmtJ(r.headlineJPerItem ?? r.jPerItem)} ${basisLabel(r.basis)}${r.modelApart ? `${endToEnd(r)}; model apart ${fmtJ(r.modelApart.jPerItem)}` : ''}`,
     title: (r) =>
       [
         `Machine total: ${fmtJ(r.jPerItem)} per item`,

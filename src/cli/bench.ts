@@ -62,11 +62,11 @@ export function formatRecord(r: BenchRecord): string[] {
       ? [`Runtime    inputs by ${res.runtime.preprocessing}; graph capture off (${res.runtime.graphCapture.why})`]
       : []),
     `Load       ${res.load.seconds.toFixed(2)} s, ${joulesText(res.load.energyJ)} (${res.load.kind})`,
-    `Run        ${s.seconds.toFixed(2)} s, ${s.itemsPerS.toPrecision(3)} items/s${res.repeats.length > 1 ? ` (median of ${res.repeats.length}, spread ${res.spreadPercent!.toFixed(1)}%)` : ''}${res.phases ? ', end to end' : ''}`,
+    `Run        ${s.seconds.toFixed(2)} s, ${s.itemsPerS.toPrecision(3)} items/s${res.repeats.length > 1 ? ` (median of ${res.repeats.length}, spread ${res.spreadPercent!.toFixed(1)}%)` : ''}${res.runtime?.pipeline ? ', end to end, pipelined (inputs prepared while the model runs, as a deployment runs it)' : res.phases ? ', end to end (the two phases added)' : ''}`,
     ...(res.phases
       ? (['preprocess', 'model'] as const).map((p) => {
           const x = res.phases![p];
-          return `  ${p.padEnd(10)} ${x.seconds.toFixed(2)} s, ${x.itemsPerS.toPrecision(3)} items/s, ${joulesText(x.jPerItem)}/item (${x.kind}); ${x.components.map((c) => `${c.component} ${joulesText(c.jPerItem)}`).join(', ')}`;
+          return `  ${p === 'model' ? 'model apart' : 'prep. apart'} ${x.seconds.toFixed(2)} s, ${x.itemsPerS.toPrecision(3)} items/s, ${joulesText(x.jPerItem)}/item (${x.kind}); ${x.components.map((c) => `${c.component} ${joulesText(c.jPerItem)}`).join(', ')}`;
         })
       : []),
     ...generationLines(res.generation),

@@ -65,6 +65,7 @@ export async function runCompare(args: string[], out: (text: string) => void): P
       });
       out('--- Verdict ---');
       out(verdict.sentence);
+      out(`Energy compared ${verdict.energyBasis}.`);
       if (verdict.outcome === 'inconclusive' && a.set.items.length >= a.set.population)
         out(
           `All ${a.set.population} items of ${a.set.name} were used: a larger set (--dataset) or a wider --tolerance can decide.`,

@@ -5,9 +5,10 @@ import type { main as Main } from './main';
 
 /** Runs the command line in `process.argv` through `main`, after the process-wide set-up below. */
 export function start(main: typeof Main): void {
-  // onnxruntime-node runs sessions and sharp resizes images on libuv's pool (4 threads unless
-  // set): with 4, a GPU run waits on image preparation. Before the pool's first use.
-  process.env.UV_THREADPOOL_SIZE ??= String(Math.min(16, Math.max(4, availableParallelism())));
+  // sharp decodes and resizes images on libuv's pool (4 threads unless set): transformers.js's
+  // processors here, and the preparation workers when they are threads of this process
+  // (CARBONLENS_PREPARE_WORKERS=threads), one sharp call each. Before the pool's first use.
+  process.env.UV_THREADPOOL_SIZE ??= String(availableParallelism() + 4);
 
   // onnxruntime-node with the CUDA provider, when one was installed (`carbonlens cuda-provider
   // install`, or the editor's command): before anything loads onnxruntime-node.

@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, sep } from 'node:path';
 import { describe, it } from 'node:test';
-import { halfToFloat, pixelValues, plainImageConfig, topLabels } from '../../src/core/models/fastClassifier';
+import { halfToFloat, plainImageConfig, topLabels } from '../../src/core/models/fastClassifier';
+import { ImageFile } from '../../src/core/models/imageInput';
+import { PreparePool } from '../../src/core/models/preparePool';
 import { transformersPipeline } from '../../src/core/models/runtime';
 import { makeImageClassifier } from '../fixtures/tiny-models/make.mjs';
+import { DataType, model, node, valueInfo } from '../fixtures/tiny-models/onnx.mjs';
+import { BYTE_INPUT, withByteInput } from '../../src/core/models/byteInput';
 
-describe('image classification without the per-image processor', () => {
+describe('image classification without the per-image processor', { timeout: 120_000 }, () => {
   it('takes only the plain processors: a fixed-size bilinear resize, rescale and normalize', () => {
     const vit = {
       do_resize: true,
@@ -67,12 +71,58 @@ describe('image classification without the per-image processor', () => {
       (reference as unknown as { processor: { image_processor: { config: Record<string, unknown> } } }).processor
         .image_processor.config,
     )!;
-    const fast = await pixelValues(images, config);
-    assert.equal(fast.length, processed.pixel_values.data.length);
-    assert.ok(
-      fast.every((v, i) => Math.abs(v - processed.pixel_values.data[i]!) < 1e-5),
-      'the same pixels',
+    const pool = new PreparePool(2);
+    try {
+      const fast = await pool.pixelValues(images, config);
+      assert.equal(fast.length, processed.pixel_values.data.length);
+      assert.ok(
+        fast.every((v, i) => Math.abs(v - processed.pixel_values.data[i]!) < 1e-5),
+        'the same pixels',
+      );
+
+      // From files, decoded on the threads: grey, RGBA and RGB PNGs, a JPEG, and a JPEG whose
+      // EXIF turns it, against RawImage.read and the processor.
+      const { default: sharp } = await import('sharp');
+      const dir = mkdtempSync(join(tmpdir(), 'cl-fast-files-'));
+      const raw = (w: number, h: number, c: 1 | 3 | 4, k: number) =>
+        sharp(Buffer.from(Uint8Array.from({ length: w * h * c }, (_, i) => (i * k + (i >> 5)) % 256)), {
+          raw: { width: w, height: h, channels: c },
+        });
+      const files: [string, Promise<Buffer>][] = [
+        ['grey.png', raw(19, 11, 1, 7).png().toBuffer()],
+        ['rgba.png', raw(33, 30, 4, 11).png().toBuffer()],
+        ['rgb.png', raw(32, 32, 3, 29).png().toBuffer()],
+        ['photo.jpg', raw(64, 48, 3, 3).jpeg({ quality: 85 }).toBuffer()],
+        ['turned.jpg', raw(48, 20, 3, 5).jpeg().withMetadata({ orientation: 6 }).toBuffer()],
+      ];
+      const paths: string[] = [];
+      for (const [name, bytes] of files) {
+        paths.push(join(dir, name));
+        writeFileSync(paths.at(-1)!, await bytes);
+      }
+      const decoded = await Promise.all(paths.map((p) => RawImage.read(p)));
+      const expected = await (
+        reference as unknown as { processor: (x: unknown) => Promise<{ pixel_values: { data: Float32Array } }> }
+      ).processor(decoded);
+      const fromFiles = await pool.pixelValues(
+        paths.map((p) => new ImageFile(p)),
+        config,
+      );
+      assert.equal(fromFiles.length, expected.pixel_values.data.length);
+      const worst = fromFiles.reduce((m, v, i) => Math.max(m, Math.abs(v - expected.pixel_values.data[i]!)), 0);
+      assert.ok(worst < 1e-5, `the same pixels from files (largest difference ${worst})`);
+      assert.ok(pool.steps().images >= images.length + paths.length, 'every image counted in the steps');
+      await assert.rejects(
+        pool.pixelValues([new ImageFile(join(dir, 'missing.png'))], config),
+        /Preparing an image failed/,
+      );
+    } finally {
+      await pool.close();
+    }
+    const left = ['/dev/shm', tmpdir()].flatMap((d) =>
+      existsSync(d) ? readdirSync(d).filter((f) => f.startsWith(`carbonlens-batch-${process.pid}-`)) : [],
     );
+    assert.deepEqual(left, [], 'no batch file left behind');
 
     const ours = await transformersPipeline('image-classification', folder, 'cpu', 'fp32');
     const [a, b] = [await reference(images, { top_k: 10 }), await ours(images, { top_k: 10 })] as {
@@ -86,6 +136,111 @@ describe('image classification without the per-image processor', () => {
     for (const [i, r] of b.entries())
       for (const [j, x] of r.entries()) assert.ok(Math.abs(x.score - a[i]![j]!.score) < 1e-5);
     await ours.dispose();
+  });
+
+  it("normalises on the model's device: a uint8 NHWC input and Cast, Transpose, Mul, Sub ahead of the graph give the processor's pixels", async () => {
+    const ort = await import('onnxruntime-node');
+    const { RawImage, ViTImageProcessor } = await import('@huggingface/transformers');
+    // The graph as models have it (pixel_values in), here passed straight out.
+    const identity = model({
+      nodes: [node('Identity', ['pixel_values'], ['out'])],
+      initializers: [],
+      inputs: [valueInfo('pixel_values', DataType.FLOAT, ['batch_size', 3, 24, 20])],
+      outputs: [valueInfo('out', DataType.FLOAT, ['batch_size', 3, 24, 20])],
+    });
+    const settings = {
+      do_resize: true,
+      size: { height: 24, width: 20 },
+      resample: 2,
+      do_rescale: true,
+      rescale_factor: 1 / 255,
+      do_normalize: true,
+      image_mean: [0.485, 0.456, 0.406],
+      image_std: [0.229, 0.224, 0.225],
+    };
+    const config = plainImageConfig(settings)!;
+    const session = await ort.InferenceSession.create(withByteInput(identity, config, 24, 20));
+    assert.deepEqual(session.inputNames, [BYTE_INPUT]);
+    const images = [
+      new RawImage(
+        Uint8ClampedArray.from({ length: 40 * 30 * 3 }, (_, i) => (i * 37) % 256),
+        40,
+        30,
+        3,
+      ),
+      new RawImage(
+        Uint8ClampedArray.from({ length: 9 * 7 * 4 }, (_, i) => (i * 101) % 256),
+        9,
+        7,
+        4,
+      ),
+    ];
+    const pool = new PreparePool(2);
+    try {
+      const bytes = await pool.pixelBytes(images, config);
+      const out = await session.run({ [BYTE_INPUT]: new ort.Tensor('uint8', bytes, [2, 24, 20, 3]) });
+      const ours = out.out!.data as Float32Array;
+      const theirs = (
+        (await (
+          new ViTImageProcessor(settings as never) as unknown as (
+            x: unknown,
+          ) => Promise<{ pixel_values: { data: Float32Array } }>
+        )(images)) as { pixel_values: { data: Float32Array } }
+      ).pixel_values.data;
+      assert.equal(ours.length, theirs.length);
+      const worst = ours.reduce((m, v, i) => Math.max(m, Math.abs(v - theirs[i]!)), 0);
+      assert.ok(worst < 1e-5, `the same pixels (largest difference ${worst})`);
+      assert.throws(() => withByteInput(identity, config, 224, 224), /not 224x224/);
+    } finally {
+      await pool.close();
+      await session.release();
+    }
+  });
+
+  it('answers as the pipeline does when the model takes bytes', async () => {
+    const folder = join(mkdtempSync(join(tmpdir(), 'cl-bytes-')), 'tiny-vit');
+    makeImageClassifier(folder, { size: 32 });
+    const { pipeline, env, RawImage } = await import('@huggingface/transformers');
+    env.allowRemoteModels = false;
+    env.localModelPath = dirname(folder) + sep;
+    const reference = await pipeline('image-classification', basename(folder), { device: 'cpu', dtype: 'fp32' });
+    const before = process.env.CARBONLENS_NORMALISE;
+    process.env.CARBONLENS_NORMALISE = 'device';
+    const ours = await transformersPipeline('image-classification', folder, 'cpu', 'fp32').finally(() => {
+      if (before === undefined) delete process.env.CARBONLENS_NORMALISE;
+      else process.env.CARBONLENS_NORMALISE = before;
+    });
+    try {
+      assert.match(ours.preprocessing ?? '', /normalise on the model's device/);
+      assert.equal(ours.split?.bytesPerItem, 32 * 32 * 3);
+      const images = [
+        new RawImage(
+          Uint8ClampedArray.from({ length: 40 * 24 * 3 }, (_, i) => (i * 37) % 256),
+          40,
+          24,
+          3,
+        ),
+        new RawImage(
+          Uint8ClampedArray.from({ length: 32 * 32 * 3 }, (_, i) => (i * 29) % 256),
+          32,
+          32,
+          3,
+        ),
+      ];
+      const [a, b] = [await reference(images, { top_k: 10 }), await ours(images, { top_k: 10 })] as {
+        label: string;
+        score: number;
+      }[][][];
+      assert.deepEqual(
+        b.map((r) => r.map((x) => x.label)),
+        a.map((r) => r.map((x) => x.label)),
+      );
+      for (const [i, r] of b.entries())
+        for (const [j, x] of r.entries()) assert.ok(Math.abs(x.score - a[i]![j]!.score) < 1e-5);
+    } finally {
+      await ours.dispose();
+      await reference.dispose();
+    }
   });
 
   it('reads fp16 logits', () => {

@@ -117,7 +117,7 @@ describe('benchmark harness', () => {
     );
   });
 
-  it('a split pipeline: every input prepared in its own metered phase, then the model alone', async () => {
+  it('a split pipeline: the model measured apart (inputs prepared first), then pipelined end to end', async () => {
     const { set, folder } = rig([0]);
     const clock = { t: 0 };
     let cpuJ = 0;
@@ -145,7 +145,7 @@ describe('benchmark harness', () => {
         return inputs.map((x) => ({ label: String(x), score: 1 }));
       };
       const pipe = (async (inputs: unknown[]) => infer(await prepare(inputs))) as unknown as TaskPipeline;
-      return Object.assign(pipe, { dispose: async () => undefined, split: { prepare, infer } });
+      return Object.assign(pipe, { dispose: async () => undefined, split: { prepare, infer, bytesPerItem: 1000 } });
     };
     calls.length = 0;
     const r = await runBenchmark({
@@ -159,14 +159,80 @@ describe('benchmark harness', () => {
       idleMs: 0,
       factory,
     });
-    const measured = calls.slice(-4);
-    assert.deepEqual(measured, ['prepare', 'prepare', 'infer', 'infer'], 'both batches prepared before the model ran');
+    assert.deepEqual(
+      calls.slice(-8, -4),
+      ['prepare', 'prepare', 'infer', 'infer'],
+      'measured apart: both batches prepared before the model ran',
+    );
+    assert.deepEqual(calls.slice(-4), ['prepare', 'prepare', 'infer', 'infer'], 'then pipelined: the next batch ahead');
     const part = (x: { components: { component: string; jPerItem: number }[] }, c: string) =>
       x.components.find((y) => y.component === c)?.jPerItem;
     assert.deepEqual([part(r.phases!.preprocess, 'cpu'), part(r.phases!.preprocess, 'gpu')], [1, 0]);
     assert.deepEqual([part(r.phases!.model, 'cpu'), part(r.phases!.model, 'gpu')], [0, 5]);
-    assert.equal(r.summary.jPerItem, 6, 'end to end is the sum');
     assert.equal(r.phases!.model.itemsPerS, 100, '10 ms an item in the model');
-    assert.match(r.runtime!.preprocessing, /all inputs prepared before the model ran, metered as their own phase/);
+    assert.equal(r.summary.jPerItem, 6, 'end to end: the pipelined window, both parts inside it');
+    assert.equal(r.summary.seconds, 1.1, 'its own window (this clock does not overlap them)');
+    assert.match(
+      r.runtime!.preprocessing,
+      /end to end pipelined \(up to 3 batches prepared while the model runs\); the model also measured apart/,
+    );
+    assert.deepEqual(
+      { ...r.runtime!.pipeline!, peakRssBytes: 0 },
+      { depth: 3, bytesPerBatch: 5000, bytesInFlight: 20_000, bytesPreparedAhead: 10_000, peakRssBytes: 0 },
+    );
+    assert.ok(r.runtime!.pipeline!.peakRssBytes > 0);
+  });
+
+  it('pipelined: prepares up to three batches ahead of the model, never more, and waits for them on failure', async () => {
+    const { set, folder, meter } = rig([0]);
+    const many: EvalSet = { ...set, items: Array.from({ length: 9 }, (_, i) => ({ ...set.items[0]!, id: String(i) })) };
+    let started = 0;
+    let finished = 0;
+    let inferred = 0;
+    const ahead: number[] = []; // batches prepared or preparing, not yet run, as each starts
+    const gates: (() => void)[] = [];
+    let failAt = -1;
+    const factory: PipelineFactory = async () => {
+      const prepare = (inputs: unknown[]) => {
+        const k = started++;
+        ahead.push(started - inferred);
+        return new Promise<unknown[]>((resolve, reject) => {
+          gates.push(() => {
+            finished++;
+            if (k === failAt) reject(new Error('a corrupt image'));
+            else resolve(inputs);
+          });
+        });
+      };
+      const infer = async (prepared: unknown) => {
+        inferred++;
+        return (prepared as unknown[]).map((x) => ({ label: String(x), score: 1 }));
+      };
+      // Preparations finish in order, one whenever the harness waits.
+      const release = setInterval(() => gates.shift()?.(), 1);
+      const pipe = (async (inputs: unknown[]) => infer(await prepare(inputs))) as unknown as TaskPipeline;
+      return Object.assign(pipe, {
+        dispose: async () => clearInterval(release),
+        split: { prepare, infer },
+      });
+    };
+    const options = {
+      task: 'image-classification',
+      folder,
+      device: 'cpu',
+      dtype: 'fp32',
+      set: many,
+      meter,
+      batch: 1,
+      idleMs: 0,
+      factory,
+    } as const;
+    const r = await runBenchmark(options);
+    assert.equal(r.answers.length, 9);
+    assert.equal(Math.max(...ahead.slice(-9)), 4, 'pipelined: three prepared ahead and the one the model takes next');
+    assert.equal(Math.max(...ahead.slice(-18, -9)), 9, 'apart: the whole set prepared first');
+    failAt = started + 2 + 9 + 4; // probe, warm-up, the set apart, then the 5th pipelined batch
+    await assert.rejects(runBenchmark(options), /a corrupt image/);
+    assert.equal(finished, started, 'no preparation left running after the failure');
   });
 });

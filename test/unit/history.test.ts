@@ -174,4 +174,38 @@ describe('benchmark history', () => {
     assert.match(report, /\| org\/2f8fad5b-d9cb-469f-a165-70867728950e \| 42\.0 ms \| 250 mJ \| 55\.0 \| 2\.5 J \|/);
     assert.equal(report.match(/first token \(mean\)/g)!.length, 1, 'only under the language-model task');
   });
+
+  it('carries the model measured apart beside the pipelined end-to-end figure into the summary and the report', () => {
+    const r = record('4f8fad5b-d9cb-469f-a165-70867728950e', 0.12, 0.9);
+    const phase = (itemsPerS: number, jPerItem: number) => ({
+      seconds: 1,
+      itemsPerS,
+      energyJ: jPerItem * 100,
+      jPerItem,
+      components: [],
+      kind: 'measured' as const,
+    });
+    const split: BenchRecord = {
+      ...r,
+      result: {
+        ...r.result,
+        phases: { preprocess: phase(500, 0.3), model: phase(3000, 0.1) },
+        runtime: {
+          executionProvider: 'cuda',
+          dtype: 'fp16',
+          batch: 32,
+          batchChosenBy: 'user',
+          preprocessing: 'threads',
+          pipeline: { depth: 3, peakRssBytes: 1 },
+          graphCapture: { enabled: false, why: '' },
+        },
+      },
+    };
+    assert.deepEqual(summariseRun(split).modelApart, { itemsPerS: 3000, jPerItem: 0.1, pipelined: true });
+    assert.equal(summariseRun(r).modelApart, undefined);
+    const report = markdownReport([split, r], 'r').markdown;
+    assert.match(report, /the table above is end to end \(pipelined/);
+    assert.match(report, /\| org\/4f8fad5b-d9cb-469f-a165-70867728950e \| 10\.0 \| 120 mJ \| 3\.00e\+3 \| 100 mJ \|/);
+    assert.equal(report.match(/model apart items\/s/g)!.length, 1, 'one table, for the runs that have it');
+  });
 });

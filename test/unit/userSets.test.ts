@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { answerJsonl, builtInShortAnswers } from '../../src/core/bench/datasets/shortAnswers';
 import { DatasetError, imageFolder, summaryJsonl } from '../../src/core/bench/datasets/userSets';
 import { encodePng } from '../../src/core/diffusion/png';
+import { ImageFile } from '../../src/core/models/imageInput';
 
 function folder(labels: string, images: string[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'cl-set-'));
@@ -38,6 +39,20 @@ describe("the user's evaluation sets", { timeout: 60_000 }, () => {
     await assert.rejects(imageFolder(bad, 10, 1), /needs a header with the columns "file" and "label"/);
     const broken = folder('file,label\n"a.png,cat\n', ['a.png']);
     await assert.rejects(imageFolder(broken, 10, 1), /is not a valid CSV file/);
+    const notImage = folder('file,label\na.png,cat\nnotes.png,dog\n', ['a.png']);
+    writeFileSync(join(notImage, 'notes.png'), 'not a picture');
+    await assert.rejects(imageFolder(notImage, 10, 1), (e: Error) => {
+      assert.ok(e instanceof DatasetError);
+      assert.match(e.message, /labels\.csv line 3: notes\.png is not an image/);
+      return true;
+    });
+  });
+
+  it('keeps images as files until their batch is prepared', async () => {
+    const dir = folder('file,label\na.png,cat\n', ['a.png']);
+    const set = await imageFolder(dir, 10, 1);
+    assert.ok(set.items[0]!.input instanceof ImageFile);
+    assert.equal((set.items[0]!.input as ImageFile).path, join(dir, 'a.png'));
   });
 
   it('reads a JSONL set of texts and summaries, and says which line is wrong', () => {

@@ -101,15 +101,33 @@ export interface RuntimeChoices {
   batchChosenBy: 'user' | 'measurement' | 'task';
   /** Batch sizes tried, with their items/s, when chosen by measurement. */
   batchTrials?: { batch: number; itemsPerS: number }[];
-  /** The input preparation: transformers.js's processor, or a faster path. */
+  /** The input preparation: transformers.js's processor, or a faster path, and how it met the model. */
   preprocessing: string;
+  /** A split pipeline's memory: what prepared batches hold, and the process's peak. */
+  pipeline?: PipelineMemory;
   /** Graph capture replays the recorded GPU work; off, and why. */
   graphCapture: { enabled: false; why: string };
 }
 
+export interface PipelineMemory {
+  /** Batches prepared ahead of the one the model runs. */
+  depth: number;
+  /** One prepared batch (the model's input tensor). */
+  bytesPerBatch?: number;
+  /** At most, while pipelined: the batches prepared ahead and the one in the model. */
+  bytesInFlight?: number;
+  /** While the model was measured apart: every item prepared before it ran. */
+  bytesPreparedAhead?: number;
+  /** This process's peak resident memory at the end of the measured runs. */
+  peakRssBytes: number;
+  /** The preparation workers' (processes of their own), summed, where the system says (Linux). */
+  workersPeakRssBytes?: number;
+}
+
 /**
- * A run in two metered phases, for pipelines that split input preparation (CPU) from the model
- * (device): every input prepared first, then the model alone. `summary` is their sum.
+ * The model measured apart, for pipelines that split input preparation (CPU) from the model
+ * (device): every input prepared first (one metered window), then the model alone (another).
+ * The run's `summary` is the pipelined run, where both overlap.
  */
 export interface BenchPhases {
   preprocess: RepeatResult;
@@ -127,9 +145,12 @@ export interface BenchResult {
   load: { seconds: number; energyJ: number; kind: Provenance };
   idle?: IdleBaseline;
   repeats: RepeatResult[];
-  /** The median repeat by J/item (the first when there is one), end to end. */
+  /**
+   * The median repeat by J/item (the first when there is one), end to end: for a split pipeline,
+   * the pipelined run (inputs prepared while the model runs), as a deployment sees it.
+   */
   summary: RepeatResult;
-  /** That repeat's phases, when inputs were prepared before the model ran. */
+  /** That repeat's model measured apart, in a pass of its own, where the set was small enough. */
   phases?: BenchPhases;
   /** (max - min) / median of J/item across repeats, in %. */
   spreadPercent?: number;
@@ -214,8 +235,16 @@ function hasChatTemplate(folder: string): boolean {
 }
 
 /**
+ * Batches a split pipeline prepares ahead of the one the model runs: enough for every core to
+ * have an image while the model runs, few enough to bound memory (a ViT batch of 32 holds
+ * 19 MB as fp32 pixels).
+ */
+export const PREPARE_DEPTH = 3;
+
+/**
  * Every item through the pipeline, batch by batch. A pipeline that splits its work prepares the
- * next batch (on the CPU) while the current one runs (on the device).
+ * next batches (on the CPU, up to PREPARE_DEPTH of them) while the current one runs (on the
+ * device), as a deployment serves a stream of requests.
  */
 async function runAll(
   pipeline: TaskPipeline,
@@ -228,20 +257,32 @@ async function runAll(
   const answers: string[] = [];
   const chunks = batches(items, batch).map((chunk) => chunk.map((i) => inputOf(runner, i)));
   const { split } = pipeline;
-  let next = split && chunks.length > 0 ? split.prepare(chunks[0]!) : undefined;
-  for (let k = 0; k < chunks.length; k++) {
-    checkAbort(signal);
-    let output: unknown;
-    if (split) {
-      const prepared = await next!;
-      next = k + 1 < chunks.length ? split.prepare(chunks[k + 1]!) : undefined;
-      next?.catch(() => undefined); // awaited next time round; a failure then is the run's
-      output = await split.infer(prepared, runner.callOptions);
-    } else {
-      output = await pipeline(chunks[k]!, runner.callOptions);
+  const ahead: Promise<unknown>[] = [];
+  let started = 0; // batches whose preparation has begun
+  const prepareNext = () => {
+    if (!split || started >= chunks.length || ahead.length >= PREPARE_DEPTH) return false;
+    const next = split.prepare(chunks[started++]!);
+    next.catch(() => undefined); // awaited in its turn; a failure then is the run's
+    ahead.push(next);
+    return true;
+  };
+  try {
+    for (let k = 0; k < chunks.length; k++) {
+      checkAbort(signal);
+      let output: unknown;
+      if (split) {
+        while (prepareNext());
+        const prepared = await ahead.shift()!;
+        prepareNext(); // its place in the queue, before the model's call takes the device
+        output = await split.infer(prepared, runner.callOptions);
+      } else {
+        output = await pipeline(chunks[k]!, runner.callOptions);
+      }
+      answers.push(...runner.answers(output, chunks[k]!.length));
+      onItems?.(answers.length, items.length);
     }
-    answers.push(...runner.answers(output, chunks[k]!.length));
-    onItems?.(answers.length, items.length);
+  } finally {
+    await Promise.allSettled(ahead); // nothing left writing once the run is over
   }
   return answers;
 }
@@ -449,8 +490,14 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
 
     const split = loaded.pipeline.split;
     const inPhases = !!split && set.items.length <= PREPARE_AHEAD_MAX_ITEMS;
-    const results: { windows: WindowResult[]; answers: string[]; shares: OwnShares[]; generated?: GenerationRun }[] =
-      [];
+    const results: {
+      windows: WindowResult[];
+      answers: string[];
+      shares: OwnShares[];
+      generated?: GenerationRun;
+      /** The model measured apart: every input prepared first (one window), then the model (another). */
+      apart?: { windows: [WindowResult, WindowResult]; shares: OwnShares[] };
+    }[] = [];
     for (let r = 0; r < repeats; r++) {
       options.onPhase?.('measure', repeats > 1 ? `repeat ${r + 1} of ${repeats}` : undefined);
       if (generating) {
@@ -459,17 +506,26 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
         const shares = own.finish();
         const windows = run.decode ? [run.prefill, run.decode] : [run.prefill];
         results.push({ windows, answers: run.answers, shares: windows.map(() => shares), generated: run });
-      } else if (inPhases) {
-        const run = await runInPhases(split, runner, set.items, batch, meter, signal, options.onItems);
-        results.push({ windows: [run.preprocess, run.model], answers: run.answers, shares: run.shares });
       } else {
+        // A split pipeline runs twice: its phases apart (what the model alone costs), then
+        // pipelined (what a deployment sees end to end).
+        const apart = inPhases
+          ? await runInPhases(split, runner, set.items, batch, meter, signal, options.onItems)
+          : undefined;
         const own = watchOwnShare(meter);
         const window = await meter.begin();
         const answers = await runAll(loaded.pipeline, runner, set.items, batch, signal, options.onItems);
         const ended = await window.end();
-        results.push({ windows: [ended], answers, shares: [own.finish()] });
+        results.push({
+          windows: [ended],
+          answers,
+          shares: [own.finish()],
+          ...(apart && { apart: { windows: [apart.preprocess, apart.model], shares: apart.shares } }),
+        });
       }
     }
+    const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+    const workersPeakRssBytes = split?.workersPeakRssBytes?.();
 
     let idle = before;
     if (idleMs > 0) {
@@ -478,9 +534,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       idle = before ? averageBaselines(before, after) : after;
     }
     const n = set.items.length;
-    const phaseResults = results.map(({ windows, shares }) =>
-      windows.map((w, i) => perItem(idle ? applyBaseline(w, idle) : w, n, shares[i])),
-    );
+    const result = (w: WindowResult, shares?: OwnShares) => perItem(idle ? applyBaseline(w, idle) : w, n, shares);
+    const phaseResults = results.map(({ windows, shares }) => windows.map((w, i) => result(w, shares[i])));
     const repeatResults = phaseResults.map((p) => (p.length === 2 ? sumPhases(p[0]!, p[1]!, n) : p[0]!));
     const sorted = [...repeatResults].sort((a, b) => a.jPerItem - b.jPerItem);
     const summary = sorted[Math.floor((sorted.length - 1) / 2)];
@@ -489,10 +544,11 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     const generated = results[chosen]!.generated;
     const generation =
       generated && generationFigures(generated, summaryPhases[0]!, summaryPhases[1], { maxNewTokens, chat });
-    const phases =
-      !generating && summaryPhases.length === 2
-        ? { preprocess: summaryPhases[0]!, model: summaryPhases[1]! }
-        : undefined;
+    const apart = results[chosen]!.apart;
+    const phases = apart && {
+      preprocess: result(apart.windows[0], apart.shares[0]),
+      model: result(apart.windows[1], apart.shares[1]),
+    };
     let spreadPercent: number | undefined;
     if (repeats > 1) {
       spreadPercent = ((sorted[sorted.length - 1].jPerItem - sorted[0].jPerItem) / summary.jPerItem) * 100;
@@ -532,12 +588,26 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
         preprocessing: `${loaded.pipeline.preprocessing ?? "transformers.js's processor"}; ${
           generating
             ? 'tokenising inside the prefill phase (each prompt metered from its call to its first token, then to its answer)'
-            : inPhases
-              ? 'all inputs prepared before the model ran, metered as their own phase'
-              : split
-                ? `overlapped with the model in one measured phase (more than ${PREPARE_AHEAD_MAX_ITEMS} items)`
-                : 'inside the measured run'
+            : split
+              ? `end to end pipelined (up to ${PREPARE_DEPTH} batches prepared while the model runs)${
+                  inPhases
+                    ? '; the model also measured apart, after every input was prepared in a phase of its own'
+                    : ` only: more than ${PREPARE_AHEAD_MAX_ITEMS} items, too many to prepare ahead`
+                }`
+              : 'inside the measured run'
         }`,
+        ...(split && {
+          pipeline: {
+            depth: PREPARE_DEPTH,
+            ...(split.bytesPerItem !== undefined && {
+              bytesPerBatch: split.bytesPerItem * batch,
+              bytesInFlight: split.bytesPerItem * batch * (PREPARE_DEPTH + 1),
+              ...(inPhases && { bytesPreparedAhead: split.bytesPerItem * set.items.length }),
+            }),
+            peakRssBytes,
+            ...(workersPeakRssBytes !== undefined && { workersPeakRssBytes }),
+          },
+        }),
         graphCapture: {
           enabled: false,
           why: 'onnxruntime-node cannot hand a session GPU-resident inputs, which graph capture needs',

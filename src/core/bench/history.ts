@@ -38,6 +38,11 @@ export interface RunSummary {
     energy: string;
     sentence: string;
   };
+  /**
+   * Split pipelines: itemsPerS and jPerItem above are end to end (pipelined, in records since
+   * 0.2: `pipelined`); this is the model measured apart, after every input was prepared.
+   */
+  modelApart?: { itemsPerS: number; jPerItem: number; pipelined: boolean };
   /** Text generation: decode energy and speed per output token, time to first token. */
   tokens?: { jPerOutputToken?: number; decodeTokensPerS?: number; ttftS: number; jPerInputToken: number };
   /** The GPUs metered, short ("GPU 2 of 4") and in full (each board, metered or not, and why). */
@@ -107,6 +112,13 @@ export function summariseRun(r: BenchRecord): RunSummary {
     }),
     ...(r.comparison && { comparison: comparisonSummary(r.comparison) }),
     ...(r.gpus && { gpus: { short: gpuShortText(r.gpus), detail: gpuDetailText(r.gpus) } }),
+    ...(r.result.phases && {
+      modelApart: {
+        itemsPerS: r.result.phases.model.itemsPerS,
+        jPerItem: r.result.phases.model.jPerItem,
+        pipelined: !!r.result.runtime?.pipeline,
+      },
+    }),
     ...(g && {
       tokens: {
         jPerOutputToken: g.jPerOutputToken,

@@ -25,6 +25,10 @@ export interface Verdict {
   jPerItemB: number;
   kwhSavedPerMillionItems: number;
   kgCo2SavedPerMillionItems?: number;
+  /** Which energy per item the saving compares, and why. */
+  energyBasis: string;
+  /** Where both runs measured the model apart from input preparation: that saving too. */
+  modelApart?: { jPerItemA: number; jPerItemB: number; savingPercent: number };
   /** Language models: each one's decode energy per output token (answers may differ in length). */
   jPerOutputToken?: { a: number; b: number };
   sentence: string;
@@ -66,6 +70,21 @@ export function compareResults(
     worse: `B is worse than A by more than ${tolerance} ${metric}`,
     inconclusive: `these ${difference.n} items cannot tell whether B is within ${tolerance} ${metric} of A: use more --samples`,
   }[outcome];
+  const mA = a.phases?.model.jPerItem;
+  const mB = b.phases?.model.jPerItem;
+  const modelApart =
+    mA !== undefined && mB !== undefined
+      ? { jPerItemA: mA, jPerItemB: mB, savingPercent: ((mA - mB) / mA) * 100 }
+      : undefined;
+  const pipelined = !!(a.runtime?.pipeline && b.runtime?.pipeline);
+  const energyBasis = pipelined
+    ? 'end to end, pipelined (inputs prepared while the model runs): what serving these items costs, preparation included'
+    : 'end to end: the whole measured run';
+  // Shown only beside a saving beyond the noise: the model-apart windows are single and short.
+  const apartText =
+    modelApart && energy.measurable
+      ? ` (the model alone, measured apart: ${modelApart.savingPercent >= 0 ? `${modelApart.savingPercent.toFixed(0)}% less` : `${(-modelApart.savingPercent).toFixed(0)}% more`})`
+      : '';
   const ta = a.generation?.jPerOutputToken;
   const tb = b.generation?.jPerOutputToken;
   const tokens = ta !== undefined && tb !== undefined ? { a: ta, b: tb } : undefined;
@@ -80,8 +99,10 @@ export function compareResults(
     jPerItemB: jB,
     kwhSavedPerMillionItems: kwhSaved,
     ...(kgSaved !== undefined && { kgCo2SavedPerMillionItems: kgSaved }),
+    energyBasis,
+    ...(modelApart && { modelApart }),
     ...(tokens && { jPerOutputToken: tokens }),
-    sentence: `${quality} (${diff}), and B ${energy.text}.${tokens ? ` Per output token while decoding: A ${joulesText(tokens.a)}, B ${joulesText(tokens.b)}.` : ''}`,
+    sentence: `${quality} (${diff}), and B ${energy.text}${pipelined ? ' end to end, pipelined as a deployment runs it' : ''}${apartText}.${tokens ? ` Per output token while decoding: A ${joulesText(tokens.a)}, B ${joulesText(tokens.b)}.` : ''}`,
   };
 }
 

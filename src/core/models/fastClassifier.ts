@@ -1,10 +1,13 @@
 // Image classification without transformers.js's per-image preprocessing, which capped a
 // ViT-Base benchmark at about 105 images/s on an H200 whose session runs 530: for the plain
 // processors (resize to a fixed size, rescale, normalize; ViT, DeiT, BEiT, Swin and the like),
-// sharp resizes each image exactly as transformers.js does (an affine bilinear map) on its
-// thread pool, one loop writes the batch tensor, and the model runs on it directly. Anything
-// else (crops, shortest-edge resizes, padding) keeps the pipeline's own path.
-import type { RawImage } from '@huggingface/transformers';
+// threads on every core (preparePool.ts) decode each image and resize it exactly as
+// transformers.js does (sharp's affine bilinear map) straight into the batch tensor, and the
+// model runs on it directly. Other processors (crops, shortest-edge resizes, padding) run as
+// transformers.js runs them, as the batch's preparation.
+import { BYTE_INPUT } from './byteInput';
+import { decodedInputs } from './imageInput';
+import { PreparePool } from './preparePool';
 import type { TaskPipeline } from './runtime';
 
 export interface PlainImageConfig {
@@ -51,36 +54,6 @@ export function plainImageConfig(c: Record<string, unknown> | undefined): PlainI
   };
 }
 
-/** The batch's pixel values, NCHW float32, as the processor would make them. */
-export async function pixelValues(images: readonly RawImage[], c: PlainImageConfig): Promise<Float32Array> {
-  const { default: sharp } = await import('sharp');
-  const plane = c.width * c.height;
-  const out = new Float32Array(images.length * 3 * plane);
-  await Promise.all(
-    images.map(async (source, b) => {
-      const image = source.channels === 3 ? source : source.rgb();
-      let rgb: Uint8Array = image.data as Uint8Array;
-      if (image.width !== c.width || image.height !== c.height) {
-        rgb = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
-          raw: { width: image.width, height: image.height, channels: 3 },
-        })
-          .affine([c.width / image.width, 0, 0, c.height / image.height], { interpolator: 'bilinear' })
-          .raw()
-          .toBuffer();
-        if (rgb.length !== plane * 3) throw new Error(`Resized to ${rgb.length / 3} pixels, expected ${plane}.`);
-      }
-      const base = b * 3 * plane;
-      for (let ch = 0; ch < 3; ch++) {
-        const scale = c.rescale / c.std[ch]!;
-        const shift = c.mean[ch]! / c.std[ch]!;
-        const o = base + ch * plane;
-        for (let p = 0; p < plane; p++) out[o + p] = rgb[3 * p + ch]! * scale - shift;
-      }
-    }),
-  );
-  return out;
-}
-
 /** An IEEE 754 half (as its 16 bits) to a number: fp16 outputs arrive as a Uint16Array in Node. */
 export function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
@@ -96,7 +69,10 @@ interface TransformersClassifier {
     (inputs: Record<string, unknown>): Promise<{ logits: { data: Float32Array | Uint16Array; dims: number[] } }>;
     config: { id2label?: Record<string, string> };
   };
-  processor?: { image_processor?: { config?: Record<string, unknown> }; config?: Record<string, unknown> };
+  processor?: ((images: unknown[]) => Promise<{ pixel_values: unknown }>) & {
+    image_processor?: { config?: Record<string, unknown> };
+    config?: Record<string, unknown>;
+  };
   dispose(): Promise<void>;
 }
 
@@ -128,22 +104,42 @@ export function topLabels(
 /** The same answers as the image-classification pipeline (labels with softmax scores, best first). */
 export async function fastClassifier(
   pipe: TransformersClassifier,
-  Tensor: new (type: string, data: Float32Array, dims: number[]) => unknown,
+  Tensor: new (type: string, data: Float32Array | Uint8Array, dims: number[]) => unknown,
+  options: { threads?: number; byteInput?: boolean } = {},
 ): Promise<TaskPipeline | undefined> {
   const config = plainImageConfig(pipe.processor?.image_processor?.config ?? pipe.processor?.config);
+  const { processor } = pipe;
   const id2label = pipe.model.config.id2label;
-  if (!config || !id2label) return undefined;
+  if (!id2label || (!config && !processor)) return undefined;
+  const pool = config && new PreparePool(options.threads);
+  const bytes = !!(pool && options.byteInput);
   const prepare = async (inputs: unknown[]) => {
-    const images = inputs as RawImage[];
-    return {
-      count: images.length,
-      pixels: new Tensor('float32', await pixelValues(images, config), [images.length, 3, config.height, config.width]),
-    };
+    const n = inputs.length;
+    if (pool && config)
+      return bytes
+        ? {
+            [BYTE_INPUT]: new Tensor('uint8', await pool.pixelBytes(inputs, config), [
+              n,
+              config.height,
+              config.width,
+              3,
+            ]),
+          }
+        : {
+            pixel_values: new Tensor('float32', await pool.pixelValues(inputs, config), [
+              n,
+              3,
+              config.height,
+              config.width,
+            ]),
+          };
+    // Other processors (crops, shortest-edge resizes, padding): transformers.js's own, as the
+    // batch's preparation, apart from the model's call.
+    return { pixel_values: (await processor!(await decodedInputs(inputs))).pixel_values };
   };
   const infer = async (prepared: unknown, options: Record<string, unknown> = {}) => {
-    const { count, pixels } = prepared as { count: number; pixels: unknown };
-    const { logits } = await pipe.model({ pixel_values: pixels });
-    const classes = logits.dims[1]!;
+    const { logits } = await pipe.model(prepared as Record<string, unknown>);
+    const [count, classes] = logits.dims as [number, number];
     const topK = typeof options.top_k === 'number' ? options.top_k : 1;
     const values = logits.data instanceof Float32Array ? logits.data : Float32Array.from(logits.data, halfToFloat);
     return Array.from({ length: count }, (_, b) =>
@@ -152,8 +148,20 @@ export async function fastClassifier(
   };
   const run = async (inputs: unknown[], options: Record<string, unknown> = {}) => infer(await prepare(inputs), options);
   return Object.assign(run, {
-    dispose: () => pipe.dispose(),
-    preprocessing: 'sharp (bilinear resize, as transformers.js) into one batch tensor per batch',
-    split: { prepare, infer },
+    dispose: async () => {
+      await pool?.close();
+      await pipe.dispose();
+    },
+    preprocessing: !pool
+      ? "transformers.js's processor, apart from the model's call"
+      : bytes
+        ? `${pool.threads} ${pool.kind === 'processes' ? 'worker processes' : 'threads'} (decode, bilinear resize as transformers.js: sharp) into one uint8 batch; rescale and normalise on the model's device (a Cast, Transpose, Mul and Sub ahead of the graph)`
+        : `${pool.threads} ${pool.kind === 'processes' ? 'worker processes' : 'threads'} (decode, bilinear resize as transformers.js, normalise: sharp and one loop per image) into one float32 batch`,
+    split: {
+      prepare,
+      infer,
+      ...(config && { bytesPerItem: 3 * config.width * config.height * (bytes ? 1 : 4) }),
+      ...(pool && { workersPeakRssBytes: () => pool.workersPeakRssBytes() }),
+    },
   });
 }

@@ -53,6 +53,7 @@ export function markdownReport(
     );
     lines.push('|---|---|---|---|---|---|---|---|---|');
     const tokens = rows.filter((r) => r.tokens);
+    const apart = rows.filter((r) => r.modelApart);
     for (const r of rows) {
       const name = `${front.has(r.runId) ? '**' : ''}${cell(r.model)}${front.has(r.runId) ? '**' : ''}`;
       lines.push(
@@ -65,6 +66,19 @@ export function markdownReport(
       for (const r of pairs)
         lines.push(
           `- ${cell(r.model)} (B) against ${cell(r.comparison!.otherModel)} (A): ${cell(r.comparison!.sentence)}`,
+        );
+    }
+    if (apart.length) {
+      lines.push(
+        '',
+        'Inputs prepared apart from the model: the table above is end to end (pipelined: the next batches prepared while the model runs, as a deployment runs it); here, the model measured apart, after every input was prepared.',
+        '',
+        '| model | end to end items/s | end to end energy/item | model apart items/s | model apart energy/item |',
+        '|---|---|---|---|---|',
+      );
+      for (const r of apart)
+        lines.push(
+          `| ${cell(r.model)} | ${sig(r.itemsPerS)}${r.modelApart!.pipelined ? '' : ' (phases added)'} | ${joulesText(r.jPerItem)} | ${sig(r.modelApart!.itemsPerS)} | ${joulesText(r.modelApart!.jPerItem)} |`,
         );
     }
     if (tokens.length) {

@@ -6,11 +6,6 @@ export async function imageFromBytes(bytes: Uint8Array): Promise<RawImage> {
   return RawImage.fromBlob(new Blob([bytes as Uint8Array<ArrayBuffer>]));
 }
 
-export async function imageFromFile(path: string): Promise<RawImage> {
-  const { RawImage } = await import('@huggingface/transformers');
-  return RawImage.read(path);
-}
-
 export async function imageFromPixels(rgb: Uint8ClampedArray, width: number, height: number): Promise<RawImage> {
   const { RawImage } = await import('@huggingface/transformers');
   return new RawImage(rgb, width, height, 3);

@@ -1,10 +1,11 @@
 // The user's own evaluation data: a folder of images with labels.csv (file,label), for image
-// classification and OCR; a JSONL file of {text, summary} lines, for summarization.
+// classification and OCR (each image decoded when its batch is prepared: ImageFile); a JSONL
+// file of {text, summary} lines, for summarization.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { checkAbort, sampleIndices, type EvalSet } from './evalSet';
-import { imageFromFile } from './images';
+import { ImageFile } from '../../models/imageInput';
 import { UserError } from '../../userError';
 
 export class DatasetError extends UserError {
@@ -61,7 +62,15 @@ export async function imageFolder(path: string, samples: number, seed: number, s
     if (!file || reference === undefined) throw new DatasetError(`${csv} line ${line} lacks a file or a label.`);
     const image = join(folder, file);
     if (!existsSync(image)) throw new DatasetError(`${csv} line ${line}: ${file} does not exist in ${path}.`);
-    items.push({ id: file, input: await imageFromFile(image), reference });
+    // The header only: a file that is not an image fails here, before anything is measured;
+    // decoding is part of each batch's preparation (ImageFile).
+    const { default: sharp } = await import('sharp');
+    try {
+      await sharp(image).metadata();
+    } catch (e) {
+      throw new DatasetError(`${csv} line ${line}: ${file} is not an image (${(e as Error).message}).`);
+    }
+    items.push({ id: file, input: new ImageFile(image), reference });
   }
   return { name: basename(folder), source: folder, items, population: rows.length, seed };
 }

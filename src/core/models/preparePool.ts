@@ -1,0 +1,356 @@
+// Image preparation on every core: workers (one per core but one unless told) that each read, decode,
+// resize and normalise one image at a time (prepareWorker.ts) into the batch, so the main thread
+// only hands out work and the model's calls never wait behind JavaScript loops.
+// Workers are processes of their own by default, as PyTorch's DataLoader workers are: on a
+// 16-core H100 machine, threads of one process stalled each other (sharp's calls took 10x longer
+// at 16 threads than at 1) and preparation stopped at about 450 images/s whatever their number.
+// A process writes its images into the batch's file in memory (/dev/shm where there is one),
+// which this process reads once the batch is complete. Threads (`kind: 'threads'`) write into
+// shared memory, and the one that finishes a batch copies it out (onnxruntime-node does not
+// take shared memory) and hands the copy over without another.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, ftruncateSync, openSync, readFileSync, rmSync, statfsSync, unlinkSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { RawImage } from '@huggingface/transformers';
+import type { PlainImageConfig } from './fastClassifier';
+import { ImageFile } from './imageInput';
+import { PREPARE_WORKER_SOURCE } from './prepareWorker';
+
+/** Milliseconds spent in each step, summed over the images prepared (thread time, not wall time). */
+export interface PrepareSteps {
+  images: number;
+  read: number;
+  decode: number;
+  resize: number;
+  normalise: number;
+}
+
+type Source =
+  | { path: string }
+  | { data: Uint8Array | Uint8ClampedArray; width: number; height: number; channels: number };
+
+type Config = PlainImageConfig & { bytes: boolean };
+type Message =
+  /** To a process: its share of a batch, whose file it writes. */
+  | { id: number; file: string; config: Config; items: { source: Source; offset: number }[] }
+  /** To a thread: one image, and the batch's shared tensor with how many of its images are written (the last writer hands it over). */
+  | {
+      id: number;
+      source: Source;
+      offset: number;
+      config: Config;
+      out: SharedArrayBuffer;
+      written: SharedArrayBuffer;
+      count: number;
+    };
+
+interface Job {
+  id: number;
+  message: Message;
+  resolve(buffer?: ArrayBuffer): void;
+  reject(e: Error): void;
+}
+
+interface Slot {
+  worker: Worker | ChildProcess;
+  jobs: Map<number, Job>;
+}
+
+export type WorkerKind = 'processes' | 'threads';
+
+/**
+ * Where a process's batches go: memory-backed files where the system has room for them (a
+ * container's /dev/shm is often 64 MB), else the temporary folder (the page cache keeps them).
+ */
+function batchFolder(): string {
+  try {
+    const { bavail, bsize } = statfsSync('/dev/shm');
+    if (bavail * bsize >= 1024 ** 3) return '/dev/shm';
+  } catch {
+    // none here
+  }
+  return tmpdir();
+}
+
+const sourceOf = (input: unknown): Source => {
+  if (input instanceof ImageFile) return { path: input.path };
+  const image = input as RawImage;
+  if (!image || !(image.data instanceof Uint8Array || image.data instanceof Uint8ClampedArray))
+    throw new TypeError('An image input must be a RawImage or an ImageFile.');
+  return { data: image.data, width: image.width, height: image.height, channels: image.channels };
+};
+
+export class PreparePool {
+  readonly threads: number;
+  readonly kind: WorkerKind;
+  private batches = 0;
+  private folder: string | undefined;
+  private readonly slots: Slot[] = [];
+  private readonly queue: Job[] = [];
+  private nextId = 0;
+  private closed = false;
+  private readonly totals: PrepareSteps = { images: 0, read: 0, decode: 0, resize: 0, normalise: 0 };
+
+  /**
+   * One worker a core but one, left to the model's calls (at least one worker), processes,
+   * unless told (CARBONLENS_PREPARE_THREADS and CARBONLENS_PREPARE_WORKERS=threads|processes:
+   * diagnostic overrides, for scaling runs).
+   */
+  constructor(
+    threads = Number(process.env.CARBONLENS_PREPARE_THREADS) || Math.max(1, availableParallelism() - 1),
+    kind: WorkerKind = process.env.CARBONLENS_PREPARE_WORKERS === 'threads' ? 'threads' : 'processes',
+  ) {
+    if (!(threads >= 1 && Number.isInteger(threads)))
+      throw new RangeError(`Threads must be a whole number >= 1, not ${threads}.`);
+    this.threads = threads;
+    this.kind = kind;
+  }
+
+  /** The batch's pixel values, NCHW float32, as the processor makes them. */
+  async pixelValues(inputs: readonly unknown[], config: PlainImageConfig): Promise<Float32Array> {
+    return new Float32Array(await this.batch(inputs, config, false));
+  }
+
+  /** The batch's resized RGB bytes, NHWC uint8, for a model that rescales and normalises them itself. */
+  async pixelBytes(inputs: readonly unknown[], config: PlainImageConfig): Promise<Uint8Array> {
+    return new Uint8Array(await this.batch(inputs, config, true));
+  }
+
+  private async batch(inputs: readonly unknown[], config: PlainImageConfig, bytes: boolean): Promise<ArrayBuffer> {
+    if (this.closed) throw new Error('The preparation workers were closed.');
+    const size = 3 * config.width * config.height * (bytes ? 1 : 4);
+    const sources = inputs.map(sourceOf);
+    const job = { ...config, bytes };
+    const at = (b: number) => (b * size) / (bytes ? 1 : 4);
+    if (this.kind === 'processes') {
+      this.folder ??= batchFolder();
+      const file = join(this.folder, `carbonlens-batch-${process.pid}-${this.batches++}`);
+      const length = inputs.length * size;
+      const fd = openSync(file, 'w');
+      try {
+        ftruncateSync(fd, length);
+      } finally {
+        closeSync(fd);
+      }
+      let handed = false;
+      try {
+        // One message per worker a batch, not per image: this thread's time goes to the model.
+        const shares = Math.min(this.threads, sources.length);
+        const done = Array.from({ length: shares }, (_, k) =>
+          this.submit((id) => ({
+            id,
+            file,
+            config: job,
+            items: sources.flatMap((source, b) => (b % shares === k ? [{ source, offset: at(b) }] : [])),
+          })),
+        );
+        this.dispatch();
+        await Promise.all(done);
+        // A thread reads the file into memory of its own, hands that over without a copy, and
+        // removes the file: reading it here took this thread most of its time (0.85 at 16 workers).
+        handed = true;
+        return await this.readBatch(file, length);
+      } finally {
+        if (!handed) unlinkSync(file);
+      }
+    }
+    const out = new SharedArrayBuffer(inputs.length * size);
+    const written = new SharedArrayBuffer(4);
+    const count = sources.length;
+    const done = sources.map((source, b) =>
+      this.submit((id) => ({ id, source, out, written, count, offset: at(b), config: job })),
+    );
+    this.dispatch();
+    // onnxruntime-node refuses a tensor over shared memory ("Invalid argument"): the thread that
+    // writes the batch's last image copies it into memory of its own and hands that over, with
+    // no help from this thread (which onnxruntime-node's runs block) and no copy here.
+    return (await Promise.all(done)).find((b) => b !== undefined)!;
+  }
+
+  private reader: Worker | undefined;
+  private readonly reads = new Map<number, { file: string; resolve(b: ArrayBuffer): void; reject(e: Error): void }>();
+
+  private readBatch(file: string, length: number): Promise<ArrayBuffer> {
+    if (!this.reader) {
+      const reader = new Worker(READER_SOURCE, { eval: true });
+      reader.on('message', (m: { id: number; buffer?: ArrayBuffer; error?: string }) => {
+        const read = this.reads.get(m.id);
+        this.reads.delete(m.id);
+        if (this.reads.size === 0) reader.unref();
+        if (m.buffer) read?.resolve(m.buffer);
+        else read?.reject(new Error(`Reading a prepared batch failed: ${m.error}`));
+      });
+      reader.on('error', (e) => {
+        for (const read of this.reads.values()) read.reject(e);
+        this.reads.clear();
+        this.reader = undefined;
+      });
+      this.reader = reader;
+    }
+    const id = this.nextId++;
+    this.reader.ref();
+    this.reader.postMessage({ id, file, length });
+    return new Promise((resolve, reject) => this.reads.set(id, { file, resolve, reject }));
+  }
+
+  private submit(message: (id: number) => Message): Promise<ArrayBuffer | undefined> {
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      this.queue.push({ id, message: message(id), resolve, reject });
+    });
+  }
+
+  /** Where the time went so far (thread milliseconds per step, summed). */
+  steps(): PrepareSteps {
+    return { ...this.totals };
+  }
+
+  /** The workers' peak resident memory, summed (Linux: /proc; undefined elsewhere or for threads). */
+  workersPeakRssBytes(): number | undefined {
+    if (this.kind !== 'processes' || process.platform !== 'linux') return undefined;
+    let total = 0;
+    for (const { worker } of this.slots) {
+      try {
+        const hwm = readFileSync(`/proc/${(worker as ChildProcess).pid}/status`, 'utf8').match(/^VmHWM:\s+(\d+) kB/m);
+        total += Number(hwm?.[1] ?? 0) * 1024;
+      } catch {
+        // gone already
+      }
+    }
+    return total;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const pending = [...this.queue.splice(0), ...this.slots.flatMap((s) => [...s.jobs.values()])];
+    for (const job of pending) job.reject(new Error('The preparation workers were closed.'));
+    await this.reader?.terminate();
+    for (const read of this.reads.values()) {
+      read.reject(new Error('The preparation workers were closed.'));
+      rmSync(read.file, { force: true }); // the reader may have gone before removing it
+    }
+    this.reads.clear();
+    await Promise.all(
+      this.slots.splice(0).map(async ({ worker }) => {
+        if (worker instanceof Worker) await worker.terminate();
+        else if (worker.exitCode === null && worker.signalCode === null) {
+          const gone = new Promise((r) => worker.once('exit', r));
+          ref(worker, true); // until it has gone
+          worker.kill();
+          await gone;
+        }
+      }),
+    );
+  }
+
+  /**
+   * Every waiting image to the least busy thread at once: onnxruntime-node runs a model on this
+   * thread, blocking it, and the threads must have their work before that.
+   */
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      let slot = this.slots.reduce<Slot | undefined>((a, s) => (!a || s.jobs.size < a.jobs.size ? s : a), undefined);
+      if ((!slot || slot.jobs.size > 0) && this.slots.length < this.threads) slot = this.start();
+      if (!slot) break;
+      const job = this.queue.shift()!;
+      slot.jobs.set(job.id, job);
+      ref(slot.worker, true); // busy: this process waits for it
+      if (slot.worker instanceof Worker) slot.worker.postMessage(job.message);
+      else slot.worker.send(job.message);
+    }
+  }
+
+  private start(): Slot {
+    const sharp = require.resolve('sharp');
+    const worker =
+      this.kind === 'threads'
+        ? new Worker(PREPARE_WORKER_SOURCE, { eval: true, workerData: { sharp } })
+        : spawn(process.execPath, ['-e', PREPARE_WORKER_SOURCE], {
+            stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+            serialization: 'advanced',
+            env: { ...process.env, CARBONLENS_SHARP: sharp },
+          });
+    const slot: Slot = { worker, jobs: new Map() };
+    const fail = (e: Error) => {
+      const index = this.slots.indexOf(slot);
+      if (index >= 0) this.slots.splice(index, 1);
+      for (const job of slot.jobs.values()) job.reject(e);
+      slot.jobs.clear();
+      if (!this.closed) this.dispatch();
+    };
+    worker.on(
+      'message',
+      (m: { id: number; ms?: Omit<PrepareSteps, 'images'>; images?: number; buffer?: ArrayBuffer; error?: string }) => {
+        const job = slot.jobs.get(m.id);
+        if (!job) return;
+        slot.jobs.delete(m.id);
+        if (slot.jobs.size === 0) ref(worker, false); // idle workers never keep this process alive
+        if (m.error !== undefined) job.reject(new Error(`Preparing an image failed: ${m.error}`));
+        else {
+          this.totals.images += m.images ?? 1;
+          for (const k of ['read', 'decode', 'resize', 'normalise'] as const) this.totals[k] += m.ms![k];
+          job.resolve(m.buffer);
+        }
+        this.dispatch();
+      },
+    );
+    worker.on('error', fail);
+    worker.on('exit', (code: number | null) => {
+      if (slot.jobs.size > 0) fail(new Error(`A preparation worker stopped (exit code ${code}).`));
+    });
+    this.slots.push(slot);
+    return slot;
+  }
+}
+
+/** A worker keeps this process alive only while it holds work. */
+function ref(worker: Worker | ChildProcess, on: boolean): void {
+  if (worker instanceof Worker) {
+    if (on) worker.ref();
+    else worker.unref();
+    return;
+  }
+  const channel = worker.channel as { ref(): void; unref(): void } | undefined;
+  if (on) {
+    worker.ref();
+    channel?.ref();
+  } else {
+    worker.unref();
+    channel?.unref();
+  }
+}
+
+/** The thread that reads a finished batch's file into memory of its own, hands it over, and removes the file. */
+const READER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { closeSync, openSync, readSync, unlinkSync } = require('node:fs');
+// The file is closed and removed before the batch is handed over: its owner may end this thread
+// as soon as it has the batch.
+parentPort.on('message', ({ id, file, length }) => {
+  let buffer;
+  let error;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      buffer = new ArrayBuffer(length);
+      let at = 0;
+      while (at < length) {
+        const n = readSync(fd, new Uint8Array(buffer, at), 0, length - at, at);
+        if (n === 0) throw new Error(file + ' is short.');
+        at += n;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    error = (e && e.message) || String(e);
+  }
+  try {
+    unlinkSync(file);
+  } catch {}
+  if (error === undefined) parentPort.postMessage({ id, buffer }, [buffer]);
+  else parentPort.postMessage({ id, error });
+});
+`;

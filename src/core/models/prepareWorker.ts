@@ -1,0 +1,151 @@
+// The code each preparation worker runs, a process of its own or a thread (preparePool.ts starts
+// it from this text, so it travels inside every bundle and needs no file of its own): one image
+// at a time, read, decoded as
+// transformers.js's RawImage.read decodes it in Node (sharp: header, EXIF rotation, raw pixels,
+// the header's channel count), made RGB as its processor does, resized as its processor resizes
+// (sharp's affine bilinear map), rescaled and normalised into the batch's shared float32 tensor
+// (NCHW) at the image's offset, or, with config.bytes, the resized RGB bytes as they are (NHWC,
+// for a model that normalises them itself). It answers each message with how long each step took.
+//
+// Message in, to a process: { id, file (the batch's file), config: PlainImageConfig & { bytes },
+//               items: [{ source: { path } | { data, width, height, channels }, offset }] }
+//               (its share of the batch; offsets in elements: floats, or bytes);
+//             to a thread: { id, source, offset, config, out: SharedArrayBuffer (the batch),
+//               written: SharedArrayBuffer (an Int32 count), count }
+// Message out: { id, ms: { read, decode, resize, normalise }, images?, buffer? (the batch, from
+//               the thread that wrote its last image) } or { id, error }
+
+export const PREPARE_WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { closeSync, openSync, readFileSync, writeSync } = require('node:fs');
+// A thread (worker_threads) or a process of its own (child_process, an IPC channel).
+const port = parentPort || { on: (event, f) => process.on(event, f), postMessage: (m) => process.send(m) };
+if (!parentPort) process.on('disconnect', () => process.exit(0)); // its owner is gone
+const sharp = require(workerData ? workerData.sharp : process.env.CARBONLENS_SHARP);
+// One libvips thread per image: the workers are the parallelism, not each image's. No cache of
+// operations and their images: each image is read once (it held 50 MB in each worker).
+sharp.concurrency(1);
+sharp.cache(false);
+
+// RawImage's channel conversions (transformers.js src/utils/image.js), on the same clamped bytes.
+function toChannels(img, n) {
+  if (img.channels === n) return img;
+  const pixels = img.width * img.height;
+  const out = new Uint8ClampedArray(pixels * n);
+  const d = img.data;
+  const c = img.channels;
+  if (n === 1) {
+    if (c !== 3 && c !== 4) throw new Error('Conversion failed due to unsupported number of channels: ' + c);
+    for (let p = 0; p < pixels; p++)
+      out[p] = Math.round(0.2989 * d[p * c] + 0.587 * d[p * c + 1] + 0.114 * d[p * c + 2]);
+  } else if (n === 3 || n === 4) {
+    if (c !== 1 && c !== 3 && c !== 4) throw new Error('Conversion failed due to unsupported number of channels: ' + c);
+    for (let p = 0; p < pixels; p++) {
+      for (let k = 0; k < 3; k++) out[p * n + k] = d[p * c + (c === 1 ? 0 : k)];
+      if (n === 4) out[p * n + 3] = c === 4 ? d[p * c + 3] : 255;
+    }
+  } else throw new Error('Unsupported number of channels: ' + n);
+  return { data: out, width: img.width, height: img.height, channels: n };
+}
+
+async function decode(bytes) {
+  const img = sharp(bytes);
+  const { channels } = await img.metadata();
+  const { data, info } = await img.rotate().raw().toBuffer({ resolveWithObject: true });
+  const image = { data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: info.channels };
+  return channels !== undefined && channels !== info.channels ? toChannels(image, channels) : image;
+}
+
+// 8-bit RGB files (most photos and PNGs) decode and resize in one libvips pipeline: the same
+// pixels as decoding, then resizing the raw image (tested), without the decoded copy between.
+const fusable = (m) => m.channels === 3 && m.depth === 'uchar' && !m.hasAlpha && m.space === 'srgb';
+
+const resize = (img, width, height, config) =>
+  img.affine([config.width / width, 0, 0, config.height / height], { interpolator: 'bilinear' }).raw().toBuffer();
+
+async function prepare({ source, out, file, offset, config }) {
+  const t0 = performance.now();
+  const bytes = source.path === undefined ? undefined : readFileSync(source.path);
+  const t1 = performance.now();
+  let rgb;
+  let t2;
+  const img = bytes && sharp(bytes);
+  const meta = img && (await img.metadata());
+  if (meta && fusable(meta)) {
+    const turned = (meta.orientation || 1) >= 5;
+    const [width, height] = turned ? [meta.height, meta.width] : [meta.width, meta.height];
+    rgb =
+      width === config.width && height === config.height
+        ? await img.rotate().raw().toBuffer()
+        : await resize(img.rotate(), width, height, config);
+    t2 = performance.now(); // decode and resize as one step: counted as decoding
+  } else {
+    const image = toChannels(bytes ? await decode(bytes) : source, 3);
+    t2 = performance.now();
+    rgb = image.data;
+    if (image.width !== config.width || image.height !== config.height)
+      rgb = await resize(
+        sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), {
+          raw: { width: image.width, height: image.height, channels: 3 },
+        }),
+        image.width,
+        image.height,
+        config,
+      );
+  }
+  const plane = config.width * config.height;
+  if (rgb.length !== plane * 3) throw new Error('Resized to ' + rgb.length / 3 + ' pixels, expected ' + plane + '.');
+  const t3 = performance.now();
+  let tensor = rgb; // normalised on the model's device (byteInput.ts): the bytes as they are, NHWC
+  if (!config.bytes) {
+    tensor = out ? new Float32Array(out, offset * 4, 3 * plane) : new Float32Array(3 * plane);
+    for (let ch = 0; ch < 3; ch++) {
+      const scale = config.rescale / config.std[ch];
+      const shift = config.mean[ch] / config.std[ch];
+      const o = ch * plane;
+      for (let p = 0; p < plane; p++) tensor[o + p] = rgb[3 * p + ch] * scale - shift;
+    }
+  }
+  if (out && config.bytes) new Uint8Array(out, offset, 3 * plane).set(rgb);
+  if (!out) {
+    // A process: the batch is a file in memory (/dev/shm) its owner reads once all are written.
+    const fd = openSync(file, 'r+');
+    try {
+      writeSync(fd, new Uint8Array(tensor.buffer, tensor.byteOffset, tensor.byteLength), 0, tensor.byteLength, offset * (config.bytes ? 1 : 4));
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return { read: t1 - t0, decode: t2 - t1, resize: t3 - t2, normalise: performance.now() - t3 };
+}
+
+// Threads: the batch out of shared memory into memory of its own, handed over without a copy,
+// by the thread that writes its last image. Processes: their owner reads the file.
+function finish(job, ms) {
+  if (!job.out || Atomics.add(new Int32Array(job.written), 0, 1) + 1 < job.count) return port.postMessage({ id: job.id, ms });
+  const buffer = new ArrayBuffer(job.out.byteLength);
+  new Uint8Array(buffer).set(new Uint8Array(job.out));
+  parentPort.postMessage({ id: job.id, ms, buffer }, [buffer]);
+}
+
+// A process's message holds its share of a batch (items); a thread's, one image.
+async function prepareAll(job) {
+  const ms = { read: 0, decode: 0, resize: 0, normalise: 0 };
+  for (const item of job.items) {
+    const one = await prepare({ source: item.source, offset: item.offset, file: job.file, config: job.config });
+    for (const k in ms) ms[k] += one[k];
+  }
+  return ms;
+}
+
+// One message at a time, in the order given.
+let chain = Promise.resolve();
+port.on('message', (job) => {
+  chain = chain.then(() =>
+    (job.items ? prepareAll(job) : prepare(job)).then(
+      (ms) => (job.items ? port.postMessage({ id: job.id, ms, images: job.items.length }) : finish(job, ms)),
+      (e) => port.postMessage({ id: job.id, error: (e && e.message) || String(e) }),
+    ),
+  );
+});
+`;
