@@ -335,7 +335,8 @@ export class AdvisorController extends Disposable {
     const md = new vscode.MarkdownString('', true);
     md.isTrusted = { enabledCommands: ['carbonlens.compareModels', 'carbonlens.showPanel'] };
     const s = f.suggestion;
-    md.appendMarkdown(`**CarbonLens**: ${f.message}\n\n`);
+    // The diagnostic's sentence is already in the same hover, above: only the evidence here.
+    md.appendMarkdown('**CarbonLens**\n\n');
     if (s.kind === 'model') {
       md.appendMarkdown(
         `Evidence: ${s.evidence === 'measured-here' ? '**measured on this machine**' : '**published**'} (quality within ${s.tolerancePercent}%)\n\n`,

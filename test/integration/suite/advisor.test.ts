@@ -94,13 +94,17 @@ describe('CarbonLens advisor in the editor', function () {
   it('shows the evidence and its sources on hover', async () => {
     const uri = vscode.Uri.joinPath(folder(), 'deploy.yaml');
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
-    await diagnostics(uri, 2);
+    const diags = await diagnostics(uri, 2);
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
       'vscode.executeHoverProvider',
       uri,
       new vscode.Position(1, 12),
     );
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    // VS Code shows the diagnostic's sentence in the same hover: ours does not say it again.
+    const here = diags.find((d) => d.range.contains(new vscode.Position(1, 12)));
+    assert.ok(here, 'a diagnostic under the hover');
+    assert.ok(!text.includes(here.message), text);
     assert.match(text, /Evidence: \*\*published\*\*/);
     assert.match(text, /top-1 accuracy %: 68 for google\/vit-base-patch16-224 vs 61 for google\/vit-base-patch16-384/);
     assert.match(text, /69% less energy in the study/);
