@@ -11,6 +11,22 @@ import { makeImageClassifier } from '../fixtures/tiny-models/make.mjs';
 import { DataType, model, node, valueInfo } from '../fixtures/tiny-models/onnx.mjs';
 import { BYTE_INPUT, withByteInput } from '../../src/core/models/byteInput';
 
+type Classify<T> = (images: T[], options: { top_k: number }) => Promise<unknown>;
+
+/** Both classifiers give the same top-10 labels, in order, and scores within 1e-5. */
+async function assertSameAnswers<T>(reference: Classify<T>, ours: Classify<T>, images: T[]): Promise<void> {
+  const [a, b] = [await reference(images, { top_k: 10 }), await ours(images, { top_k: 10 })] as {
+    label: string;
+    score: number;
+  }[][][];
+  assert.deepEqual(
+    b.map((r) => r.map((x) => x.label)),
+    a.map((r) => r.map((x) => x.label)),
+  );
+  for (const [i, r] of b.entries())
+    for (const [j, x] of r.entries()) assert.ok(Math.abs(x.score - a[i]![j]!.score) < 1e-5);
+}
+
 describe('image classification without the per-image processor', { timeout: 120_000 }, () => {
   it('takes only the plain processors: a fixed-size bilinear resize, rescale and normalize', () => {
     const vit = {
@@ -125,16 +141,7 @@ describe('image classification without the per-image processor', { timeout: 120_
     assert.deepEqual(left, [], 'no batch file left behind');
 
     const ours = await transformersPipeline('image-classification', folder, 'cpu', 'fp32');
-    const [a, b] = [await reference(images, { top_k: 10 }), await ours(images, { top_k: 10 })] as {
-      label: string;
-      score: number;
-    }[][][];
-    assert.deepEqual(
-      b.map((r) => r.map((x) => x.label)),
-      a.map((r) => r.map((x) => x.label)),
-    );
-    for (const [i, r] of b.entries())
-      for (const [j, x] of r.entries()) assert.ok(Math.abs(x.score - a[i]![j]!.score) < 1e-5);
+    await assertSameAnswers(reference, ours, images);
     await ours.dispose();
   });
 
@@ -227,16 +234,7 @@ describe('image classification without the per-image processor', { timeout: 120_
           3,
         ),
       ];
-      const [a, b] = [await reference(images, { top_k: 10 }), await ours(images, { top_k: 10 })] as {
-        label: string;
-        score: number;
-      }[][][];
-      assert.deepEqual(
-        b.map((r) => r.map((x) => x.label)),
-        a.map((r) => r.map((x) => x.label)),
-      );
-      for (const [i, r] of b.entries())
-        for (const [j, x] of r.entries()) assert.ok(Math.abs(x.score - a[i]![j]!.score) < 1e-5);
+      await assertSameAnswers(reference, ours, images);
     } finally {
       await ours.dispose();
       await reference.dispose();
