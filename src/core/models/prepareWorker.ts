@@ -23,6 +23,10 @@ const { closeSync, openSync, readFileSync, writeSync } = require('node:fs');
 // A thread (worker_threads) or a process of its own (child_process, an IPC channel).
 const port = parentPort || { on: (event, f) => process.on(event, f), postMessage: (m) => process.send(m) };
 if (!parentPort) process.on('disconnect', () => process.exit(0)); // its owner is gone
+// A process yields the CPU to its owner, whose thread feeds the model's device: under full load a
+// starved feeder idles the GPU, which costs more than a slower preparation (nice 10; lowering a
+// process's own priority needs no privilege).
+if (!parentPort) try { require('node:os').setPriority(10); } catch {}
 const sharp = require(workerData ? workerData.sharp : process.env.CARBONLENS_SHARP);
 // One libvips thread per image: the workers are the parallelism, not each image's. No cache of
 // operations and their images: each image is read once (it held 50 MB in each worker).
