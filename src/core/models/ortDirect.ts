@@ -462,7 +462,7 @@ export class OrtDirect {
       const pointer = koffi.decode(api, index * 8, 'void *');
       this.fn[name as (typeof API_ORDER)[number]] = koffi.decode(
         pointer,
-        koffi.proto(`Ort_${name}`, result, args as Parameters<typeof koffi.proto>[2]),
+        koffi.proto(`Ort_${name}`, result, args as never),
       ) as Fn;
     }
     const env: [Ptr] = [null];

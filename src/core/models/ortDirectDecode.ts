@@ -5,7 +5,14 @@
 // inputs input_ids, attention_mask, optional position_ids (and num_logits_to_keep, fed 1),
 // past_key_values.N.key/value; outputs logits, present.N.key/value. As in transformers.js, the
 // first step's pasts are zero-length.
-import { ELEMENT, elementName, type OrtDevice, type OrtDirect, type OrtDirectSession, type OrtTensor } from './ortDirect';
+import {
+  ELEMENT,
+  elementName,
+  type OrtDevice,
+  type OrtDirect,
+  type OrtDirectSession,
+  type OrtTensor,
+} from './ortDirect';
 
 export interface DecodeOptions {
   maxNewTokens: number;
