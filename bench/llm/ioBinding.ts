@@ -67,7 +67,8 @@ interface OrtTensorLike {
 
 /** argmax of the last row of [1, S, V] logits, whatever array onnxruntime-node handed back. */
 function lastArgmax(logits: OrtTensorLike): number {
-  const [, s, v] = logits.dims as [number, number, number];
+  const v = logits.dims[logits.dims.length - 1]!;
+  const s = logits.dims.reduce((a, b) => a * b, 1) / v; // rows: the last one is the last position
   const data = logits.data;
   if (data instanceof Float32Array || data instanceof Uint16Array) return argmaxRow(data, s - 1, v);
   const row = data as ArrayLike<number>; // Float16Array where the runtime has one
@@ -134,17 +135,23 @@ async function sessionRun(): Promise<{ decode: Decode; close: () => Promise<void
   return { decode, close: () => session.release() };
 }
 
+let ortVersion: string | undefined;
+
 /** The cache bound on the device between steps (onnxruntime's C API). */
 async function ioBinding(): Promise<{ decode: Decode; close: () => Promise<void> }> {
   const ort = loadOrt();
   const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, number>;
+  ortVersion = ort.version;
   const decoder = DirectDecoder.open(ort, file, device, {
     kvHeads: config.num_key_value_heads ?? config.num_attention_heads,
     headDim: config.head_dim ?? (config.hidden_size! / config.num_attention_heads! || undefined),
   });
   return {
     decode: async (prompt) => decoder.generate(prompt, { maxNewTokens: maxNew }),
-    close: async () => decoder.release(),
+    close: async () => {
+      decoder.release();
+      ort.close();
+    },
   };
 }
 
@@ -242,7 +249,7 @@ async function main() {
           first_step_ms_median: round(median(first)),
           first_step_ms_mean: round(mean(first)),
           same_tokens_as_session_run: reference ? JSON.stringify(tokens) === JSON.stringify(reference) : null,
-          onnxruntime: mode === 'io-binding' ? loadOrt().version : undefined,
+          onnxruntime: mode === 'io-binding' ? ortVersion : undefined,
         }),
       );
     } finally {

@@ -161,7 +161,9 @@ export class DirectDecoder {
         const { dims } = logits.info();
         const view = logits.cpuView();
         if (view instanceof BigInt64Array) throw new Error('int64 logits');
-        const token = argmaxRow(view, dims[1]! - 1, dims[2]!);
+        // [batch, positions, vocabulary], or [batch, vocabulary] where the file keeps the last position only.
+        const width = dims[dims.length - 1]!;
+        const token = argmaxRow(view, view.length / width - 1, width);
         drop(logits);
         for (const [, value] of feeds) drop(value);
         for (const value of pasts.values()) drop(value);
