@@ -147,7 +147,7 @@ async function ioBinding(): Promise<{ decode: Decode; close: () => Promise<void>
     headDim: config.head_dim ?? (config.hidden_size! / config.num_attention_heads! || undefined),
   });
   return {
-    decode: async (prompt) => decoder.generate(prompt, { maxNewTokens: maxNew }),
+    decode: (prompt) => decoder.generate(prompt, { maxNewTokens: maxNew }),
     close: async () => {
       decoder.release();
       ort.close();

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadOrt, OrtCallError, ortLibraryPath, type OrtDirect } from '../../src/core/models/ortDirect';
+import { ioBindingTextGenerator } from '../../src/core/models/ioBindingPipeline';
 import { argmaxRow, DirectDecoder } from '../../src/core/models/ortDirectDecode';
 import { makeImageClassifier, makeTextGenerator } from '../fixtures/tiny-models/make.mjs';
 
@@ -89,7 +90,7 @@ describe('onnxruntime through its C API (IO binding)', { timeout: 120_000 }, () 
           data: BigInt64Array;
         };
         const expected = [...out.data].map(Number).slice(promptIds.length);
-        const got = decoder.generate(promptIds, { maxNewTokens: 12, eosTokenIds: [1] });
+        const got = await decoder.generate(promptIds, { maxNewTokens: 12, eosTokenIds: [1] });
         assert.deepEqual(got.tokens, expected, prompt);
         assert.equal(got.stepMs.length, got.tokens.length);
         compared += expected.length;
@@ -98,6 +99,46 @@ describe('onnxruntime through its C API (IO binding)', { timeout: 120_000 }, () 
     } finally {
       decoder.release();
       await model.dispose();
+    }
+  });
+  it('shares one library and env between holders: closing one hold leaves the others working', () => {
+    const second = loadOrt();
+    assert.equal(second, ort);
+    second.close();
+    const t = ort.tensor(1, [1], Float32Array.of(2));
+    try {
+      assert.deepEqual([...t.cpuView()], [2]);
+    } finally {
+      t.release();
+    }
+  });
+
+  it("answers as transformers.js's text-generation pipeline does, and shows each step to a forward listener (tiny decoder, CPU)", async () => {
+    const { pipeline, env } = await import('@huggingface/transformers');
+    env.allowRemoteModels = false;
+    env.localModelPath = root;
+    const plain = await pipeline('text-generation', 'tiny-llama', { device: 'cpu', dtype: 'fp32' });
+    const ours = await ioBindingTextGenerator(folder, 'cpu', 'fp32');
+    const steps: number[] = [];
+    ours.onForward!(async (inputs) => {
+      steps.push(inputs.input_ids!.dims[1]!);
+    });
+    try {
+      for (const return_full_text of [false, true]) {
+        const options = { max_new_tokens: 8, do_sample: false, return_full_text };
+        for (const prompt of ['Question: the cat sat\nAnswer:', 'Question: a b c d e f g h\nAnswer:']) {
+          steps.length = 0;
+          const expected = (await plain(prompt, options)) as { generated_text: string }[];
+          const got = (await ours([prompt], options)) as { generated_text: string }[][];
+          assert.equal(got[0]![0]!.generated_text, expected[0]!.generated_text);
+          assert.ok(steps[0]! > 1, "the prompt's pass first");
+          assert.ok(steps.length > 1 && steps.slice(1).every((n) => n === 1), 'then one token a step');
+        }
+      }
+      await assert.rejects(ours(['x'], { do_sample: true }), /greedy only/);
+    } finally {
+      await plain.dispose();
+      await ours.dispose();
     }
   });
 });

@@ -640,9 +640,16 @@ export class OrtDirect {
     }
   }
 
-  /** Releases the memory infos and the env (the library stays loaded: onnxruntime-node may share it). */
+  /** Holders of this instance (loadOrt counts them; close releases with the last). */
+  users = 0;
+
+  /**
+   * Lets go of one loadOrt's hold; the last releases the memory infos and the env (the library
+   * stays loaded: onnxruntime-node may share it).
+   */
   close(): void {
     if (this.closed) return;
+    if (--this.users > 0) return;
     for (const info of this.memory.values()) this.fn.ReleaseMemoryInfo!(info);
     this.memory.clear();
     this.fn.ReleaseEnv!(this.env);
@@ -653,11 +660,15 @@ export class OrtDirect {
 
 let loaded: OrtDirect | undefined;
 
-/** The C API of onnxruntime-node's library (or `libraryPath`), loaded once per process. */
+/**
+ * The C API of onnxruntime-node's library (or `libraryPath`), loaded once per process and shared:
+ * each call takes a hold that its caller gives back with close().
+ */
 export function loadOrt(libraryPath = ortLibraryPath()): OrtDirect {
   if (loaded && loaded.libraryPath !== libraryPath)
     throw new Error(`onnxruntime is already loaded from ${loaded.libraryPath}`);
   loaded ??= new OrtDirect(libraryPath);
+  loaded.users++;
   return loaded;
 }
 

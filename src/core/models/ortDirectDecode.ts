@@ -114,8 +114,16 @@ export class DirectDecoder {
     }
   }
 
-  /** Greedy tokens after `prompt` (token ids, batch of one). */
-  generate(prompt: readonly number[], options: DecodeOptions): DecodeResult {
+  /**
+   * Greedy tokens after `prompt` (token ids, batch of one). `beforeStep`, where given, is awaited
+   * before each step with the number of tokens the step feeds (the prompt's, then 1), as a
+   * forward-pass listener is in transformers.js (the harness meters prefill and decode apart by it).
+   */
+  async generate(
+    prompt: readonly number[],
+    options: DecodeOptions,
+    beforeStep?: (inputTokens: number) => Promise<void>,
+  ): Promise<DecodeResult> {
     if (prompt.length === 0) throw new Error('an empty prompt');
     const { ort, session } = this;
     const eos = new Set(options.eosTokenIds ?? []);
@@ -136,6 +144,7 @@ export class DirectDecoder {
       );
       let ids: readonly number[] = prompt;
       for (let step = 0; step < options.maxNewTokens; step++) {
+        if (beforeStep) await beforeStep(ids.length);
         const t0 = performance.now();
         const total = prompt.length + step;
         const feeds: [string, OrtTensor][] = [
