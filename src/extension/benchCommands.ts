@@ -407,12 +407,12 @@ export async function runBenchmarkCommand(
     }
     // The editor's voice, with its own controls: run again with another choice, pick a local folder, a setting.
     const again: BenchmarkArgs = { ...args, task, model, candidate, dataset, device, dtype, samples };
-    const datasetFailed = result.remedy.id === 'hubUnreachable' && result.remedy.params.dataset;
     void showRemedy(
       result.remedy,
       {
         retry: (set) => runBenchmarkCommand(deps, { ...again, ...set }, compare),
-        pickFolder: async () => {
+        pickFolder: async (what) => {
+          const datasetFailed = what === 'dataset';
           const set = SETS[task];
           const chosen = await vscode.window.showOpenDialog({
             canSelectFolders: datasetFailed ? set.folder : true,
