@@ -144,6 +144,11 @@ const ALLOWED: { file: string; words: RegExp; why: string }[] = [
     why: "NVML's field id, the provenance of a power reading, not an environment variable",
   },
   {
+    file: 'package.json',
+    words: /\bCUDA_VISIBLE_DEVICES\b/g,
+    why: "carbonlens.meter.gpus's description: empty, the editor's environment decides which GPUs are metered",
+  },
+  {
     file: 'src/core/models/prepareWorker.ts',
     words: /\bCARBONLENS_SHARP\b/g,
     why: "the worker's own source, a template run as code: it reads the variable its parent sets",
@@ -287,6 +292,27 @@ describe("the editor's voice", { timeout: 30_000 }, () => {
     assert.deepEqual(
       files.flatMap((f) => cliWordsIn(f)),
       [],
+    );
+  });
+
+  it('no setting description, command title or walkthrough step names a flag or an environment variable', () => {
+    const manifest = join(root, 'package.json');
+    const texts: string[] = [];
+    const walk = (v: unknown): void => {
+      if (typeof v === 'string') texts.push(v);
+      else if (v && typeof v === 'object') for (const x of Object.values(v)) walk(x);
+    };
+    walk((JSON.parse(readFileSync(manifest, 'utf8')) as { contributes: unknown }).contributes);
+    const walkthrough = join(root, 'media/walkthrough');
+    for (const f of readdirSync(walkthrough)) texts.push(readFileSync(join(walkthrough, f), 'utf8'));
+    assert.ok(texts.length > 100, `the manifest's texts were found (${texts.length})`);
+    // The same check as the sources', each text as one string.
+    const found = texts.flatMap((t) => cliWordsIn(manifest, JSON.stringify(t)));
+    assert.deepEqual(found, []);
+    assert.equal(
+      cliWordsIn(manifest, JSON.stringify('A mirror (like `HF_ENDPOINT`).')).length,
+      1,
+      'a planted one is found',
     );
   });
 
