@@ -397,6 +397,7 @@ export async function runUiChecks(browser, url, resultsDir, { machineSettings } 
           if (await page.locator('.quick-input-widget').isVisible()) await page.keyboard.press('Escape');
           if (before === undefined) rmSync(machineSettings, { force: true });
           else writeFileSync(machineSettings, before);
+          rmSync(dirname(model), { recursive: true, force: true });
         }
       },
     ],
