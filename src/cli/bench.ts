@@ -92,7 +92,7 @@ export function formatRecord(r: BenchRecord): string[] {
       lines.push(
         `Cleaner    ${cleaner.map((c) => `${c.provider} ${c.region} (${c.location}) ${gramsText(c.gPerItem)}/item, -${c.savingPercent!.toFixed(0)}%`).join('; ')}`,
       );
-  } else lines.push(`Emissions  ${r.emissionsNote}`);
+  } else lines.push(`Emissions  ${r.emissionsNote} Pass --region, --location, --country or --intensity for it.`);
   const outputs = res.outputs ?? [];
   if (outputs.length)
     lines.push(

@@ -9,9 +9,10 @@ import type { Verdict } from '../core/bench/verdict';
 import { resolvePlace } from '../core/carbon/intensity';
 import { isDtype, TASKS, type Task } from '../core/models/tasks';
 import { runCli } from './benchRunner';
-import { datasetCached, hubUnreachable } from '../core/models/offline';
-import { devicesHere, pickDevice, pickDtype, pickModel, pickSamples, rememberModel } from './benchPickers';
+import { datasetCached } from '../core/models/offline';
+import { devicesHere, modelKey, pickDevice, pickDtype, pickModel, pickSamples, rememberModel } from './benchPickers';
 import { messageText } from '../core/messages';
+import { hubOffline, offlineStartItems, startSamples, type StartItem } from './offlineStart';
 import { showRemedy } from './remedies';
 import type { BenchStore } from './benchStore';
 import type { CarbonLensConfig } from './config';
@@ -74,14 +75,6 @@ const TASK_LABELS: Record<Task, string> = {
   'text-generation': 'Text generation, language models (short answers; J per token)',
 };
 
-/** Why the hub cannot be reached now (undefined: it answers), asked when Run Benchmark opens and kept a minute. */
-let hubCheck: { at: number; endpoint: string; why: Promise<string | undefined> } | undefined;
-function hubOffline(endpoint: string): Promise<string | undefined> {
-  if (!hubCheck || hubCheck.endpoint !== endpoint || Date.now() - hubCheck.at > 60_000)
-    hubCheck = { at: Date.now(), endpoint, why: hubUnreachable(endpoint || 'https://huggingface.co') };
-  return hubCheck.why;
-}
-
 /** Whether a task's default set works without the hub: built in, or already downloaded. */
 const setWorksOffline = (task: Task, cache: string) => {
   const id = SETS[task].download;
@@ -90,12 +83,20 @@ const setWorksOffline = (task: Task, cache: string) => {
 
 /**
  * The task. The list appears once the hub has answered or not (3 s at most; the picker is busy
- * meanwhile), so no row moves under the person's choice; offline, each task says whether its set
- * works here, and why not. showQuickPick closes at once on Enter, before the next picker opens.
+ * meanwhile), so no row moves under the person's choice. Offline, its first line says why, and
+ * the rows that run here come first (offlineStart.ts): a model on this machine on a built-in set.
+ * Each task then says whether its set works here, and why not. showQuickPick closes at once on
+ * Enter, before the next picker opens.
  */
-async function pickTask(offline: Promise<string | undefined>, cache: string): Promise<Task | undefined> {
-  const items = offline.then((why) =>
-    TASKS.map((t) => ({
+async function pickTask(
+  offline: Promise<string | undefined>,
+  cache: string,
+  memento: vscode.Memento,
+  compare: boolean,
+): Promise<{ task: Task; start?: { model?: string } } | undefined> {
+  type Item = StartItem & { task?: Task };
+  const items = offline.then((why): Item[] => {
+    const tasks = TASKS.map((t) => ({
       label: TASK_LABELS[t],
       task: t,
       ...(why && {
@@ -103,9 +104,21 @@ async function pickTask(offline: Promise<string | undefined>, cache: string): Pr
           ? '$(check) works offline: its set is built in or downloaded'
           : `its set needs a download, and ${why}: use your own`,
       }),
-    })),
-  );
-  return (await vscode.window.showQuickPick(items, { title: 'CarbonLens: which task?', ignoreFocusOut: true }))?.task;
+    }));
+    if (!why || compare) return tasks;
+    return [
+      { label: `offline: ${why}; what runs here comes first`, kind: vscode.QuickPickItemKind.Separator },
+      ...offlineStartItems(join(cache, 'hub'), (t) => memento.get<string>(modelKey(t))),
+      { label: 'or choose each step', kind: vscode.QuickPickItemKind.Separator },
+      ...tasks,
+    ];
+  });
+  const chosen = await vscode.window.showQuickPick<Item>(items, {
+    title: 'CarbonLens: what to run?',
+    ignoreFocusOut: true,
+  });
+  if (chosen?.start) return { task: chosen.start.task, start: { model: chosen.start.model } };
+  return chosen?.task ? { task: chosen.task } : undefined;
 }
 
 /** Each task's default set, and the kind of file or folder the user's own set is. */
@@ -228,6 +241,25 @@ function untrusted(paths: (string | undefined)[]): string | undefined {
   return path;
 }
 
+/**
+ * A first run that works offline: the model (picked now when the row did not name one) on the
+ * task's built-in set, on auto, the default sample size; the weights asked only when it has several.
+ */
+async function startOffline(
+  deps: BenchDeps,
+  task: Task,
+  named: string | undefined,
+  why: string | undefined,
+): Promise<BenchRecord[] | undefined> {
+  const hubCache = join(deps.store.cache, 'hub');
+  const model = named ?? (await pickModel(task, 'CarbonLens: which model?', deps.memento, why, hubCache));
+  if (!model) return undefined;
+  await rememberModel(deps.memento, task, model);
+  const dtype = task === 'text-generation' ? await pickDtype(task, model, hubCache) : 'fp32';
+  if (!dtype) return undefined;
+  return runBenchmarkCommand(deps, { task, model, device: 'auto', dtype, samples: startSamples(task) });
+}
+
 export async function runBenchmarkCommand(
   deps: BenchDeps,
   args: BenchmarkArgs = {},
@@ -240,10 +272,17 @@ export async function runBenchmarkCommand(
     );
     return undefined;
   }
-  // The hub is asked (3 s at most) while the task is picked: offline, what works here comes first.
-  const offline = args.model ? Promise.resolve(undefined) : hubOffline(deps.config().hubEndpoint);
-  const task = args.task ?? (await pickTask(offline, deps.store.cache));
-  if (!task) return undefined;
+  // The hub is asked (3 s at most, once a session) while the task is picked: offline, what runs here comes first.
+  const offline = args.model
+    ? Promise.resolve(undefined)
+    : hubOffline(deps.config().hubEndpoint, deps.config().hubOffline);
+  let task = args.task;
+  if (!task) {
+    const picked = await pickTask(offline, deps.store.cache, deps.memento, compare);
+    if (!picked) return undefined;
+    if (picked.start) return startOffline(deps, picked.task, picked.start.model, await offline);
+    task = picked.task;
+  }
   // The devices are probed (in a child process) while the person picks the model and the set.
   const devices = args.device ? undefined : devicesHere(deps.cliPath, cliEnvBase(deps));
   const model =
@@ -278,7 +317,9 @@ export async function runBenchmarkCommand(
   const device = args.device ?? (await pickDevice(devices ?? Promise.resolve(undefined)));
   if (!device) return undefined;
   // Language models come in several weights files, the fp32 one often many gigabytes: asked by hand.
-  const dtype = args.dtype ?? (task === 'text-generation' && !args.model ? await pickDtype(task, model) : 'fp32');
+  const dtype =
+    args.dtype ??
+    (task === 'text-generation' && !args.model ? await pickDtype(task, model, join(deps.store.cache, 'hub')) : 'fp32');
   if (!dtype) return undefined;
   if (!isDtype(dtype)) {
     void vscode.window.showErrorMessage(`CarbonLens: unknown dtype ${dtype}.`);
@@ -407,12 +448,12 @@ export async function runBenchmarkCommand(
     }
     // The editor's voice, with its own controls: run again with another choice, pick a local folder, a setting.
     const again: BenchmarkArgs = { ...args, task, model, candidate, dataset, device, dtype, samples };
-    const datasetFailed = result.remedy.id === 'hubUnreachable' && result.remedy.params.dataset;
     void showRemedy(
       result.remedy,
       {
         retry: (set) => runBenchmarkCommand(deps, { ...again, ...set }, compare),
-        pickFolder: async () => {
+        pickFolder: async (what) => {
+          const datasetFailed = what === 'dataset';
           const set = SETS[task];
           const chosen = await vscode.window.showOpenDialog({
             canSelectFolders: datasetFailed ? set.folder : true,

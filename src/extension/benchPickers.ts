@@ -7,13 +7,13 @@ import * as vscode from 'vscode';
 import { sampleChoices, setSize } from '../core/bench/datasets/setSize';
 import type { DeviceHere } from '../core/models/devicesHere';
 import { folderDtypes, isFolder, modelNameProblem } from '../core/models/modelName';
-import { cachedModels } from '../core/models/offline';
+import { cachedDtypes, cachedModels } from '../core/models/offline';
 import { SUGGESTED_MODELS } from '../core/models/suggestedModels';
 import { DEFAULT_SAMPLES, type Dtype, type Task } from '../core/models/tasks';
 
 type ModelItem = vscode.QuickPickItem & { value?: string; browse?: boolean };
 
-const modelKey = (task: Task) => `carbonlens.model.${task}`;
+export const modelKey = (task: Task) => `carbonlens.model.${task}`;
 
 /** The model last benchmarked for a task, remembered in globalState. */
 export const rememberModel = (memento: vscode.Memento, task: Task, model: string) =>
@@ -101,11 +101,12 @@ const DTYPE_DETAIL: Record<string, string> = {
 const DTYPE_ORDER: Dtype[] = ['q4f16', 'q4', 'fp16', 'q8', 'fp32'];
 
 /**
- * The weights to use. A local folder is read first: only the weights it has are offered, and one
- * alone is taken without asking. A hub model offers them all (the download says which it lacks).
+ * The weights to use. A local folder, or a model downloaded before, is read first: only the
+ * weights it has are offered, and one alone is taken without asking. Another hub model offers
+ * them all (the download says which it lacks).
  */
-export async function pickDtype(task: Task, model: string): Promise<Dtype | undefined> {
-  const have = folderDtypes(model, task);
+export async function pickDtype(task: Task, model: string, hubCache?: string): Promise<Dtype | undefined> {
+  const have = folderDtypes(model, task) ?? (hubCache ? cachedDtypes(hubCache, task, model) : undefined);
   const offered = have?.length ? DTYPE_ORDER.filter((d) => have.includes(d)) : DTYPE_ORDER;
   if (offered.length === 1) return offered[0];
   return (

@@ -2,6 +2,7 @@
 // or 13 this explains what it is, asks with the size, and has the CLI fetch the build that
 // matches the machine into the extension's storage (`carbonlens cuda-provider install`).
 // Benchmarks on `auto` then try CUDA first.
+import { showRemedy } from './remedies';
 import * as vscode from 'vscode';
 import { forgetDevices } from './benchPickers';
 import { runCli } from './benchRunner';
@@ -83,7 +84,9 @@ export async function installCudaProviderCommand(deps: CudaCommandDeps): Promise
   if (result.cancelled) return false;
   if (result.code !== 0) {
     const why = result.messages.pop() ?? `exit code ${result.code}`;
-    if (!/no consent/.test(why))
+    if (result.remedy)
+      void showRemedy(result.remedy, {}, ['Open Log']).then((p) => p === 'Open Log' && deps.log.show());
+    else if (!/no consent/.test(why))
       void vscode.window
         .showErrorMessage(`CarbonLens: the CUDA provider was not installed: ${why}`, 'Open Log')
         .then((p) => p && deps.log.show());

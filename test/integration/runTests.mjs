@@ -80,10 +80,13 @@ async function runInCodeServer(workspace, resultsFile, scratch) {
     const host = report('host', r.passed, r.failed);
 
     // 2. What a person sees: status bar, command palette, panel.
-    const ui = await runUiChecks(browser, workbenchUrl(server.url, workspace), resultsDir);
+    const ui = await runUiChecks(browser, workbenchUrl(server.url, workspace), resultsDir, {
+      machineSettings: join(scratch, 'code-server', 'user', 'Machine', 'settings.json'),
+    });
 
     // 3. The README's `npm start`, headless: it serves the workbench and stops cleanly.
-    const start = await runQuickStartCheck();
+    const grep = process.env.CARBONLENS_TEST_GREP;
+    const start = !grep || new RegExp(grep).test('start') ? await runQuickStartCheck() : { passed: 0, failed: 0 };
     return [host, report('ui', ui.passed, ui.failed), report('start', start.passed, start.failed)];
   } finally {
     await browser.close();

@@ -1,8 +1,9 @@
 // What a person sees in the workbench, checked through headless Chromium: each check passes
 // or fails on its own, and a failure leaves a screenshot in out/test-results/.
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { makeImageToText } from '../fixtures/tiny-models/make.mjs';
 
 async function runCommand(page, title) {
@@ -86,7 +87,7 @@ async function waitForAgreement(page, inner) {
   throw new Error(`the panel and the status bar disagree: ${last}`);
 }
 
-export async function runUiChecks(browser, url, resultsDir) {
+export async function runUiChecks(browser, url, resultsDir, { machineSettings } = {}) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   // The panel's CSP is strict (default-src 'none', a nonce for its one script): anything it
   // blocks is a bug in the page, reported by the browser on the console.
@@ -336,6 +337,71 @@ export async function runUiChecks(browser, url, resultsDir) {
       },
     ],
     [
+      'Run Benchmark offline (the hub at a local address where nothing listens): says why, leads with what runs here, a first run in two picks',
+      async () => {
+        // A port just freed: connections to it are refused at once.
+        const probe = createServer();
+        await new Promise((r) => probe.listen(0, '127.0.0.1', r));
+        const port = probe.address().port;
+        await new Promise((r) => probe.close(r));
+        const endpoint = `http://127.0.0.1:${port}`;
+        const before = existsSync(machineSettings) ? readFileSync(machineSettings, 'utf8') : undefined;
+        let settings = {};
+        try {
+          settings = JSON.parse(before ?? '{}');
+        } catch {}
+        const model = join(mkdtempSync(join(tmpdir(), 'cl-ui-offline-')), 'ocr-here');
+        makeImageToText(model);
+        const input = page.locator('.quick-input-widget input');
+        const title = page.locator('.quick-input-widget .quick-input-title');
+        const list = page.locator('.quick-input-widget .quick-input-list');
+        const row = (text) => page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+        try {
+          mkdirSync(dirname(machineSettings), { recursive: true });
+          writeFileSync(machineSettings, JSON.stringify({ ...settings, 'carbonlens.hub.endpoint': endpoint }));
+          // The extension is up (this check may run alone, right after the page loads).
+          await page.locator('.statusbar-item[aria-label^="CarbonLens"]').first().waitFor({ timeout: 60_000 });
+          // Machine settings (the setting is machine-overridable): the server reads the file when it
+          // changes; until then Run Benchmark asks the old hub.
+          const deadline = Date.now() + 30_000;
+          for (;;) {
+            await runCommand(page, 'CarbonLens: Run Benchmark');
+            // The rows come once the hub has answered or not; offline, the first line says why.
+            await title.filter({ hasText: 'what to run?' }).waitFor({ timeout: 10_000 });
+            await row('Image to text, OCR').waitFor({ timeout: 10_000 });
+            if ((await list.textContent())?.includes(`offline: 127.0.0.1:${port} cannot be reached`)) break;
+            await page.keyboard.press('Escape');
+            if (Date.now() > deadline)
+              throw new Error(`the picker never named ${endpoint}: ${await list.textContent()}`);
+            await page.waitForTimeout(500);
+          }
+          const text = await list.textContent();
+          if (!/what runs here comes first/.test(text ?? '')) throw new Error(`the picker does not say why: ${text}`);
+          const first = await page.locator('.quick-input-list .monaco-list-row').first().textContent();
+          if (!first?.includes('works offline'))
+            throw new Error(`the first row is not one that works offline: ${first}`);
+          // Pick 1: a model of yours on the words drawn here. Pick 2: the folder, typed.
+          await input.fill('A model of yours on words drawn here');
+          await row('A model of yours on words drawn here').waitFor();
+          await input.press('Enter');
+          await title.filter({ hasText: /which model\? Offline/ }).waitFor({ timeout: 10_000 });
+          await input.fill(model);
+          await row(model).waitFor();
+          await input.press('Enter');
+          // No third pick: it runs on auto with the default size, and says what it measured.
+          const done = page.locator('.notification-toast', { hasText: /ocr-here.* on \w+: .*\/item/ }).first();
+          await done.waitFor({ timeout: 120_000 });
+          if (await page.locator('.quick-input-widget').isVisible())
+            throw new Error('a picker is open after two picks');
+        } finally {
+          if (await page.locator('.quick-input-widget').isVisible()) await page.keyboard.press('Escape');
+          if (before === undefined) rmSync(machineSettings, { force: true });
+          else writeFileSync(machineSettings, before);
+          rmSync(dirname(model), { recursive: true, force: true });
+        }
+      },
+    ],
+    [
       'the advisor marks a model id in an opened YAML file, with the evidence on hover',
       async () => {
         await page.keyboard.press('Control+P');
@@ -394,7 +460,10 @@ export async function runUiChecks(browser, url, resultsDir) {
 
   let passed = 0;
   let failed = 0;
+  // CARBONLENS_TEST_GREP runs only the checks whose names match, as it does the host's suites.
+  const grep = process.env.CARBONLENS_TEST_GREP && new RegExp(process.env.CARBONLENS_TEST_GREP);
   for (const [i, [name, check]] of checks.entries()) {
+    if (grep && !grep.test(name)) continue;
     try {
       await check();
       passed++;

@@ -554,7 +554,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       spreadPercent = ((sorted[sorted.length - 1].jPerItem - sorted[0].jPerItem) / summary.jPerItem) * 100;
       if (spreadPercent > SPREAD_WARNING_PERCENT)
         warnings.push(
-          `Energy per item varied by ${spreadPercent.toFixed(0)}% across repeats (over ${SPREAD_WARNING_PERCENT}%): close other work, add --repeats or a cool-down before comparing.`,
+          `Energy per item varied by ${spreadPercent.toFixed(0)}% across repeats (over ${SPREAD_WARNING_PERCENT}%): close other work, and measure more repeats or after a cool-down, before comparing.`,
         );
     }
     if (summary.seconds < 1)

@@ -131,7 +131,7 @@ export function benchRecord(args: {
     result: { ...figures, ...(idle && { idleW: idle.powerW }) },
     ...(args.intensity
       ? { emissions: runEmissions(result, args.intensity, args.pue, args.attribution) }
-      : { emissionsNote: 'Location unknown: pass --region, --location, --country or --intensity for gCO2e.' }),
+      : { emissionsNote: 'Location unknown, so no gCO2e.' }),
     machine: {
       os: `${inventory.os.distro} ${inventory.os.release} (${inventory.os.platform} ${inventory.os.arch})`,
       cpu: inventory.cpu.brand,
