@@ -1,0 +1,130 @@
+// GGUF models through llama.cpp (node-llama-cpp's prebuilt builds), as a TaskPipeline of text
+// generation: one prompt at a time, greedy, with the listener told before each forward pass
+// (the prompt's prefill, then one per token), as transformers.js's pipelines tell it, so the
+// harness meters prefill and decode the same way. node-llama-cpp loads on first use only.
+import { failureReason, type ForwardListener, type TaskPipeline } from './runtime';
+import type { GgufInfo } from './gguf';
+import type { Token } from 'node-llama-cpp';
+
+/** The llama.cpp builds node-llama-cpp ships (Metal on macOS). */
+export type LlamaBuild = 'cpu' | 'cuda' | 'vulkan' | 'metal';
+export type LlamaDeviceChoice = 'auto' | LlamaBuild;
+
+export const NODE_LLAMA_CPP = 'node-llama-cpp';
+
+/** How a GGUF model ran: the record's `runtime.engine`. */
+export interface LlamaEngine {
+  name: 'llama.cpp';
+  /** The build that ran it. */
+  build: LlamaBuild;
+  /** node-llama-cpp's version and the llama.cpp release it carries. */
+  binding: string;
+  llamaCpp: string;
+  /** general.file_type's name (Q4_K_M), or why there is none. */
+  quantisation: string;
+  /** Layers on the GPU, of the model's. */
+  gpuLayers?: number;
+  contextSize: number;
+}
+
+export interface LlamaPipeline extends TaskPipeline {
+  engine: LlamaEngine;
+}
+
+type Message = { role: string; content: string };
+
+/**
+ * The model in `info.file` on `choice`: `auto` takes the best build node-llama-cpp finds here
+ * (CUDA, Vulkan, Metal, else the CPU); a named build is the only one tried. Nothing is compiled.
+ */
+export async function llamaPipeline(info: GgufInfo, choice: LlamaDeviceChoice): Promise<LlamaPipeline> {
+  // A computed specifier: esbuild leaves it to Node, which loads the ESM package on first use.
+  const nlc: typeof import('node-llama-cpp') = await import(NODE_LLAMA_CPP);
+  const { getLlama, LlamaLogLevel, resolveChatWrapper } = nlc;
+  let llama: Awaited<ReturnType<typeof getLlama>>;
+  try {
+    llama = await getLlama({
+      gpu: choice === 'auto' ? 'auto' : choice === 'cpu' ? false : choice,
+      build: 'never',
+      logLevel: LlamaLogLevel.error,
+      progressLogs: false,
+      skipDownload: true,
+    });
+  } catch (e) {
+    throw new Error(
+      `llama.cpp's ${choice === 'auto' ? '' : `${choice} `}build cannot load here (${failureReason(e)})${choice === 'auto' || choice === 'cpu' ? '' : ': use --device cpu or auto'}.`,
+    );
+  }
+  const build: LlamaBuild = llama.gpu === false ? 'cpu' : (llama.gpu as LlamaBuild);
+  let model: Awaited<ReturnType<typeof llama.loadModel>> | undefined;
+  let context: Awaited<ReturnType<NonNullable<typeof model>['createContext']>> | undefined;
+  try {
+    model = await llama.loadModel({ modelPath: info.file, ...(build === 'cpu' && { gpuLayers: 0 }) });
+    const contextSize = Math.min(model.trainContextSize, 4096);
+    context = await model.createContext({ contextSize, sequences: 1 });
+  } catch (e) {
+    await context?.dispose().catch(() => undefined);
+    await model?.dispose().catch(() => undefined);
+    await llama.dispose().catch(() => undefined);
+    throw new Error(`llama.cpp (${build}) cannot load ${info.file}: ${failureReason(e)}`);
+  }
+  const m = model;
+  const sequence = context.getSequence();
+  const chat = info.chatTemplate ? resolveChatWrapper(m) : undefined;
+  const bos = m.tokens.bos !== null && m.tokens.shouldPrependBosToken ? [m.tokens.bos] : [];
+  const tokensOf = (input: unknown): Token[] => {
+    if (typeof input === 'string') return [...bos, ...m.tokenize(input)];
+    if (!chat) throw new Error('The model has no chat template (tokenizer.chat_template): give it plain text.');
+    const history = [
+      ...(input as Message[]).map((msg) =>
+        msg.role === 'assistant'
+          ? { type: 'model' as const, response: [msg.content] }
+          : { type: msg.role === 'system' ? ('system' as const) : ('user' as const), text: msg.content },
+      ),
+      { type: 'model' as const, response: [] },
+    ];
+    return chat.generateContextState({ chatHistory: history }).contextText.tokenize(m.tokenizer);
+  };
+  let listener: ForwardListener | undefined;
+  const generate = async (input: unknown, maxNewTokens: number) => {
+    await sequence.clearHistory();
+    const prompt = tokensOf(input);
+    if (listener) await listener({ input_ids: { dims: [1, prompt.length] } });
+    const made: Token[] = [];
+    for await (const token of sequence.evaluate(prompt, { temperature: 0 })) {
+      if (m.isEogToken(token)) break;
+      made.push(token);
+      if (made.length >= maxNewTokens) break;
+      // The next forward pass is this token's: its listener call comes before it.
+      if (listener) await listener({ input_ids: { dims: [1, 1] } });
+    }
+    return m.detokenize(made);
+  };
+  const call = async (inputs: unknown[], options: Record<string, unknown> = {}) => {
+    const max = typeof options.max_new_tokens === 'number' ? options.max_new_tokens : 32;
+    const out: { generated_text: string }[][] = [];
+    for (const input of inputs) out.push([{ generated_text: await generate(input, max) }]);
+    return out;
+  };
+  const gpuLayers = build === 'cpu' ? undefined : m.gpuLayers;
+  return Object.assign(call, {
+    preprocessing: "llama.cpp's tokenizer (the GGUF's vocabulary)",
+    engine: {
+      name: 'llama.cpp' as const,
+      build,
+      binding: `node-llama-cpp ${await nlc.getModuleVersion()}`,
+      llamaCpp: llama.llamaCppRelease.release,
+      quantisation: info.quantisation ?? 'general.file_type absent',
+      ...(gpuLayers !== undefined && { gpuLayers }),
+      contextSize: context.contextSize,
+    },
+    onForward: (l: ForwardListener | undefined) => {
+      listener = l;
+    },
+    dispose: async () => {
+      await context!.dispose().catch(() => undefined);
+      await m.dispose().catch(() => undefined);
+      await llama.dispose().catch(() => undefined);
+    },
+  });
+}
