@@ -9,13 +9,20 @@ import { after, describe, it } from 'node:test';
 import { createHash } from 'node:crypto';
 import { ModelFileError } from '../../src/core/bench/promptFit';
 import { isGgufFile, quantOption, readGguf } from '../../src/core/models/gguf';
-import { llamaPipeline } from '../../src/core/models/llamaRuntime';
+import { llamaPipeline, llamaThreads } from '../../src/core/models/llamaRuntime';
 import { ollamaModelsDir, parseOllamaName, resolveOllama } from '../../src/core/models/ollama';
 import { ggufBytes, tinyLlamaGguf, tinyVocab, writeTinyGguf } from '../support/ggufWriter';
 import { fakeOllamaStore } from '../support/ollamaStore';
 
 const dir = mkdtempSync(join(tmpdir(), 'carbonlens-gguf-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+// One thread: the tiny model's work is too small to share, and the test machines are busy.
+const savedThreads = process.env.CARBONLENS_LLAMA_THREADS;
+process.env.CARBONLENS_LLAMA_THREADS = '1';
+after(() => {
+  if (savedThreads === undefined) delete process.env.CARBONLENS_LLAMA_THREADS;
+  else process.env.CARBONLENS_LLAMA_THREADS = savedThreads;
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe('GGUF header', { timeout: 60_000 }, () => {
   it('reads the architecture, the quantisation, the context and the vocabulary size of the tiny model', () => {
@@ -156,6 +163,7 @@ describe("llama.cpp's CPU build on the tiny GGUF", { timeout: 120_000 }, () => {
       assert.equal(pipe.engine.build, 'cpu');
       assert.equal(pipe.engine.quantisation, 'F32');
       assert.match(pipe.engine.binding, /^node-llama-cpp \d+\.\d+\.\d+/);
+      assert.equal(pipe.engine.threads, 1, 'CARBONLENS_LLAMA_THREADS');
       const passes: number[] = [];
       pipe.onForward!(async (inputs) => {
         passes.push(inputs.input_ids!.dims[1]!);
@@ -187,6 +195,18 @@ describe("llama.cpp's CPU build on the tiny GGUF", { timeout: 120_000 }, () => {
     await assert.rejects(
       llamaPipeline(readGguf(writeTinyGguf(join(dir, 'cuda.gguf'))), 'cuda'),
       /llama\.cpp's cuda build cannot load here .*: use --device cpu or auto/,
+    );
+  });
+});
+
+describe("llama.cpp's threads", { timeout: 10_000 }, () => {
+  it('are one per physical core unless CARBONLENS_LLAMA_THREADS says otherwise, and a bad value is refused', () => {
+    assert.equal(llamaThreads(8, {}), 8);
+    assert.equal(llamaThreads(0, {}), 1);
+    assert.equal(llamaThreads(8, { CARBONLENS_LLAMA_THREADS: '2' }), 2);
+    assert.throws(
+      () => llamaThreads(8, { CARBONLENS_LLAMA_THREADS: 'many' }),
+      /CARBONLENS_LLAMA_THREADS must be a whole number/,
     );
   });
 });

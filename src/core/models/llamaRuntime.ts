@@ -2,7 +2,13 @@
 // generation: one prompt at a time, greedy, with the listener told before each forward pass
 // (the prompt's prefill, then one per token), as transformers.js's pipelines tell it, so the
 // harness meters prefill and decode the same way. node-llama-cpp loads on first use only.
-import { failureReason, type ForwardListener, type TaskPipeline } from './runtime';
+import {
+  failureReason,
+  type DeviceAttempt,
+  type DeviceChoice,
+  type ForwardListener,
+  type TaskPipeline,
+} from './runtime';
 import type { GgufInfo } from './gguf';
 import type { Token } from 'node-llama-cpp';
 
@@ -11,6 +17,9 @@ export type LlamaBuild = 'cpu' | 'cuda' | 'vulkan' | 'metal';
 export type LlamaDeviceChoice = 'auto' | LlamaBuild;
 
 export const NODE_LLAMA_CPP = 'node-llama-cpp';
+
+/** The context CarbonLens gives llama.cpp: the model's, up to this (a 128k context's cache would not fit most GPUs). */
+export const LLAMA_CONTEXT_MAX = 4096;
 
 /** How a GGUF model ran: the record's `runtime.engine`. */
 export interface LlamaEngine {
@@ -25,6 +34,8 @@ export interface LlamaEngine {
   /** Layers on the GPU, of the model's. */
   gpuLayers?: number;
   contextSize: number;
+  /** CPU threads llama.cpp computes with. */
+  threads: number;
 }
 
 export interface LlamaPipeline extends TaskPipeline {
@@ -60,8 +71,8 @@ export async function llamaPipeline(info: GgufInfo, choice: LlamaDeviceChoice): 
   let context: Awaited<ReturnType<NonNullable<typeof model>['createContext']>> | undefined;
   try {
     model = await llama.loadModel({ modelPath: info.file, ...(build === 'cpu' && { gpuLayers: 0 }) });
-    const contextSize = Math.min(model.trainContextSize, 4096);
-    context = await model.createContext({ contextSize, sequences: 1 });
+    const contextSize = Math.min(model.trainContextSize, LLAMA_CONTEXT_MAX);
+    context = await model.createContext({ contextSize, sequences: 1, threads: llamaThreads(llama.cpuMathCores) });
   } catch (e) {
     await context?.dispose().catch(() => undefined);
     await model?.dispose().catch(() => undefined);
@@ -117,6 +128,7 @@ export async function llamaPipeline(info: GgufInfo, choice: LlamaDeviceChoice): 
       quantisation: info.quantisation ?? 'general.file_type absent',
       ...(gpuLayers !== undefined && { gpuLayers }),
       contextSize: context.contextSize,
+      threads: context.currentThreads,
     },
     onForward: (l: ForwardListener | undefined) => {
       listener = l;
@@ -127,4 +139,82 @@ export async function llamaPipeline(info: GgufInfo, choice: LlamaDeviceChoice): 
       await llama.dispose().catch(() => undefined);
     },
   });
+}
+
+/**
+ * llama.cpp's threads: CARBONLENS_LLAMA_THREADS where set, else one per physical core, as
+ * llama.cpp's own tools default. node-llama-cpp's default (every logical core) spins its threads
+ * against each other on a busy machine: a 2-core VM made 1 token/s of a tiny model with 4
+ * threads and over 600 with 1.
+ */
+export function llamaThreads(physicalCores: number, env: NodeJS.ProcessEnv = process.env): number {
+  const set = env.CARBONLENS_LLAMA_THREADS?.trim();
+  if (set) {
+    const n = Number(set);
+    if (!Number.isInteger(n) || n < 1 || n > 1024)
+      throw new RangeError(`CARBONLENS_LLAMA_THREADS must be a whole number from 1 to 1024, not '${set}'.`);
+    return n;
+  }
+  return Math.max(1, physicalCores);
+}
+
+/** --device's choices as llama.cpp's builds: `cuda` is its CUDA build, `webgpu` its Vulkan one. */
+export function llamaDevice(choice: DeviceChoice): LlamaDeviceChoice {
+  if (choice === 'auto' || choice === 'cpu' || choice === 'cuda') return choice;
+  if (choice === 'webgpu') return 'vulkan';
+  if (choice === 'coreml') return 'metal';
+  throw new RangeError(
+    `llama.cpp has no ${choice} build: a GGUF model runs on auto, cpu, cuda, webgpu (Vulkan) or coreml (Metal).`,
+  );
+}
+
+export interface LoadedLlama {
+  pipeline: LlamaPipeline;
+  /** The build that ran it (cpu, cuda, vulkan, metal). */
+  device: LlamaBuild;
+  /** The GGUF's quantisation, in the record's dtype. */
+  dtype: string;
+  attempts: DeviceAttempt[];
+  engine: LlamaEngine;
+}
+
+/**
+ * The model on the build `choice` names, proven by `probe` (one real inference). `auto` is
+ * node-llama-cpp's choice of the builds here; where it falls to the CPU, the attempt says so.
+ */
+export async function loadLlama(
+  info: GgufInfo,
+  choice: DeviceChoice,
+  probe: (p: TaskPipeline) => Promise<void>,
+  load = llamaPipeline,
+): Promise<LoadedLlama> {
+  const wanted = llamaDevice(choice);
+  let pipeline: LlamaPipeline;
+  try {
+    pipeline = await load(info, wanted);
+  } catch (e) {
+    throw new Error(failureReason(e));
+  }
+  try {
+    await probe(pipeline);
+  } catch (e) {
+    await pipeline.dispose().catch(() => undefined);
+    throw new Error(
+      `llama.cpp (${pipeline.engine.build}) loaded ${info.file} but failed on its first prompt: ${failureReason(e)}`,
+    );
+  }
+  const { build } = pipeline.engine;
+  const attempts: DeviceAttempt[] = [
+    ...(wanted === 'auto' && build === 'cpu'
+      ? [
+          {
+            device: 'cuda' as const,
+            ok: false,
+            reason: 'node-llama-cpp found no GPU build of llama.cpp that runs here (CUDA, Vulkan, Metal)',
+          },
+        ]
+      : []),
+    { device: build, ok: true },
+  ];
+  return { pipeline, device: build, dtype: pipeline.engine.quantisation, attempts, engine: pipeline.engine };
 }

@@ -5,12 +5,20 @@ import { HubError, type HubClient, type Snapshot, type SnapshotOptions } from '.
 import { availableDtypes, modelFiles, type Dtype, type ModelKind } from './tasks';
 import { withRemedy } from '../messages';
 import { HUB_ID, listFolder } from './modelName';
+import { normaliseQuant, readGguf, type GgufInfo } from './gguf';
+import { isOllamaId, resolveOllama } from './ollama';
+import { ModelFileError } from '../bench/promptFit';
 
 export interface ResolvedModel {
-  /** The hub id, or the folder as given. */
+  /** The hub id, the folder or GGUF file as given, or ollama:NAME:TAG. */
   id: string;
+  /** The model's folder; for a GGUF model, its file. */
   folder: string;
-  source: 'local' | 'hub';
+  source: 'local' | 'hub' | 'ollama';
+  /** A GGUF model (run by llama.cpp): its header. */
+  gguf?: GgufInfo;
+  /** An Ollama model: its weights' sha256 digest, as its manifest names them. */
+  digest?: string;
   /** For hub models: the commit and whether this run downloaded it. */
   commit?: string;
   from?: Snapshot['from'];
@@ -28,13 +36,44 @@ function dtypeError(model: string, task: ModelKind, dtype: Dtype, files: readonl
   );
 }
 
+/** A .gguf file or an Ollama name: models llama.cpp runs, for text generation. */
+export const isGgufModel = (idOrPath: string) =>
+  isOllamaId(idOrPath) || (idOrPath.toLowerCase().endsWith('.gguf') && !isDirectory(idOrPath));
+
+const isDirectory = (path: string) => existsSync(resolve(path)) && statSync(resolve(path)).isDirectory();
+
+/**
+ * A GGUF file or an Ollama model, its header read: for text generation only, and of the
+ * quantisation `quant` names where one is given.
+ */
+export function resolveGguf(idOrPath: string, task: ModelKind, quant?: string, ollamaDir?: string): ResolvedModel {
+  if (task !== 'text-generation')
+    throw new ModelFileError(
+      `${idOrPath} is a GGUF model, which CarbonLens runs for text-generation (through llama.cpp), not ${task}.`,
+    );
+  const ollama = isOllamaId(idOrPath) ? resolveOllama(idOrPath, ollamaDir) : undefined;
+  const file = ollama?.file ?? resolve(idOrPath);
+  if (!ollama && !existsSync(file)) throw new ModelFileError(`No GGUF file ${idOrPath} on this machine.`);
+  const gguf = readGguf(file);
+  if (quant !== undefined && normaliseQuant(quant) !== gguf.quantisation)
+    throw new ModelFileError(
+      `${ollama?.id ?? idOrPath} is ${gguf.quantisation ?? 'of no stated quantisation (no general.file_type)'}, not ${normaliseQuant(quant)}: ${ollama ? 'pull the tag of that quantisation' : 'give the file of that quantisation'}, or leave --quant out.`,
+    );
+  return ollama
+    ? { id: ollama.id, folder: file, source: 'ollama', gguf, digest: ollama.digest }
+    : { id: idOrPath, folder: file, source: 'local', gguf };
+}
+
 export async function resolveModel(
   idOrPath: string,
   task: ModelKind,
   dtype: Dtype,
   hub: HubClient,
-  options: SnapshotOptions = {},
+  options: SnapshotOptions & { quant?: string } = {},
 ): Promise<ResolvedModel> {
+  if (isGgufModel(idOrPath)) return resolveGguf(idOrPath, task, options.quant);
+  if (options.quant !== undefined)
+    throw new ModelFileError(`--quant is for GGUF models (a .gguf file or ollama:NAME:TAG); ${idOrPath} is neither.`);
   const asPath = resolve(idOrPath);
   if (existsSync(asPath) && statSync(asPath).isDirectory()) {
     const files = listFolder(asPath);
