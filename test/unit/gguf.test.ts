@@ -9,7 +9,7 @@ import { after, describe, it } from 'node:test';
 import { createHash } from 'node:crypto';
 import { ModelFileError } from '../../src/core/bench/promptFit';
 import { isGgufFile, quantOption, readGguf } from '../../src/core/models/gguf';
-import { llamaPipeline, llamaThreads } from '../../src/core/models/llamaRuntime';
+import { importNodeLlamaCpp, llamaPipeline, llamaThreads } from '../../src/core/models/llamaRuntime';
 import { ollamaModelsDir, parseOllamaName, resolveOllama } from '../../src/core/models/ollama';
 import { ggufBytes, tinyLlamaGguf, tinyVocab, writeTinyGguf } from '../support/ggufWriter';
 import { fakeOllamaStore } from '../support/ollamaStore';
@@ -195,6 +195,20 @@ describe("llama.cpp's CPU build on the tiny GGUF", { timeout: 120_000 }, () => {
     await assert.rejects(
       llamaPipeline(readGguf(writeTinyGguf(join(dir, 'cuda.gguf'))), 'cuda'),
       /llama\.cpp's cuda build cannot load here .*: use --device cpu or auto/,
+    );
+  });
+});
+
+describe('node-llama-cpp absent', { timeout: 10_000 }, () => {
+  it('is said to be absent, with where the CLI has it; other failures pass through', async () => {
+    const missing = Object.assign(new Error("Cannot find package 'node-llama-cpp'"), { code: 'ERR_MODULE_NOT_FOUND' });
+    await assert.rejects(
+      importNodeLlamaCpp(() => Promise.reject(missing)),
+      /GGUF models run through llama\.cpp \(node-llama-cpp\), which this copy of CarbonLens does not have/,
+    );
+    await assert.rejects(
+      importNodeLlamaCpp(() => Promise.reject(new Error('bad ELF'))),
+      /^Error: bad ELF$/,
     );
   });
 });

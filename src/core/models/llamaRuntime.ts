@@ -18,6 +18,25 @@ export type LlamaDeviceChoice = 'auto' | LlamaBuild;
 
 export const NODE_LLAMA_CPP = 'node-llama-cpp';
 
+/**
+ * node-llama-cpp, where this copy of CarbonLens has it (the npm package does; the VSIX does not
+ * carry llama.cpp's builds yet), else an error that says so.
+ */
+export async function importNodeLlamaCpp(
+  load: () => Promise<typeof import('node-llama-cpp')> = () => import(NODE_LLAMA_CPP),
+): Promise<typeof import('node-llama-cpp')> {
+  try {
+    return await load();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND')
+      throw new Error(
+        "GGUF models run through llama.cpp (node-llama-cpp), which this copy of CarbonLens does not have (the VSIX does not carry llama.cpp's builds yet): run the CLI from a checkout where `npm ci` installed it (node dist/cli.js bench --model ...).",
+      );
+    throw e;
+  }
+}
+
 /** The context CarbonLens gives llama.cpp: the model's, up to this (a 128k context's cache would not fit most GPUs). */
 export const LLAMA_CONTEXT_MAX = 4096;
 
@@ -50,7 +69,7 @@ type Message = { role: string; content: string };
  */
 export async function llamaPipeline(info: GgufInfo, choice: LlamaDeviceChoice): Promise<LlamaPipeline> {
   // A computed specifier: esbuild leaves it to Node, which loads the ESM package on first use.
-  const nlc: typeof import('node-llama-cpp') = await import(NODE_LLAMA_CPP);
+  const nlc = await importNodeLlamaCpp();
   const { getLlama, LlamaLogLevel, resolveChatWrapper } = nlc;
   let llama: Awaited<ReturnType<typeof getLlama>>;
   try {
