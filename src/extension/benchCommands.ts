@@ -11,6 +11,7 @@ import { isDtype, TASKS, type Task } from '../core/models/tasks';
 import { runCli } from './benchRunner';
 import { datasetCached, hubUnreachable } from '../core/models/offline';
 import { devicesHere, pickDevice, pickDtype, pickModel, pickSamples, rememberModel } from './benchPickers';
+import { isGgufName } from '../core/models/modelName';
 import { messageText } from '../core/messages';
 import { showRemedy } from './remedies';
 import type { BenchStore } from './benchStore';
@@ -278,7 +279,10 @@ export async function runBenchmarkCommand(
   const device = args.device ?? (await pickDevice(devices ?? Promise.resolve(undefined)));
   if (!device) return undefined;
   // Language models come in several weights files, the fp32 one often many gigabytes: asked by hand.
-  const dtype = args.dtype ?? (task === 'text-generation' && !args.model ? await pickDtype(task, model) : 'fp32');
+  // A GGUF model's quantisation is in its file: nothing to choose.
+  const dtype =
+    args.dtype ??
+    (task === 'text-generation' && !args.model && !isGgufName(model) ? await pickDtype(task, model) : 'fp32');
   if (!dtype) return undefined;
   if (!isDtype(dtype)) {
     void vscode.window.showErrorMessage(`CarbonLens: unknown dtype ${dtype}.`);

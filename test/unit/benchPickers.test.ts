@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { devicesHere } from '../../src/core/models/devicesHere';
 import { MANIFEST } from '../../src/core/models/hub';
 import { cachedModels, datasetCached, hubUnreachable } from '../../src/core/models/offline';
-import { folderDtypes, modelNameProblem } from '../../src/core/models/modelName';
+import { folderDtypes, isGgufName, modelNameProblem } from '../../src/core/models/modelName';
 
 describe('Run Benchmark offers only what can work', { timeout: 60_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'carbonlens-pickers-'));
@@ -26,6 +26,17 @@ describe('Run Benchmark offers only what can work', { timeout: 60_000 }, () => {
     assert.match(modelNameProblem('org/a--b') ?? '', /no '--'/);
     assert.match(modelNameProblem(join(dir, 'missing')) ?? '', /No folder/);
     assert.match(modelNameProblem('  ') ?? '', /Type a model id/);
+  });
+
+  it('takes an Ollama name and a .gguf file here, and says what is wrong with either', () => {
+    assert.equal(modelNameProblem('ollama:llama3.2:3b'), undefined);
+    assert.equal(modelNameProblem('ollama:qwen2.5'), undefined);
+    assert.match(modelNameProblem('ollama:../x') ?? '', /not an Ollama model name/);
+    const gguf = join(dir, 'm.gguf');
+    writeFileSync(gguf, 'GGUF');
+    assert.equal(modelNameProblem(gguf), undefined);
+    assert.match(modelNameProblem(join(dir, 'absent.gguf')) ?? '', /No file .*absent\.gguf on this machine/);
+    assert.equal(isGgufName(gguf) && isGgufName('ollama:llama3.2:3b') && !isGgufName('org/name'), true);
   });
 
   it("reads a folder's weights before asking which", () => {

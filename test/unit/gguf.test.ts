@@ -99,6 +99,8 @@ describe("Ollama's store", { timeout: 30_000 }, () => {
     assert.equal(parseOllamaName('ollama:someone/tiny:q4').namespace, 'someone');
     assert.throws(() => parseOllamaName('ollama:../../etc/passwd'), /not an Ollama model name/);
     assert.throws(() => parseOllamaName('ollama:'), /not an Ollama model name/);
+    for (const climbing of ['ollama:../x', 'ollama:x:..', 'ollama:.hidden:1b'])
+      assert.throws(() => parseOllamaName(climbing), /not an Ollama model name/, climbing);
   });
 
   it('finds the store from OLLAMA_MODELS, else in the home folder', () => {
@@ -186,6 +188,34 @@ describe("llama.cpp's CPU build on the tiny GGUF", { timeout: 120_000 }, () => {
       assert.equal(again[0]![0]!.generated_text, text);
     } finally {
       await pipe.dispose();
+    }
+  });
+
+  it("puts a chat through the GGUF's chat template, and refuses a chat for a model without one", async () => {
+    const template =
+      "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}\n{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}";
+    const chat = await llamaPipeline(
+      readGguf(writeTinyGguf(join(dir, 'chat.gguf'), { chatTemplate: template })),
+      'cpu',
+    );
+    const plain = await llamaPipeline(readGguf(writeTinyGguf(join(dir, 'plain.gguf'))), 'cpu');
+    try {
+      const lengths: number[] = [];
+      chat.onForward!(async (inputs) => {
+        if (lengths.length === 0 || inputs.input_ids!.dims[1]! > 1) lengths.push(inputs.input_ids!.dims[1]!);
+      });
+      const messages = [{ role: 'user', content: 'What is two plus two?' }];
+      await chat([messages], { max_new_tokens: 2 });
+      let prompt = 0;
+      plain.onForward!(async (inputs) => {
+        prompt ||= inputs.input_ids!.dims[1]!;
+      });
+      await plain(['What is two plus two?'], { max_new_tokens: 1 });
+      assert.ok(lengths[0]! > prompt, `the template adds its markers (${lengths[0]} > ${prompt} tokens)`);
+      await assert.rejects(plain([messages], { max_new_tokens: 1 }), /has no chat template/);
+    } finally {
+      await chat.dispose();
+      await plain.dispose();
     }
   });
 

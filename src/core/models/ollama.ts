@@ -27,7 +27,8 @@ export const isOllamaId = (id: string) => id.startsWith(OLLAMA_PREFIX);
 export function parseOllamaName(id: string): OllamaName {
   const text = id.startsWith(OLLAMA_PREFIX) ? id.slice(OLLAMA_PREFIX.length) : id;
   const m = NAME.exec(text.trim());
-  if (!m || m[3]!.startsWith('.') || m[3]!.includes('..'))
+  // No part may climb out of the store (`..`) or be hidden (`.x`): each names a folder there.
+  if (!m || [m[2], m[3], m[4]].some((part) => part !== undefined && (part.startsWith('.') || part.includes('..'))))
     throw new ModelFileError(
       `'${id}' is not an Ollama model name: ollama:NAME or ollama:NAME:TAG, as \`ollama list\` shows them (ollama:llama3.2:3b).`,
     );
