@@ -74,8 +74,8 @@ export const BENCH_OPTIONS_HELP = `  --task T            image-classification, i
                       WebGPU, then CPU; or one of cuda, dml, coreml, webgpu, cpu (no fallback)
 ${BENCH_GPU_HELP}
   --dtype D           ${DTYPES.join(', ')} (default fp32), where the model has the file
-  --quant Q           a GGUF model's quantisation (Q4_K_M, Q8_0, F16...), checked against the
-                      file's general.file_type
+  --quant Q           a GGUF model's quantisation (Q4_K_M, Q8_0, F16...): the file of a hub
+                      repository of GGUF files to download, checked against general.file_type
   --samples N         items to measure (default ${Object.entries(DEFAULT_SAMPLES)
     .map(([t, n]) => `${n} for ${t}`)
     .join(', ')})

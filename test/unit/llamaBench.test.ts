@@ -11,7 +11,9 @@ import type { EvalSet } from '../../src/core/bench/datasets/evalSet';
 import { benchRecord } from '../../src/core/bench/record';
 import { Meter } from '../../src/core/energy/meter';
 import type { EnergySource } from '../../src/core/energy/source';
-import type { HubClient } from '../../src/core/models/hub';
+import { HubClient } from '../../src/core/models/hub';
+import { ggufFileFor, quantInName } from '../../src/core/models/modelSource';
+import { startMockHub } from './mockHub';
 import { tinyLlamaGguf, writeTinyGguf } from '../support/ggufWriter';
 import { fakeOllamaStore } from '../support/ollamaStore';
 
@@ -151,6 +153,79 @@ describe('a GGUF model benchmarked through llama.cpp (CPU build)', { timeout: 24
       await assert.rejects(benchmarkModel({ ...request, device: 'dml' }), /llama\.cpp has no dml build/);
     } finally {
       m.close();
+    }
+  });
+});
+
+describe('a hub repository of GGUF files, with --quant', { timeout: 240_000 }, () => {
+  it('reads the quantisation from a file name, and picks the one file of it', () => {
+    assert.equal(quantInName('Qwen2.5-0.5B-Instruct-Q4_K_M.gguf'), 'Q4_K_M');
+    assert.equal(quantInName('qwen2.5-0.5b-instruct-q4_k_s.gguf'), 'Q4_K_S');
+    assert.equal(quantInName('model-f16.gguf'), 'F16');
+    assert.equal(quantInName('model.gguf'), undefined);
+    const files = [
+      'README.md',
+      'm-Q4_K_M.gguf',
+      'm-Q8_0.gguf',
+      'big-Q6_K-00001-of-00002.gguf',
+      'big-Q6_K-00002-of-00002.gguf',
+    ];
+    assert.equal(ggufFileFor('org/m', files, 'q4_k_m'), 'm-Q4_K_M.gguf');
+    assert.throws(
+      () => ggufFileFor('org/m', files, 'Q5_K_M'),
+      /org\/m has no Q5_K_M GGUF file: it has Q4_K_M, Q8_0, Q6_K/,
+    );
+    assert.throws(() => ggufFileFor('org/m', files, 'Q6_K'), /split into shards .* does not load yet/);
+    assert.throws(() => ggufFileFor('org/m', files), /has GGUF files of Q4_K_M, Q8_0, Q6_K: choose one with --quant/);
+    assert.equal(ggufFileFor('org/one', ['x.gguf']), 'x.gguf');
+    assert.throws(() => ggufFileFor('org/none', ['model.onnx']), /has no GGUF files/);
+  });
+
+  it('downloads only the chosen file, runs it, and says which quantisations a repository has', async () => {
+    const hub = await startMockHub();
+    const m = meter();
+    try {
+      hub.repos.set('model:org/tiny-GGUF', {
+        files: new Map([
+          ['README.md', Buffer.from('# tiny')],
+          ['tiny-Q8_0.gguf', tinyLlamaGguf({ fileType: 7 })],
+          ['tiny-F16.gguf', tinyLlamaGguf({ f16: true })],
+        ]),
+        sha: 'c'.repeat(40),
+      });
+      const client = new HubClient({ endpoint: hub.url, cacheDir: join(dir, 'hub-cache') });
+      const request = {
+        model: 'org/tiny-GGUF',
+        task: 'text-generation' as const,
+        device: 'cpu' as const,
+        dtype: 'fp32' as const,
+        samples: 1,
+        seed: 1,
+        hub: client,
+        set: { ...set, items: set.items.slice(0, 1), population: 1 },
+        meter: m,
+        idleMs: 0,
+        maxNewTokens: 3,
+      };
+      const outcome = await benchmarkModel({ ...request, quant: 'q8_0' });
+      assert.equal(outcome.model.source, 'hub');
+      assert.equal(outcome.model.commit, 'c'.repeat(40));
+      assert.equal(outcome.result.dtype, 'Q8_0');
+      assert.ok(
+        !hub.requests.some((r) => r.path.includes('tiny-F16.gguf') && r.method === 'GET'),
+        'the other quantisation is not downloaded',
+      );
+      await assert.rejects(
+        benchmarkModel({ ...request, quant: 'Q4_K_M' }),
+        /org\/tiny-GGUF has no Q4_K_M GGUF file: it has Q8_0, F16/,
+      );
+      await assert.rejects(
+        benchmarkModel(request),
+        /org\/tiny-GGUF has GGUF files \(Q8_0, F16\), not ONNX graphs: add --quant with one of them/,
+      );
+    } finally {
+      m.close();
+      await hub.close();
     }
   });
 });

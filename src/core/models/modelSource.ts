@@ -5,7 +5,8 @@ import { HubError, type HubClient, type Snapshot, type SnapshotOptions } from '.
 import { availableDtypes, modelFiles, type Dtype, type ModelKind } from './tasks';
 import { withRemedy } from '../messages';
 import { HUB_ID, listFolder } from './modelName';
-import { normaliseQuant, readGguf, type GgufInfo } from './gguf';
+import { GGUF_QUANTS, normaliseQuant, readGguf, type GgufInfo } from './gguf';
+import { join } from 'node:path';
 import { isOllamaId, resolveOllama } from './ollama';
 import { ModelFileError } from '../bench/promptFit';
 
@@ -64,6 +65,44 @@ export function resolveGguf(idOrPath: string, task: ModelKind, quant?: string, o
     : { id: idOrPath, folder: file, source: 'local', gguf };
 }
 
+/** The quantisation a GGUF file's name states (`qwen2.5-0.5b-instruct-q4_k_m.gguf`: Q4_K_M), the longest that fits. */
+export function quantInName(file: string): string | undefined {
+  const name = (file.split('/').pop() ?? file).toUpperCase().replace(/\.GGUF$/, '');
+  return [...GGUF_QUANTS]
+    .sort((a, b) => b.length - a.length)
+    .find((q) => new RegExp(`(^|[-._])${q}($|[-._])`).test(name));
+}
+
+const SHARD = /-\d{5}-of-\d{5}\.gguf$/i;
+
+/**
+ * The GGUF file of a hub repository for `quant`, by its name; without `quant`, the repository's
+ * only one. A repository of several says which quantisations it has.
+ */
+export function ggufFileFor(repo: string, files: readonly string[], quant?: string): string {
+  const ggufs = files.filter((f) => f.toLowerCase().endsWith('.gguf'));
+  if (ggufs.length === 0) throw new HubError(`${repo} has no GGUF files.`, 'not-found');
+  const have = [...new Set(ggufs.map((f) => quantInName(f) ?? f))].join(', ');
+  if (quant === undefined) {
+    if (ggufs.length === 1) return ggufs[0]!;
+    throw new HubError(`${repo} has GGUF files of ${have}: choose one with --quant.`, 'not-found');
+  }
+  const q = normaliseQuant(quant);
+  const matching = ggufs.filter((f) => quantInName(f) === q);
+  if (matching.length === 0) throw new HubError(`${repo} has no ${q} GGUF file: it has ${have}.`, 'not-found');
+  if (matching.some((f) => SHARD.test(f)))
+    throw new HubError(
+      `${repo}'s ${q} model is split into shards (${matching[0]}), which CarbonLens does not load yet: give a single-file quantisation.`,
+      'not-found',
+    );
+  if (matching.length > 1)
+    throw new HubError(
+      `${repo} has several ${q} GGUF files (${matching.join(', ')}): download the one you want and give its path.`,
+      'not-found',
+    );
+  return matching[0]!;
+}
+
 export async function resolveModel(
   idOrPath: string,
   task: ModelKind,
@@ -72,9 +111,14 @@ export async function resolveModel(
   options: SnapshotOptions & { quant?: string } = {},
 ): Promise<ResolvedModel> {
   if (isGgufModel(idOrPath)) return resolveGguf(idOrPath, task, options.quant);
-  if (options.quant !== undefined)
-    throw new ModelFileError(`--quant is for GGUF models (a .gguf file or ollama:NAME:TAG); ${idOrPath} is neither.`);
   const asPath = resolve(idOrPath);
+  if (options.quant !== undefined) {
+    if (existsSync(asPath) || !HUB_ID.test(idOrPath))
+      throw new ModelFileError(
+        `--quant is for GGUF models (a .gguf file, ollama:NAME:TAG or a hub repository of GGUF files); ${idOrPath} is none.`,
+      );
+    return resolveHubGguf(idOrPath, task, options.quant, hub, options);
+  }
   if (existsSync(asPath) && statSync(asPath).isDirectory()) {
     const files = listFolder(asPath);
     const missing = modelFiles(task, dtype, files).required.filter((f) => !files.includes(f));
@@ -93,6 +137,14 @@ export async function resolveModel(
     { id: idOrPath, type: 'model' },
     (files) => {
       const selection = modelFiles(task, dtype, files);
+      if (task === 'text-generation' && selection.required.some((f) => !files.includes(f))) {
+        const quants = [...new Set(files.filter((f) => /\.gguf$/i.test(f)).map((f) => quantInName(f) ?? f))];
+        if (quants.length)
+          throw new HubError(
+            `${idOrPath} has GGUF files (${quants.join(', ')}), not ONNX graphs: add --quant with one of them to run it through llama.cpp.`,
+            'not-found',
+          );
+      }
       if (selection.required.some((f) => f.endsWith('.onnx') && !files.includes(f)))
         throw dtypeError(idOrPath, task, dtype, files);
       return selection;
@@ -100,4 +152,34 @@ export async function resolveModel(
     options,
   );
   return { id: idOrPath, folder: snapshot.folder, source: 'hub', commit: snapshot.commit, from: snapshot.from };
+}
+
+/** A hub repository's GGUF file of `quant`, downloaded (with consent) and its header checked. */
+async function resolveHubGguf(
+  id: string,
+  task: ModelKind,
+  quant: string,
+  hub: HubClient,
+  options: SnapshotOptions,
+): Promise<ResolvedModel> {
+  if (task !== 'text-generation')
+    throw new ModelFileError(
+      `${id} with --quant is a GGUF model, which CarbonLens runs for text-generation, not ${task}.`,
+    );
+  let chosen = '';
+  const snapshot = await hub.snapshot(
+    { id, type: 'model' },
+    (files) => {
+      chosen = ggufFileFor(id, files, quant);
+      return { required: [chosen] };
+    },
+    options,
+  );
+  const file = join(snapshot.folder, chosen);
+  const gguf = readGguf(file);
+  if (gguf.quantisation !== normaliseQuant(quant))
+    throw new ModelFileError(
+      `${id}'s ${chosen} is named ${normaliseQuant(quant)} but its header says ${gguf.quantisation ?? 'no quantisation'} (general.file_type).`,
+    );
+  return { id, folder: file, source: 'hub', commit: snapshot.commit, from: snapshot.from, gguf };
 }
