@@ -71,7 +71,9 @@ export const RAM_MODEL_HELP = `  --ram-model M       RAM power without a DRAM co
 export const BENCH_OPTIONS_HELP = `  --task T            image-classification, image-to-text (or ocr), summarization,
                       text-to-image or text-generation (or llm) (required)
   --device D          auto (default): CUDA when its provider is installed, DirectML, CoreML,
-                      WebGPU, then CPU; or one of cuda, dml, coreml, webgpu, cpu (no fallback)
+                      WebGPU, then CPU; or one of cuda, dml, coreml, webgpu, cpu (no fallback);
+                      a GGUF model: llama.cpp's best build here, or cuda, webgpu (its Vulkan
+                      build), coreml (Metal), cpu
 ${BENCH_GPU_HELP}
   --dtype D           ${DTYPES.join(', ')} (default fp32), where the model has the file
   --quant Q           a GGUF model's quantisation (Q4_K_M, Q8_0, F16...): the file of a hub

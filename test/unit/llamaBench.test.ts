@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { benchmarkModel } from '../../src/core/bench/benchmarkModel';
 import type { EvalSet } from '../../src/core/bench/datasets/evalSet';
+import { summariseRun } from '../../src/core/bench/history';
 import { benchRecord } from '../../src/core/bench/record';
 import { Meter } from '../../src/core/energy/meter';
 import type { EnergySource } from '../../src/core/energy/source';
@@ -117,6 +118,8 @@ describe('a GGUF model benchmarked through llama.cpp (CPU build)', { timeout: 24
       });
       assert.deepEqual(record.model, { id: file, source: 'local', format: 'gguf' });
       assert.equal(record.result.runtime!.engine!.quantisation, 'F16');
+      const row = summariseRun(record);
+      assert.deepEqual([row.device, row.dtype], ['llama.cpp cpu', 'F16'], "the panel's and reports' Device column");
     } finally {
       m.close();
     }
