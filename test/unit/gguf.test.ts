@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { ModelFileError } from '../../src/core/bench/promptFit';
 import { isGgufFile, quantOption, readGguf } from '../../src/core/models/gguf';
@@ -70,6 +71,14 @@ describe('GGUF header', { timeout: 60_000 }, () => {
     bad('noarch.gguf', ggufBytes({ 'general.name': { type: 'string', value: 'x' } }, []), /no general\.architecture/);
     assert.throws(() => readGguf(join(dir, 'absent.gguf')), /absent\.gguf cannot be read \(ENOENT\)/);
     assert.throws(() => readGguf(dir), /is not a regular file/);
+    if (process.platform !== 'win32') {
+      // A named pipe would block the open until a writer came: refused before it is opened.
+      const fifo = join(dir, 'pipe.gguf');
+      assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+      assert.throws(() => readGguf(fifo), /pipe\.gguf is not a regular file/);
+      assert.equal(isGgufFile(fifo), false);
+      assert.throws(() => readGguf('/dev/zero'), /not a regular file/);
+    }
     assert.equal(isGgufFile(join(dir, 'onnx.gguf')), false);
   });
 });

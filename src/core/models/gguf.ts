@@ -1,7 +1,7 @@
 // A GGUF file's header and metadata (ggml's docs/gguf.md), read before llama.cpp opens it: what
 // model it is, its quantisation (general.file_type), its context, and whether it is GGUF at all.
 // llama.cpp trusts what it opens, so a file that is not a model is refused here with a reason.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { ModelFileError } from '../bench/promptFit';
 
 /** llama.cpp's llama_ftype: general.file_type's values, by the names its quantize tool uses. */
@@ -184,8 +184,11 @@ function value(r: Reader, type: number, key: string): Scalar {
 export function readGguf(file: string): GgufInfo {
   let fd: number;
   try {
+    // Before opening: a named pipe would block the open until a writer came, /dev/zero never end.
+    if (!statSync(file).isFile()) throw new GgufError(`${file} is not a regular file, so it is no GGUF model.`);
     fd = openSync(file, 'r');
   } catch (e) {
+    if (e instanceof GgufError) throw e;
     throw new ModelFileError(`${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
   }
   try {
@@ -250,8 +253,8 @@ export function readGguf(file: string): GgufInfo {
 export function isGgufFile(file: string): boolean {
   let fd: number | undefined;
   try {
+    if (!statSync(file).isFile()) return false;
     fd = openSync(file, 'r');
-    if (!fstatSync(fd).isFile()) return false;
     const b = Buffer.alloc(4);
     return readSync(fd, b, 0, 4, 0) === 4 && b.readUInt32LE(0) === MAGIC;
   } catch {
