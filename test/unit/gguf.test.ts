@@ -228,6 +228,19 @@ describe("llama.cpp's CPU build on the tiny GGUF", { timeout: 120_000 }, () => {
     }
   });
 
+  it("says why llama.cpp cannot load a model, in llama.cpp's words", async () => {
+    const bytes = tinyLlamaGguf();
+    const key = bytes.indexOf(Buffer.from('general.architecture'));
+    bytes.write('llamb', bytes.indexOf(Buffer.from('llama'), key + 'general.architecture'.length));
+    const file = join(dir, 'llamb.gguf');
+    writeFileSync(file, bytes);
+    assert.equal(readGguf(file).architecture, 'llamb', 'a header GGUF can read');
+    await assert.rejects(
+      llamaPipeline(readGguf(file), 'cpu'),
+      /llama\.cpp \(cpu\) cannot load .*llamb\.gguf: unknown model architecture: 'llamb'/,
+    );
+  });
+
   it('says the build cannot load when a GPU build is named that this machine lacks', {
     skip: hasNvidia(),
   }, async () => {

@@ -62,6 +62,41 @@ export interface LlamaPipeline extends TaskPipeline {
 }
 
 type Message = { role: string; content: string };
+type NodeLlamaCpp = typeof import('node-llama-cpp');
+type Llama = Awaited<ReturnType<NodeLlamaCpp['getLlama']>>;
+
+/** llama.cpp's error lines since the last load began, to say why a load failed ("Failed to load model" says nothing). */
+const recentErrors: string[] = [];
+/**
+ * One llama.cpp per build for the process, kept: node-llama-cpp loads its binding once, and a
+ * second instance after the first is disposed no longer passes llama.cpp's log lines to its logger.
+ */
+const llamas = new Map<LlamaDeviceChoice, Promise<Llama>>();
+
+function llamaFor(nlc: NodeLlamaCpp, choice: LlamaDeviceChoice): Promise<Llama> {
+  const known = llamas.get(choice);
+  if (known) return known;
+  const { getLlama, LlamaLogLevel } = nlc;
+  const made = getLlama({
+    gpu: choice === 'auto' ? 'auto' : choice === 'cpu' ? false : choice,
+    build: 'never',
+    logLevel: LlamaLogLevel.warn,
+    logger: (level, message) => {
+      if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) recentErrors.push(message.trim());
+      if (recentErrors.length > 20) recentErrors.shift();
+      process.stderr.write(`[llama.cpp] ${message.trimEnd()}\n`);
+    },
+    progressLogs: false,
+    skipDownload: true,
+  }).catch((e: unknown) => {
+    llamas.delete(choice);
+    throw new Error(
+      `llama.cpp's ${choice === 'auto' ? '' : `${choice} `}build cannot load here (${failureReason(e)})${choice === 'auto' || choice === 'cpu' ? '' : ': use --device cpu or auto'}.`,
+    );
+  });
+  llamas.set(choice, made);
+  return made;
+}
 
 /**
  * The model in `info.file` on `choice`: `auto` takes the best build node-llama-cpp finds here
@@ -70,21 +105,9 @@ type Message = { role: string; content: string };
 export async function llamaPipeline(info: GgufInfo, choice: LlamaDeviceChoice): Promise<LlamaPipeline> {
   // A computed specifier: esbuild leaves it to Node, which loads the ESM package on first use.
   const nlc = await importNodeLlamaCpp();
-  const { getLlama, LlamaLogLevel, resolveChatWrapper } = nlc;
-  let llama: Awaited<ReturnType<typeof getLlama>>;
-  try {
-    llama = await getLlama({
-      gpu: choice === 'auto' ? 'auto' : choice === 'cpu' ? false : choice,
-      build: 'never',
-      logLevel: LlamaLogLevel.error,
-      progressLogs: false,
-      skipDownload: true,
-    });
-  } catch (e) {
-    throw new Error(
-      `llama.cpp's ${choice === 'auto' ? '' : `${choice} `}build cannot load here (${failureReason(e)})${choice === 'auto' || choice === 'cpu' ? '' : ': use --device cpu or auto'}.`,
-    );
-  }
+  const { resolveChatWrapper } = nlc;
+  const llama = await llamaFor(nlc, choice);
+  recentErrors.length = 0;
   const build: LlamaBuild = llama.gpu === false ? 'cpu' : (llama.gpu as LlamaBuild);
   let model: Awaited<ReturnType<typeof llama.loadModel>> | undefined;
   let context: Awaited<ReturnType<NonNullable<typeof model>['createContext']>> | undefined;
@@ -95,8 +118,11 @@ export async function llamaPipeline(info: GgufInfo, choice: LlamaDeviceChoice): 
   } catch (e) {
     await context?.dispose().catch(() => undefined);
     await model?.dispose().catch(() => undefined);
-    await llama.dispose().catch(() => undefined);
-    throw new Error(`llama.cpp (${build}) cannot load ${info.file}: ${failureReason(e)}`);
+    // llama.cpp's log lines reach JavaScript through the event loop, after the failure itself.
+    for (let i = 0; i < 3 && !recentErrors.some((m) => m.includes('error loading model')); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    const why = recentErrors.map((m) => /error loading model: (.*)/.exec(m)?.[1]).find(Boolean);
+    throw new Error(`llama.cpp (${build}) cannot load ${info.file}: ${why ?? failureReason(e)}`);
   }
   const m = model;
   const sequence = context.getSequence();
@@ -155,7 +181,6 @@ export async function llamaPipeline(info: GgufInfo, choice: LlamaDeviceChoice): 
     dispose: async () => {
       await context!.dispose().catch(() => undefined);
       await m.dispose().catch(() => undefined);
-      await llama.dispose().catch(() => undefined);
     },
   });
 }
