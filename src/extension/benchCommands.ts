@@ -10,8 +10,8 @@ import { resolvePlace } from '../core/carbon/intensity';
 import { isDtype, TASKS, type Task } from '../core/models/tasks';
 import { runCli } from './benchRunner';
 import { datasetCached, hubUnreachable } from '../core/models/offline';
-import { devicesHere, pickDevice, pickDtype, pickModel, pickSamples, rememberModel } from './benchPickers';
-import { isGgufName } from '../core/models/modelName';
+import { devicesHere, pickDevice, pickDtype, pickModel, pickQuant, pickSamples, rememberModel } from './benchPickers';
+import { isGgufName, isGgufRepoName } from '../core/models/modelName';
 import { messageText } from '../core/messages';
 import { showRemedy } from './remedies';
 import type { BenchStore } from './benchStore';
@@ -39,6 +39,8 @@ export interface BenchmarkArgs {
   clip?: string;
   /** Text generation: the most tokens an answer may take. */
   maxNewTokens?: number;
+  /** A hub repository of GGUF files: the quantisation to download (Q4_K_M, Q8_0, ...). */
+  quant?: string;
 }
 
 export interface BenchDeps {
@@ -279,10 +281,14 @@ export async function runBenchmarkCommand(
   const device = args.device ?? (await pickDevice(devices ?? Promise.resolve(undefined)));
   if (!device) return undefined;
   // Language models come in several weights files, the fp32 one often many gigabytes: asked by hand.
-  // A GGUF model's quantisation is in its file: nothing to choose.
+  // A GGUF model's quantisation is in its file: nothing to choose; a hub repository of GGUF files
+  // (its name says GGUF, as the hub's conversions are named) asks for the quantisation instead.
+  const ggufRepo = task === 'text-generation' && !isGgufName(model) && isGgufRepoName(model);
+  const quant = args.quant ?? (ggufRepo && !args.model ? await pickQuant(model) : undefined);
+  if (ggufRepo && !args.model && !quant) return undefined;
   const dtype =
     args.dtype ??
-    (task === 'text-generation' && !args.model && !isGgufName(model) ? await pickDtype(task, model) : 'fp32');
+    (task === 'text-generation' && !args.model && !isGgufName(model) && !quant ? await pickDtype(task, model) : 'fp32');
   if (!dtype) return undefined;
   if (!isDtype(dtype)) {
     void vscode.window.showErrorMessage(`CarbonLens: unknown dtype ${dtype}.`);
@@ -326,6 +332,7 @@ export async function runBenchmarkCommand(
   }
   if (task === 'text-generation' && args.maxNewTokens !== undefined)
     cliArgs.push('--max-new-tokens', String(args.maxNewTokens));
+  if (quant) cliArgs.push('--quant', quant);
   if (config.location) {
     try {
       resolvePlace(config.location, { dataset: config.dataset });
@@ -410,7 +417,17 @@ export async function runBenchmarkCommand(
       return undefined;
     }
     // The editor's voice, with its own controls: run again with another choice, pick a local folder, a setting.
-    const again: BenchmarkArgs = { ...args, task, model, candidate, dataset, device, dtype, samples };
+    const again: BenchmarkArgs = {
+      ...args,
+      task,
+      model,
+      candidate,
+      dataset,
+      device,
+      dtype,
+      samples,
+      ...(quant && { quant }),
+    };
     const datasetFailed = result.remedy.id === 'hubUnreachable' && result.remedy.params.dataset;
     void showRemedy(
       result.remedy,

@@ -129,6 +129,25 @@ export async function pickDtype(task: Task, model: string): Promise<Dtype | unde
   )?.label as Dtype | undefined;
 }
 
+/** The quantisations hub repositories of GGUF files most often carry, smallest first. */
+const QUANT_CHOICES: { label: string; detail: string }[] = [
+  { label: 'Q4_K_M', detail: '4-bit (k-quants, medium): the usual default, about a third of F16' },
+  { label: 'Q5_K_M', detail: '5-bit (k-quants, medium)' },
+  { label: 'Q6_K', detail: '6-bit (k-quants)' },
+  { label: 'Q8_0', detail: '8-bit: about half of F16' },
+  { label: 'F16', detail: 'Half precision: the largest download' },
+];
+
+/** Which quantisation of a hub repository of GGUF files: a repository that lacks it says which it has. */
+export async function pickQuant(model: string): Promise<string | undefined> {
+  return (
+    await vscode.window.showQuickPick(QUANT_CHOICES, {
+      title: `CarbonLens: which quantisation of ${model}? (a repository that lacks it says which it has)`,
+      ignoreFocusOut: true,
+    })
+  )?.label;
+}
+
 let devicesCache: { at: number; cliPath: string; devices: Promise<DeviceHere[] | undefined> } | undefined;
 
 /** `carbonlens devices --json` in a child process (WebGPU is probed there), kept ten minutes. */

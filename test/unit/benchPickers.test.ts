@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { devicesHere } from '../../src/core/models/devicesHere';
 import { MANIFEST } from '../../src/core/models/hub';
 import { cachedModels, datasetCached, hubUnreachable } from '../../src/core/models/offline';
-import { folderDtypes, isGgufName, modelNameProblem } from '../../src/core/models/modelName';
+import { folderDtypes, isGgufName, isGgufRepoName, modelNameProblem } from '../../src/core/models/modelName';
 
 describe('Run Benchmark offers only what can work', { timeout: 60_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'carbonlens-pickers-'));
@@ -37,6 +37,10 @@ describe('Run Benchmark offers only what can work', { timeout: 60_000 }, () => {
     assert.equal(modelNameProblem(gguf), undefined);
     assert.match(modelNameProblem(join(dir, 'absent.gguf')) ?? '', /No file .*absent\.gguf on this machine/);
     assert.equal(isGgufName(gguf) && isGgufName('ollama:llama3.2:3b') && !isGgufName('org/name'), true);
+    // A hub repository named as a GGUF conversion: its quantisation is asked, not an ONNX dtype.
+    assert.equal(isGgufRepoName('Qwen/Qwen2.5-0.5B-Instruct-GGUF'), true);
+    assert.equal(isGgufRepoName('onnx-community/Qwen2.5-0.5B-Instruct'), false);
+    assert.equal(isGgufRepoName('gguf-fans/../x'), false);
   });
 
   it("reads a folder's weights before asking which", () => {

@@ -11,6 +11,9 @@ export const HUB_ID = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/;
 
 export const isFolder = (path: string) => existsSync(resolve(path)) && statSync(resolve(path)).isDirectory();
 
+/** A hub repository named as a GGUF conversion (`Qwen/Qwen2.5-0.5B-Instruct-GGUF`, `bartowski/...-GGUF`). */
+export const isGgufRepoName = (text: string) => HUB_ID.test(text.trim()) && /gguf/i.test(text.split('/').pop() ?? '');
+
 /** A .gguf file or an Ollama name: a model llama.cpp runs, with weights of its own (no dtype to choose). */
 export const isGgufName = (text: string) => text.startsWith(OLLAMA_PREFIX) || /\.gguf$/i.test(text.trim());
 
