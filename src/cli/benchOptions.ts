@@ -18,6 +18,7 @@ import { DEFAULT_SAMPLES, isDtype, isTask, DTYPES, TASKS, type Dtype, type Task 
 import { collectInventory, type SystemInventory } from '../core/system/inventory';
 import { datasetOption, PLACE_OPTIONS, placeQuery } from './carbonOptions';
 import { BENCH_GPU_HELP, gpuOption } from './gpuOptions';
+import { GGUF_QUANTS, normaliseQuant } from '../core/models/gguf';
 import { numberOption, RANGES, UsageError } from './usage';
 
 export const BENCH_OPTIONS = {
@@ -25,6 +26,7 @@ export const BENCH_OPTIONS = {
   task: { type: 'string' },
   device: { type: 'string' },
   dtype: { type: 'string' },
+  quant: { type: 'string' },
   samples: { type: 'string' },
   batch: { type: 'string' },
   dataset: { type: 'string' },
@@ -69,9 +71,13 @@ export const RAM_MODEL_HELP = `  --ram-model M       RAM power without a DRAM co
 export const BENCH_OPTIONS_HELP = `  --task T            image-classification, image-to-text (or ocr), summarization,
                       text-to-image or text-generation (or llm) (required)
   --device D          auto (default): CUDA when its provider is installed, DirectML, CoreML,
-                      WebGPU, then CPU; or one of cuda, dml, coreml, webgpu, cpu (no fallback)
+                      WebGPU, then CPU; or one of cuda, dml, coreml, webgpu, cpu (no fallback);
+                      a GGUF model: llama.cpp's best build here, or cuda, webgpu (its Vulkan
+                      build), coreml (Metal), cpu
 ${BENCH_GPU_HELP}
   --dtype D           ${DTYPES.join(', ')} (default fp32), where the model has the file
+  --quant Q           a GGUF model's quantisation (Q4_K_M, Q8_0, F16...): the file of a hub
+                      repository of GGUF files to download, checked against general.file_type
   --samples N         items to measure (default ${Object.entries(DEFAULT_SAMPLES)
     .map(([t, n]) => `${n} for ${t}`)
     .join(', ')})
@@ -156,6 +162,8 @@ export interface BenchSettings {
   attribution: 'machine' | 'process';
   /** Text generation: the most tokens an answer may take. */
   maxNewTokens?: number;
+  /** A GGUF model's quantisation (--quant), in llama.cpp's spelling. */
+  quant?: string;
   /** Text to image: the sampler, the CLIP scorer, where images go (default: images/ beside --out). */
   textToImage?: { diffusion: DiffusionOptions; clip: string; imagesDir?: string };
   /** The GPUs metered: `--gpu ID` (one board, which also runs the model), else CUDA_VISIBLE_DEVICES's. */
@@ -207,6 +215,11 @@ export function benchSettings(values: BenchValues): BenchSettings {
     );
   if (!generatesTokens(task) && values['max-new-tokens'] !== undefined)
     throw new UsageError('--max-new-tokens is for --task text-generation and summarization.');
+  const quant = values.quant === undefined ? undefined : normaliseQuant(values.quant);
+  if (quant !== undefined && !GGUF_QUANTS.includes(quant))
+    throw new UsageError(
+      `--quant must be a llama.cpp quantisation (${GGUF_QUANTS.join(', ')}), not '${values.quant}'.`,
+    );
   return {
     task,
     device,
@@ -224,6 +237,7 @@ export function benchSettings(values: BenchValues): BenchSettings {
     gpu: gpuOption(values.gpu, true),
     intensity: query && resolveIntensity(query, { dataset: intensityDataset }),
     ...(task === 'text-to-image' && { textToImage: textToImageSettings(values) }),
+    ...(quant !== undefined && { quant }),
     ...(values['max-new-tokens'] !== undefined && {
       maxNewTokens: whole('--max-new-tokens', values['max-new-tokens'], 1),
     }),

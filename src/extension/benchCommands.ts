@@ -10,7 +10,17 @@ import { resolvePlace } from '../core/carbon/intensity';
 import { isDtype, TASKS, type Task } from '../core/models/tasks';
 import { runCli } from './benchRunner';
 import { datasetCached } from '../core/models/offline';
-import { devicesHere, modelKey, pickDevice, pickDtype, pickModel, pickSamples, rememberModel } from './benchPickers';
+import {
+  devicesHere,
+  modelKey,
+  pickDevice,
+  pickDtype,
+  pickModel,
+  pickQuant,
+  pickSamples,
+  rememberModel,
+} from './benchPickers';
+import { isGgufName, isGgufRepoName } from '../core/models/modelName';
 import { messageText } from '../core/messages';
 import { hubOffline, offlineStartItems, startSamples, type StartItem } from './offlineStart';
 import { showRemedy } from './remedies';
@@ -39,6 +49,8 @@ export interface BenchmarkArgs {
   clip?: string;
   /** Text generation: the most tokens an answer may take. */
   maxNewTokens?: number;
+  /** A hub repository of GGUF files: the quantisation to download (Q4_K_M, Q8_0, ...). */
+  quant?: string;
 }
 
 export interface BenchDeps {
@@ -317,9 +329,16 @@ export async function runBenchmarkCommand(
   const device = args.device ?? (await pickDevice(devices ?? Promise.resolve(undefined)));
   if (!device) return undefined;
   // Language models come in several weights files, the fp32 one often many gigabytes: asked by hand.
+  // A GGUF model's quantisation is in its file: nothing to choose; a hub repository of GGUF files
+  // (its name says GGUF, as the hub's conversions are named) asks for the quantisation instead.
+  const ggufRepo = task === 'text-generation' && !isGgufName(model) && isGgufRepoName(model);
+  const quant = args.quant ?? (ggufRepo && !args.model ? await pickQuant(model) : undefined);
+  if (ggufRepo && !args.model && !quant) return undefined;
   const dtype =
     args.dtype ??
-    (task === 'text-generation' && !args.model ? await pickDtype(task, model, join(deps.store.cache, 'hub')) : 'fp32');
+    (task === 'text-generation' && !args.model && !isGgufName(model) && !quant
+      ? await pickDtype(task, model, join(deps.store.cache, 'hub'))
+      : 'fp32');
   if (!dtype) return undefined;
   if (!isDtype(dtype)) {
     void vscode.window.showErrorMessage(`CarbonLens: unknown dtype ${dtype}.`);
@@ -363,6 +382,7 @@ export async function runBenchmarkCommand(
   }
   if (task === 'text-generation' && args.maxNewTokens !== undefined)
     cliArgs.push('--max-new-tokens', String(args.maxNewTokens));
+  if (quant) cliArgs.push('--quant', quant);
   if (config.location) {
     try {
       resolvePlace(config.location, { dataset: config.dataset });
@@ -447,7 +467,17 @@ export async function runBenchmarkCommand(
       return undefined;
     }
     // The editor's voice, with its own controls: run again with another choice, pick a local folder, a setting.
-    const again: BenchmarkArgs = { ...args, task, model, candidate, dataset, device, dtype, samples };
+    const again: BenchmarkArgs = {
+      ...args,
+      task,
+      model,
+      candidate,
+      dataset,
+      device,
+      dtype,
+      samples,
+      ...(quant && { quant }),
+    };
     void showRemedy(
       result.remedy,
       {

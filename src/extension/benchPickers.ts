@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
 import { sampleChoices, setSize } from '../core/bench/datasets/setSize';
 import type { DeviceHere } from '../core/models/devicesHere';
-import { folderDtypes, isFolder, modelNameProblem } from '../core/models/modelName';
+import { folderDtypes, isFolder, isGgufName, modelNameProblem } from '../core/models/modelName';
 import { cachedDtypes, cachedModels } from '../core/models/offline';
 import { SUGGESTED_MODELS } from '../core/models/suggestedModels';
 import { DEFAULT_SAMPLES, type Dtype, type Task } from '../core/models/tasks';
@@ -37,15 +37,21 @@ export async function pickModel(
 ): Promise<string | undefined> {
   const qp = vscode.window.createQuickPick<ModelItem>();
   qp.title = offline ? `${title} Offline (${offline}): what runs without the hub comes first` : title;
-  qp.placeholder = 'A Hugging Face model id with ONNX weights (organisation/name), or a local folder';
+  qp.placeholder =
+    task === 'text-generation'
+      ? 'A Hugging Face model id with ONNX weights, a local folder, a .gguf file or ollama:NAME:TAG'
+      : 'A Hugging Face model id with ONNX weights (organisation/name), or a local folder';
   qp.ignoreFocusOut = true;
   const last = memento.get<string>(modelKey(task));
   const cached = new Set(hubCache ? cachedModels(hubCache, task) : []);
   // Works without the hub: a folder, or a model downloaded before.
-  const worksOffline = (id: string) => cached.has(id) || isFolder(id);
+  const worksOffline = (id: string) => cached.has(id) || isFolder(id) || isGgufName(id);
   const lastItem: ModelItem[] =
     last && !modelNameProblem(last) ? [{ label: `$(history) ${last}`, description: 'last used', value: last }] : [];
-  const browse: ModelItem = { label: '$(folder-opened) Choose a local model folder…', browse: true };
+  const browse: ModelItem = {
+    label: `$(folder-opened) Choose a local model folder${task === 'text-generation' ? ' or .gguf file' : ''}…`,
+    browse: true,
+  };
   const suggested: ModelItem[] = SUGGESTED_MODELS[task]
     .filter((m) => m.id !== last)
     .map((m) => ({
@@ -83,10 +89,12 @@ export async function pickModel(
   });
   qp.dispose();
   if (!chosen?.browse) return chosen?.value;
+  const gguf = task === 'text-generation';
   const folder = await vscode.window.showOpenDialog({
     canSelectFolders: true,
-    canSelectFiles: false,
-    title: 'Model folder (config.json and onnx/)',
+    canSelectFiles: gguf,
+    ...(gguf && { filters: { 'GGUF models': ['gguf'] } }),
+    title: gguf ? 'Model folder (config.json and onnx/) or a GGUF file' : 'Model folder (config.json and onnx/)',
   });
   return folder?.[0]?.fsPath;
 }
@@ -120,6 +128,25 @@ export async function pickDtype(task: Task, model: string, hubCache?: string): P
       },
     )
   )?.label as Dtype | undefined;
+}
+
+/** The quantisations hub repositories of GGUF files most often carry, smallest first. */
+const QUANT_CHOICES: { label: string; detail: string }[] = [
+  { label: 'Q4_K_M', detail: '4-bit (k-quants, medium): the usual default, about a third of F16' },
+  { label: 'Q5_K_M', detail: '5-bit (k-quants, medium)' },
+  { label: 'Q6_K', detail: '6-bit (k-quants)' },
+  { label: 'Q8_0', detail: '8-bit: about half of F16' },
+  { label: 'F16', detail: 'Half precision: the largest download' },
+];
+
+/** Which quantisation of a hub repository of GGUF files: a repository that lacks it says which it has. */
+export async function pickQuant(model: string): Promise<string | undefined> {
+  return (
+    await vscode.window.showQuickPick(QUANT_CHOICES, {
+      title: `CarbonLens: which quantisation of ${model}? (a repository that lacks it says which it has)`,
+      ignoreFocusOut: true,
+    })
+  )?.label;
 }
 
 let devicesCache: { at: number; cliPath: string; devices: Promise<DeviceHere[] | undefined> } | undefined;

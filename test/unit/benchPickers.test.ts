@@ -10,7 +10,7 @@ import { sampleChoices, setSize } from '../../src/core/bench/datasets/setSize';
 import { devicesHere } from '../../src/core/models/devicesHere';
 import { MANIFEST } from '../../src/core/models/hub';
 import { cachedModels, datasetCached } from '../../src/core/models/offline';
-import { folderDtypes, modelNameProblem } from '../../src/core/models/modelName';
+import { folderDtypes, isGgufName, isGgufRepoName, modelNameProblem } from '../../src/core/models/modelName';
 
 describe('Run Benchmark offers only what can work', { timeout: 60_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'carbonlens-pickers-'));
@@ -24,6 +24,21 @@ describe('Run Benchmark offers only what can work', { timeout: 60_000 }, () => {
     assert.match(modelNameProblem('org/a--b') ?? '', /no '--'/);
     assert.match(modelNameProblem(join(dir, 'missing')) ?? '', /No folder/);
     assert.match(modelNameProblem('  ') ?? '', /Type a model id/);
+  });
+
+  it('takes an Ollama name and a .gguf file here, and says what is wrong with either', () => {
+    assert.equal(modelNameProblem('ollama:llama3.2:3b'), undefined);
+    assert.equal(modelNameProblem('ollama:qwen2.5'), undefined);
+    assert.match(modelNameProblem('ollama:../x') ?? '', /not an Ollama model name/);
+    const gguf = join(dir, 'm.gguf');
+    writeFileSync(gguf, 'GGUF');
+    assert.equal(modelNameProblem(gguf), undefined);
+    assert.match(modelNameProblem(join(dir, 'absent.gguf')) ?? '', /No file .*absent\.gguf on this machine/);
+    assert.equal(isGgufName(gguf) && isGgufName('ollama:llama3.2:3b') && !isGgufName('org/name'), true);
+    // A hub repository named as a GGUF conversion: its quantisation is asked, not an ONNX dtype.
+    assert.equal(isGgufRepoName('Qwen/Qwen2.5-0.5B-Instruct-GGUF'), true);
+    assert.equal(isGgufRepoName('onnx-community/Qwen2.5-0.5B-Instruct'), false);
+    assert.equal(isGgufRepoName('gguf-fans/../x'), false);
   });
 
   it("reads a folder's weights before asking which", () => {

@@ -23,6 +23,8 @@ import {
   type TaskPipeline,
 } from '../models/runtime';
 import type { Dtype, Task } from '../models/tasks';
+import type { GgufInfo } from '../models/gguf';
+import { LLAMA_CONTEXT_MAX, loadLlama, type LlamaEngine } from '../models/llamaRuntime';
 import { clipScores } from '../diffusion/clipScore';
 import { loadStableDiffusion, type DiffusionOptions } from '../diffusion/stableDiffusion';
 import { checkAbort, type EvalItem, type EvalSet } from './datasets/evalSet';
@@ -65,6 +67,8 @@ export interface BenchOptions {
   factory?: PipelineFactory;
   /** The CUDA device the model runs on (`bench --gpu`); CUDA's device 0 when absent. */
   cudaDeviceId?: number;
+  /** A GGUF model (text generation through llama.cpp): `folder` is then its file. */
+  gguf?: GgufInfo;
 }
 
 export type BenchPhase = 'idle' | 'load' | 'warm-up' | 'measure' | 'score' | 'cool-down';
@@ -93,9 +97,12 @@ export interface RepeatResult {
 
 /** How the model ran: what a reader needs to reproduce the figure. */
 export interface RuntimeChoices {
-  /** onnxruntime's execution provider (the device). */
+  /** onnxruntime's execution provider (the device), or `llama.cpp BUILD` for a GGUF model. */
   executionProvider: string;
-  dtype: Dtype;
+  /** The weights' dtype (fp32, q8...), or a GGUF model's quantisation (Q4_K_M). */
+  dtype: Dtype | (string & {});
+  /** A GGUF model: llama.cpp, its build, and the quantisation. */
+  engine?: LlamaEngine;
   batch: number;
   /** `task`: text generation answers one prompt at a time. */
   batchChosenBy: 'user' | 'measurement' | 'task';
@@ -105,8 +112,8 @@ export interface RuntimeChoices {
   preprocessing: string;
   /** A split pipeline's memory: what prepared batches hold, and the process's peak. */
   pipeline?: PipelineMemory;
-  /** Graph capture replays the recorded GPU work; off, and why. */
-  graphCapture: { enabled: false; why: string };
+  /** Graph capture replays the recorded GPU work; off, and why (onnxruntime; absent for llama.cpp, whose builds decide it). */
+  graphCapture?: { enabled: false; why: string };
 }
 
 export interface PipelineMemory {
@@ -136,7 +143,8 @@ export interface BenchPhases {
 
 export interface BenchResult {
   device: string;
-  dtype: Dtype;
+  /** The weights' dtype, or a GGUF model's quantisation (Q4_K_M). */
+  dtype: Dtype | (string & {});
   attempts: DeviceAttempt[];
   batch: number;
   /** Absent in records written before 0.1.0 had it. */
@@ -411,8 +419,10 @@ async function measureBatches(
 }
 
 export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
-  const { task, folder, meter, signal } = options;
+  const { task, folder, meter, signal, gguf } = options;
   let { set } = options;
+  if (gguf && task !== 'text-generation')
+    throw new RangeError(`A GGUF model runs text generation (through llama.cpp), not ${task}.`);
   const generating = generatesTokens(task);
   if (generating && options.batch !== undefined && options.batch !== 'auto' && options.batch !== 1)
     throw new RangeError(
@@ -422,7 +432,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   const maxNewTokens = options.maxNewTokens ?? defaultMaxNewTokens(task);
   if (!(maxNewTokens >= 1 && Number.isInteger(maxNewTokens)))
     throw new RangeError(`Max new tokens must be a whole number >= 1, not ${maxNewTokens}.`);
-  const chat = task === 'text-generation' && hasChatTemplate(folder);
+  const chat = task === 'text-generation' && (gguf ? gguf.chatTemplate : hasChatTemplate(folder));
   const repeats = options.repeats ?? 1;
   const idleMs = options.idleMs ?? 3000;
   if (wanted !== 'auto' && !(wanted >= 1 && Number.isInteger(wanted)))
@@ -433,18 +443,24 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   const t2i = options.textToImage;
   if (task === 'text-to-image' && !t2i)
     throw new Error('Text-to-image needs textToImage options (images folder, CLIP model, sampler settings).');
-  if (!options.factory) checkModelFolder(folder);
+  if (!options.factory && !gguf) checkModelFolder(folder);
   const runner = t2i
     ? textToImageRunner(t2i.imagesDir, (images) => clipScores(t2i.clipFolder, images))
-    : taskRunner(task, readConfig(folder), set.name, {
+    : taskRunner(task, gguf ? {} : readConfig(folder), set.name, {
         chat,
         maxNewTokens,
       });
   const warnings: string[] = [];
   if (task === 'text-generation') {
-    const context = modelContext(folder);
+    const context = gguf
+      ? gguf.contextLength && {
+          tokens: Math.min(gguf.contextLength, LLAMA_CONTEXT_MAX),
+          from: `${gguf.architecture}.context_length in the GGUF${gguf.contextLength > LLAMA_CONTEXT_MAX ? `, capped at the ${LLAMA_CONTEXT_MAX} tokens CarbonLens gives llama.cpp` : ''}`,
+        }
+      : modelContext(folder);
     // Before the model loads: a prompt past the context fails deep in a run, blamed on the device.
-    const tokenizer = options.factory ? undefined : await loadTokenizer(folder);
+    // (A GGUF's tokenizer is llama.cpp's, there once the model is: its prompts are bounded by characters.)
+    const tokenizer = options.factory || gguf ? undefined : await loadTokenizer(folder);
     const render = (prompt: string) =>
       tokenizer?.render(inputOf(runner, { ...set.items[0]!, input: prompt })) ?? prompt;
     const prompts = set.items.map((i) => String(i.input));
@@ -471,15 +487,20 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
 
   options.onPhase?.('load');
   const loadWindow = await meter.begin();
-  const loaded = await loadPipeline(task, folder, options.device, options.dtype, {
-    factory,
-    ...(options.cudaDeviceId !== undefined && { cudaDeviceId: options.cudaDeviceId }),
-    // One real inference proves the device works; it is part of loading, not of the run.
-    probe: async (p) => {
-      const output = await p([inputOf(runner, set.items[0]!)], runner.callOptions);
-      if (!runner.finish) runner.answers(output, 1);
-    },
-  });
+  // One real inference proves the device works; it is part of loading, not of the run.
+  const probe = async (p: TaskPipeline) => {
+    const output = await p([inputOf(runner, set.items[0]!)], runner.callOptions);
+    if (!runner.finish) runner.answers(output, 1);
+  };
+  const loaded =
+    gguf && !factory
+      ? await loadLlama(gguf, options.device, probe)
+      : await loadPipeline(task, folder, options.device, options.dtype, {
+          factory,
+          ...(options.cudaDeviceId !== undefined && { cudaDeviceId: options.cudaDeviceId }),
+          probe,
+        });
+  const engine = 'engine' in loaded ? loaded.engine : undefined;
   const load = await loadWindow.end();
   try {
     options.onPhase?.('warm-up', loaded.device);
@@ -580,8 +601,9 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       attempts: loaded.attempts,
       batch,
       runtime: {
-        executionProvider: loaded.device,
+        executionProvider: engine ? `llama.cpp ${engine.build}` : loaded.device,
         dtype: loaded.dtype,
+        ...(engine && { engine }),
         batch,
         batchChosenBy: trials ? 'measurement' : generating ? 'task' : 'user',
         ...(trials && { batchTrials: trials }),
@@ -608,10 +630,12 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
             ...(workersPeakRssBytes !== undefined && { workersPeakRssBytes }),
           },
         }),
-        graphCapture: {
-          enabled: false,
-          why: 'onnxruntime-node cannot hand a session GPU-resident inputs, which graph capture needs',
-        },
+        ...(!engine && {
+          graphCapture: {
+            enabled: false as const,
+            why: 'onnxruntime-node cannot hand a session GPU-resident inputs, which graph capture needs',
+          },
+        }),
       },
       items: set.items.length,
       load: { seconds: load.durationS, energyJ: load.totalJ, kind: load.kind },

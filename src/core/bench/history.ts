@@ -89,7 +89,8 @@ export function summariseRun(r: BenchRecord): RunSummary {
     timestamp: r.timestamp,
     task: r.task,
     model: r.model.id,
-    device: r.result.device,
+    // A GGUF model's device is llama.cpp's build: the panel, reports and advice say both.
+    device: r.result.runtime?.engine ? `llama.cpp ${r.result.runtime.engine.build}` : r.result.device,
     dtype: r.result.dtype,
     batch: r.result.batch,
     items: r.result.items,

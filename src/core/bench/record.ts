@@ -43,7 +43,8 @@ export interface BenchRecord {
   runId: string;
   timestamp: string;
   task: Task;
-  model: { id: string; source: ResolvedModel['source']; commit?: string };
+  /** `format: 'gguf'`: a GGUF model, run by llama.cpp; `digest`: an Ollama model's weights. */
+  model: { id: string; source: ResolvedModel['source']; commit?: string; format?: 'gguf'; digest?: string };
   dataset: { name: string; source: string; items: number; population: number; seed: number };
   result: Omit<BenchResult, 'answers' | 'scores' | 'idle'> & { idleW?: Record<string, number> };
   emissions?: RunEmissions;
@@ -120,7 +121,13 @@ export function benchRecord(args: {
     runId: randomUUID(),
     timestamp: (args.now ?? new Date()).toISOString(),
     task,
-    model: { id: model.id, source: model.source, ...(model.commit && { commit: model.commit }) },
+    model: {
+      id: model.id,
+      source: model.source,
+      ...(model.commit && { commit: model.commit }),
+      ...(model.gguf && { format: 'gguf' as const }),
+      ...(model.digest && { digest: model.digest }),
+    },
     dataset: {
       name: set.name,
       source: set.source,

@@ -24,7 +24,8 @@ export const isDeviceChoice = (s: string): s is DeviceChoice =>
   s === 'auto' || (DEVICES as readonly string[]).includes(s);
 
 export interface DeviceAttempt {
-  device: Device;
+  /** The device, or for a GGUF model llama.cpp's build (vulkan, metal among them). */
+  device: Device | 'vulkan' | 'metal';
   ok: boolean;
   /** Why it was skipped or failed. */
   reason?: string;
