@@ -10,9 +10,17 @@ import { resolvePlace } from '../core/carbon/intensity';
 import { isDtype, TASKS, type Task } from '../core/models/tasks';
 import { runCli } from './benchRunner';
 import { datasetCached } from '../core/models/offline';
-import { isFolder } from '../core/models/modelName';
-import { RANDOM_WEIGHTS_NOTE, randomWeights } from '../core/models/workspaceModels';
-import { devicesHere, modelKey, pickDevice, pickDtype, pickModel, pickSamples, rememberModel } from './benchPickers';
+import { RANDOM_WEIGHTS_NOTE } from '../core/models/workspaceModels';
+import {
+  devicesHere,
+  modelKey,
+  pickDevice,
+  pickDtype,
+  pickModel,
+  pickSamples,
+  rememberModel,
+  workspaceRoots,
+} from './benchPickers';
 import { messageText } from '../core/messages';
 import { hubOffline, offlineStartItems, startSamples, type StartItem } from './offlineStart';
 import { showRemedy } from './remedies';
@@ -110,11 +118,7 @@ async function pickTask(
     if (!why || compare) return tasks;
     return [
       { label: `offline: ${why}; what runs here comes first`, kind: vscode.QuickPickItemKind.Separator },
-      ...offlineStartItems(
-        join(cache, 'hub'),
-        (t) => memento.get<string>(modelKey(t)),
-        (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
-      ),
+      ...offlineStartItems(join(cache, 'hub'), (t) => memento.get<string>(modelKey(t)), workspaceRoots()),
       { label: 'or choose each step', kind: vscode.QuickPickItemKind.Separator },
       ...tasks,
     ];
@@ -225,7 +229,7 @@ function describe(record: BenchRecord): string {
   const s = record.result.summary;
   const q = record.result.quality.primary;
   const j = s.jPerItem >= 1 ? `${s.jPerItem.toPrecision(3)} J` : `${(s.jPerItem * 1000).toPrecision(3)} mJ`;
-  const random = isFolder(record.model.id) && randomWeights(record.model.id) ? ` (${RANDOM_WEIGHTS_NOTE})` : '';
+  const random = record.model.randomWeights ? ` (${RANDOM_WEIGHTS_NOTE})` : '';
   return `${record.model.id} on ${record.result.device}: ${j}/item (${s.kind}), ${q.metric} ${q.value.toFixed(3)}${random}, ${s.itemsPerS.toPrecision(3)} items/s`;
 }
 

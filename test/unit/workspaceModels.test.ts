@@ -5,8 +5,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { summariseRun } from '../../src/core/bench/history';
+import { markdownReport } from '../../src/core/report/markdownReport';
 import { fitsTask, modelFoldersUnder, randomWeights } from '../../src/core/models/workspaceModels';
 import { offlineStartItems } from '../../src/extension/offlineStart';
+import { sampleRecord } from '../support/sampleRecord';
 import { makeImageToText, makeSummarizer, makeTextGenerator } from '../fixtures/tiny-models/make.mjs';
 
 describe('model folders in the workspace', { timeout: 60_000 }, () => {
@@ -71,5 +74,16 @@ describe('model folders in the workspace', { timeout: 60_000 }, () => {
     assert.match(`${demo.description}`, /works offline · random weights/);
     assert.match(`${demo.detail}`, /^in this workspace \(random weights, a demo: its quality figures mean nothing/);
     assert.doesNotMatch(`${items[0]!.description}`, /random/);
+  });
+
+  it("a random-weights model's record says so, and so do the panel's summary and the report, by its quality", () => {
+    const demo = sampleRecord(false, { id: ocr, folder: ocr, source: 'local' });
+    assert.equal(demo.model.randomWeights, true);
+    assert.equal(summariseRun(demo).randomWeights, true);
+    assert.match(markdownReport([demo]).markdown, /\| 0\.900 \(0\.820-0\.950\) \(random weights: means nothing\) \|/);
+    const yours = sampleRecord(false, { id: own, folder: own, source: 'local' });
+    assert.equal(yours.model.randomWeights, undefined);
+    assert.equal(summariseRun(yours).randomWeights, undefined);
+    assert.doesNotMatch(markdownReport([yours]).markdown, /random weights/);
   });
 });

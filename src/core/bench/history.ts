@@ -11,6 +11,8 @@ export interface RunSummary {
   timestamp: string;
   task: string;
   model: string;
+  /** The model's weights are random (a demo): its quality figure means nothing. */
+  randomWeights?: boolean;
   device: string;
   dtype: string;
   batch: number;
@@ -89,6 +91,7 @@ export function summariseRun(r: BenchRecord): RunSummary {
     timestamp: r.timestamp,
     task: r.task,
     model: r.model.id,
+    ...(r.model.randomWeights && { randomWeights: true }),
     device: r.result.device,
     dtype: r.result.dtype,
     batch: r.result.batch,

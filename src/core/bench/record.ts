@@ -7,6 +7,7 @@ import type { IntensityFigure } from '../carbon/intensity';
 import type { GpuMetering } from '../energy/gpuSelection';
 import type { SourceSummary } from '../energy/source';
 import type { ResolvedModel } from '../models/modelSource';
+import { randomWeights } from '../models/workspaceModels';
 import type { Task } from '../models/tasks';
 import type { SystemInventory } from '../system/inventory';
 import type { EvalSet } from './datasets/evalSet';
@@ -43,7 +44,8 @@ export interface BenchRecord {
   runId: string;
   timestamp: string;
   task: Task;
-  model: { id: string; source: ResolvedModel['source']; commit?: string };
+  /** randomWeights: the folder's config.json says its weights are random (a demo): its quality means nothing. */
+  model: { id: string; source: ResolvedModel['source']; commit?: string; randomWeights?: true };
   dataset: { name: string; source: string; items: number; population: number; seed: number };
   result: Omit<BenchResult, 'answers' | 'scores' | 'idle'> & { idleW?: Record<string, number> };
   emissions?: RunEmissions;
@@ -120,7 +122,12 @@ export function benchRecord(args: {
     runId: randomUUID(),
     timestamp: (args.now ?? new Date()).toISOString(),
     task,
-    model: { id: model.id, source: model.source, ...(model.commit && { commit: model.commit }) },
+    model: {
+      id: model.id,
+      source: model.source,
+      ...(model.commit && { commit: model.commit }),
+      ...(model.source === 'local' && randomWeights(model.folder) && { randomWeights: true as const }),
+    },
     dataset: {
       name: set.name,
       source: set.source,
