@@ -54,7 +54,7 @@ export function formatRecord(r: BenchRecord): string[] {
   const s = res.summary;
   const skipped = res.attempts.filter((a) => !a.ok).map((a) => `${a.device}: ${a.reason}`);
   const lines = [
-    `Model      ${r.model.id} (${r.model.source === 'local' ? 'local folder' : `hub${r.model.commit ? `, ${r.model.commit.slice(0, 10)}` : ''}`})`,
+    `Model      ${r.model.id} (${r.model.source === 'local' ? `local folder${r.model.randomWeights ? ', random weights: a demo' : ''}` : `hub${r.model.commit ? `, ${r.model.commit.slice(0, 10)}` : ''}`})`,
     `Task       ${r.task} on ${r.dataset.name}: ${r.dataset.items} items (seed ${r.dataset.seed}, of ${r.dataset.population})`,
     `Device     ${res.device}, ${res.dtype}, batch ${res.batch}${res.runtime?.batchChosenBy === 'measurement' ? ` (fastest of ${res.runtime.batchTrials!.map((t) => `${t.batch}: ${t.itemsPerS.toPrecision(3)}/s`).join(', ')})` : ''}${skipped.length ? `; not used: ${skipped.join('; ')}` : ''}`,
     ...(r.gpus ? [`GPUs       ${meteringText(r.gpus)}`, ...r.gpus.notes.map((n) => `           ${n}`)] : []),
@@ -80,7 +80,7 @@ export function formatRecord(r: BenchRecord): string[] {
           `Own share  ${joulesText(s.own.jPerItem)}/item attributed to this process (${s.own.components.map((c) => `${c.component} ${(c.share * 100).toFixed(0)}% of ${c.base === 'above idle' ? 'the energy above idle' : 'its energy'}`).join(', ')})`,
         ]
       : []),
-    `Quality    ${formatQuality(res.quality.primary)}${res.quality.others.length ? `; ${res.quality.others.map(formatQuality).join('; ')}` : ''}`,
+    `Quality    ${formatQuality(res.quality.primary)}${res.quality.others.length ? `; ${res.quality.others.map(formatQuality).join('; ')}` : ''}${r.model.randomWeights ? ' (random weights: means nothing)' : ''}`,
   ];
   const e = r.emissions;
   if (e) {
