@@ -346,6 +346,10 @@ export async function runUiChecks(browser, url, resultsDir, { machineSettings } 
           const first = await page.locator('.quick-input-list .monaco-list-row').first().textContent();
           if (!first?.includes('tiny-trocr-picked'))
             throw new Error(`the first model offered is not the last used: ${first}`);
+          // The demo workspace's model is offered too (online or not), marked as random weights.
+          const demo = (await row(DEMO_MODEL.split('/').pop()).textContent()) ?? '';
+          if (!/in this workspace · random weights/.test(demo))
+            throw new Error(`the demo model's row does not say it has random weights: ${demo}`);
           await input.fill('hello world');
           await row('is not a hub model id').waitFor();
           await input.press('Enter');
@@ -434,6 +438,15 @@ export async function runUiChecks(browser, url, resultsDir, { machineSettings } 
           if (!/random weights, a demo: its quality figures mean nothing/.test(said))
             throw new Error(`the result does not say its quality means nothing: ${said}`);
           if (await page.locator('.quick-input-widget').isVisible()) throw new Error('a picker is open after one pick');
+          // The panel's row says it too, by its quality.
+          await runCommand(page, 'CarbonLens: Show Emissions Panel');
+          await page
+            .frameLocator('iframe.webview')
+            .frameLocator('iframe#active-frame')
+            .locator('#runs tbody tr', { hasText: 'random-weights-ocr' })
+            .filter({ hasText: 'random weights: means nothing' })
+            .first()
+            .waitFor({ timeout: 30_000 });
         } finally {
           if (await page.locator('.quick-input-widget').isVisible()) await page.keyboard.press('Escape');
           if (before === undefined) rmSync(machineSettings, { force: true });
