@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { formatRecord } from '../../src/cli/bench';
-import { summariseRun } from '../../src/core/bench/history';
+import { paretoFront, summariseRun } from '../../src/core/bench/history';
 import { markdownReport } from '../../src/core/report/markdownReport';
 import { fitsTask, modelFoldersUnder, randomWeights } from '../../src/core/models/workspaceModels';
 import { offlineStartItems } from '../../src/extension/offlineStart';
@@ -90,5 +90,8 @@ describe('model folders in the workspace', { timeout: 60_000 }, () => {
     assert.equal(summariseRun(yours).randomWeights, undefined);
     assert.doesNotMatch(markdownReport([yours]).markdown, /random weights/);
     assert.doesNotMatch(formatRecord(yours).join('\n'), /random weights/);
+    // Cheaper, and as good by its figure: still neither on the Pareto front nor pushing a run off it.
+    const cheap = { ...summariseRun(demo), runId: 'demo', jPerItem: summariseRun(yours).jPerItem / 10 };
+    assert.deepEqual([...paretoFront([cheap, summariseRun(yours)])], [yours.runId]);
   });
 });

@@ -156,14 +156,16 @@ function comparisonSummary(c: Comparison): NonNullable<RunSummary['comparison']>
 
 /**
  * The runs no other run beats on both energy per item (lower) and quality (better), per task
- * and metric: the study's claim as a set of points. Returns their ids.
+ * and metric: the study's claim as a set of points. Returns their ids. A random-weights model's
+ * quality means nothing: it is neither on the front nor beats a run off it.
  */
 export function paretoFront(runs: readonly RunSummary[]): Set<string> {
   const front = new Set<string>();
   const better = (a: RunSummary, b: RunSummary) =>
     a.quality.higherIsBetter ? a.quality.value - b.quality.value : b.quality.value - a.quality.value;
-  for (const r of runs) {
-    const peers = runs.filter((o) => o.task === r.task && o.quality.metric === r.quality.metric);
+  const meaningful = runs.filter((r) => !r.randomWeights);
+  for (const r of meaningful) {
+    const peers = meaningful.filter((o) => o.task === r.task && o.quality.metric === r.quality.metric);
     const dominated = peers.some(
       (o) => o !== r && o.jPerItem <= r.jPerItem && better(o, r) >= 0 && (o.jPerItem < r.jPerItem || better(o, r) > 0),
     );
