@@ -20,13 +20,19 @@ async function runCommand(page, title) {
 const extensionUp = (page) =>
   page.locator('.statusbar-item[aria-label^="CarbonLens"]').first().waitFor({ timeout: 60_000 });
 
-/** Run Benchmark from the palette on a tiny image-to-text model folder and the built-in set; waits for its row in the panel. */
-export async function benchmarkFromPalette(page, model) {
+/** The panel, opened when no check before did (a check may run alone); returns its frame. */
+async function openPanel(page) {
   await extensionUp(page);
   const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
-  // The panel, opened here when no check before did: the run's row is looked for in it.
   if (!(await page.locator('iframe.webview').count())) await runCommand(page, 'CarbonLens: Show Emissions Panel');
   await frame.locator('#system h2', { hasText: 'This machine' }).waitFor({ timeout: 30_000 });
+  return frame;
+}
+
+/** Run Benchmark from the palette on a tiny image-to-text model folder and the built-in set; waits for its row in the panel. */
+export async function benchmarkFromPalette(page, model) {
+  // The run's row is looked for in the panel.
+  const frame = await openPanel(page);
   const before = await frame.locator('#runs tbody tr').count();
   await runCommand(page, 'CarbonLens: Run Benchmark');
   const input = page.locator('.quick-input-widget input');
@@ -207,7 +213,7 @@ export async function runUiChecks(browser, url, resultsDir, { machineSettings } 
     [
       'the panel draws the live power chart (pixels of the series colours)',
       async () => {
-        const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+        const frame = await openPanel(page);
         const canvas = frame.locator('#live-chart canvas');
         await canvas.waitFor({ timeout: 30_000 });
         await page.waitForTimeout(2500); // a few live points
@@ -218,6 +224,7 @@ export async function runUiChecks(browser, url, resultsDir, { machineSettings } 
     [
       "the panel's live chart and Session line advance each second and agree with the status bar; state messages are not repeated",
       async () => {
+        await openPanel(page);
         const inner = await panelPage(page);
         await inner.evaluate(() => {
           window.__clMessages = [];
