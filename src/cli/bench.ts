@@ -58,7 +58,7 @@ const sourceText = (m: BenchRecord['model']) =>
     : m.source === 'local'
       ? m.format === 'gguf'
         ? 'local GGUF file'
-        : 'local folder'
+        : `local folder${m.randomWeights ? ', random weights: a demo' : ''}`
       : `hub${m.commit ? `, ${m.commit.slice(0, 10)}` : ''}`;
 
 /** llama.cpp, its build and the quantisation, as a record's runtime line says them. */
@@ -100,7 +100,7 @@ export function formatRecord(r: BenchRecord): string[] {
           `Own share  ${joulesText(s.own.jPerItem)}/item attributed to this process (${s.own.components.map((c) => `${c.component} ${(c.share * 100).toFixed(0)}% of ${c.base === 'above idle' ? 'the energy above idle' : 'its energy'}`).join(', ')})`,
         ]
       : []),
-    `Quality    ${formatQuality(res.quality.primary)}${res.quality.others.length ? `; ${res.quality.others.map(formatQuality).join('; ')}` : ''}`,
+    `Quality    ${formatQuality(res.quality.primary)}${res.quality.others.length ? `; ${res.quality.others.map(formatQuality).join('; ')}` : ''}${r.model.randomWeights ? ' (random weights: means nothing)' : ''}`,
   ];
   const e = r.emissions;
   if (e) {

@@ -10,6 +10,7 @@ import { resolvePlace } from '../core/carbon/intensity';
 import { isDtype, TASKS, type Task } from '../core/models/tasks';
 import { runCli } from './benchRunner';
 import { datasetCached } from '../core/models/offline';
+import { RANDOM_WEIGHTS_NOTE } from '../core/models/workspaceModels';
 import {
   devicesHere,
   modelKey,
@@ -19,6 +20,7 @@ import {
   pickQuant,
   pickSamples,
   rememberModel,
+  workspaceRoots,
 } from './benchPickers';
 import { isGgufName, isGgufRepoName } from '../core/models/modelName';
 import { messageText } from '../core/messages';
@@ -120,7 +122,7 @@ async function pickTask(
     if (!why || compare) return tasks;
     return [
       { label: `offline: ${why}; what runs here comes first`, kind: vscode.QuickPickItemKind.Separator },
-      ...offlineStartItems(join(cache, 'hub'), (t) => memento.get<string>(modelKey(t))),
+      ...offlineStartItems(join(cache, 'hub'), (t) => memento.get<string>(modelKey(t)), workspaceRoots()),
       { label: 'or choose each step', kind: vscode.QuickPickItemKind.Separator },
       ...tasks,
     ];
@@ -231,7 +233,8 @@ function describe(record: BenchRecord): string {
   const s = record.result.summary;
   const q = record.result.quality.primary;
   const j = s.jPerItem >= 1 ? `${s.jPerItem.toPrecision(3)} J` : `${(s.jPerItem * 1000).toPrecision(3)} mJ`;
-  return `${record.model.id} on ${record.result.device}: ${j}/item (${s.kind}), ${q.metric} ${q.value.toFixed(3)}, ${s.itemsPerS.toPrecision(3)} items/s`;
+  const random = record.model.randomWeights ? ` (${RANDOM_WEIGHTS_NOTE})` : '';
+  return `${record.model.id} on ${record.result.device}: ${j}/item (${s.kind}), ${q.metric} ${q.value.toFixed(3)}${random}, ${s.itemsPerS.toPrecision(3)} items/s`;
 }
 
 /** A local model or set inside an untrusted workspace could be anything: using it needs trust. */

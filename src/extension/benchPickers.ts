@@ -3,17 +3,22 @@
 // this machine can run (probed by `carbonlens devices`, the others listed with the reason), and
 // sample sizes no larger than the set.
 import { execFile } from 'node:child_process';
+import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { sampleChoices, setSize } from '../core/bench/datasets/setSize';
 import type { DeviceHere } from '../core/models/devicesHere';
 import { folderDtypes, isFolder, isGgufName, modelNameProblem } from '../core/models/modelName';
 import { cachedDtypes, cachedModels } from '../core/models/offline';
 import { SUGGESTED_MODELS } from '../core/models/suggestedModels';
+import { modelFoldersUnder, randomWeights } from '../core/models/workspaceModels';
 import { DEFAULT_SAMPLES, type Dtype, type Task } from '../core/models/tasks';
 
 type ModelItem = vscode.QuickPickItem & { value?: string; browse?: boolean };
 
 export const modelKey = (task: Task) => `carbonlens.model.${task}`;
+
+/** The workspace's folders, where model folders are looked for (two levels down). */
+export const workspaceRoots = () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
 
 /** The model last benchmarked for a task, remembered in globalState. */
 export const rememberModel = (memento: vscode.Memento, task: Task, model: string) =>
@@ -48,6 +53,15 @@ export async function pickModel(
   const worksOffline = (id: string) => cached.has(id) || isFolder(id) || isGgufName(id);
   const lastItem: ModelItem[] =
     last && !modelNameProblem(last) ? [{ label: `$(history) ${last}`, description: 'last used', value: last }] : [];
+  // Model folders in the workspace (the demo workspace's random-weights model): they work offline.
+  const inWorkspace: ModelItem[] = modelFoldersUnder(workspaceRoots(), task)
+    .filter((f) => f !== last)
+    .map((f) => ({
+      label: `$(folder) ${basename(f)}`,
+      description: `in this workspace${randomWeights(f) ? ' · random weights, a demo: its quality figures mean nothing' : ''}`,
+      detail: f,
+      value: f,
+    }));
   const browse: ModelItem = {
     label: `$(folder-opened) Choose a local model folder${task === 'text-generation' ? ' or .gguf file' : ''}…`,
     browse: true,
@@ -66,13 +80,14 @@ export async function pickModel(
   const base: ModelItem[] = offline
     ? [
         ...lastItem.filter((i) => worksOffline(i.value!)),
+        ...inWorkspace,
         ...suggested.filter((i) => cached.has(i.value!)),
         ...downloaded,
         browse,
         ...lastItem.filter((i) => !worksOffline(i.value!)),
         ...suggested.filter((i) => !cached.has(i.value!)),
       ]
-    : [...lastItem, ...suggested, ...downloaded, browse];
+    : [...lastItem, ...suggested, ...inWorkspace, ...downloaded, browse];
   qp.items = base;
   qp.onDidChangeValue((v) => {
     qp.items = v.trim() && !base.some((i) => i.value === v.trim()) ? [typedModelItem(v), ...base] : base;

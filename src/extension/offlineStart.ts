@@ -1,13 +1,14 @@
 // Run Benchmark without the hub. The hub is asked once a session per endpoint (3 s at most)
 // whether it answers; when it does not, the first picker says why and leads with what runs here:
-// a model on this machine (a folder, or one downloaded before) on a set CarbonLens draws or
-// ships, in one pick, or two when the model is to be chosen. Device auto and the task's default
+// a model on this machine (one used before, a model folder in the workspace, or one downloaded
+// before) on a set CarbonLens draws or ships, in one pick, or two when the model is to be chosen. Device auto and the task's default
 // sample size: each row says so.
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type * as vscode from 'vscode';
 import { setSize } from '../core/bench/datasets/setSize';
 import { isFolder } from '../core/models/modelName';
 import { cachedModels, hubUnreachable } from '../core/models/offline';
+import { modelFoldersUnder, RANDOM_WEIGHTS_NOTE, randomWeights } from '../core/models/workspaceModels';
 import { DEFAULT_SAMPLES, type Task } from '../core/models/tasks';
 
 const checks = new Map<string, Promise<string | undefined>>();
@@ -51,27 +52,43 @@ export type StartItem = vscode.QuickPickItem & { start?: { task: Task; model?: s
 
 /**
  * The rows that run offline, first: each model this machine has for a task with a built-in set
- * (the one used last, if a folder or downloaded, then the downloaded ones), then each such task
- * with a model still to choose. `last` gives the model used last per task.
+ * (the one used last, if a folder or downloaded, then the model folders in the workspace `roots`,
+ * then the downloaded ones), then each such task with a model still to choose. `last` gives the
+ * model used last per task. A model with random weights says so in its row.
  */
-export function offlineStartItems(hubCache: string, last: (task: Task) => string | undefined): StartItem[] {
+export function offlineStartItems(
+  hubCache: string,
+  last: (task: Task) => string | undefined,
+  roots: readonly string[] = [],
+): StartItem[] {
   const rows: StartItem[] = [];
   const choose: StartItem[] = [];
   for (const [task, here] of Object.entries(HERE) as [Task, (typeof HERE)[Task] & object][]) {
-    const cached = cachedModels(hubCache, task);
     const lastModel = last(task);
+    const inWorkspace = new Set(modelFoldersUnder(roots, task));
     const models = [
-      ...(lastModel && (isFolder(lastModel) || cached.includes(lastModel)) ? [lastModel] : []),
-      ...cached.filter((m) => m !== lastModel),
-    ];
+      ...new Set([
+        ...(lastModel && (isFolder(lastModel) || cachedModels(hubCache, task).includes(lastModel)) ? [lastModel] : []),
+        ...inWorkspace,
+        ...cachedModels(hubCache, task),
+      ]),
+    ].filter((m, i, all) => !isFolder(m) || all.findIndex((n) => isFolder(n) && resolve(n) === resolve(m)) === i);
     const plan = `${startSamples(task)} items on auto (the fastest device that works here)`;
-    for (const model of models)
+    for (const model of models) {
+      const folder = isFolder(model);
+      const where = !folder
+        ? 'downloaded before'
+        : inWorkspace.has(model)
+          ? 'in this workspace'
+          : `the folder ${model}`;
+      const random = folder && randomWeights(model);
       rows.push({
-        label: `$(play) ${isFolder(model) ? basename(model) : model} on ${here.short}`,
-        description: `${here.task} · works offline`,
-        detail: `${isFolder(model) ? `the folder ${model}` : 'downloaded before'}; ${here.set}; ${plan}`,
+        label: `$(play) ${folder ? basename(model) : model} on ${here.short}`,
+        description: `${here.task} · works offline${random ? ' · random weights' : ''}`,
+        detail: `${where}${random ? ` (${RANDOM_WEIGHTS_NOTE})` : ''}; ${here.set}; ${plan}`,
         start: { task, model },
       });
+    }
     choose.push({
       label: `$(play) A model of yours on ${here.short}…`,
       description: `${here.task} · works offline`,

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { freePort, launchChromium, repoRoot, runHostSuite, startCodeServer, workbenchUrl } from './codeServer.mjs';
+import { ensureDemoModel } from './demoModel.mjs';
 import { runQuickStartCheck } from './quickstart.mjs';
 import { runUiChecks } from './ui.mjs';
 
@@ -101,6 +102,8 @@ export async function runIntegration() {
   // Tests work on a copy: the fixture in git stays untouched.
   const workspace = join(scratch, 'demo-workspace');
   cpSync(demoWorkspace, workspace, { recursive: true });
+  // As `npm start` leaves it: with its random-weights demo model.
+  ensureDemoModel(workspace);
   const resultsFile = join(scratch, 'host-results.json');
   const host = pickHost();
   console.log(

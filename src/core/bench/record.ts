@@ -7,6 +7,7 @@ import type { IntensityFigure } from '../carbon/intensity';
 import type { GpuMetering } from '../energy/gpuSelection';
 import type { SourceSummary } from '../energy/source';
 import type { ResolvedModel } from '../models/modelSource';
+import { randomWeights } from '../models/workspaceModels';
 import type { Task } from '../models/tasks';
 import type { SystemInventory } from '../system/inventory';
 import type { EvalSet } from './datasets/evalSet';
@@ -43,8 +44,18 @@ export interface BenchRecord {
   runId: string;
   timestamp: string;
   task: Task;
-  /** `format: 'gguf'`: a GGUF model, run by llama.cpp; `digest`: an Ollama model's weights. */
-  model: { id: string; source: ResolvedModel['source']; commit?: string; format?: 'gguf'; digest?: string };
+  /**
+   * `format: 'gguf'`: a GGUF model, run by llama.cpp; `digest`: an Ollama model's weights;
+   * randomWeights: the folder's config.json says its weights are random (a demo): its quality means nothing.
+   */
+  model: {
+    id: string;
+    source: ResolvedModel['source'];
+    commit?: string;
+    format?: 'gguf';
+    digest?: string;
+    randomWeights?: true;
+  };
   dataset: { name: string; source: string; items: number; population: number; seed: number };
   result: Omit<BenchResult, 'answers' | 'scores' | 'idle'> & { idleW?: Record<string, number> };
   emissions?: RunEmissions;
@@ -127,6 +138,7 @@ export function benchRecord(args: {
       ...(model.commit && { commit: model.commit }),
       ...(model.gguf && { format: 'gguf' as const }),
       ...(model.digest && { digest: model.digest }),
+      ...(model.source === 'local' && randomWeights(model.folder) && { randomWeights: true as const }),
     },
     dataset: {
       name: set.name,
