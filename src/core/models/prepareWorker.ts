@@ -1,11 +1,12 @@
 // The code each preparation worker runs, a process of its own or a thread (preparePool.ts starts
 // it from this text, so it travels inside every bundle and needs no file of its own): one image
-// at a time, read, decoded as
-// transformers.js's RawImage.read decodes it in Node (sharp: header, EXIF rotation, raw pixels,
-// the header's channel count), made RGB as its processor does, resized as its processor resizes
-// (sharp's affine bilinear map, reproduced to the byte in vipsBilinear.ts, about 4x cheaper), rescaled and normalised into the batch's shared float32 tensor
-// (NCHW) at the image's offset, or, with config.bytes, the resized RGB bytes as they are (NHWC,
-// for a model that normalises them itself). It answers each message with how long each step took.
+// at a time, read, decoded as transformers.js's RawImage.read decodes it in Node (sharp: header,
+// EXIF rotation, raw pixels, the header's channel count; plain PNGs in JavaScript, the same
+// bytes: plainPng.ts), made RGB as its processor does, resized as its processor resizes (sharp's
+// affine bilinear map, reproduced to the byte in vipsBilinear.ts, about 4x cheaper), rescaled
+// and normalised into the batch's shared float32 tensor (NCHW) at the image's offset, or, with
+// config.bytes, the resized RGB bytes as they are (NHWC, for a model that normalises them
+// itself). It answers each message with how long each step took.
 //
 // Message in, to a process: { id, file (the batch's file), config: PlainImageConfig & { bytes },
 //               items: [{ source: { path } | { data, width, height, channels }, offset }] }
@@ -15,6 +16,7 @@
 // Message out: { id, ms: { read, decode, resize, normalise }, images?, buffer? (the batch, from
 //               the thread that wrote its last image) } or { id, error }
 
+import { decodePlainPng } from './plainPng';
 import { vipsBilinearRgb } from './vipsBilinear';
 
 export const PREPARE_WORKER_SOURCE = `
@@ -54,7 +56,13 @@ function toChannels(img, n) {
   return { data: out, width: img.width, height: img.height, channels: n };
 }
 
+const decodePlainPng = ${decodePlainPng.toString()};
+const { inflateSync } = require('node:zlib');
+
 async function decode(bytes) {
+  // Plain PNGs (most datasets' PNGs) have one decoding: in JavaScript, without libvips's fixed cost.
+  const png = decodePlainPng(bytes, inflateSync);
+  if (png) return { ...png, data: new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length) };
   const img = sharp(bytes);
   const { channels } = await img.metadata();
   const { data, info } = await img.rotate().raw().toBuffer({ resolveWithObject: true });
