@@ -1,10 +1,8 @@
 import { DatasetError } from '../core/bench/datasets/userSets';
-import { remedyOf } from '../core/messages';
 import { DEVICES_HELP, runDevices } from './devices';
-import type { BenchEvent } from '../protocol';
+import { failureEvent, messageAndHint } from './failure';
 import { closest, LookupError } from '../core/carbon/intensity';
 import { HubError } from '../core/models/hub';
-import { describeError } from '../core/userError';
 import { CUDA_PROVIDER_HELP, runCudaProvider } from './cudaProvider';
 import { ESTIMATE_HELP, runEstimate } from './estimate';
 import { FORECAST_HELP, runForecast } from './forecast';
@@ -59,57 +57,56 @@ export async function main(argv: string[], out: Print = stdout, err: Print = std
     }
     return await command.run(name === 'run' ? rest : joinNegativeValues(rest), out);
   } catch (e) {
-    // With --events, an error from the message catalogue goes to the parent as a reference too:
-    // the editor shows it in its own voice, with its own controls (src/core/messages.ts).
-    const catalogued = remedyOf(e);
-    if (catalogued && rest.includes('--events'))
-      err(JSON.stringify({ event: 'error', remedy: catalogued } satisfies BenchEvent));
-    // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options.
-    const code = (e as NodeJS.ErrnoException).code ?? '';
-    if (e instanceof UsageError || code.startsWith('ERR_PARSE_ARGS')) {
-      const command = name && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-      const helpFor = command ? `${name} ` : '';
-      let message = (e as Error).message.replace(/([^.?!])$/, '$1.');
-      // "Unknown option '--smaples'.": the nearest option the command has.
-      const unknown = /Unknown option '(--[\w-]+)'/.exec(message)?.[1];
-      const near =
-        unknown && command
-          ? closest(
-              unknown,
-              optionNames(command.help).map((o) => [o, o]),
-            )[0]
-          : undefined;
-      if (!command && name) {
-        // A near miss, or the same letters swapped ("benhc").
-        const letters = (w: string) => [...w].sort().join('');
-        const cmd =
-          closest(
-            name,
-            Object.keys(COMMANDS).map((c) => [c, c]),
-          )[0] ?? Object.keys(COMMANDS).find((c) => letters(c) === letters(name));
-        if (cmd) message += ` Did you mean '${cmd}'?`;
-      }
-      if (near) message += ` Did you mean ${near}?`;
-      err(`carbonlens: ${message} Run 'carbonlens ${helpFor}--help' for usage.`);
-      return 2;
-    }
-    // Something named on the command line that does not exist: a place, a dataset, a model.
-    if (
-      e instanceof LookupError ||
-      e instanceof GpuSelectionError ||
-      e instanceof RangeError ||
-      e instanceof DatasetError ||
-      (e instanceof HubError && e.kind === 'not-found')
-    ) {
-      err(`carbonlens: ${e.message}`);
-      return 2;
-    }
-    if ((e as Error).name === 'AbortError') {
-      err(`carbonlens: ${(e as Error).message}`);
-      return 130;
-    }
-    const { message, remedy } = describeError(e);
-    err(`carbonlens: ${message}${remedy ? ` ${remedy}` : ''}`);
-    return 1;
+    const failed = failure(e, name);
+    // With --events, the parent gets the failure as a typed event before the line a person reads;
+    // one from the message catalogue carries its reference, for the editor's own voice and controls.
+    if (rest.includes('--events')) err(JSON.stringify(failureEvent(e, failed.message, failed.hint)));
+    err(`carbonlens: ${failed.message}${failed.hint ? ` ${failed.hint}` : ''}`);
+    return failed.code;
   }
+}
+
+/** What a failure says and its exit code: 2 for the command line, 130 cancelled, 1 otherwise. */
+function failure(e: unknown, name: string | undefined): { message: string; hint?: string; code: number } {
+  // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options.
+  const code = (e as NodeJS.ErrnoException).code ?? '';
+  if (e instanceof UsageError || code.startsWith('ERR_PARSE_ARGS')) return usageFailure(e as Error, name);
+  // Something named on the command line that does not exist: a place, a dataset, a model.
+  if (
+    e instanceof LookupError ||
+    e instanceof GpuSelectionError ||
+    e instanceof RangeError ||
+    e instanceof DatasetError ||
+    (e instanceof HubError && e.kind === 'not-found')
+  )
+    return { message: e.message, code: 2 };
+  if ((e as Error).name === 'AbortError') return { message: (e as Error).message, code: 130 };
+  return { ...messageAndHint(e), code: 1 };
+}
+
+/** A usage error, with the nearest command or option where one was mistyped, and where help is. */
+function usageFailure(e: Error, name: string | undefined): { message: string; hint: string; code: number } {
+  const command = name && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  let message = e.message.replace(/([^.?!])$/, '$1.');
+  // "Unknown option '--smaples'.": the nearest option the command has.
+  const unknown = /Unknown option '(--[\w-]+)'/.exec(message)?.[1];
+  const near =
+    unknown && command
+      ? closest(
+          unknown,
+          optionNames(command.help).map((o) => [o, o]),
+        )[0]
+      : undefined;
+  if (!command && name) {
+    // A near miss, or the same letters swapped ("benhc").
+    const letters = (w: string) => [...w].sort().join('');
+    const cmd =
+      closest(
+        name,
+        Object.keys(COMMANDS).map((c) => [c, c]),
+      )[0] ?? Object.keys(COMMANDS).find((c) => letters(c) === letters(name));
+    if (cmd) message += ` Did you mean '${cmd}'?`;
+  }
+  if (near) message += ` Did you mean ${near}?`;
+  return { message, hint: `Run 'carbonlens ${command ? `${name} ` : ''}--help' for usage.`, code: 2 };
 }

@@ -82,8 +82,10 @@ export async function installCudaProviderCommand(deps: CudaCommandDeps): Promise
   for (const m of result.messages) deps.log.info(`  ${m}`);
   if (result.cancelled) return false;
   if (result.code !== 0) {
-    const why = result.messages.pop() ?? `exit code ${result.code}`;
-    if (!/no consent/.test(why))
+    const f = result.failure;
+    const why = f ? `${f.message}${f.hint ? ` ${f.hint}` : ''}` : `exit code ${result.code}`;
+    // Declined in the dialog above: nothing to say.
+    if (f?.kind !== 'cancelled')
       void vscode.window
         .showErrorMessage(`CarbonLens: the CUDA provider was not installed: ${why}`, 'Open Log')
         .then((p) => p && deps.log.show());

@@ -83,8 +83,11 @@ describe("the editor's voice", { timeout: 30_000 }, () => {
         (t) => err.push(t),
       );
       assert.equal(code, 1);
-      const event = err.map((l) => (l.startsWith('{') ? JSON.parse(l) : undefined)).find((e) => e?.event === 'error');
+      const event = err.map((l) => (l.startsWith('{') ? JSON.parse(l) : undefined)).find((e) => e?.event === 'failed');
       assert.equal(event?.remedy?.id, 'hubUnreachable', err.join('\n'));
+      assert.equal(event?.kind, 'model');
+      assert.match(event?.message, /^Cannot reach /);
+      assert.match(event?.hint, /HF_ENDPOINT/);
       assert.match(err.at(-1)!, /^carbonlens: Cannot reach .* Check the network or HF_ENDPOINT/);
     } finally {
       process.env = saved;
