@@ -3,7 +3,7 @@
 // built CLI with a preload that writes the ids of every module in require.cache at exit.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -56,5 +56,29 @@ describe('the CLI loads model code only for the commands that run models', { tim
       loaded.some((m) => m.endsWith('cliBench.js')),
       `${loaded}`,
     );
+  });
+
+  it("keeps the bundle's compiled code per command, and V8 takes it on the next run", () => {
+    const cache = path.join(work, 'code-cache-test');
+    const help = () => {
+      const r = spawnSync(process.execPath, [cli, 'regions', '--help'], {
+        cwd: work,
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, CARBONLENS_CACHE: cache },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout;
+    };
+    const first = help();
+    const folder = path.join(cache, 'code-cache');
+    const files = readdirSync(folder);
+    assert.equal(files.length, 1, `${files}`);
+    assert.match(files[0]!, /^cliMain-regions-.*\.bin$/);
+    const written = statSync(path.join(folder, files[0]!)).mtimeMs;
+    assert.equal(help(), first, 'the same help from the cached code');
+    // Written again only when missing or refused by V8: unchanged, so it was taken.
+    assert.deepEqual(readdirSync(folder), files);
+    assert.equal(statSync(path.join(folder, files[0]!)).mtimeMs, written);
   });
 });
