@@ -15,6 +15,7 @@ import { datasetCached, hubUnreachable } from '../core/models/offline';
 import { devicesHere, pickDevice, pickDtype, pickModel, pickSamples, rememberModel } from './benchPickers';
 import { messageText } from '../core/messages';
 import { showRemedy } from './remedies';
+import type { BenchRuns } from './benchRuns';
 import type { BenchStore } from './benchStore';
 import type { CarbonLensConfig } from './config';
 import { HF_TOKEN_SECRET } from './config';
@@ -53,19 +54,8 @@ export interface BenchDeps {
   /** Called with the new records once a run is saved. */
   onSaved: (records: BenchRecord[]) => void;
   onState: (state: 'running' | 'done' | 'failed' | 'cancelled', text: string) => void;
-}
-
-/** The runs in progress: the notification's Cancel, or CarbonLens: Cancel Benchmark, stops them. */
-const inProgress = new Set<vscode.CancellationTokenSource>();
-
-/** Cancel Benchmark is in the palette only while one runs. */
-function runningChanged(): void {
-  void vscode.commands.executeCommand('setContext', 'carbonlens.benchmarkRunning', inProgress.size > 0);
-}
-
-export function cancelBenchmarks(): number {
-  for (const cts of inProgress) cts.cancel();
-  return inProgress.size;
+  /** The runs in progress and their children, this activation's. */
+  runs: BenchRuns;
 }
 
 const TASK_LABELS: Record<Task, string> = {
@@ -77,11 +67,11 @@ const TASK_LABELS: Record<Task, string> = {
 };
 
 /** Why the hub cannot be reached now (undefined: it answers), asked when Run Benchmark opens and kept a minute. */
-let hubCheck: { at: number; endpoint: string; why: Promise<string | undefined> } | undefined;
-function hubOffline(endpoint: string): Promise<string | undefined> {
-  if (!hubCheck || hubCheck.endpoint !== endpoint || Date.now() - hubCheck.at > 60_000)
-    hubCheck = { at: Date.now(), endpoint, why: hubUnreachable(endpoint || 'https://huggingface.co') };
-  return hubCheck.why;
+function hubOffline(runs: BenchRuns, endpoint: string): Promise<string | undefined> {
+  const kept = runs.hubCheck;
+  if (kept && kept.endpoint === endpoint && Date.now() - kept.at <= 60_000) return kept.why;
+  runs.hubCheck = { at: Date.now(), endpoint, why: hubUnreachable(endpoint || 'https://huggingface.co') };
+  return runs.hubCheck.why;
 }
 
 /** Whether a task's default set works without the hub: built in, or already downloaded. */
@@ -302,11 +292,11 @@ async function chooseDeviceAndDtype(
 /** Every choice, picked where the caller did not pass it; undefined when the person stops. */
 async function choose(deps: BenchDeps, args: BenchmarkArgs, compare: boolean): Promise<Choice | undefined> {
   // The hub is asked (3 s at most) while the task is picked: offline, what works here comes first.
-  const offline = args.model ? Promise.resolve(undefined) : hubOffline(deps.config().hubEndpoint);
+  const offline = args.model ? Promise.resolve(undefined) : hubOffline(deps.runs, deps.config().hubEndpoint);
   const task = args.task ?? (await pickTask(offline, deps.store.cache));
   if (!task) return undefined;
   // The devices are probed (in a child process) while the person picks the model and the set.
-  const devices = args.device ? undefined : devicesHere(deps.cliPath, cliEnvBase(deps));
+  const devices = args.device ? undefined : devicesHere(deps.runs, deps.cliPath, cliEnvBase(deps));
   const models = await chooseModels(deps, args, task, offline, compare);
   if (!models) return undefined;
   if (!args.model) await rememberModel(deps.memento, task, models.model);
@@ -385,8 +375,7 @@ async function runWithProgress(
 ): Promise<CliResult> {
   const compare = request.command === 'compare';
   const cts = new vscode.CancellationTokenSource();
-  inProgress.add(cts);
-  runningChanged();
+  deps.runs.started(cts);
   try {
     return await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `CarbonLens: ${title}`, cancellable: true },
@@ -395,14 +384,14 @@ async function runWithProgress(
         return runBenchCli(deps.cliPath, request, {
           env,
           token: cts.token,
+          children: deps.runs.children,
           onEvent: progressReporter(progress, compare),
           askConsent: (e) => askDownload(deps, e),
         });
       },
     );
   } finally {
-    inProgress.delete(cts);
-    runningChanged();
+    deps.runs.finished(cts);
     cts.dispose();
   }
 }

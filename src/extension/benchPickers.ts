@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
 import { sampleChoices, setSize } from '../core/bench/datasets/setSize';
 import type { DeviceHere } from '../core/models/devicesHere';
+import type { BenchRuns } from './benchRuns';
 import { folderDtypes, isFolder, modelNameProblem } from '../core/models/modelName';
 import { cachedModels } from '../core/models/offline';
 import { SUGGESTED_MODELS } from '../core/models/suggestedModels';
@@ -121,15 +122,14 @@ export async function pickDtype(task: Task, model: string): Promise<Dtype | unde
   )?.label as Dtype | undefined;
 }
 
-let devicesCache: { at: number; cliPath: string; devices: Promise<DeviceHere[] | undefined> } | undefined;
-
 /** `carbonlens devices --json` in a child process (WebGPU is probed there), kept ten minutes. */
 export function devicesHere(
+  runs: BenchRuns,
   cliPath: string,
   env: Record<string, string | undefined>,
 ): Promise<DeviceHere[] | undefined> {
-  if (devicesCache && devicesCache.cliPath === cliPath && Date.now() - devicesCache.at < 600_000)
-    return devicesCache.devices;
+  const kept = runs.devices;
+  if (kept && kept.cliPath === cliPath && Date.now() - kept.at < 600_000) return kept.devices;
   const devices = new Promise<DeviceHere[] | undefined>((resolve) => {
     execFile(
       process.execPath,
@@ -148,13 +148,13 @@ export function devicesHere(
       },
     );
   });
-  devicesCache = { at: Date.now(), cliPath, devices };
+  runs.devices = { at: Date.now(), cliPath, devices };
   return devices;
 }
 
 /** Forgets the probe (after the CUDA provider was added). */
-export const forgetDevices = () => {
-  devicesCache = undefined;
+export const forgetDevices = (runs: BenchRuns) => {
+  runs.devices = undefined;
 };
 
 type DeviceItem = vscode.QuickPickItem & { device?: string };

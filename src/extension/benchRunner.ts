@@ -22,18 +22,8 @@ export interface CliRunOptions {
   /** A download needs a yes: the person sees what and how big. */
   askConsent: (e: Extract<BenchEvent, { event: 'consent' }>) => Promise<boolean>;
   token?: vscode.CancellationToken;
-}
-
-const running = new Set<ChildProcess>();
-
-/** Kills every benchmark still running (the extension is going away). */
-export function killAllBenchmarks(): void {
-  for (const child of running) child.kill('SIGKILL');
-  running.clear();
-}
-
-export function runningBenchmarks(): number {
-  return running.size;
+  /** Where the child is kept while it runs (killed if the extension goes first). */
+  children: Set<ChildProcess>;
 }
 
 /** Runs a benchmark request (bench or compare) with --events. */
@@ -49,7 +39,7 @@ export function runCli(cliPath: string, args: string[], options: CliRunOptions):
       stdio: ['pipe', 'pipe', 'pipe'],
       windowsHide: true,
     });
-    running.add(child);
+    options.children.add(child);
     let stdout = '';
     let pending = '';
     let cancelled = false;
@@ -85,7 +75,7 @@ export function runCli(cliPath: string, args: string[], options: CliRunOptions):
     });
     child.on('error', (e) => messages.push(e.message));
     child.on('close', (code) => {
-      running.delete(child);
+      options.children.delete(child);
       clearTimeout(killTimer);
       cancel?.dispose();
       resolve({ code, stdout, messages, cancelled, ...(failure && { failure }) });

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { BenchRecord } from '../core/bench/record';
 import { formatSystemReport, type SystemReport } from '../core/system/report';
 import type { ExportFormat } from '../protocol';
-import { cancelBenchmarks, runBenchmarkCommand, type BenchmarkArgs } from './benchCommands';
+import { runBenchmarkCommand, type BenchmarkArgs } from './benchCommands';
 import type { CarbonLens } from './carbonLens';
 import { ELECTRICITY_MAPS_SECRET, HF_TOKEN_SECRET } from './config';
 import { installCudaProviderCommand } from './cudaCommand';
@@ -28,6 +28,7 @@ export function registerCommands(ext: CarbonLens): vscode.Disposable[] {
     },
     onState: (state: 'running' | 'done' | 'failed' | 'cancelled', text: string) =>
       ext.panel.postBenchmarkState(state, text),
+    runs: ext.benchRuns,
   };
 
   const storeSecret = async (key: string, title: string, prompt: string): Promise<boolean | undefined> => {
@@ -77,11 +78,13 @@ export function registerCommands(ext: CarbonLens): vscode.Disposable[] {
       runBenchmarkCommand(benchDeps, typeof args === 'object' ? args : {}, true),
     ),
     command('cancelBenchmark', () => {
-      const n = cancelBenchmarks();
+      const n = ext.benchRuns.cancelAll();
       if (n === 0) void vscode.window.showInformationMessage('CarbonLens: no benchmark is running.');
       return n;
     }),
-    command('installCudaProvider', () => installCudaProviderCommand({ cliPath, store, config: () => ext.config, log })),
+    command('installCudaProvider', () =>
+      installCudaProviderCommand({ cliPath, store, config: () => ext.config, log, runs: ext.benchRuns }),
+    ),
     command('exportReport', (format?: ExportFormat, target?: vscode.Uri) =>
       exportReportCommand(store, typeof format === 'string' ? format : undefined, target),
     ),

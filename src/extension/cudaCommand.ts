@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { forgetDevices } from './benchPickers';
 import { runCli } from './benchRunner';
+import type { BenchRuns } from './benchRuns';
 import type { BenchStore } from './benchStore';
 import type { CarbonLensConfig } from './config';
 
@@ -13,6 +14,7 @@ export interface CudaCommandDeps {
   store: BenchStore;
   config: () => CarbonLensConfig;
   log: vscode.LogOutputChannel;
+  runs: BenchRuns;
 }
 
 interface ProviderStatus {
@@ -31,6 +33,7 @@ export async function installCudaProviderCommand(deps: CudaCommandDeps): Promise
   const folder = deps.store.ortRuntime;
   const status = await runCli(deps.cliPath, ['cuda-provider', 'status', '--json', '--dir', folder], {
     env: {},
+    children: deps.runs.children,
     askConsent: async () => false,
   });
   let parsed: ProviderStatus | undefined;
@@ -58,6 +61,7 @@ export async function installCudaProviderCommand(deps: CudaCommandDeps): Promise
       runCli(deps.cliPath, ['cuda-provider', 'install', '--dir', folder, '--feed', feed], {
         env: {},
         token,
+        children: deps.runs.children,
         onEvent: (e) =>
           e.event === 'download' &&
           progress.report({ message: `${(e.doneBytes / 1e6).toFixed(0)} of ${(e.missingBytes / 1e6).toFixed(0)} MB` }),
@@ -92,7 +96,7 @@ export async function installCudaProviderCommand(deps: CudaCommandDeps): Promise
     return false;
   }
   deps.log.info(result.stdout.trim());
-  forgetDevices(); // the device picker probes again
+  forgetDevices(deps.runs); // the device picker probes again
   void vscode.window.showInformationMessage(
     'CarbonLens: CUDA provider installed. Benchmarks on "auto" now try CUDA first, and fall back (saying why) if it cannot load.',
   );
