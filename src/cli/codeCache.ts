@@ -5,6 +5,7 @@
 // command compiled), and again whenever V8 refuses it (another Node, another bundle).
 // It lives in the CLI's cache folder, which is the user's own (a code cache is trusted code).
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { isAscii } from 'node:buffer';
 import * as nodeModule from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import * as vm from 'node:vm';
@@ -59,7 +60,10 @@ export function requireWithCodeCache(file: string, command: string): void {
   const loader = nodeModule as Loader;
   const cache = cacheFile(file, command);
   const cachedData = readOrUndefined(cache.path);
-  const script = new vm.Script(loader.wrap(readFileSync(file, 'utf8')), {
+  // esbuild writes ASCII: read as one-byte text, without decoding UTF-8 (the same string).
+  const bytes = readFileSync(file);
+  const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+  const script = new vm.Script(loader.wrap(source), {
     filename: file,
     ...(cachedData && { cachedData }),
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
