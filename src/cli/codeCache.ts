@@ -11,6 +11,24 @@ import { basename, dirname, join } from 'node:path';
 import * as vm from 'node:vm';
 import { cacheDir } from './cacheDir';
 
+/**
+ * The commands with a code cache of their own (main.ts' COMMANDS, a test checks); anything else,
+ * --help and typos included, shares one, so that no command line can add files to the folder.
+ */
+export const CACHED_COMMANDS = [
+  'info',
+  'monitor',
+  'estimate',
+  'regions',
+  'forecast',
+  'bench',
+  'compare',
+  'run',
+  'scan',
+  'cuda-provider',
+  'devices',
+] as const;
+
 type Loader = typeof nodeModule & {
   wrap(source: string): string;
   _nodeModulePaths(from: string): string[];

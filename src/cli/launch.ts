@@ -5,11 +5,11 @@
 // cache folder). Either covers only what loads after it is on, hence this launcher of its own.
 import * as nodeModule from 'node:module';
 import { join } from 'node:path';
-import { requireWithCodeCache } from './codeCache';
+import { CACHED_COMMANDS, requireWithCodeCache } from './codeCache';
 
 const bundle = join(__dirname, 'cliMain.js');
 const compileCache = (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache;
-const command = /^[a-z][a-z-]*$/.test(process.argv[2] ?? '') ? process.argv[2]! : 'other';
+const command = (CACHED_COMMANDS as readonly string[]).includes(process.argv[2] ?? '') ? process.argv[2]! : 'other';
 if (compileCache) {
   compileCache();
   // A computed path: esbuild leaves it to Node, which loads the file beside this one.

@@ -7,6 +7,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { CACHED_COMMANDS } from '../../src/cli/codeCache';
+import { COMMANDS } from '../../src/cli/main';
 
 const cli = path.resolve(__dirname, '../../../dist/cli.js');
 const work = mkdtempSync(path.join(tmpdir(), 'cl-bundles-'));
@@ -80,5 +82,9 @@ describe('the CLI loads model code only for the commands that run models', { tim
     // Written again only when missing or refused by V8: unchanged, so it was taken.
     assert.deepEqual(readdirSync(folder), files);
     assert.equal(statSync(path.join(folder, files[0]!)).mtimeMs, written);
+  });
+
+  it('has a code cache per command, for each command there is and no other', () => {
+    assert.deepEqual([...CACHED_COMMANDS].sort(), Object.keys(COMMANDS).sort());
   });
 });
