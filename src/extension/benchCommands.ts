@@ -446,7 +446,7 @@ function showFailure(
   const f = result.failure;
   const why = f
     ? `${f.message}${f.hint ? ` ${f.hint}` : ''}`
-    : `The benchmark stopped (exit code ${result.code}) without saying why; the log has its output.`;
+    : `The benchmark stopped (${result.code === null ? 'killed by a signal' : `exit code ${result.code}`}) without saying why; the log has its output.`;
   deps.log.error(`${title} failed (${f?.kind ?? 'internal'}): ${why}`);
   deps.onState('failed', `${title} failed: ${f?.remedy ? messageText(f.remedy, 'editor') : why}`);
   if (!f?.remedy) {
