@@ -123,7 +123,11 @@ const builds = [
   },
   // Benchmarks that load transformers.js as the CLI does (CommonJS: onnxruntime-node resolved
   // through useRuntime's hook, so the CUDA provider's copy is the one that loads).
-  { ...node, entryPoints: ['bench/llmProfile.ts', 'bench/cacheCopies.ts'], outdir: 'out/bench' },
+  {
+    ...node,
+    entryPoints: ['bench/llmProfile.ts', 'bench/cacheCopies.ts', { in: 'bench/llm/ioBinding.ts', out: 'ioBinding' }],
+    outdir: 'out/bench',
+  },
   // Mocha stays external: the extension host loads it from node_modules like any test runner.
   {
     ...node,

@@ -226,11 +226,19 @@ const familyPatterns = read('model-family-patterns.csv').map((r, i) => {
     throw new Error(`data/model-family-patterns.csv row ${i + 2}: a family, an anchored pattern and a source expected`);
   return [r.family, r.id_pattern, r.model_type, r.source];
 });
+// Ollama's library names (name:tag) of models the catalogue lists (SOURCES.md §6d).
+const ollamaModels = read('ollama-models.csv').map((r, i) => {
+  if (!/^[a-z0-9][\w.-]*:[\w.-]+$/.test(r.ollama) || !familyIds.includes(r.model_id.toLowerCase()) || !r.source)
+    throw new Error(
+      `data/ollama-models.csv row ${i + 2}: name:tag, a model of model-families.csv and a source expected`,
+    );
+  return [r.ollama, r.model_id, r.source];
+});
 const autoClasses = read('auto-class-model-types.csv').map((r) => [r.auto_class, r.model_type, r.class_name]);
 const pipelineTasks = read('pipeline-task-classes.csv').map((r) => [r.task, r.auto_class]);
 module(
   'modelCatalogue.ts',
-  'data/model-equivalents.csv, model-families.csv, model-family-patterns.csv, auto-class-model-types.csv, pipeline-task-classes.csv and paper-measurements.csv',
+  'data/model-equivalents.csv, model-families.csv, model-family-patterns.csv, ollama-models.csv, auto-class-model-types.csv, pipeline-task-classes.csv and paper-measurements.csv',
   `/** One published comparison of a larger model and a smaller one on one metric. */
 export interface ModelEquivalentRow { task: string; large: string; small: string; largeParamsM: number | null; smallParamsM: number | null; metric: string; dataset: string; largeScore: number | null; smallScore: number | null; higherIsBetter: boolean; source: string }
 /** The study's energy per workload for one model. */
@@ -252,6 +260,8 @@ export function modelFamilyRows(): readonly ModelFamilyRow[] {
 export const MODEL_FAMILY_PATTERNS: readonly (readonly [string, string, string, string])[] = JSON.parse(${JSON.stringify(JSON.stringify(familyPatterns))});
 /** [auto class, model type, class it loads] from transformers' modeling_auto.py, for the catalogue's model types. */
 export const AUTO_CLASS_MODEL_TYPES: readonly (readonly [string, string, string])[] = JSON.parse(${JSON.stringify(JSON.stringify(autoClasses))});
+/** [Ollama name:tag, the catalogue's model id, source]: Ollama's library models the catalogue knows. */
+export const OLLAMA_MODELS: readonly (readonly [string, string, string])[] = JSON.parse(${JSON.stringify(JSON.stringify(ollamaModels))});
 /** [pipeline task, auto class] from transformers' pipelines/__init__.py (SUPPORTED_TASKS, TASK_ALIASES). */
 export const PIPELINE_TASK_CLASSES: readonly (readonly [string, string])[] = JSON.parse(${JSON.stringify(JSON.stringify(pipelineTasks))});
 export function paperMeasurementRows(): readonly PaperMeasurementRow[] {

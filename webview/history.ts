@@ -18,7 +18,7 @@ type Column = {
 };
 
 const quality = (r: RunSummary) =>
-  `${r.quality.metric} ${r.quality.value.toFixed(3)}${Number.isFinite(r.quality.low) ? ` (${r.quality.low.toFixed(3)}-${r.quality.high.toFixed(3)})` : ''}`;
+  `${r.quality.metric} ${r.quality.value.toFixed(3)}${Number.isFinite(r.quality.low) ? ` (${r.quality.low.toFixed(3)}-${r.quality.high.toFixed(3)})` : ''}${r.randomWeights ? '; random weights: means nothing' : ''}`;
 /** Where a run also measured its model apart, which of its two figures is which. */
 const endToEnd = (r: RunSummary) => (r.modelApart?.pipelined ? ' end to end (pipelined)' : ' end to end');
 const COLUMNS: Column[] = [

@@ -1,7 +1,9 @@
 # Sourced by the GPU machine's CUDA scripts: onnxruntime's CUDA provider in /tmp/ort13, from the
 # xz pieces carried in .ort13/ (and left in /tmp/ort13-pieces by earlier calls: docs/benchmarks.md),
 # else installed by `carbonlens cuda-provider install` where the npm registry can be reached.
-if [ -d .ort13 ]; then
+if [ -f /tmp/ort13/carbonlens-provider.json ] && [ -d /tmp/ort13/node_modules/onnxruntime-node ]; then
+  : # unpacked by an earlier call on this machine
+elif [ -d .ort13 ]; then
   mkdir -p /tmp/ort13/node_modules /tmp/ort13-pieces
   cp .ort13/part.* /tmp/ort13-pieces/
   cat /tmp/ort13-pieces/part.* | xz -dc | tar xf - -C /tmp/ort13/node_modules || { echo "the provider pieces do not unpack"; exit 1; }

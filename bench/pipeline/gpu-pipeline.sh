@@ -4,13 +4,15 @@
 # ViT-S/16-shaped export (bench/vit/export_vit.py, random weights, fp16), 1,024 32x32 PNGs
 # (bench/vit/make_images.py) and 1,024 640x480 JPEGs (bench/pipeline/make_jpegs.mjs):
 #  - profile-{png,jpeg}.jsonl: where a prepared image's time goes, and preparation's images/s with
-#    1, 2, 4, 8 and 16 workers, processes and threads (out/bench/pipelineProfile.mjs);
+#    1, 2, 4, 8 and 16 worker processes (out/bench/pipelineProfile.mjs; KINDS=processes,threads
+#    to time threads of one process too);
 #  - bench-{base,small}-{png,jpeg}.json: `carbonlens bench --device cuda --dtype fp16 --batch 32`
 #    records, each with the model measured apart (result.phases) and the pipelined run end to end
-#    (result.summary), 3 repeats;
+#    (result.summary), 3 repeats over 4,096 items (labels.csv rows over the 1,024 files: the model
+#    apart runs ~1 s a window, long enough for NVML's counter);
 #  - bench-base-jpeg10k.json: 10,000 items (labels.csv rows over the 1,024 JPEGs), pipelined only,
 #    for the peak RSS (result.runtime.pipeline);
-#  - then, while the time budget lasts (BUDGET_S, 200 s from the start), bench-small-jpeg.json and
+#  - then, while the time budget lasts (BUDGET_S, 420 s from the start),
 #    bench-base-png-threads.json: normalised on the CPU workers (float32 batches) instead of on
 #    the GPU (CARBONLENS_NORMALISE=threads), to see which is cheaper.
 # All of it in $OUT/pipeline-out.tgz; bench/pipeline/summary.mjs writes bench/results/pipeline-cuda.json
@@ -28,14 +30,19 @@ nvidia-smi --query-gpu=name,power.limit,clocks.max.sm --format=csv,noheader > "$
 
 [ -d /tmp/imgs ] || timeout 60 python3 bench/vit/make_images.py /tmp/imgs 1024 > /dev/null
 [ -f /tmp/jpegs/labels.csv ] || timeout 120 /tmp/node bench/pipeline/make_jpegs.mjs /tmp/jpegs 1024 > "$OUT/jpegs.log" 2>&1 || failed "$OUT/jpegs.log"
-if [ ! -f /tmp/jpegs10k/labels.csv ]; then
-  mkdir -p /tmp/jpegs10k && ln -sf /tmp/jpegs/*.jpg /tmp/jpegs10k/
-  awk 'NR == 1 { print; next } { rows[n++] = $0 } END { for (i = 0; i < 10000; i++) print rows[i % n] }' /tmp/jpegs/labels.csv > /tmp/jpegs10k/labels.csv
-fi
+# SRC ROWS DIR: a set of ROWS labels.csv rows over SRC's files (linked, not copied).
+repeat_set() {
+  [ -f "$3/labels.csv" ] && return
+  mkdir -p "$3" && for f in "$1"/*.png "$1"/*.jpg; do [ -e "$f" ] && ln -sf "$f" "$3/"; done
+  awk -v rows="$2" 'NR == 1 { print; next } { r[n++] = $0 } END { for (i = 0; i < rows; i++) print r[i % n] }' "$1/labels.csv" > "$3/labels.csv"
+}
+repeat_set /tmp/imgs 4096 /tmp/imgs4k
+repeat_set /tmp/jpegs 4096 /tmp/jpegs4k
+repeat_set /tmp/jpegs 10000 /tmp/jpegs10k
 echo "inputs ready at $((SECONDS - start)) s"
 
 for set in png:/tmp/imgs jpeg:/tmp/jpegs; do
-  KINDS=processes,threads UV_THREADPOOL_SIZE=$(($(nproc) + 4)) timeout 120 /tmp/node out/bench/pipelineProfile.mjs "${set#*:}" 1,2,4,8,16 512 > "$OUT/profile-${set%%:*}.jsonl" 2> "$OUT/profile-${set%%:*}.err" || failed "$OUT/profile-${set%%:*}.err"
+  KINDS=${KINDS:-processes} UV_THREADPOOL_SIZE=$(($(nproc) + 4)) timeout 120 /tmp/node out/bench/pipelineProfile.mjs "${set#*:}" 1,2,4,8,16 512 > "$OUT/profile-${set%%:*}.jsonl" 2> "$OUT/profile-${set%%:*}.err" || failed "$OUT/profile-${set%%:*}.err"
   cat "$OUT/profile-${set%%:*}.jsonl"
 done
 echo "profiles done at $((SECONDS - start)) s"
@@ -52,20 +59,20 @@ echo "models ready at $((SECONDS - start)) s"
 bench() {
   local name=$1 model=$2 data=$3 samples=$4 repeats=$5
   # The device's 9 minutes: later runs give way rather than the whole script being cut off.
-  if ((SECONDS - start > ${BUDGET_S:-200})); then echo "skipped $name: past ${BUDGET_S:-200} s"; return; fi
+  if ((SECONDS - start > ${BUDGET_S:-420})); then echo "skipped $name: past ${BUDGET_S:-420} s"; return; fi
   timeout 150 /tmp/node dist/cli.js bench --model "$model" --task image-classification --dataset "$data" --samples "$samples" \
     --device cuda --dtype fp16 --batch 32 --repeats "$repeats" --idle-ms 2000 --json --out "$OUT/emissions.csv" > "$OUT/$name.json" 2> "$OUT/$name.err" || { failed "$OUT/$name.err"; return; }
   /tmp/node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).result;
     const f = (x) => `${x.itemsPerS.toFixed(0)} img/s, gpu ${x.components.find((c) => c.component === "gpu")?.jPerItem.toFixed(4)} J/img`;
     console.log(`${process.argv[2]}: end to end ${f(r.summary)}` + (r.phases ? `; model apart ${f(r.phases.model)}; preparation apart ${f(r.phases.preprocess)}` : "") + `; ${JSON.stringify(r.runtime.pipeline)}; ${r.runtime.preprocessing}`)' "$OUT/$name.json" "$name"
 }
-bench bench-base-png /tmp/vit-base /tmp/imgs 1024 3
-bench bench-small-png /tmp/vit-small /tmp/imgs 1024 3
-bench bench-base-jpeg /tmp/vit-base /tmp/jpegs 1024 3
+bench bench-base-png /tmp/vit-base /tmp/imgs4k 4096 3
+bench bench-small-png /tmp/vit-small /tmp/imgs4k 4096 3
+bench bench-base-jpeg /tmp/vit-base /tmp/jpegs4k 4096 3
+bench bench-small-jpeg /tmp/vit-small /tmp/jpegs4k 4096 3
 bench bench-base-jpeg10k /tmp/vit-base /tmp/jpegs10k 10000 1
-# While time is left: the small model on JPEGs, and normalising on the CPU workers (float32
-# batches, CARBONLENS_NORMALISE=threads) against normalising on the GPU.
-bench bench-small-jpeg /tmp/vit-small /tmp/jpegs 1024 3
-CARBONLENS_NORMALISE=threads bench bench-base-png-threads /tmp/vit-base /tmp/imgs 1024 3
+# While time is left: normalising on the CPU workers (float32 batches,
+# CARBONLENS_NORMALISE=threads) against normalising on the GPU.
+CARBONLENS_NORMALISE=threads bench bench-base-png-threads /tmp/vit-base /tmp/imgs4k 4096 3
 echo "benches done at $((SECONDS - start)) s"
 pack

@@ -2,7 +2,8 @@
 // images (bench/vit/make_images.py's PNGs, bench/pipeline/make_jpegs.mjs's JPEGs), ViT-B/16's
 // processor settings (224x224 bilinear, mean = std = 0.5):
 //  - `steps`: one image at a time on this thread, each step timed: reading the file, decoding
-//    (RawImage.read's way), RGB, the resize (sharp's affine bilinear map), rescale and normalise
+//    (RawImage.read's way), RGB, the resize (sharp's affine bilinear map, and vipsBilinear.ts's
+//    byte-equal copy of it that the workers run: `resizeInJs`), rescale and normalise
 //    (one loop, float32 NCHW), the copy into the batch tensor; beside transformers.js's
 //    processor on the same decoded images (resize, rescale, normalise, its own copies).
 //  - `pool`: the workers (src/core/models/preparePool.ts: processes, or threads) at each count,
@@ -19,6 +20,7 @@ import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { ImageFile } from '../../src/core/models/imageInput';
 import { PreparePool, type WorkerKind } from '../../src/core/models/preparePool';
+import { vipsBilinearRgb } from '../../src/core/models/vipsBilinear';
 
 const [dir, threadsArg, imagesArg] = process.argv.slice(2);
 if (!dir) throw new Error('usage: node out/bench/pipelineProfile.mjs DIR [THREADS=1,2,4,8,16] [IMAGES=512]');
@@ -47,6 +49,7 @@ async function steps() {
   // Steps, one image at a time, on this thread.
   const { RawImage } = await import('@huggingface/transformers');
   const ms = { read: 0, decode: 0, rgb: 0, resize: 0, normalise: 0, copy: 0 };
+  let resizeInJs = 0; // the workers' resize, timed apart (not in the total)
   const plane = config.width * config.height;
   const batchTensor = new Float32Array(BATCH * 3 * plane);
   const one = new Float32Array(3 * plane);
@@ -66,6 +69,16 @@ async function steps() {
       .affine([config.width / image.width, 0, 0, config.height / image.height], { interpolator: 'bilinear' })
       .raw()
       .toBuffer();
+    const t3b = performance.now();
+    const same = vipsBilinearRgb(
+      image.data as unknown as Uint8Array,
+      image.width,
+      image.height,
+      config.width,
+      config.height,
+    );
+    resizeInJs += performance.now() - t3b;
+    if (Buffer.compare(Buffer.from(same), rgb) !== 0) throw new Error('vipsBilinearRgb differs from sharp');
     const t4 = performance.now();
     for (let ch = 0; ch < 3; ch++) {
       const scale = config.rescale / config.std[ch]!;
@@ -78,14 +91,20 @@ async function steps() {
     ms.read += t1 - t0;
     ms.decode += t2 - t1;
     ms.rgb += t3 - t2;
-    ms.resize += t4 - t3;
+    ms.resize += t3b - t3;
     ms.normalise += t5 - t4;
     ms.copy += t6 - t5;
     if (decodedImages.length < BATCH) decodedImages.push(decoded);
   }
   const perImage = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v / stepImages]));
   const total = Object.values(perImage).reduce((a, b) => a + b, 0);
-  print({ measure: 'steps, one thread', images: stepImages, ms_per_image: perImage, total_ms_per_image: total });
+  print({
+    measure: 'steps, one thread',
+    images: stepImages,
+    ms_per_image: perImage,
+    total_ms_per_image: total,
+    resize_in_js_ms_per_image: resizeInJs / stepImages,
+  });
 
   // transformers.js's processor on the same decoded images, as the pipeline calls it per batch.
   const { ViTImageProcessor } = await import('@huggingface/transformers');

@@ -10,7 +10,9 @@
 # On your own NVIDIA machine (Node.js, npm ci and npm run build done, `pip install -r
 # bench/requirements.txt`), there is no .dev-carry/ or .gl/: the machine's own Node and
 # libraries are used, and the scripts run as they are, with OUT set to a folder for the results.
-if [ -f .dev-carry/node.xz ]; then
+if [ -x /tmp/node ] && [ -d node_modules/onnxruntime-node/bin ] && [ -d node_modules/koffi ]; then
+  : # unpacked by an earlier call on this machine (the device keeps a warm machine's files)
+elif [ -f .dev-carry/node.xz ]; then
   xz -dc .dev-carry/node.xz > /tmp/node && chmod +x /tmp/node
   tar xJf .dev-carry/koffi.tar.xz && tar xJf .dev-carry/ortsharp.tar.xz
 else

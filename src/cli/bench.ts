@@ -6,6 +6,7 @@ import { meteringText } from '../core/energy/gpuText';
 import { appendRecord } from '../core/bench/report';
 import type { BenchResult } from '../core/bench/harness';
 import type { QualityFigure } from '../core/bench/taskRunner';
+import type { LlamaEngine } from '../core/models/llamaRuntime';
 import {
   BENCH_OPTIONS_HELP,
   benchSettings,
@@ -29,7 +30,9 @@ and its energy per item per component (GPU, CPU, RAM), each figure labelled meas
 counter), sampled (power x time) or estimated (a model), with the idle baseline subtracted
 alongside. Phases: idle baseline, load (metered apart), warm-up, measured run(s), idle baseline.
 A model is a Hugging Face hub id with ONNX weights (as transformers.js uses them) or a local
-folder in the same layout.
+folder in the same layout; for text generation also a .gguf file or an Ollama model by name
+(ollama:llama3.2:3b, read from Ollama's store: OLLAMA_MODELS or ~/.ollama/models), which run
+through llama.cpp (node-llama-cpp's prebuilt CPU, CUDA, Vulkan or Metal build).
 
   --model ID_OR_PATH  the model (required)
 ${BENCH_OPTIONS_HELP}
@@ -47,17 +50,34 @@ export function formatQuality(q: QualityFigure): string {
   return `${q.metric} ${f(q.value)}${interval}${q.higherIsBetter ? '' : ', lower is better'}`;
 }
 
+const sourceText = (m: BenchRecord['model']) =>
+  m.source === 'ollama'
+    ? "Ollama's store"
+    : m.source === 'local'
+      ? m.format === 'gguf'
+        ? 'local GGUF file'
+        : `local folder${m.randomWeights ? ', random weights: a demo' : ''}`
+      : `hub${m.commit ? `, ${m.commit.slice(0, 10)}` : ''}`;
+
+/** llama.cpp, its build and the quantisation, as a record's runtime line says them. */
+export const engineText = (e: LlamaEngine) =>
+  `${e.name} (${e.build} build${e.gpuLayers !== undefined ? `, ${e.gpuLayers} layers on the GPU` : ''}, ${e.threads} CPU thread${e.threads === 1 ? '' : 's'}; ${e.binding}, llama.cpp ${e.llamaCpp}), ${e.quantisation}, context ${e.contextSize}`;
+
 export function formatRecord(r: BenchRecord): string[] {
   const res = r.result;
   const s = res.summary;
   const skipped = res.attempts.filter((a) => !a.ok).map((a) => `${a.device}: ${a.reason}`);
   const lines = [
-    `Model      ${r.model.id} (${r.model.source === 'local' ? 'local folder' : `hub${r.model.commit ? `, ${r.model.commit.slice(0, 10)}` : ''}`})`,
+    `Model      ${r.model.id} (${sourceText(r.model)})`,
     `Task       ${r.task} on ${r.dataset.name}: ${r.dataset.items} items (seed ${r.dataset.seed}, of ${r.dataset.population})`,
     `Device     ${res.device}, ${res.dtype}, batch ${res.batch}${res.runtime?.batchChosenBy === 'measurement' ? ` (fastest of ${res.runtime.batchTrials!.map((t) => `${t.batch}: ${t.itemsPerS.toPrecision(3)}/s`).join(', ')})` : ''}${skipped.length ? `; not used: ${skipped.join('; ')}` : ''}`,
     ...(r.gpus ? [`GPUs       ${meteringText(r.gpus)}`, ...r.gpus.notes.map((n) => `           ${n}`)] : []),
     ...(res.runtime
-      ? [`Runtime    inputs by ${res.runtime.preprocessing}; graph capture off (${res.runtime.graphCapture.why})`]
+      ? [
+          res.runtime.engine
+            ? `Runtime    ${engineText(res.runtime.engine)}; inputs by ${res.runtime.preprocessing}`
+            : `Runtime    inputs by ${res.runtime.preprocessing}${res.runtime.graphCapture ? `; graph capture off (${res.runtime.graphCapture.why})` : ''}`,
+        ]
       : []),
     `Load       ${res.load.seconds.toFixed(2)} s, ${joulesText(res.load.energyJ)} (${res.load.kind})`,
     `Run        ${s.seconds.toFixed(2)} s, ${s.itemsPerS.toPrecision(3)} items/s${res.repeats.length > 1 ? ` (median of ${res.repeats.length}, spread ${res.spreadPercent!.toFixed(1)}%)` : ''}${res.runtime?.pipeline ? ', end to end, pipelined (inputs prepared while the model runs, as a deployment runs it)' : res.phases ? ', end to end (the two phases added)' : ''}`,
@@ -78,7 +98,7 @@ export function formatRecord(r: BenchRecord): string[] {
           `Own share  ${joulesText(s.own.jPerItem)}/item attributed to this process (${s.own.components.map((c) => `${c.component} ${(c.share * 100).toFixed(0)}% of ${c.base === 'above idle' ? 'the energy above idle' : 'its energy'}`).join(', ')})`,
         ]
       : []),
-    `Quality    ${formatQuality(res.quality.primary)}${res.quality.others.length ? `; ${res.quality.others.map(formatQuality).join('; ')}` : ''}`,
+    `Quality    ${formatQuality(res.quality.primary)}${res.quality.others.length ? `; ${res.quality.others.map(formatQuality).join('; ')}` : ''}${r.model.randomWeights ? ' (random weights: means nothing)' : ''}`,
   ];
   const e = r.emissions;
   if (e) {
@@ -90,7 +110,7 @@ export function formatRecord(r: BenchRecord): string[] {
       lines.push(
         `Cleaner    ${cleaner.map((c) => `${c.provider} ${c.region} (${c.location}) ${gramsText(c.gPerItem)}/item, -${c.savingPercent!.toFixed(0)}%`).join('; ')}`,
       );
-  } else lines.push(`Emissions  ${r.emissionsNote}`);
+  } else lines.push(`Emissions  ${r.emissionsNote} Pass --region, --location, --country or --intensity for it.`);
   const outputs = res.outputs ?? [];
   if (outputs.length)
     lines.push(

@@ -19,6 +19,7 @@ import { DEFAULT_SAMPLES, isDtype, isTask, DTYPES, TASKS, type Dtype, type Task 
 import { collectInventory, type SystemInventory } from '../core/system/inventory';
 import { datasetOption, PLACE_OPTIONS, placeQuery } from './carbonOptions';
 import { BENCH_GPU_HELP, gpuOption } from './gpuOptions';
+import { GGUF_QUANTS, normaliseQuant } from '../core/models/gguf';
 import { numberOption, RANGES, UsageError } from './usage';
 
 export const BENCH_OPTIONS = {
@@ -26,6 +27,7 @@ export const BENCH_OPTIONS = {
   task: { type: 'string' },
   device: { type: 'string' },
   dtype: { type: 'string' },
+  quant: { type: 'string' },
   samples: { type: 'string' },
   batch: { type: 'string' },
   dataset: { type: 'string' },
@@ -70,9 +72,13 @@ export const RAM_MODEL_HELP = `  --ram-model M       RAM power without a DRAM co
 export const BENCH_OPTIONS_HELP = `  --task T            image-classification, image-to-text (or ocr), summarization,
                       text-to-image or text-generation (or llm) (required)
   --device D          auto (default): CUDA when its provider is installed, DirectML, CoreML,
-                      WebGPU, then CPU; or one of cuda, dml, coreml, webgpu, cpu (no fallback)
+                      WebGPU, then CPU; or one of cuda, dml, coreml, webgpu, cpu (no fallback);
+                      a GGUF model: llama.cpp's best build here, or cuda, webgpu (its Vulkan
+                      build), coreml (Metal), cpu
 ${BENCH_GPU_HELP}
   --dtype D           ${DTYPES.join(', ')} (default fp32), where the model has the file
+  --quant Q           a GGUF model's quantisation (Q4_K_M, Q8_0, F16...): the file of a hub
+                      repository of GGUF files to download, checked against general.file_type
   --samples N         items to measure (default ${Object.entries(DEFAULT_SAMPLES)
     .map(([t, n]) => `${n} for ${t}`)
     .join(', ')})
@@ -154,6 +160,8 @@ export interface BenchSettings {
   attribution: 'machine' | 'process';
   /** Text generation: the most tokens an answer may take. */
   maxNewTokens?: number;
+  /** A GGUF model's quantisation (--quant), in llama.cpp's spelling. */
+  quant?: string;
   /** Text to image: the sampler, the CLIP scorer, where images go (default: images/ beside --out). */
   textToImage?: { diffusion: DiffusionOptions; clip: string; imagesDir?: string };
   /** The GPUs metered: `--gpu ID` (one board, which also runs the model), else CUDA_VISIBLE_DEVICES's. */
@@ -223,6 +231,14 @@ function textToImageOptions(values: RequestValues): Pick<BenchRequest, 'size' | 
   return { size, scheduler: scheduler as SchedulerName | undefined };
 }
 
+/** --quant in llama.cpp's spelling (q4_k_m is Q4_K_M), checked against its quantisations. */
+function quantOption(value: string | undefined): string | undefined {
+  const quant = value === undefined ? undefined : normaliseQuant(value);
+  if (quant !== undefined && !GGUF_QUANTS.includes(quant))
+    throw new UsageError(`--quant must be a llama.cpp quantisation (${GGUF_QUANTS.join(', ')}), not '${value}'.`);
+  return quant;
+}
+
 /** Drops the fields left undefined: a request holds the options given, and only those. */
 const given = <T extends object>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
@@ -250,6 +266,7 @@ export function parseBenchRequest(command: BenchRequest['command'], args: string
     task,
     device,
     dtype,
+    quant: quantOption(values.quant),
     samples: whole('--samples', values.samples, 1, 10_000_000),
     batch: values.batch === 'auto' ? 'auto' : whole('--batch', values.batch, 1, 65_536),
     dataset: values.dataset,
@@ -308,6 +325,7 @@ export function benchSettings(r: BenchRequest): BenchSettings {
     gpu: gpuOption(r.gpu, true),
     intensity: query && resolveIntensity(query, { dataset: r.intensityDataset }),
     ...(r.task === 'text-to-image' && { textToImage: textToImageSettings(r) }),
+    ...(r.quant !== undefined && { quant: r.quant }),
     ...(r.maxNewTokens !== undefined && { maxNewTokens: r.maxNewTokens }),
   };
 }

@@ -8,9 +8,12 @@
 export type EditorControl =
   | { kind: 'command'; command: string; label: string }
   | { kind: 'setting'; setting: string; label: string }
-  | { kind: 'pickFolder'; label: string }
+  /** A folder or file of the user's in place of the model or the evaluation set that failed. */
+  | { kind: 'pickFolder'; label: string; for: 'model' | 'dataset' }
+  /** A file opened in the editor (a record file that cannot be appended to). */
+  | { kind: 'open'; label: string; path: string }
   /** The same run again with one choice changed. */
-  | { kind: 'retry'; label: string; set: { dtype?: string; device?: string } };
+  | { kind: 'retry'; label: string; set: { dtype?: string; device?: string; samples?: number } };
 
 export interface Voices {
   /** What happened; the same in both voices (no flag, no setting). */
@@ -28,6 +31,12 @@ const TOKEN_COMMAND: EditorControl = {
   label: 'Set Electricity Maps Token',
 };
 const HUB_SETTING: EditorControl = { kind: 'setting', setting: 'carbonlens.hub.endpoint', label: 'Open Hub Setting' };
+const HF_TOKEN_COMMAND: EditorControl = {
+  kind: 'command',
+  command: 'carbonlens.setHuggingFaceToken',
+  label: 'Set Hugging Face Token',
+};
+const PICK_SET: EditorControl = { kind: 'pickFolder', label: 'Pick a Local Set', for: 'dataset' };
 
 const CATALOGUE = {
   /** The hub cannot be reached (offline, a wrong mirror). */
@@ -43,7 +52,70 @@ const CATALOGUE = {
         ? 'or pick a local evaluation set (a folder with labels.csv, a .jsonl, a .txt of prompts)'
         : 'or pick a local model folder'
     }.`,
-    controls: [{ kind: 'pickFolder', label: p.dataset ? 'Pick a Local Set' : 'Pick a Model Folder' }, HUB_SETTING],
+    controls: [p.dataset ? PICK_SET : { kind: 'pickFolder', label: 'Pick a Model Folder', for: 'model' }, HUB_SETTING],
+  }),
+  /** The hub (or the mirror set) answered with something it must not: a listing that leaves the repository, a file larger than declared. */
+  hubMisbehaved: (p: { problem: string }): Voices => ({
+    detail: `${p.problem}.`,
+    cli: 'Check HF_ENDPOINT and the mirror.',
+    editor: 'Check the mirror in the setting carbonlens.hub.endpoint.',
+    controls: [HUB_SETTING],
+  }),
+  /** The hub refused: a token it rejected, a private or gated repository without a token, conditions not accepted. */
+  hubAccess: (p: {
+    what: string;
+    host: string;
+    reason: 'token-rejected' | 'needs-token' | 'gated';
+    /** Where the conditions are accepted (gated). */
+    page?: string;
+  }): Voices => {
+    const detail = {
+      'token-rejected': `${p.host} rejected the Hugging Face token for ${p.what}.`,
+      'needs-token': `${p.what} was not found, or is private or gated.`,
+      gated: `${p.what} is gated: its conditions must be accepted at ${p.page ?? p.host}.`,
+    }[p.reason];
+    return {
+      detail,
+      cli: {
+        'token-rejected': "Check the token's access (HF_TOKEN).",
+        'needs-token': 'Check the id, or set HF_TOKEN.',
+        gated: 'Accept them with the account of HF_TOKEN.',
+      }[p.reason],
+      editor: {
+        'token-rejected': "Check the token's access, or set another Hugging Face token.",
+        'needs-token': 'Check the id, or set a Hugging Face token.',
+        gated: 'Accept them with the account of the Hugging Face token set here.',
+      }[p.reason],
+      controls: [HF_TOKEN_COMMAND],
+    };
+  },
+  /** An image classifier whose labels are not those of the default set. */
+  labelsMismatch: (p: { labels: number }): Voices => ({
+    detail: `The model's ${p.labels} labels are neither CIFAR-10's nor ImageNet-1k's, so it cannot be scored on CIFAR-10.`,
+    cli: 'Use a folder of your images with labels.csv (--dataset PATH).',
+    editor: 'Pick a folder of your images with labels.csv.',
+    controls: [PICK_SET],
+  }),
+  /** More items asked for than a built-in set has. */
+  tooManyItems: (p: { set: string; have: number; unit: string }): Voices => ({
+    detail: `${p.set} has ${p.have} ${p.unit}.`,
+    cli: `Ask for at most that many (--samples ${p.have}).`,
+    editor: `Run it again on all ${p.have}.`,
+    controls: [{ kind: 'retry', label: `Run Again on ${p.have}`, set: { samples: p.have } }],
+  }),
+  /** The record file (CodeCarbon's CSV) cannot take the run: other columns, a dangling link, not writable. */
+  recordFile: (p: { path: string; problem: string }): Voices => ({
+    detail: `${p.path} ${p.problem}: it was left as it is, and the run was not recorded.`,
+    cli: 'Fix it, or write to another file with --out.',
+    editor: 'Move it aside or fix it, then run again: a new history starts in its place.',
+    controls: [{ kind: 'open', label: 'Open the File', path: p.path }],
+  }),
+  /** A CUDA 12 provider feed that is not a NuGet v3 feed. */
+  cudaFeedBad: (p: { feed: string; why: string }): Voices => ({
+    detail: `${p.feed} is not a NuGet v3 feed (${p.why}).`,
+    cli: 'Check --feed.',
+    editor: 'Check the setting carbonlens.cudaProvider.feed.',
+    controls: [{ kind: 'setting', setting: 'carbonlens.cudaProvider.feed', label: 'Open Feed Setting' }],
   }),
   /** A model has weights, but not of the precision asked for. */
   weightsMissing: (p: { model: string; dtype: string; task: string; have: string[] }): Voices => ({
@@ -125,6 +197,16 @@ export const MESSAGE_EXAMPLES: { [K in MessageId]: MessageParams<K>[] } = {
     { host: 'huggingface.co', what: 'model google/vit-base-patch16-224', cause: 'ENOTFOUND', dataset: false },
     { host: 'huggingface.co', what: 'dataset uoft-cs/cifar10', cause: 'ENOTFOUND', dataset: true },
   ],
+  hubMisbehaved: [{ problem: 'model.onnx of org/model is larger than the 10 bytes huggingface.co declared' }],
+  hubAccess: [
+    { what: 'org/model', host: 'huggingface.co', reason: 'token-rejected' },
+    { what: 'org/model', host: 'huggingface.co', reason: 'needs-token' },
+    { what: 'org/model', host: 'huggingface.co', reason: 'gated', page: 'https://huggingface.co/org/model' },
+  ],
+  labelsMismatch: [{ labels: 7 }],
+  tooManyItems: [{ set: 'short-answers', have: 100, unit: 'questions' }],
+  recordFile: [{ path: '/tmp/emissions.csv', problem: 'has other columns (12 instead of 33)' }],
+  cudaFeedBad: [{ feed: 'https://example.com/feed', why: 'HTTP 404' }],
   weightsMissing: [{ model: './my-model', dtype: 'q4f16', task: 'text-generation', have: ['fp32'] }],
   deviceFailed: [{ device: 'webgpu', tried: 'webgpu: no adapter' }],
   noForecast: [{ location: 'France' }],

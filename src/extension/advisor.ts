@@ -74,9 +74,12 @@ const MIRRORED = /^(xenova|onnx-community)\//i;
  * onnx-community's for language models (where Llama 3.2, Qwen2.5 and Phi-3.5 live).
  */
 const onnxId = (id: string, task?: Task) =>
-  MIRRORED.test(id) || id.startsWith('.') || id.startsWith('/')
-    ? id
-    : `${task === 'text-generation' ? 'onnx-community' : 'Xenova'}/${id.split('/').pop()}`;
+  // An Ollama name (llama3.2:3b: no hub id has a colon) runs from Ollama's store through llama.cpp.
+  id.includes(':')
+    ? `ollama:${id.replace(/^ollama:/, '')}`
+    : MIRRORED.test(id) || id.startsWith('.') || id.startsWith('/')
+      ? id
+      : `${task === 'text-generation' ? 'onnx-community' : 'Xenova'}/${id.split('/').pop()}`;
 
 /** The diagnostic's code says what the saving is: fewer parameters, the same size run cheaper, a cleaner grid. */
 function diagnosticCode(s: Suggestion): string {
@@ -262,8 +265,9 @@ export class AdvisorController extends Disposable {
           task,
           model: onnxId(model, task),
           candidate: onnxId(candidate, task),
-          // Language models in their smallest weights, which onnx-community's conversions all carry.
-          ...(task === 'text-generation' && { dtype: 'q4f16' }),
+          // Language models in their smallest weights, which onnx-community's conversions all carry
+          // (an Ollama model's weights are its own).
+          ...(task === 'text-generation' && !model.includes(':') && { dtype: 'q4f16' }),
         },
       ],
     };

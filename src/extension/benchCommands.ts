@@ -11,9 +11,22 @@ import { isDeviceChoice, type DeviceChoice } from '../core/models/devices';
 import type { DeviceHere } from '../core/models/devicesHere';
 import { isDtype, TASKS, type Dtype, type Task } from '../core/models/tasks';
 import { runBenchCli, type CliResult } from './benchRunner';
-import { datasetCached, hubUnreachable } from '../core/models/offline';
-import { devicesHere, pickDevice, pickDtype, pickModel, pickSamples, rememberModel } from './benchPickers';
+import { datasetCached } from '../core/models/offline';
+import { RANDOM_WEIGHTS_NOTE } from '../core/models/workspaceModels';
+import {
+  devicesHere,
+  modelKey,
+  pickDevice,
+  pickDtype,
+  pickModel,
+  pickQuant,
+  pickSamples,
+  rememberModel,
+  workspaceRoots,
+} from './benchPickers';
+import { isGgufName, isGgufRepoName } from '../core/models/modelName';
 import { messageText } from '../core/messages';
+import { hubOffline, offlineStartItems, startSamples, type StartItem } from './offlineStart';
 import { showRemedy } from './remedies';
 import type { BenchRuns } from './benchRuns';
 import type { BenchStore } from './benchStore';
@@ -41,6 +54,8 @@ export interface BenchmarkArgs {
   clip?: string;
   /** Text generation: the most tokens an answer may take. */
   maxNewTokens?: number;
+  /** A hub repository of GGUF files: the quantisation to download (Q4_K_M, Q8_0, ...). */
+  quant?: string;
 }
 
 export interface BenchDeps {
@@ -66,14 +81,6 @@ const TASK_LABELS: Record<Task, string> = {
   'text-generation': 'Text generation, language models (short answers; J per token)',
 };
 
-/** Why the hub cannot be reached now (undefined: it answers), asked when Run Benchmark opens and kept a minute. */
-function hubOffline(runs: BenchRuns, endpoint: string): Promise<string | undefined> {
-  const kept = runs.hubCheck;
-  if (kept && kept.endpoint === endpoint && Date.now() - kept.at <= 60_000) return kept.why;
-  runs.hubCheck = { at: Date.now(), endpoint, why: hubUnreachable(endpoint || 'https://huggingface.co') };
-  return runs.hubCheck.why;
-}
-
 /** Whether a task's default set works without the hub: built in, or already downloaded. */
 const setWorksOffline = (task: Task, cache: string) => {
   const id = SETS[task].download;
@@ -82,12 +89,20 @@ const setWorksOffline = (task: Task, cache: string) => {
 
 /**
  * The task. The list appears once the hub has answered or not (3 s at most; the picker is busy
- * meanwhile), so no row moves under the person's choice; offline, each task says whether its set
- * works here, and why not. showQuickPick closes at once on Enter, before the next picker opens.
+ * meanwhile), so no row moves under the person's choice. Offline, its first line says why, and
+ * the rows that run here come first (offlineStart.ts): a model on this machine on a built-in set.
+ * Each task then says whether its set works here, and why not. showQuickPick closes at once on
+ * Enter, before the next picker opens.
  */
-async function pickTask(offline: Promise<string | undefined>, cache: string): Promise<Task | undefined> {
-  const items = offline.then((why) =>
-    TASKS.map((t) => ({
+async function pickTask(
+  offline: Promise<string | undefined>,
+  cache: string,
+  memento: vscode.Memento,
+  compare: boolean,
+): Promise<{ task: Task; start?: { model?: string } } | undefined> {
+  type Item = StartItem & { task?: Task };
+  const items = offline.then((why): Item[] => {
+    const tasks = TASKS.map((t) => ({
       label: TASK_LABELS[t],
       task: t,
       ...(why && {
@@ -95,9 +110,21 @@ async function pickTask(offline: Promise<string | undefined>, cache: string): Pr
           ? '$(check) works offline: its set is built in or downloaded'
           : `its set needs a download, and ${why}: use your own`,
       }),
-    })),
-  );
-  return (await vscode.window.showQuickPick(items, { title: 'CarbonLens: which task?', ignoreFocusOut: true }))?.task;
+    }));
+    if (!why || compare) return tasks;
+    return [
+      { label: `offline: ${why}; what runs here comes first`, kind: vscode.QuickPickItemKind.Separator },
+      ...offlineStartItems(join(cache, 'hub'), (t) => memento.get<string>(modelKey(t)), workspaceRoots()),
+      { label: 'or choose each step', kind: vscode.QuickPickItemKind.Separator },
+      ...tasks,
+    ];
+  });
+  const chosen = await vscode.window.showQuickPick<Item>(items, {
+    title: 'CarbonLens: what to run?',
+    ignoreFocusOut: true,
+  });
+  if (chosen?.start) return { task: chosen.start.task, start: { model: chosen.start.model } };
+  return chosen?.task ? { task: chosen.task } : undefined;
 }
 
 /** Each task's default set, and the kind of file or folder the user's own set is. */
@@ -198,7 +225,8 @@ function describe(record: BenchRecord): string {
   const s = record.result.summary;
   const q = record.result.quality.primary;
   const j = s.jPerItem >= 1 ? `${s.jPerItem.toPrecision(3)} J` : `${(s.jPerItem * 1000).toPrecision(3)} mJ`;
-  return `${record.model.id} on ${record.result.device}: ${j}/item (${s.kind}), ${q.metric} ${q.value.toFixed(3)}, ${s.itemsPerS.toPrecision(3)} items/s`;
+  const random = record.model.randomWeights ? ` (${RANDOM_WEIGHTS_NOTE})` : '';
+  return `${record.model.id} on ${record.result.device}: ${j}/item (${s.kind}), ${q.metric} ${q.value.toFixed(3)}${random}, ${s.itemsPerS.toPrecision(3)} items/s`;
 }
 
 /** A local model or set inside an untrusted workspace could be anything: using it needs trust. */
@@ -228,6 +256,8 @@ interface Choice {
   dataset?: string;
   device: DeviceChoice;
   dtype: Dtype;
+  /** A hub repository of GGUF files: the quantisation downloaded. */
+  quant?: string;
   samples: number;
 }
 
@@ -266,35 +296,85 @@ async function chooseModels(
   return candidate ? { model, candidate } : undefined;
 }
 
+/**
+ * A first run that works offline: the model (picked now when the row did not name one) on the
+ * task's built-in set, on auto, the default sample size; the weights asked only when it has several.
+ */
+async function startOffline(
+  deps: BenchDeps,
+  task: Task,
+  named: string | undefined,
+  why: string | undefined,
+): Promise<BenchmarkArgs | undefined> {
+  const hubCache = join(deps.store.cache, 'hub');
+  const model = named ?? (await pickModel(task, 'CarbonLens: which model?', deps.memento, why, hubCache));
+  if (!model) return undefined;
+  await rememberModel(deps.memento, task, model);
+  const dtype = task === 'text-generation' ? await pickDtype(task, model, hubCache) : 'fp32';
+  if (!dtype) return undefined;
+  return { task, model, device: 'auto', dtype, samples: startSamples(task) };
+}
+
+/**
+ * The weights: a GGUF model's quantisation is in its file, nothing to choose; a hub repository
+ * of GGUF files (its name says GGUF, as the hub's conversions are named) asks for the
+ * quantisation; other language models come in several weights files, the fp32 one often many
+ * gigabytes: asked by hand. A dtype the CLI would refuse is said here.
+ */
+async function chooseWeights(
+  args: BenchmarkArgs,
+  task: Task,
+  model: string,
+  hubCache: string,
+): Promise<{ dtype: Dtype; quant?: string } | undefined> {
+  const ggufRepo = task === 'text-generation' && !isGgufName(model) && isGgufRepoName(model);
+  const quant = args.quant ?? (ggufRepo && !args.model ? await pickQuant(model) : undefined);
+  if (ggufRepo && !args.model && !quant) return undefined;
+  const dtype =
+    args.dtype ??
+    (task === 'text-generation' && !args.model && !isGgufName(model) && !quant
+      ? await pickDtype(task, model, hubCache)
+      : 'fp32');
+  if (!dtype) return undefined;
+  if (!isDtype(dtype)) {
+    void vscode.window.showErrorMessage(`CarbonLens: unknown dtype ${dtype}.`);
+    return undefined;
+  }
+  return { dtype, ...(quant && { quant }) };
+}
+
 /** The device and the weights: the caller's, else picked; a name the CLI would refuse is said here. */
 async function chooseDeviceAndDtype(
   args: BenchmarkArgs,
   task: Task,
   model: string,
   devices: Promise<DeviceHere[] | undefined> | undefined,
-): Promise<{ device: DeviceChoice; dtype: Dtype } | undefined> {
+  hubCache: string,
+): Promise<{ device: DeviceChoice; dtype: Dtype; quant?: string } | undefined> {
   const device = args.device ?? (await pickDevice(devices ?? Promise.resolve(undefined)));
   if (!device) return undefined;
   if (!isDeviceChoice(device)) {
     void vscode.window.showErrorMessage(`CarbonLens: unknown device ${device}.`);
     return undefined;
   }
-  // Language models come in several weights files, the fp32 one often many gigabytes: asked by hand.
-  const dtype = args.dtype ?? (task === 'text-generation' && !args.model ? await pickDtype(task, model) : 'fp32');
-  if (!dtype) return undefined;
-  if (!isDtype(dtype)) {
-    void vscode.window.showErrorMessage(`CarbonLens: unknown dtype ${dtype}.`);
-    return undefined;
-  }
-  return { device, dtype };
+  const weights = await chooseWeights(args, task, model, hubCache);
+  return weights && { device, ...weights };
 }
 
 /** Every choice, picked where the caller did not pass it; undefined when the person stops. */
 async function choose(deps: BenchDeps, args: BenchmarkArgs, compare: boolean): Promise<Choice | undefined> {
-  // The hub is asked (3 s at most) while the task is picked: offline, what works here comes first.
-  const offline = args.model ? Promise.resolve(undefined) : hubOffline(deps.runs, deps.config().hubEndpoint);
-  const task = args.task ?? (await pickTask(offline, deps.store.cache));
-  if (!task) return undefined;
+  // The hub is asked (3 s at most, once a session) while the task is picked: offline, what runs here comes first.
+  const config = deps.config();
+  const offline = args.model
+    ? Promise.resolve(undefined)
+    : hubOffline(deps.runs.hubChecks, config.hubEndpoint, config.hubOffline);
+  const picked = args.task ? { task: args.task } : await pickTask(offline, deps.store.cache, deps.memento, compare);
+  if (!picked) return undefined;
+  if ('start' in picked && picked.start) {
+    const start = await startOffline(deps, picked.task, picked.start.model, await offline);
+    return start && choose(deps, start, compare);
+  }
+  const { task } = picked;
   // The devices are probed (in a child process) while the person picks the model and the set.
   const devices = args.device ? undefined : devicesHere(deps.runs, deps.cliPath, cliEnvBase(deps));
   const models = await chooseModels(deps, args, task, offline, compare);
@@ -307,7 +387,7 @@ async function choose(deps: BenchDeps, args: BenchmarkArgs, compare: boolean): P
     if (!chosen) return undefined;
     dataset = chosen.path;
   }
-  const weights = await chooseDeviceAndDtype(args, task, models.model, devices);
+  const weights = await chooseDeviceAndDtype(args, task, models.model, devices, join(deps.store.cache, 'hub'));
   if (!weights) return undefined;
   const samples = args.samples ?? (await pickSamples(task, dataset));
   if (!samples) return undefined;
@@ -345,6 +425,7 @@ function requestOf(deps: BenchDeps, c: Choice, args: BenchmarkArgs, compare: boo
     ...(args.idleMs !== undefined && { idleMs: args.idleMs }),
     ...(c.task === 'text-to-image' && textToImageOf(args)),
     ...(c.task === 'text-generation' && args.maxNewTokens !== undefined && { maxNewTokens: args.maxNewTokens }),
+    ...(c.quant && { quant: c.quant }),
     ...placeOptions(deps, config),
     pue: config.pue,
     attribution: config.runs.attribution,
@@ -440,7 +521,6 @@ function showFailure(
   result: CliResult,
   title: string,
   again: () => (set: BenchmarkArgs) => Promise<unknown>,
-  folderFor: 'model' | 'dataset',
   task: Task,
 ): void {
   const f = result.failure;
@@ -458,9 +538,9 @@ function showFailure(
     f.remedy,
     {
       retry: (set) => run(set),
-      pickFolder: async () => {
+      pickFolder: async (what) => {
         const set = SETS[task];
-        const dataset = folderFor === 'dataset';
+        const dataset = what === 'dataset';
         const chosen = await vscode.window.showOpenDialog({
           canSelectFolders: dataset ? set.folder : true,
           canSelectFiles: dataset ? !set.folder : false,
@@ -522,9 +602,7 @@ export async function runBenchmarkCommand(
   }
   if (result.code !== 0 && !(compare && result.code === 3)) {
     const again = () => (set: BenchmarkArgs) => runBenchmarkCommand(deps, { ...args, ...choice, ...set }, compare);
-    const remedy = result.failure?.remedy;
-    const datasetFailed = remedy?.id === 'hubUnreachable' && remedy.params.dataset;
-    showFailure(deps, result, title, again, datasetFailed ? 'dataset' : 'model', task);
+    showFailure(deps, result, title, again, task);
     return undefined;
   }
   return showResult(deps, result);

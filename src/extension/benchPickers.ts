@@ -3,18 +3,23 @@
 // this machine can run (probed by `carbonlens devices`, the others listed with the reason), and
 // sample sizes no larger than the set.
 import { execFile } from 'node:child_process';
+import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { sampleChoices, setSize } from '../core/bench/datasets/setSize';
 import type { DeviceHere } from '../core/models/devicesHere';
 import type { BenchRuns } from './benchRuns';
-import { folderDtypes, isFolder, modelNameProblem } from '../core/models/modelName';
-import { cachedModels } from '../core/models/offline';
+import { folderDtypes, isFolder, isGgufName, modelNameProblem } from '../core/models/modelName';
+import { cachedDtypes, cachedModels } from '../core/models/offline';
 import { SUGGESTED_MODELS } from '../core/models/suggestedModels';
+import { modelFoldersUnder, randomWeights } from '../core/models/workspaceModels';
 import { DEFAULT_SAMPLES, type Dtype, type Task } from '../core/models/tasks';
 
 type ModelItem = vscode.QuickPickItem & { value?: string; browse?: boolean };
 
-const modelKey = (task: Task) => `carbonlens.model.${task}`;
+export const modelKey = (task: Task) => `carbonlens.model.${task}`;
+
+/** The workspace's folders, where model folders are looked for (two levels down). */
+export const workspaceRoots = () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
 
 /** The model last benchmarked for a task, remembered in globalState. */
 export const rememberModel = (memento: vscode.Memento, task: Task, model: string) =>
@@ -38,15 +43,30 @@ export async function pickModel(
 ): Promise<string | undefined> {
   const qp = vscode.window.createQuickPick<ModelItem>();
   qp.title = offline ? `${title} Offline (${offline}): what runs without the hub comes first` : title;
-  qp.placeholder = 'A Hugging Face model id with ONNX weights (organisation/name), or a local folder';
+  qp.placeholder =
+    task === 'text-generation'
+      ? 'A Hugging Face model id with ONNX weights, a local folder, a .gguf file or ollama:NAME:TAG'
+      : 'A Hugging Face model id with ONNX weights (organisation/name), or a local folder';
   qp.ignoreFocusOut = true;
   const last = memento.get<string>(modelKey(task));
   const cached = new Set(hubCache ? cachedModels(hubCache, task) : []);
   // Works without the hub: a folder, or a model downloaded before.
-  const worksOffline = (id: string) => cached.has(id) || isFolder(id);
+  const worksOffline = (id: string) => cached.has(id) || isFolder(id) || isGgufName(id);
   const lastItem: ModelItem[] =
     last && !modelNameProblem(last) ? [{ label: `$(history) ${last}`, description: 'last used', value: last }] : [];
-  const browse: ModelItem = { label: '$(folder-opened) Choose a local model folder…', browse: true };
+  // Model folders in the workspace (the demo workspace's random-weights model): they work offline.
+  const inWorkspace: ModelItem[] = modelFoldersUnder(workspaceRoots(), task)
+    .filter((f) => f !== last)
+    .map((f) => ({
+      label: `$(folder) ${basename(f)}`,
+      description: `in this workspace${randomWeights(f) ? ' · random weights, a demo: its quality figures mean nothing' : ''}`,
+      detail: f,
+      value: f,
+    }));
+  const browse: ModelItem = {
+    label: `$(folder-opened) Choose a local model folder${task === 'text-generation' ? ' or .gguf file' : ''}…`,
+    browse: true,
+  };
   const suggested: ModelItem[] = SUGGESTED_MODELS[task]
     .filter((m) => m.id !== last)
     .map((m) => ({
@@ -61,13 +81,14 @@ export async function pickModel(
   const base: ModelItem[] = offline
     ? [
         ...lastItem.filter((i) => worksOffline(i.value!)),
+        ...inWorkspace,
         ...suggested.filter((i) => cached.has(i.value!)),
         ...downloaded,
         browse,
         ...lastItem.filter((i) => !worksOffline(i.value!)),
         ...suggested.filter((i) => !cached.has(i.value!)),
       ]
-    : [...lastItem, ...suggested, ...downloaded, browse];
+    : [...lastItem, ...suggested, ...inWorkspace, ...downloaded, browse];
   qp.items = base;
   qp.onDidChangeValue((v) => {
     qp.items = v.trim() && !base.some((i) => i.value === v.trim()) ? [typedModelItem(v), ...base] : base;
@@ -84,10 +105,12 @@ export async function pickModel(
   });
   qp.dispose();
   if (!chosen?.browse) return chosen?.value;
+  const gguf = task === 'text-generation';
   const folder = await vscode.window.showOpenDialog({
     canSelectFolders: true,
-    canSelectFiles: false,
-    title: 'Model folder (config.json and onnx/)',
+    canSelectFiles: gguf,
+    ...(gguf && { filters: { 'GGUF models': ['gguf'] } }),
+    title: gguf ? 'Model folder (config.json and onnx/) or a GGUF file' : 'Model folder (config.json and onnx/)',
   });
   return folder?.[0]?.fsPath;
 }
@@ -102,11 +125,12 @@ const DTYPE_DETAIL: Record<string, string> = {
 const DTYPE_ORDER: Dtype[] = ['q4f16', 'q4', 'fp16', 'q8', 'fp32'];
 
 /**
- * The weights to use. A local folder is read first: only the weights it has are offered, and one
- * alone is taken without asking. A hub model offers them all (the download says which it lacks).
+ * The weights to use. A local folder, or a model downloaded before, is read first: only the
+ * weights it has are offered, and one alone is taken without asking. Another hub model offers
+ * them all (the download says which it lacks).
  */
-export async function pickDtype(task: Task, model: string): Promise<Dtype | undefined> {
-  const have = folderDtypes(model, task);
+export async function pickDtype(task: Task, model: string, hubCache?: string): Promise<Dtype | undefined> {
+  const have = folderDtypes(model, task) ?? (hubCache ? cachedDtypes(hubCache, task, model) : undefined);
   const offered = have?.length ? DTYPE_ORDER.filter((d) => have.includes(d)) : DTYPE_ORDER;
   if (offered.length === 1) return offered[0];
   return (
@@ -120,6 +144,25 @@ export async function pickDtype(task: Task, model: string): Promise<Dtype | unde
       },
     )
   )?.label as Dtype | undefined;
+}
+
+/** The quantisations hub repositories of GGUF files most often carry, smallest first. */
+const QUANT_CHOICES: { label: string; detail: string }[] = [
+  { label: 'Q4_K_M', detail: '4-bit (k-quants, medium): the usual default, about a third of F16' },
+  { label: 'Q5_K_M', detail: '5-bit (k-quants, medium)' },
+  { label: 'Q6_K', detail: '6-bit (k-quants)' },
+  { label: 'Q8_0', detail: '8-bit: about half of F16' },
+  { label: 'F16', detail: 'Half precision: the largest download' },
+];
+
+/** Which quantisation of a hub repository of GGUF files: a repository that lacks it says which it has. */
+export async function pickQuant(model: string): Promise<string | undefined> {
+  return (
+    await vscode.window.showQuickPick(QUANT_CHOICES, {
+      title: `CarbonLens: which quantisation of ${model}? (a repository that lacks it says which it has)`,
+      ignoreFocusOut: true,
+    })
+  )?.label;
 }
 
 /** `carbonlens devices --json` in a child process (WebGPU is probed there), kept ten minutes. */

@@ -9,8 +9,8 @@ import type { DeviceHere } from '../core/models/devicesHere';
 export class BenchRuns implements vscode.Disposable {
   /** The CLI's child processes still running. */
   readonly children = new Set<ChildProcess>();
-  /** Why the hub cannot be reached now (undefined: it answers), asked when Run Benchmark opens and kept a minute. */
-  hubCheck: { at: number; endpoint: string; why: Promise<string | undefined> } | undefined;
+  /** Why the hub cannot be reached (undefined: it answers), per endpoint: asked once a session (offlineStart.ts). */
+  readonly hubChecks = new Map<string, Promise<string | undefined>>();
   /** `carbonlens devices --json`'s answer, kept ten minutes. */
   devices: { at: number; cliPath: string; devices: Promise<DeviceHere[] | undefined> } | undefined;
   /** The runs in progress: the notification's Cancel, or CarbonLens: Cancel Benchmark, stops them. */

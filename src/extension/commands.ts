@@ -1,4 +1,6 @@
 // The commands CarbonLens contributes, each a thin call into the extension's parts.
+import { remedyOf } from '../core/messages';
+import { showRemedy } from './remedies';
 import * as vscode from 'vscode';
 import type { BenchRecord } from '../core/bench/record';
 import { formatSystemReport, type SystemReport } from '../core/system/report';
@@ -130,7 +132,9 @@ async function showSystemInfo(ext: CarbonLens): Promise<SystemReport | undefined
     return report;
   } catch (e) {
     log.error((e as Error).message);
-    void vscode.window.showErrorMessage((e as Error).message, 'Open Log').then((pick) => pick && log.show());
+    const remedy = remedyOf(e);
+    if (remedy) void showRemedy(remedy, {}, ['Open Log']).then((pick) => pick === 'Open Log' && log.show());
+    else void vscode.window.showErrorMessage((e as Error).message, 'Open Log').then((pick) => pick && log.show());
     return undefined;
   }
 }

@@ -2,6 +2,7 @@
 // or 13 this explains what it is, asks with the size, and has the CLI fetch the build that
 // matches the machine into the extension's storage (`carbonlens cuda-provider install`).
 // Benchmarks on `auto` then try CUDA first.
+import { showRemedy } from './remedies';
 import * as vscode from 'vscode';
 import { forgetDevices } from './benchPickers';
 import { runCli } from './benchRunner';
@@ -88,8 +89,9 @@ export async function installCudaProviderCommand(deps: CudaCommandDeps): Promise
   if (result.code !== 0) {
     const f = result.failure;
     const why = f ? `${f.message}${f.hint ? ` ${f.hint}` : ''}` : `exit code ${result.code}`;
+    if (f?.remedy) void showRemedy(f.remedy, {}, ['Open Log']).then((p) => p === 'Open Log' && deps.log.show());
     // Declined in the dialog above: nothing to say.
-    if (f?.kind !== 'cancelled')
+    else if (f?.kind !== 'cancelled')
       void vscode.window
         .showErrorMessage(`CarbonLens: the CUDA provider was not installed: ${why}`, 'Open Log')
         .then((p) => p && deps.log.show());

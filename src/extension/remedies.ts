@@ -4,10 +4,10 @@ import * as vscode from 'vscode';
 import { type EditorControl, type MessageRef, voices } from '../core/messages';
 
 export interface RemedyHandlers {
-  /** The same run again with one choice changed (a benchmark's dtype or device). */
-  retry?: (set: { dtype?: string; device?: string }) => unknown;
+  /** The same run again with one choice changed (a benchmark's dtype, device or sample size). */
+  retry?: (set: { dtype?: string; device?: string; samples?: number }) => unknown;
   /** A folder or file picked in place of what failed (a model, an evaluation set). */
-  pickFolder?: () => unknown;
+  pickFolder?: (what: 'model' | 'dataset') => unknown;
 }
 
 /** The message as an error notification with its controls (those the caller can act on) and any `extra` buttons. */
@@ -35,11 +35,14 @@ async function act(control: EditorControl, handlers: RemedyHandlers): Promise<vo
     case 'command':
       await vscode.commands.executeCommand(control.command);
       return;
+    case 'open':
+      await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(control.path));
+      return;
     case 'setting':
       await vscode.commands.executeCommand('workbench.action.openSettings', control.setting);
       return;
     case 'pickFolder':
-      await handlers.pickFolder?.();
+      await handlers.pickFolder?.(control.for);
       return;
     case 'retry':
       await handlers.retry?.(control.set);

@@ -3,8 +3,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { freePort, repoRoot, startCodeServer, workbenchUrl } from './codeServer.mjs';
+import { ensureDemoModel } from './demoModel.mjs';
 
 const demo = resolve(repoRoot, 'test/fixtures/demo-workspace');
+// A first benchmark needs a model; offline, a fresh clone has none: a tiny one with random weights.
+const demoModel = ensureDemoModel(demo);
+if (demoModel.made)
+  console.log(`Made ${demoModel.dir}: a tiny demo model with random weights, for a first benchmark offline.`);
 
 function desktopCode() {
   if (process.env.CARBONLENS_USE_CODE_SERVER) return undefined;

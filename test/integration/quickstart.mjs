@@ -1,8 +1,11 @@
 // The README's first command ends in `node test/integration/launch.mjs`: check that it serves
-// the workbench with CarbonLens loaded, and that Ctrl-C leaves no code-server behind.
+// the workbench with CarbonLens loaded, on a demo workspace with its random-weights model (made
+// when absent, as on a fresh clone), and that Ctrl-C leaves no code-server behind.
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, repoRoot } from './codeServer.mjs';
+import { DEMO_MODEL } from './demoModel.mjs';
 
 export async function runQuickStartCheck() {
   const port = await freePort();
@@ -31,6 +34,14 @@ export async function runQuickStartCheck() {
     const page = await fetch(url);
     if (!page.ok || !(await page.text()).includes('workbench'))
       throw new Error(`GET ${url} answered ${page.status} without a workbench`);
+    const demoConfig = join(repoRoot, 'test/fixtures/demo-workspace', DEMO_MODEL, 'config.json');
+    let config;
+    try {
+      config = JSON.parse(readFileSync(demoConfig, 'utf8'));
+    } catch (e) {
+      throw new Error(`npm start left no demo model: ${e.message}`);
+    }
+    if (config.carbonlens_random_weights !== true) throw new Error(`${demoConfig} does not say its weights are random`);
     child.kill('SIGINT');
     await Promise.race([
       exited,
@@ -41,7 +52,9 @@ export async function runQuickStartCheck() {
     let left = running();
     for (let i = 0; left && i < 50; i++, left = running()) await new Promise((r) => setTimeout(r, 100));
     if (left) throw new Error(`code-server still running after Ctrl-C (pids ${left.replace(/\n/g, ', ')})`);
-    console.log(`  ✔ start: npm start served ${new URL(url).origin} and stopped on Ctrl-C`);
+    console.log(
+      `  ✔ start: npm start served ${new URL(url).origin}, with the random-weights demo model, and stopped on Ctrl-C`,
+    );
     return { passed: 1, failed: 0 };
   } catch (e) {
     console.log(`  ✘ start: ${e.message}`);

@@ -1,9 +1,11 @@
 // What a person sees in the workbench, checked through headless Chromium: each check passes
 // or fails on its own, and a failure leaves a screenshot in out/test-results/.
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { makeImageToText } from '../fixtures/tiny-models/make.mjs';
+import { DEMO_MODEL } from './demoModel.mjs';
 
 async function runCommand(page, title) {
   await page.keyboard.press('F1');
@@ -14,9 +16,23 @@ async function runCommand(page, title) {
   await input.press('Enter');
 }
 
+/** The extension is up: its status item is there (a check may run alone, right after the page loads). */
+const extensionUp = (page) =>
+  page.locator('.statusbar-item[aria-label^="CarbonLens"]').first().waitFor({ timeout: 60_000 });
+
+/** The panel, opened when no check before did (a check may run alone); returns its frame. */
+async function openPanel(page) {
+  await extensionUp(page);
+  const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+  if (!(await page.locator('iframe.webview').count())) await runCommand(page, 'CarbonLens: Show Emissions Panel');
+  await frame.locator('#system h2', { hasText: 'This machine' }).waitFor({ timeout: 30_000 });
+  return frame;
+}
+
 /** Run Benchmark from the palette on a tiny image-to-text model folder and the built-in set; waits for its row in the panel. */
 export async function benchmarkFromPalette(page, model) {
-  const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+  // The run's row is looked for in the panel.
+  const frame = await openPanel(page);
   const before = await frame.locator('#runs tbody tr').count();
   await runCommand(page, 'CarbonLens: Run Benchmark');
   const input = page.locator('.quick-input-widget input');
@@ -86,7 +102,7 @@ async function waitForAgreement(page, inner) {
   throw new Error(`the panel and the status bar disagree: ${last}`);
 }
 
-export async function runUiChecks(browser, url, resultsDir) {
+export async function runUiChecks(browser, url, resultsDir, { machineSettings } = {}) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   // The panel's CSP is strict (default-src 'none', a nonce for its one script): anything it
   // blocks is a bug in the page, reported by the browser on the console.
@@ -197,7 +213,7 @@ export async function runUiChecks(browser, url, resultsDir) {
     [
       'the panel draws the live power chart (pixels of the series colours)',
       async () => {
-        const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+        const frame = await openPanel(page);
         const canvas = frame.locator('#live-chart canvas');
         await canvas.waitFor({ timeout: 30_000 });
         await page.waitForTimeout(2500); // a few live points
@@ -208,6 +224,7 @@ export async function runUiChecks(browser, url, resultsDir) {
     [
       "the panel's live chart and Session line advance each second and agree with the status bar; state messages are not repeated",
       async () => {
+        await openPanel(page);
         const inner = await panelPage(page);
         await inner.evaluate(() => {
           window.__clMessages = [];
@@ -310,29 +327,138 @@ export async function runUiChecks(browser, url, resultsDir) {
     [
       "Run Benchmark's pickers: the last model first, a name that is no model refused as typed, devices left out with why",
       async () => {
-        await runCommand(page, 'CarbonLens: Run Benchmark');
+        await extensionUp(page);
         const input = page.locator('.quick-input-widget input');
         const row = (text) => page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
-        await input.fill('Image to text');
-        await row('Image to text').waitFor();
-        await input.press('Enter');
-        // The model of the run before is offered first.
-        await row('last used').waitFor({ timeout: 10_000 });
-        const first = await page.locator('.quick-input-list .monaco-list-row').first().textContent();
-        if (!first?.includes('tiny-trocr')) throw new Error(`the first model offered is not the last used: ${first}`);
-        await input.fill('hello world');
-        await row('is not a hub model id').waitFor();
-        await input.press('Enter');
-        await row('is not a hub model id').waitFor({ timeout: 2_000 }); // still open: refused in place
-        await input.fill('');
-        await row('last used').waitFor();
-        await row('last used').click();
-        await row('Rendered words').waitFor();
-        await input.fill('Rendered words');
-        await input.press('Enter');
-        // No CUDA provider here: cuda is listed under "Not on this machine", with the reason.
-        await row('CUDA provider').waitFor({ timeout: 60_000 });
-        await page.keyboard.press('Escape');
+        const imageToText = async () => {
+          await runCommand(page, 'CarbonLens: Run Benchmark');
+          await input.fill('Image to text');
+          await row('Image to text').waitFor({ timeout: 10_000 });
+          await input.press('Enter');
+          await page.locator('.quick-input-widget .quick-input-title', { hasText: 'which model?' }).waitFor();
+        };
+        // A model picked, then the set picker left: the model is remembered from its pick on.
+        const model = join(mkdtempSync(join(tmpdir(), 'cl-ui-pickers-')), 'tiny-trocr-picked');
+        makeImageToText(model);
+        try {
+          await imageToText();
+          await input.fill(model);
+          await row(model).waitFor();
+          await input.press('Enter');
+          await row('Rendered words').waitFor({ timeout: 10_000 });
+          await page.keyboard.press('Escape');
+          // The model picked before is offered first.
+          await imageToText();
+          await row('last used').waitFor({ timeout: 10_000 });
+          const first = await page.locator('.quick-input-list .monaco-list-row').first().textContent();
+          if (!first?.includes('tiny-trocr-picked'))
+            throw new Error(`the first model offered is not the last used: ${first}`);
+          // The demo workspace's model is offered too (online or not), marked as random weights.
+          const demo = (await row(DEMO_MODEL.split('/').pop()).textContent()) ?? '';
+          if (!/in this workspace · random weights/.test(demo))
+            throw new Error(`the demo model's row does not say it has random weights: ${demo}`);
+          await input.fill('hello world');
+          await row('is not a hub model id').waitFor();
+          await input.press('Enter');
+          await row('is not a hub model id').waitFor({ timeout: 2_000 }); // still open: refused in place
+          await input.fill('');
+          await row('last used').waitFor();
+          await row('last used').click();
+          await row('Rendered words').waitFor();
+          await input.fill('Rendered words');
+          await input.press('Enter');
+          // No CUDA provider here: cuda is listed under "Not on this machine", with the reason.
+          await row('CUDA provider').waitFor({ timeout: 60_000 });
+          await page.keyboard.press('Escape');
+        } finally {
+          if (await page.locator('.quick-input-widget').isVisible()) await page.keyboard.press('Escape');
+          rmSync(dirname(model), { recursive: true, force: true });
+        }
+      },
+    ],
+    [
+      "Run Benchmark offline (the hub at a local address where nothing listens), as the README says: says why, leads with what runs here; the demo workspace's random-weights model runs in one pick and says its quality means nothing",
+      async () => {
+        // A port just freed: connections to it are refused at once.
+        const probe = createServer();
+        await new Promise((r) => probe.listen(0, '127.0.0.1', r));
+        const port = probe.address().port;
+        await new Promise((r) => probe.close(r));
+        const endpoint = `http://127.0.0.1:${port}`;
+        const before = existsSync(machineSettings) ? readFileSync(machineSettings, 'utf8') : undefined;
+        let settings = {};
+        try {
+          settings = JSON.parse(before ?? '{}');
+        } catch {}
+        // The README's pick: the row of the model `npm start` made in the demo workspace.
+        const demoRow = `${DEMO_MODEL.split('/').pop()} on words drawn here`;
+        const input = page.locator('.quick-input-widget input');
+        const title = page.locator('.quick-input-widget .quick-input-title');
+        const list = page.locator('.quick-input-widget .quick-input-list');
+        const row = (text) => page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+        /** Opens Run Benchmark until its first picker says the hub at `endpoint` cannot be reached. */
+        const openOffline = async () => {
+          // Machine settings (the setting is machine-overridable): the server reads the file when it
+          // changes; until then Run Benchmark asks the old hub.
+          const deadline = Date.now() + 30_000;
+          for (;;) {
+            await runCommand(page, 'CarbonLens: Run Benchmark');
+            // The rows come once the hub has answered or not; offline, the first line says why.
+            await title.filter({ hasText: 'what to run?' }).waitFor({ timeout: 10_000 });
+            await row('Image to text, OCR').waitFor({ timeout: 10_000 });
+            if ((await list.textContent())?.includes(`offline: 127.0.0.1:${port} cannot be reached`)) return;
+            await page.keyboard.press('Escape');
+            if (Date.now() > deadline)
+              throw new Error(`the picker never named ${endpoint}: ${await list.textContent()}`);
+            await page.waitForTimeout(500);
+          }
+        };
+        try {
+          mkdirSync(dirname(machineSettings), { recursive: true });
+          writeFileSync(machineSettings, JSON.stringify({ ...settings, 'carbonlens.hub.endpoint': endpoint }));
+          await extensionUp(page);
+          await openOffline();
+          const text = await list.textContent();
+          if (!/what runs here comes first/.test(text ?? '')) throw new Error(`the picker does not say why: ${text}`);
+          const first = await page.locator('.quick-input-list .monaco-list-row').first().textContent();
+          if (!first?.includes('works offline'))
+            throw new Error(`the first row is not one that works offline: ${first}`);
+          // A model of yours: its row asks for the model, offline first.
+          await input.fill('A model of yours on words drawn here');
+          await row('A model of yours on words drawn here').waitFor();
+          await input.press('Enter');
+          await title.filter({ hasText: /which model\? Offline/ }).waitFor({ timeout: 10_000 });
+          await page.keyboard.press('Escape');
+          // The README: F1, CarbonLens: Run Benchmark, then the demo model's row. Nothing else.
+          await openOffline();
+          const demo = await row(demoRow).textContent();
+          if (!/works offline · random weights/.test(demo ?? '') || !/in this workspace/.test(demo ?? ''))
+            throw new Error(`the demo model's row does not say it is in the workspace, with random weights: ${demo}`);
+          await input.fill(demoRow);
+          await row(demoRow).waitFor();
+          await input.press('Enter');
+          // No other pick: it runs on auto with the default size, says what it measured, and that
+          // the quality of random weights means nothing.
+          const done = page.locator('.notification-toast', { hasText: /random-weights-ocr on \w+: .*\/item/ }).first();
+          await done.waitFor({ timeout: 120_000 });
+          const said = (await done.textContent()) ?? '';
+          if (!/random weights, a demo: its quality figures mean nothing/.test(said))
+            throw new Error(`the result does not say its quality means nothing: ${said}`);
+          if (await page.locator('.quick-input-widget').isVisible()) throw new Error('a picker is open after one pick');
+          // The panel's row says it too, by its quality.
+          await runCommand(page, 'CarbonLens: Show Emissions Panel');
+          await page
+            .frameLocator('iframe.webview')
+            .frameLocator('iframe#active-frame')
+            .locator('#runs tbody tr', { hasText: 'random-weights-ocr' })
+            .filter({ hasText: 'random weights: means nothing' })
+            .first()
+            .waitFor({ timeout: 30_000 });
+        } finally {
+          if (await page.locator('.quick-input-widget').isVisible()) await page.keyboard.press('Escape');
+          if (before === undefined) rmSync(machineSettings, { force: true });
+          else writeFileSync(machineSettings, before);
+        }
       },
     ],
     [
@@ -394,7 +520,10 @@ export async function runUiChecks(browser, url, resultsDir) {
 
   let passed = 0;
   let failed = 0;
+  // CARBONLENS_TEST_GREP runs only the checks whose names match, as it does the host's suites.
+  const grep = process.env.CARBONLENS_TEST_GREP && new RegExp(process.env.CARBONLENS_TEST_GREP);
   for (const [i, [name, check]] of checks.entries()) {
+    if (grep && !grep.test(name)) continue;
     try {
       await check();
       passed++;

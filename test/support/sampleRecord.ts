@@ -33,10 +33,18 @@ const result: BenchResult = {
   scores: [],
 };
 
-export function sampleRecord(intensity = true): BenchRecord {
+export function sampleRecord(
+  intensity = true,
+  model: Parameters<typeof benchRecord>[0]['model'] = {
+    id: 'org/model, "v2"',
+    folder: '/x',
+    source: 'hub',
+    commit: 'abc',
+  },
+): BenchRecord {
   return benchRecord({
     task: 'image-classification',
-    model: { id: 'org/model, "v2"', folder: '/x', source: 'hub', commit: 'abc' },
+    model,
     set: { name: 'cifar10', source: 'hub', items: [], population: 10000, seed: 1 },
     result,
     inventory: {

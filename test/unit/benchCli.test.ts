@@ -162,6 +162,7 @@ describe('carbonlens bench and compare', { timeout: 120_000 }, () => {
     assert.ok(cpu.share > 0 && cpu.share <= 1 && own.jPerItem > 0, JSON.stringify(own));
     assert.match(readFileSync(path.join(work, 'ocr.csv'), 'utf8').trim().split('\n').at(-1)!, /,process,/);
     assert.equal(record.model.source, 'local');
+    assert.equal(record.model.randomWeights, true, 'a generated model: its config.json says its weights are random');
     assert.equal(record.dataset.name, 'rendered-words');
     assert.equal(record.result.quality.primary.metric, 'exact-match');
     assert.equal(record.result.quality.others[0].metric, 'cer');

@@ -20,6 +20,7 @@ function everything(command: BenchRequest['command'], task: Task, place: Partial
     task,
     device: 'cpu',
     dtype: 'q8',
+    quant: 'Q4_K_M',
     samples: 7,
     batch: generates(task) ? 'auto' : 4,
     dataset: '/data/my set.jsonl',
@@ -104,6 +105,12 @@ describe('BenchRequest', { timeout: 60_000 }, () => {
     });
   });
 
+  it("takes --quant in any case, in llama.cpp's spelling", () => {
+    const base = ['--model', 'org/model-GGUF', '--task', 'llm'];
+    assert.equal(parseBenchRequest('bench', [...base, '--quant', 'q4_k_m']).quant, 'Q4_K_M');
+    assert.deepEqual(toArgs(parseBenchRequest('bench', [...base, '--quant=q8_0'])).slice(-1), ['--quant=Q8_0']);
+  });
+
   it('refuses what the CLI refused: a bad value, two places, batches for generation', () => {
     const base = ['--model', 'm', '--task', 'image-classification'];
     for (const bad of [
@@ -115,6 +122,7 @@ describe('BenchRequest', { timeout: 60_000 }, () => {
       ['--scheduler', 'pndm'],
       ['--max-new-tokens', '5'],
       ['--gpu', '0,1'],
+      ['--quant', 'Q3_X'],
     ])
       assert.throws(() => parseBenchRequest('bench', [...base, ...bad]), UsageError, bad.join(' '));
     assert.throws(

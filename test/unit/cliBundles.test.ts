@@ -1,6 +1,7 @@
 // The commands that run no model load none of the model code: transformers.js, onnxruntime and
 // sharp are in dist/cliBench.js, which only bench and compare load (issue 39). Each case runs the
-// built CLI with a preload that writes the ids of every module in require.cache at exit.
+// built CLI with a preload that writes the ids of every module in require.cache at exit;
+// node-llama-cpp, an ES module that require.cache does not list, is checked in the bundles' text.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -50,6 +51,16 @@ describe('the CLI loads model code only for the commands that run models', { tim
         `carbonlens ${args[0]}`,
       );
     }
+  });
+
+  it('llama.cpp (node-llama-cpp, ESM) is imported by no bundle but the benchmarks', () => {
+    const dist = path.resolve(__dirname, '../../../dist');
+    for (const bundle of ['extension.js', 'cli.js', 'cliMain.js', 'meter.js', 'advisor.js'])
+      assert.doesNotMatch(readFileSync(path.join(dist, bundle), 'utf8'), /node-llama-cpp/, bundle);
+    const bench = readFileSync(path.join(dist, 'cliBench.js'), 'utf8');
+    // Only a computed import inside the GGUF runtime: no require() or static import of it.
+    assert.doesNotMatch(bench, /require\(["']node-llama-cpp["']\)|from ?["']node-llama-cpp["']/);
+    assert.match(bench, /"node-llama-cpp"/);
   });
 
   it('bench loads its own bundle, dist/cliBench.js', () => {

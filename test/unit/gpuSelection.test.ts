@@ -96,10 +96,7 @@ describe("a benchmark's default: CUDA's device 0 alone", { timeout: 10_000 }, ()
       first(four).metered.map((b) => b.index),
       [1],
     );
-    assert.match(
-      first(four).basis,
-      /^CUDA's device 0, where the model runs without --gpu \(CUDA_VISIBLE_DEVICES is not set\)$/,
-    );
+    assert.match(first(four).basis, /^CUDA's device 0, where the model runs \(CUDA_VISIBLE_DEVICES is not set\)$/);
     assert.deepEqual(
       first(four, '3,0', 'PCI_BUS_ID').metered.map((b) => b.index),
       [0],

@@ -148,7 +148,7 @@ describe('hub client', () => {
     );
     await assert.rejects(
       client({ token: 'wrong' }).snapshot(repo, select),
-      (e: HubError) => e.kind === 'unauthorized' && /rejected HF_TOKEN/.test(e.message),
+      (e: HubError) => e.kind === 'unauthorized' && /rejected the Hugging Face token.*HF_TOKEN/.test(e.message),
     );
     hub.requests.length = 0;
     assert.equal((await client({ token: 'secret' }).snapshot(repo, select)).from, 'network');
@@ -156,7 +156,7 @@ describe('hub client', () => {
     hub.repos.get('model:org/tiny')!.gated = true;
     await assert.rejects(
       client({ token: 'secret' }).snapshot({ ...repo, revision: 'v2' }, select),
-      (e: HubError) => e.kind === 'gated' && /accept its conditions/.test(e.message),
+      (e: HubError) => e.kind === 'gated' && /is gated: its conditions must be accepted at/.test(e.message),
     );
     await assert.rejects(
       client().snapshot({ id: 'org/none', type: 'model' }, select),

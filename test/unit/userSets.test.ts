@@ -82,7 +82,7 @@ describe('question sets for text generation', () => {
       builtInShortAnswers(10, 5).items.map((i) => i.id),
       a.items.map((i) => i.id),
     );
-    assert.throws(() => builtInShortAnswers(101, 1), /has 100 questions; ask for at most that many/);
+    assert.throws(() => builtInShortAnswers(101, 1), /has 100 questions\. Ask for at most that many/);
   });
 
   it('reads a .jsonl of prompts and answers, and names the line that is wrong', () => {

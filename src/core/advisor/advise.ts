@@ -7,6 +7,7 @@ import { adviseRegionCandidates, regionMessage, type ModuleFacts } from './regio
 import type { RegionCandidate } from './roles';
 import { cronZone } from './cron';
 import { modelNote, type ModelAlternative } from './modelNotes';
+import { ollamaNameOf } from './catalogue';
 import { silentUse, swapMisfit } from './modelUse';
 import { fileKind, scan, type FileKind } from './scanners';
 import { parseHcl } from './scanners/hcl';
@@ -143,8 +144,21 @@ export function adviseCandidates(
 
 /** A model swap is offered only where it keeps the code working: the loads of the id decide. */
 function suggestModelFor(c: Candidate, options: AdviseOptions): Suggestion | undefined {
+  if (c.ollama) return suggestOllama(c.value, options);
   if (c.uses && silentUse(c.uses)) return undefined;
   return suggestModel(c.value, options, (replacement) => !swapMisfit(c.value, replacement, c.uses));
+}
+
+/**
+ * An Ollama model is swapped only for another Ollama model: one the user ran in `compare` or
+ * `bench` (`ollama:NAME:TAG`: a smaller model or another quantisation, measured here), else a
+ * smaller model with a published comparison that has an Ollama name (data/ollama-models.csv).
+ */
+function suggestOllama(id: string, options: AdviseOptions): Suggestion | undefined {
+  const s = suggestModel(id, options, (r) => /^ollama:/i.test(r) || ollamaNameOf(r) !== undefined);
+  if (s?.kind !== 'model') return s;
+  if (s.evidence === 'measured-here' && !/^ollama:/i.test(s.replacement)) return undefined;
+  return { ...s, replacement: s.replacement.replace(/^ollama:/i, '') };
 }
 
 function adviseText(
@@ -169,7 +183,8 @@ function adviseText(
       cache.set(key, c.kind === 'model' ? suggestModelFor(c, options) : suggestSchedule(c.value, options, zone));
     const suggestion = cache.get(key);
     if (!suggestion) {
-      const note = c.kind === 'model' ? modelNote(c, options) : undefined;
+      // An Ollama model is not loaded by transformers: the code's loads say nothing of a swap.
+      const note = c.kind === 'model' ? modelNote(c.ollama ? { ...c, uses: undefined } : c, options) : undefined;
       if (note) notes.push({ ...note, kind: 'model', value: c.value, key: c.key, start: at(c.start), end: at(c.end) });
       continue;
     }

@@ -1,6 +1,6 @@
 // What a scanner finds: a value, where it is (offsets of the value without its quotes, so a
 // replacement keeps the quoting style), and the key or call it was given to.
-import { modelRef } from './catalogue';
+import { modelRef, OLLAMA_NAME } from './catalogue';
 import { parseCron } from './cron';
 
 export interface Candidate {
@@ -18,6 +18,8 @@ export interface Candidate {
   uses?: ModelUse[];
   /** Other literals of the same id that load only its tokenizer or processor: a fix changes them too. */
   also?: { start: number; end: number }[];
+  /** An Ollama model (`llama3.2:3b`, LiteLLM's `ollama/...`, a Modelfile's FROM): run by Ollama, not loaded by transformers. */
+  ollama?: true;
 }
 
 /** One call that receives a model id. */
@@ -65,7 +67,25 @@ export function classify(key: string, value: string, start: number, end: number,
     out.push({ kind: 'schedule', value, start, end, key });
     return;
   }
+  const litellm = /^ollama(?:_chat)?\//.exec(value)?.[0];
   if (isRegionKey(key)) out.push({ kind: 'region', value, start, end, key });
+  // LiteLLM's `ollama/llama3.2:3b` and `ollama_chat/...`: the Ollama name after the provider.
+  else if (litellm && isModelKey(key) && isOllamaName(value.slice(litellm.length), true))
+    out.push({
+      kind: 'model',
+      value: value.slice(litellm.length),
+      start: start + litellm.length,
+      end,
+      key,
+      ollama: true,
+    });
+  else if (isModelKey(key) && isOllamaName(value, /ollama/i.test(key)))
+    out.push({ kind: 'model', value, start, end, key, ollama: true });
   else if (HUB_ID.test(value) && (isModelKey(key) || (value.includes('/') && modelRef(value))))
     out.push({ kind: 'model', value, start, end, key });
+}
+
+/** An Ollama model name: `name:tag` (no hub id has a colon), or a bare `name` where the context says Ollama. */
+export function isOllamaName(value: string, bareToo: boolean): boolean {
+  return OLLAMA_NAME.test(value) || (bareToo && /^[a-z0-9][\w.-]{0,79}(?:\/[a-z0-9][\w.-]{0,79})?$/i.test(value));
 }

@@ -3,6 +3,7 @@
 // legacy short names, ONNX mirrors, and sentence-transformers models without their owner.
 import {
   MODEL_FAMILY_PATTERNS,
+  OLLAMA_MODELS,
   modelEquivalentRows,
   modelFamilyRows,
   paperMeasurementRows,
@@ -53,7 +54,13 @@ export interface ModelRef {
   /** The catalogue's id for it (lower case, namespaced). */
   canonical: string;
   /** How to write another model the same way: `legacy`, a mirror's owner, or as the catalogue does. */
-  style: { kind: 'plain' } | { kind: 'legacy' } | { kind: 'short' } | { kind: 'mirror'; owner: string };
+  style:
+    | { kind: 'plain' }
+    | { kind: 'legacy' }
+    | { kind: 'short' }
+    | { kind: 'mirror'; owner: string }
+    /** An Ollama library name (`llama3.2:3b`, data/ollama-models.csv). */
+    | { kind: 'ollama' };
   /** Its family, model type and size, when data/model-families.csv lists it. */
   family?: ModelFamilyRow;
 }
@@ -97,9 +104,27 @@ export function modelRef(id: string): ModelRef | undefined {
   return ref;
 }
 
+/** Ollama's `name:tag` (`llama3.2:3b`, `someone/model:q8_0`): no hub id has a colon. */
+export const OLLAMA_NAME = /^[a-z0-9][\w.-]{0,79}(?:\/[a-z0-9][\w.-]{0,79})?:[\w.-]{1,80}$/i;
+
+let ollamaByName: Map<string, string> | undefined;
+let ollamaByModel: Map<string, string> | undefined;
+const ollamaTables = () => {
+  ollamaByName ??= new Map(OLLAMA_MODELS.map(([name, id]) => [name, lower(id)]));
+  ollamaByModel ??= new Map(OLLAMA_MODELS.map(([name, id]) => [lower(id), name]));
+  return { byName: ollamaByName, byModel: ollamaByModel };
+};
+
+/** The Ollama library name of a catalogue model (`meta-llama/Llama-3.2-1B-Instruct` -> `llama3.2:1b`), where data/ollama-models.csv has one. */
+export const ollamaNameOf = (catalogueId: string) => ollamaTables().byModel.get(lower(catalogueId));
+
 function lookUp(id: string): ModelRef | undefined {
   const ids = catalogueIds();
   const key = lower(id.trim());
+  if (key.includes(':')) {
+    const model = ollamaTables().byName.get(key.replace(/^ollama:/, ''));
+    return model ? withFamily({ canonical: model, style: { kind: 'ollama' } }) : undefined;
+  }
   if (LEGACY_NAMES[key]) return withFamily({ canonical: canonicalOf(key), style: { kind: 'legacy' } });
   if (ids.has(key)) return withFamily({ canonical: key, style: { kind: 'plain' } });
   const [owner, name, extra] = key.split('/');
@@ -118,6 +143,7 @@ function lookUp(id: string): ModelRef | undefined {
 /** A catalogue id written in a reference's style (`distilbert-base-uncased`, `Xenova/distilbart-cnn-6-6`). */
 export function writeLike(catalogueId: string, style: ModelRef['style']): string {
   const written = familyMap().get(lower(catalogueId))?.id ?? catalogueId;
+  if (style.kind === 'ollama') return ollamaNameOf(catalogueId) ?? written;
   if (style.kind === 'legacy') return LEGACY_BY_NAMESPACED[lower(catalogueId)] ?? written;
   if (style.kind === 'mirror') return `${style.owner}/${written.split('/').pop()}`;
   if (style.kind === 'short' && SHORT_OWNERS.includes(lower(written.split('/')[0]!))) return written.split('/').pop()!;
@@ -175,11 +201,15 @@ export function smallerMembers(canonical: string): ModelFamilyRow[] {
     .sort((a, b) => b.paramsM! - a.paramsM!);
 }
 
-export const sameModel = (a: string, b: string) => {
-  const x = modelRef(a)?.canonical ?? lower(a);
-  const y = modelRef(b)?.canonical ?? lower(b);
-  return x === y;
-};
+export const sameModel = (a: string, b: string) => modelKey(a) === modelKey(b);
+
+/**
+ * What makes two ids one model: the catalogue's id, or for an Ollama model its name and tag
+ * (`ollama:llama3.2:3b` as a record names it and `llama3.2:3b` as a config does): an Ollama
+ * model is its own quantised build, not the hub model it comes from.
+ */
+const modelKey = (id: string) =>
+  id.includes(':') ? `ollama:${lower(id.trim()).replace(/^ollama:/, '')}` : (modelRef(id)?.canonical ?? lower(id));
 
 /** The published comparisons where `canonical` is the larger model, grouped by smaller model. */
 const alternatives = new Map<string, ReadonlyMap<string, readonly ModelEquivalentRow[]>>();

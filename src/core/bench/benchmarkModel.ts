@@ -11,6 +11,8 @@ export interface BenchmarkRequest extends Omit<BenchOptions, 'folder' | 'set' | 
   /** Text to image: the CLIP model (id or folder) that scores the images, where they go, the sampler. */
   textToImage?: { clip: string; imagesDir: string; diffusion: DiffusionOptions };
   model: string;
+  /** A GGUF model's quantisation, checked against the file's (--quant). */
+  quant?: string;
   dataset?: string;
   samples: number;
   seed: number;
@@ -28,7 +30,10 @@ export interface BenchmarkOutcome {
 
 export async function benchmarkModel(request: BenchmarkRequest): Promise<BenchmarkOutcome> {
   const { hub, download, task, dtype } = request;
-  const model = await resolveModel(request.model, task, dtype, hub, download);
+  const model = await resolveModel(request.model, task, dtype, hub, {
+    ...download,
+    ...(request.quant !== undefined && { quant: request.quant }),
+  });
   const set =
     request.set ??
     (await loadEvalSet(task, request.dataset, request.samples, request.seed, hub, {
@@ -40,6 +45,13 @@ export async function benchmarkModel(request: BenchmarkRequest): Promise<Benchma
   const clip = t2i && (await resolveModel(t2i.clip, 'clip', 'fp32', hub, download));
   const textToImage =
     t2i && clip ? { imagesDir: t2i.imagesDir, clipFolder: clip.folder, diffusion: t2i.diffusion } : undefined;
-  const result = await runBenchmark({ ...rest, folder: model.folder, set, ...(textToImage && { textToImage }) });
+  const { quant: _quant, ...options } = rest;
+  const result = await runBenchmark({
+    ...options,
+    folder: model.folder,
+    set,
+    ...(textToImage && { textToImage }),
+    ...(model.gguf && { gguf: model.gguf }),
+  });
   return { model, set, result };
 }

@@ -23,6 +23,8 @@ import {
   type TaskPipeline,
 } from '../models/runtime';
 import type { Dtype, Task } from '../models/tasks';
+import type { GgufInfo } from '../models/gguf';
+import { LLAMA_CONTEXT_MAX, loadLlama, type LlamaEngine } from '../models/llamaRuntime';
 import { clipScores } from '../diffusion/clipScore';
 import { loadStableDiffusion, type DiffusionOptions } from '../diffusion/stableDiffusion';
 import { checkAbort, type EvalItem, type EvalSet } from './datasets/evalSet';
@@ -65,6 +67,8 @@ export interface BenchOptions {
   factory?: PipelineFactory;
   /** The CUDA device the model runs on (`bench --gpu`); CUDA's device 0 when absent. */
   cudaDeviceId?: number;
+  /** A GGUF model (text generation through llama.cpp): `folder` is then its file. */
+  gguf?: GgufInfo;
 }
 
 export type BenchPhase = 'idle' | 'load' | 'warm-up' | 'measure' | 'score' | 'cool-down';
@@ -93,9 +97,12 @@ export interface RepeatResult {
 
 /** How the model ran: what a reader needs to reproduce the figure. */
 export interface RuntimeChoices {
-  /** onnxruntime's execution provider (the device). */
+  /** onnxruntime's execution provider (the device), or `llama.cpp BUILD` for a GGUF model. */
   executionProvider: string;
-  dtype: Dtype;
+  /** The weights' dtype (fp32, q8...), or a GGUF model's quantisation (Q4_K_M). */
+  dtype: Dtype | (string & {});
+  /** A GGUF model: llama.cpp, its build, and the quantisation. */
+  engine?: LlamaEngine;
   batch: number;
   /** `task`: text generation answers one prompt at a time. */
   batchChosenBy: 'user' | 'measurement' | 'task';
@@ -105,8 +112,8 @@ export interface RuntimeChoices {
   preprocessing: string;
   /** A split pipeline's memory: what prepared batches hold, and the process's peak. */
   pipeline?: PipelineMemory;
-  /** Graph capture replays the recorded GPU work; off, and why. */
-  graphCapture: { enabled: false; why: string };
+  /** Graph capture replays the recorded GPU work; off, and why (onnxruntime; absent for llama.cpp, whose builds decide it). */
+  graphCapture?: { enabled: false; why: string };
 }
 
 export interface PipelineMemory {
@@ -136,7 +143,8 @@ export interface BenchPhases {
 
 export interface BenchResult {
   device: string;
-  dtype: Dtype;
+  /** The weights' dtype, or a GGUF model's quantisation (Q4_K_M). */
+  dtype: Dtype | (string & {});
   attempts: DeviceAttempt[];
   batch: number;
   /** Absent in records written before 0.1.0 had it. */
@@ -422,7 +430,9 @@ interface RepeatRun {
 
 /** The options checked and their defaults, before anything loads. */
 function checkedOptions(options: BenchOptions) {
-  const { task, folder, set } = options;
+  const { task, folder, set, gguf } = options;
+  if (gguf && task !== 'text-generation')
+    throw new RangeError(`A GGUF model runs text generation (through llama.cpp), not ${task}.`);
   const generating = generatesTokens(task);
   if (generating && options.batch !== undefined && options.batch !== 'auto' && options.batch !== 1)
     throw new RangeError(
@@ -432,7 +442,7 @@ function checkedOptions(options: BenchOptions) {
   const maxNewTokens = options.maxNewTokens ?? defaultMaxNewTokens(task);
   if (!(maxNewTokens >= 1 && Number.isInteger(maxNewTokens)))
     throw new RangeError(`Max new tokens must be a whole number >= 1, not ${maxNewTokens}.`);
-  const chat = task === 'text-generation' && hasChatTemplate(folder);
+  const chat = task === 'text-generation' && (gguf ? gguf.chatTemplate : hasChatTemplate(folder));
   const repeats = options.repeats ?? 1;
   const idleMs = options.idleMs ?? 3000;
   if (wanted !== 'auto' && !(wanted >= 1 && Number.isInteger(wanted)))
@@ -443,7 +453,7 @@ function checkedOptions(options: BenchOptions) {
   const t2i = options.textToImage;
   if (task === 'text-to-image' && !t2i)
     throw new Error('Text-to-image needs textToImage options (images folder, CLIP model, sampler settings).');
-  if (!options.factory) checkModelFolder(folder);
+  if (!options.factory && !gguf) checkModelFolder(folder);
   return { generating, wanted, maxNewTokens, chat, repeats, idleMs, t2i };
 }
 
@@ -457,9 +467,15 @@ async function fittedPrompts(
   runner: TaskRunner,
   maxNewTokens: number,
 ): Promise<{ set: EvalSet; warnings: string[] }> {
-  const { folder } = options;
-  const context = modelContext(folder);
-  const tokenizer = options.factory ? undefined : await loadTokenizer(folder);
+  const { folder, gguf } = options;
+  const context = gguf
+    ? gguf.contextLength && {
+        tokens: Math.min(gguf.contextLength, LLAMA_CONTEXT_MAX),
+        from: `${gguf.architecture}.context_length in the GGUF${gguf.contextLength > LLAMA_CONTEXT_MAX ? `, capped at the ${LLAMA_CONTEXT_MAX} tokens CarbonLens gives llama.cpp` : ''}`,
+      }
+    : modelContext(folder);
+  // A GGUF's tokenizer is llama.cpp's, there once the model is: its prompts are bounded by characters.
+  const tokenizer = options.factory || gguf ? undefined : await loadTokenizer(folder);
   const render = (prompt: string) => tokenizer?.render(inputOf(runner, { ...set.items[0]!, input: prompt })) ?? prompt;
   const prompts = set.items.map((i) => String(i.input));
   // Bounded in characters first: the template and the tokenizer only see bounded prompts, and
@@ -539,7 +555,7 @@ function figureWarnings(s: ReturnType<typeof summariseRepeats>): string[] {
   const warnings: string[] = [];
   if (spreadPercent !== undefined && spreadPercent > SPREAD_WARNING_PERCENT)
     warnings.push(
-      `Energy per item varied by ${spreadPercent.toFixed(0)}% across repeats (over ${SPREAD_WARNING_PERCENT}%): close other work, add --repeats or a cool-down before comparing.`,
+      `Energy per item varied by ${spreadPercent.toFixed(0)}% across repeats (over ${SPREAD_WARNING_PERCENT}%): close other work, and measure more repeats or after a cool-down, before comparing.`,
     );
   if (summary.seconds < 1)
     warnings.push(`The measured run took ${summary.seconds.toFixed(2)} s: use more samples for a steadier figure.`);
@@ -554,7 +570,7 @@ function figureWarnings(s: ReturnType<typeof summariseRepeats>): string[] {
 
 /** How the model ran: provider, weights, batch and how it was chosen, input preparation, the pipeline's memory. */
 function runtimeOf(
-  loaded: Awaited<ReturnType<typeof loadPipeline>>,
+  loaded: Awaited<ReturnType<typeof loadMetered>>['loaded'],
   batch: number,
   trials: { batch: number; itemsPerS: number }[] | undefined,
   how: { generating: boolean; inPhases: boolean; items: number; peakRssBytes: number },
@@ -562,9 +578,11 @@ function runtimeOf(
   const split = loaded.pipeline.split;
   const workersPeakRssBytes = split?.workersPeakRssBytes?.();
   const { generating, inPhases } = how;
+  const engine = 'engine' in loaded ? loaded.engine : undefined;
   return {
-    executionProvider: loaded.device,
+    executionProvider: engine ? `llama.cpp ${engine.build}` : loaded.device,
     dtype: loaded.dtype,
+    ...(engine && { engine }),
     batch,
     batchChosenBy: trials ? 'measurement' : generating ? 'task' : 'user',
     ...(trials && { batchTrials: trials }),
@@ -591,10 +609,12 @@ function runtimeOf(
         ...(workersPeakRssBytes !== undefined && { workersPeakRssBytes }),
       },
     }),
-    graphCapture: {
-      enabled: false,
-      why: 'onnxruntime-node cannot hand a session GPU-resident inputs, which graph capture needs',
-    },
+    ...(!engine && {
+      graphCapture: {
+        enabled: false as const,
+        why: 'onnxruntime-node cannot hand a session GPU-resident inputs, which graph capture needs',
+      },
+    }),
   };
 }
 
@@ -615,15 +635,20 @@ async function loadMetered(
 ) {
   options.onPhase?.('load');
   const loadWindow = await options.meter.begin();
-  const loaded = await loadPipeline(options.task, options.folder, options.device, options.dtype, {
-    factory,
-    ...(options.cudaDeviceId !== undefined && { cudaDeviceId: options.cudaDeviceId }),
-    // One real inference proves the device works; it is part of loading, not of the run.
-    probe: async (p) => {
-      const output = await p([inputOf(runner, first)], runner.callOptions);
-      if (!runner.finish) runner.answers(output, 1);
-    },
-  });
+  // One real inference proves the device works; it is part of loading, not of the run.
+  const probe = async (p: TaskPipeline) => {
+    const output = await p([inputOf(runner, first)], runner.callOptions);
+    if (!runner.finish) runner.answers(output, 1);
+  };
+  const { gguf } = options;
+  const loaded =
+    gguf && !factory
+      ? await loadLlama(gguf, options.device, probe)
+      : await loadPipeline(options.task, options.folder, options.device, options.dtype, {
+          factory,
+          ...(options.cudaDeviceId !== undefined && { cudaDeviceId: options.cudaDeviceId }),
+          probe,
+        });
   return { loaded, load: await loadWindow.end() };
 }
 
@@ -637,12 +662,12 @@ const examplesOf = (items: EvalItem[], answers: string[], scores: number[]) =>
   }));
 
 export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
-  const { task, folder, meter, signal } = options;
+  const { task, folder, meter, signal, gguf } = options;
   let { set } = options;
   const { generating, wanted, maxNewTokens, chat, repeats, idleMs, t2i } = checkedOptions(options);
   const runner = t2i
     ? textToImageRunner(t2i.imagesDir, (images) => clipScores(t2i.clipFolder, images))
-    : taskRunner(task, readConfig(folder), set.name, {
+    : taskRunner(task, gguf ? {} : readConfig(folder), set.name, {
         chat,
         maxNewTokens,
       });

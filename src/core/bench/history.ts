@@ -11,6 +11,8 @@ export interface RunSummary {
   timestamp: string;
   task: string;
   model: string;
+  /** The model's weights are random (a demo): its quality figure means nothing. */
+  randomWeights?: boolean;
   device: string;
   dtype: string;
   batch: number;
@@ -97,7 +99,9 @@ export function summariseRun(r: BenchRecord): RunSummary {
     timestamp: r.timestamp,
     task: r.task,
     model: r.model.id,
-    device: r.result.device,
+    ...(r.model.randomWeights && { randomWeights: true }),
+    // A GGUF model's device is llama.cpp's build: the panel, reports and advice say both.
+    device: r.result.runtime?.engine ? `llama.cpp ${r.result.runtime.engine.build}` : r.result.device,
     dtype: r.result.dtype,
     batch: r.result.batch,
     items: r.result.items,
@@ -161,14 +165,16 @@ function comparisonSummary(c: Comparison): NonNullable<RunSummary['comparison']>
 
 /**
  * The runs no other run beats on both energy per item (lower) and quality (better), per task
- * and metric: the study's claim as a set of points. Returns their ids.
+ * and metric: the study's claim as a set of points. Returns their ids. A random-weights model's
+ * quality means nothing: it is neither on the front nor beats a run off it.
  */
 export function paretoFront(runs: readonly RunSummary[]): Set<string> {
   const front = new Set<string>();
   const better = (a: RunSummary, b: RunSummary) =>
     a.quality.higherIsBetter ? a.quality.value - b.quality.value : b.quality.value - a.quality.value;
-  for (const r of runs) {
-    const peers = runs.filter((o) => o.task === r.task && o.quality.metric === r.quality.metric);
+  const meaningful = runs.filter((r) => !r.randomWeights);
+  for (const r of meaningful) {
+    const peers = meaningful.filter((o) => o.task === r.task && o.quality.metric === r.quality.metric);
     const dominated = peers.some(
       (o) => o !== r && o.jPerItem <= r.jPerItem && better(o, r) >= 0 && (o.jPerItem < r.jPerItem || better(o, r) > 0),
     );

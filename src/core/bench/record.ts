@@ -7,6 +7,7 @@ import type { IntensityFigure } from '../carbon/intensity';
 import type { GpuMetering } from '../energy/gpuSelection';
 import type { SourceSummary } from '../energy/source';
 import type { ResolvedModel } from '../models/modelSource';
+import { randomWeights } from '../models/workspaceModels';
 import type { Task } from '../models/tasks';
 import type { SystemInventory } from '../system/inventory';
 import type { EvalSet } from './datasets/evalSet';
@@ -43,7 +44,18 @@ export interface BenchRecord {
   runId: string;
   timestamp: string;
   task: Task;
-  model: { id: string; source: ResolvedModel['source']; commit?: string };
+  /**
+   * `format: 'gguf'`: a GGUF model, run by llama.cpp; `digest`: an Ollama model's weights;
+   * randomWeights: the folder's config.json says its weights are random (a demo): its quality means nothing.
+   */
+  model: {
+    id: string;
+    source: ResolvedModel['source'];
+    commit?: string;
+    format?: 'gguf';
+    digest?: string;
+    randomWeights?: true;
+  };
   dataset: { name: string; source: string; items: number; population: number; seed: number };
   result: Omit<BenchResult, 'answers' | 'scores' | 'idle'> & { idleW?: Record<string, number> };
   emissions?: RunEmissions;
@@ -120,7 +132,14 @@ export function benchRecord(args: {
     runId: randomUUID(),
     timestamp: (args.now ?? new Date()).toISOString(),
     task,
-    model: { id: model.id, source: model.source, ...(model.commit && { commit: model.commit }) },
+    model: {
+      id: model.id,
+      source: model.source,
+      ...(model.commit && { commit: model.commit }),
+      ...(model.gguf && { format: 'gguf' as const }),
+      ...(model.digest && { digest: model.digest }),
+      ...(model.source === 'local' && randomWeights(model.folder) && { randomWeights: true as const }),
+    },
     dataset: {
       name: set.name,
       source: set.source,
@@ -131,7 +150,7 @@ export function benchRecord(args: {
     result: { ...figures, ...(idle && { idleW: idle.powerW }) },
     ...(args.intensity
       ? { emissions: runEmissions(result, args.intensity, args.pue, args.attribution) }
-      : { emissionsNote: 'Location unknown: pass --region, --location, --country or --intensity for gCO2e.' }),
+      : { emissionsNote: 'Location unknown, so no gCO2e.' }),
     machine: {
       os: `${inventory.os.distro} ${inventory.os.release} (${inventory.os.platform} ${inventory.os.arch})`,
       cpu: inventory.cpu.brand,

@@ -26,6 +26,7 @@ import {
   countryIntensityRows,
 } from '../../generated/intensityTables';
 import { JOULES_PER_KWH } from '../carbon/emissions';
+import { withRemedy } from '../messages';
 import type { IntensityFigure } from '../carbon/intensity';
 import type { GpuMetering } from '../energy/gpuSelection';
 import { gpuModelColumn } from '../energy/gpuText';
@@ -272,11 +273,16 @@ function ensureHeader(path: string, header: string, write: Write): void {
   if (statSync(path).size === 0) appendLine(path, header, write);
   const existing = headerOf(path);
   if (existing !== header) {
-    throw new Error(
-      `${path} exists with other columns (${existing.split(',').length} instead of ${header.split(',').length}): it was left as it is; write to another file with --out.`,
+    throw recordFileError(
+      path,
+      `exists with other columns (${existing.split(',').length} instead of ${header.split(',').length})`,
     );
   }
 }
+
+/** A record file that cannot take the run, said in the voice of whoever shows it (src/core/messages.ts). */
+const recordFileError = (path: string, problem: string) =>
+  withRemedy(new Error(''), { id: 'recordFile', params: { path, problem } });
 
 /**
  * Checks one file a record goes to: absent (it is created), or a regular file this process can
@@ -292,14 +298,14 @@ function checkTarget(path: string, what: string): void {
   try {
     st = statSync(path);
   } catch {
-    throw new Error(`${path} is a link to a missing file: remove the link, or choose another --out.`);
+    throw recordFileError(path, 'is a link to a missing file');
   }
   if (st.isDirectory()) throw new Error(`${path} is a folder: ${what}.`);
   if (!st.isFile()) throw new Error(`${path} is not a regular file (a device, pipe or socket): ${what}.`);
   try {
     accessSync(path, constants.W_OK);
   } catch {
-    throw new Error(`${path} is not writable: make it writable, or choose another --out.`);
+    throw recordFileError(path, 'is not writable');
   }
 }
 
@@ -333,8 +339,9 @@ export function checkRecordFile(csvPath: string): void {
   if (existsSync(csvPath)) {
     const existing = headerOf(csvPath);
     if (existing !== HEADER && existing !== '') {
-      throw new Error(
-        `${csvPath} exists with other columns (${existing.split(',').length} instead of ${HEADER.split(',').length}): it was left as it is; write to another file with --out.`,
+      throw recordFileError(
+        csvPath,
+        `exists with other columns (${existing.split(',').length} instead of ${HEADER.split(',').length})`,
       );
     }
   }

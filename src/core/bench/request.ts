@@ -15,6 +15,8 @@ export interface BenchRequest {
   task: Task;
   device?: DeviceChoice;
   dtype?: Dtype;
+  /** A GGUF model's quantisation, in llama.cpp's spelling (Q4_K_M): a hub repository of GGUF files' file to download. */
+  quant?: string;
   samples?: number;
   /** Items per call, or auto: a few sizes timed on the loaded model. */
   batch?: number | 'auto';
@@ -67,6 +69,7 @@ type Scalar = Exclude<keyof BenchRequest, 'command' | 'models' | 'task' | 'otlpH
 export const REQUEST_FLAGS = {
   device: '--device',
   dtype: '--dtype',
+  quant: '--quant',
   samples: '--samples',
   batch: '--batch',
   dataset: '--dataset',

@@ -1,6 +1,7 @@
 // How each task's pipeline is called on a batch, how its answers are read, and how they are
 // scored against the references.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { withRemedy } from '../messages';
 import { join } from 'node:path';
 import type { GeneratedImage } from '../diffusion/stableDiffusion';
 import { encodePng } from '../diffusion/png';
@@ -94,9 +95,7 @@ export function classificationRunner(id2label: Readonly<Record<string, string>>,
   if (cifarSet) {
     mapping = cifar10Mapping(id2label);
     if (!mapping)
-      throw new Error(
-        `The model's ${Object.keys(id2label).length} labels are neither CIFAR-10's nor ImageNet-1k's, so it cannot be scored on CIFAR-10: use a folder of your images with labels.csv (--dataset PATH).`,
-      );
+      throw withRemedy(new Error(''), { id: 'labelsMismatch', params: { labels: Object.keys(id2label).length } });
   }
   return {
     // Every label's score, so an ImageNet model's probability mass can be summed per CIFAR-10 class.

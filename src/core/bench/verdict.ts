@@ -68,7 +68,7 @@ export function compareResults(
   const quality = {
     'as-good': `B is as good as A within ${tolerance} ${metric}`,
     worse: `B is worse than A by more than ${tolerance} ${metric}`,
-    inconclusive: `these ${difference.n} items cannot tell whether B is within ${tolerance} ${metric} of A: use more --samples`,
+    inconclusive: `these ${difference.n} items cannot tell whether B is within ${tolerance} ${metric} of A: compare them on more items`,
   }[outcome];
   const mA = a.phases?.model.jPerItem;
   const mB = b.phases?.model.jPerItem;

@@ -44,6 +44,8 @@ export type GpuRequest =
       order: string | undefined;
       /** The process uses CUDA's device 0 alone (a benchmark: onnxruntime's default): only its board. */
       firstOnly?: boolean;
+      /** Where a list of GPUs could be given instead (`--gpu`, `carbonlens.meter.gpus`), for the remedy. */
+      setting?: string;
     };
 
 /** A list of GPUs that names no board of this machine, or names it badly: the caller's mistake. */
@@ -63,7 +65,13 @@ export function gpuRequest(
   env: Record<string, string | undefined> = process.env,
 ): GpuRequest {
   const text = list?.trim() ?? '';
-  if (text === '') return { from: 'env', visible: env.CUDA_VISIBLE_DEVICES, order: env.CUDA_DEVICE_ORDER };
+  if (text === '')
+    return {
+      from: 'env',
+      visible: env.CUDA_VISIBLE_DEVICES,
+      order: env.CUDA_DEVICE_ORDER,
+      ...(setting && { setting }),
+    };
   if (text.toLowerCase() === 'all') return { from: 'all', setting };
   const ids = text.split(',').map((s) => s.trim());
   for (const id of ids)
@@ -153,7 +161,7 @@ export function selectGpus(boards: readonly GpuBoard[], request: GpuRequest): Gp
     });
     return chosen(metered, `${request.setting} ${request.ids.join(',')}`);
   }
-  const all = fromCudaVisibleDevices(boards, request.visible, request.order, chosen);
+  const all = fromCudaVisibleDevices(boards, request.visible, request.order, chosen, request.setting);
   if (!request.firstOnly || all.metered.length <= 1) return all;
   // CUDA's device 0: the first board of CUDA_VISIBLE_DEVICES's list, or of CUDA's order when unset.
   let first: GpuBoard | undefined;
@@ -168,12 +176,12 @@ export function selectGpus(boards: readonly GpuBoard[], request: GpuRequest): Gp
       ...all,
       notes: [
         ...all.notes,
-        "The model runs on CUDA's device 0, which is the fastest of this machine's GPU models (CUDA_DEVICE_ORDER is FASTEST_FIRST); which board that is cannot be known here, so every GPU is metered. Give --gpu to choose the board, or set CUDA_DEVICE_ORDER=PCI_BUS_ID.",
+        `The model runs on CUDA's device 0, which is the fastest of this machine's GPU models (CUDA_DEVICE_ORDER is FASTEST_FIRST); which board that is cannot be known here, so every GPU is metered. Give ${request.setting ?? '--gpu'} to choose the board, or set CUDA_DEVICE_ORDER=PCI_BUS_ID.`,
       ],
     };
   return chosen(
     [first],
-    `CUDA's device 0, where the model runs without --gpu (${request.visible === undefined ? 'CUDA_VISIBLE_DEVICES is not set' : `CUDA_VISIBLE_DEVICES=${request.visible}`})`,
+    `CUDA's device 0, where the model runs (${request.visible === undefined ? 'CUDA_VISIBLE_DEVICES is not set' : `CUDA_VISIBLE_DEVICES=${request.visible}`})`,
   );
 }
 
@@ -224,6 +232,7 @@ function fromCudaVisibleDevices(
   visible: string | undefined,
   order: string | undefined,
   chosen: (metered: readonly GpuBoard[], basis: string, notes?: string[]) => GpuMetering,
+  setting = '--gpu',
 ): GpuMetering {
   if (visible === undefined) return chosen(boards, 'CUDA_VISIBLE_DEVICES is not set, so a run may use any GPU');
   const basis = `CUDA_VISIBLE_DEVICES=${visible}`;
@@ -234,7 +243,7 @@ function fromCudaVisibleDevices(
       boards,
       `${basis} counts in CUDA's FASTEST_FIRST order, which NVML cannot reproduce for GPUs of different models`,
       [
-        `${basis} gives indices in CUDA's default FASTEST_FIRST order, and this machine's GPUs are of different models, so which boards they name cannot be known here: every GPU is metered. Set CUDA_DEVICE_ORDER=PCI_BUS_ID, or give UUIDs (nvidia-smi -L), or --gpu, to meter only the ones the run uses.`,
+        `${basis} gives indices in CUDA's default FASTEST_FIRST order, and this machine's GPUs are of different models, so which boards they name cannot be known here: every GPU is metered. Set CUDA_DEVICE_ORDER=PCI_BUS_ID, or give UUIDs (nvidia-smi -L), or a list in ${setting}, to meter only the ones the run uses.`,
         ...v.notes,
       ],
     );

@@ -57,7 +57,7 @@ export function ramEstimateSource(totalBytes: number, model: RamModel = 'dimm', 
   const watts = model === 'dimm' ? dimmModelWatts(gb, arm) : gb * RAM_WATTS_PER_GB;
   const detail =
     model === 'dimm'
-      ? `CodeCarbon 3.x's module model: ${gb.toFixed(1)} GB taken as ${estimateDimmCount(gb)} modules at ${arm ? '1.5 W (ARM)' : '5 W'} each = ${watts.toFixed(1)} W, constant (setting carbonlens.meter.ramModel, CLI --ram-model).`
+      ? `CodeCarbon 3.x's module model: ${gb.toFixed(1)} GB taken as ${estimateDimmCount(gb)} modules at ${arm ? '1.5 W (ARM)' : '5 W'} each = ${watts.toFixed(1)} W, constant.`
       : `${RAM_WATTS_PER_GB} W per GB of installed memory (CodeCarbon 2.x) x ${gb.toFixed(1)} GB = ${watts.toFixed(1)} W, constant.`;
   return {
     id: 'ram-estimate',

@@ -4,6 +4,7 @@
 // script uses, and builds a private copy of onnxruntime-node in the given folder (the
 // extension's storage) with the provider libraries beside libonnxruntime.so, where onnxruntime
 // looks for them. `useRuntime` points `require('onnxruntime-node')` at that copy.
+import { withRemedy } from '../messages';
 import {
   createReadStream,
   createWriteStream,
@@ -161,10 +162,7 @@ export async function packageUrl(
 ): Promise<string> {
   const index = await readMetadata(feed, signal, fetchImpl);
   const notFeed = (why: string) =>
-    new ProviderError(
-      `${feed} is not a NuGet v3 feed (${why}): check carbonlens.cudaProvider.feed or --feed.`,
-      'package',
-    );
+    withRemedy(new ProviderError('', 'package'), { id: 'cudaFeedBad', params: { feed, why } });
   const resources = (index as { resources?: unknown } | null)?.resources;
   if (!Array.isArray(resources)) throw notFeed('its index has no list of resources');
   const base = resources.find((r): r is { '@id': string; '@type': string } => {

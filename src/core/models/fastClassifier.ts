@@ -155,8 +155,8 @@ export async function fastClassifier(
     preprocessing: !pool
       ? "transformers.js's processor, apart from the model's call"
       : bytes
-        ? `${pool.threads} ${pool.kind === 'processes' ? 'worker processes' : 'threads'} (decode, bilinear resize as transformers.js: sharp) into one uint8 batch; rescale and normalise on the model's device (a Cast, Transpose, Mul and Sub ahead of the graph)`
-        : `${pool.threads} ${pool.kind === 'processes' ? 'worker processes' : 'threads'} (decode, bilinear resize as transformers.js, normalise: sharp and one loop per image) into one float32 batch`,
+        ? `${pool.threads} ${pool.kind === 'processes' ? 'worker processes' : 'threads'} (decode with sharp; bilinear resize byte-equal to transformers.js's, sharp's affine map) into one uint8 batch; rescale and normalise on the model's device (a Cast, Transpose, Mul and Sub ahead of the graph)`
+        : `${pool.threads} ${pool.kind === 'processes' ? 'worker processes' : 'threads'} (decode with sharp; bilinear resize byte-equal to transformers.js's; normalise in one loop per image) into one float32 batch`,
     split: {
       prepare,
       infer,

@@ -265,10 +265,15 @@ export class HubClient {
       if (signal?.aborted) throw new HubError(`Download of ${describe(repo)} cancelled.`, 'cancelled');
       if (e instanceof BoundedReadError && e.kind === 'not-json')
         throw new HubError(`${this.shown} did not answer the file listing of ${describe(repo)} with JSON.`, 'http');
-      throw new HubError(
-        `${(e as Error).message.replace(/\.$/, '')} (the file listing of ${describe(repo)}). Check the network or HF_ENDPOINT.`,
-        'network',
-      );
+      throw withRemedy(new HubError('', 'network'), {
+        id: 'hubUnreachable',
+        params: {
+          host: this.shown,
+          what: `the file listing of ${describe(repo)}`,
+          cause: (e as Error).message.replace(/\.$/, ''),
+          dataset: repo.type === 'dataset',
+        },
+      });
     }
     const { sha, siblings = [] } = (body ?? {}) as { sha?: unknown; siblings?: unknown };
     if (!Array.isArray(siblings) || (sha !== undefined && typeof sha !== 'string')) {
@@ -280,10 +285,12 @@ export class HubClient {
     const files = siblings.map((f) => (f as { rfilename?: unknown } | null)?.rfilename);
     const unsafe = files.find((f) => !isSafeRepoPath(f));
     if (unsafe !== undefined) {
-      throw new HubError(
-        `${this.shown} listed a file name for ${describe(repo)} that is not a plain path inside the repository (${JSON.stringify(unsafe)?.slice(0, 120)}): nothing was downloaded. Check HF_ENDPOINT and the mirror.`,
-        'http',
-      );
+      throw withRemedy(new HubError('', 'http'), {
+        id: 'hubMisbehaved',
+        params: {
+          problem: `${this.shown} listed a file name for ${describe(repo)} that is not a plain path inside the repository (${JSON.stringify(unsafe)?.slice(0, 120)}): nothing was downloaded`,
+        },
+      });
     }
     return { sha, files: files as string[] };
   }
@@ -391,10 +398,12 @@ export class HubClient {
             closeSync(fd);
             fd = undefined;
             rmSync(part, { force: true });
-            throw new HubError(
-              `${file.path} of ${describe(repo)} is larger than the ${file.size} bytes ${this.shown} declared: stopped and removed. Check HF_ENDPOINT and the mirror.`,
-              'integrity',
-            );
+            throw withRemedy(new HubError('', 'integrity'), {
+              id: 'hubMisbehaved',
+              params: {
+                problem: `${file.path} of ${describe(repo)} is larger than the ${file.size} bytes ${this.shown} declared: stopped and removed`,
+              },
+            });
           }
           writeSync(fd, chunk);
           have += chunk.length;
@@ -456,10 +465,15 @@ export class HubClient {
       res = await this.fetchFn(url, { ...init, headers });
     } catch (e) {
       if (timedOut(init.signal))
-        throw new HubError(
-          `${new URL(url).host} did not answer within ${METADATA_LIMITS.ms / 1000} s (${path ?? `the file listing of ${describe(repo)}`}). Check the network or HF_ENDPOINT.`,
-          'network',
-        );
+        throw withRemedy(new HubError('', 'network'), {
+          id: 'hubUnreachable',
+          params: {
+            host: new URL(url).host,
+            what: path ? `${path} of ${describe(repo)}` : `the file listing of ${describe(repo)}`,
+            cause: `no answer within ${METADATA_LIMITS.ms / 1000} s`,
+            dataset: repo.type === 'dataset',
+          },
+        });
       if (init.signal?.aborted) throw new HubError(`Download of ${describe(repo)} cancelled.`, 'cancelled');
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       throw withRemedy(new HubError('', 'network'), {
@@ -475,18 +489,21 @@ export class HubClient {
     if (res.ok || (res.status >= 300 && res.status < 400)) return res;
     const what = path ? `${path} of ${describe(repo)}` : describe(repo);
     if (res.status === 401) {
-      throw new HubError(
-        this.options.token
-          ? `${this.shown} rejected HF_TOKEN for ${what}: check the token's access.`
-          : `${what} was not found or is private or gated: check the id, or set HF_TOKEN.`,
-        this.options.token ? 'unauthorized' : 'not-found',
-      );
+      throw withRemedy(new HubError('', this.options.token ? 'unauthorized' : 'not-found'), {
+        id: 'hubAccess',
+        params: { what, host: this.shown, reason: this.options.token ? 'token-rejected' : 'needs-token' },
+      });
     }
     if (res.status === 403)
-      throw new HubError(
-        `${what} is gated: accept its conditions at ${this.shown}/${repo.type === 'dataset' ? 'datasets/' : ''}${repo.id} with the account of HF_TOKEN.`,
-        'gated',
-      );
+      throw withRemedy(new HubError('', 'gated'), {
+        id: 'hubAccess',
+        params: {
+          what,
+          host: this.shown,
+          reason: 'gated',
+          page: `${this.shown}/${repo.type === 'dataset' ? 'datasets/' : ''}${repo.id}`,
+        },
+      });
     if (res.status === 404)
       throw new HubError(
         `${what} was not found at ${this.shown}: check the id${repo.revision ? ' and revision' : ''}.`,

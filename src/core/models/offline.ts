@@ -36,6 +36,12 @@ function cachedFiles(folder: string): string[] | undefined {
   }
 }
 
+/** The weights a downloaded model has for a task (undefined: not in the cache). */
+export function cachedDtypes(cacheDir: string, task: ModelKind, id: string) {
+  const files = cachedFiles(join(cacheDir, 'models', ...id.split('/')));
+  return files && availableDtypes(task, files);
+}
+
 /** Hub model ids in the cache (`<cacheDir>/models/<org>/<name>`) with the graphs a task needs. */
 export function cachedModels(cacheDir: string, task: ModelKind): string[] {
   const root = join(cacheDir, 'models');

@@ -22,7 +22,8 @@ import { DEVICES, type Device, type DeviceChoice, isDeviceChoice } from './devic
 export { DEVICES, type Device, type DeviceChoice, isDeviceChoice };
 
 export interface DeviceAttempt {
-  device: Device;
+  /** The device, or for a GGUF model llama.cpp's build (vulkan, metal among them). */
+  device: Device | 'vulkan' | 'metal';
   ok: boolean;
   /** Why it was skipped or failed. */
   reason?: string;

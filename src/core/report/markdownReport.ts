@@ -57,7 +57,7 @@ export function markdownReport(
     for (const r of rows) {
       const name = `${front.has(r.runId) ? '**' : ''}${cell(r.model)}${front.has(r.runId) ? '**' : ''}`;
       lines.push(
-        `| ${name} | ${r.device}, ${r.dtype}, ${r.batch} | ${r.items} (${cell(r.dataset)}) | ${sig(r.itemsPerS)} | ${joulesText(r.headlineJPerItem ?? r.jPerItem)} ${basisLabel(r.basis)} (${r.basis === 'own share' ? `machine total ${joulesText(r.jPerItem)}; ` : ''}above idle ${r.netJPerItem === undefined ? '-' : joulesText(r.netJPerItem)}) | ${r.kind} | ${quality(r.quality)} | ${r.gPerItem === undefined ? '-' : `${gramsText(r.headlineGPerItem ?? r.gPerItem)} ${basisLabel(r.basis)}`} | ${r.location ? cell(`${r.location}, ${intensityText(r.gco2PerKwh!)}`) : 'unknown'} |`,
+        `| ${name} | ${r.device}, ${r.dtype}, ${r.batch} | ${r.items} (${cell(r.dataset)}) | ${sig(r.itemsPerS)} | ${joulesText(r.headlineJPerItem ?? r.jPerItem)} ${basisLabel(r.basis)} (${r.basis === 'own share' ? `machine total ${joulesText(r.jPerItem)}; ` : ''}above idle ${r.netJPerItem === undefined ? '-' : joulesText(r.netJPerItem)}) | ${r.kind} | ${quality(r.quality)}${r.randomWeights ? ` (random weights: means nothing)` : ''} | ${r.gPerItem === undefined ? '-' : `${gramsText(r.headlineGPerItem ?? r.gPerItem)} ${basisLabel(r.basis)}`} | ${r.location ? cell(`${r.location}, ${intensityText(r.gco2PerKwh!)}`) : 'unknown'} |`,
       );
     }
     const pairs = rows.filter((r) => r.comparison?.role === 'B');

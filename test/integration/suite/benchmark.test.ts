@@ -7,6 +7,7 @@ import type { BenchRecord } from '../../../src/core/bench/record';
 import type { CarbonLensApi } from '../../../src/extension/extension';
 import { makeClip, makeTextToImage } from '../../fixtures/tiny-models/diffusion.mjs';
 import { makeTinyModels } from '../../fixtures/tiny-models/make.mjs';
+import { writeTinyGguf } from '../../support/ggufWriter';
 import { waitFor } from '../../support/waitFor';
 import { hostFigures } from '../index';
 
@@ -76,6 +77,32 @@ describe('CarbonLens live power, benchmarks and reports in the editor', function
     assert.equal(g.maxNewTokens, 4);
     assert.ok(g.inputTokens > 0 && g.outputTokens >= 3 && g.outputTokens <= 12);
     assert.equal(records[0].result.quality.primary.metric, 'normalised-match');
+  });
+
+  it('benchmarks a GGUF model through llama.cpp from the command: the record names the runtime, its build and the quantisation', async () => {
+    const file = writeTinyGguf(join(mkdtempSync(join(tmpdir(), 'cl-host-gguf-')), 'tiny-q8.gguf'), { fileType: 7 });
+    const threads = process.env.CARBONLENS_LLAMA_THREADS;
+    process.env.CARBONLENS_LLAMA_THREADS = '1'; // the benchmark's child inherits it: the tiny model's work is too small to share
+    try {
+      const records = await vscode.commands.executeCommand<BenchRecord[] | undefined>('carbonlens.runBenchmark', {
+        task: 'text-generation',
+        model: file,
+        device: 'cpu',
+        samples: 2,
+        maxNewTokens: 4,
+        idleMs: 0,
+      });
+      assert.ok(records?.length === 1, 'the benchmark returned nothing: see the CarbonLens log');
+      const r = records[0];
+      assert.deepEqual(r.model, { id: file, source: 'local', format: 'gguf' });
+      assert.equal(r.result.dtype, 'Q8_0');
+      assert.equal(r.result.runtime?.engine?.name, 'llama.cpp');
+      assert.equal(r.result.runtime?.engine?.build, 'cpu');
+      assert.equal(r.result.generation?.prompts, 2);
+    } finally {
+      if (threads === undefined) delete process.env.CARBONLENS_LLAMA_THREADS;
+      else process.env.CARBONLENS_LLAMA_THREADS = threads;
+    }
   });
 
   it('benchmarks a tiny Stable Diffusion: images in the extension storage, scored by CLIP', async () => {
@@ -148,6 +175,8 @@ describe('CarbonLens live power, benchmarks and reports in the editor', function
     const text = readFileSync(md.fsPath, 'utf8');
     assert.match(text, /## image-to-text/);
     assert.match(text, /\| model \| device, dtype, batch \|/);
+    // The tiny models have random weights: the report says their quality means nothing.
+    assert.match(text, /random weights: means nothing/);
     assert.match(readFileSync(join(dir, 'report-chart-image-to-text.svg'), 'utf8'), /^<svg[^>]+>.*<circle/s);
     await vscode.commands.executeCommand('carbonlens.exportReport', 'csv', vscode.Uri.file(join(dir, 'e.csv')));
     assert.equal(readFileSync(join(dir, 'e.csv'), 'utf8'), readFileSync(csv, 'utf8'));

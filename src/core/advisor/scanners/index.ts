@@ -5,12 +5,27 @@ import { scanJson } from './json';
 import { scanCrontab, scanDockerfile, scanEnv, scanHcl, scanToml } from './lines';
 import { scanPython } from './python';
 import { scanYaml } from './yaml';
+import { scanJavaScript } from './javascript';
+import { scanModelfile } from './modelfile';
 
-export type FileKind = 'json' | 'yaml' | 'toml' | 'env' | 'hcl' | 'python' | 'notebook' | 'dockerfile' | 'crontab';
+export type FileKind =
+  | 'json'
+  | 'yaml'
+  | 'toml'
+  | 'env'
+  | 'hcl'
+  | 'python'
+  | 'notebook'
+  | 'dockerfile'
+  | 'crontab'
+  | 'modelfile'
+  | 'javascript';
 
 export function fileKind(fileName: string, languageId?: string): FileKind | undefined {
   const name = fileName.split(/[\\/]/).pop()!.toLowerCase();
   if (name.endsWith('.ipynb')) return 'notebook';
+  if (name === 'modelfile' || name.endsWith('.modelfile')) return 'modelfile';
+  if (/\.(m|c)?(js|ts)x?$/.test(name) && !name.endsWith('.d.ts')) return 'javascript';
   if (
     name === 'crontab' ||
     name.endsWith('.crontab') ||
@@ -40,6 +55,10 @@ export function fileKind(fileName: string, languageId?: string): FileKind | unde
     dotenv: 'env',
     terraform: 'hcl',
     dockerfile: 'dockerfile',
+    javascript: 'javascript',
+    typescript: 'javascript',
+    javascriptreact: 'javascript',
+    typescriptreact: 'javascript',
   };
   return languageId ? byLanguage[languageId] : undefined;
 }
@@ -176,5 +195,9 @@ function scanKind(kind: FileKind, text: string): Candidate[] {
       return scanDockerfile(text);
     case 'crontab':
       return scanCrontab(text);
+    case 'modelfile':
+      return scanModelfile(text);
+    case 'javascript':
+      return scanJavaScript(text);
   }
 }

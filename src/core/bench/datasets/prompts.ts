@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { TEXT_TO_IMAGE_PROMPTS } from '../../../generated/textToImagePrompts';
 import { sampleIndices, type EvalSet } from './evalSet';
+import { withRemedy } from '../../messages';
 import { DatasetError } from './userSets';
 
 export interface PromptInput {
@@ -13,7 +14,10 @@ export interface PromptInput {
 
 function promptSet(name: string, source: string, prompts: readonly string[], samples: number, seed: number): EvalSet {
   if (samples > prompts.length)
-    throw new DatasetError(`${name} has ${prompts.length} prompts; ask for at most that many (--samples).`);
+    throw withRemedy(new DatasetError(''), {
+      id: 'tooManyItems',
+      params: { set: name, have: prompts.length, unit: 'prompts' },
+    });
   const items = sampleIndices(prompts.length, samples, seed).map((i) => ({
     id: `prompt-${i}`,
     input: { prompt: prompts[i]!, seed: seed * 100_003 + i } satisfies PromptInput,

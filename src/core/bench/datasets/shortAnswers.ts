@@ -3,11 +3,15 @@
 import { basename, resolve } from 'node:path';
 import { SHORT_ANSWERS } from '../../../generated/shortAnswers';
 import { sampleIndices, type EvalItem, type EvalSet } from './evalSet';
+import { withRemedy } from '../../messages';
 import { DatasetError, jsonlObjects } from './userSets';
 
 function answerSet(name: string, source: string, items: readonly EvalItem[], samples: number, seed: number): EvalSet {
   if (samples > items.length)
-    throw new DatasetError(`${name} has ${items.length} questions; ask for at most that many (--samples).`);
+    throw withRemedy(new DatasetError(''), {
+      id: 'tooManyItems',
+      params: { set: name, have: items.length, unit: 'questions' },
+    });
   return {
     name,
     source,

@@ -1,0 +1,101 @@
+// A text-generation pipeline that decodes through onnxruntime's C API with the key/value cache
+// kept on the device (ortDirectDecode.ts) instead of transformers.js's generate(): the same
+// tokenizer, prompt rendering (chat template or plain text) and output shape as transformers.js's
+// text-generation pipeline, greedy only, one input at a time. A sketch, off by default: nothing
+// selects it yet (see docs/benchmarks.md); wiring it into `carbonlens bench` waits on the GPU
+// figures of bench/llm/gpu-iobinding.sh, with the record naming the runtime that ran.
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, sep } from 'node:path';
+import { loadOrt, type OrtDevice } from './ortDirect';
+import { DirectDecoder } from './ortDirectDecode';
+import type { ForwardListener, TaskPipeline } from './runtime';
+import type { Dtype } from './tasks';
+
+type Chat = { role: string; content: string }[];
+const isChat = (x: unknown): x is Chat =>
+  Array.isArray(x) && x.every((m) => typeof m === 'object' && m !== null && 'role' in m && 'content' in m);
+
+/** The decoder file transformers.js loads for a dtype (onnx/model.onnx for fp32, else model_<dtype>.onnx). */
+export const decoderFile = (folder: string, dtype: Dtype) =>
+  join(folder, 'onnx', dtype === 'fp32' ? 'model.onnx' : `model_${dtype}.onnx`);
+
+/** End-of-sequence ids from generation_config.json, else config.json. */
+function eosIds(folder: string, config: Record<string, unknown>): number[] {
+  const generation = join(folder, 'generation_config.json');
+  const fromGeneration = existsSync(generation)
+    ? (JSON.parse(readFileSync(generation, 'utf8')) as { eos_token_id?: unknown }).eos_token_id
+    : undefined;
+  const eos = fromGeneration ?? config.eos_token_id;
+  return (Array.isArray(eos) ? eos : [eos]).filter((x): x is number => typeof x === 'number');
+}
+
+export async function ioBindingTextGenerator(folder: string, device: OrtDevice, dtype: Dtype): Promise<TaskPipeline> {
+  const { AutoTokenizer, env } = await import('@huggingface/transformers');
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = dirname(folder) + sep;
+  env.useFSCache = false;
+  const tokenizer = await AutoTokenizer.from_pretrained(basename(folder));
+  const config = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as Record<string, number>;
+  const eos = eosIds(folder, config);
+  const ort = loadOrt();
+  let decoder: DirectDecoder;
+  try {
+    decoder = DirectDecoder.open(ort, decoderFile(folder, dtype), device, {
+      kvHeads: config.num_key_value_heads ?? config.num_attention_heads,
+      headDim: config.head_dim ?? (config.hidden_size! / config.num_attention_heads! || undefined),
+    });
+  } catch (e) {
+    ort.close();
+    throw e;
+  }
+  const tok = tokenizer as unknown as {
+    (text: string, options: { add_special_tokens: boolean }): { input_ids: { data: BigInt64Array } };
+    apply_chat_template(chat: Chat, options: Record<string, unknown>): unknown;
+    decode(ids: number[], options: { skip_special_tokens: boolean }): string;
+    add_bos_token?: boolean;
+    add_eos_token?: boolean;
+  };
+  let listener: ForwardListener | undefined;
+
+  /** One input's answer, as transformers.js's text-generation pipeline gives it. */
+  const answer = async (input: unknown, options: Record<string, unknown>) => {
+    const chat = isChat(input);
+    if (!chat && typeof input !== 'string') throw new Error('Input must be a string or a chat.');
+    const text = chat
+      ? (tok.apply_chat_template(input, { tokenize: false, add_generation_prompt: true }) as string)
+      : input;
+    const special = chat
+      ? false
+      : ((options.add_special_tokens as boolean | undefined) ?? (tok.add_bos_token || tok.add_eos_token) ?? false);
+    const prompt = [...tok(text, { add_special_tokens: special }).input_ids.data].map(Number);
+    const { tokens } = await decoder.generate(
+      prompt,
+      { maxNewTokens: (options.max_new_tokens as number | undefined) ?? 256, eosTokenIds: eos },
+      listener ? (n) => listener!({ input_ids: { dims: [1, n] } }) : undefined,
+    );
+    const full = tok.decode([...prompt, ...tokens], { skip_special_tokens: true });
+    const fullText = chat ? false : ((options.return_full_text as boolean | undefined) ?? true);
+    const generated = fullText ? full : full.slice(tok.decode(prompt, { skip_special_tokens: true }).length);
+    return { generated_text: chat ? [...input, { role: 'assistant', content: generated }] : generated };
+  };
+
+  const call = async (inputs: unknown[], options: Record<string, unknown> = {}) => {
+    if (options.do_sample) throw new Error('The IO-binding decoder is greedy only (do_sample: false).');
+    const out = [];
+    for (const input of inputs) out.push([await answer(input, options)]);
+    return out;
+  };
+  let disposed = false;
+  return Object.assign(call, {
+    dispose: async () => {
+      if (disposed) return;
+      disposed = true;
+      decoder.release();
+      ort.close();
+    },
+    onForward: (l: ForwardListener | undefined) => {
+      listener = l;
+    },
+  });
+}

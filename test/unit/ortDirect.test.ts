@@ -1,0 +1,144 @@
+// onnxruntime's C API through koffi (ortDirect.ts) and the greedy loop that keeps the key/value
+// cache bound on the session's device (ortDirectDecode.ts): on the CPU here, the loop gives the
+// tokens transformers.js's generate() gives for the tiny decoder.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadOrt, OrtCallError, ortLibraryPath, type OrtDirect } from '../../src/core/models/ortDirect';
+import { ioBindingTextGenerator } from '../../src/core/models/ioBindingPipeline';
+import { argmaxRow, DirectDecoder } from '../../src/core/models/ortDirectDecode';
+import { makeImageClassifier, makeTextGenerator } from '../fixtures/tiny-models/make.mjs';
+
+describe('onnxruntime through its C API (IO binding)', { timeout: 120_000 }, () => {
+  let root: string;
+  let folder: string;
+  let ort: OrtDirect;
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), 'cl-ortdirect-'));
+    folder = join(root, 'tiny-llama');
+    makeTextGenerator(folder);
+    ort = loadOrt();
+  });
+  after(() => {
+    ort?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it("finds the library onnxruntime-node loads, and reads onnxruntime's version", () => {
+    assert.match(ortLibraryPath(), /onnxruntime-node[/\\]bin[/\\]napi-v\d+[/\\]/);
+    assert.match(ort.version, /^\d+\.\d+\.\d+/);
+  });
+
+  it("turns an OrtStatus into an error naming the call and onnxruntime's message", () => {
+    const bad = join(root, 'not-a-model.onnx');
+    writeFileSync(bad, 'not protobuf');
+    assert.throws(
+      () => ort.session(bad, 'cpu'),
+      (e: unknown) => e instanceof OrtCallError && e.call === 'CreateSession' && e.code > 0 && e.message.length > 40,
+    );
+    assert.throws(() => ort.session(join(root, 'missing.onnx'), 'cpu'), OrtCallError);
+  });
+
+  it('copies JS data into CPU tensors and reads them back, shape and type included', () => {
+    const t = ort.tensor(7, [2, 3], BigInt64Array.from([1n, 2n, 3n, 4n, 5n, 6n]));
+    try {
+      assert.deepEqual(t.info().dims, [2, 3]);
+      assert.equal(t.info().type, 7);
+      assert.deepEqual([...t.cpuView()], [1n, 2n, 3n, 4n, 5n, 6n]);
+    } finally {
+      t.release();
+    }
+    const empty = ort.tensor(10, [1, 2, 0, 4]);
+    try {
+      assert.deepEqual(empty.info().dims, [1, 2, 0, 4]);
+      assert.equal(empty.cpuView().length, 0);
+    } finally {
+      empty.release();
+    }
+    assert.throws(() => ort.tensor(1, [2], Float32Array.of(1)), /1 values for a tensor of 2/);
+  });
+
+  it('reads the argmax of a float16 row from its bits, negatives and NaN included', () => {
+    // -2, -0.5, NaN, 1, 0.5 (float16 bits)
+    const row = Uint16Array.of(0xc000, 0xb800, 0x7e00, 0x3c00, 0x3800);
+    assert.equal(argmaxRow(row, 0, 5), 3);
+    assert.equal(argmaxRow(Uint16Array.of(0xc000, 0xb800), 0, 2), 1, 'the least negative');
+    assert.equal(argmaxRow(Float32Array.of(0, 0, 9, 1, 2, 3), 1, 3), 2, 'the second row');
+  });
+
+  it('refuses a file that is not a decoder with a cache, naming what it lacks', () => {
+    const vit = join(root, 'tiny-vit');
+    makeImageClassifier(vit);
+    assert.throws(() => DirectDecoder.open(ort, join(vit, 'onnx', 'model.onnx'), 'cpu'), /does not feed: pixel_values/);
+  });
+
+  it("generates transformers.js generate()'s greedy tokens, the cache kept in onnxruntime's memory (tiny decoder, CPU)", async () => {
+    const { AutoTokenizer, AutoModelForCausalLM, env } = await import('@huggingface/transformers');
+    env.allowRemoteModels = false;
+    env.localModelPath = root;
+    const tokenizer = await AutoTokenizer.from_pretrained('tiny-llama');
+    const model = await AutoModelForCausalLM.from_pretrained('tiny-llama', { device: 'cpu', dtype: 'fp32' });
+    const decoder = DirectDecoder.open(ort, join(folder, 'onnx', 'model.onnx'), 'cpu');
+    try {
+      let compared = 0;
+      for (const prompt of ['Question: the cat sat\nAnswer:', 'Question: a b c d e f g h\nAnswer:', 'x']) {
+        const inputs = tokenizer(prompt) as { input_ids: { data: BigInt64Array }; attention_mask: unknown };
+        const promptIds = [...inputs.input_ids.data].map(Number);
+        const out = (await model.generate({ ...inputs, max_new_tokens: 12, do_sample: false })) as {
+          data: BigInt64Array;
+        };
+        const expected = [...out.data].map(Number).slice(promptIds.length);
+        const got = await decoder.generate(promptIds, { maxNewTokens: 12, eosTokenIds: [1] });
+        assert.deepEqual(got.tokens, expected, prompt);
+        assert.equal(got.stepMs.length, got.tokens.length);
+        compared += expected.length;
+      }
+      assert.ok(compared > 12, 'more than one answer has tokens to compare');
+    } finally {
+      decoder.release();
+      await model.dispose();
+    }
+  });
+  it('shares one library and env between holders: closing one hold leaves the others working', () => {
+    const second = loadOrt();
+    assert.equal(second, ort);
+    second.close();
+    const t = ort.tensor(1, [1], Float32Array.of(2));
+    try {
+      assert.deepEqual([...t.cpuView()], [2]);
+    } finally {
+      t.release();
+    }
+  });
+
+  it("answers as transformers.js's text-generation pipeline does, and shows each step to a forward listener (tiny decoder, CPU)", async () => {
+    const { pipeline, env } = await import('@huggingface/transformers');
+    env.allowRemoteModels = false;
+    env.localModelPath = root;
+    const plain = await pipeline('text-generation', 'tiny-llama', { device: 'cpu', dtype: 'fp32' });
+    const ours = await ioBindingTextGenerator(folder, 'cpu', 'fp32');
+    const steps: number[] = [];
+    ours.onForward!(async (inputs) => {
+      steps.push(inputs.input_ids!.dims[1]!);
+    });
+    try {
+      for (const return_full_text of [false, true]) {
+        const options = { max_new_tokens: 8, do_sample: false, return_full_text };
+        for (const prompt of ['Question: the cat sat\nAnswer:', 'Question: a b c d e f g h\nAnswer:']) {
+          steps.length = 0;
+          const expected = (await plain(prompt, options)) as { generated_text: string }[];
+          const got = (await ours([prompt], options)) as { generated_text: string }[][];
+          assert.equal(got[0]![0]!.generated_text, expected[0]!.generated_text);
+          assert.ok(steps[0]! > 1, "the prompt's pass first");
+          assert.ok(steps.length > 1 && steps.slice(1).every((n) => n === 1), 'then one token a step');
+        }
+      }
+      await assert.rejects(ours(['x'], { do_sample: true }), /greedy only/);
+    } finally {
+      await plain.dispose();
+      await ours.dispose();
+    }
+  });
+});
