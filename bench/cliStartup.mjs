@@ -37,7 +37,7 @@ function wallMs({ args, name }) {
 
 const loadBefore = loadavg()[0];
 try {
-  for (const c of cases) wallMs(c); // warm-up: the page cache, and V8's compile cache where Node has one
+  for (const c of cases) wallMs(c); // warm-up: the page cache, and the code cache (src/cli/codeCache.ts)
   const times = cases.map(() => []);
   for (let round = 0; round < RUNS; round++) {
     for (let k = 0; k < cases.length; k++) {
@@ -50,9 +50,9 @@ try {
     return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   };
   const peer = times[0];
-  const compileCache = typeof (await import('node:module')).enableCompileCache === 'function';
+  const nodeCache = typeof (await import('node:module')).enableCompileCache === 'function';
   console.log(
-    `CLI start-up, ${RUNS} paired rounds, Node ${process.version} (compile cache ${compileCache ? 'on' : 'not in this Node'}), ` +
+    `CLI start-up, ${RUNS} paired rounds, Node ${process.version} (code cache: ${nodeCache ? "Node's compile cache" : 'src/cli/codeCache.ts'}), ` +
       `${availableParallelism()} cores, load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after:`,
   );
   console.log(`  ${'node -e 0'.padEnd(36)} ${median(peer).toFixed(1).padStart(7)} ms`);

@@ -3,7 +3,10 @@
  * direction, and a validator for what the webview sends (its content is never trusted). And the
  * events a CLI child reports to the extension (`carbonlens bench --events`).
  */
-import type { MessageRef } from './core/messages';
+import { isMessageRef, type MessageRef } from './core/messages';
+import type { BenchRecord } from './core/bench/record';
+import { isBenchRecord } from './core/bench/history';
+import type { Verdict } from './core/bench/verdict';
 import type { RunSummary } from './core/bench/history';
 import type { Forecast } from './core/carbon/forecast';
 import type { IntensityFigure } from './core/carbon/intensity';
@@ -24,8 +27,124 @@ export type BenchEvent =
       bytes: number;
       folder: string;
     }
-  /** The run failed with a catalogued message: the editor renders its own voice and controls. */
-  | { event: 'error'; remedy: MessageRef };
+  /** The run failed: the last event of a failed run (see BenchFailure). */
+  | BenchFailure;
+
+/** What failed: the model (missing, unreadable, wrong weights), the evaluation set, the device, the run itself. */
+export const FAILURE_KINDS = ['model', 'dataset', 'device', 'runtime', 'cancelled', 'internal'] as const;
+export type FailureKind = (typeof FAILURE_KINDS)[number];
+
+/**
+ * Why a run failed, for a program that drives the CLI: shown as is. `message` says what happened,
+ * `hint` what to do (the CLI's voice). A failure from the message catalogue carries its reference
+ * too, so that the editor renders it in its own voice with its controls (src/core/messages.ts).
+ */
+export interface BenchFailure {
+  event: 'failed';
+  kind: FailureKind;
+  message: string;
+  hint?: string;
+  remedy?: MessageRef;
+}
+
+/** `carbonlens bench --json`: the run's record. */
+export type BenchAnswer = BenchRecord;
+/** `carbonlens compare --json`: both records, then the verdict. */
+export interface CompareAnswer {
+  schema: 'carbonlens.compare/1';
+  a: BenchRecord;
+  b: BenchRecord;
+  verdict: Verdict;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A record with the fields the editor reads (its summary line, the panel, OTLP) of the right types. */
+function isShownRecord(raw: unknown): raw is BenchRecord {
+  if (!isBenchRecord(raw)) return false;
+  const { result } = raw;
+  return (
+    typeof raw.task === 'string' &&
+    typeof result.device === 'string' &&
+    typeof result.dtype === 'string' &&
+    typeof result.summary.itemsPerS === 'number' &&
+    typeof result.summary.kind === 'string' &&
+    typeof result.quality.primary.metric === 'string'
+  );
+}
+
+/**
+ * The CLI's `--json` answer, checked (the CLI is another process: what it prints is not trusted):
+ * a bench record, or a comparison's two and its verdict; undefined for anything else, a warning
+ * or a half-written answer included.
+ */
+export function parseCliAnswer(stdout: string): { records: BenchRecord[]; verdict?: Verdict } | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(stdout);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(raw)) return undefined;
+  if (raw.schema === 'carbonlens.bench/1') return isShownRecord(raw) ? { records: [raw] } : undefined;
+  if (raw.schema !== 'carbonlens.compare/1' || !isShownRecord(raw.a) || !isShownRecord(raw.b)) return undefined;
+  const v = raw.verdict;
+  if (
+    !isObject(v) ||
+    typeof v.sentence !== 'string' ||
+    !['as-good', 'worse', 'inconclusive'].includes(String(v.outcome))
+  )
+    return undefined;
+  return { records: [raw.a, raw.b], verdict: v as unknown as Verdict };
+}
+
+/** One stderr line of the CLI under --events, checked; undefined for a line that is not an event. */
+export function parseBenchEvent(line: string): BenchEvent | undefined {
+  if (!line.startsWith('{')) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(raw)) return undefined;
+  const str = (k: string) => typeof raw[k] === 'string';
+  const num = (k: string) => typeof raw[k] === 'number' && Number.isFinite(raw[k]);
+  const e = raw as BenchEvent;
+  switch (raw.event) {
+    case 'phase':
+      return str('model') && str('phase') && (raw.detail === undefined || str('detail')) ? e : undefined;
+    case 'items':
+      return str('model') && num('done') && num('total') ? e : undefined;
+    case 'download':
+      return str('file') && num('doneBytes') && num('missingBytes') ? e : undefined;
+    case 'consent':
+      return str('repo') &&
+        ['model', 'dataset', 'provider'].includes(String(raw.kind)) &&
+        num('files') &&
+        num('bytes') &&
+        str('folder')
+        ? e
+        : undefined;
+    case 'failed':
+      return parseFailure(raw);
+    default:
+      return undefined;
+  }
+}
+
+/** A failure event rebuilt field by field: a remedy that is not of the catalogue is dropped. */
+function parseFailure(raw: Record<string, unknown>): BenchFailure | undefined {
+  const { kind, message, hint, remedy } = raw;
+  if (!(FAILURE_KINDS as readonly unknown[]).includes(kind) || typeof message !== 'string') return undefined;
+  return {
+    event: 'failed',
+    kind: kind as FailureKind,
+    message,
+    ...(typeof hint === 'string' && { hint }),
+    ...(isMessageRef(remedy) && { remedy }),
+  };
+}
 
 /** One second of live power: W per component (absent when the component has no fresh figure). */
 export interface LivePoint {

@@ -13,17 +13,15 @@ import {
   cancelOnInterrupt,
   checkOut,
   openInstruments,
-  ramModelOption,
-  parseBenchArgs,
+  parseBenchRequest,
   type BenchSettings,
   type Instruments,
 } from './benchOptions';
 import { describeFigure } from './estimate';
 import { emitEvent } from './events';
-import { phaseText } from '../protocol';
+import { phaseText, type BenchAnswer } from '../protocol';
 import { downloadOptions, hubFromEnv } from './hubOptions';
 import { startTelemetry, telemetryNote, telemetryOptions } from './telemetryOptions';
-import { UsageError } from './usage';
 
 export const BENCH_HELP = `Usage: carbonlens bench --model ID_OR_PATH --task TASK [options]
 
@@ -222,29 +220,26 @@ export function recordOf(outcome: BenchmarkOutcome, settings: BenchSettings, ins
 }
 
 export async function runBench(args: string[], out: Print): Promise<number> {
-  const values = parseBenchArgs(args);
-  const models = values.model ?? [];
-  if (models.length !== 1)
-    throw new UsageError(models.length ? 'bench takes one --model; use compare for two.' : '--model is required.');
-  const settings = benchSettings(values);
+  const request = parseBenchRequest('bench', args);
+  const settings = benchSettings(request);
   checkOut(settings.out);
   const otlp = telemetryOptions(
-    { otlp: values.otlp, 'otlp-protocol': values['otlp-protocol'], 'otlp-header': values['otlp-header'] },
+    { otlp: request.otlp, 'otlp-protocol': request.otlpProtocol, 'otlp-header': request.otlpHeaders },
     'bench',
   );
   const cancel = cancelOnInterrupt(stderr);
-  const instruments = await openInstruments(ramModelOption(values['ram-model']), settings.gpu);
+  const instruments = await openInstruments(request.ramModel, settings.gpu);
   const telemetry =
     otlp && (await startTelemetry(otlp, instruments.meter, { intensity: settings.intensity, pue: settings.pue }));
   try {
-    const outcome = await measure(models[0], settings, instruments, measureFlags(values), cancel.signal);
+    const outcome = await measure(request.models[0]!, settings, instruments, measureFlags(request), cancel.signal);
     const record = recordOf(outcome, settings, instruments);
     telemetry?.recordBench(record);
     // Pushed (within its timeout) before the record is written, so the record says whether it arrived.
     const note = await telemetryNote(telemetry, otlp);
     if (note) record.telemetry = note;
     const saved = appendRecord(settings.out, record);
-    if (values.json) out(JSON.stringify(record, null, 2));
+    if (request.json) out(JSON.stringify(record satisfies BenchAnswer, null, 2));
     else {
       for (const line of formatRecord(record)) out(line);
       out(`Saved      ${saved.csv} (CodeCarbon format), ${saved.jsonl}`);

@@ -2,13 +2,14 @@
 // evaluation set's parameters, the meter, the machine's inventory and the place's intensity.
 import { parseArgs } from 'node:util';
 import { checkRecordFile } from '../core/bench/report';
-import { closest, resolveIntensity, type IntensityFigure } from '../core/carbon/intensity';
+import { closest, resolveIntensity, type IntensityFigure, type IntensityQuery } from '../core/carbon/intensity';
+import type { BenchRequest } from '../core/bench/request';
 import { cudaOrdinal, type GpuMetering, type GpuRequest } from '../core/energy/gpuSelection';
 import { Meter } from '../core/energy/meter';
 import { openEnergySources } from '../core/energy/openSources';
 import { RAM_MODELS, type RamModel } from '../core/energy/ramEstimate';
 import { summariseSource, type SourceSummary } from '../core/energy/source';
-import { isDeviceChoice, type DeviceChoice } from '../core/models/runtime';
+import { isDeviceChoice, type DeviceChoice } from '../core/models/devices';
 import { DEFAULT_CLIP_MODEL } from '../core/diffusion/clipScore';
 import { SCHEDULERS, type SchedulerName } from '../core/diffusion/scheduler';
 import { DEFAULT_DIFFUSION, type DiffusionOptions } from '../core/diffusion/stableDiffusion';
@@ -133,11 +134,8 @@ Summarization (seq2seq ONNX exports: onnx/encoder_model*.onnx and onnx/decoder_m
 runs one article at a time, metered like text generation: the encoder's pass and the first token
 (prefill), then every later token (decode).`;
 
-export type BenchValues = ReturnType<typeof parseBenchArgs>;
-
-export function parseBenchArgs(args: string[]) {
-  return parseArgs({ args, strict: true, options: BENCH_OPTIONS }).values;
-}
+/** compare's options: bench's and --tolerance. */
+export const COMPARE_OPTIONS = { ...BENCH_OPTIONS, tolerance: { type: 'string' } } as const;
 
 const whole = (flag: string, value: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER) =>
   numberOption(flag, value, { min, max, whole: true });
@@ -170,8 +168,8 @@ export interface BenchSettings {
   gpu: GpuRequest;
 }
 
-function attributionOption(value: string | undefined): 'machine' | 'process' {
-  if (value === undefined || value === 'machine' || value === 'process') return value ?? 'machine';
+function attributionOption(value: string | undefined): 'machine' | 'process' | undefined {
+  if (value === undefined || value === 'machine' || value === 'process') return value;
   throw new UsageError(`--attribution takes machine or process, not '${value}'.`);
 }
 
@@ -199,69 +197,151 @@ export function taskOption(value: string | undefined): Task {
   );
 }
 
-/** Every option checked before anything is loaded or measured: a typo costs nothing. */
-export function benchSettings(values: BenchValues): BenchSettings {
-  const task = taskOption(values.task);
-  const device = values.device ?? 'auto';
-  if (!isDeviceChoice(device))
-    throw new UsageError(`--device must be auto, cuda, dml, coreml, webgpu or cpu, not '${device}'.`);
-  const dtype = values.dtype ?? 'fp32';
-  if (!isDtype(dtype)) throw new UsageError(`--dtype must be one of ${DTYPES.join(', ')}, not '${dtype}'.`);
-  const query = placeQuery(values);
-  const intensityDataset = datasetOption(values['intensity-dataset']);
+type RequestValues = ReturnType<typeof parseArgs<{ options: typeof COMPARE_OPTIONS; strict: true }>>['values'];
+
+/** The model options: bench takes one, compare two. */
+function modelsOption(command: BenchRequest['command'], models: string[] = []): string[] {
+  if (command === 'bench' && models.length !== 1)
+    throw new UsageError(models.length ? 'bench takes one --model; use compare for two.' : '--model is required.');
+  if (command === 'compare' && models.length !== 2)
+    throw new UsageError(`compare takes two --model options, not ${models.length}.`);
+  return models;
+}
+
+/** --batch and --max-new-tokens against the task: generation answers one prompt at a time. */
+function checkGeneration(task: Task, values: RequestValues): void {
   if (generatesTokens(task) && values.batch !== undefined && values.batch !== '1' && values.batch !== 'auto')
     throw new UsageError(
       `${task === 'summarization' ? 'Summarization answers one article' : 'Text generation answers one prompt'} at a time: --batch ${values.batch} does not apply.`,
     );
   if (!generatesTokens(task) && values['max-new-tokens'] !== undefined)
     throw new UsageError('--max-new-tokens is for --task text-generation and summarization.');
-  const quant = values.quant === undefined ? undefined : normaliseQuant(values.quant);
+}
+
+/** --size and --scheduler, text to image's. */
+function textToImageOptions(values: RequestValues): Pick<BenchRequest, 'size' | 'scheduler'> {
+  const { size, scheduler } = values;
+  if (size !== undefined) {
+    const m = /^(\d+)x(\d+)$/.exec(size);
+    if (!m || Number(m[1]) % 8 || Number(m[2]) % 8 || Number(m[1]) < 8 || Number(m[2]) < 8)
+      throw new UsageError(`--size must be WIDTHxHEIGHT in multiples of 8 (like 512x512), not '${size}'.`);
+  }
+  if (scheduler !== undefined && !(SCHEDULERS as readonly string[]).includes(scheduler))
+    throw new UsageError(`--scheduler must be one of ${SCHEDULERS.join(', ')}, not '${scheduler}'.`);
+  return { size, scheduler: scheduler as SchedulerName | undefined };
+}
+
+/** --quant in llama.cpp's spelling (q4_k_m is Q4_K_M), checked against its quantisations. */
+function quantOption(value: string | undefined): string | undefined {
+  const quant = value === undefined ? undefined : normaliseQuant(value);
   if (quant !== undefined && !GGUF_QUANTS.includes(quant))
-    throw new UsageError(
-      `--quant must be a llama.cpp quantisation (${GGUF_QUANTS.join(', ')}), not '${values.quant}'.`,
-    );
-  return {
+    throw new UsageError(`--quant must be a llama.cpp quantisation (${GGUF_QUANTS.join(', ')}), not '${value}'.`);
+  return quant;
+}
+
+/** Drops the fields left undefined: a request holds the options given, and only those. */
+const given = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+/**
+ * The command line of bench or compare as a BenchRequest, every value checked before anything
+ * is loaded or measured: a typo costs nothing. The inverse of `toArgs` (src/core/bench/request.ts).
+ */
+export function parseBenchRequest(command: BenchRequest['command'], args: string[]): BenchRequest {
+  const options = command === 'compare' ? COMPARE_OPTIONS : BENCH_OPTIONS;
+  const values: RequestValues = parseArgs({ args, strict: true, options }).values;
+  const models = modelsOption(command, values.model);
+  const task = taskOption(values.task);
+  const { device, dtype } = values;
+  if (device !== undefined && !isDeviceChoice(device))
+    throw new UsageError(`--device must be auto, cuda, dml, coreml, webgpu or cpu, not '${device}'.`);
+  if (dtype !== undefined && !isDtype(dtype))
+    throw new UsageError(`--dtype must be one of ${DTYPES.join(', ')}, not '${dtype}'.`);
+  const place = placeQuery(values);
+  checkGeneration(task, values);
+  if (values.gpu !== undefined) gpuOption(values.gpu, true);
+  return given({
+    command,
+    models,
     task,
     device,
     dtype,
-    samples: whole('--samples', values.samples, 1, 10_000_000) ?? DEFAULT_SAMPLES[task],
-    batch: values.batch === 'auto' ? 'auto' : (whole('--batch', values.batch, 1, 65_536) ?? 1),
-    seed: whole('--seed', values.seed, 0, 2 ** 32 - 1) ?? 1,
-    repeats: numberOption('--repeats', values.repeats, RANGES.repeats) ?? 1,
-    idleMs: numberOption('--idle-ms', values['idle-ms'], RANGES.idleMs) ?? 3000,
-    cooldownMs: numberOption('--cooldown-ms', values['cooldown-ms'], RANGES.idleMs) ?? 0,
+    quant: quantOption(values.quant),
+    samples: whole('--samples', values.samples, 1, 10_000_000),
+    batch: values.batch === 'auto' ? 'auto' : whole('--batch', values.batch, 1, 65_536),
     dataset: values.dataset,
-    out: values.out ?? 'emissions.csv',
-    pue: numberOption('--pue', values.pue, RANGES.pue) ?? 1,
+    seed: whole('--seed', values.seed, 0, 2 ** 32 - 1),
+    repeats: numberOption('--repeats', values.repeats, RANGES.repeats),
+    idleMs: numberOption('--idle-ms', values['idle-ms'], RANGES.idleMs),
+    cooldownMs: numberOption('--cooldown-ms', values['cooldown-ms'], RANGES.idleMs),
+    out: values.out,
+    json: values.json,
+    yes: values.yes,
+    offline: values.offline,
+    events: values.events,
+    ...place,
+    intensityDataset: datasetOption(values['intensity-dataset']),
+    pue: numberOption('--pue', values.pue, RANGES.pue),
+    ramModel: ramModelOption(values['ram-model']),
     attribution: attributionOption(values.attribution),
-    gpu: gpuOption(values.gpu, true),
-    intensity: query && resolveIntensity(query, { dataset: intensityDataset }),
-    ...(task === 'text-to-image' && { textToImage: textToImageSettings(values) }),
-    ...(quant !== undefined && { quant }),
-    ...(values['max-new-tokens'] !== undefined && {
-      maxNewTokens: whole('--max-new-tokens', values['max-new-tokens'], 1),
-    }),
+    gpu: values.gpu,
+    otlp: values.otlp,
+    otlpProtocol: values['otlp-protocol'],
+    otlpHeaders: values['otlp-header'],
+    maxNewTokens: whole('--max-new-tokens', values['max-new-tokens'], 1),
+    steps: whole('--steps', values.steps, 1, 1000),
+    guidance: numberOption('--guidance', values.guidance, { min: 0, max: 100 }),
+    ...textToImageOptions(values),
+    clip: values.clip,
+    images: values.images,
+    tolerance: numberOption('--tolerance', values.tolerance, 0),
+  });
+}
+
+/** The request's place as a lookup query; undefined when it names none. */
+function requestPlace(r: BenchRequest): IntensityQuery | undefined {
+  if (r.intensity !== undefined) return { intensity: r.intensity };
+  const key = (['region', 'location', 'country', 'place'] as const).find((k) => r[k] !== undefined);
+  return key && ({ [key]: r[key] } as IntensityQuery);
+}
+
+/** The request with every default filled in, and the place's intensity looked up. */
+export function benchSettings(r: BenchRequest): BenchSettings {
+  const query = requestPlace(r);
+  return {
+    task: r.task,
+    device: r.device ?? 'auto',
+    dtype: r.dtype ?? 'fp32',
+    samples: r.samples ?? DEFAULT_SAMPLES[r.task],
+    batch: r.batch ?? 1,
+    seed: r.seed ?? 1,
+    repeats: r.repeats ?? 1,
+    idleMs: r.idleMs ?? 3000,
+    cooldownMs: r.cooldownMs ?? 0,
+    dataset: r.dataset,
+    out: r.out ?? 'emissions.csv',
+    pue: r.pue ?? 1,
+    attribution: r.attribution ?? 'machine',
+    gpu: gpuOption(r.gpu, true),
+    intensity: query && resolveIntensity(query, { dataset: r.intensityDataset }),
+    ...(r.task === 'text-to-image' && { textToImage: textToImageSettings(r) }),
+    ...(r.quant !== undefined && { quant: r.quant }),
+    ...(r.maxNewTokens !== undefined && { maxNewTokens: r.maxNewTokens }),
   };
 }
 
-function textToImageSettings(values: BenchValues): NonNullable<BenchSettings['textToImage']> {
-  const size = values.size ?? `${DEFAULT_DIFFUSION.width}x${DEFAULT_DIFFUSION.height}`;
-  const m = /^(\d+)x(\d+)$/.exec(size);
-  if (!m || Number(m[1]) % 8 || Number(m[2]) % 8 || Number(m[1]) < 8 || Number(m[2]) < 8)
-    throw new UsageError(`--size must be WIDTHxHEIGHT in multiples of 8 (like 512x512), not '${size}'.`);
-  const scheduler = values.scheduler ?? DEFAULT_DIFFUSION.scheduler;
-  if (!(SCHEDULERS as readonly string[]).includes(scheduler))
-    throw new UsageError(`--scheduler must be one of ${SCHEDULERS.join(', ')}, not '${scheduler}'.`);
+function textToImageSettings(r: BenchRequest): NonNullable<BenchSettings['textToImage']> {
+  const [width, height] = (r.size ?? `${DEFAULT_DIFFUSION.width}x${DEFAULT_DIFFUSION.height}`).split('x').map(Number);
   return {
     diffusion: {
-      steps: whole('--steps', values.steps, 1, 1000) ?? DEFAULT_DIFFUSION.steps,
-      guidance: numberOption('--guidance', values.guidance, { min: 0, max: 100 }) ?? DEFAULT_DIFFUSION.guidance,
-      width: Number(m[1]),
-      height: Number(m[2]),
-      scheduler: scheduler as SchedulerName,
+      steps: r.steps ?? DEFAULT_DIFFUSION.steps,
+      guidance: r.guidance ?? DEFAULT_DIFFUSION.guidance,
+      width: width!,
+      height: height!,
+      scheduler: r.scheduler ?? DEFAULT_DIFFUSION.scheduler,
     },
-    clip: values.clip ?? DEFAULT_CLIP_MODEL,
-    ...(values.images && { imagesDir: values.images }),
+    clip: r.clip ?? DEFAULT_CLIP_MODEL,
+    ...(r.images && { imagesDir: r.images }),
   };
 }
 

@@ -1,9 +1,9 @@
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { DATASET_NAMES, isDatasetName, type CloudProvider, type DatasetName } from '../core/carbon/datasets';
 import type { Forecast } from '../core/carbon/forecast';
 import { FileIntensityCache, type LiveOptions } from '../core/carbon/live';
 import type { IntensityQuery } from '../core/carbon/intensity';
+import { cacheDir } from './cacheDir';
 import { numberOption, RANGES, UsageError } from './usage';
 
 const PROVIDERS: readonly CloudProvider[] = ['gcp', 'aws', 'azure'];
@@ -21,11 +21,6 @@ export function providerOption(value: string | undefined): CloudProvider | undef
   if (!PROVIDERS.includes(p))
     throw new UsageError(`--provider must be one of ${PROVIDERS.join(', ')}, not '${value}'.`);
   return p;
-}
-
-/** The CLI's cache folder: CARBONLENS_CACHE, else ~/.cache/carbonlens. */
-export function cacheDir(env = process.env): string {
-  return env.CARBONLENS_CACHE || path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'carbonlens');
 }
 
 /** Live-intensity settings from the environment (the CLI has no secret store). */

@@ -2,16 +2,15 @@ import { appendRecord } from '../core/bench/report';
 import { comparePlan, MIN_WINDOWS } from '../core/bench/energyDifference';
 import { compareResults, comparisonOf, DEFAULT_TOLERANCE } from '../core/bench/verdict';
 import { formatRecord, measure, measureFlags, recordOf } from './bench';
+import type { CompareAnswer } from '../protocol';
 import {
   BENCH_OPTIONS_HELP,
   benchSettings,
   cancelOnInterrupt,
   checkOut,
   openInstruments,
-  ramModelOption,
-  parseBenchArgs,
+  parseBenchRequest,
 } from './benchOptions';
-import { numberOption, UsageError } from './usage';
 
 export const COMPARE_HELP = `Usage: carbonlens compare --model A --model B --task TASK [--tolerance T] [options]
 
@@ -32,24 +31,18 @@ ${BENCH_OPTIONS_HELP}
 const stderr = (t: string) => void process.stderr.write(`${t}\n`);
 
 export async function runCompare(args: string[], out: (text: string) => void): Promise<number> {
-  const tolIndex = args.indexOf('--tolerance');
-  const tolValue = args[tolIndex + 1];
-  if (tolIndex >= 0 && (tolValue === undefined || tolValue.startsWith('--')))
-    throw new UsageError('--tolerance needs a value, e.g. --tolerance 0.02.');
-  const tolerance = tolIndex >= 0 ? numberOption('--tolerance', tolValue, 0)! : DEFAULT_TOLERANCE;
-  const rest = tolIndex >= 0 ? [...args.slice(0, tolIndex), ...args.slice(tolIndex + 2)] : args;
-  const values = parseBenchArgs(rest);
-  const models = values.model ?? [];
-  if (models.length !== 2) throw new UsageError(`compare takes two --model options, not ${models.length}.`);
-  const asked = benchSettings(values);
+  const request = parseBenchRequest('compare', args);
+  const asked = benchSettings(request);
   const settings = { ...asked, ...comparePlan(asked.repeats) };
+  const tolerance = request.tolerance ?? DEFAULT_TOLERANCE;
+  const [modelA, modelB] = request.models as [string, string];
   checkOut(settings.out);
   const cancel = cancelOnInterrupt(stderr);
-  const instruments = await openInstruments(ramModelOption(values['ram-model']), settings.gpu);
+  const instruments = await openInstruments(request.ramModel, settings.gpu);
   try {
-    const flags = measureFlags(values);
-    const a = await measure(models[0], settings, instruments, flags, cancel.signal);
-    const b = await measure(models[1], settings, instruments, flags, cancel.signal, a.set);
+    const flags = measureFlags(request);
+    const a = await measure(modelA, settings, instruments, flags, cancel.signal);
+    const b = await measure(modelB, settings, instruments, flags, cancel.signal, a.set);
     const verdict = compareResults(a.result, b.result, tolerance, settings.intensity, settings.pue);
     const [ra, rb] = [recordOf(a, settings, instruments), recordOf(b, settings, instruments)];
     const records = [
@@ -57,8 +50,10 @@ export async function runCompare(args: string[], out: (text: string) => void): P
       { ...rb, comparison: comparisonOf(verdict, 'B', { runId: ra.runId, model: ra.model.id }) },
     ];
     for (const r of records) appendRecord(settings.out, r);
-    if (values.json) out(JSON.stringify({ a: records[0], b: records[1], verdict }, null, 2));
-    else {
+    if (request.json) {
+      const answer: CompareAnswer = { schema: 'carbonlens.compare/1', a: records[0]!, b: records[1]!, verdict };
+      out(JSON.stringify(answer, null, 2));
+    } else {
       records.forEach((r, i) => {
         out(`--- ${i === 0 ? 'A' : 'B'} ---`);
         for (const line of formatRecord(r)) out(line);

@@ -15,7 +15,7 @@ import {
   runtimeFolder,
 } from '../core/models/cudaProvider';
 import { CUDA13_BUILD, installCuda13Provider, NPM_REGISTRY } from '../core/models/cudaProviderNpm';
-import { cacheDir } from './carbonOptions';
+import { cacheDir } from './cacheDir';
 import { emitEvent } from './events';
 import { confirmDownload, mb } from './hubOptions';
 import { UsageError } from './usage';

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { HubClient, type DownloadPlan, type SnapshotOptions } from '../core/models/hub';
-import { cacheDir } from './carbonOptions';
+import { cacheDir } from './cacheDir';
 import { askParent, emitEvent, type ConsentEvent } from './events';
 
 export const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;

@@ -1,10 +1,18 @@
-// dist/cli.js, the `carbonlens` command: turns on V8's compile cache (Node 22.1+, where present),
-// then loads the commands' bundle, dist/cliMain.js. The cache keeps the bundles' compiled code
-// between runs (in the system's temporary folder), so a command does not compile them again; it
-// covers only what loads after it is on, hence this launcher of its own.
+// dist/cli.js, the `carbonlens` command: loads the commands' bundle, dist/cliMain.js, with V8's
+// compiled code kept between runs, so that a command does not parse and compile the bundle again.
+// Where Node has a compile cache of its own (`module.enableCompileCache`, Node 22.1+), that one
+// (in the system's temporary folder); else our own, through vm.Script (codeCache.ts, in the CLI's
+// cache folder). Either covers only what loads after it is on, hence this launcher of its own.
 import * as nodeModule from 'node:module';
 import { join } from 'node:path';
+import { CACHED_COMMANDS, requireWithCodeCache } from './codeCache';
 
-(nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-// A computed path: esbuild leaves it to Node, which loads the file beside this one.
-require(join(__dirname, 'cliMain.js'));
+const bundle = join(__dirname, 'cliMain.js');
+const compileCache = (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache;
+const command = (CACHED_COMMANDS as readonly string[]).includes(process.argv[2] ?? '') ? process.argv[2]! : 'other';
+if (compileCache) {
+  compileCache();
+  // A computed path: esbuild leaves it to Node, which loads the file beside this one.
+  require(bundle);
+} else if (process.env.CARBONLENS_CODE_CACHE === '0') require(bundle);
+else requireWithCodeCache(bundle, command);

@@ -1,45 +1,61 @@
-import { DatasetError } from '../core/bench/datasets/userSets';
-import { remedyOf } from '../core/messages';
-import { DEVICES_HELP, runDevices } from './devices';
-import type { BenchEvent } from '../protocol';
-import { closest, LookupError } from '../core/carbon/intensity';
-import { HubError } from '../core/models/hub';
-import { describeError } from '../core/userError';
-import { CUDA_PROVIDER_HELP, runCudaProvider } from './cudaProvider';
-import { ESTIMATE_HELP, runEstimate } from './estimate';
-import { FORECAST_HELP, runForecast } from './forecast';
-import { INFO_HELP, runInfo } from './info';
+// The command line's dispatcher. Each command's module loads when that command runs (a dynamic
+// import, which esbuild keeps lazy inside the bundle), so that `carbonlens run` evaluates none of
+// the advisor's catalogue, the benchmarks' options or the other commands' data; failures are
+// described by failure.ts, also loaded only when something failed.
 import { MODEL_COMMANDS } from './modelCommands';
-import { MONITOR_HELP, runMonitor } from './monitor';
-import { REGIONS_HELP, runRegions } from './regions';
-import { RUN_HELP, runRun } from './run';
-import { runScan, SCAN_HELP } from './scan';
-import { GpuSelectionError } from '../core/energy/gpuSelection';
 import { joinNegativeValues, MAIN_HELP, UsageError } from './usage';
 
 type Print = (text: string) => void;
-type Command = { help: string; run: (args: string[], out: Print) => Promise<number> };
+export type Command = { help: string; run: (args: string[], out: Print) => Promise<number> };
 
-const COMMANDS: Record<string, Command> = {
-  info: { help: INFO_HELP, run: runInfo },
-  monitor: { help: MONITOR_HELP, run: runMonitor },
-  estimate: { help: ESTIMATE_HELP, run: runEstimate },
-  regions: { help: REGIONS_HELP, run: runRegions },
-  forecast: { help: FORECAST_HELP, run: runForecast },
-  ...MODEL_COMMANDS,
-  run: { help: RUN_HELP, run: runRun },
-  scan: { help: SCAN_HELP, run: runScan },
-  'cuda-provider': { help: CUDA_PROVIDER_HELP, run: runCudaProvider },
-  devices: { help: DEVICES_HELP, run: runDevices },
+/** Each command by name: its help and its entry point, loaded on first use. */
+export const COMMANDS: Record<string, () => Promise<Command>> = {
+  info: async () => {
+    const m = await import('./info');
+    return { help: m.INFO_HELP, run: m.runInfo };
+  },
+  monitor: async () => {
+    const m = await import('./monitor');
+    return { help: m.MONITOR_HELP, run: m.runMonitor };
+  },
+  estimate: async () => {
+    const m = await import('./estimate');
+    return { help: m.ESTIMATE_HELP, run: m.runEstimate };
+  },
+  regions: async () => {
+    const m = await import('./regions');
+    return { help: m.REGIONS_HELP, run: m.runRegions };
+  },
+  forecast: async () => {
+    const m = await import('./forecast');
+    return { help: m.FORECAST_HELP, run: m.runForecast };
+  },
+  bench: async () => MODEL_COMMANDS.bench,
+  compare: async () => MODEL_COMMANDS.compare,
+  run: async () => {
+    const m = await import('./run');
+    return { help: m.RUN_HELP, run: m.runRun };
+  },
+  scan: async () => {
+    const m = await import('./scan');
+    return { help: m.SCAN_HELP, run: m.runScan };
+  },
+  'cuda-provider': async () => {
+    const m = await import('./cudaProvider');
+    return { help: m.CUDA_PROVIDER_HELP, run: m.runCudaProvider };
+  },
+  devices: async () => {
+    const m = await import('./devices');
+    return { help: m.DEVICES_HELP, run: m.runDevices };
+  },
 };
-/** The --options a command's help lists. */
-const optionNames = (help: string) => [...new Set(help.match(/--[a-z][\w-]*/g) ?? [])];
 
 const stdout: Print = (t) => void process.stdout.write(`${t}\n`);
 const stderr: Print = (t) => void process.stderr.write(`${t}\n`);
 
 export async function main(argv: string[], out: Print = stdout, err: Print = stderr): Promise<number> {
   const [name, ...rest] = argv;
+  let command: Command | undefined;
   try {
     if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
       out(MAIN_HELP);
@@ -49,7 +65,7 @@ export async function main(argv: string[], out: Print = stdout, err: Print = std
       out(CARBONLENS_VERSION);
       return 0;
     }
-    const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    command = Object.hasOwn(COMMANDS, name) ? await COMMANDS[name]!() : undefined;
     if (!command) throw new UsageError(`unknown command '${name}'.`);
     // `run`'s arguments after `--` are the command's: its --help is not ours.
     const ownArgs = name === 'run' && rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
@@ -59,57 +75,12 @@ export async function main(argv: string[], out: Print = stdout, err: Print = std
     }
     return await command.run(name === 'run' ? rest : joinNegativeValues(rest), out);
   } catch (e) {
-    // With --events, an error from the message catalogue goes to the parent as a reference too:
-    // the editor shows it in its own voice, with its own controls (src/core/messages.ts).
-    const catalogued = remedyOf(e);
-    if (catalogued && rest.includes('--events'))
-      err(JSON.stringify({ event: 'error', remedy: catalogued } satisfies BenchEvent));
-    // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options.
-    const code = (e as NodeJS.ErrnoException).code ?? '';
-    if (e instanceof UsageError || code.startsWith('ERR_PARSE_ARGS')) {
-      const command = name && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-      const helpFor = command ? `${name} ` : '';
-      let message = (e as Error).message.replace(/([^.?!])$/, '$1.');
-      // "Unknown option '--smaples'.": the nearest option the command has.
-      const unknown = /Unknown option '(--[\w-]+)'/.exec(message)?.[1];
-      const near =
-        unknown && command
-          ? closest(
-              unknown,
-              optionNames(command.help).map((o) => [o, o]),
-            )[0]
-          : undefined;
-      if (!command && name) {
-        // A near miss, or the same letters swapped ("benhc").
-        const letters = (w: string) => [...w].sort().join('');
-        const cmd =
-          closest(
-            name,
-            Object.keys(COMMANDS).map((c) => [c, c]),
-          )[0] ?? Object.keys(COMMANDS).find((c) => letters(c) === letters(name));
-        if (cmd) message += ` Did you mean '${cmd}'?`;
-      }
-      if (near) message += ` Did you mean ${near}?`;
-      err(`carbonlens: ${message} Run 'carbonlens ${helpFor}--help' for usage.`);
-      return 2;
-    }
-    // Something named on the command line that does not exist: a place, a dataset, a model.
-    if (
-      e instanceof LookupError ||
-      e instanceof GpuSelectionError ||
-      e instanceof RangeError ||
-      e instanceof DatasetError ||
-      (e instanceof HubError && e.kind === 'not-found')
-    ) {
-      err(`carbonlens: ${e.message}`);
-      return 2;
-    }
-    if ((e as Error).name === 'AbortError') {
-      err(`carbonlens: ${(e as Error).message}`);
-      return 130;
-    }
-    const { message, remedy } = describeError(e);
-    err(`carbonlens: ${message}${remedy ? ` ${remedy}` : ''}`);
-    return 1;
+    const { failure, failureEvent } = await import('./failure');
+    const failed = failure(e, name, command, Object.keys(COMMANDS));
+    // With --events, the parent gets the failure as a typed event before the line a person reads;
+    // one from the message catalogue carries its reference, for the editor's own voice and controls.
+    if (rest.includes('--events')) err(JSON.stringify(failureEvent(e, failed.message, failed.hint)));
+    err(`carbonlens: ${failed.message}${failed.hint ? ` ${failed.hint}` : ''}`);
+    return failed.code;
   }
 }

@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import { meteringText } from '../core/energy/gpuText';
 import { Meter, type MeterReading, type WindowResult } from '../core/energy/meter';
 import { openEnergySources } from '../core/energy/openSources';
-import { summariseSource, type EnergySource } from '../core/energy/source';
+import { summariseSource, type EnergySource, type OpenedSources } from '../core/energy/source';
+import type { TelemetryNote } from '../core/telemetry/otlpConfig';
 import { windowEmissions } from '../core/carbon/emissions';
 import { resolveIntensity } from '../core/carbon/intensity';
 import { ramModelOption } from './benchOptions';
@@ -70,109 +71,143 @@ export function formatWindow(w: WindowResult): string {
   return `Energy over ${w.durationS.toFixed(1)} s: ${parts.join(', ')}; total ${w.totalJ.toFixed(1)} J (${w.kind === 'measured' ? 'all measured' : `weakest figure: ${w.kind}`}).`;
 }
 
-export async function runMonitor(args: string[], out: (text: string) => void): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    options: {
-      duration: { type: 'string' },
-      'interval-ms': { type: 'string' },
-      ...PLACE_OPTIONS,
-      pue: { type: 'string' },
-      'ram-model': { type: 'string' },
-      gpu: { type: 'string' },
-      json: { type: 'boolean' },
-      prometheus: { type: 'string' },
-      otlp: { type: 'string' },
-      'otlp-header': { type: 'string', multiple: true },
-      'otlp-protocol': { type: 'string' },
-    },
-  });
+const MONITOR_OPTIONS = {
+  duration: { type: 'string' },
+  'interval-ms': { type: 'string' },
+  ...PLACE_OPTIONS,
+  pue: { type: 'string' },
+  'ram-model': { type: 'string' },
+  gpu: { type: 'string' },
+  json: { type: 'boolean' },
+  prometheus: { type: 'string' },
+  otlp: { type: 'string' },
+  'otlp-header': { type: 'string', multiple: true },
+  'otlp-protocol': { type: 'string' },
+} as const;
+
+/** `monitor`'s options, checked and the place resolved before measuring: a typo should not cost a whole run. */
+function monitorSettings(args: string[]) {
+  const { values } = parseArgs({ args, strict: true, options: MONITOR_OPTIONS });
   const duration = numberOption('--duration', values.duration, RANGES.durationS);
   if (duration === 0)
     throw new UsageError(`--duration must be a positive number of seconds, not '${values.duration}'.`);
-  const intervalMs = numberOption('--interval-ms', values['interval-ms'], RANGES.intervalMs) ?? 1000;
-
-  const pue = numberOption('--pue', values.pue, RANGES.pue) ?? 1;
-  // Resolved before measuring: a typo should not cost a whole run.
   const query = placeQuery(values);
-  const figure = query && resolveIntensity(query);
+  return {
+    values,
+    duration,
+    intervalMs: numberOption('--interval-ms', values['interval-ms'], RANGES.intervalMs) ?? 1000,
+    pue: numberOption('--pue', values.pue, RANGES.pue) ?? 1,
+    figure: query && resolveIntensity(query),
+    ramModel: ramModelOption(values['ram-model']),
+  };
+}
 
-  const ramModel = ramModelOption(values['ram-model']);
-  const { sources, notes, gpus } = await openEnergySources({
-    intervalMs,
+type MonitorSettings = ReturnType<typeof monitorSettings>;
+
+/** What `monitor --json` prints: the sources, the window's energy, and its emissions at the place. */
+function monitorJson(
+  s: MonitorSettings,
+  opened: OpenedSources,
+  meter: Meter,
+  result: WindowResult,
+  note: TelemetryNote | undefined,
+): string {
+  const { figure, pue } = s;
+  const emissions = figure && windowEmissions(result, figure.gco2PerKwh, pue);
+  const energy: Record<string, number> = {};
+  for (const c of result.components) energy[c.component] = c.energyJ;
+  energy.total = result.totalJ;
+  return JSON.stringify(
+    {
+      sources: opened.sources.map(summariseSource),
+      notes: opened.notes,
+      ...(opened.gpus && { gpus: opened.gpus }),
+      errors: meter.errors(),
+      duration_s: result.durationS,
+      interval_ms: s.intervalMs,
+      energy_j: energy,
+      kinds: Object.fromEntries(result.components.map((c) => [c.component, c.kind])),
+      window: result,
+      ...(note && { telemetry: note }),
+      ...(emissions && {
+        emissions: {
+          grams: emissions.grams,
+          components: emissions.components,
+          intensity_g_per_kwh: figure.gco2PerKwh,
+          location: figure.region ? `${figure.provider} ${figure.region}` : figure.location,
+          dataset: figure.dataset,
+          source: figure.source,
+          year: figure.year,
+          pue,
+        },
+      }),
+    },
+    null,
+    2,
+  );
+}
+
+/** The summary a person reads after the live lines: the energy, the emissions, errors, the push. */
+function monitorSummary(
+  s: MonitorSettings,
+  meter: Meter,
+  result: WindowResult,
+  note: TelemetryNote | undefined,
+): string[] {
+  const { figure, pue } = s;
+  const emissions = figure && windowEmissions(result, figure.gco2PerKwh, pue);
+  return [
+    '',
+    formatWindow(result),
+    ...(emissions
+      ? [
+          `Emissions: ${gramsText(emissions.grams)} CO2e at ${intensityText(figure.gco2PerKwh)} x PUE ${pue} (${describeFigure(figure)}).`,
+        ]
+      : []),
+    ...meter.errors().map((e) => `Error: ${e}`),
+    ...(note && !note.delivered ? [`Telemetry: not delivered: ${note.error}.`] : []),
+  ];
+}
+
+/** The table's head: the sources, the GPUs metered, the columns. */
+function monitorHeader(opened: OpenedSources): string[] {
+  const { sources, notes, gpus } = opened;
+  return [
+    ...describeSources(sources, notes),
+    ...(gpus ? [`GPUs: ${meteringText(gpus)}`] : []),
+    '',
+    `time    ${sources.map((src) => src.id.padStart(width(src))).join('')}${'total W'.padStart(9)}`,
+  ];
+}
+
+export async function runMonitor(args: string[], out: (text: string) => void): Promise<number> {
+  const s = monitorSettings(args);
+  const { values, duration } = s;
+  const opened = await openEnergySources({
+    intervalMs: s.intervalMs,
     gpus: gpuOption(values.gpu),
-    ...(ramModel && { ramModel }),
+    ...(s.ramModel && { ramModel: s.ramModel }),
   });
-  const meter = new Meter(sources, { intervalMs });
+  const meter = new Meter(opened.sources, { intervalMs: s.intervalMs });
   // From here on, Ctrl-C and SIGTERM end the run with its summary: ours before anything is said.
   const stop = stopSignal();
   let telemetry: Awaited<ReturnType<typeof startTelemetry>> | undefined;
-  let telemetryConfig: ReturnType<typeof telemetryOptions>;
   try {
-    telemetryConfig = telemetryOptions(values, 'monitor');
-    telemetry = telemetryConfig && (await startTelemetry(telemetryConfig, meter, { intensity: figure, pue }));
+    const telemetryConfig = telemetryOptions(values, 'monitor');
+    telemetry = telemetryConfig && (await startTelemetry(telemetryConfig, meter, { intensity: s.figure, pue: s.pue }));
     if (telemetry?.prometheusUrl) process.stderr.write(`carbonlens: serving ${telemetry.prometheusUrl}\n`);
-    if (!values.json) {
-      for (const line of describeSources(sources, notes)) out(line);
-      if (gpus) out(`GPUs: ${meteringText(gpus)}`);
-      out('');
-      out(`time    ${sources.map((s) => s.id.padStart(width(s))).join('')}${'total W'.padStart(9)}`);
-    }
+    if (!values.json) for (const line of monitorHeader(opened)) out(line);
     await meter.start();
     const window = await meter.begin();
-    const lines = values.json ? undefined : meter.onReading((r) => out(formatReading(r, sources)));
+    const lines = values.json ? undefined : meter.onReading((r) => out(formatReading(r, opened.sources)));
     await stop.within(duration);
     const result = await window.end();
     // No live lines after the summary, even while /metrics stays up for the last scrape.
     lines?.dispose();
     telemetry?.freeze(result);
     const note = await telemetryNote(telemetry, telemetryConfig);
-    const emissions = figure && windowEmissions(result, figure.gco2PerKwh, pue);
-    if (values.json) {
-      const energy: Record<string, number> = {};
-      for (const c of result.components) energy[c.component] = c.energyJ;
-      energy.total = result.totalJ;
-      out(
-        JSON.stringify(
-          {
-            sources: sources.map(summariseSource),
-            notes,
-            ...(gpus && { gpus }),
-            errors: meter.errors(),
-            duration_s: result.durationS,
-            interval_ms: intervalMs,
-            energy_j: energy,
-            kinds: Object.fromEntries(result.components.map((c) => [c.component, c.kind])),
-            window: result,
-            ...(note && { telemetry: note }),
-            ...(emissions && {
-              emissions: {
-                grams: emissions.grams,
-                components: emissions.components,
-                intensity_g_per_kwh: figure!.gco2PerKwh,
-                location: figure!.region ? `${figure!.provider} ${figure!.region}` : figure!.location,
-                dataset: figure!.dataset,
-                source: figure!.source,
-                year: figure!.year,
-                pue,
-              },
-            }),
-          },
-          null,
-          2,
-        ),
-      );
-    } else {
-      out('');
-      out(formatWindow(result));
-      if (emissions)
-        out(
-          `Emissions: ${gramsText(emissions.grams)} CO2e at ${intensityText(figure!.gco2PerKwh)} x PUE ${pue} (${describeFigure(figure!)}).`,
-        );
-      for (const e of meter.errors()) out(`Error: ${e}`);
-      if (note && !note.delivered) out(`Telemetry: not delivered: ${note.error}.`);
-    }
+    if (values.json) out(monitorJson(s, opened, meter, result, note));
+    else for (const line of monitorSummary(s, meter, result, note)) out(line);
     if (telemetry?.prometheusUrl && duration !== undefined && !stop.stopped) {
       process.stderr.write(
         `carbonlens: the final figures stay on ${telemetry.prometheusUrl} until Ctrl-C or SIGTERM.\n`,

@@ -16,6 +16,7 @@ import { cpuTimesReader } from '../core/energy/cpuEstimate';
 import { meteringText } from '../core/energy/gpuText';
 import { Meter, type IdleBaseline } from '../core/energy/meter';
 import { openEnergySources } from '../core/energy/openSources';
+import type { OpenedSources } from '../core/energy/source';
 import { becomeSubreaper, childrenOf, isRunning, processTree } from '../core/reaper';
 import { superviseCommand, type Supervisor } from '../core/runSupervisor';
 import { ProcessSetTracker, reapedChildTicks } from '../core/tracking/attribution';
@@ -245,15 +246,12 @@ export function summaryLine(r: TrackedRecord): string {
   return `carbonlens: ${r.label} ran ${r.durationS.toFixed(2)} s: ${joulesText(h.energyJ)}${co2} (${basisLabel(h.basis)}); machine total ${joulesText(r.energy.totalJ)} (${parts.join(', ')})${above}${own}${gpus}; exit ${r.exitCode}.`;
 }
 
-export async function runRun(args: string[], _out: (text: string) => void): Promise<number> {
+/** `run`'s options, each checked before anything is opened: a typo costs nothing. */
+function runSettings(args: string[]) {
   const { own, command } = split(args);
   const { values } = parseArgs({ args: own, strict: true, options: RUN_OPTIONS });
   if (command.length === 0 || !command[0])
     throw new UsageError('no command to run: carbonlens run [options] -- COMMAND [ARGS...].');
-  const idleMs = numberOption('--idle-ms', values['idle-ms'], RANGES.idleMs) ?? 2000;
-  const intervalMs = numberOption('--interval-ms', values['interval-ms'], RANGES.intervalMs) ?? 1000;
-  const pue = numberOption('--pue', values.pue, RANGES.pue) ?? 1;
-  const budgetJ = numberOption('--budget-j', values['budget-j'], 0);
   const budgetG = numberOption('--budget-g', values['budget-g'], 0);
   const dataset = datasetOption(values['intensity-dataset']) ?? 'latest';
   const query = placeQuery(values);
@@ -262,121 +260,174 @@ export async function runRun(args: string[], _out: (text: string) => void): Prom
     throw new UsageError('--budget-g needs a place (--region, --country, --place, ...).');
   const out = values.out ?? 'emissions.csv';
   checkOut(out);
-  const telemetry = telemetryOptions(values, 'run');
-  const ramModel = ramModelOption(values['ram-model']);
-  // The command inherits our environment: its CUDA_VISIBLE_DEVICES is ours.
-  const gpus = gpuOption(values.gpu);
-  const attribution = values.attribution ?? 'process';
-  if (attribution !== 'process' && attribution !== 'machine')
-    throw new UsageError(`--attribution takes process or machine, not '${attribution}'.`);
-  if (values['when-clean']) await waitForCleanWindow(values);
+  const settings = {
+    values,
+    command,
+    idleMs: numberOption('--idle-ms', values['idle-ms'], RANGES.idleMs) ?? 2000,
+    intervalMs: numberOption('--interval-ms', values['interval-ms'], RANGES.intervalMs) ?? 1000,
+    pue: numberOption('--pue', values.pue, RANGES.pue) ?? 1,
+    budgetJ: numberOption('--budget-j', values['budget-j'], 0),
+    budgetG,
+    dataset,
+    intensity,
+    out,
+    telemetry: telemetryOptions(values, 'run'),
+    ramModel: ramModelOption(values['ram-model']),
+    // The command inherits our environment: its CUDA_VISIBLE_DEVICES is ours.
+    gpus: gpuOption(values.gpu),
+    attribution: values.attribution ?? 'process',
+  };
+  if (settings.attribution !== 'process' && settings.attribution !== 'machine')
+    throw new UsageError(`--attribution takes process or machine, not '${settings.attribution}'.`);
+  return settings;
+}
 
-  const opened = await openEnergySources({ intervalMs, gpus, ...(ramModel && { ramModel }) });
-  const { sources } = opened;
-  const meter = new Meter(sources, { intervalMs });
-  const exporter = telemetry && (await startTelemetry(telemetry, meter, { intensity, pue }));
+type RunSettings = ReturnType<typeof runSettings>;
+
+/** What the command's window measured, and how it ended. */
+interface Metered {
+  outcome: Outcome;
+  result: Awaited<ReturnType<Awaited<ReturnType<Meter['begin']>>['end']>>;
+  idle?: IdleBaseline;
+  own?: ReturnType<ProcessSetTracker['finish']>;
+  startedAt: number;
+  endedAt: number;
+}
+
+/**
+ * The command in a metered window: as its processes' subreaper (Linux), watched by a supervisor
+ * should carbonlens be killed, its own processes' share sampled with the meter; what it leaves
+ * running is ended after it exits.
+ */
+async function meterCommand(
+  s: RunSettings,
+  meter: Meter,
+  exporterFreeze: (r: Metered['result']) => void,
+): Promise<Metered> {
+  let idle: IdleBaseline | undefined;
+  if (s.idleMs > 0) idle = await meter.measureIdle(s.idleMs);
+  // Our own children (nvidia-smi) are not the command's leftovers.
+  const reaping = becomeSubreaper();
+  const ours = new Set(childrenOf());
+  const attributing = s.attribution === 'process' && process.platform === 'linux';
+  const cpu = cpuTimesReader();
+  const busyBefore = cpu.read().busy;
+  const reapedBefore = attributing ? reapedChildTicks() : 0;
+  let tracker: ProcessSetTracker | undefined;
+  const ramUsed = () => os.totalmem() - os.freemem();
+  const sampling = meter.onReading(() => tracker?.sample(ramUsed()));
+  // Should carbonlens be SIGKILLed, the command's processes are ended all the same. Started
+  // before the window: its start-up is not the command's energy.
+  const supervisor: Supervisor | undefined = reaping ? superviseCommand(ours) : undefined;
+  const window = await meter.begin();
+  const startedAt = Date.now();
+  let pid: number | undefined;
+  const outcome = await runCommand(
+    s.command,
+    (p) => {
+      pid = p;
+      if (!attributing) return;
+      tracker = new ProcessSetTracker(
+        p,
+        meter.sources.filter((src) => src.component === 'gpu'),
+      );
+      tracker.sample(ramUsed());
+    },
+    (p) => supervisor?.watch(p),
+  );
+  const endedAt = Date.now();
+  sampling.dispose();
+  const result = await window.end(idle ? { idle } : {});
+  exporterFreeze(result);
+  const own = tracker?.finish(result, cpu.read().busy - busyBefore, reapedChildTicks() - reapedBefore);
+  cpu.close();
+  if (reaping) {
+    const ended = await reapOrphans(new Set([...ours, ...(pid ? [pid] : [])]), 3000, supervisor);
+    if (ended) process.stderr.write(`carbonlens: ended ${ended} process(es) the command left running.\n`);
+  }
+  supervisor?.release();
+  return { outcome, result, ...(idle && { idle }), ...(own && { own }), startedAt, endedAt };
+}
+
+/** The run's record: the window, the machine, the place. */
+function runRecord(s: RunSettings, m: Metered, opened: OpenedSources): TrackedRecord {
+  const cpus = os.cpus();
+  return trackedRecord(
+    {
+      // node:crypto on use, so that `carbonlens --help` does not load it.
+      runId: (require('node:crypto') as typeof import('node:crypto')).randomUUID(),
+      info: { origin: 'cli', label: s.values.label ?? executableName(s.command.join(' ')) },
+      startedAt: m.startedAt,
+      endedAt: m.endedAt,
+      exitCode: m.outcome.code,
+      window: m.result,
+      ...(m.idle && { idleSeconds: m.idle.durationS }),
+      overlaps: [],
+      ...(m.own && { attribution: m.own }),
+    },
+    {
+      ...(s.intensity && { intensity: s.intensity }),
+      pue: s.pue,
+      dataset: s.dataset,
+      ...(opened.gpus && { gpus: opened.gpus }),
+      machine: {
+        os: `${os.type()} ${os.release()} (${process.platform} ${process.arch})`,
+        cpu: cpus[0]?.model.trim() || 'unknown CPU',
+        cpuCount: cpus.length,
+        gpus: opened.sources.filter((src) => src.component === 'gpu').map((src) => src.name),
+        ramGB: os.totalmem() / 1024 ** 3,
+      },
+    },
+  );
+}
+
+/** Exit code 3 and why, where the run went over a budget; 0 within them. */
+function budgetCheck(s: RunSettings, record: TrackedRecord): number {
+  // Budgets keep their own basis (docs/measurement.md): above idle where known, else the machine's total.
+  const spentG =
+    record.emissions && (record.emissions.netGrams ?? record.emissions.totalGrams ?? record.emissions.grams);
+  const over = [
+    ...(s.budgetJ !== undefined && record.energy.totalJ > s.budgetJ
+      ? [`${joulesText(record.energy.totalJ)} is over the budget of ${joulesText(s.budgetJ)}`]
+      : []),
+    ...(s.budgetG !== undefined && spentG !== undefined && spentG > s.budgetG
+      ? [`${gramsText(spentG)} CO2e is over the budget of ${gramsText(s.budgetG)}`]
+      : []),
+  ];
+  if (!over.length) return 0;
+  process.stderr.write(`carbonlens: ${over.join('; ')}.\n`);
+  return 3;
+}
+
+export async function runRun(args: string[], _out: (text: string) => void): Promise<number> {
+  const s = runSettings(args);
+  if (s.values['when-clean']) await waitForCleanWindow(s.values);
+  const opened = await openEnergySources({
+    intervalMs: s.intervalMs,
+    gpus: s.gpus,
+    ...(s.ramModel && { ramModel: s.ramModel }),
+  });
+  const meter = new Meter(opened.sources, { intervalMs: s.intervalMs });
+  const exporter = s.telemetry && (await startTelemetry(s.telemetry, meter, { intensity: s.intensity, pue: s.pue }));
   try {
     await meter.start();
-    let idle: IdleBaseline | undefined;
-    if (idleMs > 0) idle = await meter.measureIdle(idleMs);
-    // Our own children (nvidia-smi) are not the command's leftovers.
-    const reaping = becomeSubreaper();
-    const ours = new Set(childrenOf());
-    const attributing = attribution === 'process' && process.platform === 'linux';
-    const cpu = cpuTimesReader();
-    const busyBefore = cpu.read().busy;
-    const reapedBefore = attributing ? reapedChildTicks() : 0;
-    let tracker: ProcessSetTracker | undefined;
-    const ramUsed = () => os.totalmem() - os.freemem();
-    const sampling = meter.onReading(() => tracker?.sample(ramUsed()));
-    // Should carbonlens be SIGKILLed, the command's processes are ended all the same. Started
-    // before the window: its start-up is not the command's energy.
-    const supervisor: Supervisor | undefined = reaping ? superviseCommand(ours) : undefined;
-    const window = await meter.begin();
-    const startedAt = Date.now();
-    let pid: number | undefined;
-    const outcome = await runCommand(
-      command,
-      (p) => {
-        pid = p;
-        if (!attributing) return;
-        tracker = new ProcessSetTracker(
-          p,
-          sources.filter((s) => s.component === 'gpu'),
-        );
-        tracker.sample(ramUsed());
-      },
-      (p) => supervisor?.watch(p),
-    );
-    const endedAt = Date.now();
-    sampling.dispose();
-    const result = await window.end(idle ? { idle } : {});
     // The counters stop where the meter's session did: what the receiver holds is what was measured.
-    exporter?.freeze(meter.sessionTotals() ?? result);
-    const own = tracker?.finish(result, cpu.read().busy - busyBefore, reapedChildTicks() - reapedBefore);
-    cpu.close();
-    if (reaping) {
-      const ended = await reapOrphans(new Set([...ours, ...(pid ? [pid] : [])]), 3000, supervisor);
-      if (ended) process.stderr.write(`carbonlens: ended ${ended} process(es) the command left running.\n`);
+    const m = await meterCommand(s, meter, (result) => exporter?.freeze(meter.sessionTotals() ?? result));
+    if (m.outcome.notRun) {
+      process.stderr.write(`carbonlens: ${m.outcome.notRun}\n`);
+      return m.outcome.code;
     }
-    supervisor?.release();
-    if (outcome.notRun) {
-      process.stderr.write(`carbonlens: ${outcome.notRun}\n`);
-      return outcome.code;
-    }
-    const cpus = os.cpus();
-    const record = trackedRecord(
-      {
-        // node:crypto on use, so that `carbonlens --help` does not load it.
-        runId: (require('node:crypto') as typeof import('node:crypto')).randomUUID(),
-        info: { origin: 'cli', label: values.label ?? executableName(command.join(' ')) },
-        startedAt,
-        endedAt,
-        exitCode: outcome.code,
-        window: result,
-        ...(idle && { idleSeconds: idle.durationS }),
-        overlaps: [],
-        ...(own && { attribution: own }),
-      },
-      {
-        ...(intensity && { intensity }),
-        pue,
-        dataset,
-        ...(opened.gpus && { gpus: opened.gpus }),
-        machine: {
-          os: `${os.type()} ${os.release()} (${process.platform} ${process.arch})`,
-          cpu: cpus[0]?.model.trim() || 'unknown CPU',
-          cpuCount: cpus.length,
-          gpus: sources.filter((s) => s.component === 'gpu').map((s) => s.name),
-          ramGB: os.totalmem() / 1024 ** 3,
-        },
-      },
-    );
+    const record = runRecord(s, m, opened);
     exporter?.recordRun(record);
     // Pushed (within its timeout) before the record is written, so the record says whether it arrived.
-    const note = await telemetryNote(exporter, telemetry);
+    const note = await telemetryNote(exporter, s.telemetry);
     if (note) record.telemetry = note;
-    appendRecord(out, record);
+    appendRecord(s.out, record);
     // Says where the record went: two files, appended to, beside each other.
-    const where = `carbonlens: appended to ${resolve(out)} and ${join(dirname(resolve(out)), RUNS_FILE)}.`;
-    process.stderr.write(values.json ? `${JSON.stringify(record, null, 2)}\n` : `${summaryLine(record)}\n${where}\n`);
-    if (outcome.code !== 0) return outcome.code;
-    // Budgets keep their own basis (docs/measurement.md): above idle where known, else the machine's total.
-    const spentG =
-      record.emissions && (record.emissions.netGrams ?? record.emissions.totalGrams ?? record.emissions.grams);
-    const over = [
-      ...(budgetJ !== undefined && record.energy.totalJ > budgetJ
-        ? [`${joulesText(record.energy.totalJ)} is over the budget of ${joulesText(budgetJ)}`]
-        : []),
-      ...(budgetG !== undefined && spentG !== undefined && spentG > budgetG
-        ? [`${gramsText(spentG)} CO2e is over the budget of ${gramsText(budgetG)}`]
-        : []),
-    ];
-    if (over.length) {
-      process.stderr.write(`carbonlens: ${over.join('; ')}.\n`);
-      return 3;
-    }
-    return 0;
+    const where = `carbonlens: appended to ${resolve(s.out)} and ${join(dirname(resolve(s.out)), RUNS_FILE)}.`;
+    process.stderr.write(s.values.json ? `${JSON.stringify(record, null, 2)}\n` : `${summaryLine(record)}\n${where}\n`);
+    if (m.outcome.code !== 0) return m.outcome.code;
+    return budgetCheck(s, record);
   } finally {
     await exporter?.shutdown();
     meter.close();

@@ -15,7 +15,7 @@ import { adviseFile, type Finding, type RelatedFile } from '../core/advisor/advi
 import { fileKind } from '../core/advisor/scanners';
 import { terraformModuleFiles } from '../core/advisor/terraformModule';
 import { DEFAULT_ADVISOR_OPTIONS, type AdvisorOptions } from '../core/advisor/suggest';
-import { parseRuns, summariseRun } from '../core/bench/history';
+import { parseRuns, summariseRun, type RunSummary } from '../core/bench/history';
 import { RUNS_FILE } from '../core/bench/report';
 import { fetchTypicalDay } from '../core/carbon/forecast';
 import { datasetOption, liveOptionsFromEnv } from './carbonOptions';
@@ -170,92 +170,100 @@ function evidence(f: Finding) {
   return { kind: s.evidence, quality: s.quality, params_m: s.params, energy: s.energy, sources: s.sources };
 }
 
-export async function runScan(args: string[], out: (text: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    strict: true,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean' },
-      'fail-on': { type: 'string' },
-      runs: { type: 'string' },
-      'tolerance-percent': { type: 'string' },
-      'region-scope': { type: 'string' },
-      'min-saving-percent': { type: 'string' },
-      'intensity-dataset': { type: 'string' },
-      'max-file-kb': { type: 'string' },
-      'schedule-place': { type: 'string' },
-      'schedule-postcode': { type: 'string' },
-      'include-tests': { type: 'boolean' },
-    },
-  });
-  if (positionals.length === 0) throw new UsageError('give at least one file or folder to scan.');
-  const failOn = values['fail-on'];
-  if (failOn !== undefined && !['model', 'region', 'schedule', 'any'].includes(failOn))
-    throw new UsageError(`--fail-on must be model, region, schedule or any, not '${failOn}'.`);
+const SCAN_OPTIONS = {
+  json: { type: 'boolean' },
+  'fail-on': { type: 'string' },
+  runs: { type: 'string' },
+  'tolerance-percent': { type: 'string' },
+  'region-scope': { type: 'string' },
+  'min-saving-percent': { type: 'string' },
+  'intensity-dataset': { type: 'string' },
+  'max-file-kb': { type: 'string' },
+  'schedule-place': { type: 'string' },
+  'schedule-postcode': { type: 'string' },
+  'include-tests': { type: 'boolean' },
+} as const;
+
+type ScanValues = ReturnType<
+  typeof parseArgs<{ options: typeof SCAN_OPTIONS; strict: true; allowPositionals: true }>
+>['values'];
+type ScanOptions = AdvisorOptions & { models: boolean; regions: boolean; includeTests: boolean };
+type Located = Finding & { file: string };
+
+/** The typical day for cron advice: a failure to fetch it costs the schedule findings, not the others. */
+async function scheduleDay(values: ScanValues): Promise<Awaited<ReturnType<typeof fetchTypicalDay>> | undefined> {
+  if (values['schedule-place'] === undefined && values['schedule-postcode'] === undefined) return undefined;
+  const target = forecastTargetFrom({ place: values['schedule-place'], postcode: values['schedule-postcode'] });
+  try {
+    return await fetchTypicalDay(target, liveOptionsFromEnv());
+  } catch (e) {
+    process.stderr.write(
+      `carbonlens: no schedule advice: the typical day could not be fetched (${e instanceof Error ? e.message : String(e)}); the other findings follow.\n`,
+    );
+    return undefined;
+  }
+}
+
+/** The advisor's options from the command line, with the benchmark history as evidence. */
+async function scanOptions(values: ScanValues, history: RunSummary[]): Promise<ScanOptions> {
   const scope = values['region-scope'] ?? DEFAULT_ADVISOR_OPTIONS.regionScope;
   if (!['country', 'continent', 'any'].includes(scope))
     throw new UsageError(`--region-scope must be country, continent or any, not '${scope}'.`);
-  const runsFile = values.runs ?? (existsSync(RUNS_FILE) ? RUNS_FILE : undefined);
-  if (values.runs && !existsSync(values.runs)) throw new UsageError(`--runs ${values.runs} does not exist.`);
-  const history = runsFile ? parseRuns(readFileSync(runsFile, 'utf8')).records.map(summariseRun) : [];
-  // The typical day for cron advice: a failure to fetch it costs the schedule findings, not the others.
-  let typicalDay: Awaited<ReturnType<typeof fetchTypicalDay>> | undefined;
-  if (values['schedule-place'] !== undefined || values['schedule-postcode'] !== undefined) {
-    const target = forecastTargetFrom({ place: values['schedule-place'], postcode: values['schedule-postcode'] });
-    try {
-      typicalDay = await fetchTypicalDay(target, liveOptionsFromEnv());
-    } catch (e) {
-      process.stderr.write(
-        `carbonlens: no schedule advice: the typical day could not be fetched (${e instanceof Error ? e.message : String(e)}); the other findings follow.\n`,
-      );
-    }
-  }
-  const options: AdvisorOptions & { models: boolean; regions: boolean; includeTests: boolean } = {
-    tolerancePercent:
-      numberOption('--tolerance-percent', values['tolerance-percent'], { min: 0, max: 100 }) ??
-      DEFAULT_ADVISOR_OPTIONS.tolerancePercent,
+  const tolerancePercent = numberOption('--tolerance-percent', values['tolerance-percent'], { min: 0, max: 100 });
+  const minSavingPercent = numberOption('--min-saving-percent', values['min-saving-percent'], { min: 0, max: 100 });
+  const dataset = datasetOption(values['intensity-dataset']) ?? 'latest';
+  const typicalDay = await scheduleDay(values);
+  return {
+    tolerancePercent: tolerancePercent ?? DEFAULT_ADVISOR_OPTIONS.tolerancePercent,
     regionScope: scope as AdvisorOptions['regionScope'],
-    minSavingPercent:
-      numberOption('--min-saving-percent', values['min-saving-percent'], { min: 0, max: 100 }) ??
-      DEFAULT_ADVISOR_OPTIONS.minSavingPercent,
-    dataset: datasetOption(values['intensity-dataset']) ?? 'latest',
+    minSavingPercent: minSavingPercent ?? DEFAULT_ADVISOR_OPTIONS.minSavingPercent,
+    dataset,
     history,
     models: true,
     regions: true,
     includeTests: values['include-tests'] === true,
     ...(typicalDay && { typicalDay }),
   };
-  const maxBytes = (numberOption('--max-file-kb', values['max-file-kb'], { min: 1, max: 1_048_576 }) ?? 1024) * 1024;
-  const results: (Finding & { file: string })[] = [];
-  const modules = new Map<string, RelatedFile[]>();
-  const realRoot = (root: string) => {
-    try {
-      return realpathSync(root);
-    } catch {
+}
+
+const realRoot = (root: string) => {
+  try {
+    return realpathSync(root);
+  } catch {
+    return undefined;
+  }
+};
+
+const note = (text: string) => void process.stderr.write(`carbonlens: ${text}\n`);
+
+/** A file's text, or undefined (said why) when it is too big, binary or unreadable. */
+function readScanned(file: string, maxBytes: number): string | undefined {
+  try {
+    const size = statSync(file).size;
+    if (size > maxBytes) {
+      note(`skipped ${file}: ${(size / 1024).toFixed(0)} KB is over --max-file-kb ${maxBytes / 1024}.`);
       return undefined;
     }
-  };
-  const note = (text: string) => void process.stderr.write(`carbonlens: ${text}\n`);
-  for (const root of positionals) {
+    if (looksBinary(file)) return undefined;
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    note(`skipped ${file}: ${reason(e)}.`);
+    return undefined;
+  }
+}
+
+/** Every finding in the files under the roots. */
+function scanRoots(roots: string[], options: ScanOptions, maxBytes: number): Located[] {
+  const results: Located[] = [];
+  const modules = new Map<string, RelatedFile[]>();
+  for (const root of roots) {
     if (!existsSync(root)) throw new UsageError(`${root} does not exist.`);
     // A Terraform file's module is read within the root: a file given alone is read alone.
     const real = statSync(root).isDirectory() ? realRoot(root) : undefined;
     const reader = { root: real, maxBytes, cache: modules };
     for (const file of walk(root, note)) {
-      let text: string;
-      try {
-        const size = statSync(file).size;
-        if (size > maxBytes) {
-          note(`skipped ${file}: ${(size / 1024).toFixed(0)} KB is over --max-file-kb ${maxBytes / 1024}.`);
-          continue;
-        }
-        if (looksBinary(file)) continue;
-        text = readFileSync(file, 'utf8');
-      } catch (e) {
-        note(`skipped ${file}: ${reason(e)}.`);
-        continue;
-      }
+      const text = readScanned(file, maxBytes);
+      if (text === undefined) continue;
       // Test data is judged by the path inside the scanned folder, not by where that folder is.
       const rel = relative(root, file) || file.split(/[\\/]/).pop()!;
       const related = real ? terraformModuleFiles(file, reader) : [];
@@ -263,39 +271,50 @@ export async function runScan(args: string[], out: (text: string) => void): Prom
       for (const f of findings) results.push({ ...f, file });
     }
   }
-  if (values.json) {
-    out(
-      JSON.stringify(
-        results.map((f) => ({
-          file: f.file,
-          line: f.start.line + 1,
-          column: f.start.character + 1,
-          end_line: f.end.line + 1,
-          end_column: f.end.character + 1,
-          kind: f.kind,
-          value: f.value,
-          suggestion: f.suggestion.replacement,
-          ...(f.suggestion.savingPercent !== undefined && {
-            saving_percent: Number(f.suggestion.savingPercent.toFixed(1)),
-          }),
-          evidence: evidence(f),
-          message: f.message,
-          ...(f.edits && {
-            edits: f.edits.map((e) => ({
-              line: e.start.line + 1,
-              column: e.start.character + 1,
-              end_line: e.end.line + 1,
-              end_column: e.end.character + 1,
-              text: e.newText,
-            })),
-          }),
-          ...(f.noFix && { no_fix: f.noFix }),
-        })),
-        null,
-        2,
-      ),
-    );
-  } else {
+  return results;
+}
+
+/** A finding as `scan --json` gives it: 1-based lines and columns, snake_case. */
+const findingJson = (f: Located) => ({
+  file: f.file,
+  line: f.start.line + 1,
+  column: f.start.character + 1,
+  end_line: f.end.line + 1,
+  end_column: f.end.character + 1,
+  kind: f.kind,
+  value: f.value,
+  suggestion: f.suggestion.replacement,
+  ...(f.suggestion.savingPercent !== undefined && {
+    saving_percent: Number(f.suggestion.savingPercent.toFixed(1)),
+  }),
+  evidence: evidence(f),
+  message: f.message,
+  ...(f.edits && {
+    edits: f.edits.map((e) => ({
+      line: e.start.line + 1,
+      column: e.start.character + 1,
+      end_line: e.end.line + 1,
+      end_column: e.end.character + 1,
+      text: e.newText,
+    })),
+  }),
+  ...(f.noFix && { no_fix: f.noFix }),
+});
+
+export async function runScan(args: string[], out: (text: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({ args, strict: true, allowPositionals: true, options: SCAN_OPTIONS });
+  if (positionals.length === 0) throw new UsageError('give at least one file or folder to scan.');
+  const failOn = values['fail-on'];
+  if (failOn !== undefined && !['model', 'region', 'schedule', 'any'].includes(failOn))
+    throw new UsageError(`--fail-on must be model, region, schedule or any, not '${failOn}'.`);
+  const runsFile = values.runs ?? (existsSync(RUNS_FILE) ? RUNS_FILE : undefined);
+  if (values.runs && !existsSync(values.runs)) throw new UsageError(`--runs ${values.runs} does not exist.`);
+  const history = runsFile ? parseRuns(readFileSync(runsFile, 'utf8')).records.map(summariseRun) : [];
+  const options = await scanOptions(values, history);
+  const maxBytes = (numberOption('--max-file-kb', values['max-file-kb'], { min: 1, max: 1_048_576 }) ?? 1024) * 1024;
+  const results = scanRoots(positionals, options, maxBytes);
+  if (values.json) out(JSON.stringify(results.map(findingJson), null, 2));
+  else {
     for (const f of results)
       out(
         `${f.file}:${f.start.line + 1}:${f.start.character + 1}: ${f.kind} ${f.value} -> ${f.suggestion.replacement}: ${f.message}`,

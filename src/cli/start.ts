@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { runtimeFolder, useRuntime } from '../core/models/cudaProvider';
-import { cacheDir } from './carbonOptions';
+import { cacheDir } from './cacheDir';
 import type { main as Main } from './main';
 
 /** Runs the command line in `process.argv` through `main`, after the process-wide set-up below. */

@@ -6,11 +6,26 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 const PR_SET_CHILD_SUBREAPER = 36;
 
+/**
+ * koffi's native module for this platform, where its package is there (packaged beside koffi,
+ * scripts/package.mjs): about half of `require('koffi')`'s time is its JavaScript (platform and
+ * libc detection, deprecation wrappers), which one call to prctl does not need, and `carbonlens
+ * run` pays it at every start. Else koffi itself.
+ */
+function koffiNative(): typeof import('koffi') {
+  try {
+    // A computed name: esbuild leaves it to Node.
+    return require(['@koromix', `koffi-${process.platform}-${process.arch}`].join('/'));
+  } catch {
+    return require('koffi');
+  }
+}
+
 /** Makes this process the reaper of its descendants' orphans; false where that is not possible. */
 export function becomeSubreaper(): boolean {
   if (process.platform !== 'linux') return false;
   try {
-    const koffi = require('koffi') as typeof import('koffi');
+    const koffi = koffiNative();
     const prctl = koffi
       .load('libc.so.6')
       .func('int prctl(int, unsigned long, unsigned long, unsigned long, unsigned long)');

@@ -3,12 +3,14 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import * as vscode from 'vscode';
-import { phaseText, type BenchEvent } from '../protocol';
+import { parseCliAnswer, phaseText, type BenchEvent } from '../protocol';
 import type { BenchRecord } from '../core/bench/record';
-import type { Verdict } from '../core/bench/verdict';
+import { toArgs, type BenchRequest } from '../core/bench/request';
 import { resolvePlace } from '../core/carbon/intensity';
-import { isDtype, TASKS, type Task } from '../core/models/tasks';
-import { runCli } from './benchRunner';
+import { isDeviceChoice, type DeviceChoice } from '../core/models/devices';
+import type { DeviceHere } from '../core/models/devicesHere';
+import { isDtype, TASKS, type Dtype, type Task } from '../core/models/tasks';
+import { runBenchCli, type CliResult } from './benchRunner';
 import { datasetCached } from '../core/models/offline';
 import { RANDOM_WEIGHTS_NOTE } from '../core/models/workspaceModels';
 import {
@@ -26,6 +28,7 @@ import { isGgufName, isGgufRepoName } from '../core/models/modelName';
 import { messageText } from '../core/messages';
 import { hubOffline, offlineStartItems, startSamples, type StartItem } from './offlineStart';
 import { showRemedy } from './remedies';
+import type { BenchRuns } from './benchRuns';
 import type { BenchStore } from './benchStore';
 import type { CarbonLensConfig } from './config';
 import { HF_TOKEN_SECRET } from './config';
@@ -66,19 +69,8 @@ export interface BenchDeps {
   /** Called with the new records once a run is saved. */
   onSaved: (records: BenchRecord[]) => void;
   onState: (state: 'running' | 'done' | 'failed' | 'cancelled', text: string) => void;
-}
-
-/** The runs in progress: the notification's Cancel, or CarbonLens: Cancel Benchmark, stops them. */
-const inProgress = new Set<vscode.CancellationTokenSource>();
-
-/** Cancel Benchmark is in the palette only while one runs. */
-function runningChanged(): void {
-  void vscode.commands.executeCommand('setContext', 'carbonlens.benchmarkRunning', inProgress.size > 0);
-}
-
-export function cancelBenchmarks(): number {
-  for (const cts of inProgress) cts.cancel();
-  return inProgress.size;
+  /** The runs in progress and their children, this activation's. */
+  runs: BenchRuns;
 }
 
 const TASK_LABELS: Record<Task, string> = {
@@ -256,6 +248,54 @@ function untrusted(paths: (string | undefined)[]): string | undefined {
   return path;
 }
 
+/** What the person chose (or the caller passed): everything a run needs besides the settings. */
+interface Choice {
+  task: Task;
+  model: string;
+  candidate?: string;
+  dataset?: string;
+  device: DeviceChoice;
+  dtype: Dtype;
+  /** A hub repository of GGUF files: the quantisation downloaded. */
+  quant?: string;
+  samples: number;
+}
+
+/** The universal package has no model runtimes: it says so, and nothing runs. */
+function runtimesMissing(deps: BenchDeps): boolean {
+  const platform = packagePlatform(dirname(deps.cliPath));
+  if (!platform || platform.nativeRuntimes) return false;
+  void vscode.window.showErrorMessage(
+    'CarbonLens: this is the universal package, without model runtimes (onnxruntime-node, sharp) for this platform, so it cannot run benchmarks. Install the CarbonLens package for your platform (linux-x64, linux-arm64, win32-x64 or darwin-arm64); live power, carbon figures and the advisor work here.',
+  );
+  return true;
+}
+
+/** The models: the caller's, else picked (the reference, then the candidate, for a comparison). */
+async function chooseModels(
+  deps: BenchDeps,
+  args: BenchmarkArgs,
+  task: Task,
+  offline: Promise<string | undefined>,
+  compare: boolean,
+): Promise<{ model: string; candidate?: string } | undefined> {
+  const hub = join(deps.store.cache, 'hub');
+  const model =
+    args.model ??
+    (await pickModel(
+      task,
+      compare ? 'CarbonLens: the reference model (A)' : 'CarbonLens: which model?',
+      deps.memento,
+      await offline,
+      hub,
+    ));
+  if (!model) return undefined;
+  if (!compare) return { model };
+  const title = 'CarbonLens: the candidate (B), usually the smaller one';
+  const candidate = args.candidate ?? (await pickModel(task, title, deps.memento, await offline, hub));
+  return candidate ? { model, candidate } : undefined;
+}
+
 /**
  * A first run that works offline: the model (picked now when the row did not name one) on the
  * task's built-in set, on auto, the default sample size; the weights asked only when it has several.
@@ -265,63 +305,81 @@ async function startOffline(
   task: Task,
   named: string | undefined,
   why: string | undefined,
-): Promise<BenchRecord[] | undefined> {
+): Promise<BenchmarkArgs | undefined> {
   const hubCache = join(deps.store.cache, 'hub');
   const model = named ?? (await pickModel(task, 'CarbonLens: which model?', deps.memento, why, hubCache));
   if (!model) return undefined;
   await rememberModel(deps.memento, task, model);
   const dtype = task === 'text-generation' ? await pickDtype(task, model, hubCache) : 'fp32';
   if (!dtype) return undefined;
-  return runBenchmarkCommand(deps, { task, model, device: 'auto', dtype, samples: startSamples(task) });
+  return { task, model, device: 'auto', dtype, samples: startSamples(task) };
 }
 
-export async function runBenchmarkCommand(
-  deps: BenchDeps,
-  args: BenchmarkArgs = {},
-  compare = false,
-): Promise<BenchRecord[] | undefined> {
-  const platform = packagePlatform(dirname(deps.cliPath));
-  if (platform && !platform.nativeRuntimes) {
-    void vscode.window.showErrorMessage(
-      'CarbonLens: this is the universal package, without model runtimes (onnxruntime-node, sharp) for this platform, so it cannot run benchmarks. Install the CarbonLens package for your platform (linux-x64, linux-arm64, win32-x64 or darwin-arm64); live power, carbon figures and the advisor work here.',
-    );
+/**
+ * The weights: a GGUF model's quantisation is in its file, nothing to choose; a hub repository
+ * of GGUF files (its name says GGUF, as the hub's conversions are named) asks for the
+ * quantisation; other language models come in several weights files, the fp32 one often many
+ * gigabytes: asked by hand. A dtype the CLI would refuse is said here.
+ */
+async function chooseWeights(
+  args: BenchmarkArgs,
+  task: Task,
+  model: string,
+  hubCache: string,
+): Promise<{ dtype: Dtype; quant?: string } | undefined> {
+  const ggufRepo = task === 'text-generation' && !isGgufName(model) && isGgufRepoName(model);
+  const quant = args.quant ?? (ggufRepo && !args.model ? await pickQuant(model) : undefined);
+  if (ggufRepo && !args.model && !quant) return undefined;
+  const dtype =
+    args.dtype ??
+    (task === 'text-generation' && !args.model && !isGgufName(model) && !quant
+      ? await pickDtype(task, model, hubCache)
+      : 'fp32');
+  if (!dtype) return undefined;
+  if (!isDtype(dtype)) {
+    void vscode.window.showErrorMessage(`CarbonLens: unknown dtype ${dtype}.`);
     return undefined;
   }
+  return { dtype, ...(quant && { quant }) };
+}
+
+/** The device and the weights: the caller's, else picked; a name the CLI would refuse is said here. */
+async function chooseDeviceAndDtype(
+  args: BenchmarkArgs,
+  task: Task,
+  model: string,
+  devices: Promise<DeviceHere[] | undefined> | undefined,
+  hubCache: string,
+): Promise<{ device: DeviceChoice; dtype: Dtype; quant?: string } | undefined> {
+  const device = args.device ?? (await pickDevice(devices ?? Promise.resolve(undefined)));
+  if (!device) return undefined;
+  if (!isDeviceChoice(device)) {
+    void vscode.window.showErrorMessage(`CarbonLens: unknown device ${device}.`);
+    return undefined;
+  }
+  const weights = await chooseWeights(args, task, model, hubCache);
+  return weights && { device, ...weights };
+}
+
+/** Every choice, picked where the caller did not pass it; undefined when the person stops. */
+async function choose(deps: BenchDeps, args: BenchmarkArgs, compare: boolean): Promise<Choice | undefined> {
   // The hub is asked (3 s at most, once a session) while the task is picked: offline, what runs here comes first.
+  const config = deps.config();
   const offline = args.model
     ? Promise.resolve(undefined)
-    : hubOffline(deps.config().hubEndpoint, deps.config().hubOffline);
-  let task = args.task;
-  if (!task) {
-    const picked = await pickTask(offline, deps.store.cache, deps.memento, compare);
-    if (!picked) return undefined;
-    if (picked.start) return startOffline(deps, picked.task, picked.start.model, await offline);
-    task = picked.task;
+    : hubOffline(deps.runs.hubChecks, config.hubEndpoint, config.hubOffline);
+  const picked = args.task ? { task: args.task } : await pickTask(offline, deps.store.cache, deps.memento, compare);
+  if (!picked) return undefined;
+  if ('start' in picked && picked.start) {
+    const start = await startOffline(deps, picked.task, picked.start.model, await offline);
+    return start && choose(deps, start, compare);
   }
+  const { task } = picked;
   // The devices are probed (in a child process) while the person picks the model and the set.
-  const devices = args.device ? undefined : devicesHere(deps.cliPath, cliEnvBase(deps));
-  const model =
-    args.model ??
-    (await pickModel(
-      task,
-      compare ? 'CarbonLens: the reference model (A)' : 'CarbonLens: which model?',
-      deps.memento,
-      await offline,
-      join(deps.store.cache, 'hub'),
-    ));
-  if (!model) return undefined;
-  const candidate = compare
-    ? (args.candidate ??
-      (await pickModel(
-        task,
-        'CarbonLens: the candidate (B), usually the smaller one',
-        deps.memento,
-        await offline,
-        join(deps.store.cache, 'hub'),
-      )))
-    : undefined;
-  if (compare && !candidate) return undefined;
-  if (!args.model) await rememberModel(deps.memento, task, model);
+  const devices = args.device ? undefined : devicesHere(deps.runs, deps.cliPath, cliEnvBase(deps));
+  const models = await chooseModels(deps, args, task, offline, compare);
+  if (!models) return undefined;
+  if (!args.model) await rememberModel(deps.memento, task, models.model);
   // Asked only when the command is run by hand; a caller that names the model passes `dataset` or takes the default.
   let dataset = args.dataset;
   if (!args.model) {
@@ -329,132 +387,213 @@ export async function runBenchmarkCommand(
     if (!chosen) return undefined;
     dataset = chosen.path;
   }
-  const device = args.device ?? (await pickDevice(devices ?? Promise.resolve(undefined)));
-  if (!device) return undefined;
-  // Language models come in several weights files, the fp32 one often many gigabytes: asked by hand.
-  // A GGUF model's quantisation is in its file: nothing to choose; a hub repository of GGUF files
-  // (its name says GGUF, as the hub's conversions are named) asks for the quantisation instead.
-  const ggufRepo = task === 'text-generation' && !isGgufName(model) && isGgufRepoName(model);
-  const quant = args.quant ?? (ggufRepo && !args.model ? await pickQuant(model) : undefined);
-  if (ggufRepo && !args.model && !quant) return undefined;
-  const dtype =
-    args.dtype ??
-    (task === 'text-generation' && !args.model && !isGgufName(model) && !quant
-      ? await pickDtype(task, model, join(deps.store.cache, 'hub'))
-      : 'fp32');
-  if (!dtype) return undefined;
-  if (!isDtype(dtype)) {
-    void vscode.window.showErrorMessage(`CarbonLens: unknown dtype ${dtype}.`);
-    return undefined;
-  }
+  const weights = await chooseDeviceAndDtype(args, task, models.model, devices, join(deps.store.cache, 'hub'));
+  if (!weights) return undefined;
   const samples = args.samples ?? (await pickSamples(task, dataset));
   if (!samples) return undefined;
-  if (untrusted([model, candidate, dataset, task === 'text-to-image' ? args.clip : undefined])) return undefined;
+  const clip = task === 'text-to-image' ? args.clip : undefined;
+  if (untrusted([models.model, models.candidate, dataset, clip])) return undefined;
+  return { task, ...models, dataset, ...weights, samples };
+}
+
+/** The place, when the setting names one the data knows (else the run reports energy only). */
+function placeOptions(deps: BenchDeps, config: CarbonLensConfig): Pick<BenchRequest, 'place' | 'intensityDataset'> {
+  if (!config.location) return {};
+  try {
+    resolvePlace(config.location, { dataset: config.dataset });
+    return { place: config.location, intensityDataset: config.dataset };
+  } catch (e) {
+    deps.log.warn(`Benchmark CO2: ${(e as Error).message} The run reports energy only.`);
+    return {};
+  }
+}
+
+/** The CLI's request: the choice, the task's own options from the caller, and the settings. */
+function requestOf(deps: BenchDeps, c: Choice, args: BenchmarkArgs, compare: boolean): BenchRequest {
   const config = deps.config();
-  mkdirSync(deps.store.dir, { recursive: true });
-  const cliArgs = [
-    compare ? 'compare' : 'bench',
-    '--model',
-    model,
-    ...(candidate ? ['--model', candidate] : []),
-    '--task',
-    task,
-    '--device',
-    device,
-    '--dtype',
-    dtype,
-    '--samples',
-    String(samples),
-    '--json',
-    '--out',
-    deps.store.csv,
-  ];
-  if (dataset) cliArgs.push('--dataset', dataset);
-  if (args.batch) cliArgs.push('--batch', String(args.batch));
-  if (args.idleMs !== undefined) cliArgs.push('--idle-ms', String(args.idleMs));
-  if (task === 'text-to-image') {
-    for (const [flag, value] of [
-      ['--steps', args.steps],
-      ['--guidance', args.guidance],
-      ['--size', args.size],
-      ['--scheduler', args.scheduler],
-      ['--clip', args.clip],
-    ] as const) {
-      if (value !== undefined) cliArgs.push(flag, String(value));
-    }
-  }
-  if (task === 'text-generation' && args.maxNewTokens !== undefined)
-    cliArgs.push('--max-new-tokens', String(args.maxNewTokens));
-  if (quant) cliArgs.push('--quant', quant);
-  if (config.location) {
-    try {
-      resolvePlace(config.location, { dataset: config.dataset });
-      cliArgs.push('--place', config.location, '--intensity-dataset', config.dataset);
-    } catch (e) {
-      deps.log.warn(`Benchmark CO2: ${(e as Error).message} The run reports energy only.`);
-    }
-  }
-  cliArgs.push('--pue', String(config.pue), '--attribution', config.runs.attribution);
-  // One GPU in carbonlens.meter.gpus: the benchmark's model runs on it too, and it alone is metered.
-  if (config.gpus && !config.gpus.includes(',') && config.gpus.toLowerCase() !== 'all')
-    cliArgs.push('--gpu', config.gpus);
-  if (config.hubOffline) cliArgs.push('--offline');
-  const env = {
-    ...cliEnvBase(deps),
-    HF_TOKEN: (await deps.secrets.get(HF_TOKEN_SECRET)) ?? process.env.HF_TOKEN,
-    ...(config.hubEndpoint && { HF_ENDPOINT: config.hubEndpoint }),
+  return {
+    command: compare ? 'compare' : 'bench',
+    models: c.candidate ? [c.model, c.candidate] : [c.model],
+    task: c.task,
+    device: c.device,
+    dtype: c.dtype,
+    samples: c.samples,
+    json: true,
+    out: deps.store.csv,
+    ...(c.dataset && { dataset: c.dataset }),
+    ...(args.batch && { batch: args.batch }),
+    ...(args.idleMs !== undefined && { idleMs: args.idleMs }),
+    ...(c.task === 'text-to-image' && textToImageOf(args)),
+    ...(c.task === 'text-generation' && args.maxNewTokens !== undefined && { maxNewTokens: args.maxNewTokens }),
+    ...(c.quant && { quant: c.quant }),
+    ...placeOptions(deps, config),
+    pue: config.pue,
+    attribution: config.runs.attribution,
+    // One GPU in carbonlens.meter.gpus: the benchmark's model runs on it too, and it alone is metered.
+    ...(config.gpus && !config.gpus.includes(',') && config.gpus.toLowerCase() !== 'all' && { gpu: config.gpus }),
+    ...(config.hubOffline && { offline: true }),
   };
-  const title = compare ? `Comparing ${model} and ${candidate}` : `Benchmarking ${model}`;
-  deps.log.info(`${title}: carbonlens ${cliArgs.join(' ')}`);
-  deps.onState('running', `${title} (${task}, ${samples} items, ${device})…`);
+}
+
+/** Text to image's options, those the caller passed (a scheduler the CLI does not know is its to refuse). */
+const textToImageOf = (args: BenchmarkArgs): Partial<BenchRequest> =>
+  Object.fromEntries(
+    Object.entries({
+      steps: args.steps,
+      guidance: args.guidance,
+      size: args.size,
+      scheduler: args.scheduler,
+      clip: args.clip,
+    }).filter(([, v]) => v !== undefined),
+  );
+
+/** Runs the CLI under a cancellable notification that shows its progress events. */
+async function runWithProgress(
+  deps: BenchDeps,
+  request: BenchRequest,
+  title: string,
+  env: Record<string, string | undefined>,
+): Promise<CliResult> {
+  const compare = request.command === 'compare';
   const cts = new vscode.CancellationTokenSource();
-  inProgress.add(cts);
-  runningChanged();
-  const result = await Promise.resolve(
-    vscode.window.withProgress(
+  deps.runs.started(cts);
+  try {
+    return await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `CarbonLens: ${title}`, cancellable: true },
       (progress, notificationToken) => {
         notificationToken.onCancellationRequested(() => cts.cancel());
-        const token = cts.token;
-        let shown = 0;
-        const report = (message: string, percent?: number) => {
-          const increment = percent === undefined ? undefined : Math.max(0, percent - shown);
-          if (percent !== undefined) shown = Math.max(shown, percent);
-          progress.report({ message, increment });
-        };
-        return runCli(deps.cliPath, cliArgs, {
+        return runBenchCli(deps.cliPath, request, {
           env,
-          token,
-          onEvent: (e: BenchEvent) => {
-            // The title names the model; a comparison says which of the two is running.
-            const who = (m: string) => (compare ? `${basename(m)}: ` : '');
-            if (e.event === 'phase') report(`${who(e.model)}${phaseText(e.phase, e.detail)}`);
-            else if (e.event === 'items')
-              report(`${who(e.model)}${e.done} of ${e.total} items`, (100 * e.done) / e.total / (compare ? 2 : 1));
-            else if (e.event === 'download')
-              report(
-                `downloading ${e.file}: ${(e.doneBytes / 1e6).toFixed(0)} of ${(e.missingBytes / 1e6).toFixed(0)} MB`,
-              );
-          },
-          askConsent: async (e) => {
-            const what = `${e.kind === 'dataset' ? 'the dataset ' : ''}${e.repo}: ${(e.bytes / 1e6).toFixed(e.bytes < 1e7 ? 1 : 0)} MB in ${e.files} file(s)`;
-            const endpoint = config.hubEndpoint || 'huggingface.co';
-            const pick = await vscode.window.showInformationMessage(
-              `CarbonLens needs to download ${what} from ${endpoint} into the extension's storage.`,
-              { modal: true, detail: e.folder },
-              'Download',
-            );
-            deps.log.info(`Download of ${what}: ${pick ? 'accepted' : 'declined'}.`);
-            return pick === 'Download';
-          },
+          token: cts.token,
+          children: deps.runs.children,
+          onEvent: progressReporter(progress, compare),
+          askConsent: (e) => askDownload(deps, e),
         });
       },
-    ),
-  ).finally(() => {
-    inProgress.delete(cts);
-    runningChanged();
+    );
+  } finally {
+    deps.runs.finished(cts);
     cts.dispose();
-  });
+  }
+}
+
+/** The CLI's progress events as the notification's message and bar. */
+function progressReporter(
+  progress: vscode.Progress<{ message?: string; increment?: number }>,
+  compare: boolean,
+): (e: BenchEvent) => void {
+  let shown = 0;
+  const report = (message: string, percent?: number) => {
+    const increment = percent === undefined ? undefined : Math.max(0, percent - shown);
+    if (percent !== undefined) shown = Math.max(shown, percent);
+    progress.report({ message, increment });
+  };
+  // The title names the model; a comparison says which of the two is running.
+  const who = (m: string) => (compare ? `${basename(m)}: ` : '');
+  return (e) => {
+    if (e.event === 'phase') report(`${who(e.model)}${phaseText(e.phase, e.detail)}`);
+    else if (e.event === 'items')
+      report(`${who(e.model)}${e.done} of ${e.total} items`, (100 * e.done) / e.total / (compare ? 2 : 1));
+    else if (e.event === 'download')
+      report(`downloading ${e.file}: ${(e.doneBytes / 1e6).toFixed(0)} of ${(e.missingBytes / 1e6).toFixed(0)} MB`);
+  };
+}
+
+/** A download the CLI needs: the person sees what, how big and from where, and says yes or no. */
+async function askDownload(deps: BenchDeps, e: Extract<BenchEvent, { event: 'consent' }>): Promise<boolean> {
+  const what = `${e.kind === 'dataset' ? 'the dataset ' : ''}${e.repo}: ${(e.bytes / 1e6).toFixed(e.bytes < 1e7 ? 1 : 0)} MB in ${e.files} file(s)`;
+  const endpoint = deps.config().hubEndpoint || 'huggingface.co';
+  const pick = await vscode.window.showInformationMessage(
+    `CarbonLens needs to download ${what} from ${endpoint} into the extension's storage.`,
+    { modal: true, detail: e.folder },
+    'Download',
+  );
+  deps.log.info(`Download of ${what}: ${pick ? 'accepted' : 'declined'}.`);
+  return pick === 'Download';
+}
+
+/**
+ * A failed run, shown as the CLI's failure event says it; one from the message catalogue in the
+ * editor's own voice, with its controls (run again with another choice, pick a local folder).
+ */
+function showFailure(
+  deps: BenchDeps,
+  result: CliResult,
+  title: string,
+  again: () => (set: BenchmarkArgs) => Promise<unknown>,
+  task: Task,
+): void {
+  const f = result.failure;
+  const why = f
+    ? `${f.message}${f.hint ? ` ${f.hint}` : ''}`
+    : `The benchmark stopped (${result.code === null ? 'killed by a signal' : `exit code ${result.code}`}) without saying why; the log has its output.`;
+  deps.log.error(`${title} failed (${f?.kind ?? 'internal'}): ${why}`);
+  deps.onState('failed', `${title} failed: ${f?.remedy ? messageText(f.remedy, 'editor') : why}`);
+  if (!f?.remedy) {
+    void vscode.window.showErrorMessage(`CarbonLens: ${why}`, 'Open Log').then((p) => p && deps.log.show());
+    return;
+  }
+  const run = again();
+  void showRemedy(
+    f.remedy,
+    {
+      retry: (set) => run(set),
+      pickFolder: async (what) => {
+        const set = SETS[task];
+        const dataset = what === 'dataset';
+        const chosen = await vscode.window.showOpenDialog({
+          canSelectFolders: dataset ? set.folder : true,
+          canSelectFiles: dataset ? !set.folder : false,
+          title: dataset ? set.own.replace(/…$/, '') : 'Model folder (config.json and onnx/)',
+        });
+        const path = chosen?.[0]?.fsPath;
+        if (path) await run(dataset ? { dataset: path } : { model: path });
+      },
+    },
+    ['Open Log'],
+  ).then((p) => p === 'Open Log' && deps.log.show());
+}
+
+/** A finished run: its records to the store's listeners, its summary to the person. */
+function showResult(deps: BenchDeps, result: CliResult): BenchRecord[] | undefined {
+  const answer = parseCliAnswer(result.stdout);
+  if (!answer) {
+    const why = 'The benchmark finished, but its answer was not one CarbonLens reads; the log has its output.';
+    deps.log.error(`${why}\n${result.stdout.slice(0, 2000)}`);
+    deps.onState('failed', why);
+    void vscode.window.showErrorMessage(`CarbonLens: ${why}`, 'Open Log').then((p) => p && deps.log.show());
+    return undefined;
+  }
+  deps.onSaved(answer.records);
+  const text = answer.verdict ? answer.verdict.sentence : describe(answer.records[0]!);
+  deps.log.info(text);
+  deps.onState('done', text);
+  void vscode.window
+    .showInformationMessage(`CarbonLens: ${text}`, 'Open Panel')
+    .then((p) => p && vscode.commands.executeCommand('carbonlens.showPanel'));
+  return answer.records;
+}
+
+export async function runBenchmarkCommand(
+  deps: BenchDeps,
+  args: BenchmarkArgs = {},
+  compare = false,
+): Promise<BenchRecord[] | undefined> {
+  if (runtimesMissing(deps)) return undefined;
+  const choice = await choose(deps, args, compare);
+  if (!choice) return undefined;
+  const { task, model, candidate, device, samples } = choice;
+  mkdirSync(deps.store.dir, { recursive: true });
+  const request = requestOf(deps, choice, args, compare);
+  const env = {
+    ...cliEnvBase(deps),
+    HF_TOKEN: (await deps.secrets.get(HF_TOKEN_SECRET)) ?? process.env.HF_TOKEN,
+    ...(deps.config().hubEndpoint && { HF_ENDPOINT: deps.config().hubEndpoint }),
+  };
+  const title = compare ? `Comparing ${model} and ${candidate}` : `Benchmarking ${model}`;
+  deps.log.info(`${title}: carbonlens ${toArgs(request).join(' ')}`);
+  deps.onState('running', `${title} (${task}, ${samples} items, ${device})…`);
+  const result = await runWithProgress(deps, request, title, env);
   for (const m of result.messages) deps.log.info(`  ${m}`);
   if (result.cancelled) {
     deps.onState('cancelled', `${title}: cancelled, nothing recorded.`);
@@ -462,58 +601,9 @@ export async function runBenchmarkCommand(
     return undefined;
   }
   if (result.code !== 0 && !(compare && result.code === 3)) {
-    const why = result.messages.filter((m) => !m.startsWith('Cancelling')).pop() ?? `exit code ${result.code}`;
-    deps.log.error(`${title} failed: ${why}`);
-    deps.onState('failed', `${title} failed: ${result.remedy ? messageText(result.remedy, 'editor') : why}`);
-    if (!result.remedy) {
-      void vscode.window.showErrorMessage(`CarbonLens: ${why}`, 'Open Log').then((p) => p && deps.log.show());
-      return undefined;
-    }
-    // The editor's voice, with its own controls: run again with another choice, pick a local folder, a setting.
-    const again: BenchmarkArgs = {
-      ...args,
-      task,
-      model,
-      candidate,
-      dataset,
-      device,
-      dtype,
-      samples,
-      ...(quant && { quant }),
-    };
-    void showRemedy(
-      result.remedy,
-      {
-        retry: (set) => runBenchmarkCommand(deps, { ...again, ...set }, compare),
-        pickFolder: async (what) => {
-          const datasetFailed = what === 'dataset';
-          const set = SETS[task];
-          const chosen = await vscode.window.showOpenDialog({
-            canSelectFolders: datasetFailed ? set.folder : true,
-            canSelectFiles: datasetFailed ? !set.folder : false,
-            title: datasetFailed ? set.own.replace(/…$/, '') : 'Model folder (config.json and onnx/)',
-          });
-          const path = chosen?.[0]?.fsPath;
-          if (path)
-            await runBenchmarkCommand(
-              deps,
-              { ...again, ...(datasetFailed ? { dataset: path } : { model: path }) },
-              compare,
-            );
-        },
-      },
-      ['Open Log'],
-    ).then((p) => p === 'Open Log' && deps.log.show());
+    const again = () => (set: BenchmarkArgs) => runBenchmarkCommand(deps, { ...args, ...choice, ...set }, compare);
+    showFailure(deps, result, title, again, task);
     return undefined;
   }
-  const parsed = JSON.parse(result.stdout) as BenchRecord | { a: BenchRecord; b: BenchRecord; verdict: Verdict };
-  const records = 'verdict' in parsed ? [parsed.a, parsed.b] : [parsed];
-  deps.onSaved(records);
-  const text = 'verdict' in parsed ? parsed.verdict.sentence : describe(records[0]);
-  deps.log.info(text);
-  deps.onState('done', text);
-  void vscode.window
-    .showInformationMessage(`CarbonLens: ${text}`, 'Open Panel')
-    .then((p) => p && vscode.commands.executeCommand('carbonlens.showPanel'));
-  return records;
+  return showResult(deps, result);
 }

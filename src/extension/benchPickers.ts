@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { sampleChoices, setSize } from '../core/bench/datasets/setSize';
 import type { DeviceHere } from '../core/models/devicesHere';
+import type { BenchRuns } from './benchRuns';
 import { folderDtypes, isFolder, isGgufName, modelNameProblem } from '../core/models/modelName';
 import { cachedDtypes, cachedModels } from '../core/models/offline';
 import { SUGGESTED_MODELS } from '../core/models/suggestedModels';
@@ -164,15 +165,14 @@ export async function pickQuant(model: string): Promise<string | undefined> {
   )?.label;
 }
 
-let devicesCache: { at: number; cliPath: string; devices: Promise<DeviceHere[] | undefined> } | undefined;
-
 /** `carbonlens devices --json` in a child process (WebGPU is probed there), kept ten minutes. */
 export function devicesHere(
+  runs: BenchRuns,
   cliPath: string,
   env: Record<string, string | undefined>,
 ): Promise<DeviceHere[] | undefined> {
-  if (devicesCache && devicesCache.cliPath === cliPath && Date.now() - devicesCache.at < 600_000)
-    return devicesCache.devices;
+  const kept = runs.devices;
+  if (kept && kept.cliPath === cliPath && Date.now() - kept.at < 600_000) return kept.devices;
   const devices = new Promise<DeviceHere[] | undefined>((resolve) => {
     execFile(
       process.execPath,
@@ -191,13 +191,13 @@ export function devicesHere(
       },
     );
   });
-  devicesCache = { at: Date.now(), cliPath, devices };
+  runs.devices = { at: Date.now(), cliPath, devices };
   return devices;
 }
 
 /** Forgets the probe (after the CUDA provider was added). */
-export const forgetDevices = () => {
-  devicesCache = undefined;
+export const forgetDevices = (runs: BenchRuns) => {
+  runs.devices = undefined;
 };
 
 type DeviceItem = vscode.QuickPickItem & { device?: string };

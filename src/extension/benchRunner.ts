@@ -3,17 +3,17 @@
 // finishes), and no child outlives the extension.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type * as vscode from 'vscode';
-import { isMessageRef, type MessageRef } from '../core/messages';
-import type { BenchEvent } from '../protocol';
+import { toArgs, type BenchRequest } from '../core/bench/request';
+import { parseBenchEvent, type BenchEvent, type BenchFailure } from '../protocol';
 
 export interface CliResult {
   code: number | null;
   stdout: string;
-  /** stderr lines that were not events: the CLI's messages, e.g. why it failed. */
+  /** stderr lines that were not events: the CLI's messages, for the log. */
   messages: string[];
   cancelled: boolean;
-  /** Why it failed, from the message catalogue: the editor shows it in its own voice. */
-  remedy?: MessageRef;
+  /** Why it failed, as the CLI's typed event: shown as is (absent when the CLI died without one). */
+  failure?: BenchFailure;
 }
 
 export interface CliRunOptions {
@@ -22,20 +22,15 @@ export interface CliRunOptions {
   /** A download needs a yes: the person sees what and how big. */
   askConsent: (e: Extract<BenchEvent, { event: 'consent' }>) => Promise<boolean>;
   token?: vscode.CancellationToken;
+  /** Where the child is kept while it runs (killed if the extension goes first). */
+  children: Set<ChildProcess>;
 }
 
-const running = new Set<ChildProcess>();
+/** Runs a benchmark request (bench or compare) with --events. */
+export const runBenchCli = (cliPath: string, request: BenchRequest, options: CliRunOptions): Promise<CliResult> =>
+  runCli(cliPath, toArgs(request), options);
 
-/** Kills every benchmark still running (the extension is going away). */
-export function killAllBenchmarks(): void {
-  for (const child of running) child.kill('SIGKILL');
-  running.clear();
-}
-
-export function runningBenchmarks(): number {
-  return running.size;
-}
-
+/** Runs `carbonlens ARGS --events`: progress, consent and failure arrive as typed events. */
 export function runCli(cliPath: string, args: string[], options: CliRunOptions): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [cliPath, ...args, '--events'], {
@@ -44,11 +39,11 @@ export function runCli(cliPath: string, args: string[], options: CliRunOptions):
       stdio: ['pipe', 'pipe', 'pipe'],
       windowsHide: true,
     });
-    running.add(child);
+    options.children.add(child);
     let stdout = '';
     let pending = '';
     let cancelled = false;
-    let remedy: MessageRef | undefined;
+    let failure: BenchFailure | undefined;
     const messages: string[] = [];
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
@@ -61,30 +56,15 @@ export function runCli(cliPath: string, args: string[], options: CliRunOptions):
       }
     });
     function onLine(line: string) {
-      let event: BenchEvent | undefined;
-      if (line.startsWith('{')) {
-        try {
-          event = JSON.parse(line) as BenchEvent;
-        } catch {
-          event = undefined;
-        }
-      }
-      if (!event?.event) {
-        messages.push(line.replace(/^carbonlens: /, ''));
-        return;
-      }
-      if (event.event === 'error') {
-        if (isMessageRef(event.remedy)) remedy = event.remedy;
-        return;
-      }
-      if (event.event === 'consent') {
+      const event = parseBenchEvent(line);
+      if (!event) messages.push(line.replace(/^carbonlens: /, ''));
+      else if (event.event === 'failed') failure = event;
+      else if (event.event === 'consent')
         options.askConsent(event).then(
           (yes) => child.stdin.write(yes ? 'yes\n' : 'no\n'),
           () => child.stdin.write('no\n'),
         );
-        return;
-      }
-      options.onEvent?.(event);
+      else options.onEvent?.(event);
     }
     // Ctrl-C first: the CLI stops after the current batch and exits; a kill if it does not.
     let killTimer: NodeJS.Timeout | undefined;
@@ -95,10 +75,10 @@ export function runCli(cliPath: string, args: string[], options: CliRunOptions):
     });
     child.on('error', (e) => messages.push(e.message));
     child.on('close', (code) => {
-      running.delete(child);
+      options.children.delete(child);
       clearTimeout(killTimer);
       cancel?.dispose();
-      resolve({ code, stdout, messages, cancelled, ...(remedy && { remedy }) });
+      resolve({ code, stdout, messages, cancelled, ...(failure && { failure }) });
     });
   });
 }

@@ -7,7 +7,7 @@ import { summariseRun, type RunSummary } from '../core/bench/history';
 import type { TypicalDay } from '../core/carbon/forecast';
 import type { SystemReport } from '../core/system/report';
 import { AdvisorController } from './advisor';
-import { killAllBenchmarks } from './benchRunner';
+import { BenchRuns } from './benchRuns';
 import { BenchStore } from './benchStore';
 import { type CarbonLensConfig, readConfig, watchConfig } from './config';
 import { Disposable } from './dispose';
@@ -16,7 +16,7 @@ import { meteringText } from '../core/energy/gpuText';
 import { LiveMeter } from './liveMeter';
 import { OtlpTelemetry } from './otlp';
 import { createLog } from './log';
-import { CarbonLensPanel, PANEL_VIEW_TYPE } from './panel';
+import { PANEL_VIEW_TYPE } from './panel';
 import { PanelController } from './panelController';
 import { runSummaryText } from '../core/tracking/runFigures';
 import { RunTrackingController } from './runTracking';
@@ -36,6 +36,8 @@ export class CarbonLens extends Disposable {
   readonly panel: PanelController;
   readonly tracking: RunTrackingController;
   readonly otlp: OtlpTelemetry;
+  /** The benchmarks running, and what their pickers keep: killed and dropped with the extension. */
+  readonly benchRuns = this.register(new BenchRuns());
   /** The benchmark history, as the advisor uses it for evidence. */
   history: RunSummary[] = [];
   private advisor: AdvisorController | undefined;
@@ -52,20 +54,22 @@ export class CarbonLens extends Disposable {
     this.status.setVisible(this.config.statusBarEnabled);
     this.cliPath = context.asAbsolutePath('dist/cli.js');
     this.store = new BenchStore(context.globalStorageUri.fsPath);
-    CarbonLensPanel.imagesRoot = vscode.Uri.file(this.store.imagesDir);
     this.live = this.register(new LiveMeter(this.config.meterIntervalMs, this.config.ramModel, this.config.gpus));
     this.grid = new GridIntensity(context.secrets);
     this.otlp = this.register(new OtlpTelemetry(context.secrets, this.log, () => this.live.running()));
     this.intensity = { location: this.config.location };
-    this.panel = new PanelController(context.extensionUri, {
-      config: () => this.config,
-      intensity: () => this.intensityRequest ?? this.refreshIntensity(),
-      system: (refresh) => this.readSystem(refresh),
-      live: this.live,
-      session: () => this.session(),
-      store: this.store,
-      log: this.log,
-    });
+    this.panel = new PanelController(
+      { extensionUri: context.extensionUri, imagesRoot: vscode.Uri.file(this.store.imagesDir) },
+      {
+        config: () => this.config,
+        intensity: () => this.intensityRequest ?? this.refreshIntensity(),
+        system: (refresh) => this.readSystem(refresh),
+        live: this.live,
+        session: () => this.session(),
+        store: this.store,
+        log: this.log,
+      },
+    );
     this.tracking = this.register(
       new RunTrackingController({
         live: this.live,
@@ -87,7 +91,6 @@ export class CarbonLens extends Disposable {
     );
     this.register(
       { dispose: () => clearInterval(liveRefresh) },
-      { dispose: killAllBenchmarks },
       { dispose: () => this.advisor?.dispose() },
       this.live.onUpdate(({ reading, point }) => {
         const totals = this.session();

@@ -6,6 +6,7 @@ import { showRemedy } from './remedies';
 import * as vscode from 'vscode';
 import { forgetDevices } from './benchPickers';
 import { runCli } from './benchRunner';
+import type { BenchRuns } from './benchRuns';
 import type { BenchStore } from './benchStore';
 import type { CarbonLensConfig } from './config';
 
@@ -14,6 +15,7 @@ export interface CudaCommandDeps {
   store: BenchStore;
   config: () => CarbonLensConfig;
   log: vscode.LogOutputChannel;
+  runs: BenchRuns;
 }
 
 interface ProviderStatus {
@@ -32,6 +34,7 @@ export async function installCudaProviderCommand(deps: CudaCommandDeps): Promise
   const folder = deps.store.ortRuntime;
   const status = await runCli(deps.cliPath, ['cuda-provider', 'status', '--json', '--dir', folder], {
     env: {},
+    children: deps.runs.children,
     askConsent: async () => false,
   });
   let parsed: ProviderStatus | undefined;
@@ -59,6 +62,7 @@ export async function installCudaProviderCommand(deps: CudaCommandDeps): Promise
       runCli(deps.cliPath, ['cuda-provider', 'install', '--dir', folder, '--feed', feed], {
         env: {},
         token,
+        children: deps.runs.children,
         onEvent: (e) =>
           e.event === 'download' &&
           progress.report({ message: `${(e.doneBytes / 1e6).toFixed(0)} of ${(e.missingBytes / 1e6).toFixed(0)} MB` }),
@@ -83,17 +87,18 @@ export async function installCudaProviderCommand(deps: CudaCommandDeps): Promise
   for (const m of result.messages) deps.log.info(`  ${m}`);
   if (result.cancelled) return false;
   if (result.code !== 0) {
-    const why = result.messages.pop() ?? `exit code ${result.code}`;
-    if (result.remedy)
-      void showRemedy(result.remedy, {}, ['Open Log']).then((p) => p === 'Open Log' && deps.log.show());
-    else if (!/no consent/.test(why))
+    const f = result.failure;
+    const why = f ? `${f.message}${f.hint ? ` ${f.hint}` : ''}` : `exit code ${result.code}`;
+    if (f?.remedy) void showRemedy(f.remedy, {}, ['Open Log']).then((p) => p === 'Open Log' && deps.log.show());
+    // Declined in the dialog above: nothing to say.
+    else if (f?.kind !== 'cancelled')
       void vscode.window
         .showErrorMessage(`CarbonLens: the CUDA provider was not installed: ${why}`, 'Open Log')
         .then((p) => p && deps.log.show());
     return false;
   }
   deps.log.info(result.stdout.trim());
-  forgetDevices(); // the device picker probes again
+  forgetDevices(deps.runs); // the device picker probes again
   void vscode.window.showInformationMessage(
     'CarbonLens: CUDA provider installed. Benchmarks on "auto" now try CUDA first, and fall back (saying why) if it cannot load.',
   );

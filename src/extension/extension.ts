@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
 import type { TrackedRecord } from '../core/tracking/trackedRecord';
-import { killAllBenchmarks, runningBenchmarks } from './benchRunner';
 import { CarbonLens } from './carbonLens';
 import { registerCommands } from './commands';
 import type { IntensityState } from './intensity';
@@ -39,12 +38,11 @@ export function activate(context: vscode.ExtensionContext): CarbonLensApi {
     activation,
     gridIntensity: () => ext.refreshIntensity(),
     benchmarkFolder: ext.store.dir,
-    runningBenchmarks,
+    runningBenchmarks: () => ext.benchRuns.children.size,
     status: () => ext.status.state,
     trackedRuns: () => ext.tracking.recorded,
   };
 }
 
-export function deactivate(): void {
-  killAllBenchmarks();
-}
+/** Nothing of its own: the state activate() built is disposed with the extension's subscriptions. */
+export function deactivate(): void {}

@@ -11,13 +11,16 @@ import { cachedModels, hubUnreachable } from '../core/models/offline';
 import { modelFoldersUnder, RANDOM_WEIGHTS_NOTE, randomWeights } from '../core/models/workspaceModels';
 import { DEFAULT_SAMPLES, type Task } from '../core/models/tasks';
 
-const checks = new Map<string, Promise<string | undefined>>();
-
 /**
  * Why the hub cannot be reached (undefined: it answers): `carbonlens.hub.offline`, or the hub's
- * silence, asked once a session for each endpoint (a changed setting is asked again).
+ * silence, asked once a session for each endpoint (a changed setting is asked again). `checks`
+ * keeps the answers: BenchRuns' (one per activation).
  */
-export function hubOffline(endpoint: string, offlineSetting: boolean): Promise<string | undefined> {
+export function hubOffline(
+  checks: Map<string, Promise<string | undefined>>,
+  endpoint: string,
+  offlineSetting: boolean,
+): Promise<string | undefined> {
   if (offlineSetting) return Promise.resolve('the setting carbonlens.hub.offline is on');
   const url = endpoint || 'https://huggingface.co';
   let why = checks.get(url);

@@ -8,56 +8,61 @@ export const PANEL_VIEW_TYPE = 'carbonlens.panel';
 /** What the page sent, plus `shown` when the panel comes back on screen. */
 export type PanelListener = (message: WebviewMessage | { type: 'shown' }, panel: CarbonLensPanel) => void;
 
-const webviewOptions = (extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions => ({
+/** Where the panel's files come from: the extension's, and where benchmark images are kept. */
+export interface PanelRoots {
+  extensionUri: vscode.Uri;
+  /** The generated images of text-to-image benchmarks: the only files outside the extension it may show. */
+  imagesRoot: vscode.Uri;
+}
+
+const webviewOptions = ({
+  extensionUri,
+  imagesRoot,
+}: PanelRoots): vscode.WebviewOptions & vscode.WebviewPanelOptions => ({
   enableScripts: true,
-  // The generated images of text-to-image benchmarks are the only files outside the extension it may show.
   localResourceRoots: [
     vscode.Uri.joinPath(extensionUri, 'dist', 'webview'),
     vscode.Uri.joinPath(extensionUri, 'media'),
-    ...(CarbonLensPanel.imagesRoot ? [CarbonLensPanel.imagesRoot] : []),
+    imagesRoot,
   ],
 });
 
 /**
- * The CarbonLens panel. One at a time. Each stream's message (intensity, system, runs, ...) is
- * sent once when it changes; while the panel is hidden only the latest of each is kept and sent
- * when it is shown again, so a hidden panel does no work. A page that loads anew gets them all.
+ * The CarbonLens panel. One at a time (PanelController keeps it). Each stream's message
+ * (intensity, system, runs, ...) is sent once when it changes; while the panel is hidden only the
+ * latest of each is kept and sent when it is shown again, so a hidden panel does no work. A page
+ * that loads anew gets them all.
  */
 export class CarbonLensPanel extends Disposable {
-  private static current: CarbonLensPanel | undefined;
-  /** Where benchmark images are kept (set at activation). */
-  static imagesRoot: vscode.Uri | undefined;
-
-  /** The open panel, if any. */
-  static get open(): CarbonLensPanel | undefined {
-    return CarbonLensPanel.current;
-  }
   private readonly latest = new Map<string, HostMessage>();
   /** Streams whose latest message the page has not seen. */
   private readonly pending = new Set<string>();
   private ready = false;
 
-  static show(extensionUri: vscode.Uri, onMessage: PanelListener): CarbonLensPanel {
-    if (CarbonLensPanel.current) {
-      CarbonLensPanel.current.panel.reveal();
-      return CarbonLensPanel.current;
-    }
+  /** A new panel, in the active column. */
+  static create(roots: PanelRoots, onMessage: PanelListener, onDisposed: () => void): CarbonLensPanel {
     const panel = vscode.window.createWebviewPanel(
       PANEL_VIEW_TYPE,
       'CarbonLens',
       vscode.ViewColumn.Active,
-      webviewOptions(extensionUri),
+      webviewOptions(roots),
     );
-    CarbonLensPanel.current = new CarbonLensPanel(panel, extensionUri, onMessage);
-    return CarbonLensPanel.current;
+    return new CarbonLensPanel(panel, roots.extensionUri, onMessage, onDisposed);
   }
 
   /** After a window reload, VS Code hands back the panel it had open. */
-  static restore(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, onMessage: PanelListener): CarbonLensPanel {
-    CarbonLensPanel.current?.dispose();
-    panel.webview.options = webviewOptions(extensionUri);
-    CarbonLensPanel.current = new CarbonLensPanel(panel, extensionUri, onMessage);
-    return CarbonLensPanel.current;
+  static adopt(
+    panel: vscode.WebviewPanel,
+    roots: PanelRoots,
+    onMessage: PanelListener,
+    onDisposed: () => void,
+  ): CarbonLensPanel {
+    panel.webview.options = webviewOptions(roots);
+    return new CarbonLensPanel(panel, roots.extensionUri, onMessage, onDisposed);
+  }
+
+  reveal(): void {
+    this.panel.reveal();
   }
 
   /** A local file as the page may load it (only under the allowed roots). */
@@ -69,6 +74,7 @@ export class CarbonLensPanel extends Disposable {
     private readonly panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
     private readonly onMessage: PanelListener,
+    private readonly onDisposed: () => void,
   ) {
     super();
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
@@ -124,7 +130,7 @@ export class CarbonLensPanel extends Disposable {
 
   override dispose(): void {
     if (this.isDisposed) return;
-    if (CarbonLensPanel.current === this) CarbonLensPanel.current = undefined;
+    this.onDisposed();
     super.dispose();
     this.panel.dispose();
   }

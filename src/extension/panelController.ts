@@ -11,7 +11,7 @@ import type { BenchStore } from './benchStore';
 import type { CarbonLensConfig } from './config';
 import type { IntensityState } from './intensity';
 import type { LiveMeter } from './liveMeter';
-import { CarbonLensPanel, type PanelListener } from './panel';
+import { CarbonLensPanel, type PanelListener, type PanelRoots } from './panel';
 
 const isInside = (file: string, dir: string) => {
   const r = relative(dir, file);
@@ -33,9 +33,11 @@ export interface PanelSources {
 
 export class PanelController {
   private lastBenchmark: HostMessage | undefined;
+  /** The open panel, if any: one at a time. */
+  private current: CarbonLensPanel | undefined;
 
   constructor(
-    private readonly extensionUri: vscode.Uri,
+    private readonly roots: PanelRoots,
     private readonly sources: PanelSources,
   ) {}
 
@@ -66,15 +68,27 @@ export class PanelController {
   };
 
   show(): CarbonLensPanel {
-    return CarbonLensPanel.show(this.extensionUri, this.listener);
+    if (this.current) {
+      this.current.reveal();
+      return this.current;
+    }
+    const panel = CarbonLensPanel.create(this.roots, this.listener, () => this.forget(panel));
+    this.current = panel;
+    return panel;
   }
 
   restore(webviewPanel: vscode.WebviewPanel): void {
-    CarbonLensPanel.restore(webviewPanel, this.extensionUri, this.listener);
+    this.current?.dispose();
+    const panel = CarbonLensPanel.adopt(webviewPanel, this.roots, this.listener, () => this.forget(panel));
+    this.current = panel;
+  }
+
+  private forget(panel: CarbonLensPanel): void {
+    if (this.current === panel) this.current = undefined;
   }
 
   private get panel(): CarbonLensPanel | undefined {
-    return CarbonLensPanel.open;
+    return this.current;
   }
 
   private fill(panel: CarbonLensPanel, refresh: boolean): void {

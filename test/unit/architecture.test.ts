@@ -42,6 +42,24 @@ describe('architecture', () => {
     }
   });
 
+  it('the editor keeps no state at module level: activate() builds it, and it goes with the extension', () => {
+    const files = sources('src/extension');
+    assert.ok(files.length > 20, 'the sources were found');
+    const offenders = files.flatMap((f) =>
+      readFileSync(path.join(root, f), 'utf8')
+        .split('\n')
+        .map((line, i) => ({ line, where: `${f}:${i + 1}` }))
+        // A top-level let, a top-level collection, or a static field that is not readonly.
+        .filter(({ line }) =>
+          /^(export )?(let|var) |^(export )?const \w+ = new (Set|Map|WeakMap|Array)\b|^\s+(private |protected |public )?static (?!readonly|get |async |[\w$]+\s*[(<])/.test(
+            line,
+          ),
+        )
+        .map(({ where, line }) => `${where}: ${line.trim()}`),
+    );
+    assert.deepEqual(offenders, []);
+  });
+
   it('every setting package.json declares has its default in configDefaults.ts, the same one', () => {
     const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
     const declared = pkg.contributes.configuration.properties as Record<string, { default?: unknown }>;

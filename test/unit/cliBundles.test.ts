@@ -4,10 +4,12 @@
 // node-llama-cpp, an ES module that require.cache does not list, is checked in the bundles' text.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { CACHED_COMMANDS } from '../../src/cli/codeCache';
+import { COMMANDS } from '../../src/cli/main';
 
 const cli = path.resolve(__dirname, '../../../dist/cli.js');
 const work = mkdtempSync(path.join(tmpdir(), 'cl-bundles-'));
@@ -67,5 +69,33 @@ describe('the CLI loads model code only for the commands that run models', { tim
       loaded.some((m) => m.endsWith('cliBench.js')),
       `${loaded}`,
     );
+  });
+
+  it("keeps the bundle's compiled code per command, and V8 takes it on the next run", () => {
+    const cache = path.join(work, 'code-cache-test');
+    const help = () => {
+      const r = spawnSync(process.execPath, [cli, 'regions', '--help'], {
+        cwd: work,
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, CARBONLENS_CACHE: cache },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout;
+    };
+    const first = help();
+    const folder = path.join(cache, 'code-cache');
+    const files = readdirSync(folder);
+    assert.equal(files.length, 1, `${files}`);
+    assert.match(files[0]!, /^cliMain-regions-.*\.bin$/);
+    const written = statSync(path.join(folder, files[0]!)).mtimeMs;
+    assert.equal(help(), first, 'the same help from the cached code');
+    // Written again only when missing or refused by V8: unchanged, so it was taken.
+    assert.deepEqual(readdirSync(folder), files);
+    assert.equal(statSync(path.join(folder, files[0]!)).mtimeMs, written);
+  });
+
+  it('has a code cache per command, for each command there is and no other', () => {
+    assert.deepEqual([...CACHED_COMMANDS].sort(), Object.keys(COMMANDS).sort());
   });
 });

@@ -91,7 +91,8 @@ function stringsOf(text: string): string[] {
       } else {
         if (c === '{') depth++;
         if (c === '}') depth--;
-        if (!/\s/.test(c)) operand = c === ')' || c === ']' || c === '}';
+        // A `!` after an operand is TypeScript's non-null assertion (`a[i]! / 2`): still an operand.
+        if (!/\s/.test(c)) operand = c === ')' || c === ']' || c === '}' || (c === '!' && operand);
         i++;
       }
     }
@@ -269,8 +270,11 @@ describe("the editor's voice", { timeout: 30_000 }, () => {
         (t) => err.push(t),
       );
       assert.equal(code, 1);
-      const event = err.map((l) => (l.startsWith('{') ? JSON.parse(l) : undefined)).find((e) => e?.event === 'error');
+      const event = err.map((l) => (l.startsWith('{') ? JSON.parse(l) : undefined)).find((e) => e?.event === 'failed');
       assert.equal(event?.remedy?.id, 'hubUnreachable', err.join('\n'));
+      assert.equal(event?.kind, 'model');
+      assert.match(event?.message, /^Cannot reach /);
+      assert.match(event?.hint, /HF_ENDPOINT/);
       assert.match(err.at(-1)!, /^carbonlens: Cannot reach .* Check the network or HF_ENDPOINT/);
     } finally {
       process.env = saved;

@@ -64,10 +64,11 @@ describe("the hub's reachability, and what runs without it", { timeout: 30_000 }
   it('is asked once a session for each endpoint; the offline setting asks nothing', async () => {
     const h = await hub(true);
     try {
-      assert.equal(await hubOffline(h.url, false), undefined);
-      assert.equal(await hubOffline(h.url, false), undefined);
+      const checks = new Map<string, Promise<string | undefined>>();
+      assert.equal(await hubOffline(checks, h.url, false), undefined);
+      assert.equal(await hubOffline(checks, h.url, false), undefined);
       assert.equal(h.requests(), 1, 'kept for the session');
-      assert.equal(await hubOffline(h.url, true), 'the setting carbonlens.hub.offline is on');
+      assert.equal(await hubOffline(checks, h.url, true), 'the setting carbonlens.hub.offline is on');
       assert.equal(h.requests(), 1);
     } finally {
       await h.close();

@@ -227,15 +227,14 @@ const lineOf = (text: string, offset: number) => {
   return n;
 };
 
-export function adviseRegionCandidates(
+/** Each region or zone the candidates name, with its region, provider and the role of its place in the config. */
+function regionParts(
   candidates: readonly RegionCandidate[],
   text: string,
   fileName: string,
   options: AdvisorOptions,
   module?: ModuleFacts,
-): { findings: RegionFinding[]; notes: RegionNote[] } {
-  const findings: RegionFinding[] = [];
-  const notes: RegionNote[] = [];
+): Part[] {
   const parts: Part[] = [];
   for (const c of candidates) {
     const verdict = roleOf(c, text, fileName, module);
@@ -249,6 +248,84 @@ export function adviseRegionCandidates(
       parts.push({ candidate: c, ...p, region: row.region, provider: row.provider, isZone, verdict });
     }
   }
+  return parts;
+}
+
+/** The workloads' (and unknown roles') parts by provider and region: each group moves together. */
+function regionGroups(parts: Part[]): Map<string, Part[]> {
+  const groups = new Map<string, Part[]>();
+  for (const p of parts) {
+    if (p.verdict.role !== 'workload' && p.verdict.role !== 'unknown') continue;
+    const key = `${p.provider} ${p.region}`;
+    const group = groups.get(key);
+    if (group) group.push(p);
+    else groups.set(key, [p]);
+  }
+  return groups;
+}
+
+/** The fix's edits: each part, and the paths that name the region or a zone; a zone it cannot move, if any. */
+function regionEdits(
+  text: string,
+  group: Part[],
+  s: RegionSuggestion,
+  zoneMap: Map<string, string>,
+): { edits: TextEdit[]; unknownZone?: string } {
+  const edits: TextEdit[] = group.map((p) => ({
+    start: p.start,
+    end: p.end,
+    newText: p.isZone ? zoneMap.get(p.value.toLowerCase())! : s.replacement,
+  }));
+  // Paths that name the region or a zone: `regions/us-central1/subnetworks/x`, `zones/us-central1-a/...`.
+  const path = new RegExp(`\\b(regions|zones|locations)/(${s.from.region}(?:-[a-z])?)(?=[/"'\\s,]|$)`, 'g');
+  let unknownZone: string | undefined;
+  for (const m of text.matchAll(path)) {
+    const start = m.index! + m[1].length + 1;
+    const end = start + m[2].length;
+    if (edits.some((e) => e.start <= start && end <= e.end)) continue;
+    const isZone = m[2] !== s.from.region;
+    const newText = isZone ? zoneMap.get(m[2]) : s.replacement;
+    if (!newText) unknownZone = m[2];
+    else edits.push({ start, end, newText });
+  }
+  edits.sort((a, b) => a.start - b.start);
+  return { edits, ...(unknownZone && { unknownZone }) };
+}
+
+/** Why the move has no quick fix (zones, a merge, a path, other files of the module); undefined when it has one. */
+function noFixReason(
+  s: RegionSuggestion,
+  text: string,
+  module: ModuleFacts | undefined,
+  regionsHere: Set<string>,
+  unknownZone: string | undefined,
+): string | undefined {
+  const mentions = new RegExp(`\\b${s.from.region}(-[a-z])?\\b`);
+  const elsewhere = (module?.texts ?? []).flatMap((t, i) => (mentions.test(t) ? [module!.names[i]!] : []));
+  // Azure zones are numbers ("1", "2", "3"), and not every Azure region has them.
+  const azureZones =
+    s.provider === 'azure' &&
+    [text, ...(module?.texts ?? [])].some((t) => /zones["']?\s*[=:]\s*\[\s*["']?[123]["']?\s*[,\]]/i.test(t));
+  if (azureZones)
+    return `the config pins Azure availability zones, and CarbonLens does not know whether ${s.to.region} has them, so there is no quick fix`;
+  if (regionsHere.has(s.to.region))
+    return `${s.to.region} is already used in this file: moving ${s.from.region} there would merge two places, so there is no quick fix`;
+  if (unknownZone) return `the path with ${unknownZone} names a zone the fix would not move, so there is no quick fix`;
+  if (elsewhere.length)
+    return `${elsewhere.map((n) => n.split(/[\\/]/).pop()).join(', ')} in this module also name ${s.from.region}, and one edit of this file cannot move them, so there is no quick fix`;
+  return undefined;
+}
+
+export function adviseRegionCandidates(
+  candidates: readonly RegionCandidate[],
+  text: string,
+  fileName: string,
+  options: AdvisorOptions,
+  module?: ModuleFacts,
+): { findings: RegionFinding[]; notes: RegionNote[] } {
+  const findings: RegionFinding[] = [];
+  const notes: RegionNote[] = [];
+  const parts = regionParts(candidates, text, fileName, options, module);
   const note = (p: Part, message: string) =>
     notes.push({ value: p.value, key: p.candidate.key, start: p.start, end: p.end, message });
   const worked = new Set(parts.filter((p) => p.verdict.role === 'workload').map((p) => p.region));
@@ -258,14 +335,7 @@ export function adviseRegionCandidates(
     else if (p.verdict.role === 'unknown' && !worked.has(p.region))
       note(p, `No region advice for ${p.value}: ${p.verdict.why}.`);
   }
-  const groups = new Map<string, Part[]>();
-  for (const p of parts) {
-    if (p.verdict.role !== 'workload' && p.verdict.role !== 'unknown') continue;
-    const key = `${p.provider} ${p.region}`;
-    const group = groups.get(key);
-    if (group) group.push(p);
-    else groups.set(key, [p]);
-  }
+  const groups = regionGroups(parts);
   // The module's text, joined only when a workload's region is advised on: its accelerators are searched for.
   let allText: string | undefined;
   let anchors: { region: string; why: string }[] | undefined;
@@ -308,45 +378,14 @@ export function adviseRegionCandidates(
       continue;
     }
     const zoneMap = new Map(zones.map((z, i) => [z, s.zones![i]!]));
-    const edits: TextEdit[] = group.map((p) => ({
-      start: p.start,
-      end: p.end,
-      newText: p.isZone ? zoneMap.get(p.value.toLowerCase())! : s.replacement,
-    }));
-    // Paths that name the region or a zone: `regions/us-central1/subnetworks/x`, `zones/us-central1-a/...`.
-    const path = new RegExp(`\\b(regions|zones|locations)/(${s.from.region}(?:-[a-z])?)(?=[/"'\\s,]|$)`, 'g');
-    let unknownZone: string | undefined;
-    for (const m of text.matchAll(path)) {
-      const start = m.index! + m[1].length + 1;
-      const end = start + m[2].length;
-      if (edits.some((e) => e.start <= start && end <= e.end)) continue;
-      const isZone = m[2] !== s.from.region;
-      const newText = isZone ? zoneMap.get(m[2]) : s.replacement;
-      if (!newText) unknownZone = m[2];
-      else edits.push({ start, end, newText });
-    }
-    edits.sort((a, b) => a.start - b.start);
+    const { edits, unknownZone } = regionEdits(text, group, s, zoneMap);
     const primary =
       group.find((p) => p.verdict.role === 'workload' && !p.isZone) ??
       group.find((p) => p.verdict.role === 'workload')!;
     const suggestion: RegionSuggestion = primary.isZone
       ? { ...s, replacement: zoneMap.get(primary.value.toLowerCase())! }
       : s;
-    const mentions = new RegExp(`\\b${s.from.region}(-[a-z])?\\b`);
-    const elsewhere = (module?.texts ?? []).flatMap((t, i) => (mentions.test(t) ? [module!.names[i]!] : []));
-    // Azure zones are numbers ("1", "2", "3"), and not every Azure region has them.
-    const azureZones =
-      s.provider === 'azure' &&
-      [text, ...(module?.texts ?? [])].some((t) => /zones["']?\s*[=:]\s*\[\s*["']?[123]["']?\s*[,\]]/i.test(t));
-    const noFix = azureZones
-      ? `the config pins Azure availability zones, and CarbonLens does not know whether ${s.to.region} has them, so there is no quick fix`
-      : regionsHere.has(s.to.region)
-        ? `${s.to.region} is already used in this file: moving ${s.from.region} there would merge two places, so there is no quick fix`
-        : unknownZone
-          ? `the path with ${unknownZone} names a zone the fix would not move, so there is no quick fix`
-          : elsewhere.length
-            ? `${elsewhere.map((n) => n.split(/[\\/]/).pop()).join(', ')} in this module also name ${s.from.region}, and one edit of this file cannot move them, so there is no quick fix`
-            : undefined;
+    const noFix = noFixReason(s, text, module, regionsHere, unknownZone);
     const pathsMove =
       edits.length > group.length
         ? ` Paths that name ${s.from.region} move too: what they point to (a subnetwork) must exist in ${s.to.region}.`

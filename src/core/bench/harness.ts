@@ -418,9 +418,19 @@ async function measureBatches(
   return trials;
 }
 
-export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
-  const { task, folder, meter, signal, gguf } = options;
-  let { set } = options;
+/** What a run's repeat measured: its windows (prefill and decode apart for generation), answers and own shares. */
+interface RepeatRun {
+  windows: WindowResult[];
+  answers: string[];
+  shares: OwnShares[];
+  generated?: GenerationRun;
+  /** The model measured apart: every input prepared first (one window), then the model (another). */
+  apart?: { windows: [WindowResult, WindowResult]; shares: OwnShares[] };
+}
+
+/** The options checked and their defaults, before anything loads. */
+function checkedOptions(options: BenchOptions) {
+  const { task, folder, set, gguf } = options;
   if (gguf && task !== 'text-generation')
     throw new RangeError(`A GGUF model runs text generation (through llama.cpp), not ${task}.`);
   const generating = generatesTokens(task);
@@ -444,6 +454,217 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   if (task === 'text-to-image' && !t2i)
     throw new Error('Text-to-image needs textToImage options (images folder, CLIP model, sampler settings).');
   if (!options.factory && !gguf) checkModelFolder(folder);
+  return { generating, wanted, maxNewTokens, chat, repeats, idleMs, t2i };
+}
+
+/**
+ * Text generation: the prompts fitted to the model's context before it loads (a prompt past the
+ * context fails deep in a run, blamed on the device), and what was cut, as warnings.
+ */
+async function fittedPrompts(
+  options: BenchOptions,
+  set: EvalSet,
+  runner: TaskRunner,
+  maxNewTokens: number,
+): Promise<{ set: EvalSet; warnings: string[] }> {
+  const { folder, gguf } = options;
+  const context = gguf
+    ? gguf.contextLength && {
+        tokens: Math.min(gguf.contextLength, LLAMA_CONTEXT_MAX),
+        from: `${gguf.architecture}.context_length in the GGUF${gguf.contextLength > LLAMA_CONTEXT_MAX ? `, capped at the ${LLAMA_CONTEXT_MAX} tokens CarbonLens gives llama.cpp` : ''}`,
+      }
+    : modelContext(folder);
+  // A GGUF's tokenizer is llama.cpp's, there once the model is: its prompts are bounded by characters.
+  const tokenizer = options.factory || gguf ? undefined : await loadTokenizer(folder);
+  const render = (prompt: string) => tokenizer?.render(inputOf(runner, { ...set.items[0]!, input: prompt })) ?? prompt;
+  const prompts = set.items.map((i) => String(i.input));
+  // Bounded in characters first: the template and the tokenizer only see bounded prompts, and
+  // the template (a program) runs under a time limit, so one that loops is found here.
+  const fitted = context ? fitPrompts(prompts, context, maxNewTokens, render, tokenizer) : boundPrompts(prompts);
+  if (!context) render(fitted.prompts[0]!);
+  return {
+    set: { ...set, items: set.items.map((item, i) => ({ ...item, input: fitted.prompts[i]! })) },
+    warnings: fitted.warnings,
+  };
+}
+
+/** One measured repeat: generation in its two phases; else a split pipeline's phases apart, then end to end. */
+async function measureRepeat(
+  options: BenchOptions,
+  pipeline: TaskPipeline,
+  runner: TaskRunner,
+  items: EvalItem[],
+  batch: number,
+  inPhases: boolean,
+  generating: boolean,
+): Promise<RepeatRun> {
+  const { meter, signal, onItems } = options;
+  if (generating) {
+    const own = watchOwnShare(meter);
+    const run = await runGeneration(pipeline, runner, items, meter, signal, onItems);
+    const shares = own.finish();
+    const windows = run.decode ? [run.prefill, run.decode] : [run.prefill];
+    return { windows, answers: run.answers, shares: windows.map(() => shares), generated: run };
+  }
+  // A split pipeline runs twice: its phases apart (what the model alone costs), then
+  // pipelined (what a deployment sees end to end).
+  const apart = inPhases ? await runInPhases(pipeline.split!, runner, items, batch, meter, signal, onItems) : undefined;
+  const own = watchOwnShare(meter);
+  const window = await meter.begin();
+  const answers = await runAll(pipeline, runner, items, batch, signal, onItems);
+  const ended = await window.end();
+  return {
+    windows: [ended],
+    answers,
+    shares: [own.finish()],
+    ...(apart && { apart: { windows: [apart.preprocess, apart.model], shares: apart.shares } }),
+  };
+}
+
+/** The repeats per item, idle subtracted; the median one chosen, with its phases and generation figures, and the spread. */
+function summariseRepeats(
+  results: RepeatRun[],
+  idle: IdleBaseline | undefined,
+  n: number,
+  generation: { maxNewTokens: number; chat: boolean },
+) {
+  const result = (w: WindowResult, shares?: OwnShares) => perItem(idle ? applyBaseline(w, idle) : w, n, shares);
+  const phaseResults = results.map(({ windows, shares }) => windows.map((w, i) => result(w, shares[i])));
+  const repeatResults = phaseResults.map((p) => (p.length === 2 ? sumPhases(p[0]!, p[1]!, n) : p[0]!));
+  const sorted = [...repeatResults].sort((a, b) => a.jPerItem - b.jPerItem);
+  const summary = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  const chosen = repeatResults.indexOf(summary);
+  const summaryPhases = phaseResults[chosen]!;
+  const generated = results[chosen]!.generated;
+  const figures = generated && generationFigures(generated, summaryPhases[0]!, summaryPhases[1], generation);
+  const apart = results[chosen]!.apart;
+  const phases = apart && {
+    preprocess: result(apart.windows[0], apart.shares[0]),
+    model: result(apart.windows[1], apart.shares[1]),
+  };
+  const spreadPercent =
+    results.length > 1
+      ? ((sorted[sorted.length - 1]!.jPerItem - sorted[0]!.jPerItem) / summary.jPerItem) * 100
+      : undefined;
+  return { repeatResults, summary, generation: figures, phases, spreadPercent };
+}
+
+/** What a reader should know about the figures: spread, a short run, short prefills, estimates. */
+function figureWarnings(s: ReturnType<typeof summariseRepeats>): string[] {
+  const { spreadPercent, summary, generation } = s;
+  const warnings: string[] = [];
+  if (spreadPercent !== undefined && spreadPercent > SPREAD_WARNING_PERCENT)
+    warnings.push(
+      `Energy per item varied by ${spreadPercent.toFixed(0)}% across repeats (over ${SPREAD_WARNING_PERCENT}%): close other work, and measure more repeats or after a cool-down, before comparing.`,
+    );
+  if (summary.seconds < 1)
+    warnings.push(`The measured run took ${summary.seconds.toFixed(2)} s: use more samples for a steadier figure.`);
+  if (generation && generation.prefill.seconds / generation.prompts < SHORT_WINDOW_S)
+    warnings.push(
+      `Each prompt's prefill took ${((generation.prefill.seconds / generation.prompts) * 1000).toFixed(0)} ms: energy counters advance in steps of tens of ms (NVIDIA boards) and power samples are as far apart, so the energy per input token is uncertain; longer prompts measure it better. Decode figures are not affected.`,
+    );
+  if (summary.kind !== 'measured')
+    warnings.push(`Some energy figures are ${summary.kind}, not read from hardware counters.`);
+  return warnings;
+}
+
+/** How the model ran: provider, weights, batch and how it was chosen, input preparation, the pipeline's memory. */
+function runtimeOf(
+  loaded: Awaited<ReturnType<typeof loadMetered>>['loaded'],
+  batch: number,
+  trials: { batch: number; itemsPerS: number }[] | undefined,
+  how: { generating: boolean; inPhases: boolean; items: number; peakRssBytes: number },
+): BenchResult['runtime'] {
+  const split = loaded.pipeline.split;
+  const workersPeakRssBytes = split?.workersPeakRssBytes?.();
+  const { generating, inPhases } = how;
+  const engine = 'engine' in loaded ? loaded.engine : undefined;
+  return {
+    executionProvider: engine ? `llama.cpp ${engine.build}` : loaded.device,
+    dtype: loaded.dtype,
+    ...(engine && { engine }),
+    batch,
+    batchChosenBy: trials ? 'measurement' : generating ? 'task' : 'user',
+    ...(trials && { batchTrials: trials }),
+    preprocessing: `${loaded.pipeline.preprocessing ?? "transformers.js's processor"}; ${
+      generating
+        ? 'tokenising inside the prefill phase (each prompt metered from its call to its first token, then to its answer)'
+        : split
+          ? `end to end pipelined (up to ${PREPARE_DEPTH} batches prepared while the model runs)${
+              inPhases
+                ? '; the model also measured apart, after every input was prepared in a phase of its own'
+                : ` only: more than ${PREPARE_AHEAD_MAX_ITEMS} items, too many to prepare ahead`
+            }`
+          : 'inside the measured run'
+    }`,
+    ...(split && {
+      pipeline: {
+        depth: PREPARE_DEPTH,
+        ...(split.bytesPerItem !== undefined && {
+          bytesPerBatch: split.bytesPerItem * batch,
+          bytesInFlight: split.bytesPerItem * batch * (PREPARE_DEPTH + 1),
+          ...(inPhases && { bytesPreparedAhead: split.bytesPerItem * how.items }),
+        }),
+        peakRssBytes: how.peakRssBytes,
+        ...(workersPeakRssBytes !== undefined && { workersPeakRssBytes }),
+      },
+    }),
+    ...(!engine && {
+      graphCapture: {
+        enabled: false as const,
+        why: 'onnxruntime-node cannot hand a session GPU-resident inputs, which graph capture needs',
+      },
+    }),
+  };
+}
+
+/** The idle baseline after the run, averaged with the one before where there is one. */
+async function idleAfter(options: BenchOptions, idleMs: number, before: IdleBaseline | undefined) {
+  if (idleMs <= 0) return before;
+  options.onPhase?.('idle', `${idleMs / 1000} s, after the run`);
+  const after = await options.meter.measureIdle(idleMs);
+  return before ? averageBaselines(before, after) : after;
+}
+
+/** The model loaded in a metered window of its own, one real inference included (it proves the device works). */
+async function loadMetered(
+  options: BenchOptions,
+  runner: TaskRunner,
+  first: EvalItem,
+  factory: PipelineFactory | undefined,
+) {
+  options.onPhase?.('load');
+  const loadWindow = await options.meter.begin();
+  // One real inference proves the device works; it is part of loading, not of the run.
+  const probe = async (p: TaskPipeline) => {
+    const output = await p([inputOf(runner, first)], runner.callOptions);
+    if (!runner.finish) runner.answers(output, 1);
+  };
+  const { gguf } = options;
+  const loaded =
+    gguf && !factory
+      ? await loadLlama(gguf, options.device, probe)
+      : await loadPipeline(options.task, options.folder, options.device, options.dtype, {
+          factory,
+          ...(options.cudaDeviceId !== undefined && { cudaDeviceId: options.cudaDeviceId }),
+          probe,
+        });
+  return { loaded, load: await loadWindow.end() };
+}
+
+/** A few answers beside their questions, so a reader can see what the score means. */
+const examplesOf = (items: EvalItem[], answers: string[], scores: number[]) =>
+  items.slice(0, EXAMPLES).map((item, i) => ({
+    prompt: String(item.input),
+    reference: item.reference,
+    answer: answers[i] ?? '',
+    match: scores[i] === 1,
+  }));
+
+export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
+  const { task, folder, meter, signal, gguf } = options;
+  let { set } = options;
+  const { generating, wanted, maxNewTokens, chat, repeats, idleMs, t2i } = checkedOptions(options);
   const runner = t2i
     ? textToImageRunner(t2i.imagesDir, (images) => clipScores(t2i.clipFolder, images))
     : taskRunner(task, gguf ? {} : readConfig(folder), set.name, {
@@ -452,24 +673,9 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       });
   const warnings: string[] = [];
   if (task === 'text-generation') {
-    const context = gguf
-      ? gguf.contextLength && {
-          tokens: Math.min(gguf.contextLength, LLAMA_CONTEXT_MAX),
-          from: `${gguf.architecture}.context_length in the GGUF${gguf.contextLength > LLAMA_CONTEXT_MAX ? `, capped at the ${LLAMA_CONTEXT_MAX} tokens CarbonLens gives llama.cpp` : ''}`,
-        }
-      : modelContext(folder);
-    // Before the model loads: a prompt past the context fails deep in a run, blamed on the device.
-    // (A GGUF's tokenizer is llama.cpp's, there once the model is: its prompts are bounded by characters.)
-    const tokenizer = options.factory || gguf ? undefined : await loadTokenizer(folder);
-    const render = (prompt: string) =>
-      tokenizer?.render(inputOf(runner, { ...set.items[0]!, input: prompt })) ?? prompt;
-    const prompts = set.items.map((i) => String(i.input));
-    // Bounded in characters first: the template and the tokenizer only see bounded prompts, and
-    // the template (a program) runs under a time limit, so one that loops is found here.
-    const fitted = context ? fitPrompts(prompts, context, maxNewTokens, render, tokenizer) : boundPrompts(prompts);
-    if (!context) render(fitted.prompts[0]!);
+    const fitted = await fittedPrompts(options, set, runner, maxNewTokens);
+    set = fitted.set;
     warnings.push(...fitted.warnings);
-    set = { ...set, items: set.items.map((item, i) => ({ ...item, input: fitted.prompts[i]! })) };
   }
   const factory =
     options.factory ??
@@ -485,23 +691,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   }
   checkAbort(signal);
 
-  options.onPhase?.('load');
-  const loadWindow = await meter.begin();
-  // One real inference proves the device works; it is part of loading, not of the run.
-  const probe = async (p: TaskPipeline) => {
-    const output = await p([inputOf(runner, set.items[0]!)], runner.callOptions);
-    if (!runner.finish) runner.answers(output, 1);
-  };
-  const loaded =
-    gguf && !factory
-      ? await loadLlama(gguf, options.device, probe)
-      : await loadPipeline(task, folder, options.device, options.dtype, {
-          factory,
-          ...(options.cudaDeviceId !== undefined && { cudaDeviceId: options.cudaDeviceId }),
-          probe,
-        });
-  const engine = 'engine' in loaded ? loaded.engine : undefined;
-  const load = await loadWindow.end();
+  const { loaded, load } = await loadMetered(options, runner, set.items[0]!, factory);
   try {
     options.onPhase?.('warm-up', loaded.device);
     const trials = wanted === 'auto' ? await measureBatches(loaded.pipeline, runner, set.items, signal) : undefined;
@@ -509,84 +699,19 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     const warmup = set.items.slice(0, batch * (options.warmupBatches ?? 1));
     await runAll(loaded.pipeline, runner, warmup, batch, signal);
 
-    const split = loaded.pipeline.split;
-    const inPhases = !!split && set.items.length <= PREPARE_AHEAD_MAX_ITEMS;
-    const results: {
-      windows: WindowResult[];
-      answers: string[];
-      shares: OwnShares[];
-      generated?: GenerationRun;
-      /** The model measured apart: every input prepared first (one window), then the model (another). */
-      apart?: { windows: [WindowResult, WindowResult]; shares: OwnShares[] };
-    }[] = [];
+    const inPhases = !!loaded.pipeline.split && set.items.length <= PREPARE_AHEAD_MAX_ITEMS;
+    const results: RepeatRun[] = [];
     for (let r = 0; r < repeats; r++) {
       options.onPhase?.('measure', repeats > 1 ? `repeat ${r + 1} of ${repeats}` : undefined);
-      if (generating) {
-        const own = watchOwnShare(meter);
-        const run = await runGeneration(loaded.pipeline, runner, set.items, meter, signal, options.onItems);
-        const shares = own.finish();
-        const windows = run.decode ? [run.prefill, run.decode] : [run.prefill];
-        results.push({ windows, answers: run.answers, shares: windows.map(() => shares), generated: run });
-      } else {
-        // A split pipeline runs twice: its phases apart (what the model alone costs), then
-        // pipelined (what a deployment sees end to end).
-        const apart = inPhases
-          ? await runInPhases(split, runner, set.items, batch, meter, signal, options.onItems)
-          : undefined;
-        const own = watchOwnShare(meter);
-        const window = await meter.begin();
-        const answers = await runAll(loaded.pipeline, runner, set.items, batch, signal, options.onItems);
-        const ended = await window.end();
-        results.push({
-          windows: [ended],
-          answers,
-          shares: [own.finish()],
-          ...(apart && { apart: { windows: [apart.preprocess, apart.model], shares: apart.shares } }),
-        });
-      }
+      results.push(await measureRepeat(options, loaded.pipeline, runner, set.items, batch, inPhases, generating));
     }
     const peakRssBytes = process.resourceUsage().maxRSS * 1024;
-    const workersPeakRssBytes = split?.workersPeakRssBytes?.();
-
-    let idle = before;
-    if (idleMs > 0) {
-      options.onPhase?.('idle', `${idleMs / 1000} s, after the run`);
-      const after = await meter.measureIdle(idleMs);
-      idle = before ? averageBaselines(before, after) : after;
-    }
-    const n = set.items.length;
-    const result = (w: WindowResult, shares?: OwnShares) => perItem(idle ? applyBaseline(w, idle) : w, n, shares);
-    const phaseResults = results.map(({ windows, shares }) => windows.map((w, i) => result(w, shares[i])));
-    const repeatResults = phaseResults.map((p) => (p.length === 2 ? sumPhases(p[0]!, p[1]!, n) : p[0]!));
-    const sorted = [...repeatResults].sort((a, b) => a.jPerItem - b.jPerItem);
-    const summary = sorted[Math.floor((sorted.length - 1) / 2)];
-    const chosen = repeatResults.indexOf(summary);
-    const summaryPhases = phaseResults[chosen]!;
-    const generated = results[chosen]!.generated;
-    const generation =
-      generated && generationFigures(generated, summaryPhases[0]!, summaryPhases[1], { maxNewTokens, chat });
-    const apart = results[chosen]!.apart;
-    const phases = apart && {
-      preprocess: result(apart.windows[0], apart.shares[0]),
-      model: result(apart.windows[1], apart.shares[1]),
-    };
-    let spreadPercent: number | undefined;
-    if (repeats > 1) {
-      spreadPercent = ((sorted[sorted.length - 1].jPerItem - sorted[0].jPerItem) / summary.jPerItem) * 100;
-      if (spreadPercent > SPREAD_WARNING_PERCENT)
-        warnings.push(
-          `Energy per item varied by ${spreadPercent.toFixed(0)}% across repeats (over ${SPREAD_WARNING_PERCENT}%): close other work, and measure more repeats or after a cool-down, before comparing.`,
-        );
-    }
-    if (summary.seconds < 1)
-      warnings.push(`The measured run took ${summary.seconds.toFixed(2)} s: use more samples for a steadier figure.`);
-    if (generation && generation.prefill.seconds / generation.prompts < SHORT_WINDOW_S)
-      warnings.push(
-        `Each prompt's prefill took ${((generation.prefill.seconds / generation.prompts) * 1000).toFixed(0)} ms: energy counters advance in steps of tens of ms (NVIDIA boards) and power samples are as far apart, so the energy per input token is uncertain; longer prompts measure it better. Decode figures are not affected.`,
-      );
-    if (summary.kind !== 'measured')
-      warnings.push(`Some energy figures are ${summary.kind}, not read from hardware counters.`);
-    const answers = results[0].answers;
+    const runtime = runtimeOf(loaded, batch, trials, { generating, inPhases, items: set.items.length, peakRssBytes });
+    const idle = await idleAfter(options, idleMs, before);
+    const figures = summariseRepeats(results, idle, set.items.length, { maxNewTokens, chat });
+    const { repeatResults, summary, generation, phases, spreadPercent } = figures;
+    warnings.push(...figureWarnings(figures));
+    const answers = results[0]!.answers;
     const references = set.items.map((i) => i.reference);
     if (runner.finish) options.onPhase?.('score');
     const finished = await runner.finish?.(answers, references);
@@ -600,43 +725,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       dtype: loaded.dtype,
       attempts: loaded.attempts,
       batch,
-      runtime: {
-        executionProvider: engine ? `llama.cpp ${engine.build}` : loaded.device,
-        dtype: loaded.dtype,
-        ...(engine && { engine }),
-        batch,
-        batchChosenBy: trials ? 'measurement' : generating ? 'task' : 'user',
-        ...(trials && { batchTrials: trials }),
-        preprocessing: `${loaded.pipeline.preprocessing ?? "transformers.js's processor"}; ${
-          generating
-            ? 'tokenising inside the prefill phase (each prompt metered from its call to its first token, then to its answer)'
-            : split
-              ? `end to end pipelined (up to ${PREPARE_DEPTH} batches prepared while the model runs)${
-                  inPhases
-                    ? '; the model also measured apart, after every input was prepared in a phase of its own'
-                    : ` only: more than ${PREPARE_AHEAD_MAX_ITEMS} items, too many to prepare ahead`
-                }`
-              : 'inside the measured run'
-        }`,
-        ...(split && {
-          pipeline: {
-            depth: PREPARE_DEPTH,
-            ...(split.bytesPerItem !== undefined && {
-              bytesPerBatch: split.bytesPerItem * batch,
-              bytesInFlight: split.bytesPerItem * batch * (PREPARE_DEPTH + 1),
-              ...(inPhases && { bytesPreparedAhead: split.bytesPerItem * set.items.length }),
-            }),
-            peakRssBytes,
-            ...(workersPeakRssBytes !== undefined && { workersPeakRssBytes }),
-          },
-        }),
-        ...(!engine && {
-          graphCapture: {
-            enabled: false as const,
-            why: 'onnxruntime-node cannot hand a session GPU-resident inputs, which graph capture needs',
-          },
-        }),
-      },
+      runtime,
       items: set.items.length,
       load: { seconds: load.durationS, energyJ: load.totalJ, kind: load.kind },
       idle,
@@ -649,18 +738,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       answers,
       scores,
       ...(finished && { outputs: finished.outputs }),
-      ...(generation && {
-        generation: {
-          ...generation,
-          // A few answers beside their questions, so a reader can see what the score means.
-          examples: set.items.slice(0, EXAMPLES).map((item, i) => ({
-            prompt: String(item.input),
-            reference: item.reference,
-            answer: answers[i] ?? '',
-            match: scores[i] === 1,
-          })),
-        },
-      }),
+      ...(generation && { generation: { ...generation, examples: examplesOf(set.items, answers, scores) } }),
     };
   } finally {
     await loaded.pipeline.dispose().catch(() => undefined);

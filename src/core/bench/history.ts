@@ -51,6 +51,21 @@ export interface RunSummary {
   gpus?: { short: string; detail: string };
 }
 
+/**
+ * Whether a parsed value is a benchmark record whole enough to summarise (history, the panel):
+ * a hand-edited line, or another program's output, is refused rather than a crash later.
+ */
+export function isBenchRecord(raw: unknown): raw is BenchRecord {
+  const r = raw as Partial<BenchRecord> | null;
+  return (
+    r?.schema === 'carbonlens.bench/1' &&
+    typeof r.runId === 'string' &&
+    typeof r.model?.id === 'string' &&
+    typeof r.result?.summary?.jPerItem === 'number' &&
+    typeof r.result?.quality?.primary?.value === 'number'
+  );
+}
+
 /** Benchmarks and tracked runs share the file; each kind is read back on its own. */
 export function parseRuns(text: string): { records: BenchRecord[]; tracked: TrackedRecord[]; skipped: number } {
   const records: BenchRecord[] = [];
@@ -61,14 +76,7 @@ export function parseRuns(text: string): { records: BenchRecord[]; tracked: Trac
     try {
       const r = JSON.parse(line) as BenchRecord | TrackedRecord;
       // Only records whole enough to summarise: a hand-edited line is skipped, not a crash later.
-      if (
-        r?.schema === 'carbonlens.bench/1' &&
-        typeof r.runId === 'string' &&
-        typeof r.model?.id === 'string' &&
-        typeof r.result?.summary?.jPerItem === 'number' &&
-        typeof r.result?.quality?.primary?.value === 'number'
-      )
-        records.push(r);
+      if (isBenchRecord(r)) records.push(r);
       else if (r?.schema === 'carbonlens.run/1' && typeof r.runId === 'string' && typeof r.energy?.totalJ === 'number')
         tracked.push(r);
       else skipped++;

@@ -38,6 +38,78 @@ export interface GeneratedImage {
 
 const EP: Record<Device, string> = { cuda: 'cuda', dml: 'dml', coreml: 'coreml', webgpu: 'webgpu', cpu: 'cpu' };
 
+/** The scheduler's configuration, and the VAE's latent scaling (0.18215 where its config does not say). */
+function readConfigs(folder: string): { schedulerConfig: SchedulerConfig; scaling: number } {
+  const schedulerConfig = JSON.parse(
+    readFileSync(join(folder, 'scheduler', 'scheduler_config.json'), 'utf8'),
+  ) as SchedulerConfig;
+  const vaeConfigFile = join(folder, 'vae_decoder', 'config.json');
+  const scaling =
+    (existsSync(vaeConfigFile)
+      ? (JSON.parse(readFileSync(vaeConfigFile, 'utf8')) as { scaling_factor?: number }).scaling_factor
+      : undefined) ?? 0.18215;
+  return { schedulerConfig, scaling };
+}
+
+/** The inputs the pipeline feeds, checked: the token ids' type, the UNet's timestep; float32 elsewhere. */
+function checkInputs(
+  textEncoder: InferenceSession,
+  unet: InferenceSession,
+  vae: InferenceSession,
+): { idsType: 'int32' | 'int64'; timestepMeta: { type?: string; shape?: readonly unknown[] } } {
+  const typeOf = (s: InferenceSession, name: string) =>
+    (s.inputMetadata.find((m) => m.name === name) as { type?: string } | undefined)?.type;
+  const idsType = typeOf(textEncoder, textEncoder.inputNames[0]!) === 'int32' ? 'int32' : 'int64';
+  const timestepMeta = unet.inputMetadata.find((m) => m.name === 'timestep') as
+    | { type?: string; shape?: readonly unknown[] }
+    | undefined;
+  if (!timestepMeta)
+    throw new Error(
+      `The UNet has no "timestep" input (it has ${unet.inputNames.join(', ')}): not a Stable Diffusion UNet.`,
+    );
+  for (const [s, name] of [
+    [unet, 'sample'],
+    [vae, 'latent_sample'],
+  ] as const) {
+    const t = typeOf(s, name);
+    if (t && t !== 'float32')
+      throw new Error(`The ${name} input is ${t}: only exports with float32 inputs and outputs run here.`);
+  }
+  return { idsType, timestepMeta };
+}
+
+type Ort = typeof import('onnxruntime-node');
+type Tokenize = InstanceType<typeof import('@huggingface/transformers')['CLIPTokenizer']>;
+
+/** Prompts to the text encoder's hidden states: CLIP's tokens, padded to its window. */
+function textEncoderOf(ort: Ort, tokenizer: Tokenize, textEncoder: InferenceSession, idsType: 'int32' | 'int64') {
+  return async (prompts: string[]): Promise<OrtTensor> => {
+    const { input_ids } = tokenizer(prompts, {
+      padding: 'max_length',
+      max_length: CLIP_MAX_TOKENS,
+      truncation: true,
+    }) as { input_ids: { data: BigInt64Array; dims: number[] } };
+    const ids =
+      idsType === 'int32'
+        ? new ort.Tensor('int32', Int32Array.from(input_ids.data, Number), input_ids.dims)
+        : new ort.Tensor('int64', BigInt64Array.from(input_ids.data), input_ids.dims);
+    const out = await textEncoder.run({ [textEncoder.inputNames[0]!]: ids });
+    return out[textEncoder.outputNames[0]!]!;
+  };
+}
+
+/** The UNet's timestep input for a batch, in the type and shape the export declares. */
+function timestepOf(ort: Ort, meta: { type?: string; shape?: readonly unknown[] }) {
+  return (t: number, batch: number) => {
+    const shape = meta.shape ?? [];
+    const dims = shape.length === 0 ? [] : [batch];
+    const n = dims.length ? batch : 1;
+    return meta.type === 'int64'
+      ? new ort.Tensor('int64', new BigInt64Array(n).fill(BigInt(Math.round(t))), dims)
+      : new ort.Tensor('float32', new Float32Array(n).fill(t), dims);
+  };
+}
+
 export async function loadStableDiffusion(
   folder: string,
   device: Device,
@@ -50,14 +122,7 @@ export async function loadStableDiffusion(
   const { CLIPTokenizer } = await import('@huggingface/transformers');
   const tok = readClipTokenizer(join(folder, 'tokenizer'));
   const tokenizer = new CLIPTokenizer(tok.json, tok.config);
-  const schedulerConfig = JSON.parse(
-    readFileSync(join(folder, 'scheduler', 'scheduler_config.json'), 'utf8'),
-  ) as SchedulerConfig;
-  const vaeConfigFile = join(folder, 'vae_decoder', 'config.json');
-  const scaling =
-    (existsSync(vaeConfigFile)
-      ? (JSON.parse(readFileSync(vaeConfigFile, 'utf8')) as { scaling_factor?: number }).scaling_factor
-      : undefined) ?? 0.18215;
+  const { schedulerConfig, scaling } = readConfigs(folder);
   const sessionOptions: InferenceSession.SessionOptions = {
     executionProviders: [
       device === 'cuda' && cudaDeviceId !== undefined ? { name: 'cuda', deviceId: cudaDeviceId } : EP[device],
@@ -72,46 +137,10 @@ export async function loadStableDiffusion(
   };
   try {
     const [textEncoder, unet, vae] = [await open('text_encoder'), await open('unet'), await open('vae_decoder')];
-    const typeOf = (s: InferenceSession, name: string) =>
-      (s.inputMetadata.find((m) => m.name === name) as { type?: string } | undefined)?.type;
-    const idsType = typeOf(textEncoder, textEncoder.inputNames[0]!) === 'int32' ? 'int32' : 'int64';
-    const timestepMeta = unet.inputMetadata.find((m) => m.name === 'timestep') as
-      | { type?: string; shape?: readonly unknown[] }
-      | undefined;
-    if (!timestepMeta)
-      throw new Error(
-        `The UNet has no "timestep" input (it has ${unet.inputNames.join(', ')}): not a Stable Diffusion UNet.`,
-      );
-    for (const [s, name] of [
-      [unet, 'sample'],
-      [vae, 'latent_sample'],
-    ] as const) {
-      const t = typeOf(s, name);
-      if (t && t !== 'float32')
-        throw new Error(`The ${name} input is ${t}: only exports with float32 inputs and outputs run here.`);
-    }
+    const { idsType, timestepMeta } = checkInputs(textEncoder, unet, vae);
 
-    const encode = async (prompts: string[]): Promise<OrtTensor> => {
-      const { input_ids } = tokenizer(prompts, {
-        padding: 'max_length',
-        max_length: CLIP_MAX_TOKENS,
-        truncation: true,
-      }) as { input_ids: { data: BigInt64Array; dims: number[] } };
-      const ids =
-        idsType === 'int32'
-          ? new ort.Tensor('int32', Int32Array.from(input_ids.data, Number), input_ids.dims)
-          : new ort.Tensor('int64', BigInt64Array.from(input_ids.data), input_ids.dims);
-      const out = await textEncoder.run({ [textEncoder.inputNames[0]!]: ids });
-      return out[textEncoder.outputNames[0]!]!;
-    };
-    const timestep = (t: number, batch: number) => {
-      const shape = timestepMeta.shape ?? [];
-      const dims = shape.length === 0 ? [] : [batch];
-      const n = dims.length ? batch : 1;
-      return timestepMeta.type === 'int64'
-        ? new ort.Tensor('int64', new BigInt64Array(n).fill(BigInt(Math.round(t))), dims)
-        : new ort.Tensor('float32', new Float32Array(n).fill(t), dims);
-    };
+    const encode = textEncoderOf(ort, tokenizer, textEncoder, idsType);
+    const timestep = timestepOf(ort, timestepMeta);
 
     const generate = async (inputs: unknown[]): Promise<GeneratedImage[]> => {
       const items = inputs as PromptInput[];

@@ -20,7 +20,7 @@ export const PER_THREAD_WATTS = 4;
 const normalise = (s: string) =>
   s
     .toLowerCase()
-    .replace(/\((r|tm|c)\)|[®™]/g, ' ')
+    .replace(/\((r|tm|c)\)|[\u00ae\u2122]/g, ' ')
     .replace(/@.*$/, ' ') // "@ 3.60GHz"
     .replace(/\b(cpu|processor|\d+-core|with radeon.*|w\/ radeon.*)\b/g, ' ')
     .split(/[\s,]+/)

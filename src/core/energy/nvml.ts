@@ -87,11 +87,11 @@ export function fieldValue(field: Buffer, platform: NodeJS.Platform = process.pl
   }
 }
 
-/** Loads libnvidia-ml / nvml.dll and initialises it; throws an Error that says why not. */
-export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding> {
-  // require, not import(): koffi is a native CommonJS module, loaded here on first use only.
-  const koffi = require('koffi') as typeof import('koffi');
-  const lib = koffi.load(libraryPath);
+type Koffi = typeof import('koffi');
+type Library = ReturnType<Koffi['load']>;
+
+/** NVML's functions as koffi calls them; those an older driver lacks are undefined. */
+function declareFunctions(koffi: Koffi, lib: Library) {
   const device = koffi.pointer(koffi.opaque());
   const uint = 'unsigned int';
   const ull = 'unsigned long long';
@@ -157,6 +157,93 @@ export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding>
   } catch {
     processUtilizationFn = undefined;
   }
+  return { fn, uuidFn, pciInfoFn, migFn, processUtilizationFn };
+}
+
+type Functions = ReturnType<typeof declareFunctions>;
+
+/** A board's MIG mode and its MIG devices' UUIDs; undefined where the board does not say. */
+function migOf(m: NonNullable<Functions['migFn']>, uuidFn: Functions['uuidFn'], board: unknown) {
+  const box = <T>(): [T | null] => [null];
+  const [current, pendingMode, max] = [box<number>(), box<number>(), box<number>()];
+  if (m.mode(board, current, pendingMode) !== 0) return undefined;
+  if (current[0] !== 1) return { enabled: false, devices: [] };
+  const devices: string[] = [];
+  if (m.max(board, max) === 0)
+    for (let k = 0; k < Number(max[0]); k++) {
+      const h = box<unknown>();
+      // An empty slot answers NOT_FOUND: skipped.
+      if (m.handle(board, k, h) !== 0) continue;
+      const buf = Buffer.alloc(96);
+      if (uuidFn?.(h[0], buf, buf.length) === 0)
+        devices.push(buf.toString('utf8', 0, Math.max(0, buf.indexOf(0))).trim());
+    }
+  return { enabled: true, devices };
+}
+
+/** The processes' SM utilisation samples on a board since `sinceUs` (sized by a first call). */
+function processSamples(
+  call: NonNullable<Functions['processUtilizationFn']>,
+  check: (name: string, code: number) => void,
+  board: unknown,
+  sinceUs: bigint,
+) {
+  const count = [0];
+  let code = call(board, null, count, sinceUs);
+  // NOT_FOUND: no process used the GPU since then.
+  if (code === NVML_ERROR_NOT_FOUND || (code === 0 && count[0] === 0)) return [];
+  if (code !== NVML_ERROR_INSUFFICIENT_SIZE && code !== 0) check('nvmlDeviceGetProcessUtilization', code);
+  const buf = Buffer.alloc(PROCESS_SAMPLE_SIZE * Math.max(1, count[0]!));
+  code = call(board, buf, count, sinceUs);
+  if (code === NVML_ERROR_NOT_FOUND) return [];
+  check('nvmlDeviceGetProcessUtilization', code);
+  return Array.from({ length: count[0]! }, (_, i) => ({
+    pid: buf.readUInt32LE(i * PROCESS_SAMPLE_SIZE),
+    timeStampUs: buf.readBigUInt64LE(i * PROCESS_SAMPLE_SIZE + 8),
+    smUtil: buf.readUInt32LE(i * PROCESS_SAMPLE_SIZE + 16),
+  }));
+}
+
+/**
+ * A board's energy counter, mJ, read on koffi's worker thread (the call can take a while); kept in
+ * `pending` until it settles, so that NVML is not unloaded under it.
+ */
+function energyCounter(fn: Functions['fn'], board: unknown, pending: Set<Promise<number>>): Promise<number> {
+  const call = new Promise<number>((resolve, reject) => {
+    const v: [number | bigint | null] = [null];
+    fn.energy.async(board, v, (err: unknown, code: number) => {
+      pending.delete(call);
+      if (err) reject(err instanceof Error ? err : new Error(String(err)));
+      else if (code !== 0)
+        reject(new NvmlError('nvmlDeviceGetTotalEnergyConsumption', code, String(fn.errorString(code))));
+      else resolve(Number(v[0]));
+    });
+  });
+  pending.add(call);
+  return call;
+}
+
+/** A board's PCI bus id, from nvmlPciInfo_t read as bytes: busId (32 chars) at offset 36, else the legacy one. */
+function pciBusIdOf(
+  pciInfoFn: NonNullable<Functions['pciInfoFn']>,
+  check: (name: string, code: number) => void,
+  board: unknown,
+): string {
+  const buf = Buffer.alloc(PCI_INFO_SIZE);
+  check('nvmlDeviceGetPciInfo_v3', pciInfoFn(board, buf));
+  const at = (offset: number, length: number) => {
+    const s = buf.subarray(offset, offset + length);
+    return s.toString('utf8', 0, s.indexOf(0) < 0 ? length : s.indexOf(0)).trim();
+  };
+  return at(36, 32) || at(0, 16);
+}
+
+/** Loads libnvidia-ml / nvml.dll and initialises it; throws an Error that says why not. */
+export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding> {
+  // require, not import(): koffi is a native CommonJS module, loaded here on first use only.
+  const koffi = require('koffi') as typeof import('koffi');
+  const lib = koffi.load(libraryPath);
+  const { fn, uuidFn, pciInfoFn, migFn, processUtilizationFn } = declareFunctions(koffi, lib);
   let closed = false;
   const check = (name: string, code: number) => {
     if (code !== 0) throw new NvmlError(name, code, String(fn.errorString(code) ?? 'unknown error'));
@@ -190,15 +277,6 @@ export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding>
     check(name, call(buf));
     return buf.toString('utf8', 0, Math.max(0, buf.indexOf(0))).trim();
   };
-  const pciBusId = (index: number) => {
-    const buf = Buffer.alloc(PCI_INFO_SIZE);
-    check('nvmlDeviceGetPciInfo_v3', pciInfoFn!(handle(index), buf));
-    const at = (offset: number, length: number) => {
-      const s = buf.subarray(offset, offset + length);
-      return s.toString('utf8', 0, s.indexOf(0) < 0 ? length : s.indexOf(0)).trim();
-    };
-    return at(36, 32) || at(0, 16);
-  };
   const field = Buffer.alloc(FIELD_VALUE_SIZE);
   const pending = new Set<Promise<number>>();
   let instantSupported = true;
@@ -214,26 +292,8 @@ export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding>
     ...(uuidFn && {
       uuid: (index: number) => text((b) => uuidFn(handle(index), b, b.length), 'nvmlDeviceGetUUID'),
     }),
-    ...(pciInfoFn && { pciBusId }),
-    ...(migFn && {
-      mig(index: number) {
-        const m = migFn!;
-        const [current, pendingMode, max] = [box<number>(), box<number>(), box<number>()];
-        if (m.mode(handle(index), current, pendingMode) !== 0) return undefined;
-        if (current[0] !== 1) return { enabled: false, devices: [] };
-        const devices: string[] = [];
-        if (m.max(handle(index), max) === 0)
-          for (let k = 0; k < Number(max[0]); k++) {
-            const h = box<unknown>();
-            // An empty slot answers NOT_FOUND: skipped.
-            if (m.handle(handle(index), k, h) !== 0) continue;
-            const buf = Buffer.alloc(96);
-            if (uuidFn?.(h[0], buf, buf.length) === 0)
-              devices.push(buf.toString('utf8', 0, Math.max(0, buf.indexOf(0))).trim());
-          }
-        return { enabled: true, devices };
-      },
-    }),
+    ...(pciInfoFn && { pciBusId: (index: number) => pciBusIdOf(pciInfoFn, check, handle(index)) }),
+    ...(migFn && { mig: (index: number) => migOf(migFn, uuidFn, handle(index)) }),
     powerMw: (index) => uintOut(fn.power, 'nvmlDeviceGetPowerUsage', index),
     instantPowerMw(index) {
       if (!instantSupported) return undefined;
@@ -247,39 +307,10 @@ export async function loadNvmlBinding(libraryPath: string): Promise<NvmlBinding>
       }
       return fieldValue(field);
     },
-    totalEnergyMj(index) {
-      const h = handle(index);
-      const call = new Promise<number>((resolve, reject) => {
-        const v = box<number | bigint>();
-        fn.energy.async(h, v, (err: unknown, code: number) => {
-          pending.delete(call);
-          if (err) reject(err instanceof Error ? err : new Error(String(err)));
-          else if (code !== 0)
-            reject(new NvmlError('nvmlDeviceGetTotalEnergyConsumption', code, String(fn.errorString(code))));
-          else resolve(Number(v[0]));
-        });
-      });
-      pending.add(call);
-      return call;
-    },
+    totalEnergyMj: (index) => energyCounter(fn, handle(index), pending),
     ...(processUtilizationFn && {
-      processUtilization(index: number, sinceUs: bigint) {
-        const call = processUtilizationFn!;
-        const count = [0];
-        let code = call(handle(index), null, count, sinceUs);
-        // NOT_FOUND: no process used the GPU since then.
-        if (code === NVML_ERROR_NOT_FOUND || (code === 0 && count[0] === 0)) return [];
-        if (code !== NVML_ERROR_INSUFFICIENT_SIZE && code !== 0) check('nvmlDeviceGetProcessUtilization', code);
-        const buf = Buffer.alloc(PROCESS_SAMPLE_SIZE * Math.max(1, count[0]!));
-        code = call(handle(index), buf, count, sinceUs);
-        if (code === NVML_ERROR_NOT_FOUND) return [];
-        check('nvmlDeviceGetProcessUtilization', code);
-        return Array.from({ length: count[0]! }, (_, i) => ({
-          pid: buf.readUInt32LE(i * PROCESS_SAMPLE_SIZE),
-          timeStampUs: buf.readBigUInt64LE(i * PROCESS_SAMPLE_SIZE + 8),
-          smUtil: buf.readUInt32LE(i * PROCESS_SAMPLE_SIZE + 16),
-        }));
-      },
+      processUtilization: (index: number, sinceUs: bigint) =>
+        processSamples(processUtilizationFn, check, handle(index), sinceUs),
     }),
     utilization(index) {
       const v = box<{ gpu: number; memory: number }>();

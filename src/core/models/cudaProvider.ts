@@ -85,6 +85,8 @@ export const runtimeFolder = (storage: string) => join(storage, 'onnxruntime-cud
 
 /** The manifest of a complete install in `folder`, or undefined. */
 export function installedProvider(folder: string): ProviderManifest | undefined {
+  // Asked at every CLI start: no exception to build where, as mostly, nothing is installed.
+  if (!existsSync(join(folder, MANIFEST))) return undefined;
   try {
     const m = JSON.parse(readFileSync(join(folder, MANIFEST), 'utf8')) as ProviderManifest;
     const bin = join(folder, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6', 'linux', 'x64');

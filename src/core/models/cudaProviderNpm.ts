@@ -56,6 +56,50 @@ export interface Cuda13Options extends Omit<InstallOptions, 'feed' | 'version' |
   integrity?: { provider?: string; runtime?: string };
 }
 
+/** The two packages' sizes as the registry declares them (HEAD), each under the limit; undefined where one is not said. */
+async function declaredBytes(
+  artifacts: { name: string; version: string; url: string }[],
+  signal: AbortSignal | undefined,
+  fetchImpl: typeof fetch,
+): Promise<number | undefined> {
+  const sizes = await Promise.all(
+    artifacts.map(async (a) => {
+      const head = await request(a.url, { method: 'HEAD', signal: timeLimit(METADATA_LIMITS.ms, signal) }, fetchImpl);
+      const size = Number(head.headers.get('content-length')) || undefined;
+      if (size !== undefined && size > LIMITS.packageBytes)
+        throw new ProviderError(
+          `The registry declares ${a.name} ${a.version} at ${size} bytes: refused, nothing downloaded.`,
+          'package',
+        );
+      return size;
+    }),
+  );
+  return sizes.every((s) => s !== undefined) ? sizes.reduce((t, s) => t! + s!, 0) : undefined;
+}
+
+/** The provider's libraries into `bin`, the runtime's files into `source`; a package that lacks them is refused. */
+async function extractBuild(staging: string, source: string, bin: string): Promise<void> {
+  const providers = await extract(join(staging, '0.tgz'), (n) =>
+    n.startsWith(CUDA13_BUILD.providerDir) && PROVIDER_FILES.includes(n.slice(CUDA13_BUILD.providerDir.length))
+      ? join(bin, n.slice(CUDA13_BUILD.providerDir.length))
+      : undefined,
+  );
+  if (providers.length !== PROVIDER_FILES.length)
+    throw new ProviderError(
+      `${CUDA13_BUILD.provider.name} ${CUDA13_BUILD.provider.version} lacks the CUDA provider libraries.`,
+      'package',
+    );
+  const runtime = await extract(join(staging, '1.tgz'), (n) =>
+    n === 'package/package.json' ||
+    /^package\/dist\/[\w.-]+\.js$/.test(n) ||
+    /^package\/bin\/napi-v6\/linux\/x64\/[\w.-]+$/.test(n)
+      ? join(source, n.slice('package/'.length))
+      : undefined,
+  );
+  if (!runtime.some((n) => n.endsWith('onnxruntime_binding.node')))
+    throw new ProviderError(`onnxruntime-node ${CUDA13_BUILD.runtime.version} lacks its Linux x64 binding.`, 'package');
+}
+
 export async function installCuda13Provider(options: Cuda13Options): Promise<ProviderManifest> {
   if (process.platform !== 'linux' || process.arch !== 'x64')
     throw new ProviderError(
@@ -70,23 +114,7 @@ export async function installCuda13Provider(options: Cuda13Options): Promise<Pro
     { ...CUDA13_BUILD.provider, integrity: options.integrity?.provider ?? CUDA13_BUILD.provider.integrity },
     { ...CUDA13_BUILD.runtime, integrity: options.integrity?.runtime ?? CUDA13_BUILD.runtime.integrity },
   ].map((a) => ({ ...a, url: tarballUrl(registry, a) }));
-  const sizes = await Promise.all(
-    artifacts.map(async (a) => {
-      const head = await request(
-        a.url,
-        { method: 'HEAD', signal: timeLimit(METADATA_LIMITS.ms, options.signal) },
-        fetchImpl,
-      );
-      const size = Number(head.headers.get('content-length')) || undefined;
-      if (size !== undefined && size > LIMITS.packageBytes)
-        throw new ProviderError(
-          `The registry declares ${a.name} ${a.version} at ${size} bytes: refused, nothing downloaded.`,
-          'package',
-        );
-      return size;
-    }),
-  );
-  const bytes = sizes.every((s) => s !== undefined) ? sizes.reduce((t, s) => t! + s!, 0) : undefined;
+  const bytes = await declaredBytes(artifacts, options.signal, fetchImpl);
   const what = `${CUDA13_BUILD.provider.name} ${CUDA13_BUILD.provider.version} + onnxruntime-node ${CUDA13_BUILD.runtime.version}`;
   if (!(await options.confirm({ url: artifacts[0]!.url, bytes, package: what, version: CUDA13_BUILD.ortVersion })))
     throw new ProviderError('Not downloaded: no consent.', 'declined');
@@ -112,28 +140,7 @@ export async function installCuda13Provider(options: Cuda13Options): Promise<Pro
         );
       fetched.push(got);
     }
-    const providers = await extract(join(staging, '0.tgz'), (n) =>
-      n.startsWith(CUDA13_BUILD.providerDir) && PROVIDER_FILES.includes(n.slice(CUDA13_BUILD.providerDir.length))
-        ? join(bin, n.slice(CUDA13_BUILD.providerDir.length))
-        : undefined,
-    );
-    if (providers.length !== PROVIDER_FILES.length)
-      throw new ProviderError(
-        `${CUDA13_BUILD.provider.name} ${CUDA13_BUILD.provider.version} lacks the CUDA provider libraries.`,
-        'package',
-      );
-    const runtime = await extract(join(staging, '1.tgz'), (n) =>
-      n === 'package/package.json' ||
-      /^package\/dist\/[\w.-]+\.js$/.test(n) ||
-      /^package\/bin\/napi-v6\/linux\/x64\/[\w.-]+$/.test(n)
-        ? join(source, n.slice('package/'.length))
-        : undefined,
-    );
-    if (!runtime.some((n) => n.endsWith('onnxruntime_binding.node')))
-      throw new ProviderError(
-        `onnxruntime-node ${CUDA13_BUILD.runtime.version} lacks its Linux x64 binding.`,
-        'package',
-      );
+    await extractBuild(staging, source, bin);
     copyRuntime(source, ort, bin, options.ortPackage);
     for (const f of ['0.tgz', '1.tgz', 'runtime-source']) rmSync(join(staging, f), { recursive: true, force: true });
     return finishInstall(staging, options.folder, {

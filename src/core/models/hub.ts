@@ -82,6 +82,8 @@ export type HubErrorKind =
 
 export class HubError extends UserError {
   declare readonly kind: HubErrorKind;
+  /** What was being fetched, where the caller said (hubParquet.ts: a dataset); else a model. */
+  subject?: 'model' | 'dataset';
   constructor(message: string, kind: HubErrorKind) {
     super(message, kind);
     this.name = 'HubError';

@@ -17,11 +17,9 @@ import type { Dtype, Task } from './tasks';
 import { ModelFileError, type PromptTokenizer } from '../bench/promptFit';
 import { withRemedy } from '../messages';
 
-export const DEVICES = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const;
-export type Device = (typeof DEVICES)[number];
-export type DeviceChoice = Device | 'auto';
-export const isDeviceChoice = (s: string): s is DeviceChoice =>
-  s === 'auto' || (DEVICES as readonly string[]).includes(s);
+import { DEVICES, type Device, type DeviceChoice, isDeviceChoice } from './devices';
+
+export { DEVICES, type Device, type DeviceChoice, isDeviceChoice };
 
 export interface DeviceAttempt {
   /** The device, or for a GGUF model llama.cpp's build (vulkan, metal among them). */

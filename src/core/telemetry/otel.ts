@@ -119,13 +119,17 @@ function serveMetrics(exporter: PrometheusExporter, host: string, port: number):
   });
 }
 
-export async function startTelemetry(
-  config: TelemetryConfig,
-  meter: Meter,
-  context: TelemetryContext,
-): Promise<Telemetry> {
-  const log = config.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  // Other SDK errors come through diag (as strings or Errors): said once per message, never thrown.
+type OtelMeter = ReturnType<MeterProvider['getMeter']>;
+
+/** What the instruments read as the run goes: the window once it ended, its last reading, whether pushes arrive. */
+interface TelemetryState {
+  frozen?: WindowResult;
+  lastReading?: MeterReading;
+  delivery?: Delivery;
+}
+
+/** The SDK's errors (strings or Errors) through diag: said once per message, never thrown. */
+function sayOnceLogger(log: (line: string) => void): (text: string) => void {
   const said = new Set<string>();
   const sayOnce = (text: string) => {
     const key = text.slice(0, 80);
@@ -149,50 +153,38 @@ export async function startTelemetry(
     },
     { logLevel: DiagLogLevel.ERROR, suppressOverrideMessage: true },
   );
-  const readers: MetricReader[] = [];
-  let server: Server | undefined;
-  let prometheusUrl: string | undefined;
-  if (config.prometheus) {
-    const { host, port } = config.prometheus;
-    const exporter = new PrometheusExporter({ withoutScopeInfo: true, preventServerStart: true });
-    server = await serveMetrics(exporter, host, port);
-    const bound = server.address();
-    prometheusUrl = `http://${host.includes(':') ? `[${host}]` : host}:${typeof bound === 'object' && bound ? bound.port : port}/metrics`;
-    readers.push(exporter);
-  }
-  let delivery: Delivery | undefined;
-  let otlpReader: PeriodicExportingMetricReader | undefined;
-  if (config.otlp) {
-    const { url, headers = {}, protocol = 'http/protobuf', timeoutMs = 10_000 } = config.otlp;
-    delivery = { delivered: true };
-    const options = { url, headers, timeoutMillis: timeoutMs };
-    const inner = protocol === 'http/json' ? new OTLPJsonExporter(options) : new OTLPProtoExporter(options);
-    otlpReader = new PeriodicExportingMetricReader({
-      exporter: watchedExporter(inner, (error) => {
-        const text = exportFailureText(error, url, protocol);
-        if (delivery?.delivered) delivery = { delivered: false, error: text };
-        sayOnce(`${text} (metrics not delivered; the run goes on and its record is saved)`);
-      }),
-      exportIntervalMillis: Math.max(config.otlp.intervalMs ?? 10_000, timeoutMs),
-      exportTimeoutMillis: timeoutMs,
-    });
-    readers.push(otlpReader);
-  }
-  const provider = new MeterProvider({
-    resource: resourceFromAttributes({ 'service.name': 'carbonlens', ...config.resource }),
-    readers,
+  return sayOnce;
+}
+
+/** The OTLP push: a periodic reader whose failures are said once and kept in `state.delivery`. */
+function otlpReaderOf(
+  otlp: NonNullable<TelemetryConfig['otlp']>,
+  state: TelemetryState,
+  sayOnce: (text: string) => void,
+): PeriodicExportingMetricReader {
+  const { url, headers = {}, protocol = 'http/protobuf', timeoutMs = 10_000 } = otlp;
+  state.delivery = { delivered: true };
+  const options = { url, headers, timeoutMillis: timeoutMs };
+  const inner = protocol === 'http/json' ? new OTLPJsonExporter(options) : new OTLPProtoExporter(options);
+  return new PeriodicExportingMetricReader({
+    exporter: watchedExporter(inner, (error) => {
+      const text = exportFailureText(error, url, protocol);
+      if (state.delivery?.delivered) state.delivery = { delivered: false, error: text };
+      sayOnce(`${text} (metrics not delivered; the run goes on and its record is saved)`);
+    }),
+    exportIntervalMillis: Math.max(otlp.intervalMs ?? 10_000, timeoutMs),
+    exportTimeoutMillis: timeoutMs,
   });
-  const m = provider.getMeter('carbonlens', CARBONLENS_VERSION);
+}
+
+/** The meter's live series: power and energy per device, and the grid's intensity and emissions where a place is known. */
+function observeMeter(m: OtelMeter, meter: Meter, context: TelemetryContext, state: TelemetryState): void {
   const sourceAttributes = (id: string): Attributes => {
     const s = meter.sources.find((x) => x.id === id)!;
     return { 'hw.id': s.id, 'hw.name': s.name, 'hw.type': HW_TYPE[s.component] };
   };
-  let frozen: WindowResult | undefined;
-  // Once the run has ended, the power is its last reading: a push or scrape after the end still has it.
-  let lastReading: MeterReading | undefined;
-
   m.createObservableGauge('hw.power', { unit: 'W', description: 'Power drawn, per device' }).addCallback((r) => {
-    for (const reading of (frozen ? lastReading : meter.latest)?.readings ?? []) {
+    for (const reading of (state.frozen ? state.lastReading : meter.latest)?.readings ?? []) {
       if (reading.powerW === undefined) continue;
       r.observe(reading.powerW, { ...sourceAttributes(reading.sourceId), 'carbonlens.provenance': reading.kind });
     }
@@ -201,7 +193,7 @@ export async function startTelemetry(
     unit: 'J',
     description: 'Energy consumed since the meter started, per device',
   }).addCallback((r) => {
-    const totals = frozen ?? meter.sessionTotals();
+    const totals = state.frozen ?? meter.sessionTotals();
     for (const s of totals?.sources ?? [])
       r.observe(Math.max(0, s.energyJ), { ...sourceAttributes(s.sourceId), 'carbonlens.provenance': s.kind });
   });
@@ -220,12 +212,15 @@ export async function startTelemetry(
       unit: 'g',
       description: 'gCO2e since the meter started',
     }).addCallback((r) => {
-      const totals = frozen ?? meter.sessionTotals();
+      const totals = state.frozen ?? meter.sessionTotals();
       if (totals)
         r.observe((Math.max(0, totals.totalJ) / JOULES_PER_KWH) * grid.gco2PerKwh * context.pue, gridAttributes);
     });
   }
+}
 
+/** The counter of metered runs, and what adds a run's record to it. */
+function runRecorder(m: OtelMeter): (r: TrackedRecord) => void {
   const runEnergy = m.createCounter('carbonlens.run.energy', {
     unit: 'J',
     description: 'Energy of metered runs, per component',
@@ -235,6 +230,27 @@ export async function startTelemetry(
     unit: 's',
     description: 'Duration of metered runs',
   });
+  return (r) => {
+    const base: Attributes = { 'carbonlens.origin': r.origin, 'carbonlens.label': r.label };
+    for (const c of r.energy.components)
+      runEnergy.add(Math.max(0, c.energyJ), {
+        ...base,
+        'hw.type': HW_TYPE[c.component as Component] ?? c.component,
+        'carbonlens.provenance': c.kind,
+      });
+    runDuration.add(r.durationS, base);
+    // On the record's basis (own share or machine total), named like the CSV's tracking_mode.
+    if (r.emissions)
+      runEmissions.add(r.emissions.grams, {
+        ...base,
+        'carbonlens.provenance': r.energy.kind,
+        'carbonlens.basis': basisLabel(r.emissions.basis),
+      });
+  };
+}
+
+/** The benchmark histograms (OpenTelemetry's generative-AI ones for language models), and what records a benchmark in them. */
+function benchRecorder(m: OtelMeter): (r: BenchRecord) => void {
   const histogram = (name: string, unit: string, description: string, buckets?: number[]) =>
     m.createHistogram(name, { unit, description, ...(buckets && { advice: { explicitBucketBoundaries: buckets } }) });
   const benchEnergy = histogram('carbonlens.benchmark.energy_per_item', 'J', 'Energy per item of benchmark runs');
@@ -268,6 +284,64 @@ export async function startTelemetry(
     'J',
     'Prefill energy per input token of language-model benchmark runs',
   );
+  return (r) => {
+    const base: Attributes = {
+      'carbonlens.task': r.task,
+      'carbonlens.model': r.model.id,
+      'carbonlens.device': r.result.device,
+      'carbonlens.dtype': r.result.dtype,
+      'carbonlens.provenance': r.result.summary.kind,
+    };
+    benchEnergy.record(r.result.summary.jPerItem, base);
+    if (r.emissions) benchEmissions.record(r.emissions.gPerItem, base);
+    const g = r.result.generation;
+    if (!g) return;
+    energyPerInputToken.record(g.jPerInputToken, base);
+    if (g.jPerOutputToken !== undefined) energyPerOutputToken.record(g.jPerOutputToken, base);
+    const ai: Attributes = {
+      'gen_ai.operation.name': g.chat ? 'chat' : 'text_completion',
+      'gen_ai.provider.name': 'transformers.js',
+      'gen_ai.request.model': r.model.id,
+      'carbonlens.device': r.result.device,
+    };
+    const p = g.perPrompt;
+    for (let i = 0; i < (p?.ttftS.length ?? 0); i++) {
+      tokenUsage.record(p!.inputTokens[i]!, { ...ai, 'gen_ai.token.type': 'input' });
+      tokenUsage.record(p!.outputTokens[i]!, { ...ai, 'gen_ai.token.type': 'output' });
+      firstToken.record(p!.ttftS[i]!, ai);
+      if (p!.outputTokens[i]! > 1) perOutputToken.record(p!.decodeS[i]! / (p!.outputTokens[i]! - 1), ai);
+    }
+  };
+}
+
+export async function startTelemetry(
+  config: TelemetryConfig,
+  meter: Meter,
+  context: TelemetryContext,
+): Promise<Telemetry> {
+  const sayOnce = sayOnceLogger(config.log ?? ((line: string) => process.stderr.write(`${line}\n`)));
+  const state: TelemetryState = {};
+  const readers: MetricReader[] = [];
+  let server: Server | undefined;
+  let prometheusUrl: string | undefined;
+  if (config.prometheus) {
+    const { host, port } = config.prometheus;
+    const exporter = new PrometheusExporter({ withoutScopeInfo: true, preventServerStart: true });
+    server = await serveMetrics(exporter, host, port);
+    const bound = server.address();
+    prometheusUrl = `http://${host.includes(':') ? `[${host}]` : host}:${typeof bound === 'object' && bound ? bound.port : port}/metrics`;
+    readers.push(exporter);
+  }
+  const otlpReader = config.otlp && otlpReaderOf(config.otlp, state, sayOnce);
+  if (otlpReader) readers.push(otlpReader);
+  const provider = new MeterProvider({
+    resource: resourceFromAttributes({ 'service.name': 'carbonlens', ...config.resource }),
+    readers,
+  });
+  const m = provider.getMeter('carbonlens', CARBONLENS_VERSION);
+  observeMeter(m, meter, context, state);
+  const recordRun = runRecorder(m);
+  const recordBench = benchRecorder(m);
 
   // A first collection at the meter's first reading: the cumulative series start then (their start
   // time), not at the first push, which for a short command is its end.
@@ -281,54 +355,11 @@ export async function startTelemetry(
 
   return {
     ...(prometheusUrl && { prometheusUrl }),
-    recordRun(r) {
-      const base: Attributes = { 'carbonlens.origin': r.origin, 'carbonlens.label': r.label };
-      for (const c of r.energy.components)
-        runEnergy.add(Math.max(0, c.energyJ), {
-          ...base,
-          'hw.type': HW_TYPE[c.component as Component] ?? c.component,
-          'carbonlens.provenance': c.kind,
-        });
-      runDuration.add(r.durationS, base);
-      // On the record's basis (own share or machine total), named like the CSV's tracking_mode.
-      if (r.emissions)
-        runEmissions.add(r.emissions.grams, {
-          ...base,
-          'carbonlens.provenance': r.energy.kind,
-          'carbonlens.basis': basisLabel(r.emissions.basis),
-        });
-    },
-    recordBench(r) {
-      const base: Attributes = {
-        'carbonlens.task': r.task,
-        'carbonlens.model': r.model.id,
-        'carbonlens.device': r.result.device,
-        'carbonlens.dtype': r.result.dtype,
-        'carbonlens.provenance': r.result.summary.kind,
-      };
-      benchEnergy.record(r.result.summary.jPerItem, base);
-      if (r.emissions) benchEmissions.record(r.emissions.gPerItem, base);
-      const g = r.result.generation;
-      if (!g) return;
-      energyPerInputToken.record(g.jPerInputToken, base);
-      if (g.jPerOutputToken !== undefined) energyPerOutputToken.record(g.jPerOutputToken, base);
-      const ai: Attributes = {
-        'gen_ai.operation.name': g.chat ? 'chat' : 'text_completion',
-        'gen_ai.provider.name': 'transformers.js',
-        'gen_ai.request.model': r.model.id,
-        'carbonlens.device': r.result.device,
-      };
-      const p = g.perPrompt;
-      for (let i = 0; i < (p?.ttftS.length ?? 0); i++) {
-        tokenUsage.record(p!.inputTokens[i]!, { ...ai, 'gen_ai.token.type': 'input' });
-        tokenUsage.record(p!.outputTokens[i]!, { ...ai, 'gen_ai.token.type': 'output' });
-        firstToken.record(p!.ttftS[i]!, ai);
-        if (p!.outputTokens[i]! > 1) perOutputToken.record(p!.decodeS[i]! / (p!.outputTokens[i]! - 1), ai);
-      }
-    },
+    recordRun,
+    recordBench,
     freeze(window) {
-      lastReading = meter.latest;
-      frozen = window;
+      state.lastReading = meter.latest;
+      state.frozen = window;
     },
     async flush() {
       if (otlpReader)
@@ -337,12 +368,12 @@ export async function startTelemetry(
           (config.otlp?.timeoutMs ?? 10_000) + 1000,
         );
     },
-    delivery: () => delivery && { ...delivery },
+    delivery: () => state.delivery && { ...state.delivery },
     async shutdown(timeoutMs = (config.otlp?.timeoutMs ?? 10_000) + 1000) {
       // A receiver that already failed gets one more try, not another full timeout.
       await within(
         provider.shutdown().catch(() => undefined),
-        delivery?.delivered === false ? 1000 : timeoutMs,
+        state.delivery?.delivered === false ? 1000 : timeoutMs,
       );
       server?.close();
       diag.disable();

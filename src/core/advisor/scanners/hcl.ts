@@ -80,6 +80,22 @@ export function parseHcl(text: string): HclFile {
   return file;
 }
 
+/**
+ * A block's header at the start of the line (`resource "google_compute_instance" "vm" {`): its
+ * frame pushed (a top-level one kept in `blocks`); how many characters it took (0: none).
+ */
+function openBlock(line: string, stack: Frame[], blocks: Frame[]): number {
+  const block = /^(\s*)([A-Za-z_][\w-]*)((?:\s+(?:"[^"]*"|[A-Za-z_][\w-]*))*)\s*\{/.exec(line);
+  if (!block || /=/.test(block[0])) return 0;
+  const labels = [...block[3].matchAll(/"([^"]*)"|([A-Za-z_][\w-]*)/g)].map((m) => m[1] ?? m[2]);
+  const header = [block[2], ...labels].join(' ');
+  stack[stack.length - 1].keys.push(block[2]);
+  const frame: Frame = { header, keys: [], meta: {} };
+  stack.push(frame);
+  if (stack.length === 2) blocks.push(frame);
+  return block[0].length;
+}
+
 function parse(text: string): HclFile {
   const candidates: Candidate[] = [];
   const uses: HclUse[] = [];
@@ -131,19 +147,9 @@ function parse(text: string): HclFile {
       for (let i = 0; i > closes && stack.length > 1; i--) stack.pop();
       continue;
     }
-    let rest = body;
-    let restAt = lineStart;
-    const block = /^(\s*)([A-Za-z_][\w-]*)((?:\s+(?:"[^"]*"|[A-Za-z_][\w-]*))*)\s*\{/.exec(rest);
-    if (block && !/=/.test(block[0])) {
-      const labels = [...block[3].matchAll(/"([^"]*)"|([A-Za-z_][\w-]*)/g)].map((m) => m[1] ?? m[2]);
-      const header = [block[2], ...labels].join(' ');
-      stack[stack.length - 1].keys.push(block[2]);
-      const frame: Frame = { header, keys: [], meta: {} };
-      stack.push(frame);
-      if (stack.length === 2) blocks.push(frame);
-      restAt += block[0].length;
-      rest = rest.slice(block[0].length);
-    }
+    const opened = openBlock(body, stack, blocks);
+    const rest = body.slice(opened);
+    const restAt = lineStart + opened;
     const attr = /^(\s*)("?)([A-Za-z_][\w-]*)\2(\s*=\s*)(.*)$/.exec(rest);
     if (attr) {
       const key = attr[3];

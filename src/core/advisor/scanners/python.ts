@@ -48,10 +48,11 @@ function fallback(rhs: string, masked: string, s: PyString): boolean {
 /** The most tokenizer literals one fix changes along with the model's. */
 const MAX_ALSO = 16;
 
-export function scanPython(text: string): Candidate[] {
-  const { strings, masked } = lexPython(text);
-  const byOpen = new Map(strings.map((s) => [s.open, s]));
-  const calls = interestingCalls(masked);
+type Strings = ReturnType<typeof lexPython>['strings'];
+type Calls = ReturnType<typeof interestingCalls>;
+
+/** The literal or the name each loader call receives, with what it knows of the call; and the names argparse or a dataclass field bind literals to. */
+function loaderUses(text: string, masked: string, calls: Calls, byOpen: Map<number, Strings[number]>) {
   // Loads: the literal or the name each loader call receives, with what it knows of the call.
   const direct = new Map<number, ModelUse[]>(); // by literal offset
   const viaName = new Map<string, ModelUse[]>();
@@ -117,7 +118,17 @@ export function scanPython(text: string): Candidate[] {
       positional[0];
     addUse(arg, { loader, at: call.at, ...(pinned && { pinned }), ...(files && { files }) });
   }
+  return { direct, viaName, boundBy };
+}
 
+/** Each string literal judged by where it stands (an assignment, a keyword, a dict key, a flag, a loader's argument): the candidates, and the name each literal is bound to. */
+function literalCandidates(
+  text: string,
+  masked: string,
+  strings: Strings,
+  boundBy: Map<number, string>,
+  viaName: Map<string, ModelUse[]>,
+): { out: Candidate[]; names: Map<number, string> } {
   const out: Candidate[] = [];
   const names = new Map<number, string>(); // literal start -> the name it is bound to
   let lineStart = 0;
@@ -164,7 +175,18 @@ export function scanPython(text: string): Candidate[] {
     if (out.length === n && loads?.length && HUB_ID.test(s.value))
       out.push({ kind: 'model', value: s.value, start: s.start, end: s.end, key: bound! });
   }
+  return { out, names };
+}
 
+/** Each model candidate's uses: direct, through its name, through other calls; PEFT's constraints. */
+function attachUses(
+  out: Candidate[],
+  names: Map<number, string>,
+  masked: string,
+  calls: Calls,
+  direct: Map<number, ModelUse[]>,
+  viaName: Map<string, ModelUse[]>,
+): void {
   const callStarts = new Set(calls.map((c) => c.at));
   const unknownUses = otherCalls(masked, new Set(names.values()), callStarts);
   // PEFT's `target_modules=[...]` names modules of one architecture: another would not have them.
@@ -194,6 +216,10 @@ export function scanPython(text: string): Candidate[] {
     // Loaded nowhere in this file: how is not known, so only the same architecture is.
     c.uses = uses.length > 0 ? distinct(uses) : [{ loader: NOT_LOADED_HERE, at: c.start }];
   }
+}
+
+/** Literals of one id that change together (a tokenizer's, a repeated cell's); the candidates kept. */
+function groupSameIds(out: Candidate[], names: Map<number, string>): Candidate[] {
   // The same id in a separate literal that only loads its tokenizer or processor changes with the
   // model literal nearest it; a concrete class (`BertTokenizer`) would not load another
   // architecture's files, so a model literal nearest one gets no fix. Literals that set the same
@@ -227,4 +253,14 @@ export function scanPython(text: string): Candidate[] {
     else c.also = also;
   }
   return dropped.size > 0 ? out.filter((c) => !dropped.has(c)) : out;
+}
+
+export function scanPython(text: string): Candidate[] {
+  const { strings, masked } = lexPython(text);
+  const byOpen = new Map(strings.map((s) => [s.open, s]));
+  const calls = interestingCalls(masked);
+  const { direct, viaName, boundBy } = loaderUses(text, masked, calls, byOpen);
+  const { out, names } = literalCandidates(text, masked, strings, boundBy, viaName);
+  attachUses(out, names, masked, calls, direct, viaName);
+  return groupSameIds(out, names);
 }
