@@ -224,10 +224,15 @@ async function pickDataset(
 }
 
 /** Where the CLI keeps its cache and finds the CUDA provider: the extension's storage. */
-const cliEnvBase = (deps: BenchDeps) => ({
-  CARBONLENS_CACHE: deps.store.cache,
-  CARBONLENS_ORT_DIR: deps.store.ortRuntime,
-});
+const cliEnvBase = (deps: BenchDeps) => {
+  const threads = deps.config().llamaThreads;
+  return {
+    CARBONLENS_CACHE: deps.store.cache,
+    CARBONLENS_ORT_DIR: deps.store.ortRuntime,
+    // carbonlens.llama.threads, where set, in place of the editor's environment's.
+    ...(threads > 0 && { CARBONLENS_LLAMA_THREADS: String(threads) }),
+  };
+};
 
 function describe(record: BenchRecord): string {
   const s = record.result.summary;
@@ -497,7 +502,8 @@ export async function runBenchmarkCommand(
           if (path)
             await runBenchmarkCommand(
               deps,
-              { ...again, ...(datasetFailed ? { dataset: path } : { model: path }) },
+              // A model folder picked in place of a GGUF one has no quantisation.
+              { ...again, ...(datasetFailed ? { dataset: path } : { model: path, quant: undefined }) },
               compare,
             );
         },
