@@ -297,6 +297,8 @@ describe("the editor's voice", { timeout: 30_000 }, () => {
       const event = err.map((l) => (l.startsWith('{') ? JSON.parse(l) : undefined)).find((e) => e?.event === 'error');
       assert.equal(event?.remedy?.id, 'hubUnreachable', err.join('\n'));
       assert.match(err.at(-1)!, /^carbonlens: Cannot reach .* Check the network or HF_ENDPOINT/);
+      // The whole line is the CLI's voice: nothing of the reference is printed after it.
+      assert.equal(err.at(-1), `carbonlens: ${messageText(event.remedy, 'cli')}`);
     } finally {
       process.env = saved;
       rmSync(cache, { recursive: true, force: true });
