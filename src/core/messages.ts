@@ -12,8 +12,18 @@ export type EditorControl =
   | { kind: 'pickFolder'; label: string; for: 'model' | 'dataset' }
   /** A file opened in the editor (a record file that cannot be appended to). */
   | { kind: 'open'; label: string; path: string }
-  /** The same run again with one choice changed. */
-  | { kind: 'retry'; label: string; set: { dtype?: string; device?: string; samples?: number } };
+  /** The same run again with one choice changed (`quant: undefined`: no quantisation asked, the file's own). */
+  | { kind: 'retry'; label: string; set: RetryChoices }
+  /** The same run again with a quantisation picked from `quants` (a hub repository's GGUF files). */
+  | { kind: 'pickQuant'; label: string; quants: string[] };
+
+/** What a retry changes: a benchmark's dtype, device, sample size or GGUF quantisation. */
+export interface RetryChoices {
+  dtype?: string;
+  device?: string;
+  samples?: number;
+  quant?: string | undefined;
+}
 
 export interface Voices {
   /** What happened; the same in both voices (no flag, no setting). */
@@ -37,6 +47,8 @@ const HF_TOKEN_COMMAND: EditorControl = {
   label: 'Set Hugging Face Token',
 };
 const PICK_SET: EditorControl = { kind: 'pickFolder', label: 'Pick a Local Set', for: 'dataset' };
+const PICK_MODEL: EditorControl = { kind: 'pickFolder', label: 'Pick a Model Folder', for: 'model' };
+const NO_QUANT: EditorControl = { kind: 'retry', label: 'Run Again without a Quantisation', set: { quant: undefined } };
 
 const CATALOGUE = {
   /** The hub cannot be reached (offline, a wrong mirror). */
@@ -52,7 +64,7 @@ const CATALOGUE = {
         ? 'or pick a local evaluation set (a folder with labels.csv, a .jsonl, a .txt of prompts)'
         : 'or pick a local model folder'
     }.`,
-    controls: [p.dataset ? PICK_SET : { kind: 'pickFolder', label: 'Pick a Model Folder', for: 'model' }, HUB_SETTING],
+    controls: [p.dataset ? PICK_SET : PICK_MODEL, HUB_SETTING],
   }),
   /** The hub (or the mirror set) answered with something it must not: a listing that leaves the repository, a file larger than declared. */
   hubMisbehaved: (p: { problem: string }): Voices => ({
@@ -141,6 +153,76 @@ const CATALOGUE = {
     editor: 'Set the location to a place in Great Britain, or set an Electricity Maps token.',
     controls: [TOKEN_COMMAND, { kind: 'command', command: 'carbonlens.setLocation', label: 'Set Location' }],
   }),
+  /** A GGUF model was asked for, but this copy of CarbonLens lacks llama.cpp (node-llama-cpp). */
+  llamaMissing: (_p: Record<string, never>): Voices => ({
+    detail:
+      "GGUF models run through llama.cpp (node-llama-cpp), which this copy of CarbonLens does not have (the VSIX does not carry llama.cpp's builds yet).",
+    cli: 'Run the CLI from a checkout where `npm ci` installed it (node dist/cli.js bench --model ...).',
+    editor:
+      'Benchmark GGUF models with the CarbonLens CLI from a checkout of its repository, or pick a model folder with ONNX weights here.',
+    controls: [PICK_MODEL],
+  }),
+  /** The thread count given to llama.cpp (in the environment) is not one. */
+  llamaThreads: (p: { value: string }): Voices => ({
+    detail: `llama.cpp's thread count is set to '${p.value}', which is not a whole number from 1 to 1024.`,
+    cli: 'Set CARBONLENS_LLAMA_THREADS to one, or unset it (one thread per physical core).',
+    editor:
+      "It comes from the environment VS Code was started in: remove it there, or set carbonlens.llama.threads to a number, which the editor's runs use in its place.",
+    controls: [{ kind: 'setting', setting: 'carbonlens.llama.threads', label: 'Open Threads Setting' }],
+  }),
+  /** A GGUF file or an Ollama model of another quantisation than the one asked for. */
+  quantMismatch: (p: { model: string; is?: string; asked: string; ollama: boolean }): Voices => ({
+    detail: `${p.model} is ${p.is ?? 'of no stated quantisation (no general.file_type)'}, not ${p.asked}.`,
+    cli: `${p.ollama ? 'Pull the tag of that quantisation' : 'Give the file of that quantisation'}, or leave --quant out.`,
+    editor: `Run it again on ${p.is ? `its own ${p.is}` : 'its own weights'}, or ${p.ollama ? 'pull the tag of that quantisation with Ollama' : 'give the file of that quantisation'}.`,
+    controls: [{ kind: 'retry', label: `Run Again on ${p.is ?? 'Its Own Weights'}`, set: { quant: undefined } }],
+  }),
+  /** A hub repository of GGUF files, and no quantisation (or one it lacks) chosen of those it has. */
+  quantChoice: (p: {
+    repo: string;
+    /** Its GGUF files' quantisations (a file's name where it states none). */
+    have: string[];
+    reason: 'several' | 'absent' | 'not-onnx';
+    /** The one asked for (absent). */
+    quant?: string;
+  }): Voices => {
+    const have = p.have.join(', ');
+    // A file whose name states no quantisation cannot be chosen by one.
+    const quants = p.have.filter((q) => /^[A-Z0-9_]+$/.test(q));
+    return {
+      detail: {
+        several: `${p.repo} has GGUF files of ${have}.`,
+        absent: `${p.repo} has no ${p.quant} GGUF file: it has ${have}.`,
+        'not-onnx': `${p.repo} has GGUF files (${have}), not ONNX graphs.`,
+      }[p.reason],
+      cli: {
+        several: 'Choose one with --quant.',
+        absent: 'Choose one of them with --quant.',
+        'not-onnx': 'Add --quant with one of them to run it through llama.cpp.',
+      }[p.reason],
+      editor: `Pick one of them${p.reason === 'not-onnx' ? ' to run it through llama.cpp' : ''}.`,
+      controls: quants.length ? [{ kind: 'pickQuant', label: 'Pick a Quantisation', quants }] : [PICK_MODEL],
+    };
+  },
+  /** A quantisation asked for a model that is not a GGUF one, or a GGUF model asked for another task. */
+  quantNotApplicable: (p: { model: string; task?: string }): Voices => ({
+    detail: p.task
+      ? `${p.model}, with a quantisation given, is taken as a hub repository of GGUF files, which CarbonLens runs for text-generation only, not ${p.task}.`
+      : `${p.model} is not a GGUF model (a .gguf file, ollama:NAME:TAG or a hub repository of GGUF files), so it has no quantisation to choose.`,
+    cli: p.task ? 'Leave --quant out to run its ONNX graphs.' : 'Leave --quant out.',
+    editor: `Run it again without a quantisation${p.task ? ', on its ONNX graphs' : ''}.`,
+    controls: [NO_QUANT],
+  }),
+  /** An Ollama model that is not in Ollama's store. */
+  ollamaMissing: (p: { model: string; dir: string; tags: string[] }): Voices => ({
+    detail: `Ollama has no model ${p.model} in ${p.dir}${p.tags.length ? ` (tags here: ${p.tags.join(', ')})` : ''}.`,
+    cli: `Run \`ollama pull ${p.model}\` first, or set OLLAMA_MODELS to the folder that holds its models.`,
+    editor: `Pull it with Ollama first (\`ollama pull ${p.model}\` in a terminal), then run again. If Ollama keeps its models in another folder (its Linux service does), start VS Code with that folder in the environment: the log names the variable.`,
+    controls: [
+      { kind: 'command', command: 'workbench.action.terminal.new', label: 'Open Terminal' },
+      { kind: 'retry', label: 'Run Again', set: {} },
+    ],
+  }),
 } satisfies Record<string, (p: never) => Voices>;
 
 export type MessageId = keyof typeof CATALOGUE;
@@ -210,4 +292,21 @@ export const MESSAGE_EXAMPLES: { [K in MessageId]: MessageParams<K>[] } = {
   weightsMissing: [{ model: './my-model', dtype: 'q4f16', task: 'text-generation', have: ['fp32'] }],
   deviceFailed: [{ device: 'webgpu', tried: 'webgpu: no adapter' }],
   noForecast: [{ location: 'France' }],
+  llamaMissing: [{}],
+  llamaThreads: [{ value: 'many' }],
+  quantMismatch: [
+    { model: './qwen-q8_0.gguf', is: 'Q8_0', asked: 'Q4_K_M', ollama: false },
+    { model: 'ollama:llama3.2:3b', asked: 'Q4_K_M', ollama: true },
+  ],
+  quantChoice: [
+    { repo: 'org/model-GGUF', have: ['Q4_K_M', 'Q8_0'], reason: 'several' },
+    { repo: 'org/model-GGUF', have: ['Q4_K_M', 'weights.gguf'], reason: 'absent', quant: 'Q6_K' },
+    { repo: 'org/model', have: ['Q4_K_M'], reason: 'not-onnx' },
+    { repo: 'org/model', have: ['weights.gguf'], reason: 'not-onnx' },
+  ],
+  quantNotApplicable: [{ model: './my-model' }, { model: 'org/model', task: 'image-classification' }],
+  ollamaMissing: [
+    { model: 'llama3.2:3b', dir: '/home/me/.ollama/models', tags: [] },
+    { model: 'llama3.2:3b', dir: '/home/me/.ollama/models', tags: ['1b'] },
+  ],
 };

@@ -17,6 +17,8 @@ export class UserError extends Error {
 
 /** The kind, message and remedy of any error: a UserError's own, else the error's message as an 'internal' one. */
 export function describeError(e: unknown): { kind: string; message: string; remedy?: string } {
-  if (e instanceof UserError) return { kind: e.kind, message: e.message, ...(e.remedy && { remedy: e.remedy }) };
+  // A catalogued error (src/core/messages.ts) carries a MessageRef there instead, its remedy already in the message.
+  if (e instanceof UserError)
+    return { kind: e.kind, message: e.message, ...(typeof e.remedy === 'string' && e.remedy && { remedy: e.remedy }) };
   return { kind: 'internal', message: e instanceof Error ? e.message : String(e) };
 }

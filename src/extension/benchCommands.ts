@@ -216,10 +216,15 @@ async function pickDataset(
 }
 
 /** Where the CLI keeps its cache and finds the CUDA provider: the extension's storage. */
-const cliEnvBase = (deps: BenchDeps) => ({
-  CARBONLENS_CACHE: deps.store.cache,
-  CARBONLENS_ORT_DIR: deps.store.ortRuntime,
-});
+const cliEnvBase = (deps: BenchDeps) => {
+  const threads = deps.config().llamaThreads;
+  return {
+    CARBONLENS_CACHE: deps.store.cache,
+    CARBONLENS_ORT_DIR: deps.store.ortRuntime,
+    // carbonlens.llama.threads, where set, in place of the editor's environment's.
+    ...(threads > 0 && { CARBONLENS_LLAMA_THREADS: String(threads) }),
+  };
+};
 
 function describe(record: BenchRecord): string {
   const s = record.result.summary;
@@ -547,7 +552,8 @@ function showFailure(
           title: dataset ? set.own.replace(/…$/, '') : 'Model folder (config.json and onnx/)',
         });
         const path = chosen?.[0]?.fsPath;
-        if (path) await run(dataset ? { dataset: path } : { model: path });
+        // A model folder picked in place of a GGUF one has no quantisation.
+        if (path) await run(dataset ? { dataset: path } : { model: path, quant: undefined });
       },
     },
     ['Open Log'],

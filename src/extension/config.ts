@@ -21,6 +21,8 @@ export interface CarbonLensConfig {
   readonly hubOffline: boolean;
   /** The NuGet feed of onnxruntime's CUDA provider. */
   readonly cudaProviderFeed: string;
+  /** llama.cpp's CPU threads for GGUF benchmarks; 0: one per physical core (or the environment's). */
+  readonly llamaThreads: number;
   /** Which runs started from the editor are metered, and how they are kept. */
   readonly runs: {
     readonly terminal: boolean;
@@ -50,6 +52,7 @@ export function readConfig(): CarbonLensConfig {
   const provider = c.get<string>('cloudProvider', D.cloudProvider);
   const feed = c.get<string>('cudaProvider.feed', D['cudaProvider.feed']).trim();
   const otlp = c.get<string>('telemetry.otlpEndpoint', D['telemetry.otlpEndpoint']).trim();
+  const threads = c.get<number>('llama.threads', D['llama.threads']);
   return Object.freeze({
     statusBarEnabled: c.get<boolean>('statusBar.enabled', D['statusBar.enabled']),
     location: c.get<string>('location', D.location).trim(),
@@ -71,6 +74,7 @@ export function readConfig(): CarbonLensConfig {
     hubEndpoint: /^https?:\/\/\S+$/.test(endpoint) ? endpoint : '',
     hubOffline: c.get<boolean>('hub.offline', D['hub.offline']),
     cudaProviderFeed: /^https?:\/\/\S+$/.test(feed) ? feed : D['cudaProvider.feed'],
+    llamaThreads: Number.isInteger(threads) && threads >= 0 && threads <= 1024 ? threads : D['llama.threads'],
     runs: Object.freeze({
       terminal: c.get<boolean>('runs.terminal', D['runs.terminal']) !== false,
       tasks: c.get<boolean>('runs.tasks', D['runs.tasks']) !== false,

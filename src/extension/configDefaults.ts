@@ -14,6 +14,7 @@ export const CONFIG_DEFAULTS = {
   'hub.offline': false,
   'telemetry.otlpProtocol': 'http/protobuf',
   'cudaProvider.feed': 'https://api.nuget.org/v3/index.json',
+  'llama.threads': 0,
   'runs.terminal': true,
   'runs.tasks': true,
   'runs.debug': true,

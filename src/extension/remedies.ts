@@ -1,11 +1,11 @@
 // Shows a catalogued message (src/core/messages.ts) in the editor's voice: the sentence names the
 // editor's settings and commands, and each remedy is a button that does it.
 import * as vscode from 'vscode';
-import { type EditorControl, type MessageRef, voices } from '../core/messages';
+import { type EditorControl, type MessageRef, type RetryChoices, voices } from '../core/messages';
 
 export interface RemedyHandlers {
-  /** The same run again with one choice changed (a benchmark's dtype, device or sample size). */
-  retry?: (set: { dtype?: string; device?: string; samples?: number }) => unknown;
+  /** The same run again with one choice changed (a benchmark's dtype, device, sample size or quantisation). */
+  retry?: (set: RetryChoices) => unknown;
   /** A folder or file picked in place of what failed (a model, an evaluation set). */
   pickFolder?: (what: 'model' | 'dataset') => unknown;
 }
@@ -18,7 +18,9 @@ export async function showRemedy(
 ): Promise<string | undefined> {
   const v = voices(ref);
   const usable = v.controls.filter(
-    (c) => (c.kind !== 'retry' || handlers.retry) && (c.kind !== 'pickFolder' || handlers.pickFolder),
+    (c) =>
+      ((c.kind !== 'retry' && c.kind !== 'pickQuant') || handlers.retry) &&
+      (c.kind !== 'pickFolder' || handlers.pickFolder),
   );
   const pick = await vscode.window.showErrorMessage(
     `CarbonLens: ${v.detail} ${v.editor}`,
@@ -47,5 +49,13 @@ async function act(control: EditorControl, handlers: RemedyHandlers): Promise<vo
     case 'retry':
       await handlers.retry?.(control.set);
       return;
+    case 'pickQuant': {
+      const quant = await vscode.window.showQuickPick(control.quants, {
+        title: 'CarbonLens: which quantisation?',
+        ignoreFocusOut: true,
+      });
+      if (quant) await handlers.retry?.({ quant });
+      return;
+    }
   }
 }

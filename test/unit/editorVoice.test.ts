@@ -16,11 +16,19 @@ import {
   type MessageRef,
   voices,
 } from '../../src/core/messages';
+import { GGUF_QUANTS } from '../../src/core/models/gguf';
 
 /** A flag (`--device`) or an environment variable name (`HF_ENDPOINT`, `ELECTRICITYMAPS_TOKEN`). */
 const CLI_WORDS = /(?:^|[\s("'`])--[a-z][\w-]*|\b[A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9]\b/;
 
 const root = join(__dirname, '..', '..', '..');
+
+/**
+ * llama.cpp's quantisation names (Q4_K_M, Q8_0): a GGUF model's data, which a message names as
+ * the file does, written like an environment variable but none. Only these exact names are taken out.
+ */
+const QUANT_NAMES = new RegExp(`\\b(?:${GGUF_QUANTS.join('|')})\\b`, 'g');
+const withoutQuants = (text: string) => text.replace(QUANT_NAMES, '');
 
 /**
  * The words of a source's strings (literals, and templates with each `${...}` left out: code, not
@@ -187,8 +195,8 @@ describe("the editor's voice", { timeout: 30_000 }, () => {
         const ref = { id, params } as MessageRef;
         const v = voices(ref);
         const editor = [messageText(ref, 'editor'), ...v.controls.map((c) => c.label)].join(' | ');
-        assert.doesNotMatch(editor, CLI_WORDS, `${id} in the editor: ${editor}`);
-        assert.doesNotMatch(v.detail, CLI_WORDS, `${id}'s detail is shared by both voices`);
+        assert.doesNotMatch(withoutQuants(editor), CLI_WORDS, `${id} in the editor: ${editor}`);
+        assert.doesNotMatch(withoutQuants(v.detail), CLI_WORDS, `${id}'s detail is shared by both voices`);
         assert.ok(v.cli && v.editor && v.cli !== v.editor, `${id} has two voices`);
         assert.ok(v.controls.length > 0, `${id} offers the editor a control`);
       }
@@ -207,6 +215,23 @@ describe("the editor's voice", { timeout: 30_000 }, () => {
     assert.match(forecast.cli, /ELECTRICITYMAPS_TOKEN/);
     assert.ok(
       forecast.controls.some((c) => c.kind === 'command' && c.command === 'carbonlens.setElectricityMapsToken'),
+    );
+    // Issue 40's GGUF and Ollama models: a picker of the repository's quantisations, not --quant;
+    // the threads setting and a terminal, not the environment's variables.
+    const quant = voices({ id: 'quantChoice', params: MESSAGE_EXAMPLES.quantChoice[1]! });
+    assert.match(quant.cli, /--quant/);
+    assert.deepEqual(quant.controls, [{ kind: 'pickQuant', label: 'Pick a Quantisation', quants: ['Q4_K_M'] }]);
+    const threads = voices({ id: 'llamaThreads', params: { value: 'many' } });
+    assert.match(threads.cli, /CARBONLENS_LLAMA_THREADS/);
+    assert.deepEqual(
+      threads.controls.map((c) => c.kind === 'setting' && c.setting),
+      ['carbonlens.llama.threads'],
+    );
+    const ollama = voices({ id: 'ollamaMissing', params: MESSAGE_EXAMPLES.ollamaMissing[0]! });
+    assert.match(ollama.cli, /OLLAMA_MODELS/);
+    assert.deepEqual(
+      ollama.controls.map((c) => c.label),
+      ['Open Terminal', 'Run Again'],
     );
     const weights = voices({ id: 'weightsMissing', params: MESSAGE_EXAMPLES.weightsMissing[0]! });
     assert.deepEqual(weights.controls, [{ kind: 'retry', label: 'Run Again with fp32', set: { dtype: 'fp32' } }]);
@@ -276,6 +301,8 @@ describe("the editor's voice", { timeout: 30_000 }, () => {
       assert.match(event?.message, /^Cannot reach /);
       assert.match(event?.hint, /HF_ENDPOINT/);
       assert.match(err.at(-1)!, /^carbonlens: Cannot reach .* Check the network or HF_ENDPOINT/);
+      // The whole line is the CLI's voice: nothing of the reference is printed after it.
+      assert.equal(err.at(-1), `carbonlens: ${messageText(event.remedy, 'cli')}`);
     } finally {
       process.env = saved;
       rmSync(cache, { recursive: true, force: true });
@@ -318,6 +345,12 @@ describe("the editor's voice", { timeout: 30_000 }, () => {
       1,
       'a planted one is found',
     );
+  });
+
+  it("takes out llama.cpp's quantisation names only, not a variable beside them", () => {
+    assert.doesNotMatch(withoutQuants('Run Again on Q4_K_M, Q8_0 or IQ2_XXS'), CLI_WORDS);
+    assert.match(withoutQuants('Q4_K_M, or set OLLAMA_MODELS'), CLI_WORDS);
+    assert.match(withoutQuants('Q4_K_MX'), CLI_WORDS, 'a name that is not one of them is found');
   });
 
   it('reads strings as the language does: templates, comments, regular expressions', () => {

@@ -9,6 +9,7 @@ import { after, describe, it } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { ModelFileError } from '../../src/core/bench/promptFit';
+import { messageText, remedyOf } from '../../src/core/messages';
 import { isGgufFile, quantOption, readGguf } from '../../src/core/models/gguf';
 import { importNodeLlamaCpp, llamaPipeline, llamaThreads } from '../../src/core/models/llamaRuntime';
 import { ollamaModelsDir, parseOllamaName, resolveOllama } from '../../src/core/models/ollama';
@@ -130,8 +131,12 @@ describe("Ollama's store", { timeout: 30_000 }, () => {
     const store = fakeOllamaStore(join(dir, 'ollama-tags'), { 'tiny-llama': { q8: tinyLlamaGguf() } });
     assert.throws(
       () => resolveOllama('ollama:tiny-llama:7b', store),
-      /Ollama has no model tiny-llama:7b in .* \(tags here: q8\): `ollama pull tiny-llama:7b` first/,
+      /Ollama has no model tiny-llama:7b in .* \(tags here: q8\)\. Run `ollama pull tiny-llama:7b` first/,
     );
+    // The editor says it in its own words: pull it, then run again (a button).
+    const ref = remedyOf(catching(() => resolveOllama('ollama:tiny-llama:7b', store)));
+    assert.deepEqual(ref, { id: 'ollamaMissing', params: { model: 'tiny-llama:7b', dir: store, tags: ['q8'] } });
+    assert.match(messageText(ref, 'editor'), /Pull it with Ollama first \(`ollama pull tiny-llama:7b` in a terminal\)/);
     assert.throws(() => resolveOllama('ollama:absent', store), /no model absent:latest .*ollama pull absent:latest/);
   });
 
@@ -246,7 +251,10 @@ describe("llama.cpp's CPU build on the tiny GGUF", { timeout: 120_000 }, () => {
   }, async () => {
     await assert.rejects(
       llamaPipeline(readGguf(writeTinyGguf(join(dir, 'cuda.gguf'))), 'cuda'),
-      /llama\.cpp's cuda build cannot load here .*: use --device cpu or auto/,
+      (e: Error) =>
+        /The model did not run on cuda \(llama\.cpp's cuda build cannot load here: .*\)\. Try --device auto or --device cpu\./.test(
+          e.message,
+        ) && remedyOf(e)?.id === 'deviceFailed',
     );
   });
 });
@@ -256,7 +264,10 @@ describe('node-llama-cpp absent', { timeout: 10_000 }, () => {
     const missing = Object.assign(new Error("Cannot find package 'node-llama-cpp'"), { code: 'ERR_MODULE_NOT_FOUND' });
     await assert.rejects(
       importNodeLlamaCpp(() => Promise.reject(missing)),
-      /GGUF models run through llama\.cpp \(node-llama-cpp\), which this copy of CarbonLens does not have/,
+      (e: Error) =>
+        /GGUF models run through llama\.cpp \(node-llama-cpp\), which this copy of CarbonLens does not have.* Run the CLI from a checkout/.test(
+          e.message,
+        ) && remedyOf(e)?.id === 'llamaMissing',
     );
     await assert.rejects(
       importNodeLlamaCpp(() => Promise.reject(new Error('bad ELF'))),
@@ -272,10 +283,21 @@ describe("llama.cpp's threads", { timeout: 10_000 }, () => {
     assert.equal(llamaThreads(8, { CARBONLENS_LLAMA_THREADS: '2' }), 2);
     assert.throws(
       () => llamaThreads(8, { CARBONLENS_LLAMA_THREADS: 'many' }),
-      /CARBONLENS_LLAMA_THREADS must be a whole number/,
+      (e: Error) =>
+        /'many', which is not a whole number from 1 to 1024\. Set CARBONLENS_LLAMA_THREADS to one/.test(e.message) &&
+        remedyOf(e)?.id === 'llamaThreads',
     );
   });
 });
+
+function catching(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  assert.fail('it did not throw');
+}
 
 function hasNvidia(): boolean {
   return existsSync('/dev/nvidiactl');

@@ -12,6 +12,7 @@ import { summariseRun } from '../../src/core/bench/history';
 import { benchRecord } from '../../src/core/bench/record';
 import { Meter } from '../../src/core/energy/meter';
 import type { EnergySource } from '../../src/core/energy/source';
+import { remedyOf, voices } from '../../src/core/messages';
 import { HubClient } from '../../src/core/models/hub';
 import { ggufFileFor, quantInName } from '../../src/core/models/modelSource';
 import { startMockHub } from './mockHub';
@@ -179,7 +180,19 @@ describe('a hub repository of GGUF files, with --quant', { timeout: 240_000 }, (
       /org\/m has no Q5_K_M GGUF file: it has Q4_K_M, Q8_0, Q6_K/,
     );
     assert.throws(() => ggufFileFor('org/m', files, 'Q6_K'), /split into shards .* does not load yet/);
-    assert.throws(() => ggufFileFor('org/m', files), /has GGUF files of Q4_K_M, Q8_0, Q6_K: choose one with --quant/);
+    assert.throws(() => ggufFileFor('org/m', files), /has GGUF files of Q4_K_M, Q8_0, Q6_K\. Choose one with --quant/);
+    // The editor offers a picker of the repository's own quantisations instead of the flag.
+    assert.throws(
+      () => ggufFileFor('org/m', files, 'Q5_K_M'),
+      (e: Error) => {
+        const ref = remedyOf(e);
+        assert.equal(ref?.id, 'quantChoice');
+        assert.deepEqual(voices(ref).controls, [
+          { kind: 'pickQuant', label: 'Pick a Quantisation', quants: ['Q4_K_M', 'Q8_0', 'Q6_K'] },
+        ]);
+        return true;
+      },
+    );
     assert.equal(ggufFileFor('org/one', ['x.gguf']), 'x.gguf');
     assert.throws(() => ggufFileFor('org/none', ['model.onnx']), /has no GGUF files/);
   });
@@ -224,7 +237,7 @@ describe('a hub repository of GGUF files, with --quant', { timeout: 240_000 }, (
       );
       await assert.rejects(
         benchmarkModel(request),
-        /org\/tiny-GGUF has GGUF files \(Q8_0, F16\), not ONNX graphs: add --quant with one of them/,
+        /org\/tiny-GGUF has GGUF files \(Q8_0, F16\), not ONNX graphs\. Add --quant with one of them/,
       );
     } finally {
       m.close();

@@ -10,6 +10,7 @@ import {
   type TaskPipeline,
 } from './runtime';
 import type { GgufInfo } from './gguf';
+import { remedyOf, withRemedy } from '../messages';
 import type { Token } from 'node-llama-cpp';
 
 /** The llama.cpp builds node-llama-cpp ships (Metal on macOS). */
@@ -30,9 +31,7 @@ export async function importNodeLlamaCpp(
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND')
-      throw new Error(
-        "GGUF models run through llama.cpp (node-llama-cpp), which this copy of CarbonLens does not have (the VSIX does not carry llama.cpp's builds yet): run the CLI from a checkout where `npm ci` installed it (node dist/cli.js bench --model ...).",
-      );
+      throw withRemedy(new Error(''), { id: 'llamaMissing', params: {} });
     throw e;
   }
 }
@@ -90,9 +89,14 @@ function llamaFor(nlc: NodeLlamaCpp, choice: LlamaDeviceChoice): Promise<Llama> 
     skipDownload: true,
   }).catch((e: unknown) => {
     llamas.delete(choice);
-    throw new Error(
-      `llama.cpp's ${choice === 'auto' ? '' : `${choice} `}build cannot load here (${failureReason(e)})${choice === 'auto' || choice === 'cpu' ? '' : ': use --device cpu or auto'}.`,
-    );
+    const why = failureReason(e);
+    if (choice === 'auto' || choice === 'cpu')
+      throw new Error(`llama.cpp's ${choice === 'auto' ? '' : 'cpu '}build cannot load here (${why}).`);
+    // A GPU build asked for by name: the same run on auto or the CPU may work.
+    throw withRemedy(new Error(''), {
+      id: 'deviceFailed',
+      params: { device: choice, tried: `llama.cpp's ${choice} build cannot load here: ${why}` },
+    });
   });
   llamas.set(choice, made);
   return made;
@@ -109,12 +113,14 @@ export async function llamaPipeline(info: GgufInfo, choice: LlamaDeviceChoice): 
   const llama = await llamaFor(nlc, choice);
   recentErrors.length = 0;
   const build: LlamaBuild = llama.gpu === false ? 'cpu' : (llama.gpu as LlamaBuild);
+  // Before the model loads: a wrong setting is said at once, and in its own words.
+  const threads = llamaThreads(llama.cpuMathCores);
   let model: Awaited<ReturnType<typeof llama.loadModel>> | undefined;
   let context: Awaited<ReturnType<NonNullable<typeof model>['createContext']>> | undefined;
   try {
     model = await llama.loadModel({ modelPath: info.file, ...(build === 'cpu' && { gpuLayers: 0 }) });
     const contextSize = Math.min(model.trainContextSize, LLAMA_CONTEXT_MAX);
-    context = await model.createContext({ contextSize, sequences: 1, threads: llamaThreads(llama.cpuMathCores) });
+    context = await model.createContext({ contextSize, sequences: 1, threads });
   } catch (e) {
     await context?.dispose().catch(() => undefined);
     await model?.dispose().catch(() => undefined);
@@ -196,7 +202,7 @@ export function llamaThreads(physicalCores: number, env: NodeJS.ProcessEnv = pro
   if (set) {
     const n = Number(set);
     if (!Number.isInteger(n) || n < 1 || n > 1024)
-      throw new RangeError(`CARBONLENS_LLAMA_THREADS must be a whole number from 1 to 1024, not '${set}'.`);
+      throw withRemedy(new RangeError(''), { id: 'llamaThreads', params: { value: set } });
     return n;
   }
   return Math.max(1, physicalCores);
@@ -237,7 +243,8 @@ export async function loadLlama(
   try {
     pipeline = await load(info, wanted);
   } catch (e) {
-    throw new Error(failureReason(e));
+    // A catalogued error keeps its reference, for the editor's voice.
+    throw remedyOf(e) ? e : new Error(failureReason(e));
   }
   try {
     await probe(pipeline);

@@ -57,9 +57,15 @@ export function resolveGguf(idOrPath: string, task: ModelKind, quant?: string, o
   if (!ollama && !existsSync(file)) throw new ModelFileError(`No GGUF file ${idOrPath} on this machine.`);
   const gguf = readGguf(file);
   if (quant !== undefined && normaliseQuant(quant) !== gguf.quantisation)
-    throw new ModelFileError(
-      `${ollama?.id ?? idOrPath} is ${gguf.quantisation ?? 'of no stated quantisation (no general.file_type)'}, not ${normaliseQuant(quant)}: ${ollama ? 'pull the tag of that quantisation' : 'give the file of that quantisation'}, or leave --quant out.`,
-    );
+    throw withRemedy(new ModelFileError(''), {
+      id: 'quantMismatch',
+      params: {
+        model: ollama?.id ?? idOrPath,
+        ...(gguf.quantisation !== undefined && { is: gguf.quantisation }),
+        asked: normaliseQuant(quant),
+        ollama: !!ollama,
+      },
+    });
   return ollama
     ? { id: ollama.id, folder: file, source: 'ollama', gguf, digest: ollama.digest }
     : { id: idOrPath, folder: file, source: 'local', gguf };
@@ -82,14 +88,18 @@ const SHARD = /-\d{5}-of-\d{5}\.gguf$/i;
 export function ggufFileFor(repo: string, files: readonly string[], quant?: string): string {
   const ggufs = files.filter((f) => f.toLowerCase().endsWith('.gguf'));
   if (ggufs.length === 0) throw new HubError(`${repo} has no GGUF files.`, 'not-found');
-  const have = [...new Set(ggufs.map((f) => quantInName(f) ?? f))].join(', ');
+  const have = [...new Set(ggufs.map((f) => quantInName(f) ?? f))];
   if (quant === undefined) {
     if (ggufs.length === 1) return ggufs[0]!;
-    throw new HubError(`${repo} has GGUF files of ${have}: choose one with --quant.`, 'not-found');
+    throw withRemedy(new HubError('', 'not-found'), { id: 'quantChoice', params: { repo, have, reason: 'several' } });
   }
   const q = normaliseQuant(quant);
   const matching = ggufs.filter((f) => quantInName(f) === q);
-  if (matching.length === 0) throw new HubError(`${repo} has no ${q} GGUF file: it has ${have}.`, 'not-found');
+  if (matching.length === 0)
+    throw withRemedy(new HubError('', 'not-found'), {
+      id: 'quantChoice',
+      params: { repo, have, reason: 'absent', quant: q },
+    });
   if (matching.some((f) => SHARD.test(f)))
     throw new HubError(
       `${repo}'s ${q} model is split into shards (${matching[0]}), which CarbonLens does not load yet: give a single-file quantisation.`,
@@ -114,9 +124,7 @@ export async function resolveModel(
   const asPath = resolve(idOrPath);
   if (options.quant !== undefined) {
     if (existsSync(asPath) || !HUB_ID.test(idOrPath))
-      throw new ModelFileError(
-        `--quant is for GGUF models (a .gguf file, ollama:NAME:TAG or a hub repository of GGUF files); ${idOrPath} is none.`,
-      );
+      throw withRemedy(new ModelFileError(''), { id: 'quantNotApplicable', params: { model: idOrPath } });
     return resolveHubGguf(idOrPath, task, options.quant, hub, options);
   }
   if (existsSync(asPath) && statSync(asPath).isDirectory()) {
@@ -140,10 +148,10 @@ export async function resolveModel(
       if (task === 'text-generation' && selection.required.some((f) => !files.includes(f))) {
         const quants = [...new Set(files.filter((f) => /\.gguf$/i.test(f)).map((f) => quantInName(f) ?? f))];
         if (quants.length)
-          throw new HubError(
-            `${idOrPath} has GGUF files (${quants.join(', ')}), not ONNX graphs: add --quant with one of them to run it through llama.cpp.`,
-            'not-found',
-          );
+          throw withRemedy(new HubError('', 'not-found'), {
+            id: 'quantChoice',
+            params: { repo: idOrPath, have: quants, reason: 'not-onnx' },
+          });
       }
       if (selection.required.some((f) => f.endsWith('.onnx') && !files.includes(f)))
         throw dtypeError(idOrPath, task, dtype, files);
@@ -163,9 +171,7 @@ async function resolveHubGguf(
   options: SnapshotOptions,
 ): Promise<ResolvedModel> {
   if (task !== 'text-generation')
-    throw new ModelFileError(
-      `${id} with --quant is a GGUF model, which CarbonLens runs for text-generation, not ${task}.`,
-    );
+    throw withRemedy(new ModelFileError(''), { id: 'quantNotApplicable', params: { model: id, task } });
   let chosen = '';
   const snapshot = await hub.snapshot(
     { id, type: 'model' },

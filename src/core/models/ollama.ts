@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ModelFileError } from '../bench/promptFit';
+import { withRemedy } from '../messages';
 
 export const OLLAMA_PREFIX = 'ollama:';
 const MODEL_LAYER = 'application/vnd.ollama.image.model';
@@ -57,10 +58,10 @@ export function resolveOllama(id: string, dir = ollamaModelsDir()): OllamaModel 
   const manifest = join(dir, 'manifests', name.host, name.namespace, name.model, name.tag);
   if (!existsSync(manifest)) {
     const tags = join(dir, 'manifests', name.host, name.namespace, name.model);
-    const have = existsSync(tags) ? ` (tags here: ${listTags(tags).join(', ')})` : '';
-    throw new ModelFileError(
-      `Ollama has no model ${short} in ${dir}${have}: \`ollama pull ${short}\` first, or set OLLAMA_MODELS to the folder that holds its models.`,
-    );
+    throw withRemedy(new ModelFileError(''), {
+      id: 'ollamaMissing',
+      params: { model: short, dir, tags: existsSync(tags) ? listTags(tags) : [] },
+    });
   }
   let layers: { mediaType?: unknown; digest?: unknown }[];
   try {
