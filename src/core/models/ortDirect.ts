@@ -289,7 +289,7 @@ export function ortLibraryPath(
 export interface TensorInfo {
   type: number;
   dims: number[];
-  /** The symbolic names, '' where a dimension is fixed. */
+  /** The symbolic names, empty strings where a dimension is fixed (none for a value: see valueInfo). */
   symbols: string[];
 }
 
@@ -538,7 +538,7 @@ export class OrtDirect {
     const value = new OrtTensor(this, out[0]);
     try {
       if (data && count > 0) {
-        const view = this.cpuView(out[0]);
+        const view = this.viewOf(out[0], type, count);
         (view as unknown as { set(d: ArrayLike<unknown>): void }).set(data);
       }
     } catch (e) {
@@ -548,11 +548,12 @@ export class OrtDirect {
     return value;
   }
 
+  /** A value's element type and dimensions (a value has no symbolic ones: `symbols` is empty). */
   valueInfo(value: Ptr): TensorInfo {
     const info: [Ptr] = [null];
     this.check('GetTensorTypeAndShape', value, info);
     try {
-      return this.shapeInfo(info[0]);
+      return this.shapeInfo(info[0], false);
     } finally {
       this.fn.ReleaseTensorTypeAndShapeInfo!(info[0]);
     }
@@ -561,7 +562,14 @@ export class OrtDirect {
   /** A CPU tensor's memory, viewed (no copy) as its element type. */
   cpuView(value: Ptr): Float32Array | Uint16Array | BigInt64Array {
     const { type, dims } = this.valueInfo(value);
-    const count = dims.reduce((a, b) => a * b, 1);
+    return this.viewOf(
+      value,
+      type,
+      dims.reduce((a, b) => a * b, 1),
+    );
+  }
+
+  private viewOf(value: Ptr, type: number, count: number): Float32Array | Uint16Array | BigInt64Array {
     const bytes = ELEMENT_BYTES[type];
     if (!bytes) throw new Error(`tensors of element type ${type} are not read here`);
     if (count === 0) return type === 1 ? new Float32Array(0) : type === 10 ? new Uint16Array(0) : new BigInt64Array(0);
@@ -605,7 +613,7 @@ export class OrtDirect {
     }
   }
 
-  private shapeInfo(info: Ptr): TensorInfo {
+  private shapeInfo(info: Ptr, withSymbols = true): TensorInfo {
     const type: [number | null] = [null];
     this.check('GetTensorElementType', info, type);
     const count: [number | null] = [null];
@@ -614,7 +622,7 @@ export class OrtDirect {
     const dims = new BigInt64Array(Math.max(n, 1));
     this.check('GetDimensions', info, dims, n);
     const symbols: string[] = [];
-    if (n > 0) {
+    if (withSymbols && n > 0) {
       const symbolPtrs = this.koffi.alloc('void *', n);
       try {
         this.check('GetSymbolicDimensions', info, symbolPtrs, n);
