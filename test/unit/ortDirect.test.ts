@@ -2,9 +2,9 @@
 // cache bound on the session's device (ortDirectDecode.ts): on the CPU here, the loop gives the
 // tokens transformers.js's generate() gives for the tiny decoder.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadOrt, OrtCallError, ortLibraryPath, type OrtDirect } from '../../src/core/models/ortDirect';
 import { ioBindingTextGenerator } from '../../src/core/models/ioBindingPipeline';
@@ -39,6 +39,18 @@ describe('onnxruntime through its C API (IO binding)', { timeout: 120_000 }, () 
       (e: unknown) => e instanceof OrtCallError && e.call === 'CreateSession' && e.code > 0 && e.message.length > 40,
     );
     assert.throws(() => ort.session(join(root, 'missing.onnx'), 'cpu'), OrtCallError);
+  });
+
+  it("asks for the CUDA provider through the CUDA_V2 calls, and says onnxruntime's reason where it cannot load", (t) => {
+    const providers = join(dirname(ortLibraryPath()), 'libonnxruntime_providers_cuda.so');
+    if (existsSync(providers)) return t.skip('the CUDA provider is installed here');
+    assert.throws(
+      () => ort.session(join(folder, 'onnx', 'model.onnx'), 'cuda'),
+      (e: unknown) =>
+        e instanceof OrtCallError &&
+        e.call === 'SessionOptionsAppendExecutionProvider_CUDA_V2' &&
+        /shared library|provider/i.test(e.message),
+    );
   });
 
   it('copies JS data into CPU tensors and reads them back, shape and type included', () => {
