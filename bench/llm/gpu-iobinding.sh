@@ -52,7 +52,7 @@ run_bench() {
 }
 
 build_gqa 05gqa 0.5b /tmp/qwen05gqa 64
-[ -f /tmp/qwen05gqa/onnx/model_fp16.onnx ] && run_bench 05gqa /tmp/qwen05gqa session-run,io-binding,generate 150
+[ -f /tmp/qwen05gqa/onnx/model_fp16.onnx ] && run_bench 05gqa /tmp/qwen05gqa session-run,generate,io-binding 150
 echo "elapsed ${SECONDS} s"
 if [ "$SECONDS" -lt "$LARGE_BY_S" ]; then
   build_gqa 15gqa 1.5b /tmp/qwen15gqa 128

@@ -223,7 +223,16 @@ async function main() {
   for (const mode of modes) {
     const runner = runners[mode];
     if (!runner) throw new Error(`unknown mode ${mode} (session-run, io-binding, generate)`);
-    const { decode, close } = await runner();
+    let opened: Awaited<ReturnType<typeof runner>>;
+    try {
+      opened = await runner();
+    } catch (e) {
+      // One mode that cannot run does not cost the others their figures.
+      console.log(JSON.stringify({ mode, device, model: basename(dir), dtype, error: (e as Error).message }));
+      process.exitCode = 1;
+      continue;
+    }
+    const { decode, close } = opened;
     try {
       await decode(prompts[0]!); // warm-up
       const answers: Answer[] = [];
@@ -255,6 +264,9 @@ async function main() {
           onnxruntime: mode === 'io-binding' ? ortVersion : undefined,
         }),
       );
+    } catch (e) {
+      console.log(JSON.stringify({ mode, device, model: basename(dir), dtype, error: (e as Error).message }));
+      process.exitCode = 1;
     } finally {
       await close();
     }
