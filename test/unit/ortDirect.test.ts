@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadOrt, OrtCallError, ortLibraryPath, type OrtDirect } from '../../src/core/models/ortDirect';
 import { ioBindingTextGenerator } from '../../src/core/models/ioBindingPipeline';
+import { transformersPipeline } from '../../src/core/models/runtime';
 import { argmaxRow, DirectDecoder } from '../../src/core/models/ortDirectDecode';
 import { makeImageClassifier, makeTextGenerator } from '../fixtures/tiny-models/make.mjs';
 
@@ -151,6 +152,22 @@ describe('onnxruntime through its C API (IO binding)', { timeout: 120_000 }, () 
     } finally {
       await plain.dispose();
       await ours.dispose();
+    }
+  });
+  it('is what the runtime loads for text generation only when CARBONLENS_DECODER=io-binding, and the record says so', async () => {
+    const before = process.env.CARBONLENS_DECODER;
+    try {
+      delete process.env.CARBONLENS_DECODER;
+      const plain = await transformersPipeline('text-generation', folder, 'cpu', 'fp32');
+      await plain.dispose();
+      assert.doesNotMatch(plain.preprocessing ?? '', /IO binding/);
+      process.env.CARBONLENS_DECODER = 'io-binding';
+      const ours = await transformersPipeline('text-generation', folder, 'cpu', 'fp32');
+      await ours.dispose();
+      assert.match(ours.preprocessing ?? '', /IO binding/);
+    } finally {
+      if (before === undefined) delete process.env.CARBONLENS_DECODER;
+      else process.env.CARBONLENS_DECODER = before;
     }
   });
 });
