@@ -375,8 +375,10 @@ export class OrtBinding {
   /** The outputs of the last run by name, in binding order; the caller owns (releases) each. */
   take(): Map<string, OrtTensor> {
     const values = this.ort.boundOutputs(this.handle);
-    if (values.length !== this.outputNames.length)
+    if (values.length !== this.outputNames.length) {
+      for (const v of values) this.ort.releaseValue(v);
       throw new Error(`onnxruntime returned ${values.length} outputs for ${this.outputNames.length} bound`);
+    }
     return new Map(values.map((v, i) => [this.outputNames[i]!, new OrtTensor(this.ort, v)]));
   }
   release(): void {
