@@ -9,9 +9,10 @@
 #   OUT=/tmp/iob bash bench/llm/gpu-iobinding.sh
 # Needs dist/ and out/bench/ioBinding.js built, .dev-carry/ and .ort13/ (bench/vit/device-setup.sh,
 # bench/cuda/provider-setup.sh) and .genai/ (the model builder, docs/benchmarks.md) carried.
-# $OUT gets iobinding.jsonl (one line per model and mode, after a versions line) and
-# iobinding-logs.tar.xz. The 1.5B shape is skipped once LARGE_BY_S seconds have passed, and no
-# step runs past BUDGET_S seconds from the start (default 400: the script ends within 7 minutes).
+# $OUT gets iobinding.jsonl (one line per model and mode, after a versions line), its summary
+# llm-iobinding.json (bench/llm/summary-iobinding.mjs) and iobinding-logs.tar.xz. The 1.5B shape
+# is skipped once LARGE_BY_S seconds have passed, and no step runs past BUDGET_S seconds from the
+# start (default 400: the script ends within 7 minutes).
 set -uo pipefail
 source bench/vit/device-setup.sh
 source bench/cuda/provider-setup.sh
@@ -79,4 +80,5 @@ else
   echo "skipped (past ${LARGE_BY_S} s): the 1.5B shape"
 fi
 echo "elapsed ${SECONDS} s"
+timeout 30 /tmp/node bench/llm/summary-iobinding.mjs "$OUT/iobinding.jsonl" "$OUT/llm-iobinding.json" || echo "FAILED: bench/llm/summary-iobinding.mjs"
 ls "$R"
