@@ -126,6 +126,17 @@ describe('onnxruntime through its C API (IO binding)', { timeout: 120_000 }, () 
     }
   });
 
+  it('loads again after the last hold is closed', () => {
+    ort.close();
+    ort = loadOrt();
+    const t = ort.tensor(7, [1], BigInt64Array.of(5n));
+    try {
+      assert.deepEqual([...t.cpuView()], [5n]);
+    } finally {
+      t.release();
+    }
+  });
+
   it("answers as transformers.js's text-generation pipeline does, and shows each step to a forward listener (tiny decoder, CPU)", async () => {
     const { pipeline, env } = await import('@huggingface/transformers');
     env.allowRemoteModels = false;

@@ -403,8 +403,10 @@ export class OrtDirect {
     this.koffi = koffi;
     const lib = koffi.load(libraryPath);
     const base = lib.func('OrtGetApiBase', 'void *', [])() as Ptr;
-    const getApi = koffi.decode(koffi.decode(base, 0, 'void *'), koffi.proto('void * GetApi(uint32_t)')) as Fn;
-    const getVersion = koffi.decode(koffi.decode(base, 8, 'void *'), koffi.proto('const char * GetVersion()')) as Fn;
+    // Function types without names: koffi keeps a named type for the whole process, and the
+    // library is loaded again after its last hold is closed.
+    const getApi = koffi.decode(koffi.decode(base, 0, 'void *'), koffi.proto('void *', ['uint32_t'])) as Fn;
+    const getVersion = koffi.decode(koffi.decode(base, 8, 'void *'), koffi.proto('const char *', [])) as Fn;
     this.version = String(getVersion());
     const api = getApi(API_VERSION);
     if (api === null) throw new Error(`onnxruntime ${this.version} does not serve C API version ${API_VERSION}`);
@@ -462,10 +464,7 @@ export class OrtDirect {
     for (const [name, [result, args]] of Object.entries(signatures)) {
       const index = API_ORDER.indexOf(name as (typeof API_ORDER)[number]);
       const pointer = koffi.decode(api, index * 8, 'void *');
-      this.fn[name as (typeof API_ORDER)[number]] = koffi.decode(
-        pointer,
-        koffi.proto(`Ort_${name}`, result, args as never),
-      ) as Fn;
+      this.fn[name as (typeof API_ORDER)[number]] = koffi.decode(pointer, koffi.proto(result, args as never)) as Fn;
     }
     const env: [Ptr] = [null];
     this.check('CreateEnv', 3 /* ORT_LOGGING_LEVEL_ERROR */, 'carbonlens', env);
