@@ -4,17 +4,19 @@
 # session.run with the cache through host memory (as transformers.js runs it) and transformers.js's
 # generate(), on onnxruntime-genai's builder files (fused GroupQueryAttention, fp16) of Qwen2.5-0.5B's
 # and, as time allows, 1.5B's shapes (bench/llm/qwen.py, random weights). Same prompts, greedy,
-# NEW tokens each (end-of-sequence ignored).
+# NEW tokens each (end-of-sequence ignored). Then, for the 0.5B file, `carbonlens bench` (energy
+# per token on NVML) with transformers.js's decoder and with CARBONLENS_DECODER=io-binding.
 #   OUT=/tmp/iob bash bench/llm/gpu-iobinding.sh
 # Needs dist/ and out/bench/ioBinding.js built, .dev-carry/ and .ort13/ (bench/vit/device-setup.sh,
 # bench/cuda/provider-setup.sh) and .genai/ (the model builder, docs/benchmarks.md) carried.
-# $OUT gets iobinding.jsonl (one line per model and mode, after a versions line) and
-# iobinding-logs.tar.xz. The 1.5B shape is skipped once LARGE_BY_S seconds have passed, and no
-# step runs past BUDGET_S seconds from the start (default 400: the script ends within 7 minutes).
+# $OUT gets iobinding.jsonl (one line per model and mode, after a versions line), its summary
+# llm-iobinding.json (bench/llm/summary-iobinding.mjs) and iobinding-logs.tar.xz. The 1.5B shape
+# is skipped once LARGE_BY_S seconds have passed, and no step runs past BUDGET_S seconds from the
+# start (default 400: the script ends within 7 minutes).
 set -uo pipefail
 source bench/vit/device-setup.sh
 source bench/cuda/provider-setup.sh
-PROMPTS=${PROMPTS:-10} NEW=${MAX_NEW_TOKENS:-128} LARGE_BY_S=${LARGE_BY_S:-200} BUDGET_S=${BUDGET_S:-400}
+PROMPTS=${PROMPTS:-10} NEW=${MAX_NEW_TOKENS:-128} LARGE_BY_S=${LARGE_BY_S:-240} BUDGET_S=${BUDGET_S:-400}
 # A step's time limit: its own, or what is left of BUDGET_S seconds if less (at least 1).
 limit() { local left=$((BUDGET_S - SECONDS)); [ "$left" -lt 1 ] && left=1; [ "$left" -lt "$1" ] && echo "$left" || echo "$1"; }
 R=/tmp/iob-run && rm -rf "$R" && mkdir -p "$R"
@@ -51,8 +53,25 @@ run_bench() {
   cat "$R/bench-$1.jsonl" | tee -a "$OUT/iobinding.jsonl"
 }
 
+# `carbonlens bench` on a file, transformers.js's decoder or the IO-binding one (CARBONLENS_DECODER),
+# metered on NVML: NAME DIR DECODER TIMEOUT_S. One JSON line of its figures goes to iobinding.jsonl.
+carbonlens_bench() {
+  echo "== carbonlens bench $1 (decoder: $3)"
+  CARBONLENS_DECODER=$3 timeout "$(limit "$4")" /tmp/node dist/cli.js bench --model "$2" --task text-generation --device cuda --dtype fp16 \
+    --dataset /tmp/iob-prompts.jsonl --samples "$PROMPTS" --max-new-tokens "$NEW" --idle-ms 2000 --json \
+    --out "$R/emissions.csv" > "$R/carbonlens-$1-${3:-default}.json" 2> "$R/carbonlens-$1-${3:-default}.err" || failed "$R/carbonlens-$1-${3:-default}.err"
+  timeout 30 /tmp/node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).result; const g = r.generation;
+    console.log(JSON.stringify({ mode: "carbonlens-bench", model: process.argv[2], decoder: process.argv[3], device: r.device, runtime: r.runtime.preprocessing,
+      decode_tokens_per_s: g.decodeTokensPerS, j_per_output_token: g.jPerOutputToken, ttft_ms_mean: g.ttft.meanS * 1000, output_tokens: g.outputTokens }))' \
+    "$R/carbonlens-$1-${3:-default}.json" "$1" "${3:-transformers.js}" 2>> "$R/carbonlens-$1-${3:-default}.err" | tee -a "$OUT/iobinding.jsonl"
+}
+
 build_gqa 05gqa 0.5b /tmp/qwen05gqa 64
-[ -f /tmp/qwen05gqa/onnx/model_fp16.onnx ] && run_bench 05gqa /tmp/qwen05gqa session-run,io-binding,generate 150
+if [ -f /tmp/qwen05gqa/onnx/model_fp16.onnx ]; then
+  run_bench 05gqa /tmp/qwen05gqa session-run,generate,io-binding 150
+  carbonlens_bench 05gqa /tmp/qwen05gqa "" 90
+  carbonlens_bench 05gqa /tmp/qwen05gqa io-binding 90
+fi
 echo "elapsed ${SECONDS} s"
 if [ "$SECONDS" -lt "$LARGE_BY_S" ]; then
   build_gqa 15gqa 1.5b /tmp/qwen15gqa 128
@@ -61,4 +80,5 @@ else
   echo "skipped (past ${LARGE_BY_S} s): the 1.5B shape"
 fi
 echo "elapsed ${SECONDS} s"
+timeout 30 /tmp/node bench/llm/summary-iobinding.mjs "$OUT/iobinding.jsonl" "$OUT/llm-iobinding.json" || echo "FAILED: bench/llm/summary-iobinding.mjs"
 ls "$R"

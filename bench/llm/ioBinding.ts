@@ -55,7 +55,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const round = (x: number, d = 3) => Number(x.toFixed(d));
 
 /** One answer: its new tokens and each step's wall-clock ms (step 0: the prompt's pass). */
-type Answer = { tokens: number[]; stepMs: number[] };
+type Answer = { tokens: number[]; stepMs: number[]; runMs?: number[] };
 type Decode = (prompt: number[]) => Promise<Answer>;
 
 interface OrtTensorLike {
@@ -223,7 +223,16 @@ async function main() {
   for (const mode of modes) {
     const runner = runners[mode];
     if (!runner) throw new Error(`unknown mode ${mode} (session-run, io-binding, generate)`);
-    const { decode, close } = await runner();
+    let opened: Awaited<ReturnType<typeof runner>>;
+    try {
+      opened = await runner();
+    } catch (e) {
+      // One mode that cannot run does not cost the others their figures.
+      console.log(JSON.stringify({ mode, device, model: basename(dir), dtype, error: (e as Error).message }));
+      process.exitCode = 1;
+      continue;
+    }
+    const { decode, close } = opened;
     try {
       await decode(prompts[0]!); // warm-up
       const answers: Answer[] = [];
@@ -231,6 +240,8 @@ async function main() {
       const first = answers.map((a) => a.stepMs[0]!);
       const steps = answers.flatMap((a) => a.stepMs.slice(1));
       const decodeS = steps.reduce((a, b) => a + b, 0) / 1000;
+      // io-binding only: the decode steps' time inside onnxruntime's run.
+      const runs = answers.flatMap((a) => a.runMs?.slice(1) ?? []);
       const tokens = answers.map((a) => a.tokens);
       if (mode === 'session-run') reference = tokens;
       console.log(
@@ -246,12 +257,16 @@ async function main() {
           decode_step_ms_median: round(median(steps)),
           decode_step_ms_mean: round(mean(steps)),
           decode_tokens_per_s: round(steps.length / decodeS, 2),
+          decode_run_ms_median: runs.length ? round(median(runs)) : undefined,
           first_step_ms_median: round(median(first)),
           first_step_ms_mean: round(mean(first)),
           same_tokens_as_session_run: reference ? JSON.stringify(tokens) === JSON.stringify(reference) : null,
           onnxruntime: mode === 'io-binding' ? ortVersion : undefined,
         }),
       );
+    } catch (e) {
+      console.log(JSON.stringify({ mode, device, model: basename(dir), dtype, error: (e as Error).message }));
+      process.exitCode = 1;
     } finally {
       await close();
     }

@@ -2,12 +2,13 @@
 // cache bound on the session's device (ortDirectDecode.ts): on the CPU here, the loop gives the
 // tokens transformers.js's generate() gives for the tiny decoder.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadOrt, OrtCallError, ortLibraryPath, type OrtDirect } from '../../src/core/models/ortDirect';
 import { ioBindingTextGenerator } from '../../src/core/models/ioBindingPipeline';
+import { transformersPipeline } from '../../src/core/models/runtime';
 import { argmaxRow, DirectDecoder } from '../../src/core/models/ortDirectDecode';
 import { makeImageClassifier, makeTextGenerator } from '../fixtures/tiny-models/make.mjs';
 
@@ -39,6 +40,18 @@ describe('onnxruntime through its C API (IO binding)', { timeout: 120_000 }, () 
       (e: unknown) => e instanceof OrtCallError && e.call === 'CreateSession' && e.code > 0 && e.message.length > 40,
     );
     assert.throws(() => ort.session(join(root, 'missing.onnx'), 'cpu'), OrtCallError);
+  });
+
+  it("asks for the CUDA provider through the CUDA_V2 calls, and says onnxruntime's reason where it cannot load", (t) => {
+    const providers = join(dirname(ortLibraryPath()), 'libonnxruntime_providers_cuda.so');
+    if (existsSync(providers)) return t.skip('the CUDA provider is installed here');
+    assert.throws(
+      () => ort.session(join(folder, 'onnx', 'model.onnx'), 'cuda'),
+      (e: unknown) =>
+        e instanceof OrtCallError &&
+        e.call === 'SessionOptionsAppendExecutionProvider_CUDA_V2' &&
+        /shared library|provider/i.test(e.message),
+    );
   });
 
   it('copies JS data into CPU tensors and reads them back, shape and type included', () => {
@@ -113,6 +126,17 @@ describe('onnxruntime through its C API (IO binding)', { timeout: 120_000 }, () 
     }
   });
 
+  it('loads again after the last hold is closed', () => {
+    ort.close();
+    ort = loadOrt();
+    const t = ort.tensor(7, [1], BigInt64Array.of(5n));
+    try {
+      assert.deepEqual([...t.cpuView()], [5n]);
+    } finally {
+      t.release();
+    }
+  });
+
   it("answers as transformers.js's text-generation pipeline does, and shows each step to a forward listener (tiny decoder, CPU)", async () => {
     const { pipeline, env } = await import('@huggingface/transformers');
     env.allowRemoteModels = false;
@@ -139,6 +163,22 @@ describe('onnxruntime through its C API (IO binding)', { timeout: 120_000 }, () 
     } finally {
       await plain.dispose();
       await ours.dispose();
+    }
+  });
+  it('is what the runtime loads for text generation only when CARBONLENS_DECODER=io-binding, and the record says so', async () => {
+    const before = process.env.CARBONLENS_DECODER;
+    try {
+      delete process.env.CARBONLENS_DECODER;
+      const plain = await transformersPipeline('text-generation', folder, 'cpu', 'fp32');
+      await plain.dispose();
+      assert.doesNotMatch(plain.preprocessing ?? '', /IO binding/);
+      process.env.CARBONLENS_DECODER = 'io-binding';
+      const ours = await transformersPipeline('text-generation', folder, 'cpu', 'fp32');
+      await ours.dispose();
+      assert.match(ours.preprocessing ?? '', /IO binding/);
+    } finally {
+      if (before === undefined) delete process.env.CARBONLENS_DECODER;
+      else process.env.CARBONLENS_DECODER = before;
     }
   });
 });

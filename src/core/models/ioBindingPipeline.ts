@@ -1,9 +1,9 @@
 // A text-generation pipeline that decodes through onnxruntime's C API with the key/value cache
 // kept on the device (ortDirectDecode.ts) instead of transformers.js's generate(): the same
 // tokenizer, prompt rendering (chat template or plain text) and output shape as transformers.js's
-// text-generation pipeline, greedy only, one input at a time. A sketch, off by default: nothing
-// selects it yet (see docs/benchmarks.md); wiring it into `carbonlens bench` waits on the GPU
-// figures of bench/llm/gpu-iobinding.sh, with the record naming the runtime that ran.
+// text-generation pipeline, greedy only, one input at a time. Experimental and off by default:
+// only CARBONLENS_DECODER=io-binding selects it (runtime.ts), and the record's runtime names it
+// (`preprocessing`); a proper runtime choice waits on the GPU figures of bench/llm/gpu-iobinding.sh.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import { loadOrt, type OrtDevice } from './ortDirect';
@@ -88,6 +88,8 @@ export async function ioBindingTextGenerator(folder: string, device: OrtDevice, 
   };
   let disposed = false;
   return Object.assign(call, {
+    preprocessing:
+      "transformers.js's tokenizer; greedy decode through onnxruntime's C API with the key/value cache bound on the device (IO binding, CARBONLENS_DECODER=io-binding)",
     dispose: async () => {
       if (disposed) return;
       disposed = true;

@@ -289,7 +289,7 @@ export function ortLibraryPath(
 export interface TensorInfo {
   type: number;
   dims: number[];
-  /** The symbolic names, '' where a dimension is fixed. */
+  /** The symbolic names, empty strings where a dimension is fixed (none for a value: see valueInfo). */
   symbols: string[];
 }
 
@@ -375,8 +375,10 @@ export class OrtBinding {
   /** The outputs of the last run by name, in binding order; the caller owns (releases) each. */
   take(): Map<string, OrtTensor> {
     const values = this.ort.boundOutputs(this.handle);
-    if (values.length !== this.outputNames.length)
+    if (values.length !== this.outputNames.length) {
+      for (const v of values) this.ort.releaseValue(v);
       throw new Error(`onnxruntime returned ${values.length} outputs for ${this.outputNames.length} bound`);
+    }
     return new Map(values.map((v, i) => [this.outputNames[i]!, new OrtTensor(this.ort, v)]));
   }
   release(): void {
@@ -401,8 +403,10 @@ export class OrtDirect {
     this.koffi = koffi;
     const lib = koffi.load(libraryPath);
     const base = lib.func('OrtGetApiBase', 'void *', [])() as Ptr;
-    const getApi = koffi.decode(koffi.decode(base, 0, 'void *'), koffi.proto('void * GetApi(uint32_t)')) as Fn;
-    const getVersion = koffi.decode(koffi.decode(base, 8, 'void *'), koffi.proto('const char * GetVersion()')) as Fn;
+    // Function types without names: koffi keeps a named type for the whole process, and the
+    // library is loaded again after its last hold is closed.
+    const getApi = koffi.decode(koffi.decode(base, 0, 'void *'), koffi.proto('void *', ['uint32_t'])) as Fn;
+    const getVersion = koffi.decode(koffi.decode(base, 8, 'void *'), koffi.proto('const char *', [])) as Fn;
     this.version = String(getVersion());
     const api = getApi(API_VERSION);
     if (api === null) throw new Error(`onnxruntime ${this.version} does not serve C API version ${API_VERSION}`);
@@ -460,10 +464,7 @@ export class OrtDirect {
     for (const [name, [result, args]] of Object.entries(signatures)) {
       const index = API_ORDER.indexOf(name as (typeof API_ORDER)[number]);
       const pointer = koffi.decode(api, index * 8, 'void *');
-      this.fn[name as (typeof API_ORDER)[number]] = koffi.decode(
-        pointer,
-        koffi.proto(`Ort_${name}`, result, args as never),
-      ) as Fn;
+      this.fn[name as (typeof API_ORDER)[number]] = koffi.decode(pointer, koffi.proto(result, args as never)) as Fn;
     }
     const env: [Ptr] = [null];
     this.check('CreateEnv', 3 /* ORT_LOGGING_LEVEL_ERROR */, 'carbonlens', env);
@@ -538,7 +539,7 @@ export class OrtDirect {
     const value = new OrtTensor(this, out[0]);
     try {
       if (data && count > 0) {
-        const view = this.cpuView(out[0]);
+        const view = this.viewOf(out[0], type, count);
         (view as unknown as { set(d: ArrayLike<unknown>): void }).set(data);
       }
     } catch (e) {
@@ -548,11 +549,12 @@ export class OrtDirect {
     return value;
   }
 
+  /** A value's element type and dimensions (a value has no symbolic ones: `symbols` is empty). */
   valueInfo(value: Ptr): TensorInfo {
     const info: [Ptr] = [null];
     this.check('GetTensorTypeAndShape', value, info);
     try {
-      return this.shapeInfo(info[0]);
+      return this.shapeInfo(info[0], false);
     } finally {
       this.fn.ReleaseTensorTypeAndShapeInfo!(info[0]);
     }
@@ -561,7 +563,14 @@ export class OrtDirect {
   /** A CPU tensor's memory, viewed (no copy) as its element type. */
   cpuView(value: Ptr): Float32Array | Uint16Array | BigInt64Array {
     const { type, dims } = this.valueInfo(value);
-    const count = dims.reduce((a, b) => a * b, 1);
+    return this.viewOf(
+      value,
+      type,
+      dims.reduce((a, b) => a * b, 1),
+    );
+  }
+
+  private viewOf(value: Ptr, type: number, count: number): Float32Array | Uint16Array | BigInt64Array {
     const bytes = ELEMENT_BYTES[type];
     if (!bytes) throw new Error(`tensors of element type ${type} are not read here`);
     if (count === 0) return type === 1 ? new Float32Array(0) : type === 10 ? new Uint16Array(0) : new BigInt64Array(0);
@@ -605,7 +614,7 @@ export class OrtDirect {
     }
   }
 
-  private shapeInfo(info: Ptr): TensorInfo {
+  private shapeInfo(info: Ptr, withSymbols = true): TensorInfo {
     const type: [number | null] = [null];
     this.check('GetTensorElementType', info, type);
     const count: [number | null] = [null];
@@ -614,7 +623,7 @@ export class OrtDirect {
     const dims = new BigInt64Array(Math.max(n, 1));
     this.check('GetDimensions', info, dims, n);
     const symbols: string[] = [];
-    if (n > 0) {
+    if (withSymbols && n > 0) {
       const symbolPtrs = this.koffi.alloc('void *', n);
       try {
         this.check('GetSymbolicDimensions', info, symbolPtrs, n);

@@ -222,6 +222,17 @@ export function pipelineOptions(device: Device, dtype: Dtype, cudaDeviceId?: num
 export const transformersPipeline: PipelineFactory = async (task, folder, device, dtype, cudaDeviceId) => {
   if (task === 'text-to-image')
     throw new Error('Text-to-image runs through the Stable Diffusion pipeline (core/diffusion), not transformers.js.');
+  // Experimental, off unless asked for (issue 34): text generation decoded through onnxruntime's C
+  // API with the key/value cache kept on the device; the record's runtime says so.
+  if (
+    task === 'text-generation' &&
+    process.env.CARBONLENS_DECODER === 'io-binding' &&
+    (device === 'cpu' || device === 'cuda') &&
+    !cudaDeviceId
+  ) {
+    const { ioBindingTextGenerator } = await import('./ioBindingPipeline');
+    return ioBindingTextGenerator(folder, device, dtype);
+  }
   const { pipeline, env } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
