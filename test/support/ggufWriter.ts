@@ -2,6 +2,7 @@
 // llama-architecture language model with random weights and a byte-level SentencePiece vocabulary
 // that llama.cpp loads and generates from, and the raw writer to make broken ones.
 import { writeFileSync } from 'node:fs';
+import { seededRandom } from '../../src/core/bench/datasets/evalSet';
 
 /** GGUF's metadata value types. */
 export const GGUF_TYPE = {
@@ -138,18 +139,6 @@ function toHalf(x: number): number {
   return sign | (exp << 10) | mant;
 }
 
-/** A deterministic uniform generator (mulberry32). */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The tiny model's shape. */
 export const TINY_LLAMA = { embd: 32, heads: 4, ff: 64, layers: 2, context: 512 } as const;
 
@@ -188,7 +177,7 @@ export function tinyLlamaGguf(options: TinyGgufOptions = {}): Buffer {
   const { embd, heads, ff, layers, context } = TINY_LLAMA;
   const vocab = tinyVocab();
   const n = vocab.tokens.length;
-  const rand = random(options.seed ?? 1);
+  const rand = seededRandom(options.seed ?? 1);
   const weights = (count: number, scale = 0.2) => Float32Array.from({ length: count }, () => (rand() * 2 - 1) * scale);
   const ones = (count: number) => new Float32Array(count).fill(1);
   const w = options.f16 ? 1 : 0;
