@@ -75,6 +75,9 @@ const builds = [
     entryPoints: { cliMain: 'src/cli/bin.ts' },
     outdir: 'dist',
     minify: true,
+    // Loaded through src/cli/codeCache.ts, whose scripts have no import() callback: every import()
+    // becomes a require (its only one is dist/systeminformation.js, CommonJS).
+    supported: { 'dynamic-import': false },
     plugins: [deferModelCommands, systeminformationApart],
   },
   {

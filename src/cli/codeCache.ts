@@ -81,11 +81,10 @@ export function requireWithCodeCache(file: string, command: string): void {
   // esbuild writes ASCII: read as one-byte text, without decoding UTF-8 (the same string).
   const bytes = readFileSync(file);
   const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
-  const script = new vm.Script(loader.wrap(source), {
-    filename: file,
-    ...(cachedData && { cachedData }),
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
+  // No dynamic import() in the bundle (esbuild.mjs turns cliMain's into require): on Node 20 a
+  // script compiled from cached data loses its import() callback ("A dynamic import callback was
+  // not specified"), and vm's main-context loader is experimental, with a warning on every run.
+  const script = new vm.Script(loader.wrap(source), { filename: file, ...(cachedData && { cachedData }) });
   if (!cachedData || script.cachedDataRejected) process.once('exit', () => save(script, cache));
   const mod = new nodeModule.Module(file, module);
   mod.filename = file;

@@ -99,6 +99,22 @@ describe('the CLI loads model code only for the commands that run models', { tim
     assert.equal(statSync(path.join(folder, files[0]!)).mtimeMs, written);
   });
 
+  it('runs a command that loads a module on demand (info: systeminformation) from the cached code, without a warning', () => {
+    const cache = path.join(work, 'code-cache-info');
+    for (const run of ['first, compiling', 'second, from the cache']) {
+      const r = spawnSync(process.execPath, [cli, 'info', '--json'], {
+        cwd: work,
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, CARBONLENS_CACHE: cache },
+      });
+      assert.equal(r.status, 0, `${run}: ${r.stderr}`);
+      assert.equal(typeof JSON.parse(r.stdout).inventory, 'object', run);
+      assert.doesNotMatch(r.stderr, /Warning/, run);
+    }
+    assert.equal(readdirSync(path.join(cache, 'code-cache')).length, 1);
+  });
+
   it('has a code cache per command, for each command there is and no other', () => {
     assert.deepEqual([...CACHED_COMMANDS].sort(), Object.keys(COMMANDS).sort());
   });

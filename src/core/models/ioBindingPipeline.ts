@@ -89,7 +89,7 @@ export async function ioBindingTextGenerator(folder: string, device: OrtDevice, 
   let disposed = false;
   return Object.assign(call, {
     preprocessing:
-      "transformers.js's tokenizer; greedy decode through onnxruntime's C API with the key/value cache bound on the device (IO binding, CARBONLENS_DECODER=io-binding)",
+      "transformers.js's tokenizer; greedy decode through onnxruntime's C API with the key/value cache bound on the device (IO binding, experimental)",
     dispose: async () => {
       if (disposed) return;
       disposed = true;
