@@ -270,6 +270,8 @@ export async function runUiChecks(browser, url, resultsDir, { machineSettings } 
       async () => {
         const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
         await frame.locator('#runs tbody tr', { hasText: 'text-to-image' }).first().click();
+        // The images load lazily: on screen first (more runs above it push the gallery down).
+        await frame.locator('#gallery').scrollIntoViewIfNeeded({ timeout: 15_000 });
         const img = frame.locator('#gallery img').first();
         await img.waitFor({ timeout: 15_000 });
         // Loaded, not blocked: the page's CSP and resource roots allow the storage's images.
