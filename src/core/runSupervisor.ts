@@ -25,23 +25,34 @@ stat() {
   [ "$1" != Z ] || return 1
   st_ppid=$2; st_start=\${20}
 }
+# The children of $1, into k: the kernel's list per thread (a few reads), else every process's stat.
+if [ -r /proc/$$/task/$$/children ]; then
+  kids() {
+    k=''
+    for f in /proc/$1/task/*/children; do
+      c=''
+      { read -r c < "$f"; } 2>/dev/null
+      k="$k $c"
+    done
+  }
+else
+  kids() {
+    k=''
+    for d in /proc/[0-9]*; do stat "\${d#/proc/}" && [ "$st_ppid" = "$1" ] && k="$k \${d#/proc/}"; done
+  }
+fi
 note() {
-  edges=' '
-  for d in /proc/[0-9]*; do
-    p=\${d#/proc/}
-    stat "$p" && edges="$edges$st_ppid:$p "
-  done
   queue=''
   [ "$command" = 0 ] || queue=$command
-  for e in $edges; do
-    case $e in "$owner":*) [ "\${e#*:}" = "$command" ] || queue="$queue \${e#*:}" ;; esac
-  done
-  while [ -n "$queue" ]; do
-    set -- $queue; p=$1; shift; queue="$*"
+  kids "$owner"
+  for p in $k; do [ "$p" = "$command" ] || queue="$queue $p"; done
+  while set -- $queue; [ $# -gt 0 ]; do
+    p=$1; shift; queue="$*"
     case $ignored in *" $p "*) continue ;; esac
     stat "$p" || continue
     case $known in *" $p:"*) ;; *) known="$known$p:$st_start " ;; esac
-    for e in $edges; do case $e in "$p":*) queue="$queue \${e#*:}" ;; esac; done
+    kids "$p"
+    queue="$queue $k"
   done
 }
 alive() {
@@ -50,7 +61,6 @@ alive() {
   [ -n "$living" ]
 }
 send() { alive && kill -s "$1" $living 2>/dev/null; }
-note
 { (while sleep 1; do echo tick; done) & ticker=$!; cat; echo eof; kill -s KILL $ticker 2>/dev/null; } | {
   done=0
   while read -r line; do
