@@ -37,6 +37,17 @@ const deferModelCommands = {
   },
 };
 /** In the CLI's bundles, systeminformation (300 KB, for `info` and a benchmark's machine) is dist/systeminformation.js. */
+/** In dist/cliRun.js, main.ts' commands other than `run` are notInRunBundle.ts (launch.ts sends it `run` only). */
+const onlyRun = {
+  name: 'only-run',
+  setup(build) {
+    build.onResolve(
+      { filter: /^\.\/(info|monitor|estimate|regions|forecast|scan|cudaProvider|devices)$/ },
+      ({ importer }) =>
+        importer.endsWith(join('src', 'cli', 'main.ts')) ? { path: resolve('src/cli/notInRunBundle.ts') } : undefined,
+    );
+  },
+};
 const systeminformationApart = {
   name: 'systeminformation-apart',
   setup(build) {
@@ -58,10 +69,11 @@ const builds = [
   },
   // OpenTelemetry's SDK, only for --prometheus/--otlp and the editor's OTLP setting.
   { ...node, entryPoints: { telemetry: 'src/core/telemetry/otel.ts' }, outdir: 'dist', minify: true },
-  // The CLI in three bundles, so that a command that runs no model compiles no model code:
+  // The CLI in four bundles, so that a command that runs no model compiles no model code:
   // dist/cli.js, the command, turns on V8's compile cache and loads dist/cliMain.js, every command
   // with bench and compare deferred (modelCommandsDeferred.ts in modelCommands.ts' place); those
-  // two run from dist/cliBench.js, the whole CLI with transformers.js. systeminformation, which
+  // two run from dist/cliBench.js, the whole CLI with transformers.js; dist/cliRun.js is
+  // dist/cliMain.js with `run` alone, for the command scripts wrap around others. systeminformation, which
   // only `info` and benchmarks use, is dist/systeminformation.js.
   {
     ...node,
@@ -79,6 +91,14 @@ const builds = [
     // becomes a require (its only one is dist/systeminformation.js, CommonJS).
     supported: { 'dynamic-import': false },
     plugins: [deferModelCommands, systeminformationApart],
+  },
+  // `carbonlens run`, the command a script wraps around others, in half the code.
+  {
+    ...node,
+    entryPoints: { cliRun: 'src/cli/bin.ts' },
+    outdir: 'dist',
+    minify: true,
+    plugins: [deferModelCommands, onlyRun, systeminformationApart],
   },
   {
     ...node,

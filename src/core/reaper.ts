@@ -13,12 +13,17 @@ const PR_SET_CHILD_SUBREAPER = 36;
  * run` pays it at every start. Else koffi itself.
  */
 function koffiNative(): typeof import('koffi') {
-  try {
-    // A computed name: esbuild leaves it to Node.
-    return require(['@koromix', `koffi-${process.platform}-${process.arch}`].join('/'));
-  } catch {
-    return require('koffi');
-  }
+  const pkg = ['@koromix', `koffi-${process.platform}-${process.arch}`].join('/');
+  // Computed names: esbuild leaves them to Node. The glibc build first, as that package's
+  // index.js does after reading Node's ELF header to tell glibc from musl (3-4 ms of each start):
+  // where it does not load (musl), the index.js decides.
+  for (const name of [`${pkg}/${process.platform}_${process.arch}/koffi.node`, pkg, 'koffi'])
+    try {
+      return require(name);
+    } catch {
+      // the next
+    }
+  throw new Error('koffi is not installed.');
 }
 
 /** Makes this process the reaper of its descendants' orphans; false where that is not possible. */

@@ -1,6 +1,6 @@
 // `carbonlens run` ends what its command leaves running when the command exits, and passes TERM,
 // INT and HUP on. A SIGKILL of carbonlens itself cannot be caught: for that, a small watcher
-// process (Linux) holds the read end of a pipe from us, as nvidia-smi's supervisor does. It is
+// shell (Linux, /bin/sh) holds the read end of a pipe from us, as nvidia-smi's supervisor does. It is
 // started before the command and told the command's pid in the same breath as the command is
 // spawned (the pid waits in the pipe if the watcher has not started yet), so no SIGKILL falls
 // between the two. It notes, once a second, the command's process tree and the orphans
@@ -9,66 +9,76 @@
 // the start time it was seen with.
 import { type ChildProcess, spawn } from 'node:child_process';
 
-const WATCHER = String.raw`
-const fs = require('fs');
-const [owner, ...skip] = process.argv.slice(1).map(Number);
-let command = 0;
-const ignored = new Set([...skip, process.pid]);
-for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(s, () => {});
-const stat = (pid) => {
-  try {
-    const s = fs.readFileSync('/proc/' + pid + '/stat', 'latin1');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return f[0] === 'Z' ? undefined : { ppid: Number(f[1]), start: f[19] };
-  } catch { return undefined; }
-};
-const known = new Map();
-const note = () => {
-  const children = new Map();
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const s = stat(name);
-    if (!s) continue;
-    if (!children.has(s.ppid)) children.set(s.ppid, []);
-    children.get(s.ppid).push(Number(name));
+// POSIX sh (a shell starts in a millisecond; a second Node, in a hundred, on the command's CPU):
+// $1 is our pid, the rest are our own children to leave alone. The ticker's "tick" (once a
+// second), our lines (the command's pid, "done") and "eof" arrive on one pipe, read in order.
+const WATCHER = `
+owner=$1; shift
+ignored=" $* $$ "
+trap '' INT TERM HUP
+command=0
+known=' '
+stat() {
+  line=
+  { read -r line < "/proc/$1/stat"; } 2>/dev/null || [ -n "$line" ] || return 1
+  set -f; set -- \${line##*) }; set +f
+  [ "$1" != Z ] || return 1
+  st_ppid=$2; st_start=\${20}
+}
+# The children of $1, into k: the kernel's list per thread (a few reads), else every process's stat.
+if [ -r /proc/$$/task/$$/children ]; then
+  kids() {
+    k=''
+    for f in /proc/$1/task/*/children; do
+      c=''
+      { read -r c < "$f"; } 2>/dev/null
+      k="$k $c"
+    done
   }
-  const roots = [...(command ? [command] : []), ...(children.get(owner) || []).filter((p) => p !== command && !ignored.has(p))];
-  for (let i = 0; i < roots.length; i++) {
-    const pid = roots[i];
-    const s = stat(pid);
-    if (!s || ignored.has(pid)) continue;
-    if (!known.has(pid)) known.set(pid, s.start);
-    roots.push(...(children.get(pid) || []));
+else
+  kids() {
+    k=''
+    for d in /proc/[0-9]*; do stat "\${d#/proc/}" && [ "$st_ppid" = "$1" ] && k="$k \${d#/proc/}"; done
   }
-};
-const alive = () => [...known].filter(([pid, start]) => stat(pid)?.start === start).map(([pid]) => pid);
-const send = (signal) => { for (const pid of alive()) { try { process.kill(pid, signal); } catch {} } };
-note();
-const timer = setInterval(note, 1000);
-let done = false;
-let buffered = '';
-process.stdin.on('data', (d) => {
-  const lines = (buffered + d).split('\n');
-  buffered = lines.pop();
-  for (const line of lines) {
-    if (line === 'done') done = true;
-    else if (/^\d+$/.test(line)) { command = Number(line); note(); }
-  }
-});
-process.stdin.on('end', () => {
-  clearInterval(timer);
-  if (done) process.exit(0);
-  note();
-  send('SIGTERM');
-  let waited = 0;
-  const check = setInterval(() => {
-    waited += 100;
-    if (alive().length && waited < 3000) return;
-    clearInterval(check);
-    send('SIGKILL');
-    process.exit(0);
-  }, 100);
-});
+fi
+note() {
+  queue=''
+  [ "$command" = 0 ] || queue=$command
+  kids "$owner"
+  for p in $k; do [ "$p" = "$command" ] || queue="$queue $p"; done
+  while set -- $queue; [ $# -gt 0 ]; do
+    p=$1; shift; queue="$*"
+    case $ignored in *" $p "*) continue ;; esac
+    stat "$p" || continue
+    case $known in *" $p:"*) ;; *) known="$known$p:$st_start " ;; esac
+    kids "$p"
+    queue="$queue $k"
+  done
+}
+alive() {
+  living=''
+  for k in $known; do stat "\${k%%:*}" && [ "$st_start" = "\${k#*:}" ] && living="$living \${k%%:*}"; done
+  [ -n "$living" ]
+}
+send() { alive && kill -s "$1" $living 2>/dev/null; }
+{ (while sleep 1; do echo tick; done) & ticker=$!; cat; echo eof; kill -s KILL $ticker 2>/dev/null; } | {
+  done=0
+  while read -r line; do
+    case $line in
+      tick) note ;;
+      done) done=1 ;;
+      eof) break ;;
+      ''|*[!0-9]*) ;;
+      *) command=$line; note ;;
+    esac
+  done
+  [ "$done" = 1 ] && exit 0
+  note
+  send TERM
+  waited=0
+  while alive && [ $waited -lt 30 ]; do sleep 0.1; waited=$((waited + 1)); done
+  send KILL
+}
 `;
 
 export interface Supervisor {
@@ -90,7 +100,7 @@ export function superviseCommand(skip: Iterable<number> = []): Supervisor {
   if (process.platform !== 'linux') return NONE;
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, ['-e', WATCHER, String(process.pid), ...[...skip].map(String)], {
+    child = spawn('/bin/sh', ['-c', WATCHER, 'carbonlens-watcher', String(process.pid), ...[...skip].map(String)], {
       stdio: ['pipe', 'ignore', 'ignore'],
       // Its own session: a Ctrl-C or a signal to our process group is not for it.
       detached: true,

@@ -39,11 +39,14 @@ const MODEL_CODE = /cliBench\.js|transformers|onnxruntime|[\\/]sharp[\\/]|@img[\
 
 describe('the CLI loads model code only for the commands that run models', { timeout: 180_000 }, () => {
   it('run --idle-ms 0 -- COMMAND and --help load none of transformers.js, onnxruntime or sharp', () => {
-    for (const args of [['run', '--idle-ms', '0', '--', process.execPath, '-e', '0'], ['--help']]) {
+    for (const [bundle, args] of [
+      ['cliRun.js', ['run', '--idle-ms', '0', '--', process.execPath, '-e', '0']],
+      ['cliMain.js', ['--help']],
+    ] as const) {
       const loaded = modulesLoaded(...args);
       assert.ok(
-        loaded.some((m) => m.endsWith('cliMain.js')),
-        `the preload saw the commands' bundle: ${loaded}`,
+        loaded.some((m) => m.endsWith(bundle)),
+        `the preload saw the commands' bundle, ${bundle}: ${loaded}`,
       );
       assert.deepEqual(
         loaded.filter((m) => MODEL_CODE.test(m)),
@@ -59,7 +62,7 @@ describe('the CLI loads model code only for the commands that run models', { tim
     // a module these bundles load.
     const loads =
       /(require|import)\(\s*["']node-llama-cpp["']|from ?["']node-llama-cpp["']|["']node-llama-cpp["']\s*\)/;
-    for (const bundle of ['extension.js', 'cli.js', 'cliMain.js', 'meter.js', 'advisor.js'])
+    for (const bundle of ['extension.js', 'cli.js', 'cliMain.js', 'cliRun.js', 'meter.js', 'advisor.js'])
       assert.doesNotMatch(readFileSync(path.join(dist, bundle), 'utf8'), loads, bundle);
     const bench = readFileSync(path.join(dist, 'cliBench.js'), 'utf8');
     // Only a computed import inside the GGUF runtime: no require() or static import of it.
