@@ -98,6 +98,7 @@ const builds = [
     entryPoints: { cliRun: 'src/cli/bin.ts' },
     outdir: 'dist',
     minify: true,
+    supported: { 'dynamic-import': false }, // loaded through codeCache.ts too (see cliMain)
     plugins: [deferModelCommands, onlyRun, systeminformationApart],
   },
   {
