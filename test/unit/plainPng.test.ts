@@ -3,14 +3,11 @@
 import assert from 'node:assert/strict';
 import { crc32, deflateSync, inflateSync } from 'node:zlib';
 import { describe, it } from 'node:test';
+import { seededRandom } from '../../src/core/bench/datasets/evalSet';
 import sharp, { type PngOptions } from 'sharp';
 import { decodePlainPng } from '../../src/core/models/plainPng';
 
-let seed = 99;
-const random = () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
-};
+const random = seededRandom(99);
 // Smooth gradients with noise, so the encoder's adaptive filtering uses every filter type.
 const pixels = (w: number, h: number, c: number) =>
   Buffer.from(

@@ -3,14 +3,11 @@
 // pixel, non-square targets, seeded random pixels.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { seededRandom } from '../../src/core/bench/datasets/evalSet';
 import sharp from 'sharp';
 import { vipsBilinearRgb } from '../../src/core/models/vipsBilinear';
 
-let seed = 12345;
-const random = () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
-};
+const random = seededRandom(12345);
 
 async function viaSharp(src: Uint8Array, w: number, h: number, ow: number, oh: number): Promise<Buffer> {
   const { data, info } = await sharp(Buffer.from(src), { raw: { width: w, height: h, channels: 3 } })
