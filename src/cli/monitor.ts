@@ -11,10 +11,9 @@ import { ramModelOption } from './benchOptions';
 import { PLACE_OPTIONS, placeQuery } from './carbonOptions';
 import { describeFigure } from './estimate';
 import { GPU_HELP, gpuOption } from './gpuOptions';
-import { startTelemetry, TELEMETRY_HELP, telemetryOptions } from './telemetryOptions';
+import { startTelemetry, TELEMETRY_HELP, TELEMETRY_OPTIONS, telemetryNote, telemetryOptions } from './telemetryOptions';
 import { numberOption, RANGES, UsageError } from './usage';
 // What a record says of its OTLP push (issue 37).
-import { telemetryNote } from './telemetryOptions';
 
 export const MONITOR_HELP = `Usage: carbonlens monitor [--duration S] [--interval-ms N] [--gpu LIST]
                          [--region R | --location L | --country C | --intensity G] [--pue P] [--ram-model M] [--json]
@@ -79,10 +78,7 @@ const MONITOR_OPTIONS = {
   'ram-model': { type: 'string' },
   gpu: { type: 'string' },
   json: { type: 'boolean' },
-  prometheus: { type: 'string' },
-  otlp: { type: 'string' },
-  'otlp-header': { type: 'string', multiple: true },
-  'otlp-protocol': { type: 'string' },
+  ...TELEMETRY_OPTIONS,
 } as const;
 
 /** `monitor`'s options, checked and the place resolved before measuring: a typo should not cost a whole run. */

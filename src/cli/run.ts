@@ -26,10 +26,9 @@ import { checkOut, ramModelOption } from './benchOptions';
 import { datasetOption, forecastCacheFromEnv, liveOptionsFromEnv, PLACE_OPTIONS, placeQuery } from './carbonOptions';
 import { forecastTargetFrom, windowSentence } from './forecast';
 import { GPU_HELP, gpuOption } from './gpuOptions';
-import { startTelemetry, telemetryOptions, TELEMETRY_HELP } from './telemetryOptions';
+import { startTelemetry, TELEMETRY_HELP, TELEMETRY_OPTIONS, telemetryNote, telemetryOptions } from './telemetryOptions';
 import { numberOption, RANGES, UsageError } from './usage';
 // What a record says of its OTLP push (issue 37).
-import { telemetryNote } from './telemetryOptions';
 
 export const RUN_HELP = `Usage: carbonlens run [options] -- COMMAND [ARGS...]
 
@@ -82,10 +81,7 @@ const RUN_OPTIONS = {
   'ram-model': { type: 'string' },
   gpu: { type: 'string' },
   json: { type: 'boolean' },
-  prometheus: { type: 'string' },
-  otlp: { type: 'string' },
-  'otlp-header': { type: 'string', multiple: true },
-  'otlp-protocol': { type: 'string' },
+  ...TELEMETRY_OPTIONS,
   'when-clean': { type: 'boolean' },
   attribution: { type: 'string' },
   duration: { type: 'string' },

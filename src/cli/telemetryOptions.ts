@@ -20,6 +20,14 @@ export const TELEMETRY_HELP = `  --prometheus H:P     serve the meter's metrics 
   --otlp-header K=V    a header for the push (an API key), over OTEL_EXPORTER_OTLP_(METRICS_)HEADERS;
                        may be repeated. OTEL_EXPORTER_OTLP_(METRICS_)TIMEOUT: ms per push (10000)`;
 
+/** parseArgs' options for TELEMETRY_HELP's flags (monitor, run). */
+export const TELEMETRY_OPTIONS = {
+  prometheus: { type: 'string' },
+  otlp: { type: 'string' },
+  'otlp-header': { type: 'string', multiple: true },
+  'otlp-protocol': { type: 'string' },
+} as const;
+
 export function telemetryOptions(
   values: {
     prometheus?: string;

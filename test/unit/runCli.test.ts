@@ -127,14 +127,15 @@ describe('carbonlens run', { timeout: 120_000 }, () => {
   it('passes SIGTERM on to the command and leaves none of its processes behind', async () => {
     const marker = path.join(work, 'got-sigterm');
     const grandchild = path.join(work, 'grandchild.pid');
-    // The command starts a background sleeper it never waits for, then waits for SIGTERM.
+    // The command starts a background sleeper it never waits for, then waits for SIGTERM. Its
+    // handler is in place before the pid file says it is ready (the test signals on that file).
     const script = `
       const { spawn } = require('node:child_process');
       const fs = require('node:fs');
+      process.on('SIGTERM', () => { fs.writeFileSync(${JSON.stringify(marker)}, 'yes'); process.exit(143); });
       const s = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
       s.unref();
       fs.writeFileSync(${JSON.stringify(grandchild)}, String(s.pid));
-      process.on('SIGTERM', () => { fs.writeFileSync(${JSON.stringify(marker)}, 'yes'); process.exit(143); });
       setInterval(() => {}, 1000);`;
     let carbonlensPid = 0;
     const run = carbonlens(
