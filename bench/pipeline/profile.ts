@@ -135,19 +135,21 @@ async function steps() {
 
 // The pool at each thread count: batches of 32, three in flight.
 const kinds = (process.env.KINDS ?? 'processes').split(',') as WorkerKind[];
+// Where the resize runs: on the model's device (the workers only decode; CUDA's default) or here.
+const resizeOnDevice = (process.env.RESIZE ?? 'device') === 'device';
 for (const kind of kinds)
   for (const threads of threadCounts) {
     const pool = new PreparePool(threads, kind);
     const inputs = (k: number) =>
       Array.from({ length: BATCH }, (_, i) => new ImageFile(files[(k * BATCH + i) % files.length]!));
-    await pool.pixelBytes(inputs(0), config); // workers started, sharp loaded
+    await pool.pixelBytes(inputs(0), config, resizeOnDevice); // workers started, sharp loaded, the size learnt
     const before = pool.steps();
     const batches = Math.max(1, Math.ceil(images / BATCH));
     const elu0 = performance.eventLoopUtilization();
     const t0 = performance.now();
-    const inFlight: Promise<Uint8Array>[] = [];
+    const inFlight: Promise<unknown>[] = [];
     for (let k = 0; k < batches; k++) {
-      inFlight.push(pool.pixelBytes(inputs(k + 1), config));
+      inFlight.push(pool.pixelBytes(inputs(k + 1), config, resizeOnDevice));
       if (inFlight.length >= 3) await inFlight.shift();
     }
     await Promise.all(inFlight);
@@ -159,6 +161,7 @@ for (const kind of kinds)
     print({
       measure: 'pool',
       kind,
+      resize: resizeOnDevice ? 'device' : 'workers',
       threads,
       images: n,
       images_per_s: n / seconds,

@@ -9,7 +9,8 @@ import { PreparePool } from '../../src/core/models/preparePool';
 import { transformersPipeline } from '../../src/core/models/runtime';
 import { makeImageClassifier } from '../fixtures/tiny-models/make.mjs';
 import { DataType, model, node, valueInfo } from '../fixtures/tiny-models/onnx.mjs';
-import { BYTE_INPUT, withByteInput } from '../../src/core/models/byteInput';
+import { BYTE_INPUT, RESIZE_INPUTS, withByteInput } from '../../src/core/models/byteInput';
+import { identityTaps, vipsBilinearTaps } from '../../src/core/models/vipsBilinear';
 
 type Classify<T> = (images: T[], options: { top_k: number }) => Promise<unknown>;
 
@@ -109,6 +110,7 @@ describe('image classification without the per-image processor', { timeout: 120_
         ['rgba.png', raw(33, 30, 4, 11).png().toBuffer()],
         ['rgb.png', raw(32, 32, 3, 29).png().toBuffer()],
         ['photo.jpg', raw(64, 48, 3, 3).jpeg({ quality: 85 }).toBuffer()],
+        ['grey.jpg', raw(21, 13, 1, 9).jpeg().toBuffer()],
         ['turned.jpg', raw(48, 20, 3, 5).jpeg().withMetadata({ orientation: 6 }).toBuffer()],
       ];
       const paths: string[] = [];
@@ -184,7 +186,7 @@ describe('image classification without the per-image processor', { timeout: 120_
     ];
     const pool = new PreparePool(2);
     try {
-      const bytes = await pool.pixelBytes(images, config);
+      const { data: bytes } = await pool.pixelBytes(images, config);
       const out = await session.run({ [BYTE_INPUT]: new ort.Tensor('uint8', bytes, [2, 24, 20, 3]) });
       const ours = out.out!.data as Float32Array;
       const theirs = (
@@ -204,6 +206,76 @@ describe('image classification without the per-image processor', { timeout: 120_
     }
   });
 
+  it("resizes on the model's device while a batch's images share a size, on the workers when they do not", async () => {
+    const ort = await import('onnxruntime-node');
+    const { RawImage, ViTImageProcessor } = await import('@huggingface/transformers');
+    const { default: sharp } = await import('sharp');
+    const identity = model({
+      nodes: [node('Identity', ['pixel_values'], ['out'])],
+      initializers: [],
+      inputs: [valueInfo('pixel_values', DataType.FLOAT, ['batch_size', 3, 24, 20])],
+      outputs: [valueInfo('out', DataType.FLOAT, ['batch_size', 3, 24, 20])],
+    });
+    const settings = {
+      do_resize: true,
+      size: { height: 24, width: 20 },
+      resample: 2,
+      do_rescale: true,
+      rescale_factor: 1 / 255,
+      do_normalize: true,
+      image_mean: [0.485, 0.456, 0.406],
+      image_std: [0.229, 0.224, 0.225],
+    };
+    const config = plainImageConfig(settings)!;
+    const session = await ort.InferenceSession.create(withByteInput(identity, config, 24, 20, true));
+    const dir = mkdtempSync(join(tmpdir(), 'cl-device-resize-'));
+    const write = async (name: string, w: number, h: number, k: number, jpeg: boolean) => {
+      const pixels = sharp(Buffer.from(Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * k + (i >> 4)) % 256)), {
+        raw: { width: w, height: h, channels: 3 },
+      });
+      writeFileSync(join(dir, name), await (jpeg ? pixels.jpeg() : pixels.png()).toBuffer());
+      return new ImageFile(join(dir, name));
+    };
+    const same = [await write('a.png', 32, 30, 7, false), await write('b.jpg', 32, 30, 11, true)];
+    const mixed = [await write('c.png', 32, 30, 13, false), await write('d.png', 9, 40, 17, false)];
+    const processor = new ViTImageProcessor(settings as never) as unknown as (
+      x: unknown,
+    ) => Promise<{ pixel_values: { data: Float32Array } }>;
+    try {
+      for (const kind of ['processes', 'threads'] as const) {
+        const pool = new PreparePool(2, kind);
+        try {
+          const check = async (files: ImageFile[], size: [number, number]) => {
+            const { data, width, height } = await pool.pixelBytes(files, config, true);
+            assert.deepEqual([width, height], size, 'the size the batch crossed at');
+            const t = width === 20 && height === 24 ? identityTaps(20, 24) : vipsBilinearTaps(width, height, 20, 24);
+            const out = await session.run({
+              [BYTE_INPUT]: new ort.Tensor('uint8', data, [files.length, height, width, 3]),
+              [RESIZE_INPUTS.rows]: new ort.Tensor('int64', t.rows, [24]),
+              [RESIZE_INPUTS.y]: new ort.Tensor('float32', t.y, [24, 1, 1]),
+              [RESIZE_INPUTS.cols]: new ort.Tensor('int64', t.cols, [20]),
+              [RESIZE_INPUTS.x]: new ort.Tensor('float32', t.x, [1, 20, 1]),
+            });
+            const ours = out.out!.data as Float32Array;
+            const theirs = (await processor(await Promise.all(files.map((f) => RawImage.read(f.path))))).pixel_values
+              .data;
+            const worst = ours.reduce((m, v, i) => Math.max(m, Math.abs(v - theirs[i]!)), 0);
+            assert.ok(worst < 1e-5, `the processor's pixels (largest difference ${worst})`);
+          };
+          await check(same, [20, 24]); // the first batch: resized on the workers, its one size learnt
+          await check(same, [32, 30]); // then as decoded, resized in the graph
+          await check(mixed, [20, 24]); // an image of another size: the batch again, resized on the workers
+          await check(mixed, [20, 24]); // and so on while sizes differ
+          assert.equal(pool.largestItemBytes(), 32 * 30 * 3);
+        } finally {
+          await pool.close();
+        }
+      }
+    } finally {
+      await session.release();
+    }
+  });
+
   it('answers as the pipeline does when the model takes bytes', async () => {
     const folder = join(mkdtempSync(join(tmpdir(), 'cl-bytes-')), 'tiny-vit');
     makeImageClassifier(folder, { size: 32 });
@@ -219,7 +291,7 @@ describe('image classification without the per-image processor', { timeout: 120_
     });
     try {
       assert.match(ours.preprocessing ?? '', /normalise on the model's device/);
-      assert.equal(ours.split?.bytesPerItem, 32 * 32 * 3);
+      assert.equal(ours.split?.bytesPerItem?.(), 0, 'nothing prepared yet');
       const images = [
         new RawImage(
           Uint8ClampedArray.from({ length: 40 * 24 * 3 }, (_, i) => (i * 37) % 256),
@@ -235,6 +307,42 @@ describe('image classification without the per-image processor', { timeout: 120_
         ),
       ];
       await assertSameAnswers(reference, ours, images);
+    } finally {
+      await ours.dispose();
+      await reference.dispose();
+    }
+  });
+
+  it('answers as the pipeline does when the model resizes too', async () => {
+    const folder = join(mkdtempSync(join(tmpdir(), 'cl-resize-')), 'tiny-vit');
+    makeImageClassifier(folder, { size: 32 });
+    const { pipeline, env, RawImage } = await import('@huggingface/transformers');
+    env.allowRemoteModels = false;
+    env.localModelPath = dirname(folder) + sep;
+    const reference = await pipeline('image-classification', basename(folder), { device: 'cpu', dtype: 'fp32' });
+    const before = process.env.CARBONLENS_RESIZE;
+    process.env.CARBONLENS_RESIZE = 'device';
+    const ours = await transformersPipeline('image-classification', folder, 'cpu', 'fp32').finally(() => {
+      if (before === undefined) delete process.env.CARBONLENS_RESIZE;
+      else process.env.CARBONLENS_RESIZE = before;
+    });
+    try {
+      assert.match(
+        ours.preprocessing ?? '',
+        /resize \(byte-equal to transformers.js's.*\), rescale and normalise on the model's device/,
+      );
+      const images = [37, 41, 43].map(
+        (k) =>
+          new RawImage(
+            Uint8ClampedArray.from({ length: 48 * 40 * 3 }, (_, i) => (i * k) % 256),
+            48,
+            40,
+            3,
+          ),
+      );
+      await assertSameAnswers(reference, ours, images); // resized on the workers, the size learnt
+      await assertSameAnswers(reference, ours, images); // resized in the graph
+      assert.equal(ours.split?.bytesPerItem?.(), 48 * 40 * 3, 'the batch crossed at the images own size');
     } finally {
       await ours.dispose();
       await reference.dispose();

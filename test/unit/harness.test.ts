@@ -145,7 +145,10 @@ describe('benchmark harness', () => {
         return inputs.map((x) => ({ label: String(x), score: 1 }));
       };
       const pipe = (async (inputs: unknown[]) => infer(await prepare(inputs))) as unknown as TaskPipeline;
-      return Object.assign(pipe, { dispose: async () => undefined, split: { prepare, infer, bytesPerItem: 1000 } });
+      return Object.assign(pipe, {
+        dispose: async () => undefined,
+        split: { prepare, infer, bytesPerItem: () => 1000 },
+      });
     };
     calls.length = 0;
     const r = await runBenchmark({

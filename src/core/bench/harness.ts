@@ -301,6 +301,17 @@ async function runAll(
  * sets run overlapped, as one phase, and the record says so.
  */
 export const PREPARE_AHEAD_MAX_ITEMS = 4096;
+/** And up to this many bytes of prepared inputs (4,096 640x480 photos as bytes, resized on the device). */
+export const PREPARE_AHEAD_MAX_BYTES = 4 * 1024 ** 3;
+
+/** Why a split pipeline's inputs are not all prepared ahead (the warm-up has shown an item's bytes), or undefined when they are. */
+function tooManyToPrepareAhead(split: TaskPipeline['split'], items: number): string | undefined {
+  if (items > PREPARE_AHEAD_MAX_ITEMS) return `more than ${PREPARE_AHEAD_MAX_ITEMS} items`;
+  const bytes = items * (split?.bytesPerItem?.() ?? 0);
+  if (bytes > PREPARE_AHEAD_MAX_BYTES)
+    return `${(bytes / 1024 ** 3).toFixed(1)} GiB of prepared inputs, more than ${PREPARE_AHEAD_MAX_BYTES / 1024 ** 3}`;
+  return undefined;
+}
 
 /** Every batch prepared (metered as one window), then every batch through the model (another). */
 async function runInPhases(
@@ -593,17 +604,17 @@ function runtimeOf(
           ? `end to end pipelined (up to ${PREPARE_DEPTH} batches prepared while the model runs)${
               inPhases
                 ? '; the model also measured apart, after every input was prepared in a phase of its own'
-                : ` only: more than ${PREPARE_AHEAD_MAX_ITEMS} items, too many to prepare ahead`
+                : ` only: ${tooManyToPrepareAhead(split, how.items)}, too many to prepare ahead`
             }`
           : 'inside the measured run'
     }`,
     ...(split && {
       pipeline: {
         depth: PREPARE_DEPTH,
-        ...(split.bytesPerItem !== undefined && {
-          bytesPerBatch: split.bytesPerItem * batch,
-          bytesInFlight: split.bytesPerItem * batch * (PREPARE_DEPTH + 1),
-          ...(inPhases && { bytesPreparedAhead: split.bytesPerItem * how.items }),
+        ...(split.bytesPerItem && {
+          bytesPerBatch: split.bytesPerItem() * batch,
+          bytesInFlight: split.bytesPerItem() * batch * (PREPARE_DEPTH + 1),
+          ...(inPhases && { bytesPreparedAhead: split.bytesPerItem() * how.items }),
         }),
         peakRssBytes: how.peakRssBytes,
         ...(workersPeakRssBytes !== undefined && { workersPeakRssBytes }),
@@ -699,7 +710,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     const warmup = set.items.slice(0, batch * (options.warmupBatches ?? 1));
     await runAll(loaded.pipeline, runner, warmup, batch, signal);
 
-    const inPhases = !!loaded.pipeline.split && set.items.length <= PREPARE_AHEAD_MAX_ITEMS;
+    const inPhases = !!loaded.pipeline.split && !tooManyToPrepareAhead(loaded.pipeline.split, set.items.length);
     const results: RepeatRun[] = [];
     for (let r = 0; r < repeats; r++) {
       options.onPhase?.('measure', repeats > 1 ? `repeat ${r + 1} of ${repeats}` : undefined);

@@ -25,6 +25,7 @@ export const BYTE_INPUT = 'pixel_values_u8';
 const INPUT = 'pixel_values';
 const FLOAT = 1;
 const UINT8 = 2;
+const INT64 = 7;
 const FLOAT16 = 10;
 
 export interface Normalisation {
@@ -113,16 +114,11 @@ const node = (op: string, inputs: string[], output: string, attributes: Uint8Arr
   ]);
 const intAttribute = (name: string, v: number) => [str(1, name), int(3, v), int(20, 2)];
 const intsAttribute = (name: string, vs: number[]) => [str(1, name), ...vs.map((v) => int(8, v)), int(20, 7)];
-const floats = (name: string, values: number[]) =>
-  msg(5, [
-    int(1, 1),
-    int(1, 3),
-    int(1, 1),
-    int(1, 1),
-    int(2, FLOAT),
-    str(8, name),
-    bytes(9, new Uint8Array(Float32Array.from(values).buffer)),
-  ]);
+/** An initializer (TensorProto: dims, data_type, name, raw_data). */
+const initializer = (name: string, type: number, dims: number[], data: Float32Array | BigInt64Array) =>
+  msg(5, [...dims.map((d) => int(1, d)), int(2, type), str(8, name), bytes(9, new Uint8Array(data.buffer))]);
+const floats = (name: string, values: number[], dims = [1, 3, 1, 1]) =>
+  initializer(name, FLOAT, dims, Float32Array.from(values));
 
 /** A graph input's element type and dimensions (numbers, or names for symbolic ones). */
 function inputType(info: Uint8Array): { elemType: number; dims: (number | string)[] } {
@@ -157,13 +153,91 @@ const valueInfo = (name: string, elemType: number, dims: (number | string)[]) =>
     ]),
   ]);
 
+/** The graph's own inputs for the resize on the device (resizePrefix): taps from vipsBilinearTaps. */
+export const RESIZE_INPUTS = { rows: 'carbonlens_rows', y: 'carbonlens_y', cols: 'carbonlens_cols', x: 'carbonlens_x' };
+
+/** The default domain's opset the model imports (ModelProto.opset_import), 0 when none is said. */
+function opset(model: Uint8Array): number {
+  for (const f of fields(model, 0, model.length)) {
+    if (f.no !== 8 || !f.body) continue;
+    const set = sub(model, f);
+    const domain = text(set, 1) ?? '';
+    const version = first(set, 2);
+    if (domain === '' || domain === 'ai.onnx') return version ? readVarint(set, version.start + 1)[0] : 0;
+  }
+  return 0;
+}
+
 /**
- * The model with a uint8 NHWC input in place of `pixel_values`, normalised on the model's device.
- * Throws when the model's input is not a 4-D float `pixel_values` of `height` x `width` x 3.
+ * vipsBilinearRgb as a graph, from the bytes of a batch of same-sized images to the resized
+ * pixels (as floats, NHWC), exact: every product and sum is a whole number below 2^24, so float32
+ * holds them as libvips's integers do. The input gets libvips's black border (1 pixel left and
+ * top, 2 right and bottom); each output pixel blends four bordered pixels with 12-bit weights
+ * made from its row's and column's (c4 = Y*X >> 12, c2 = (4096 - Y)*X >> 12, c3 = Y - c4,
+ * c1 = 4096 - Y - c2), rounded as libvips rounds ((sum + 2048) >> 12).
  */
-export function withByteInput(model: Uint8Array, n: Normalisation, height: number, width: number): Buffer {
+function resizePrefix(output: string): Uint8Array[] {
+  const n = (op: string, inputs: string[], out: string, attributes: Uint8Array[][] = []) =>
+    node(op, inputs, `carbonlens_${out}`, attributes);
+  const gather = (data: string, index: string, axis: number, out: string) =>
+    n('Gather', [`carbonlens_${data}`, index], out, [intAttribute('axis', axis)]);
+  const { rows, y, cols, x } = RESIZE_INPUTS;
+  return [
+    n('Cast', [BYTE_INPUT], 'f32', [intAttribute('to', FLOAT)]),
+    node('Pad', ['carbonlens_f32', 'carbonlens_pads'], 'carbonlens_bordered'),
+    node('Add', [rows, 'carbonlens_one'], 'carbonlens_rows1'),
+    node('Add', [cols, 'carbonlens_one'], 'carbonlens_cols1'),
+    gather('bordered', rows, 1, 'r0'),
+    gather('bordered', 'carbonlens_rows1', 1, 'r1'),
+    gather('r0', cols, 2, 'p1'),
+    gather('r0', 'carbonlens_cols1', 2, 'p2'),
+    gather('r1', cols, 2, 'p3'),
+    gather('r1', 'carbonlens_cols1', 2, 'p4'),
+    node('Mul', [y, x], 'carbonlens_yx'),
+    node('Mul', ['carbonlens_yx', 'carbonlens_inv4096'], 'carbonlens_yx12'),
+    node('Floor', ['carbonlens_yx12'], 'carbonlens_c4'),
+    node('Sub', ['carbonlens_4096', y], 'carbonlens_yd'),
+    node('Mul', ['carbonlens_yd', x], 'carbonlens_ydx'),
+    node('Mul', ['carbonlens_ydx', 'carbonlens_inv4096'], 'carbonlens_ydx12'),
+    node('Floor', ['carbonlens_ydx12'], 'carbonlens_c2'),
+    node('Sub', [y, 'carbonlens_c4'], 'carbonlens_c3'),
+    node('Sub', ['carbonlens_yd', 'carbonlens_c2'], 'carbonlens_c1'),
+    ...[1, 2, 3, 4].map((k) => node('Mul', [`carbonlens_p${k}`, `carbonlens_c${k}`], `carbonlens_m${k}`)),
+    node('Add', ['carbonlens_m1', 'carbonlens_m2'], 'carbonlens_m12'),
+    node('Add', ['carbonlens_m3', 'carbonlens_m4'], 'carbonlens_m34'),
+    node('Add', ['carbonlens_m12', 'carbonlens_m34'], 'carbonlens_sum'),
+    node('Add', ['carbonlens_sum', 'carbonlens_2048'], 'carbonlens_rounding'),
+    node('Mul', ['carbonlens_rounding', 'carbonlens_inv4096'], 'carbonlens_scaled12'),
+    node('Floor', ['carbonlens_scaled12'], output),
+    initializer('carbonlens_pads', INT64, [8], BigInt64Array.from([0n, 1n, 1n, 0n, 0n, 2n, 2n, 0n])),
+    initializer('carbonlens_one', INT64, [], BigInt64Array.from([1n])),
+    floats('carbonlens_inv4096', [1 / 4096], []),
+    floats('carbonlens_4096', [4096], []),
+    floats('carbonlens_2048', [2048], []),
+    valueInfo(rows, INT64, ['carbonlens_height']),
+    valueInfo(y, FLOAT, ['carbonlens_height', 1, 1]),
+    valueInfo(cols, INT64, ['carbonlens_width']),
+    valueInfo(x, FLOAT, [1, 'carbonlens_width', 1]),
+  ];
+}
+
+/**
+ * The model with a uint8 NHWC input in place of `pixel_values`, normalised on the model's device;
+ * with `resize`, the input is the decoded images at their own size, resized there too
+ * (resizePrefix, fed RESIZE_INPUTS). Throws when the model's input is not a 4-D float
+ * `pixel_values` of `height` x `width` x 3, or (with `resize`) its opset is below 11.
+ */
+export function withByteInput(
+  model: Uint8Array,
+  n: Normalisation,
+  height: number,
+  width: number,
+  resize = false,
+): Buffer {
   const graphField = first(model, 7);
   if (!graphField?.body) throw new Error('Not an ONNX model: no graph.');
+  if (resize && opset(model) < 11)
+    throw new Error(`Opset ${opset(model)}: the resize needs Pad with its pads as an input (11).`);
   const graph = sub(model, graphField);
   const kept: Uint8Array[] = [];
   let found: ReturnType<typeof inputType> | undefined;
@@ -186,14 +260,18 @@ export function withByteInput(model: Uint8Array, n: Normalisation, height: numbe
   const shift = n.mean.map((m, i) => m / n.std[i]!);
   const half = elemType === FLOAT16;
   const prepended = [
-    node('Cast', [BYTE_INPUT], 'carbonlens_f32', [intAttribute('to', FLOAT)]),
-    node('Transpose', ['carbonlens_f32'], 'carbonlens_nchw', [intsAttribute('perm', [0, 3, 1, 2])]),
+    ...(resize
+      ? resizePrefix('carbonlens_f32_resized')
+      : [node('Cast', [BYTE_INPUT], 'carbonlens_f32_resized', [intAttribute('to', FLOAT)])]),
+    node('Transpose', ['carbonlens_f32_resized'], 'carbonlens_nchw', [intsAttribute('perm', [0, 3, 1, 2])]),
     node('Mul', ['carbonlens_nchw', 'carbonlens_scale'], 'carbonlens_scaled'),
     node('Sub', ['carbonlens_scaled', 'carbonlens_shift'], half ? 'carbonlens_normalised' : INPUT),
     ...(half ? [node('Cast', ['carbonlens_normalised'], INPUT, [intAttribute('to', FLOAT16)])] : []),
     floats('carbonlens_scale', scale),
     floats('carbonlens_shift', shift),
-    valueInfo(BYTE_INPUT, UINT8, [dims[0]!, height, width, 3]),
+    resize
+      ? valueInfo(BYTE_INPUT, UINT8, [dims[0]!, 'carbonlens_source_height', 'carbonlens_source_width', 3])
+      : valueInfo(BYTE_INPUT, UINT8, [dims[0]!, height, width, 3]),
   ];
   const newGraph = Buffer.concat([...prepended, ...kept]);
   return Buffer.concat([model.subarray(0, graphField.start), bytes(7, newGraph), model.subarray(graphField.end)]);
@@ -203,11 +281,18 @@ export function withByteInput(model: Uint8Array, n: Normalisation, height: numbe
  * A folder transformers.js loads like `folder`, whose `dtype` graph takes bytes (withByteInput);
  * made once per model file (by its path, size and time) under the system's temporary folder.
  */
-export function byteInputFolder(folder: string, dtype: Dtype, n: Normalisation, height: number, width: number): string {
+export function byteInputFolder(
+  folder: string,
+  dtype: Dtype,
+  n: Normalisation,
+  height: number,
+  width: number,
+  resize = false,
+): string {
   const file = join(folder, 'onnx', `model${DTYPE_SUFFIX[dtype]}.onnx`);
   const stat = statSync(file);
   const id = createHash('sha256')
-    .update(JSON.stringify([file, stat.size, stat.mtimeMs, n, height, width, 1]))
+    .update(JSON.stringify([file, stat.size, stat.mtimeMs, n, height, width, resize, 1]))
     .digest('hex')
     .slice(0, 16);
   const mirror = join(tmpdir(), 'carbonlens-byte-input', id, 'model');
@@ -226,7 +311,7 @@ export function byteInputFolder(folder: string, dtype: Dtype, n: Normalisation, 
   for (const f of readdirSync(join(folder, 'onnx')))
     if (f !== `model${DTYPE_SUFFIX[dtype]}.onnx`) link(join(folder, 'onnx', f), join(mirror, 'onnx', f));
   const partial = `${edited}.${process.pid}.partial`;
-  writeFileSync(partial, withByteInput(readFileSync(file), n, height, width));
+  writeFileSync(partial, withByteInput(readFileSync(file), n, height, width, resize));
   renameSync(partial, edited);
   return mirror;
 }

@@ -5,10 +5,11 @@
 // transformers.js does (sharp's affine bilinear map) straight into the batch tensor, and the
 // model runs on it directly. Other processors (crops, shortest-edge resizes, padding) run as
 // transformers.js runs them, as the batch's preparation.
-import { BYTE_INPUT } from './byteInput';
+import { BYTE_INPUT, RESIZE_INPUTS } from './byteInput';
 import { decodedInputs } from './imageInput';
 import { PreparePool } from './preparePool';
 import type { TaskPipeline } from './runtime';
+import { identityTaps, vipsBilinearTaps } from './vipsBilinear';
 
 export interface PlainImageConfig {
   width: number;
@@ -104,8 +105,8 @@ export function topLabels(
 /** The same answers as the image-classification pipeline (labels with softmax scores, best first). */
 export async function fastClassifier(
   pipe: TransformersClassifier,
-  Tensor: new (type: string, data: Float32Array | Uint8Array, dims: number[]) => unknown,
-  options: { threads?: number; byteInput?: boolean } = {},
+  Tensor: new (type: string, data: Float32Array | Uint8Array | BigInt64Array, dims: number[]) => unknown,
+  options: { threads?: number; byteInput?: boolean; resizeOnDevice?: boolean } = {},
 ): Promise<TaskPipeline | undefined> {
   const config = plainImageConfig(pipe.processor?.image_processor?.config ?? pipe.processor?.config);
   const { processor } = pipe;
@@ -113,26 +114,43 @@ export async function fastClassifier(
   if (!id2label || (!config && !processor)) return undefined;
   const pool = config && new PreparePool(options.threads);
   const bytes = !!(pool && options.byteInput);
+  const resizing = bytes && !!options.resizeOnDevice;
+  // The resize's taps for each source size (the model's own: none to do), made once.
+  const taps = new Map<string, Record<string, unknown>>();
+  const tapsFor = (width: number, height: number) => {
+    const key = `${width}x${height}`;
+    if (!taps.has(key)) {
+      const t =
+        width === config!.width && height === config!.height
+          ? identityTaps(width, height)
+          : vipsBilinearTaps(width, height, config!.width, config!.height);
+      taps.set(key, {
+        [RESIZE_INPUTS.rows]: new Tensor('int64', t.rows, [config!.height]),
+        [RESIZE_INPUTS.y]: new Tensor('float32', t.y, [config!.height, 1, 1]),
+        [RESIZE_INPUTS.cols]: new Tensor('int64', t.cols, [config!.width]),
+        [RESIZE_INPUTS.x]: new Tensor('float32', t.x, [1, config!.width, 1]),
+      });
+    }
+    return taps.get(key)!;
+  };
   const prepare = async (inputs: unknown[]) => {
     const n = inputs.length;
+    if (pool && config && bytes) {
+      const { data, width, height } = await pool.pixelBytes(inputs, config, resizing);
+      return {
+        [BYTE_INPUT]: new Tensor('uint8', data, [n, height, width, 3]),
+        ...(resizing && tapsFor(width, height)),
+      };
+    }
     if (pool && config)
-      return bytes
-        ? {
-            [BYTE_INPUT]: new Tensor('uint8', await pool.pixelBytes(inputs, config), [
-              n,
-              config.height,
-              config.width,
-              3,
-            ]),
-          }
-        : {
-            pixel_values: new Tensor('float32', await pool.pixelValues(inputs, config), [
-              n,
-              3,
-              config.height,
-              config.width,
-            ]),
-          };
+      return {
+        pixel_values: new Tensor('float32', await pool.pixelValues(inputs, config), [
+          n,
+          3,
+          config.height,
+          config.width,
+        ]),
+      };
     // Other processors (crops, shortest-edge resizes, padding): transformers.js's own, as the
     // batch's preparation, apart from the model's call.
     return { pixel_values: (await processor!(await decodedInputs(inputs))).pixel_values };
@@ -154,13 +172,15 @@ export async function fastClassifier(
     },
     preprocessing: !pool
       ? "transformers.js's processor, apart from the model's call"
-      : bytes
-        ? `${pool.threads} ${pool.kind === 'processes' ? 'worker processes' : 'threads'} (decode with sharp; bilinear resize byte-equal to transformers.js's, sharp's affine map) into one uint8 batch; rescale and normalise on the model's device (a Cast, Transpose, Mul and Sub ahead of the graph)`
-        : `${pool.threads} ${pool.kind === 'processes' ? 'worker processes' : 'threads'} (decode with sharp; bilinear resize byte-equal to transformers.js's; normalise in one loop per image) into one float32 batch`,
+      : resizing
+        ? `${pool.threads} ${pool.kind === 'processes' ? 'worker processes' : 'threads'} (decode with sharp, plain PNGs in JavaScript) into one uint8 batch of the images' own size when a batch's images share one; resize (byte-equal to transformers.js's, sharp's affine bilinear map), rescale and normalise on the model's device, in a graph ahead of the model (the resize on the workers when sizes differ)`
+        : bytes
+          ? `${pool.threads} ${pool.kind === 'processes' ? 'worker processes' : 'threads'} (decode with sharp, plain PNGs in JavaScript; bilinear resize byte-equal to transformers.js's, sharp's affine map) into one uint8 batch; rescale and normalise on the model's device (a Cast, Transpose, Mul and Sub ahead of the graph)`
+          : `${pool.threads} ${pool.kind === 'processes' ? 'worker processes' : 'threads'} (decode with sharp; bilinear resize byte-equal to transformers.js's; normalise in one loop per image) into one float32 batch`,
     split: {
       prepare,
       infer,
-      ...(config && { bytesPerItem: 3 * config.width * config.height * (bytes ? 1 : 4) }),
+      ...(pool && { bytesPerItem: () => pool.largestItemBytes() }),
       ...(pool && { workersPeakRssBytes: () => pool.workersPeakRssBytes() }),
     },
   });

@@ -31,7 +31,18 @@ type Source =
   | { path: string }
   | { data: Uint8Array | Uint8ClampedArray; width: number; height: number; channels: number };
 
-type Config = PlainImageConfig & { bytes: boolean };
+/** source: [width, height] of the batch's images when they are resized on the model's device. */
+type Config = PlainImageConfig & { bytes: boolean; source?: [number, number] };
+
+/** A worker's answer: the batch (from the thread that finished it), the size its images had (null: several), whether one was not of config.source's size. */
+interface Reply {
+  buffer?: ArrayBuffer;
+  size: [number, number] | null;
+  miss: boolean;
+}
+
+/** Images resized on the model's device at most this many times the model's pixels: larger ones are resized here, so batches stay small in memory and on the bus. */
+export const DEVICE_RESIZE_MAX_RATIO = 8;
 type Message =
   /** To a process: its share of a batch, whose file it writes. */
   | { id: number; file: string; config: Config; items: { source: Source; offset: number }[] }
@@ -49,7 +60,7 @@ type Message =
 interface Job {
   id: number;
   message: Message;
-  resolve(buffer?: ArrayBuffer): void;
+  resolve(reply: Reply): void;
   reject(e: Error): void;
 }
 
@@ -92,6 +103,9 @@ export class PreparePool {
   private nextId = 0;
   private closed = false;
   private readonly totals: PrepareSteps = { images: 0, read: 0, decode: 0, resize: 0, normalise: 0 };
+  /** The size the last batch's images all had, when the model's device resizes such images. */
+  private deviceSource: [number, number] | undefined;
+  private largestItem = 0;
 
   /**
    * One worker a core but one, left to the model's calls (at least one worker), processes,
@@ -110,19 +124,49 @@ export class PreparePool {
 
   /** The batch's pixel values, NCHW float32, as the processor makes them. */
   async pixelValues(inputs: readonly unknown[], config: PlainImageConfig): Promise<Float32Array> {
-    return new Float32Array(await this.batch(inputs, config, false));
+    return new Float32Array((await this.batch(inputs, config, false)).buffer!);
   }
 
-  /** The batch's resized RGB bytes, NHWC uint8, for a model that rescales and normalises them itself. */
-  async pixelBytes(inputs: readonly unknown[], config: PlainImageConfig): Promise<Uint8Array> {
-    return new Uint8Array(await this.batch(inputs, config, true));
+  /**
+   * The batch's RGB bytes, NHWC uint8, for a model that rescales and normalises them itself:
+   * resized to the model's size, or with `resizeOnDevice` (a model that resizes too, byteInput.ts)
+   * at the size the images have while a batch's images all have one (the last batch's), as
+   * decoded. Images of several sizes, or over DEVICE_RESIZE_MAX_RATIO times the model's pixels,
+   * are resized here.
+   */
+  async pixelBytes(
+    inputs: readonly unknown[],
+    config: PlainImageConfig,
+    resizeOnDevice = false,
+  ): Promise<{ data: Uint8Array; width: number; height: number }> {
+    const source = resizeOnDevice ? this.deviceSource : undefined;
+    if (source) {
+      const r = await this.batch(inputs, config, true, source);
+      if (!r.miss) return { data: new Uint8Array(r.buffer!), width: source[0], height: source[1] };
+      this.deviceSource = undefined; // sizes differ: resized here until a batch has one size again
+    }
+    const r = await this.batch(inputs, config, true);
+    if (resizeOnDevice) this.deviceSource = deviceSource(r.size, config);
+    return { data: new Uint8Array(r.buffer!), width: config.width, height: config.height };
   }
 
-  private async batch(inputs: readonly unknown[], config: PlainImageConfig, bytes: boolean): Promise<ArrayBuffer> {
+  /** The most bytes one prepared image has held so far. */
+  largestItemBytes(): number {
+    return this.largestItem;
+  }
+
+  private async batch(
+    inputs: readonly unknown[],
+    config: PlainImageConfig,
+    bytes: boolean,
+    source?: [number, number],
+  ): Promise<Reply> {
     if (this.closed) throw new Error('The preparation workers were closed.');
-    const size = 3 * config.width * config.height * (bytes ? 1 : 4);
+    const [width, height] = source ?? [config.width, config.height];
+    const size = 3 * width * height * (bytes ? 1 : 4);
+    this.largestItem = Math.max(this.largestItem, size);
     const sources = inputs.map(sourceOf);
-    const job = { ...config, bytes };
+    const job: Config = { ...config, bytes, ...(source && { source }) };
     const at = (b: number) => (b * size) / (bytes ? 1 : 4);
     if (this.kind === 'processes') {
       this.folder ??= batchFolder();
@@ -147,11 +191,13 @@ export class PreparePool {
           })),
         );
         this.dispatch();
-        await Promise.all(done);
+        const replies = await Promise.all(done);
+        const reply = { size: oneSize(replies), miss: replies.some((r) => r.miss) };
+        if (reply.miss) return reply;
         // A thread reads the file into memory of its own, hands that over without a copy, and
         // removes the file: reading it here took this thread most of its time (0.85 at 16 workers).
         handed = true;
-        return await this.readBatch(file, length);
+        return { ...reply, buffer: await this.readBatch(file, length) };
       } finally {
         if (!handed) unlinkSync(file);
       }
@@ -166,7 +212,12 @@ export class PreparePool {
     // onnxruntime-node refuses a tensor over shared memory ("Invalid argument"): the thread that
     // writes the batch's last image copies it into memory of its own and hands that over, with
     // no help from this thread (which onnxruntime-node's runs block) and no copy here.
-    return (await Promise.all(done)).find((b) => b !== undefined)!;
+    const replies = await Promise.all(done);
+    return {
+      buffer: replies.find((r) => r.buffer !== undefined)?.buffer,
+      size: oneSize(replies),
+      miss: replies.some((r) => r.miss),
+    };
   }
 
   private reader: Worker | undefined;
@@ -195,7 +246,7 @@ export class PreparePool {
     return new Promise((resolve, reject) => this.reads.set(id, { file, resolve, reject }));
   }
 
-  private submit(message: (id: number) => Message): Promise<ArrayBuffer | undefined> {
+  private submit(message: (id: number) => Message): Promise<Reply> {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       this.queue.push({ id, message: message(id), resolve, reject });
@@ -282,7 +333,7 @@ export class PreparePool {
     };
     worker.on(
       'message',
-      (m: { id: number; ms?: Omit<PrepareSteps, 'images'>; images?: number; buffer?: ArrayBuffer; error?: string }) => {
+      (m: Partial<Reply> & { id: number; ms?: Omit<PrepareSteps, 'images'>; images?: number; error?: string }) => {
         const job = slot.jobs.get(m.id);
         if (!job) return;
         slot.jobs.delete(m.id);
@@ -291,7 +342,7 @@ export class PreparePool {
         else {
           this.totals.images += m.images ?? 1;
           for (const k of ['read', 'decode', 'resize', 'normalise'] as const) this.totals[k] += m.ms![k];
-          job.resolve(m.buffer);
+          job.resolve({ buffer: m.buffer, size: m.size ?? null, miss: !!m.miss });
         }
         this.dispatch();
       },
@@ -303,6 +354,18 @@ export class PreparePool {
     this.slots.push(slot);
     return slot;
   }
+}
+
+/** The one size every reply's images had, or null. */
+function oneSize(replies: Reply[]): [number, number] | null {
+  const [a] = replies;
+  return a?.size && replies.every((r) => r.size?.[0] === a.size![0] && r.size?.[1] === a.size![1]) ? a.size : null;
+}
+
+/** The size the model's device resizes from next: the batch's one size, unless it is the model's or too large. */
+function deviceSource(size: [number, number] | null, config: PlainImageConfig): [number, number] | undefined {
+  if (!size || (size[0] === config.width && size[1] === config.height)) return undefined;
+  return size[0] * size[1] <= DEVICE_RESIZE_MAX_RATIO * config.width * config.height ? size : undefined;
 }
 
 /** A worker keeps this process alive only while it holds work. */

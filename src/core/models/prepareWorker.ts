@@ -13,9 +13,13 @@
 //               (its share of the batch; offsets in elements: floats, or bytes);
 //             to a thread: { id, source, offset, config, out: SharedArrayBuffer (the batch),
 //               written: SharedArrayBuffer (an Int32 count), count }
-// Message out: { id, ms: { read, decode, resize, normalise }, images?, buffer? (the batch, from
-//               the thread that wrote its last image) } or { id, error }
+//             config.source: [width, height] when the batch is resized on the model's device
+//             (byteInput.ts): images of that size are written as decoded, NHWC bytes at their size.
+// Message out: { id, ms: { read, decode, resize, normalise }, size ([width, height] its images
+//               had, null when they differ), miss (an image was not of config.source's size),
+//               images?, buffer? (the batch, from the thread that wrote its last image) } or { id, error }
 
+import { jpegHeader } from './jpegHeader';
 import { decodePlainPng } from './plainPng';
 import { vipsBilinearRgb } from './vipsBilinear';
 
@@ -57,15 +61,19 @@ function toChannels(img, n) {
 }
 
 const decodePlainPng = ${decodePlainPng.toString()};
+const jpegHeader = ${jpegHeader.toString()};
 const { inflateSync } = require('node:zlib');
 
 async function decode(bytes) {
   // Plain PNGs (most datasets' PNGs) have one decoding: in JavaScript, without libvips's fixed cost.
   const png = decodePlainPng(bytes, inflateSync);
   if (png) return { ...png, data: new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length) };
+  // A JPEG without EXIF whose header gives its channels: one call (jpegHeader.ts).
+  const jpeg = jpegHeader(bytes);
+  const fast = jpeg && !jpeg.exif && (jpeg.components === 1 || jpeg.components === 3);
   const img = sharp(bytes);
-  const { channels } = await img.metadata();
-  const { data, info } = await img.rotate().raw().toBuffer({ resolveWithObject: true });
+  const { channels } = fast ? { channels: jpeg.components } : await img.metadata();
+  const { data, info } = await (fast ? img : img.rotate()).raw().toBuffer({ resolveWithObject: true });
   const image = { data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: info.channels };
   return channels !== undefined && channels !== info.channels ? toChannels(image, channels) : image;
 }
@@ -78,9 +86,15 @@ async function prepare({ source, out, file, offset, config }) {
   const t1 = performance.now();
   const image = toChannels(bytes ? await decode(bytes) : source, 3);
   const t2 = performance.now();
-  const resized = image.width !== config.width || image.height !== config.height;
-  const rgb = resized ? vipsBilinearRgb(image.data, image.width, image.height, config.width, config.height) : image.data;
-  const plane = config.width * config.height;
+  const size = [image.width, image.height];
+  // config.source: the batch is resized on the model's device from this size; an image of
+  // another size is not written, and the batch is prepared again with the resize here.
+  if (config.source && (image.width !== config.source[0] || image.height !== config.source[1]))
+    return { read: t1 - t0, decode: t2 - t1, resize: 0, normalise: 0, size, miss: true };
+  const [width, height] = config.source || [config.width, config.height];
+  const resized = image.width !== width || image.height !== height;
+  const rgb = resized ? vipsBilinearRgb(image.data, image.width, image.height, width, height) : image.data;
+  const plane = width * height;
   if (rgb.length !== plane * 3) throw new Error('Resized to ' + rgb.length / 3 + ' pixels, expected ' + plane + '.');
   const t3 = performance.now();
   let tensor = rgb; // normalised on the model's device (byteInput.ts): the bytes as they are, NHWC
@@ -103,26 +117,36 @@ async function prepare({ source, out, file, offset, config }) {
       closeSync(fd);
     }
   }
-  return { read: t1 - t0, decode: t2 - t1, resize: t3 - t2, normalise: performance.now() - t3 };
+  return { read: t1 - t0, decode: t2 - t1, resize: t3 - t2, normalise: performance.now() - t3, size, miss: false };
+}
+
+// The sizes a message's images had: their one size, or null when they differ.
+function sizeOf(sizes) {
+  return sizes.every((z) => z[0] === sizes[0][0] && z[1] === sizes[0][1]) ? sizes[0] : null;
 }
 
 // Threads: the batch out of shared memory into memory of its own, handed over without a copy,
 // by the thread that writes its last image. Processes: their owner reads the file.
-function finish(job, ms) {
-  if (!job.out || Atomics.add(new Int32Array(job.written), 0, 1) + 1 < job.count) return port.postMessage({ id: job.id, ms });
+function finish(job, { size, miss, ...ms }) {
+  const reply = { id: job.id, ms, size, miss };
+  if (Atomics.add(new Int32Array(job.written), 0, 1) + 1 < job.count) return port.postMessage(reply);
   const buffer = new ArrayBuffer(job.out.byteLength);
   new Uint8Array(buffer).set(new Uint8Array(job.out));
-  parentPort.postMessage({ id: job.id, ms, buffer }, [buffer]);
+  parentPort.postMessage({ ...reply, buffer }, [buffer]);
 }
 
 // A process's message holds its share of a batch (items); a thread's, one image.
 async function prepareAll(job) {
   const ms = { read: 0, decode: 0, resize: 0, normalise: 0 };
+  const sizes = [];
+  let miss = false;
   for (const item of job.items) {
     const one = await prepare({ source: item.source, offset: item.offset, file: job.file, config: job.config });
     for (const k in ms) ms[k] += one[k];
+    sizes.push(one.size);
+    miss = miss || one.miss;
   }
-  return ms;
+  return { ms, size: sizeOf(sizes), miss };
 }
 
 // One message at a time, in the order given.
@@ -130,7 +154,7 @@ let chain = Promise.resolve();
 port.on('message', (job) => {
   chain = chain.then(() =>
     (job.items ? prepareAll(job) : prepare(job)).then(
-      (ms) => (job.items ? port.postMessage({ id: job.id, ms, images: job.items.length }) : finish(job, ms)),
+      (r) => (job.items ? port.postMessage({ id: job.id, ...r, images: job.items.length }) : finish(job, r)),
       (e) => port.postMessage({ id: job.id, error: (e && e.message) || String(e) }),
     ),
   );

@@ -39,8 +39,8 @@ export interface TaskPipeline {
   split?: {
     prepare(inputs: unknown[]): Promise<unknown>;
     infer(prepared: unknown, options?: Record<string, unknown>): Promise<unknown>;
-    /** Bytes one prepared item holds until the model has used it, where known. */
-    bytesPerItem?: number;
+    /** The most bytes one prepared item has held until the model used it, where known (0 before any). */
+    bytesPerItem?(): number;
     /** The preparation workers' peak resident memory, where they are processes and the system says. */
     workersPeakRssBytes?(): number | undefined;
   };
@@ -238,7 +238,9 @@ export const transformersPipeline: PipelineFactory = async (task, folder, device
   env.allowLocalModels = true;
   env.useFSCache = false;
   // A plain image classifier takes bytes and normalises them in its session (byteInput.ts).
-  const bytes = task === 'image-classification' && byteInputWanted() ? byteInputSource(folder, dtype) : undefined;
+  const resizeOnDevice = resizeOnDeviceWanted(device);
+  const bytes =
+    task === 'image-classification' && byteInputWanted() ? byteInputSource(folder, dtype, resizeOnDevice) : undefined;
   const source = bytes ?? folder;
   env.localModelPath = dirname(source) + sep;
   const pipe = await pipeline(task, basename(source), pipelineOptions(device, dtype, cudaDeviceId));
@@ -250,7 +252,7 @@ export const transformersPipeline: PipelineFactory = async (task, folder, device
     const fast = await fastClassifier(
       pipe as unknown as Parameters<typeof fastClassifier>[0],
       Tensor as unknown as Parameters<typeof fastClassifier>[1],
-      { byteInput: !!bytes },
+      { byteInput: !!bytes, resizeOnDevice },
     );
     if (fast) return fast;
   }
@@ -329,14 +331,25 @@ function byteInputWanted(): boolean {
   return process.env.CARBONLENS_NORMALISE !== 'threads';
 }
 
+/**
+ * Where the resize runs: on a CUDA device, in the graph ahead of the model (byteInput.ts), so the
+ * workers only decode (a 32x32 PNG's resize to 224x224 was half a worker's time on the H100
+ * machine); elsewhere on the workers, beside the model's threads on the same cores.
+ * CARBONLENS_RESIZE=workers|device overrides it, to measure one against the other.
+ */
+function resizeOnDeviceWanted(device: Device): boolean {
+  const wanted = process.env.CARBONLENS_RESIZE;
+  return wanted === 'device' || (device === 'cuda' && wanted !== 'workers');
+}
+
 /** The folder of the byte-input graph, where the model is a plain classifier that can take one; else undefined. */
-function byteInputSource(folder: string, dtype: Dtype): string | undefined {
+function byteInputSource(folder: string, dtype: Dtype, resize: boolean): string | undefined {
   const file = join(folder, 'preprocessor_config.json');
   if (!existsSync(file)) return undefined;
   const config = plainImageConfig(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
   if (!config) return undefined;
   try {
-    return byteInputFolder(folder, dtype, config, config.height, config.width);
+    return byteInputFolder(folder, dtype, config, config.height, config.width, resize);
   } catch {
     return undefined; // not a float NCHW pixel_values input of that size: the float path
   }

@@ -64,3 +64,54 @@ export function vipsBilinearRgb(src: Uint8Array, w: number, h: number, ow: numbe
   }
   return out;
 }
+
+/**
+ * The same resize as taps a graph applies (byteInput.ts, on the model's device): for each output
+ * row its first source row in the bordered input (the second is the next) and its 12-bit y
+ * weight, and the same for columns. Pixels libvips paints black read the border, with weight 0.
+ */
+export function vipsBilinearTaps(
+  w: number,
+  h: number,
+  ow: number,
+  oh: number,
+): { rows: BigInt64Array; y: Float32Array; cols: BigInt64Array; x: Float32Array } {
+  const a = ow / w;
+  const d = oh / h;
+  const tmp = 1.0 / (a * d);
+  const ia = tmp * d;
+  const id = tmp * a;
+  const cols = new BigInt64Array(ow);
+  const x = new Float32Array(ow);
+  let ix = 1;
+  for (let c = 0; c < ow; c++) {
+    const fx = Math.floor(ix);
+    if (fx >= 0 && fx <= w) {
+      const jx = Math.trunc(ix);
+      x[c] = Math.trunc((ix - jx) * 4096);
+      cols[c] = BigInt(jx);
+    }
+    ix += ia;
+  }
+  const rows = new BigInt64Array(oh);
+  const y = new Float32Array(oh);
+  for (let r = 0; r < oh; r++) {
+    let iy = id * r;
+    iy += 1;
+    if (!(Math.floor(iy) >= 0 && Math.floor(iy) <= h)) continue;
+    const jy = Math.trunc(iy);
+    y[r] = Math.trunc((iy - jy) * 4096);
+    rows[r] = BigInt(jy);
+  }
+  return { rows, y, cols, x };
+}
+
+/** Taps that keep an image of ow x oh as it is (each output pixel its own source pixel, weight 4096). */
+export function identityTaps(ow: number, oh: number): ReturnType<typeof vipsBilinearTaps> {
+  return {
+    rows: BigInt64Array.from({ length: oh }, (_, r) => BigInt(r + 1)),
+    y: new Float32Array(oh),
+    cols: BigInt64Array.from({ length: ow }, (_, c) => BigInt(c + 1)),
+    x: new Float32Array(ow),
+  };
+}
