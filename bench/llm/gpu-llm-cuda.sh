@@ -9,8 +9,12 @@
 # beside transformers' generate() eager and static-cache + torch.compile (bench/llm/torch_llm.py).
 # $OUT gets llm-cuda.json (bench/llm/summary-cuda.mjs) and llm-records.tar.xz.
 #   OUT=/tmp/llm bash bench/llm/gpu-llm-cuda.sh
-# STEPS picks what runs (default: all): copies export profile bench torch gqa q4 large timing. With gqa, q4 and
+# STEPS picks what runs (default: all): copies export profile bench torch gqa modes q4 large timing. With gqa, q4 and
 # large use the builder's files (q4f16: the builder's int4 weights with fp16 activations).
+# DECODER: CarbonLens's decoder for its benches (CARBONLENS_DECODER: empty for transformers.js's,
+# io-binding, fixed-cache). With the modes step, the 0.5B builder file first runs through
+# bench/llm/ioBinding.ts's modes (io-binding, fixed-cache, cuda-graph: steps timed, tokens compared);
+# DECODER=auto then takes fixed-cache where cuda-graph gave session-run's tokens, else io-binding.
 # Optional steps (q4, the eager peer of the 1.5B shape) are skipped once BUDGET_S seconds have passed.
 set -uo pipefail
 source bench/vit/device-setup.sh
@@ -65,7 +69,7 @@ build_gqa() {
   [ -f "$3/onnx/$file" ] && timeout 120 python3 bench/llm/graph_levers.py "$3/onnx/$file" --head-dim "$4" | tee "$R/levers-$1.json"
 }
 bench_llm() { # NAME DIR DTYPE
-  timeout 300 /tmp/node dist/cli.js bench --model "$2" --task text-generation --device cuda --dtype "$3" \
+  CARBONLENS_DECODER=${DECODER:-} timeout 300 /tmp/node dist/cli.js bench --model "$2" --task text-generation --device cuda --dtype "$3" \
     --dataset /tmp/llm-prompts.jsonl --samples "$PROMPTS" --max-new-tokens "$NEW" --idle-ms "${IDLE_S}000" --json \
     --out "$R/emissions.csv" > "$R/carbonlens-$1.json" 2> "$R/carbonlens-$1.err" || failed "$R/carbonlens-$1.err"
   /tmp/node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).result; const g = r.generation; console.log(process.argv[2], r.device, r.dtype, g.decodeTokensPerS?.toFixed(1), "tok/s", g.jPerOutputToken?.toFixed(3), "J/token; ttft", (g.ttft.meanS * 1000).toFixed(1), "ms")' "$R/carbonlens-$1.json" "$1"
@@ -91,6 +95,18 @@ step profile && [ -f /tmp/qwen05k/onnx/model_fp16.onnx ] && profile 05 /tmp/qwen
 step bench && bench_llm 05-fp16 /tmp/qwen05k fp16
 if step gqa; then
   build_gqa 05gqa 0.5b /tmp/qwen05gqa 64
+  if [ -f /tmp/qwen05gqa/onnx/model_fp16.onnx ] && step modes; then
+    python3 -c 'import json, random; r = random.Random(7); [print(json.dumps({"prompt": "".join(r.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(120)), "answer": "-"})) for _ in range('"$PROMPTS"')]' > /tmp/iob-prompts.jsonl
+    timeout 150 /tmp/node out/bench/ioBinding.js --model /tmp/qwen05gqa --dtype fp16 --device cuda --prompts /tmp/iob-prompts.jsonl \
+      --new "$NEW" --samples "$PROMPTS" --modes session-run,io-binding,fixed-cache,cuda-graph > "$R/modes-05gqa.jsonl" 2> "$R/modes-05gqa.err" || failed "$R/modes-05gqa.err"
+    cat "$R/modes-05gqa.jsonl"
+    if [ "${DECODER:-}" = auto ]; then
+      DECODER=io-binding
+      grep -q '"mode":"cuda-graph".*"same_tokens_as_session_run":true' "$R/modes-05gqa.jsonl" && DECODER=fixed-cache
+      echo "CarbonLens's decoder for the benches: $DECODER"
+    fi
+  fi
+  [ "${DECODER:-}" = auto ] && DECODER=io-binding
   [ -f /tmp/qwen05gqa/onnx/model_fp16.onnx ] && { step profile && profile 05gqa /tmp/qwen05gqa fp16; bench_llm 05gqa-fp16 /tmp/qwen05gqa fp16; }
 fi
 # PyTorch reads the prompts' tokens through the same tokenizer.json (any folder that has it).

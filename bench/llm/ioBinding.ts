@@ -1,10 +1,13 @@
 // Decode steps with the key/value cache kept on the device (onnxruntime's IO binding through its
 // C API, src/core/models/ortDirectDecode.ts) against the way transformers.js runs them on
 // onnxruntime-node (session.run: every present comes back to host memory and goes back in as the
-// next step's past), and transformers.js's generate() itself. Same file, same prompts, same
+// next step's past), and transformers.js's generate() itself; with a file whose attention is
+// GroupQueryAttention, also the cache in fixed-length buffers written in place (fixed-cache) and,
+// on CUDA, each decode step captured once as a CUDA graph and replayed (cuda-graph:
+// src/core/models/ortStaticDecode.ts). Same file, same prompts, same
 // number of new tokens (end-of-sequence ignored), greedy. Every step timed on the wall clock.
 //   node out/bench/ioBinding.js --model DIR [--dtype fp16] [--device cpu|cuda] --prompts PROMPTS.jsonl
-//        [--new 64] [--samples 10] [--modes session-run,io-binding,generate]
+//        [--new 64] [--samples 10] [--modes session-run,io-binding,fixed-cache,cuda-graph,generate]
 // PROMPTS.jsonl: {"prompt": ...} lines, asked as "Question: <prompt>\nAnswer:" (as bench/llmProfile.ts).
 // The first prompt runs once untimed per mode (warm-up). Prints one JSON line per mode: steps'
 // median and mean (ms), the prompt's pass (time to first token), decode tokens/s, and whether the
@@ -16,6 +19,7 @@ import { prepareCuda } from '../../src/core/models/cudaPreload';
 import { useRuntime } from '../../src/core/models/cudaProvider';
 import { loadOrt, type OrtDevice } from '../../src/core/models/ortDirect';
 import { argmaxRow, DirectDecoder } from '../../src/core/models/ortDirectDecode';
+import { StaticDecoder } from '../../src/core/models/ortStaticDecode';
 
 const { values: args } = parseArgs({
   options: {
@@ -155,6 +159,38 @@ async function ioBinding(): Promise<{ decode: Decode; close: () => Promise<void>
   };
 }
 
+/** The cache in fixed-length buffers written in place (GroupQueryAttention); `graph`: each decode step a CUDA graph, replayed. */
+function fixedCache(graph: boolean) {
+  return async (): Promise<{ decode: Decode; close: () => Promise<void> }> => {
+    const ort = loadOrt();
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, number>;
+    ortVersion = ort.version;
+    let decoder: StaticDecoder;
+    try {
+      decoder = StaticDecoder.open(
+        ort,
+        file,
+        device,
+        {
+          kvHeads: config.num_key_value_heads ?? config.num_attention_heads,
+          headDim: config.head_dim ?? (config.hidden_size! / config.num_attention_heads! || undefined),
+        },
+        { graph },
+      );
+    } catch (e) {
+      ort.close();
+      throw e;
+    }
+    return {
+      decode: (prompt) => decoder.generate(prompt, { maxNewTokens: maxNew }),
+      close: async () => {
+        decoder.release();
+        ort.close();
+      },
+    };
+  };
+}
+
 /** transformers.js's generate() on the same file, steps timed through its streamer. */
 async function generate(): Promise<{ decode: Decode; close: () => Promise<void> }> {
   const { AutoModelForCausalLM, env, Tensor } = await import('@huggingface/transformers');
@@ -217,12 +253,14 @@ async function main() {
   const runners: Record<string, () => Promise<{ decode: Decode; close: () => Promise<void> }>> = {
     'session-run': sessionRun,
     'io-binding': ioBinding,
+    'fixed-cache': fixedCache(false),
+    'cuda-graph': fixedCache(true),
     generate,
   };
   let reference: number[][] | undefined;
   for (const mode of modes) {
     const runner = runners[mode];
-    if (!runner) throw new Error(`unknown mode ${mode} (session-run, io-binding, generate)`);
+    if (!runner) throw new Error(`unknown mode ${mode} (${Object.keys(runners).join(', ')})`);
     let opened: Awaited<ReturnType<typeof runner>>;
     try {
       opened = await runner();
@@ -261,7 +299,7 @@ async function main() {
           first_step_ms_median: round(median(first)),
           first_step_ms_mean: round(mean(first)),
           same_tokens_as_session_run: reference ? JSON.stringify(tokens) === JSON.stringify(reference) : null,
-          onnxruntime: mode === 'io-binding' ? ortVersion : undefined,
+          onnxruntime: mode === 'session-run' || mode === 'generate' ? undefined : ortVersion,
         }),
       );
     } catch (e) {

@@ -61,6 +61,7 @@ function figures(f) {
     net_gpu_j_per_output_token: (decodeGpu.netJPerItem * g.prompts) / g.decodeTokens,
     gpu_j_per_input_token: (prefillGpu.jPerItem * g.prompts) / g.inputTokens,
     peak_gpu_memory_mib: g.peakGpuMemoryMiB,
+    decoder: record.result.runtime.preprocessing,
   };
 }
 const peer = (f) => (has(f) ? json(f) : undefined);
@@ -160,6 +161,14 @@ const summary = {
   // q4f16 beside the fp16 file it was made from (the builder's int4, or quantize.py's).
   ...q4Beside(runs.gqa_q4f16 ? runs.gqa_fp16 : runs.fp16, runs.gqa_q4f16 ?? runs.q4f16),
   pytorch: torch,
+  // The 0.5B builder file's decode loops side by side (bench/llm/ioBinding.ts): steps timed, tokens compared.
+  decode_modes: has('modes-05gqa.jsonl')
+    ? readFileSync(join(dir, 'modes-05gqa.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : undefined,
   // The cache alone through onnxruntime-node (bench/cacheCopies.ts): per-run cost of feeding it in and reading it back.
   cache_copies: has('cache-copies.jsonl')
     ? readFileSync(join(dir, 'cache-copies.jsonl'), 'utf8')

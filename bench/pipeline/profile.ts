@@ -12,7 +12,9 @@
 //    the main thread was (event-loop utilisation).
 // Prints one JSON line per measurement.
 //   node out/bench/pipelineProfile.mjs DIR [THREADS=1,2,4,8,16] [IMAGES=512]
-// POOL_ONLY=1: no steps; KINDS=processes,threads: the workers' kinds to time (default processes).
+// POOL_ONLY=1: no steps; KINDS=processes,threads: the workers' kinds to time (default processes);
+// RESIZE=device|workers: the pool resizes on the model's device (decodes only; CUDA's way, the
+// default) or on the workers (a CPU device's way).
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Preparation images/s with 1 and 2 threads on this machine, in turns (1, 2, 1, 2, ...: a shared
 # machine's load changes under a run; bench/pipeline/summary.mjs takes each count's median),
-# on the 640x480 JPEGs, with the machine's load before and after, and, in the same turns, what a
+# on the 640x480 JPEGs, resized on the workers as on a CPU device, with the machine's load before and after, and, in the same turns, what a
 # plain CPU loop gets from 2 threads over 1 (what the machine lets any work scale to then).
 # After `npm run build`:
 #   bash bench/pipeline/scaling-here.sh [TURNS=5] > bench/results/pipeline-here.jsonl
@@ -22,7 +22,7 @@ spin() {
 }
 for _ in $(seq "$turns"); do
   for t in 1 2; do
-    POOL_ONLY=1 UV_THREADPOOL_SIZE=6 node out/bench/pipelineProfile.mjs $dir $t 256 | grep '"pool"'
+    POOL_ONLY=1 RESIZE=workers UV_THREADPOOL_SIZE=6 node out/bench/pipelineProfile.mjs $dir $t 256 | grep '"pool"'
     spin $t
   done
 done

@@ -46,8 +46,8 @@ const runs = Object.fromEntries(
     'bench-base-jpeg',
     'bench-small-jpeg',
     'bench-base-jpeg10k',
-    'bench-base-png-threads',
-    'bench-base-jpeg-threads',
+    'bench-base-png-resize-workers',
+    'bench-base-jpeg-resize-workers',
   ].map((n) => [n.replace('bench-', ''), run(n)]),
 );
 const profile = (set) => lines(read(`profile-${set}.jsonl`));
@@ -102,11 +102,11 @@ const result = {
     peak_rss_bytes_10000_images: runs['base-jpeg10k']?.memory.peakRssBytes,
     peak_rss_bytes_1024_images_measured_apart_too: runs['base-jpeg']?.memory.peakRssBytes,
   },
-  normalised_on_gpu_vs_threads_end_to_end_images_per_s: {
-    png: base.end_to_end_pipelined.images_per_s / runs['base-png-threads']?.end_to_end_pipelined.images_per_s,
+  resized_on_gpu_vs_workers_end_to_end_images_per_s: {
+    png: base.end_to_end_pipelined.images_per_s / runs['base-png-resize-workers']?.end_to_end_pipelined.images_per_s,
     jpeg:
       runs['base-jpeg']?.end_to_end_pipelined.images_per_s /
-      runs['base-jpeg-threads']?.end_to_end_pipelined.images_per_s,
+      runs['base-jpeg-resize-workers']?.end_to_end_pipelined.images_per_s,
   },
   profile: { png: profile('png'), jpeg: profile('jpeg') },
   runs,
@@ -146,8 +146,8 @@ console.log(
     row('ViT-S/16, 32x32 PNGs', runs['small-png']),
     row('ViT-B/16, 640x480 JPEGs', runs['base-jpeg']),
     row('ViT-S/16, 640x480 JPEGs', runs['small-jpeg']),
-    row('ViT-B/16, PNGs, normalised on the CPU workers (float32)', runs['base-png-threads']),
-    row('ViT-B/16, JPEGs, normalised on the CPU workers (float32)', runs['base-jpeg-threads']),
+    row('ViT-B/16, PNGs, resized on the CPU workers', runs['base-png-resize-workers']),
+    row('ViT-B/16, JPEGs, resized on the CPU workers', runs['base-jpeg-resize-workers']),
     row('ViT-B/16, 10,000 JPEG items', runs['base-jpeg10k']),
   ]
     .filter((l) => l !== undefined)

@@ -10,7 +10,8 @@ import { loadOrt, OrtCallError, ortLibraryPath, type OrtDirect } from '../../src
 import { ioBindingTextGenerator } from '../../src/core/models/ioBindingPipeline';
 import { transformersPipeline } from '../../src/core/models/runtime';
 import { argmaxRow, DirectDecoder } from '../../src/core/models/ortDirectDecode';
-import { makeImageClassifier, makeTextGenerator } from '../fixtures/tiny-models/make.mjs';
+import { makeGqaTextGenerator, makeImageClassifier, makeTextGenerator } from '../fixtures/tiny-models/make.mjs';
+import { StaticDecoder } from '../../src/core/models/ortStaticDecode';
 
 describe('onnxruntime through its C API (IO binding)', { timeout: 120_000 }, () => {
   let root: string;
@@ -114,6 +115,50 @@ describe('onnxruntime through its C API (IO binding)', { timeout: 120_000 }, () 
       await model.dispose();
     }
   });
+  it("decodes with a fixed-length cache written in place (GroupQueryAttention), giving generate()'s tokens, answer after answer in the same buffers (CPU)", async () => {
+    const gqa = join(root, 'tiny-gqa');
+    makeGqaTextGenerator(gqa);
+    const { AutoTokenizer, AutoModelForCausalLM, env } = await import('@huggingface/transformers');
+    env.allowRemoteModels = false;
+    env.localModelPath = root;
+    const tokenizer = await AutoTokenizer.from_pretrained('tiny-gqa');
+    const model = await AutoModelForCausalLM.from_pretrained('tiny-gqa', { device: 'cpu', dtype: 'fp32' });
+    const file = join(gqa, 'onnx', 'model.onnx');
+    const fixed = StaticDecoder.open(ort, file, 'cpu');
+    const moving = DirectDecoder.open(ort, file, 'cpu');
+    try {
+      let compared = 0;
+      // Long enough for a second set of buffers (more than 256 positions) after the first answers.
+      const long = `Question: ${'the cat sat on a mat '.repeat(14)}\nAnswer:`;
+      for (const prompt of ['Question: the cat sat\nAnswer:', 'x', 'Question: a b c d e f g h\nAnswer:', long, 'y z']) {
+        const inputs = tokenizer(prompt) as { input_ids: { data: BigInt64Array }; attention_mask: unknown };
+        const promptIds = [...inputs.input_ids.data].map(Number);
+        const out = (await model.generate({ ...inputs, max_new_tokens: 20, do_sample: false })) as {
+          data: BigInt64Array;
+        };
+        const expected = [...out.data].map(Number).slice(promptIds.length);
+        const got = await fixed.generate(promptIds, { maxNewTokens: 20, eosTokenIds: [1] });
+        assert.deepEqual(got.tokens, expected, prompt);
+        assert.deepEqual((await moving.generate(promptIds, { maxNewTokens: 20, eosTokenIds: [1] })).tokens, expected);
+        assert.equal(got.stepMs.length, got.tokens.length);
+        compared += expected.length;
+      }
+      assert.ok(compared > 40, 'answers with tokens to compare');
+      assert.equal(fixed.graph, false, 'no CUDA graph on the CPU');
+    } finally {
+      fixed.release();
+      moving.release();
+      await model.dispose();
+    }
+    // A decoder whose attention concatenates (its present outgrows the past): refused, saying why.
+    const concat = StaticDecoder.open(ort, join(folder, 'onnx', 'model.onnx'), 'cpu');
+    try {
+      await assert.rejects(concat.generate([3, 4, 5], { maxNewTokens: 3 }), /does not write its cache in place/);
+    } finally {
+      concat.release();
+    }
+  });
+
   it('shares one library and env between holders: closing one hold leaves the others working', () => {
     const second = loadOrt();
     assert.equal(second, ort);

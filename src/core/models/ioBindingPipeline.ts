@@ -2,12 +2,13 @@
 // kept on the device (ortDirectDecode.ts) instead of transformers.js's generate(): the same
 // tokenizer, prompt rendering (chat template or plain text) and output shape as transformers.js's
 // text-generation pipeline, greedy only, one input at a time. Experimental and off by default:
-// only CARBONLENS_DECODER=io-binding selects it (runtime.ts), and the record's runtime names it
+// only CARBONLENS_DECODER=io-binding (or fixed-cache: ortStaticDecode.ts) selects it (runtime.ts), and the record's runtime names it
 // (`preprocessing`); a proper runtime choice waits on the GPU figures of bench/llm/gpu-iobinding.sh.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import { loadOrt, type OrtDevice } from './ortDirect';
 import { DirectDecoder } from './ortDirectDecode';
+import { StaticDecoder } from './ortStaticDecode';
 import type { ForwardListener, TaskPipeline } from './runtime';
 import type { Dtype } from './tasks';
 
@@ -29,7 +30,16 @@ function eosIds(folder: string, config: Record<string, unknown>): number[] {
   return (Array.isArray(eos) ? eos : [eos]).filter((x): x is number => typeof x === 'number');
 }
 
-export async function ioBindingTextGenerator(folder: string, device: OrtDevice, dtype: Dtype): Promise<TaskPipeline> {
+/**
+ * `fixedCache`: the cache in fixed-length buffers written in place (ortStaticDecode.ts; files whose
+ * attention is GroupQueryAttention), each decode step a CUDA graph on CUDA.
+ */
+export async function ioBindingTextGenerator(
+  folder: string,
+  device: OrtDevice,
+  dtype: Dtype,
+  { fixedCache = false } = {},
+): Promise<TaskPipeline> {
   const { AutoTokenizer, env } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
@@ -39,12 +49,15 @@ export async function ioBindingTextGenerator(folder: string, device: OrtDevice, 
   const config = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as Record<string, number>;
   const eos = eosIds(folder, config);
   const ort = loadOrt();
-  let decoder: DirectDecoder;
+  let decoder: DirectDecoder | StaticDecoder;
+  const shape = {
+    kvHeads: config.num_key_value_heads ?? config.num_attention_heads,
+    headDim: config.head_dim ?? (config.hidden_size! / config.num_attention_heads! || undefined),
+  };
   try {
-    decoder = DirectDecoder.open(ort, decoderFile(folder, dtype), device, {
-      kvHeads: config.num_key_value_heads ?? config.num_attention_heads,
-      headDim: config.head_dim ?? (config.hidden_size! / config.num_attention_heads! || undefined),
-    });
+    decoder = fixedCache
+      ? StaticDecoder.open(ort, decoderFile(folder, dtype), device, shape)
+      : DirectDecoder.open(ort, decoderFile(folder, dtype), device, shape);
   } catch (e) {
     ort.close();
     throw e;
@@ -88,8 +101,11 @@ export async function ioBindingTextGenerator(folder: string, device: OrtDevice, 
   };
   let disposed = false;
   return Object.assign(call, {
-    preprocessing:
-      "transformers.js's tokenizer; greedy decode through onnxruntime's C API with the key/value cache bound on the device (IO binding, experimental)",
+    preprocessing: `transformers.js's tokenizer; greedy decode through onnxruntime's C API with the key/value cache bound on the device (IO binding${
+      decoder instanceof StaticDecoder
+        ? `, in fixed-length buffers written in place${decoder.graph ? ', each decode step a CUDA graph replayed' : ''}`
+        : ''
+    }, experimental)`,
     dispose: async () => {
       if (disposed) return;
       disposed = true;

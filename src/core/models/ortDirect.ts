@@ -369,8 +369,13 @@ export class OrtBinding {
     this.ort.fn.ClearBoundOutputs!(this.handle);
     this.outputNames = [];
   }
-  run(): void {
-    this.ort.check('RunWithBinding', this.session.handle, null, this.handle);
+  /** Binds an output to a value of the caller's (its memory, its shape): the run writes there. */
+  outputTo(name: string, value: OrtTensor): void {
+    this.ort.check('BindOutput', this.handle, name, value.handle);
+    this.outputNames.push(name);
+  }
+  run(runOptions: Ptr = null): void {
+    this.ort.check('RunWithBinding', this.session.handle, runOptions, this.handle);
   }
   /** The outputs of the last run by name, in binding order; the caller owns (releases) each. */
   take(): Map<string, OrtTensor> {
@@ -459,6 +464,13 @@ export class OrtDirect {
       ClearBoundOutputs: ['void', [P]],
       SessionOptionsAppendExecutionProvider_CUDA_V2: status(P, P),
       CreateCUDAProviderOptions: status(out),
+      UpdateCUDAProviderOptions: status(P, 'const char **', 'const char **', 'size_t'),
+      CreateRunOptions: status(out),
+      AddRunConfigEntry: status(P, S, S),
+      ReleaseRunOptions: ['void', [P]],
+      BindOutput: status(P, S, P),
+      // The data's address as an integer (a CUDA address is one): the same register as a pointer.
+      CreateTensorWithDataAsOrtValue: status(P, 'uint64_t', 'size_t', P, 'size_t', 'int', out),
       ReleaseCUDAProviderOptions: ['void', [P]],
     };
     for (const [name, [result, args]] of Object.entries(signatures)) {
@@ -485,8 +497,12 @@ export class OrtDirect {
     throw new OrtCallError(name, code, message);
   }
 
-  /** A session of the model file on the device (CUDA: the CUDA provider, CPU for what it lacks). */
-  session(modelPath: string, device: OrtDevice): OrtDirectSession {
+  /**
+   * A session of the model file on the device (CUDA: the CUDA provider, CPU for what it lacks);
+   * `cudaGraph`: the provider captures runs as CUDA graphs and replays them (its
+   * enable_cuda_graph), which needs every input and output bound at fixed device addresses.
+   */
+  session(modelPath: string, device: OrtDevice, { cudaGraph = false } = {}): OrtDirectSession {
     const options: [Ptr] = [null];
     this.check('CreateSessionOptions', options);
     try {
@@ -494,6 +510,7 @@ export class OrtDirect {
         const cuda: [Ptr] = [null];
         this.check('CreateCUDAProviderOptions', cuda);
         try {
+          if (cudaGraph) this.check('UpdateCUDAProviderOptions', cuda[0], ['enable_cuda_graph'], ['1'], 1);
           this.check('SessionOptionsAppendExecutionProvider_CUDA_V2', options[0], cuda[0]);
         } finally {
           this.fn.ReleaseCUDAProviderOptions!(cuda[0]);
@@ -510,6 +527,51 @@ export class OrtDirect {
     } finally {
       this.fn.ReleaseSessionOptions!(options[0]);
     }
+  }
+
+  /** Run options with these config entries (e.g. gpu_graph_id); release with releaseRunOptions. */
+  runOptions(entries: Record<string, string>): Ptr {
+    const out: [Ptr] = [null];
+    this.check('CreateRunOptions', out);
+    try {
+      for (const [k, v] of Object.entries(entries)) this.check('AddRunConfigEntry', out[0], k, v);
+    } catch (e) {
+      this.fn.ReleaseRunOptions!(out[0]);
+      throw e;
+    }
+    return out[0];
+  }
+
+  releaseRunOptions(options: Ptr): void {
+    this.fn.ReleaseRunOptions!(options);
+  }
+
+  /**
+   * A tensor over memory the caller owns (CPU, or CUDA device memory as an address): releasing
+   * it does not free the memory, which must outlive it.
+   */
+  tensorOver(device: OrtDevice, address: bigint, type: number, dims: number[]): OrtTensor {
+    const bytes = dims.reduce((a, b) => a * b, 1) * ELEMENT_BYTES[type]!;
+    const out: [Ptr] = [null];
+    const shape = BigInt64Array.from(dims.map(BigInt));
+    this.check(
+      'CreateTensorWithDataAsOrtValue',
+      this.memoryInfo(device),
+      address,
+      bytes,
+      shape,
+      dims.length,
+      type,
+      out,
+    );
+    return new OrtTensor(this, out[0]);
+  }
+
+  /** A tensor's data address (CPU or device memory), as an integer. */
+  address(value: Ptr): bigint {
+    const data: [Ptr] = [null];
+    this.check('GetTensorMutableData', value, data);
+    return this.koffi.address(data[0]) as bigint;
   }
 
   /** The memory info outputs are bound to: CPU, or the CUDA provider's device 0. */

@@ -73,7 +73,7 @@ export class DirectDecoder {
   readonly cacheType: number;
   readonly kvHeads: number;
   readonly headDim: number;
-  private readonly pastNames: string[];
+  readonly pastNames: string[];
 
   private constructor(
     private readonly ort: OrtDirect,
@@ -106,8 +106,14 @@ export class DirectDecoder {
     this.headDim = fixed(info.dims[3], shape.headDim, 'head size');
   }
 
-  static open(ort: OrtDirect, modelPath: string, device: OrtDevice, shape: CacheShape = {}): DirectDecoder {
-    const session = ort.session(modelPath, device);
+  static open(
+    ort: OrtDirect,
+    modelPath: string,
+    device: OrtDevice,
+    shape: CacheShape = {},
+    options: { cudaGraph?: boolean } = {},
+  ): DirectDecoder {
+    const session = ort.session(modelPath, device, options);
     try {
       return new DirectDecoder(ort, session, shape);
     } catch (e) {

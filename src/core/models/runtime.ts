@@ -226,12 +226,14 @@ export const transformersPipeline: PipelineFactory = async (task, folder, device
   // API with the key/value cache kept on the device; the record's runtime says so.
   if (
     task === 'text-generation' &&
-    process.env.CARBONLENS_DECODER === 'io-binding' &&
+    (process.env.CARBONLENS_DECODER === 'io-binding' || process.env.CARBONLENS_DECODER === 'fixed-cache') &&
     (device === 'cpu' || device === 'cuda') &&
     !cudaDeviceId
   ) {
     const { ioBindingTextGenerator } = await import('./ioBindingPipeline');
-    return ioBindingTextGenerator(folder, device, dtype);
+    return ioBindingTextGenerator(folder, device, dtype, {
+      fixedCache: process.env.CARBONLENS_DECODER === 'fixed-cache',
+    });
   }
   const { pipeline, env } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;
