@@ -2,7 +2,9 @@
 // replaced by `pixel_values_u8` (uint8, NHWC: the resized RGB bytes as sharp gives them), with
 // Cast, Transpose, Mul and Sub (and a Cast to float16 where the model takes that) ahead of the
 // graph, so the normalisation runs on the model's device, the preparation threads only resize,
-// and a quarter of the bytes cross to the device. The edit works on the protobuf's top-level
+// and a quarter of the bytes cross to the device. With `resize` (a CUDA device), the input is the
+// decoded images at their own size and the resize runs there too (resizePrefix), so the threads
+// only decode. The edit works on the protobuf's top-level
 // fields (ModelProto, GraphProto; field numbers as onnx/onnx.proto) and copies everything else
 // byte for byte; the edited file is written into a mirror of the model folder (its other files
 // linked), which transformers.js loads as it loads any folder.

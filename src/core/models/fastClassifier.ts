@@ -3,7 +3,8 @@
 // processors (resize to a fixed size, rescale, normalize; ViT, DeiT, BEiT, Swin and the like),
 // threads on every core (preparePool.ts) decode each image and resize it exactly as
 // transformers.js does (sharp's affine bilinear map) straight into the batch tensor, and the
-// model runs on it directly. Other processors (crops, shortest-edge resizes, padding) run as
+// model runs on it directly (with the model normalising, and on CUDA resizing, the bytes itself:
+// byteInput.ts). Other processors (crops, shortest-edge resizes, padding) run as
 // transformers.js runs them, as the batch's preparation.
 import { BYTE_INPUT, RESIZE_INPUTS } from './byteInput';
 import { decodedInputs } from './imageInput';
