@@ -210,7 +210,7 @@ describe('onnxruntime through its C API (IO binding)', { timeout: 120_000 }, () 
       await ours.dispose();
     }
   });
-  it('is what the runtime loads for text generation only when CARBONLENS_DECODER=io-binding, and the record says so', async () => {
+  it('is what the runtime loads for text generation only when CARBONLENS_DECODER=io-binding or fixed-cache, and the record says so', async () => {
     const before = process.env.CARBONLENS_DECODER;
     try {
       delete process.env.CARBONLENS_DECODER;
@@ -221,6 +221,19 @@ describe('onnxruntime through its C API (IO binding)', { timeout: 120_000 }, () 
       const ours = await transformersPipeline('text-generation', folder, 'cpu', 'fp32');
       await ours.dispose();
       assert.match(ours.preprocessing ?? '', /IO binding/);
+      // The fixed-length cache where the file's attention writes in place; else the cache as each step leaves it, saying why.
+      process.env.CARBONLENS_DECODER = 'fixed-cache';
+      const gqa = join(root, 'tiny-gqa-runtime');
+      makeGqaTextGenerator(gqa);
+      const fixed = await transformersPipeline('text-generation', gqa, 'cpu', 'fp32');
+      await fixed.dispose();
+      assert.match(fixed.preprocessing ?? '', /in fixed-length buffers written in place, experimental/);
+      const fallback = await transformersPipeline('text-generation', folder, 'cpu', 'fp32');
+      await fallback.dispose();
+      assert.match(
+        fallback.preprocessing ?? '',
+        /not in fixed-length buffers: the decoder's attention does not write its cache in place/,
+      );
     } finally {
       if (before === undefined) delete process.env.CARBONLENS_DECODER;
       else process.env.CARBONLENS_DECODER = before;

@@ -31,8 +31,30 @@ function eosIds(folder: string, config: Record<string, unknown>): number[] {
 }
 
 /**
+ * The fixed-length cache's decoder, having decoded five tokens after a two-token prompt: a file whose
+ * attention does not write its cache in place, or a provider that cannot capture its steps,
+ * fails here rather than in the first measured answer.
+ */
+async function probedStaticDecoder(
+  ort: ReturnType<typeof loadOrt>,
+  file: string,
+  device: OrtDevice,
+  shape: { kvHeads?: number; headDim?: number },
+): Promise<StaticDecoder> {
+  const decoder = StaticDecoder.open(ort, file, device, shape);
+  try {
+    await decoder.generate([0, 0], { maxNewTokens: 5 }); // past the runs before a capture, and two replays
+    return decoder;
+  } catch (e) {
+    decoder.release();
+    throw e;
+  }
+}
+
+/**
  * `fixedCache`: the cache in fixed-length buffers written in place (ortStaticDecode.ts; files whose
- * attention is GroupQueryAttention), each decode step a CUDA graph on CUDA.
+ * attention is GroupQueryAttention), each decode step a CUDA graph on CUDA; other files decode
+ * with the cache bound as each step leaves it, and the runtime's text says why.
  */
 export async function ioBindingTextGenerator(
   folder: string,
@@ -54,10 +76,17 @@ export async function ioBindingTextGenerator(
     kvHeads: config.num_key_value_heads ?? config.num_attention_heads,
     headDim: config.head_dim ?? (config.hidden_size! / config.num_attention_heads! || undefined),
   };
+  let fixedCacheFailed: string | undefined;
   try {
-    decoder = fixedCache
-      ? StaticDecoder.open(ort, decoderFile(folder, dtype), device, shape)
-      : DirectDecoder.open(ort, decoderFile(folder, dtype), device, shape);
+    const file = decoderFile(folder, dtype);
+    if (fixedCache) {
+      try {
+        decoder = await probedStaticDecoder(ort, file, device, shape);
+      } catch (e) {
+        fixedCacheFailed = (e as Error).message;
+        decoder = DirectDecoder.open(ort, file, device, shape);
+      }
+    } else decoder = DirectDecoder.open(ort, file, device, shape);
   } catch (e) {
     ort.close();
     throw e;
@@ -104,7 +133,9 @@ export async function ioBindingTextGenerator(
     preprocessing: `transformers.js's tokenizer; greedy decode through onnxruntime's C API with the key/value cache bound on the device (IO binding${
       decoder instanceof StaticDecoder
         ? `, in fixed-length buffers written in place${decoder.graph ? ', each decode step a CUDA graph replayed' : ''}`
-        : ''
+        : fixedCacheFailed
+          ? `; not in fixed-length buffers: ${fixedCacheFailed}`
+          : ''
     }, experimental)`,
     dispose: async () => {
       if (disposed) return;
