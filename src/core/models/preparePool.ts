@@ -150,9 +150,10 @@ export class PreparePool {
     return { data: new Uint8Array(r.buffer!), width: config.width, height: config.height };
   }
 
-  /** The most bytes one prepared image has held so far. */
+  /** The most bytes one prepared image has held so far, or will hold at the size the device now resizes from. */
   largestItemBytes(): number {
-    return this.largestItem;
+    const next = this.deviceSource ? 3 * this.deviceSource[0] * this.deviceSource[1] : 0;
+    return Math.max(this.largestItem, next);
   }
 
   private async batch(
