@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { prepareCuda } from '../../src/core/models/cudaPreload';
 import { useRuntime } from '../../src/core/models/cudaProvider';
 import { loadOrt, type OrtDevice } from '../../src/core/models/ortDirect';
+import { halfToFloat } from '../../src/core/models/fastClassifier';
 import { argmaxRow, DirectDecoder } from '../../src/core/models/ortDirectDecode';
 import { StaticDecoder } from '../../src/core/models/ortStaticDecode';
 
@@ -59,7 +60,8 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const round = (x: number, d = 3) => Number(x.toFixed(d));
 
 /** One answer: its new tokens and each step's wall-clock ms (step 0: the prompt's pass). */
-type Answer = { tokens: number[]; stepMs: number[]; runMs?: number[] };
+/** `margins` (session-run only): each step's gap between its best and second-best logit. */
+type Answer = { tokens: number[]; stepMs: number[]; runMs?: number[]; margins?: number[] };
 type Decode = (prompt: number[]) => Promise<Answer>;
 
 interface OrtTensorLike {
@@ -79,6 +81,22 @@ function lastArgmax(logits: OrtTensorLike): number {
   let best = 0;
   for (let i = 1; i < v; i++) if (row[(s - 1) * v + i]! > row[(s - 1) * v + best]!) best = i;
   return best;
+}
+
+/** The last row's gap between its best and second-best logit (float16 read from its bits). */
+function lastMargin(logits: OrtTensorLike): number {
+  const v = logits.dims[logits.dims.length - 1]!;
+  const start = (logits.dims.reduce((a, b) => a * b, 1) / v - 1) * v;
+  const data = logits.data as ArrayLike<number>;
+  const value = (i: number) => (data instanceof Uint16Array ? halfToFloat(data[start + i]!) : data[start + i]!);
+  let best = -Infinity;
+  let second = -Infinity;
+  for (let i = 0; i < v; i++) {
+    const x = value(i);
+    if (x > best) [best, second] = [x, best];
+    else if (x > second) second = x;
+  }
+  return best - second;
 }
 
 /** transformers.js's way at the onnxruntime-node level: feeds and fetches in host memory. */
@@ -109,6 +127,7 @@ async function sessionRun(): Promise<{ decode: Decode; close: () => Promise<void
   const decode: Decode = async (prompt) => {
     const tokens: number[] = [];
     const stepMs: number[] = [];
+    const margins: number[] = [];
     let cache: Record<string, OrtTensorLike> = Object.fromEntries(pasts.map((n) => [n, empty()]));
     let ids = prompt;
     for (let step = 0; step < maxNew; step++) {
@@ -129,12 +148,13 @@ async function sessionRun(): Promise<{ decode: Decode; close: () => Promise<void
         if (session.inputNames.includes(n)) feeds[n] = new ort.Tensor('int64', BigInt64Array.of(1n), []);
       const out = (await session.run(feeds as never)) as unknown as Record<string, OrtTensorLike>;
       const token = lastArgmax(out.logits!);
-      cache = Object.fromEntries(pasts.map((n) => [n, out[n.replace('past_key_values.', 'present.')]!]));
       stepMs.push(performance.now() - t0);
+      margins.push(lastMargin(out.logits!)); // after the step's time: a diagnostic, not the loop's work
+      cache = Object.fromEntries(pasts.map((n) => [n, out[n.replace('past_key_values.', 'present.')]!]));
       tokens.push(token);
       ids = [token];
     }
-    return { tokens, stepMs };
+    return { tokens, stepMs, margins };
   };
   return { decode, close: () => session.release() };
 }
@@ -257,7 +277,7 @@ async function main() {
     'cuda-graph': fixedCache(true),
     generate,
   };
-  let reference: number[][] | undefined;
+  let reference: Answer[] | undefined;
   for (const mode of modes) {
     const runner = runners[mode];
     if (!runner) throw new Error(`unknown mode ${mode} (${Object.keys(runners).join(', ')})`);
@@ -281,7 +301,18 @@ async function main() {
       // io-binding only: the decode steps' time inside onnxruntime's run.
       const runs = answers.flatMap((a) => a.runMs?.slice(1) ?? []);
       const tokens = answers.map((a) => a.tokens);
-      if (mode === 'session-run') reference = tokens;
+      if (mode === 'session-run') reference = answers;
+      // Where each answer first leaves session-run's, and how close session-run's two best logits were there.
+      const firstDifference = reference
+        ? tokens.map((t, i) => {
+            const k = t.findIndex((x, j) => x !== reference![i]!.tokens[j]);
+            return k < 0 ? null : k;
+          })
+        : [];
+      const marginsThere = firstDifference.flatMap((k, i) =>
+        k === null ? [] : [round(reference![i]!.margins?.[k] ?? NaN, 4)],
+      );
+      const allMargins = reference?.flatMap((a) => a.margins ?? []) ?? [];
       console.log(
         JSON.stringify({
           mode,
@@ -298,7 +329,15 @@ async function main() {
           decode_run_ms_median: runs.length ? round(median(runs)) : undefined,
           first_step_ms_median: round(median(first)),
           first_step_ms_mean: round(mean(first)),
-          same_tokens_as_session_run: reference ? JSON.stringify(tokens) === JSON.stringify(reference) : null,
+          same_tokens_as_session_run: reference
+            ? JSON.stringify(tokens) === JSON.stringify(reference.map((a) => a.tokens))
+            : null,
+          ...(mode !== 'session-run' &&
+            reference && {
+              first_difference_step_by_prompt: firstDifference,
+              session_run_margin_there: marginsThere,
+              session_run_margin_median: allMargins.length ? round(median(allMargins), 4) : undefined,
+            }),
           onnxruntime: mode === 'session-run' || mode === 'generate' ? undefined : ortVersion,
         }),
       );
