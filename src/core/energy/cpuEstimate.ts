@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { cpuTdpTable, type CpuTdpRow } from '../../generated/cpuTdp';
+import { type CpuTdpRow, cpuTdpRowsNaming } from '../../generated/cpuTdp';
 import type { EnergySource } from './source';
 
 /**
@@ -35,14 +35,15 @@ const normalise = (s: string) =>
 export function matchCpuTdp(brand: string, table?: readonly CpuTdpRow[]): CpuTdpRow | undefined {
   const words = new Set(normalise(brand));
   // A row matches through a model number the brand has too, and each word of a row is part of its
-  // name: a row whose name holds none of the brand's numbered words is passed over unparsed, and
-  // a brand with none ("AMD EPYC") matches nothing, without loading the table.
+  // name: only rows whose name holds one of the brand's numbered words are looked at (found in the
+  // table's text, the rest never parsed), and a brand with none ("AMD EPYC") matches nothing.
   const numbered = [...words].filter((w) => /\d/.test(w));
   if (numbered.length === 0) return undefined;
   let best: { row: CpuTdpRow; score: number } | undefined;
-  for (const row of table ?? cpuTdpTable()) {
-    const name = row.name.toLowerCase();
-    if (!numbered.some((w) => name.includes(w))) continue;
+  const candidates = table
+    ? table.filter((row) => numbered.some((w) => row.name.toLowerCase().includes(w)))
+    : cpuTdpRowsNaming(numbered);
+  for (const row of candidates) {
     const rowWords = normalise(row.name);
     if (!rowWords.some((w) => /\d/.test(w))) continue;
     if (!rowWords.every((w) => words.has(w))) continue;
