@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { currentProbeEnvironment, type ProbeEnvironment } from './probe';
 import type { EnergySource, OpenedSources } from './source';
+import { monotonicMs } from '../clock';
 
 /**
  * Linux powercap RAPL: cumulative energy counters in uJ per domain. Intel and AMD (Zen, kernel
@@ -86,7 +87,7 @@ function raplSource(domain: Domain, probe: ProbeEnvironment): EnergySource {
       const uj = Number(raw);
       if (!/^\d+$/.test(raw) || !Number.isSafeInteger(uj))
         throw new Error(`${file}: not a counter value ("${raw.slice(0, 20)}")`);
-      const at = performance.now();
+      const at = monotonicMs();
       if (lastUj !== undefined) {
         if (uj < lastUj && !domain.rangeStated)
           throw new Error(
