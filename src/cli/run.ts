@@ -28,6 +28,7 @@ import { forecastTargetFrom, windowSentence } from './forecast';
 import { GPU_HELP, gpuOption } from './gpuOptions';
 import { startTelemetry, TELEMETRY_HELP, TELEMETRY_OPTIONS, telemetryNote, telemetryOptions } from './telemetryOptions';
 import { numberOption, RANGES, UsageError } from './usage';
+import { randomUuid } from '../core/randomUuid';
 // What a record says of its OTLP push (issue 37).
 
 export const RUN_HELP = `Usage: carbonlens run [options] -- COMMAND [ARGS...]
@@ -350,8 +351,7 @@ function runRecord(s: RunSettings, m: Metered, opened: OpenedSources): TrackedRe
   const cpus = os.cpus();
   return trackedRecord(
     {
-      // node:crypto on use, so that `carbonlens --help` does not load it.
-      runId: (require('node:crypto') as typeof import('node:crypto')).randomUUID(),
+      runId: randomUuid(),
       info: { origin: 'cli', label: s.values.label ?? executableName(s.command.join(' ')) },
       startedAt: m.startedAt,
       endedAt: m.endedAt,

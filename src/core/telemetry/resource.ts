@@ -5,6 +5,7 @@
 // (carbonlens.command: monitor, run, bench or editor).
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { randomUuid } from '../randomUuid';
 
 export type TelemetryCommand = 'monitor' | 'run' | 'bench' | 'editor';
 
@@ -27,8 +28,7 @@ export function processResource(command: TelemetryCommand, serviceName = 'carbon
   return {
     'service.name': serviceName,
     'service.version': CARBONLENS_VERSION,
-    // node:crypto on use: `carbonlens run` without telemetry does not load it (4 ms of its start).
-    'service.instance.id': (require('node:crypto') as typeof import('node:crypto')).randomUUID(),
+    'service.instance.id': randomUuid(),
     'host.name': hostname(),
     ...(id && { 'host.id': id }),
     'carbonlens.command': command,
