@@ -4,7 +4,14 @@
 // command keeps stdin, stdout and stderr; its exit code is ours; budgets turn an energy
 // regression into a failing CI step.
 import { spawn } from 'node:child_process';
-import * as os from 'node:os';
+import {
+  constants as osConstants,
+  cpus as osCpus,
+  freemem,
+  release as osRelease,
+  totalmem,
+  type as osType,
+} from 'node:os';
 import { parseArgs } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
 import { appendRecord, RUNS_FILE } from '../core/bench/report';
@@ -153,7 +160,7 @@ async function waitForCleanWindow(values: Record<string, string | boolean | stri
 /** The longest delay setTimeout keeps; longer ones fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-const SIGNAL_NUMBERS: Record<string, number> = os.constants.signals as unknown as Record<string, number>;
+const SIGNAL_NUMBERS: Record<string, number> = osConstants.signals as unknown as Record<string, number>;
 
 /** Our options, then the command: after `--`, or from the first word that is not an option of ours. */
 function split(args: string[]): { own: string[]; command: string[] } {
@@ -311,7 +318,7 @@ async function meterCommand(
   const busyBefore = cpu.read().busy;
   const reapedBefore = attributing ? reapedChildTicks() : 0;
   let tracker: ProcessSetTracker | undefined;
-  const ramUsed = () => os.totalmem() - os.freemem();
+  const ramUsed = () => totalmem() - freemem();
   const sampling = meter.onReading(() => tracker?.sample(ramUsed()));
   // Should carbonlens be SIGKILLed, the command's processes are ended all the same. Started
   // before the window: its start-up is not the command's energy.
@@ -348,7 +355,7 @@ async function meterCommand(
 
 /** The run's record: the window, the machine, the place. */
 function runRecord(s: RunSettings, m: Metered, opened: OpenedSources): TrackedRecord {
-  const cpus = os.cpus();
+  const cpus = osCpus();
   return trackedRecord(
     {
       runId: randomUuid(),
@@ -367,11 +374,11 @@ function runRecord(s: RunSettings, m: Metered, opened: OpenedSources): TrackedRe
       dataset: s.dataset,
       ...(opened.gpus && { gpus: opened.gpus }),
       machine: {
-        os: `${os.type()} ${os.release()} (${process.platform} ${process.arch})`,
+        os: `${osType()} ${osRelease()} (${process.platform} ${process.arch})`,
         cpu: cpus[0]?.model.trim() || 'unknown CPU',
         cpuCount: cpus.length,
         gpus: opened.sources.filter((src) => src.component === 'gpu').map((src) => src.name),
-        ramGB: os.totalmem() / 1024 ** 3,
+        ramGB: totalmem() / 1024 ** 3,
       },
     },
   );

@@ -1,5 +1,5 @@
 import { accessSync, constants as fsConstants, readdirSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
+import { join, posix, win32 } from 'node:path';
 import type { Component, Provenance } from './provenance';
 
 /**
@@ -87,7 +87,7 @@ export async function probeRapl(probe: ProbeEnvironment): Promise<PowerSourceSta
       detail: 'RAPL counters are read on Linux only; the CPU figure will be estimated.',
     };
   }
-  const powercap = path.join(probe.sysfsRoot, 'class', 'powercap');
+  const powercap = join(probe.sysfsRoot, 'class', 'powercap');
   let entries: string[];
   try {
     entries = await probe.fs.readdir(powercap);
@@ -110,11 +110,11 @@ export async function probeRapl(probe: ProbeEnvironment): Promise<PowerSourceSta
   const denied: string[] = [];
   const broken: string[] = [];
   for (const domain of domains) {
-    const dir = path.join(powercap, domain);
-    const name = (await probe.fs.readFile(path.join(dir, 'name')).catch(() => domain)).trim();
+    const dir = join(powercap, domain);
+    const name = (await probe.fs.readFile(join(dir, 'name')).catch(() => domain)).trim();
     const label = `${name} (${domain})`;
     try {
-      const raw = (await probe.fs.readFile(path.join(dir, 'energy_uj'))).trim();
+      const raw = (await probe.fs.readFile(join(dir, 'energy_uj'))).trim();
       if (/^\d+$/.test(raw)) readable.push(label);
       else broken.push(`${label}: unexpected value "${raw.slice(0, 20)}"`);
     } catch (err) {
@@ -148,8 +148,8 @@ export function nvmlCandidates(probe: ProbeEnvironment): string[] {
     const systemRoot = env.SystemRoot ?? env.SYSTEMROOT ?? 'C:\\Windows';
     const programFiles = env.ProgramFiles ?? env.PROGRAMFILES ?? 'C:\\Program Files';
     return [
-      path.win32.join(systemRoot, 'System32', 'nvml.dll'),
-      path.win32.join(programFiles, 'NVIDIA Corporation', 'NVSMI', 'nvml.dll'),
+      win32.join(systemRoot, 'System32', 'nvml.dll'),
+      win32.join(programFiles, 'NVIDIA Corporation', 'NVSMI', 'nvml.dll'),
     ];
   }
   if (probe.platform !== 'linux') return [];
@@ -165,7 +165,7 @@ export function nvmlCandidates(probe: ProbeEnvironment): string[] {
   // CUDA's stubs/ folder holds a link-time stand-in that fails at run time: never a candidate.
   return [...new Set(dirs)]
     .filter((d) => !d.split(/[\\/]/).includes('stubs'))
-    .map((d) => path.posix.join(d, 'libnvidia-ml.so.1'));
+    .map((d) => posix.join(d, 'libnvidia-ml.so.1'));
 }
 
 export async function probeNvml(probe: ProbeEnvironment): Promise<PowerSourceStatus> {
@@ -196,7 +196,7 @@ export async function probeNvidiaSmi(probe: ProbeEnvironment): Promise<PowerSour
   const separator = probe.platform === 'win32' ? ';' : ':';
   const dirs = (probe.env.PATH ?? probe.env.Path ?? '').split(separator).filter(Boolean);
   for (const dir of dirs) {
-    const file = (probe.platform === 'win32' ? path.win32 : path.posix).join(dir, exe);
+    const file = (probe.platform === 'win32' ? win32 : posix).join(dir, exe);
     if (await probe.fs.exists(file, probe.platform !== 'win32')) {
       return {
         ...base,
