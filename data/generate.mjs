@@ -1,8 +1,9 @@
 // Turns the CSVs in data/ into typed modules under src/generated/ (git-ignored), run by
 // `npm run typecheck` and so by every build. Rows are validated here: a malformed figure fails
 // the build (or, where SOURCES.md says the source itself is malformed, is skipped and counted).
-// Each module holds its table as one JSON string, parsed on first use: a string literal costs
-// the bundle's loader almost nothing, so activation does not pay for tables it never reads.
+// Each module holds its table as one JSON string, parsed on first use (the CPU TDPs as one text,
+// searched): a string literal costs the bundle's loader almost nothing, so activation does not
+// pay for tables it never reads.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,14 +64,83 @@ mkdirSync(outDir, { recursive: true });
 // microcontrollers a TDP of 0: neither can drive an estimate, so both are skipped.
 const tdpRows = read('cpu-tdp.csv');
 const tdpValid = tdpRows.filter((r) => /^\d+(\.\d+)?$/.test(r.tdp_watts) && Number(r.tdp_watts) > 0);
-const tdp = table(tdpValid, (r, line) => [r.cpu_name, number('cpu-tdp.csv', line, r.tdp_watts)]);
+/**
+ * Characters above U+00FF as \uXXXX: one of them (a zero-width space, in two names) would make
+ * the whole text a two-byte string, twice its size in V8's code cache and in memory.
+ */
+const wideEscaped = (s) => s.replace(/[\u0100-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const tdp = table(tdpValid, (r, line) => {
+  // A name is a line's first field; \u escapes are the text's own (below).
+  if (/[\t\n\r\\]/.test(r.cpu_name))
+    throw new Error(`data/cpu-tdp.csv row ${line}: "${r.cpu_name}" holds a tab, a line break or a backslash`);
+  return [wideEscaped(r.cpu_name), number('cpu-tdp.csv', line, r.tdp_watts)];
+});
+// One text of tab-separated lines rather than JSON: matchCpuTdp (every `carbonlens run` on a CPU
+// with a model number) searches it for the brand's model numbers and parses the few rows that
+// hold one, where parsing all ~4,900 rows cost 20 ms of the command's start.
 module(
   'cpuTdp.ts',
   'data/cpu-tdp.csv',
   `export interface CpuTdpRow { name: string; tdpWatts: number; source: string }
 /** Rows of the CSV whose TDP is not a positive number (kept verbatim upstream), left out. */
 export const CPU_TDP_SKIPPED_ROWS = ${tdpRows.length - tdpValid.length};
-${lazy('cpuTdpTable', 'CpuTdpRow', tdp, '{ name: t[0], tdpWatts: t[1], source: sources[t[2]] }')}`,
+const SOURCES: readonly string[] = ${JSON.stringify(tdp.sources)};
+/**
+ * A row a line: name, TDP in watts, index in SOURCES; tab-separated. Returned by a function: the
+ * text is compiled, and kept in V8's code cache of the CLI, only where a CPU is looked up.
+ */
+const rowsText = (): string => ${JSON.stringify(tdp.tuples.map((t) => t.join('\t')).join('\n'))};
+
+/** Characters above U+00FF are written \\uXXXX in rowsText() (it stays a one-byte string). */
+const wide = (s: string) => s.replace(/[\\u0100-\\uffff]/g, (c) => \`\\\\u\${c.charCodeAt(0).toString(16).padStart(4, '0')}\`);
+const unescaped = (s: string) => s.replace(/\\\\u([0-9a-f]{4})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+
+function row(text: string, start: number): CpuTdpRow {
+  const end = text.indexOf('\\n', start);
+  const [name, tdpWatts, source] = text.slice(start, end < 0 ? undefined : end).split('\\t');
+  return Object.freeze({ name: unescaped(name!), tdpWatts: Number(tdpWatts), source: SOURCES[Number(source)]! });
+}
+
+let cpuTdpTableCache: readonly CpuTdpRow[] | undefined;
+/** Every row, in the CSV's order. */
+export function cpuTdpTable(): readonly CpuTdpRow[] {
+  if (!cpuTdpTableCache) {
+    const text = rowsText();
+    const rows: CpuTdpRow[] = [];
+    for (let start = 0; start < text.length; start = text.indexOf('\\n', start) + 1 || text.length) rows.push(row(text, start));
+    cpuTdpTableCache = Object.freeze(rows);
+  }
+  return cpuTdpTableCache;
+}
+
+/**
+ * The rows whose name, in lower case, holds one of \`words\` (lower case) where it can be a word
+ * of its own (no letter or digit runs on from the word's own: "7" is not looked for in "i7-7700"),
+ * in the CSV's order: every row whose words include one of them, and few others.
+ */
+export function cpuTdpRowsNaming(words: readonly string[]): CpuTdpRow[] {
+  const text = rowsText();
+  const alnum = (at: number) => {
+    const c = text.charCodeAt(at); // NaN outside the text
+    return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  };
+  const starts = new Set<number>();
+  for (const word of words) {
+    if (!word) continue;
+    // Case ignored by the search: lowering the whole text first costs a millisecond.
+    const search = new RegExp(wide(word).replace(/[.*+?^\${}()|[\\]\\\\/-]/g, '\\\\$&'), 'gi');
+    for (let hit = search.exec(text); hit; hit = search.exec(text)) {
+      const at = hit.index;
+      const end = at + hit[0].length;
+      search.lastIndex = at + 1; // overlapping hits too, as indexOf(word, at + 1) finds them
+      if ((alnum(at - 1) && alnum(at)) || (alnum(end) && alnum(end - 1))) continue;
+      const start = text.lastIndexOf('\\n', at) + 1;
+      if (end <= text.indexOf('\\t', start)) starts.add(start); // in the name, not the figures
+    }
+  }
+  return [...starts].sort((a, b) => a - b).map((start) => row(text, start));
+}
+`,
 );
 
 const PROVIDERS = new Set(['gcp', 'aws', 'azure']);

@@ -1,4 +1,4 @@
-import * as path from 'node:path';
+import { join } from 'node:path';
 import { DATASET_NAMES, isDatasetName, type CloudProvider, type DatasetName } from '../core/carbon/datasets';
 import type { Forecast } from '../core/carbon/forecast';
 import { FileIntensityCache, type LiveOptions } from '../core/carbon/live';
@@ -29,13 +29,13 @@ export function liveOptionsFromEnv(env = process.env): LiveOptions {
     electricityMapsToken: env.ELECTRICITYMAPS_TOKEN || undefined,
     electricityMapsUrl: env.CARBONLENS_ELECTRICITYMAPS_URL || undefined,
     ukUrl: env.CARBONLENS_UK_INTENSITY_URL || undefined,
-    cache: new FileIntensityCache(path.join(cacheDir(env), 'intensity.json')),
+    cache: new FileIntensityCache(join(cacheDir(env), 'intensity.json')),
   };
 }
 
 /** Forecasts, kept half an hour beside the live figures. */
 export function forecastCacheFromEnv(env = process.env): FileIntensityCache<Forecast> {
-  return new FileIntensityCache<Forecast>(path.join(cacheDir(env), 'forecasts.json'));
+  return new FileIntensityCache<Forecast>(join(cacheDir(env), 'forecasts.json'));
 }
 
 /** The options that name where electricity comes from, shared by estimate and monitor. */

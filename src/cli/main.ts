@@ -3,9 +3,9 @@
 // the advisor's catalogue, the benchmarks' options or the other commands' data; failures are
 // described by failure.ts, also loaded only when something failed.
 import { MODEL_COMMANDS } from './modelCommands';
+import { type Print, stderr, stdout } from './output';
 import { joinNegativeValues, MAIN_HELP, UsageError } from './usage';
 
-type Print = (text: string) => void;
 export type Command = { help: string; run: (args: string[], out: Print) => Promise<number> };
 
 /** Each command by name: its help and its entry point, loaded on first use. */
@@ -49,9 +49,6 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
     return { help: m.DEVICES_HELP, run: m.runDevices };
   },
 };
-
-const stdout: Print = (t) => void process.stdout.write(`${t}\n`);
-const stderr: Print = (t) => void process.stderr.write(`${t}\n`);
 
 export async function main(argv: string[], out: Print = stdout, err: Print = stderr): Promise<number> {
   const [name, ...rest] = argv;

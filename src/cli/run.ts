@@ -4,7 +4,14 @@
 // command keeps stdin, stdout and stderr; its exit code is ours; budgets turn an energy
 // regression into a failing CI step.
 import { spawn } from 'node:child_process';
-import * as os from 'node:os';
+import {
+  constants as osConstants,
+  cpus as osCpus,
+  freemem,
+  release as osRelease,
+  totalmem,
+  type as osType,
+} from 'node:os';
 import { parseArgs } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
 import { appendRecord, RUNS_FILE } from '../core/bench/report';
@@ -28,6 +35,7 @@ import { forecastTargetFrom, windowSentence } from './forecast';
 import { GPU_HELP, gpuOption } from './gpuOptions';
 import { startTelemetry, TELEMETRY_HELP, TELEMETRY_OPTIONS, telemetryNote, telemetryOptions } from './telemetryOptions';
 import { numberOption, RANGES, UsageError } from './usage';
+import { randomUuid } from '../core/randomUuid';
 // What a record says of its OTLP push (issue 37).
 
 export const RUN_HELP = `Usage: carbonlens run [options] -- COMMAND [ARGS...]
@@ -152,7 +160,7 @@ async function waitForCleanWindow(values: Record<string, string | boolean | stri
 /** The longest delay setTimeout keeps; longer ones fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-const SIGNAL_NUMBERS: Record<string, number> = os.constants.signals as unknown as Record<string, number>;
+const SIGNAL_NUMBERS: Record<string, number> = osConstants.signals as unknown as Record<string, number>;
 
 /** Our options, then the command: after `--`, or from the first word that is not an option of ours. */
 function split(args: string[]): { own: string[]; command: string[] } {
@@ -310,7 +318,7 @@ async function meterCommand(
   const busyBefore = cpu.read().busy;
   const reapedBefore = attributing ? reapedChildTicks() : 0;
   let tracker: ProcessSetTracker | undefined;
-  const ramUsed = () => os.totalmem() - os.freemem();
+  const ramUsed = () => totalmem() - freemem();
   const sampling = meter.onReading(() => tracker?.sample(ramUsed()));
   // Should carbonlens be SIGKILLed, the command's processes are ended all the same. Started
   // before the window: its start-up is not the command's energy.
@@ -347,11 +355,10 @@ async function meterCommand(
 
 /** The run's record: the window, the machine, the place. */
 function runRecord(s: RunSettings, m: Metered, opened: OpenedSources): TrackedRecord {
-  const cpus = os.cpus();
+  const cpus = osCpus();
   return trackedRecord(
     {
-      // node:crypto on use, so that `carbonlens --help` does not load it.
-      runId: (require('node:crypto') as typeof import('node:crypto')).randomUUID(),
+      runId: randomUuid(),
       info: { origin: 'cli', label: s.values.label ?? executableName(s.command.join(' ')) },
       startedAt: m.startedAt,
       endedAt: m.endedAt,
@@ -367,11 +374,11 @@ function runRecord(s: RunSettings, m: Metered, opened: OpenedSources): TrackedRe
       dataset: s.dataset,
       ...(opened.gpus && { gpus: opened.gpus }),
       machine: {
-        os: `${os.type()} ${os.release()} (${process.platform} ${process.arch})`,
+        os: `${osType()} ${osRelease()} (${process.platform} ${process.arch})`,
         cpu: cpus[0]?.model.trim() || 'unknown CPU',
         cpuCount: cpus.length,
         gpus: opened.sources.filter((src) => src.component === 'gpu').map((src) => src.name),
-        ramGB: os.totalmem() / 1024 ** 3,
+        ramGB: totalmem() / 1024 ** 3,
       },
     },
   );

@@ -1,8 +1,18 @@
 // A lock file between processes, holding the owner's pid; a lock whose process is gone is
 // taken over.
-import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { monotonicMs } from './clock';
 
 export type Release = () => void;
+
+/** rmSync(file, { force: true }) without its first use loading Node's rimraf (a CLI's start-up). */
+function removeIfThere(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}
 
 /**
  * Takes the lock, or says which live process holds it (pid 0: it changed hands while we looked,
@@ -17,7 +27,7 @@ export function tryLock(lock: string): { release: Release } | { heldBy: number }
       // Inside the try: a full disk creates the file and fails the write; it is removed below.
       writeFileSync(tmp, String(process.pid));
       linkSync(tmp, lock);
-      return { release: () => rmSync(lock, { force: true }) };
+      return { release: () => removeIfThere(lock) };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       let pid = 0;
@@ -27,9 +37,9 @@ export function tryLock(lock: string): { release: Release } | { heldBy: number }
         continue; // released between the two calls
       }
       if (pid && pid !== process.pid && isAlive(pid)) return { heldBy: pid };
-      rmSync(lock, { force: true });
+      removeIfThere(lock);
     } finally {
-      rmSync(tmp, { force: true });
+      removeIfThere(tmp);
     }
   }
   // Other processes took and released it between our steps twice over: it is busy, not stale.
@@ -38,12 +48,12 @@ export function tryLock(lock: string): { release: Release } | { heldBy: number }
 
 /** Waits (blocking, in short steps) up to `timeoutMs` for the lock: for short critical sections. */
 export function lockWaiting(lock: string, timeoutMs = 10_000): Release {
-  const deadline = performance.now() + timeoutMs;
+  const deadline = monotonicMs() + timeoutMs;
   const pause = new Int32Array(new SharedArrayBuffer(4));
   for (;;) {
     const got = tryLock(lock);
     if ('release' in got) return got.release;
-    if (performance.now() > deadline)
+    if (monotonicMs() > deadline)
       throw new Error(
         `${lock} is held ${got.heldBy ? `by process ${got.heldBy} ` : ''}for more than ${timeoutMs / 1000} s.`,
       );

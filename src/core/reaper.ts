@@ -2,7 +2,8 @@
 // (prctl PR_SET_CHILD_SUBREAPER), so whatever the command starts and abandons is re-parented to
 // us rather than to init, and can be found and ended when the command exits. Elsewhere, only
 // the command's own process is ours to wait for (said in the docs).
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { readProc } from './procfs';
 
 const PR_SET_CHILD_SUBREAPER = 36;
 
@@ -42,13 +43,10 @@ export function becomeSubreaper(): boolean {
 
 /** The pid's parent, from /proc/PID/stat (the field after the parenthesised name). */
 function parentOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[0] === 'Z' ? undefined : Number(fields[1]); // a zombie is already gone
-  } catch {
-    return undefined;
-  }
+  const stat = readProc(`/proc/${pid}/stat`);
+  if (stat === undefined) return undefined;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return fields[0] === 'Z' ? undefined : Number(fields[1]); // a zombie is already gone
 }
 
 /** Whether `pid` runs: not gone and not a zombie waiting for its parent to reap it. */
@@ -75,9 +73,11 @@ export function childrenOf(pid = process.pid): number[] {
 function listedChildren(pid: number): number[] | undefined {
   try {
     const out: number[] = [];
-    for (const tid of readdirSync(`/proc/${pid}/task`))
-      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1').split(' '))
-        if (child.trim()) out.push(Number(child));
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const listed = readProc(`/proc/${pid}/task/${tid}/children`);
+      if (listed === undefined) return undefined;
+      for (const child of listed.split(' ')) if (child.trim()) out.push(Number(child));
+    }
     return out;
   } catch {
     return undefined;

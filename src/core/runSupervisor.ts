@@ -3,15 +3,16 @@
 // shell (Linux, /bin/sh) holds the read end of a pipe from us, as nvidia-smi's supervisor does. It is
 // started before the command and told the command's pid in the same breath as the command is
 // spawned (the pid waits in the pipe if the watcher has not started yet), so no SIGKILL falls
-// between the two. It notes, once a second, the command's process tree and the orphans
-// re-parented to us (we are their subreaper); when the pipe closes without our "done" (we
-// died), it ends them all, TERM then KILL, and exits. A pid is only ever signalled while it has
-// the start time it was seen with.
+// between the two. Once a second (our "tick" down the pipe) it notes the command's process tree
+// and the orphans re-parented to us (we are their subreaper); when the pipe closes without our
+// "done" (we died), it notes them once more, ends them all, TERM then KILL, and exits. A pid is
+// only ever signalled while it has the start time it was seen with.
 import { type ChildProcess, spawn } from 'node:child_process';
 
-// POSIX sh (a shell starts in a millisecond; a second Node, in a hundred, on the command's CPU):
-// $1 is our pid, the rest are our own children to leave alone. The ticker's "tick" (once a
-// second), our lines (the command's pid, "done") and "eof" arrive on one pipe, read in order.
+// POSIX sh, one process (a shell starts in a millisecond; a second Node, in a hundred, on the
+// command's CPU; a ticker of its own was four more forks at every run's start): $1 is our pid, the
+// rest are our own children to leave alone. Our lines (the command's pid, "tick" once a second,
+// "done") arrive on its stdin, read in order; end of file without "done" means we died.
 const WATCHER = `
 owner=$1; shift
 ignored=" $* $$ "
@@ -61,25 +62,23 @@ alive() {
   [ -n "$living" ]
 }
 send() { alive && kill -s "$1" $living 2>/dev/null; }
-{ (while sleep 1; do echo tick; done) & ticker=$!; cat; echo eof; kill -s KILL $ticker 2>/dev/null; } | {
-  done=0
-  while read -r line; do
-    case $line in
-      tick) note ;;
-      done) done=1 ;;
-      eof) break ;;
-      ''|*[!0-9]*) ;;
-      *) command=$line; note ;;
-    esac
-  done
-  [ "$done" = 1 ] && exit 0
-  note
-  send TERM
-  waited=0
-  while alive && [ $waited -lt 30 ]; do sleep 0.1; waited=$((waited + 1)); done
-  send KILL
-}
+while read -r line; do
+  case $line in
+    tick) note ;;
+    done) exit 0 ;;
+    ''|*[!0-9]*) ;;
+    *) command=$line; note ;;
+  esac
+done
+note
+send TERM
+waited=0
+while alive && [ $waited -lt 30 ]; do sleep 0.1; waited=$((waited + 1)); done
+send KILL
 `;
+
+/** How often the watcher is told to note the command's processes, ms. */
+const TICK_MS = 1000;
 
 export interface Supervisor {
   /** The watcher's pid: our child, not one the command left behind. */
@@ -112,12 +111,19 @@ export function superviseCommand(skip: Iterable<number> = []): Supervisor {
   child.stdin?.on('error', () => undefined);
   child.unref();
   (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  let ticker: NodeJS.Timeout | undefined;
+  const say = (line: string) => {
+    if (child.stdin?.writable) child.stdin.write(`${line}\n`);
+  };
   return {
     pid: child.pid,
     watch: (pid) => {
-      if (child.stdin?.writable) child.stdin.write(`${pid}\n`);
+      say(String(pid));
+      // Unref'd: the ticks never keep carbonlens running.
+      ticker ??= setInterval(() => say('tick'), TICK_MS).unref();
     },
     release: () => {
+      clearInterval(ticker);
       if (child.stdin?.writable) child.stdin.end('done\n');
     },
   };

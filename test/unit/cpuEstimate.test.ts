@@ -59,6 +59,15 @@ describe('CPU TDP table', () => {
     const brands = rows
       .filter((_, i) => i % 25 === 0)
       .flatMap(({ row }) => [row.name, `${row.name.replace(' ', '(R) ')} CPU @ 2.40GHz`]);
+    // Brands as the kernel gives them, whose short numbered words ("7", "9") stand alone.
+    brands.push(
+      'AMD Ryzen 7 5800X 8-Core Processor',
+      'AMD Ryzen 9 7950X 16-Core Processor',
+      'AMD EPYC 7763 64-Core Processor',
+      'Intel(R) Core(TM) i7-9700K CPU @ 3.60GHz',
+      'Intel(R) Xeon(R) Gold 6248R CPU @ 3.00GHz',
+      'Intel(R) Core(TM) Ultra 7 155H',
+    );
     assert.ok(brands.length > 300);
     for (const brand of brands) assert.deepEqual(matchCpuTdp(brand), scan(brand), brand);
   });

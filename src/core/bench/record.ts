@@ -1,6 +1,5 @@
 // Everything one benchmark run produced, as a JSON-ready record: the figures, their provenance,
 // the model, the set, the machine, and the emissions at the configured place.
-import { randomUUID } from 'node:crypto';
 import { type Basis, basisGrams, benchHeadline } from '../carbon/basis';
 import { compareRegions, emissionsGrams, JOULES_PER_KWH } from '../carbon/emissions';
 import type { IntensityFigure } from '../carbon/intensity';
@@ -14,6 +13,7 @@ import type { EvalSet } from './datasets/evalSet';
 import type { BenchResult } from './harness';
 import type { Comparison } from './verdict';
 import type { TelemetryNote } from '../telemetry/otlpConfig';
+import { randomUuid } from '../randomUuid';
 
 export interface RunEmissions {
   /** What `grams` counts: this process's own share (with --attribution process), else the machine's total (basis.ts). */
@@ -129,7 +129,7 @@ export function benchRecord(args: {
   const { answers: _answers, scores: _scores, idle, ...figures } = result;
   return {
     schema: 'carbonlens.bench/1',
-    runId: randomUUID(),
+    runId: randomUuid(),
     timestamp: (args.now ?? new Date()).toISOString(),
     task,
     model: {

@@ -1,8 +1,8 @@
-import * as fs from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { writeFileAtomically } from '../atomicWrite';
 import { readJson, timeLimit } from '../boundedJson';
 import { UserError } from '../userError';
-import * as path from 'node:path';
+import { dirname } from 'node:path';
 import { ISO_ALPHA2_TO_ALPHA3 } from '../../generated/intensityTables';
 import type { Coordinates, IntensityFigure } from './intensity';
 import { unphysical } from './physicalIntensity';
@@ -40,7 +40,7 @@ export class FileIntensityCache<T = IntensityFigure> implements IntensityCache<T
   constructor(private readonly file: string) {}
   private read(): Record<string, { figure: T; expires: number }> {
     try {
-      const data = JSON.parse(fs.readFileSync(this.file, 'utf8'));
+      const data = JSON.parse(readFileSync(this.file, 'utf8'));
       return data && typeof data === 'object' ? data : {};
     } catch {
       return {}; // missing or corrupt: start over, it is only a cache
@@ -60,7 +60,7 @@ export class FileIntensityCache<T = IntensityFigure> implements IntensityCache<T
     );
     data[key] = { figure, expires: now + ttlMs };
     try {
-      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+      mkdirSync(dirname(this.file), { recursive: true });
       writeFileAtomically(this.file, JSON.stringify(data));
     } catch {
       // A read-only cache folder costs a request next time, nothing more.

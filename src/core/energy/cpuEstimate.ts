@@ -1,6 +1,6 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import { cpuTdpTable, type CpuTdpRow } from '../../generated/cpuTdp';
+import { closeSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { type CpuTdpRow, cpuTdpRowsNaming } from '../../generated/cpuTdp';
 import type { EnergySource } from './source';
 
 /**
@@ -35,14 +35,15 @@ const normalise = (s: string) =>
 export function matchCpuTdp(brand: string, table?: readonly CpuTdpRow[]): CpuTdpRow | undefined {
   const words = new Set(normalise(brand));
   // A row matches through a model number the brand has too, and each word of a row is part of its
-  // name: a row whose name holds none of the brand's numbered words is passed over unparsed, and
-  // a brand with none ("AMD EPYC") matches nothing, without loading the table.
+  // name: only rows whose name holds one of the brand's numbered words are looked at (found in the
+  // table's text, the rest never parsed), and a brand with none ("AMD EPYC") matches nothing.
   const numbered = [...words].filter((w) => /\d/.test(w));
   if (numbered.length === 0) return undefined;
   let best: { row: CpuTdpRow; score: number } | undefined;
-  for (const row of table ?? cpuTdpTable()) {
-    const name = row.name.toLowerCase();
-    if (!numbered.some((w) => name.includes(w))) continue;
+  const candidates = table
+    ? table.filter((row) => numbered.some((w) => row.name.toLowerCase().includes(w)))
+    : cpuTdpRowsNaming(numbered);
+  for (const row of candidates) {
     const rowWords = normalise(row.name);
     if (!rowWords.some((w) => /\d/.test(w))) continue;
     if (!rowWords.every((w) => words.has(w))) continue;
@@ -69,8 +70,8 @@ export function cpuTimesReader(): { read(): CpuTimes; close(): void } {
     const buf = Buffer.alloc(256);
     return {
       read() {
-        fd ??= fs.openSync('/proc/stat', 'r');
-        const n = fs.readSync(fd, buf, 0, buf.length, 0);
+        fd ??= openSync('/proc/stat', 'r');
+        const n = readSync(fd, buf, 0, buf.length, 0);
         const line = buf.toString('latin1', 0, n).split('\n', 1)[0]!;
         // cpu user nice system idle iowait irq softirq steal (guest time is inside user already)
         const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
@@ -78,7 +79,7 @@ export function cpuTimesReader(): { read(): CpuTimes; close(): void } {
         return { busy: total - f[3]! - (f[4] ?? 0), total };
       },
       close() {
-        if (fd !== undefined) fs.closeSync(fd);
+        if (fd !== undefined) closeSync(fd);
         fd = undefined;
       },
     };
@@ -87,7 +88,7 @@ export function cpuTimesReader(): { read(): CpuTimes; close(): void } {
     read() {
       let busy = 0;
       let total = 0;
-      for (const { times: t } of os.cpus()) {
+      for (const { times: t } of cpus()) {
         const sum = t.user + t.nice + t.sys + t.idle + t.irq;
         busy += sum - t.idle;
         total += sum;
@@ -111,10 +112,10 @@ export function cpuSockets(root = '/sys/devices/system/cpu'): number {
   if (process.platform !== 'linux') return 1;
   try {
     const ids = new Set<string>();
-    for (const name of fs.readdirSync(root)) {
+    for (const name of readdirSync(root)) {
       if (!/^cpu\d+$/.test(name)) continue;
       try {
-        ids.add(fs.readFileSync(`${root}/${name}/topology/physical_package_id`, 'utf8').trim());
+        ids.add(readFileSync(`${root}/${name}/topology/physical_package_id`, 'utf8').trim());
       } catch {
         // an offline CPU has no topology
       }

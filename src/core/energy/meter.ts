@@ -9,6 +9,7 @@ import {
   type UsageSums,
   type WindowUsage,
 } from './usage';
+import { wallClockMs } from '../clock';
 
 /**
  * Samples every source on a timer (1 Hz by default; faster while someone asks), publishes live
@@ -154,7 +155,7 @@ export class Meter {
     this.states = sources.map((source) => ({ source, integralJ: 0, coveredS: 0 }));
     this.baseIntervalMs = options.intervalMs ?? 1000;
     this.counterIntervalMs = options.counterIntervalMs ?? 10_000;
-    this.now = options.now ?? (() => performance.timeOrigin + performance.now());
+    this.now = options.now ?? wallClockMs;
     this.lastIntervalMs = this.baseIntervalMs;
     this.usageReader = options.usage === null ? undefined : (options.usage ?? machineUsageReader());
   }

@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { type GpuBoard, type GpuRequest, gpuRequest, selectGpus } from './gpuSelection';
 import type { EnergySource, OpenedSources } from './source';
+import { monotonicMs } from '../clock';
 
 /**
  * NVIDIA GPUs when NVML cannot be loaded: one long-running `nvidia-smi ... -lms N` child whose
@@ -215,11 +215,14 @@ export class SmiStream {
     child.stdin?.on('error', () => {});
     child.on('error', (e) => (this.lastError = e.message));
     child.stderr!.on('data', (d: Buffer) => (this.lastError = d.toString().trim().split('\n')[0]));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const parsed = parseSmiLine(line, performance.now());
-      if (parsed) this.readings.set(parsed.index, parsed.reading);
-      else if (line.trim()) this.malformedLines++;
-    });
+    // node:readline on use: only where nvidia-smi runs.
+    (require('node:readline') as typeof import('node:readline'))
+      .createInterface({ input: child.stdout! })
+      .on('line', (line) => {
+        const parsed = parseSmiLine(line, monotonicMs());
+        if (parsed) this.readings.set(parsed.index, parsed.reading);
+        else if (line.trim()) this.malformedLines++;
+      });
     child.on('exit', (code) => {
       if (this.child === child && !this.closed) this.lastError ??= `nvidia-smi exited (${code})`;
       child.stdin?.destroy();
@@ -230,7 +233,7 @@ export class SmiStream {
   latest(index: number): GpuLine | undefined {
     const r = this.readings.get(index);
     const staleAfter = Math.max(3 * this.intervalMs, 3000);
-    return r && performance.now() - r.at <= staleAfter ? r : undefined;
+    return r && monotonicMs() - r.at <= staleAfter ? r : undefined;
   }
 
   restart(intervalMs: number) {

@@ -1,4 +1,4 @@
-import * as os from 'node:os';
+import { cpus as osCpus, totalmem } from 'node:os';
 import { cpuEstimateSource } from './cpuEstimate';
 import { type GpuRequest, GpuSelectionError, gpuRequest } from './gpuSelection';
 import { openNvidiaSmiSources } from './nvidiaSmi';
@@ -51,7 +51,7 @@ export async function openEnergySources(options: OpenSourcesOptions = {}): Promi
       `${request.setting} ${request.ids.join(',')}: no NVIDIA GPU can be read here (${notes.join(' ') || 'no NVML library and no nvidia-smi'}).`,
     );
   notes.push(...rapl.notes);
-  const cpus = os.cpus();
+  const cpus = osCpus();
   if (!rapl.sources.some((s) => s.component === 'cpu')) {
     const status = await probeRapl(probe);
     if (status.state === 'denied') notes.push(`${status.detail} ${status.fix}`);
@@ -59,6 +59,6 @@ export async function openEnergySources(options: OpenSourcesOptions = {}): Promi
   }
   sources.push(...rapl.sources);
   if (!rapl.sources.some((s) => s.component === 'ram'))
-    sources.push(ramEstimateSource(options.totalMemoryBytes ?? os.totalmem(), options.ramModel));
+    sources.push(ramEstimateSource(options.totalMemoryBytes ?? totalmem(), options.ramModel));
   return { sources, notes, ...(gpus && { gpus }) };
 }

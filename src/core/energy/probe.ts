@@ -1,6 +1,5 @@
-import { constants as fsConstants } from 'node:fs';
-import * as fsp from 'node:fs/promises';
-import * as path from 'node:path';
+import { accessSync, constants as fsConstants, readdirSync, readFileSync } from 'node:fs';
+import { join, posix, win32 } from 'node:path';
 import type { Component, Provenance } from './provenance';
 
 /**
@@ -46,14 +45,23 @@ export interface ProbeEnvironment {
   fs: ProbeFs;
 }
 
+/**
+ * Node's file system for the probes, whose files are sysfs counters of a few bytes, folders of a
+ * few entries and library paths: read synchronously (microseconds each) behind the promises of
+ * ProbeFs, with no trip through libuv's thread pool per file (which also started the pool's
+ * threads, and loaded node:fs/promises, at every `carbonlens run`).
+ */
 export const nodeProbeFs: ProbeFs = {
-  readdir: (dir) => fsp.readdir(dir),
-  readFile: (file) => fsp.readFile(file, 'utf8'),
-  exists: (file, executable) =>
-    fsp.access(file, executable ? fsConstants.X_OK : fsConstants.F_OK).then(
-      () => true,
-      () => false,
-    ),
+  readdir: async (dir) => readdirSync(dir),
+  readFile: async (file) => readFileSync(file, 'utf8'),
+  exists: async (file, executable) => {
+    try {
+      accessSync(file, executable ? fsConstants.X_OK : fsConstants.F_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  },
 };
 
 export function currentProbeEnvironment(): ProbeEnvironment {
@@ -79,7 +87,7 @@ export async function probeRapl(probe: ProbeEnvironment): Promise<PowerSourceSta
       detail: 'RAPL counters are read on Linux only; the CPU figure will be estimated.',
     };
   }
-  const powercap = path.join(probe.sysfsRoot, 'class', 'powercap');
+  const powercap = join(probe.sysfsRoot, 'class', 'powercap');
   let entries: string[];
   try {
     entries = await probe.fs.readdir(powercap);
@@ -102,11 +110,11 @@ export async function probeRapl(probe: ProbeEnvironment): Promise<PowerSourceSta
   const denied: string[] = [];
   const broken: string[] = [];
   for (const domain of domains) {
-    const dir = path.join(powercap, domain);
-    const name = (await probe.fs.readFile(path.join(dir, 'name')).catch(() => domain)).trim();
+    const dir = join(powercap, domain);
+    const name = (await probe.fs.readFile(join(dir, 'name')).catch(() => domain)).trim();
     const label = `${name} (${domain})`;
     try {
-      const raw = (await probe.fs.readFile(path.join(dir, 'energy_uj'))).trim();
+      const raw = (await probe.fs.readFile(join(dir, 'energy_uj'))).trim();
       if (/^\d+$/.test(raw)) readable.push(label);
       else broken.push(`${label}: unexpected value "${raw.slice(0, 20)}"`);
     } catch (err) {
@@ -140,8 +148,8 @@ export function nvmlCandidates(probe: ProbeEnvironment): string[] {
     const systemRoot = env.SystemRoot ?? env.SYSTEMROOT ?? 'C:\\Windows';
     const programFiles = env.ProgramFiles ?? env.PROGRAMFILES ?? 'C:\\Program Files';
     return [
-      path.win32.join(systemRoot, 'System32', 'nvml.dll'),
-      path.win32.join(programFiles, 'NVIDIA Corporation', 'NVSMI', 'nvml.dll'),
+      win32.join(systemRoot, 'System32', 'nvml.dll'),
+      win32.join(programFiles, 'NVIDIA Corporation', 'NVSMI', 'nvml.dll'),
     ];
   }
   if (probe.platform !== 'linux') return [];
@@ -157,7 +165,7 @@ export function nvmlCandidates(probe: ProbeEnvironment): string[] {
   // CUDA's stubs/ folder holds a link-time stand-in that fails at run time: never a candidate.
   return [...new Set(dirs)]
     .filter((d) => !d.split(/[\\/]/).includes('stubs'))
-    .map((d) => path.posix.join(d, 'libnvidia-ml.so.1'));
+    .map((d) => posix.join(d, 'libnvidia-ml.so.1'));
 }
 
 export async function probeNvml(probe: ProbeEnvironment): Promise<PowerSourceStatus> {
@@ -188,7 +196,7 @@ export async function probeNvidiaSmi(probe: ProbeEnvironment): Promise<PowerSour
   const separator = probe.platform === 'win32' ? ';' : ':';
   const dirs = (probe.env.PATH ?? probe.env.Path ?? '').split(separator).filter(Boolean);
   for (const dir of dirs) {
-    const file = (probe.platform === 'win32' ? path.win32 : path.posix).join(dir, exe);
+    const file = (probe.platform === 'win32' ? win32 : posix).join(dir, exe);
     if (await probe.fs.exists(file, probe.platform !== 'win32')) {
       return {
         ...base,

@@ -1,4 +1,4 @@
-import * as os from 'node:os';
+import { arch as osArch } from 'node:os';
 import type { EnergySource } from './source';
 
 /**
@@ -51,7 +51,7 @@ export function dimmModelWatts(totalGb: number, arm: boolean): number {
   return Math.max(min, watts);
 }
 
-export function ramEstimateSource(totalBytes: number, model: RamModel = 'dimm', arch = os.arch()): EnergySource {
+export function ramEstimateSource(totalBytes: number, model: RamModel = 'dimm', arch = osArch()): EnergySource {
   const gb = totalBytes / 1024 ** 3;
   const arm = /^arm/.test(arch);
   const watts = model === 'dimm' ? dimmModelWatts(gb, arm) : gb * RAM_WATTS_PER_GB;

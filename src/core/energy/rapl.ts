@@ -1,6 +1,7 @@
-import * as path from 'node:path';
+import { join } from 'node:path';
 import { currentProbeEnvironment, type ProbeEnvironment } from './probe';
 import type { EnergySource, OpenedSources } from './source';
+import { monotonicMs } from '../clock';
 
 /**
  * Linux powercap RAPL: cumulative energy counters in uJ per domain. Intel and AMD (Zen, kernel
@@ -25,14 +26,14 @@ const MAX_PLAUSIBLE_W = 5000;
 
 export async function openRaplSources(probe: ProbeEnvironment = currentProbeEnvironment()): Promise<OpenedSources> {
   if (probe.platform !== 'linux') return { sources: [], notes: [] };
-  const powercap = path.join(probe.sysfsRoot, 'class', 'powercap');
+  const powercap = join(probe.sysfsRoot, 'class', 'powercap');
   const entries = await probe.fs.readdir(powercap).catch(() => [] as string[]);
   // Plain intel-rapl before -mmio, so the MSR interface wins a duplicate.
   const zones = entries
     .filter((e) => /^intel-rapl(-mmio)?:\d+(:\d+)?$/.test(e))
     .sort((a, b) => Number(a.includes('mmio')) - Number(b.includes('mmio')) || a.localeCompare(b));
   const readName = async (zone: string) =>
-    (await probe.fs.readFile(path.join(powercap, zone, 'name')).catch(() => '')).trim();
+    (await probe.fs.readFile(join(powercap, zone, 'name')).catch(() => '')).trim();
 
   const domains: Domain[] = [];
   const notes: string[] = [];
@@ -51,11 +52,11 @@ export async function openRaplSources(probe: ProbeEnvironment = currentProbeEnvi
       component = 'ram';
     } else continue;
     if (seen.has(label)) continue;
-    const dir = path.join(powercap, zone);
+    const dir = join(powercap, zone);
     try {
-      const raw = await probe.fs.readFile(path.join(dir, 'energy_uj'));
+      const raw = await probe.fs.readFile(join(dir, 'energy_uj'));
       if (!/^\d+\s*$/.test(raw)) throw new Error(`unexpected value "${raw.trim().slice(0, 20)}"`);
-      const range = Number((await probe.fs.readFile(path.join(dir, 'max_energy_range_uj')).catch(() => '')).trim());
+      const range = Number((await probe.fs.readFile(join(dir, 'max_energy_range_uj')).catch(() => '')).trim());
       // Without a stated range a wrap cannot be told from a reset: 2^32 uJ is the smallest real one.
       const rangeStated = Number.isFinite(range) && range > 0;
       domains.push({ dir, label, component, maxRangeUj: rangeStated ? range : 2 ** 32, rangeStated });
@@ -70,7 +71,7 @@ export async function openRaplSources(probe: ProbeEnvironment = currentProbeEnvi
 }
 
 function raplSource(domain: Domain, probe: ProbeEnvironment): EnergySource {
-  const file = path.join(domain.dir, 'energy_uj');
+  const file = join(domain.dir, 'energy_uj');
   let lastUj: number | undefined;
   let lastAt = 0;
   let totalUj = 0;
@@ -86,7 +87,7 @@ function raplSource(domain: Domain, probe: ProbeEnvironment): EnergySource {
       const uj = Number(raw);
       if (!/^\d+$/.test(raw) || !Number.isSafeInteger(uj))
         throw new Error(`${file}: not a counter value ("${raw.slice(0, 20)}")`);
-      const at = performance.now();
+      const at = monotonicMs();
       if (lastUj !== undefined) {
         if (uj < lastUj && !domain.rangeStated)
           throw new Error(

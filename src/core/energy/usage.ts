@@ -1,7 +1,7 @@
 // How busy the machine was during a window, for the utilisation columns CodeCarbon writes:
 // CPU from the kernel's busy/total CPU time at both edges (exact, not a mean of samples), RAM
 // in use (total - available) and GPU utilisation as means of the readings taken in the window.
-import * as os from 'node:os';
+import { freemem, totalmem } from 'node:os';
 import { cpuTimesReader, type CpuTimes } from './cpuEstimate';
 
 export interface WindowUsage {
@@ -23,8 +23,8 @@ export function machineUsageReader(): UsageReader {
   return {
     cpu: () => times.read(),
     ram: () => {
-      const totalBytes = os.totalmem();
-      return { usedBytes: totalBytes - os.freemem(), totalBytes };
+      const totalBytes = totalmem();
+      return { usedBytes: totalBytes - freemem(), totalBytes };
     },
     close: () => times.close(),
   };

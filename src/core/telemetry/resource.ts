@@ -3,9 +3,9 @@
 // (service.instance.id, a random UUID: two runs pushing at once, or one after another, are two
 // cumulative series, never one that goes down), CarbonLens's version, and what emitted it
 // (carbonlens.command: monitor, run, bench or editor).
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { randomUuid } from '../randomUuid';
 
 export type TelemetryCommand = 'monitor' | 'run' | 'bench' | 'editor';
 
@@ -28,7 +28,7 @@ export function processResource(command: TelemetryCommand, serviceName = 'carbon
   return {
     'service.name': serviceName,
     'service.version': CARBONLENS_VERSION,
-    'service.instance.id': randomUUID(),
+    'service.instance.id': randomUuid(),
     'host.name': hostname(),
     ...(id && { 'host.id': id }),
     'carbonlens.command': command,

@@ -5,10 +5,11 @@
 // per-process SM utilisation, applied to each GPU's energy above idle. RAM: the set's resident
 // memory against the memory in use, applied to the RAM's energy. Each figure says it is
 // `attributed`, over the provenance of the machine figure it comes from.
-import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import type { WindowResult } from '../energy/meter';
 import type { Provenance } from '../energy/provenance';
 import type { EnergySource } from '../energy/source';
+import { readProc } from '../procfs';
 
 export interface ComponentAttribution {
   component: 'cpu' | 'gpu' | 'ram';
@@ -32,22 +33,6 @@ export interface Attribution {
   totalJ: number;
   /** Components left with machine figures, and why. */
   notes: string[];
-}
-
-const buffer = Buffer.alloc(4096);
-
-/** A small procfs file in three system calls (readFileSync makes five); undefined when it is gone. */
-function readProc(path: string): string | undefined {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    const n = readSync(fd, buffer, 0, buffer.length, 0);
-    return buffer.toString('latin1', 0, n);
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 /** /proc/PID/stat: CPU ticks (utime + stime + cutime + cstime: reaped children count), RSS pages, threads. */
@@ -239,7 +224,8 @@ export class ProcessSetTracker {
 
 /** This process's children's CPU ticks (cutime + cstime): a reaped child's whole time. */
 export function reapedChildTicks(): number {
-  const s = readFileSync('/proc/self/stat', 'latin1');
+  const s = readProc('/proc/self/stat');
+  if (!s) throw new Error('/proc/self/stat cannot be read.');
   const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
   return Number(f[13]) + Number(f[14]);
 }

@@ -2,9 +2,9 @@
 // notebook cells), each over the one shared sampler. Runs may overlap: each keeps its own
 // window and learns which others ran during it. The idle baseline of a run is the mean power
 // over the quiet stretch before it began (up to 30 s with no other tracked run).
-import { randomUUID } from 'node:crypto';
 import { applyBaseline, type IdleBaseline, type WindowResult } from '../energy/meter';
 import type { Attribution } from './attribution';
+import { randomUuid } from '../randomUuid';
 
 export type RunOrigin = 'terminal' | 'task' | 'debug' | 'notebook' | 'cli';
 export const RUN_ORIGINS: readonly RunOrigin[] = ['terminal', 'task', 'debug', 'notebook', 'cli'];
@@ -112,7 +112,7 @@ export class RunTracker {
       const end = this.intervals[i]!.end;
       if (end !== undefined && end < cut) this.intervals.splice(i, 1);
     }
-    const interval: Interval = { runId: randomUUID(), label: info.label, start };
+    const interval: Interval = { runId: randomUuid(), label: info.label, start };
     this.intervals.push(interval);
     return interval;
   }
