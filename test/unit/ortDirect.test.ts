@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadOrt, OrtCallError, ortLibraryPath, type OrtDirect } from '../../src/core/models/ortDirect';
 import { ioBindingTextGenerator } from '../../src/core/models/ioBindingPipeline';
-import { transformersPipeline } from '../../src/core/models/runtime';
+import { textDecoder, transformersPipeline } from '../../src/core/models/runtime';
 import { argmaxRow, DirectDecoder } from '../../src/core/models/ortDirectDecode';
 import { makeGqaTextGenerator, makeImageClassifier, makeTextGenerator } from '../fixtures/tiny-models/make.mjs';
 import { StaticDecoder } from '../../src/core/models/ortStaticDecode';
@@ -210,7 +210,30 @@ describe('onnxruntime through its C API (IO binding)', { timeout: 120_000 }, () 
       await ours.dispose();
     }
   });
-  it('is what the runtime loads for text generation only when CARBONLENS_DECODER=io-binding or fixed-cache, and the record says so', async () => {
+  it("picks the decoder: CUDA's default device the fixed-length cache, elsewhere transformers.js's, CARBONLENS_DECODER over both", () => {
+    const before = process.env.CARBONLENS_DECODER;
+    try {
+      delete process.env.CARBONLENS_DECODER;
+      assert.equal(textDecoder('text-generation', 'cuda'), 'fixed-cache');
+      assert.equal(
+        textDecoder('text-generation', 'cuda', 1),
+        'transformers',
+        'another GPU: the C API loop binds device 0',
+      );
+      assert.equal(textDecoder('text-generation', 'cpu'), 'transformers');
+      assert.equal(textDecoder('text-generation', 'webgpu'), 'transformers');
+      assert.equal(textDecoder('summarization', 'cuda'), 'transformers');
+      process.env.CARBONLENS_DECODER = 'io-binding';
+      assert.equal(textDecoder('text-generation', 'cpu'), 'io-binding');
+      process.env.CARBONLENS_DECODER = 'transformers';
+      assert.equal(textDecoder('text-generation', 'cuda'), 'transformers');
+    } finally {
+      if (before === undefined) delete process.env.CARBONLENS_DECODER;
+      else process.env.CARBONLENS_DECODER = before;
+    }
+  });
+
+  it('is what the runtime loads for text generation on the CPU only when CARBONLENS_DECODER=io-binding or fixed-cache, and the record says so', async () => {
     const before = process.env.CARBONLENS_DECODER;
     try {
       delete process.env.CARBONLENS_DECODER;

@@ -222,18 +222,21 @@ export function pipelineOptions(device: Device, dtype: Dtype, cudaDeviceId?: num
 export const transformersPipeline: PipelineFactory = async (task, folder, device, dtype, cudaDeviceId) => {
   if (task === 'text-to-image')
     throw new Error('Text-to-image runs through the Stable Diffusion pipeline (core/diffusion), not transformers.js.');
-  // Experimental, off unless asked for (issue 34): text generation decoded through onnxruntime's C
-  // API with the key/value cache kept on the device; the record's runtime says so.
-  if (
-    task === 'text-generation' &&
-    (process.env.CARBONLENS_DECODER === 'io-binding' || process.env.CARBONLENS_DECODER === 'fixed-cache') &&
-    (device === 'cpu' || device === 'cuda') &&
-    !cudaDeviceId
-  ) {
-    const { ioBindingTextGenerator } = await import('./ioBindingPipeline');
-    return ioBindingTextGenerator(folder, device, dtype, {
-      fixedCache: process.env.CARBONLENS_DECODER === 'fixed-cache',
-    });
+  // Text generation decoded through onnxruntime's C API with the key/value cache kept on the
+  // device (ioBindingPipeline.ts): on CUDA by default, elsewhere when asked for; where it cannot
+  // open the file, transformers.js's generate() runs and the record says why.
+  const decoder = textDecoder(task, device, cudaDeviceId);
+  let notDirect: string | undefined;
+  if (decoder !== 'transformers') {
+    try {
+      const { ioBindingTextGenerator } = await import('./ioBindingPipeline');
+      return await ioBindingTextGenerator(folder, device as 'cpu' | 'cuda', dtype, {
+        fixedCache: decoder === 'fixed-cache',
+      });
+    } catch (e) {
+      if (process.env.CARBONLENS_DECODER) throw e; // asked for by name: its failure is the answer
+      notDirect = failureReason(e);
+    }
   }
   const { pipeline, env } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;
@@ -247,8 +250,12 @@ export const transformersPipeline: PipelineFactory = async (task, folder, device
   env.localModelPath = dirname(source) + sep;
   const pipe = await pipeline(task, basename(source), pipelineOptions(device, dtype, cudaDeviceId));
   // A seq2seq model's forward() is its decoder's step; the encoder runs once before the first.
-  if (task === 'text-generation' || task === 'summarization')
-    return watchForward(pipe as unknown as Parameters<typeof watchForward>[0]);
+  if (task === 'text-generation' || task === 'summarization') {
+    const watched = watchForward(pipe as unknown as Parameters<typeof watchForward>[0]);
+    if (notDirect)
+      watched.preprocessing = `transformers.js's generate() (onnxruntime's C API decoder could not run this file: ${notDirect})`;
+    return watched;
+  }
   if (task === 'image-classification') {
     const { Tensor } = await import('@huggingface/transformers');
     const fast = await fastClassifier(
@@ -321,6 +328,24 @@ export async function loadTokenizer(folder: string): Promise<TextTokenizer> {
 
 /** A chat template's bounds: time for one prompt, and characters it may add to it. */
 export const TEMPLATE_LIMITS = { ms: 2000, extraChars: 100_000 };
+
+/**
+ * Which loop decodes text: on CUDA's default device the cache in fixed-length buffers with each
+ * step a CUDA graph (ortStaticDecode.ts: 1.16x compiled PyTorch's tokens/s on an H100, against
+ * 0.28x through transformers.js), else the IO-binding loop, else transformers.js's generate()
+ * (ioBindingPipeline.ts falls back in that order); on other devices transformers.js's.
+ * CARBONLENS_DECODER=transformers|io-binding|fixed-cache overrides it.
+ */
+export function textDecoder(
+  task: Task,
+  device: Device,
+  cudaDeviceId?: number,
+): 'transformers' | 'io-binding' | 'fixed-cache' {
+  if (task !== 'text-generation' || (device !== 'cpu' && device !== 'cuda') || cudaDeviceId) return 'transformers';
+  const asked = process.env.CARBONLENS_DECODER;
+  if (asked === 'transformers' || asked === 'io-binding' || asked === 'fixed-cache') return asked;
+  return device === 'cuda' ? 'fixed-cache' : 'transformers';
+}
 
 /**
  * Where the normalisation runs: in the model's session, on every device (vectorised kernels;
