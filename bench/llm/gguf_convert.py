@@ -7,8 +7,9 @@
 # - a tokenizer llama.cpp's Qwen2 loader reads: qwen.py's is a Unigram one (no merges), and
 #   llama.cpp's Qwen2 models take a byte-level BPE vocabulary ("gpt2" with Qwen2's pre-tokenizer).
 #   The model is converted from a staging folder with the same config.json and weights (linked)
-#   and a byte-level BPE tokenizer: the 256 byte symbols, one merge, and <|endoftext|> at Qwen2.5's
-#   id 151643 (its end-of-sequence token), the other ids of the 151,936 unused ([PAD{i}]).
+#   and a byte-level BPE tokenizer: the 256 byte symbols (ids 0-255), one merge (256) and
+#   <|endoftext|> (257, the end-of-sequence token; ids follow on, as the tokenizers library
+#   renumbers added tokens that do not), the other ids of the 151,936 unused ([PAD{i}]).
 # - the pre-tokenizer's name: the converter recognises a tokenizer by the hash of its tokens for a
 #   fixed text, and lists only published ones; this one is declared Qwen2's ("qwen2").
 # Where sentencepiece is not installed, a stand-in lets the converter's Qwen2 path reach its
@@ -20,7 +21,7 @@ import sys
 import types
 from pathlib import Path
 
-EOS_ID = 151643
+EOS_ID = 257
 
 
 def byte_symbols():
@@ -139,9 +140,40 @@ def run_converter(converter: Path, src: Path, out: Path, outtype: str):
             return "qwen2"
 
     base.TextModel.get_vocab_base_pre = get_vocab_base_pre
+    read_vocabulary = base.TextModel.get_vocab_base
+
+    def get_vocab_base(self):
+        # The converter reads the vocabulary through transformers' AutoTokenizer; should that fail
+        # on the staged tokenizer, the same list is read from its tokenizer.json (and said so).
+        try:
+            return read_vocabulary(self)
+        except Exception as e:  # noqa: BLE001
+            print(f"gguf_convert: AutoTokenizer failed ({type(e).__name__}: {e}); read from tokenizer.json", flush=True)
+        import gguf
+
+        staged = json.loads((self.dir_model / "tokenizer.json").read_text())
+        added = {a["id"]: a["content"] for a in staged["added_tokens"]}
+        by_id = {i: t for t, i in staged["model"]["vocab"].items()} | added
+        tokens = [by_id.get(i, f"[PAD{i}]") for i in range(self.hparams["vocab_size"])]
+        types = [
+            gguf.TokenType.CONTROL if i in added else gguf.TokenType.NORMAL if i in by_id else gguf.TokenType.UNUSED
+            for i in range(self.hparams["vocab_size"])
+        ]
+        return tokens, types, "qwen2"
+
+    base.TextModel.get_vocab_base = get_vocab_base
     import convert_hf_to_gguf
 
-    sys.argv = ["convert_hf_to_gguf.py", str(src), "--outfile", str(out), "--outtype", outtype]
+    sys.argv = [
+        "convert_hf_to_gguf.py",
+        str(src),
+        "--outfile",
+        str(out),
+        "--outtype",
+        outtype,
+        "--model-name",
+        out.stem,
+    ]
     convert_hf_to_gguf.main()
 
 
