@@ -38,6 +38,7 @@ for lib in libcudart.so.13 libcublas.so.13 libcublasLt.so.13; do
     echo "llama.cpp's CUDA build: no $lib found (toolkit, PyTorch's nvidia wheels, loader's path)"
   fi
 done
+export LLAMA_CUDA_DIRS
 [ -n "$LLAMA_CUDA_DIRS" ] && export LD_LIBRARY_PATH=$LLAMA_CUDA_DIRS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 # What the CUDA backend still cannot resolve (nothing, where all is well).
 ldd node_modules/@node-llama-cpp/linux-x64-cuda/bins/linux-x64-cuda/libggml-cuda.so 2> /dev/null | grep 'not found'

@@ -34,6 +34,9 @@ timeout 30 /tmp/node -p 'JSON.stringify({ node: process.version,
   cuda_libraries: process.env.LLAMA_CUDA_DIRS || null })' > "$R/versions.json" 2> "$R/versions.err" || failed "$R/versions.err"
 timeout 60 python3 -m pip list --format=freeze 2> /dev/null | grep -iE '^(torch|transformers|tokenizers|safetensors|numpy|pyyaml|tqdm|sentencepiece|nvidia-cublas[a-z0-9-]*|nvidia-cuda-runtime[a-z0-9-]*)==' > "$R/pip-freeze.txt"
 cat "$R/versions.json" "$R/pip-freeze.txt"
+# llama.cpp's build as node-llama-cpp loads it, before any model is made (why not, if not).
+timeout 90 /tmp/node bench/llm/llama-probe.mjs "$DEVICE" > "$R/llama-probe.json" 2> "$R/llama-probe.err" || failed "$R/llama-probe.err"
+cat "$R/llama-probe.json"
 # The prompts of gpu-llm-cuda.sh and gpu-iobinding.sh (same seed, same letters).
 python3 -c 'import json, random; r = random.Random(7); [print(json.dumps({"prompt": "".join(r.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(120)), "answer": "-"})) for _ in range('"$PROMPTS"')]' > /tmp/gguf-prompts.jsonl
 

@@ -97,6 +97,7 @@ const section = {
   command: command ?? 'OUT=$OUT bash bench/llm/gpu-gguf.sh (bench/llm/summary-gguf.mjs writes this section)',
   versions: {
     ...(has('versions.json') ? json('versions.json') : {}),
+    llama_probe: has('llama-probe.json') ? json('llama-probe.json') : undefined,
     pip: has('pip-freeze.txt') ? readFileSync(join(dir, 'pip-freeze.txt'), 'utf8').trim() : undefined,
   },
   by_file: files,
