@@ -12,7 +12,7 @@
 # bench/llm/gguf-setup.sh) carried. $OUT gets gguf.json (bench/llm/summary-gguf.mjs) and
 # gguf-records.tar.xz (the records, logs and versions). SIZES and QUANTS pick what runs (default
 # "0.5b 1.5b" and "f16 q4_k_m"); TORCH=1 adds PyTorch compiled (bench/llm/torch_llm.py) for each
-# size in the same call, as time allows. No step runs past BUDGET_S seconds from the start
+# size in the same call, after every GGUF file, as time allows. No step runs past BUDGET_S seconds from the start
 # (default 420: the script ends within 8 minutes).
 set -uo pipefail
 source bench/vit/device-setup.sh
@@ -86,8 +86,16 @@ for size in $SIZES; do
     gguf_file "$name" "$size" "$quant"
     bench_gguf "$name" "$quant"
   done
-  [ "$TORCH" = 1 ] && [ "$SECONDS" -lt "$BUDGET_S" ] && torch_peer "$name" "$size"
   echo "elapsed ${SECONDS} s"
 done
+# PyTorch compiled on the same weights and prompts, after every GGUF file, as time allows.
+if [ "$TORCH" = 1 ]; then
+  for size in $SIZES; do
+    name=${size//./}
+    name=${name%b}
+    if [ "$SECONDS" -lt "$BUDGET_S" ]; then torch_peer "$name" "$size"; else echo "skipped (past ${BUDGET_S} s): PyTorch $size"; fi
+  done
+  echo "elapsed ${SECONDS} s"
+fi
 timeout 30 /tmp/node bench/llm/summary-gguf.mjs "$R" "$OUT/gguf.json" && head -c 3000 "$OUT/gguf.json" || echo "FAILED: bench/llm/summary-gguf.mjs"
 ls -l "$R" "$M"

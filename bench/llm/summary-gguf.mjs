@@ -132,6 +132,18 @@ function beside(x, torch, onnx, basis) {
   };
 }
 
+if (torchHere.small || torchHere.large)
+  section.beside_pytorch_same_call = Object.fromEntries(
+    Object.values(files).map((x) => [
+      x.file,
+      beside(
+        x,
+        x.file.startsWith('15-') ? torchHere.large : torchHere.small,
+        undefined,
+        'PyTorch compiled from this call',
+      ),
+    ]),
+  );
 writeFileSync(out, `${JSON.stringify(section, null, 2)}\n`);
 if (into) {
   const whole = JSON.parse(readFileSync(into, 'utf8'));
