@@ -5,15 +5,19 @@
 # and cuBLAS that build links (libcudart.so.13, libcublas.so.13, libcublasLt.so.13) put on
 # LD_LIBRARY_PATH: from the CUDA toolkit where there is one, else PyTorch's cu130 wheels
 # (site-packages/nvidia/...). Where node-llama-cpp is installed already (npm ci on your own
-# machine), nothing is unpacked.
+# machine), nothing is unpacked. llama.cpp's converter (bench/llm/fetch-llama-converter.sh) is
+# read from .llama-convert/, or from /tmp/llama-convert/ where an earlier call left a copy:
+# LLAMA_CONVERT names the one found.
 if [ -d node_modules/@node-llama-cpp/linux-x64-cuda/bins ] && [ -f node_modules/node-llama-cpp/package.json ]; then
   : # installed, or unpacked by an earlier call on this machine
 else
   mkdir -p /tmp/llama-cuda-pieces
   ls .llama-cuda/part.* > /dev/null 2>&1 && cp .llama-cuda/part.* /tmp/llama-cuda-pieces/
   ls /tmp/llama-cuda-pieces/part.* > /dev/null 2>&1 || { echo "no node-llama-cpp pieces in /tmp/llama-cuda-pieces (bench/llm/pack-llama-cuda.sh)"; exit 1; }
-  if [ -f .llama-cuda/SHA256SUMS ]; then
-    (cd /tmp/llama-cuda-pieces && sha256sum -c --quiet "$OLDPWD/.llama-cuda/SHA256SUMS") || { echo "the node-llama-cpp pieces do not match .llama-cuda/SHA256SUMS"; exit 1; }
+  sums=$PWD/.llama-cuda/SHA256SUMS
+  [ -f "$sums" ] || sums=/tmp/llama-cuda-pieces/SHA256SUMS
+  if [ -f "$sums" ]; then
+    (cd /tmp/llama-cuda-pieces && sha256sum -c --quiet "$sums") || { echo "the node-llama-cpp pieces do not match $sums"; exit 1; }
   fi
   cat /tmp/llama-cuda-pieces/part.* | xz -dc | tar xf - || { echo "the node-llama-cpp pieces do not unpack"; exit 1; }
 fi
@@ -44,3 +48,6 @@ export LLAMA_CUDA_DIRS
 ldd node_modules/@node-llama-cpp/linux-x64-cuda/bins/linux-x64-cuda/libggml-cuda.so 2> /dev/null | grep 'not found'
 LIBLLAMA=$(ls node_modules/@node-llama-cpp/linux-x64-cuda/bins/linux-x64-cuda/libllama.cuda.*.so 2> /dev/null | head -1)
 export LIBLLAMA
+LLAMA_CONVERT=$PWD/.llama-convert
+[ -f "$LLAMA_CONVERT/convert_hf_to_gguf.py" ] || LLAMA_CONVERT=/tmp/llama-convert
+export LLAMA_CONVERT

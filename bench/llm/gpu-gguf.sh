@@ -9,7 +9,7 @@
 #   OUT=/tmp/gguf bash bench/llm/gpu-gguf.sh
 # Needs dist/ built, .dev-carry/ (bench/vit/device-setup.sh), .llama-convert/
 # (bench/llm/fetch-llama-converter.sh) and node-llama-cpp's pieces (bench/llm/pack-llama-cuda.sh,
-# bench/llm/gguf-setup.sh) carried. $OUT gets gguf.json (bench/llm/summary-gguf.mjs) and
+# bench/llm/gguf-setup.sh) carried, or the last two left in /tmp by earlier calls (docs/benchmarks.md). $OUT gets gguf.json (bench/llm/summary-gguf.mjs) and
 # gguf-records.tar.xz (the records, logs and versions). SIZES and QUANTS pick what runs (default
 # "0.5b 1.5b" and "f16 q4_k_m"); TORCH=1 adds PyTorch compiled (bench/llm/torch_llm.py) for each
 # size in the same call, after every GGUF file, as time allows. No step runs past BUDGET_S seconds from the start
@@ -29,7 +29,7 @@ timeout 30 /tmp/node -p 'JSON.stringify({ node: process.version,
   node_llama_cpp: require("./node_modules/node-llama-cpp/package.json").version,
   llama_cpp_cuda_build: require("./node_modules/@node-llama-cpp/linux-x64-cuda/package.json").version,
   llama_cpp_release: require("./node_modules/node-llama-cpp/llama/llama.cpp.info.json").tag,
-  converter: (() => { try { return JSON.parse(require("fs").readFileSync(".llama-convert/SOURCE.json", "utf8")); } catch { return null; } })(),
+  converter: (() => { try { return JSON.parse(require("fs").readFileSync(process.env.LLAMA_CONVERT + "/SOURCE.json", "utf8")); } catch { return null; } })(),
   gpu: (() => { try { return require("child_process").execSync("nvidia-smi --query-gpu=name,driver_version --format=csv,noheader").toString().trim(); } catch { return null; } })(),
   cuda_libraries: process.env.LLAMA_CUDA_DIRS || null })' > "$R/versions.json" 2> "$R/versions.err" || failed "$R/versions.err"
 timeout 60 python3 -m pip list --format=freeze 2> /dev/null | grep -iE '^(torch|transformers|tokenizers|safetensors|numpy|pyyaml|tqdm|sentencepiece|nvidia-cublas[a-z0-9-]*|nvidia-cuda-runtime[a-z0-9-]*)==' > "$R/pip-freeze.txt"
@@ -50,7 +50,7 @@ gguf_file() {
   local file=$M/qwen-$1-$3.gguf
   [ -f "$file" ] && return
   if [ "$3" = f16 ] || [ "$3" = q8_0 ]; then
-    timeout "$(limit 240)" python3 bench/llm/gguf_convert.py "/tmp/hf-$2" "$file" --outtype "$3" > "$R/convert-$1-$3.log" 2>&1 || failed "$R/convert-$1-$3.log"
+    timeout "$(limit 240)" python3 bench/llm/gguf_convert.py "/tmp/hf-$2" "$file" --outtype "$3" --converter "$LLAMA_CONVERT" > "$R/convert-$1-$3.log" 2>&1 || failed "$R/convert-$1-$3.log"
     tail -n 2 "$R/convert-$1-$3.log"
   else
     [ -f "$M/qwen-$1-f16.gguf" ] || gguf_file "$1" "$2" f16
