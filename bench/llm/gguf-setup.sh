@@ -51,3 +51,8 @@ export LIBLLAMA
 LLAMA_CONVERT=$PWD/.llama-convert
 [ -f "$LLAMA_CONVERT/convert_hf_to_gguf.py" ] || LLAMA_CONVERT=/tmp/llama-convert
 export LLAMA_CONVERT
+# node-llama-cpp's CUDA 13 build carries machine code for sm_86, 89, 120 and 121 and PTX for
+# compute_75, 80 and 90: on an H100 or H200 (sm_90) the driver compiles the kernels a process first
+# uses from PTX (seconds to a minute, in the model's load, before any metered window). A JIT cache
+# large enough for them, in /tmp, lets every later process of the run start from the compiled code.
+export CUDA_CACHE_PATH=${CUDA_CACHE_PATH:-/tmp/cuda-jit-cache} CUDA_CACHE_MAXSIZE=${CUDA_CACHE_MAXSIZE:-4294967296}

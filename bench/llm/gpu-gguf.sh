@@ -64,7 +64,7 @@ bench_gguf() {
   local file=$M/qwen-$1-$2.gguf tag=gguf-$1-$2
   [ -f "$file" ] || return
   echo "== carbonlens bench $file ($DEVICE)"
-  timeout "$(limit 150)" /tmp/node dist/cli.js bench --model "$file" --task text-generation --device "$DEVICE" \
+  timeout "$(limit 240)" /tmp/node dist/cli.js bench --model "$file" --task text-generation --device "$DEVICE" \
     --dataset /tmp/gguf-prompts.jsonl --samples "$PROMPTS" --max-new-tokens "$NEW" --idle-ms "${IDLE_S}000" --json \
     --out "$R/emissions.csv" > "$R/carbonlens-$tag.json" 2> "$R/carbonlens-$tag.err" || failed "$R/carbonlens-$tag.err"
   timeout 30 /tmp/node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).result; const g = r.generation;
