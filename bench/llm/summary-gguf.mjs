@@ -36,6 +36,16 @@ const sizes = Object.fromEntries(
     .map((f) => [f.file.replace(/^.*\/qwen-|\.gguf$/g, ''), f.bytes]),
 );
 
+/** The types llama.cpp's quantizer gave the file's tensors (its log: K-quants need rows of a multiple of 256, others fall back). */
+function tensorTypes(key) {
+  const log = `quantize-${key}.log`;
+  if (!has(log)) return undefined;
+  const counts = {};
+  for (const m of readFileSync(join(dir, log), 'utf8').matchAll(/converting to (\w+)/g))
+    counts[m[1]] = (counts[m[1]] ?? 0) + 1;
+  return counts;
+}
+
 /** One `carbonlens bench --json` record's figures, as summary-cuda.mjs reads them. */
 function figures(f) {
   const record = json(f);
@@ -49,6 +59,7 @@ function figures(f) {
     bytes: sizes[key],
     device: r.device,
     quantisation: r.dtype,
+    quantised_tensor_types: tensorTypes(key),
     engine: r.runtime?.engine,
     prompts: g.prompts,
     input_tokens: g.inputTokens,
