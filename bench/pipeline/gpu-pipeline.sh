@@ -13,8 +13,9 @@
 #  - bench-base-jpeg10k.json: 10,000 items (labels.csv rows over the 1,024 JPEGs), pipelined only,
 #    for the peak RSS (result.runtime.pipeline);
 #  - then, while the time budget lasts (BUDGET_S, 420 s from the start),
-#    bench-base-{png,jpeg}-resize-workers.json: resized on the CPU workers instead of in the
-#    graph on the GPU (CARBONLENS_RESIZE=workers), to see which is cheaper.
+#    bench-base-png-resize-workers.json and bench-base-jpeg-resize-device.json: each set resized
+#    where the product does not resize it (32x32 PNGs on the CPU workers, CARBONLENS_RESIZE=workers;
+#    640x480 JPEGs in the graph on the GPU, CARBONLENS_RESIZE=device), to see which is cheaper.
 # All of it in $OUT/pipeline-out.tgz; bench/pipeline/summary.mjs writes bench/results/pipeline-cuda.json
 # from the unpacked folder.
 #   OUT=/some/folder bash bench/pipeline/gpu-pipeline.sh        (PROFILE_ONLY=1: the profiles alone)
@@ -71,9 +72,8 @@ bench bench-small-png /tmp/vit-small /tmp/imgs4k 4096 3
 bench bench-base-jpeg /tmp/vit-base /tmp/jpegs4k 4096 3
 bench bench-small-jpeg /tmp/vit-small /tmp/jpegs4k 4096 3
 bench bench-base-jpeg10k /tmp/vit-base /tmp/jpegs10k 10000 1
-# While time is left: resizing on the CPU workers (CARBONLENS_RESIZE=workers) against resizing
-# in the graph on the GPU.
+# While time is left: each set resized where the product does not resize it.
 CARBONLENS_RESIZE=workers bench bench-base-png-resize-workers /tmp/vit-base /tmp/imgs4k 4096 3
-CARBONLENS_RESIZE=workers bench bench-base-jpeg-resize-workers /tmp/vit-base /tmp/jpegs4k 4096 3
+CARBONLENS_RESIZE=device bench bench-base-jpeg-resize-device /tmp/vit-base /tmp/jpegs4k 4096 3
 echo "benches done at $((SECONDS - start)) s"
 pack

@@ -236,8 +236,10 @@ describe('image classification without the per-image processor', { timeout: 120_
       writeFileSync(join(dir, name), await (jpeg ? pixels.jpeg() : pixels.png()).toBuffer());
       return new ImageFile(join(dir, name));
     };
-    const same = [await write('a.png', 32, 30, 7, false), await write('b.jpg', 32, 30, 11, true)];
-    const mixed = [await write('c.png', 32, 30, 13, false), await write('d.png', 9, 40, 17, false)];
+    // Smaller than the model's 20x24 (larger ones are resized on the workers: DEVICE_RESIZE_MAX_RATIO).
+    const same = [await write('a.png', 16, 12, 7, false), await write('b.jpg', 16, 12, 11, true)];
+    const mixed = [await write('c.png', 16, 12, 13, false), await write('d.png', 9, 20, 17, false)];
+    const larger = [await write('e.png', 32, 30, 19, false), await write('f.png', 32, 30, 23, false)];
     const processor = new ViTImageProcessor(settings as never) as unknown as (
       x: unknown,
     ) => Promise<{ pixel_values: { data: Float32Array } }>;
@@ -263,10 +265,12 @@ describe('image classification without the per-image processor', { timeout: 120_
             assert.ok(worst < 1e-5, `the processor's pixels (largest difference ${worst})`);
           };
           await check(same, [20, 24]); // the first batch: resized on the workers, its one size learnt
-          await check(same, [32, 30]); // then as decoded, resized in the graph
+          await check(same, [16, 12]); // then as decoded, resized in the graph
           await check(mixed, [20, 24]); // an image of another size: the batch again, resized on the workers
           await check(mixed, [20, 24]); // and so on while sizes differ
-          assert.equal(pool.largestItemBytes(), 32 * 30 * 3);
+          await check(larger, [20, 24]); // one size, larger than the model's: on the workers
+          await check(larger, [20, 24]);
+          assert.equal(pool.largestItemBytes(), 20 * 24 * 3);
         } finally {
           await pool.close();
         }
@@ -334,15 +338,16 @@ describe('image classification without the per-image processor', { timeout: 120_
       const images = [37, 41, 43].map(
         (k) =>
           new RawImage(
-            Uint8ClampedArray.from({ length: 48 * 40 * 3 }, (_, i) => (i * k) % 256),
-            48,
-            40,
+            Uint8ClampedArray.from({ length: 24 * 20 * 3 }, (_, i) => (i * k) % 256),
+            24,
+            20,
             3,
           ),
       );
       await assertSameAnswers(reference, ours, images); // resized on the workers, the size learnt
       await assertSameAnswers(reference, ours, images); // resized in the graph
-      assert.equal(ours.split?.bytesPerItem?.(), 48 * 40 * 3, 'the batch crossed at the images own size');
+      const crossing = (await ours.split!.prepare(images)) as Record<string, { dims: number[] }>;
+      assert.deepEqual(crossing.pixel_values_u8!.dims, [3, 20, 24, 3], 'the batch crossed at the images own size');
     } finally {
       await ours.dispose();
       await reference.dispose();
