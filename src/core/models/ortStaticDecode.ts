@@ -188,26 +188,27 @@ export class StaticDecoder {
       logitsAt: 0n,
     };
     this.buffers = b;
-    const tensor = (type: number, dims: number[]) => {
-      const address = memory.alloc(dims.reduce((x, y) => x * y, 1) * BYTES[type]!);
+    const alloc = (bytes: number) => {
+      const address = memory.alloc(bytes);
       b.addresses.push(address);
+      return address;
+    };
+    const over = (address: bigint, type: number, dims: number[]) => {
       const t = ort.tensorOver(memory.device, address, type, dims);
       b.tensors.push(t);
       return t;
     };
+    const tensor = (type: number, dims: number[]) =>
+      over(alloc(dims.reduce((x, y) => x * y, 1) * BYTES[type]!), type, dims);
     for (const past of decoder.pastNames)
       b.cache.set(past, tensor(decoder.cacheType, [1, decoder.kvHeads, length, decoder.headDim]));
-    const ids = tensor(ELEMENT.int64, [2]); // the token, then its position
-    b.idsAt = b.addresses.at(-1)!;
-    b.tensors.pop();
-    ids.release();
-    const inputIds = ort.tensorOver(memory.device, b.idsAt, ELEMENT.int64, [1, 1]);
-    const positions = ort.tensorOver(memory.device, b.idsAt + 8n, ELEMENT.int64, [1, 1]);
-    b.tensors.push(inputIds, positions);
-    const mask = tensor(ELEMENT.int64, [1, length]);
-    b.maskAt = b.addresses.at(-1)!;
-    const logits = tensor(this.logitsType, [1, 1, this.vocabulary]);
-    b.logitsAt = b.addresses.at(-1)!;
+    b.idsAt = alloc(16); // the token, then its position: one copy a step
+    const inputIds = over(b.idsAt, ELEMENT.int64, [1, 1]);
+    const positions = over(b.idsAt + 8n, ELEMENT.int64, [1, 1]);
+    b.maskAt = alloc(8 * length);
+    const mask = over(b.maskAt, ELEMENT.int64, [1, length]);
+    b.logitsAt = alloc(this.vocabulary * BYTES[this.logitsType]!);
+    const logits = over(b.logitsAt, this.logitsType, [1, 1, this.vocabulary]);
     b.binding.input('input_ids', inputIds);
     if (session.inputs.includes('position_ids')) b.binding.input('position_ids', positions);
     b.binding.input('attention_mask', mask);
