@@ -1,9 +1,9 @@
 // A text-generation pipeline that decodes through onnxruntime's C API with the key/value cache
-// kept on the device (ortDirectDecode.ts) instead of transformers.js's generate(): the same
-// tokenizer, prompt rendering (chat template or plain text) and output shape as transformers.js's
-// text-generation pipeline, greedy only, one input at a time. Experimental and off by default:
-// only CARBONLENS_DECODER=io-binding (or fixed-cache: ortStaticDecode.ts) selects it (runtime.ts), and the record's runtime names it
-// (`preprocessing`); a proper runtime choice waits on the GPU figures of bench/llm/gpu-iobinding.sh.
+// kept on the device (ortDirectDecode.ts, or in fixed-length buffers with CUDA graphs:
+// ortStaticDecode.ts) instead of transformers.js's generate(): the same tokenizer, prompt
+// rendering (chat template or plain text) and output shape as transformers.js's text-generation
+// pipeline, greedy only, one input at a time. The default on CUDA (runtime.ts's textDecoder);
+// the record's runtime names the loop that ran (`preprocessing`).
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import { loadOrt, type OrtDevice } from './ortDirect';
@@ -136,7 +136,7 @@ export async function ioBindingTextGenerator(
         : fixedCacheFailed
           ? `; not in fixed-length buffers: ${fixedCacheFailed}`
           : ''
-    }, experimental)`,
+    })`,
     dispose: async () => {
       if (disposed) return;
       disposed = true;
