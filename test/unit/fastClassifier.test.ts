@@ -28,6 +28,26 @@ async function assertSameAnswers<T>(reference: Classify<T>, ours: Classify<T>, i
     for (const [j, x] of r.entries()) assert.ok(Math.abs(x.score - a[i]![j]!.score) < 1e-5);
 }
 
+// The graph as models have it (pixel_values in, 24x20), here passed straight out, and a plain
+// processor's settings for it.
+const identity = model({
+  nodes: [node('Identity', ['pixel_values'], ['out'])],
+  initializers: [],
+  inputs: [valueInfo('pixel_values', DataType.FLOAT, ['batch_size', 3, 24, 20])],
+  outputs: [valueInfo('out', DataType.FLOAT, ['batch_size', 3, 24, 20])],
+});
+const settings = {
+  do_resize: true,
+  size: { height: 24, width: 20 },
+  resample: 2,
+  do_rescale: true,
+  rescale_factor: 1 / 255,
+  do_normalize: true,
+  image_mean: [0.485, 0.456, 0.406],
+  image_std: [0.229, 0.224, 0.225],
+};
+const config = plainImageConfig(settings)!;
+
 describe('image classification without the per-image processor', { timeout: 120_000 }, () => {
   it('takes only the plain processors: a fixed-size bilinear resize, rescale and normalize', () => {
     const vit = {
@@ -150,24 +170,6 @@ describe('image classification without the per-image processor', { timeout: 120_
   it("normalises on the model's device: a uint8 NHWC input and Cast, Transpose, Mul, Sub ahead of the graph give the processor's pixels", async () => {
     const ort = await import('onnxruntime-node');
     const { RawImage, ViTImageProcessor } = await import('@huggingface/transformers');
-    // The graph as models have it (pixel_values in), here passed straight out.
-    const identity = model({
-      nodes: [node('Identity', ['pixel_values'], ['out'])],
-      initializers: [],
-      inputs: [valueInfo('pixel_values', DataType.FLOAT, ['batch_size', 3, 24, 20])],
-      outputs: [valueInfo('out', DataType.FLOAT, ['batch_size', 3, 24, 20])],
-    });
-    const settings = {
-      do_resize: true,
-      size: { height: 24, width: 20 },
-      resample: 2,
-      do_rescale: true,
-      rescale_factor: 1 / 255,
-      do_normalize: true,
-      image_mean: [0.485, 0.456, 0.406],
-      image_std: [0.229, 0.224, 0.225],
-    };
-    const config = plainImageConfig(settings)!;
     const session = await ort.InferenceSession.create(withByteInput(identity, config, 24, 20));
     assert.deepEqual(session.inputNames, [BYTE_INPUT]);
     const images = [
@@ -210,23 +212,6 @@ describe('image classification without the per-image processor', { timeout: 120_
     const ort = await import('onnxruntime-node');
     const { RawImage, ViTImageProcessor } = await import('@huggingface/transformers');
     const { default: sharp } = await import('sharp');
-    const identity = model({
-      nodes: [node('Identity', ['pixel_values'], ['out'])],
-      initializers: [],
-      inputs: [valueInfo('pixel_values', DataType.FLOAT, ['batch_size', 3, 24, 20])],
-      outputs: [valueInfo('out', DataType.FLOAT, ['batch_size', 3, 24, 20])],
-    });
-    const settings = {
-      do_resize: true,
-      size: { height: 24, width: 20 },
-      resample: 2,
-      do_rescale: true,
-      rescale_factor: 1 / 255,
-      do_normalize: true,
-      image_mean: [0.485, 0.456, 0.406],
-      image_std: [0.229, 0.224, 0.225],
-    };
-    const config = plainImageConfig(settings)!;
     const session = await ort.InferenceSession.create(withByteInput(identity, config, 24, 20, true));
     const dir = mkdtempSync(join(tmpdir(), 'cl-device-resize-'));
     const write = async (name: string, w: number, h: number, k: number, jpeg: boolean) => {
