@@ -194,6 +194,7 @@ function fixedCache(graph: boolean) {
         {
           kvHeads: config.num_key_value_heads ?? config.num_attention_heads,
           headDim: config.head_dim ?? (config.hidden_size! / config.num_attention_heads! || undefined),
+          maxPositions: config.max_position_embeddings,
         },
         { graph },
       );

@@ -144,6 +144,21 @@ describe('onnxruntime through its C API (IO binding)', { timeout: 120_000 }, () 
         compared += expected.length;
       }
       assert.ok(compared > 40, 'answers with tokens to compare');
+      // Buffers end at the model's last position (its rotary tables do); past it, a clear error.
+      const capped = StaticDecoder.open(ort, file, 'cpu', { maxPositions: 40 });
+      try {
+        const prompt = [5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
+        assert.deepEqual(
+          (await capped.generate(prompt, { maxNewTokens: 30 })).tokens,
+          (await fixed.generate(prompt, { maxNewTokens: 30 })).tokens,
+        );
+        await assert.rejects(
+          capped.generate(prompt, { maxNewTokens: 31 }),
+          /41 positions asked for, more than the model's 40/,
+        );
+      } finally {
+        capped.release();
+      }
       assert.equal(fixed.graph, false, 'no CUDA graph on the CPU');
     } finally {
       fixed.release();

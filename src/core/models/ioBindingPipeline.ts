@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import { loadOrt, type OrtDevice } from './ortDirect';
-import { DirectDecoder } from './ortDirectDecode';
+import { type CacheShape, DirectDecoder } from './ortDirectDecode';
 import { StaticDecoder } from './ortStaticDecode';
 import type { ForwardListener, TaskPipeline } from './runtime';
 import type { Dtype } from './tasks';
@@ -39,7 +39,7 @@ async function probedStaticDecoder(
   ort: ReturnType<typeof loadOrt>,
   file: string,
   device: OrtDevice,
-  shape: { kvHeads?: number; headDim?: number },
+  shape: CacheShape,
 ): Promise<StaticDecoder> {
   const decoder = StaticDecoder.open(ort, file, device, shape);
   try {
@@ -75,6 +75,7 @@ export async function ioBindingTextGenerator(
   const shape = {
     kvHeads: config.num_key_value_heads ?? config.num_attention_heads,
     headDim: config.head_dim ?? (config.hidden_size! / config.num_attention_heads! || undefined),
+    maxPositions: config.max_position_embeddings,
   };
   let fixedCacheFailed: string | undefined;
   try {

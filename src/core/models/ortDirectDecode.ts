@@ -33,6 +33,8 @@ export interface DecodeResult {
 export interface CacheShape {
   kvHeads?: number;
   headDim?: number;
+  /** The most positions the model takes (config.json's max_position_embeddings), where known. */
+  maxPositions?: number;
 }
 
 const PAST = /^past_key_values\.(\d+)\.(key|value)$/;

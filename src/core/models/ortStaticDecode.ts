@@ -42,6 +42,7 @@ export class StaticDecoder {
     readonly decoder: DirectDecoder,
     private readonly memory: DeviceMemory,
     readonly graph: boolean,
+    private readonly maxPositions: number | undefined,
   ) {
     const { session } = decoder;
     for (const name of ['num_logits_to_keep', 'logits_to_keep'])
@@ -65,7 +66,7 @@ export class StaticDecoder {
   ): StaticDecoder {
     const decoder = DirectDecoder.open(ort, modelPath, device, shape, { cudaGraph: graph && device === 'cuda' });
     try {
-      return new StaticDecoder(ort, decoder, deviceMemory(device), graph && device === 'cuda');
+      return new StaticDecoder(ort, decoder, deviceMemory(device), graph && device === 'cuda', shape.maxPositions);
     } catch (e) {
       decoder.release();
       throw e;
@@ -175,7 +176,10 @@ export class StaticDecoder {
     this.freeBuffers();
     const { ort, decoder, memory } = this;
     const { session } = decoder;
-    const length = Math.ceil(needed / LENGTH_STEP) * LENGTH_STEP;
+    const most = this.maxPositions ?? Number.POSITIVE_INFINITY;
+    if (needed > most) throw new Error(`${needed} positions asked for, more than the model's ${most}`);
+    // Rounded up, within the model's positions (its rotary tables end there).
+    const length = Math.min(Math.ceil(needed / LENGTH_STEP) * LENGTH_STEP, most);
     const b: Buffers = {
       length,
       runOptions: undefined,
