@@ -2,6 +2,7 @@ import { gramsText, intensityText, joulesText } from '../core/units';
 import { basename, dirname, join, resolve } from 'node:path';
 import { benchmarkModel, type BenchmarkOutcome } from '../core/bench/benchmarkModel';
 import { benchRecord, type BenchRecord } from '../core/bench/record';
+import type { BenchRequest } from '../core/bench/request';
 import { meteringText } from '../core/energy/gpuText';
 import { appendRecord } from '../core/bench/report';
 import type { BenchResult } from '../core/bench/harness';
@@ -223,22 +224,13 @@ export async function runBench(args: string[], out: Print): Promise<number> {
   const request = parseBenchRequest('bench', args);
   const settings = benchSettings(request);
   checkOut(settings.out);
-  const otlp = telemetryOptions(
-    { otlp: request.otlp, 'otlp-protocol': request.otlpProtocol, 'otlp-header': request.otlpHeaders },
-    'bench',
-  );
   const cancel = cancelOnInterrupt(stderr);
   const instruments = await openInstruments(request.ramModel, settings.gpu);
-  const telemetry =
-    otlp && (await startTelemetry(otlp, instruments.meter, { intensity: settings.intensity, pue: settings.pue }));
+  const push = await recordPush(request, settings, instruments, 'bench');
   try {
     const outcome = await measure(request.models[0]!, settings, instruments, measureFlags(request), cancel.signal);
-    const record = recordOf(outcome, settings, instruments);
-    telemetry?.recordBench(record);
-    // Pushed (within its timeout) before the record is written, so the record says whether it arrived.
-    const note = await telemetryNote(telemetry, otlp);
-    if (note) record.telemetry = note;
-    const saved = appendRecord(settings.out, record);
+    const [record] = await push.send([recordOf(outcome, settings, instruments)]);
+    const saved = appendRecord(settings.out, record!);
     if (request.json) out(JSON.stringify(record satisfies BenchAnswer, null, 2));
     else {
       for (const line of formatRecord(record)) out(line);
@@ -247,7 +239,33 @@ export async function runBench(args: string[], out: Print): Promise<number> {
     return 0;
   } finally {
     cancel.dispose();
-    await telemetry?.shutdown();
+    await push.close();
     instruments.meter.close();
   }
+}
+
+/**
+ * The records' push over OTLP where asked for (--otlp or OTEL_EXPORTER_OTLP_*): `send` pushes
+ * them (within its timeout) before they are written, so each record says whether it arrived.
+ */
+export async function recordPush(
+  request: BenchRequest,
+  settings: BenchSettings,
+  instruments: Instruments,
+  command: 'bench' | 'compare',
+) {
+  const otlp = telemetryOptions(
+    { otlp: request.otlp, 'otlp-protocol': request.otlpProtocol, 'otlp-header': request.otlpHeaders },
+    command,
+  );
+  const telemetry =
+    otlp && (await startTelemetry(otlp, instruments.meter, { intensity: settings.intensity, pue: settings.pue }));
+  return {
+    send: async <R extends BenchRecord>(records: R[]): Promise<R[]> => {
+      for (const r of records) telemetry?.recordBench(r);
+      const note = await telemetryNote(telemetry, otlp);
+      return note ? records.map((r) => ({ ...r, telemetry: note })) : records;
+    },
+    close: async () => telemetry?.shutdown(),
+  };
 }

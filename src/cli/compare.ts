@@ -1,7 +1,7 @@
 import { appendRecord } from '../core/bench/report';
 import { comparePlan, MIN_WINDOWS } from '../core/bench/energyDifference';
 import { compareResults, comparisonOf, DEFAULT_TOLERANCE } from '../core/bench/verdict';
-import { formatRecord, measure, measureFlags, recordOf } from './bench';
+import { formatRecord, measure, measureFlags, recordOf, recordPush } from './bench';
 import type { CompareAnswer } from '../protocol';
 import {
   BENCH_OPTIONS_HELP,
@@ -39,16 +39,17 @@ export async function runCompare(args: string[], out: (text: string) => void): P
   checkOut(settings.out);
   const cancel = cancelOnInterrupt(stderr);
   const instruments = await openInstruments(request.ramModel, settings.gpu);
+  const push = await recordPush(request, settings, instruments, 'compare');
   try {
     const flags = measureFlags(request);
     const a = await measure(modelA, settings, instruments, flags, cancel.signal);
     const b = await measure(modelB, settings, instruments, flags, cancel.signal, a.set);
     const verdict = compareResults(a.result, b.result, tolerance, settings.intensity, settings.pue);
     const [ra, rb] = [recordOf(a, settings, instruments), recordOf(b, settings, instruments)];
-    const records = [
+    const records = await push.send([
       { ...ra, comparison: comparisonOf(verdict, 'A', { runId: rb.runId, model: rb.model.id }) },
       { ...rb, comparison: comparisonOf(verdict, 'B', { runId: ra.runId, model: ra.model.id }) },
-    ];
+    ]);
     for (const r of records) appendRecord(settings.out, r);
     if (request.json) {
       const answer: CompareAnswer = { schema: 'carbonlens.compare/1', a: records[0]!, b: records[1]!, verdict };
@@ -77,6 +78,7 @@ export async function runCompare(args: string[], out: (text: string) => void): P
     return verdict.outcome === 'worse' ? 3 : 0;
   } finally {
     cancel.dispose();
+    await push.close();
     instruments.meter.close();
   }
 }

@@ -35,7 +35,7 @@ export function telemetryOptions(
     'otlp-protocol'?: string;
     'otlp-header'?: string[];
   },
-  command: 'monitor' | 'run' | 'bench',
+  command: 'monitor' | 'run' | 'bench' | 'compare',
   env: Record<string, string | undefined> = process.env,
 ): TelemetryConfig | undefined {
   const config: TelemetryConfig = {};

@@ -1,5 +1,5 @@
 // A real OTLP receiver: Debian trixie's VictoriaMetrics (unpacked by `npm run setup`), fed by
-// `monitor --otlp`, `run --otlp` and a language-model `bench --otlp` over http/protobuf, read back
+// `monitor --otlp`, `run --otlp` and a language-model `bench --otlp` and `compare --otlp` over http/protobuf, read back
 // through its PromQL API with Prometheus naming (what docs/grafana's dashboard queries on this
 // path): the energy the CLI reported, one series per process with no counter reset, hw.power from
 // a monitor shorter than the export interval, and the gen-ai histograms with the conventions' buckets.
@@ -197,5 +197,37 @@ describe('OTLP into a real receiver (VictoriaMetrics)', { timeout: 240_000, skip
     );
     const prompts = await queryWhen('sum(gen_ai_server_time_to_first_token_seconds_count)', (s) => s.length === 1);
     assert.equal(Number(prompts[0]!.value[1]), 2, 'one value per prompt');
+  });
+
+  it('stores both records of a compare, each saying it arrived', async () => {
+    const model = path.join(work, 'tiny-llama'); // made by the test before
+    const r = await carbonlens([
+      'compare',
+      '--model',
+      model,
+      '--model',
+      model,
+      '--task',
+      'text-generation',
+      '--samples',
+      '2',
+      '--max-new-tokens',
+      '4',
+      '--idle-ms',
+      '0',
+      '--out',
+      'compare.csv',
+      '--otlp',
+      `${base}/opentelemetry/v1/metrics`,
+      '--json',
+    ]);
+    assert.equal(r.code, 0, r.err);
+    const answer = JSON.parse(r.out) as Record<'a' | 'b', { telemetry?: { delivered: boolean } }>;
+    assert.deepEqual([answer.a.telemetry?.delivered, answer.b.telemetry?.delivered], [true, true]);
+    // Two prompts a record, on top of the benchmark's two.
+    await queryWhen(
+      'sum(gen_ai_server_time_to_first_token_seconds_count)',
+      (s) => s.length === 1 && Number(s[0]!.value[1]) === 6,
+    );
   });
 });

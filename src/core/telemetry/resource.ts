@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomUuid } from '../randomUuid';
 
-export type TelemetryCommand = 'monitor' | 'run' | 'bench' | 'editor';
+export type TelemetryCommand = 'monitor' | 'run' | 'bench' | 'compare' | 'editor';
 
 /** The machine's id (systemd's /etc/machine-id, else D-Bus's), or undefined where unreadable. */
 export function hostId(read: (path: string) => string = (p) => readFileSync(p, 'utf8')): string | undefined {
