@@ -157,7 +157,8 @@ export class StaticDecoder {
         this.memory.read(ort.address(logits.handle) + BigInt(last * BYTES[this.logitsType]!), row);
       }
     } catch (e) {
-      throw /present|shape/i.test(String(e))
+      // onnxruntime's words when a present outgrows the buffer bound for it.
+      throw /output OrtValue provided for output 'present\./.test(String(e))
         ? new Error(
             `the decoder's attention does not write its cache in place (GroupQueryAttention does), so a fixed-length cache cannot be bound: ${(e as Error).message}`,
           )
