@@ -12,6 +12,7 @@ import {
 import type { GgufInfo } from './gguf';
 import { remedyOf, withRemedy } from '../messages';
 import type { Token } from 'node-llama-cpp';
+import { llamaEntry, llamaInUse } from './llamaStore';
 
 /** The llama.cpp builds node-llama-cpp ships (Metal on macOS). */
 export type LlamaBuild = 'cpu' | 'cuda' | 'vulkan' | 'metal';
@@ -20,11 +21,15 @@ export type LlamaDeviceChoice = 'auto' | LlamaBuild;
 export const NODE_LLAMA_CPP = 'node-llama-cpp';
 
 /**
- * node-llama-cpp, where this copy of CarbonLens has it (the npm package does; the VSIX does not
- * carry llama.cpp's builds yet), else an error that says so.
+ * node-llama-cpp: from the install `useLlama` chose (`carbonlens llama install`, or the editor's
+ * download into its storage), else where this copy of CarbonLens has it (the npm package does;
+ * the VSIX does not), else an error that says how to install it.
  */
 export async function importNodeLlamaCpp(
-  load: () => Promise<typeof import('node-llama-cpp')> = () => import(NODE_LLAMA_CPP),
+  load: () => Promise<typeof import('node-llama-cpp')> = () => {
+    const folder = llamaInUse();
+    return import(folder ? llamaEntry(folder) : NODE_LLAMA_CPP);
+  },
 ): Promise<typeof import('node-llama-cpp')> {
   try {
     return await load();
