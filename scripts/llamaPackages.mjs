@@ -61,15 +61,14 @@ export function llamaPackages(lock) {
       stack.push(found);
     }
   }
-  const runtime = [...seen]
-    .sort()
-    .map((key) => ({ path: key.slice('node_modules/'.length), ...entry(packages, key) }));
+  const runtime = [...seen].sort().map((key) => ({ path: key.slice('node_modules/'.length), ...entry(packages, key) }));
   const builds = Object.keys(root.optionalDependencies ?? {})
     .filter((n) => n.startsWith('@node-llama-cpp/'))
     .sort()
     .map((n) => {
       const key = `node_modules/${n}`;
-      if (!packages[key]) throw new Error(`package-lock.json has no ${key} (an optional dependency of ${ROOT_PACKAGE})`);
+      if (!packages[key])
+        throw new Error(`package-lock.json has no ${key} (an optional dependency of ${ROOT_PACKAGE})`);
       if (packages[key].version !== root.version)
         throw new Error(`package-lock.json: ${key} is ${packages[key].version}, not ${root.version}`);
       return entry(packages, key);

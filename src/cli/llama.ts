@@ -5,7 +5,13 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkLlamaFolder, installLlama, type LlamaPlan } from '../core/models/llamaInstall';
-import { buildPackages, type BuildChoice, chooseBuild, INSTALLABLE_BUILDS, type InstallableBuild } from '../core/models/llamaPackages';
+import {
+  buildPackages,
+  type BuildChoice,
+  chooseBuild,
+  INSTALLABLE_BUILDS,
+  type InstallableBuild,
+} from '../core/models/llamaPackages';
 import { installedLlama, llamaFolder, type LlamaManifest, LLAMA_MANIFEST } from '../core/models/llamaStore';
 import { NPM_REGISTRY } from '../core/models/cudaProviderNpm';
 import { cacheDir } from './cacheDir';
@@ -42,7 +48,9 @@ function packageDir(name: string, from: string): string | undefined {
 }
 
 /** node-llama-cpp as this copy of CarbonLens has it without an install, and which builds it finds. */
-export function bundledLlama(from = __dirname): { dir: string; version: string; builds: InstallableBuild[] } | undefined {
+export function bundledLlama(
+  from = __dirname,
+): { dir: string; version: string; builds: InstallableBuild[] } | undefined {
   const dir = packageDir('node-llama-cpp', from);
   if (!dir) return undefined;
   const version = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
@@ -74,11 +82,15 @@ export function llamaStatus(folder: string, choice = chooseBuild()): LlamaStatus
 function printStatus(s: LlamaStatus, out: (t: string) => void): void {
   if (s.installed) out(describeInstalled(s.installed, s.folder));
   else if (s.bundled)
-    out(`node-llama-cpp ${s.bundled.version} is here (${s.bundled.dir}), with builds: ${s.bundled.builds.join(', ') || 'none'}.`);
+    out(
+      `node-llama-cpp ${s.bundled.version} is here (${s.bundled.dir}), with builds: ${s.bundled.builds.join(', ') || 'none'}.`,
+    );
   else out(`node-llama-cpp is not here, and nothing is installed in ${s.folder}.`);
   out(`This machine can run llama.cpp's ${s.choice.build} build: ${s.choice.why}.`);
   if (s.needed)
-    out(`To fetch it: carbonlens llama install${s.installed || s.folder === llamaFolder(cacheDir()) ? '' : ` --dir ${s.folder}`}`);
+    out(
+      `To fetch it: carbonlens llama install${s.installed || s.folder === llamaFolder(cacheDir()) ? '' : ` --dir ${s.folder}`}`,
+    );
 }
 
 export async function runLlama(args: string[], out: (t: string) => void): Promise<number> {
@@ -101,7 +113,8 @@ export async function runLlama(args: string[], out: (t: string) => void): Promis
     throw new UsageError(`--build must be one of ${INSTALLABLE_BUILDS.join(', ')}, not '${values.build}'.`);
   if (values.dir !== undefined && !values.dir.trim())
     throw new UsageError('--dir is empty: give a folder, or leave --dir out for the default.');
-  const folder = values.dir === undefined ? process.env.CARBONLENS_LLAMA_DIR || llamaFolder(cacheDir()) : resolve(values.dir);
+  const folder =
+    values.dir === undefined ? process.env.CARBONLENS_LLAMA_DIR || llamaFolder(cacheDir()) : resolve(values.dir);
   const choice = chooseBuild();
   if (action === 'status') {
     const s = llamaStatus(folder, choice);

@@ -156,7 +156,7 @@ const CATALOGUE = {
   /** A GGUF model was asked for, but this copy of CarbonLens lacks llama.cpp (node-llama-cpp). */
   llamaMissing: (_p: Record<string, never>): Voices => ({
     detail:
-      "GGUF models run through llama.cpp (node-llama-cpp), which this copy of CarbonLens does not have yet: the VSIX leaves it out for its size, and fetches it on demand, with your consent.",
+      'GGUF models run through llama.cpp (node-llama-cpp), which this copy of CarbonLens does not have yet: the VSIX leaves it out for its size, and fetches it on demand, with your consent.',
     cli: 'Fetch it with `carbonlens llama install` (it asks first, and checks every package against pinned integrity hashes).',
     editor: 'Download llama.cpp (the build this machine can run), then run the benchmark again.',
     controls: [{ kind: 'command', command: 'carbonlens.installLlama', label: 'Download llama.cpp' }, PICK_MODEL],

@@ -33,7 +33,10 @@ export function checkLlamaFolder(folder: string): void {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return;
-    throw new ProviderError(`${folder} cannot be used (${code ?? (e as Error).message}): choose a new or empty folder.`, 'package');
+    throw new ProviderError(
+      `${folder} cannot be used (${code ?? (e as Error).message}): choose a new or empty folder.`,
+      'package',
+    );
   }
   const foreign = entries.filter((e) => e !== LLAMA_MANIFEST && e !== 'node_modules');
   if (foreign.length > 0 || (entries.length > 0 && !entries.includes(LLAMA_MANIFEST)))
@@ -79,7 +82,8 @@ interface Wanted extends LlamaRuntimePackage {
 
 /** The tree for `build` (with the builds installed before), each marked kept where the folder has it. */
 function wantedPackages(options: LlamaInstallOptions, registry: string, earlier?: LlamaManifest) {
-  const list = options.packages ?? (require('../../generated/llamaPackages') as { LLAMA_PACKAGES: LlamaPackages }).LLAMA_PACKAGES;
+  const list =
+    options.packages ?? (require('../../generated/llamaPackages') as { LLAMA_PACKAGES: LlamaPackages }).LLAMA_PACKAGES;
   const p = options.platform ?? { platform: process.platform, arch: process.arch };
   const names = buildPackages(options.build, options.cuda, p);
   if (!names)
@@ -92,11 +96,14 @@ function wantedPackages(options: LlamaInstallOptions, registry: string, earlier?
     { build: options.build, ...(options.build === 'cuda' && options.cuda && { cuda: options.cuda }), packages: names },
   ];
   const byName = new Map(list.builds.map((b) => [b.name, b]));
-  const buildEntries = builds.flatMap((b) => b.packages).map((n): LlamaRuntimePackage => {
-    const b = byName.get(n);
-    if (!b) throw new ProviderError(`${n} is not among node-llama-cpp ${list.version}'s pinned builds.`, 'unsupported');
-    return { ...b, path: n };
-  });
+  const buildEntries = builds
+    .flatMap((b) => b.packages)
+    .map((n): LlamaRuntimePackage => {
+      const b = byName.get(n);
+      if (!b)
+        throw new ProviderError(`${n} is not among node-llama-cpp ${list.version}'s pinned builds.`, 'unsupported');
+      return { ...b, path: n };
+    });
   const old = new Map(earlier?.packages.map((e) => [e.path, e.integrity]));
   const packages = [...list.runtime.filter((r) => fitsPlatform(r, p)), ...buildEntries].map(
     (e): Wanted => ({ ...e, url: tarballUrl(registry, e), kept: !!earlier && old.get(e.path) === e.integrity }),
@@ -105,7 +112,12 @@ function wantedPackages(options: LlamaInstallOptions, registry: string, earlier?
 }
 
 /** Runs `task` over `items`, `limit` at a time; the first failure aborts the rest, and all are settled before it is thrown. */
-async function pool<T>(items: T[], limit: number, task: (item: T, signal: AbortSignal) => Promise<void>, outer?: AbortSignal) {
+async function pool<T>(
+  items: T[],
+  limit: number,
+  task: (item: T, signal: AbortSignal) => Promise<void>,
+  outer?: AbortSignal,
+) {
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   outer?.addEventListener('abort', onAbort);
@@ -138,10 +150,18 @@ async function declaredBytes(packages: Wanted[], fetchImpl: typeof fetch, signal
     packages,
     8,
     async (p, stop) => {
-      const head = await request(p.url, { method: 'HEAD', signal: timeLimit(METADATA_LIMITS.ms, stop) }, fetchImpl, HINT);
+      const head = await request(
+        p.url,
+        { method: 'HEAD', signal: timeLimit(METADATA_LIMITS.ms, stop) },
+        fetchImpl,
+        HINT,
+      );
       const size = Number(head.headers.get('content-length')) || undefined;
       if (size !== undefined && size > LIMITS.packageBytes)
-        throw new ProviderError(`The registry declares ${p.name} ${p.version} at ${size} bytes: refused, nothing downloaded.`, 'package');
+        throw new ProviderError(
+          `The registry declares ${p.name} ${p.version} at ${size} bytes: refused, nothing downloaded.`,
+          'package',
+        );
       total = size === undefined || total === undefined ? undefined : total + size;
     },
     signal,
@@ -168,7 +188,14 @@ async function unpack(file: string, dir: string, p: Wanted): Promise<void> {
 }
 
 /** Each package into `staging`: kept ones copied from `folder`, the others fetched, checked, unpacked. */
-async function fill(staging: string, folder: string, packages: Wanted[], fetchImpl: typeof fetch, options: LlamaInstallOptions, total?: number) {
+async function fill(
+  staging: string,
+  folder: string,
+  packages: Wanted[],
+  fetchImpl: typeof fetch,
+  options: LlamaInstallOptions,
+  total?: number,
+) {
   const tgzDir = join(staging, '.tarballs');
   mkdirSync(tgzDir, { recursive: true });
   for (const p of packages.filter((x) => x.kept)) {
@@ -225,7 +252,13 @@ export async function installLlama(options: LlamaInstallOptions): Promise<LlamaM
   ].join(' + ');
   if (
     fetched.length &&
-    !(await options.confirm({ build: options.build, what, registry, packages: fetched.length, ...(bytes !== undefined && { bytes }) }))
+    !(await options.confirm({
+      build: options.build,
+      what,
+      registry,
+      packages: fetched.length,
+      ...(bytes !== undefined && { bytes }),
+    }))
   )
     throw new ProviderError('Not downloaded: no consent.', 'declined');
   const staging = `${options.folder}.partial-${process.pid}`;

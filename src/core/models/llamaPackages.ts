@@ -1,7 +1,7 @@
 // Which of node-llama-cpp's prebuilt llama.cpp builds this machine can run, and the packages each
 // is made of. The packages and their integrity hashes are package-lock.json's
 // (src/generated/llamaPackages.ts, written by scripts/llamaPackages.mjs at every build).
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { cudaSearchDirs } from './cudaDetect';
 
@@ -94,7 +94,7 @@ export function librarySearchDirs(p: Platform = here(), env = process.env): stri
  * a CUDA 13 or 12 runtime are found, else Vulkan where its loader is, else the CPU; Metal on
  * Apple silicon.
  */
-export function chooseBuild(p: Platform = here(), dirs = librarySearchDirs(p)): BuildChoice {
+export function chooseBuild(p: Platform = here(), dirs = librarySearchDirs(p), gpuDevice = renderNode): BuildChoice {
   if (p.platform === 'darwin')
     return p.arch === 'arm64'
       ? { build: 'metal', why: 'Apple silicon: the Metal build' }
@@ -110,8 +110,21 @@ export function chooseBuild(p: Platform = here(), dirs = librarySearchDirs(p)): 
   const noCuda = driver
     ? `the NVIDIA driver is here but no CUDA 13 or 12 runtime (${needs.cuda(13).join(', ')}, or 12's)`
     : `no NVIDIA driver (${needs.driver})`;
-  if (has(needs.vulkan)) return { build: 'vulkan', why: `${noCuda}; Vulkan's loader (${needs.vulkan}) found` };
+  // On Linux, Mesa's Vulkan drivers are often installed where no GPU is (its CPU driver, lavapipe, is slower than the CPU build).
+  const gpu = p.platform !== 'linux' || gpuDevice();
+  if (has(needs.vulkan) && gpu) return { build: 'vulkan', why: `${noCuda}; Vulkan's loader (${needs.vulkan}) found` };
+  if (has(needs.vulkan))
+    return { build: 'cpu', why: `${noCuda}; Vulkan's loader is here but no GPU (no /dev/dri/renderD*)` };
   return { build: 'cpu', why: `${noCuda}, and no Vulkan loader (${needs.vulkan})` };
+}
+
+/** Whether Linux shows a GPU that Vulkan can drive (a DRM render node). */
+function renderNode(): boolean {
+  try {
+    return readdirSync('/dev/dri').some((n) => n.startsWith('renderD'));
+  } catch {
+    return false;
+  }
 }
 
 /** Whether a package with these `os`/`cpu` fields installs on `p` (npm's rule). */
