@@ -38,7 +38,7 @@ function entry(packages, key) {
   };
 }
 
-/** { version, runtime: [{ path, name, version, integrity }], builds: [{ name, version, integrity, os, cpu }] }. */
+/** { version, runtime: [{ path, name, version, integrity }] (node-llama-cpp first), builds: [{ name, version, integrity, os, cpu }] }. */
 export function llamaPackages(lock) {
   const packages = lock.packages ?? {};
   const rootKey = `node_modules/${ROOT_PACKAGE}`;
@@ -61,7 +61,11 @@ export function llamaPackages(lock) {
       stack.push(found);
     }
   }
-  const runtime = [...seen].sort().map((key) => ({ path: key.slice('node_modules/'.length), ...entry(packages, key) }));
+  // node-llama-cpp first, then the rest by place.
+  const runtime = [rootKey, ...[...seen].filter((k) => k !== rootKey).sort()].map((key) => ({
+    path: key.slice('node_modules/'.length),
+    ...entry(packages, key),
+  }));
   const builds = Object.keys(root.optionalDependencies ?? {})
     .filter((n) => n.startsWith('@node-llama-cpp/'))
     .sort()

@@ -22,11 +22,11 @@ import {
 import { installedLlama, LLAMA_MANIFEST, type LlamaManifest } from './llamaStore';
 import { extractTgz } from './tgz';
 
-const HINT = 'Check the network, or give an npm registry that mirrors registry.npmjs.org (--registry).';
+const HINT = 'Check the network, or use an npm registry that mirrors registry.npmjs.org.';
 
 /** Refuses a folder that holds anything but an earlier install: installing replaces it. */
 export function checkLlamaFolder(folder: string): void {
-  if (!folder.trim()) throw new ProviderError('The install folder is empty: give a folder (--dir DIR).', 'package');
+  if (!folder.trim()) throw new ProviderError('The install folder is empty: give a folder, or leave it out for the default.', 'package');
   let entries: string[];
   try {
     entries = readdirSync(folder);
@@ -244,7 +244,7 @@ export async function installLlama(options: LlamaInstallOptions): Promise<LlamaM
   const { list, builds, packages } = wantedPackages(options, registry, earlier);
   const fetched = packages.filter((p) => !p.kept);
   const bytes = fetched.length ? await declaredBytes(fetched, fetchImpl, options.signal) : 0;
-  const root = fetched.find((p) => p.name === 'node-llama-cpp');
+  const root = fetched.find((p) => p.path === list.runtime[0]?.path); // node-llama-cpp itself
   const others = fetched.filter((p) => p.path.startsWith('@node-llama-cpp/'));
   const what = [
     ...(root ? [`node-llama-cpp ${list.version} and the ${fetched.length - others.length - 1} packages it needs`] : []),

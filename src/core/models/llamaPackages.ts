@@ -22,7 +22,7 @@ export interface LlamaRuntimePackage extends LlamaPackage {
 export interface LlamaPackages {
   /** node-llama-cpp's version. */
   version: string;
-  /** node-llama-cpp and every package it needs at run time. */
+  /** node-llama-cpp (first) and every package it needs at run time. */
   runtime: LlamaRuntimePackage[];
   /** @node-llama-cpp/<platform>[-gpu], one per prebuilt build. */
   builds: LlamaPackage[];
