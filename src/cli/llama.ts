@@ -1,8 +1,7 @@
 // `carbonlens llama`: which llama.cpp build this machine can run, whether node-llama-cpp and that
 // build are here (bundled with this copy of CarbonLens, or fetched before), and, with consent,
 // the install from an npm registry into CarbonLens's cache (see core/models/llamaInstall).
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkLlamaFolder, installLlama, type LlamaPlan } from '../core/models/llamaInstall';
 import {
@@ -12,7 +11,13 @@ import {
   INSTALLABLE_BUILDS,
   type InstallableBuild,
 } from '../core/models/llamaPackages';
-import { installedLlama, llamaFolder, type LlamaManifest, LLAMA_MANIFEST } from '../core/models/llamaStore';
+import {
+  bundledLlama,
+  installedLlama,
+  llamaFolder,
+  type LlamaManifest,
+  LLAMA_MANIFEST,
+} from '../core/models/llamaStore';
 import { NPM_REGISTRY } from '../core/models/cudaProviderNpm';
 import { cacheDir } from './cacheDir';
 import { emitEvent } from './events';
@@ -37,28 +42,6 @@ models then load llama.cpp from there. Builds installed before are kept.
   --yes           download without asking
   --json          status as JSON
 `;
-
-/** The folder of `name`'s package.json, found from `from` as Node resolves packages; undefined when none. */
-function packageDir(name: string, from: string): string | undefined {
-  for (let dir = from; ; dir = dirname(dir)) {
-    const candidate = join(dir, 'node_modules', name);
-    if (existsSync(join(candidate, 'package.json'))) return realpathSync(candidate);
-    if (dirname(dir) === dir) return undefined;
-  }
-}
-
-/** node-llama-cpp as this copy of CarbonLens has it without an install, and which builds it finds. */
-export function bundledLlama(
-  from = __dirname,
-): { dir: string; version: string; builds: InstallableBuild[] } | undefined {
-  const dir = packageDir('node-llama-cpp', from);
-  if (!dir) return undefined;
-  const version = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
-  const builds = INSTALLABLE_BUILDS.filter((b) =>
-    (buildPackages(b, 13) ?? [undefined]).every((n) => n !== undefined && packageDir(n, dir)),
-  );
-  return { dir, version, builds };
-}
 
 const describeInstalled = (m: LlamaManifest, folder: string) =>
   `node-llama-cpp ${m.version} with llama.cpp's ${m.builds.map((b) => (b.cuda ? `${b.build} (CUDA ${b.cuda})` : b.build)).join(', ')} build${m.builds.length > 1 ? 's' : ''} installed in ${folder} (${m.installedAt}; ${m.packages.length} packages from ${m.registry}, each matched its pinned integrity hash).`;

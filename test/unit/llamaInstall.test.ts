@@ -15,6 +15,7 @@ import { LLAMA_PACKAGES } from '../../src/generated/llamaPackages';
 import type { ProviderError } from '../../src/core/models/cudaProvider';
 import { tarballUrl } from '../../src/core/models/cudaProviderNpm';
 import { installLlama } from '../../src/core/models/llamaInstall';
+import { cpuFallbackReason } from '../../src/core/models/llamaRuntime';
 import { buildPackages, chooseBuild, type LlamaPackages } from '../../src/core/models/llamaPackages';
 import { installedLlama, llamaEntry, LLAMA_MANIFEST } from '../../src/core/models/llamaStore';
 import { writeTinyGguf } from '../support/ggufWriter';
@@ -139,6 +140,19 @@ describe('llama.cpp builds on demand', { timeout: 240_000 }, () => {
       libs(['nvcuda.dll', ...['cudart64_12.dll', 'cublas64_12.dll', 'cublasLt64_12.dll']]),
     );
     assert.deepEqual([win.build, win.cuda], ['cuda', 12]);
+  });
+
+  it('says why --device auto ran on the CPU build: none fits, the one that fits is not installed, or it did not load', () => {
+    const cuda = { build: 'cuda' as const, cuda: 13 as const, why: 'the NVIDIA driver and CUDA 13 found' };
+    assert.match(
+      cpuFallbackReason({ build: 'cpu', why: 'no NVIDIA driver' }, ['cpu']),
+      /no GPU build .* runs here: no NVIDIA driver/,
+    );
+    assert.match(
+      cpuFallbackReason(cuda, ['cpu']),
+      /cuda build would run here \(the NVIDIA driver .*\) but is not installed: Download llama\.cpp/,
+    );
+    assert.match(cpuFallbackReason(cuda, ['cpu', 'cuda']), /cuda build is here .* could not load it/);
   });
 
   it("names each build's packages, all pinned from package-lock.json", () => {

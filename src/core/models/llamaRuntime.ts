@@ -12,7 +12,8 @@ import {
 import type { GgufInfo } from './gguf';
 import { remedyOf, withRemedy } from '../messages';
 import type { Token } from 'node-llama-cpp';
-import { llamaEntry, llamaInUse } from './llamaStore';
+import { type BuildChoice, chooseBuild, type InstallableBuild } from './llamaPackages';
+import { buildsHere, llamaEntry, llamaInUse } from './llamaStore';
 
 /** The llama.cpp builds node-llama-cpp ships (Metal on macOS). */
 export type LlamaBuild = 'cpu' | 'cuda' | 'vulkan' | 'metal';
@@ -223,6 +224,20 @@ export function llamaDevice(choice: DeviceChoice): LlamaDeviceChoice {
   );
 }
 
+/**
+ * Why `auto` ran on the CPU build: no GPU build fits this machine, or the one that fits is not
+ * installed (the VSIX fetches builds on demand), or it is here and did not load.
+ */
+export function cpuFallbackReason(
+  choice: BuildChoice = chooseBuild(),
+  here: InstallableBuild[] = buildsHere(),
+): string {
+  if (choice.build === 'cpu') return `node-llama-cpp found no GPU build of llama.cpp that runs here: ${choice.why}`;
+  if (!here.includes(choice.build))
+    return `llama.cpp's ${choice.build} build would run here (${choice.why}) but is not installed: Download llama.cpp in the editor, or carbonlens llama install, fetches it`;
+  return `llama.cpp's ${choice.build} build is here (${choice.why}) but node-llama-cpp could not load it`;
+}
+
 export interface LoadedLlama {
   pipeline: LlamaPipeline;
   /** The build that ran it (cpu, cuda, vulkan, metal). */
@@ -266,7 +281,7 @@ export async function loadLlama(
           {
             device: 'cuda' as const,
             ok: false,
-            reason: 'node-llama-cpp found no GPU build of llama.cpp that runs here (CUDA, Vulkan, Metal)',
+            reason: cpuFallbackReason(),
           },
         ]
       : []),

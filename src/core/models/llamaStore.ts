@@ -1,9 +1,9 @@
 // Where llama.cpp's builds are installed (see llamaInstall.ts) and which install node-llama-cpp
 // loads from: asked at every CLI start, so nothing here loads more than node:fs.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { InstallableBuild } from './llamaPackages';
+import { buildPackages, INSTALLABLE_BUILDS, type InstallableBuild } from './llamaPackages';
 
 export const LLAMA_MANIFEST = 'carbonlens-llama.json';
 
@@ -55,4 +55,33 @@ export function llamaEntry(folder: string): string {
   };
   const rel = pkg.exports?.['.']?.import ?? pkg.exports?.['.']?.default ?? pkg.main ?? 'index.js';
   return pathToFileURL(join(dir, rel)).href;
+}
+
+/** The folder of `name`'s package.json, found from `from` as Node resolves packages; undefined when none. */
+function packageDir(name: string, from: string): string | undefined {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return realpathSync(candidate);
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/** node-llama-cpp as this copy of CarbonLens has it without an install, and which builds it finds. */
+export function bundledLlama(
+  from = __dirname,
+): { dir: string; version: string; builds: InstallableBuild[] } | undefined {
+  const dir = packageDir('node-llama-cpp', from);
+  if (!dir) return undefined;
+  const version = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+  const builds = INSTALLABLE_BUILDS.filter((b) =>
+    (buildPackages(b, 13) ?? [undefined]).every((n) => n !== undefined && packageDir(n, dir)),
+  );
+  return { dir, version, builds };
+}
+
+/** The builds a GGUF run can load: the install's in use, else those bundled with this copy. */
+export function buildsHere(): InstallableBuild[] {
+  const folder = llamaInUse();
+  const m = folder ? installedLlama(folder) : undefined;
+  return m ? m.builds.map((b) => b.build) : (bundledLlama()?.builds ?? []);
 }
