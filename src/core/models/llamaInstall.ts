@@ -26,7 +26,8 @@ const HINT = 'Check the network, or use an npm registry that mirrors registry.np
 
 /** Refuses a folder that holds anything but an earlier install: installing replaces it. */
 export function checkLlamaFolder(folder: string): void {
-  if (!folder.trim()) throw new ProviderError('The install folder is empty: give a folder, or leave it out for the default.', 'package');
+  if (!folder.trim())
+    throw new ProviderError('The install folder is empty: give a folder, or leave it out for the default.', 'package');
   let entries: string[];
   try {
     entries = readdirSync(folder);
