@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -273,6 +273,8 @@ describe('llama.cpp builds on demand', { timeout: 240_000 }, () => {
 
   it('lays out a tree where node-llama-cpp finds its dependencies and its build, and adds a build keeping the others', async () => {
     const folder = join(mkdtempSync(join(work, 'layout-')), 'llama-cpp');
+    // What a killed install left (no process has that id): removed by the next install.
+    mkdirSync(`${folder}.partial-999999999`);
     const packages = pinsOf(fake);
     let plan: { packages: number; bytes?: number; what: string } | undefined;
     const m = await installLlama({
@@ -295,6 +297,7 @@ describe('llama.cpp builds on demand', { timeout: 240_000 }, () => {
     });
     assert.deepEqual(installedLlama(folder), m);
     assert.deepEqual(readdirSync(folder).sort(), [LLAMA_MANIFEST, 'node_modules']);
+    assert.deepEqual(readdirSync(dirname(folder)), ['llama-cpp']);
     const nlc = await import(llamaEntry(folder));
     assert.deepEqual(nlc.deps, ['nested', 'hoisted']);
     const bins = await nlc.build('@node-llama-cpp/linux-x64');

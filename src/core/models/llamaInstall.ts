@@ -7,7 +7,7 @@
 // when everything is in place: a failure, a mismatch or a cancel leaves the earlier one as it was.
 // `useLlama` makes llamaRuntime load node-llama-cpp from there.
 import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, posix } from 'node:path';
+import { basename, dirname, join, posix } from 'node:path';
 import { METADATA_LIMITS, timeLimit } from '../boundedJson';
 import { checkScheme, download, LIMITS, ProviderError, request } from './cudaProvider';
 import { NPM_REGISTRY, tarballUrl } from './cudaProviderNpm';
@@ -236,6 +236,29 @@ async function fill(
   return done;
 }
 
+/** Staging folders beside `folder` whose install was killed (its process is gone), and this process's own. */
+function removeAbandoned(folder: string): void {
+  const prefix = `${basename(folder)}.partial-`;
+  let names: string[] = [];
+  try {
+    names = readdirSync(dirname(folder)).filter((n) => n.startsWith(prefix));
+  } catch {
+    return; // no parent folder yet: nothing abandoned
+  }
+  for (const n of names) {
+    const pid = Number(n.slice(prefix.length));
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    let alive = pid !== process.pid;
+    if (alive)
+      try {
+        process.kill(pid, 0);
+      } catch (e) {
+        alive = (e as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    if (!alive) rmSync(join(dirname(folder), n), { recursive: true, force: true });
+  }
+}
+
 export async function installLlama(options: LlamaInstallOptions): Promise<LlamaManifest> {
   checkLlamaFolder(options.folder);
   const fetchImpl = options.fetchImpl ?? fetch;
@@ -263,7 +286,7 @@ export async function installLlama(options: LlamaInstallOptions): Promise<LlamaM
   )
     throw new ProviderError('Not downloaded: no consent.', 'declined');
   const staging = `${options.folder}.partial-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
+  removeAbandoned(options.folder);
   try {
     const done = await fill(staging, options.folder, packages, fetchImpl, options, bytes);
     const manifest: LlamaManifest = {
