@@ -1,5 +1,6 @@
 // Where llama.cpp's builds are installed (see llamaInstall.ts) and which install node-llama-cpp
-// loads from: asked at every CLI start, so nothing here loads more than node:fs.
+// loads from: asked at every CLI start, so nothing here loads more than node:fs and the build
+// choice (llamaPackages.ts).
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
