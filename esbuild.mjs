@@ -42,7 +42,7 @@ const onlyRun = {
   name: 'only-run',
   setup(build) {
     build.onResolve(
-      { filter: /^\.\/(info|monitor|estimate|regions|forecast|scan|cudaProvider|devices)$/ },
+      { filter: /^\.\/(info|monitor|estimate|regions|forecast|scan|cudaProvider|llama|devices)$/ },
       ({ importer }) =>
         importer.endsWith(join('src', 'cli', 'main.ts')) ? { path: resolve('src/cli/notInRunBundle.ts') } : undefined,
     );

@@ -182,7 +182,8 @@ export function packageTarget(target) {
   const forbidden = files.filter((f) => /^(src|test|webview|bench)\/|(^|\/)fixtures\/|\.ts$|\.map$/.test(f));
   if (forbidden.length)
     throw new Error(`${target}: sources, tests or maps in the package: ${forbidden.slice(0, 5).join(', ')}`);
-  // llama.cpp's GPU builds (node-llama-cpp's CUDA build alone is 181 MB) are fetched on demand, never shipped.
+  // llama.cpp's GPU builds (node-llama-cpp's CUDA build alone is 181 MB) are fetched on demand
+  // (`carbonlens llama install`, the editor's Download llama.cpp), never shipped.
   const gpuBuilds = files.filter((f) => /(^|\/)@node-llama-cpp\/[^/]*-(cuda|cuda-ext|vulkan)\//.test(f));
   if (gpuBuilds.length)
     throw new Error(`${target}: llama.cpp GPU builds in the package: ${gpuBuilds.slice(0, 3).join(', ')}`);

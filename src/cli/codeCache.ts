@@ -26,6 +26,7 @@ export const CACHED_COMMANDS = [
   'run',
   'scan',
   'cuda-provider',
+  'llama',
   'devices',
 ] as const;
 

@@ -44,6 +44,10 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
     const m = await import('./cudaProvider');
     return { help: m.CUDA_PROVIDER_HELP, run: m.runCudaProvider };
   },
+  llama: async () => {
+    const m = await import('./llama');
+    return { help: m.LLAMA_HELP, run: m.runLlama };
+  },
   devices: async () => {
     const m = await import('./devices');
     return { help: m.DEVICES_HELP, run: m.runDevices };

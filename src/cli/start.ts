@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { runtimeFolder, useRuntime } from '../core/models/cudaProvider';
+import { llamaFolder, useLlama } from '../core/models/llamaStore';
 import { cacheDir } from './cacheDir';
 import { flushed } from './output';
 import type { main as Main } from './main';
@@ -14,6 +15,8 @@ export function start(main: typeof Main): void {
   // onnxruntime-node with the CUDA provider, when one was installed (`carbonlens cuda-provider
   // install`, or the editor's command): before anything loads onnxruntime-node.
   useRuntime(process.env.CARBONLENS_ORT_DIR || runtimeFolder(cacheDir()));
+  // node-llama-cpp and llama.cpp's builds, when fetched (`carbonlens llama install`, or the editor).
+  useLlama(process.env.CARBONLENS_LLAMA_DIR || llamaFolder(cacheDir()));
 
   const args = process.argv.slice(2);
   main(args).then(async (code) => {

@@ -16,6 +16,7 @@ Commands:
   scan             model ids and cloud regions in configs and code: smaller models, greener regions
   run -- CMD       run a command and meter it, as \`time\` does: energy, CO2e, budgets for CI
   cuda-provider    status or install of onnxruntime's CUDA provider (Linux x64, CUDA 12 or 13)
+  llama            status or install of llama.cpp's build for GGUF models (CPU, CUDA, Vulkan, Metal)
   devices          the devices a benchmark can run on here, and why the others cannot
 
 Options:

@@ -156,11 +156,10 @@ const CATALOGUE = {
   /** A GGUF model was asked for, but this copy of CarbonLens lacks llama.cpp (node-llama-cpp). */
   llamaMissing: (_p: Record<string, never>): Voices => ({
     detail:
-      "GGUF models run through llama.cpp (node-llama-cpp), which this copy of CarbonLens does not have (the VSIX does not carry llama.cpp's builds yet).",
-    cli: 'Run the CLI from a checkout where `npm ci` installed it (node dist/cli.js bench --model ...).',
-    editor:
-      'Benchmark GGUF models with the CarbonLens CLI from a checkout of its repository, or pick a model folder with ONNX weights here.',
-    controls: [PICK_MODEL],
+      'GGUF models run through llama.cpp (node-llama-cpp), which this copy of CarbonLens does not have yet: the VSIX leaves it out for its size, and fetches it on demand, with your consent.',
+    cli: 'Fetch it with `carbonlens llama install` (it asks first, and checks every package against pinned integrity hashes).',
+    editor: 'Download llama.cpp (the build this machine can run), then run the benchmark again.',
+    controls: [{ kind: 'command', command: 'carbonlens.installLlama', label: 'Download llama.cpp' }, PICK_MODEL],
   }),
   /** The thread count given to llama.cpp (in the environment) is not one. */
   llamaThreads: (p: { value: string }): Voices => ({

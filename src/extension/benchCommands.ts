@@ -25,6 +25,7 @@ import {
   workspaceRoots,
 } from './benchPickers';
 import { isGgufName, isGgufRepoName } from '../core/models/modelName';
+import { ensureLlama } from './llamaCommand';
 import { messageText } from '../core/messages';
 import { hubOffline, offlineStartItems, startSamples, type StartItem } from './offlineStart';
 import { showRemedy } from './remedies';
@@ -221,6 +222,7 @@ const cliEnvBase = (deps: BenchDeps) => {
   return {
     CARBONLENS_CACHE: deps.store.cache,
     CARBONLENS_ORT_DIR: deps.store.ortRuntime,
+    CARBONLENS_LLAMA_DIR: deps.store.llamaRuntime,
     // carbonlens.llama.threads, where set, in place of the editor's environment's.
     ...(threads > 0 && { CARBONLENS_LLAMA_THREADS: String(threads) }),
   };
@@ -589,6 +591,11 @@ export async function runBenchmarkCommand(
   const choice = await choose(deps, args, compare);
   if (!choice) return undefined;
   const { task, model, candidate, device, samples } = choice;
+  // A GGUF model needs llama.cpp, which the VSIX fetches on demand: asked for here, with its size.
+  const gguf =
+    task === 'text-generation' &&
+    (!!choice.quant || [model, candidate].some((m) => m && (isGgufName(m) || isGgufRepoName(m))));
+  if (gguf && !(await ensureLlama(deps, device))) return undefined;
   mkdirSync(deps.store.dir, { recursive: true });
   const request = requestOf(deps, choice, args, compare);
   const env = {

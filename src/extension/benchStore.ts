@@ -7,6 +7,7 @@ import { parseRuns } from '../core/bench/history';
 import type { BenchRecord } from '../core/bench/record';
 import { appendRecord, RUNS_FILE } from '../core/bench/report';
 import { runtimeFolder } from '../core/models/cudaProvider';
+import { llamaFolder } from '../core/models/llamaStore';
 import type { TrackedRecord } from '../core/tracking/trackedRecord';
 
 export class BenchStore {
@@ -28,6 +29,11 @@ export class BenchStore {
   /** onnxruntime-node with the CUDA provider, once installed (see core/models/cudaProvider). */
   get ortRuntime(): string {
     return runtimeFolder(this.dir);
+  }
+
+  /** node-llama-cpp and llama.cpp's builds, once fetched (see core/models/llamaInstall). */
+  get llamaRuntime(): string {
+    return llamaFolder(this.dir);
   }
 
   /** Adds a tracked run to emissions.csv and carbonlens-runs.jsonl. */

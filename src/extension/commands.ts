@@ -9,6 +9,7 @@ import { runBenchmarkCommand, type BenchDeps, type BenchmarkArgs } from './bench
 import type { CarbonLens } from './carbonLens';
 import { ELECTRICITY_MAPS_SECRET, HF_TOKEN_SECRET } from './config';
 import { installCudaProviderCommand } from './cudaCommand';
+import { installLlamaCommand } from './llamaCommand';
 import { exportReportCommand } from './exportCommand';
 import { setLocationCommand } from './locationCommand';
 import { OTLP_HEADERS_SECRET } from './otlp';
@@ -112,6 +113,15 @@ function benchmarkCommands(ext: CarbonLens): vscode.Disposable[] {
     }),
     command('installCudaProvider', () =>
       installCudaProviderCommand({
+        cliPath: ext.cliPath,
+        store: ext.store,
+        config: () => ext.config,
+        log: ext.log,
+        runs: ext.benchRuns,
+      }),
+    ),
+    command('installLlama', () =>
+      installLlamaCommand({
         cliPath: ext.cliPath,
         store: ext.store,
         config: () => ext.config,

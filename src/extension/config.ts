@@ -23,6 +23,8 @@ export interface CarbonLensConfig {
   readonly cudaProviderFeed: string;
   /** llama.cpp's CPU threads for GGUF benchmarks; 0: one per physical core (or the environment's). */
   readonly llamaThreads: number;
+  /** The npm registry llama.cpp's builds are fetched from. */
+  readonly llamaRegistry: string;
   /** Which runs started from the editor are metered, and how they are kept. */
   readonly runs: {
     readonly terminal: boolean;
@@ -53,6 +55,7 @@ export function readConfig(): CarbonLensConfig {
   const feed = c.get<string>('cudaProvider.feed', D['cudaProvider.feed']).trim();
   const otlp = c.get<string>('telemetry.otlpEndpoint', D['telemetry.otlpEndpoint']).trim();
   const threads = c.get<number>('llama.threads', D['llama.threads']);
+  const registry = c.get<string>('llama.registry', D['llama.registry']).trim();
   return Object.freeze({
     statusBarEnabled: c.get<boolean>('statusBar.enabled', D['statusBar.enabled']),
     location: c.get<string>('location', D.location).trim(),
@@ -75,6 +78,7 @@ export function readConfig(): CarbonLensConfig {
     hubOffline: c.get<boolean>('hub.offline', D['hub.offline']),
     cudaProviderFeed: /^https?:\/\/\S+$/.test(feed) ? feed : D['cudaProvider.feed'],
     llamaThreads: Number.isInteger(threads) && threads >= 0 && threads <= 1024 ? threads : D['llama.threads'],
+    llamaRegistry: /^https?:\/\/\S+$/.test(registry) ? registry : D['llama.registry'],
     runs: Object.freeze({
       terminal: c.get<boolean>('runs.terminal', D['runs.terminal']) !== false,
       tasks: c.get<boolean>('runs.tasks', D['runs.tasks']) !== false,

@@ -15,6 +15,7 @@ export const CONFIG_DEFAULTS = {
   'telemetry.otlpProtocol': 'http/protobuf',
   'cudaProvider.feed': 'https://api.nuget.org/v3/index.json',
   'llama.threads': 0,
+  'llama.registry': 'https://registry.npmjs.org',
   'runs.terminal': true,
   'runs.tasks': true,
   'runs.debug': true,

@@ -260,12 +260,12 @@ describe("llama.cpp's CPU build on the tiny GGUF", { timeout: 120_000 }, () => {
 });
 
 describe('node-llama-cpp absent', { timeout: 10_000 }, () => {
-  it('is said to be absent, with where the CLI has it; other failures pass through', async () => {
+  it('is said to be absent, with how to fetch it; other failures pass through', async () => {
     const missing = Object.assign(new Error("Cannot find package 'node-llama-cpp'"), { code: 'ERR_MODULE_NOT_FOUND' });
     await assert.rejects(
       importNodeLlamaCpp(() => Promise.reject(missing)),
       (e: Error) =>
-        /GGUF models run through llama\.cpp \(node-llama-cpp\), which this copy of CarbonLens does not have.* Run the CLI from a checkout/.test(
+        /GGUF models run through llama\.cpp \(node-llama-cpp\), which this copy of CarbonLens does not have.* Fetch it with `carbonlens llama install`/.test(
           e.message,
         ) && remedyOf(e)?.id === 'llamaMissing',
     );

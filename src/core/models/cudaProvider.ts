@@ -135,7 +135,15 @@ export interface InstallOptions {
   sha256?: string;
 }
 
-export async function request(url: string, init: RequestInit, fetchImpl: typeof fetch): Promise<Response> {
+/** What to do when the feed cannot be reached (another sentence for another source). */
+export const FEED_HINT = 'Check the network, or set carbonlens.cudaProvider.feed to a NuGet mirror.';
+
+export async function request(
+  url: string,
+  init: RequestInit,
+  fetchImpl: typeof fetch,
+  hint = FEED_HINT,
+): Promise<Response> {
   let res: Response;
   try {
     res = await fetchImpl(url, { redirect: 'follow', ...init });
@@ -144,10 +152,7 @@ export async function request(url: string, init: RequestInit, fetchImpl: typeof 
       throw new ProviderError(`${new URL(url).host} did not answer within ${METADATA_LIMITS.ms / 1000} s.`, 'network');
     if ((e as Error).name === 'AbortError') throw new ProviderError('Cancelled.', 'cancelled');
     const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
-    throw new ProviderError(
-      `Cannot reach ${new URL(url).origin} (${cause}). Check the network, or set carbonlens.cudaProvider.feed to a NuGet mirror.`,
-      'network',
-    );
+    throw new ProviderError(`Cannot reach ${new URL(url).origin} (${cause}). ${hint}`, 'network');
   }
   if (!res.ok) throw new ProviderError(`${url} answered ${res.status} ${res.statusText}.`, 'http');
   return res;
@@ -313,9 +318,9 @@ export async function download(
   url: string,
   file: string,
   fetchImpl: typeof fetch,
-  options: Pick<InstallOptions, 'signal' | 'onProgress'>,
+  options: Pick<InstallOptions, 'signal' | 'onProgress'> & { hint?: string },
 ): Promise<{ sha256: string; sha512: string; bytes: number }> {
-  const res = await request(url, { signal: options.signal }, fetchImpl);
+  const res = await request(url, { signal: options.signal }, fetchImpl, options.hint);
   const total = Number(res.headers.get('content-length')) || undefined;
   // node:crypto and fflate load here, not with the CLI: most commands never install a provider.
   const { createHash } = require('node:crypto') as typeof import('node:crypto');

@@ -12,6 +12,8 @@ import {
 import type { GgufInfo } from './gguf';
 import { remedyOf, withRemedy } from '../messages';
 import type { Token } from 'node-llama-cpp';
+import { type BuildChoice, chooseBuild, type InstallableBuild } from './llamaPackages';
+import { buildsHere, llamaEntry, llamaInUse } from './llamaStore';
 
 /** The llama.cpp builds node-llama-cpp ships (Metal on macOS). */
 export type LlamaBuild = 'cpu' | 'cuda' | 'vulkan' | 'metal';
@@ -20,11 +22,15 @@ export type LlamaDeviceChoice = 'auto' | LlamaBuild;
 export const NODE_LLAMA_CPP = 'node-llama-cpp';
 
 /**
- * node-llama-cpp, where this copy of CarbonLens has it (the npm package does; the VSIX does not
- * carry llama.cpp's builds yet), else an error that says so.
+ * node-llama-cpp: from the install `useLlama` chose (`carbonlens llama install`, or the editor's
+ * download into its storage), else where this copy of CarbonLens has it (the npm package does;
+ * the VSIX does not), else an error that says how to install it.
  */
 export async function importNodeLlamaCpp(
-  load: () => Promise<typeof import('node-llama-cpp')> = () => import(NODE_LLAMA_CPP),
+  load: () => Promise<typeof import('node-llama-cpp')> = () => {
+    const folder = llamaInUse();
+    return import(folder ? llamaEntry(folder) : NODE_LLAMA_CPP);
+  },
 ): Promise<typeof import('node-llama-cpp')> {
   try {
     return await load();
@@ -218,6 +224,20 @@ export function llamaDevice(choice: DeviceChoice): LlamaDeviceChoice {
   );
 }
 
+/**
+ * Why `auto` ran on the CPU build: no GPU build fits this machine, or the one that fits is not
+ * installed (the VSIX fetches builds on demand), or it is here and did not load.
+ */
+export function cpuFallbackReason(
+  choice: BuildChoice = chooseBuild(),
+  here: InstallableBuild[] = buildsHere(),
+): string {
+  if (choice.build === 'cpu') return `node-llama-cpp found no GPU build of llama.cpp that runs here: ${choice.why}`;
+  if (!here.includes(choice.build))
+    return `llama.cpp's ${choice.build} build would run here (${choice.why}) but is not installed: Download llama.cpp in the editor, or carbonlens llama install, fetches it`;
+  return `llama.cpp's ${choice.build} build is here (${choice.why}) but node-llama-cpp could not load it`;
+}
+
 export interface LoadedLlama {
   pipeline: LlamaPipeline;
   /** The build that ran it (cpu, cuda, vulkan, metal). */
@@ -261,7 +281,7 @@ export async function loadLlama(
           {
             device: 'cuda' as const,
             ok: false,
-            reason: 'node-llama-cpp found no GPU build of llama.cpp that runs here (CUDA, Vulkan, Metal)',
+            reason: cpuFallbackReason(),
           },
         ]
       : []),

@@ -1,5 +1,5 @@
 // Reads entries out of a .tgz (an npm package tarball) as it streams: gzip, then the 512-byte
-// tar headers (ustar, with GNU long names and pax headers skipped). Only the wanted entries are
+// tar headers (ustar, with GNU long names, and pax headers' paths). Only the wanted entries are
 // written; sizes are bounded so that a crafted archive cannot fill the disk.
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 
@@ -21,6 +21,7 @@ export async function extractTgz(
   let out: WriteStream | undefined;
   let longName: string | undefined;
   let collectName: Buffer[] | undefined;
+  let pax = false;
   const finished: Promise<void>[] = [];
 
   // node:zlib loads here, not with the CLI (most commands unpack nothing).
@@ -45,7 +46,9 @@ export async function extractTgz(
             out = undefined;
           }
           if (collectName) {
-            longName = Buffer.concat(collectName).toString('utf8').replace(/\0.*$/s, '');
+            const text = Buffer.concat(collectName).toString('utf8');
+            // A pax header's records ("<length> path=<name>\n"): only the path is read.
+            longName = pax ? (/(?:^|\n)\d+ path=([^\n]*)\n/.exec(text)?.[1] ?? longName) : text.replace(/\0.*$/s, '');
             collectName = undefined;
           }
         }
@@ -69,10 +72,11 @@ export async function extractTgz(
         const type = field(156, 1) || '0';
         const prefix = field(345, 155);
         const name = longName ?? (prefix ? `${prefix}/${field(0, 100)}` : field(0, 100));
-        longName = undefined;
+        if (type !== 'x') longName = undefined;
         remaining = size;
         padding = (512 - (size % 512)) % 512;
-        if (type === 'L') collectName = [];
+        pax = type === 'x';
+        if (type === 'L' || type === 'x') collectName = size > 0 ? [] : undefined;
         else if ((type === '0' || type === '7') && target(name)) {
           if (size > maxEntryBytes)
             throw new ArchiveError(`${name} is ${size} bytes, beyond the ${maxEntryBytes} allowed`);
