@@ -3,7 +3,8 @@
 // the install from an npm registry into CarbonLens's cache (see core/models/llamaInstall).
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { checkLlamaFolder, installLlama, type LlamaPlan } from '../core/models/llamaInstall';
+import { checkFolder } from '../core/models/cudaProvider';
+import { installLlama, type LlamaPlan } from '../core/models/llamaInstall';
 import {
   buildPackages,
   type BuildChoice,
@@ -106,7 +107,7 @@ export async function runLlama(args: string[], out: (t: string) => void): Promis
     return 0;
   }
   try {
-    checkLlamaFolder(folder); // before asking or downloading anything
+    checkFolder(folder, LLAMA_MANIFEST); // before asking or downloading anything
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

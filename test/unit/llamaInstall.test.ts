@@ -219,6 +219,26 @@ describe('llama.cpp builds on demand', { timeout: 240_000 }, () => {
     assert.deepEqual(left(parent), []);
   });
 
+  it("refuses a folder that holds files of the user's, asking nothing and changing nothing", async () => {
+    const folder = mkdtempSync(join(work, 'foreign-'));
+    writeFileSync(join(folder, 'thesis.tex'), 'mine');
+    const before = registry.requests.length;
+    await assert.rejects(
+      installLlama({
+        folder,
+        build: 'cpu',
+        registry: registry.url,
+        platform: linux,
+        packages: pinsOf(fake),
+        confirm: async () => true,
+      }),
+      (e: ProviderError) =>
+        e.kind === 'package' && /holds files CarbonLens did not put there \(thesis\.tex\)/.test(e.message),
+    );
+    assert.equal(registry.requests.length, before);
+    assert.deepEqual(readdirSync(folder), ['thesis.tex']);
+  });
+
   it('fetches nothing without consent', async () => {
     const parent = mkdtempSync(join(work, 'declined-'));
     const before = registry.requests.length;

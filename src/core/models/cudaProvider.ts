@@ -278,14 +278,12 @@ export function finishInstall(staging: string, folder: string, manifest: Provide
   return manifest;
 }
 
-/** What an earlier install leaves in its folder: installing again replaces only such a folder. */
-export const OWN_ENTRIES = [MANIFEST, 'node_modules'];
-
 /**
- * Refuses a folder that holds anything but an earlier install (the manifest and node_modules),
+ * Refuses a folder that holds anything but an earlier install (its `manifest` and node_modules),
  * since installing replaces the folder; and an empty name, which would mean the current folder.
+ * The CUDA provider's and llama.cpp's installs (llamaInstall.ts) share it.
  */
-export function checkFolder(folder: string): void {
+export function checkFolder(folder: string, manifest = MANIFEST): void {
   if (!folder.trim())
     throw new ProviderError('The install folder is empty: give a folder (--dir DIR), or leave --dir out.', 'package');
   let entries: string[];
@@ -301,15 +299,15 @@ export function checkFolder(folder: string): void {
       'package',
     );
   }
-  const foreign = entries.filter((e) => !OWN_ENTRIES.includes(e));
+  const foreign = entries.filter((e) => e !== manifest && e !== 'node_modules');
   if (foreign.length > 0)
     throw new ProviderError(
       `${folder} holds files CarbonLens did not put there (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}): installing would replace the folder, so nothing was changed. Choose a new or empty folder.`,
       'package',
     );
-  if (entries.length > 0 && !entries.includes(MANIFEST))
+  if (entries.length > 0 && !entries.includes(manifest))
     throw new ProviderError(
-      `${folder} is not empty and was not made by CarbonLens (no ${MANIFEST}): installing would replace it. Choose a new or empty folder.`,
+      `${folder} is not empty and was not made by CarbonLens (no ${manifest}): installing would replace it. Choose a new or empty folder.`,
       'package',
     );
 }

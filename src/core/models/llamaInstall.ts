@@ -9,7 +9,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, posix } from 'node:path';
 import { METADATA_LIMITS, timeLimit } from '../boundedJson';
-import { checkScheme, download, LIMITS, ProviderError, request } from './cudaProvider';
+import { checkFolder, checkScheme, download, LIMITS, ProviderError, request } from './cudaProvider';
 import { NPM_REGISTRY, tarballUrl } from './cudaProviderNpm';
 import {
   buildPackages,
@@ -23,29 +23,6 @@ import { installedLlama, LLAMA_MANIFEST, type LlamaManifest } from './llamaStore
 import { extractTgz } from './tgz';
 
 const HINT = 'Check the network, or use an npm registry that mirrors registry.npmjs.org.';
-
-/** Refuses a folder that holds anything but an earlier install: installing replaces it. */
-export function checkLlamaFolder(folder: string): void {
-  if (!folder.trim())
-    throw new ProviderError('The install folder is empty: give a folder, or leave it out for the default.', 'package');
-  let entries: string[];
-  try {
-    entries = readdirSync(folder);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return;
-    throw new ProviderError(
-      `${folder} cannot be used (${code ?? (e as Error).message}): choose a new or empty folder.`,
-      'package',
-    );
-  }
-  const foreign = entries.filter((e) => e !== LLAMA_MANIFEST && e !== 'node_modules');
-  if (foreign.length > 0 || (entries.length > 0 && !entries.includes(LLAMA_MANIFEST)))
-    throw new ProviderError(
-      `${folder} holds files CarbonLens did not put there (${(foreign.length ? foreign : entries).slice(0, 3).join(', ')}): installing would replace the folder, so nothing was changed. Choose a new or empty folder.`,
-      'package',
-    );
-}
 
 export interface LlamaPlan {
   build: InstallableBuild;
@@ -260,7 +237,7 @@ function removeAbandoned(folder: string): void {
 }
 
 export async function installLlama(options: LlamaInstallOptions): Promise<LlamaManifest> {
-  checkLlamaFolder(options.folder);
+  checkFolder(options.folder, LLAMA_MANIFEST);
   const fetchImpl = options.fetchImpl ?? fetch;
   const registry = (options.registry ?? NPM_REGISTRY).replace(/\/+$/, '');
   checkScheme(registry, 'The registry');
@@ -298,7 +275,7 @@ export async function installLlama(options: LlamaInstallOptions): Promise<LlamaM
       installedAt: new Date().toISOString(),
     };
     writeFileSync(join(staging, LLAMA_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
-    checkLlamaFolder(options.folder); // again: the folder may have gained files meanwhile
+    checkFolder(options.folder, LLAMA_MANIFEST); // again: the folder may have gained files meanwhile
     rmSync(options.folder, { recursive: true, force: true });
     mkdirSync(dirname(options.folder), { recursive: true });
     renameSync(staging, options.folder);
