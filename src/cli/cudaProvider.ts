@@ -16,8 +16,7 @@ import {
 } from '../core/models/cudaProvider';
 import { CUDA13_BUILD, installCuda13Provider, NPM_REGISTRY } from '../core/models/cudaProviderNpm';
 import { cacheDir } from './cacheDir';
-import { emitEvent } from './events';
-import { confirmDownload, mb } from './hubOptions';
+import { confirmDownload, downloadProgress, mb } from './hubOptions';
 import { UsageError } from './usage';
 
 export const CUDA_PROVIDER_HELP = `Usage: carbonlens cuda-provider status|install [options]
@@ -101,7 +100,7 @@ export async function runCudaProvider(args: string[], out: (t: string) => void):
     throw new UsageError(`${report.summary} Install CUDA 12 or 13 and cuDNN 9, or choose a build with --cuda 12|13.`);
   const controller = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => controller.abort());
-  let lastPrint = 0;
+  const progress = downloadProgress(values.events, err);
   const common = {
     folder,
     ortPackage: dirname(dirname(require.resolve('onnxruntime-node'))),
@@ -122,14 +121,7 @@ export async function runCudaProvider(args: string[], out: (t: string) => void):
         { event: 'consent', repo: `${id} ${version}`, kind: 'provider', files: 1, bytes: bytes ?? 0, folder },
         { yes: values.yes, events: values.events, err },
       ),
-    onProgress: (done: number, total?: number) => {
-      const now = Date.now();
-      if (now - lastPrint < 1000 && done !== total) return;
-      lastPrint = now;
-      if (values.events)
-        emitEvent({ event: 'download', file: `CUDA ${cuda} provider`, doneBytes: done, missingBytes: total ?? done });
-      else err(`  ${mb(done)}${total ? ` of ${mb(total)}` : ''}`);
-    },
+    onProgress: (done: number, total?: number) => progress(`CUDA ${cuda} provider`, done, total),
   };
   const manifest =
     cuda === 13

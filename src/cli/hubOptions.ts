@@ -44,6 +44,24 @@ export async function confirmDownload(
 }
 
 /**
+ * A download's progress, at most once a second and at its end: with --events a line for the
+ * editor's progress bar, else a line on the terminal.
+ */
+export function downloadProgress(
+  events: boolean,
+  err: (t: string) => void,
+): (file: string, doneBytes: number, totalBytes?: number) => void {
+  let lastPrint = 0;
+  return (file, doneBytes, totalBytes) => {
+    const now = Date.now();
+    if (now - lastPrint < 1000 && doneBytes !== totalBytes) return;
+    lastPrint = now;
+    if (events) emitEvent({ event: 'download', file, doneBytes, missingBytes: totalBytes ?? doneBytes });
+    else err(`  ${mb(doneBytes)}${totalBytes ? ` of ${mb(totalBytes)}` : ''} (${file})`);
+  };
+}
+
+/**
  * Downloads ask first: --yes answers for the user; with --events the parent process asks;
  * otherwise the terminal; without one, the answer is no.
  */
@@ -53,7 +71,7 @@ export function downloadOptions(
   err: (t: string) => void,
   events = false,
 ): SnapshotOptions {
-  let lastPrint = 0;
+  const progress = downloadProgress(events, err);
   return {
     signal,
     confirm: (plan: DownloadPlan) =>
@@ -69,12 +87,6 @@ export function downloadOptions(
         },
         { yes, events, err },
       ),
-    onProgress: ({ file, doneBytes, missingBytes }) => {
-      const now = Date.now();
-      if (now - lastPrint < 1000 && doneBytes < missingBytes) return;
-      lastPrint = now;
-      if (events) emitEvent({ event: 'download', file, doneBytes, missingBytes });
-      else err(`  ${mb(doneBytes)} of ${mb(missingBytes)} (${file})`);
-    },
+    onProgress: ({ file, doneBytes, missingBytes }) => progress(file, doneBytes, missingBytes),
   };
 }

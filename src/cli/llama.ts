@@ -21,8 +21,7 @@ import {
 } from '../core/models/llamaStore';
 import { NPM_REGISTRY } from '../core/models/cudaProviderNpm';
 import { cacheDir } from './cacheDir';
-import { emitEvent } from './events';
-import { confirmDownload, mb } from './hubOptions';
+import { confirmDownload, downloadProgress, mb } from './hubOptions';
 import { UsageError } from './usage';
 
 export const LLAMA_HELP = `Usage: carbonlens llama status|install [options]
@@ -119,7 +118,7 @@ export async function runLlama(args: string[], out: (t: string) => void): Promis
   if (!values.build) err(`llama.cpp's ${build} build: ${choice.why}.`);
   const controller = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => controller.abort());
-  let lastPrint = 0;
+  const progress = downloadProgress(values.events, err);
   const manifest = await installLlama({
     folder,
     build,
@@ -132,14 +131,7 @@ export async function runLlama(args: string[], out: (t: string) => void): Promis
         { event: 'consent', repo: plan.what, kind: 'provider', files: plan.packages, bytes: plan.bytes ?? 0, folder },
         { yes: values.yes, events: values.events, err },
       ),
-    onProgress: (done, total) => {
-      const now = Date.now();
-      if (now - lastPrint < 1000 && done !== total) return;
-      lastPrint = now;
-      if (values.events)
-        emitEvent({ event: 'download', file: `llama.cpp ${build}`, doneBytes: done, missingBytes: total ?? done });
-      else err(`  ${mb(done)}${total ? ` of ${mb(total)}` : ''}`);
-    },
+    onProgress: (done, total) => progress(`llama.cpp ${build}`, done, total),
   });
   out(describeInstalled(manifest, folder));
   if (build !== choice.build)
