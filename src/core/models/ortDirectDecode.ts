@@ -69,6 +69,38 @@ export function argmaxRow(data: Float32Array | Uint16Array, row: number, width: 
   return best;
 }
 
+/**
+ * A step's feeds besides the cache, as CPU tensors the caller releases: `ids` ending at position
+ * `total` - 1, a mask of `total` ones, their positions where the file takes them, and the last
+ * position's logits only where the file can be told so.
+ */
+export function stepFeeds(
+  ort: OrtDirect,
+  inputs: readonly string[],
+  ids: readonly number[],
+  total: number,
+): [string, OrtTensor][] {
+  const feeds: [string, OrtTensor][] = [];
+  const feed = (name: string, dims: number[], data: BigInt64Array) =>
+    feeds.push([name, ort.tensor(ELEMENT.int64, dims, data)]);
+  try {
+    feed('input_ids', [1, ids.length], BigInt64Array.from(ids, BigInt));
+    feed('attention_mask', [1, total], new BigInt64Array(total).fill(1n));
+    if (inputs.includes('position_ids'))
+      feed(
+        'position_ids',
+        [1, ids.length],
+        BigInt64Array.from({ length: ids.length }, (_, i) => BigInt(total - ids.length + i)),
+      );
+    for (const name of ['num_logits_to_keep', 'logits_to_keep'])
+      if (inputs.includes(name)) feed(name, [], BigInt64Array.of(1n));
+    return feeds;
+  } catch (e) {
+    for (const [, t] of feeds) t.release();
+    throw e;
+  }
+}
+
 /** A decoder session and its cache layout; `generate` runs one greedy answer. */
 export class DirectDecoder {
   readonly layers: number;
@@ -158,17 +190,8 @@ export class DirectDecoder {
         if (beforeStep) await beforeStep(ids.length);
         const t0 = performance.now();
         const total = prompt.length + step;
-        const feeds: [string, OrtTensor][] = [
-          ['input_ids', own(ort.tensor(ELEMENT.int64, [1, ids.length], BigInt64Array.from(ids, BigInt)))],
-          ['attention_mask', own(ort.tensor(ELEMENT.int64, [1, total], new BigInt64Array(total).fill(1n)))],
-        ];
-        if (session.inputs.includes('position_ids')) {
-          const positions = BigInt64Array.from({ length: ids.length }, (_, i) => BigInt(total - ids.length + i));
-          feeds.push(['position_ids', own(ort.tensor(ELEMENT.int64, [1, ids.length], positions))]);
-        }
-        for (const name of ['num_logits_to_keep', 'logits_to_keep'])
-          if (session.inputs.includes(name))
-            feeds.push([name, own(ort.tensor(ELEMENT.int64, [], BigInt64Array.of(1n)))]);
+        const feeds = stepFeeds(ort, session.inputs, ids, total);
+        for (const [, value] of feeds) own(value);
         binding.clear();
         for (const [name, value] of feeds) binding.input(name, value);
         for (const [name, value] of pasts) binding.input(name, value);

@@ -10,7 +10,14 @@
 // length (GroupQueryAttention's first prompt). On the CPU the same loop runs without capture.
 import { type DeviceMemory, deviceMemory } from './deviceMemory';
 import { ELEMENT, type OrtBinding, type OrtDevice, type OrtDirect, type OrtTensor } from './ortDirect';
-import { argmaxRow, type CacheShape, type DecodeOptions, type DecodeResult, DirectDecoder } from './ortDirectDecode';
+import {
+  argmaxRow,
+  type CacheShape,
+  type DecodeOptions,
+  type DecodeResult,
+  DirectDecoder,
+  stepFeeds,
+} from './ortDirectDecode';
 
 /** Buffers are made for prompt + new tokens rounded up to this many positions, and kept while later answers fit. */
 const LENGTH_STEP = 256;
@@ -121,20 +128,7 @@ export class StaticDecoder {
     const { ort, decoder } = this;
     const { session } = decoder;
     const n = prompt.length;
-    const ids = BigInt64Array.from(prompt, BigInt);
-    const feeds: [string, OrtTensor][] = [
-      ['input_ids', ort.tensor(ELEMENT.int64, [1, n], ids)],
-      ['attention_mask', ort.tensor(ELEMENT.int64, [1, n], new BigInt64Array(n).fill(1n))],
-    ];
-    if (session.inputs.includes('position_ids'))
-      feeds.push([
-        'position_ids',
-        ort.tensor(
-          ELEMENT.int64,
-          [1, n],
-          BigInt64Array.from({ length: n }, (_, i) => BigInt(i)),
-        ),
-      ]);
+    const feeds = stepFeeds(ort, session.inputs, prompt, n);
     const binding = session.binding();
     let outputs: Map<string, OrtTensor> | undefined;
     try {
