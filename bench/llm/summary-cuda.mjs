@@ -14,22 +14,25 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
-const args = process.argv.slice(2);
-const option = (name) => {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const [value] = args.splice(i, 2).slice(1);
-  if (value === undefined) throw new Error(`${name} needs a value`);
-  return value;
-};
-const otherDir = option('--other');
-const otherCommand = option('--other-command');
-const referenceSaving = option('--reference-saving');
-const reference = option('--reference');
+const { values: options, positionals: args } = parseArgs({
+  allowPositionals: true,
+  options: {
+    other: { type: 'string' },
+    'other-command': { type: 'string' },
+    'reference-saving': { type: 'string' },
+    reference: { type: 'string' },
+    command: { type: 'string' },
+  },
+});
+const otherDir = options.other;
+const otherCommand = options['other-command'];
+const referenceSaving = options['reference-saving'];
+const reference = options.reference;
 // The exact command the records came from (default: the script's plain form).
-const command = option('--command');
+const command = options.command;
 const [dir, out = 'bench/results/llm-cuda.json'] = args;
 if (!dir)
   throw new Error(

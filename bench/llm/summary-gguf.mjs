@@ -9,17 +9,14 @@
 // PyTorch itself (gpu-gguf.sh with TORCH=1), whose figures come first.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 
-const args = process.argv.slice(2);
-const option = (name) => {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const [value] = args.splice(i, 2).slice(1);
-  if (value === undefined) throw new Error(`${name} needs a value`);
-  return value;
-};
-const into = option('--into');
-const command = option('--command');
+const { values: options, positionals: args } = parseArgs({
+  allowPositionals: true,
+  options: { into: { type: 'string' }, command: { type: 'string' } },
+});
+const into = options.into;
+const command = options.command;
 const [dir, out] = args;
 if (!dir || !out) {
   console.error('usage: node bench/llm/summary-gguf.mjs DIR OUT.json [--into llm-cuda.json] [--command TEXT]');
