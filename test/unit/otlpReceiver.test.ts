@@ -54,6 +54,23 @@ function freePort(): Promise<number> {
   });
 }
 
+/** A tiny language model's run on two prompts of four tokens, pushed to the receiver. */
+const tinyLlmRun = (out: string) => [
+  '--task',
+  'text-generation',
+  '--samples',
+  '2',
+  '--max-new-tokens',
+  '4',
+  '--idle-ms',
+  '0',
+  '--out',
+  out,
+  '--otlp',
+  `${base}/opentelemetry/v1/metrics`,
+  '--json',
+];
+
 type Sample = { metric: Record<string, string>; value: [number, string] };
 async function query(q: string): Promise<Sample[]> {
   const res = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(q)}`);
@@ -165,24 +182,7 @@ describe('OTLP into a real receiver (VictoriaMetrics)', { timeout: 240_000, skip
   it('stores a language-model benchmark’s gen-ai histograms with the conventions’ buckets', async () => {
     const model = path.join(work, 'tiny-llama');
     makeTextGenerator(model);
-    const r = await carbonlens([
-      'bench',
-      '--model',
-      model,
-      '--task',
-      'text-generation',
-      '--samples',
-      '2',
-      '--max-new-tokens',
-      '4',
-      '--idle-ms',
-      '0',
-      '--out',
-      'llm.csv',
-      '--otlp',
-      `${base}/opentelemetry/v1/metrics`,
-      '--json',
-    ]);
+    const r = await carbonlens(['bench', '--model', model, ...tinyLlmRun('llm.csv')]);
     assert.equal(r.code, 0, r.err);
     assert.equal((JSON.parse(r.out) as { telemetry: { delivered: boolean } }).telemetry.delivered, true);
     const buckets = await queryWhen(
@@ -201,26 +201,7 @@ describe('OTLP into a real receiver (VictoriaMetrics)', { timeout: 240_000, skip
 
   it('stores both records of a compare, each saying it arrived', async () => {
     const model = path.join(work, 'tiny-llama'); // made by the test before
-    const r = await carbonlens([
-      'compare',
-      '--model',
-      model,
-      '--model',
-      model,
-      '--task',
-      'text-generation',
-      '--samples',
-      '2',
-      '--max-new-tokens',
-      '4',
-      '--idle-ms',
-      '0',
-      '--out',
-      'compare.csv',
-      '--otlp',
-      `${base}/opentelemetry/v1/metrics`,
-      '--json',
-    ]);
+    const r = await carbonlens(['compare', '--model', model, '--model', model, ...tinyLlmRun('compare.csv')]);
     assert.equal(r.code, 0, r.err);
     const answer = JSON.parse(r.out) as Record<'a' | 'b', { telemetry?: { delivered: boolean } }>;
     assert.deepEqual([answer.a.telemetry?.delivered, answer.b.telemetry?.delivered], [true, true]);
