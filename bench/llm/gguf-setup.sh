@@ -21,6 +21,21 @@ else
   fi
   cat /tmp/llama-cuda-pieces/part.* | xz -dc | tar xf - || { echo "the node-llama-cpp pieces do not unpack"; exit 1; }
 fi
+# llama.cpp's CUDA kernels built for this GPU (bench/llm/build-ggml-cuda.sh), where they are carried
+# in .llama-sm90/ or left in /tmp/llama-sm90/ by an earlier call, replace the prebuilt's (kept
+# beside them as libggml-cuda.so.prebuilt): the prebuilt's Hopper kernels are PTX that only a
+# CUDA 13.1 driver compiles. LLAMA_KERNELS says which ran (their BUILD.json, or "prebuilt").
+KERNELS_DIR=$PWD/.llama-sm90
+[ -f "$KERNELS_DIR/libggml-cuda.so.xz" ] || KERNELS_DIR=/tmp/llama-sm90
+CUDA_BINS=node_modules/@node-llama-cpp/linux-x64-cuda/bins/linux-x64-cuda
+LLAMA_KERNELS='"prebuilt"'
+if [ -f "$KERNELS_DIR/libggml-cuda.so.xz" ] && [ -f "$KERNELS_DIR/BUILD.json" ]; then
+  [ -f "$CUDA_BINS/libggml-cuda.so.prebuilt" ] || mv "$CUDA_BINS/libggml-cuda.so" "$CUDA_BINS/libggml-cuda.so.prebuilt"
+  xz -dc "$KERNELS_DIR/libggml-cuda.so.xz" > "$CUDA_BINS/libggml-cuda.so.tmp" && mv "$CUDA_BINS/libggml-cuda.so.tmp" "$CUDA_BINS/libggml-cuda.so"
+  LLAMA_KERNELS=$(tr -d '\n' < "$KERNELS_DIR/BUILD.json")
+  echo "llama.cpp's CUDA kernels: rebuilt, $LLAMA_KERNELS"
+fi
+export LLAMA_KERNELS
 # Folders holding the CUDA 13 libraries llama.cpp's CUDA build needs, first found first.
 cuda13_dirs() {
   local d

@@ -31,7 +31,9 @@ timeout 30 /tmp/node -p 'JSON.stringify({ node: process.version,
   llama_cpp_release: require("./node_modules/node-llama-cpp/llama/llama.cpp.info.json").tag,
   converter: (() => { try { return JSON.parse(require("fs").readFileSync(process.env.LLAMA_CONVERT + "/SOURCE.json", "utf8")); } catch { return null; } })(),
   gpu: (() => { try { return require("child_process").execSync("nvidia-smi --query-gpu=name,driver_version --format=csv,noheader").toString().trim(); } catch { return null; } })(),
-  cuda_libraries: process.env.LLAMA_CUDA_DIRS || null })' > "$R/versions.json" 2> "$R/versions.err" || failed "$R/versions.err"
+  cuda_libraries: process.env.LLAMA_CUDA_DIRS || null, cuda_kernels: JSON.parse(process.env.LLAMA_KERNELS) })' > "$R/versions.json" 2> "$R/versions.err" || failed "$R/versions.err"
+# Whether CarbonLens finds the CUDA build able to run on this GPU and driver (its kernels read before loading).
+timeout 30 /tmp/node dist/cli.js llama status --json > "$R/llama-status.json" 2>&1; grep -A1 '"cudaUnfit"' "$R/llama-status.json"
 timeout 60 python3 -m pip list --format=freeze 2> /dev/null | grep -iE '^(torch|transformers|tokenizers|safetensors|numpy|pyyaml|tqdm|sentencepiece|nvidia-cublas[a-z0-9-]*|nvidia-cuda-runtime[a-z0-9-]*)==' > "$R/pip-freeze.txt"
 cat "$R/versions.json" "$R/pip-freeze.txt"
 # llama.cpp's build as node-llama-cpp loads it, before any model is made (why not, if not).

@@ -9,11 +9,14 @@ import {
   buildPackages,
   type BuildChoice,
   chooseBuild,
+  cudaBuildMismatch,
   INSTALLABLE_BUILDS,
   type InstallableBuild,
 } from '../core/models/llamaPackages';
+import { cudaDriverFacts } from '../core/models/cudaDriver';
 import {
   bundledLlama,
+  cudaBuildLibrary,
   installedLlama,
   llamaFolder,
   type LlamaManifest,
@@ -53,13 +56,17 @@ interface LlamaStatus {
   choice: BuildChoice;
   /** Whether the chosen build must be fetched before a GGUF model can run on it. */
   needed: boolean;
+  /** Why the CUDA build that is here cannot run on this GPU and driver, where it cannot. */
+  cudaUnfit?: string;
 }
 
 export function llamaStatus(folder: string, choice = chooseBuild()): LlamaStatus {
   const installed = installedLlama(folder) ?? null;
   const bundled = bundledLlama() ?? null;
   const have = installed ? installed.builds.map((b) => b.build) : (bundled?.builds ?? []);
-  return { folder, installed, bundled, choice, needed: !have.includes(choice.build) };
+  const lib = choice.build === 'cuda' && have.includes('cuda') ? cudaBuildLibrary(choice.cuda) : undefined;
+  const cudaUnfit = lib ? cudaBuildMismatch(lib, cudaDriverFacts()) : undefined;
+  return { folder, installed, bundled, choice, needed: !have.includes(choice.build), ...(cudaUnfit && { cudaUnfit }) };
 }
 
 function printStatus(s: LlamaStatus, out: (t: string) => void): void {
@@ -70,6 +77,7 @@ function printStatus(s: LlamaStatus, out: (t: string) => void): void {
     );
   else out(`node-llama-cpp is not here, and nothing is installed in ${s.folder}.`);
   out(`This machine can run llama.cpp's ${s.choice.build} build: ${s.choice.why}.`);
+  if (s.cudaUnfit) out(`${s.cudaUnfit}. GGUF runs on auto use Vulkan or the CPU here, and say why.`);
   if (s.needed)
     out(
       `To fetch it: carbonlens llama install${s.installed || s.folder === llamaFolder(cacheDir()) ? '' : ` --dir ${s.folder}`}`,

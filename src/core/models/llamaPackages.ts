@@ -4,6 +4,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { cudaSearchDirs } from './cudaDetect';
+import type { CudaDriverFacts } from './cudaDriver';
+import { kernelImages, kernelsMismatch } from './cudaKernels';
 
 export interface LlamaPackage {
   name: string;
@@ -132,4 +134,21 @@ export function fitsPlatform(pkg: Pick<LlamaPackage, 'os' | 'cpu'>, p: Platform 
   const fits = (list: string[] | undefined, value: string) =>
     !list || (list.some((v) => !v.startsWith('!')) ? list.includes(value) : !list.includes(`!${value}`));
   return fits(pkg.os, p.platform) && fits(pkg.cpu, p.arch);
+}
+
+/**
+ * Why llama.cpp's CUDA build in `file` cannot run on the GPUs `facts` describe, read from its
+ * kernels (a kernel it cannot run aborts the process at the first prompt); undefined where it
+ * can, or where that cannot be told (no build, no driver, a library without a fatbin).
+ */
+export function cudaBuildMismatch(file: string | undefined, facts: CudaDriverFacts | undefined): string | undefined {
+  const images = file && facts ? kernelImages(file) : [];
+  // llama.cpp spreads a model over every GPU it sees: each must run the kernels.
+  const why = images.length
+    ? facts?.gpus.map((cc) => kernelsMismatch(images, cc, facts.version)).find(Boolean)
+    : undefined;
+  return (
+    why &&
+    `llama.cpp's CUDA build cannot run on this GPU: ${why}. Update the NVIDIA driver, or run on another build (--device cpu, or webgpu for Vulkan)`
+  );
 }

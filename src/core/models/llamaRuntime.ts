@@ -12,8 +12,9 @@ import {
 import type { GgufInfo } from './gguf';
 import { remedyOf, withRemedy } from '../messages';
 import type { Token } from 'node-llama-cpp';
-import { type BuildChoice, chooseBuild, type InstallableBuild } from './llamaPackages';
-import { buildsHere, llamaEntry, llamaInUse } from './llamaStore';
+import { type BuildChoice, chooseBuild, cudaBuildMismatch, type InstallableBuild } from './llamaPackages';
+import { buildsHere, cudaBuildLibrary, llamaEntry, llamaInUse } from './llamaStore';
+import { cudaDriverFacts } from './cudaDriver';
 
 /** The llama.cpp builds node-llama-cpp ships (Metal on macOS). */
 export type LlamaBuild = 'cpu' | 'cuda' | 'vulkan' | 'metal';
@@ -82,8 +83,11 @@ function llamaFor(nlc: NodeLlamaCpp, choice: LlamaDeviceChoice): Promise<Llama> 
   const known = llamas.get(choice);
   if (known) return known;
   const { getLlama, LlamaLogLevel } = nlc;
+  const unfit = choice === 'auto' || choice === 'cuda' ? cudaBuildUnfit() : undefined;
+  if (unfit && choice === 'cuda')
+    return Promise.reject(withRemedy(new Error(''), { id: 'deviceFailed', params: { device: 'cuda', tried: unfit } }));
   const made = getLlama({
-    gpu: choice === 'auto' ? 'auto' : choice === 'cpu' ? false : choice,
+    gpu: choice === 'auto' ? (unfit ? { type: 'auto', exclude: ['cuda'] } : 'auto') : choice === 'cpu' ? false : choice,
     build: 'never',
     logLevel: LlamaLogLevel.warn,
     logger: (level, message) => {
@@ -106,6 +110,18 @@ function llamaFor(nlc: NodeLlamaCpp, choice: LlamaDeviceChoice): Promise<Llama> 
   });
   llamas.set(choice, made);
   return made;
+}
+
+let cudaVerdict: { why?: string } | undefined;
+
+/** cudaBuildMismatch for the CUDA build installed here and this machine's driver, asked once per process. */
+function cudaBuildUnfit(): string | undefined {
+  if (!cudaVerdict) {
+    const file = cudaBuildLibrary(chooseBuild().cuda === 12 ? 12 : 13);
+    const why = cudaBuildMismatch(file, file ? cudaDriverFacts() : undefined);
+    cudaVerdict = { ...(why && { why }) };
+  }
+  return cudaVerdict.why;
 }
 
 /**
@@ -275,15 +291,10 @@ export async function loadLlama(
     );
   }
   const { build } = pipeline.engine;
+  const unfit = wanted === 'auto' && build !== 'cuda' ? cudaBuildUnfit() : undefined;
   const attempts: DeviceAttempt[] = [
-    ...(wanted === 'auto' && build === 'cpu'
-      ? [
-          {
-            device: 'cuda' as const,
-            ok: false,
-            reason: cpuFallbackReason(),
-          },
-        ]
+    ...(unfit || (wanted === 'auto' && build === 'cpu')
+      ? [{ device: 'cuda' as const, ok: false, reason: unfit ?? cpuFallbackReason() }]
       : []),
     { device: build, ok: true },
   ];

@@ -86,3 +86,19 @@ export function buildsHere(): InstallableBuild[] {
   const m = folder ? installedLlama(folder) : undefined;
   return m ? m.builds.map((b) => b.build) : (bundledLlama()?.builds ?? []);
 }
+
+/**
+ * The kernel library of the CUDA build node-llama-cpp loads here: CUDA 13's, or with `cuda` 12
+ * the CUDA 12 fallback of the `-ext` package; undefined where that build is not installed.
+ */
+export function cudaBuildLibrary(cuda: 12 | 13 = 13): string | undefined {
+  const folder = llamaInUse();
+  const nlc = folder ? join(folder, 'node_modules', 'node-llama-cpp') : bundledLlama()?.dir;
+  const names = buildPackages('cuda', cuda);
+  const pkg = nlc && names ? packageDir(names[names.length - 1]!, nlc) : undefined;
+  if (!pkg) return undefined;
+  const win = process.platform === 'win32';
+  const bins = join(pkg, 'bins', `${win ? 'win' : 'linux'}-x64-cuda`, ...(cuda === 12 ? ['fallback'] : []));
+  const file = join(bins, win ? 'ggml-cuda.dll' : 'libggml-cuda.so');
+  return existsSync(file) ? file : undefined;
+}
