@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # On the GPU machine (device tool): T5-small- and T5-base-shaped summarizers (bench/t5/t5.py,
-# random weights, exported in transformers.js's layout without an If node) through
+# random weights, exported in transformers.js's layout without an If node and in CarbonLens's
+# step layout, which CarbonLens decodes on CUDA with a CUDA graph per step) through
 # `carbonlens compare --task summarization --device cuda` (base, then small: both records and
 # the verdict), one `bench --device auto`, and the same models, articles and summary length
 # through transformers' generate() eager and compiled (bench/t5/torch_t5.py). $OUT gets t5-cuda.json
@@ -29,7 +30,7 @@ for i in range(int(sys.argv[1])):
     print(json.dumps({"id": i + 1, "text": text + ".", "summary": " ".join(text.split()[:12])}))
 PY
 for size in base small; do
-  [ -f /tmp/t5-$size/onnx/decoder_model_merged_fp16.onnx ] || PYTHONPATH=bench/t5 timeout 300 python3 bench/t5/t5.py export $size /tmp/t5-$size > "$R/export-$size.log" 2>&1 || failed "$R/export-$size.log"
+  [ -f /tmp/t5-$size/onnx/decoder_static_fp16.onnx ] || PYTHONPATH=bench/t5 timeout 300 python3 bench/t5/t5.py export $size /tmp/t5-$size > "$R/export-$size.log" 2>&1 || failed "$R/export-$size.log"
   tail -n 2 "$R/export-$size.log"
 done
 ls -la /tmp/t5-base/onnx /tmp/t5-small/onnx

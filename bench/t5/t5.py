@@ -10,6 +10,11 @@
 # returns them only on the first step (zero length afterwards), so later steps do not copy them
 # back to the host. `_fp16` files are the same graph from the model in half precision.
 # The copy reads the transformers model's own parameters; `check` compares the two.
+# CarbonLens's step layout too (src/core/models/ortSeq2SeqStatic.ts), which CarbonLens decodes on
+# CUDA with each decoder step a CUDA graph; `step_check` compares its greedy tokens with the copy's:
+#   onnx/cross_kv.onnx               encoder_hidden_states -> cross.{i}.{key,value}
+#   onnx/decoder_static.onnx         input_ids, position, cache_positions, encoder_attention_mask,
+#                                    cross.{i}.*, past.{i}.* (fixed length) -> next_token, present.{i}.*
 #   python3 bench/t5/t5.py export small|base OUT_DIR [fp32,fp16]
 import json
 import math
@@ -174,6 +179,142 @@ class Decoder(Parts):
         if self.tied:
             x = x * (self.d_model**-0.5)
         return (self.hf.lm_head(x), *presents, *cross)
+
+
+class CrossKV(Parts):
+    """The cross-attention keys and values of every decoder layer, once per input (the step layout)."""
+
+    def forward(self, encoder_hidden_states):
+        out = []
+        for block in self.hf.decoder.block:
+            c = block.layer[1].EncDecAttention
+            out += [self.split(c.k(encoder_hidden_states)), self.split(c.v(encoder_hidden_states))]
+        return tuple(out)
+
+
+class Step(Parts):
+    """One greedy decoder step over a cache of fixed length (CarbonLens's step layout,
+    src/core/models/ortSeq2SeqStatic.ts): the row `position` of each layer's cache is written
+    (the rest kept), keys 0..position are read, and the output is the next token. No input's
+    shape is read in the graph, so onnxruntime can capture the step as a CUDA graph."""
+
+    def forward(self, input_ids, position, cache_positions, encoder_attention_mask, *rest):
+        layers = self.hf.config.num_decoder_layers
+        cross, past = rest[: 2 * layers], rest[2 * layers :]
+        dec = self.hf.decoder
+        x = self.hf.shared(input_ids)
+        neg = torch.finfo(torch.float32).min
+        first = dec.block[0].layer[0].SelfAttention
+        per_offset = first.relative_attention_bias(self.uni_buckets)  # [offsets, heads]
+        offset = cache_positions - position + (RELATIVE_SPAN - 1)
+        causal = (cache_positions > position).float() * neg
+        self_bias = f32(per_offset[offset]).t()[None, :, None, :] + causal[None, None, None, :]
+        cross_bias = (1.0 - encoder_attention_mask[:, None, None, :].float()) * neg
+        row = (cache_positions == position).to(x.dtype)[None, None, :, None]
+        keep = 1 - row
+        presents = []
+        for i, block in enumerate(dec.block):
+            a = block.layer[0].SelfAttention
+            h = self.norm(x, block.layer[0].layer_norm)
+            k = past[2 * i] * keep + self.split(a.k(h)) * row
+            v = past[2 * i + 1] * keep + self.split(a.v(h)) * row
+            presents += [k, v]
+            x = x + self.attend(self.split(a.q(h)), k, v, self_bias, a.o)
+            c = block.layer[1].EncDecAttention
+            h = self.norm(x, block.layer[1].layer_norm)
+            x = x + self.attend(self.split(c.q(h)), cross[2 * i], cross[2 * i + 1], cross_bias, c.o)
+            x = self.ff(x, block.layer[2])
+        x = self.norm(x, dec.final_layer_norm)
+        if self.tied:
+            x = x * (self.d_model**-0.5)
+        return (f32(self.hf.lm_head(x)).argmax(-1), *presents)
+
+
+def step_check(hf, new_tokens=12, cache=64):
+    """Greedy tokens of the step layout against the copy's cached decoder, on one input."""
+    enc, dec, cross, step = Encoder(hf).eval(), Decoder(hf).eval(), CrossKV(hf).eval(), Step(hf).eval()
+    device = hf.lm_head.weight.device
+    c = hf.config
+    ids = torch.randint(2, c.vocab_size, (1, 30), device=device)
+    mask = torch.ones_like(ids)
+    with torch.no_grad():
+        states = enc(ids, mask)
+        want, past, tok = [], empty_past(hf), 0
+        for _ in range(new_tokens):
+            out = dec(torch.tensor([[tok]], device=device), states, mask, *past)
+            tok = int(out[0][0, -1].argmax())
+            want.append(tok)
+            past = list(out[1 : 1 + 2 * c.num_decoder_layers])
+        kv = cross(states)
+        caches = [torch.zeros(1, c.num_heads, cache, c.d_kv, dtype=states.dtype, device=device)] * (
+            2 * c.num_decoder_layers
+        )
+        positions = torch.arange(cache, device=device)
+        got, tok = [], 0
+        for t in range(new_tokens):
+            out = step(
+                torch.tensor([[tok]], device=device), torch.tensor([t], device=device), positions, mask, *kv, *caches
+            )
+            tok = int(out[0][0, 0])
+            got.append(tok)
+            caches = list(out[1:])
+    return {"same_tokens": got == want, "tokens": len(got)}
+
+
+def export_step(hf, folder, suffix, length=64):
+    """onnx/cross_kv and onnx/decoder_static in the step layout, encoder and cache lengths symbolic."""
+    c = hf.config
+    device = hf.lm_head.weight.device
+    cross, step = CrossKV(hf).eval(), Step(hf).eval()
+    names = [f"{i}.{k}" for i in range(c.num_decoder_layers) for k in ("key", "value")]
+    enc = {1: "encoder_sequence_length"}
+    states = torch.randn(1, length, c.d_model, dtype=hf.lm_head.weight.dtype, device=device)
+    with torch.no_grad():
+        torch.onnx.export(
+            cross,
+            (states,),
+            os.path.join(folder, "onnx", f"cross_kv{suffix}.onnx"),
+            input_names=["encoder_hidden_states"],
+            output_names=[f"cross.{n}" for n in names],
+            dynamic_axes={
+                "encoder_hidden_states": enc,
+                **{f"cross.{n}": {2: "encoder_sequence_length"} for n in names},
+            },
+            opset_version=17,
+            dynamo=False,
+        )
+        kv = cross(states)
+        past = empty_past(hf, 1, length)
+        args = (
+            torch.tensor([[4]], device=device),
+            torch.tensor([3], device=device),
+            torch.arange(length, device=device),
+            torch.ones(1, length, dtype=torch.long, device=device),
+            *kv,
+            *past,
+        )
+        torch.onnx.export(
+            step,
+            args,
+            os.path.join(folder, "onnx", f"decoder_static{suffix}.onnx"),
+            input_names=[
+                "input_ids",
+                "position",
+                "cache_positions",
+                "encoder_attention_mask",
+                *[f"cross.{n}" for n in names],
+                *[f"past.{n}" for n in names],
+            ],
+            output_names=["next_token", *[f"present.{n}" for n in names]],
+            dynamic_axes={
+                "cache_positions": {0: "max_length"},
+                "encoder_attention_mask": enc,
+                **{f"cross.{n}": {2: "encoder_sequence_length"} for n in names},
+                **{f"{p}.{n}": {2: "max_length"} for p in ("past", "present") for n in names},
+            },
+            opset_version=17,
+            dynamo=False,
+        )
 
 
 def empty_past(hf, batch=1, length=0):
@@ -389,13 +530,24 @@ def export(size, out, dtypes=("fp32", "fp16")):
     for dtype in dtypes:
         hf = hf_model(size, torch.float16 if dtype == "fp16" else torch.float32)
         report[f"check_{dtype}"] = check(hf)
+        report[f"step_check_{dtype}"] = step_check(hf)
         suffix = "_fp16" if dtype == "fp16" else ""
         export_one(hf, out, suffix)
+        export_step(hf, out, suffix)
         try:
             report[f"ort_{dtype}"] = ort_check(out, suffix, hf)
         except Exception as e:  # the CPU provider may lack a float16 kernel: the check is optional
             report[f"ort_{dtype}"] = {"error": str(e).splitlines()[0][:300]}
-        print(json.dumps({dtype: report[f"check_{dtype}"], f"ort_{dtype}": report[f"ort_{dtype}"]}), flush=True)
+        print(
+            json.dumps(
+                {
+                    dtype: report[f"check_{dtype}"],
+                    f"step_{dtype}": report[f"step_check_{dtype}"],
+                    f"ort_{dtype}": report[f"ort_{dtype}"],
+                }
+            ),
+            flush=True,
+        )
         del hf
         torch.cuda.empty_cache()
     write_files(out, SIZES[size])

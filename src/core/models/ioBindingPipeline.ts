@@ -21,7 +21,7 @@ export const decoderFile = (folder: string, dtype: Dtype) =>
   join(folder, 'onnx', dtype === 'fp32' ? 'model.onnx' : `model_${dtype}.onnx`);
 
 /** End-of-sequence ids from generation_config.json, else config.json. */
-function eosIds(folder: string, config: Record<string, unknown>): number[] {
+export function eosIds(folder: string, config: Record<string, unknown>): number[] {
   const generation = join(folder, 'generation_config.json');
   const fromGeneration = existsSync(generation)
     ? (JSON.parse(readFileSync(generation, 'utf8')) as { eos_token_id?: unknown }).eos_token_id

@@ -227,7 +227,19 @@ export const transformersPipeline: PipelineFactory = async (task, folder, device
   // open the file, transformers.js's generate() runs and the record says why.
   const decoder = textDecoder(task, device, cudaDeviceId);
   let notDirect: string | undefined;
-  if (decoder !== 'transformers') {
+  if (decoder !== 'transformers' && task === 'summarization') {
+    const { seq2seqFiles, staticSummarizer } = await import('./seq2seqPipeline');
+    const files = seq2seqFiles(folder, dtype);
+    if (files)
+      try {
+        return await staticSummarizer(folder, device as 'cpu' | 'cuda', files);
+      } catch (e) {
+        if (process.env.CARBONLENS_DECODER) throw e; // asked for by name: its failure is the answer
+        notDirect = failureReason(e);
+      }
+    else
+      notDirect = `the folder has no decoder in CarbonLens's step layout (onnx/cross_kv and onnx/decoder_static${dtype === 'fp32' ? '' : `_${dtype}`}: bench/t5/t5.py writes them)`;
+  } else if (decoder !== 'transformers') {
     try {
       const { ioBindingTextGenerator } = await import('./ioBindingPipeline');
       return await ioBindingTextGenerator(folder, device as 'cpu' | 'cuda', dtype, {
@@ -334,14 +346,18 @@ export const TEMPLATE_LIMITS = { ms: 2000, extraChars: 100_000 };
  * step a CUDA graph (ortStaticDecode.ts: 1.16x compiled PyTorch's tokens/s on an H100, against
  * 0.28x through transformers.js), else the IO-binding loop, else transformers.js's generate()
  * (ioBindingPipeline.ts falls back in that order); on other devices transformers.js's.
- * CARBONLENS_DECODER=transformers|io-binding|fixed-cache overrides it.
+ * Summarization likewise: on CUDA, fixed buffers and a CUDA graph per decoder step where the
+ * model has CarbonLens's step layout (seq2seqPipeline.ts), else transformers.js's generate().
+ * CARBONLENS_DECODER=transformers|io-binding|fixed-cache overrides it (for summarization, both
+ * of the latter mean the step layout).
  */
 export function textDecoder(
   task: Task,
   device: Device,
   cudaDeviceId?: number,
 ): 'transformers' | 'io-binding' | 'fixed-cache' {
-  if (task !== 'text-generation' || (device !== 'cpu' && device !== 'cuda') || cudaDeviceId) return 'transformers';
+  const text = task === 'text-generation' || task === 'summarization';
+  if (!text || (device !== 'cpu' && device !== 'cuda') || cudaDeviceId) return 'transformers';
   const asked = process.env.CARBONLENS_DECODER;
   if (asked === 'transformers' || asked === 'io-binding' || asked === 'fixed-cache') return asked;
   return device === 'cuda' ? 'fixed-cache' : 'transformers';
