@@ -30,7 +30,7 @@ for i in range(int(sys.argv[1])):
     print(json.dumps({"id": i + 1, "text": text + ".", "summary": " ".join(text.split()[:12])}))
 PY
 for size in base small; do
-  [ -f /tmp/t5-$size/onnx/decoder_static_fp16.onnx ] || PYTHONPATH=bench/t5 timeout 300 python3 bench/t5/t5.py export $size /tmp/t5-$size > "$R/export-$size.log" 2>&1 || failed "$R/export-$size.log"
+  [ -f /tmp/t5-$size/onnx/decoder_static_fp16.onnx ] || PYTHONPATH=bench/t5 timeout 300 python3 bench/t5/t5.py export $size /tmp/t5-$size "$(echo $DTYPES | tr ' ' ',')" > "$R/export-$size.log" 2>&1 || failed "$R/export-$size.log"
   tail -n 2 "$R/export-$size.log"
 done
 ls -la /tmp/t5-base/onnx /tmp/t5-small/onnx

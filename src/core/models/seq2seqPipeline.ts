@@ -45,11 +45,28 @@ export async function staticSummarizer(folder: string, device: OrtDevice, files:
   const prefix = (config.prefix ?? '') + (config.task_specific_params?.summarization?.prefix ?? '');
   const eos = eosIds(folder, config as Record<string, unknown>);
   const ort = loadOrt();
+  /** The decoder, having summarised a two-token input in 5 tokens: past the runs before a capture, and replays. */
+  const probed = async (graph: boolean) => {
+    const d = Seq2SeqStaticDecoder.open(ort, files, device, { graph });
+    try {
+      await d.generate([pad, pad], { maxNewTokens: 5, decoderStartTokenId: start, padTokenId: pad });
+      return d;
+    } catch (e) {
+      d.release();
+      throw e;
+    }
+  };
   let decoder: Seq2SeqStaticDecoder;
+  let noGraph: string | undefined;
   try {
-    decoder = Seq2SeqStaticDecoder.open(ort, files, device);
-    // Past the runs before a capture and two replays: a file or provider that cannot, fails here.
-    await decoder.generate([pad, pad], { maxNewTokens: 5, decoderStartTokenId: start, padTokenId: pad });
+    try {
+      decoder = await probed(device === 'cuda');
+    } catch (e) {
+      if (device !== 'cuda') throw e;
+      // A provider that cannot capture the step (a node it places on the CPU): the same loop, uncaptured.
+      noGraph = (e as Error).message;
+      decoder = await probed(false);
+    }
   } catch (e) {
     ort.close();
     throw e;
@@ -75,7 +92,7 @@ export async function staticSummarizer(folder: string, device: OrtDevice, files:
   };
   let disposed = false;
   return Object.assign(call, {
-    preprocessing: `transformers.js's tokenizer; greedy decode through onnxruntime's C API in CarbonLens's step layout (encoder and cross-attention once per input, the decoder's cache in fixed buffers${decoder.graph ? ', each decoder step a CUDA graph replayed' : ''})`,
+    preprocessing: `transformers.js's tokenizer; greedy decode through onnxruntime's C API in CarbonLens's step layout (encoder and cross-attention once per input, the decoder's cache in fixed buffers${decoder.graph ? ', each decoder step a CUDA graph replayed' : noGraph ? `; no CUDA graph: ${noGraph}` : ''})`,
     dispose: async () => {
       if (disposed) return;
       disposed = true;
