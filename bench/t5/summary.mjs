@@ -102,7 +102,7 @@ const headDtype = pairs.fp16 ? 'fp16' : 'fp32';
 const auto = has('auto.json') ? json('auto.json').result : undefined;
 const profile = has('profile/profile-t5-base-fp16.json') ? json('profile/profile-t5-base-fp16.json') : undefined;
 const summary = {
-  what: "T5-base- and T5-small-shaped summarizers (random weights; bench/t5/t5.py's no-If export), greedy, batch 1, every summary the same number of tokens: CarbonLens (onnxruntime-node's CUDA provider; the loop that decoded is each record's `decoder`) beside PyTorch (transformers' generate, eager and static cache + torch.compile) on one GPU, one run",
+  what: "T5-base- and T5-small-shaped summarizers (random weights; bench/t5/t5.py's exports: transformers.js's no-If layout and CarbonLens's step layout), greedy, batch 1, every summary the same number of tokens: CarbonLens (onnxruntime-node's CUDA provider; the loop that decoded is each record's `decoder`) beside PyTorch (transformers' generate, eager and static cache + torch.compile) on one GPU, one run",
   command: 'OUT=/tmp/t5 bash bench/t5/gpu-t5.sh (bench/t5/summary.mjs writes this file)',
   device: head.base.carbonlens.device,
   dtype: headDtype,
