@@ -10,7 +10,8 @@
 //                            [1, heads, max, head dim] -> next_token [1,1] (greedy, in the graph),
 //                            present.{i}.* (the past with this position's row written)
 // The encoder's input is padded to a multiple of ENCODER_STEP (its mask 0 there), and the cache to
-// a multiple of CACHE_STEP, so answers of nearby lengths share buffers and graphs. Each step reads
+// a multiple of CACHE_STEP: one set of buffers (and graphs) per padded input length, kept, so
+// answers of nearby lengths share them and the graphs onnxruntime holds stay few. Each step reads
 // one set of cache buffers and writes the other (two graphs, alternating): a run never writes
 // what it reads. The encoder and the cross-attention keys and values run once per answer,
 // uncaptured, straight into the buffers the steps read.
@@ -59,9 +60,9 @@ interface Buffers {
 }
 
 export class Seq2SeqStaticDecoder {
-  private buffers: Buffers | undefined;
+  /** Per padded input length. */
+  private readonly sets = new Map<number, Buffers>();
   private graphs = 0;
-  private readonly plain: unknown;
   private readonly layers: number;
   private readonly heads: number;
   private readonly headDim: number;
@@ -85,7 +86,6 @@ export class Seq2SeqStaticDecoder {
     this.hidden = hidden[hidden.length - 1]!;
     if (!(this.heads > 0 && this.headDim > 0 && this.hidden > 0))
       throw new Error('the heads, head size or hidden size is symbolic in the files');
-    this.plain = ort.runOptions(graph ? { gpu_graph_id: '-1' } : {});
   }
 
   /** `graph` (CUDA only): capture each decoder step as a CUDA graph and replay it. */
@@ -128,8 +128,8 @@ export class Seq2SeqStaticDecoder {
       if (beforeStep) await beforeStep(step === 0 ? ids.length : 1);
       if (step === 0) {
         this.memory.write(b.encoderInputAt, input);
-        b.encoder.run(this.plain);
-        b.cross.run(this.plain);
+        b.encoder.run();
+        b.cross.run();
       }
       const token = step === 0 ? options.decoderStartTokenId : tokens[step - 1]!;
       this.memory.write(b.ioAt, BigInt64Array.of(BigInt(token), BigInt(step)));
@@ -147,13 +147,13 @@ export class Seq2SeqStaticDecoder {
   private buffersFor(inputLength: number, newTokens: number): Buffers {
     const encoderLength = Math.ceil(inputLength / ENCODER_STEP) * ENCODER_STEP;
     const cacheLength = Math.ceil(newTokens / CACHE_STEP) * CACHE_STEP;
-    const current = this.buffers;
-    if (current && current.encoderLength === encoderLength && current.cacheLength >= cacheLength) return current;
-    this.freeBuffers();
+    const current = this.sets.get(encoderLength);
+    if (current && current.cacheLength >= cacheLength) return current;
+    if (current) this.free(current);
     const { ort, memory, sessions } = this;
     const b: Buffers = {
       encoderLength,
-      cacheLength: Math.max(cacheLength, current?.cacheLength ?? 0),
+      cacheLength,
       addresses: [],
       tensors: [],
       encoderInputAt: 0n,
@@ -164,7 +164,7 @@ export class Seq2SeqStaticDecoder {
       ioAt: 0n,
       nextAt: 0n,
     };
-    this.buffers = b;
+    this.sets.set(encoderLength, b);
     const alloc = (bytes: number) => {
       const address = memory.alloc(bytes);
       b.addresses.push(address);
@@ -219,10 +219,8 @@ export class Seq2SeqStaticDecoder {
     return b;
   }
 
-  private freeBuffers(): void {
-    const b = this.buffers;
-    if (!b) return;
-    this.buffers = undefined;
+  private free(b: Buffers): void {
+    this.sets.delete(b.encoderLength);
     for (const binding of [b.encoder, b.cross, ...b.steps]) {
       binding.clear();
       binding.release();
@@ -233,8 +231,7 @@ export class Seq2SeqStaticDecoder {
   }
 
   release(): void {
-    this.freeBuffers();
-    this.ort.releaseRunOptions(this.plain);
+    for (const b of [...this.sets.values()]) this.free(b);
     for (const s of Object.values(this.sessions)) s.release();
   }
 }
