@@ -237,7 +237,13 @@ describe('onnxruntime through its C API (IO binding)', { timeout: 120_000 }, () 
       );
       assert.equal(textDecoder('text-generation', 'cpu'), 'transformers');
       assert.equal(textDecoder('text-generation', 'webgpu'), 'transformers');
-      assert.equal(textDecoder('summarization', 'cuda'), 'transformers');
+      assert.equal(
+        textDecoder('summarization', 'cuda'),
+        'fixed-cache',
+        "the step layout, where the model's folder has it",
+      );
+      assert.equal(textDecoder('summarization', 'cpu'), 'transformers');
+      assert.equal(textDecoder('image-classification', 'cuda'), 'transformers');
       process.env.CARBONLENS_DECODER = 'io-binding';
       assert.equal(textDecoder('text-generation', 'cpu'), 'io-binding');
       process.env.CARBONLENS_DECODER = 'transformers';

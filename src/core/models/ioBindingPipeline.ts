@@ -99,10 +99,8 @@ export async function ioBindingTextGenerator(
     add_bos_token?: boolean;
     add_eos_token?: boolean;
   };
-  let listener: ForwardListener | undefined;
-
   /** One input's answer, as transformers.js's text-generation pipeline gives it. */
-  const answer = async (input: unknown, options: Record<string, unknown>) => {
+  const answer = async (input: unknown, options: Record<string, unknown>, beforeStep?: BeforeStep) => {
     const chat = isChat(input);
     if (!chat && typeof input !== 'string') throw new Error('Input must be a string or a chat.');
     const text = chat
@@ -115,34 +113,56 @@ export async function ioBindingTextGenerator(
     const { tokens } = await decoder.generate(
       prompt,
       { maxNewTokens: (options.max_new_tokens as number | undefined) ?? 256, eosTokenIds: eos },
-      listener ? (n) => listener!({ input_ids: { dims: [1, n] } }) : undefined,
+      beforeStep,
     );
     const full = tok.decode([...prompt, ...tokens], { skip_special_tokens: true });
     const fullText = chat ? false : ((options.return_full_text as boolean | undefined) ?? true);
     const generated = fullText ? full : full.slice(tok.decode(prompt, { skip_special_tokens: true }).length);
-    return { generated_text: chat ? [...input, { role: 'assistant', content: generated }] : generated };
+    return [{ generated_text: chat ? [...input, { role: 'assistant', content: generated }] : generated }];
   };
-
-  const call = async (inputs: unknown[], options: Record<string, unknown> = {}) => {
-    if (options.do_sample) throw new Error('The IO-binding decoder is greedy only (do_sample: false).');
-    const out = [];
-    for (const input of inputs) out.push([await answer(input, options)]);
-    return out;
-  };
-  let disposed = false;
-  return Object.assign(call, {
-    preprocessing: `transformers.js's tokenizer; greedy decode through onnxruntime's C API with the key/value cache bound on the device (IO binding${
+  return decoderPipeline(
+    answer,
+    `transformers.js's tokenizer; greedy decode through onnxruntime's C API with the key/value cache bound on the device (IO binding${
       decoder instanceof StaticDecoder
         ? `, in fixed-length buffers written in place${decoder.graph ? ', each decode step a CUDA graph replayed' : ''}`
         : fixedCacheFailed
           ? `; not in fixed-length buffers: ${fixedCacheFailed}`
           : ''
     })`,
+    () => {
+      decoder.release();
+      ort.close();
+    },
+  );
+}
+
+type BeforeStep = (inputTokens: number) => Promise<void>;
+
+/**
+ * A pipeline over a decoder of onnxruntime's C API: `answer` makes one input's output, told
+ * `beforeStep` (each forward pass's input length) while the benchmark watches; greedy only, one
+ * input at a time; disposing releases the decoder once (`release`).
+ */
+export function decoderPipeline(
+  answer: (input: unknown, options: Record<string, unknown>, beforeStep?: BeforeStep) => Promise<unknown>,
+  preprocessing: string,
+  release: () => void,
+): TaskPipeline {
+  let listener: ForwardListener | undefined;
+  const beforeStep: BeforeStep = (n) => listener!({ input_ids: { dims: [1, n] } });
+  const call = async (inputs: unknown[], options: Record<string, unknown> = {}) => {
+    if (options.do_sample) throw new Error("onnxruntime's C API decoder is greedy only (do_sample: false).");
+    const out = [];
+    for (const input of inputs) out.push(await answer(input, options, listener ? beforeStep : undefined));
+    return out;
+  };
+  let disposed = false;
+  return Object.assign(call, {
+    preprocessing,
     dispose: async () => {
       if (disposed) return;
       disposed = true;
-      decoder.release();
-      ort.close();
+      release();
     },
     onForward: (l: ForwardListener | undefined) => {
       listener = l;

@@ -239,7 +239,7 @@ const API_VERSION = 11;
 
 /** ONNXTensorElementDataType values this file reads and writes. */
 export const ELEMENT = { float32: 1, int64: 7, float16: 10 } as const;
-const ELEMENT_BYTES: Record<number, number> = { 1: 4, 7: 8, 10: 2 };
+export const ELEMENT_BYTES: Record<number, number> = { 1: 4, 7: 8, 10: 2 };
 const ELEMENT_NAMES: Record<number, string> = { 1: 'float32', 7: 'int64', 10: 'float16' };
 
 export type OrtDevice = 'cpu' | 'cuda';

@@ -16,18 +16,11 @@
 // what it reads. The encoder and the cross-attention keys and values run once per answer,
 // uncaptured, straight into the buffers the steps read.
 import { type DeviceMemory, deviceMemory } from './deviceMemory';
-import {
-  ELEMENT,
-  type OrtBinding,
-  type OrtDevice,
-  type OrtDirect,
-  type OrtDirectSession,
-  type OrtTensor,
-} from './ortDirect';
+import { DeviceTensors } from './deviceTensors';
+import { ELEMENT, type OrtBinding, type OrtDevice, type OrtDirect, type OrtDirectSession } from './ortDirect';
 
 export const ENCODER_STEP = 64;
 export const CACHE_STEP = 64;
-const BYTES: Record<number, number> = { [ELEMENT.float32]: 4, [ELEMENT.float16]: 2, [ELEMENT.int64]: 8 };
 
 export interface Seq2SeqFiles {
   encoder: string;
@@ -45,8 +38,7 @@ export interface Seq2SeqOptions {
 interface Buffers {
   encoderLength: number;
   cacheLength: number;
-  addresses: bigint[];
-  tensors: OrtTensor[];
+  owned: DeviceTensors;
   /** The encoder's input ids then its mask, adjacent. */
   encoderInputAt: bigint;
   encoder: OrtBinding;
@@ -154,8 +146,7 @@ export class Seq2SeqStaticDecoder {
     const b: Buffers = {
       encoderLength,
       cacheLength,
-      addresses: [],
-      tensors: [],
+      owned: new DeviceTensors(ort, memory),
       encoderInputAt: 0n,
       encoder: sessions.encoder.binding(),
       cross: sessions.cross.binding(),
@@ -165,44 +156,33 @@ export class Seq2SeqStaticDecoder {
       nextAt: 0n,
     };
     this.sets.set(encoderLength, b);
-    const alloc = (bytes: number) => {
-      const address = memory.alloc(bytes);
-      b.addresses.push(address);
-      return address;
-    };
-    const over = (address: bigint, type: number, dims: number[]) => {
-      const t = ort.tensorOver(memory.device, address, type, dims);
-      b.tensors.push(t);
-      return t;
-    };
-    const tensor = (type: number, dims: number[]) =>
-      over(alloc(dims.reduce((x, y) => x * y, 1) * BYTES[type]!), type, dims);
+    const { owned } = b;
     const S = encoderLength;
     const M = b.cacheLength;
-    b.encoderInputAt = alloc(16 * S);
-    const encoderIds = over(b.encoderInputAt, ELEMENT.int64, [1, S]);
-    const encoderMask = over(b.encoderInputAt + BigInt(8 * S), ELEMENT.int64, [1, S]);
-    const states = tensor(this.stateType, [1, S, this.hidden]);
+    b.encoderInputAt = owned.alloc(16 * S);
+    const encoderIds = owned.over(b.encoderInputAt, ELEMENT.int64, [1, S]);
+    const encoderMask = owned.over(b.encoderInputAt + BigInt(8 * S), ELEMENT.int64, [1, S]);
+    const states = owned.tensor(this.stateType, [1, S, this.hidden]);
     b.encoder.input('input_ids', encoderIds);
     b.encoder.input('attention_mask', encoderMask);
     b.encoder.outputTo('last_hidden_state', states);
     b.cross.input('encoder_hidden_states', states);
-    const kv = (length: number) => tensor(this.stateType, [1, this.heads, length, this.headDim]);
+    const kv = (length: number) => owned.tensor(this.stateType, [1, this.heads, length, this.headDim]);
     const names = Array.from({ length: this.layers }, (_, i) => [`${i}.key`, `${i}.value`]).flat();
     const cross = names.map((n) => [n, kv(S)] as const);
     for (const [n, t] of cross) b.cross.outputTo(`cross.${n}`, t);
     const caches = [names.map(() => kv(M)), names.map(() => kv(M))];
-    b.ioAt = alloc(16);
-    const inputIds = over(b.ioAt, ELEMENT.int64, [1, 1]);
-    const position = over(b.ioAt + 8n, ELEMENT.int64, [1]);
-    const positionsAt = alloc(8 * M);
+    b.ioAt = owned.alloc(16);
+    const inputIds = owned.over(b.ioAt, ELEMENT.int64, [1, 1]);
+    const position = owned.over(b.ioAt + 8n, ELEMENT.int64, [1]);
+    const positionsAt = owned.alloc(8 * M);
     memory.write(
       positionsAt,
       BigInt64Array.from({ length: M }, (_, i) => BigInt(i)),
     );
-    const positions = over(positionsAt, ELEMENT.int64, [M]);
-    b.nextAt = alloc(8);
-    const nextToken = over(b.nextAt, ELEMENT.int64, [1, 1]);
+    const positions = owned.over(positionsAt, ELEMENT.int64, [M]);
+    b.nextAt = owned.alloc(8);
+    const nextToken = owned.over(b.nextAt, ELEMENT.int64, [1, 1]);
     b.steps.forEach((step, parity) => {
       step.input('input_ids', inputIds);
       step.input('position', position);
@@ -225,9 +205,8 @@ export class Seq2SeqStaticDecoder {
       binding.clear();
       binding.release();
     }
-    for (const t of b.tensors) t.release();
     for (const o of b.runOptions) if (o) this.ort.releaseRunOptions(o);
-    for (const a of b.addresses) this.memory.free(a);
+    b.owned.release();
   }
 
   release(): void {

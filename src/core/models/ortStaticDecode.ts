@@ -9,6 +9,7 @@
 // no kernel launches from the host. The prompt's pass runs uncaptured, with a mask of its own
 // length (GroupQueryAttention's first prompt). On the CPU the same loop runs without capture.
 import { type DeviceMemory, deviceMemory } from './deviceMemory';
+import { DeviceTensors } from './deviceTensors';
 import { ELEMENT, type OrtBinding, type OrtDevice, type OrtDirect, type OrtTensor } from './ortDirect';
 import {
   argmaxRow,
@@ -28,8 +29,7 @@ interface Buffers {
   /** Run options of a decode step: its CUDA graph's id (one per set of buffers: their addresses are in it). */
   runOptions: unknown;
   binding: OrtBinding;
-  addresses: bigint[];
-  tensors: OrtTensor[];
+  owned: DeviceTensors;
   cache: Map<string, OrtTensor>;
   /** The token and its position, adjacent: one copy a step. */
   idsAt: bigint;
@@ -179,35 +179,23 @@ export class StaticDecoder {
       length,
       runOptions: undefined,
       binding: session.binding(),
-      addresses: [],
-      tensors: [],
+      owned: new DeviceTensors(ort, memory),
       cache: new Map(),
       idsAt: 0n,
       maskAt: 0n,
       logitsAt: 0n,
     };
     this.buffers = b;
-    const alloc = (bytes: number) => {
-      const address = memory.alloc(bytes);
-      b.addresses.push(address);
-      return address;
-    };
-    const over = (address: bigint, type: number, dims: number[]) => {
-      const t = ort.tensorOver(memory.device, address, type, dims);
-      b.tensors.push(t);
-      return t;
-    };
-    const tensor = (type: number, dims: number[]) =>
-      over(alloc(dims.reduce((x, y) => x * y, 1) * BYTES[type]!), type, dims);
+    const { owned } = b;
     for (const past of decoder.pastNames)
-      b.cache.set(past, tensor(decoder.cacheType, [1, decoder.kvHeads, length, decoder.headDim]));
-    b.idsAt = alloc(16); // the token, then its position: one copy a step
-    const inputIds = over(b.idsAt, ELEMENT.int64, [1, 1]);
-    const positions = over(b.idsAt + 8n, ELEMENT.int64, [1, 1]);
-    b.maskAt = alloc(8 * length);
-    const mask = over(b.maskAt, ELEMENT.int64, [1, length]);
-    b.logitsAt = alloc(this.vocabulary * BYTES[this.logitsType]!);
-    const logits = over(b.logitsAt, this.logitsType, [1, 1, this.vocabulary]);
+      b.cache.set(past, owned.tensor(decoder.cacheType, [1, decoder.kvHeads, length, decoder.headDim]));
+    b.idsAt = owned.alloc(16); // the token, then its position: one copy a step
+    const inputIds = owned.over(b.idsAt, ELEMENT.int64, [1, 1]);
+    const positions = owned.over(b.idsAt + 8n, ELEMENT.int64, [1, 1]);
+    b.maskAt = owned.alloc(8 * length);
+    const mask = owned.over(b.maskAt, ELEMENT.int64, [1, length]);
+    b.logitsAt = owned.alloc(this.vocabulary * BYTES[this.logitsType]!);
+    const logits = owned.over(b.logitsAt, this.logitsType, [1, 1, this.vocabulary]);
     b.binding.input('input_ids', inputIds);
     if (session.inputs.includes('position_ids')) b.binding.input('position_ids', positions);
     b.binding.input('attention_mask', mask);
@@ -226,9 +214,8 @@ export class StaticDecoder {
     this.buffers = undefined;
     b.binding.clear();
     b.binding.release();
-    for (const t of b.tensors) t.release();
     if (b.runOptions) this.ort.releaseRunOptions(b.runOptions);
-    for (const a of b.addresses) this.memory.free(a);
+    b.owned.release();
   }
 
   release(): void {

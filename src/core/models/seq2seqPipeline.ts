@@ -5,10 +5,10 @@
 // model's folder has the step layout's files (runtime.ts); the record's runtime says so.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
-import { eosIds } from './ioBindingPipeline';
+import { decoderPipeline, eosIds } from './ioBindingPipeline';
 import { loadOrt, type OrtDevice } from './ortDirect';
 import { type Seq2SeqFiles, Seq2SeqStaticDecoder } from './ortSeq2SeqStatic';
-import type { ForwardListener, TaskPipeline } from './runtime';
+import type { TaskPipeline } from './runtime';
 import type { Dtype } from './tasks';
 
 /** The step layout's files for a dtype (transformers.js's suffixes), or undefined where one is missing. */
@@ -71,36 +71,27 @@ export async function staticSummarizer(folder: string, device: OrtDevice, files:
     ort.close();
     throw e;
   }
-  let listener: ForwardListener | undefined;
-  const summary = async (text: string, maxNewTokens: number) => {
-    const ids = [...tok(prefix + text, { truncation: true }).input_ids.data].map(Number);
+  const summary = async (
+    input: unknown,
+    options: Record<string, unknown>,
+    beforeStep?: (n: number) => Promise<void>,
+  ) => {
+    if (typeof input !== 'string') throw new Error('Input must be a string.');
+    const ids = [...tok(prefix + input, { truncation: true }).input_ids.data].map(Number);
+    const maxNewTokens = (options.max_new_tokens as number | undefined) ?? 256;
     const tokens = await decoder.generate(
       ids,
       { maxNewTokens, decoderStartTokenId: start, padTokenId: pad, eosTokenIds: eos },
-      listener ? (n) => listener!({ input_ids: { dims: [1, n] } }) : undefined,
+      beforeStep,
     );
     return { summary_text: tok.decode(tokens, { skip_special_tokens: true }) };
   };
-  const call = async (inputs: unknown[], options: Record<string, unknown> = {}) => {
-    if (options.do_sample) throw new Error('The step-layout decoder is greedy only (do_sample: false).');
-    const out = [];
-    for (const input of inputs) {
-      if (typeof input !== 'string') throw new Error('Input must be a string.');
-      out.push(await summary(input, (options.max_new_tokens as number | undefined) ?? 256));
-    }
-    return out;
-  };
-  let disposed = false;
-  return Object.assign(call, {
-    preprocessing: `transformers.js's tokenizer; greedy decode through onnxruntime's C API in CarbonLens's step layout (encoder and cross-attention once per input, the decoder's cache in fixed buffers${decoder.graph ? ', each decoder step a CUDA graph replayed' : noGraph ? `; no CUDA graph: ${noGraph}` : ''})`,
-    dispose: async () => {
-      if (disposed) return;
-      disposed = true;
+  return decoderPipeline(
+    summary,
+    `transformers.js's tokenizer; greedy decode through onnxruntime's C API in CarbonLens's step layout (encoder and cross-attention once per input, the decoder's cache in fixed buffers${decoder.graph ? ', each decoder step a CUDA graph replayed' : noGraph ? `; no CUDA graph: ${noGraph}` : ''})`,
+    () => {
       decoder.release();
       ort.close();
     },
-    onForward: (l: ForwardListener | undefined) => {
-      listener = l;
-    },
-  });
+  );
 }
