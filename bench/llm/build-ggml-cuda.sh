@@ -8,7 +8,7 @@
 # toolchain"); this build, with CUDA 13.0, runs there. bench/llm/gguf-setup.sh puts it in place.
 #   ARCH=90 OUT=.llama-sm90 bash bench/llm/build-ggml-cuda.sh
 # Needs cmake, ninja, a C++ compiler and a CUDA toolkit with cuBLAS's headers (CUDAToolkit_ROOT,
-# default /usr/local/cuda). Two cores take about an hour; sixteen, a few minutes. Writes
+# default /usr/local/cuda). Two cores took 30 minutes (143 CUDA files); sixteen, a few. Writes
 # $OUT/libggml-cuda.so.xz and $OUT/BUILD.json (commit, toolkit, architecture, sha256).
 set -euo pipefail
 ARCH=${ARCH:-90} OUT=${OUT:-.llama-sm90} ROOT=${CUDAToolkit_ROOT:-/usr/local/cuda} JOBS=${JOBS:-$(nproc)}
@@ -16,7 +16,9 @@ SRC=/tmp/llama-src BUILD=/tmp/llama-build-sm$ARCH
 BUNDLE=node_modules/node-llama-cpp/llama/gitRelease.bundle
 [ -f "$BUNDLE" ] || { echo "no $BUNDLE: npm ci first"; exit 1; }
 [ -d "$SRC/.git" ] || git clone -q "$BUNDLE" "$SRC"
+# As node-llama-cpp's builds link: libggml-base.so unversioned, found beside the library ($ORIGIN).
 cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON \
+  -DCMAKE_PLATFORM_NO_VERSIONED_SONAME=ON -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON -DCMAKE_INSTALL_RPATH='$ORIGIN' \
   -DGGML_BACKEND_DL=ON -DGGML_NATIVE=OFF -DGGML_CUDA=ON -DGGML_CUDA_NCCL=OFF -DCMAKE_CUDA_ARCHITECTURES="$ARCH" \
   -DCUDAToolkit_ROOT="$ROOT" -DCMAKE_CUDA_COMPILER="$ROOT/bin/nvcc" -DLLAMA_CURL=OFF \
   -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF > /dev/null
