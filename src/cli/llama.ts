@@ -77,7 +77,7 @@ function printStatus(s: LlamaStatus, out: (t: string) => void): void {
     );
   else out(`node-llama-cpp is not here, and nothing is installed in ${s.folder}.`);
   out(`This machine can run llama.cpp's ${s.choice.build} build: ${s.choice.why}.`);
-  if (s.cudaUnfit) out(`${s.cudaUnfit}. GGUF runs on auto use Vulkan or the CPU here, and say why.`);
+  if (s.cudaUnfit) out(`${s.cudaUnfit}: --device auto takes Vulkan or the CPU here, and says why.`);
   if (s.needed)
     out(
       `To fetch it: carbonlens llama install${s.installed || s.folder === llamaFolder(cacheDir()) ? '' : ` --dir ${s.folder}`}`,

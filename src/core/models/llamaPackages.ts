@@ -149,6 +149,6 @@ export function cudaBuildMismatch(file: string | undefined, facts: CudaDriverFac
     : undefined;
   return (
     why &&
-    `llama.cpp's CUDA build cannot run on this GPU: ${why}. Update the NVIDIA driver, or run on another build (--device cpu, or webgpu for Vulkan)`
+    `llama.cpp's CUDA build cannot run on this GPU: ${why}. A newer NVIDIA driver runs it; until then the model runs on another device`
   );
 }

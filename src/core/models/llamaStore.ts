@@ -93,7 +93,7 @@ export function buildsHere(): InstallableBuild[] {
  */
 export function cudaBuildLibrary(cuda: 12 | 13 = 13): string | undefined {
   const folder = llamaInUse();
-  const nlc = folder ? join(folder, 'node_modules', 'node-llama-cpp') : bundledLlama()?.dir;
+  const nlc = folder ? packageDir('node-llama-cpp', folder) : bundledLlama()?.dir;
   const names = buildPackages('cuda', cuda);
   const pkg = nlc && names ? packageDir(names[names.length - 1]!, nlc) : undefined;
   if (!pkg) return undefined;
