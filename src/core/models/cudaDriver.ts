@@ -12,8 +12,16 @@ export interface CudaDriverFacts {
 const COMPUTE_CAPABILITY_MAJOR = 75;
 const COMPUTE_CAPABILITY_MINOR = 76;
 
-/** The driver's facts, or undefined where there is no driver or no GPU it can see. */
+/** The driver's facts, or undefined where there is no driver, no GPU it can see, or a call fails. */
 export function cudaDriverFacts(): CudaDriverFacts | undefined {
+  try {
+    return readFacts();
+  } catch {
+    return undefined;
+  }
+}
+
+function readFacts(): CudaDriverFacts | undefined {
   const koffi = require('koffi') as typeof import('koffi');
   let lib: ReturnType<typeof koffi.load>;
   try {

@@ -142,7 +142,12 @@ export function fitsPlatform(pkg: Pick<LlamaPackage, 'os' | 'cpu'>, p: Platform 
  * can, or where that cannot be told (no build, no driver, a library without a fatbin).
  */
 export function cudaBuildMismatch(file: string | undefined, facts: CudaDriverFacts | undefined): string | undefined {
-  const images = file && facts ? kernelImages(file) : [];
+  let images: ReturnType<typeof kernelImages> = [];
+  try {
+    if (file && facts) images = kernelImages(file);
+  } catch {
+    // An unreadable library: nothing to tell, and node-llama-cpp's own load says what it finds.
+  }
   // llama.cpp spreads a model over every GPU it sees: each must run the kernels.
   const why = images.length
     ? facts?.gpus.map((cc) => kernelsMismatch(images, cc, facts.version)).find(Boolean)
