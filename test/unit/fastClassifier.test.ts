@@ -5,7 +5,7 @@ import { basename, dirname, join, sep } from 'node:path';
 import { describe, it } from 'node:test';
 import { halfToFloat, plainImageConfig, topLabels } from '../../src/core/models/fastClassifier';
 import { ImageFile } from '../../src/core/models/imageInput';
-import { PreparePool } from '../../src/core/models/preparePool';
+import { PreparePool, workerTunables } from '../../src/core/models/preparePool';
 import { transformersPipeline } from '../../src/core/models/runtime';
 import { makeImageClassifier } from '../fixtures/tiny-models/make.mjs';
 import { DataType, model, node, valueInfo } from '../fixtures/tiny-models/onnx.mjs';
@@ -337,6 +337,17 @@ describe('image classification without the per-image processor', { timeout: 120_
       await ours.dispose();
       await reference.dispose();
     }
+  });
+
+  it("gives the worker processes glibc's allocator settings for image-sized buffers, the user's own after them", () => {
+    assert.equal(
+      workerTunables(undefined),
+      'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456',
+    );
+    assert.equal(
+      workerTunables('glibc.malloc.arena_max=2'),
+      'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456:glibc.malloc.arena_max=2',
+    );
   });
 
   it('reads fp16 logits', () => {

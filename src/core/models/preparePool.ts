@@ -49,6 +49,19 @@ interface Reply {
  * workers, while 32x32 PNGs ran 3,821 against 3,258 (bench/results/pipeline-cuda.json).
  */
 export const DEVICE_RESIZE_MAX_RATIO = 1;
+/**
+ * glibc's allocator in each worker process: buffers of an image's size (a 640x480 JPEG decodes to
+ * 0.9 MB) from the heap and kept there, rather than a fresh mmap per image whose pages fault in one
+ * by one and go back to the system when it is freed. On the 2-vCPU VM this cut the page faults
+ * from ~180 to ~70 an image (the process tree, start-up included) and raised preparation of
+ * 640x480 JPEGs by 22-25% (1 and 2 workers, docs/benchmarks.md). The user's own GLIBC_TUNABLES follow and win; other C libraries
+ * ignore the variable.
+ */
+export function workerTunables(own = process.env.GLIBC_TUNABLES): string {
+  const ours = 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456';
+  return own ? `${ours}:${own}` : ours;
+}
+
 type Message =
   /** To a process: its share of a batch, whose file it writes. */
   | { id: number; file: string; config: Config; items: { source: Source; offset: number }[] }
@@ -328,7 +341,7 @@ export class PreparePool {
         : spawn(process.execPath, ['-e', PREPARE_WORKER_SOURCE], {
             stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
             serialization: 'advanced',
-            env: { ...process.env, CARBONLENS_SHARP: sharp },
+            env: { ...process.env, CARBONLENS_SHARP: sharp, GLIBC_TUNABLES: workerTunables() },
           });
     const slot: Slot = { worker, jobs: new Map() };
     const fail = (e: Error) => {
