@@ -53,7 +53,7 @@ export const DEVICE_RESIZE_MAX_RATIO = 1;
  * glibc's allocator in each worker process: buffers of an image's size (a 640x480 JPEG decodes to
  * 0.9 MB) from the heap and kept there, rather than a fresh mmap per image whose pages fault in one
  * by one and go back to the system when it is freed. On the 2-vCPU VM this cut the page faults
- * from ~180 to ~70 an image (the process tree, start-up included) and raised preparation of
+ * from ~180 to ~90 an image (the process tree, start-up included) and raised preparation of
  * 640x480 JPEGs by 22-25% (1 and 2 workers, docs/benchmarks.md). The user's own GLIBC_TUNABLES follow and win; other C libraries
  * ignore the variable.
  */
