@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { tokenFigures } from './tokenFigures.mjs';
 
 const { values: options, positionals: args } = parseArgs({
   allowPositionals: true,
@@ -42,27 +43,16 @@ const has = (f) => existsSync(join(dir, f)) && readFileSync(join(dir, f), 'utf8'
 const json = (f) => JSON.parse(readFileSync(join(dir, f), 'utf8'));
 const text = (f) => (has(f) ? readFileSync(join(dir, f), 'utf8').trim() : undefined);
 const ratio = (a, b) => (a === undefined || b === undefined ? undefined : Number((a / b).toFixed(3)));
-const gpu = (phase) => phase.components.find((c) => c.component === 'gpu');
 
 function figures(f) {
   if (!has(f)) return undefined;
   const record = json(f);
   const g = record.result.generation;
-  const decodeGpu = gpu(g.decode);
-  const prefillGpu = gpu(g.prefill);
   return {
     file: f.replace(/^carbonlens-|\.json$/g, ''),
     device: record.result.device,
     dtype: record.result.dtype,
-    prompts: g.prompts,
-    input_tokens: g.inputTokens,
-    output_tokens: g.outputTokens,
-    decode_tokens: g.decodeTokens,
-    ttft_mean_s: g.ttft.meanS,
-    decode_tokens_per_s: g.decodeTokensPerS,
-    gpu_j_per_output_token: (decodeGpu.jPerItem * g.prompts) / g.decodeTokens,
-    net_gpu_j_per_output_token: (decodeGpu.netJPerItem * g.prompts) / g.decodeTokens,
-    gpu_j_per_input_token: (prefillGpu.jPerItem * g.prompts) / g.inputTokens,
+    ...tokenFigures(g),
     peak_gpu_memory_mib: g.peakGpuMemoryMiB,
     decoder: record.result.runtime.preprocessing,
   };

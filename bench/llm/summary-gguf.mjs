@@ -10,6 +10,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { tokenFigures } from './tokenFigures.mjs';
 
 const { values: options, positionals: args } = parseArgs({
   allowPositionals: true,
@@ -26,7 +27,6 @@ const has = (f) => existsSync(join(dir, f)) && readFileSync(join(dir, f), 'utf8'
 const json = (f) => JSON.parse(readFileSync(join(dir, f), 'utf8'));
 const ratio = (a, b) =>
   typeof a === 'number' && typeof b === 'number' && b > 0 ? Number((a / b).toFixed(3)) : undefined;
-const gpu = (phase) => phase?.components?.find((c) => c.component === 'gpu');
 const sizes = Object.fromEntries(
   (has('files.jsonl') ? readFileSync(join(dir, 'files.jsonl'), 'utf8').trim().split('\n') : [])
     .map((l) => JSON.parse(l))
@@ -48,8 +48,6 @@ function figures(f) {
   const record = json(f);
   const r = record.result;
   const g = r.generation;
-  const decodeGpu = gpu(g.decode);
-  const prefillGpu = gpu(g.prefill);
   const key = f.replace(/^carbonlens-gguf-|\.json$/g, '');
   return {
     file: key,
@@ -58,16 +56,7 @@ function figures(f) {
     quantisation: r.dtype,
     quantised_tensor_types: tensorTypes(key),
     engine: r.runtime?.engine,
-    prompts: g.prompts,
-    input_tokens: g.inputTokens,
-    output_tokens: g.outputTokens,
-    decode_tokens: g.decodeTokens,
-    ttft_mean_s: g.ttft.meanS,
-    decode_tokens_per_s: g.decodeTokensPerS,
-    // The GPU board's energy (NVML), per token of the phase that made it; absent where no GPU was metered.
-    gpu_j_per_output_token: decodeGpu && (decodeGpu.jPerItem * g.prompts) / g.decodeTokens,
-    net_gpu_j_per_output_token: decodeGpu && (decodeGpu.netJPerItem * g.prompts) / g.decodeTokens,
-    gpu_j_per_input_token: prefillGpu && (prefillGpu.jPerItem * g.prompts) / g.inputTokens,
+    ...tokenFigures(g),
     // Every metered component (GPU, CPU, RAM), as the record's own headline figure.
     j_per_output_token: g.jPerOutputToken,
     peak_gpu_memory_mib: g.peakGpuMemoryMiB,

@@ -4,29 +4,19 @@
 // that one run. Energies are the GPU's (NVML counter), per token of the phase that made it.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gpuOf, tokenFigures } from './tokenFigures.mjs';
 
 const [dir, out = 'bench/results/llm-h200.json'] = process.argv.slice(2);
 if (!dir) throw new Error('usage: node bench/llm/summary.mjs DIR [OUT.json]');
 const json = (f) => JSON.parse(readFileSync(join(dir, f), 'utf8'));
 const torch = json('torch.json');
-const gpu = (phase) => phase.components.find((c) => c.component === 'gpu');
 const figures = (record) => {
   const g = record.result.generation;
-  const decodeGpu = gpu(g.decode);
-  const prefillGpu = gpu(g.prefill);
   return {
     device: record.result.device,
     dtype: record.result.dtype,
-    prompts: g.prompts,
-    input_tokens: g.inputTokens,
-    output_tokens: g.outputTokens,
-    decode_tokens: g.decodeTokens,
-    ttft_mean_s: g.ttft.meanS,
-    decode_tokens_per_s: g.decodeTokensPerS,
-    gpu_kind: decodeGpu.kind,
-    gpu_j_per_output_token: (decodeGpu.jPerItem * g.prompts) / g.decodeTokens,
-    net_gpu_j_per_output_token: (decodeGpu.netJPerItem * g.prompts) / g.decodeTokens,
-    gpu_j_per_input_token: (prefillGpu.jPerItem * g.prompts) / g.inputTokens,
+    ...tokenFigures(g),
+    gpu_kind: gpuOf(g.decode).kind,
     j_per_output_token_all_components: g.jPerOutputToken,
     peak_gpu_memory_mib: g.peakGpuMemoryMiB,
   };
