@@ -17,7 +17,7 @@ import {
 import { CUDA13_BUILD, installCuda13Provider, NPM_REGISTRY } from '../core/models/cudaProviderNpm';
 import { cacheDir } from './cacheDir';
 import { confirmDownload, downloadProgress, mb } from './hubOptions';
-import { UsageError } from './usage';
+import { statusOrInstall, UsageError } from './usage';
 
 export const CUDA_PROVIDER_HELP = `Usage: carbonlens cuda-provider status|install [options]
 
@@ -60,9 +60,7 @@ export async function runCudaProvider(args: string[], out: (t: string) => void):
       events: { type: 'boolean', default: false },
     },
   });
-  const action = positionals[0] ?? 'status';
-  if (positionals.length > 1 || !['status', 'install'].includes(action))
-    throw new UsageError(`expected 'status' or 'install', not '${positionals.join(' ')}'.`);
+  const action = statusOrInstall(positionals);
   if (values.cuda !== undefined && values.cuda !== '12' && values.cuda !== '13')
     throw new UsageError(`--cuda must be 12 or 13, not '${values.cuda}'.`);
   if (values.dir !== undefined && !values.dir.trim())

@@ -25,7 +25,7 @@ import {
 import { NPM_REGISTRY } from '../core/models/cudaProviderNpm';
 import { cacheDir } from './cacheDir';
 import { confirmDownload, downloadProgress, mb } from './hubOptions';
-import { UsageError } from './usage';
+import { statusOrInstall, UsageError } from './usage';
 
 export const LLAMA_HELP = `Usage: carbonlens llama status|install [options]
 
@@ -97,9 +97,7 @@ export async function runLlama(args: string[], out: (t: string) => void): Promis
       events: { type: 'boolean', default: false },
     },
   });
-  const action = positionals[0] ?? 'status';
-  if (positionals.length > 1 || !['status', 'install'].includes(action))
-    throw new UsageError(`expected 'status' or 'install', not '${positionals.join(' ')}'.`);
+  const action = statusOrInstall(positionals);
   if (values.build !== undefined && !(INSTALLABLE_BUILDS as readonly string[]).includes(values.build))
     throw new UsageError(`--build must be one of ${INSTALLABLE_BUILDS.join(', ')}, not '${values.build}'.`);
   if (values.dir !== undefined && !values.dir.trim())

@@ -1,6 +1,14 @@
 /** A mistake in how the command was called: printed with a hint, exit code 2. */
 export class UsageError extends Error {}
 
+/** The action of a command that installs something (`cuda-provider`, `llama`): status (the default) or install. */
+export function statusOrInstall(positionals: string[]): 'status' | 'install' {
+  const action = positionals[0] ?? 'status';
+  if (positionals.length > 1 || (action !== 'status' && action !== 'install'))
+    throw new UsageError(`expected 'status' or 'install', not '${positionals.join(' ')}'.`);
+  return action;
+}
+
 export const MAIN_HELP = `carbonlens ${CARBONLENS_VERSION}: energy and CO2 of ML models on this machine
 
 Usage: carbonlens <command> [options]

@@ -384,6 +384,9 @@ describe('llama.cpp builds on demand', { timeout: 240_000 }, () => {
     const bad = await run(['install', '--build', 'opencl']);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--build must be one of cpu, cuda, vulkan, metal, not 'opencl'/);
+    const action = await run(['upgrade']);
+    assert.equal(action.status, 2);
+    assert.match(action.stderr, /expected 'status' or 'install', not 'upgrade'/);
     // A registry that has every package, none of them the pinned one.
     const other = await serve((req, res) => {
       res.writeHead(200, { 'content-length': 5 });
