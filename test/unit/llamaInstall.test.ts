@@ -112,6 +112,17 @@ describe('llama.cpp builds on demand', { timeout: 240_000 }, () => {
     registry = await registryOf(fake);
   });
   after(() => registry.close());
+  /** The fake packages' CPU build into `folder`, from the fake registry, consenting: each test changes what it tries. */
+  const install = (folder: string, options: Partial<Parameters<typeof installLlama>[0]> = {}) =>
+    installLlama({
+      folder,
+      build: 'cpu',
+      registry: registry.url,
+      platform: linux,
+      packages: pinsOf(fake),
+      confirm: async () => true,
+      ...options,
+    });
 
   it('chooses the build this machine can run, and says why', () => {
     const libs = (names: string[]) => {
@@ -185,14 +196,7 @@ describe('llama.cpp builds on demand', { timeout: 240_000 }, () => {
     const parent = mkdtempSync(join(work, 'mismatch-'));
     const folder = join(parent, 'llama-cpp');
     await assert.rejects(
-      installLlama({
-        folder,
-        build: 'cpu',
-        registry: registry.url,
-        platform: linux,
-        packages: pinsOf(fake, { 'hoisted-dep': integrity(Buffer.from('another package')) }),
-        confirm: async () => true,
-      }),
+      install(folder, { packages: pinsOf(fake, { 'hoisted-dep': integrity(Buffer.from('another package')) }) }),
       (e: ProviderError) => e.kind === 'package' && /hoisted-dep 9\.9\.9 .* is not the package we know/.test(e.message),
     );
     assert.deepEqual(left(parent), []);
@@ -204,14 +208,7 @@ describe('llama.cpp builds on demand', { timeout: 240_000 }, () => {
     const parent = mkdtempSync(join(work, 'offline-'));
     let asked = false;
     await assert.rejects(
-      installLlama({
-        folder: join(parent, 'llama-cpp'),
-        build: 'cpu',
-        registry: closed.url,
-        platform: linux,
-        packages: pinsOf(fake),
-        confirm: async () => (asked = true),
-      }),
+      install(join(parent, 'llama-cpp'), { registry: closed.url, confirm: async () => (asked = true) }),
       (e: ProviderError) =>
         e.kind === 'network' && /Cannot reach http:\/\/127\.0\.0\.1:\d+ .*npm registry that mirrors/.test(e.message),
     );
@@ -224,14 +221,7 @@ describe('llama.cpp builds on demand', { timeout: 240_000 }, () => {
     writeFileSync(join(folder, 'thesis.tex'), 'mine');
     const before = registry.requests.length;
     await assert.rejects(
-      installLlama({
-        folder,
-        build: 'cpu',
-        registry: registry.url,
-        platform: linux,
-        packages: pinsOf(fake),
-        confirm: async () => true,
-      }),
+      install(folder),
       (e: ProviderError) =>
         e.kind === 'package' && /holds files CarbonLens did not put there \(thesis\.tex\)/.test(e.message),
     );
@@ -243,14 +233,7 @@ describe('llama.cpp builds on demand', { timeout: 240_000 }, () => {
     const parent = mkdtempSync(join(work, 'declined-'));
     const before = registry.requests.length;
     await assert.rejects(
-      installLlama({
-        folder: join(parent, 'llama-cpp'),
-        build: 'cpu',
-        registry: registry.url,
-        platform: linux,
-        packages: pinsOf(fake),
-        confirm: async () => false,
-      }),
+      install(join(parent, 'llama-cpp'), { confirm: async () => false }),
       (e: ProviderError) => e.kind === 'declined',
     );
     assert.ok(registry.requests.slice(before).every((r) => r.method === 'HEAD'));
@@ -262,24 +245,14 @@ describe('llama.cpp builds on demand', { timeout: 240_000 }, () => {
     try {
       const folder = join(mkdtempSync(join(work, 'cancel-')), 'llama-cpp');
       const packages = pinsOf(fake);
-      const first = await installLlama({
-        folder,
-        build: 'cpu',
-        registry: stalling.url,
-        platform: linux,
-        packages,
-        confirm: async () => true,
-      });
+      const first = await install(folder, { registry: stalling.url, packages });
       const stop = new AbortController();
       await assert.rejects(
-        installLlama({
-          folder,
+        install(folder, {
           build: 'vulkan',
           registry: stalling.url,
-          platform: linux,
           packages,
           signal: stop.signal,
-          confirm: async () => true,
           onProgress: (done) => done > 0 && stop.abort(),
         }),
         (e: ProviderError) => e.kind === 'cancelled',
