@@ -21,21 +21,21 @@ export function vipsBilinearRgb(src: Uint8Array, w: number, h: number, ow: numbe
   const id = tmp * a;
   // Every row's columns are the same: where each output pixel reads, and its x weight.
   const colX = new Int32Array(ow);
-  const colOff = new Int32Array(ow);
+  const colJ = new Int32Array(ow); // the left column read, in the bordered input; -1 outside
   let ix = 1; // 0 * ia, displaced by the border's pixel
   for (let x = 0; x < ow; x++) {
     const fx = Math.floor(ix);
     if (fx >= 0 && fx <= w) {
       const jx = Math.trunc(ix);
       colX[x] = Math.trunc((ix - jx) * 4096);
-      colOff[x] = jx * 3;
-    } else colOff[x] = -1; // outside: libvips paints the background, black
+      colJ[x] = jx;
+    } else colJ[x] = -1; // outside: libvips paints the background, black
     ix += ia;
   }
-  // The input inside its black border.
-  const stride = (w + 3) * 3;
-  const pad = new Uint8Array((h + 3) * stride);
-  for (let y = 0; y < h; y++) pad.set(src.subarray(y * w * 3, (y + 1) * w * 3), (y + 1) * stride + 3);
+  // The bordered input is read where it lies, without a copy: its row r and column c are the
+  // input's r - 1 and c - 1, black outside the input.
+  const row = w * 3;
+  const black = new Uint8Array(row);
   const out = new Uint8Array(ow * oh * 3);
   for (let y = 0; y < oh; y++) {
     let iy = id * y;
@@ -44,22 +44,37 @@ export function vipsBilinearRgb(src: Uint8Array, w: number, h: number, ow: numbe
     const jy = Math.trunc(iy);
     const Y = Math.trunc((iy - jy) * 4096);
     const Yd = 4096 - Y;
-    const r0 = jy * stride;
-    const r1 = r0 + stride;
+    const top = jy >= 1 ? src : black;
+    const t0 = jy >= 1 ? (jy - 1) * row : 0;
+    const bottom = jy < h ? src : black;
+    const b0 = jy < h ? jy * row : 0;
     let q = y * ow * 3;
     for (let x = 0; x < ow; x++, q += 3) {
-      const o = colOff[x];
-      if (o < 0) continue;
+      const j = colJ[x];
+      if (j < 0) continue;
       const X = colX[x];
       const c4 = (Y * X) >> 12;
       const c2 = (Yd * X) >> 12;
       const c3 = Y - c4;
       const c1 = Yd - c2;
-      const p1 = r0 + o;
-      const p3 = r1 + o;
-      out[q] = (c1 * pad[p1] + c2 * pad[p1 + 3] + c3 * pad[p3] + c4 * pad[p3 + 3] + 2048) >> 12;
-      out[q + 1] = (c1 * pad[p1 + 1] + c2 * pad[p1 + 4] + c3 * pad[p3 + 1] + c4 * pad[p3 + 4] + 2048) >> 12;
-      out[q + 2] = (c1 * pad[p1 + 2] + c2 * pad[p1 + 5] + c3 * pad[p3 + 2] + c4 * pad[p3 + 5] + 2048) >> 12;
+      if (j >= 1 && j < w) {
+        const p1 = t0 + (j - 1) * 3;
+        const p3 = b0 + (j - 1) * 3;
+        out[q] = (c1 * top[p1] + c2 * top[p1 + 3] + c3 * bottom[p3] + c4 * bottom[p3 + 3] + 2048) >> 12;
+        out[q + 1] = (c1 * top[p1 + 1] + c2 * top[p1 + 4] + c3 * bottom[p3 + 1] + c4 * bottom[p3 + 4] + 2048) >> 12;
+        out[q + 2] = (c1 * top[p1 + 2] + c2 * top[p1 + 5] + c3 * bottom[p3 + 2] + c4 * bottom[p3 + 5] + 2048) >> 12;
+        continue;
+      }
+      // The first or last column: one of the two pixels is the border's.
+      for (let k = 0; k < 3; k++) {
+        const left = j >= 1 ? (j - 1) * 3 + k : -1;
+        const right = j < w ? j * 3 + k : -1;
+        const tl = left < 0 ? 0 : top[t0 + left];
+        const tr = right < 0 ? 0 : top[t0 + right];
+        const bl = left < 0 ? 0 : bottom[b0 + left];
+        const br = right < 0 ? 0 : bottom[b0 + right];
+        out[q + k] = (c1 * tl + c2 * tr + c3 * bl + c4 * br + 2048) >> 12;
+      }
     }
   }
   return out;
