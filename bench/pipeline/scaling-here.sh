@@ -22,7 +22,7 @@ spin() {
 }
 for _ in $(seq "$turns"); do
   for t in 1 2; do
-    POOL_ONLY=1 RESIZE=workers UV_THREADPOOL_SIZE=6 node out/bench/pipelineProfile.mjs $dir $t 256 | grep '"pool"'
+    POOL_ONLY=1 RESIZE=workers UV_THREADPOOL_SIZE=6 node out/bench/pipelineProfile.mjs $dir $t 512 | grep '"pool"'
     spin $t
   done
 done

@@ -5,7 +5,7 @@ import { basename, dirname, join, sep } from 'node:path';
 import { describe, it } from 'node:test';
 import { halfToFloat, plainImageConfig, topLabels } from '../../src/core/models/fastClassifier';
 import { ImageFile } from '../../src/core/models/imageInput';
-import { PreparePool, workerTunables } from '../../src/core/models/preparePool';
+import { keepLargeBuffersHere, PreparePool, workerTunables } from '../../src/core/models/preparePool';
 import { transformersPipeline } from '../../src/core/models/runtime';
 import { makeImageClassifier } from '../fixtures/tiny-models/make.mjs';
 import { DataType, model, node, valueInfo } from '../fixtures/tiny-models/onnx.mjs';
@@ -348,6 +348,17 @@ describe('image classification without the per-image processor', { timeout: 120_
       workerTunables('glibc.malloc.arena_max=2'),
       'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456:glibc.malloc.arena_max=2',
     );
+  });
+
+  it('sets the same thresholds in this process through mallopt, unless the user set them', () => {
+    assert.equal(keepLargeBuffersHere('glibc.malloc.mmap_threshold=65536'), false, "the user's own win");
+    assert.equal(keepLargeBuffersHere('glibc.malloc.trim_threshold=0'), false, "the user's own win");
+    // glibc on Linux (CI's Debian, this VM): mallopt loads and takes both.
+    if (
+      process.platform === 'linux' &&
+      (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime
+    )
+      assert.equal(keepLargeBuffersHere('glibc.malloc.arena_max=2'), true);
   });
 
   it('reads fp16 logits', () => {

@@ -49,17 +49,52 @@ interface Reply {
  * workers, while 32x32 PNGs ran 3,821 against 3,258 (bench/results/pipeline-cuda.json).
  */
 export const DEVICE_RESIZE_MAX_RATIO = 1;
+/** glibc's malloc settings that keep buffers of an image's or a batch's size on the heap. */
+const KEEP_LARGE_BUFFERS = { mmapThreshold: 32 * 1024 ** 2, trimThreshold: 256 * 1024 ** 2 };
+
 /**
  * glibc's allocator in each worker process: buffers of an image's size (a 640x480 JPEG decodes to
  * 0.9 MB) from the heap and kept there, rather than a fresh mmap per image whose pages fault in one
  * by one and go back to the system when it is freed. On the 2-vCPU VM this cut the page faults
  * from ~180 to ~90 an image (the process tree, start-up included) and raised preparation of
- * 640x480 JPEGs by 22-25% (1 and 2 workers, docs/benchmarks.md). The user's own GLIBC_TUNABLES follow and win; other C libraries
- * ignore the variable.
+ * 640x480 JPEGs by 22-25% (1 and 2 workers, docs/benchmarks.md). The user's own GLIBC_TUNABLES
+ * follow and win; other C libraries ignore the variable.
  */
 export function workerTunables(own = process.env.GLIBC_TUNABLES): string {
-  const ours = 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456';
+  const { mmapThreshold, trimThreshold } = KEEP_LARGE_BUFFERS;
+  const ours = `glibc.malloc.mmap_threshold=${mmapThreshold}:glibc.malloc.trim_threshold=${trimThreshold}`;
   return own ? `${ours}:${own}` : ours;
+}
+
+let tunedHere: boolean | undefined;
+
+/**
+ * The same settings in this process, which reads every batch into a buffer of its own (4.8 MB for
+ * 32 images of 224x224): through mallopt, as the process has started. A fresh mmap per batch, and
+ * its munmap, cost this process a third of a core at 300 images/s on the 2-vCPU VM, and the TLB
+ * shootdowns of each munmap slowed the workers beside it (docs/benchmarks.md). Once a process;
+ * not where the user's GLIBC_TUNABLES set malloc's thresholds, nor without glibc (mallopt then
+ * does not load). True when set.
+ */
+export function keepLargeBuffersHere(own = process.env.GLIBC_TUNABLES): boolean {
+  if (process.platform !== 'linux' || /glibc\.malloc\.(mmap|trim)_threshold/.test(own ?? '')) return false;
+  tunedHere ??= mallopt();
+  return tunedHere;
+}
+
+function mallopt(): boolean {
+  try {
+    const koffi = require('koffi') as typeof import('koffi');
+    const set = koffi.load('libc.so.6').func('int mallopt(int, int)');
+    const M_TRIM_THRESHOLD = -1;
+    const M_MMAP_THRESHOLD = -3;
+    return (
+      set(M_MMAP_THRESHOLD, KEEP_LARGE_BUFFERS.mmapThreshold) === 1 &&
+      set(M_TRIM_THRESHOLD, KEEP_LARGE_BUFFERS.trimThreshold) === 1
+    );
+  } catch {
+    return false; // musl, or no koffi: the C library's defaults stay
+  }
 }
 
 type Message =
@@ -188,6 +223,7 @@ export class PreparePool {
     const sources = inputs.map(sourceOf);
     const job: Config = { ...config, bytes, ...(source && { source }) };
     const at = (b: number) => (b * size) / (bytes ? 1 : 4);
+    keepLargeBuffersHere();
     if (this.kind === 'processes') {
       this.folder ??= batchFolder();
       const file = join(this.folder, `carbonlens-batch-${process.pid}-${this.batches++}`);
@@ -417,7 +453,7 @@ parentPort.on('message', ({ id, file, length }) => {
   try {
     const fd = openSync(file, 'r');
     try {
-      buffer = new ArrayBuffer(length);
+      buffer = Buffer.allocUnsafeSlow(length).buffer; // every byte is read into it below
       let at = 0;
       while (at < length) {
         const n = readSync(fd, new Uint8Array(buffer, at), 0, length - at, at);
