@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Preparation images/s with 1 and 2 threads on this machine, in turns (1, 2, 1, 2, ...: a shared
 # machine's load changes under a run; bench/pipeline/summary.mjs takes each count's median),
-# on the 640x480 JPEGs, resized on the workers as on a CPU device, with the machine's load before and after, and, in the same turns, what a
+# on 512 of the 640x480 JPEGs (128 files, each read 4 times), resized on the workers as on a CPU
+# device, with the machine's load before and after, and, in the same turns, what a
 # plain CPU loop gets from 2 threads over 1 (what the machine lets any work scale to then).
 # After `npm run build`:
 #   bash bench/pipeline/scaling-here.sh [TURNS=5] > bench/results/pipeline-here.jsonl
