@@ -18,7 +18,8 @@
 #    640x480 JPEGs in the graph on the GPU, CARBONLENS_RESIZE=device), to see which is cheaper.
 # All of it in $OUT/pipeline-out.tgz; bench/pipeline/summary.mjs writes bench/results/pipeline-cuda.json
 # from the unpacked folder.
-#   OUT=/some/folder bash bench/pipeline/gpu-pipeline.sh        (PROFILE_ONLY=1: the profiles alone)
+#   OUT=/some/folder bash bench/pipeline/gpu-pipeline.sh        (PROFILE_ONLY=1: the profiles alone;
+#   SETS=jpeg: the JPEG set's profile and runs alone, for bench/pipeline/summary.mjs --jpeg-into)
 set -uo pipefail
 source bench/vit/device-setup.sh
 source bench/cuda/provider-setup.sh
@@ -42,7 +43,9 @@ repeat_set /tmp/jpegs 4096 /tmp/jpegs4k
 repeat_set /tmp/jpegs 10000 /tmp/jpegs10k
 echo "inputs ready at $((SECONDS - start)) s"
 
+sets=${SETS:-png jpeg}
 for set in png:/tmp/imgs jpeg:/tmp/jpegs; do
+  [[ " $sets " == *" ${set%%:*} "* ]] || continue
   KINDS=${KINDS:-processes} UV_THREADPOOL_SIZE=$(($(nproc) + 4)) timeout 120 /tmp/node out/bench/pipelineProfile.mjs "${set#*:}" 1,2,4,8,16 512 > "$OUT/profile-${set%%:*}.jsonl" 2> "$OUT/profile-${set%%:*}.err" || failed "$OUT/profile-${set%%:*}.err"
   cat "$OUT/profile-${set%%:*}.jsonl"
 done
@@ -67,13 +70,15 @@ bench() {
     const f = (x) => `${x.itemsPerS.toFixed(0)} img/s, gpu ${x.components.find((c) => c.component === "gpu")?.jPerItem.toFixed(4)} J/img`;
     console.log(`${process.argv[2]}: end to end ${f(r.summary)}` + (r.phases ? `; model apart ${f(r.phases.model)}; preparation apart ${f(r.phases.preprocess)}` : "") + `; ${JSON.stringify(r.runtime.pipeline)}; ${r.runtime.preprocessing}`)' "$OUT/$name.json" "$name"
 }
-bench bench-base-png /tmp/vit-base /tmp/imgs4k 4096 3
-bench bench-small-png /tmp/vit-small /tmp/imgs4k 4096 3
+if [[ " $sets " == *" png "* ]]; then
+  bench bench-base-png /tmp/vit-base /tmp/imgs4k 4096 3
+  bench bench-small-png /tmp/vit-small /tmp/imgs4k 4096 3
+fi
 bench bench-base-jpeg /tmp/vit-base /tmp/jpegs4k 4096 3
 bench bench-small-jpeg /tmp/vit-small /tmp/jpegs4k 4096 3
 bench bench-base-jpeg10k /tmp/vit-base /tmp/jpegs10k 10000 1
 # While time is left: each set resized where the product does not resize it.
-CARBONLENS_RESIZE=workers bench bench-base-png-resize-workers /tmp/vit-base /tmp/imgs4k 4096 3
+[[ " $sets " == *" png "* ]] && CARBONLENS_RESIZE=workers bench bench-base-png-resize-workers /tmp/vit-base /tmp/imgs4k 4096 3
 CARBONLENS_RESIZE=device bench bench-base-jpeg-resize-device /tmp/vit-base /tmp/jpegs4k 4096 3
 echo "benches done at $((SECONDS - start)) s"
 pack
