@@ -1,11 +1,11 @@
 // Bad numbers and odd input get a message about the value, never a stack trace, an internal
 // error text or a figure of Infinity.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runMain } from '../unit/runMain';
+import { tempDir } from '../support/tempDir';
 
 describe('bad numbers and odd input', { timeout: 60_000 }, () => {
   const cases: [string[], RegExp][] = [
@@ -47,7 +47,7 @@ describe('bad numbers and odd input', { timeout: 60_000 }, () => {
   }
 
   it('scan --runs with records cut or edited by hand skips them', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cl-adv-runs-'));
+    const dir = tempDir('cl-adv-runs-');
     const runs = join(dir, 'runs.jsonl');
     writeFileSync(
       runs,

@@ -2,16 +2,14 @@
 // that streams without end, never answers, or drips its answer gets a clean error naming the
 // host and the limit, never a hang, gigabytes of memory, or "not JSON".
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { METADATA_LIMITS } from '../../src/core/boundedJson';
 import { getJson, type LiveError } from '../../src/core/carbon/live';
 import { HubClient, type HubError } from '../../src/core/models/hub';
 import { serve, type TestServer } from '../support/server';
 import { UserError } from '../../src/core/userError';
+import { tempDir } from '../support/tempDir';
 
 const saved = { ...METADATA_LIMITS };
 let servers: TestServer[] = [];
@@ -41,7 +39,7 @@ async function peer(behaviour: Behaviour): Promise<TestServer> {
 }
 
 const listing = (url: string) =>
-  new HubClient({ endpoint: url, cacheDir: mkdtempSync(join(tmpdir(), 'cl-adv-bound-')) }).listFiles({
+  new HubClient({ endpoint: url, cacheDir: tempDir('cl-adv-bound-') }).listFiles({
     id: 'org/m',
     type: 'model',
   });

@@ -1,8 +1,7 @@
 // A NuGet feed is untrusted: it must not make us delete a user's folder, fill the disk with a
 // bomb, or install a package other than the one we know.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { zipSync } from 'fflate';
@@ -10,13 +9,14 @@ import { installCudaProvider, LIMITS, MANIFEST, type ProviderError } from '../..
 import { serve } from '../support/server';
 import { runMain } from '../unit/runMain';
 import { nugetFeed } from '../support/nugetFeed';
+import { tempDir } from '../support/tempDir';
 
 const ortPackage = join(resolve(__dirname, '../../..'), 'node_modules', 'onnxruntime-node');
 const nupkg = zipSync({
   'runtimes/linux-x64/native/libonnxruntime_providers_cuda.so': new Uint8Array(5000),
   'runtimes/linux-x64/native/libonnxruntime_providers_shared.so': new TextEncoder().encode('shared'),
 });
-const fresh = () => join(mkdtempSync(join(tmpdir(), 'cl-adv-cuda-')), 'runtime');
+const fresh = () => join(tempDir('cl-adv-cuda-'), 'runtime');
 const kind = (k: ProviderError['kind'], text: RegExp) => (e: ProviderError) => e.kind === k && text.test(e.message);
 
 describe('a hostile NuGet feed', {

@@ -2,16 +2,16 @@
 // line, never JavaScript's own text; a UTF-8 byte order mark (as editors on Windows write) is
 // not "line 1 is not JSON".
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { answerJsonl } from '../../src/core/bench/datasets/shortAnswers';
 import { DatasetError, summaryJsonl } from '../../src/core/bench/datasets/userSets';
 import { UserError } from '../../src/core/userError';
+import { tempDir } from '../support/tempDir';
 
 const file = (text: string) => {
-  const path = join(mkdtempSync(join(tmpdir(), 'cl-adv-set-')), 'set.jsonl');
+  const path = join(tempDir('cl-adv-set-'), 'set.jsonl');
   writeFileSync(path, text);
   return path;
 };

@@ -4,8 +4,7 @@
 // over missing data, never JavaScript's own error text.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Forecast, fetchForecast, NoForecastError } from '../../src/core/carbon/forecast';
@@ -15,6 +14,7 @@ import { cleanestWindow, noWindowReason } from '../../src/core/carbon/window';
 import { serve, type TestServer } from '../support/server';
 import { runMain } from '../unit/runMain';
 import { killIfAlive, waitFor } from '../support/waitFor';
+import { tempDir } from '../support/tempDir';
 
 const HOUR = 3_600_000;
 const HALF = HOUR / 2;
@@ -164,7 +164,7 @@ describe('forecasts anchored to now (issue 36, items 3 and 4)', { timeout: 60_00
   });
 
   it('run --when-clean with a forecast in 2100 or 20 days ahead runs now and says why, never waits or overflows', async () => {
-    const work = mkdtempSync(path.join(tmpdir(), 'cl-when-clean-'));
+    const work = tempDir('cl-when-clean-');
     const cli = path.resolve(__dirname, '../../../dist/cli.js');
     for (const t0 of [Date.UTC(2100, 0, 1), Math.floor(Date.now() / HALF) * HALF + 20 * 24 * HOUR]) {
       ukData = ukPeriods(
@@ -200,7 +200,7 @@ describe('forecasts anchored to now (issue 36, items 3 and 4)', { timeout: 60_00
   });
 
   it('a window 74 years ahead, asked for with --within: it waits (no timer overflow), and SIGTERM ends the wait', async () => {
-    const work = mkdtempSync(path.join(tmpdir(), 'cl-when-clean-far-'));
+    const work = tempDir('cl-when-clean-far-');
     const cli = path.resolve(__dirname, '../../../dist/cli.js');
     const t0 = Date.UTC(2100, 0, 1);
     ukData = ukPeriods(
@@ -287,7 +287,7 @@ describe('wrong-shaped forecast JSON (issue 36, item 9)', { timeout: 30_000 }, (
       ),
     ];
     process.env.CARBONLENS_UK_INTENSITY_URL = api.url;
-    process.env.CARBONLENS_CACHE = mkdtempSync(path.join(tmpdir(), 'cl-forecast-'));
+    process.env.CARBONLENS_CACHE = tempDir('cl-forecast-');
     try {
       const r = await runMain('forecast', '--country', 'GB', '--duration', '1h');
       assert.equal(r.code, 0, r.err);
@@ -301,7 +301,7 @@ describe('wrong-shaped forecast JSON (issue 36, item 9)', { timeout: 30_000 }, (
   });
 
   it('a null entry in the forecast cache breaks nothing: the forecast is fetched and the cache repaired', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'cl-forecast-cache-'));
+    const dir = tempDir('cl-forecast-cache-');
     const file = path.join(dir, 'forecasts.json');
     const key = JSON.stringify([api.url, zone]);
     emBody = { zone: 'DE', forecast: points([0, 1, 2], [100, 50, 100]) };

@@ -2,12 +2,12 @@
 // that would carry the token elsewhere, bodies larger than declared, bodies that never end.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { displayUrl, HubClient, type HubError, isInside, isSafeRepoPath, sameOrigin } from '../../src/core/models/hub';
 import { serve, type TestServer } from '../support/server';
+import { tempDir } from '../support/tempDir';
 
 const repo = { id: 'org/m', type: 'model' as const };
 const body = Buffer.from('{"model_type":"vit"}');
@@ -59,7 +59,7 @@ describe('a hostile hub', { timeout: 60_000 }, () => {
   });
 
   it('refuses a listing with a name that leaves the cache, and writes nothing', async () => {
-    const cache = mkdtempSync(join(tmpdir(), 'cl-adv-'));
+    const cache = tempDir('cl-adv-');
     const escaped = join(cache, 'escaped');
     const s = await hub(
       ['config.json', 'onnx/model.onnx', `onnx/model.onnx_data/../../../../../${escaped.slice(1)}`],
@@ -77,7 +77,7 @@ describe('a hostile hub', { timeout: 60_000 }, () => {
     const s = await serve((_req, res) => res.end(JSON.stringify({ siblings: 'nope' })));
     servers.push(s);
     await assert.rejects(
-      fetchConfig(s.url, mkdtempSync(join(tmpdir(), 'cl-adv-'))),
+      fetchConfig(s.url, tempDir('cl-adv-')),
       /answered the file listing of org\/m in a form it does not use/,
     );
   });
@@ -96,7 +96,7 @@ describe('a hostile hub', { timeout: 60_000 }, () => {
       res.writeHead(302, { location: `${elsewhere.url}/cdn/config.json` });
       res.end();
     });
-    await fetchConfig(s.url, mkdtempSync(join(tmpdir(), 'cl-adv-')), { token: 'hf_secret' });
+    await fetchConfig(s.url, tempDir('cl-adv-'), { token: 'hf_secret' });
     assert.ok(
       s.requests.some((r) => r.headers.authorization === 'Bearer hf_secret'),
       'the hub itself gets the token',
@@ -118,7 +118,7 @@ describe('a hostile hub', { timeout: 60_000 }, () => {
       res.on('error', () => {});
       pump();
     });
-    const cache = mkdtempSync(join(tmpdir(), 'cl-adv-'));
+    const cache = tempDir('cl-adv-');
     await assert.rejects(fetchConfig(s.url, cache), /larger than the 20 bytes .* declared: stopped and removed/);
     assert.ok(sent < 10 * 2 ** 20, `the client kept reading: ${sent} bytes sent`);
     const folder = join(cache, 'models', 'org', 'm');
@@ -133,7 +133,7 @@ describe('a hostile hub', { timeout: 60_000 }, () => {
       res.writeHead(200, { 'content-length': body.length });
       res.write(body.subarray(0, 3)); // then nothing
     });
-    const cache = mkdtempSync(join(tmpdir(), 'cl-adv-'));
+    const cache = tempDir('cl-adv-');
     await assert.rejects(
       fetchConfig(s.url, cache, { idleTimeoutMs: 300 }),
       /sent nothing for 0\.3 s\. What arrived is kept: run again to resume/,
@@ -146,12 +146,12 @@ describe('a hostile hub', { timeout: 60_000 }, () => {
   it('never shows the credentials of an HF_ENDPOINT, and sends them as Basic authentication to it alone', async () => {
     assert.equal(displayUrl('https://user:pa55@mirror.example/hub'), 'https://mirror.example/hub');
     const s = await hub(['config.json'], (_req, res) => res.end(body));
-    const r = await fetchConfig(s.url.replace('//', '//user:pa55@'), mkdtempSync(join(tmpdir(), 'cl-adv-')));
+    const r = await fetchConfig(s.url.replace('//', '//user:pa55@'), tempDir('cl-adv-'));
     assert.equal(r.from, 'network');
     assert.ok(
       s.requests.every((q) => q.headers.authorization === `Basic ${Buffer.from('user:pa55').toString('base64')}`),
     );
-    const closed = fetchConfig('http://user:pa55@127.0.0.1:9/', mkdtempSync(join(tmpdir(), 'cl-adv-')));
+    const closed = fetchConfig('http://user:pa55@127.0.0.1:9/', tempDir('cl-adv-'));
     await assert.rejects(
       closed,
       (e: Error) => !e.message.includes('pa55') && /Cannot reach http:\/\/127\.0\.0\.1:9/.test(e.message),

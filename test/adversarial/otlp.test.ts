@@ -2,18 +2,17 @@
 // serialised stack; a header that HTTP cannot carry is refused on the command line.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { serve } from '../support/server';
 import { runMain } from '../unit/runMain';
+import { tempDir } from '../support/tempDir';
 
 const cli = join(resolve(__dirname, '../../..'), 'dist', 'cli.js');
 
 /** `carbonlens run --otlp URL -- true`, its exit code and stderr. */
 function runWithOtlp(url: string): Promise<{ code: number | null; stderr: string }> {
-  const out = join(mkdtempSync(join(tmpdir(), 'cl-adv-otlp-')), 'e.csv');
+  const out = join(tempDir('cl-adv-otlp-'), 'e.csv');
   const child = spawn(process.execPath, [cli, 'run', '--idle-ms', '0', '--out', out, '--otlp', url, '--', 'true']);
   let stderr = '';
   child.stderr.on('data', (b) => (stderr += b));

@@ -2,8 +2,7 @@
 // warning naming the context, before the model loads; a damaged file is named, never blamed on
 // the device. On the tiny decoder (model_max_length 512), CPU.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { EvalSet } from '../../src/core/bench/datasets/evalSet';
@@ -11,6 +10,7 @@ import { runBenchmark } from '../../src/core/bench/harness';
 import { Meter } from '../../src/core/energy/meter';
 import { UserError } from '../../src/core/userError';
 import { makeTextGenerator } from '../fixtures/tiny-models/make.mjs';
+import { tempDir } from '../support/tempDir';
 
 const set = (prompts: string[]): EvalSet => ({
   name: 'long',
@@ -24,7 +24,7 @@ describe('prompts past the context, damaged model folders', { timeout: 180_000 }
   let folder: string;
   let meter: Meter;
   before(() => {
-    folder = join(mkdtempSync(join(tmpdir(), 'cl-adv-llm-')), 'tiny-llama');
+    folder = join(tempDir('cl-adv-llm-'), 'tiny-llama');
     makeTextGenerator(folder);
     meter = new Meter([{ id: 'cpu', component: 'cpu', name: 'CPU', kind: 'estimated', detail: '', power: () => 10 }]);
   });
@@ -43,7 +43,7 @@ describe('prompts past the context, damaged model folders', { timeout: 180_000 }
     });
   /** A copy of the model to damage. */
   const copy = () => {
-    const c = join(mkdtempSync(join(tmpdir(), 'cl-adv-llm-')), 'tiny-llama');
+    const c = join(tempDir('cl-adv-llm-'), 'tiny-llama');
     cpSync(folder, c, { recursive: true });
     return c;
   };

@@ -1,25 +1,16 @@
 // History files survive a full disk, a file without its final newline, and a bad --out.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { appendRecord, CODECARBON_COLUMNS, RUNS_FILE } from '../../src/core/bench/report';
 import { tryLock } from '../../src/core/fileLock';
 import { sampleRecord } from '../support/sampleRecord';
+import { tempDir } from '../support/tempDir';
 
 const cli = join(resolve(__dirname, '../../..'), 'dist', 'cli.js');
-const folder = () => mkdtempSync(join(tmpdir(), 'cl-adv-rec-'));
+const folder = () => tempDir('cl-adv-rec-');
 const enospc = () => {
   throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
 };

@@ -2,12 +2,12 @@
 // command and what the command started, as TERM, INT and HUP already do.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { isRunning } from '../../src/core/reaper';
 import { killIfAlive, waitFor } from '../support/waitFor';
+import { tempDir } from '../support/tempDir';
 
 const cli = join(resolve(__dirname, '../../..'), 'dist', 'cli.js');
 
@@ -16,7 +16,7 @@ describe('carbonlens run killed with SIGKILL', {
   skip: process.platform !== 'linux' ? 'the watcher is Linux only' : false,
 }, () => {
   it("ends the command's processes, a background one included", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cl-adv-kill-'));
+    const dir = tempDir('cl-adv-kill-');
     const pids = join(dir, 'pids');
     // The shell, a sleep in the background and one in the foreground: three processes.
     const script = `sleep 300 & echo $! >> ${pids}; sleep 300 & echo $! >> ${pids}; echo $$ >> ${pids}; wait`;

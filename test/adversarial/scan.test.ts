@@ -1,10 +1,10 @@
 // `carbonlens scan` on a tree whose links loop: it ends, and reports each file once.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import { tempDir } from '../support/tempDir';
 
 const cli = join(resolve(__dirname, '../../..'), 'dist', 'cli.js');
 
@@ -13,7 +13,7 @@ describe('scan and symbolic links', {
   skip: process.platform === 'win32' ? 'symlinks need privileges on Windows' : false,
 }, () => {
   it('follows no loop and reports a file reached through two links once', () => {
-    const root = mkdtempSync(join(tmpdir(), 'cl-adv-scan-'));
+    const root = tempDir('cl-adv-scan-');
     mkdirSync(join(root, 'a', 'b'), { recursive: true });
     writeFileSync(join(root, 'a', 'b', 'deploy.yaml'), 'model: google/vit-base-patch16-384\n');
     symlinkSync(root, join(root, 'a', 'b', 'up'));
@@ -38,7 +38,7 @@ describe('scan and symbolic links', {
   };
 
   it('never leaves the real path of its root: links to a sibling or to /proc/self are not followed', () => {
-    const parent = mkdtempSync(join(tmpdir(), 'cl-adv-scan-'));
+    const parent = tempDir('cl-adv-scan-');
     mkdirSync(join(parent, 'root'));
     mkdirSync(join(parent, 'sibling'));
     writeFileSync(join(parent, 'sibling', 'deploy.yaml'), 'model: google/vit-base-patch16-384\n');
@@ -53,7 +53,7 @@ describe('scan and symbolic links', {
   });
 
   it('skips an unreadable file or folder with a note and scans the rest', () => {
-    const root = mkdtempSync(join(tmpdir(), 'cl-adv-scan-'));
+    const root = tempDir('cl-adv-scan-');
     chmodSync(root, 0o755);
     for (const d of ['a', 'locked', 'z']) mkdirSync(join(root, d), { mode: 0o755 });
     writeFileSync(join(root, 'a', 'a.yaml'), 'model: google/vit-base-patch16-384\n', { mode: 0o644 });

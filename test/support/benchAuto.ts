@@ -1,15 +1,14 @@
 // `carbonlens bench --device auto` on a tiny OCR model with a CUDA runtime copy (CARBONLENS_ORT_DIR):
 // what the CUDA provider tests run to see that the copy is tried first and the run falls back.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { makeTinyModels } from '../fixtures/tiny-models/make.mjs';
+import { tempDir } from './tempDir';
 
 export function benchAutoWithRuntime(runtimeFolder: string, env: Record<string, string> = {}) {
   const root = resolve(__dirname, '../../..');
-  const model = makeTinyModels(mkdtempSync(join(tmpdir(), 'cl-cuda-model-')))['image-to-text'];
-  const out = mkdtempSync(join(tmpdir(), 'cl-cuda-out-'));
+  const model = makeTinyModels(tempDir('cl-cuda-model-'))['image-to-text'];
+  const out = tempDir('cl-cuda-out-');
   const args = [
     'bench',
     '--task',

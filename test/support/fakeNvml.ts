@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from './tempDir';
 
 /**
  * The stand-in libnvidia-ml.so.1 of test/fixtures/fake-nvml, compiled with the system's C
@@ -11,7 +10,7 @@ import { join } from 'node:path';
 export function buildFakeNvml(): { libDir?: string; skip: string | false } {
   if (process.platform !== 'linux') return { skip: 'Linux only' };
   try {
-    const libDir = mkdtempSync(join(tmpdir(), 'carbonlens-nvml-'));
+    const libDir = tempDir('carbonlens-nvml-');
     execFileSync(
       'cc',
       ['-shared', '-fPIC', '-O2', '-o', join(libDir, 'libnvidia-ml.so.1'), 'test/fixtures/fake-nvml/fake_nvml.c'],

@@ -1,8 +1,7 @@
 // Region advice a user can accept: each wrong-finding class of issue 32 on the region side, on
 // small fixtures written for these tests (test/fixtures/advisor/regions/).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { adviseFile, type Finding } from '../../src/core/advisor/advise';
@@ -12,6 +11,7 @@ import { isRecordedOutput, isTestPath } from '../../src/core/advisor/testPaths';
 import { DEFAULT_ADVISOR_OPTIONS, suggestRegion } from '../../src/core/advisor/suggest';
 import { DATASET_NAMES, dataset } from '../../src/core/carbon/datasets';
 import { runMain } from './runMain';
+import { tempDir } from '../support/tempDir';
 
 const dir = join(__dirname, '../../../test/fixtures/advisor/regions');
 const options = { ...DEFAULT_ADVISOR_OPTIONS, models: true, regions: true };
@@ -315,7 +315,7 @@ describe('advisor regions: test data and recorded outputs', { timeout: 60_000 },
   });
 
   it('scan: test folders skipped by default, --include-tests reads them; a failed --schedule-place keeps the other findings', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'cl-regions-'));
+    const root = tempDir('cl-regions-');
     writeFileSync(join(root, 'sky.yaml'), read('skypilot.yaml'));
     const tests = join(root, 'tests');
     mkdirSync(tests);
@@ -331,7 +331,7 @@ describe('advisor regions: test data and recorded outputs', { timeout: 60_000 },
     const saved = { url: process.env.CARBONLENS_UK_INTENSITY_URL, cache: process.env.CARBONLENS_CACHE };
     // Nothing listens on port 1: the typical day cannot be fetched.
     process.env.CARBONLENS_UK_INTENSITY_URL = 'http://127.0.0.1:1';
-    process.env.CARBONLENS_CACHE = mkdtempSync(join(tmpdir(), 'cl-regions-cache-'));
+    process.env.CARBONLENS_CACHE = tempDir('cl-regions-cache-');
     try {
       const offline = await runMain('scan', root, '--json', '--schedule-place', 'GB');
       assert.equal(offline.code, 0, offline.err);
@@ -438,7 +438,7 @@ describe('advisor regions: Terraform modules read as a whole (corpus misses)', {
   });
 
   it('scan reads a tfvars folder with the module above it, and never a module file outside its root', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'carbonlens-tfmodule-'));
+    const root = tempDir('carbonlens-tfmodule-');
     const inside = join(root, 'repo');
     mkdirSync(join(inside, 'sample-tfvars'), { recursive: true });
     writeFileSync(join(inside, 'main.tf'), cluster.text);

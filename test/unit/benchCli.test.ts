@@ -2,14 +2,14 @@
 // and onnxruntime-node, evaluation data and models from a local server speaking the hub's protocol.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeTinyModels } from '../fixtures/tiny-models/make.mjs';
 import { lavapipeEnv } from '../webgpuSoftware.mjs';
 import { cifarParquet, newsParquet } from './benchFixtures';
 import { folderFiles, startMockHub, type MockHub } from './mockHub';
+import { tempDir } from '../support/tempDir';
 
 const cli = path.resolve(__dirname, '../../../dist/cli.js');
 let hub: MockHub;
@@ -36,7 +36,7 @@ function bench(args: string[], cacheName = 'cache', extraEnv: Record<string, str
 
 describe('carbonlens bench and compare', { timeout: 120_000 }, () => {
   before(async () => {
-    work = mkdtempSync(path.join(tmpdir(), 'cl-bench-'));
+    work = tempDir('cl-bench-');
     models = makeTinyModels(path.join(work, 'models'));
     hub = await startMockHub();
     hub.repos.set('model:carbonlens-test/tiny-vit', {

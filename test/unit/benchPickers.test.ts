@@ -2,8 +2,7 @@
 // a model name checked as typed, a folder's weights read before asking, sample sizes bounded by
 // the set, and the devices probed as --device auto probes them.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { sampleChoices, setSize } from '../../src/core/bench/datasets/setSize';
@@ -11,9 +10,10 @@ import { devicesHere } from '../../src/core/models/devicesHere';
 import { MANIFEST } from '../../src/core/models/hub';
 import { cachedModels, datasetCached } from '../../src/core/models/offline';
 import { folderDtypes, isGgufName, isGgufRepoName, modelNameProblem } from '../../src/core/models/modelName';
+import { tempDir } from '../support/tempDir';
 
 describe('Run Benchmark offers only what can work', { timeout: 60_000 }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'carbonlens-pickers-'));
+  const dir = tempDir('carbonlens-pickers-');
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('checks a model name as it is typed: a hub id or a folder here', () => {

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runMain } from './runMain';
+import { tempDir } from '../support/tempDir';
 
 const run = runMain;
 
@@ -111,12 +109,12 @@ describe('carbonlens estimate', () => {
     const saved = { ...process.env };
     try {
       process.env.CARBONLENS_UK_INTENSITY_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      process.env.CARBONLENS_CACHE = mkdtempSync(join(tmpdir(), 'carbonlens-cli-cache-'));
+      process.env.CARBONLENS_CACHE = tempDir('carbonlens-cli-cache-');
       delete process.env.ELECTRICITYMAPS_TOKEN;
       const live = JSON.parse((await run('estimate', '--energy-kwh', '1', '--country', 'GB', '--live', '--json')).out);
       assert.deepEqual([live.grams, live.dataset, live.fallback], [98, 'live', undefined]);
       status = 503;
-      process.env.CARBONLENS_CACHE = mkdtempSync(join(tmpdir(), 'carbonlens-cli-cache-'));
+      process.env.CARBONLENS_CACHE = tempDir('carbonlens-cli-cache-');
       const r = await run('estimate', '--energy-kwh', '1', '--country', 'GB', '--live');
       assert.match(
         r.out,

@@ -3,8 +3,7 @@
 // meters' repeatability. Results are built by hand (no meter, no model): deterministic.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EvalSet } from '../../src/core/bench/datasets/evalSet';
 import { comparePlan, energyDifference, t975 } from '../../src/core/bench/energyDifference';
@@ -16,6 +15,7 @@ import type { BenchRecord } from '../../src/core/bench/record';
 import { compareResults, comparisonOf } from '../../src/core/bench/verdict';
 import type { Provenance } from '../../src/core/energy/provenance';
 import { markdownReport } from '../../src/core/report/markdownReport';
+import { tempDir } from '../support/tempDir';
 
 const repeat = (jPerItem: number, kind: Provenance): RepeatResult => ({
   seconds: 10,
@@ -70,7 +70,7 @@ function coldProcess() {
     ],
     { now: () => clock.t, counterIntervalMs: 1e9 },
   );
-  const folder = mkdtempSync(join(tmpdir(), 'cl-compare-'));
+  const folder = tempDir('cl-compare-');
   writeFileSync(join(folder, 'config.json'), JSON.stringify({ id2label: { 0: 'cat', 1: 'dog' } }));
   const factory: PipelineFactory = async () => {
     const pipe = (async (inputs: unknown[]) => {

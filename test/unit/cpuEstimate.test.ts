@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
@@ -18,6 +17,7 @@ import {
   RAM_WATTS_PER_GB,
 } from '../../src/core/energy/ramEstimate';
 import { CPU_TDP_SKIPPED_ROWS, cpuTdpTable } from '../../src/generated/cpuTdp';
+import { tempDir } from '../support/tempDir';
 
 describe('CPU TDP table', () => {
   it('holds the CodeCarbon rows with positive TDPs: four malformed and one zero left out', () => {
@@ -165,7 +165,7 @@ describe('RAM estimate', () => {
 
 describe('CPU sockets', () => {
   it("counts distinct physical packages, as lscpu's Socket(s) does, and multiplies the TDP", () => {
-    const root = mkdtempSync(join(tmpdir(), 'cl-sockets-'));
+    const root = tempDir('cl-sockets-');
     for (const [cpu, pkg] of [
       [0, 0],
       [1, 0],

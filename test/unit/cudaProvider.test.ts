@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { zipSync } from 'fflate';
@@ -12,6 +11,7 @@ import {
 } from '../../src/core/models/cudaProvider';
 import { benchAutoWithRuntime } from '../support/benchAuto';
 import { nugetFeed as feed } from '../support/nugetFeed';
+import { tempDir } from '../support/tempDir';
 
 const root = resolve(__dirname, '../../..');
 const ortPackage = join(root, 'node_modules', 'onnxruntime-node');
@@ -33,7 +33,7 @@ describe('the CUDA provider, fetched with consent from a NuGet feed', {
   after(() => good.server.close());
 
   it('asks with the size first; a no downloads nothing and leaves nothing', async () => {
-    const folder = join(mkdtempSync(join(tmpdir(), 'cl-cuda-')), 'runtime');
+    const folder = join(tempDir('cl-cuda-'), 'runtime');
     let asked: { bytes?: number; url: string } | undefined;
     await assert.rejects(
       installCudaProvider({ folder, feed: good.index(), ortPackage, confirm: async (plan) => ((asked = plan), false) }),
@@ -46,7 +46,7 @@ describe('the CUDA provider, fetched with consent from a NuGet feed', {
   });
 
   it('builds a copy of onnxruntime-node with the providers beside libonnxruntime, and the bench tries CUDA first, then falls back saying why', async () => {
-    const storage = mkdtempSync(join(tmpdir(), 'cl-cuda-'));
+    const storage = tempDir('cl-cuda-');
     const folder = runtimeFolder(storage);
     const manifest = await installCudaProvider({ folder, feed: good.index(), ortPackage, confirm: async () => true });
     assert.equal(manifest.bytes, nupkg.length);
@@ -82,7 +82,7 @@ describe('the CUDA provider, fetched with consent from a NuGet feed', {
     const bad = feed(new TextEncoder().encode('this is not a zip file at all'));
     await new Promise<void>((r) => bad.server.listen(0, '127.0.0.1', () => r()));
     try {
-      const folder = join(mkdtempSync(join(tmpdir(), 'cl-cuda-')), 'runtime');
+      const folder = join(tempDir('cl-cuda-'), 'runtime');
       await assert.rejects(
         installCudaProvider({ folder, feed: bad.index(), ortPackage, confirm: async () => true }),
         (e: ProviderError) => e.kind === 'package',
@@ -91,7 +91,7 @@ describe('the CUDA provider, fetched with consent from a NuGet feed', {
     } finally {
       bad.server.close();
     }
-    const folder = join(mkdtempSync(join(tmpdir(), 'cl-cuda-')), 'runtime');
+    const folder = join(tempDir('cl-cuda-'), 'runtime');
     await assert.rejects(
       installCudaProvider({ folder, feed: 'http://127.0.0.1:9/v3/index.json', ortPackage, confirm: async () => true }),
       (e: ProviderError) => e.kind === 'network' && /Cannot reach http:\/\/127\.0\.0\.1:9/.test(e.message),

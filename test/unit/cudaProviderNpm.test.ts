@@ -3,8 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CUDA_NEEDS, detectCuda } from '../../src/core/models/cudaDetect';
@@ -13,6 +12,7 @@ import { CUDA13_BUILD, installCuda13Provider, tarballUrl } from '../../src/core/
 import { benchAutoWithRuntime } from '../support/benchAuto';
 import { serve, type TestServer } from '../support/server';
 import { tgz } from '../support/tgz';
+import { tempDir } from '../support/tempDir';
 
 const root = resolve(__dirname, '../../..');
 const ortPackage = join(root, 'node_modules', 'onnxruntime-node');
@@ -59,7 +59,7 @@ describe('the CUDA 13 provider, from an npm registry', {
   after(() => registry.close());
 
   it('finds which CUDA a folder of libraries is', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cl-cudalibs-'));
+    const dir = tempDir('cl-cudalibs-');
     for (const n of CUDA_NEEDS[13]) writeFileSync(join(dir, n), '');
     const r = detectCuda([dir]);
     assert.equal(r.usable, 13);
@@ -69,7 +69,7 @@ describe('the CUDA 13 provider, from an npm registry', {
   });
 
   it('refuses tarballs whose integrity differs from the pinned values, installing nothing', async () => {
-    const folder = join(mkdtempSync(join(tmpdir(), 'cl-cuda13-')), 'runtime');
+    const folder = join(tempDir('cl-cuda13-'), 'runtime');
     await assert.rejects(
       installCuda13Provider({ folder, registry: registry.url, ortPackage, confirm: async () => true }),
       (e: ProviderError) => e.kind === 'package' && /is not the package we know/.test(e.message),
@@ -78,7 +78,7 @@ describe('the CUDA 13 provider, from an npm registry', {
   });
 
   it('asks with both sizes, builds the copy, and the bench tries CUDA first with it', async () => {
-    const folder = runtimeFolder(mkdtempSync(join(tmpdir(), 'cl-cuda13-')));
+    const folder = runtimeFolder(tempDir('cl-cuda13-'));
     let asked: number | undefined;
     const manifest = await installCuda13Provider({
       folder,
@@ -101,7 +101,7 @@ describe('the CUDA 13 provider, from an npm registry', {
 
     // CUDA 13's libraries as empty files on the loader's path: the check passes, and onnxruntime
     // itself then fails to load the (fake) provider from the copy's folder, and the bench falls back.
-    const libs = mkdtempSync(join(tmpdir(), 'cl-cudalibs-'));
+    const libs = tempDir('cl-cudalibs-');
     for (const n of CUDA_NEEDS[13]) writeFileSync(join(libs, n), '');
     const run = benchAutoWithRuntime(folder, { LD_LIBRARY_PATH: libs });
     assert.equal(run.status, 0, run.stderr);

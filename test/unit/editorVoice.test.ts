@@ -5,8 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { describe, it } from 'node:test';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { main } from '../../src/cli/main';
 import {
   asSentence,
@@ -17,6 +16,7 @@ import {
   voices,
 } from '../../src/core/messages';
 import { GGUF_QUANTS } from '../../src/core/models/gguf';
+import { tempDir } from '../support/tempDir';
 
 /** A flag (`--device`) or an environment variable name (`HF_ENDPOINT`, `ELECTRICITYMAPS_TOKEN`). */
 const CLI_WORDS = /(?:^|[\s("'`])--[a-z][\w-]*|\b[A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9]\b/;
@@ -284,7 +284,7 @@ describe("the editor's voice", { timeout: 30_000 }, () => {
 
   it("the CLI says it in its voice, and with --events passes the reference for the editor's", async () => {
     const saved = { ...process.env };
-    const cache = mkdtempSync(join(tmpdir(), 'carbonlens-voice-'));
+    const cache = tempDir('carbonlens-voice-');
     try {
       process.env.HF_ENDPOINT = 'http://127.0.0.1:9'; // nothing listens on the discard port
       process.env.CARBONLENS_CACHE = cache;

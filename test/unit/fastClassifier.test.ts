@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, sep } from 'node:path';
 import { describe, it } from 'node:test';
@@ -11,6 +11,7 @@ import { makeImageClassifier } from '../fixtures/tiny-models/make.mjs';
 import { DataType, model, node, valueInfo } from '../fixtures/tiny-models/onnx.mjs';
 import { BYTE_INPUT, RESIZE_INPUTS, withByteInput } from '../../src/core/models/byteInput';
 import { identityTaps, vipsBilinearTaps } from '../../src/core/models/vipsBilinear';
+import { tempDir } from '../support/tempDir';
 
 type Classify<T> = (images: T[], options: { top_k: number }) => Promise<unknown>;
 
@@ -75,7 +76,7 @@ describe('image classification without the per-image processor', { timeout: 120_
   });
 
   it("gives the pipeline's pixels and answers, labels and scores, for images of other sizes", async () => {
-    const folder = join(mkdtempSync(join(tmpdir(), 'cl-fast-')), 'tiny-vit');
+    const folder = join(tempDir('cl-fast-'), 'tiny-vit');
     makeImageClassifier(folder, { size: 32 });
     const { pipeline, env, RawImage } = await import('@huggingface/transformers');
     env.allowRemoteModels = false;
@@ -120,7 +121,7 @@ describe('image classification without the per-image processor', { timeout: 120_
       // From files, decoded on the threads: grey, RGBA and RGB PNGs, a JPEG, and a JPEG whose
       // EXIF turns it, against RawImage.read and the processor.
       const { default: sharp } = await import('sharp');
-      const dir = mkdtempSync(join(tmpdir(), 'cl-fast-files-'));
+      const dir = tempDir('cl-fast-files-');
       const raw = (w: number, h: number, c: 1 | 3 | 4, k: number) =>
         sharp(Buffer.from(Uint8Array.from({ length: w * h * c }, (_, i) => (i * k + (i >> 5)) % 256)), {
           raw: { width: w, height: h, channels: c },
@@ -213,7 +214,7 @@ describe('image classification without the per-image processor', { timeout: 120_
     const { RawImage, ViTImageProcessor } = await import('@huggingface/transformers');
     const { default: sharp } = await import('sharp');
     const session = await ort.InferenceSession.create(withByteInput(identity, config, 24, 20, true));
-    const dir = mkdtempSync(join(tmpdir(), 'cl-device-resize-'));
+    const dir = tempDir('cl-device-resize-');
     const write = async (name: string, w: number, h: number, k: number, jpeg: boolean) => {
       const pixels = sharp(Buffer.from(Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * k + (i >> 4)) % 256)), {
         raw: { width: w, height: h, channels: 3 },
@@ -266,7 +267,7 @@ describe('image classification without the per-image processor', { timeout: 120_
   });
 
   it('answers as the pipeline does when the model takes bytes', async () => {
-    const folder = join(mkdtempSync(join(tmpdir(), 'cl-bytes-')), 'tiny-vit');
+    const folder = join(tempDir('cl-bytes-'), 'tiny-vit');
     makeImageClassifier(folder, { size: 32 });
     const { pipeline, env, RawImage } = await import('@huggingface/transformers');
     env.allowRemoteModels = false;
@@ -303,7 +304,7 @@ describe('image classification without the per-image processor', { timeout: 120_
   });
 
   it('answers as the pipeline does when the model resizes too', async () => {
-    const folder = join(mkdtempSync(join(tmpdir(), 'cl-resize-')), 'tiny-vit');
+    const folder = join(tempDir('cl-resize-'), 'tiny-vit');
     makeImageClassifier(folder, { size: 32 });
     const { pipeline, env, RawImage } = await import('@huggingface/transformers');
     env.allowRemoteModels = false;

@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MemoryIntensityCache } from '../../src/core/carbon/live';
 import {
@@ -15,6 +12,7 @@ import {
 import { cleanerSoon, cleanestWindow, parseDuration, type IntensitySlot } from '../../src/core/carbon/window';
 import { runMain } from './runMain';
 import { serve, type TestServer } from '../support/server';
+import { tempDir } from '../support/tempDir';
 
 const HALF_HOUR = 30 * 60_000;
 const NOW = Date.UTC(2026, 2, 29, 0, 10); // the night the UK's clocks go forward (DST): UTC throughout
@@ -203,7 +201,7 @@ describe('forecasts', { timeout: 60_000 }, () => {
   it('carbonlens forecast prints the window, and exits 1 where no source covers the place', async () => {
     mode = 'ok';
     process.env.CARBONLENS_UK_INTENSITY_URL = api.url;
-    process.env.CARBONLENS_CACHE = mkdtempSync(join(tmpdir(), 'cl-forecast-cache-'));
+    process.env.CARBONLENS_CACHE = tempDir('cl-forecast-cache-');
     try {
       const r = await runMain('forecast', '--country', 'GB', '--duration', '2h', '--energy-kwh', '1.5', '--json');
       assert.equal(r.code, 0, r.err);

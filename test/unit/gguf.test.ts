@@ -2,8 +2,7 @@
 // is not a model), Ollama's store resolved by name, --quant's names, and the tiny GGUF the
 // fixtures write run through llama.cpp's CPU build with its forward passes told apart.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { spawnSync } from 'node:child_process';
@@ -15,8 +14,9 @@ import { importNodeLlamaCpp, llamaPipeline, llamaThreads } from '../../src/core/
 import { ollamaModelsDir, parseOllamaName, resolveOllama } from '../../src/core/models/ollama';
 import { ggufBytes, tinyLlamaGguf, tinyVocab, writeTinyGguf } from '../support/ggufWriter';
 import { fakeOllamaStore } from '../support/ollamaStore';
+import { tempDir } from '../support/tempDir';
 
-const dir = mkdtempSync(join(tmpdir(), 'carbonlens-gguf-'));
+const dir = tempDir('carbonlens-gguf-');
 // One thread: the tiny model's work is too small to share, and the test machines are busy.
 const savedThreads = process.env.CARBONLENS_LLAMA_THREADS;
 process.env.CARBONLENS_LLAMA_THREADS = '1';

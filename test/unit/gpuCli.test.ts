@@ -3,16 +3,16 @@
 // chooses among them.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { makeTextGenerator } from '../fixtures/tiny-models/make.mjs';
 import { buildFakeNvml } from '../support/fakeNvml';
 import { killIfAlive } from '../support/waitFor';
+import { tempDir } from '../support/tempDir';
 
 const cli = path.resolve(__dirname, '../../../dist/cli.js');
-const work = mkdtempSync(path.join(tmpdir(), 'cl-gpus-'));
+const work = tempDir('cl-gpus-');
 const { libDir, skip } = buildFakeNvml();
 const started: number[] = [];
 after(() => {

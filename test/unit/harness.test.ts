@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { EvalSet } from '../../src/core/bench/datasets/evalSet';
@@ -8,6 +7,7 @@ import { runBenchmark, type BenchPhase } from '../../src/core/bench/harness';
 import { Meter } from '../../src/core/energy/meter';
 import type { EnergySource } from '../../src/core/energy/source';
 import type { PipelineFactory, TaskPipeline } from '../../src/core/models/runtime';
+import { tempDir } from '../support/tempDir';
 
 /** A GPU whose counter the fake model advances: `joulesPerItem[k]` during the k-th pass over the set. */
 function rig(joulesPerItem: number[]) {
@@ -26,7 +26,7 @@ function rig(joulesPerItem: number[]) {
   ];
   const meter = new Meter(sources, { now: () => clock.t, counterIntervalMs: 1e9 });
   let itemsSeen = 0;
-  const folder = mkdtempSync(join(tmpdir(), 'cl-harness-'));
+  const folder = tempDir('cl-harness-');
   writeFileSync(join(folder, 'config.json'), JSON.stringify({ id2label: { 0: 'cat', 1: 'dog' } }));
   const factory: PipelineFactory = async () => {
     const pipe = (async (inputs: unknown[]) => {

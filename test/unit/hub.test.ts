@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { HubClient, type HubError, type DownloadPlan } from '../../src/core/models/hub';
 import { resolveModel } from '../../src/core/models/modelSource';
 import { startMockHub, type MockHub } from './mockHub';
+import { tempDir } from '../support/tempDir';
 
 const big = Buffer.alloc(64 * 1024, 7).map((_, i) => (i * 31) % 251);
 const files = () =>
@@ -33,7 +33,7 @@ describe('hub client', () => {
   });
   after(() => hub.close());
   beforeEach(() => {
-    cache = mkdtempSync(join(tmpdir(), 'cl-hub-'));
+    cache = tempDir('cl-hub-');
     hub.repos.clear();
     hub.repos.set('model:org/tiny', { files: files(), sha: 'a'.repeat(40) });
     hub.requests.length = 0;

@@ -1,13 +1,12 @@
 // Generation reads only the last position's logits: CarbonLens hands generate() that row as a
 // view, so transformers.js does not walk every position's logits after a prompt's pass.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { lastPositionOnly } from '../../src/core/models/lastLogits';
 import { watchForward } from '../../src/core/models/runtime';
 import { makeTextGenerator } from '../fixtures/tiny-models/make.mjs';
+import { tempDir } from '../support/tempDir';
 
 class FakeTensor {
   constructor(
@@ -53,7 +52,7 @@ describe('last-position logits', { timeout: 120_000 }, () => {
   });
 
   it('generates the same answers as transformers.js on its own, from one row of logits (tiny decoder, CPU)', async () => {
-    const folder = join(mkdtempSync(join(tmpdir(), 'cl-lastlogits-')), 'tiny-llama');
+    const folder = join(tempDir('cl-lastlogits-'), 'tiny-llama');
     makeTextGenerator(folder);
     const { pipeline, env } = await import('@huggingface/transformers');
     env.allowRemoteModels = false;

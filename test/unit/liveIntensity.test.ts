@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { resolveIntensity } from '../../src/core/carbon/intensity';
 import { FileIntensityCache, liveIntensity, MemoryIntensityCache, type LiveOptions } from '../../src/core/carbon/live';
+import { tempDir } from '../support/tempDir';
 
 /** One local server that answers like Electricity Maps (/v3/...) and the UK API (/intensity). */
 let server: Server;
@@ -157,7 +157,7 @@ describe('Live intensity', () => {
 
   it('keeps a file cache across processes, and survives a corrupt one', async () => {
     mode = 'ok';
-    const file = join(mkdtempSync(join(tmpdir(), 'carbonlens-cache-')), 'sub', 'intensity.json');
+    const file = join(tempDir('carbonlens-cache-'), 'sub', 'intensity.json');
     await liveIntensity({ embedded: britain() }, options({ cache: new FileIntensityCache(file) }));
     assert.equal(JSON.parse(readFileSync(file, 'utf8'))['uk:national'].figure.gco2PerKwh, 175);
     assert.equal(new FileIntensityCache(file).get('uk:national')!.gco2PerKwh, 175);

@@ -2,8 +2,7 @@
 // and from a fake Ollama store, through llama.cpp's CPU build, with prefill and decode metered
 // per prompt and the record naming llama.cpp, its build and the quantisation.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { benchmarkModel } from '../../src/core/bench/benchmarkModel';
@@ -18,8 +17,9 @@ import { ggufFileFor, quantInName } from '../../src/core/models/modelSource';
 import { startMockHub } from './mockHub';
 import { tinyLlamaGguf, writeTinyGguf } from '../support/ggufWriter';
 import { fakeOllamaStore } from '../support/ollamaStore';
+import { tempDir } from '../support/tempDir';
 
-const dir = mkdtempSync(join(tmpdir(), 'carbonlens-llama-bench-'));
+const dir = tempDir('carbonlens-llama-bench-');
 const savedStore = process.env.OLLAMA_MODELS;
 const savedThreads = process.env.CARBONLENS_LLAMA_THREADS;
 process.env.CARBONLENS_LLAMA_THREADS = '1'; // the tiny model's work is too small to share

@@ -3,16 +3,16 @@
 // quantisation stop before anything is measured, each with a message that says why.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { resolveOllama } from '../../src/core/models/ollama';
 import { tinyLlamaGguf, writeTinyGguf } from '../support/ggufWriter';
 import { fakeOllamaStore } from '../support/ollamaStore';
+import { tempDir } from '../support/tempDir';
 
 const cli = path.resolve(__dirname, '../../../dist/cli.js');
-const work = mkdtempSync(path.join(tmpdir(), 'cl-llama-cli-'));
+const work = tempDir('cl-llama-cli-');
 after(() => rmSync(work, { recursive: true, force: true }));
 
 function bench(args: string[], env: Record<string, string> = {}) {

@@ -8,7 +8,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LLAMA_PACKAGES } from '../../src/generated/llamaPackages';
@@ -21,11 +20,12 @@ import { installedLlama, llamaEntry, LLAMA_MANIFEST } from '../../src/core/model
 import { writeTinyGguf } from '../support/ggufWriter';
 import { serve, type TestServer } from '../support/server';
 import { tgz, tgzOfFolder } from '../support/tgz';
+import { tempDir } from '../support/tempDir';
 
 const root = resolve(__dirname, '../../..');
 const cli = join(root, 'dist', 'cli.js');
 const integrity = (b: Buffer) => `sha512-${createHash('sha512').update(b).digest('base64')}`;
-const work = mkdtempSync(join(tmpdir(), 'cl-llama-install-'));
+const work = tempDir('cl-llama-install-');
 after(() => rmSync(work, { recursive: true, force: true }));
 const linux = { platform: 'linux' as const, arch: 'x64' };
 const V = '9.9.9';
@@ -410,7 +410,7 @@ describe('node-llama-cpp and its CPU build from an install', {
       res.end(req.method === 'HEAD' ? undefined : body);
     });
     try {
-      const folder = join(mkdtempSync(join(tmpdir(), 'cl-llama-real-')), 'llama-cpp');
+      const folder = join(tempDir('cl-llama-real-'), 'llama-cpp');
       after(() => rmSync(dirname(folder), { recursive: true, force: true }));
       const packages: LlamaPackages = {
         version: LLAMA_PACKAGES.version,

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { GpuRequest } from '../../src/core/energy/gpuSelection';
 import { openNvidiaSmiSources, parseMigList, parseSmiLine, parseSmiListing } from '../../src/core/energy/nvidiaSmi';
 import type { OpenedSources } from '../../src/core/energy/source';
 import { isAlive, killIfAlive, pidFrom, processGone, waitFor } from '../support/waitFor';
+import { tempDir } from '../support/tempDir';
 
 const cli = join(__dirname, '../../../dist/cli.js');
 
@@ -15,7 +15,7 @@ const cli = join(__dirname, '../../../dist/cli.js');
  * A fake nvidia-smi: FAKE_SMI=ok (two GPUs), old-driver (rejects power.draw.instant),
  * hang (lists GPUs, then streams nothing), malformed (garbage between good lines), broken.
  */
-const dir = mkdtempSync(join(tmpdir(), 'carbonlens-smi-'));
+const dir = tempDir('carbonlens-smi-');
 const exe = join(dir, 'nvidia-smi');
 writeFileSync(
   exe,

@@ -2,8 +2,7 @@
 // cache bound on the session's device (ortDirectDecode.ts): on the CPU here, the loop gives the
 // tokens transformers.js's generate() gives for the tiny decoder.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadOrt, OrtCallError, ortLibraryPath, type OrtDirect } from '../../src/core/models/ortDirect';
@@ -12,13 +11,14 @@ import { textDecoder, transformersPipeline } from '../../src/core/models/runtime
 import { argmaxRow, DirectDecoder } from '../../src/core/models/ortDirectDecode';
 import { makeGqaTextGenerator, makeImageClassifier, makeTextGenerator } from '../fixtures/tiny-models/make.mjs';
 import { StaticDecoder } from '../../src/core/models/ortStaticDecode';
+import { tempDir } from '../support/tempDir';
 
 describe('onnxruntime through its C API (IO binding)', { timeout: 120_000 }, () => {
   let root: string;
   let folder: string;
   let ort: OrtDirect;
   before(() => {
-    root = mkdtempSync(join(tmpdir(), 'cl-ortdirect-'));
+    root = tempDir('cl-ortdirect-');
     folder = join(root, 'tiny-llama');
     makeTextGenerator(folder);
     ort = loadOrt();

@@ -5,15 +5,15 @@
 // a monitor shorter than the export interval, and the gen-ai histograms with the conventions' buckets.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { victoriaMetricsBinary } from '../victoriaMetricsServer.mjs';
 import { makeTextGenerator } from '../fixtures/tiny-models/make.mjs';
 import { dashboardQueries } from '../support/dashboard';
 import { killIfAlive, waitFor } from '../support/waitFor';
+import { tempDir } from '../support/tempDir';
 
 const cli = path.resolve(__dirname, '../../../dist/cli.js');
 const root = path.resolve(__dirname, '../../../.vscode-test/victoria-metrics');
@@ -25,7 +25,7 @@ try {
   skip = (e as Error).message;
 }
 
-const work = mkdtempSync(path.join(tmpdir(), 'cl-otlp-'));
+const work = tempDir('cl-otlp-');
 let server: ChildProcess | undefined;
 let base = '';
 

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
@@ -16,6 +15,7 @@ import {
 import type { TrackedRecord } from '../../src/core/tracking/trackedRecord';
 import { resolveIntensity } from '../../src/core/carbon/intensity';
 import { sampleRecord as record } from '../support/sampleRecord';
+import { tempDir } from '../support/tempDir';
 
 /** RFC 4180 fields of one line. */
 function fields(line: string): string[] {
@@ -107,7 +107,7 @@ describe('CodeCarbon fidelity (CodeCarbon 3.3.0, mlco2/codecarbon @b05965e4)', (
   it("keeps rows without a place out of the project CodeCarbon's dashboard summarises", () => {
     // viz/data.py get_project_summary reads the project's last run's country_iso_code and sums
     // its emissions; carbonboard.py then calls country_iso_code.upper(), which raises on NaN.
-    const dir = mkdtempSync(join(tmpdir(), 'cl-board-'));
+    const dir = tempDir('cl-board-');
     const csv = join(dir, 'emissions.csv');
     appendRecord(csv, record());
     appendRecord(csv, record(false));
@@ -139,7 +139,7 @@ describe('CodeCarbon CSV and the runs file', () => {
   });
 
   it('keeps every line whole when processes append at once', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cl-csv-'));
+    const dir = tempDir('cl-csv-');
     const csv = join(dir, 'emissions.csv');
     await Promise.all(
       Array.from(
@@ -165,7 +165,7 @@ describe('CodeCarbon CSV and the runs file', () => {
   });
 
   it('refuses to append to a CSV with other columns and leaves it as it was', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cl-csv-'));
+    const dir = tempDir('cl-csv-');
     const csv = join(dir, 'emissions.csv');
     writeFileSync(csv, 'timestamp,project_name,duration\n1,2,3\n');
     assert.throws(() => appendRecord(csv, record()), /other columns.*--out/);

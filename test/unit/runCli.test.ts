@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import os, { tmpdir } from 'node:os';
+import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { dashboardQueries } from '../support/dashboard';
 import { killIfAlive, pidFrom, processGone, waitFor } from '../support/waitFor';
+import { tempDir } from '../support/tempDir';
 
 const cli = path.resolve(__dirname, '../../../dist/cli.js');
-const work = mkdtempSync(path.join(tmpdir(), 'cl-run-'));
+const work = tempDir('cl-run-');
 const started: number[] = [];
 after(() => {
   for (const pid of started) killIfAlive(pid);
@@ -425,7 +426,7 @@ describe('carbonlens run and monitor: metrics', { timeout: 120_000 }, () => {
       '127.0.0.1:0',
       '--json',
     ]);
-    const promDir = mkdtempSync(path.join(tmpdir(), 'cl-prom-'));
+    const promDir = tempDir('cl-prom-');
     let prometheus: ReturnType<typeof spawn> | undefined;
     try {
       const target = await waitFor(

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { summariseWebgpuNoise } from '../../src/core/models/webgpuProbe';
@@ -13,6 +12,7 @@ import {
   type Device,
   type TaskPipeline,
 } from '../../src/core/models/runtime';
+import { tempDir } from '../support/tempDir';
 
 function fakeFactory(fails: Partial<Record<Device, string>>, created: Device[] = [], deviceIds: unknown[] = []) {
   return async (_task: string, _folder: string, device: Device, _dtype: string, cudaDeviceId?: number) => {
@@ -157,7 +157,7 @@ describe('device choice', () => {
   });
 
   it("finds onnxruntime-node's CUDA provider library next to its binding", () => {
-    const root = mkdtempSync(join(tmpdir(), 'cl-ort-'));
+    const root = tempDir('cl-ort-');
     const bin = join(root, 'bin', 'napi-v6', process.platform, process.arch);
     mkdirSync(bin, { recursive: true });
     mkdirSync(join(root, 'dist'));

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { runMain } from './runMain';
+import { tempDir } from '../support/tempDir';
 
 const fixtures = path.resolve(__dirname, '../../../test/fixtures');
 
@@ -27,7 +27,7 @@ describe('carbonlens scan', () => {
   });
 
   it('fails a CI job with --fail-on when such a finding exists', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'cl-scan-'));
+    const dir = tempDir('cl-scan-');
     writeFileSync(path.join(dir, 'values.yaml'), 'region: europe-north2\nmodel: acme/own-model\n');
     assert.equal((await runMain('scan', dir, '--fail-on', 'any')).code, 0, 'nothing to suggest');
     writeFileSync(
@@ -41,7 +41,7 @@ describe('carbonlens scan', () => {
   });
 
   it('prints paths the way they were given: an absolute path stays absolute', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'cl-scan-'));
+    const dir = tempDir('cl-scan-');
     writeFileSync(path.join(dir, 'sky.yaml'), 'model:\n  name: google/vit-base-patch16-384\n');
     const r = await runMain('scan', dir);
     assert.equal(r.code, 0, r.err);

@@ -5,8 +5,6 @@
 // buffers, a CUDA graph per step on CUDA); and a summary is metered like a generated answer
 // (encoder pass and first token, then the decode), one article at a time. Tiny models, CPU.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { EvalSet } from '../../src/core/bench/datasets/evalSet';
@@ -17,6 +15,7 @@ import { Seq2SeqStaticDecoder } from '../../src/core/models/ortSeq2SeqStatic';
 import { transformersPipeline } from '../../src/core/models/runtime';
 import { seq2seqFiles } from '../../src/core/models/seq2seqPipeline';
 import { makeCachedSummarizer } from '../fixtures/tiny-models/make.mjs';
+import { tempDir } from '../support/tempDir';
 
 type Dims = { dims: number[] };
 interface Step {
@@ -32,7 +31,7 @@ describe('seq2seq decoders with a cache (transformers.js, onnxruntime-node, CPU)
   let root: string;
   let meter: Meter;
   before(() => {
-    root = mkdtempSync(join(tmpdir(), 'cl-seq2seq-'));
+    root = tempDir('cl-seq2seq-');
     makeCachedSummarizer(join(root, 'tiny-t5-if'), { layout: 'if' });
     makeCachedSummarizer(join(root, 'tiny-t5-noif'), { layout: 'no-if' });
     makeCachedSummarizer(join(root, 'tiny-t5-step'), { layout: 'no-if', stepLayout: true });

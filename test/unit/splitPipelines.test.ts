@@ -1,13 +1,13 @@
 // The pipelines CarbonLens runs in two steps (preparation apart from the model) answer exactly
 // as transformers.js's own pipelines do, so every task's quality figures stay what they were.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import { describe, it } from 'node:test';
 import { ImageFile } from '../../src/core/models/imageInput';
 import { transformersPipeline } from '../../src/core/models/runtime';
 import { makeImageClassifier, makeImageToText } from '../fixtures/tiny-models/make.mjs';
+import { tempDir } from '../support/tempDir';
 
 async function reference(task: string, folder: string) {
   const { pipeline, env } = await import('@huggingface/transformers');
@@ -42,7 +42,7 @@ const images = async () => {
 
 describe('pipelines split into preparation and the model', { timeout: 120_000 }, () => {
   it('OCR: the same answers as the image-to-text pipeline, from decoded images and from files', async () => {
-    const folder = join(mkdtempSync(join(tmpdir(), 'cl-split-')), 'tiny-ocr');
+    const folder = join(tempDir('cl-split-'), 'tiny-ocr');
     makeImageToText(folder);
     const theirs = await reference('image-to-text', folder);
     const ours = await transformersPipeline('image-to-text', folder, 'cpu', 'fp32');
@@ -68,7 +68,7 @@ describe('pipelines split into preparation and the model', { timeout: 120_000 },
   });
 
   it("image classification with a processor that is not the plain kind: its processor as the preparation, the pipeline's answers", async () => {
-    const folder = join(mkdtempSync(join(tmpdir(), 'cl-split-')), 'tiny-crop');
+    const folder = join(tempDir('cl-split-'), 'tiny-crop');
     makeImageClassifier(folder, { size: 32 });
     const config = join(folder, 'preprocessor_config.json');
     const { readFileSync } = await import('node:fs');

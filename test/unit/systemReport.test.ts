@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadSystemReport } from '../../src/extension/systemReport';
 import { isAlive, killIfAlive, pidFrom, processGone } from '../support/waitFor';
+import { tempDir } from '../support/tempDir';
 
 /** A stand-in for dist/cli.js: a script whose behaviour each test chooses. */
 function fakeCli(body: string): { file: string; pidFile: string } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'carbonlens-cli-'));
+  const dir = tempDir('carbonlens-cli-');
   const pidFile = path.join(dir, 'pid');
   const file = path.join(dir, 'cli.js');
   writeFileSync(file, `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));\n${body}`);

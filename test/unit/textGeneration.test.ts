@@ -1,8 +1,7 @@
 // Text generation: each prompt metered as a prefill window (to its second forward pass) and a
 // decode window, added up per phase; per-token figures from them; the real tiny decoder on CPU.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { builtInShortAnswers } from '../../src/core/bench/datasets/shortAnswers';
@@ -14,6 +13,7 @@ import type { EnergySource } from '../../src/core/energy/source';
 import type { ForwardListener, PipelineFactory, TaskPipeline } from '../../src/core/models/runtime';
 import { availableDtypes, modelFiles } from '../../src/core/models/tasks';
 import { makeTextGenerator } from '../fixtures/tiny-models/make.mjs';
+import { tempDir } from '../support/tempDir';
 
 /**
  * A GPU counter the fake model advances: 1 J per prompt token on the prefill pass, 2 J per
@@ -35,7 +35,7 @@ function rig() {
     },
   ];
   const meter = new Meter(sources, { now: () => clock.t, counterIntervalMs: 1e9, usage: null });
-  const folder = mkdtempSync(join(tmpdir(), 'cl-textgen-'));
+  const folder = tempDir('cl-textgen-');
   writeFileSync(join(folder, 'config.json'), JSON.stringify({ model_type: 'llama' }));
   const factory: PipelineFactory = async () => {
     let listener: ForwardListener | undefined;
@@ -178,7 +178,7 @@ describe('text generation on the tiny decoder (transformers.js, onnxruntime-node
   let folder: string;
   let meter: Meter;
   before(() => {
-    folder = join(mkdtempSync(join(tmpdir(), 'cl-tinyllm-')), 'tiny-llama');
+    folder = join(tempDir('cl-tinyllm-'), 'tiny-llama');
     makeTextGenerator(folder);
     meter = new Meter([{ id: 'cpu', component: 'cpu', name: 'CPU', kind: 'estimated', detail: '', power: () => 10 }]);
   });

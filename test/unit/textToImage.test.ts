@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { readClipTokenizer } from '../../src/core/diffusion/clipTokenizer';
@@ -9,6 +8,7 @@ import { encodePng } from '../../src/core/diffusion/png';
 import { ddim, euler, gaussian } from '../../src/core/diffusion/scheduler';
 import { modelFiles } from '../../src/core/models/tasks';
 import { makeClip, makeTextToImage } from '../fixtures/tiny-models/diffusion.mjs';
+import { tempDir } from '../support/tempDir';
 
 const root = resolve(__dirname, '../../..');
 const SD = {
@@ -62,7 +62,7 @@ describe('text to image: schedulers, tokenizer, files', () => {
   });
 
   it("builds CLIP's tokenizer from vocab.json and merges.txt: lower case, byte-level BPE, start and end tokens", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cl-sd-'));
+    const dir = tempDir('cl-sd-');
     makeTextToImage(dir);
     const { CLIPTokenizer } = await import('@huggingface/transformers');
     const tok = readClipTokenizer(join(dir, 'tokenizer'));
@@ -102,7 +102,7 @@ describe('text to image: schedulers, tokenizer, files', () => {
 });
 
 describe('carbonlens bench --task text-to-image', () => {
-  const models = mkdtempSync(join(tmpdir(), 'cl-sd-models-'));
+  const models = tempDir('cl-sd-models-');
   makeTextToImage(join(models, 'tiny-sd'));
   makeClip(join(models, 'tiny-clip'));
   const bench = (out: string, extra: string[] = []) =>
@@ -138,7 +138,7 @@ describe('carbonlens bench --task text-to-image', () => {
     );
 
   it('generates seeded images through the harness, scores them with CLIP, and records them like any run', () => {
-    const out = mkdtempSync(join(tmpdir(), 'cl-sd-out-'));
+    const out = tempDir('cl-sd-out-');
     const run = bench(out, ['--images', join(out, 'a')]);
     assert.equal(run.status, 0, run.stderr);
     const record = JSON.parse(run.stdout);
@@ -166,7 +166,7 @@ describe('carbonlens bench --task text-to-image', () => {
   });
 
   it('says what is wrong with bad options before loading anything', () => {
-    const out = mkdtempSync(join(tmpdir(), 'cl-sd-out-'));
+    const out = tempDir('cl-sd-out-');
     const bad = bench(out, ['--size', '60x60']);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /multiples of 8/);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { parse } from 'csv-parse/sync';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseRuns } from '../../src/core/bench/history';
@@ -11,6 +10,7 @@ import { Meter } from '../../src/core/energy/meter';
 import type { EnergySource } from '../../src/core/energy/source';
 import { RunTracker } from '../../src/core/tracking/runTracker';
 import { executableName, trackedRecord } from '../../src/core/tracking/trackedRecord';
+import { tempDir } from '../support/tempDir';
 
 /** A meter over a CPU model whose power the test sets, on a clock the test moves one second at a time. */
 function rig() {
@@ -181,7 +181,7 @@ describe('tracked records', () => {
     assert.equal(g.provider, 'aws');
     assert.ok(g.gco2PerKwh <= intensity.gco2PerKwh && g.grams <= record.emissions!.grams);
 
-    const dir = mkdtempSync(join(tmpdir(), 'carbonlens-tracked-'));
+    const dir = tempDir('carbonlens-tracked-');
     const { csv, jsonl } = appendRecord(join(dir, 'emissions.csv'), record);
     const text = readFileSync(csv, 'utf8');
     assert.equal(text.split('\n')[0], CODECARBON_COLUMNS.join(','));

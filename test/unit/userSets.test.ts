@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { answerJsonl, builtInShortAnswers } from '../../src/core/bench/datasets/shortAnswers';
 import { DatasetError, imageFolder, summaryJsonl } from '../../src/core/bench/datasets/userSets';
 import { encodePng } from '../../src/core/diffusion/png';
 import { ImageFile } from '../../src/core/models/imageInput';
+import { tempDir } from '../support/tempDir';
 
 function folder(labels: string, images: string[]): string {
-  const dir = mkdtempSync(join(tmpdir(), 'cl-set-'));
+  const dir = tempDir('cl-set-');
   for (const name of images) writeFileSync(join(dir, name), encodePng(new Uint8Array(4 * 4 * 3).fill(128), 4, 4));
   writeFileSync(join(dir, 'labels.csv'), labels);
   return dir;
@@ -56,7 +56,7 @@ describe("the user's evaluation sets", { timeout: 60_000 }, () => {
   });
 
   it('reads a JSONL set of texts and summaries, and says which line is wrong', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cl-set-'));
+    const dir = tempDir('cl-set-');
     const file = join(dir, 'set.jsonl');
     writeFileSync(file, '{"text":"a","summary":"b"}\n\n{"article":"c","highlights":"d","id":"x"}\n');
     const set = summaryJsonl(file, 10, 1);
@@ -86,7 +86,7 @@ describe('question sets for text generation', () => {
   });
 
   it('reads a .jsonl of prompts and answers, and names the line that is wrong', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cl-qa-'));
+    const dir = tempDir('cl-qa-');
     const good = join(dir, 'qa.jsonl');
     writeFileSync(
       good,

@@ -1,8 +1,7 @@
 // Model folders in the workspace (src/core/models/workspaceModels.ts): offline, Run Benchmark
 // offers them first (src/extension/offlineStart.ts), and a random-weights one says so.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { formatRecord } from '../../src/cli/bench';
@@ -12,9 +11,10 @@ import { fitsTask, modelFoldersUnder, randomWeights } from '../../src/core/model
 import { offlineStartItems } from '../../src/extension/offlineStart';
 import { sampleRecord } from '../support/sampleRecord';
 import { makeImageToText, makeSummarizer, makeTextGenerator } from '../fixtures/tiny-models/make.mjs';
+import { tempDir } from '../support/tempDir';
 
 describe('model folders in the workspace', { timeout: 60_000 }, () => {
-  const root = mkdtempSync(join(tmpdir(), 'carbonlens-wsmodels-'));
+  const root = tempDir('carbonlens-wsmodels-');
   after(() => rmSync(root, { recursive: true, force: true }));
   const ocr = join(root, 'demo-models', 'random-weights-ocr');
   const t5 = join(root, 'models', 'tiny-t5');
