@@ -2,9 +2,9 @@
 // a model name checked as typed, a folder's weights read before asking, sample sizes bounded by
 // the set, and the devices probed as --device auto probes them.
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { sampleChoices, setSize } from '../../src/core/bench/datasets/setSize';
 import { devicesHere } from '../../src/core/models/devicesHere';
 import { MANIFEST } from '../../src/core/models/hub';
@@ -14,7 +14,6 @@ import { tempDir } from '../support/tempDir';
 
 describe('Run Benchmark offers only what can work', { timeout: 60_000 }, () => {
   const dir = tempDir('carbonlens-pickers-');
-  after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('checks a model name as it is typed: a hub id or a folder here', () => {
     assert.equal(modelNameProblem('google/vit-base-patch16-224'), undefined);

@@ -6,14 +6,13 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CACHED_COMMANDS } from '../../src/cli/codeCache';
 import { COMMANDS } from '../../src/cli/main';
 import { tempDir } from '../support/tempDir';
 
 const cli = path.resolve(__dirname, '../../../dist/cli.js');
 const work = tempDir('cl-bundles-');
-after(() => rmSync(work, { recursive: true, force: true }));
 
 const dump = path.join(work, 'dump.cjs');
 writeFileSync(

@@ -2,16 +2,15 @@
 // ELF written here with cubins and PTX of known architectures and ISA versions, and the real
 // llama.cpp CUDA build where npm installed it.
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { driverForPtx, type KernelImage, kernelImages, kernelsMismatch } from '../../src/core/models/cudaKernels';
 import { cudaBuildMismatch } from '../../src/core/models/llamaPackages';
 import { cudaBuildLibrary } from '../../src/core/models/llamaStore';
 import { tempDir } from '../support/tempDir';
 
 const dir = tempDir('carbonlens-fatbin-');
-after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** An ELF64 file whose `.nv_fatbin` holds `images`, in two containers, as nvcc lays them out. */
 function elfWithFatbin(images: KernelImage[]): Buffer {

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { describe, it } from 'node:test';
-import { rmSync } from 'node:fs';
 import { main } from '../../src/cli/main';
 import {
   asSentence,
@@ -305,7 +304,6 @@ describe("the editor's voice", { timeout: 30_000 }, () => {
       assert.equal(err.at(-1), `carbonlens: ${messageText(event.remedy, 'cli')}`);
     } finally {
       process.env = saved;
-      rmSync(cache, { recursive: true, force: true });
     }
   });
 

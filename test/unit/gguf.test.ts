@@ -23,7 +23,6 @@ process.env.CARBONLENS_LLAMA_THREADS = '1';
 after(() => {
   if (savedThreads === undefined) delete process.env.CARBONLENS_LLAMA_THREADS;
   else process.env.CARBONLENS_LLAMA_THREADS = savedThreads;
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('GGUF header', { timeout: 60_000 }, () => {

@@ -1,11 +1,11 @@
 // Run Benchmark asks the hub whether it answers, within a bound, once a session; offline, the
 // first picker leads with what runs here (src/extension/offlineStart.ts, src/core/models/offline.ts).
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { MANIFEST } from '../../src/core/models/hub';
 import { cachedDtypes, hubUnreachable } from '../../src/core/models/offline';
 import { hubOffline, offlineStartItems, startSamples } from '../../src/extension/offlineStart';
@@ -32,7 +32,6 @@ async function hub(answer: boolean): Promise<{ url: string; requests: () => numb
 
 describe("the hub's reachability, and what runs without it", { timeout: 30_000 }, () => {
   const dir = tempDir('carbonlens-reach-');
-  after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('a hub that answers, whatever the status, is reachable', async () => {
     const h = await hub(true);

@@ -2,7 +2,6 @@
 // and from a fake Ollama store, through llama.cpp's CPU build, with prefill and decode metered
 // per prompt and the record naming llama.cpp, its build and the quantisation.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { benchmarkModel } from '../../src/core/bench/benchmarkModel';
@@ -28,7 +27,6 @@ after(() => {
   else process.env.CARBONLENS_LLAMA_THREADS = savedThreads;
   if (savedStore === undefined) delete process.env.OLLAMA_MODELS;
   else process.env.OLLAMA_MODELS = savedStore;
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** A 20 W counter on the real clock: every window's energy is 20 J/s of its time. */

@@ -26,7 +26,6 @@ const root = resolve(__dirname, '../../..');
 const cli = join(root, 'dist', 'cli.js');
 const integrity = (b: Buffer) => `sha512-${createHash('sha512').update(b).digest('base64')}`;
 const work = tempDir('cl-llama-install-');
-after(() => rmSync(work, { recursive: true, force: true }));
 const linux = { platform: 'linux' as const, arch: 'x64' };
 const V = '9.9.9';
 

@@ -5,7 +5,6 @@
 // a monitor shorter than the export interval, and the gen-ai histograms with the conventions' buckets.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -114,7 +113,6 @@ describe('OTLP into a real receiver (VictoriaMetrics)', { timeout: 240_000, skip
   });
   after(() => {
     if (server?.pid) killIfAlive(server.pid);
-    rmSync(work, { recursive: true, force: true });
   });
 
   it('stores what monitor and run pushed over http/protobuf: their energy, one series per process, no counter reset, hw.power from a short monitor', async () => {
