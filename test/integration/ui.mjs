@@ -419,6 +419,21 @@ export async function runUiChecks(browser, url, resultsDir, { machineSettings } 
             await page.waitForTimeout(500);
           }
         };
+        /**
+         * Types into the open picker. VS Code closes a picker whose window loses focus (a CI run
+         * once saw it gone before the text went in), so a closed one is opened again first.
+         */
+        const type = async (text) => {
+          for (let attempt = 1; ; attempt++) {
+            if (!(await input.isVisible())) await openOffline();
+            try {
+              await input.fill(text, { timeout: 10_000 });
+              return;
+            } catch (e) {
+              if (attempt === 3) throw e;
+            }
+          }
+        };
         try {
           mkdirSync(dirname(machineSettings), { recursive: true });
           writeFileSync(machineSettings, JSON.stringify({ ...settings, 'carbonlens.hub.endpoint': endpoint }));
@@ -430,7 +445,7 @@ export async function runUiChecks(browser, url, resultsDir, { machineSettings } 
           if (!first?.includes('works offline'))
             throw new Error(`the first row is not one that works offline: ${first}`);
           // A model of yours: its row asks for the model, offline first.
-          await input.fill('A model of yours on words drawn here');
+          await type('A model of yours on words drawn here');
           await row('A model of yours on words drawn here').waitFor();
           await input.press('Enter');
           await title.filter({ hasText: /which model\? Offline/ }).waitFor({ timeout: 10_000 });
@@ -440,7 +455,7 @@ export async function runUiChecks(browser, url, resultsDir, { machineSettings } 
           const demo = await row(demoRow).textContent();
           if (!/works offline · random weights/.test(demo ?? '') || !/in this workspace/.test(demo ?? ''))
             throw new Error(`the demo model's row does not say it is in the workspace, with random weights: ${demo}`);
-          await input.fill(demoRow);
+          await type(demoRow);
           await row(demoRow).waitFor();
           await input.press('Enter');
           // No other pick: it runs on auto with the default size, says what it measured, and that
