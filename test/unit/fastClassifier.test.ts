@@ -266,6 +266,27 @@ describe('image classification without the per-image processor', { timeout: 120_
     }
   });
 
+  it("fails a batch with a broken image's error, and its workers go on with the next batch", async () => {
+    const { default: sharp } = await import('sharp');
+    const dir = tempDir('cl-broken-');
+    const jpeg = await sharp({ create: { width: 30, height: 26, channels: 3, background: '#3a7' } })
+      .jpeg()
+      .toBuffer();
+    writeFileSync(join(dir, 'good.jpg'), jpeg);
+    writeFileSync(join(dir, 'broken.jpg'), jpeg.subarray(0, 40)); // a JPEG's header, cut short
+    const [good, broken] = ['good.jpg', 'broken.jpg'].map((f) => new ImageFile(join(dir, f)));
+    for (const kind of ['processes', 'threads'] as const) {
+      const pool = new PreparePool(1, kind);
+      try {
+        // The broken image read while the one before it is prepared, and after it another.
+        await assert.rejects(pool.pixelValues([good, broken, good], config), /jpeg|premature|input|corrupt/i);
+        assert.equal((await pool.pixelValues([good, good], config)).length, 2 * 3 * 24 * 20);
+      } finally {
+        await pool.close();
+      }
+    }
+  });
+
   it('answers as the pipeline does when the model takes bytes', async () => {
     const folder = join(tempDir('cl-bytes-'), 'tiny-vit');
     makeImageClassifier(folder, { size: 32 });

@@ -80,17 +80,24 @@ async function decode(bytes) {
 
 const vipsBilinearRgb = ${vipsBilinearRgb.toString()};
 
-async function prepare({ source, out, file, offset, config }) {
+// An image read and decoded (decode's work runs on libvips's threads), with how long each took.
+function load(source) {
   const t0 = performance.now();
   const bytes = source.path === undefined ? undefined : readFileSync(source.path);
   const t1 = performance.now();
-  const image = toChannels(bytes ? await decode(bytes) : source, 3);
+  const loaded = (bytes ? decode(bytes) : Promise.resolve(source)).then((img) => ({ image: toChannels(img, 3), read: t1 - t0, decode: performance.now() - t1 }));
+  loaded.catch(() => {}); // a next image's error is thrown when it is awaited, not before
+  return loaded;
+}
+
+async function prepare({ source, out, file, offset, config }, loaded = load(source)) {
+  const { image, read, decode: decoded } = await loaded;
   const t2 = performance.now();
   const size = [image.width, image.height];
   // config.source: the batch is resized on the model's device from this size; an image of
   // another size is not written, and the batch is prepared again with the resize here.
   if (config.source && (image.width !== config.source[0] || image.height !== config.source[1]))
-    return { read: t1 - t0, decode: t2 - t1, resize: 0, normalise: 0, size, miss: true };
+    return { read, decode: decoded, resize: 0, normalise: 0, size, miss: true };
   const [width, height] = config.source || [config.width, config.height];
   const resized = image.width !== width || image.height !== height;
   const rgb = resized ? vipsBilinearRgb(image.data, image.width, image.height, width, height) : image.data;
@@ -117,7 +124,7 @@ async function prepare({ source, out, file, offset, config }) {
       closeSync(fd);
     }
   }
-  return { read: t1 - t0, decode: t2 - t1, resize: t3 - t2, normalise: performance.now() - t3, size, miss: false };
+  return { read, decode: decoded, resize: t3 - t2, normalise: performance.now() - t3, size, miss: false };
 }
 
 // The sizes a message's images had: their one size, or null when they differ.
@@ -140,8 +147,13 @@ async function prepareAll(job) {
   const ms = { read: 0, decode: 0, resize: 0, normalise: 0 };
   const sizes = [];
   let miss = false;
-  for (const item of job.items) {
-    const one = await prepare({ source: item.source, offset: item.offset, file: job.file, config: job.config });
+  // The next image is read and decoded (on libvips's threads) while this one is resized and
+  // normalised here, so neither waits for the other's hand-offs between threads.
+  let next = job.items.length ? load(job.items[0].source) : undefined;
+  for (const [i, item] of job.items.entries()) {
+    const loaded = next;
+    next = i + 1 < job.items.length ? load(job.items[i + 1].source) : undefined;
+    const one = await prepare({ source: item.source, offset: item.offset, file: job.file, config: job.config }, loaded);
     for (const k in ms) ms[k] += one[k];
     sizes.push(one.size);
     miss = miss || one.miss;
