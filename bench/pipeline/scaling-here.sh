@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Preparation images/s with 1 and 2 threads on this machine, in turns (1, 2, 1, 2, ...: a shared
-# machine's load changes under a run; bench/pipeline/summary.mjs takes each count's median),
-# on 512 of the 640x480 JPEGs (128 files, each read 4 times), resized on the workers as on a CPU
-# device, with the machine's load before and after, and, in the same turns, what a
-# plain CPU loop gets from 2 threads over 1 (what the machine lets any work scale to then).
+# Preparation images/s on one core and on two of this machine, in turns (a shared machine's load
+# changes under a run; bench/pipeline/summary.mjs takes each case's median), on 512 of the 640x480
+# JPEGs (128 files, each read 4 times), resized on the workers as on a CPU device:
+#  - one core: the pool (1 worker) and its owner pinned to CPU 0 (taskset);
+#  - two cores: 2 workers, unpinned;
+#  - 1 worker, unpinned: a worker is not one thread (its libuv and libvips threads decode while
+#    its own thread resizes the image before, and its owner reads the batches), so it uses more
+#    than one core where it can; this is how much;
+# with the machine's load before and after, and, in the same turns, a plain CPU loop on one core
+# and on two (what the machine lets any work scale to then).
 # After `npm run build`:
 #   bash bench/pipeline/scaling-here.sh [TURNS=5] > bench/results/pipeline-here.jsonl
 set -euo pipefail
@@ -21,10 +26,12 @@ spin() {
     Promise.all(Array.from({ length: k }, () => new Promise((r) => new Worker(loop, { eval: true }).on("message", r))))
       .then((ns) => console.log(JSON.stringify({ measure: "cpu loop", threads: k, loops_per_s: ns.reduce((a, b) => a + b, 0) })));' "$1"
 }
+pool() { POOL_ONLY=1 RESIZE=workers UV_THREADPOOL_SIZE=6 $2 node out/bench/pipelineProfile.mjs $dir $1 512 | grep '"pool"' | sed "s/^{/{\"cores\":$3,/"; }
 for _ in $(seq "$turns"); do
-  for t in 1 2; do
-    POOL_ONLY=1 RESIZE=workers UV_THREADPOOL_SIZE=6 node out/bench/pipelineProfile.mjs $dir $t 512 | grep '"pool"'
-    spin $t
-  done
+  pool 1 "taskset -c 0" 1
+  taskset -c 0 bash -c "$(declare -f spin); spin 1"
+  pool 2 "" 2
+  spin 2
+  pool 1 "" 2
 done
 echo "{\"load\":{\"cpus\":$(nproc),\"loadavg_before\":$before,\"loadavg_after\":$(load),\"note\":\"a shared 2-core machine: other engineers' builds and tests ran beside it\"}}"

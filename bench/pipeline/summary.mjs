@@ -60,9 +60,11 @@ const byThreads = (set, kind = 'processes') =>
   );
 const here = lines(readFileSync(hereFile, 'utf8'));
 const herePool = here.filter((p) => p.measure === 'pool' && (p.kind ?? 'threads') === 'processes');
-// Measured in turns (1, 2, 1, 2, ...) on a shared machine: the median of each.
+// Measured in turns on a shared machine (scaling-here.sh): the median of each case, workers on
+// how many cores (1: pinned to one).
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
-const hereAt = (t) => median(herePool.filter((p) => p.threads === t).map((p) => p.images_per_s));
+const hereAt = (workers, cores) =>
+  median(herePool.filter((p) => p.threads === workers && p.cores === cores).map((p) => p.images_per_s));
 
 const base = runs['base-png'];
 // The 640x480 JPEGs as the product runs them (resized on the workers: preparePool.ts's
@@ -91,8 +93,16 @@ const result = {
     jpegOnGpu?.end_to_end_pipelined.images_per_s / jpegOnGpu?.model_apart.images_per_s,
   smaller_model_saving_kept: (1 - e2eRatio) / (1 - modelRatio),
   smaller_model_gpu_j_ratio: { end_to_end: e2eRatio, model_apart: modelRatio },
-  prepare_scaling_2_vs_1_threads_here: hereAt(2) / hereAt(1),
-  prepare_here: herePool.map((p) => ({ threads: p.threads, images_per_s: p.images_per_s, loadavg: p.loadavg })),
+  prepare_scaling_2_vs_1_threads_here: hereAt(2, 2) / hereAt(1, 1),
+  prepare_scaling_note:
+    'preparation on two cores (2 workers) over one core (1 worker and its owner pinned to CPU 0): a worker is not one thread (its libuv and libvips threads decode the next image while its own thread resizes this one, and its owner reads the batches), so unpinned it uses more than one core; prepare_1_worker_both_cores_vs_one_core_here says how much',
+  prepare_1_worker_both_cores_vs_one_core_here: hereAt(1, 2) / hereAt(1, 1),
+  prepare_here: herePool.map((p) => ({
+    workers: p.threads,
+    cores: p.cores,
+    images_per_s: p.images_per_s,
+    loadavg: p.loadavg,
+  })),
   cpu_loop_scaling_2_vs_1_here: (() => {
     const loops = (t) =>
       median(here.filter((p) => p.measure === 'cpu loop' && p.threads === t).map((p) => p.loops_per_s));
