@@ -49,6 +49,12 @@ interface Reply {
  * workers, while 32x32 PNGs ran 3,821 against 3,258 (bench/results/pipeline-cuda.json).
  */
 export const DEVICE_RESIZE_MAX_RATIO = 1;
+/**
+ * Messages a worker holds at once: the one it prepares and the next, so that it does not wait for
+ * this thread between them. (Every share of every batch in flight went to a worker at once before:
+ * one could hold three shares while another had none.)
+ */
+const JOBS_PER_WORKER = 2;
 /** glibc's malloc settings that keep buffers of an image's or a batch's size on the heap. */
 const KEEP_LARGE_BUFFERS = { mmapThreshold: 32 * 1024 ** 2, trimThreshold: 256 * 1024 ** 2 };
 
@@ -356,11 +362,16 @@ export class PreparePool {
    * Every waiting image to the least busy thread at once: onnxruntime-node runs a model on this
    * thread, blocking it, and the threads must have their work before that.
    */
+  /**
+   * Hands queued messages to the workers, at most JOBS_PER_WORKER each: the rest wait here for
+   * whichever worker is free first, so a slower worker, or one given a batch's larger shares, does
+   * not leave the others idle.
+   */
   private dispatch(): void {
     while (this.queue.length > 0) {
       let slot = this.slots.reduce<Slot | undefined>((a, s) => (!a || s.jobs.size < a.jobs.size ? s : a), undefined);
       if ((!slot || slot.jobs.size > 0) && this.slots.length < this.threads) slot = this.start();
-      if (!slot) break;
+      if (!slot || slot.jobs.size >= JOBS_PER_WORKER) break;
       const job = this.queue.shift()!;
       slot.jobs.set(job.id, job);
       ref(slot.worker, true); // busy: this process waits for it
