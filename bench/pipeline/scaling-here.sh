@@ -4,9 +4,9 @@
 # JPEGs (128 files, each read 4 times), resized on the workers as on a CPU device:
 #  - one core: the pool (1 worker) and its owner pinned to CPU 0 (taskset);
 #  - two cores: 2 workers, unpinned;
-#  - 1 worker, unpinned: a worker is not one thread (its libuv and libvips threads decode while
-#    its own thread resizes the image before, and its owner reads the batches), so it uses more
-#    than one core where it can; this is how much;
+#  - 1 worker, unpinned: a worker decodes its next image on libvips's threads while its own
+#    thread resizes the one before, so it uses more than one core where it has them; this is how
+#    much;
 # with the machine's load before and after, and, in the same turns, a plain CPU loop on one core
 # and on two (what the machine lets any work scale to then).
 # After `npm run build`:
