@@ -257,6 +257,7 @@ describe('image classification without the per-image processor', { timeout: 120_
           await check(larger, [20, 24]); // one size, larger than the model's: on the workers
           await check(larger, [20, 24]);
           assert.equal(pool.largestItemBytes(), 20 * 24 * 3);
+          assert.deepEqual(pool.resizes, { device: 1, here: 5 });
         } finally {
           await pool.close();
         }
@@ -338,10 +339,6 @@ describe('image classification without the per-image processor', { timeout: 120_
       else process.env.CARBONLENS_RESIZE = before;
     });
     try {
-      assert.match(
-        ours.preprocessing ?? '',
-        /resize \(byte-equal to transformers.js's.*\), rescale and normalise on the model's device/,
-      );
       const images = [37, 41, 43].map(
         (k) =>
           new RawImage(
@@ -355,6 +352,14 @@ describe('image classification without the per-image processor', { timeout: 120_
       await assertSameAnswers(reference, ours, images); // resized in the graph
       const crossing = (await ours.split!.prepare(images)) as Record<string, { dims: number[] }>;
       assert.deepEqual(crossing.pixel_values_u8!.dims, [3, 20, 24, 3], 'the batch crossed at the images own size');
+      // The record says where the batches were resized, as they were: the first on the workers.
+      assert.match(
+        ours.preprocessing ?? '',
+        /resize \(byte-equal to transformers.js's.*\) on the model's device, .* for 2 of 3 batches, .*; on the workers for the rest .*; rescale and normalise on the model's device/,
+      );
+      const larger = [new RawImage(new Uint8ClampedArray(40 * 36 * 3).fill(7), 40, 36, 3)];
+      await assertSameAnswers(reference, ours, larger); // larger than the model's input: on the workers
+      assert.match(ours.preprocessing ?? '', /for 2 of 4 batches/);
     } finally {
       await ours.dispose();
       await reference.dispose();

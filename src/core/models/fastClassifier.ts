@@ -166,18 +166,12 @@ export async function fastClassifier(
     );
   };
   const run = async (inputs: unknown[], options: Record<string, unknown> = {}) => infer(await prepare(inputs), options);
-  return Object.assign(run, {
+  const pipeline = Object.assign(run, {
     dispose: async () => {
       await pool?.close();
       await pipe.dispose();
     },
-    preprocessing: !pool
-      ? "transformers.js's processor, apart from the model's call"
-      : resizing
-        ? `${pool.threads} ${pool.kind === 'processes' ? 'worker processes' : 'threads'} (decode with sharp, plain PNGs in JavaScript) into one uint8 batch of the images' own size when a batch's images share one; resize (byte-equal to transformers.js's, sharp's affine bilinear map), rescale and normalise on the model's device, in a graph ahead of the model (the resize on the workers when sizes differ)`
-        : bytes
-          ? `${pool.threads} ${pool.kind === 'processes' ? 'worker processes' : 'threads'} (decode with sharp, plain PNGs in JavaScript; bilinear resize byte-equal to transformers.js's, sharp's affine map) into one uint8 batch; rescale and normalise on the model's device (a Cast, Transpose, Mul and Sub ahead of the graph)`
-          : `${pool.threads} ${pool.kind === 'processes' ? 'worker processes' : 'threads'} (decode with sharp; bilinear resize byte-equal to transformers.js's; normalise in one loop per image) into one float32 batch`,
+    preprocessing: '',
     split: {
       prepare,
       infer,
@@ -185,4 +179,26 @@ export async function fastClassifier(
       ...(pool && { workersPeakRssBytes: () => pool.workersPeakRssBytes() }),
     },
   });
+  // Read when a run's record is written: where its batches were resized, as they were.
+  Object.defineProperty(pipeline, 'preprocessing', {
+    enumerable: true,
+    get: () => (pool ? preparedBy(pool, bytes, resizing) : "transformers.js's processor, apart from the model's call"),
+  });
+  return pipeline;
+}
+
+/** How the pool prepared the inputs so far, for the record. */
+function preparedBy(pool: PreparePool, bytes: boolean, resizing: boolean): string {
+  const workers = `${pool.threads} ${pool.kind === 'processes' ? 'worker processes' : 'threads'}`;
+  if (!bytes)
+    return `${workers} (decode with sharp; bilinear resize byte-equal to transformers.js's; normalise in one loop per image) into one float32 batch`;
+  const normalise = "rescale and normalise on the model's device (a Cast, Transpose, Mul and Sub ahead of the graph)";
+  const { device, here } = pool.resizes;
+  if (!resizing || device === 0)
+    return `${workers} (decode with sharp, plain PNGs in JavaScript; bilinear resize byte-equal to transformers.js's, sharp's affine map) into one uint8 batch; ${normalise}${
+      resizing
+        ? `; all ${here} batches resized on the workers (the model's device resizes only a batch whose images share one size no larger than the model's input)`
+        : ''
+    }`;
+  return `${workers} (decode with sharp, plain PNGs in JavaScript) into one uint8 batch; resize (byte-equal to transformers.js's, sharp's affine bilinear map) on the model's device, in a graph ahead of the model, for ${device} of ${device + here} batches, which crossed at their images' size; on the workers for the rest (the first, which learns the size, and any of several sizes or larger than the model's input); ${normalise}`;
 }

@@ -202,13 +202,22 @@ export class PreparePool {
     const source = resizeOnDevice ? this.deviceSource : undefined;
     if (source) {
       const r = await this.batch(inputs, config, true, source);
-      if (!r.miss) return { data: new Uint8Array(r.buffer!), width: source[0], height: source[1] };
+      if (!r.miss) {
+        this.resizes.device++;
+        return { data: new Uint8Array(r.buffer!), width: source[0], height: source[1] };
+      }
       this.deviceSource = undefined; // sizes differ: resized here until a batch has one size again
     }
     const r = await this.batch(inputs, config, true);
-    if (resizeOnDevice) this.deviceSource = deviceSource(r.size, config);
+    if (resizeOnDevice) {
+      this.resizes.here++;
+      this.deviceSource = deviceSource(r.size, config);
+    }
     return { data: new Uint8Array(r.buffer!), width: config.width, height: config.height };
   }
+
+  /** Batches asked for with `resizeOnDevice` so far: how many were resized on the device, how many here. */
+  readonly resizes = { device: 0, here: 0 };
 
   /** The most bytes one prepared image has held so far, or will hold at the size the device now resizes from. */
   largestItemBytes(): number {
