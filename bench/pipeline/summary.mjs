@@ -177,9 +177,7 @@ console.log(
       ['ViT-B/16, 10,000 JPEG items', 'base-jpeg10k'],
     ]
       .filter(([, k]) => runs[k])
-      .map(([label, k]) =>
-        row(`${label}, ${onGpu(k) ? 'resized on the GPU' : 'resized on the CPU workers'}`, runs[k]),
-      ),
+      .map(([label, k]) => row(`${label}, ${onGpu(k) ? 'resized on the GPU' : 'resized on the CPU workers'}`, runs[k])),
   ]
     .filter((l) => l !== undefined)
     .concat([
