@@ -368,13 +368,10 @@ export class PreparePool {
   }
 
   /**
-   * Every waiting image to the least busy thread at once: onnxruntime-node runs a model on this
-   * thread, blocking it, and the threads must have their work before that.
-   */
-  /**
-   * Hands queued messages to the workers, at most JOBS_PER_WORKER each: the rest wait here for
+   * Queued messages to the least busy workers, at most JOBS_PER_WORKER each: the rest wait here for
    * whichever worker is free first, so a slower worker, or one given a batch's larger shares, does
-   * not leave the others idle.
+   * not leave the others idle. onnxruntime-node runs a model on this thread, blocking it: the
+   * message each worker holds beyond its current one is its work meanwhile.
    */
   private dispatch(): void {
     while (this.queue.length > 0) {

@@ -80,7 +80,9 @@ async function decode(bytes) {
 
 const vipsBilinearRgb = ${vipsBilinearRgb.toString()};
 
-// An image read and decoded (decode's work runs on libvips's threads), with how long each took.
+// An image read and decoded (decode's work runs on libvips's threads), with how long each took:
+// decode's time runs until this thread takes the image, so, decoded ahead, it includes the time
+// this thread spent on the image before.
 function load(source) {
   const t0 = performance.now();
   const bytes = source.path === undefined ? undefined : readFileSync(source.path);
