@@ -78,7 +78,7 @@ const onGpu = (k) => k.endsWith('resize-device') || (!k.endsWith('resize-workers
 // Records made before the pool counted where it resized (2026-12-07) describe the device's branch
 // of the rule for every CUDA run, the JPEG runs it resized on the workers too.
 const jpegRun = /of the images' own size when a batch's images share one/.test(jpeg?.preprocessing ?? '')
-  ? "15 worker processes (decode with sharp; bilinear resize byte-equal to transformers.js's, sharp's affine map) into one uint8 batch, the 640x480 images being larger than the model's input (DEVICE_RESIZE_MAX_RATIO); rescale and normalise on the model's device"
+  ? `${jpeg.preprocessing.match(/^\d+ \S+ processes|^\d+ threads/)?.[0]} (decode with sharp; bilinear resize byte-equal to transformers.js's, sharp's affine map) into one uint8 batch, the 640x480 images being larger than the model's input (DEVICE_RESIZE_MAX_RATIO); rescale and normalise on the model's device`
   : jpeg?.preprocessing;
 const small = runs['small-png'];
 const e2eRatio = small.end_to_end_pipelined.gpu_j_per_image / base.end_to_end_pipelined.gpu_j_per_image;

@@ -166,6 +166,8 @@ export class PreparePool {
   /** The size the last batch's images all had, when the model's device resizes such images. */
   private deviceSource: [number, number] | undefined;
   private largestItem = 0;
+  /** Batches asked for with `resizeOnDevice` so far: how many were resized on the device, how many here. */
+  readonly resizes = { device: 0, here: 0 };
 
   /**
    * One worker a core but one, left to the model's calls (at least one worker), processes,
@@ -215,9 +217,6 @@ export class PreparePool {
     }
     return { data: new Uint8Array(r.buffer!), width: config.width, height: config.height };
   }
-
-  /** Batches asked for with `resizeOnDevice` so far: how many were resized on the device, how many here. */
-  readonly resizes = { device: 0, here: 0 };
 
   /** The most bytes one prepared image has held so far, or will hold at the size the device now resizes from. */
   largestItemBytes(): number {
