@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, sep } from 'node:path';
 import { describe, it } from 'node:test';
+import { allowedCpus, workerCpu } from '../../src/core/models/cpuPinning';
 import { halfToFloat, plainImageConfig, topLabels } from '../../src/core/models/fastClassifier';
 import { ImageFile } from '../../src/core/models/imageInput';
 import { keepLargeBuffersHere, PreparePool, workerTunables } from '../../src/core/models/preparePool';
@@ -288,6 +289,51 @@ describe('image classification without the per-image processor', { timeout: 120_
     }
   });
 
+  it('runs each worker process, and every thread it starts, on a CPU of its own, and says so', {
+    skip: process.platform !== 'linux' && 'CPU pinning is for Linux',
+  }, async () => {
+    const { default: sharp } = await import('sharp');
+    const dir = tempDir('cl-pinned-');
+    const files = await Promise.all(
+      [0, 1, 2, 3].map(async (k) => {
+        const image = sharp({
+          create: { width: 40, height: 30, channels: 3, background: { r: 60 * k, g: 90, b: 10 } },
+        });
+        writeFileSync(join(dir, `${k}.jpg`), await image.jpeg().toBuffer());
+        return new ImageFile(join(dir, `${k}.jpg`));
+      }),
+    );
+    const cpus = allowedCpus()!;
+    const n = Math.min(2, cpus.length);
+    const pool = new PreparePool(n, 'processes');
+    try {
+      await pool.pixelBytes(files, config); // libvips's threads started, in both workers
+      assert.deepEqual(pool.workers, { started: n, pinned: n });
+      // This process's children, each with the CPUs every one of its threads may use.
+      const children = readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .flatMap((pid) => {
+          try {
+            const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+            return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid ? [pid] : [];
+          } catch {
+            return []; // gone meanwhile
+          }
+        });
+      const threadCpus = children.map((pid) => [
+        ...new Set(
+          readdirSync(`/proc/${pid}/task`).map((tid) =>
+            allowedCpus(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))!.join(),
+          ),
+        ),
+      ]);
+      const expected = Array.from({ length: n }, (_, k) => [String(workerCpu(k, n, cpus))]);
+      assert.deepEqual(threadCpus.sort(), expected.sort(), 'each worker on its CPU, with all its threads');
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('answers as the pipeline does when the model takes bytes', async () => {
     const folder = join(tempDir('cl-bytes-'), 'tiny-vit');
     makeImageClassifier(folder, { size: 32 });
@@ -360,6 +406,8 @@ describe('image classification without the per-image processor', { timeout: 120_
       const larger = [new RawImage(new Uint8ClampedArray(40 * 36 * 3).fill(7), 40, 36, 3)];
       await assertSameAnswers(reference, ours, larger); // larger than the model's input: on the workers
       assert.match(ours.preprocessing ?? '', /for 2 of 4 batches/);
+      if (process.platform === 'linux')
+        assert.match(ours.preprocessing ?? '', /^\d+ worker processes, each on a CPU of its own \(/);
     } finally {
       await ours.dispose();
       await reference.dispose();

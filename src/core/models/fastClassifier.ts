@@ -189,7 +189,10 @@ export async function fastClassifier(
 
 /** How the pool prepared the inputs so far, for the record. */
 function preparedBy(pool: PreparePool, bytes: boolean, resizing: boolean): string {
-  const workers = `${pool.threads} ${pool.kind === 'processes' ? 'worker processes' : 'threads'}`;
+  const { started, pinned } = pool.workers;
+  const where =
+    pinned === 0 ? '' : pinned === started ? ', each on a CPU of its own' : `, ${pinned} of them on a CPU each`;
+  const workers = `${pool.threads} ${pool.kind === 'processes' ? 'worker processes' : 'threads'}${where}`;
   if (!bytes)
     return `${workers} (decode with sharp; bilinear resize byte-equal to transformers.js's; normalise in one loop per image) into one float32 batch`;
   const normalise = "rescale and normalise on the model's device (a Cast, Transpose, Mul and Sub ahead of the graph)";

@@ -4,6 +4,7 @@
 // Workers are processes of their own by default, as PyTorch's DataLoader workers are: on a
 // 16-core H100 machine, threads of one process stalled each other (sharp's calls took 10x longer
 // at 16 threads than at 1) and preparation stopped at about 450 images/s whatever their number.
+// On Linux each process runs on a CPU of its own (cpuPinning.ts).
 // A process writes its images into the batch's file in memory (/dev/shm where there is one),
 // which this process reads once the batch is complete. Threads (`kind: 'threads'`) write into
 // shared memory, and the one that finishes a batch copies it out (onnxruntime-node does not
@@ -14,6 +15,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { RawImage } from '@huggingface/transformers';
+import { allowedCpus, workerCpu } from './cpuPinning';
 import type { PlainImageConfig } from './fastClassifier';
 import { ImageFile } from './imageInput';
 import { PREPARE_WORKER_SOURCE } from './prepareWorker';
@@ -127,6 +129,8 @@ interface Job {
 interface Slot {
   worker: Worker | ChildProcess;
   jobs: Map<number, Job>;
+  /** A process's CPU, once it has said (null: the kernel places it). */
+  cpu?: number | null;
 }
 
 export type WorkerKind = 'processes' | 'threads';
@@ -168,6 +172,9 @@ export class PreparePool {
   private largestItem = 0;
   /** Batches asked for with `resizeOnDevice` so far: how many were resized on the device, how many here. */
   readonly resizes = { device: 0, here: 0 };
+  /** Workers started so far, and how many of those said they run on a CPU of their own (cpuPinning.ts). */
+  readonly workers = { started: 0, pinned: 0 };
+  private readonly cpus = allowedCpus();
 
   /**
    * One worker a core but one, left to the model's calls (at least one worker), processes,
@@ -387,13 +394,21 @@ export class PreparePool {
 
   private start(): Slot {
     const sharp = require.resolve('sharp');
+    const cpu = this.kind === 'processes' ? workerCpu(this.workers.started, this.threads, this.cpus) : undefined;
+    const koffi = cpu === undefined ? undefined : resolved('koffi');
+    this.workers.started++;
     const worker =
       this.kind === 'threads'
         ? new Worker(PREPARE_WORKER_SOURCE, { eval: true, workerData: { sharp } })
         : spawn(process.execPath, ['-e', PREPARE_WORKER_SOURCE], {
             stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
             serialization: 'advanced',
-            env: { ...process.env, CARBONLENS_SHARP: sharp, GLIBC_TUNABLES: workerTunables() },
+            env: {
+              ...process.env,
+              CARBONLENS_SHARP: sharp,
+              GLIBC_TUNABLES: workerTunables(),
+              ...(koffi && { CARBONLENS_CPU: String(cpu), CARBONLENS_KOFFI: koffi }),
+            },
           });
     const slot: Slot = { worker, jobs: new Map() };
     const fail = (e: Error) => {
@@ -405,7 +420,19 @@ export class PreparePool {
     };
     worker.on(
       'message',
-      (m: Partial<Reply> & { id: number; ms?: Omit<PrepareSteps, 'images'>; images?: number; error?: string }) => {
+      (
+        m: Partial<Reply> & {
+          id: number;
+          ms?: Omit<PrepareSteps, 'images'>;
+          images?: number;
+          cpu?: number | null;
+          error?: string;
+        },
+      ) => {
+        if (m.cpu !== undefined && slot.cpu === undefined) {
+          slot.cpu = m.cpu;
+          if (m.cpu !== null) this.workers.pinned++;
+        }
         const job = slot.jobs.get(m.id);
         if (!job) return;
         slot.jobs.delete(m.id);
@@ -425,6 +452,15 @@ export class PreparePool {
     });
     this.slots.push(slot);
     return slot;
+  }
+}
+
+/** A package's entry point, or undefined where it is not installed. */
+function resolved(name: string): string | undefined {
+  try {
+    return require.resolve(name);
+  } catch {
+    return undefined;
   }
 }
 

@@ -17,8 +17,10 @@
 //             (byteInput.ts): images of that size are written as decoded, NHWC bytes at their size.
 // Message out: { id, ms: { read, decode, resize, normalise }, size ([width, height] its images
 //               had, null when they differ), miss (an image was not of config.source's size),
-//               images?, buffer? (the batch, from the thread that wrote its last image) } or { id, error }
+//               images?, cpu? (a process: the CPU it is pinned to, or null), buffer? (the batch,
+//               from the thread that wrote its last image) } or { id, error }
 
+import { pinThisProcess } from './cpuPinning';
 import { jpegHeader } from './jpegHeader';
 import { decodePlainPng } from './plainPng';
 import { vipsBilinearRgb } from './vipsBilinear';
@@ -38,6 +40,11 @@ const sharp = require(workerData ? workerData.sharp : process.env.CARBONLENS_SHA
 // operations and their images: each image is read once (it held 50 MB in each worker).
 sharp.concurrency(1);
 sharp.cache(false);
+// A process on the CPU its owner gives it (cpuPinning.ts), with the threads it has started so far
+// (libvips's among them); those it starts later inherit the CPU. null: placed by the kernel.
+const pinThisProcess = ${pinThisProcess.toString()};
+const cpu = parentPort ? NaN : Number(process.env.CARBONLENS_CPU || NaN);
+const pinned = Number.isInteger(cpu) && pinThisProcess(cpu, () => require(process.env.CARBONLENS_KOFFI), () => require('node:fs').readdirSync('/proc/self/task')) ? cpu : null;
 
 // RawImage's channel conversions (transformers.js src/utils/image.js), on the same clamped bytes.
 function toChannels(img, n) {
@@ -168,7 +175,7 @@ let chain = Promise.resolve();
 port.on('message', (job) => {
   chain = chain.then(() =>
     (job.items ? prepareAll(job) : prepare(job)).then(
-      (r) => (job.items ? port.postMessage({ id: job.id, ...r, images: job.items.length }) : finish(job, r)),
+      (r) => (job.items ? port.postMessage({ id: job.id, ...r, images: job.items.length, cpu: pinned }) : finish(job, r)),
       (e) => port.postMessage({ id: job.id, error: (e && e.message) || String(e) }),
     ),
   );
