@@ -144,7 +144,10 @@ for (const kind of kinds)
     const pool = new PreparePool(threads, kind);
     const inputs = (k: number) =>
       Array.from({ length: BATCH }, (_, i) => new ImageFile(files[(k * BATCH + i) % files.length]!));
-    await pool.pixelBytes(inputs(0), config, resizeOnDevice); // workers started, sharp loaded, the size learnt
+    // Workers started, sharp loaded, the size learnt, and each worker warmed up on a batch's worth
+    // of images whatever their number (one batch a worker: each takes one share of each), so that
+    // more workers do not mean colder ones: JIT-compiled loops, sharp's first calls, a grown heap.
+    for (let w = 0; w < threads; w++) await pool.pixelBytes(inputs(0), config, resizeOnDevice);
     const before = pool.steps();
     const batches = Math.max(1, Math.ceil(images / BATCH));
     const elu0 = performance.eventLoopUtilization();

@@ -1,12 +1,10 @@
 #!/usr/bin/env bash
 # Preparation images/s on one core and on two of this machine, in turns (a shared machine's load
-# changes under a run; bench/pipeline/summary.mjs takes each case's median), on 512 of the 640x480
-# JPEGs (128 files, each read 4 times), resized on the workers as on a CPU device:
+# changes under a run; bench/pipeline/summary.mjs takes each case's median), on 1,024 of the
+# 640x480 JPEGs (128 files, each read 8 times), resized on the workers as on a CPU device:
 #  - one core: the pool (1 worker) and its owner pinned to CPU 0 (taskset);
-#  - two cores: 2 workers, unpinned;
-#  - 1 worker, unpinned: a worker decodes its next image on libvips's threads while its own
-#    thread resizes the one before, so it uses more than one core where it has them; this is how
-#    much;
+#  - two cores: 2 workers, each on a CPU of its own as the pool places them, the owner unpinned;
+#  - 1 worker with two cores: on CPU 1, its owner unpinned;
 # with the machine's load before and after, and, in the same turns, a plain CPU loop on one core
 # and on two (what the machine lets any work scale to then).
 # After `npm run build`:
@@ -26,7 +24,7 @@ spin() {
     Promise.all(Array.from({ length: k }, () => new Promise((r) => new Worker(loop, { eval: true }).on("message", r))))
       .then((ns) => console.log(JSON.stringify({ measure: "cpu loop", threads: k, loops_per_s: ns.reduce((a, b) => a + b, 0) })));' "$1"
 }
-pool() { POOL_ONLY=1 RESIZE=workers UV_THREADPOOL_SIZE=6 $2 node out/bench/pipelineProfile.mjs $dir $1 512 | grep '"pool"' | sed "s/^{/{\"cores\":$3,/"; }
+pool() { POOL_ONLY=1 RESIZE=workers UV_THREADPOOL_SIZE=6 $2 node out/bench/pipelineProfile.mjs $dir $1 1024 | grep '"pool"' | sed "s/^{/{\"cores\":$3,/"; }
 for _ in $(seq "$turns"); do
   pool 1 "taskset -c 0" 1
   taskset -c 0 bash -c "$(declare -f spin); spin 1"

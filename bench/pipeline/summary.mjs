@@ -101,7 +101,7 @@ const result = {
   smaller_model_gpu_j_ratio: { end_to_end: e2eRatio, model_apart: modelRatio },
   prepare_scaling_2_vs_1_threads_here: hereAt(2, 2) / hereAt(1, 1),
   prepare_scaling_note:
-    'preparation on two cores (2 workers) over one core (1 worker and its owner pinned to CPU 0): a worker decodes its next image on the libvips threads while its own thread resizes this one, so unpinned it uses more than one core; prepare_1_worker_both_cores_vs_one_core_here says how much',
+    'preparation on two cores (2 workers, each on a CPU of its own as the pool places them) over one core (1 worker and its owner pinned to CPU 0 with taskset), 1,024 images after a warm-up batch for each worker; prepare_1_worker_both_cores_vs_one_core_here: 1 worker on CPU 1, its owner free to use both',
   prepare_1_worker_both_cores_vs_one_core_here: hereAt(1, 2) / hereAt(1, 1),
   prepare_here: herePool.map((p) => ({
     workers: p.threads,
