@@ -2,9 +2,8 @@
 // libuv thread that hands an image to libvips, libvips's) then wake each other on one CPU, and
 // the kernel has no other CPU to tell when the process unmaps memory. On the H100 machine
 // (16 vCPUs), 640x480 JPEGs ran 2,420 and 2,241 images/s end to end pinned against 2,141 and
-// 2,044 unpinned, in alternate runs; on the 2-vCPU VM, two workers prepared 431-474 images/s
-// pinned against 402-433, in six alternate turns (docs/benchmarks.md). The first CPU the process
-// may use is left to it: its thread feeds the model's device.
+// 2,044 unpinned, in alternate runs (docs/benchmarks.md). The first CPU the process may use is
+// left to it: its thread feeds the model's device.
 
 /** The CPUs in a kernel CPU list ("0-3,8,10-11"), in order; empty when it reads as none. */
 export function parseCpuList(list: string): number[] {
