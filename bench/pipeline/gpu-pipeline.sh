@@ -19,7 +19,7 @@
 # All of it in $OUT/pipeline-out.tgz; bench/pipeline/summary.mjs writes bench/results/pipeline-cuda.json
 # from the unpacked folder.
 #   OUT=/some/folder bash bench/pipeline/gpu-pipeline.sh        (PROFILE_ONLY=1: the profiles alone;
-#   SETS=jpeg: the JPEG set's profile and runs alone, for bench/pipeline/summary.mjs --jpeg-into)
+#   SETS=jpeg: the JPEG set's profile and runs alone, to read; summary.mjs needs both sets)
 set -uo pipefail
 source bench/vit/device-setup.sh
 source bench/cuda/provider-setup.sh
