@@ -87,8 +87,10 @@ const versions = { ...json('versions.json'), ...json('node-versions.json') };
 const result = {
   what: 'Issue 33: carbonlens bench on the CUDA provider, ViT-B/16 and a ViT-S/16-shaped export (random weights, fp16, batch 32): the model measured apart and the pipelined run end to end, in the same records (bench/pipeline/gpu-pipeline.sh)',
   command:
-    'OUT=$OUT bash bench/pipeline/gpu-pipeline.sh; RUN_COMMIT=... node bench/pipeline/summary.mjs $OUT bench/results/pipeline-here.jsonl',
+    'OUT=$OUT bash bench/pipeline/gpu-pipeline.sh; RUN_COMMIT=... [HERE_COMMIT=...] node bench/pipeline/summary.mjs $OUT bench/results/pipeline-here.jsonl',
   ...(process.env.RUN_COMMIT && { commit: process.env.RUN_COMMIT }),
+  // HERE.jsonl may be measured at another commit than the GPU run (HERE_COMMIT).
+  ...(process.env.HERE_COMMIT && { here_commit: process.env.HERE_COMMIT }),
   gpu: read('gpu.txt').trim().split('\n')[0],
   versions,
   end_to_end_vs_model_images_per_s: base.end_to_end_pipelined.images_per_s / base.model_apart.images_per_s,
