@@ -43,8 +43,8 @@ sharp.cache(false);
 // A process on the CPU its owner gives it (cpuPinning.ts), with the threads it has started so far
 // (libvips's among them); those it starts later inherit the CPU. null: placed by the kernel.
 const pinThisProcess = ${pinThisProcess.toString()};
-const cpu = parentPort ? NaN : Number(process.env.CARBONLENS_CPU || NaN);
-const pinned = Number.isInteger(cpu) && pinThisProcess(cpu, () => require(process.env.CARBONLENS_KOFFI), () => require('node:fs').readdirSync('/proc/self/task')) ? cpu : null;
+const cpu = parentPort || !process.env.CARBONLENS_CPU ? null : Number(process.env.CARBONLENS_CPU);
+const pinned = cpu !== null && pinThisProcess(cpu, () => require(process.env.CARBONLENS_KOFFI), () => require('node:fs').readdirSync('/proc/self/task')) ? cpu : null;
 
 // RawImage's channel conversions (transformers.js src/utils/image.js), on the same clamped bytes.
 function toChannels(img, n) {
