@@ -19,7 +19,8 @@
 # All of it in $OUT/pipeline-out.tgz; bench/pipeline/summary.mjs writes bench/results/pipeline-cuda.json
 # from the unpacked folder.
 #   OUT=/some/folder bash bench/pipeline/gpu-pipeline.sh        (PROFILE_ONLY=1: the profiles alone;
-#   SETS=jpeg: the JPEG set's profile and runs alone, to read; summary.mjs needs both sets)
+#   SETS=jpeg: the JPEG set's profile and runs alone; summary.mjs takes such a run's folder as
+#   JPEG_DIR beside a whole run's)
 set -uo pipefail
 source bench/vit/device-setup.sh
 source bench/cuda/provider-setup.sh

@@ -3,13 +3,16 @@
 // HERE.json: the preparation threads measured on the 2-core development machine
 // (out/bench/pipelineProfile.mjs's output, one JSON line each, with a `load` note added).
 // Every GPU figure is from one run; each ratio compares figures of the same record or run.
+// JPEG_DIR (and JPEG_COMMIT): a later run's bench-base-jpeg.json, the JPEG set as the product runs
+// it, whose ratio (end to end over the model apart, one record) becomes the JPEG target's; the
+// other JPEG figures stay with DIR's run, the one they are compared within.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [dir, hereFile] = process.argv.slice(2);
 if (!dir || !hereFile) throw new Error('usage: node bench/pipeline/summary.mjs DIR HERE.jsonl');
-const read = (f) => readFileSync(join(dir, f), 'utf8');
-const json = (f) => JSON.parse(read(f));
+const read = (f, from = dir) => readFileSync(join(from, f), 'utf8');
+const json = (f, from = dir) => JSON.parse(read(f, from));
 const lines = (text) =>
   text
     .trim()
@@ -19,9 +22,9 @@ const lines = (text) =>
 
 const gpuJ = (x) => x.components.find((c) => c.component === 'gpu').jPerItem;
 const fig = (x) => ({ images_per_s: x.itemsPerS, gpu_j_per_image: gpuJ(x), j_per_image: x.jPerItem, kind: x.kind });
-const run = (name) => {
-  if (!existsSync(join(dir, `${name}.json`)) || read(`${name}.json`).trim() === '') return undefined; // skipped or failed
-  const record = json(`${name}.json`);
+const run = (name, from = dir) => {
+  if (!existsSync(join(from, `${name}.json`)) || read(`${name}.json`, from).trim() === '') return undefined; // skipped or failed
+  const record = json(`${name}.json`, from);
   const r = record.result;
   return {
     model: record.model.id,
@@ -36,6 +39,7 @@ const run = (name) => {
     end_to_end_pipelined: fig(r.summary),
     ...(r.phases && { model_apart: fig(r.phases.model), preparation_apart: fig(r.phases.preprocess) }),
     quality: r.quality.primary,
+    gpu: record.machine.gpus[0],
   };
 };
 
@@ -80,6 +84,8 @@ const onGpu = (k) => k.endsWith('resize-device') || (!k.endsWith('resize-workers
 const jpegRun = /of the images' own size when a batch's images share one/.test(jpeg?.preprocessing ?? '')
   ? `${jpeg.preprocessing.match(/^\d+ \S+ processes|^\d+ threads/)?.[0]} (decode with sharp; bilinear resize byte-equal to transformers.js's, sharp's affine map) into one uint8 batch, the 640x480 images being larger than the model's input (DEVICE_RESIZE_MAX_RATIO); rescale and normalise on the model's device`
   : jpeg?.preprocessing;
+const jpegLater = process.env.JPEG_DIR && run('bench-base-jpeg', process.env.JPEG_DIR);
+const jpegTarget = jpegLater || jpeg;
 const small = runs['small-png'];
 const e2eRatio = small.end_to_end_pipelined.gpu_j_per_image / base.end_to_end_pipelined.gpu_j_per_image;
 const modelRatio = small.model_apart.gpu_j_per_image / base.model_apart.gpu_j_per_image;
@@ -87,7 +93,7 @@ const versions = { ...json('versions.json'), ...json('node-versions.json') };
 const result = {
   what: 'Issue 33: carbonlens bench on the CUDA provider, ViT-B/16 and a ViT-S/16-shaped export (random weights, fp16, batch 32): the model measured apart and the pipelined run end to end, in the same records (bench/pipeline/gpu-pipeline.sh)',
   command:
-    'OUT=$OUT bash bench/pipeline/gpu-pipeline.sh; RUN_COMMIT=... [HERE_COMMIT=...] node bench/pipeline/summary.mjs $OUT bench/results/pipeline-here.jsonl',
+    'OUT=$OUT bash bench/pipeline/gpu-pipeline.sh; RUN_COMMIT=... [HERE_COMMIT=...] [JPEG_DIR=... JPEG_COMMIT=...] node bench/pipeline/summary.mjs $OUT bench/results/pipeline-here.jsonl',
   ...(process.env.RUN_COMMIT && { commit: process.env.RUN_COMMIT }),
   // HERE.jsonl may be measured at another commit than the GPU run (HERE_COMMIT).
   ...(process.env.HERE_COMMIT && { here_commit: process.env.HERE_COMMIT }),
@@ -95,8 +101,15 @@ const result = {
   versions,
   end_to_end_vs_model_images_per_s: base.end_to_end_pipelined.images_per_s / base.model_apart.images_per_s,
   end_to_end_vs_model_gpu_j_per_image: base.end_to_end_pipelined.gpu_j_per_image / base.model_apart.gpu_j_per_image,
-  jpeg_end_to_end_vs_model_images_per_s: jpeg?.end_to_end_pipelined.images_per_s / jpeg?.model_apart.images_per_s,
-  jpeg_run: jpegRun,
+  jpeg_end_to_end_vs_model_images_per_s:
+    jpegTarget?.end_to_end_pipelined.images_per_s / jpegTarget?.model_apart.images_per_s,
+  ...(jpegLater && {
+    jpeg_commit: process.env.JPEG_COMMIT,
+    jpeg_later_run: jpegLater,
+    jpeg_end_to_end_vs_model_images_per_s_in_the_run:
+      jpeg?.end_to_end_pipelined.images_per_s / jpeg?.model_apart.images_per_s,
+  }),
+  jpeg_run: jpegLater ? jpegLater.preprocessing : jpegRun,
   jpeg_resized_on_gpu_end_to_end_vs_model_images_per_s:
     jpegOnGpu?.end_to_end_pipelined.images_per_s / jpegOnGpu?.model_apart.images_per_s,
   smaller_model_saving_kept: (1 - e2eRatio) / (1 - modelRatio),
@@ -180,6 +193,7 @@ console.log(
     ]
       .filter(([, k]) => runs[k])
       .map(([label, k]) => row(`${label}, ${onGpu(k) ? 'resized on the GPU' : 'resized on the CPU workers'}`, runs[k])),
+    jpegLater && row(`ViT-B/16, 640x480 JPEGs, resized on the CPU workers (at ${process.env.JPEG_COMMIT})`, jpegLater),
   ]
     .filter((l) => l !== undefined)
     .concat([
