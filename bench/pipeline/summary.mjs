@@ -84,8 +84,8 @@ const onGpu = (k) => k.endsWith('resize-device') || (!k.endsWith('resize-workers
 const jpegRun = /of the images' own size when a batch's images share one/.test(jpeg?.preprocessing ?? '')
   ? `${jpeg.preprocessing.match(/^\d+ \S+ processes|^\d+ threads/)?.[0]} (decode with sharp; bilinear resize byte-equal to transformers.js's, sharp's affine map) into one uint8 batch, the 640x480 images being larger than the model's input (DEVICE_RESIZE_MAX_RATIO); rescale and normalise on the model's device`
   : jpeg?.preprocessing;
-const jpegLater = process.env.JPEG_DIR && run('bench-base-jpeg', process.env.JPEG_DIR);
-const jpegTarget = jpegLater || jpeg;
+const jpegLater = process.env.JPEG_DIR ? run('bench-base-jpeg', process.env.JPEG_DIR) : undefined;
+const jpegTarget = jpegLater ?? jpeg;
 const small = runs['small-png'];
 const e2eRatio = small.end_to_end_pipelined.gpu_j_per_image / base.end_to_end_pipelined.gpu_j_per_image;
 const modelRatio = small.model_apart.gpu_j_per_image / base.model_apart.gpu_j_per_image;
